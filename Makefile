@@ -1,0 +1,43 @@
+# Huikuan: `make run` starts the product, `make test` runs the whole suite; both install first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export HUIKUAN_DATABASE_URL ?= sqlite:///var/huikuan.db
+
+.PHONY: install run test test-sqlite test-postgres lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	mkdir -p var
+	$(BIN)/huikuan init
+	$(BIN)/huikuan demo --accounts 2000 --seed 7 --if-empty
+	@echo ""
+	@echo "Huikuan is starting on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)"
+	@echo "Log in as admin / huikuan-demo (supervisor, collector1..collector4: same password)"
+	@echo ""
+	$(BIN)/huikuan serve --host 127.0.0.1 --port 8000
+
+# The whole suite on SQLite, then again on PostgreSQL (skipped locally without it, a failure under CI).
+test: install
+	$(BIN)/pytest -q -p no:cacheprovider
+	HUIKUAN_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider tests/integration
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/compliance_bench.py
+	$(BIN)/python bench/import_bench.py --db both
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

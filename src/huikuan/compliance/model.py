@@ -1,0 +1,188 @@
+"""The gate's vocabulary: frozen values for a contact request, its history and the decision."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    CALL = "call"
+    VOICEMAIL = "voicemail"
+    SMS = "sms"
+    EMAIL = "email"
+    LETTER = "letter"
+    VISIT = "visit"
+    WECHAT = "wechat"
+
+
+class Purpose(StrEnum):
+    COLLECT = "collect"
+    LOCATE = "locate"
+
+
+class Role(StrEnum):
+    DEBTOR = "debtor"
+    GUARANTOR = "guarantor"
+    CO_BORROWER = "co_borrower"
+    SPOUSE = "spouse"
+    FAMILY = "family"
+    EMPLOYER = "employer"
+    COLLEAGUE = "colleague"
+    FRIEND = "friend"
+    EMERGENCY_CONTACT = "emergency_contact"
+    ATTORNEY = "attorney"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class Outcome(StrEnum):
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+    NOT_CONNECTED = "not_connected"
+    CONVERSATION = "conversation"
+    WRONG_PARTY = "wrong_party"
+    CONSENT = "consent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Recontact(StrEnum):
+    """Why a third party already spoken to may be contacted again (12 CFR 1006.10(c))."""
+
+    REQUESTED = "requested"
+    PRIOR_ANSWER_INCOMPLETE = "prior_answer_incomplete"
+
+
+# A voicemail is left by placing a call, so the call rules treat both alike.
+CALL_CHANNELS = frozenset({Channel.CALL, Channel.VOICEMAIL})
+
+
+def epoch_seconds(at: datetime) -> int:
+    """Whole seconds since the epoch, rounded up: the gate never judges an instant earlier than asked."""
+    return math.ceil(at.timestamp())
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    country: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InconvenientTime:
+    """A daily local-time span the person designated as inconvenient; `end` before `start` spans midnight."""
+
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    cease: bool = False
+    disputed: bool = False
+    attorney: bool = False
+    deceased: bool = False
+    employer_prohibits: bool = False
+    opt_out: frozenset[Channel] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorFacts:
+    phones: tuple[str, ...] = ()
+    address: Address | None = None
+    time_zone: str | None = None
+    inconvenient_times: tuple[InconvenientTime, ...] = ()
+    flags: Flags = Flags()
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """The person contacted; their own location facts, if any, replace the debtor's."""
+
+    id: str
+    role: Role
+    to: str | None = None
+    phones: tuple[str, ...] = ()
+    address: Address | None = None
+    time_zone: str | None = None
+    workplace: bool = False
+    recontact: Recontact | None = None
+
+    @property
+    def has_own_location(self) -> bool:
+        return bool(self.phones) or self.address is not None or self.time_zone is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Debt:
+    id: str
+    time_barred: bool = False
+    # None means unknown; only an explicit False lets the validation-notice rule block.
+    validation_sent: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    at: datetime
+    channel: Channel
+    direction: Direction
+    party_id: str
+    outcome: Outcome
+    party_role: Role | None = None
+    # Empty means "not known which debts": the call rules then count it for every debt.
+    debt_ids: tuple[str, ...] = ()
+    ts: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ts", epoch_seconds(self.at))
+
+    def concerns(self, debt_id: str) -> bool:
+        return not self.debt_ids or debt_id in self.debt_ids
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    at: datetime
+    channel: Channel
+    purpose: Purpose
+    party: Party
+    debtor: DebtorFacts
+    debt: Debt
+    history: tuple[HistoryEvent, ...] = ()
+
+    @property
+    def is_call(self) -> bool:
+        return self.channel in CALL_CHANNELS
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """What a decision was made from, kept so that its stable id can be derived on demand."""
+
+    request: Request
+    history: tuple[HistoryEvent, ...]
+    pack_fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    violations: tuple[Violation, ...]
+    next_allowed_at: datetime | None
+    pack: str
+    pack_version: str
+    basis: Basis | None = field(default=None, compare=False, repr=False)

@@ -1,0 +1,51 @@
+"""cease, attorney, workplace, channel-opt-out, dispute, time-barred: rules that only facts can lift."""
+
+from __future__ import annotations
+
+from huikuan.compliance.context import Context
+from huikuan.compliance.model import Channel, Role
+from huikuan.compliance.rules.base import Block
+
+
+def cease(ctx: Context, _t: int) -> Block | None:
+    flags = ctx.request.debtor.flags
+    # Talking to the debtor's attorney stays possible: the attorney is how an end of efforts is told.
+    if ctx.request.party.role is Role.ATTORNEY:
+        return None
+    if flags.deceased:
+        return Block("the debtor is deceased: no contact about the debt through the gate", None)
+    if flags.cease:
+        return Block("the debtor asked in writing that contact cease", None)
+    return None
+
+
+def attorney(ctx: Context, _t: int) -> Block | None:
+    if ctx.request.debtor.flags.attorney and ctx.request.party.role is not Role.ATTORNEY:
+        return Block("the debtor is represented by an attorney: contact the attorney only", None)
+    return None
+
+
+def workplace(ctx: Context, _t: int) -> Block | None:
+    if ctx.request.party.workplace and ctx.request.debtor.flags.employer_prohibits:
+        return Block("the debtor's employer prohibits contact at the place of employment", None)
+    return None
+
+
+def channel_opt_out(ctx: Context, _t: int) -> Block | None:
+    opted = ctx.request.debtor.flags.opt_out
+    channel = ctx.request.channel
+    # Leaving a voicemail means placing a call, so refusing calls refuses voicemails too.
+    if channel in opted or (channel is Channel.VOICEMAIL and Channel.CALL in opted):
+        return Block(f"the debtor asked that {channel.value} not be used", None)
+    return None
+
+
+def dispute(ctx: Context, _t: int) -> Block | None:
+    if ctx.request.debtor.flags.disputed and ctx.request.party.role is not Role.ATTORNEY:
+        return Block("the debt is disputed: collection stops until verification is sent", None)
+    return None
+
+
+def time_barred(_ctx: Context, _t: int) -> Block | None:
+    """Never blocks: contact about a time-barred debt is allowed; its scripts and letters omit any suit."""
+    return None

@@ -1,0 +1,36 @@
+"""third-party-disclosure and third-party-repeat: who may be asked what, and how often."""
+
+from __future__ import annotations
+
+from huikuan.compliance.context import Context
+from huikuan.compliance.model import Purpose
+from huikuan.compliance.rules.base import Block
+
+
+def third_party_disclosure(ctx: Context, _t: int) -> Block | None:
+    role = ctx.request.party.role
+    if role in ctx.s.collect_roles:
+        return None
+    if role not in ctx.s.locate_roles:
+        return Block(f"the pack forbids contacting a {role.value} of the debtor", None)
+    if ctx.request.purpose is not Purpose.LOCATE:
+        return Block(
+            f"a {role.value} is not liable for the debt: only location information may be sought, "
+            "without mentioning the debt (purpose locate)",
+            None,
+        )
+    return None
+
+
+def third_party_repeat(ctx: Context, _t: int) -> Block | None:
+    if ctx.request.party.role in ctx.s.collect_roles or ctx.request.party.recontact is not None:
+        return None
+    done = ctx.communications()
+    if done >= ctx.s.third_party_max:
+        return Block(
+            f"this {ctx.request.party.role.value} was already reached {done} time(s); a third party is "
+            f"contacted at most {ctx.s.third_party_max} time(s) unless they ask or their answer was "
+            "incomplete",
+            None,
+        )
+    return None

@@ -1,0 +1,1 @@
+"""The collection domain: plain dataclasses and enums, standard library only."""

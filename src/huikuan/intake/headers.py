@@ -1,0 +1,361 @@
+"""Which source column is which canonical field: the built-in alias table and a creditor's mapping.
+
+Headers are compared after NFKC (full width -> half width), lower-casing and removing spaces, `_`,
+`-`, `*`, `:` and `.`; a unit in brackets ("欠款金额(元)") is tried away if the whole does not match.
+Emergency contacts may repeat: "紧急联系人2", "联系人2电话", `contact3_name`, or the same three
+headers twice in a row, become `contact2_*`, `contact3_*`...
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from huikuan.intake.errors import MappingError
+
+Kind = Literal["placement", "payments"]
+
+PLACEMENT_FIELDS: tuple[str, ...] = (
+    "external_ref",
+    "product",
+    "debtor_name",
+    "national_id",
+    "phones",
+    "email",
+    "address",
+    "employer",
+    "employer_address",
+    "principal",
+    "interest",
+    "fees",
+    "balance",
+    "currency",
+    "overdue_since",
+    "dpd",
+    "last_payment_date",
+    "last_payment_amount",
+    "guarantor_name",
+    "guarantor_phone",
+    "guarantor_national_id",
+    "co_borrower_name",
+    "co_borrower_phone",
+    "contact_name",
+    "contact_phone",
+    "contact_relation",
+)
+PLACEMENT_REQUIRED: tuple[str, ...] = ("external_ref", "debtor_name", "balance")
+
+PAYMENT_FIELDS: tuple[str, ...] = ("payment_ref", "external_ref", "amount", "paid_at", "method", "currency")
+PAYMENT_REQUIRED: tuple[str, ...] = ("payment_ref", "external_ref", "amount", "paid_at")
+
+# A mapping file may send a header nowhere on purpose.
+IGNORE = "ignore"
+
+# Fields that may be fed by several source columns: phones are merged, interest and fees are added up.
+MULTI_SOURCE: frozenset[str] = frozenset({"phones", "interest", "fees"})
+
+CONTACT_PARTS: tuple[str, ...] = ("name", "phone", "relation")
+
+_EXTERNAL_REF = (
+    "账号", "帐号", "合同号", "借据号", "贷款编号", "卡号", "account_no", "loan_id",
+    "账户号", "账户", "账户号码", "合同编号", "借款合同编号", "借款合同号", "借据编号", "贷款账号",
+    "贷款合同号", "贷款合同编号", "信用卡号", "信用卡卡号", "客户账号", "业务编号", "借款编号", "贷款号",
+    "external_ref", "account", "account_number", "acct_no", "loan_no", "loan_number", "contract_no",
+    "contract_number", "card_no", "card_number",
+)  # fmt: skip
+
+PLACEMENT_ALIASES: dict[str, tuple[str, ...]] = {
+    "external_ref": _EXTERNAL_REF,
+    "product": (
+        "产品", "业务类型", "产品类型", "product", "产品名称", "贷款类型", "业务品种", "债务类型",
+        "贷款产品", "product_type",
+    ),
+    "debtor_name": (
+        "姓名", "客户姓名", "债务人", "借款人", "业主", "name", "客户名称", "客户名", "借款人姓名",
+        "债务人姓名", "持卡人", "持卡人姓名", "业主姓名", "户名", "debtor", "debtor_name", "customer_name",
+        "full_name", "borrower", "borrower_name",
+    ),
+    "national_id": (
+        "身份证号", "证件号码", "id_number", "身份证", "身份证号码", "证件号", "客户身份证号",
+        "借款人身份证号", "债务人身份证号", "身份证件号码", "national_id", "id_no", "id_card", "ssn",
+    ),
+    "phones": (
+        "手机号", "联系电话", "电话", "mobile", "phone", "手机号码", "手机", "联系方式", "电话号码",
+        "移动电话", "客户手机号", "客户电话", "借款人手机号", "借款人电话", "本人电话", "本人手机号",
+        "家庭电话", "住宅电话", "单位电话", "phones", "phone_number", "mobile_phone", "cell", "cellphone",
+        "telephone", "tel", "home_phone", "work_phone",
+    ),
+    "email": ("邮箱", "email", "电子邮箱", "电子邮件", "邮件", "邮箱地址", "email_address"),
+    "address": (
+        "家庭住址", "地址", "住址", "address", "家庭地址", "居住地址", "现住址", "现居住地址", "通讯地址",
+        "联系地址", "户籍地址", "房屋地址", "home_address",
+    ),
+    "employer": (
+        "工作单位", "单位名称", "employer", "公司名称", "单位", "工作单位名称", "company", "employer_name",
+    ),
+    "employer_address": (
+        "单位地址", "公司地址", "工作单位地址", "employer_address", "work_address", "company_address",
+    ),
+    "principal": (
+        "本金", "principal", "逾期本金", "剩余本金", "欠款本金", "贷款本金", "未还本金", "本金余额",
+    ),
+    "interest": ("利息", "interest", "逾期利息", "欠款利息", "罚息", "未还利息"),
+    "fees": (
+        "费用", "滞纳金", "违约金", "fees", "fee", "手续费", "其他费用", "服务费", "管理费", "late_fee",
+        "penalty",
+    ),
+    "balance": (
+        "欠款金额", "逾期金额", "应还金额", "欠费金额", "balance", "amount_due", "欠款总额", "应还总额",
+        "逾期总额", "欠款余额", "委托金额", "委案金额", "总欠款", "拖欠金额", "欠款", "欠费", "未还金额",
+        "outstanding", "outstanding_balance", "total_due", "balance_due", "amount_owed",
+    ),
+    "currency": ("币种", "currency", "币别", "货币", "ccy"),
+    "overdue_since": (
+        "逾期日期", "首次逾期日", "首次逾期日期", "逾期开始日期", "逾期起始日", "逾期起始日期", "最早逾期日",
+        "违约日期", "overdue_since", "delinquency_date", "default_date",
+    ),
+    "dpd": ("逾期天数", "dpd", "days_past_due", "overdue_days"),
+    "last_payment_date": (
+        "最后还款日", "最后还款日期", "最近还款日", "最近还款日期", "上次还款日期", "last_payment_date",
+        "last_paid_date",
+    ),
+    "last_payment_amount": ("最后还款金额", "最近还款金额", "上次还款金额", "last_payment_amount"),
+    "guarantor_name": ("担保人", "担保人姓名", "保证人", "保证人姓名", "guarantor", "guarantor_name"),
+    "guarantor_phone": (
+        "担保人电话", "担保人手机", "担保人手机号", "担保人联系电话", "保证人电话", "保证人手机号",
+        "guarantor_phone",
+    ),
+    "guarantor_national_id": (
+        "担保人身份证", "担保人身份证号", "担保人身份证号码", "担保人证件号码", "保证人身份证号",
+        "guarantor_id", "guarantor_national_id",
+    ),
+    "co_borrower_name": (
+        "共同借款人", "共同借款人姓名", "共借人", "co_borrower", "co_borrower_name", "coborrower",
+    ),
+    "co_borrower_phone": (
+        "共同借款人电话", "共同借款人手机", "共同借款人手机号", "共借人电话", "co_borrower_phone",
+    ),
+    "contact_name": (
+        "紧急联系人", "联系人", "紧急联系人姓名", "联系人姓名", "contact", "contact_name",
+        "emergency_contact",
+    ),
+    "contact_phone": (
+        "紧急联系人电话", "联系人电话", "紧急联系人手机", "紧急联系人手机号", "紧急联系人号码", "联系人手机",
+        "联系人手机号", "contact_phone", "emergency_contact_phone",
+    ),
+    "contact_relation": (
+        "关系", "与借款人关系", "联系人关系", "紧急联系人关系", "与本人关系", "与债务人关系", "与客户关系",
+        "relation", "relationship", "contact_relation",
+    ),
+}  # fmt: skip
+
+PAYMENT_ALIASES: dict[str, tuple[str, ...]] = {
+    "payment_ref": (
+        "还款流水号", "交易流水号", "流水号", "payment_ref", "reference", "交易编号", "还款编号", "流水编号",
+        "transaction_id", "txn_id", "payment_id",
+    ),
+    "external_ref": _EXTERNAL_REF,
+    "amount": (
+        "还款金额", "金额", "实还金额", "amount", "交易金额", "实收金额", "回款金额", "入账金额",
+        "payment_amount", "amount_paid",
+    ),
+    "paid_at": (
+        "还款日期", "还款时间", "交易时间", "paid_at", "交易日期", "入账日期", "入账时间", "回款日期",
+        "还款日", "payment_date", "paid_on", "transaction_date",
+    ),
+    "method": ("还款方式", "渠道", "method", "还款渠道", "支付方式", "交易渠道", "channel", "payment_method"),
+    "currency": PLACEMENT_ALIASES["currency"],
+}  # fmt: skip
+
+_STRIP = re.compile(r"[\s_\-*:.'\"]+")
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕")
+_DIGITS = re.compile(r"\d+")
+_CONTACT_FIELD = re.compile(r"^contact(\d*)_(name|phone|relation)$")
+
+
+def normalise_header(text: str) -> str:
+    """The comparable form of a header: NFKC, lower case, without spaces, `_`, `-`, `*`, `:`, `.`."""
+    return _STRIP.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def _without_unit(key: str) -> str:
+    return _BRACKETS.sub("", key)
+
+
+def _index(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for canonical, names in aliases.items():
+        for name in names:
+            index.setdefault(normalise_header(name), canonical)
+    return index
+
+
+_PLACEMENT_INDEX = _index(PLACEMENT_ALIASES)
+_PAYMENT_INDEX = _index(PAYMENT_ALIASES)
+
+
+def fields_of(kind: Kind) -> tuple[str, ...]:
+    return PLACEMENT_FIELDS if kind == "placement" else PAYMENT_FIELDS
+
+
+def required_of(kind: Kind) -> tuple[str, ...]:
+    return PLACEMENT_REQUIRED if kind == "placement" else PAYMENT_REQUIRED
+
+
+def is_field(name: str, kind: Kind | None = None) -> bool:
+    """Whether `name` is a canonical field of `kind` (of either kind if None), `contactN_*` included."""
+    kinds: tuple[Kind, ...] = ("placement", "payments") if kind is None else (kind,)
+    for k in kinds:
+        if name in fields_of(k):
+            return True
+        if k == "placement" and _CONTACT_FIELD.match(name):
+            return True
+    return False
+
+
+def contact_field(n: int, part: str) -> str:
+    """`contact_name` for the first contact, `contact2_name` for the second..."""
+    return f"contact_{part}" if n <= 1 else f"contact{n}_{part}"
+
+
+def _match_alias(key: str, kind: Kind) -> tuple[str, int | None] | None:
+    """(canonical, contact number or None) for a normalised header, or None."""
+    index = _PLACEMENT_INDEX if kind == "placement" else _PAYMENT_INDEX
+    for candidate in dict.fromkeys((key, _without_unit(key))):
+        if not candidate:
+            continue
+        if candidate in index:
+            return index[candidate], None
+        digits = _DIGITS.search(candidate)
+        if kind == "placement" and digits:
+            # "紧急联系人2", "联系人2电话", "contact3_name", "手机号2"
+            canonical = index.get(candidate[: digits.start()] + candidate[digits.end() :])
+            if canonical is not None and canonical.startswith("contact_"):
+                return canonical, int(digits.group())
+            if canonical in MULTI_SOURCE:
+                return canonical, None
+    return None
+
+
+@dataclass
+class Resolution:
+    """How the columns of one file map onto canonical fields."""
+
+    # canonical field -> source column positions (several only for MULTI_SOURCE fields)
+    sources: dict[str, list[int]] = field(default_factory=dict)
+    # source header as shown in the report -> canonical field
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+
+    def missing(self, kind: Kind) -> list[str]:
+        return [f for f in required_of(kind) if f not in self.sources]
+
+
+def display_headers(headers: Sequence[str | None]) -> list[str]:
+    """Headers as the report names them: trimmed, a blank one as "(column F)", a repeat as "关系 #2"."""
+    seen: dict[str, int] = {}
+    shown: list[str] = []
+    for position, header in enumerate(headers):
+        text = (header or "").strip()
+        if not text:
+            text = f"(column {column_letter(position)})"
+        seen[text] = seen.get(text, 0) + 1
+        shown.append(text if seen[text] == 1 else f"{text} #{seen[text]}")
+    return shown
+
+
+def column_letter(position: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the spreadsheet's name for a column."""
+    letters = ""
+    n = position + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
+
+def _normalised_mapping(mapping: Mapping[str, str] | None, kind: Kind) -> dict[str, str]:
+    if not mapping:
+        return {}
+    result: dict[str, str] = {}
+    for source, target in mapping.items():
+        target = target.strip()
+        if target != IGNORE and not is_field(target):
+            raise MappingError(f"the mapping sends {source!r} to {target!r}, which is not a canonical field")
+        # A target of the other kind of file (a payments field in a placement) does not apply here.
+        if target == IGNORE or is_field(target, kind):
+            result[normalise_header(source)] = target
+    return result
+
+
+def resolve(
+    headers: Sequence[str | None], kind: Kind, mapping: Mapping[str, str] | None = None
+) -> Resolution:
+    """Map each source header onto a canonical field; a field taken twice keeps the first column."""
+    shown = display_headers(headers)
+    own = _normalised_mapping(mapping, kind)
+    res = Resolution()
+    contacts_taken: dict[str, set[int]] = {part: set() for part in CONTACT_PARTS}
+    for position, header in enumerate(headers):
+        key = normalise_header(header or "")
+        target: str | None = None
+        if key and (key in own or _without_unit(key) in own):
+            target = own.get(key) or own[_without_unit(key)]
+        elif key:
+            matched = _match_alias(key, kind)
+            if matched is not None:
+                canonical, number = matched
+                if canonical.startswith("contact_"):
+                    part = canonical.removeprefix("contact_")
+                    if number is None:
+                        # An unnumbered repeat of a contact header is the next contact.
+                        number = 1
+                        while number in contacts_taken[part]:
+                            number += 1
+                    target = contact_field(number, part)
+                else:
+                    target = canonical
+        if target is not None and target != IGNORE:
+            numbered = _CONTACT_FIELD.match(target)
+            if numbered:
+                contacts_taken[numbered.group(2)].add(int(numbered.group(1) or 1))
+        if target is None or target == IGNORE or (target in res.sources and target not in MULTI_SOURCE):
+            res.ignored.append(shown[position])
+            continue
+        res.sources.setdefault(target, []).append(position)
+        res.columns[shown[position]] = target
+    return res
+
+
+def header_score(cells: Sequence[str | None], kind: Kind, mapping: Mapping[str, str] | None = None) -> int:
+    """How many distinct canonical fields a row names: the header is the row that names most."""
+    res = resolve(cells, kind, mapping)
+    return len(res.sources)
+
+
+def load_mapping(path: Path) -> dict[str, str]:
+    """A creditor's mapping file: TOML lines `"客户编号" = "external_ref"` (or `= "ignore"`)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise MappingError(f"cannot read the mapping file {str(path)!r}: {exc}") from exc
+    mapping: dict[str, str] = {}
+    for source, target in data.items():
+        if not isinstance(target, str):
+            raise MappingError(
+                f"the mapping file {str(path)!r} gives {source!r} a {type(target).__name__}; "
+                'each line must read "source header" = "canonical_field"'
+            )
+        target = target.strip()
+        if target != IGNORE and not is_field(target):
+            raise MappingError(
+                f"the mapping file {str(path)!r} sends {source!r} to {target!r}, which is not a canonical "
+                f"field (known: {', '.join(PLACEMENT_FIELDS + PAYMENT_FIELDS[:1] + PAYMENT_FIELDS[2:])})"
+            )
+        mapping[source] = target
+    return mapping

@@ -1,0 +1,300 @@
+"""Placement files: one row per debt, read into a frame of good rows plus every problem found."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from huikuan.domain.enums import Product
+from huikuan.intake.common import (
+    ErrorEntry,
+    ErrorSink,
+    Part,
+    duplicate_errors,
+    ignored_columns,
+    in_parallel,
+    prepare,
+)
+from huikuan.intake.headers import CONTACT_PARTS, PLACEMENT_FIELDS
+from huikuan.intake.phones import check_region, phones
+from huikuan.intake.report import RowError, SkippedRow
+from huikuan.intake.values import (
+    Checked,
+    amounts,
+    check_currency,
+    clean,
+    currencies,
+    dates,
+    days_past_due,
+    emails,
+    national_ids,
+    precision,
+    precisions,
+    products,
+    references,
+    required,
+    text,
+)
+
+CONTACT_STRUCT = pl.Struct({"name": pl.String, "phone": pl.String, "relation": pl.String})
+
+# The good-rows frame: its columns, in order, with their types.
+PLACEMENT_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "external_ref": pl.String(),
+    "product": pl.String(),
+    "debtor_name": pl.String(),
+    "national_id": pl.String(),
+    "phones": pl.List(pl.String),
+    "phone_kinds": pl.List(pl.String),
+    "email": pl.String(),
+    "address": pl.String(),
+    "employer": pl.String(),
+    "employer_address": pl.String(),
+    "principal": pl.Int64(),
+    "interest": pl.Int64(),
+    "fees": pl.Int64(),
+    "balance": pl.Int64(),
+    "currency": pl.String(),
+    "overdue_since": pl.Date(),
+    "last_payment_date": pl.Date(),
+    "last_payment_amount": pl.Int64(),
+    "guarantor_name": pl.String(),
+    "guarantor_phone": pl.String(),
+    "guarantor_national_id": pl.String(),
+    "co_borrower_name": pl.String(),
+    "co_borrower_phone": pl.String(),
+    "contacts": pl.List(CONTACT_STRUCT),
+}
+
+_TEXT_FIELDS = (
+    "debtor_name",
+    "address",
+    "employer",
+    "employer_address",
+    "guarantor_name",
+    "co_borrower_name",
+)
+_AMOUNT_FIELDS = (
+    ("principal", "zero"),
+    ("interest", "zero"),
+    ("fees", "zero"),
+    ("balance", "required"),
+    ("last_payment_amount", "zero"),
+)
+_CONTACT = re.compile(r"^contact(\d*)_(name|phone|relation)$")
+
+
+@dataclass
+class ParsedPlacement:
+    """A placement file as read: where it came from, its good rows, and what was left out and why."""
+
+    encoding: str
+    delimiter: str | None
+    header_row: int
+    columns: dict[str, str]
+    ignored_columns: list[str]
+    rows_read: int
+    rows: pl.DataFrame
+    errors: list[RowError] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    rejected_rows: int = 0
+
+
+def field_order(column: str) -> int:
+    """Errors of one row are listed in the order of the canonical fields."""
+    numbered = _CONTACT.match(column)
+    if numbered:
+        n = int(numbered.group(1) or 1)
+        return len(PLACEMENT_FIELDS) + n * len(CONTACT_PARTS) + CONTACT_PARTS.index(numbered.group(2))
+    if column == "duplicate_ref":
+        return 0
+    return PLACEMENT_FIELDS.index(column) if column in PLACEMENT_FIELDS else 10_000
+
+
+def parse_placement(
+    path: Path,
+    *,
+    region: str,
+    currency: str,
+    as_of: date,
+    mapping: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+) -> ParsedPlacement:
+    """Read a placement file (CSV in UTF-8/GBK, xlsx or Parquet) into good rows, errors and skips.
+
+    `region` is the creditor's country (default region of phone numbers), `currency` its default
+    ISO 4217 currency, `as_of` the file's date (turns days past due into `overdue_since`).
+    Raises PlacementFileError when the file cannot be read as a whole.
+    """
+    region = check_region(region)
+    currency = check_currency(currency)
+    prepared = prepare(Path(path), "placement", ("external_ref",), mapping, sheet)
+    frame = prepared.frame
+    sources = prepared.resolution.sources
+    height = frame.height
+    rows = frame["row"]
+
+    def raw(position: int) -> pl.Series:
+        return frame[f"c{position}"]
+
+    positions = sorted({p for f, ps in sources.items() if f != "external_ref" for p in ps})
+    cleaned_list = in_parallel([lambda p=p: clean(raw(p)) for p in positions])  # type: ignore[misc]
+    cleaned = dict(zip(positions, cleaned_list, strict=True))
+    cleaned[sources["external_ref"][0]] = prepared.cleaned_keys["external_ref"]
+
+    def nulls(dtype: pl.DataType) -> pl.Series:
+        return pl.Series("", [None] * height, dtype=dtype)
+
+    def checked(name: str, check: Checked) -> Part:
+        return Part({name: check.value}, [(name, raw(sources[name][0]), check.error, check.detail)])
+
+    def ref_job() -> Part:
+        position = sources["external_ref"][0]
+        ref = cleaned[position]
+        later, first = duplicate_errors(ref, rows)
+        duplicate = pl.select(pl.when(later).then(pl.lit("duplicate_ref"))).to_series().cast(pl.String)
+        return Part(
+            {"external_ref": ref},
+            [
+                ("external_ref", raw(position), required(ref, references(ref).error), None),
+                ("external_ref", raw(position), duplicate, first.cast(pl.String)),
+            ],
+        )
+
+    def text_job(name: str) -> Part:
+        value = text(cleaned[sources[name][0]])
+        if name == "debtor_name":
+            blank: ErrorEntry = (name, raw(sources[name][0]), required(value, nulls(pl.String())), None)
+            return Part({name: value}, [blank])
+        return Part({name: value})
+
+    def phones_job() -> Part:
+        found = phones([cleaned[p] for p in sources["phones"]], region)
+        errors: list[ErrorEntry] = [
+            ("phones", raw(p), error, detail)
+            for p, error, detail in zip(sources["phones"], found.errors, found.details, strict=True)
+        ]
+        return Part({"phones": found.numbers, "phone_kinds": found.kinds}, errors)
+
+    def one_phone(name: str) -> Part:
+        position = sources[name][0]
+        found = phones([cleaned[position]], region)
+        return Part(
+            {name: found.numbers.list.first()}, [(name, raw(position), found.errors[0], found.details[0])]
+        )
+
+    def amount_job(name: str, blank: str, digits: pl.Series | int) -> Part:
+        total: pl.Series | None = None
+        errors: list[ErrorEntry] = []
+        for position in sources[name]:
+            check = amounts(cleaned[position], digits, blank=blank)
+            errors.append((name, raw(position), check.error, None))
+            total = check.value if total is None else total + check.value
+        assert total is not None
+        return Part({name: total}, errors)
+
+    def contact_job(n: int) -> Part:
+        values: dict[str, pl.Series] = {}
+        errors: list[ErrorEntry] = []
+        for part in CONTACT_PARTS:
+            name = f"contact_{part}" if n == 1 else f"contact{n}_{part}"
+            if name not in sources:
+                values[part] = nulls(pl.String())
+            elif part == "phone":
+                found = one_phone(name)
+                values[part] = found.values[name]
+                errors += found.errors
+            else:
+                values[part] = text(cleaned[sources[name][0]])
+        struct = pl.DataFrame(values).select(pl.struct("name", "phone", "relation").alias("c"))["c"]
+        return Part({f"contact{n}": struct}, errors)
+
+    # The currency decides how many decimals each amount may have, so it goes first.
+    if "currency" in sources:
+        currency_part = checked("currency", currencies(cleaned[sources["currency"][0]], currency))
+        row_currency = currency_part.values["currency"]
+        digits: pl.Series | int = precisions(row_currency.fill_null(currency))
+    else:
+        currency_part = Part({"currency": pl.Series("", [currency] * height, dtype=pl.String)})
+        digits = precision(currency)
+
+    jobs: list[Callable[[], Part]] = [ref_job, lambda: currency_part]
+    if "product" in sources:
+        jobs.append(lambda: checked("product", products(cleaned[sources["product"][0]])))
+    jobs += [lambda n=n: text_job(n) for n in _TEXT_FIELDS if n in sources]  # type: ignore[misc]
+    jobs += [
+        lambda n=n: checked(n, national_ids(cleaned[sources[n][0]]))  # type: ignore[misc]
+        for n in ("national_id", "guarantor_national_id")
+        if n in sources
+    ]
+    if "email" in sources:
+        jobs.append(lambda: checked("email", emails(cleaned[sources["email"][0]])))
+    if "phones" in sources:
+        jobs.append(phones_job)
+    jobs += [lambda n=n: one_phone(n) for n in ("guarantor_phone", "co_borrower_phone") if n in sources]  # type: ignore[misc]
+    jobs += [
+        lambda n=n, b=b: amount_job(n, b, digits)  # type: ignore[misc]
+        for n, b in _AMOUNT_FIELDS
+        if n in sources
+    ]
+    jobs += [
+        lambda n=n: checked(n, dates(cleaned[sources[n][0]], region))  # type: ignore[misc]
+        for n in ("overdue_since", "last_payment_date")
+        if n in sources
+    ]
+    if "dpd" in sources:
+        jobs.append(lambda: checked("dpd", days_past_due(cleaned[sources["dpd"][0]], as_of)))
+    contact_numbers = sorted({int(m.group(1) or 1) for f in sources if (m := _CONTACT.match(f))})
+    jobs += [lambda n=n: contact_job(n) for n in contact_numbers]  # type: ignore[misc]
+
+    sink = ErrorSink(rows, field_order)
+    out: dict[str, pl.Series] = {"row": rows}
+    for part in in_parallel(jobs):
+        out.update(part.values)
+        for column, raw_values, error, detail in part.errors:
+            sink.add(column, raw_values, error, detail)
+
+    if "product" not in out:
+        out["product"] = pl.Series("", [Product.OTHER.value] * height, dtype=pl.String)
+    if "dpd" in out:
+        out["overdue_since"] = (
+            out["overdue_since"].fill_null(out.pop("dpd")) if "overdue_since" in out else out.pop("dpd")
+        )
+    if "phones" not in out:
+        out["phones"] = out["phone_kinds"] = nulls(pl.List(pl.String))
+    if contact_numbers:
+        element = pl.element()
+        present = (
+            element.struct.field("name").is_not_null()
+            | element.struct.field("phone").is_not_null()
+            | element.struct.field("relation").is_not_null()
+        )
+        structs = [out.pop(f"contact{n}") for n in contact_numbers]
+        out["contacts"] = pl.select(pl.concat_list(structs).list.filter(present)).to_series()
+    for name, dtype in PLACEMENT_SCHEMA.items():
+        if name not in out:
+            out[name] = nulls(dtype)
+
+    good = pl.DataFrame({name: out[name].alias(name) for name in PLACEMENT_SCHEMA})
+    good = good.cast(PLACEMENT_SCHEMA)  # type: ignore[arg-type]
+    bad_rows = sink.bad_rows()
+    if bad_rows.len():
+        good = good.filter(~pl.col("row").is_in(bad_rows.implode()))
+    return ParsedPlacement(
+        encoding=prepared.table.encoding,
+        delimiter=prepared.table.delimiter,
+        header_row=prepared.table.header_row,
+        columns=dict(prepared.resolution.columns),
+        ignored_columns=ignored_columns(prepared),
+        rows_read=prepared.table.frame.height,
+        rows=good,
+        errors=sink.errors(),
+        skipped=prepared.skipped,
+        rejected_rows=bad_rows.len(),
+    )

@@ -1,0 +1,66 @@
+"""Creditors (tenants): adding one, finding one by code."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from sqlalchemy import select
+
+from huikuan.domain.model import Creditor
+from huikuan.errors import AlreadyExists, InvalidInput, NotFound
+from huikuan.storage.tables import creditors
+from huikuan.storage.uow import UnitOfWork
+
+DEFAULT_ZONES = {"CN": "Asia/Shanghai", "US": "America/New_York", "GB": "Europe/London", "HK": "Asia/Hong_Kong"}
+KNOWN_PACKS = ("cn", "us-reg-f", "uk-conc")
+
+# The default negotiation authority of each role, per creditor (basis points of the balance).
+DEFAULT_AUTHORITY = {
+    "collector": {"max_discount_bp": 1000, "max_instalments": 6, "min_first_payment_bp": 1000},
+    "supervisor": {"max_discount_bp": 3000, "max_instalments": 24, "min_first_payment_bp": 500},
+}
+
+
+def add_creditor(
+    uow: UnitOfWork,
+    code: str,
+    name: str,
+    *,
+    region: str = "CN",
+    currency: str = "CNY",
+    pack: str = "cn",
+    time_zone: str | None = None,
+) -> Creditor:
+    code = code.strip()
+    if not code:
+        raise InvalidInput("creditor code: must not be empty")
+    region, currency = region.upper(), currency.upper()
+    if len(region) != 2 or not region.isalpha():
+        raise InvalidInput(f"region: {region!r} is not an ISO 3166 country code such as CN")
+    if len(currency) != 3 or not currency.isalpha():
+        raise InvalidInput(f"currency: {currency!r} is not an ISO 4217 code such as CNY")
+    if pack not in KNOWN_PACKS:
+        raise InvalidInput(f"pack: {pack!r} is not one of {', '.join(KNOWN_PACKS)}")
+    zone = time_zone or DEFAULT_ZONES.get(region, "UTC")
+    if zone not in available_timezones():
+        raise InvalidInput(f"time zone: {zone!r} is not a known IANA zone")
+    if uow.session.scalar(select(Creditor).where(creditors.c.code == code)):
+        raise AlreadyExists(f"creditor {code} exists already")
+    creditor = Creditor(
+        code=code, name=name, region=region, currency=currency, pack=pack, time_zone=zone,
+        authority_policy=dict(DEFAULT_AUTHORITY),
+    )
+    uow.session.add(creditor)
+    uow.session.flush()
+    return creditor
+
+
+def get_creditor(uow: UnitOfWork, code: str) -> Creditor:
+    creditor = uow.session.scalar(select(Creditor).where(creditors.c.code == code))
+    if creditor is None:
+        raise NotFound(f"no creditor with code {code!r}; add it with `huikuan creditor add`")
+    return creditor
+
+
+def list_creditors(uow: UnitOfWork) -> list[Creditor]:
+    return list(uow.session.scalars(select(Creditor).order_by(creditors.c.code)))

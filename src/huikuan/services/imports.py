@@ -1,0 +1,215 @@
+"""Importing a creditor's placement and payment files: parse, check, then write all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, update
+
+from huikuan.errors import ImportRejected, InvalidInput
+from huikuan.intake import load_mapping, parse_payments, parse_placement
+from huikuan.intake.report import RowError, SkippedRow
+from huikuan.services.creditors import get_creditor
+from huikuan.storage import tables as t
+from huikuan.storage.payment_writer import write_payments
+from huikuan.storage.placement_writer import write_placement
+from huikuan.storage.uow import UnitOfWork
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did; `to_dict()` is the `--json` report."""
+
+    kind: str
+    file: str
+    creditor: str
+    mode: str
+    encoding: str
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    written: bool = False
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    skipped_rows: list[dict[str, Any]] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    rejects_file: str | None = None
+    details: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _errors(errors: list[RowError]) -> list[dict[str, Any]]:
+    return [
+        {"row": e.row, "column": e.column, "value": e.value, "code": e.code, "reason": e.reason}
+        for e in sorted(errors, key=lambda e: (e.row, e.column))
+    ]
+
+
+def _skips(skipped: list[SkippedRow]) -> list[dict[str, Any]]:
+    return [{"row": s.row, "reason": s.reason} for s in skipped]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_rejects(path: Path, errors: list[RowError], target: Path | None) -> Path:
+    """The rejected rows' problems, one line each, beside the file unless told otherwise."""
+    out = target or path.with_name(f"{path.stem}.rejects.csv")
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["row", "column", "value", "code", "reason"])
+        for e in sorted(errors, key=lambda e: (e.row, e.column)):
+            writer.writerow([e.row, e.column, e.value, e.code, e.reason])
+    return out
+
+
+def _mode(strict: bool) -> str:
+    return "strict" if strict else "lenient"
+
+
+def import_accounts(
+    uow: UnitOfWork,
+    path: Path,
+    creditor_code: str,
+    *,
+    strict: bool = True,
+    mapping_file: Path | None = None,
+    sheet: str | None = None,
+    as_of: date | None = None,
+    rejects: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Imports a placement file. Strict: any bad row rejects the file (ImportRejected, nothing written)."""
+    say = progress or (lambda _stage: None)
+    if not path.is_file():
+        raise InvalidInput(f"file: {path} does not exist")
+    creditor = get_creditor(uow, creditor_code)
+    mapping = dict(creditor.header_mapping)
+    if mapping_file is not None:
+        mapping.update(load_mapping(mapping_file))
+    say("parse")
+    parsed = parse_placement(
+        path,
+        region=creditor.region,
+        currency=creditor.currency,
+        as_of=as_of or datetime.now(UTC).date(),
+        mapping=mapping,
+        sheet=sheet,
+    )
+    report = ImportReport(
+        kind="accounts",
+        file=str(path),
+        creditor=creditor.code,
+        mode=_mode(strict),
+        encoding=parsed.encoding,
+        rows_read=parsed.rows_read,
+        rejected=parsed.rejected_rows,
+        skipped=len(parsed.skipped),
+        errors=_errors(parsed.errors),
+        skipped_rows=_skips(parsed.skipped),
+        columns=dict(parsed.columns),
+        ignored_columns=list(parsed.ignored_columns),
+    )
+    if parsed.errors and strict:
+        raise ImportRejected(
+            f"{parsed.rejected_rows} bad row(s) in {path.name}; nothing was imported (strict mode)", report
+        )
+    if parsed.errors:
+        report.rejects_file = str(_write_rejects(path, parsed.errors, rejects))
+    say("write")
+    conn = uow.session.connection()
+    counts = write_placement(conn, creditor.id or 0, creditor.region, parsed.rows)
+    report.created, report.updated, report.unchanged = counts.created, counts.updated, counts.unchanged
+    report.details = {
+        "debtors_created": counts.debtors_created,
+        "parties_created": counts.parties_created,
+        "contact_points_created": counts.contact_points_created,
+    }
+    if mapping_file is not None:
+        conn.execute(update(t.creditors).where(t.creditors.c.id == creditor.id).values(header_mapping=mapping))
+    _record_batch(uow, creditor.id or 0, "accounts", path, report)
+    report.written = True
+    uow.commit()
+    return report
+
+
+def import_payments(
+    uow: UnitOfWork,
+    path: Path,
+    creditor_code: str,
+    *,
+    strict: bool = True,
+    mapping_file: Path | None = None,
+    sheet: str | None = None,
+    rejects: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Imports payments; a payment reference seen before counts once, an unknown account is an error row."""
+    say = progress or (lambda _stage: None)
+    if not path.is_file():
+        raise InvalidInput(f"file: {path} does not exist")
+    creditor = get_creditor(uow, creditor_code)
+    mapping = load_mapping(mapping_file) if mapping_file is not None else dict(creditor.header_mapping)
+    say("parse")
+    parsed = parse_payments(
+        path, region=creditor.region, currency=creditor.currency, tz=creditor.time_zone,
+        mapping=mapping, sheet=sheet,
+    )
+    conn = uow.session.connection()
+    say("match")
+    outcome = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=True)
+    errors = [*parsed.errors, *outcome.errors]
+    report = ImportReport(
+        kind="payments",
+        file=str(path),
+        creditor=creditor.code,
+        mode=_mode(strict),
+        encoding=parsed.encoding,
+        rows_read=parsed.rows_read,
+        rejected=len({e.row for e in errors}),
+        skipped=len(parsed.skipped),
+        errors=_errors(errors),
+        skipped_rows=_skips(parsed.skipped),
+        columns=dict(parsed.columns),
+        ignored_columns=list(parsed.ignored_columns),
+    )
+    if errors and strict:
+        raise ImportRejected(f"{report.rejected} bad row(s) in {path.name}; nothing was imported (strict mode)", report)
+    if errors:
+        report.rejects_file = str(_write_rejects(path, errors, rejects))
+    say("write")
+    done = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=False)
+    report.created, report.unchanged = done.created, done.unchanged
+    _record_batch(uow, creditor.id or 0, "payments", path, report)
+    report.written = True
+    uow.commit()
+    return report
+
+
+def _record_batch(uow: UnitOfWork, creditor_id: int, kind: str, path: Path, report: ImportReport) -> None:
+    now = datetime.now(UTC)
+    summary = {k: v for k, v in report.to_dict().items() if k not in ("errors", "skipped_rows")}
+    uow.session.connection().execute(
+        insert(t.import_batches).values(
+            creditor_id=creditor_id, kind=kind, filename=path.name, sha256=_sha256(path),
+            started_at=now, finished_at=now, report=summary,
+        )
+    )

@@ -1,0 +1,105 @@
+"""Writes imported payments: each payment reference once, allocated to its account's balance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+from sqlalchemy import Connection, select
+
+from huikuan.intake.report import RowError
+from huikuan.storage import tables as t
+from huikuan.storage.bulk import allocate_ids, insert_frame, read_frame, update_frame
+
+
+@dataclass
+class PaymentOutcome:
+    created: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def write_payments(
+    conn: Connection, creditor_id: int, rows: pl.DataFrame, *, tz: str, dry_run: bool
+) -> PaymentOutcome:
+    """Matches payments to accounts; with dry_run only reports the rows that cannot be taken.
+
+    `tz` is the creditor's zone: an account's last payment date is the local date of the payment.
+    """
+    a, p = t.accounts.c, t.payments.c
+    accounts = read_frame(
+        conn,
+        select(a.id, a.external_ref, a.currency, a.balance).where(a.creditor_id == creditor_id),
+        {"account_id": pl.Int64, "external_ref": pl.Utf8, "account_currency": pl.Utf8, "balance": pl.Int64},
+    )
+    known = read_frame(
+        conn,
+        select(p.external_ref, p.account_id, p.amount).where(p.creditor_id == creditor_id),
+        {"payment_ref": pl.Utf8, "known_account_id": pl.Int64, "known_amount": pl.Int64},
+    )
+    frame = rows.join(accounts, on="external_ref", how="left").join(known, on="payment_ref", how="left")
+    outcome = PaymentOutcome()
+    for r in frame.filter(pl.col("account_id").is_null()).iter_rows(named=True):
+        outcome.errors.append(
+            RowError(r["row"], "external_ref", r["external_ref"], "unknown_account",
+                     f"no account {r['external_ref']} of this creditor")
+        )
+    matched = frame.filter(pl.col("account_id").is_not_null())
+    for r in matched.filter(pl.col("currency") != pl.col("account_currency")).iter_rows(named=True):
+        outcome.errors.append(
+            RowError(r["row"], "currency", r["currency"], "currency_mismatch",
+                     f"the account is in {r['account_currency']}")
+        )
+    seen = matched.filter(pl.col("known_amount").is_not_null())
+    conflicting = seen.filter(
+        (pl.col("known_amount") != pl.col("amount")) | (pl.col("known_account_id") != pl.col("account_id"))
+    )
+    for r in conflicting.iter_rows(named=True):
+        outcome.errors.append(
+            RowError(r["row"], "payment_ref", r["payment_ref"], "payment_ref_reused",
+                     "this payment reference was imported before with another account or amount")
+        )
+    bad_rows = {e.row for e in outcome.errors}
+    fresh = matched.filter(pl.col("known_amount").is_null() & ~pl.col("row").is_in(list(bad_rows)))
+    outcome.unchanged = seen.height - conflicting.height
+    outcome.created = fresh.height
+    if dry_run or fresh.height == 0:
+        return outcome
+
+    ids = allocate_ids(conn, t.payments, fresh.height)
+    fresh = fresh.sort("paid_at").with_columns(ids)
+    insert_frame(
+        conn,
+        t.payments,
+        fresh.select("id", pl.lit(creditor_id).alias("creditor_id"), pl.col("payment_ref").alias("external_ref"),
+                     "account_id", "amount", "currency", "paid_at", "method"),
+    )
+    # Allocate in date order: each payment takes what is left of its account's balance.
+    allocated = fresh.with_columns(
+        (pl.col("balance") - pl.col("amount").cum_sum().over("account_id") + pl.col("amount")).clip(0).alias("left")
+    ).with_columns(pl.min_horizontal("amount", "left").alias("allocated"))
+    insert_frame(
+        conn,
+        t.payment_allocations,
+        allocated.filter(pl.col("allocated") > 0).select(
+            pl.col("id").alias("payment_id"), "account_id", pl.col("allocated").alias("amount")
+        ),
+    )
+    per_account = allocated.group_by("account_id").agg(
+        pl.col("balance").first(),
+        pl.col("allocated").sum(),
+        pl.col("paid_at").last().dt.convert_time_zone(tz).dt.date().alias("last_payment_date"),
+        pl.col("amount").last().alias("last_payment_amount"),
+    )
+    update_frame(
+        conn,
+        t.accounts,
+        per_account.select(
+            pl.col("account_id").alias("id"),
+            (pl.col("balance") - pl.col("allocated")).alias("balance"),
+            "last_payment_date",
+            "last_payment_amount",
+            pl.when(pl.col("balance") == pl.col("allocated")).then(pl.lit("paid")).otherwise(pl.lit("open")).alias("status"),
+        ),
+    )
+    return outcome

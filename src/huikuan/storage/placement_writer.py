@@ -1,0 +1,301 @@
+"""Writes a parsed placement into the database in bulk: debtors, cases, accounts, parties, contacts.
+
+A row whose external_ref the creditor already placed updates that account and never creates a second
+one; contact data already on file is not added twice, so the same file imported twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Connection, and_, select
+
+from huikuan.domain.enums import PartyRole
+from huikuan.domain.relations import RELATION_ROLES
+from huikuan.storage import tables as t
+from huikuan.storage.bulk import allocate_ids, insert_frame, read_frame, update_frame
+
+# Account fields a new placement of the same reference may change.
+ACCOUNT_FIELDS = [
+    "product",
+    "currency",
+    "principal",
+    "interest",
+    "fees",
+    "balance",
+    "overdue_since",
+    "last_payment_date",
+    "last_payment_amount",
+]
+_ACCOUNT_SCHEMA = {
+    "account_id": pl.Int64,
+    "external_ref": pl.Utf8,
+    "existing_debtor_id": pl.Int64,
+    "old_product": pl.Utf8,
+    "old_currency": pl.Utf8,
+    "old_principal": pl.Int64,
+    "old_interest": pl.Int64,
+    "old_fees": pl.Int64,
+    "old_balance": pl.Int64,
+    "old_overdue_since": pl.Date,
+    "old_last_payment_date": pl.Date,
+    "old_last_payment_amount": pl.Int64,
+}
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    created: int
+    updated: int
+    unchanged: int
+    debtors_created: int
+    parties_created: int
+    contact_points_created: int
+
+
+def write_placement(conn: Connection, creditor_id: int, region: str, rows: pl.DataFrame) -> WriteCounts:
+    """Inserts and updates in the caller's transaction; `rows` is the parser's frame of good rows."""
+    if rows.height == 0:
+        return WriteCounts(0, 0, 0, 0, 0, 0)
+    existing = _existing_accounts(conn, creditor_id)
+    # A blank or absent optional amount is zero (placement-format.md); the balance is always given.
+    rows = rows.with_columns(pl.col(c).fill_null(0) for c in ("principal", "interest", "fees"))
+    frame = rows.join(existing, on="external_ref", how="left")
+    frame, debtors_created = _assign_debtors(conn, creditor_id, region, frame)
+    frame = _assign_cases(conn, creditor_id, frame)
+
+    new_accounts = frame.filter(pl.col("account_id").is_null())
+    ids = allocate_ids(conn, t.accounts, new_accounts.height)
+    insert_frame(
+        conn,
+        t.accounts,
+        new_accounts.with_columns(ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("open").alias("status"))
+        .select(["id", "creditor_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS, "status"]),
+    )
+    changed = frame.filter(pl.col("account_id").is_not_null() & _differs())
+    update_frame(conn, t.accounts, changed.select(pl.col("account_id").alias("id"), *ACCOUNT_FIELDS))
+
+    contact_rows, contacts_created = _write_debtor_contacts(conn, creditor_id, frame)
+    party_rows, parties_created, party_contacts = _write_parties(conn, creditor_id, frame)
+
+    touched = pl.concat([changed.select("row"), contact_rows, party_rows]).unique()
+    old = frame.filter(pl.col("account_id").is_not_null())
+    updated = old.join(touched, on="row", how="semi").height
+    return WriteCounts(
+        created=new_accounts.height,
+        updated=updated,
+        unchanged=old.height - updated,
+        debtors_created=debtors_created,
+        parties_created=parties_created,
+        contact_points_created=contacts_created + party_contacts,
+    )
+
+
+def _existing_accounts(conn: Connection, creditor_id: int) -> pl.DataFrame:
+    a = t.accounts.c
+    query = select(
+        a.id, a.external_ref, a.debtor_id, a.product, a.currency, a.principal, a.interest, a.fees,
+        a.balance, a.overdue_since, a.last_payment_date, a.last_payment_amount,
+    ).where(a.creditor_id == creditor_id)
+    return read_frame(conn, query, _ACCOUNT_SCHEMA)
+
+
+def _differs() -> pl.Expr:
+    return pl.any_horizontal(
+        [pl.col(f).ne_missing(pl.col(f"old_{f}")) for f in ACCOUNT_FIELDS]
+    )
+
+
+def _debtor_key() -> pl.Expr:
+    """Rows of one debtor: the same national ID, else the same name and first phone."""
+    return (
+        pl.when(pl.col("national_id").is_not_null())
+        .then(pl.lit("id:") + pl.col("national_id"))
+        .when(pl.col("phones").list.len() > 0)
+        .then(pl.lit("np:") + pl.col("debtor_name") + pl.lit("|") + pl.col("phones").list.first())
+        .otherwise(pl.lit("ref:") + pl.col("external_ref"))
+    )
+
+
+def _assign_debtors(
+    conn: Connection, creditor_id: int, region: str, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, int]:
+    d, cp = t.debtors.c, t.contact_points.c
+    by_id = read_frame(
+        conn,
+        select(d.id, d.national_id).where(d.creditor_id == creditor_id, d.national_id.is_not(None)),
+        {"debtor_id": pl.Int64, "nid": pl.Utf8},
+    ).select("debtor_id", (pl.lit("id:") + pl.col("nid")).alias("key"))
+    by_phone = read_frame(
+        conn,
+        select(d.id, d.name, cp.value)
+        .join(t.contact_points, and_(cp.debtor_id == d.id, cp.party_id.is_(None)))
+        .where(d.creditor_id == creditor_id, cp.kind.in_(["mobile", "landline"])),
+        {"debtor_id": pl.Int64, "name": pl.Utf8, "value": pl.Utf8},
+    ).select("debtor_id", (pl.lit("np:") + pl.col("name") + pl.lit("|") + pl.col("value")).alias("key"))
+
+    frame = frame.with_columns(_debtor_key().alias("debtor_key"))
+    # A known account's debtor is authoritative, also for the other rows with the same key.
+    from_accounts = frame.filter(pl.col("existing_debtor_id").is_not_null()).select(
+        pl.col("existing_debtor_id").alias("debtor_id"), pl.col("debtor_key").alias("key")
+    )
+    known = pl.concat([from_accounts, by_id, by_phone]).unique("key", keep="first", maintain_order=True)
+    frame = frame.join(known.rename({"key": "debtor_key"}), on="debtor_key", how="left")
+
+    fresh = frame.filter(pl.col("debtor_id").is_null()).unique("debtor_key", keep="first", maintain_order=True)
+    ids = allocate_ids(conn, t.debtors, fresh.height)
+    new_debtors = fresh.select(
+        ids,
+        pl.lit(creditor_id).alias("creditor_id"),
+        pl.col("debtor_name").alias("name"),
+        "national_id",
+        pl.lit("zh" if region == "CN" else "en").alias("language"),
+        pl.lit(region).alias("address_country"),
+        "debtor_key",
+    )
+    insert_frame(conn, t.debtors, new_debtors.drop("debtor_key"))
+    mapping = new_debtors.select(pl.col("id").alias("new_debtor_id"), "debtor_key")
+    frame = frame.join(mapping, on="debtor_key", how="left").with_columns(
+        pl.coalesce("debtor_id", "new_debtor_id").alias("debtor_id")
+    )
+    return frame.drop("new_debtor_id"), new_debtors.height
+
+
+def _assign_cases(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl.DataFrame:
+    c = t.cases.c
+    existing = read_frame(
+        conn,
+        select(c.id, c.debtor_id).where(c.creditor_id == creditor_id),
+        {"case_id": pl.Int64, "debtor_id": pl.Int64},
+    )
+    missing = frame.select("debtor_id").unique().join(existing, on="debtor_id", how="anti")
+    ids = allocate_ids(conn, t.cases, missing.height)
+    new_cases = missing.with_columns(ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("new").alias("stage"))
+    insert_frame(conn, t.cases, new_cases)
+    all_cases = pl.concat([existing, new_cases.select(pl.col("id").alias("case_id"), "debtor_id")])
+    return frame.join(all_cases, on="debtor_id", how="left")
+
+
+def _phone_kind(value: pl.Expr) -> pl.Expr:
+    return pl.when(value.str.contains(r"^\+861\d{10}$")).then(pl.lit("mobile")).otherwise(pl.lit("landline"))
+
+
+def _write_debtor_contacts(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    phones = (
+        frame.select("row", "debtor_id", pl.col("phones").alias("value"), pl.col("phone_kinds").alias("kind"))
+        .explode(["value", "kind"])
+    )
+    others = [
+        frame.select("row", "debtor_id", pl.col(col).alias("value"), pl.lit(kind).alias("kind"))
+        for col, kind in (("email", "email"), ("address", "address"))
+    ]
+    wanted = (
+        pl.concat([phones, *others], how="vertical_relaxed")
+        .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+    )
+    cp, d = t.contact_points.c, t.debtors.c
+    existing = read_frame(
+        conn,
+        select(cp.debtor_id, cp.kind, cp.value)
+        .join(t.debtors, d.id == cp.debtor_id)
+        .where(d.creditor_id == creditor_id, cp.party_id.is_(None)),
+        {"debtor_id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8},
+    )
+    new = wanted.join(existing, on=["debtor_id", "kind", "value"], how="anti").unique(
+        ["debtor_id", "kind", "value"], keep="first", maintain_order=True
+    )
+    ids = allocate_ids(conn, t.contact_points, new.height)
+    insert_frame(conn, t.contact_points, new.with_columns(ids, pl.lit("placement").alias("source")).drop("row"))
+    return new.select("row"), new.height
+
+
+def _party_frames(frame: pl.DataFrame) -> pl.DataFrame:
+    base = ["row", "debtor_id"]
+    null = pl.lit(None, dtype=pl.Utf8)
+    liable = [
+        frame.select(
+            *base,
+            pl.lit(role.value).alias("role"),
+            pl.col(f"{role.value}_name").alias("name"),
+            pl.lit(True).alias("liable"),
+            (pl.col("guarantor_national_id") if role is PartyRole.GUARANTOR else null).alias("national_id"),
+            null.alias("relation"),
+            pl.col(f"{role.value}_phone").alias("phone"),
+            null.alias("address"),
+        )
+        for role in (PartyRole.GUARANTOR, PartyRole.CO_BORROWER)
+    ]
+    employer = frame.select(
+        *base,
+        pl.lit(PartyRole.EMPLOYER.value).alias("role"),
+        pl.col("employer").alias("name"),
+        pl.lit(False).alias("liable"),
+        null.alias("national_id"),
+        null.alias("relation"),
+        null.alias("phone"),
+        pl.col("employer_address").alias("address"),
+    )
+    contacts = (
+        frame.select(*base, "contacts")
+        .explode("contacts")
+        .filter(pl.col("contacts").is_not_null())
+        .unnest("contacts")
+        .select(
+            *base,
+            pl.col("relation")
+            .str.strip_chars()
+            .str.to_lowercase()
+            .replace_strict({k: v.value for k, v in RELATION_ROLES.items()}, default="emergency_contact")
+            .alias("role"),
+            pl.coalesce("name", "phone").alias("name"),
+            pl.lit(False).alias("liable"),
+            null.alias("national_id"),
+            pl.col("relation"),
+            pl.col("phone"),
+            null.alias("address"),
+        )
+    )
+    return pl.concat([*liable, employer, contacts], how="vertical_relaxed").filter(
+        pl.col("name").is_not_null() & (pl.col("name") != "")
+    )
+
+
+def _write_parties(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> tuple[pl.DataFrame, int, int]:
+    wanted = _party_frames(frame)
+    p, d, cp = t.parties.c, t.debtors.c, t.contact_points.c
+    existing = read_frame(
+        conn,
+        select(p.id, p.debtor_id, p.role, p.name).join(t.debtors, d.id == p.debtor_id).where(d.creditor_id == creditor_id),
+        {"party_id": pl.Int64, "debtor_id": pl.Int64, "role": pl.Utf8, "name": pl.Utf8},
+    )
+    key = ["debtor_id", "role", "name"]
+    new = wanted.join(existing, on=key, how="anti").unique(key, keep="first", maintain_order=True)
+    ids = allocate_ids(conn, t.parties, new.height)
+    new = new.with_columns(ids)
+    insert_frame(conn, t.parties, new.select("id", "debtor_id", "role", "name", "liable", "national_id", "relation"))
+
+    all_parties = pl.concat([existing, new.select(pl.col("id").alias("party_id"), *key)])
+    with_ids = wanted.join(all_parties, on=key, how="left")
+    points = pl.concat(
+        [
+            with_ids.select("row", "debtor_id", "party_id", pl.col("phone").alias("value"), _phone_kind(pl.col("phone")).alias("kind")),
+            with_ids.select("row", "debtor_id", "party_id", pl.col("address").alias("value"), pl.lit("address").alias("kind")),
+        ]
+    ).filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+    existing_points = read_frame(
+        conn,
+        select(cp.party_id, cp.kind, cp.value)
+        .join(t.debtors, d.id == cp.debtor_id)
+        .where(d.creditor_id == creditor_id, cp.party_id.is_not(None)),
+        {"party_id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8},
+    )
+    new_points = points.join(existing_points, on=["party_id", "kind", "value"], how="anti").unique(
+        ["party_id", "kind", "value"], keep="first", maintain_order=True
+    )
+    point_ids = allocate_ids(conn, t.contact_points, new_points.height)
+    insert_frame(
+        conn, t.contact_points, new_points.with_columns(point_ids, pl.lit("placement").alias("source")).drop("row")
+    )
+    touched = pl.concat([new.select("row"), new_points.select("row")])
+    return touched, new.height, new_points.height

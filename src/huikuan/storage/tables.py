@@ -1,0 +1,317 @@
+"""The schema: every table, with its constraints and the indexes the queues need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from huikuan.storage.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite's rowid alias must be INTEGER
+
+
+def _id() -> Column[Any]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _fk(name: str, target: str, *, nullable: bool = False, ondelete: str | None = None) -> Column[Any]:
+    return Column(name, Id, ForeignKey(target, ondelete=ondelete), nullable=nullable)
+
+
+creditors = Table(
+    "creditors",
+    metadata,
+    _id(),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("region", String(2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("pack", String(40), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("pack_overrides", JSON, nullable=False, default=dict),
+    Column("authority_policy", JSON, nullable=False, default=dict),
+    Column("header_mapping", JSON, nullable=False, default=dict),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    _id(),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("languages", JSON, nullable=False, default=list),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False, default=""),
+    _fk("team_id", "teams.id", nullable=True),
+    _fk("creditor_id", "creditors.id", nullable=True),
+    Column("locale", String(10), nullable=False, default="zh_CN"),
+    Column("languages", JSON, nullable=False, default=list),
+    Column("skills", JSON, nullable=False, default=list),
+    Column("active", Boolean, nullable=False, default=True),
+    CheckConstraint("role IN ('admin', 'supervisor', 'collector', 'creditor_viewer')", name="role"),
+)
+
+debtors = Table(
+    "debtors",
+    metadata,
+    _id(),
+    _fk("creditor_id", "creditors.id"),
+    Column("name", String(200), nullable=False),
+    Column("national_id", String(40)),
+    Column("birth_date", Date),
+    Column("language", String(10), nullable=False, default="zh"),
+    Column("time_zone", String(64)),
+    Column("address_country", String(2)),
+    Column("address_region", String(40)),
+    Column("cease", Boolean, nullable=False, default=False),
+    Column("disputed", Boolean, nullable=False, default=False),
+    Column("attorney", Boolean, nullable=False, default=False),
+    Column("deceased", Boolean, nullable=False, default=False),
+    Column("hardship", Boolean, nullable=False, default=False),
+    Column("bankruptcy", Boolean, nullable=False, default=False),
+    Column("employer_prohibits", Boolean, nullable=False, default=False),
+    Column("opt_out_channels", JSON, nullable=False, default=list),
+    Column("inconvenient_times", JSON, nullable=False, default=list),
+    Index("ix_debtors_creditor_national_id", "creditor_id", "national_id"),
+    Index("ix_debtors_creditor_name", "creditor_id", "name"),
+)
+
+parties = Table(
+    "parties",
+    metadata,
+    _id(),
+    _fk("debtor_id", "debtors.id", ondelete="CASCADE"),
+    Column("role", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("liable", Boolean, nullable=False, default=False),
+    Column("national_id", String(40)),
+    Column("relation", String(40)),
+    Index("ix_parties_debtor", "debtor_id"),
+)
+
+contact_points = Table(
+    "contact_points",
+    metadata,
+    _id(),
+    _fk("debtor_id", "debtors.id", ondelete="CASCADE"),
+    _fk("party_id", "parties.id", nullable=True, ondelete="CASCADE"),
+    Column("kind", String(12), nullable=False),
+    Column("value", String(500), nullable=False),
+    Column("status", String(16), nullable=False, default="unverified"),
+    Column("source", String(20), nullable=False, default="placement"),
+    Column("consent", Boolean, nullable=False, default=False),
+    Index("ix_contact_points_debtor", "debtor_id"),
+    Index("ix_contact_points_value", "kind", "value"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    _id(),
+    _fk("creditor_id", "creditors.id"),
+    _fk("debtor_id", "debtors.id"),
+    Column("stage", String(20), nullable=False, default="new"),
+    Column("segment", String(40)),
+    _fk("assigned_user_id", "users.id", nullable=True),
+    _fk("claimed_by", "users.id", nullable=True),
+    Column("claim_expires_at", UTCDateTime),
+    Column("next_action_channel", String(12)),
+    Column("next_action_goal", String(200)),
+    Column("next_action_due_at", UTCDateTime),
+    Column("priority", Integer, nullable=False, default=0),
+    UniqueConstraint("debtor_id"),
+    Index("ix_cases_queue", "creditor_id", "stage", "next_action_due_at"),
+    Index("ix_cases_assigned", "assigned_user_id", "next_action_due_at"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    _id(),
+    _fk("creditor_id", "creditors.id"),
+    _fk("debtor_id", "debtors.id"),
+    _fk("case_id", "cases.id", nullable=True),
+    Column("external_ref", String(100), nullable=False),
+    Column("product", String(20), nullable=False, default="other"),
+    Column("currency", String(3), nullable=False),
+    Column("principal", BigInteger, nullable=False, default=0),
+    Column("interest", BigInteger, nullable=False, default=0),
+    Column("fees", BigInteger, nullable=False, default=0),
+    Column("balance", BigInteger, nullable=False),
+    Column("overdue_since", Date),
+    Column("charge_off_date", Date),
+    Column("limitation_date", Date),
+    Column("last_payment_date", Date),
+    Column("last_payment_amount", BigInteger),
+    Column("status", String(12), nullable=False, default="open"),
+    UniqueConstraint("creditor_id", "external_ref"),
+    CheckConstraint("balance >= 0", name="balance_not_negative"),
+    CheckConstraint("principal >= 0 AND interest >= 0 AND fees >= 0", name="parts_not_negative"),
+    Index("ix_accounts_debtor", "debtor_id"),
+    Index("ix_accounts_case", "case_id"),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    _id(),
+    _fk("case_id", "cases.id"),
+    _fk("debtor_id", "debtors.id"),
+    _fk("party_id", "parties.id", nullable=True),
+    _fk("contact_point_id", "contact_points.id", nullable=True),
+    _fk("user_id", "users.id", nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("channel", String(12), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("goal", String(200)),
+    Column("goal_met", Boolean),
+    Column("notes", Text, nullable=False, default=""),
+    Column("duration_s", Integer, nullable=False, default=0),
+    Column("decision_id", String(64)),
+    CheckConstraint("duration_s >= 0", name="duration_not_negative"),
+    Index("ix_interactions_debtor_at", "debtor_id", "at"),
+    Index("ix_interactions_case_at", "case_id", "at"),
+)
+
+promises = Table(
+    "promises",
+    metadata,
+    _id(),
+    _fk("case_id", "cases.id"),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    _fk("created_by", "users.id", nullable=True),
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("paid_amount", BigInteger, nullable=False, default=0),
+    Column("resolved_at", UTCDateTime),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    Index("ix_promises_status_due", "status", "due_date"),
+    Index("ix_promises_case", "case_id"),
+)
+
+arrangements = Table(
+    "arrangements",
+    metadata,
+    _id(),
+    _fk("case_id", "cases.id"),
+    Column("kind", String(12), nullable=False),
+    Column("total_amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("schedule", JSON, nullable=False, default=list),
+    Column("discount_bp", Integer, nullable=False, default=0),
+    Column("status", String(20), nullable=False, default="proposed"),
+    _fk("proposed_by", "users.id", nullable=True),
+    _fk("approved_by", "users.id", nullable=True),
+    Column("approved_at", UTCDateTime),
+    Column("reason", Text, nullable=False, default=""),
+    CheckConstraint("total_amount > 0", name="total_positive"),
+    CheckConstraint("discount_bp >= 0 AND discount_bp <= 10000", name="discount_range"),
+    Index("ix_arrangements_case", "case_id"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    _id(),
+    _fk("creditor_id", "creditors.id"),
+    Column("external_ref", String(100), nullable=False),
+    _fk("account_id", "accounts.id"),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("paid_at", UTCDateTime, nullable=False),
+    Column("method", String(40)),
+    UniqueConstraint("creditor_id", "external_ref"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    Index("ix_payments_account_paid_at", "account_id", "paid_at"),
+)
+
+payment_allocations = Table(
+    "payment_allocations",
+    metadata,
+    _fk("payment_id", "payments.id", ondelete="CASCADE"),
+    _fk("account_id", "accounts.id"),
+    Column("amount", BigInteger, nullable=False),
+    UniqueConstraint("payment_id", "account_id"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    _id(),
+    _fk("case_id", "cases.id"),
+    Column("channel", String(12), nullable=False),
+    Column("to", String(500), nullable=False),
+    Column("subject", String(300), nullable=False, default=""),
+    Column("body", Text, nullable=False),
+    Column("template", String(100)),
+    Column("status", String(12), nullable=False, default="queued"),
+    Column("decision_id", String(64)),
+    Column("provider_ref", String(200)),
+    Column("error", Text),
+    Column("created_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    Index("ix_messages_status", "status"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    _id(),
+    Column("at", UTCDateTime, nullable=False),
+    _fk("user_id", "users.id", nullable=True),
+    Column("action", String(60), nullable=False),
+    Column("entity", String(40)),
+    Column("entity_id", BigInteger),
+    Column("detail", JSON, nullable=False, default=dict),
+    Index("ix_audit_events_at", "at"),
+)
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    _id(),
+    _fk("creditor_id", "creditors.id"),
+    Column("kind", String(12), nullable=False),
+    Column("filename", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("report", JSON, nullable=False, default=dict),
+)

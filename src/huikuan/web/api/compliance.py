@@ -1,0 +1,155 @@
+"""POST /api/v1/compliance/decisions: the gate over HTTP, with the same JSON as `huikuan compliance check`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from huikuan.compliance.check import DEFAULT_PACK, check
+from huikuan.compliance.contract import InvalidRequest
+from huikuan.compliance.model import Channel, Direction, Outcome, Purpose, Recontact, Role
+from huikuan.compliance.pack import PackError
+
+router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressIn(_Strict):
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2, e.g. US, CN, GB")
+    region: str | None = Field(None, description="State or province: CA, XJ, or an ISO 3166-2 code")
+    postal_code: str | None = None
+
+
+class InconvenientTimeIn(_Strict):
+    start: str = Field(description="Local time HH:MM", examples=["12:00"])
+    end: str = Field(description="Local time HH:MM; before start means the span runs past midnight")
+
+
+class FlagsIn(_Strict):
+    cease: bool = False
+    disputed: bool = False
+    attorney: bool = False
+    deceased: bool = False
+    employer_prohibits: bool = False
+    opt_out: list[Channel] = []
+
+
+class PartyIn(_Strict):
+    id: str
+    role: Role
+    to: str | None = Field(None, description="The number, address or handle contacted")
+    phones: list[str] = Field(
+        [], description="The party's own phones (a third party); else the debtor's count"
+    )
+    address: AddressIn | None = None
+    time_zone: str | None = Field(None, description="IANA zone name")
+    workplace: bool = Field(False, description="The contact reaches the debtor at the place of employment")
+    recontact: Recontact | None = Field(
+        None, description="Why a third party already reached may be contacted again (extension)"
+    )
+
+
+class DebtorIn(_Strict):
+    phones: list[str] = []
+    address: AddressIn | None = None
+    time_zone: str | None = None
+    inconvenient_times: list[InconvenientTimeIn] = []
+    flags: FlagsIn = FlagsIn()
+
+
+class DebtIn(_Strict):
+    id: str
+    time_barred: bool = False
+    validation_sent: bool | None = Field(None, description="Extension: false lets validation-notice block")
+
+
+class HistoryEventIn(_Strict):
+    at: str = Field(description="ISO-8601 with offset", examples=["2026-03-01T16:00:00Z"])
+    channel: Channel
+    direction: Direction
+    party_id: str
+    party_role: Role | None = None
+    outcome: Outcome
+    debt_ids: list[str] = Field([], description="Empty: the event counts for every debt")
+
+
+class DecisionRequest(_Strict):
+    """The request of compliance.md; `pack` may also be given as the ?pack= query parameter."""
+
+    at: str = Field(description="ISO-8601 with offset", examples=["2026-03-02T15:15:00Z"])
+    channel: Channel
+    purpose: Purpose
+    party: PartyIn
+    debtor: DebtorIn
+    debt: DebtIn
+    history: list[HistoryEventIn] = []
+    pack: str | None = Field(None, description=f"Rule pack; default {DEFAULT_PACK}")
+
+
+class ViolationOut(BaseModel):
+    rule: str
+    message: str
+
+
+class DecisionOut(BaseModel):
+    allowed: bool
+    violations: list[ViolationOut]
+    next_allowed_at: str | None = Field(description="ISO-8601 UTC (Z); null when only new facts can allow it")
+    pack: str
+    pack_version: str
+    id: str = Field(
+        description="Stable digest of request, history, pack and result; store it on the interaction"
+    )
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(examples=["debtor.flags.cease: expected a boolean"])
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """The schema with every local $ref replaced by its definition, for use outside components."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def _request_schema() -> dict[str, Any]:
+    schema = DecisionRequest.model_json_schema()
+    return dict(_inline(schema, schema.get("$defs", {})))
+
+
+@router.post(
+    "/decisions",
+    response_model=DecisionOut,
+    responses={422: {"model": ErrorOut, "description": "The request is not valid; detail names the field"}},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _request_schema()}}}
+    },
+    summary="May this contact happen now?",
+)
+async def create_decision(
+    request: Request,
+    pack: str | None = Query(None, description=f"Rule pack (us-reg-f, cn, uk-conc); default {DEFAULT_PACK}"),
+) -> Any:
+    """The gate's decision; 200 whether allowed or refused. Validation goes through the same parser as the
+    command line, so both give the same messages."""
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        return JSONResponse({"detail": "request: not valid JSON"}, status_code=422)
+    try:
+        return check(data, pack)
+    except (InvalidRequest, PackError) as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=422)

@@ -1,0 +1,233 @@
+"""The demo portfolio: loaded through the real import path into a fresh SQLite database."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+import pytest
+from sqlalchemy import Engine, select, text
+
+from huikuan.domain.enums import Product
+from huikuan.errors import AlreadyExists
+from huikuan.services import demo
+from huikuan.services.demo import DEMO_PASSWORD, load_demo
+from huikuan.services.users import authenticate
+from huikuan.storage import tables as t
+from huikuan.storage.engine import make_engine
+from huikuan.storage.migrate import upgrade
+from huikuan.storage.uow import UnitOfWork
+
+TODAY = date(2026, 3, 16)
+ACCOUNTS = 400
+CONVERSATIONS = ("promise", "paid", "refuses", "disputes", "hardship", "callback")
+
+
+def _fresh(path: Path) -> Engine:
+    engine = make_engine("sqlite:///" + str(path))
+    upgrade(engine)
+    return engine
+
+
+def _load(engine: Engine, seed: int = 7, accounts: int = ACCOUNTS) -> dict[str, Any]:
+    stages: list[str] = []
+    with UnitOfWork(engine) as uow:
+        summary = load_demo(uow, accounts=accounts, seed=seed, progress=stages.append, today=TODAY)
+    assert stages == list(demo.STAGES)
+    return summary
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, dict[str, Any]]:
+    engine = _fresh(tmp_path_factory.mktemp("demo") / "d.db")
+    return engine, _load(engine)
+
+
+def _rows(engine: Engine, sql: str) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(text(sql)))
+
+
+def test_the_demo_loads_into_a_fresh_database_with_its_history(loaded):
+    engine, summary = loaded
+    assert summary["accounts"] == ACCOUNTS
+    assert summary["interactions"] > ACCOUNTS and summary["payments"] > 0 and summary["promises"] > 0
+    counts = {name: _rows(engine, f"SELECT COUNT(*) FROM {name}")[0][0]
+              for name in ("accounts", "interactions", "payments", "promises", "creditors")}
+    assert counts == {"accounts": summary["accounts"], "interactions": summary["interactions"],
+                      "payments": summary["payments"], "promises": summary["promises"], "creditors": 4}
+    stages = dict(_rows(engine, "SELECT stage, COUNT(*) FROM cases GROUP BY stage"))
+    assert {"new", "contacting", "promised", "closed"} <= set(stages)
+    assert _rows(engine, "SELECT COUNT(*) FROM cases WHERE stage NOT IN ('closed', 'hold') "
+                         "AND next_action_due_at IS NULL")[0][0] == 0
+
+
+def test_every_product_appears(loaded):
+    engine, _ = loaded
+    products = {row[0] for row in _rows(engine, "SELECT DISTINCT product FROM accounts")}
+    assert products == {p.value for p in Product}
+
+
+def test_every_interaction_happens_between_eight_and_nine_in_the_debtors_local_time(loaded):
+    engine, _ = loaded
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.interactions.c.at, t.debtors.c.time_zone).join(
+                t.debtors, t.debtors.c.id == t.interactions.c.debtor_id
+            )
+        ).all()
+    zones = {zone for _at, zone in rows}
+    assert "Asia/Shanghai" in zones and any(z.startswith("America/") for z in zones)
+    for at, zone in rows:
+        local = at.astimezone(ZoneInfo(zone))
+        assert 8 <= local.hour < 21 or (local.hour, local.minute, local.second) == (21, 0, 0), (at, zone)
+
+
+def test_calls_stay_within_the_daily_and_weekly_limits(loaded):
+    engine, _ = loaded
+    rows = _rows(
+        engine,
+        "SELECT i.debtor_id, i.at, d.time_zone, i.outcome, i.direction, c.region FROM interactions i "
+        "JOIN debtors d ON d.id = i.debtor_id JOIN creditors c ON c.id = d.creditor_id "
+        "WHERE i.channel = 'call' AND i.party_id IS NULL",
+    )
+    connected: Counter[tuple[int, date]] = Counter()
+    us_days: dict[int, list[date]] = defaultdict(list)
+    for debtor_id, at, zone, outcome, direction, region in rows:
+        day = datetime.fromisoformat(at).replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
+        if region == "CN" and outcome in CONVERSATIONS:
+            connected[(debtor_id, day)] += 1
+        if region == "US" and direction == "outbound":
+            us_days[debtor_id].append(day)
+    assert connected and max(connected.values()) <= 3
+    assert us_days
+    for days in us_days.values():
+        days.sort()
+        for i, first in enumerate(days):
+            assert sum(1 for d in days[i:] if d - first < timedelta(days=7)) <= 7
+
+
+def test_kept_promises_were_paid_by_their_due_date_and_broken_ones_not(loaded):
+    engine, _ = loaded
+    statuses = dict(_rows(engine, "SELECT status, COUNT(*) FROM promises GROUP BY status"))
+    assert {"kept", "broken", "pending"} <= set(statuses)
+    kept = _rows(engine, "SELECT case_id, amount, due_date, paid_amount FROM promises WHERE status = 'kept'")
+    for case_id, amount, due, paid in kept:
+        assert paid >= amount
+        # paid_at is UTC and the due date local: a day's grace covers the zones.
+        received = _rows(engine, f"SELECT COUNT(*) FROM payments p JOIN accounts a ON a.id = p.account_id "
+                                 f"WHERE a.case_id = {case_id} "
+                                 f"AND date(p.paid_at) <= date('{due}', '+1 day')")
+        assert received[0][0] > 0
+    broken_but_paid = "SELECT COUNT(*) FROM promises WHERE status = 'broken' AND paid_amount > 0"
+    assert _rows(engine, broken_but_paid)[0][0] == 0
+
+
+def test_payments_moved_the_balances_and_kept_the_accounts_products(loaded):
+    engine, _ = loaded
+    paid = _rows(engine, "SELECT a.product, a.principal + a.interest + a.fees - a.balance, a.status, "
+                         "(SELECT SUM(amount) FROM payment_allocations pa WHERE pa.account_id = a.id) "
+                         "FROM accounts a WHERE a.id IN (SELECT account_id FROM payments)")
+    assert len({product for product, *_ in paid}) > 3  # a payment leaves the account's product alone
+    for _product, moved, status, allocated in paid:
+        assert moved == allocated
+        assert status in ("open", "paid")
+
+
+def test_some_debtors_are_flagged_disputed_or_in_hardship(loaded):
+    engine, _ = loaded
+    disputed, hardship = _rows(engine, "SELECT SUM(disputed), SUM(hardship) FROM debtors")[0]
+    assert disputed > 0 and hardship > 0
+
+
+def test_the_same_seed_gives_the_same_portfolio(tmp_path, loaded):
+    engine, _ = loaded
+    again = _fresh(tmp_path / "again.db")
+    _load(again)
+    # Compared by natural keys: the placement writer numbers new cases in no particular order.
+    queries = (
+        "SELECT a.external_ref, a.product, a.balance, a.overdue_since, d.name, d.national_id "
+        "FROM accounts a JOIN debtors d ON d.id = a.debtor_id ORDER BY a.id",
+        "SELECT d.id, i.at, i.channel, i.outcome, i.goal, i.notes FROM interactions i "
+        "JOIN debtors d ON d.id = i.debtor_id ORDER BY i.id",
+        "SELECT p.external_ref, a.external_ref, p.amount, p.paid_at FROM payments p "
+        "JOIN accounts a ON a.id = p.account_id ORDER BY p.external_ref",
+        "SELECT d.id, c.stage, c.assigned_user_id, c.next_action_goal, c.next_action_due_at FROM cases c "
+        "JOIN debtors d ON d.id = c.debtor_id ORDER BY d.id",
+        "SELECT d.id, p.amount, p.due_date, p.status FROM promises p JOIN cases c ON c.id = p.case_id "
+        "JOIN debtors d ON d.id = c.debtor_id ORDER BY p.id",
+    )
+    for sql in queries:
+        assert _rows(engine, sql) == _rows(again, sql)
+
+
+def test_another_seed_gives_another_portfolio(tmp_path, loaded):
+    engine, _ = loaded
+    other = _fresh(tmp_path / "other.db")
+    _load(other, seed=8, accounts=50)
+    sql = "SELECT name FROM debtors ORDER BY id LIMIT 20"
+    assert _rows(engine, sql) != _rows(other, sql)
+
+
+def test_a_second_load_is_refused_with_a_clear_message(loaded):
+    engine, _ = loaded
+    refused = pytest.raises(AlreadyExists, match="the demo portfolio is already loaded")
+    with UnitOfWork(engine) as uow, refused:
+        load_demo(uow, accounts=10, seed=1, today=TODAY)
+    assert _rows(engine, "SELECT COUNT(*) FROM creditors")[0][0] == 4
+
+
+def test_a_load_that_stopped_half_way_is_named_so(tmp_path):
+    engine = _fresh(tmp_path / "half.db")
+    from huikuan.services.creditors import add_creditor
+
+    with UnitOfWork(engine) as uow:
+        add_creditor(uow, demo.BANK.code, demo.BANK.name)
+        uow.commit()
+    with UnitOfWork(engine) as uow, pytest.raises(AlreadyExists, match="stopped half-way"):
+        load_demo(uow, accounts=10, seed=1, today=TODAY)
+
+
+def test_the_demo_users_can_sign_in_with_the_demo_password(loaded):
+    engine, summary = loaded
+    roles = {u["username"]: u["role"] for u in summary["users"]}
+    assert roles["admin"] == "admin" and roles["supervisor"] == "supervisor"
+    assert {u for u, r in roles.items() if r == "collector"} == {f"collector{i}" for i in range(1, 5)}
+    assert "creditor_viewer" in roles.values()
+    with UnitOfWork(engine) as uow:
+        for user in summary["users"]:
+            assert user["password"] == DEMO_PASSWORD
+            signed_in = authenticate(uow, user["username"], user["password"])
+            assert signed_in is not None and signed_in.role == user["role"]
+        assert authenticate(uow, "admin", "wrong-password") is None
+        viewer = authenticate(uow, "bank_viewer", DEMO_PASSWORD)
+        assert viewer is not None and viewer.creditor_id is not None
+    assigned = _rows(engine, "SELECT DISTINCT u.username FROM cases c "
+                             "JOIN users u ON u.id = c.assigned_user_id")
+    assert {row[0] for row in assigned} == {f"collector{i}" for i in range(1, 5)}
+
+
+def test_generated_ids_and_phone_numbers_are_valid():
+    rng = random.Random(3)
+    portfolio = demo.generate_portfolio(rng, 3000, TODAY)
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    for code, debtors in portfolio.items():
+        region = "US" if code == "DEMO-HBL" else "CN"
+        for debtor in debtors:
+            nid = debtor.national_id
+            if nid:
+                total = sum(int(c) * w for c, w in zip(nid[:17], weights, strict=True))
+                assert "10X98765432"[total % 11] == nid[17]
+                born = date(int(nid[6:10]), int(nid[10:12]), int(nid[12:14]))
+                assert 18 <= (TODAY - born).days // 365 <= 75
+                assert int(nid[16]) % 2 == (1 if debtor.male else 0)
+            for number in [*debtor.phones, *(c[1] for c in debtor.contacts)]:
+                assert phonenumbers.is_valid_number(phonenumbers.parse(number, region)), number
+            for account in debtor.accounts:
+                assert 10 <= (TODAY - account.overdue_since).days <= 720
+                assert account.balance > 0

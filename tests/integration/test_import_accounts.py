@@ -1,0 +1,134 @@
+"""Importing placement files: what a creditor sends becomes debtors, cases, accounts, parties, contacts."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from huikuan.storage import tables as t
+from tests.factories import GOOD_ROWS, IDS, cli, cli_json, placement
+
+
+@pytest.fixture
+def bank(db_env: str) -> str:
+    assert cli("creditor", "add", "BANK", "--name", "某银行信用卡中心", "--region", "CN").exit_code == 0
+    return "BANK"
+
+
+def _count(engine: Engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_a_gbk_placement_becomes_debtors_cases_and_accounts(engine: Engine, bank: str, tmp_path: Path) -> None:
+    code, report = cli_json("import", "accounts", str(placement(tmp_path / "p.csv")), "--creditor", bank)
+    assert code == 0
+    assert report["encoding"] == "gb18030"
+    assert (report["rows_read"], report["created"], report["updated"], report["unchanged"]) == (3, 3, 0, 0)
+    assert report["rejected"] == 0 and report["errors"] == []
+    assert _count(engine, t.accounts) == 3
+    # Two rows share a national ID: one debtor, one case, two accounts.
+    assert _count(engine, t.debtors) == 2
+    assert _count(engine, t.cases) == 2
+    with engine.connect() as conn:
+        zhang = conn.execute(select(t.debtors).where(t.debtors.c.national_id == IDS[0])).one()
+        accounts = conn.execute(select(t.accounts).where(t.accounts.c.debtor_id == zhang.id)).all()
+        assert {a.external_ref for a in accounts} == {"HT-001", "HT-002"}
+        assert len({a.case_id for a in accounts}) == 1
+        first = next(a for a in accounts if a.external_ref == "HT-001")
+        assert (first.principal, first.interest, first.fees, first.balance) == (1_000_000, 50_000, 12_000, 1_062_000)
+        assert first.product == "credit_card" and first.currency == "CNY"
+        phones = conn.execute(
+            select(t.contact_points.c.kind, t.contact_points.c.value).where(
+                t.contact_points.c.debtor_id == zhang.id, t.contact_points.c.party_id.is_(None),
+                t.contact_points.c.kind.in_(["mobile", "landline"]),
+            )
+        ).all()
+        assert set(phones) == {("mobile", "+8613800138000"), ("landline", "+861062345678")}
+        parties = conn.execute(
+            select(t.parties.c.role, t.parties.c.name, t.parties.c.liable).where(t.parties.c.debtor_id == zhang.id)
+        ).all()
+        assert set(parties) == {("spouse", "王芳", False), ("guarantor", "李强", True)}
+
+
+def test_importing_the_same_file_twice_changes_nothing(engine: Engine, bank: str, tmp_path: Path) -> None:
+    path = placement(tmp_path / "p.csv")
+    cli_json("import", "accounts", str(path), "--creditor", bank)
+    before = [_count(engine, table) for table in (t.debtors, t.accounts, t.parties, t.contact_points, t.cases)]
+    code, report = cli_json("import", "accounts", str(path), "--creditor", bank)
+    assert code == 0
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 3)
+    assert [_count(engine, table) for table in (t.debtors, t.accounts, t.parties, t.contact_points, t.cases)] == before
+
+
+def test_a_known_reference_updates_its_account_and_never_creates_a_second(
+    engine: Engine, bank: str, tmp_path: Path
+) -> None:
+    cli_json("import", "accounts", str(placement(tmp_path / "p.csv")), "--creditor", bank)
+    changed = GOOD_ROWS[2].replace("￥5000", "4800").replace("15900159000", "15900159000;13300133000")
+    code, report = cli_json("import", "accounts", str(placement(tmp_path / "q.csv", [changed])), "--creditor", bank)
+    assert code == 0
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 1, 0)
+    with engine.connect() as conn:
+        account = conn.execute(select(t.accounts).where(t.accounts.c.external_ref == "HT-003")).one()
+        values = conn.execute(
+            select(t.contact_points.c.value).where(t.contact_points.c.debtor_id == account.debtor_id)
+        ).scalars().all()
+    assert account.balance == 480_000
+    assert "+8613300133000" in values
+    assert _count(engine, t.accounts) == 3
+
+
+def test_a_strict_import_with_a_bad_row_writes_nothing_and_lists_every_problem(
+    engine: Engine, bank: str, tmp_path: Path
+) -> None:
+    bad = [GOOD_ROWS[0], "HT-009,王五,,12345,,,,,-50,2026-13-45,,,,,,"]
+    code, report = cli_json("import", "accounts", str(placement(tmp_path / "p.csv", bad)), "--creditor", bank)
+    assert code == 1
+    assert report["written"] is False and report["rejected"] == 1
+    problems = {(e["row"], e["column"]) for e in report["errors"]}
+    assert problems == {(3, "phones"), (3, "balance"), (3, "overdue_since")}
+    assert all(e["value"] and e["reason"] for e in report["errors"])
+    assert _count(engine, t.accounts) == 0 and _count(engine, t.debtors) == 0
+
+
+def test_a_lenient_import_takes_the_good_rows_and_writes_the_bad_ones_aside(
+    engine: Engine, bank: str, tmp_path: Path
+) -> None:
+    bad = [GOOD_ROWS[0], "HT-009,王五,,13800138001,,,,,-50,2026-03-01,,,,,,"]
+    path = placement(tmp_path / "p.csv", bad)
+    code, report = cli_json("import", "accounts", str(path), "--creditor", bank, "--lenient")
+    assert code == 0
+    assert (report["created"], report["rejected"]) == (1, 1)
+    rejects = Path(report["rejects_file"])
+    assert rejects.parent == tmp_path
+    text = rejects.read_text(encoding="utf-8-sig")
+    assert "HT-009" in text or "-50" in text
+    assert _count(engine, t.accounts) == 1
+
+
+def test_a_mapping_file_is_kept_for_the_creditors_next_file(engine: Engine, bank: str, tmp_path: Path) -> None:
+    own = "客户编号,客户姓名,欠款金额\nK-1,赵六,100.00\n"
+    (tmp_path / "own.csv").write_text(own, encoding="utf-8")
+    (tmp_path / "map.toml").write_text('"客户编号" = "external_ref"\n', encoding="utf-8")
+    code, _ = cli_json("import", "accounts", str(tmp_path / "own.csv"), "--creditor", bank, "--mapping",
+                       str(tmp_path / "map.toml"))
+    assert code == 0
+    (tmp_path / "own2.csv").write_text(own.replace("K-1", "K-2"), encoding="utf-8")
+    code, report = cli_json("import", "accounts", str(tmp_path / "own2.csv"), "--creditor", bank)
+    assert code == 0 and report["created"] == 1
+    assert _count(engine, t.accounts) == 2
+
+
+def test_an_unknown_creditor_is_a_clear_error(db_env: str, tmp_path: Path) -> None:
+    result = cli("import", "accounts", str(placement(tmp_path / "p.csv")), "--creditor", "NOPE")
+    assert result.exit_code == 2
+    assert "NOPE" in result.stderr
+
+
+def test_a_human_report_names_the_rows_and_reasons(bank: str, tmp_path: Path) -> None:
+    bad = [GOOD_ROWS[0], "HT-009,王五,,13800138001,,,,,-50,2026-03-01,,,,,,"]
+    result = cli("import", "accounts", str(placement(tmp_path / "p.csv", bad)), "--creditor", bank)
+    assert result.exit_code == 1
+    assert "row 3" in result.stdout and "balance" in result.stdout
+    assert "nothing was imported" in result.stderr
