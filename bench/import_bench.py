@@ -130,8 +130,9 @@ def bench_database(kind: str, path: Path, rows: int, pg_url: str, profile: bool,
                 args = [str(HUIKUAN), *command]
             seconds, peak, stdout = run_child(args, env)
             report = json.loads(stdout.strip().splitlines()[-1])
+            records = report["created"] + report["updated"] + report["unchanged"]  # without the 合计 line
             runs.append(Run(kind, label + (" (cProfile)" if profile and label == "first import" else ""),
-                            report["rows_read"], round(seconds, 2), round(report["rows_read"] / seconds),
+                            records, round(seconds, 2), round(records / seconds),
                             round(peak), report["created"], report["updated"], report["unchanged"],
                             report["skipped"]))
             print(_line(runs[-1]), flush=True)
@@ -219,8 +220,10 @@ def main() -> None:
         runs += bench_database(kind, path, args.rows, args.pg_url, args.profile, args.keep)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     result = OUT / f"results-{args.rows}-{stamp}.json"
-    result.write_text(json.dumps({"file": path.name, "argv": sys.argv[1:], "runs": [asdict(r) for r in runs]},
-                                 indent=2, ensure_ascii=False))
+    load = os.getloadavg()
+    print(f"load average after the runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    result.write_text(json.dumps({"file": path.name, "argv": sys.argv[1:], "load_average": load,
+                                  "runs": [asdict(r) for r in runs]}, indent=2, ensure_ascii=False))
     print(f"results: {result}")
 
 

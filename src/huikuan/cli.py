@@ -147,18 +147,18 @@ def _print_report(report: Any, as_json: bool) -> None:
             **data,
         )
     )
-    from huikuan.intake.messages import reason_in
-    from huikuan.intake.report import RowError
     from huikuan.i18n import default_locale
+    from huikuan.intake import RowError, SkippedRow, reason_in, skip_reason_in
 
     for e in data["errors"][:200]:
-        reason = reason_in(RowError(e["row"], e["column"], e["value"], e["code"], e["reason"]), default_locale())
+        reason = reason_in(RowError(e["row"], e["column"], e["value"], e["code"], e["reason"], e["detail"]), default_locale())
         typer.echo(_("  row {row}, {column} = {value!r}: {reason}", row=e["row"], column=e["column"],
                      value=e["value"], reason=reason))
     if len(data["errors"]) > 200:
         typer.echo(_("  ... and {n} more (see --json)", n=len(data["errors"]) - 200))
     for s in data["skipped_rows"]:
-        typer.echo(_("  row {row} skipped: {reason}", row=s["row"], reason=_(s["reason"])))
+        reason = skip_reason_in(SkippedRow(s["row"], s["reason"]), default_locale())
+        typer.echo(_("  row {row} skipped: {reason}", row=s["row"], reason=reason))
     if data["rejects_file"]:
         typer.echo(_("Rejected rows written to {path}", path=data["rejects_file"]))
 

@@ -1,5 +1,6 @@
 """Importing placement files: what a creditor sends becomes debtors, cases, accounts, parties, contacts."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -102,8 +103,9 @@ def test_a_lenient_import_takes_the_good_rows_and_writes_the_bad_ones_aside(
     assert (report["created"], report["rejected"]) == (1, 1)
     rejects = Path(report["rejects_file"])
     assert rejects.parent == tmp_path
-    text = rejects.read_text(encoding="utf-8-sig")
-    assert "HT-009" in text or "-50" in text
+    header, line = rejects.read_text(encoding="utf-8-sig").splitlines()
+    assert header.split(",")[:3] == ["row", "合同号", "客户姓名"] and header.endswith(",reason")
+    assert line.startswith("3,HT-009,王五,") and "negative" in line
     assert _count(engine, t.accounts) == 1
 
 
@@ -132,3 +134,35 @@ def test_a_human_report_names_the_rows_and_reasons(bank: str, tmp_path: Path) ->
     assert result.exit_code == 1
     assert "row 3" in result.stdout and "balance" in result.stdout
     assert "nothing was imported" in result.stderr
+
+
+MESSY = Path(__file__).resolve().parents[1] / "data" / "placements" / "messy_gbk.csv"
+
+
+def test_a_messy_gbk_file_is_refused_whole_in_strict_mode_with_every_problem(
+    engine: Engine, bank: str
+) -> None:
+    expected = json.loads(MESSY.with_name("messy_gbk.expected.json").read_text(encoding="utf-8"))
+    code, report = cli_json("import", "accounts", str(MESSY), "--creditor", bank, "--as-of", "2026-03-10")
+    assert code == 1 and report["written"] is False
+    assert report["encoding"] == "gb18030"
+    got = [(e["row"], e["column"], e["value"], e["code"]) for e in report["errors"]]
+    want = sorted((e["row"], e["column"], e["value"], e["code"]) for e in expected["errors"])
+    assert sorted(got) == want
+    assert report["skipped_rows"] == expected["skipped"]
+    assert _count(engine, t.accounts) == 0
+
+
+def test_a_messy_gbk_file_in_lenient_mode_takes_its_good_rows(engine: Engine, bank: str, tmp_path: Path) -> None:
+    rejects = tmp_path / "messy.rejects.csv"
+    code, report = cli_json("import", "accounts", str(MESSY), "--creditor", bank, "--as-of", "2026-03-10",
+                            "--lenient", "--rejects", str(rejects))
+    assert code == 0
+    good = report["rows_read"] - report["rejected"] - report["skipped"]
+    assert report["created"] == good == _count(engine, t.accounts) == 4
+    # HT2026001 and HT2026006 share a national ID: one debtor, one case.
+    assert _count(engine, t.debtors) == 3
+    lines = rejects.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("row,借款合同编号,客户姓名") and lines[0].endswith(",reason")
+    assert len(lines) == 1 + report["rejected"]
+    assert "HT2026003" in lines[1] and "ID number" in lines[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ Interval = tuple[int, int]
 class ZoneClock:
     """A zone's UTC offset as sorted segments, grown a year at a time as instants are asked about."""
 
-    __slots__ = ("name", "_zone", "_starts", "_offsets", "_lo", "_hi")
+    __slots__ = ("name", "_zone", "_starts", "_offsets", "_lo", "_hi", "_midnights")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -29,6 +29,7 @@ class ZoneClock:
         self._offsets: list[int] = []
         self._lo = 0
         self._hi = 0
+        self._midnights: dict[int, int] = {}
 
     def _probe(self, u: int) -> int:
         off = datetime.fromtimestamp(u, self._zone).utcoffset()
@@ -92,6 +93,14 @@ class ZoneClock:
 
     def midnight(self, d: int) -> int:
         """The first instant of local date d (a later instant where midnight falls in a gap)."""
+        got = self._midnights.get(d)
+        if got is None:
+            if len(self._midnights) > 100_000:
+                self._midnights.clear()
+            got = self._midnights[d] = self._midnight(d)
+        return got
+
+    def _midnight(self, d: int) -> int:
         wall = d * DAY
         guess = wall - self.offset(wall)
         self.offset(guess - 2 * DAY)
@@ -166,7 +175,7 @@ def local_hhmm(clock: ZoneClock, u: int) -> str:
 
 
 def to_datetime(u: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=u)
+    return datetime.fromtimestamp(u, UTC)
 
 
 def hhmm(seconds_of_day: int) -> str:

@@ -1,48 +1,28 @@
-"""What the rules read: one request's facts compiled once (zones, clocks, history counters)."""
+"""What the rules read: one request's facts compiled once (zones, clocks, the person's calls)."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterable
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Sequence
 
 from huikuan.compliance.clock import DAY, ZoneClock, zone_clock
 from huikuan.compliance.location import request_zones
 from huikuan.compliance.model import (
-    CALL_CHANNELS,
-    Direction,
+    ATTEMPT,
+    CONNECTED,
+    CONSENT,
+    CONVERSATION_CALL,
     HistoryEvent,
-    Outcome,
     Request,
     epoch_seconds,
 )
 from huikuan.compliance.pack import Pack, Settings
+from huikuan.compliance.windows import HORIZON
 
-HORIZON = 400 * DAY
-# A conversation, a message left, a delivered letter or text, or consent: the person heard from the
-# collector. Counting a voicemail is the protective reading (it may have been more than a limited message).
-COMMUNICATIONS = frozenset({Outcome.CONVERSATION, Outcome.VOICEMAIL, Outcome.DELIVERED, Outcome.CONSENT})
-CONNECTED = frozenset({Outcome.CONVERSATION, Outcome.CONSENT})
-
-
-@dataclass(frozen=True, slots=True)
-class PartyHistory:
-    """One party's events sorted by time: compiled once, shared by every request about that party."""
-
-    party_id: str
-    events: tuple[HistoryEvent, ...]
-    times: tuple[int, ...]
-
-    @classmethod
-    def of(cls, party_id: str, events: Iterable[HistoryEvent]) -> PartyHistory:
-        mine = sorted((e for e in events if e.party_id == party_id), key=lambda e: e.ts)
-        return cls(party_id, tuple(mine), tuple(e.ts for e in mine))
-
-    def until(self, t: int) -> tuple[HistoryEvent, ...]:
-        """The events at or before t: later ones have not happened as far as the gate is concerned."""
-        n = bisect_right(self.times, t)
-        return self.events if n == len(self.events) else self.events[:n]
-
+# A local calendar day is within a day and a few hours of any instant on it (daylight saving, and the
+# odd zone that skipped a date): two days of slack make a window that surely holds every event counted.
+SLACK = 2 * DAY
+NEVER = -(2**62)
 
 _clocks_cache: dict[tuple[str, ...], tuple[ZoneClock, ...]] = {}
 
@@ -54,8 +34,69 @@ def clocks_for(zones: tuple[str, ...]) -> tuple[ZoneClock, ...]:
     return got
 
 
+class Facts:
+    """What the call rules read from a party's history about one debt, the same for every later instant.
+
+    `calls` may reach back further than a rule's window (the batch path keeps all of them): each rule
+    looks only at the part it needs, so more history never changes an answer. `memo` keeps what a rule
+    derived from them (local dates, the end of a quiet period) for the search's later instants.
+    """
+
+    __slots__ = ("attempts", "conversations", "connected", "consent_ends", "memo")
+
+    def __init__(
+        self,
+        events: Sequence[HistoryEvent],
+        party_id: str,
+        debt_id: str,
+        span: tuple[int, int],
+        clocks: tuple[ZoneClock, ...],
+        consent_days: int,
+    ) -> None:
+        """Read the party's events with since <= instant <= until, span = (since, until)."""
+        since, until = span
+        attempts: list[int] = []
+        conversations: list[int] = []
+        connected: list[int] = []
+        consents: list[int] = []
+        # A consent matters while the calls it covers can still be in a window.
+        oldest = since - (consent_days + 2) * DAY if since != NEVER else NEVER
+        for e in events:
+            kind = e.kind
+            u = e.ts
+            if not kind or u < oldest or u > until or e.party_id != party_id:
+                continue
+            about = not e.debt_ids or debt_id in e.debt_ids
+            if kind & CONSENT and about:
+                consents.append(u)
+            if u < since:
+                continue
+            if kind & ATTEMPT and about:
+                attempts.append(u)
+            if kind & CONVERSATION_CALL and about:
+                conversations.append(u)
+            if kind & CONNECTED:
+                connected.append(u)
+        attempts.sort()
+        conversations.sort()
+        connected.sort()
+        self.attempts = attempts
+        self.conversations = conversations
+        self.connected = connected
+        self.consent_ends: list[tuple[int, int]] = []
+        if consents and consent_days > 0:
+            self.consent_ends = [(u, days_after(clocks, u, consent_days, widest=False)) for u in consents]
+        self.memo: dict[str, object] = {}
+
+
+def days_after(clocks: tuple[ZoneClock, ...], u: int, days: int, widest: bool) -> int:
+    """The first instant of the local date `days` after u's; over the zones, the latest if widest."""
+    ends = [c.midnight(c.day(u) + days) for c in clocks]
+    return max(ends) if widest else min(ends)
+
+
 class Context:
-    """A request compiled against a pack; derived counters are computed on first use and kept."""
+    """A request compiled against a pack; the history is read in one pass, on first use."""
 
     __slots__ = (
         "request",
@@ -65,101 +106,60 @@ class Context:
         "limit",
         "zones",
         "clocks",
-        "events",
+        "history",
         "debt_id",
-        "_consent_ends",
-        "_counted",
-        "_conversation",
-        "_connected",
-        "_first_comm",
+        "_mine",
+        "_facts",
     )
 
-    def __init__(self, request: Request, history: PartyHistory, pack: Pack) -> None:
+    def __init__(
+        self,
+        request: Request,
+        history: Sequence[HistoryEvent],
+        pack: Pack,
+        zones: tuple[str, ...] | None = None,
+        facts: Facts | None = None,
+    ) -> None:
         self.request = request
         self.pack = pack
         self.s: Settings = pack.settings
         self.at = epoch_seconds(request.at)
         self.limit = self.at + HORIZON
-        self.zones = request_zones(request, pack.country)
+        self.zones = request_zones(request, pack.country) if zones is None else zones
         self.clocks = clocks_for(self.zones)
-        self.events = history.until(self.at)
+        # Any events, of anyone, in any order: only the party's own up to `at` are read.
+        self.history = history
         self.debt_id = request.debt.id
-        self._consent_ends: list[tuple[int, int]] | None = None
-        self._counted: list[list[int]] | None = None
-        self._conversation: tuple[int, int] | None = None
-        self._connected: list[list[int]] | None = None
-        self._first_comm: int | None = None
+        self._mine: list[HistoryEvent] | None = None
+        self._facts = facts
 
-    def days_after(self, u: int, days: int, widest: bool) -> int:
-        """The first instant of the local date `days` after u's; over the zones, the latest if widest."""
-        ends = [c.midnight(c.day(u) + days) for c in self.clocks]
-        return max(ends) if widest else min(ends)
+    def events(self) -> list[HistoryEvent]:
+        """The party's events at or before the request's instant (later ones have not happened), unsorted."""
+        if self._mine is None:
+            at, pid = self.at, self.request.party.id
+            self._mine = [e for e in self.history if e.party_id == pid and e.ts <= at]
+        return self._mine
 
-    def consent_ends(self) -> list[tuple[int, int]]:
-        """(consent, end) pairs: calls in [consent, end) are outside the call counts, 1006.14(b)(3)(i)."""
-        if self._consent_ends is None:
-            days = self.s.consent_days
-            self._consent_ends = [
-                (e.ts, self.days_after(e.ts, days, widest=False))
-                for e in self.events
-                if e.outcome is Outcome.CONSENT and days > 0 and e.concerns(self.debt_id)
-            ]
-        return self._consent_ends
+    def facts(self) -> Facts:
+        """The call facts, from the events in a window that reaches back far enough for every later
+        instant the search for the next allowed time may ask about."""
+        if self._facts is None:
+            s = self.s
+            since = self.at - max(s.window_days, s.conversation_days, 1) * DAY - SLACK
+            span = (since, self.at)
+            self._facts = Facts(
+                self.history, self.request.party.id, self.debt_id, span, self.clocks, s.consent_days
+            )
+        return self._facts
 
     def consented(self, u: int) -> bool:
-        return any(c <= u < end for c, end in self.consent_ends())
+        ends = self.facts().consent_ends
+        return bool(ends) and any(c <= u < end for c, end in ends)
 
-    def counted_call_days(self) -> list[list[int]]:
-        """Per zone, the local dates of the calls that count towards call-frequency, newest first."""
-        if self._counted is None:
-            calls = [
-                e.ts
-                for e in self.events
-                if e.direction is Direction.OUTBOUND
-                and e.channel in CALL_CHANNELS
-                and e.outcome is not Outcome.NOT_CONNECTED
-                and e.concerns(self.debt_id)
-            ]
-            if calls and self.consent_ends():
-                calls = [u for u in calls if not self.consented(u)]
-            self._counted = [sorted((c.day(u) for u in calls), reverse=True) for c in self.clocks]
-        return self._counted
+    def days_after(self, u: int, days: int, widest: bool) -> int:
+        return days_after(self.clocks, u, days, widest)
 
-    def conversation_block(self) -> tuple[int, int]:
-        """(conversation, end of its quiet period) for the period that ends last; (0, 0) if none."""
-        if self._conversation is None:
-            best = (0, 0)
-            for e in self.events:
-                if (
-                    e.outcome is Outcome.CONVERSATION
-                    and e.channel in CALL_CHANNELS
-                    and e.concerns(self.debt_id)
-                ):
-                    end = self.days_after(e.ts, self.s.conversation_days, widest=True)
-                    if end > best[1]:
-                        best = (e.ts, end)
-            self._conversation = best
-        return self._conversation
-
-    def connected_call_days(self) -> list[list[int]]:
-        """Per zone, the local dates of connected outbound calls to the person, about any debt."""
-        if self._connected is None:
-            calls = [
-                e.ts
-                for e in self.events
-                if e.direction is Direction.OUTBOUND and e.channel in CALL_CHANNELS and e.outcome in CONNECTED
-            ]
-            self._connected = [[c.day(u) for u in calls] for c in self.clocks]
-        return self._connected
-
-    def first_communication(self) -> int:
-        """The first communication with the person about this debt, or -1 if none."""
-        if self._first_comm is None:
-            self._first_comm = next(
-                (e.ts for e in self.events if e.outcome in COMMUNICATIONS and e.concerns(self.debt_id)), -1
-            )
-        return self._first_comm
-
-    def communications(self) -> int:
-        """Communications with the person, about any debt (a third party is asked about the person)."""
-        return sum(1 for e in self.events if e.outcome in COMMUNICATIONS)
+    @staticmethod
+    def since(calls: list[int], u: int) -> list[int]:
+        """The instants of a sorted list from u on."""
+        return calls[bisect_left(calls, u) :]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, time
 from enum import StrEnum
 from functools import cache
@@ -27,6 +27,7 @@ from huikuan.compliance.model import (
     Recontact,
     Request,
     Role,
+    epoch_seconds,
 )
 from huikuan.errors import HuikuanError
 
@@ -84,10 +85,17 @@ def decision_to_dict(decision: Decision) -> dict[str, Any]:
     material: dict[str, Any] = {"decision": out}
     if basis is not None:
         material["request"] = request_to_dict(basis.request, with_history=False)
-        material["history"] = [event_to_dict(e) for e in basis.history]
+        material["history"] = read_history(basis.request, basis.history)
         material["pack_fingerprint"] = basis.pack_fingerprint
     canon = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return {**out, "id": hashlib.sha256(canon.encode()).hexdigest()[:32]}
+
+
+def read_history(request: Request, history: Iterable[HistoryEvent]) -> list[dict[str, Any]]:
+    """The events the gate read for this request, canonical and in a canonical order."""
+    at = epoch_seconds(request.at)
+    mine = [event_to_dict(e) for e in history if e.party_id == request.party.id and e.ts <= at]
+    return sorted(mine, key=lambda e: json.dumps(e, sort_keys=True))
 
 
 def format_instant(at: datetime) -> str:

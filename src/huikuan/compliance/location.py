@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from phonenumbers import timezone as phone_tz
+from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
 from huikuan.compliance.model import Address, Channel, Request
 
@@ -104,44 +106,86 @@ def address_zones(address: Address, fallback_country: str) -> tuple[str, ...]:
     return country_zones(country)
 
 
-@lru_cache(maxsize=65536)
 def phone_zones(number: str, fallback_country: str) -> tuple[str, ...]:
-    """The zones of a number's area (a geographic number) or of its whole region (any other number)."""
+    """The zones of a number's area, else of its country (by calling code); () if it is no number.
+
+    The zone follows from the number's leading digits alone (phonenumbers' zone data is a prefix map),
+    so the answer is the same for every number of an area and costs a few dictionary look-ups.
+    """
+    if number[1:].isdigit() and number[:1] == "+" and number.isascii() and 8 <= len(number) <= 16:
+        digits: str | None = number[1:]
+    else:
+        digits = _e164_digits(number) or _parsed_digits(number, fallback_country)
+    if digits is None:
+        return ()
+    prefix = digits[:TIMEZONE_LONGEST_PREFIX]
+    found = _prefix_cache.get(prefix)
+    if found is None:
+        if len(_prefix_cache) > 65536:
+            _prefix_cache.clear()
+        found = _prefix_cache[prefix] = _prefix_zones(prefix)
+    return found
+
+
+_prefix_cache: dict[str, tuple[str, ...]] = {}
+_SEPARATORS = str.maketrans("", "", " -().")
+
+
+def _e164_digits(number: str) -> str | None:
+    text = number.strip()
+    if not text.startswith("+"):
+        return None
+    digits = text[1:].translate(_SEPARATORS)
+    return digits if digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 15 else None
+
+
+@lru_cache(maxsize=65536)
+def _parsed_digits(number: str, fallback_country: str) -> str | None:
+    """A number in national or free format, read by phonenumbers as if dialled in the pack's country."""
     try:
         parsed = phonenumbers.parse(number, fallback_country)
     except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
+
+
+def _prefix_zones(digits: str) -> tuple[str, ...]:
+    code = next((int(digits[:n]) for n in (1, 2, 3) if int(digits[:n]) in COUNTRY_CODE_TO_REGION_CODE), None)
+    if code is None:
         return ()
-    if phonenumbers.is_valid_number(parsed) and phonenumbers.is_number_geographical(parsed):
-        zones = tuple(z for z in phone_tz.time_zones_for_number(parsed) if z != phone_tz.UNKNOWN_TIMEZONE)
-        if zones:
-            return zones
-    region = phonenumbers.region_code_for_number(parsed) or phonenumbers.region_code_for_country_code(
-        parsed.country_code or 0
-    )
-    if region and region != phonenumbers.UNKNOWN_REGION:
-        return country_zones(region)
-    return ()
+    for n in range(len(digits), len(str(code)), -1):
+        zones = TIMEZONE_DATA.get(digits[:n])
+        if zones is not None:
+            return tuple(z for z in zones if z != phone_tz.UNKNOWN_TIMEZONE)
+    # Only the calling code is known: its zones that lie in the code's main region (+1 is the US, not
+    # Guam or Jamaica; +44 is Great Britain), or all of them where the table does not know the region.
+    everywhere = TIMEZONE_DATA.get(str(code), ())
+    region = COUNTRY_CODE_TO_REGION_CODE[code][0]
+    home = set(COUNTRIES.get(region, ()))
+    inside = tuple(z for z in everywhere if z in home)
+    return inside or tuple(z for z in everywhere if z != phone_tz.UNKNOWN_TIMEZONE) or country_zones(region)
 
 
-@lru_cache(maxsize=65536)
 def plausible_zones(
     phones: tuple[str, ...], address: Address | None, time_zone: str | None, country: str
 ) -> tuple[str, ...]:
     """Every zone any fact points to; with no usable fact, every zone of the pack's country."""
-    zones: set[str] = set()
-    unusable = False
+    parts: list[tuple[str, ...]] = []
     for number in phones:
-        found = phone_zones(number, country)
-        zones.update(found)
-        unusable = unusable or not found
+        # A number that tells nothing is no evidence of where the person is not: the whole country.
+        parts.append(phone_zones(number, country) or country_zones(country))
     if address is not None and (address.country or address.region):
-        zones.update(address_zones(address, country))
+        parts.append(address_zones(address, country))
     if time_zone:
-        zones.add(time_zone)
-    # A number that tells nothing is no evidence of where the person is not: assume the whole country.
-    if unusable or not zones:
-        zones.update(country_zones(country))
-    return tuple(sorted(zones))
+        parts.append((time_zone,))
+    if not parts:
+        return country_zones(country)
+    return _union(tuple(parts))
+
+
+@lru_cache(maxsize=4096)
+def _union(parts: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    return tuple(sorted({zone for part in parts for zone in part}))
 
 
 def request_zones(request: Request, country: str) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
@@ -62,6 +63,30 @@ class Recontact(StrEnum):
 
 # A voicemail is left by placing a call, so the call rules treat both alike.
 CALL_CHANNELS = frozenset({Channel.CALL, Channel.VOICEMAIL})
+
+# What an event counts as, for the rules that count events; computed once when the event is made.
+ATTEMPT = 1  # a placed call that reached the dialled number (1006.14(b)(3)(ii) leaves out the others)
+CONVERSATION_CALL = 2  # a telephone conversation, either direction
+CONNECTED = 4  # an outbound call answered by the person
+COMMUNICATION = 8  # the person heard from the collector (protective: a voicemail counts)
+CONSENT = 16
+
+
+def event_kind(channel: Channel, direction: Direction, outcome: Outcome) -> int:
+    call = channel in CALL_CHANNELS
+    out = direction is Direction.OUTBOUND
+    kind = 0
+    if call and out and outcome is not Outcome.NOT_CONNECTED:
+        kind |= ATTEMPT
+    if call and outcome is Outcome.CONVERSATION:
+        kind |= CONVERSATION_CALL
+    if call and out and outcome in (Outcome.CONVERSATION, Outcome.CONSENT):
+        kind |= CONNECTED
+    if outcome in (Outcome.CONVERSATION, Outcome.VOICEMAIL, Outcome.DELIVERED, Outcome.CONSENT):
+        kind |= COMMUNICATION
+    if outcome is Outcome.CONSENT:
+        kind |= CONSENT
+    return kind
 
 
 def epoch_seconds(at: datetime) -> int:
@@ -140,9 +165,11 @@ class HistoryEvent:
     # Empty means "not known which debts": the call rules then count it for every debt.
     debt_ids: tuple[str, ...] = ()
     ts: int = field(init=False, repr=False, compare=False)
+    kind: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ts", epoch_seconds(self.at))
+        object.__setattr__(self, "kind", event_kind(self.channel, self.direction, self.outcome))
 
     def concerns(self, debt_id: str) -> bool:
         return not self.debt_ids or debt_id in self.debt_ids
@@ -171,10 +198,14 @@ class Violation:
 
 @dataclass(frozen=True, slots=True)
 class Basis:
-    """What a decision was made from, kept so that its stable id can be derived on demand."""
+    """What a decision was made from, kept so that its stable id can be derived on demand.
+
+    `history` is kept as given (possibly other parties' events too); the id reads only the party's own
+    events up to the request's instant, which are all that the gate reads.
+    """
 
     request: Request
-    history: tuple[HistoryEvent, ...]
+    history: Sequence[HistoryEvent]
     pack_fingerprint: str
 
 

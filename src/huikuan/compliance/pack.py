@@ -121,6 +121,8 @@ class Pack:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", _settings(self.rules))
+        if self.settings.hours_start >= self.settings.hours_end:
+            raise PackError("contact-hours: start must be before end")
         canon = {
             "name": self.name,
             "version": self.version,
@@ -178,7 +180,7 @@ class Pack:
                     raise PackError(f"{path}: unknown parameter")
                 changes.append(f"{path}={_jsonable(raw)}")
             rules[rule_id] = RuleSettings(enabled, MappingProxyType(params), base.source)
-        pack = Pack(
+        return Pack(
             self.name,
             self.version,
             self.title,
@@ -188,9 +190,6 @@ class Pack:
             self.obligations,
             (*self.tightenings, *changes),
         )
-        if pack.settings.hours_start >= pack.settings.hours_end:
-            raise PackError("contact-hours: start must be before end")
-        return pack
 
 
 def available_packs() -> tuple[str, ...]:

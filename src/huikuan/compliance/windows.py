@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from huikuan.compliance.clock import DAY, Interval, ZoneClock, intersect, merge, zone_clock
 
+HORIZON = 400 * DAY
+
 # Spans are anchored on every seventh day and reach a day either side of their week, so every lookup
 # within a week hits the same cached span and an interval is cut at a span edge only outside that week.
 _SPAN_STEP = 7
@@ -45,6 +47,13 @@ class _Spans:
 class AllowedHours(_Spans):
     """Instants whose local time is inside the window in every plausible zone."""
 
+    __slots__ = ("_memo",)
+
+    def __init__(self, zones: tuple[str, ...], spans: tuple[Interval, ...]) -> None:
+        super().__init__(zones, spans)
+        # A planner asks about the same few slots for a whole portfolio: remember the answers.
+        self._memo: dict[int, int | None] = {}
+
     def _combine(self, per_zone: Sequence[list[Interval]]) -> list[Interval]:
         out = per_zone[0]
         for ivs in per_zone[1:]:
@@ -52,7 +61,18 @@ class AllowedHours(_Spans):
         return out
 
     def next_open(self, t: int, limit: int) -> int | None:
-        """The first allowed instant at or after t, or None if there is none up to limit."""
+        """The first allowed instant at or after t, or None if there is none up to limit (<= t + HORIZON)."""
+        memo = self._memo
+        if t in memo:
+            found = memo[t]
+        else:
+            if len(memo) > 65536:
+                memo.clear()
+            # Remembered for the widest limit any caller may give, then cut to this caller's.
+            found = memo[t] = self._next_open(t, t + HORIZON)
+        return found if found is not None and found <= limit else None
+
+    def _next_open(self, t: int, limit: int) -> int | None:
         anchor = _anchor(t)
         while anchor * DAY <= limit:
             starts, ends, _ = self.span(anchor)
@@ -70,20 +90,17 @@ class BlockedTimes(_Spans):
     def _combine(self, per_zone: Sequence[list[Interval]]) -> list[Interval]:
         return merge(iv for ivs in per_zone for iv in ivs)
 
-    def stretch(self, t: int, limit: int) -> tuple[int, int | None] | None:
-        """(start, end) of the blocked stretch holding t, end None past limit; None if t is not blocked."""
-        first: int | None = None
+    def free_from(self, t: int, limit: int) -> int | None:
+        """The first instant at or after t that is not blocked (t itself if t is not); None past limit."""
         while t <= limit:
             starts, ends, hi = self.span(_anchor(t))
             i = bisect_right(starts, t) - 1
             if i < 0 or ends[i] <= t:
-                return None if first is None else (first, t)
-            if first is None:
-                first = starts[i]
+                return t
             if ends[i] < hi:
-                return first, ends[i]
+                return ends[i]
             t = ends[i]
-        return None if first is None else (first, None)
+        return None
 
 
 @lru_cache(maxsize=4096)

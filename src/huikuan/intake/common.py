@@ -14,11 +14,11 @@ import polars as pl
 
 from huikuan.intake import messages
 from huikuan.intake.errors import PlacementFileError
-from huikuan.intake.headers import Kind, Resolution, header_score, resolve
+from huikuan.intake.headers import Kind, Resolution, column_letter, header_score, resolve
 from huikuan.intake.read import RawTable, read_table
 from huikuan.intake.report import RowError, SkippedRow
 from huikuan.intake.skips import find_skips
-from huikuan.intake.values import clean
+from huikuan.intake.values import clean, constant
 
 T = TypeVar("T")
 
@@ -76,6 +76,17 @@ def prepare(
     return Prepared(table, resolution, frame, skipped, cleaned)
 
 
+def rejected_cells(prepared: Prepared, rows: pl.Series | list[int]) -> pl.DataFrame:
+    """The cells of the given rows as the file has them: `row`, then one column per source header."""
+    frame = prepared.frame
+    wanted = frame.filter(pl.col("row").is_in(pl.Series(rows, dtype=pl.Int64).implode()))
+    names = {
+        f"c{i}": header if header != "row" else f"{header} ({column_letter(i)})"
+        for i, header in enumerate(prepared.table.headers)
+    }
+    return wanted.rename(names, strict=False)
+
+
 def ignored_columns(prepared: Prepared) -> list[str]:
     """Headers that feed no field, without blank-headed columns that hold nothing at all."""
     table = prepared.table
@@ -127,9 +138,7 @@ class ErrorSink:
                 "value": raw.cast(pl.String).fill_null(""),
                 "code": error,
                 "detail": (
-                    detail.cast(pl.String)
-                    if detail is not None
-                    else pl.Series([None] * len(error), dtype=pl.String)
+                    detail.cast(pl.String) if detail is not None else constant(None, len(error), pl.String)
                 ),
             }
         ).filter(pl.col("code").is_not_null())

@@ -10,9 +10,10 @@ from huikuan.errors import HuikuanError
 class PlacementFileError(HuikuanError):
     """A placement or payment file cannot be read as a whole (no rows are taken from it).
 
-    `code` says which problem it is, for callers that branch on it: `empty`, `unsupported_format`,
-    `undecodable`, `unreadable_xlsx`, `unreadable_parquet`, `unknown_sheet`, `no_header`,
-    `missing_columns`, `bad_mapping`.
+    `code` says which problem it is, for callers that branch on it: `unreadable` (cannot be opened),
+    `empty`, `unsupported_format`, `undecodable`, `unreadable_xlsx`, `unreadable_parquet`,
+    `unknown_sheet`, `no_header`, `missing_columns`, `bad_mapping`. `missing` names the required
+    fields not found and `headers_seen` the headers that were (for `missing_columns`, `no_header`).
     """
 
     def __init__(

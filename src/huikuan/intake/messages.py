@@ -28,6 +28,18 @@ _EN: dict[str, str] = {
     ),
     "duplicate_ref": "{label} '{value}' appears already in row {detail}.",
     "duplicate_payment_ref": "{label} '{value}' appears already in row {detail} with different values.",
+    # Found when the rows meet the database (storage), worded here so that every code reads alike.
+    "unknown_account": "{label} '{value}' is not an account of this creditor.",
+    "currency_mismatch": "{label} '{value}' is not the currency of the account.",
+    "payment_ref_reused": "{label} '{value}' was imported before with another account or amount.",
+}
+
+# When the detail is not at hand (an error rebuilt from a report), these say the same without it.
+_EN_WITHOUT_DETAIL = {
+    "too_many_decimals": "{label} '{value}' has more decimals than its currency allows.",
+    "invalid_national_id": "{label} '{value}' is not a valid ID number.",
+    "duplicate_ref": "{label} '{value}' appears more than once in the file.",
+    "duplicate_payment_ref": "{label} '{value}' appears more than once in the file with different values.",
 }
 
 _ZH: dict[str, str] = {
@@ -49,6 +61,16 @@ _ZH: dict[str, str] = {
     "invalid_ref": "{label}“{value}”像是被 Excel 写成科学计数法的数字，其中的数字已经丢失。",
     "duplicate_ref": "{label}“{value}”已在第{detail}行出现过。",
     "duplicate_payment_ref": "{label}“{value}”已在第{detail}行出现过，且内容不同。",
+    "unknown_account": "{label}“{value}”不是该委托方的账户。",
+    "currency_mismatch": "{label}“{value}”与账户的币种不一致。",
+    "payment_ref_reused": "{label}“{value}”以前已导入过，且账户或金额不同。",
+}
+
+_ZH_WITHOUT_DETAIL = {
+    "too_many_decimals": "{label}“{value}”的小数位数超过了该币种允许的位数。",
+    "invalid_national_id": "{label}“{value}”不是有效的证件号码。",
+    "duplicate_ref": "{label}“{value}”在文件中重复出现。",
+    "duplicate_payment_ref": "{label}“{value}”在文件中重复出现，且内容不同。",
 }
 
 # National-ID problems named in `detail`, with their Chinese wording.
@@ -163,6 +185,8 @@ def reason(code: str, column: str, value: str, detail: str = "", locale: str = "
     if code == "invalid_phone" and detail in ("", value.strip()):
         code = "invalid_phone_cell"
     template = (_ZH if zh else _EN).get(code)
+    if not detail:
+        template = (_ZH_WITHOUT_DETAIL if zh else _EN_WITHOUT_DETAIL).get(code, template)
     if template is None:
         return f"{label(column, locale)}“{value}”：{code}" if zh else f"{label(column)} '{value}': {code}."
     return template.format(
@@ -174,7 +198,14 @@ def reason(code: str, column: str, value: str, detail: str = "", locale: str = "
 
 
 def reason_in(error: RowError, locale: str) -> str:
-    """The error's sentence in `locale` ("en", "zh_CN", "zh-CN"...; any other locale gets English)."""
+    """The error's sentence in `locale` ("en", "zh_CN", "zh-CN"...; any other locale gets English).
+
+    In English the error's own sentence is kept when it has one (it may carry more than the code's
+    template); a code without a Chinese sentence falls back to it too.
+    """
+    zh = _is_zh(locale)
+    if error.reason and (not zh or error.code not in _ZH):
+        return error.reason
     return reason(error.code, error.column, error.value, error.detail, locale)
 
 

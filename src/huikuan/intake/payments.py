@@ -8,17 +8,17 @@ from pathlib import Path
 
 import polars as pl
 
-from huikuan.intake.common import ErrorSink, duplicate_errors, ignored_columns, prepare
+from huikuan.intake.amounts import amounts
+from huikuan.intake.common import ErrorSink, duplicate_errors, ignored_columns, prepare, rejected_cells
+from huikuan.intake.dates import check_zone, datetimes
 from huikuan.intake.headers import PAYMENT_FIELDS
 from huikuan.intake.phones import check_region
 from huikuan.intake.report import DUPLICATE_IN_FILE, RowError, SkippedRow
 from huikuan.intake.values import (
-    amounts,
     check_currency,
-    check_zone,
     clean,
+    constant,
     currencies,
-    datetimes,
     precision,
     precisions,
     references,
@@ -51,6 +51,8 @@ class ParsedPayments:
     errors: list[RowError] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
     rejected_rows: int = 0
+    # The rejected rows' cells as written (`row`, then the source headers): for a rejects file.
+    rejected: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def _order(column: str) -> int:
@@ -97,7 +99,7 @@ def parse_payments(
         row_currency = checked_currency.value
         digits: pl.Series | int = precisions(row_currency.fill_null(currency))
     else:
-        row_currency = pl.Series("", [currency] * height, dtype=pl.String)
+        row_currency = constant(currency, height, pl.String)
         digits = precision(currency)
 
     amount_text = clean(raw("amount"))
@@ -110,9 +112,7 @@ def parse_payments(
     paid_text = clean(raw("paid_at"))
     paid = datetimes(paid_text, region, tz)
     sink.add("paid_at", raw("paid_at"), required(paid_text, paid.error))
-    method = (
-        text(clean(raw("method"))) if "method" in sources else pl.Series("", [None] * height, dtype=pl.String)
-    )
+    method = text(clean(raw("method"))) if "method" in sources else constant(None, height, pl.String)
 
     # A payment given twice: the same payment again is set aside, a different one is an error.
     def shown(value: pl.Series, fallback: pl.Series) -> pl.Expr:
@@ -175,4 +175,5 @@ def parse_payments(
         errors=errors,
         skipped=skipped,
         rejected_rows=len(bad_rows),
+        rejected=rejected_cells(prepared, sorted(bad_rows)),
     )

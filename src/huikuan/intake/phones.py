@@ -18,6 +18,8 @@ import phonenumbers
 import polars as pl
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberDesc, PhoneNumberType
 
+from huikuan.intake.values import constant
+
 MOBILE = "mobile"
 LANDLINE = "landline"
 
@@ -170,45 +172,66 @@ def _national_number(c: pl.Expr, rules: _Rules) -> pl.Expr:
     return pl.coalesce(intl, cc_stripped, plain, prefix_stripped)
 
 
-def fast_path(cand: pl.Series, region: str) -> pl.DataFrame:
-    """Columns `e164` and `kind` for the candidates the metadata settles, null for the others.
+def fast_path(cand: pl.Series, region: str, *, coded: bool = False) -> pl.DataFrame:
+    """Columns `e164` and `kind` for the candidates the metadata settles, null for the others
+    (with `coded`, one column `coded` holding "+8613812345678 m" or "... l" instead).
 
     `cand` is a number with punctuation removed (digits, maybe a leading `+`).
     """
     rules = _rules(region)
     height = len(cand)
+    if rules is not None and cand.null_count() > height // 4:
+        # Mostly empty (a second phone column, a guarantor's phone): read only what is there.
+        present = cand.is_not_null().arg_true()
+        found = fast_path(cand.gather(present), region, coded=coded)
+        return pl.DataFrame(
+            {c: constant(None, height, pl.String).scatter(present, found[c]) for c in found.columns}
+        )
     if rules is None:
-        return pl.DataFrame({"e164": [None] * height, "kind": [None] * height}, schema=_SCHEMA)
-    # Most cells are a bare national number: settle those with two passes, the rest in full.
+        nothing = constant(None, height, pl.String)
+        return pl.DataFrame({"coded": nothing} if coded else {"e164": nothing, "kind": nothing})
+    # Most cells are a bare national number: the general pattern (digits only) settles which, and the
+    # rest are read in full on their own.
     npfp = f"^(?:{rules.prefix_for_parsing})" if rules.prefix_for_parsing else None
-    simple = cand.str.contains(r"^\d+$") & ~cand.str.starts_with(rules.cc)
+    general = pl.select(_matches(pl.lit(cand), rules.general)).to_series()
+    simple = general & ~cand.str.starts_with(rules.cc)
     if npfp:
         simple = simple & ~cand.str.contains(npfp)
+    simple = simple.fill_null(False)
     nsn = pl.select(pl.when(simple).then(cand)).to_series().cast(pl.String)
-    rest = cand.is_not_null() & ~simple.fill_null(False)
+    rest = cand.is_not_null() & ~simple
     if rest.any():
         positions = rest.arg_true()
-        sub = pl.DataFrame({"c": cand.gather(positions)}).select(_national_number(pl.col("c"), rules))
-        nsn = nsn.scatter(positions, sub.to_series().cast(pl.String))
+        sub = pl.DataFrame({"c": cand.gather(positions)}).select(n=_national_number(pl.col("c"), rules))
+        sub = sub.with_columns(g=_matches(pl.col("n"), rules.general).fill_null(False))
+        nsn = nsn.scatter(positions, sub["n"].cast(pl.String))
+        general = simple.scatter(positions, sub["g"])
+    else:
+        general = simple
 
     n = pl.col("n")
-    clear = _matches(n, rules.general)
+    clear = pl.col("g")
     if rules.others:
         clear = clear & ~n.str.contains("|".join(o.pattern for o in rules.others))
+    mobile = clear & _matches(n, rules.mobile)
+    fixed = clear & _matches(n, rules.fixed)
+    prefix = pl.lit("+" + rules.cc)
+    frame = pl.DataFrame({"n": nsn, "g": general})
+    if coded:
+        return frame.select(
+            coded=pl.when(mobile)
+            .then(pl.concat_str([prefix, n, pl.lit(" m")]))
+            .when(fixed)
+            .then(pl.concat_str([prefix, n, pl.lit(" l")]))
+        )
     kind = (
-        pl.when(clear & _matches(n, rules.mobile))
+        pl.when(mobile)
         .then(pl.lit(MOBILE))
-        .when(clear & _matches(n, rules.fixed))
+        .when(fixed)
         .then(pl.lit(LANDLINE))
         .otherwise(pl.lit(None, pl.String))
     )
-    return pl.DataFrame({"n": nsn}).select(
-        e164=pl.when(kind.is_not_null()).then(pl.lit("+" + rules.cc) + n),
-        kind=kind,
-    )
-
-
-_SCHEMA = {"e164": pl.String, "kind": pl.String}
+    return frame.select(e164=pl.when(kind.is_not_null()).then(prefix + n), kind=kind)
 
 
 # --- the slow path ------------------------------------------------------------------------------
@@ -264,116 +287,90 @@ class PhoneCells:
 
 
 _LIST = pl.List(pl.String)
+# Until the end a number travels with its kind as one string, "+8613812345678 m", so that a number
+# given twice in a row is dropped together with its kind.
+_KIND_CODE = {MOBILE: "m", LANDLINE: "l"}
 
 
-def _column(s: pl.Series, region: str) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """(numbers, kinds, bad text) for one cleaned column, row-aligned."""
-    height = len(s)
-    cand = s.str.replace_all(_PUNCTUATION, "") if s.str.contains(_PUNCTUATION).any() else s
-    fast = fast_path(cand, region)
-    e164, kind = fast["e164"], fast["kind"]
-    numbers = pl.select(
-        pl.when(e164.is_not_null()).then(pl.concat_list(e164)).otherwise(pl.lit([], _LIST))
+def _slow_codes(part: str, region: str) -> tuple[list[str], str | None]:
+    numbers, kinds, bad = _slow_part(part, region)
+    return [f"{n} {_KIND_CODE[k]}" for n, k in zip(numbers, kinds, strict=True)], bad
+
+
+def _part_pieces(part: pl.Series, region: str) -> tuple[list[pl.Series], pl.Series | None]:
+    """Row-aligned pieces (coded numbers, or lists of them) and the bad text of one part per cell."""
+    cand = part.str.replace_all(_PUNCTUATION, "") if part.str.contains(_PUNCTUATION).any() else part
+    coded = fast_path(cand, region, coded=True)["coded"]
+    settled = pl.select(
+        pl.when(coded.is_not_null()).then(pl.concat_list(coded)).otherwise(pl.lit([], _LIST))
     ).to_series()
-    kinds = pl.select(
-        pl.when(kind.is_not_null()).then(pl.concat_list(kind)).otherwise(pl.lit([], _LIST))
-    ).to_series()
-    bad = pl.Series("bad", [None] * height, dtype=pl.String)
-    todo = s.is_not_null() & e164.is_null()
-    if not todo.any():
-        return numbers, kinds, bad
-    positions = todo.arg_true()
-    parts = (
-        pl.DataFrame({"i": positions, "p": s.gather(positions)})
-        .with_columns(p=pl.col("p").str.replace_all(_SEPARATORS, ";").str.split(";"))
-        .explode("p")
-        .with_columns(p=pl.col("p").str.strip_chars())
-        .filter(pl.col("p").str.len_bytes() > 0)
-    )
-    parts = pl.concat(
-        [parts, fast_path(parts["p"].str.replace_all(_PUNCTUATION, ""), region)], how="horizontal"
-    )
-    slow = parts.filter(pl.col("e164").is_null())
-    distinct = slow["p"].unique().to_list()
-    found = [_slow_part(p, region) for p in distinct]
-    lookup = pl.DataFrame(
-        {
-            "p": distinct,
-            "numbers": [f[0] for f in found],
-            "kinds": [f[1] for f in found],
-            "bad": [f[2] for f in found],
-        },
-        schema={"p": pl.String, "numbers": _LIST, "kinds": _LIST, "bad": pl.String},
-    )
-    parts = parts.join(lookup, on="p", how="left", maintain_order="left").with_columns(
-        numbers=pl.when(pl.col("e164").is_not_null()).then(pl.concat_list("e164")).otherwise("numbers"),
-        kinds=pl.when(pl.col("e164").is_not_null()).then(pl.concat_list("kind")).otherwise("kinds"),
-    )
-    per_row = (
-        parts.select("i", "numbers", "kinds", "bad")
-        .explode("numbers", "kinds", empty_as_null=True)
-        .group_by("i", maintain_order=True)
-        .agg(
-            pl.col("numbers").drop_nulls(),
-            pl.col("kinds").drop_nulls(),
-            pl.col("bad").drop_nulls().first(),
-        )
-    )
-    merged = _patch(
-        pl.DataFrame({"numbers": numbers, "kinds": kinds, "bad": bad}), per_row.rename({"i": "_i"})
-    )
-    return merged["numbers"], merged["kinds"], merged["bad"]
+    undecided = part.is_not_null() & coded.is_null()
+    if not undecided.any():
+        return [settled], None
+    distinct = part.filter(undecided).unique().to_list()
+    found = {p: _slow_codes(p, region) for p in distinct}
+    slow = part.replace_strict({p: f[0] for p, f in found.items()}, default=[], return_dtype=_LIST)
+    bad = part.replace_strict({p: f[1] for p, f in found.items()}, default=None, return_dtype=pl.String)
+    return [settled, slow.fill_null(pl.lit([], _LIST))], bad
 
 
-def _patch(base: pl.DataFrame, patch: pl.DataFrame) -> pl.DataFrame:
-    """`base` with the rows named by `patch["_i"]` replaced by `patch`'s values (lists cannot scatter)."""
-    indexed = base.with_row_index("_i").join(
-        patch.with_columns(pl.col("_i").cast(pl.UInt32)),
-        on="_i",
-        how="left",
-        suffix="_new",
-        maintain_order="left",
-    )
-    return indexed.select(
-        pl.when(pl.col("_i").is_in(patch["_i"].implode()))
-        .then(pl.col(f"{c}_new"))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c in base.columns
-    )
+def _column(s: pl.Series, region: str) -> tuple[list[pl.Series], pl.Series]:
+    """The pieces of one cleaned phone column and, per row, the first text that is not a number."""
+    if s.null_count() == len(s):
+        return [], constant(None, len(s), pl.String)
+    separated = s.str.contains(_SEPARATORS)
+    if not separated.any():
+        pieces, bad = _part_pieces(s, region)
+        return pieces, bad if bad is not None else constant(None, len(s), pl.String)
+    # Cells of several numbers: the k-th part of every cell is a column of its own (a cell of one
+    # number is its own first part).
+    positions = separated.arg_true()
+    split = s.gather(positions).str.replace_all(_SEPARATORS, ";").str.split(";")
+    longest = split.list.len().max()
+    width = longest if isinstance(longest, int) else 1
+    pieces = []
+    bads = []
+    for k in range(width):
+        got = split.list.get(k, null_on_oob=True).str.strip_chars()
+        got = pl.select(pl.when(got.str.len_bytes() > 0).then(got)).to_series()
+        base = s.clone() if k == 0 else constant(None, len(s), pl.String)
+        more, bad = _part_pieces(base.scatter(positions, got), region)
+        pieces += more
+        if bad is not None:
+            bads.append(bad)
+    bad_text = pl.select(pl.coalesce(bads)).to_series() if bads else constant(None, len(s), pl.String)
+    return pieces, bad_text
 
 
-def _distinct_numbers(numbers: pl.Series, kinds: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """Drop a number already listed earlier in the same row (with its kind)."""
-    repeats = numbers.list.len() != numbers.list.n_unique()
-    if not repeats.any():
-        return numbers, kinds
-    positions = repeats.arg_true()
-    sub = (
-        pl.DataFrame({"i": positions, "n": numbers.gather(positions), "k": kinds.gather(positions)})
-        .explode("n", "k")
-        .filter(pl.col("n").is_first_distinct().over("i"))
-        .group_by("i", maintain_order=True)
-        .agg("n", "k")
-    )
-    merged = _patch(pl.DataFrame({"n": numbers, "k": kinds}), sub.rename({"i": "_i"}))
-    return merged["n"], merged["k"]
+def phones(columns: list[pl.Series], region: str, *, first_only: bool = False) -> PhoneCells:
+    """Read one or more cleaned phone columns of the same rows into one list of numbers per row.
 
-
-def phones(columns: list[pl.Series], region: str) -> PhoneCells:
-    """Read one or more cleaned phone columns of the same rows into one list of numbers per row."""
-    numbers: pl.Series | None = None
-    kinds: pl.Series | None = None
+    With `first_only` (a guarantor's or a contact's phone), `numbers` is the first number of each row
+    (Utf8) and `kinds` is left empty; every number of the cell is still checked.
+    """
+    height = len(columns[0])
+    pieces: list[pl.Series] = []
     errors: list[pl.Series] = []
     details: list[pl.Series] = []
     for column in columns:
-        n, k, bad = _column(column, region)
-        numbers = n if numbers is None else pl.select(pl.concat_list(numbers, n)).to_series()
-        kinds = k if kinds is None else pl.select(pl.concat_list(kinds, k)).to_series()
+        more, bad = _column(column, region)
+        pieces += more
         details.append(bad)
         errors.append(
             pl.select(pl.when(bad.is_not_null()).then(pl.lit("invalid_phone"))).to_series().cast(pl.String)
         )
-    assert numbers is not None and kinds is not None
-    numbers, kinds = _distinct_numbers(numbers, kinds)
+    if not pieces:
+        if first_only:
+            nothing = constant(None, height, pl.String)
+            return PhoneCells(nothing, nothing, errors, details)
+        empty = constant([], height, _LIST)
+        return PhoneCells(empty, empty, errors, details)
+    coded = pieces[0] if len(pieces) == 1 else pl.select(pl.concat_list(pieces)).to_series()
+    if first_only:
+        first = coded.list.first().str.head(-2)
+        return PhoneCells(first, constant(None, height, pl.String), errors, details)
+    if len(pieces) > 1 and (coded.list.len() > 1).any():
+        coded = coded.list.unique(maintain_order=True)
+    numbers = coded.list.eval(pl.element().str.head(-2))
+    kinds = coded.list.eval(pl.element().str.tail(1).replace_strict({"m": MOBILE, "l": LANDLINE}))
     return PhoneCells(numbers.cast(_LIST), kinds.cast(_LIST), errors, details)

@@ -6,11 +6,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from huikuan.domain.enums import Product
+from huikuan.intake.amounts import amounts
 from huikuan.intake.common import (
     ErrorEntry,
     ErrorSink,
@@ -19,20 +21,20 @@ from huikuan.intake.common import (
     ignored_columns,
     in_parallel,
     prepare,
+    rejected_cells,
 )
+from huikuan.intake.dates import dates, days_past_due
 from huikuan.intake.headers import CONTACT_PARTS, PLACEMENT_FIELDS
+from huikuan.intake.national_ids import national_ids
 from huikuan.intake.phones import check_region, phones
 from huikuan.intake.report import RowError, SkippedRow
 from huikuan.intake.values import (
     Checked,
-    amounts,
     check_currency,
     clean,
+    constant,
     currencies,
-    dates,
-    days_past_due,
     emails,
-    national_ids,
     precision,
     precisions,
     products,
@@ -104,6 +106,24 @@ class ParsedPlacement:
     errors: list[RowError] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
     rejected_rows: int = 0
+    # The rejected rows' cells as written (`row`, then the source headers): for a rejects file.
+    rejected: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+
+def _contacts(height: int, contacts: list[dict[str, pl.Series]]) -> pl.Series:
+    """One list of {name, phone, relation} per row, in contact order, leaving out empty contacts.
+
+    Built long and grouped: concatenating lists of structs row-wise is far slower in Polars.
+    """
+    index = pl.int_range(height, dtype=pl.UInt32, eager=True)
+    present = pl.any_horizontal(pl.col(*CONTACT_PARTS).is_not_null())
+    long = pl.concat([pl.DataFrame({"i": index, **parts}).filter(present) for parts in contacts])
+    grouped = long.group_by("i", maintain_order=True).agg(pl.struct(*CONTACT_PARTS).alias("contacts"))
+    joined = pl.DataFrame({"i": index}).join(grouped, on="i", how="left", maintain_order="left")
+    empty = pl.lit([], dtype=pl.List(CONTACT_STRUCT))
+    return joined.select(
+        pl.when(pl.col("contacts").is_null()).then(empty).otherwise(pl.col("contacts")).alias("contacts")
+    ).to_series()
 
 
 def field_order(column: str) -> int:
@@ -112,8 +132,6 @@ def field_order(column: str) -> int:
     if numbered:
         n = int(numbered.group(1) or 1)
         return len(PLACEMENT_FIELDS) + n * len(CONTACT_PARTS) + CONTACT_PARTS.index(numbered.group(2))
-    if column == "duplicate_ref":
-        return 0
     return PLACEMENT_FIELDS.index(column) if column in PLACEMENT_FIELDS else 10_000
 
 
@@ -144,15 +162,18 @@ def parse_placement(
         return frame[f"c{position}"]
 
     positions = sorted({p for f, ps in sources.items() if f != "external_ref" for p in ps})
-    cleaned_list = in_parallel([lambda p=p: clean(raw(p)) for p in positions])  # type: ignore[misc]
+    cleaned_list = in_parallel([partial(clean, raw(p)) for p in positions])
     cleaned = dict(zip(positions, cleaned_list, strict=True))
     cleaned[sources["external_ref"][0]] = prepared.cleaned_keys["external_ref"]
 
     def nulls(dtype: pl.DataType) -> pl.Series:
-        return pl.Series("", [None] * height, dtype=dtype)
+        return constant(None, height, dtype)
 
     def checked(name: str, check: Checked) -> Part:
         return Part({name: check.value}, [(name, raw(sources[name][0]), check.error, check.detail)])
+
+    def column_job(name: str, normalise: Callable[[pl.Series], Checked]) -> Part:
+        return checked(name, normalise(cleaned[sources[name][0]]))
 
     def ref_job() -> Part:
         position = sources["external_ref"][0]
@@ -184,10 +205,8 @@ def parse_placement(
 
     def one_phone(name: str) -> Part:
         position = sources[name][0]
-        found = phones([cleaned[position]], region)
-        return Part(
-            {name: found.numbers.list.first()}, [(name, raw(position), found.errors[0], found.details[0])]
-        )
+        found = phones([cleaned[position]], region, first_only=True)
+        return Part({name: found.numbers}, [(name, raw(position), found.errors[0], found.details[0])])
 
     def amount_job(name: str, blank: str, digits: pl.Series | int) -> Part:
         total: pl.Series | None = None
@@ -212,8 +231,7 @@ def parse_placement(
                 errors += found.errors
             else:
                 values[part] = text(cleaned[sources[name][0]])
-        struct = pl.DataFrame(values).select(pl.struct("name", "phone", "relation").alias("c"))["c"]
-        return Part({f"contact{n}": struct}, errors)
+        return Part({f"contact{n}_{part}": values[part] for part in CONTACT_PARTS}, errors)
 
     # The currency decides how many decimals each amount may have, so it goes first.
     if "currency" in sources:
@@ -221,47 +239,38 @@ def parse_placement(
         row_currency = currency_part.values["currency"]
         digits: pl.Series | int = precisions(row_currency.fill_null(currency))
     else:
-        currency_part = Part({"currency": pl.Series("", [currency] * height, dtype=pl.String)})
+        currency_part = Part({"currency": constant(currency, height, pl.String)})
         digits = precision(currency)
 
-    jobs: list[Callable[[], Part]] = [ref_job, lambda: currency_part]
-    if "product" in sources:
-        jobs.append(lambda: checked("product", products(cleaned[sources["product"][0]])))
-    jobs += [lambda n=n: text_job(n) for n in _TEXT_FIELDS if n in sources]  # type: ignore[misc]
-    jobs += [
-        lambda n=n: checked(n, national_ids(cleaned[sources[n][0]]))  # type: ignore[misc]
-        for n in ("national_id", "guarantor_national_id")
-        if n in sources
-    ]
-    if "email" in sources:
-        jobs.append(lambda: checked("email", emails(cleaned[sources["email"][0]])))
+    present = [name for name in PLACEMENT_FIELDS if name in sources]
+    jobs: list[Callable[[], Part]] = [ref_job]
+    jobs += [partial(text_job, n) for n in _TEXT_FIELDS if n in sources]
+    jobs += [partial(one_phone, n) for n in ("guarantor_phone", "co_borrower_phone") if n in sources]
+    jobs += [partial(amount_job, n, blank, digits) for n, blank in _AMOUNT_FIELDS if n in sources]
     if "phones" in sources:
         jobs.append(phones_job)
-    jobs += [lambda n=n: one_phone(n) for n in ("guarantor_phone", "co_borrower_phone") if n in sources]  # type: ignore[misc]
-    jobs += [
-        lambda n=n, b=b: amount_job(n, b, digits)  # type: ignore[misc]
-        for n, b in _AMOUNT_FIELDS
-        if n in sources
-    ]
-    jobs += [
-        lambda n=n: checked(n, dates(cleaned[sources[n][0]], region))  # type: ignore[misc]
-        for n in ("overdue_since", "last_payment_date")
-        if n in sources
-    ]
-    if "dpd" in sources:
-        jobs.append(lambda: checked("dpd", days_past_due(cleaned[sources["dpd"][0]], as_of)))
+    by_column: dict[str, Callable[[pl.Series], Checked]] = {
+        "product": products,
+        "national_id": national_ids,
+        "guarantor_national_id": national_ids,
+        "email": emails,
+        "overdue_since": partial(dates, region=region),
+        "last_payment_date": partial(dates, region=region),
+        "dpd": partial(days_past_due, as_of=as_of),
+    }
+    jobs += [partial(column_job, n, by_column[n]) for n in present if n in by_column]
     contact_numbers = sorted({int(m.group(1) or 1) for f in sources if (m := _CONTACT.match(f))})
-    jobs += [lambda n=n: contact_job(n) for n in contact_numbers]  # type: ignore[misc]
+    jobs += [partial(contact_job, n) for n in contact_numbers]
 
     sink = ErrorSink(rows, field_order)
     out: dict[str, pl.Series] = {"row": rows}
-    for part in in_parallel(jobs):
+    for part in [currency_part, *in_parallel(jobs)]:
         out.update(part.values)
         for column, raw_values, error, detail in part.errors:
             sink.add(column, raw_values, error, detail)
 
     if "product" not in out:
-        out["product"] = pl.Series("", [Product.OTHER.value] * height, dtype=pl.String)
+        out["product"] = constant(Product.OTHER.value, height, pl.String)
     if "dpd" in out:
         out["overdue_since"] = (
             out["overdue_since"].fill_null(out.pop("dpd")) if "overdue_since" in out else out.pop("dpd")
@@ -269,14 +278,9 @@ def parse_placement(
     if "phones" not in out:
         out["phones"] = out["phone_kinds"] = nulls(pl.List(pl.String))
     if contact_numbers:
-        element = pl.element()
-        present = (
-            element.struct.field("name").is_not_null()
-            | element.struct.field("phone").is_not_null()
-            | element.struct.field("relation").is_not_null()
+        out["contacts"] = _contacts(
+            height, [{part: out.pop(f"contact{n}_{part}") for part in CONTACT_PARTS} for n in contact_numbers]
         )
-        structs = [out.pop(f"contact{n}") for n in contact_numbers]
-        out["contacts"] = pl.select(pl.concat_list(structs).list.filter(present)).to_series()
     for name, dtype in PLACEMENT_SCHEMA.items():
         if name not in out:
             out[name] = nulls(dtype)
@@ -297,4 +301,5 @@ def parse_placement(
         errors=sink.errors(),
         skipped=prepared.skipped,
         rejected_rows=bad_rows.len(),
+        rejected=rejected_cells(prepared, bad_rows.sort()),
     )

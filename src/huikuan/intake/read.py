@@ -77,8 +77,11 @@ def read_table(path: Path, *, score: Scorer, sheet: str | None = None) -> RawTab
 # --- CSV -----------------------------------------------------------------------------------------
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding name): UTF-8 strictly (BOM -> utf-8-sig), then GB18030 strictly."""
+def decode(data: bytes, utf8_error: int | None = None) -> tuple[str, str]:
+    """(text, encoding name): UTF-8 strictly (BOM -> utf-8-sig), then GB18030 strictly.
+
+    `utf8_error` is where UTF-8 is already known to fail, if it is.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
@@ -92,13 +95,15 @@ def decode(data: bytes) -> tuple[str, str]:
                 f"the file starts with a UTF-16 byte-order mark but byte offset {exc.start} is not UTF-16",
                 code="undecodable",
             ) from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_error:
+    if utf8_error is None:
         try:
-            return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError as gb_error:
-            raise _undecodable(utf8_error.start, gb_error.start) from gb_error
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as exc:
+            utf8_error = exc.start
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as gb_error:
+        raise _undecodable(utf8_error, gb_error.start) from gb_error
 
 
 def _undecodable(utf8_offset: int, gb_offset: int | None) -> PlacementFileError:
@@ -172,15 +177,15 @@ def _no_header(rows: Sequence[Sequence[str | None]]) -> PlacementFileError:
 _HEAD_BYTES = 1 << 20
 
 
-def _utf8_head(data: bytes) -> str | None:
-    """The first MiB as UTF-8 (a character cut at the end is left out), or None if it is not UTF-8."""
+def _utf8_head(data: bytes) -> str | int:
+    """The first MiB as UTF-8 (a character cut at the end is left out), or where it stops being UTF-8."""
     head = data[:_HEAD_BYTES]
     try:
         return head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if len(data) > len(head) and exc.start >= len(head) - 3 and exc.reason == "unexpected end of data":
             return head[: exc.start].decode("utf-8")
-        return None
+        return exc.start
 
 
 def _read_csv(data: bytes, *, score: Scorer) -> RawTable:
@@ -188,7 +193,7 @@ def _read_csv(data: bytes, *, score: Scorer) -> RawTable:
         raise PlacementFileError("the file is empty", code="empty")
     plain_utf8 = not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
     head = _utf8_head(data) if plain_utf8 else None
-    if head is not None:
+    if isinstance(head, str):
         # Most files are UTF-8: find the header in the first MiB and let Polars check the rest
         # (it refuses invalid UTF-8); only if it does is the whole file decoded here.
         try:
@@ -196,7 +201,7 @@ def _read_csv(data: bytes, *, score: Scorer) -> RawTable:
         except pl.exceptions.ComputeError as exc:
             if "utf-8" not in str(exc).lower() and "utf8" not in str(exc).lower():
                 raise
-    text, encoding = decode(data)
+    text, encoding = decode(data, head if isinstance(head, int) else None)
     if not text.strip():
         raise PlacementFileError("the file is empty", code="empty")
     return _parse_csv(text, encoding, data, score=score)

@@ -12,6 +12,7 @@ import polars as pl
 
 from huikuan.intake.headers import Kind, header_score, normalise_header
 from huikuan.intake.report import BLANK, REPEATED_HEADER, TOTALS
+from huikuan.intake.values import constant
 
 _TOTALS = r"(?i)合\s*计|总\s*计|小\s*计|\btotals?\b|\bsub-?total\b|\bgrand\s*total\b"
 
@@ -32,7 +33,7 @@ def find_skips(
     key_has_total = pl.any_horizontal([k.str.contains(_TOTALS).fill_null(False) for k in keys])
     key_has_digit = pl.any_horizontal([k.str.contains(r"\d").fill_null(False) for k in keys])
     suspects = pl.select((key_blank | key_has_total | ~key_has_digit).alias("suspect")).to_series()
-    reasons = pl.Series("skip", [None] * frame.height, dtype=pl.String)
+    reasons = constant(None, frame.height, pl.String).alias("skip")
     if not suspects.any():
         return reasons
     positions = suspects.arg_true()

@@ -1,9 +1,9 @@
-"""Vectorised normalisation of cell values: amounts, dates, national IDs, products, currencies, emails.
+"""Vectorised normalisation of cell values: cleaning, text, products, currencies, emails, references.
 
-Every function takes a Series of cleaned text (see `clean`) and returns a `Checked`: the normalised
-values and, row by row, the error code (null when the cell is fine) with an optional detail. There
-is no Python loop over rows; lookups over a column's few distinct values (products, currencies) are
-done once per distinct value.
+Every normaliser (here and in `amounts`, `dates`, `national_ids`, `phones`) takes a Series of
+cleaned text (see `clean`) and returns a `Checked`: the normalised values and, row by row, the
+error code (null when the cell is fine) with an optional detail. There is no Python loop over rows;
+lookups over a column's few distinct values (products, currencies) are done once per distinct value.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 from babel.numbers import get_currency_precision, list_currencies
@@ -41,24 +39,23 @@ NULL_WORDS = (
 _NEEDS_NFKC = r"[^\x00-\x7f\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}]"
 
 
-def nfkc(s: pl.Series) -> pl.Series:
-    """NFKC on the cells that may change under it (full-width forms and the like), leaving the rest."""
-    mask = s.str.contains(_NEEDS_NFKC).fill_null(False)
-    if not mask.any():
-        return s
-    positions = mask.arg_true()
-    return s.scatter(positions, s.gather(positions).str.normalize("NFKC"))
-
-
 def clean(s: pl.Series) -> pl.Series:
     """NFKC, trimmed, with blanks and placeholders ("-", "无", "N/A") as null."""
-    s = nfkc(s.cast(pl.String)).str.strip_chars()
-    return pl.select(
-        pl.when((s.str.len_bytes() == 0) | s.is_in(NULL_WORDS)).then(None).otherwise(s).alias(s.name)
-    ).to_series()
+    s = s.cast(pl.String)
+    if s.null_count() == len(s):
+        return s
+    # Only cells with spaces at an end or characters NFKC may change need the work.
+    dirty = s.str.contains(r"^\s|\s$|" + _NEEDS_NFKC).fill_null(False)
+    if dirty.any():
+        positions = dirty.arg_true()
+        s = s.clone().scatter(positions, s.gather(positions).str.normalize("NFKC").str.strip_chars())
+    blank = s.is_in(NULL_WORDS) | (s.str.len_bytes() == 0)
+    if blank.fill_null(False).any():
+        s = pl.select(pl.when(blank).then(None).otherwise(s).alias(s.name)).to_series()
+    return s
 
 
-def _patched(fast: Checked, todo: pl.Series, slow: Callable[[pl.Series], Checked], s: pl.Series) -> Checked:
+def patched(fast: Checked, todo: pl.Series, slow: Callable[[pl.Series], Checked], s: pl.Series) -> Checked:
     """`fast` with the rows flagged in `todo` replaced by `slow` run on those rows only."""
     if not todo.any():
         return fast
@@ -69,9 +66,9 @@ def _patched(fast: Checked, todo: pl.Series, slow: Callable[[pl.Series], Checked
         if values is None and target is None:
             return None
         if target is None:
-            target = pl.Series("", [None] * len(s), dtype=pl.String)
+            target = nulls(len(s))
         if values is None:
-            values = pl.Series("", [None] * len(positions), dtype=target.dtype)
+            values = nulls(len(positions), target.dtype)
         return target.clone().scatter(positions, values.cast(target.dtype))
 
     value = put(fast.value, sub.value)
@@ -80,8 +77,15 @@ def _patched(fast: Checked, todo: pl.Series, slow: Callable[[pl.Series], Checked
     return Checked(value, error, put(fast.detail, sub.detail))
 
 
-def _nulls(n: int, dtype: pl.DataType | type[pl.DataType] = pl.String) -> pl.Series:
-    return pl.Series("", [None] * n, dtype=dtype)
+def constant(
+    value: str | int | list[str] | None, n: int, dtype: pl.DataType | type[pl.DataType]
+) -> pl.Series:
+    """`n` times the same value (a Python list of a million items is far slower to turn into a Series)."""
+    return pl.repeat(value, n, dtype=dtype, eager=True).alias("")
+
+
+def nulls(n: int, dtype: pl.DataType | type[pl.DataType] = pl.String) -> pl.Series:
+    return constant(None, n, dtype)
 
 
 # --- text ----------------------------------------------------------------------------------------
@@ -138,7 +142,7 @@ def currencies(s: pl.Series, default: str) -> Checked:
     """ISO 4217 codes (人民币 -> CNY); blank -> the creditor's currency; anything else `unknown_currency`."""
     words = s.unique().drop_nulls().to_list()
     table = {w: _currency_code(w) for w in words}
-    code = s.replace_strict(table, default=None, return_dtype=pl.String) if table else _nulls(len(s))
+    code = s.replace_strict(table, default=None, return_dtype=pl.String) if table else nulls(len(s))
     value = pl.select(pl.when(s.is_null()).then(pl.lit(default)).otherwise(code)).to_series()
     error = pl.select(pl.when(s.is_not_null() & code.is_null()).then(pl.lit("unknown_currency"))).to_series()
     return Checked(value.cast(pl.String), error.cast(pl.String))
@@ -147,339 +151,8 @@ def currencies(s: pl.Series, default: str) -> Checked:
 def precisions(currency: pl.Series) -> pl.Series:
     table = {c: precision(c) for c in currency.unique().drop_nulls().to_list()}
     if not table:
-        return pl.Series("", [2] * len(currency), dtype=pl.Int32)
+        return constant(2, len(currency), pl.Int32)
     return currency.replace_strict(table, default=2, return_dtype=pl.Int32)
-
-
-# --- amounts -------------------------------------------------------------------------------------
-
-# Currency signs and words and thousands separators, removed before reading the number.
-_AMOUNT_NOISE = (
-    r"[\s'¥$€£₩₹]|人民币|美元|美金|港币|港元|欧元|英镑|日元|元|圆|RMB|CNY|USD|HKD|EUR|GBP|JPY|US|HK|CN"
-)
-_AMOUNT = r"^(-)?(\d{0,15})(?:\.(\d*))?$"
-# A comma is a thousands separator only between groups of three digits ("1,5" is not 1.5 nor 15).
-_GROUPED = r"^[-(]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\)?$"
-
-
-_PLAIN_AMOUNT = r"^(?:\d{1,15}|\d{1,3}(?:,\d{3}){1,4})(?:\.\d*)?$"
-_POWERS = pl.Series("", [10**k for k in range(10)], dtype=pl.Int64)
-
-
-def amounts(s: pl.Series, digits: pl.Series | int, *, blank: str) -> Checked:
-    """Amounts in minor units: `12,345.60`, `¥12345.6`, `12345.6元`, `$1,234.00`, `(12.50)` negative.
-
-    `digits` is the precision of each row's currency. A blank cell is `blank`: "zero", "null" or
-    "required". Errors: `invalid_amount`, `too_many_decimals`, `negative_amount`.
-    """
-    n = len(s)
-    p = digits if isinstance(digits, pl.Series) else pl.Series("", [digits] * n, dtype=pl.Int32)
-    # Plain numbers ("12345.6", "12,345.60") are most cells: read them with a few cheap passes.
-    plain = s.str.contains(_PLAIN_AMOUNT)
-    t = s.str.replace_all(",", "", literal=True) if s.str.contains(",", literal=True).any() else s
-    dot = t.str.find(".", literal=True)
-    scale = pl.select((t.str.len_bytes().cast(pl.Int64) - dot.cast(pl.Int64) - 1).fill_null(0)).to_series()
-    shift = p.cast(pl.Int64) - scale
-    fits = plain & (shift >= 0)
-    whole = t.str.replace(".", "", literal=True).str.to_integer(base=10, strict=False)
-    factor = _POWERS.gather(shift.clip(0, 9).cast(pl.UInt32))
-    value = pl.select(pl.when(fits).then(whole * factor)).to_series().cast(pl.Int64)
-    if blank == "zero":
-        value = (
-            value.fill_null(0)
-            if not (s.is_not_null() & ~fits).any()
-            else pl.select(pl.when(s.is_null()).then(pl.lit(0, pl.Int64)).otherwise(value)).to_series()
-        )
-    error = (
-        pl.select(pl.when(s.is_null() & (blank == "required")).then(pl.lit("required")))
-        .to_series()
-        .cast(pl.String)
-    )
-    fast = Checked(value, error)
-    todo = s.is_not_null() & ~fits
-    return _patched(fast, todo, lambda sub: _amounts_general(sub, p.filter(todo), blank), s)
-
-
-def _amounts_general(s: pl.Series, p: pl.Series, blank: str) -> Checked:
-    bare = s.str.replace_all(_AMOUNT_NOISE, "").str.replace(r"^\+", "")
-    bare = pl.select(
-        pl.when(bare.str.contains(",", literal=True) & ~bare.str.contains(_GROUPED))
-        .then(pl.lit("?"))
-        .otherwise(bare.str.replace_all(",", "", literal=True).str.replace(r"^\((.*)\)$", "-$1"))
-    ).to_series()
-    parts = bare.str.extract_groups(_AMOUNT)
-    df = pl.DataFrame(
-        {
-            "s": s,
-            "p": p,
-            "neg": parts.struct.field("1"),
-            "int": parts.struct.field("2"),
-            "frac": parts.struct.field("3").fill_null("").str.strip_chars_end("0"),
-        }
-    )
-    shape_ok = pl.col("int").is_not_null() & (
-        (pl.col("int").str.len_bytes() > 0)
-        | (pl.col("frac").str.len_bytes() > 0)
-        | bare.str.contains(r"\.0+$")
-    )
-    frac_ok = pl.col("frac").str.len_bytes() <= pl.col("p")
-    minor_text = pl.col("int") + (pl.col("frac") + pl.lit("0000000")).str.slice(0, pl.col("p"))
-    magnitude = minor_text.str.to_integer(base=10, strict=False).cast(pl.Int64)
-    value = pl.when(pl.col("neg").is_not_null()).then(-magnitude).otherwise(magnitude)
-    if blank == "zero":
-        value = pl.when(pl.col("s").is_null()).then(pl.lit(0, pl.Int64)).otherwise(value)
-    error = (
-        pl.when(pl.col("s").is_null())
-        .then(pl.lit("required") if blank == "required" else pl.lit(None, pl.String))
-        .when(~shape_ok)
-        .then(pl.lit("invalid_amount"))
-        .when(~frac_ok)
-        .then(pl.lit("too_many_decimals"))
-        .when(pl.col("neg").is_not_null() & (magnitude != 0))
-        .then(pl.lit("negative_amount"))
-    )
-    out = df.select(
-        value=pl.when(shape_ok & frac_ok | pl.col("s").is_null()).then(value).cast(pl.Int64),
-        error=error.cast(pl.String),
-    )
-    return Checked(out["value"], out["error"])
-
-
-# --- dates ---------------------------------------------------------------------------------------
-
-_TIME = r"(?:[T\s]+(\d{1,2})[:时点](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,9}))?秒?)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
-_YMD = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?" + _TIME + r"$"
-_COMPACT = r"^(\d{4})(\d{2})(\d{2})" + _TIME + r"$"
-_DMY = r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME + r"$"
-_SERIAL = r"^(\d{5})(?:\.(\d+))?$"
-_EXCEL_EPOCH = date(1899, 12, 30)
-# Regions that write the month first in d/m/y-looking dates.
-_MONTH_FIRST = frozenset({"US", "PH", "CA", "FM", "PW", "MH"})
-
-
-def _date_parts(s: pl.Series, region: str) -> pl.DataFrame:
-    """Columns y m d H M S us (Int64, null where absent), offset (minutes, null = local), ok_shape."""
-    ymd = s.str.extract_groups(_YMD)
-    compact = s.str.extract_groups(_COMPACT)
-    dmy = s.str.extract_groups(_DMY)
-    serial = s.str.extract_groups(_SERIAL)
-    month_first = region.upper() in _MONTH_FIRST
-
-    def part(struct: pl.Series, i: int) -> pl.Series:
-        return struct.struct.field(str(i))
-
-    def first(*series: pl.Series) -> pl.Series:
-        return pl.select(pl.coalesce(series)).to_series()
-
-    dmy_day, dmy_month = (part(dmy, 2), part(dmy, 1)) if month_first else (part(dmy, 1), part(dmy, 2))
-    y = first(part(ymd, 1), part(compact, 1), part(dmy, 3))
-    m = first(part(ymd, 2), part(compact, 2), dmy_month)
-    d = first(part(ymd, 3), part(compact, 3), dmy_day)
-    hh = first(part(ymd, 4), part(compact, 4), part(dmy, 4))
-    mm = first(part(ymd, 5), part(compact, 5), part(dmy, 5))
-    ss = first(part(ymd, 6), part(compact, 6), part(dmy, 6))
-    frac = first(part(ymd, 7), part(compact, 7), part(dmy, 7))
-    zone = first(part(ymd, 8), part(compact, 8), part(dmy, 8))
-    serial_days = part(serial, 1).cast(pl.Int64)
-    serial_frac = pl.select(("0." + part(serial, 2)).cast(pl.Float64, strict=False)).to_series()
-
-    df = pl.DataFrame(
-        {
-            "y": y.cast(pl.Int64),
-            "m": m.cast(pl.Int64),
-            "d": d.cast(pl.Int64),
-            "H": hh.cast(pl.Int64),
-            "M": mm.cast(pl.Int64),
-            "S": ss.cast(pl.Int64),
-            "us": (frac + "000000").str.slice(0, 6).cast(pl.Int64),
-            "zone": zone,
-            "serial": serial_days,
-            "serial_frac": serial_frac,
-        }
-    )
-    serial_date = pl.lit(_EXCEL_EPOCH) + pl.duration(days=pl.col("serial"))
-    serial_seconds = (pl.col("serial_frac").fill_null(0.0) * 86400).round(0).cast(pl.Int64)
-    zone_col = pl.col("zone").str.replace(":", "")
-    offset = (
-        pl.when(pl.col("zone") == "Z")
-        .then(pl.lit(0, pl.Int64))
-        .otherwise(
-            zone_col.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
-            + zone_col.str.slice(3, 2).cast(pl.Int64, strict=False)
-        )
-    )
-    offset = pl.when(zone_col.str.starts_with("-")).then(-offset).otherwise(offset)
-    return df.select(
-        y=pl.coalesce(pl.col("y"), serial_date.dt.year().cast(pl.Int64)),
-        m=pl.coalesce(pl.col("m"), serial_date.dt.month().cast(pl.Int64)),
-        d=pl.coalesce(pl.col("d"), serial_date.dt.day().cast(pl.Int64)),
-        H=pl.coalesce(pl.col("H"), pl.when(pl.col("serial").is_not_null()).then(serial_seconds // 3600)),
-        M=pl.coalesce(pl.col("M"), pl.when(pl.col("serial").is_not_null()).then(serial_seconds % 3600 // 60)),
-        S=pl.coalesce(pl.col("S"), pl.when(pl.col("serial").is_not_null()).then(serial_seconds % 60)),
-        us=pl.col("us"),
-        offset=pl.when(pl.col("zone").is_not_null()).then(offset),
-    )
-
-
-def _valid_date(parts: pl.DataFrame) -> pl.DataFrame:
-    """Adds `date` (null where impossible) and `time_ok`."""
-    y, m, d = pl.col("y"), pl.col("m"), pl.col("d")
-    month = m.clip(1, 12)
-    first_of_month = pl.date(y.clip(1, 9999), month, 1)
-    days_in_month = first_of_month.dt.month_end().dt.day().cast(pl.Int64)
-    date_ok = y.is_between(1, 9999) & m.is_between(1, 12) & d.is_between(1, days_in_month)
-    time_ok = (
-        pl.col("H").fill_null(0).is_between(0, 23)
-        & pl.col("M").fill_null(0).is_between(0, 59)
-        & pl.col("S").fill_null(0).is_between(0, 59)
-    )
-    return parts.with_columns(
-        date=pl.when(date_ok & time_ok).then(first_of_month + pl.duration(days=d.clip(1, 31) - 1)),
-        time_ok=time_ok,
-    )
-
-
-def dates(s: pl.Series, region: str) -> Checked:
-    """Dates: `2026-03-01`, `2026/3/1`, `2026年3月1日`, `20260301`, `2026-03-01 10:22:00`, Excel serials.
-
-    `1/3/2026` reads day first, except in regions that write the month first (US). An unreadable or
-    impossible date is `invalid_date`.
-    """
-    iso = s.str.to_date("%Y-%m-%d", strict=False)  # the common case, in one pass
-    fast = Checked(iso, pl.Series("", [None] * len(s), dtype=pl.String))
-    return _patched(fast, s.is_not_null() & iso.is_null(), lambda sub: _dates_general(sub, region), s)
-
-
-def _dates_general(s: pl.Series, region: str) -> Checked:
-    parts = _valid_date(_date_parts(s, region))
-    value = parts["date"]
-    error = pl.select(pl.when(s.is_not_null() & value.is_null()).then(pl.lit("invalid_date"))).to_series()
-    return Checked(value.cast(pl.Date), error.cast(pl.String))
-
-
-def check_zone(tz: str) -> str:
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"{tz!r} is not a time zone") from exc
-    return tz
-
-
-def datetimes(s: pl.Series, region: str, tz: str) -> Checked:
-    """Moments in UTC: a date alone is 00:00 in `tz`; a time without offset is local to `tz`."""
-    parts = _valid_date(_date_parts(s, region))
-    naive = pl.col("date").cast(pl.Datetime("us")) + pl.duration(
-        hours=pl.col("H").fill_null(0),
-        minutes=pl.col("M").fill_null(0),
-        seconds=pl.col("S").fill_null(0),
-        microseconds=pl.col("us").fill_null(0),
-    )
-    local = pl.coalesce(
-        naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null"),
-        # A local time skipped by a clock change is read as the hour after it.
-        (naive + pl.duration(hours=1)).dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null"),
-    ).dt.convert_time_zone("UTC")
-    explicit = (naive - pl.duration(minutes=pl.col("offset"))).dt.replace_time_zone("UTC")
-    value = parts.select(
-        pl.when(pl.col("offset").is_not_null()).then(explicit).otherwise(local).alias("v")
-    ).to_series()
-    error = pl.select(pl.when(s.is_not_null() & value.is_null()).then(pl.lit("invalid_date"))).to_series()
-    return Checked(value, error.cast(pl.String))
-
-
-def days_past_due(s: pl.Series, as_of: date) -> Checked:
-    """`dpd` (逾期天数): a whole number of days before `as_of`, turned into the date it counts from."""
-    days = s.str.replace_all(r"\s|天|days?", "").str.to_integer(base=10, strict=False)
-    ok = days.is_not_null() & (days >= 0) & (days <= 36500)
-    value = pl.select(pl.when(ok).then(pl.lit(as_of) - pl.duration(days=pl.lit(days)))).to_series()
-    error = pl.select(pl.when(s.is_not_null() & ~ok.fill_null(False)).then(pl.lit("invalid_dpd"))).to_series()
-    return Checked(value.cast(pl.Date), error.cast(pl.String))
-
-
-# --- national IDs --------------------------------------------------------------------------------
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-@cache
-def _checksum_tables() -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Weighted digit sums mod 11 of every 5- or 6-digit chunk at the three chunk positions of an ID.
-
-    The 17-digit body is split as 5 + 6 + 6 digits; a lookup per chunk replaces 17 digit passes.
-    """
-    values = pl.Series("", range(1_000_000), dtype=pl.Int64)
-
-    def table(weights: tuple[int, ...]) -> pl.Series:
-        width = len(weights)
-        total = pl.select(
-            pl.sum_horizontal(
-                [(pl.lit(values) // 10 ** (width - 1 - i) % 10) * w for i, w in enumerate(weights)]
-            )
-        ).to_series()
-        return (total % 11).cast(pl.Int64)
-
-    return table(_ID_WEIGHTS[:5]), table(_ID_WEIGHTS[5:11]), table(_ID_WEIGHTS[11:])
-
-
-def _check_characters(body: pl.Series) -> pl.Series:
-    """The MOD 11-2 check character of each 17-digit body (null where it is not 17 digits)."""
-    number = body.str.to_integer(base=10, strict=False)
-    high, middle, low = _checksum_tables()
-    head = (number // 10**12).fill_null(0).clip(0, 99_999).cast(pl.UInt32)
-    mid = (number // 10**6 % 10**6).fill_null(0).cast(pl.UInt32)
-    tail = (number % 10**6).fill_null(0).cast(pl.UInt32)
-    total = (high.gather(head) + middle.gather(mid) + low.gather(tail)) % 11
-    return pl.Series("", list(_ID_CHECK), dtype=pl.String).gather(total.cast(pl.UInt32))
-
-
-def national_ids(s: pl.Series) -> Checked:
-    """PRC resident IDs (18 characters with an ISO 7064 MOD 11-2 check character, or 15 digits),
-    upper-cased; an alphanumeric value with letters (other than a final X) is another kind of ID.
-    Errors: `invalid_national_id`, with the detail `bad checksum`, `wrong length` or
-    `unexpected characters`.
-    """
-    if s.str.contains(r"[\sa-z\x{3000}]").any():
-        s = s.str.replace_all(r"[\s\x{3000}]", "").str.to_uppercase()
-    is18 = s.str.contains(r"^\d{17}[\dX]$")
-    ok18 = is18 & (_check_characters(s.str.slice(0, 17)) == s.str.slice(17, 1))
-    empty = pl.Series("", [None] * len(s), dtype=pl.String)
-    fast = Checked(s, empty, empty)
-    return _patched(fast, s.is_not_null() & ~ok18.fill_null(False), _national_ids_general, s)
-
-
-def _national_ids_general(u: pl.Series) -> Checked:
-    df = pl.DataFrame({"u": u})
-    col = pl.col("u")
-    is18 = col.str.contains(r"^\d{17}[\dX]$")
-    is15 = col.str.contains(r"^\d{15}$")
-    prc_shape = col.str.contains(r"^\d+X?$")
-    other = ~prc_shape & col.str.contains(r"^[A-Z0-9()\-/]+$") & col.str.contains(r"[A-Z]")
-    checks = _check_characters(u.str.slice(0, 17))
-    checksum_ok = pl.lit(checks) == col.str.slice(17, 1)
-    out = df.select(
-        value=col,
-        error=pl.when(col.is_null())
-        .then(pl.lit(None, pl.String))
-        .when(is18 & checksum_ok | is15 | other)
-        .then(pl.lit(None, pl.String))
-        .otherwise(pl.lit("invalid_national_id")),
-        detail=pl.when(is18)
-        .then(pl.lit("bad checksum"))
-        .when(prc_shape)
-        .then(pl.lit("wrong length"))
-        .otherwise(pl.lit("unexpected characters")),
-    )
-    detail = pl.select(pl.when(out["error"].is_not_null()).then(out["detail"])).to_series()
-    return Checked(out["value"], out["error"], detail.cast(pl.String))
-
-
-def id_checksum_ok(number: str) -> bool:
-    """The MOD 11-2 check of an 18-character PRC resident ID (for tests and one-off checks)."""
-    if len(number) != 18 or not number[:17].isdigit():
-        return False
-    total = sum(int(c) * w for c, w in zip(number[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == number[17].upper()
 
 
 # --- products ------------------------------------------------------------------------------------
@@ -522,7 +195,7 @@ def product_of(word: str) -> Product | None:
 def products(s: pl.Series) -> Checked:
     """A `Product` value; blank -> "other"; Chinese words mapped (信用卡 -> credit_card...)."""
     table = {w: (p.value if (p := product_of(w)) else None) for w in s.unique().drop_nulls().to_list()}
-    mapped = s.replace_strict(table, default=None, return_dtype=pl.String) if table else _nulls(len(s))
+    mapped = s.replace_strict(table, default=None, return_dtype=pl.String) if table else nulls(len(s))
     value = pl.select(pl.when(s.is_null()).then(pl.lit(Product.OTHER.value)).otherwise(mapped)).to_series()
     error = pl.select(pl.when(s.is_not_null() & mapped.is_null()).then(pl.lit("unknown_product"))).to_series()
     return Checked(value.cast(pl.String), error.cast(pl.String))
@@ -552,12 +225,3 @@ def references(s: pl.Series) -> Checked:
         pl.when(s.str.contains(r"^\d(?:\.\d+)?[eE]\+?\d+$")).then(pl.lit("invalid_ref"))
     ).to_series()
     return Checked(s, error.cast(pl.String))
-
-
-def first_rows(key: pl.Series, row: pl.Series) -> pl.Series:
-    """For each row, the row number of the first row with the same key (null key -> null)."""
-    return (
-        pl.DataFrame({"k": key, "r": row})
-        .select(pl.when(pl.col("k").is_not_null()).then(pl.col("r").min().over("k")))
-        .to_series()
-    )

@@ -622,6 +622,7 @@ NOTES = {
         Outcome.DELIVERED: "Delivered", Outcome.FAILED: "Not delivered",
     },
 }
+SETTLED = {"zh": "称已全部结清，核实到账", "en": "Says the balance is paid in full; payment confirmed"}
 CN_METHODS = ("银行转账", "微信支付", "支付宝", "银联代扣")
 US_METHODS = ("ACH", "debit card", "check")
 
@@ -803,8 +804,17 @@ class Simulator:
             talked_before = True
             remaining = sum(balances)
             notes = None
-            met = outcome in (Outcome.PROMISE, Outcome.PAID) or (current_goal == "first")
             point = c.phone_point if channel is Channel.CALL else None
+            if outcome in (Outcome.PROMISE, Outcome.DISPUTES, Outcome.HARDSHIP):
+                self._cancel_running_promise(c, when, minute)
+            if remaining == 0 and outcome in (Outcome.PROMISE, Outcome.PAID):
+                # Everything was paid already (a promise's payment is booked when it is made).
+                self._record(c, when, minute, channel, Outcome.PAID, direction=direction,
+                             goal=goals[current_goal], goal_met=True, point=point, user=user,
+                             duration=duration, notes=SETTLED[lang])
+                state.stage = CaseStage.CLOSED
+                return False
+            met = outcome in (Outcome.PROMISE, Outcome.PAID) or (current_goal == "first")
             if outcome is Outcome.PROMISE:
                 amount = self._promise_amount(c, remaining)
                 due = when + timedelta(days=rng.randint(1, 10) if not us else rng.randint(3, 14))
@@ -857,6 +867,8 @@ class Simulator:
                 return
             if pay_on == day:  # paid without being asked, after a letter or a message
                 self._pay(c, balances, self._promise_amount(c, sum(balances)), day, rng.randint(0, 1439))
+                if sum(balances) == 0:
+                    break
             if pending and day > pending[0]:
                 goal = "broken" if self._last_promise_broken() else "promise"
                 pending = None
@@ -996,6 +1008,13 @@ class Simulator:
         p["resolved_at"].append(
             resolved.replace(tzinfo=ZoneInfo(c.debtor.zone)).astimezone(UTC) if resolved else None
         )
+
+    def _cancel_running_promise(self, c: CaseInput, day: date, minute: int) -> None:
+        """A new promise or a dispute replaces the case's promise still running (the last one made)."""
+        p = self.out.promises
+        if p["case_id"] and p["case_id"][-1] == c.case_id and p["status"][-1] == PromiseStatus.PENDING.value:
+            p["status"][-1] = PromiseStatus.CANCELLED.value
+            p["resolved_at"][-1] = self._at(c, day, minute)
 
     def _last_promise_broken(self) -> bool:
         return self.out.promises["status"][-1] == PromiseStatus.BROKEN.value

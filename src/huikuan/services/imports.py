@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from sqlalchemy import insert, update
 
 from huikuan.errors import ImportRejected, InvalidInput
@@ -53,7 +54,7 @@ class ImportReport:
 
 def _errors(errors: list[RowError]) -> list[dict[str, Any]]:
     return [
-        {"row": e.row, "column": e.column, "value": e.value, "code": e.code, "reason": e.reason}
+        {"row": e.row, "column": e.column, "value": e.value, "code": e.code, "reason": e.reason, "detail": e.detail}
         for e in sorted(errors, key=lambda e: (e.row, e.column))
     ]
 
@@ -70,14 +71,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_rejects(path: Path, errors: list[RowError], target: Path | None) -> Path:
-    """The rejected rows' problems, one line each, beside the file unless told otherwise."""
+def _write_rejects(path: Path, cells: pl.DataFrame, errors: list[RowError], target: Path | None) -> Path:
+    """The rejected rows as the creditor wrote them, with the reasons in an extra column."""
     out = target or path.with_name(f"{path.stem}.rejects.csv")
+    reasons: dict[int, list[str]] = {}
+    for e in sorted(errors, key=lambda e: (e.row, e.column)):
+        reasons.setdefault(e.row, []).append(e.reason)
+    headers = [c for c in cells.columns if c != "row"] if cells.height else []
+    by_row = {r["row"]: r for r in cells.iter_rows(named=True)} if cells.height else {}
     with out.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["row", "column", "value", "code", "reason"])
-        for e in sorted(errors, key=lambda e: (e.row, e.column)):
-            writer.writerow([e.row, e.column, e.value, e.code, e.reason])
+        writer.writerow(["row", *headers, "reason"])
+        for row, why in sorted(reasons.items()):
+            original = by_row.get(row, {})
+            writer.writerow([row, *(original.get(h) for h in headers), "; ".join(why)])
     return out
 
 
@@ -133,7 +140,7 @@ def import_accounts(
             f"{parsed.rejected_rows} bad row(s) in {path.name}; nothing was imported (strict mode)", report
         )
     if parsed.errors:
-        report.rejects_file = str(_write_rejects(path, parsed.errors, rejects))
+        report.rejects_file = str(_write_rejects(path, parsed.rejected, parsed.errors, rejects))
     say("write")
     conn = uow.session.connection()
     counts = write_placement(conn, creditor.id or 0, creditor.region, parsed.rows)
@@ -194,7 +201,7 @@ def import_payments(
     if errors and strict:
         raise ImportRejected(f"{report.rejected} bad row(s) in {path.name}; nothing was imported (strict mode)", report)
     if errors:
-        report.rejects_file = str(_write_rejects(path, errors, rejects))
+        report.rejects_file = str(_write_rejects(path, parsed.rejected, errors, rejects))
     say("write")
     done = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=False)
     report.created, report.unchanged = done.created, done.unchanged

@@ -7,9 +7,14 @@ from dataclasses import dataclass, field
 import polars as pl
 from sqlalchemy import Connection, select
 
+from huikuan.intake.messages import reason
 from huikuan.intake.report import RowError
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import allocate_ids, insert_frame, read_frame, update_frame
+
+
+def _error(row: int, column: str, value: str, code: str) -> RowError:
+    return RowError(row, column, value, code, reason(code, column, value))
 
 
 @dataclass
@@ -40,25 +45,16 @@ def write_payments(
     frame = rows.join(accounts, on="external_ref", how="left").join(known, on="payment_ref", how="left")
     outcome = PaymentOutcome()
     for r in frame.filter(pl.col("account_id").is_null()).iter_rows(named=True):
-        outcome.errors.append(
-            RowError(r["row"], "external_ref", r["external_ref"], "unknown_account",
-                     f"no account {r['external_ref']} of this creditor")
-        )
+        outcome.errors.append(_error(r["row"], "external_ref", r["external_ref"], "unknown_account"))
     matched = frame.filter(pl.col("account_id").is_not_null())
     for r in matched.filter(pl.col("currency") != pl.col("account_currency")).iter_rows(named=True):
-        outcome.errors.append(
-            RowError(r["row"], "currency", r["currency"], "currency_mismatch",
-                     f"the account is in {r['account_currency']}")
-        )
+        outcome.errors.append(_error(r["row"], "currency", r["currency"], "currency_mismatch"))
     seen = matched.filter(pl.col("known_amount").is_not_null())
     conflicting = seen.filter(
         (pl.col("known_amount") != pl.col("amount")) | (pl.col("known_account_id") != pl.col("account_id"))
     )
     for r in conflicting.iter_rows(named=True):
-        outcome.errors.append(
-            RowError(r["row"], "payment_ref", r["payment_ref"], "payment_ref_reused",
-                     "this payment reference was imported before with another account or amount")
-        )
+        outcome.errors.append(_error(r["row"], "payment_ref", r["payment_ref"], "payment_ref_reused"))
     bad_rows = {e.row for e in outcome.errors}
     fresh = matched.filter(pl.col("known_amount").is_null() & ~pl.col("row").is_in(list(bad_rows)))
     outcome.unchanged = seen.height - conflicting.height

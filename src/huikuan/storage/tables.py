@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -314,4 +315,29 @@ import_batches = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
     Column("report", JSON, nullable=False, default=dict),
+)
+
+# The daily plan: one row per case per day, replaced as a whole when the day is planned again.
+plan_rows = Table(
+    "plan_rows",
+    metadata,
+    _id(),
+    Column("plan_date", Date, nullable=False),
+    Column("strategy", String(40), nullable=False),
+    _fk("case_id", "cases.id"),
+    Column("action", String(12), nullable=False),
+    Column("slot_start", UTCDateTime),
+    _fk("user_id", "users.id", nullable=True),
+    Column("p_answer", Float),
+    Column("p_pay", Float),
+    Column("expected_value", BigInteger, nullable=False, default=0),
+    Column("cost", BigInteger, nullable=False, default=0),
+    Column("segment", String(40)),
+    Column("reason", JSON, nullable=False, default=dict),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("plan_date", "case_id"),
+    CheckConstraint(
+        "action IN ('call', 'sms', 'email', 'wechat', 'letter', 'visit', 'none')", name="action_known"
+    ),
+    Index("ix_plan_rows_case", "case_id", "plan_date"),
 )

@@ -46,7 +46,9 @@ def body(
         "party": party or {"id": "P-1", "role": "debtor", "to": NY_PHONE},
         "debtor": {
             "phones": [NY_PHONE] if phones is None else phones,
-            "address": {"country": "US", "region": "CA", "postal_code": "94103"} if address is None else address,
+            "address": {"country": "US", "region": "CA", "postal_code": "94103"}
+            if address is None
+            else address,
             "time_zone": time_zone,
             "inconvenient_times": [{"start": s, "end": e} for s, e in inconvenient or []],
             "flags": {"opt_out": [], **(flags or {})},

@@ -24,10 +24,24 @@ from huikuan.compliance.model import (
     Role,
 )
 
-PHONES = ["+12125550100", "+14155550100", "+13125550100", "+18005550100", "+8613800138000", "+442079460000",
-          "not a number"]
-ADDRESSES = [None, Address("US", "CA"), Address("US", "NY"), Address("US", "TX"), Address("CN", "XJ"),
-             Address("CN", "GD"), Address("GB")]
+PHONES = [
+    "+12125550100",
+    "+14155550100",
+    "+13125550100",
+    "+18005550100",
+    "+8613800138000",
+    "+442079460000",
+    "not a number",
+]
+ADDRESSES = [
+    None,
+    Address("US", "CA"),
+    Address("US", "NY"),
+    Address("US", "TX"),
+    Address("CN", "XJ"),
+    Address("CN", "GD"),
+    Address("GB"),
+]
 ZONES = [None, None, "America/New_York", "Asia/Shanghai", "Europe/London", "America/Denver"]
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -38,7 +52,11 @@ def rarely() -> st.SearchStrategy[bool]:
 
 instants = st.integers(0, 2 * 365 * 24 * 60).map(lambda m: START + timedelta(minutes=m))
 minutes_of_day = st.integers(0, 24 * 60 - 1).map(lambda m: time(m // 60, m % 60))
-spans = st.tuples(minutes_of_day, minutes_of_day).filter(lambda p: p[0] != p[1]).map(lambda p: InconvenientTime(*p))
+spans = (
+    st.tuples(minutes_of_day, minutes_of_day)
+    .filter(lambda p: p[0] != p[1])
+    .map(lambda p: InconvenientTime(*p))
+)
 
 
 # Weighted so that the call counters (seven a week, three connected a day) are reached often.
@@ -77,8 +95,11 @@ def requests(draw: st.DrawFn, party_id: str | None = None) -> Request:
     role = draw(st.sampled_from([r for r in Role if r is not Role.DEBTOR])) if third else Role.DEBTOR
     pid = party_id or ("P-9" if third else "P-1")
     if draw(st.integers(0, 4)) == 0:
-        place = (tuple(draw(st.lists(st.sampled_from(PHONES), max_size=2))), draw(st.sampled_from(ADDRESSES)),
-                 draw(st.sampled_from(ZONES)))
+        place = (
+            tuple(draw(st.lists(st.sampled_from(PHONES), max_size=2))),
+            draw(st.sampled_from(ADDRESSES)),
+            draw(st.sampled_from(ZONES)),
+        )
     else:
         place = draw(st.sampled_from(PLACES))
     party = Party(
@@ -105,8 +126,9 @@ def requests(draw: st.DrawFn, party_id: str | None = None) -> Request:
         inconvenient_times=tuple(draw(st.lists(spans, max_size=2))),
         flags=flags,
     )
-    debt = Debt(draw(st.sampled_from(["A-1", "A-2"])), draw(st.booleans()),
-                draw(st.sampled_from([None, True, False])))
+    debt = Debt(
+        draw(st.sampled_from(["A-1", "A-2"])), draw(st.booleans()), draw(st.sampled_from([None, True, False]))
+    )
     history = tuple(draw(st.lists(events(at, (pid, pid, pid, "P-other")), max_size=16)))
     if draw(st.integers(0, 2)) == 0:
         # A burst of calls about the debt, to reach the weekly and daily counters.
@@ -114,7 +136,9 @@ def requests(draw: st.DrawFn, party_id: str | None = None) -> Request:
         burst = draw(st.lists(st.integers(0, span), min_size=3, max_size=9))
         outcome = draw(st.sampled_from([Outcome.NO_ANSWER, Outcome.CONVERSATION, Outcome.VOICEMAIL]))
         history += tuple(
-            HistoryEvent(at - timedelta(minutes=m), Channel.CALL, Direction.OUTBOUND, pid, outcome, None, (debt.id,))
+            HistoryEvent(
+                at - timedelta(minutes=m), Channel.CALL, Direction.OUTBOUND, pid, outcome, None, (debt.id,)
+            )
             for m in burst
         )
     return Request(
@@ -140,8 +164,12 @@ def tightenings(draw: st.DrawFn, pack_name: str) -> dict[str, Any]:
         start = draw(st.integers(8 * 60, 12 * 60))
         rules["contact-hours"] = {"start": _hhmm(start), "end": _hhmm(draw(st.integers(start + 60, 21 * 60)))}
     if draw(st.booleans()):
-        rules["call-frequency"] = {"enabled": True, "max_calls": draw(st.integers(0, 7)),
-                                   "window_days": draw(st.integers(7, 10)), "consent_days": draw(st.integers(0, 7))}
+        rules["call-frequency"] = {
+            "enabled": True,
+            "max_calls": draw(st.integers(0, 7)),
+            "window_days": draw(st.integers(7, 10)),
+            "consent_days": draw(st.integers(0, 7)),
+        }
     if draw(st.booleans()):
         rules["post-conversation"] = {"enabled": True, "days": draw(st.integers(7, 10))}
     if draw(st.booleans()):
@@ -151,7 +179,14 @@ def tightenings(draw: st.DrawFn, pack_name: str) -> dict[str, Any]:
         rules["third-party-repeat"] = {"enabled": True, "max_contacts": draw(st.integers(0, 1))}
     if draw(st.booleans()):
         rules["validation-notice"] = {"enabled": True, "days": draw(st.integers(0, 5))}
-    for rule in ("cease", "attorney", "dispute", "channel-opt-out", "workplace", "designated-inconvenient-time"):
+    for rule in (
+        "cease",
+        "attorney",
+        "dispute",
+        "channel-opt-out",
+        "workplace",
+        "designated-inconvenient-time",
+    ):
         if draw(st.integers(0, 3)) == 0:
             rules[rule] = {"enabled": True}
     return {"rules": rules}

@@ -9,8 +9,13 @@ SHANGHAI = {"country": "CN", "region": "SH"}
 
 
 def cn_body(when: str, history: list[dict[str, object]]) -> dict[str, object]:
-    return body(when, phones=[SHANGHAI_PHONE], address=SHANGHAI, history=history,
-                party={"id": "P-1", "role": "debtor", "to": SHANGHAI_PHONE})
+    return body(
+        when,
+        phones=[SHANGHAI_PHONE],
+        address=SHANGHAI,
+        history=history,
+        party={"id": "P-1", "role": "debtor", "to": SHANGHAI_PHONE},
+    )
 
 
 def test_an_eighth_call_within_seven_days_is_refused_until_the_first_drops_out() -> None:
@@ -41,19 +46,30 @@ def test_answered_and_voicemail_calls_count() -> None:
 
 def test_calls_within_seven_days_after_consent_do_not_count() -> None:
     # Consent on 1 February covers calls placed on 1-7 February: only the call of the 8th counts.
-    history = [event("2026-02-01T15:00:00Z", "consent", direction="inbound"), *calls("2026-02-02T15:00:00", 7)]
+    history = [
+        event("2026-02-01T15:00:00Z", "consent", direction="inbound"),
+        *calls("2026-02-02T15:00:00", 7),
+    ]
     assert judge(body("2026-02-08T20:00:00Z", address=NY, history=history)).allowed
 
 
 def test_a_call_within_seven_days_after_consent_is_itself_excluded() -> None:
-    history = [*calls("2026-02-02T15:00:00", 7), event("2026-02-08T16:00:00Z", "consent", direction="inbound")]
+    history = [
+        *calls("2026-02-02T15:00:00", 7),
+        event("2026-02-08T16:00:00Z", "consent", direction="inbound"),
+    ]
     assert judge(body("2026-02-08T20:00:00Z", address=NY, history=history)).allowed
 
 
 def test_calls_to_every_number_of_the_person_count_together() -> None:
     history = calls("2026-02-02T15:00:00", 7)
-    request = body("2026-02-08T20:00:00Z", address=NY, history=history, phones=["+12125550100", "+13155550100"],
-                   party={"id": "P-1", "role": "debtor", "to": "+13155550100"})
+    request = body(
+        "2026-02-08T20:00:00Z",
+        address=NY,
+        history=history,
+        phones=["+12125550100", "+13155550100"],
+        party={"id": "P-1", "role": "debtor", "to": "+13155550100"},
+    )
     assert rules(judge(request)) == ["call-frequency"]
 
 
@@ -65,7 +81,9 @@ def test_calls_about_another_debt_do_not_count_but_calls_of_unknown_debt_do() ->
 
 
 def test_a_letter_is_not_a_call() -> None:
-    request = body("2026-02-08T20:00:00Z", channel="letter", address=NY, history=calls("2026-02-02T15:00:00", 7))
+    request = body(
+        "2026-02-08T20:00:00Z", channel="letter", address=NY, history=calls("2026-02-02T15:00:00", 7)
+    )
     assert judge(request).allowed
 
 

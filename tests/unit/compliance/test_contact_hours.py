@@ -45,8 +45,12 @@ def test_fall_back_in_new_york_opens_at_08_00_standard_time() -> None:
 
 
 def test_spring_forward_in_london_opens_at_08_00_british_summer_time() -> None:
-    request = body("2026-03-28T21:30:00Z", phones=[LONDON_PHONE], address=LONDON,
-                   party={"id": "P-1", "role": "debtor", "to": LONDON_PHONE})
+    request = body(
+        "2026-03-28T21:30:00Z",
+        phones=[LONDON_PHONE],
+        address=LONDON,
+        party={"id": "P-1", "role": "debtor", "to": LONDON_PHONE},
+    )
     decision = judge(request, "uk-conc")
     assert decision.next_allowed_at is not None
     assert iso(decision.next_allowed_at) == "2026-03-29T07:00:00Z"
@@ -57,8 +61,12 @@ def test_spring_forward_in_london_opens_at_08_00_british_summer_time() -> None:
 
 
 def test_fall_back_in_london_opens_at_08_00_greenwich_mean_time() -> None:
-    request = body("2026-10-24T20:30:00Z", phones=[LONDON_PHONE], address=LONDON,
-                   party={"id": "P-1", "role": "debtor", "to": LONDON_PHONE})
+    request = body(
+        "2026-10-24T20:30:00Z",
+        phones=[LONDON_PHONE],
+        address=LONDON,
+        party={"id": "P-1", "role": "debtor", "to": LONDON_PHONE},
+    )
     decision = judge(request, "uk-conc")
     assert decision.next_allowed_at is not None
     assert iso(decision.next_allowed_at) == "2026-10-25T08:00:00Z"
@@ -80,8 +88,12 @@ def test_an_explicit_time_zone_adds_to_the_other_facts() -> None:
 
 
 def test_a_xinjiang_address_honours_both_beijing_and_xinjiang_time() -> None:
-    request = body("2026-03-04T01:00:00Z", phones=[SHANGHAI_PHONE], address={"country": "CN", "region": "XJ"},
-                   party={"id": "P-1", "role": "debtor", "to": SHANGHAI_PHONE})
+    request = body(
+        "2026-03-04T01:00:00Z",
+        phones=[SHANGHAI_PHONE],
+        address={"country": "CN", "region": "XJ"},
+        party={"id": "P-1", "role": "debtor", "to": SHANGHAI_PHONE},
+    )
     decision = judge(request, "cn")  # 09:00 Beijing is 07:00 in Urumqi (UTC+6)
     assert decision.next_allowed_at is not None
     assert iso(decision.next_allowed_at) == "2026-03-04T02:00:00Z"

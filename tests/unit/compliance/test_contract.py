@@ -6,10 +6,10 @@ import copy
 from typing import Any
 
 import pytest
+from tests.unit.compliance.builders import body, event, judge
 
 from huikuan.compliance import InvalidRequest, decision_to_dict, parse_request
 from huikuan.errors import HuikuanError
-from tests.unit.compliance.builders import body, event, judge
 
 
 def broken(path: str, value: Any) -> dict[str, Any]:
@@ -32,8 +32,11 @@ def broken(path: str, value: Any) -> dict[str, Any]:
         ("at", "2026-03-02T15:15:00", "at: expected an ISO-8601 date and time with a UTC offset"),
         ("party.role", "neighbour", "party.role: expected one of debtor, guarantor"),
         ("debtor.time_zone", "Mars/Olympus", "debtor.time_zone: expected an IANA time zone name"),
-        ("debtor.inconvenient_times", [{"start": "25:00", "end": "01:00"}],
-         "debtor.inconvenient_times[0].start: expected a local time of day as HH:MM"),
+        (
+            "debtor.inconvenient_times",
+            [{"start": "25:00", "end": "01:00"}],
+            "debtor.inconvenient_times[0].start: expected a local time of day as HH:MM",
+        ),
         ("history.0.outcome", "hung_up", "history[0].outcome: expected one of no_answer"),
         ("debtor.flags.ceased", True, "debtor.flags.ceased: unknown field"),
         ("debtor.phones", "+12125550100", "debtor.phones: expected a list"),
@@ -56,7 +59,10 @@ def test_the_decision_json_has_exactly_the_contract_fields_and_an_id() -> None:
     out = decision_to_dict(judge(body("2026-03-04T15:15:00Z")))
     assert list(out) == ["allowed", "violations", "next_allowed_at", "pack", "pack_version", "id"]
     assert out["allowed"] is False
-    assert out["violations"][0]["rule"] == "contact-hours" and set(out["violations"][0]) == {"rule", "message"}
+    assert out["violations"][0]["rule"] == "contact-hours" and set(out["violations"][0]) == {
+        "rule",
+        "message",
+    }
     assert out["next_allowed_at"] == "2026-03-04T16:00:00Z"
     assert (out["pack"], out["pack_version"]) == ("us-reg-f", "2026-11")
     assert len(out["id"]) == 32 and int(out["id"], 16) >= 0

@@ -10,7 +10,10 @@ OPEN = "2026-03-04T18:00:00Z"  # 13:00 Eastern, 10:00 Pacific: inside every wind
 def test_the_default_request_is_allowed_and_its_next_allowed_at_is_now() -> None:
     decision = judge(body(OPEN))
     assert decision.allowed and decision.violations == ()
-    assert decision.next_allowed_at is not None and decision.next_allowed_at.isoformat() == "2026-03-04T18:00:00+00:00"
+    assert (
+        decision.next_allowed_at is not None
+        and decision.next_allowed_at.isoformat() == "2026-03-04T18:00:00+00:00"
+    )
 
 
 def test_cease_gives_no_next_allowed_at() -> None:
@@ -87,7 +90,9 @@ def test_one_reply_in_the_same_medium_to_a_contact_the_consumer_started_then() -
     text_in = event("2026-03-04T17:10:00Z", "delivered", channel="sms", direction="inbound")
     span = [("12:00", "13:00")]
     assert judge(body("2026-03-04T17:30:00Z", channel="sms", inconvenient=span, history=[text_in])).allowed
-    assert not judge(body("2026-03-04T17:30:00Z", channel="call", inconvenient=span, history=[text_in])).allowed
+    assert not judge(
+        body("2026-03-04T17:30:00Z", channel="call", inconvenient=span, history=[text_in])
+    ).allowed
     replied = [text_in, event("2026-03-04T17:20:00Z", "delivered", channel="sms")]
     assert not judge(body("2026-03-04T17:30:00Z", channel="sms", inconvenient=span, history=replied)).allowed
 

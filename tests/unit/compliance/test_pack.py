@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from tests.unit.compliance.builders import SHANGHAI_PHONE, body, event, iso, judge, rules
 
 from huikuan.compliance import PackError, PackLoosening, available_packs, load_pack
 from huikuan.compliance.pack import RULE_IDS
 from huikuan.errors import HuikuanError
-from tests.unit.compliance.builders import SHANGHAI_PHONE, body, event, iso, judge, rules
 
-TIGHT = {"rules": {"contact-hours": {"start": "09:00", "end": "20:00"},
-                   "daily-call-cap": {"enabled": True, "max_connected": 2}}}
+TIGHT = {
+    "rules": {
+        "contact-hours": {"start": "09:00", "end": "20:00"},
+        "daily-call-cap": {"enabled": True, "max_connected": 2},
+    }
+}
 
 
 def test_three_packs_of_version_2026_11_are_available() -> None:
@@ -43,8 +47,13 @@ def test_a_tightened_chinese_pack_refuses_a_third_connected_call_and_waits_for_0
 
     tight = load_pack("cn").tightened(TIGHT)
     history = [event(f"2026-03-02T0{h}:00:00Z", "conversation") for h in (1, 2)]
-    data = body("2026-03-02T06:00:00Z", phones=[SHANGHAI_PHONE], address={"country": "CN", "region": "GD"},
-                party={"id": "P-1", "role": "debtor", "to": SHANGHAI_PHONE}, history=history)
+    data = body(
+        "2026-03-02T06:00:00Z",
+        phones=[SHANGHAI_PHONE],
+        address={"country": "CN", "region": "GD"},
+        party={"id": "P-1", "role": "debtor", "to": SHANGHAI_PHONE},
+        history=history,
+    )
     assert judge(data, "cn").allowed
     request = parse_request(data)
     decision = decide(request, request.history, tight)
@@ -62,7 +71,10 @@ def test_a_tightened_chinese_pack_refuses_a_third_connected_call_and_waits_for_0
         ({"call-frequency": {"window_days": 6}}, "call-frequency.window_days"),
         ({"post-conversation": {"days": 5}}, "post-conversation.days"),
         ({"cease": {"enabled": False}}, "cease.enabled"),
-        ({"third-party-disclosure": {"locate_roles": ["friend", "attorney"]}}, "third-party-disclosure.locate_roles"),
+        (
+            {"third-party-disclosure": {"locate_roles": ["friend", "attorney"]}},
+            "third-party-disclosure.locate_roles",
+        ),
     ],
 )
 def test_loosening_a_us_pack_is_refused_naming_the_parameter(overrides: dict, parameter: str) -> None:
@@ -81,7 +93,9 @@ def test_loosening_is_a_huikuan_error() -> None:
 
 
 def test_a_rule_the_pack_leaves_off_may_be_switched_on_with_any_numbers() -> None:
-    pack = load_pack("cn").tightened({"rules": {"cease": {"enabled": True}, "call-frequency": {"enabled": True}}})
+    pack = load_pack("cn").tightened(
+        {"rules": {"cease": {"enabled": True}, "call-frequency": {"enabled": True}}}
+    )
     assert pack.enabled("cease") and pack.enabled("call-frequency")
 
 

@@ -1,4 +1,4 @@
-"""Properties of the gate: an exact next_allowed_at, monotony in history and in tightening, batch == single."""
+"""Properties of the gate: exact next_allowed_at, monotone in history and tightening, batch == single."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.unit.compliance.strategies import events, requests, tightenings
 
 from huikuan.compliance import Decision, Pack, Request, decide, decide_many, decision_to_dict, load_pack
-from huikuan.compliance.model import Outcome
-from tests.unit.compliance.strategies import events, requests, tightenings
+from huikuan.compliance.gate import permits
+from huikuan.compliance.model import Channel, HistoryEvent, Outcome
+from huikuan.compliance.planner import PartyEvaluator
 
 PACKS = st.sampled_from(["us-reg-f", "cn", "uk-conc"])
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -52,14 +54,17 @@ def test_no_minute_before_next_allowed_at_is_allowed(request: Request, name: str
         end = min(end, decision.next_allowed_at)
     moment = request.at
     while moment < end:
-        assert not at_instant(request, pack, moment).allowed, moment
+        assert not permits(replace(request, at=moment), request.history, pack), moment
         moment += timedelta(minutes=1)
+    if decision.next_allowed_at is not None:
+        assert permits(replace(request, at=decision.next_allowed_at), request.history, pack)
 
 
 @SETTINGS
 @given(st.data(), requests(), PACKS)
-def test_adding_history_never_turns_a_refusal_into_an_allowance(data: st.DataObject, request: Request,
-                                                                name: str) -> None:
+def test_adding_history_never_turns_a_refusal_into_an_allowance(
+    data: st.DataObject, request: Request, name: str
+) -> None:
     # Consent and contacts the person starts are the two facts that may lift a block by design
     # (1006.14(b)(3)(i), comment 6(b)(1)-2), so the added events are the collector's own attempts.
     pack = load_pack(name)
@@ -74,7 +79,9 @@ def test_adding_history_never_turns_a_refusal_into_an_allowance(data: st.DataObj
 
 @SETTINGS
 @given(st.data(), requests(), PACKS)
-def test_a_tighter_creditor_setting_never_allows_more(data: st.DataObject, request: Request, name: str) -> None:
+def test_a_tighter_creditor_setting_never_allows_more(
+    data: st.DataObject, request: Request, name: str
+) -> None:
     base = load_pack(name)
     tight = base.tightened(data.draw(tightenings(name)))
     loose_decision = decide(request, request.history, base)
@@ -85,16 +92,40 @@ def test_a_tighter_creditor_setting_never_allows_more(data: st.DataObject, reque
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(["P-1", "P-2", "P-3", "P-4"]), st.data()), min_size=1, max_size=8),
-       PACKS)
-def test_decide_many_gives_the_same_decisions_as_decide(drawn: list[tuple[str, st.DataObject]], name: str) -> None:
+@given(
+    st.lists(st.tuples(st.sampled_from(["P-1", "P-2", "P-3", "P-4"]), st.data()), min_size=1, max_size=8),
+    st.lists(
+        st.tuples(st.integers(0, 7), st.integers(-3 * 24 * 60, 3 * 24 * 60), st.sampled_from(list(Channel)))
+    ),
+    PACKS,
+)
+def test_decide_many_gives_the_same_decisions_as_decide(
+    drawn: list[tuple[str, st.DataObject]], moves: list[tuple[int, int, Channel]], name: str
+) -> None:
     pack = load_pack(name)
     batch = [data.draw(requests(party_id=pid)) for pid, data in drawn]
+    # A planner asks about the same party again at other instants and on other channels.
+    batch += [
+        replace(batch[i % len(batch)], at=batch[i % len(batch)].at + timedelta(minutes=m), channel=channel)
+        for i, m, channel in moves
+    ]
     everything = [e for r in batch for e in r.history]
-    by_party: dict[str, list] = {}
+    by_party: dict[str, list[HistoryEvent]] = {}
     for e in everything:
         by_party.setdefault(e.party_id, []).append(e)
     many = decide_many(batch, by_party, pack)
     single = [decide(r, everything, pack) for r in batch]
     assert many == single
     assert [decision_to_dict(d) for d in many] == [decision_to_dict(d) for d in single]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests(), PACKS, st.lists(st.integers(-2 * 24 * 60, 9 * 24 * 60), min_size=1, max_size=6))
+def test_a_compiled_party_answers_as_decide_at_every_instant(
+    request: Request, name: str, moves: list[int]
+) -> None:
+    pack = load_pack(name)
+    evaluator = PartyEvaluator(request, request.history, pack)
+    for m in moves:
+        moment = request.at + timedelta(minutes=m)
+        assert evaluator.decide(moment) == at_instant(request, pack, moment)

@@ -9,9 +9,17 @@ CN_OPEN = "2026-03-04T03:00:00Z"  # 11:00 in Shanghai
 SISTER = {"id": "P-9", "role": "family", "to": "+12125550123"}
 
 
-def cn(party: dict[str, object], purpose: str = "collect", history: list[dict[str, object]] | None = None) -> dict:
-    return body(CN_OPEN, purpose=purpose, party=party, phones=[SHANGHAI_PHONE], address={"country": "CN"},
-                history=history)
+def cn(
+    party: dict[str, object], purpose: str = "collect", history: list[dict[str, object]] | None = None
+) -> dict:
+    return body(
+        CN_OPEN,
+        purpose=purpose,
+        party=party,
+        phones=[SHANGHAI_PHONE],
+        address={"country": "CN"},
+        history=history,
+    )
 
 
 def test_a_family_member_may_not_be_asked_to_pay() -> None:

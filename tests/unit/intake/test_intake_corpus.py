@@ -88,6 +88,7 @@ def test_each_corpus_file_gives_exactly_the_expected_result(case: Path) -> None:
     assert errors == expected["errors"]
     assert [{"row": s.row, "reason": s.reason} for s in parsed.skipped] == expected["skipped"]
     assert parsed.rejected_rows == len({e["row"] for e in expected["errors"]})
+    assert parsed.rejected["row"].to_list() == sorted({e["row"] for e in expected["errors"]})
     assert dict(parsed.rows.schema) == PLACEMENT_SCHEMA
 
     for key, attribute in (

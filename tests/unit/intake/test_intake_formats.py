@@ -243,3 +243,22 @@ def test_bad_creditor_settings_are_refused_before_reading(tmp_path: Path) -> Non
         parse_placement(path, region="XX", currency="CNY", as_of=AS_OF)
     with pytest.raises(InvalidInput):
         parse_placement(path, region="CN", currency="RMBX", as_of=AS_OF)
+
+
+def test_a_utf16_tab_file_as_excel_saves_unicode_text_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("合同号\t姓名\t欠款金额\r\nA1\t张伟\t12.5\r\n".encode("utf-16"))
+    parsed = _parse(path)
+    assert (parsed.encoding, parsed.delimiter) == ("utf-16", "\t")
+    assert parsed.rows.select("external_ref", "balance").to_dicts() == [
+        {"external_ref": "A1", "balance": 1250}
+    ]
+
+
+def test_rejected_rows_come_back_with_their_cells_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("合同号,姓名,欠款金额,row\nA1,张伟,-1,x\nA2,李娜,2,y\n", encoding="utf-8")
+    parsed = _parse(path)
+    assert parsed.rejected.to_dicts() == [
+        {"row": 2, "合同号": "A1", "姓名": "张伟", "欠款金额": "-1", "row (D)": "x"}
+    ]

@@ -28,3 +28,19 @@ def test_numbered_contacts_are_named_with_their_number() -> None:
 def test_skipped_rows_say_why_in_both_languages() -> None:
     assert skip_reason_in(SkippedRow(12, "totals"), "zh_CN") == "合计行"
     assert skip_reason_in(SkippedRow(12, "totals"), "en") == "the row is a totals row"
+
+
+def test_an_error_rebuilt_without_its_detail_still_reads_well() -> None:
+    rebuilt = RowError(
+        10, "external_ref", "HT1", "duplicate_ref", "Account number 'HT1' appears already in row 4."
+    )
+    assert reason_in(rebuilt, "en") == "Account number 'HT1' appears already in row 4."
+    assert reason_in(rebuilt, "zh_CN") == "账号“HT1”在文件中重复出现。"
+
+
+def test_errors_found_against_the_database_have_chinese_sentences_too() -> None:
+    error = RowError(3, "external_ref", "A9", "unknown_account", "no account A9 of this creditor")
+    assert reason_in(error, "zh_CN") == "账号“A9”不是该委托方的账户。"
+    assert reason_in(error, "en") == "no account A9 of this creditor"
+    odd = RowError(3, "balance", "x", "some_new_code", "a sentence")
+    assert reason_in(odd, "zh_CN") == "a sentence"

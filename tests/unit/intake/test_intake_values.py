@@ -10,18 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huikuan.intake.values import (
-    amounts,
-    clean,
-    currencies,
-    dates,
-    datetimes,
-    days_past_due,
-    emails,
-    id_checksum_ok,
-    national_ids,
-    products,
-)
+from huikuan.intake.amounts import amounts
+from huikuan.intake.dates import dates, datetimes, days_past_due
+from huikuan.intake.national_ids import id_checksum_ok, national_ids
+from huikuan.intake.values import clean, currencies, emails, products
 
 
 def _cells(*values: str | None) -> pl.Series:
@@ -206,3 +198,12 @@ def test_emails_are_lower_cased_and_checked() -> None:
     checked = emails(_cells("Li.Na@Example.COM", "li@na", "a@b.cn"))
     assert checked.value.to_list()[0] == "li.na@example.com"
     assert checked.error.to_list() == [None, "invalid_email", None]
+
+
+def test_a_local_time_lost_or_doubled_by_a_clock_change_still_gets_one_moment() -> None:
+    checked = datetimes(_cells("2026-03-08 02:30:00", "2026-11-01 01:30:00"), "US", "America/New_York")
+    assert checked.value.to_list() == [
+        datetime(2026, 3, 8, 7, 30, tzinfo=UTC),  # 02:30 does not exist: read as 03:30 EDT
+        datetime(2026, 11, 1, 5, 30, tzinfo=UTC),  # 01:30 happens twice: the first, EDT
+    ]
+    assert checked.error.to_list() == [None, None]

@@ -9,6 +9,8 @@ from huikuan.compliance.context import Context
 
 
 class Block(NamedTuple):
+    # Empty when the rule is asked about an instant after the request's own: the search for the next
+    # allowed instant reads only lifts, and messages are what most of a rule's time would go to.
     message: str
     # The first instant after the one asked about at which this rule stops blocking; None when only a
     # change of facts (or nothing within the search horizon) can lift it.

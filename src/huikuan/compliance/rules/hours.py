@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from huikuan.compliance.clock import DAY, hhmm, local_hhmm
 from huikuan.compliance.context import Context
 from huikuan.compliance.model import Direction, Role
 from huikuan.compliance.rules.base import Block
-from huikuan.compliance.windows import allowed_hours, blocked_times
+from huikuan.compliance.windows import AllowedHours, BlockedTimes, allowed_hours, blocked_times
 
 
 def contact_hours(ctx: Context, t: int) -> Block | None:
@@ -15,17 +17,21 @@ def contact_hours(ctx: Context, t: int) -> Block | None:
     found = hours.next_open(t, ctx.limit)
     if found == t:
         return None
-    window = f"{hhmm(s.hours_start)}-{hhmm(s.hours_end)}"
-    if found is None:
-        return Block(
-            f"no time is within {window} local time in every plausible zone ({', '.join(ctx.zones)})", None
-        )
+    return Block(_outside(hours, t, found is None) if t == ctx.at else "", found)
+
+
+@lru_cache(maxsize=16384)
+def _outside(hours: AllowedHours, t: int, never: bool) -> str:
+    """The message for instant t (a whole portfolio is often asked about the same few instants)."""
+    start, end = hours.spans[0][0], hours.spans[0][1] - 1
+    window = f"{hhmm(start)}-{hhmm(end)}"
+    if never:
+        zones = ", ".join(c.name for c in hours.clocks)
+        return f"no time is within {window} local time in every plausible zone ({zones})"
     outside = ", ".join(
-        f"{local_hhmm(c, t)} in {c.name}"
-        for c in ctx.clocks
-        if not s.hours_start <= (t + c.offset(t)) % DAY <= s.hours_end
+        f"{local_hhmm(c, t)} in {c.name}" for c in hours.clocks if not start <= (t + c.offset(t)) % DAY <= end
     )
-    return Block(f"outside {window} local time ({outside})", found)
+    return f"outside {window} local time ({outside})"
 
 
 def designated_inconvenient_time(ctx: Context, t: int) -> Block | None:
@@ -40,22 +46,27 @@ def designated_inconvenient_time(ctx: Context, t: int) -> Block | None:
         )
         for x in times
     )
-    stretch = blocked_times(ctx.zones, spans).stretch(t, ctx.limit)
-    if stretch is None:
+    blocked = blocked_times(ctx.zones, spans)
+    end = blocked.free_from(t, ctx.limit)
+    if end == t:
         return None
-    start, end = stretch
-    if _reply_allowed(ctx, start):
+    if _reply_allowed(ctx, blocked, t):
         return None
+    if t != ctx.at:
+        return Block("", end)
     spans_text = ", ".join(f"{x.start.strftime('%H:%M')}-{x.end.strftime('%H:%M')}" for x in times)
     return Block(f"the debtor designated {spans_text} local time as inconvenient", end)
 
 
-def _reply_allowed(ctx: Context, stretch_start: int) -> bool:
-    """One reply, in the same medium, to a contact the person started inside this inconvenient stretch."""
+def _reply_allowed(ctx: Context, blocked: BlockedTimes, t: int) -> bool:
+    """One reply, in the same medium, to a contact the person started in the inconvenient time holding t."""
     channel = ctx.request.channel
     last_in = max(
-        (e.ts for e in ctx.events if e.direction is Direction.INBOUND and e.channel is channel), default=None
+        (e.ts for e in ctx.events() if e.direction is Direction.INBOUND and e.channel is channel),
+        default=None,
     )
-    if last_in is None or last_in < stretch_start:
+    if last_in is None or any(e.direction is Direction.OUTBOUND and e.ts >= last_in for e in ctx.events()):
         return False
-    return not any(e.direction is Direction.OUTBOUND and e.ts >= last_in for e in ctx.events)
+    # The same stretch of inconvenient time: blocked without a break from their contact until past t.
+    free = blocked.free_from(last_in, ctx.limit)
+    return free is None or free > t

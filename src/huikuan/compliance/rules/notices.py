@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from huikuan.compliance.clock import DAY, iso_date
 from huikuan.compliance.context import Context
-from huikuan.compliance.model import Role
+from huikuan.compliance.model import COMMUNICATION, Role
 from huikuan.compliance.rules.base import Block
 
 
@@ -13,7 +13,11 @@ def validation_notice(ctx: Context, t: int) -> Block | None:
     # so an unknown status would stop every US account five days after its first conversation.
     if ctx.request.debt.validation_sent is not False or ctx.request.party.role is not Role.DEBTOR:
         return None
-    first = ctx.first_communication()
+    debt = ctx.debt_id
+    first = min(
+        (e.ts for e in ctx.events() if e.kind & COMMUNICATION and (not e.debt_ids or debt in e.debt_ids)),
+        default=-1,
+    )
     if first < 0 or t <= first + ctx.s.validation_days * DAY:
         return None
     return Block(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from huikuan.compliance.context import Context
-from huikuan.compliance.model import Purpose
+from huikuan.compliance.model import COMMUNICATION, Purpose
 from huikuan.compliance.rules.base import Block
 
 
@@ -25,7 +25,8 @@ def third_party_disclosure(ctx: Context, _t: int) -> Block | None:
 def third_party_repeat(ctx: Context, _t: int) -> Block | None:
     if ctx.request.party.role in ctx.s.collect_roles or ctx.request.party.recontact is not None:
         return None
-    done = ctx.communications()
+    # Any communication counts, whatever debt it was about: the third party is asked about the person.
+    done = sum(1 for e in ctx.events() if e.kind & COMMUNICATION)
     if done >= ctx.s.third_party_max:
         return Block(
             f"this {ctx.request.party.role.value} was already reached {done} time(s); a third party is "

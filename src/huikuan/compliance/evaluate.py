@@ -1,0 +1,101 @@
+"""The rule loop and the search for the next allowed instant, shared by every entry point."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from huikuan.compliance.clock import to_datetime
+from huikuan.compliance.context import Context
+from huikuan.compliance.model import Basis, Decision, Request, Role, Violation
+from huikuan.compliance.pack import RULE_IDS, Pack
+from huikuan.compliance.rules import RULES, TIMED, Block, Rule
+
+# Far more than any real search needs (hours, quiet periods and caps interleave a few times a day);
+# it only guards against a rule that failed to move its lift forward.
+_MAX_STEPS = 20_000
+
+# (every rule to run, the same without the fact rules, the rules that read the clock), in the order of
+# compliance.md; rules that would return at once for this kind of request are left out.
+Plan = tuple[tuple[tuple[str, Rule], ...], tuple[tuple[str, Rule], ...], tuple[Rule, ...]]
+_plans: dict[tuple[str, bool, Role, bool, bool], Plan] = {}
+_CALL_ONLY = frozenset({"call-frequency", "post-conversation", "daily-call-cap"})
+_THIRD_PARTY_ONLY = frozenset({"third-party-disclosure", "third-party-repeat"})
+# Rules that read only flags: none can block while quiet() holds, which is most of a portfolio.
+_FLAG_RULES = frozenset({"cease", "attorney", "workplace", "channel-opt-out", "dispute", "time-barred"})
+
+
+def plan(pack: Pack, request: Request) -> Plan:
+    role = request.party.role
+    debtor = role is Role.DEBTOR
+    designated = debtor and bool(request.debtor.inconvenient_times)
+    unvalidated = debtor and request.debt.validation_sent is False
+    key = (pack.fingerprint, request.is_call, role, designated, unvalidated)
+    got = _plans.get(key)
+    if got is None:
+        skip: set[str] = set()
+        if not request.is_call:
+            skip |= _CALL_ONLY
+        if role in pack.settings.collect_roles:
+            skip |= _THIRD_PARTY_ONLY
+        if not designated:
+            skip.add("designated-inconvenient-time")
+        if not unvalidated:
+            skip.add("validation-notice")
+        run = tuple((rid, RULES[rid]) for rid in RULE_IDS if pack.enabled(rid) and rid not in skip)
+        got = _plans[key] = (
+            run,
+            tuple((rid, fn) for rid, fn in run if rid not in _FLAG_RULES),
+            tuple(fn for rid, fn in run if rid in TIMED),
+        )
+    return got
+
+
+def quiet(request: Request) -> bool:
+    """No flag is set that a flag rule (cease, attorney, workplace, opt-out, dispute) reads."""
+    f = request.debtor.flags
+    return not (
+        f.cease
+        or f.deceased
+        or f.attorney
+        or f.disputed
+        or f.opt_out
+        or (f.employer_prohibits and request.party.workplace)
+    )
+
+
+def judge(ctx: Context, pack: Pack, planned: Plan | None = None) -> Decision:
+    """The decision for a compiled request: every blocking rule, and the next allowed instant."""
+    every, unflagged, timed = planned or plan(pack, ctx.request)
+    enabled = unflagged if quiet(ctx.request) else every
+    at = ctx.at
+    hits = [(rid, block) for rid, fn in enabled if (block := fn(ctx, at)) is not None]
+    basis = Basis(ctx.request, ctx.history, pack.fingerprint)
+    if not hits:
+        asked = ctx.request.at
+        now = asked if asked.microsecond == 0 and asked.tzinfo is UTC else to_datetime(at)
+        return Decision(True, (), now, pack.name, pack.version, basis)
+    nxt = search(ctx, timed, [block for _, block in hits])
+    violations = tuple([Violation(rid, block.message) for rid, block in hits])
+    return Decision(
+        False, violations, None if nxt is None else to_datetime(nxt), pack.name, pack.version, basis
+    )
+
+
+def search(ctx: Context, timed: tuple[Rule, ...], blocks: list[Block]) -> int | None:
+    """The first instant from ctx.at at which no rule blocks: every block holds from t to its lift, so the
+    latest lift is the first candidate; evaluate there and repeat."""
+    t = ctx.at
+    for _ in range(_MAX_STEPS):
+        lift = t + 1
+        for block in blocks:
+            if block.lift is None:
+                return None
+            if block.lift > lift:
+                lift = block.lift
+        t = lift
+        if t > ctx.limit:
+            return None
+        blocks = [b for fn in timed if (b := fn(ctx, t)) is not None]
+        if not blocks:
+            return t
+    return None

@@ -1,0 +1,1 @@
+"""Strategy: features, scores, segments, treatment choice under capacity, scheduling and assignment."""

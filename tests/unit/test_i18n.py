@@ -1,0 +1,32 @@
+"""Everything a person sees exists in Chinese and English."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from huikuan.i18n import _catalog, gettext, normalize_locale
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "huikuan"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [("zh", "zh_CN"), ("zh-CN", "zh_CN"), ("zh_CN.UTF-8", "zh_CN"), ("en-US", "en"), (None, "en")]
+)
+def test_locales_are_normalised(given: str | None, expected: str) -> None:
+    assert normalize_locale(given) == expected
+
+
+def test_a_message_is_shown_in_chinese_with_its_values() -> None:
+    assert gettext("Error: {message}", "zh_CN", message="x") == "错误：x"
+    assert gettext("Error: {message}", "en", message="x") == "Error: x"
+
+
+def test_every_message_of_the_command_line_has_a_chinese_translation() -> None:
+    catalog = _catalog("zh_CN")
+    text = (SRC / "cli.py").read_text(encoding="utf-8") + (SRC / "web" / "app.py").read_text(encoding="utf-8")
+    # _("...") calls, with implicitly concatenated literals joined.
+    calls = re.findall(r'_\(\s*((?:"[^"]*"\s*)+)', text)
+    msgids = {"".join(re.findall(r'"([^"]*)"', call)) for call in calls}
+    missing = sorted(m for m in msgids if m not in catalog)
+    assert missing == []
