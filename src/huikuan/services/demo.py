@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select
 
 from huikuan.domain.enums import (
     CaseStage,
@@ -489,7 +489,7 @@ CN_HEADERS = {
         f"{_PERSON} 工作单位 产品 本金 利息 滞纳金 欠款金额 逾期日期 "
         f"担保人 担保人电话 担保人身份证 共同借款人 共同借款人电话 {_CONTACT}"
     ).split(),
-    # 利息 is always 0 for fees, but a placement without the column stores NULL amounts (see the report).
+    # The property company's export keeps the 利息 column, always 0.00 for fees.
     "DEMO-JCWY": f"{_PERSON} 产品 本金 利息 滞纳金 欠款金额 逾期日期 {_CONTACT}".split(),
 }
 US_HEADERS = (
@@ -1099,7 +1099,6 @@ def load_demo(
             payments += import_payments(uow, path, creditor.code).created
 
     _begin(uow)
-    _restore_accounts(uow.session.connection(), cases, history)
     uow.session.connection().execute(
         t.audit_events.insert().values(at=datetime.now(UTC), action=MARKER, entity="demo",
                                        detail={"seed": seed, "accounts": accounts})
@@ -1259,30 +1258,6 @@ def _write_history(conn: Connection, history: History, cases: list[CaseInput], t
         [(point, status, "placement", False) for point, status in bad],
         schema={"id": pl.Int64, "status": pl.Utf8, "source": pl.Utf8, "consent": pl.Boolean}, orient="row",
     ))
-
-
-def _restore_accounts(conn: Connection, cases: list[CaseInput], history: History) -> None:
-    """Puts back the product and amounts of the accounts that received payments.
-
-    The payment writer's `update_frame` also writes the table defaults of the columns it does not name
-    (product "other", principal, interest and fees 0); see the report. Remove once bulk.py is fixed.
-    """
-    paid = {ref for rows in history.payments.values() for _at, ref, _amount, _method in rows}
-    placed = {a.ref: a for c in cases for a in c.debtor.accounts}
-    rows = [
-        {"b_id": account_id, "b_product": placed[ref].product.value, "b_principal": placed[ref].principal,
-         "b_interest": placed[ref].interest, "b_fees": placed[ref].fees}
-        for c in cases for account_id, ref, _balance in c.accounts if ref in paid and ref in placed
-    ]
-    if rows:
-        a = t.accounts.c
-        conn.execute(
-            update(t.accounts).where(a.id == bindparam("b_id")).values(
-                product=bindparam("b_product"), principal=bindparam("b_principal"),
-                interest=bindparam("b_interest"), fees=bindparam("b_fees"),
-            ),
-            rows,
-        )
 
 
 def _case_row(c: CaseInput, state: CaseState, today: date) -> tuple[Any, ...]:

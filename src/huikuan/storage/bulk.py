@@ -23,18 +23,21 @@ def allocate_ids(conn: Connection, table: Table, count: int) -> pl.Series:
     if count == 0:
         return pl.Series("id", [], dtype=pl.Int64)
     if conn.dialect.name == "postgresql":
-        rows = conn.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+        # One block of the sequence. The table lock (which plain reads pass) makes every other writer's
+        # INSERT wait for this transaction, so no nextval() can land inside the block.
+        conn.execute(text(f'LOCK TABLE "{table.name}" IN EXCLUSIVE MODE'))
+        last = conn.execute(
+            text("SELECT setval(pg_get_serial_sequence(:t, 'id'), nextval(pg_get_serial_sequence(:t, 'id')) + :n - 1)"),
             {"t": table.name, "n": count},
-        ).scalars()
-        return pl.Series("id", list(rows), dtype=pl.Int64)
+        ).scalar_one()
+        return pl.int_range(last - count + 1, last + 1, eager=True, dtype=pl.Int64).alias("id")
     # SQLite: the caller holds the write lock (BEGIN IMMEDIATE), so MAX(id) cannot move under us.
     start = conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}")).scalar_one()
     return pl.int_range(start + 1, start + 1 + count, eager=True, dtype=pl.Int64).alias("id")
 
 
-def _prepared(table: Table, frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
-    """Fills the columns the frame lacks with their defaults and encodes values for the driver."""
+def _prepared(table: Table, frame: pl.DataFrame, dialect: str, *, defaults: bool = True) -> pl.DataFrame:
+    """Encodes values for the driver; with `defaults`, fills the columns the frame lacks (for inserts)."""
     columns = []
     for col in table.columns:
         if col.name in frame.columns:
@@ -50,7 +53,7 @@ def _prepared(table: Table, frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
                 fmt = "%Y-%m-%d %H:%M:%S.%6f" if dialect == "sqlite" else "%Y-%m-%d %H:%M:%S.%6f+00"
                 expr = expr.dt.convert_time_zone("UTC").dt.strftime(fmt)
             columns.append(expr.alias(col.name))
-        elif col.default is not None and not col.primary_key:
+        elif defaults and col.default is not None and not col.primary_key:
             value = col.default.arg
             if col.default.is_callable:  # JSON columns: an empty list or object
                 value = json.dumps(value(None))
@@ -108,7 +111,7 @@ def update_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
     if frame.height == 0:
         return 0
     dialect = conn.dialect.name
-    data = _prepared(table, frame, dialect)
+    data = _prepared(table, frame, dialect, defaults=False)
     cols = [c for c in data.columns if c != "id"]
     data = data.select([*cols, "id"])
     mark = "?" if dialect == "sqlite" else "%s"

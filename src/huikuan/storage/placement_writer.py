@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, select
 
 from huikuan.domain.enums import PartyRole
 from huikuan.domain.relations import RELATION_ROLES
+from huikuan.intake.phones import classify, fast_path
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import allocate_ids, insert_frame, read_frame, update_frame
 
@@ -77,7 +78,7 @@ def write_placement(conn: Connection, creditor_id: int, region: str, rows: pl.Da
     update_frame(conn, t.accounts, changed.select(pl.col("account_id").alias("id"), *ACCOUNT_FIELDS))
 
     contact_rows, contacts_created = _write_debtor_contacts(conn, creditor_id, frame)
-    party_rows, parties_created, party_contacts = _write_parties(conn, creditor_id, frame)
+    party_rows, parties_created, party_contacts = _write_parties(conn, creditor_id, region, frame)
 
     touched = pl.concat([changed.select("row"), contact_rows, party_rows]).unique()
     old = frame.filter(pl.col("account_id").is_not_null())
@@ -169,7 +170,7 @@ def _assign_cases(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl
         select(c.id, c.debtor_id).where(c.creditor_id == creditor_id),
         {"case_id": pl.Int64, "debtor_id": pl.Int64},
     )
-    missing = frame.select("debtor_id").unique().join(existing, on="debtor_id", how="anti")
+    missing = frame.select("debtor_id").unique(maintain_order=True).join(existing, on="debtor_id", how="anti")
     ids = allocate_ids(conn, t.cases, missing.height)
     new_cases = missing.with_columns(ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("new").alias("stage"))
     insert_frame(conn, t.cases, new_cases)
@@ -177,8 +178,16 @@ def _assign_cases(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl
     return frame.join(all_cases, on="debtor_id", how="left")
 
 
-def _phone_kind(value: pl.Expr) -> pl.Expr:
-    return pl.when(value.str.contains(r"^\+861\d{10}$")).then(pl.lit("mobile")).otherwise(pl.lit("landline"))
+def _phone_kinds(numbers: pl.Series, region: str) -> pl.Series:
+    """mobile or landline for E.164 numbers: the region's patterns first, phonenumbers for the rest."""
+    kinds = fast_path(numbers, region)["kind"]
+    unsettled = numbers.filter(kinds.is_null() & numbers.is_not_null()).unique()
+    if unsettled.len():
+        looked_up = {n: (classify(n, region) or ("", "landline"))[1] for n in unsettled}
+        kinds = pl.select(
+            pl.coalesce(pl.lit(kinds), pl.lit(numbers).replace_strict(looked_up, default=None))
+        ).to_series()
+    return kinds.fill_null("landline")
 
 
 def _write_debtor_contacts(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -261,7 +270,9 @@ def _party_frames(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _write_parties(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> tuple[pl.DataFrame, int, int]:
+def _write_parties(
+    conn: Connection, creditor_id: int, region: str, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, int, int]:
     wanted = _party_frames(frame)
     p, d, cp = t.parties.c, t.debtors.c, t.contact_points.c
     existing = read_frame(
@@ -277,18 +288,27 @@ def _write_parties(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> t
 
     all_parties = pl.concat([existing, new.select(pl.col("id").alias("party_id"), *key)])
     with_ids = wanted.join(all_parties, on=key, how="left")
+    phones = with_ids.select("row", "debtor_id", "party_id", pl.col("phone").alias("value")).filter(
+        pl.col("value").is_not_null() & (pl.col("value") != "")
+    )
     points = pl.concat(
         [
-            with_ids.select("row", "debtor_id", "party_id", pl.col("phone").alias("value"), _phone_kind(pl.col("phone")).alias("kind")),
-            with_ids.select("row", "debtor_id", "party_id", pl.col("address").alias("value"), pl.lit("address").alias("kind")),
+            phones.with_columns(_phone_kinds(phones["value"], region).alias("kind")),
+            with_ids.select("row", "debtor_id", "party_id", pl.col("address").alias("value"), pl.lit("address").alias("kind"))
+            .filter(pl.col("value").is_not_null() & (pl.col("value") != "")),
         ]
-    ).filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
-    existing_points = read_frame(
-        conn,
-        select(cp.party_id, cp.kind, cp.value)
-        .join(t.debtors, d.id == cp.debtor_id)
-        .where(d.creditor_id == creditor_id, cp.party_id.is_not(None)),
-        {"party_id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8},
+    )
+    schema = {"party_id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8}
+    existing_points = (
+        read_frame(
+            conn,
+            select(cp.party_id, cp.kind, cp.value)
+            .join(t.debtors, d.id == cp.debtor_id)
+            .where(d.creditor_id == creditor_id, cp.party_id.is_not(None)),
+            schema,
+        )
+        if existing.height  # a creditor's first file: no party has contact points yet
+        else pl.DataFrame(schema=schema)
     )
     new_points = points.join(existing_points, on=["party_id", "kind", "value"], how="anti").unique(
         ["party_id", "kind", "value"], keep="first", maintain_order=True

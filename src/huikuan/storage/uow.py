@@ -17,14 +17,13 @@ class UnitOfWork:
     def __init__(self, engine: Engine, *, immediate: bool = False) -> None:
         start_mappers()
         self.engine = engine
-        self._factory = sessionmaker(bind=engine, expire_on_commit=False)
-        self._immediate = immediate
+        # On SQLite a writer that must not fail half-way takes the write lock as each transaction begins.
+        bind = engine.execution_options(sqlite_immediate=True) if immediate else engine
+        self._factory = sessionmaker(bind=bind, expire_on_commit=False)
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
-        if self._immediate and self.engine.dialect.name == "sqlite":
-            self.session.connection(execution_options={"sqlite_immediate": True})
         return self
 
     def __exit__(

@@ -1,0 +1,227 @@
+"""The daily plan's storage: a day's rows replaced whole, and the cases' next actions, in set-based writes.
+
+`store_plan` runs inside the caller's transaction: it deletes the day's rows (of the planned creditors),
+bulk-inserts the new ones (COPY on PostgreSQL) and updates `cases` from a temporary table with one
+`UPDATE ... FROM` (PostgreSQL; SQLite 3.33 and later; older SQLite sets the columns from sub-selects).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, select, text
+
+from huikuan.errors import InvalidInput
+from huikuan.storage import tables as t
+from huikuan.storage.bulk import allocate_ids, insert_frame
+from huikuan.storage.tables import Id
+from huikuan.storage.types import UTCDateTime
+from huikuan.strategy.api import ACTIONS, PLAN_SCHEMA
+
+# What the collector is to achieve, by segment, in the debtor's language; the planner's reason may name
+# its own goal ("goal"), which then wins.
+GOALS: dict[str, dict[str, str]] = {
+    "able_willing": {"en": "agree the date and amount of payment", "zh": "确认还款意愿，约定还款时间和金额"},
+    "able_unwilling": {"en": "press for payment: the debtor is able to pay", "zh": "督促还款（有还款能力）"},
+    "unable_willing": {"en": "offer an instalment arrangement", "zh": "协商分期还款方案"},
+    "unable_unwilling": {"en": "assess the ability to pay", "zh": "核实还款能力与困难情况"},
+}
+DEFAULT_GOAL = {"en": "follow up", "zh": "跟进"}
+
+# The temporary table the case update reads; its own metadata, so migrations never see it.
+_updates = Table(
+    "plan_case_updates",
+    MetaData(),
+    Column("id", Id, primary_key=True),
+    Column("channel", String(12)),
+    Column("goal", String(200)),
+    Column("due", UTCDateTime),
+    Column("user_id", Id),
+    Column("segment", String(40)),
+    Column("priority", Integer),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+@dataclass(frozen=True)
+class Stored:
+    rows: int
+    replaced: int
+    cases_updated: int
+
+
+def store_plan(
+    conn: Connection,
+    day: date,
+    strategy: str,
+    plan: pl.DataFrame,
+    cases: pl.DataFrame,
+    created_at: datetime,
+    creditor_ids: Sequence[int] | None = None,
+) -> Stored:
+    """Replaces the day's plan (of the given creditors, or all) with `plan` and sets the cases' next actions.
+
+    `plan` follows PLAN_SCHEMA with one row per case of `cases` (which needs case_id and language).
+    """
+    frame = _checked(plan, cases)
+    replaced = _delete_day(conn, day, creditor_ids)
+    ids = allocate_ids(conn, t.plan_rows, frame.height)
+    rows = frame.with_columns(
+        ids,
+        pl.lit(day, dtype=pl.Date).alias("plan_date"),
+        pl.lit(strategy).alias("strategy"),
+        pl.lit(created_at).dt.convert_time_zone("UTC").alias("created_at"),
+        pl.col("reason").fill_null("{}"),
+        pl.col("expected_value").fill_null(0),
+        pl.col("cost").fill_null(0),
+    )
+    insert_frame(conn, t.plan_rows, rows.select([c.name for c in t.plan_rows.columns]))
+    updated = _update_cases(conn, frame.join(cases.select("case_id", "language"), on="case_id", how="left"))
+    return Stored(rows=frame.height, replaced=replaced, cases_updated=updated)
+
+
+def _checked(plan: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    missing = [c for c in PLAN_SCHEMA if c not in plan.columns]
+    if missing:
+        raise InvalidInput(f"plan: missing column {missing[0]}")
+    schema: dict[str, Any] = PLAN_SCHEMA
+    frame = plan.select([pl.col(k).cast(v) for k, v in schema.items()])
+    if frame.get_column("case_id").null_count() or frame.get_column("case_id").n_unique() != frame.height:
+        raise InvalidInput("plan.case_id: one row per case is expected")
+    unknown = frame.filter(~pl.col("action").is_in(list(ACTIONS)))
+    if unknown.height:
+        raise InvalidInput(f"plan.action: unknown action {unknown.get_column('action')[0]!r}")
+    stray = frame.join(cases.select("case_id"), on="case_id", how="anti")
+    if stray.height:
+        raise InvalidInput(f"plan.case_id: case {stray.get_column('case_id')[0]} was not planned")
+    return frame
+
+
+def _delete_day(conn: Connection, day: date, creditor_ids: Sequence[int] | None) -> int:
+    p = t.plan_rows.c
+    query = t.plan_rows.delete().where(p.plan_date == day)
+    if creditor_ids is not None:
+        planned = select(t.cases.c.id).where(t.cases.c.creditor_id.in_([int(i) for i in creditor_ids]))
+        query = query.where(p.case_id.in_(planned))
+    return int(conn.execute(query).rowcount or 0)
+
+
+def _goal_expr() -> pl.Expr:
+    """The goal: the planner's own, else the segment's in the debtor's language."""
+    language = pl.when(pl.col("language").fill_null("zh").str.starts_with("zh")).then(pl.lit("zh")).otherwise(
+        pl.lit("en")
+    )
+    by_segment = pl.lit(None, dtype=pl.Utf8)
+    for segment, words in GOALS.items():
+        by_segment = (
+            pl.when((pl.col("segment") == segment) & (language == "zh"))
+            .then(pl.lit(words["zh"]))
+            .when(pl.col("segment") == segment)
+            .then(pl.lit(words["en"]))
+            .otherwise(by_segment)
+        )
+    default = pl.when(language == "zh").then(pl.lit(DEFAULT_GOAL["zh"])).otherwise(pl.lit(DEFAULT_GOAL["en"]))
+    own = pl.col("reason").str.json_path_match("$.goal")
+    return pl.coalesce(own, by_segment, default).str.slice(0, 200)
+
+
+def _update_cases(conn: Connection, frame: pl.DataFrame) -> int:
+    contact = pl.col("action") != "none"
+    # Priority: the expected value's percentile among the day's contacts, 100 the best; 0 for no action.
+    ranked = frame.with_columns(
+        pl.col("expected_value").fill_null(0).rank("average").over(contact).alias("_rank"),
+        contact.sum().alias("_contacts"),
+    )
+    updates = ranked.select(
+        pl.col("case_id").alias("id"),
+        pl.when(contact).then(pl.col("action")).alias("channel"),
+        pl.when(contact).then(_goal_expr()).alias("goal"),
+        pl.when(contact).then(pl.col("slot_start")).alias("due"),
+        pl.col("user_id"),
+        pl.col("segment"),
+        pl.when(contact)
+        .then((pl.col("_rank") / pl.col("_contacts") * 100).ceil().clip(1, 100))
+        .otherwise(0)
+        .cast(pl.Int32)
+        .alias("priority"),
+    )
+    if updates.height == 0:
+        return 0
+    pg = conn.dialect.name == "postgresql"
+    if not pg:
+        conn.execute(text("DROP TABLE IF EXISTS temp.plan_case_updates"))
+    _updates.create(conn)
+    insert_frame(conn, _updates, updates)
+    sets = {
+        "next_action_channel": "u.channel",
+        "next_action_goal": "u.goal",
+        "next_action_due_at": "u.due",
+        "assigned_user_id": "COALESCE(u.user_id, cases.assigned_user_id)",
+        "segment": "u.segment",
+        "priority": "u.priority",
+    }
+    # Rows that would not change are left alone: every changed row moves two index entries.
+    differs = " IS DISTINCT FROM " if pg else " IS NOT "
+    changed = " OR ".join(f"cases.{col}{differs}{expr}" for col, expr in sets.items())
+    if pg or sqlite3.sqlite_version_info >= (3, 33, 0):
+        assignments = ", ".join(f"{col} = {expr}" for col, expr in sets.items())
+        sql = f"UPDATE cases SET {assignments} FROM plan_case_updates AS u WHERE cases.id = u.id AND ({changed})"
+    else:
+        columns = ", ".join(sets)
+        values = ", ".join(sets.values())
+        sql = (
+            f"UPDATE cases SET ({columns}) = "
+            f"(SELECT {values} FROM plan_case_updates AS u WHERE u.id = cases.id) "
+            "WHERE id IN (SELECT id FROM plan_case_updates)"
+        )
+    count = conn.execute(text(sql)).rowcount
+    if not pg:
+        conn.execute(text("DROP TABLE temp.plan_case_updates"))
+    return int(count or 0)
+
+
+def plan_row(conn: Connection, case_id: int, day: date | None = None) -> dict[str, Any] | None:
+    """A case's plan row for `day`, else its latest, with the case's debtor, creditor and collector."""
+    p, c, d, cr, u = t.plan_rows.c, t.cases.c, t.debtors.c, t.creditors.c, t.users.c
+    query = (
+        select(
+            p.plan_date, p.strategy, p.case_id, p.action, p.slot_start, p.user_id, p.p_answer, p.p_pay,
+            p.expected_value, p.cost, p.segment, p.reason, p.created_at,
+            c.debtor_id, d.name.label("debtor_name"), d.time_zone.label("debtor_time_zone"),
+            cr.code.label("creditor"), cr.currency, cr.time_zone.label("creditor_time_zone"),
+            u.username, u.display_name,
+        )
+        .select_from(
+            t.plan_rows.join(t.cases, c.id == p.case_id)
+            .join(t.debtors, d.id == c.debtor_id)
+            .join(t.creditors, cr.id == c.creditor_id)
+            .outerjoin(t.users, u.id == p.user_id)
+        )
+        .where(p.case_id == case_id)
+        .order_by(p.plan_date.desc())
+        .limit(1)
+    )
+    if day is not None:
+        query = query.where(p.plan_date == day)
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    data = dict(row._mapping)
+    reason = data["reason"]
+    if isinstance(reason, str):
+        try:
+            reason = json.loads(reason)
+        except ValueError:
+            reason = {"text": reason}
+    data["reason"] = reason if isinstance(reason, dict) else {"value": reason}
+    return data
+
+
+__all__ = ["GOALS", "Stored", "plan_row", "store_plan"]
