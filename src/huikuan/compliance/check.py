@@ -7,7 +7,7 @@ from typing import Any
 
 from huikuan.compliance.contract import InvalidRequest, decision_to_dict, parse_request
 from huikuan.compliance.gate import decide
-from huikuan.compliance.pack import PackError, available_packs, load_pack
+from huikuan.compliance.pack import available_packs, load_pack
 
 # Until the app derives the pack from the creditor, a request that names none is judged by Regulation F,
 # the pack whose example the contract itself shows.
@@ -30,12 +30,9 @@ def select_pack(data: Any, asked: str | None) -> str:
 def check(
     data: Any, pack: str | None = None, overrides: Mapping[str, object] | None = None
 ) -> dict[str, Any]:
-    """The decision JSON for a decoded request; InvalidRequest or PackError when it cannot be judged."""
+    """The decision JSON for a decoded request; InvalidRequest, or PackError for a bad tightening."""
     rules = load_pack(select_pack(data, pack))
     if overrides:
         rules = rules.tightened(overrides)
     request = parse_request(data)
     return decision_to_dict(decide(request, request.history, rules))
-
-
-__all__ = ["DEFAULT_PACK", "PackError", "check", "select_pack"]

@@ -9,6 +9,7 @@ from huikuan.compliance.clock import DAY, ZoneClock, zone_clock
 from huikuan.compliance.location import request_zones
 from huikuan.compliance.model import (
     ATTEMPT,
+    CALL_CHANNELS,
     CONNECTED,
     CONSENT,
     CONVERSATION_CALL,
@@ -108,6 +109,7 @@ class Context:
         "clocks",
         "history",
         "debt_id",
+        "is_call",
         "_mine",
         "_facts",
     )
@@ -119,17 +121,19 @@ class Context:
         pack: Pack,
         zones: tuple[str, ...] | None = None,
         facts: Facts | None = None,
+        at: int | None = None,
     ) -> None:
         self.request = request
         self.pack = pack
         self.s: Settings = pack.settings
-        self.at = epoch_seconds(request.at)
+        self.at = epoch_seconds(request.at) if at is None else at
         self.limit = self.at + HORIZON
         self.zones = request_zones(request, pack.country) if zones is None else zones
         self.clocks = clocks_for(self.zones)
         # Any events, of anyone, in any order: only the party's own up to `at` are read.
         self.history = history
         self.debt_id = request.debt.id
+        self.is_call = request.channel in CALL_CHANNELS
         self._mine: list[HistoryEvent] | None = None
         self._facts = facts
 

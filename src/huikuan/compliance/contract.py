@@ -58,7 +58,6 @@ def parse_request(data: Any) -> Request:
     """A Request from the contract's JSON (already decoded); InvalidRequest names the first bad field."""
     obj = _object(data, "request")
     _known(obj, _REQUEST_KEYS, "")
-    history = _list(obj.get("history"), "history", _event)
     return Request(
         at=_instant(_required(obj, "at", ""), "at"),
         channel=_enum(_required(obj, "channel", ""), "channel", Channel),
@@ -66,7 +65,7 @@ def parse_request(data: Any) -> Request:
         party=_party(_required(obj, "party", ""), "party"),
         debtor=_debtor(_required(obj, "debtor", ""), "debtor"),
         debt=_debt(_required(obj, "debt", ""), "debt"),
-        history=tuple(history),
+        history=tuple(_list(obj.get("history"), "history", _event)),
     )
 
 
@@ -99,8 +98,7 @@ def read_history(request: Request, history: Iterable[HistoryEvent]) -> list[dict
 
 
 def format_instant(at: datetime) -> str:
-    text = at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return text
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def request_to_dict(request: Request, with_history: bool = True) -> dict[str, Any]:

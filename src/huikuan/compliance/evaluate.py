@@ -14,13 +14,13 @@ from huikuan.compliance.rules import RULES, TIMED, Block, Rule
 # it only guards against a rule that failed to move its lift forward.
 _MAX_STEPS = 20_000
 
-# (every rule to run, the same without the fact rules, the rules that read the clock), in the order of
-# compliance.md; rules that would return at once for this kind of request are left out.
-Plan = tuple[tuple[tuple[str, Rule], ...], tuple[tuple[str, Rule], ...], tuple[Rule, ...]]
-_plans: dict[tuple[str, bool, Role, bool, bool], Plan] = {}
+# (the rules to run, those of them that read the clock), in the order of compliance.md. Rules that would
+# return at once for this kind of request are left out: that changes no decision, only its cost.
+Plan = tuple[tuple[tuple[str, Rule], ...], tuple[Rule, ...]]
+_plans: dict[tuple[str, bool, Role, bool, bool, bool], Plan] = {}
 _CALL_ONLY = frozenset({"call-frequency", "post-conversation", "daily-call-cap"})
 _THIRD_PARTY_ONLY = frozenset({"third-party-disclosure", "third-party-repeat"})
-# Rules that read only flags: none can block while quiet() holds, which is most of a portfolio.
+# Rules that read only flags: none can block while no flag they read is set, as for most of a portfolio.
 _FLAG_RULES = frozenset({"cease", "attorney", "workplace", "channel-opt-out", "dispute", "time-barred"})
 
 
@@ -29,7 +29,7 @@ def plan(pack: Pack, request: Request) -> Plan:
     debtor = role is Role.DEBTOR
     designated = debtor and bool(request.debtor.inconvenient_times)
     unvalidated = debtor and request.debt.validation_sent is False
-    key = (pack.fingerprint, request.is_call, role, designated, unvalidated)
+    key = (pack.fingerprint, request.is_call, role, designated, unvalidated, flagged(request))
     got = _plans.get(key)
     if got is None:
         skip: set[str] = set()
@@ -41,19 +41,17 @@ def plan(pack: Pack, request: Request) -> Plan:
             skip.add("designated-inconvenient-time")
         if not unvalidated:
             skip.add("validation-notice")
+        if not key[-1]:
+            skip |= _FLAG_RULES
         run = tuple((rid, RULES[rid]) for rid in RULE_IDS if pack.enabled(rid) and rid not in skip)
-        got = _plans[key] = (
-            run,
-            tuple((rid, fn) for rid, fn in run if rid not in _FLAG_RULES),
-            tuple(fn for rid, fn in run if rid in TIMED),
-        )
+        got = _plans[key] = (run, tuple(fn for rid, fn in run if rid in TIMED))
     return got
 
 
-def quiet(request: Request) -> bool:
-    """No flag is set that a flag rule (cease, attorney, workplace, opt-out, dispute) reads."""
+def flagged(request: Request) -> bool:
+    """Some flag is set that a flag rule (cease, attorney, workplace, opt-out, dispute) reads."""
     f = request.debtor.flags
-    return not (
+    return bool(
         f.cease
         or f.deceased
         or f.attorney
@@ -65,8 +63,7 @@ def quiet(request: Request) -> bool:
 
 def judge(ctx: Context, pack: Pack, planned: Plan | None = None) -> Decision:
     """The decision for a compiled request: every blocking rule, and the next allowed instant."""
-    every, unflagged, timed = planned or plan(pack, ctx.request)
-    enabled = unflagged if quiet(ctx.request) else every
+    enabled, timed = planned or plan(pack, ctx.request)
     at = ctx.at
     hits = [(rid, block) for rid, fn in enabled if (block := fn(ctx, at)) is not None]
     basis = Basis(ctx.request, ctx.history, pack.fingerprint)

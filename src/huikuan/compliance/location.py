@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 import phonenumbers
@@ -75,18 +76,27 @@ def country_zones(country: str) -> tuple[str, ...]:
     """Every zone of a country: the table above, else what phonenumbers knows for its calling code."""
     country = country.upper()
     if country in COUNTRIES:
-        return COUNTRIES[country]
+        return _norm(COUNTRIES[country])
     code = phonenumbers.country_code_for_region(country)
     if not code:
         return ()
     zones = phone_tz.time_zones_for_geographical_number(
         phonenumbers.PhoneNumber(country_code=code, national_number=0)
     )
-    return tuple(z for z in zones if z != phone_tz.UNKNOWN_TIMEZONE)
+    return _norm(zones)
+
+
+def _norm(zones: Iterable[str]) -> tuple[str, ...]:
+    """Sorted, unique, known zones: every source gives its zones in this form, so equal sets are equal."""
+    return tuple(sorted({z for z in zones if z != phone_tz.UNKNOWN_TIMEZONE}))
 
 
 @lru_cache(maxsize=4096)
 def address_zones(address: Address, fallback_country: str) -> tuple[str, ...]:
+    return _norm(_address_zones(address, fallback_country))
+
+
+def _address_zones(address: Address, fallback_country: str) -> tuple[str, ...]:
     country = (address.country or fallback_country).strip().upper()
     region = (address.region or "").strip().upper()
     if region.startswith(country + "-"):
@@ -156,14 +166,13 @@ def _prefix_zones(digits: str) -> tuple[str, ...]:
     for n in range(len(digits), len(str(code)), -1):
         zones = TIMEZONE_DATA.get(digits[:n])
         if zones is not None:
-            return tuple(z for z in zones if z != phone_tz.UNKNOWN_TIMEZONE)
+            return _norm(zones)
     # Only the calling code is known: its zones that lie in the code's main region (+1 is the US, not
     # Guam or Jamaica; +44 is Great Britain), or all of them where the table does not know the region.
     everywhere = TIMEZONE_DATA.get(str(code), ())
     region = COUNTRY_CODE_TO_REGION_CODE[code][0]
     home = set(COUNTRIES.get(region, ()))
-    inside = tuple(z for z in everywhere if z in home)
-    return inside or tuple(z for z in everywhere if z != phone_tz.UNKNOWN_TIMEZONE) or country_zones(region)
+    return _norm(z for z in everywhere if z in home) or _norm(everywhere) or country_zones(region)
 
 
 def plausible_zones(
@@ -180,6 +189,9 @@ def plausible_zones(
         parts.append((time_zone,))
     if not parts:
         return country_zones(country)
+    first = parts[0]
+    if all(part == first for part in parts):
+        return first
     return _union(tuple(parts))
 
 

@@ -51,7 +51,8 @@ class PartyEvaluator:
         if zones is None:
             zones = self._zones[channel] = request_zones(request, self.pack.country)
             self._plans[channel] = plan(self.pack, request)
-        n = bisect_right(self.times, epoch_seconds(request.at))
+        at = epoch_seconds(request.at)
+        n = bisect_right(self.times, at)
         facts = self._facts.get((n, zones))
         if facts is None:
             s = self.pack.settings
@@ -60,4 +61,5 @@ class PartyEvaluator:
                 self.events[:n], request.party.id, request.debt.id, span, clocks_for(zones), s.consent_days
             )
             self._facts[(n, zones)] = facts
-        return judge(Context(request, self.events, self.pack, zones, facts), self.pack, self._plans[channel])
+        ctx = Context(request, self.events, self.pack, zones, facts, at)
+        return judge(ctx, self.pack, self._plans[channel])

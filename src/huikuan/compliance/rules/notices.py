@@ -16,9 +16,9 @@ def validation_notice(ctx: Context, t: int) -> Block | None:
     debt = ctx.debt_id
     first = min(
         (e.ts for e in ctx.events() if e.kind & COMMUNICATION and (not e.debt_ids or debt in e.debt_ids)),
-        default=-1,
+        default=None,
     )
-    if first < 0 or t <= first + ctx.s.validation_days * DAY:
+    if first is None or t <= first + ctx.s.validation_days * DAY:
         return None
     return Block(
         f"validation information was due within {ctx.s.validation_days} days of the first communication on "
