@@ -18,7 +18,9 @@ from huikuan.i18n import gettext as _
 from huikuan.storage.engine import get_engine
 from huikuan.storage.uow import UnitOfWork
 
-app = typer.Typer(help="Huikuan (回款): compliant debt collection.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Huikuan (回款): compliant debt collection.", no_args_is_help=True, add_completion=False
+)
 creditor_app = typer.Typer(help="Creditors (tenants).", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 import_app = typer.Typer(help="Import creditor files.", no_args_is_help=True)
@@ -27,15 +29,15 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 
 
-def _mount_optional() -> None:
-    try:
-        from huikuan.compliance.cli import app as compliance_app
-    except ImportError:  # the gate's CLI ships with the compliance package
-        return
+def _mount() -> None:
+    from huikuan.compliance.cli import app as compliance_app
+    from huikuan.contact_cli import app as contact_app
+
     app.add_typer(compliance_app, name="compliance", help="The compliance gate.")
+    app.add_typer(contact_app, name="contact", help="Contacts, through the compliance gate.")
 
 
-_mount_optional()
+_mount()
 
 
 def _uow(immediate: bool = False) -> UnitOfWork:
@@ -96,8 +98,14 @@ def creditor_add(
             uow.commit()
     except HuikuanError as exc:
         raise _fail(str(exc)) from exc
-    typer.echo(_("Creditor {code} added ({pack}, {currency}).", code=creditor.code, pack=creditor.pack,
-                 currency=creditor.currency))
+    typer.echo(
+        _(
+            "Creditor {code} added ({pack}, {currency}).",
+            code=creditor.code,
+            pack=creditor.pack,
+            currency=creditor.currency,
+        )
+    )
 
 
 @creditor_app.command("list")
@@ -126,8 +134,14 @@ def user_add(
     try:
         with _uow() as uow:
             user = add_user(
-                uow, username, password, role=role, display_name=name, team=team,
-                creditor_code=creditor, locale=locale,
+                uow,
+                username,
+                password,
+                role=role,
+                display_name=name,
+                team=team,
+                creditor_code=creditor,
+                locale=locale,
             )
             uow.commit()
     except HuikuanError as exc:
@@ -151,9 +165,18 @@ def _print_report(report: Any, as_json: bool) -> None:
     from huikuan.intake import RowError, SkippedRow, reason_in, skip_reason_in
 
     for e in data["errors"][:200]:
-        reason = reason_in(RowError(e["row"], e["column"], e["value"], e["code"], e["reason"], e["detail"]), default_locale())
-        typer.echo(_("  row {row}, {column} = {value!r}: {reason}", row=e["row"], column=e["column"],
-                     value=e["value"], reason=reason))
+        reason = reason_in(
+            RowError(e["row"], e["column"], e["value"], e["code"], e["reason"], e["detail"]), default_locale()
+        )
+        typer.echo(
+            _(
+                "  row {row}, {column} = {value!r}: {reason}",
+                row=e["row"],
+                column=e["column"],
+                value=e["value"],
+                reason=reason,
+            )
+        )
     if len(data["errors"]) > 200:
         typer.echo(_("  ... and {n} more (see --json)", n=len(data["errors"]) - 200))
     for s in data["skipped_rows"]:
@@ -197,8 +220,15 @@ def import_accounts_cmd(
         "import accounts",
         as_json,
         lambda uow, progress: import_accounts(
-            uow, file, creditor, strict=strict, mapping_file=mapping, sheet=sheet, as_of=day,
-            rejects=rejects, progress=progress,
+            uow,
+            file,
+            creditor,
+            strict=strict,
+            mapping_file=mapping,
+            sheet=sheet,
+            as_of=day,
+            rejects=rejects,
+            progress=progress,
         ),
     )
 
@@ -220,7 +250,13 @@ def import_payments_cmd(
         "import payments",
         as_json,
         lambda uow, progress: import_payments(
-            uow, file, creditor, strict=strict, mapping_file=mapping, sheet=sheet, rejects=rejects,
+            uow,
+            file,
+            creditor,
+            strict=strict,
+            mapping_file=mapping,
+            sheet=sheet,
+            rejects=rejects,
             progress=progress,
         ),
     )
@@ -251,8 +287,13 @@ def demo(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
     else:
-        typer.echo(_("Demo portfolio loaded: {accounts} accounts, {interactions} interactions, "
-                     "{payments} payments.", **summary))
+        typer.echo(
+            _(
+                "Demo portfolio loaded: {accounts} accounts, {interactions} interactions, "
+                "{payments} payments.",
+                **summary,
+            )
+        )
 
 
 @app.command()
@@ -264,8 +305,13 @@ def serve(
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run("huikuan.web.app:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, log_level="info")
+    uvicorn.run(
+        "huikuan.web.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
 
 
 def main() -> None:  # pragma: no cover

@@ -166,3 +166,11 @@ def test_a_messy_gbk_file_in_lenient_mode_takes_its_good_rows(engine: Engine, ba
     assert lines[0].startswith("row,借款合同编号,客户姓名") and lines[0].endswith(",reason")
     assert len(lines) == 1 + report["rejected"]
     assert "HT2026003" in lines[1] and "ID number" in lines[1]
+
+
+def test_a_chinese_address_gives_the_debtors_province(engine: Engine, bank: str, tmp_path: Path) -> None:
+    xinjiang = GOOD_ROWS[2].replace("上海市徐汇区漕溪北路88号", "新疆维吾尔自治区乌鲁木齐市天山区")
+    cli_json("import", "accounts", str(placement(tmp_path / "p.csv", [GOOD_ROWS[0], xinjiang])), "--creditor", bank)
+    with engine.connect() as conn:
+        regions = dict(conn.execute(select(t.debtors.c.name, t.debtors.c.address_region)).all())
+    assert regions == {"张伟": "11", "李娜": "65"}

@@ -24,7 +24,7 @@ def test_a_message_is_shown_in_chinese_with_its_values() -> None:
 
 def test_every_message_of_the_command_line_has_a_chinese_translation() -> None:
     catalog = _catalog("zh_CN")
-    text = (SRC / "cli.py").read_text(encoding="utf-8") + (SRC / "web" / "app.py").read_text(encoding="utf-8")
+    text = "".join((SRC / name).read_text(encoding="utf-8") for name in ("cli.py", "contact_cli.py", "web/app.py"))
     # _("...") calls, with implicitly concatenated literals joined.
     calls = re.findall(r'_\(\s*((?:"[^"]*"\s*)+)', text)
     msgids = {"".join(re.findall(r'"([^"]*)"', call)) for call in calls}

@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import Connection, and_, select
 
 from huikuan.domain.enums import PartyRole
+from huikuan.domain.regions import CN_PROVINCES
 from huikuan.domain.relations import RELATION_ROLES
 from huikuan.intake.phones import classify, fast_path
 from huikuan.storage import tables as t
@@ -153,6 +154,7 @@ def _assign_debtors(
         "national_id",
         pl.lit("zh" if region == "CN" else "en").alias("language"),
         pl.lit(region).alias("address_country"),
+        _address_region(region).alias("address_region"),
         "debtor_key",
     )
     insert_frame(conn, t.debtors, new_debtors.drop("debtor_key"))
@@ -161,6 +163,17 @@ def _assign_debtors(
         pl.coalesce("debtor_id", "new_debtor_id").alias("debtor_id")
     )
     return frame.drop("new_debtor_id"), new_debtors.height
+
+
+def _address_region(region: str) -> pl.Expr:
+    """A Chinese address names its province first; elsewhere the region stays unknown."""
+    if region != "CN":
+        return pl.lit(None, dtype=pl.Utf8)
+    address = pl.col("address").str.strip_chars()
+    found = pl.lit(None, dtype=pl.Utf8)
+    for name, code in reversed(CN_PROVINCES.items()):
+        found = pl.when(address.str.starts_with(name)).then(pl.lit(code)).otherwise(found)
+    return found
 
 
 def _assign_cases(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl.DataFrame:
