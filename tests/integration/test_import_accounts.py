@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
+from tests.factories import GOOD_ROWS, IDS, cli, cli_json, placement
 
 from huikuan.storage import tables as t
-from tests.factories import GOOD_ROWS, IDS, cli, cli_json, placement
 
 
 @pytest.fixture
@@ -21,7 +21,9 @@ def _count(engine: Engine, table) -> int:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def test_a_gbk_placement_becomes_debtors_cases_and_accounts(engine: Engine, bank: str, tmp_path: Path) -> None:
+def test_a_gbk_placement_becomes_debtors_cases_and_accounts(
+    engine: Engine, bank: str, tmp_path: Path
+) -> None:
     code, report = cli_json("import", "accounts", str(placement(tmp_path / "p.csv")), "--creditor", bank)
     assert code == 0
     assert report["encoding"] == "gb18030"
@@ -37,17 +39,25 @@ def test_a_gbk_placement_becomes_debtors_cases_and_accounts(engine: Engine, bank
         assert {a.external_ref for a in accounts} == {"HT-001", "HT-002"}
         assert len({a.case_id for a in accounts}) == 1
         first = next(a for a in accounts if a.external_ref == "HT-001")
-        assert (first.principal, first.interest, first.fees, first.balance) == (1_000_000, 50_000, 12_000, 1_062_000)
+        assert (first.principal, first.interest, first.fees, first.balance) == (
+            1_000_000,
+            50_000,
+            12_000,
+            1_062_000,
+        )
         assert first.product == "credit_card" and first.currency == "CNY"
         phones = conn.execute(
             select(t.contact_points.c.kind, t.contact_points.c.value).where(
-                t.contact_points.c.debtor_id == zhang.id, t.contact_points.c.party_id.is_(None),
+                t.contact_points.c.debtor_id == zhang.id,
+                t.contact_points.c.party_id.is_(None),
                 t.contact_points.c.kind.in_(["mobile", "landline"]),
             )
         ).all()
         assert set(phones) == {("mobile", "+8613800138000"), ("landline", "+861062345678")}
         parties = conn.execute(
-            select(t.parties.c.role, t.parties.c.name, t.parties.c.liable).where(t.parties.c.debtor_id == zhang.id)
+            select(t.parties.c.role, t.parties.c.name, t.parties.c.liable).where(
+                t.parties.c.debtor_id == zhang.id
+            )
         ).all()
         assert set(parties) == {("spouse", "王芳", False), ("guarantor", "李强", True)}
 
@@ -55,11 +65,15 @@ def test_a_gbk_placement_becomes_debtors_cases_and_accounts(engine: Engine, bank
 def test_importing_the_same_file_twice_changes_nothing(engine: Engine, bank: str, tmp_path: Path) -> None:
     path = placement(tmp_path / "p.csv")
     cli_json("import", "accounts", str(path), "--creditor", bank)
-    before = [_count(engine, table) for table in (t.debtors, t.accounts, t.parties, t.contact_points, t.cases)]
+    before = [
+        _count(engine, table) for table in (t.debtors, t.accounts, t.parties, t.contact_points, t.cases)
+    ]
     code, report = cli_json("import", "accounts", str(path), "--creditor", bank)
     assert code == 0
     assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 3)
-    assert [_count(engine, table) for table in (t.debtors, t.accounts, t.parties, t.contact_points, t.cases)] == before
+    assert [
+        _count(engine, table) for table in (t.debtors, t.accounts, t.parties, t.contact_points, t.cases)
+    ] == before
 
 
 def test_a_known_reference_updates_its_account_and_never_creates_a_second(
@@ -67,14 +81,20 @@ def test_a_known_reference_updates_its_account_and_never_creates_a_second(
 ) -> None:
     cli_json("import", "accounts", str(placement(tmp_path / "p.csv")), "--creditor", bank)
     changed = GOOD_ROWS[2].replace("￥5000", "4800").replace("15900159000", "15900159000;13300133000")
-    code, report = cli_json("import", "accounts", str(placement(tmp_path / "q.csv", [changed])), "--creditor", bank)
+    code, report = cli_json(
+        "import", "accounts", str(placement(tmp_path / "q.csv", [changed])), "--creditor", bank
+    )
     assert code == 0
     assert (report["created"], report["updated"], report["unchanged"]) == (0, 1, 0)
     with engine.connect() as conn:
         account = conn.execute(select(t.accounts).where(t.accounts.c.external_ref == "HT-003")).one()
-        values = conn.execute(
-            select(t.contact_points.c.value).where(t.contact_points.c.debtor_id == account.debtor_id)
-        ).scalars().all()
+        values = (
+            conn.execute(
+                select(t.contact_points.c.value).where(t.contact_points.c.debtor_id == account.debtor_id)
+            )
+            .scalars()
+            .all()
+        )
     assert account.balance == 480_000
     assert "+8613300133000" in values
     assert _count(engine, t.accounts) == 3
@@ -109,12 +129,21 @@ def test_a_lenient_import_takes_the_good_rows_and_writes_the_bad_ones_aside(
     assert _count(engine, t.accounts) == 1
 
 
-def test_a_mapping_file_is_kept_for_the_creditors_next_file(engine: Engine, bank: str, tmp_path: Path) -> None:
+def test_a_mapping_file_is_kept_for_the_creditors_next_file(
+    engine: Engine, bank: str, tmp_path: Path
+) -> None:
     own = "客户编号,客户姓名,欠款金额\nK-1,赵六,100.00\n"
     (tmp_path / "own.csv").write_text(own, encoding="utf-8")
     (tmp_path / "map.toml").write_text('"客户编号" = "external_ref"\n', encoding="utf-8")
-    code, _ = cli_json("import", "accounts", str(tmp_path / "own.csv"), "--creditor", bank, "--mapping",
-                       str(tmp_path / "map.toml"))
+    code, _ = cli_json(
+        "import",
+        "accounts",
+        str(tmp_path / "own.csv"),
+        "--creditor",
+        bank,
+        "--mapping",
+        str(tmp_path / "map.toml"),
+    )
     assert code == 0
     (tmp_path / "own2.csv").write_text(own.replace("K-1", "K-2"), encoding="utf-8")
     code, report = cli_json("import", "accounts", str(tmp_path / "own2.csv"), "--creditor", bank)
@@ -153,10 +182,22 @@ def test_a_messy_gbk_file_is_refused_whole_in_strict_mode_with_every_problem(
     assert _count(engine, t.accounts) == 0
 
 
-def test_a_messy_gbk_file_in_lenient_mode_takes_its_good_rows(engine: Engine, bank: str, tmp_path: Path) -> None:
+def test_a_messy_gbk_file_in_lenient_mode_takes_its_good_rows(
+    engine: Engine, bank: str, tmp_path: Path
+) -> None:
     rejects = tmp_path / "messy.rejects.csv"
-    code, report = cli_json("import", "accounts", str(MESSY), "--creditor", bank, "--as-of", "2026-03-10",
-                            "--lenient", "--rejects", str(rejects))
+    code, report = cli_json(
+        "import",
+        "accounts",
+        str(MESSY),
+        "--creditor",
+        bank,
+        "--as-of",
+        "2026-03-10",
+        "--lenient",
+        "--rejects",
+        str(rejects),
+    )
     assert code == 0
     good = report["rows_read"] - report["rejected"] - report["skipped"]
     assert report["created"] == good == _count(engine, t.accounts) == 4
@@ -170,7 +211,9 @@ def test_a_messy_gbk_file_in_lenient_mode_takes_its_good_rows(engine: Engine, ba
 
 def test_a_chinese_address_gives_the_debtors_province(engine: Engine, bank: str, tmp_path: Path) -> None:
     xinjiang = GOOD_ROWS[2].replace("上海市徐汇区漕溪北路88号", "新疆维吾尔自治区乌鲁木齐市天山区")
-    cli_json("import", "accounts", str(placement(tmp_path / "p.csv", [GOOD_ROWS[0], xinjiang])), "--creditor", bank)
+    cli_json(
+        "import", "accounts", str(placement(tmp_path / "p.csv", [GOOD_ROWS[0], xinjiang])), "--creditor", bank
+    )
     with engine.connect() as conn:
         regions = dict(conn.execute(select(t.debtors.c.name, t.debtors.c.address_region)).all())
     assert regions == {"张伟": "11", "李娜": "65"}

@@ -62,4 +62,3 @@ def test_an_import_killed_half_way_leaves_nothing_and_a_rerun_completes(
     code, report = cli_json("import", "accounts", str(path), "--creditor", "BANK")
     assert code == 0 and report["created"] == 2000
     assert _count(engine, t.accounts) == 2000
-

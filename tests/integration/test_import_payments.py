@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
+from tests.factories import cli, cli_json, placement
 
 from huikuan.storage import tables as t
-from tests.factories import cli, cli_json, placement
 
 PAYMENTS_HEADER = "还款流水号,合同号,还款金额,还款日期,还款方式"
 
@@ -52,11 +52,15 @@ def test_the_same_payment_imported_twice_counts_once(engine: Engine, placed: str
         assert conn.execute(select(func.count()).select_from(t.payments)).scalar_one() == 1
 
 
-def test_a_payment_for_an_unknown_account_is_an_error_row(engine: Engine, placed: str, tmp_path: Path) -> None:
+def test_a_payment_for_an_unknown_account_is_an_error_row(
+    engine: Engine, placed: str, tmp_path: Path
+) -> None:
     path = _payments(tmp_path / "pay.csv", ["P-1,HT-003,1000.00,2026-05-01,", "P-2,NOPE-9,50,2026-05-02,"])
     code, report = cli_json("import", "payments", str(path), "--creditor", placed)
     assert code == 1
-    assert [(e["row"], e["column"], e["code"]) for e in report["errors"]] == [(3, "external_ref", "unknown_account")]
+    assert [(e["row"], e["column"], e["code"]) for e in report["errors"]] == [
+        (3, "external_ref", "unknown_account")
+    ]
     assert _balance(engine, "HT-003") == 500_000  # strict: nothing written
 
     code, report = cli_json("import", "payments", str(path), "--creditor", placed, "--lenient")

@@ -21,9 +21,17 @@ def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
 
 def _creditor_and_debtor(conn) -> tuple[int, int]:
     cid = conn.execute(
-        insert(t.creditors).values(code="C1", name="Bank", region="CN", currency="CNY", pack="cn",
-                                   time_zone="Asia/Shanghai", pack_overrides={}, authority_policy={},
-                                   header_mapping={})
+        insert(t.creditors).values(
+            code="C1",
+            name="Bank",
+            region="CN",
+            currency="CNY",
+            pack="cn",
+            time_zone="Asia/Shanghai",
+            pack_overrides={},
+            authority_policy={},
+            header_mapping={},
+        )
     ).inserted_primary_key[0]
     did = conn.execute(insert(t.debtors).values(creditor_id=cid, name="张三")).inserted_primary_key[0]
     return cid, did
@@ -32,33 +40,53 @@ def _creditor_and_debtor(conn) -> tuple[int, int]:
 def test_a_negative_balance_is_refused_by_the_database(engine: Engine) -> None:
     with pytest.raises(IntegrityError), engine.begin() as conn:
         cid, did = _creditor_and_debtor(conn)
-        conn.execute(insert(t.accounts).values(creditor_id=cid, debtor_id=did, external_ref="A1",
-                                               currency="CNY", balance=-1))
+        conn.execute(
+            insert(t.accounts).values(
+                creditor_id=cid, debtor_id=did, external_ref="A1", currency="CNY", balance=-1
+            )
+        )
 
 
 def test_one_creditor_cannot_place_the_same_reference_twice(engine: Engine) -> None:
     with pytest.raises(IntegrityError), engine.begin() as conn:
         cid, did = _creditor_and_debtor(conn)
         for _ in range(2):
-            conn.execute(insert(t.accounts).values(creditor_id=cid, debtor_id=did, external_ref="A1",
-                                                   currency="CNY", balance=100))
+            conn.execute(
+                insert(t.accounts).values(
+                    creditor_id=cid, debtor_id=did, external_ref="A1", currency="CNY", balance=100
+                )
+            )
 
 
 def test_a_payment_reference_is_unique_per_creditor(engine: Engine) -> None:
     with pytest.raises(IntegrityError), engine.begin() as conn:
         cid, did = _creditor_and_debtor(conn)
-        aid = conn.execute(insert(t.accounts).values(creditor_id=cid, debtor_id=did, external_ref="A1",
-                                                     currency="CNY", balance=100)).inserted_primary_key[0]
+        aid = conn.execute(
+            insert(t.accounts).values(
+                creditor_id=cid, debtor_id=did, external_ref="A1", currency="CNY", balance=100
+            )
+        ).inserted_primary_key[0]
         for _ in range(2):
-            conn.execute(insert(t.payments).values(creditor_id=cid, external_ref="P1", account_id=aid, amount=10,
-                                                   currency="CNY", paid_at=datetime.now(UTC)))
+            conn.execute(
+                insert(t.payments).values(
+                    creditor_id=cid,
+                    external_ref="P1",
+                    account_id=aid,
+                    amount=10,
+                    currency="CNY",
+                    paid_at=datetime.now(UTC),
+                )
+            )
 
 
 def test_an_account_of_an_unknown_debtor_is_refused(engine: Engine) -> None:
     with pytest.raises(IntegrityError), engine.begin() as conn:
         cid, _ = _creditor_and_debtor(conn)
-        conn.execute(insert(t.accounts).values(creditor_id=cid, debtor_id=999_999, external_ref="A1",
-                                               currency="CNY", balance=100))
+        conn.execute(
+            insert(t.accounts).values(
+                creditor_id=cid, debtor_id=999_999, external_ref="A1", currency="CNY", balance=100
+            )
+        )
 
 
 def test_instants_come_back_in_utc(engine: Engine) -> None:
@@ -67,7 +95,10 @@ def test_instants_come_back_in_utc(engine: Engine) -> None:
     local = datetime(2026, 3, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     with engine.begin() as conn:
         cid, _ = _creditor_and_debtor(conn)
-        conn.execute(insert(t.import_batches).values(creditor_id=cid, kind="accounts", filename="f", sha256="0",
-                                                     started_at=local, report={}))
+        conn.execute(
+            insert(t.import_batches).values(
+                creditor_id=cid, kind="accounts", filename="f", sha256="0", started_at=local, report={}
+            )
+        )
         got = conn.execute(t.import_batches.select()).one().started_at
     assert got == local and got.tzinfo is not None and got.utcoffset().total_seconds() == 0

@@ -11,7 +11,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "huikuan"
 
 
 @pytest.mark.parametrize(
-    ("given", "expected"), [("zh", "zh_CN"), ("zh-CN", "zh_CN"), ("zh_CN.UTF-8", "zh_CN"), ("en-US", "en"), (None, "en")]
+    ("given", "expected"),
+    [("zh", "zh_CN"), ("zh-CN", "zh_CN"), ("zh_CN.UTF-8", "zh_CN"), ("en-US", "en"), (None, "en")],
 )
 def test_locales_are_normalised(given: str | None, expected: str) -> None:
     assert normalize_locale(given) == expected
@@ -24,7 +25,9 @@ def test_a_message_is_shown_in_chinese_with_its_values() -> None:
 
 def test_every_message_of_the_command_line_has_a_chinese_translation() -> None:
     catalog = _catalog("zh_CN")
-    text = "".join((SRC / name).read_text(encoding="utf-8") for name in ("cli.py", "contact_cli.py", "web/app.py"))
+    text = "".join(
+        (SRC / name).read_text(encoding="utf-8") for name in ("cli.py", "contact_cli.py", "web/app.py")
+    )
     # _("...") calls, with implicitly concatenated literals joined.
     calls = re.findall(r'_\(\s*((?:"[^"]*"\s*)+)', text)
     msgids = {"".join(re.findall(r'"([^"]*)"', call)) for call in calls}

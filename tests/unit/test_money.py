@@ -34,7 +34,8 @@ def test_money_shows_its_decimal_amount() -> None:
 
 
 @pytest.mark.parametrize(
-    ("days", "expected"), [(0, "M0"), (1, "M1"), (30, "M1"), (31, "M2"), (180, "M6"), (181, "M7+"), (900, "M7+")]
+    ("days", "expected"),
+    [(0, "M0"), (1, "M1"), (30, "M1"), (31, "M2"), (180, "M6"), (181, "M7+"), (900, "M7+")],
 )
 def test_days_past_due_fall_into_monthly_buckets(days: int, expected: str) -> None:
     assert bucket(days) == expected

@@ -207,24 +207,30 @@ def record_contact(
             )
             raise _refuse(verdict)
         decision_id = verdict.decision["id"]
-    new_id = uow.session.execute(
-        insert(t.interactions).values(
-            case_id=case_id,
-            debtor_id=case.debtor_id,
-            party_id=party,
-            contact_point_id=contact_point_id,
-            user_id=user_id,
-            at=when,
-            channel=channel,
-            direction=way.value,
-            outcome=result.value,
-            goal=goal,
-            goal_met=goal_met,
-            notes=notes,
-            duration_s=duration_s,
-            decision_id=decision_id,
+    new_id = (
+        uow.session.connection()
+        .execute(
+            insert(t.interactions)
+            .values(
+                case_id=case_id,
+                debtor_id=case.debtor_id,
+                party_id=party,
+                contact_point_id=contact_point_id,
+                user_id=user_id,
+                at=when,
+                channel=channel,
+                direction=way.value,
+                outcome=result.value,
+                goal=goal,
+                goal_met=goal_met,
+                notes=notes,
+                duration_s=duration_s,
+                decision_id=decision_id,
+            )
+            .returning(t.interactions.c.id)
         )
-    ).inserted_primary_key[0]
+        .scalar_one()
+    )
     _apply_holds(uow, case, result, cease_requested, party)
     uow.commit()
     return int(new_id)
@@ -282,18 +288,24 @@ def queue_message(
             verdict,
         )
         raise _refuse(verdict)
-    new_id = uow.session.execute(
-        insert(t.messages).values(
-            case_id=case_id,
-            channel=channel,
-            to=to,
-            subject=subject,
-            body=body,
-            template=template,
-            status="queued",
-            decision_id=verdict.decision["id"],
-            created_at=when,
+    new_id = (
+        uow.session.connection()
+        .execute(
+            insert(t.messages)
+            .values(
+                case_id=case_id,
+                channel=channel,
+                to=to,
+                subject=subject,
+                body=body,
+                template=template,
+                status="queued",
+                decision_id=verdict.decision["id"],
+                created_at=when,
+            )
+            .returning(t.messages.c.id)
         )
-    ).inserted_primary_key[0]
+        .scalar_one()
+    )
     uow.commit()
     return int(new_id)

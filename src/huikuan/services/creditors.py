@@ -11,7 +11,12 @@ from huikuan.errors import AlreadyExists, InvalidInput, NotFound
 from huikuan.storage.tables import creditors
 from huikuan.storage.uow import UnitOfWork
 
-DEFAULT_ZONES = {"CN": "Asia/Shanghai", "US": "America/New_York", "GB": "Europe/London", "HK": "Asia/Hong_Kong"}
+DEFAULT_ZONES = {
+    "CN": "Asia/Shanghai",
+    "US": "America/New_York",
+    "GB": "Europe/London",
+    "HK": "Asia/Hong_Kong",
+}
 KNOWN_PACKS = ("cn", "us-reg-f", "uk-conc")
 
 # The default negotiation authority of each role, per creditor (basis points of the balance).
@@ -47,7 +52,12 @@ def add_creditor(
     if uow.session.scalar(select(Creditor).where(creditors.c.code == code)):
         raise AlreadyExists(f"creditor {code} exists already")
     creditor = Creditor(
-        code=code, name=name, region=region, currency=currency, pack=pack, time_zone=zone,
+        code=code,
+        name=name,
+        region=region,
+        currency=currency,
+        pack=pack,
+        time_zone=zone,
         authority_policy=dict(DEFAULT_AUTHORITY),
     )
     uow.session.add(creditor)

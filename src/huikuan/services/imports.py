@@ -54,7 +54,14 @@ class ImportReport:
 
 def _errors(errors: list[RowError]) -> list[dict[str, Any]]:
     return [
-        {"row": e.row, "column": e.column, "value": e.value, "code": e.code, "reason": e.reason, "detail": e.detail}
+        {
+            "row": e.row,
+            "column": e.column,
+            "value": e.value,
+            "code": e.code,
+            "reason": e.reason,
+            "detail": e.detail,
+        }
         for e in sorted(errors, key=lambda e: (e.row, e.column))
     ]
 
@@ -151,7 +158,9 @@ def import_accounts(
         "contact_points_created": counts.contact_points_created,
     }
     if mapping_file is not None:
-        conn.execute(update(t.creditors).where(t.creditors.c.id == creditor.id).values(header_mapping=mapping))
+        conn.execute(
+            update(t.creditors).where(t.creditors.c.id == creditor.id).values(header_mapping=mapping)
+        )
     _record_batch(uow, creditor.id or 0, "accounts", path, report)
     report.written = True
     uow.commit()
@@ -177,8 +186,12 @@ def import_payments(
     mapping = load_mapping(mapping_file) if mapping_file is not None else dict(creditor.header_mapping)
     say("parse")
     parsed = parse_payments(
-        path, region=creditor.region, currency=creditor.currency, tz=creditor.time_zone,
-        mapping=mapping, sheet=sheet,
+        path,
+        region=creditor.region,
+        currency=creditor.currency,
+        tz=creditor.time_zone,
+        mapping=mapping,
+        sheet=sheet,
     )
     conn = uow.session.connection()
     say("match")
@@ -199,7 +212,9 @@ def import_payments(
         ignored_columns=list(parsed.ignored_columns),
     )
     if errors and strict:
-        raise ImportRejected(f"{report.rejected} bad row(s) in {path.name}; nothing was imported (strict mode)", report)
+        raise ImportRejected(
+            f"{report.rejected} bad row(s) in {path.name}; nothing was imported (strict mode)", report
+        )
     if errors:
         report.rejects_file = str(_write_rejects(path, parsed.rejected, errors, rejects))
     say("write")
@@ -216,7 +231,12 @@ def _record_batch(uow: UnitOfWork, creditor_id: int, kind: str, path: Path, repo
     summary = {k: v for k, v in report.to_dict().items() if k not in ("errors", "skipped_rows")}
     uow.session.connection().execute(
         insert(t.import_batches).values(
-            creditor_id=creditor_id, kind=kind, filename=path.name, sha256=_sha256(path),
-            started_at=now, finished_at=now, report=summary,
+            creditor_id=creditor_id,
+            kind=kind,
+            filename=path.name,
+            sha256=_sha256(path),
+            started_at=now,
+            finished_at=now,
+            report=summary,
         )
     )

@@ -26,9 +26,10 @@ def allocate_ids(conn: Connection, table: Table, count: int) -> pl.Series:
         # One block of the sequence. The table lock (which plain reads pass) makes every other writer's
         # INSERT wait for this transaction, so no nextval() can land inside the block.
         conn.execute(text(f'LOCK TABLE "{table.name}" IN EXCLUSIVE MODE'))
+        find = text("SELECT pg_get_serial_sequence(:t, 'id')")
+        sequence = conn.execute(find, {"t": table.name}).scalar_one()
         last = conn.execute(
-            text("SELECT setval(pg_get_serial_sequence(:t, 'id'), nextval(pg_get_serial_sequence(:t, 'id')) + :n - 1)"),
-            {"t": table.name, "n": count},
+            text("SELECT setval(:s, nextval(:s) + :n - 1)"), {"s": sequence, "n": count}
         ).scalar_one()
         return pl.int_range(last - count + 1, last + 1, eager=True, dtype=pl.Int64).alias("id")
     # SQLite: the caller holds the write lock (BEGIN IMMEDIATE), so MAX(id) cannot move under us.
@@ -54,8 +55,8 @@ def _prepared(table: Table, frame: pl.DataFrame, dialect: str, *, defaults: bool
                 expr = expr.dt.convert_time_zone("UTC").dt.strftime(fmt)
             columns.append(expr.alias(col.name))
         elif defaults and col.default is not None and not col.primary_key:
-            value = col.default.arg
-            if col.default.is_callable:  # JSON columns: an empty list or object
+            value: Any = getattr(col.default, "arg", None)
+            if callable(value):  # JSON columns: an empty list or object
                 value = json.dumps(value(None))
             elif isinstance(value, bool) and dialect == "sqlite":
                 value = int(value)
@@ -97,7 +98,7 @@ def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
 def _copy(conn: Connection, table: Table, data: pl.DataFrame) -> None:
     quoted = ", ".join(f'"{c}"' for c in data.columns)
     cursor = _driver_cursor(conn)
-    sql = f'COPY "{table.name}" ({quoted}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')'
+    sql = f"COPY \"{table.name}\" ({quoted}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
     with cursor.copy(sql) as copy:
         for chunk in data.iter_slices(_CHUNK * 4):
             buffer = io.BytesIO()

@@ -67,12 +67,22 @@ def write_payments(
     insert_frame(
         conn,
         t.payments,
-        fresh.select("id", pl.lit(creditor_id).alias("creditor_id"), pl.col("payment_ref").alias("external_ref"),
-                     "account_id", "amount", "currency", "paid_at", "method"),
+        fresh.select(
+            "id",
+            pl.lit(creditor_id).alias("creditor_id"),
+            pl.col("payment_ref").alias("external_ref"),
+            "account_id",
+            "amount",
+            "currency",
+            "paid_at",
+            "method",
+        ),
     )
     # Allocate in date order: each payment takes what is left of its account's balance.
     allocated = fresh.with_columns(
-        (pl.col("balance") - pl.col("amount").cum_sum().over("account_id") + pl.col("amount")).clip(0).alias("left")
+        (pl.col("balance") - pl.col("amount").cum_sum().over("account_id") + pl.col("amount"))
+        .clip(0)
+        .alias("left")
     ).with_columns(pl.min_horizontal("amount", "left").alias("allocated"))
     insert_frame(
         conn,
@@ -95,7 +105,10 @@ def write_payments(
             (pl.col("balance") - pl.col("allocated")).alias("balance"),
             "last_payment_date",
             "last_payment_amount",
-            pl.when(pl.col("balance") == pl.col("allocated")).then(pl.lit("paid")).otherwise(pl.lit("open")).alias("status"),
+            pl.when(pl.col("balance") == pl.col("allocated"))
+            .then(pl.lit("paid"))
+            .otherwise(pl.lit("open"))
+            .alias("status"),
         ),
     )
     return outcome

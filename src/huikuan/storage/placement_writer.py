@@ -72,8 +72,9 @@ def write_placement(conn: Connection, creditor_id: int, region: str, rows: pl.Da
     insert_frame(
         conn,
         t.accounts,
-        new_accounts.with_columns(ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("open").alias("status"))
-        .select(["id", "creditor_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS, "status"]),
+        new_accounts.with_columns(
+            ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("open").alias("status")
+        ).select(["id", "creditor_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS, "status"]),
     )
     changed = frame.filter(pl.col("account_id").is_not_null() & _differs())
     update_frame(conn, t.accounts, changed.select(pl.col("account_id").alias("id"), *ACCOUNT_FIELDS))
@@ -97,16 +98,24 @@ def write_placement(conn: Connection, creditor_id: int, region: str, rows: pl.Da
 def _existing_accounts(conn: Connection, creditor_id: int) -> pl.DataFrame:
     a = t.accounts.c
     query = select(
-        a.id, a.external_ref, a.debtor_id, a.product, a.currency, a.principal, a.interest, a.fees,
-        a.balance, a.overdue_since, a.last_payment_date, a.last_payment_amount,
+        a.id,
+        a.external_ref,
+        a.debtor_id,
+        a.product,
+        a.currency,
+        a.principal,
+        a.interest,
+        a.fees,
+        a.balance,
+        a.overdue_since,
+        a.last_payment_date,
+        a.last_payment_amount,
     ).where(a.creditor_id == creditor_id)
     return read_frame(conn, query, _ACCOUNT_SCHEMA)
 
 
 def _differs() -> pl.Expr:
-    return pl.any_horizontal(
-        [pl.col(f).ne_missing(pl.col(f"old_{f}")) for f in ACCOUNT_FIELDS]
-    )
+    return pl.any_horizontal([pl.col(f).ne_missing(pl.col(f"old_{f}")) for f in ACCOUNT_FIELDS])
 
 
 def _debtor_key() -> pl.Expr:
@@ -145,7 +154,9 @@ def _assign_debtors(
     known = pl.concat([from_accounts, by_id, by_phone]).unique("key", keep="first", maintain_order=True)
     frame = frame.join(known.rename({"key": "debtor_key"}), on="debtor_key", how="left")
 
-    fresh = frame.filter(pl.col("debtor_id").is_null()).unique("debtor_key", keep="first", maintain_order=True)
+    fresh = frame.filter(pl.col("debtor_id").is_null()).unique(
+        "debtor_key", keep="first", maintain_order=True
+    )
     ids = allocate_ids(conn, t.debtors, fresh.height)
     new_debtors = fresh.select(
         ids,
@@ -185,7 +196,9 @@ def _assign_cases(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl
     )
     missing = frame.select("debtor_id").unique(maintain_order=True).join(existing, on="debtor_id", how="anti")
     ids = allocate_ids(conn, t.cases, missing.height)
-    new_cases = missing.with_columns(ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("new").alias("stage"))
+    new_cases = missing.with_columns(
+        ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("new").alias("stage")
+    )
     insert_frame(conn, t.cases, new_cases)
     all_cases = pl.concat([existing, new_cases.select(pl.col("id").alias("case_id"), "debtor_id")])
     return frame.join(all_cases, on="debtor_id", how="left")
@@ -203,18 +216,18 @@ def _phone_kinds(numbers: pl.Series, region: str) -> pl.Series:
     return kinds.fill_null("landline")
 
 
-def _write_debtor_contacts(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    phones = (
-        frame.select("row", "debtor_id", pl.col("phones").alias("value"), pl.col("phone_kinds").alias("kind"))
-        .explode(["value", "kind"])
-    )
+def _write_debtor_contacts(
+    conn: Connection, creditor_id: int, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, int]:
+    phones = frame.select(
+        "row", "debtor_id", pl.col("phones").alias("value"), pl.col("phone_kinds").alias("kind")
+    ).explode(["value", "kind"])
     others = [
         frame.select("row", "debtor_id", pl.col(col).alias("value"), pl.lit(kind).alias("kind"))
         for col, kind in (("email", "email"), ("address", "address"))
     ]
-    wanted = (
-        pl.concat([phones, *others], how="vertical_relaxed")
-        .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+    wanted = pl.concat([phones, *others], how="vertical_relaxed").filter(
+        pl.col("value").is_not_null() & (pl.col("value") != "")
     )
     cp, d = t.contact_points.c, t.debtors.c
     existing = read_frame(
@@ -228,7 +241,9 @@ def _write_debtor_contacts(conn: Connection, creditor_id: int, frame: pl.DataFra
         ["debtor_id", "kind", "value"], keep="first", maintain_order=True
     )
     ids = allocate_ids(conn, t.contact_points, new.height)
-    insert_frame(conn, t.contact_points, new.with_columns(ids, pl.lit("placement").alias("source")).drop("row"))
+    insert_frame(
+        conn, t.contact_points, new.with_columns(ids, pl.lit("placement").alias("source")).drop("row")
+    )
     return new.select("row"), new.height
 
 
@@ -290,14 +305,18 @@ def _write_parties(
     p, d, cp = t.parties.c, t.debtors.c, t.contact_points.c
     existing = read_frame(
         conn,
-        select(p.id, p.debtor_id, p.role, p.name).join(t.debtors, d.id == p.debtor_id).where(d.creditor_id == creditor_id),
+        select(p.id, p.debtor_id, p.role, p.name)
+        .join(t.debtors, d.id == p.debtor_id)
+        .where(d.creditor_id == creditor_id),
         {"party_id": pl.Int64, "debtor_id": pl.Int64, "role": pl.Utf8, "name": pl.Utf8},
     )
     key = ["debtor_id", "role", "name"]
     new = wanted.join(existing, on=key, how="anti").unique(key, keep="first", maintain_order=True)
     ids = allocate_ids(conn, t.parties, new.height)
     new = new.with_columns(ids)
-    insert_frame(conn, t.parties, new.select("id", "debtor_id", "role", "name", "liable", "national_id", "relation"))
+    insert_frame(
+        conn, t.parties, new.select("id", "debtor_id", "role", "name", "liable", "national_id", "relation")
+    )
 
     all_parties = pl.concat([existing, new.select(pl.col("id").alias("party_id"), *key)])
     with_ids = wanted.join(all_parties, on=key, how="left")
@@ -307,8 +326,13 @@ def _write_parties(
     points = pl.concat(
         [
             phones.with_columns(_phone_kinds(phones["value"], region).alias("kind")),
-            with_ids.select("row", "debtor_id", "party_id", pl.col("address").alias("value"), pl.lit("address").alias("kind"))
-            .filter(pl.col("value").is_not_null() & (pl.col("value") != "")),
+            with_ids.select(
+                "row",
+                "debtor_id",
+                "party_id",
+                pl.col("address").alias("value"),
+                pl.lit("address").alias("kind"),
+            ).filter(pl.col("value").is_not_null() & (pl.col("value") != "")),
         ]
     )
     schema = {"party_id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8}
@@ -328,7 +352,9 @@ def _write_parties(
     )
     point_ids = allocate_ids(conn, t.contact_points, new_points.height)
     insert_frame(
-        conn, t.contact_points, new_points.with_columns(point_ids, pl.lit("placement").alias("source")).drop("row")
+        conn,
+        t.contact_points,
+        new_points.with_columns(point_ids, pl.lit("placement").alias("source")).drop("row"),
     )
     touched = pl.concat([new.select("row"), new_points.select("row")])
     return touched, new.height, new_points.height

@@ -115,8 +115,10 @@ def _delete_day(conn: Connection, day: date, creditor_ids: Sequence[int] | None)
 
 def _goal_expr() -> pl.Expr:
     """The goal: the planner's own, else the segment's in the debtor's language."""
-    language = pl.when(pl.col("language").fill_null("zh").str.starts_with("zh")).then(pl.lit("zh")).otherwise(
-        pl.lit("en")
+    language = (
+        pl.when(pl.col("language").fill_null("zh").str.starts_with("zh"))
+        .then(pl.lit("zh"))
+        .otherwise(pl.lit("en"))
     )
     by_segment = pl.lit(None, dtype=pl.Utf8)
     for segment, words in GOALS.items():
@@ -172,7 +174,10 @@ def _update_cases(conn: Connection, frame: pl.DataFrame) -> int:
     changed = " OR ".join(f"cases.{col}{differs}{expr}" for col, expr in sets.items())
     if pg or sqlite3.sqlite_version_info >= (3, 33, 0):
         assignments = ", ".join(f"{col} = {expr}" for col, expr in sets.items())
-        sql = f"UPDATE cases SET {assignments} FROM plan_case_updates AS u WHERE cases.id = u.id AND ({changed})"
+        sql = (
+            f"UPDATE cases SET {assignments} FROM plan_case_updates AS u "
+            f"WHERE cases.id = u.id AND ({changed})"
+        )
     else:
         columns = ", ".join(sets)
         values = ", ".join(sets.values())
@@ -192,11 +197,27 @@ def plan_row(conn: Connection, case_id: int, day: date | None = None) -> dict[st
     p, c, d, cr, u = t.plan_rows.c, t.cases.c, t.debtors.c, t.creditors.c, t.users.c
     query = (
         select(
-            p.plan_date, p.strategy, p.case_id, p.action, p.slot_start, p.user_id, p.p_answer, p.p_pay,
-            p.expected_value, p.cost, p.segment, p.reason, p.created_at,
-            c.debtor_id, d.name.label("debtor_name"), d.time_zone.label("debtor_time_zone"),
-            cr.code.label("creditor"), cr.currency, cr.time_zone.label("creditor_time_zone"),
-            u.username, u.display_name,
+            p.plan_date,
+            p.strategy,
+            p.case_id,
+            p.action,
+            p.slot_start,
+            p.user_id,
+            p.p_answer,
+            p.p_pay,
+            p.expected_value,
+            p.cost,
+            p.segment,
+            p.reason,
+            p.created_at,
+            c.debtor_id,
+            d.name.label("debtor_name"),
+            d.time_zone.label("debtor_time_zone"),
+            cr.code.label("creditor"),
+            cr.currency,
+            cr.time_zone.label("creditor_time_zone"),
+            u.username,
+            u.display_name,
         )
         .select_from(
             t.plan_rows.join(t.cases, c.id == p.case_id)

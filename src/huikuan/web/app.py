@@ -16,7 +16,9 @@ from huikuan.storage.engine import get_engine
 
 def create_app(database_url: str | None = None) -> FastAPI:
     url = database_url or get_settings().database_url
-    app = FastAPI(title="Huikuan API", version=__version__, docs_url="/docs", openapi_url="/api/v1/openapi.json")
+    app = FastAPI(
+        title="Huikuan API", version=__version__, docs_url="/docs", openapi_url="/api/v1/openapi.json"
+    )
     app.state.database_url = url
 
     @app.exception_handler(HuikuanError)
