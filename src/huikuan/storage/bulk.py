@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Executable, Table, text
+from sqlalchemy import ClauseElement, Connection, Table, text
 
 from huikuan.storage.tables import metadata
 
@@ -125,10 +125,32 @@ def update_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
     return frame.height
 
 
-def read_frame(conn: Connection, query: Executable, schema: dict[str, Any]) -> pl.DataFrame:
-    """Runs a query and returns its rows as a frame with the given schema (column order as selected)."""
-    rows = conn.execute(query).all()
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+def read_frame(conn: Connection, query: ClauseElement, schema: dict[str, Any]) -> pl.DataFrame:
+    """Runs a query and returns its rows as a frame with the given schema (column order as selected).
+
+    The rows come straight from the driver, without SQLAlchemy's per-value conversions, and are typed
+    by Polars column by column: on SQLite dates arrive as ISO text and booleans as integers.
+    """
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params: Any = compiled.params
+    if compiled.positiontup is not None:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = _driver_cursor(conn)
+    cursor.execute(str(compiled), params)
+    rows = cursor.fetchall()
+    cursor.close()
+    if conn.dialect.name != "sqlite":
+        return pl.DataFrame(rows, schema=schema, orient="row")
+    raw = {
+        name: pl.Utf8 if dtype == pl.Date else pl.Int64 if dtype == pl.Boolean else dtype
+        for name, dtype in schema.items()
+    }
+    frame = pl.DataFrame(rows, schema=raw, orient="row")
+    return frame.with_columns(
+        pl.col(name).str.to_date("%Y-%m-%d") if dtype == pl.Date else pl.col(name).cast(pl.Boolean)
+        for name, dtype in schema.items()
+        if dtype in (pl.Date, pl.Boolean)
+    )
 
 
 __all__ = ["allocate_ids", "insert_frame", "update_frame", "read_frame", "metadata"]
