@@ -20,6 +20,7 @@ run: install
 	mkdir -p var
 	$(BIN)/huikuan init
 	$(BIN)/huikuan demo --accounts 2000 --seed 7 --if-empty
+	$(BIN)/huikuan plan
 	@echo ""
 	@echo "Huikuan is starting on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)"
 	@echo "Log in as admin / huikuan-demo (supervisor, collector1..collector4: same password)"

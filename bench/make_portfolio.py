@@ -17,6 +17,7 @@ PostgreSQL), so 1,000,000 accounts and 10,000,000 interactions take minutes, not
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,9 +38,10 @@ HISTORY_DAYS = 90
 UTC_DT = pl.Datetime("us", "UTC")
 
 PROVINCES = (
-    ("北京市", "朝阳区"), ("上海市", "浦东新区"), ("广东省", "广州市天河区"), ("广东省", "深圳市南山区"),
-    ("浙江省", "杭州市西湖区"), ("江苏省", "南京市鼓楼区"), ("四川省", "成都市武侯区"), ("湖北省", "武汉市洪山区"),
-    ("陕西省", "西安市雁塔区"), ("山东省", "济南市历下区"), ("河南省", "郑州市金水区"), ("湖南省", "长沙市岳麓区"),
+    ("北京市", "朝阳区"), ("上海市", "浦东新区"), ("广东省", "广州市天河区"),
+    ("广东省", "深圳市南山区"), ("浙江省", "杭州市西湖区"), ("江苏省", "南京市鼓楼区"),
+    ("四川省", "成都市武侯区"), ("湖北省", "武汉市洪山区"), ("陕西省", "西安市雁塔区"),
+    ("山东省", "济南市历下区"), ("河南省", "郑州市金水区"), ("湖南省", "长沙市岳麓区"),
     ("新疆维吾尔自治区", "乌鲁木齐市天山区"),
 )
 PROVINCE_WEIGHTS = (8, 8, 9, 9, 8, 8, 9, 8, 7, 8, 8, 8, 2)
@@ -177,7 +179,9 @@ def _contact_points(conn: Connection, rng: np.random.Generator, debtors: pl.Data
     mobile = [f"+86{p}{x:08d}" for p, x in zip(
         rng.choice(MOBILE_PREFIXES, size=n), rng.integers(0, 10**8, size=n), strict=True)]
     province = debtors["province"].to_numpy()
-    address = [f"{PROVINCES[p][0]}{PROVINCES[p][1]}人民路{i % 399 + 1}号" for p, i in zip(province, ids, strict=True)]
+    address = [
+        f"{PROVINCES[p][0]}{PROVINCES[p][1]}人民路{i % 399 + 1}号" for p, i in zip(province, ids, strict=True)
+    ]
     parts = [
         pl.DataFrame({"debtor_id": ids, "kind": "mobile", "value": mobile}),
         pl.DataFrame({"debtor_id": ids, "kind": "address", "value": address}),
@@ -209,7 +213,8 @@ def _accounts(
     owner.sort()
     case_ids = cases["case_id"].to_numpy()[owner]
     product = _pick(rng, PRODUCTS, PRODUCT_WEIGHTS, accounts)
-    balance = np.round(np.clip(rng.lognormal(np.log(15_000), 0.8, accounts), 300, 300_000) * 100).astype(np.int64)
+    units = np.clip(rng.lognormal(np.log(15_000), 0.8, accounts), 300, 300_000)
+    balance = np.round(units * 100).astype(np.int64)
     interest = (balance * rng.uniform(0.04, 0.2, accounts)).astype(np.int64)
     fees = (balance * rng.uniform(0.0, 0.06, accounts)).astype(np.int64)
     overdue = np.datetime64(today, "D") - rng.integers(10, 720, accounts).astype("timedelta64[D]")
@@ -258,7 +263,8 @@ def _interactions(
     seconds = rng.integers(0, 3600, total)
     epoch_us = (int(midnight.timestamp()) - days_ago * 86_400 + hour * 3600 + seconds) * 1_000_000
     talk = np.isin(outcome, RPC_OUTCOMES) | (outcome == "third_party")
-    duration = np.where(talk, rng.integers(60, 600, total), np.where(channel == "call", rng.integers(0, 40, total), 0))
+    ringing = np.where(channel == "call", rng.integers(0, 40, total), 0)
+    duration = np.where(talk, rng.integers(60, 600, total), ringing)
     frame = pl.DataFrame({
         "case_id": owner_case,
         "debtor_id": owner_case,
@@ -283,13 +289,17 @@ def _promises_and_payments(
     made = inter.filter(pl.col("outcome") == "promise").select("case_id", "at", "user_id", "amount_hint")
     n = made.height
     made = made.with_columns(
-        (pl.col("at").dt.convert_time_zone(ZONE).dt.date() + pl.duration(days=pl.Series(rng.integers(1, 15, n))))
+        (
+            pl.col("at").dt.convert_time_zone(ZONE).dt.date()
+            + pl.duration(days=pl.Series(rng.integers(1, 15, n)))
+        )
         .alias("due")
     )
     due = made["due"]
     roll = rng.random(n)
     past = (due < today).to_numpy()
-    status = np.where(~past, "pending", np.where(roll < 0.6, "kept", np.where(roll < 0.7, "partly_kept", "broken")))
+    settled = np.where(roll < 0.6, "kept", np.where(roll < 0.7, "partly_kept", "broken"))
+    status = np.where(~past, "pending", settled)
     amount = made["amount_hint"].to_numpy()
     paid = np.where(status == "kept", amount, np.where(status == "partly_kept", amount // 2, 0))
     promises = pl.DataFrame({
@@ -322,7 +332,9 @@ def _promises_and_payments(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--accounts", type=int, required=True)
     parser.add_argument("--url", required=True, help="Database URL (an empty database; it is migrated)")
     parser.add_argument("--seed", type=int, default=1)
@@ -331,9 +343,11 @@ def main() -> None:
     args = parser.parse_args()
     engine = make_engine(args.url)
     upgrade(engine)
-    counts = make_portfolio(engine, args.accounts, seed=args.seed, today=args.today, per_account=args.per_account)
+    counts = make_portfolio(
+        engine, args.accounts, seed=args.seed, today=args.today, per_account=args.per_account
+    )
     engine.dispose()
-    print(counts)
+    print(json.dumps(counts))
 
 
 if __name__ == "__main__":

@@ -185,23 +185,26 @@ def test_a_stand_in_planners_choices_become_the_cases_next_actions(uow, engine):
     ids = floor(engine)
 
     def choose(case: dict[str, Any], allowed: pl.DataFrame, inputs: PlanInputs) -> tuple[str, Any, Any]:
-        if case["balance"] >= 1_000_000:
-            return "call", _first_hour(allowed, "call", inputs, case["time_zone"]), ids["wang"]
+        slot = _first_hour(allowed, "call", inputs, case["time_zone"])
+        if case["balance"] >= 1_000_000 and slot is not None:  # not the disputed one: the gate says no
+            return "call", slot, ids["wang"]
         if case["currency"] == "USD":
             return "letter", None, None
         return "none", None, None
 
     with uow:
         summary = make_plan(uow, DAY, "stand-in", NOW, planner=_stand_in(choose))
-    assert summary["actions"] == {"call": 4, "letter": 2, "none": 4}
+    assert summary["actions"] == {"call": 3, "letter": 2, "none": 5}
     with engine.connect() as conn:
         got = {r.id: r for r in conn.execute(select(t.cases).where(t.cases.c.id.in_(ids["cases"])))}
     big = [c for c in ids["cases"][:8] if got[c].next_action_channel == "call"]
-    assert big == ids["cases"][4:8]
+    assert big == ids["cases"][4:7]
     # Priority is the expected value's percentile among the day's contacts: the biggest balance is 100.
-    assert [got[c].priority for c in ids["cases"][4:8]] + [got[c].priority for c in ids["cases"][8:]] == [
-        50, 67, 84, 100, 25, 25
+    assert [got[c].priority for c in ids["cases"][4:7]] + [got[c].priority for c in ids["cases"][8:]] == [
+        60, 80, 100, 30, 30
     ]
+    disputed = got[ids["cases"][7]]
+    assert (disputed.next_action_channel, disputed.priority) == (None, 0)
     first = got[ids["cases"][4]]
     assert first.next_action_due_at == datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # 08:00 in Chengdu
     assert first.assigned_user_id == ids["wang"]

@@ -65,12 +65,13 @@ def _top2(r: F64) -> tuple[I64, F64, F64]:
     n, k = r.shape
     if k == 0:
         return np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n)
+    rows = np.arange(n)
     i1 = np.argmax(r, axis=1)
-    v1 = r[np.arange(n), i1]
+    v1 = r[rows, i1]
     if k > 1:
-        masked = r.copy()
-        masked[np.arange(n), i1] = NEG
-        v2 = masked.max(axis=1)
+        r[rows, i1] = NEG  # in place, restored below: r is large and copying it costs more
+        v2 = r.max(axis=1)
+        r[rows, i1] = v1
     else:
         v2 = np.full(n, NEG)
     take = v1 > 0
@@ -79,11 +80,22 @@ def _top2(r: F64) -> tuple[I64, F64, F64]:
     return best, np.maximum(v1, 0.0), second
 
 
+def _choose(p: Problem, prices: F64) -> tuple[I64, float]:
+    """Each case's priced choice, and the Lagrangian bound at these prices."""
+    r = _reduced(p, prices)
+    if r.shape[1] == 0:
+        return np.full(p.n, -1, dtype=np.int64), float(prices @ p.capacity)
+    i1 = np.argmax(r, axis=1)
+    v1 = r[np.arange(p.n), i1]
+    take = v1 > 0
+    return np.where(take, i1, -1).astype(np.int64), float(v1[take].sum() + prices @ p.capacity)
+
+
 def used_by(p: Problem, choice: I64) -> F64:
     g, k = p.usage.shape[0], p.usage.shape[1]
     on = choice >= 0
     counts = np.bincount(p.group[on] * k + choice[on], minlength=g * k).reshape(g, k).astype(np.float64)
-    return np.einsum("gk,gkr->r", counts, p.usage)
+    return np.asarray(np.einsum("gk,gkr->r", counts, p.usage), dtype=np.float64)
 
 
 def value_of(p: Problem, choice: I64) -> float:
@@ -114,13 +126,13 @@ def _clearing(p: Problem, r: F64, best: I64, v1: F64, v2: F64, prices: F64, grou
                 u = p.usage[g, k, res]
                 t = (over + prices[res] * u) / u
                 parts[res].append(t[t > 0])
-    for res in range(n_res):
-        if not parts[res]:
+    for r_i in range(n_res):
+        if not parts[r_i]:
             continue
-        t_all = np.concatenate(parts[res])
-        cap = int(np.floor(p.capacity[res] + 1e-9))
-        if len(t_all) > cap:
-            out[res] = float(np.partition(t_all, len(t_all) - cap - 1)[len(t_all) - cap - 1])
+        t_all = np.concatenate(parts[r_i])
+        units = int(np.floor(p.capacity[r_i] + 1e-9))
+        if len(t_all) > units:
+            out[r_i] = float(np.partition(t_all, len(t_all) - units - 1)[len(t_all) - units - 1])
     return out
 
 
@@ -128,6 +140,17 @@ def _dual(p: Problem, prices: F64) -> tuple[float, F64, I64, F64, F64]:
     r = _reduced(p, prices)
     best, v1, v2 = _top2(r)
     return float(v1.sum() + prices @ p.capacity), r, best, v1, v2
+
+
+def _rank_within(keys: I64, priority: F64) -> I64:
+    """Rank of each item within its key, lowest priority value first."""
+    order = np.lexsort((priority, keys))
+    sorted_keys = keys[order]
+    start = np.r_[0, np.nonzero(np.diff(sorted_keys))[0] + 1]
+    first = np.repeat(start, np.diff(np.r_[start, len(keys)]))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys)) - first
+    return rank
 
 
 def _groups(p: Problem) -> list[I64]:
@@ -159,23 +182,26 @@ def price(
 
 
 def polish(
-    p: Problem, prices: F64, bound: float, iterations: int = 80, every: int = 10
+    p: Problem, prices: F64, bound: float, iterations: int = 40, every: int = 10, tol: float = 1e-3
 ) -> tuple[F64, float, I64, float]:
     """Subgradient steps with Polyak's step size toward the best feasible value found so far.
 
     Coordinate-wise clearing stalls where prices of substitutes (neighbouring hours) must move together;
-    the subgradient (capacity minus usage) moves them jointly. Returns prices, bound, choice, its value.
+    the subgradient (capacity minus usage) moves them jointly. Stops when the bound is within `tol` of
+    the best feasible value. Returns prices, bound, choice, its value.
     """
     best_prices = prices.copy()
     choice = fill(p, repair(p, prices))
     lower = value_of(p, choice)
     for it in range(iterations):
-        b, r, best, _, _ = _dual(p, prices)
+        best, b = _choose(p, prices)
         if b < bound:
             bound, best_prices = b, prices.copy()
+        if bound - lower <= tol * max(abs(bound), 1.0):
+            break
         g = p.capacity - used_by(p, best)
         norm = float(g @ g)
-        if norm == 0 or b - lower <= 1e-9 * max(abs(b), 1.0):
+        if norm == 0:
             break
         prices = np.maximum(prices - (b - lower) / norm * g, 0.0)
         if (it + 1) % every == 0:
@@ -183,10 +209,11 @@ def polish(
             v = value_of(p, trial)
             if v > lower:
                 lower, choice = v, trial
-    trial = fill(p, repair(p, best_prices))
-    v = value_of(p, trial)
-    if v > lower:
-        lower, choice = v, trial
+    if not np.array_equal(best_prices, prices):
+        trial = fill(p, repair(p, best_prices))
+        v = value_of(p, trial)
+        if v > lower:
+            lower, choice = v, trial
     better = fill(p, exchange(p, choice))
     v = value_of(p, better)
     if v > lower:
@@ -195,48 +222,54 @@ def polish(
 
 
 def repair(p: Problem, prices: F64, choice: I64 | None = None, max_rounds: int = 100) -> I64:
-    """A choice that respects every capacity, starting from the priced choice."""
+    """A choice that respects every capacity, starting from the priced choice.
+
+    While a resource is over-full, its users who lose least by moving to their next priced option are
+    evicted (one resource's users are kept in order of that loss until it is full); a resource that is
+    full is closed to newcomers, and the evicted choose again among the options still open.
+    """
     r = _reduced(p, prices)
-    k_count = p.value.shape[1]
     if choice is None:
         choice, _, _ = _top2(r)
     choice = choice.copy()
     cap = p.capacity + 1e-9
-    rows_all = np.arange(p.n)
+    closed = np.zeros(p.usage.shape[:2], dtype=bool)  # (G, K) options closed to newcomers
     for _ in range(max_rounds):
         used = used_by(p, choice)
         over = np.nonzero(used > cap)[0]
         if len(over) == 0:
             break
-        evict = np.zeros(p.n, dtype=bool)
         on = choice >= 0
-        cur = np.where(on, r[rows_all, np.clip(choice, 0, None)], 0.0)
-        alt = r.copy()
-        alt[rows_all[on], choice[on]] = NEG
-        regret = cur - np.maximum(alt.max(axis=1, initial=NEG), 0.0)
+        uses_over = np.zeros(p.n, dtype=bool)
+        uses_over[on] = (p.usage[p.group[on], choice[on]][:, over] > 0).any(axis=1)
+        cand = np.nonzero(uses_over)[0]
+        sub = r[cand].copy()
+        cur = sub[np.arange(len(cand)), choice[cand]]
+        sub[np.arange(len(cand)), choice[cand]] = NEG
+        regret = np.full(p.n, np.inf)
+        regret[cand] = cur - np.maximum(sub.max(axis=1, initial=NEG), 0.0)
+        evict = np.zeros(p.n, dtype=bool)
         for res in over:
-            u = p.usage[p.group, np.clip(choice, 0, None), res] * on  # units each case takes of res
-            users = np.nonzero(u > 0)[0]
-            order = users[np.lexsort((users, -regret[users]))]
+            units = p.usage[p.group[cand], choice[cand], res]
+            users = cand[units > 0]
+            u = units[units > 0]
+            order = np.lexsort((users, -regret[users]))
             fits = np.cumsum(u[order]) <= cap[res]
-            evict[order[~fits]] = True
-        # Evicted cases may not return to their column; full resources are closed to newcomers.
-        r[rows_all[evict], choice[evict]] = NEG
-        choice[evict] = -1
-        used = used_by(p, choice)
-        full = used + 1.0 > cap  # one more unit would not fit
-        if full.any():
-            closed = (p.usage[:, :, full] > 0).any(axis=2)  # (G, K)
-            blocked = closed[p.group]  # (n, K)
-            blocked[rows_all[choice >= 0], choice[choice >= 0]] = False
-            r[blocked] = NEG
+            evict[users[order[~fits]]] = True
         moved = np.nonzero(evict)[0]
+        r[moved, choice[moved]] = NEG  # evicted cases may not return to their option
+        choice[moved] = -1
+        full = used_by(p, choice) + 1.0 > cap  # one more unit would not fit
+        if full.any():
+            closed |= (p.usage[:, :, full] > 0).any(axis=2)
         if len(moved):
             sub = r[moved]
-            i1 = np.argmax(sub, axis=1) if k_count else np.zeros(len(moved), dtype=np.int64)
-            v1 = sub[np.arange(len(moved)), i1] if k_count else np.zeros(len(moved))
-            choice[moved] = np.where(v1 > 0, i1, -1)
-    else:  # pragma: no cover - the closing of full resources makes this unreachable in practice
+            sub[closed[p.group[moved]]] = NEG
+            if sub.shape[1]:
+                i1 = np.argmax(sub, axis=1)
+                v1 = sub[np.arange(len(moved)), i1]
+                choice[moved] = np.where(v1 > 0, i1, -1)
+    else:  # pragma: no cover - closing full resources makes this unreachable in practice
         raise RuntimeError("repair did not converge")
     return choice
 
@@ -287,73 +320,94 @@ def fill(p: Problem, choice: I64, rounds: int = 3) -> I64:
     return choice
 
 
-def exchange(p: Problem, choice: I64, rounds: int = 3) -> I64:
+def exchange(p: Problem, choice: I64, rounds: int = 2) -> I64:
     """Pairwise swaps on full options: a case outside takes the place of one inside when it gains more than
     the other loses by moving to its best option with room (or to none). Only cases of the same group swap,
     so every resource's usage stays the same except where a displaced case moves to an option with room."""
     choice = choice.copy()
     g_count, k_count, _ = p.usage.shape
     groups = _groups(p)
+    left = p.capacity - used_by(p, choice)
     for _ in range(rounds):
         swapped = 0
         for g in range(g_count):
             rows = groups[g]
             if len(rows) == 0:
                 continue
+            val = p.value[rows]
+            idx = np.arange(len(rows))
             for k in range(k_count):
-                left = p.capacity - used_by(p, choice)
                 need = p.usage[g, k]
                 if np.all((need == 0) | (need <= left + 1e-9)):
                     continue  # not full: fill() handles it
-                val = p.value[rows]
                 cur_choice = choice[rows]
-                cur = np.where(cur_choice >= 0, val[np.arange(len(rows)), np.clip(cur_choice, 0, None)], 0.0)
                 inside = cur_choice == k
                 if not inside.any():
                     continue
+                cur = np.where(cur_choice >= 0, val[idx, np.clip(cur_choice, 0, None)], 0.0)
+                ins = np.nonzero(inside)[0]
                 open_ = np.all((p.usage[g] <= left[None, :] + 1e-9) | (p.usage[g] == 0), axis=1)  # (K,)
                 open_[k] = False
-                alt_val = np.where(open_[None, :], val, NEG)
-                alt_k = np.argmax(alt_val, axis=1) if k_count else np.zeros(len(rows), dtype=np.int64)
-                alt_v = alt_val[np.arange(len(rows)), alt_k]
-                to_none = alt_v <= 0
-                ins = np.nonzero(inside)[0]
-                loss = cur[ins] - np.where(to_none[ins], 0.0, alt_v[ins])
-                outs = np.nonzero(~inside & np.isfinite(val[:, k]))[0]
-                gain = val[outs, k] - cur[outs]
-                ins = ins[np.argsort(loss, kind="stable")]
-                loss = np.sort(loss, kind="stable")
-                order = np.argsort(-gain, kind="stable")
-                outs, gain = outs[order], gain[order]
-                m = min(len(ins), len(outs))
-                # Gains fall and losses rise along the pairs, so the profitable swaps are a prefix.
-                m = int(np.sum(gain[:m] > loss[:m] + 1e-9))
-                if m == 0:
+                alt_val = np.where(open_[None, :], val[ins], NEG)
+                alt_k = np.argmax(alt_val, axis=1) if k_count else np.zeros(len(ins), dtype=np.int64)
+                alt_v = np.maximum(alt_val[np.arange(len(ins)), alt_k], 0.0)
+                loss = cur[ins] - alt_v
+                gain_all = val[:, k] - cur
+                outs = np.nonzero(~inside & (gain_all > loss.min() + 1e-9))[0]
+                if len(outs) == 0:
                     continue
-                # Displaced cases take their open option one at a time while it has room; a pair whose
-                # displaced case would find no room is not swapped unless none still leaves a gain.
-                for j in range(m):
-                    a = -1 if to_none[ins[j]] else int(alt_k[ins[j]])
-                    if a >= 0 and np.any((p.usage[g, a] > 0) & (p.usage[g, a] > left + 1e-9)):
-                        a = -1
-                    real_loss = cur[ins[j]] - (alt_v[ins[j]] if a >= 0 else 0.0)
-                    if gain[j] <= real_loss + 1e-9:
-                        continue
-                    if a >= 0:
-                        left -= p.usage[g, a]
-                    old = choice[rows[outs[j]]]
-                    if old >= 0:
-                        left += p.usage[g, old]
-                    choice[rows[ins[j]]] = a
-                    choice[rows[outs[j]]] = k
-                    swapped += 1
+                gain = gain_all[outs]
+                m = min(len(ins), len(outs))
+                if len(outs) > m:
+                    top = np.argpartition(-gain, m - 1)[:m]
+                    outs, gain = outs[top], gain[top]
+                order = np.argsort(-gain, kind="stable")
+                outs, gain = outs[order][:m], gain[order][:m]
+                by_loss = np.argsort(loss, kind="stable")[:m]
+                # Gains fall and losses rise along the pairs, so the profitable swaps are a prefix.
+                m = int(np.sum(gain > loss[by_loss] + 1e-9))
+                # Displaced cases take their open option while it has room, in pair order; a pair whose
+                # displaced case finds no room is swapped only if moving it to none still gains.
+                ins_m = by_loss[:m]
+                a = np.where(alt_v[ins_m] > 0, alt_k[ins_m], -1)
+                room = np.floor(
+                    np.min(
+                        np.where(
+                            p.usage[g] > 0, left[None, :] / np.where(p.usage[g] > 0, p.usage[g], 1), np.inf
+                        ),
+                        axis=1,
+                    )
+                    + 1e-9
+                )  # (K,) how many more each option of the group still takes
+                has_alt = np.nonzero(a >= 0)[0]
+                if len(has_alt):
+                    rank = _rank_within(a[has_alt], has_alt.astype(np.float64))
+                    a[has_alt[rank >= room[a[has_alt]]]] = -1
+                real_loss = cur[ins[ins_m]] - np.where(a >= 0, alt_v[ins_m], 0.0)
+                ok = gain[:m] > real_loss + 1e-9
+                if not ok.any():
+                    continue
+                moved_in = rows[outs[:m][ok]]
+                moved_out = rows[ins[ins_m][ok]]
+                old = choice[moved_in]
+                new = a[ok]
+                left -= np.bincount(new[new >= 0], minlength=k_count).astype(np.float64) @ p.usage[g]
+                left += np.bincount(old[old >= 0], minlength=k_count).astype(np.float64) @ p.usage[g]
+                choice[moved_out] = new
+                choice[moved_in] = k
+                swapped += int(ok.sum())
         if swapped == 0:
             break
     return choice
 
 
 def solve(
-    p: Problem, iterations: int = 20, polish_iterations: int = 80, sample: int = 200_000, seed: int = 0
+    p: Problem,
+    iterations: int = 8,
+    polish_iterations: int = 25,
+    sample: int = 50_000,
+    seed: int = 0,
+    tol: float = 1e-3,
 ) -> Allocation:
     """Prices, a feasible choice, and the bound; large problems are priced on a sample first."""
     if p.n > sample:
@@ -363,8 +417,12 @@ def solve(
     else:
         q = p
     prices, bound, done = price(q, iterations)
-    prices, bound, choice, _ = polish(q, prices, bound, polish_iterations)
+    prices, bound, choice, _ = polish(q, prices, bound, polish_iterations, tol=tol)
     if q is not p:
-        # The sample's prices on the whole portfolio: a few more steps there, then its own bound.
-        prices, bound, choice, _ = polish(p, prices, _dual(p, prices)[0], 4, every=2)
-    return Allocation(choice, prices, value_of(p, choice), bound, used_by(p, choice), done + polish_iterations)
+        # The sample's prices on the whole portfolio: its own bound, a repaired choice, then swaps.
+        bound = _choose(p, prices)[1]
+        choice = fill(p, repair(p, prices), rounds=2)
+        choice = fill(p, exchange(p, choice), rounds=2)
+    return Allocation(
+        choice, prices, value_of(p, choice), bound, used_by(p, choice), done + polish_iterations
+    )

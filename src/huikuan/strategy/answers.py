@@ -3,7 +3,7 @@
     portfolio rate  p      = (A + k_rate * prior) / (N + k_rate)
     hour of day     P_t    = (A_t + k_hod * p) / (N_t + k_hod)                 t = hour of day (0..23)
     hour of week    P_h    = (A_h + k_how * P_t(h)) / (N_h + k_how)            h = hour of week (0..167)
-    debtor scale    s_d    = (A_d + k_debtor) / (E_d + k_debtor)               E = attempts x P_h, expected answers
+    debtor scale    s_d    = (A_d + k_debtor) / (E_d + k_debtor)               E = attempts x P_h (expected)
     debtor x hour   s_dt   = (A_dt + k_debtor_hour * s_d) / (E_dt + k_debtor_hour)
     cell            p_dh   = (a_dh + k_cell * P_h * s_dt) / (n_dh + k_cell)
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from huikuan.strategy.frames import F64, I64
 
@@ -43,7 +44,7 @@ class AnswerCurves:
     portfolio_week: F64  # (168,) P_h
     portfolio_day: F64  # (24,) P_t
     rate: float
-    today: F64  # (n, 24) per case, local hours of the plan's day
+    today: NDArray[np.float32]  # (n, 24) per case, local hours of the plan's day
 
 
 def estimate(
@@ -72,34 +73,51 @@ def estimate(
     base = p_h[today_hours]  # (24,)
     n = len(debtor_id)
     if n == 0:
-        return AnswerCurves(p_h, p_t, float(rate), np.zeros((0, 24)))
+        return AnswerCurves(p_h, p_t, float(rate), np.zeros((0, 24), dtype=np.float32))
 
-    # The unique debtors of the cases, and each case's row among them.
-    uniq, inverse = np.unique(debtor_id, return_inverse=True)
-    m = len(uniq)
-    mine = a.join(pl.DataFrame({"debtor_id": uniq, "_u": np.arange(m, dtype=np.int64)}), on="debtor_id")
-    if mine.height == 0:
-        cell = np.broadcast_to(base, (m, 24))
+    # Each answers row's debtor among the cases' unique debtors (a case per debtor is usual: then the
+    # rows are the cases' own and no gather is needed at the end).
+    order = np.argsort(debtor_id, kind="stable")
+    sorted_ids = debtor_id[order]
+    unique_ids = bool(n < 2 or np.all(sorted_ids[1:] != sorted_ids[:-1]))
+    if unique_ids:
+        m, keys = n, debtor_id
     else:
-        u = mine["_u"].to_numpy()
-        h = mine["hour_of_week"].to_numpy()
-        att = mine["attempts"].to_numpy()
-        ans = mine["answers"].to_numpy()
-        expected = att * p_h[h]
-        a_d = np.bincount(u, weights=ans, minlength=m)
-        e_d = np.bincount(u, weights=expected, minlength=m)
-        s_d = (a_d + pri.k_debtor) / (e_d + pri.k_debtor)
-        t = h % 24
-        flat = u * 24 + t
-        a_dt = np.bincount(flat, weights=ans, minlength=m * 24).reshape(m, 24)
-        e_dt = np.bincount(flat, weights=expected, minlength=m * 24).reshape(m, 24)
-        s_dt = (a_dt + pri.k_debtor_hour * s_d[:, None]) / (e_dt + pri.k_debtor_hour)
-        today = h // 24 == weekday
-        n_cell = np.zeros((m, 24))
-        a_cell = np.zeros((m, 24))
-        np.add.at(n_cell, (u[today], t[today]), att[today])
-        np.add.at(a_cell, (u[today], t[today]), ans[today])
-        prior = np.clip(base[None, :] * s_dt, pri.floor, pri.ceiling)
-        cell = (a_cell + pri.k_cell * prior) / (n_cell + pri.k_cell)
-    out = np.clip(np.asarray(cell)[inverse], pri.floor, pri.ceiling)
+        keys, inverse = np.unique(debtor_id, return_inverse=True)
+        m = len(keys)
+    index = pl.DataFrame({"debtor_id": keys, "_u": np.arange(m, dtype=np.int64)})
+    mine = a.join(index, on="debtor_id").with_columns(
+        (pl.col("attempts") * pl.lit(pl.Series(p_h)).gather(pl.col("hour_of_week"))).alias("_e"),
+        (pl.col("hour_of_week") % 24).alias("_t"),
+        (pl.col("hour_of_week") // 24 == weekday).alias("_today"),
+    )
+    out = np.empty((m, 24), dtype=np.float32)
+    if mine.height == 0:
+        out[:] = base[None, :]
+    else:
+        per_debtor = mine.group_by("_u").agg(pl.col("answers").sum(), pl.col("_e").sum())
+        s_d = np.ones(m)
+        du = per_debtor["_u"].to_numpy()
+        s_d[du] = (per_debtor["answers"].to_numpy() + pri.k_debtor) / (
+            per_debtor["_e"].to_numpy() + pri.k_debtor
+        )
+        # Without data in an hour of the day, s_dt = s_d: the debtor's overall scale.
+        np.multiply(base[None, :].astype(np.float32), s_d[:, None].astype(np.float32), out=out)
+        pairs = mine.group_by("_u", "_t").agg(
+            pl.col("answers").sum().alias("a"),
+            pl.col("_e").sum().alias("e"),
+            pl.col("attempts").filter(pl.col("_today")).sum().alias("n_cell"),
+            pl.col("answers").filter(pl.col("_today")).sum().alias("a_cell"),
+        )
+        pu = pairs["_u"].to_numpy()
+        pt = pairs["_t"].to_numpy()
+        s_dt = (pairs["a"].to_numpy() + pri.k_debtor_hour * s_d[pu]) / (
+            pairs["e"].to_numpy() + pri.k_debtor_hour
+        )
+        prior = np.clip(base[pt] * s_dt, pri.floor, pri.ceiling)
+        cell = (pairs["a_cell"].to_numpy() + pri.k_cell * prior) / (pairs["n_cell"].to_numpy() + pri.k_cell)
+        out[pu, pt] = cell
+    if not unique_ids:
+        out = out[inverse]
+    np.clip(out, pri.floor, pri.ceiling, out=out)
     return AnswerCurves(p_h, p_t, float(rate), out)

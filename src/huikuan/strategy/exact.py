@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any, cast
 
 import highspy
 import numpy as np
@@ -51,7 +52,7 @@ def solve_exact(p: Problem, mip: bool = False, time_limit: float = 120.0) -> Exa
     values = entry_val[by_var].astype(np.float64)
     starts = np.searchsorted(entry_var[by_var], np.arange(n_var + 1)).astype(np.int32)
 
-    h = highspy.Highs()
+    h = cast(Any, highspy).Highs()  # highspy's Highs class has an untyped constructor
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("threads", 1)
@@ -97,9 +98,7 @@ def gap(allocation: Allocation, exact: ExactResult) -> float:
     return max(0.0, (exact.value - allocation.primal) / exact.value)
 
 
-def random_problem(
-    n: int, seed: int, columns: int = 12, languages: int = 2, tight: float = 0.3
-) -> Problem:
+def random_problem(n: int, seed: int, columns: int = 12, languages: int = 2, tight: float = 0.3) -> Problem:
     """A random instance shaped like a day's plan: call hours for a few language pools, and channels.
 
     Used by the tests and the benchmark; values are right-skewed like balances times probabilities.
@@ -113,8 +112,9 @@ def random_problem(
     chan = balance[:, None] * rng.beta(1, 20, (n, channels)) * 0.3 - np.array([21600, 4, 1, 2, 500])
     value: F64 = np.concatenate([call, chan], axis=1)
     value[rng.random((n, k)) < 0.15] = -np.inf
-    group = rng.choice(languages, size=n, p=[0.9] + [0.1 / (languages - 1)] * (languages - 1)).astype(np.int64)
-    subsets = [s for s in range(1, 1 << languages)]
+    shares = [1.0] if languages == 1 else [0.9] + [0.1 / (languages - 1)] * (languages - 1)
+    group = rng.choice(languages, size=n, p=shares).astype(np.int64)
+    subsets = list(range(1, 1 << languages))
     n_res = len(subsets) * columns + channels
     usage = np.zeros((languages, k, n_res))
     for g in range(languages):
@@ -130,5 +130,11 @@ def random_problem(
         staff = sum(pool[g] for g in range(languages) if s >> g & 1)
         per_hour[si * columns : (si + 1) * columns] = np.round(staff * n * tight / columns / pool.sum())
     capacity = np.concatenate([per_hour, np.round(np.array([0.005, 0.2, 0.1, 0.1, 0.02]) * n)])
-    names = [f"calls:{s}@{c}" for s in subsets for c in range(columns)] + ["visits", "sms", "email", "wechat", "letters"]
+    names = [f"calls:{s}@{c}" for s in subsets for c in range(columns)] + [
+        "visits",
+        "sms",
+        "email",
+        "wechat",
+        "letters",
+    ]
     return Problem(value, group, usage, capacity, names)

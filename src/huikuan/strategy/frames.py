@@ -6,8 +6,10 @@ Optional columns beyond the contract (see OPTIONAL_CASE_COLUMNS) are read when p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -29,6 +31,7 @@ OPTIONAL_CASE_COLUMNS = {
     "promise_amount": pl.Int64,
     "days_since_message": pl.Int32,
     "days_since_attempt": pl.Int32,
+    "contacts_7d": pl.Int32,  # contacts made (any channel) in the last 7 days
 }
 # The actions that need a gate mask; "none" needs none.
 CONTACT_ACTIONS = tuple(a for a in ACTIONS if a != "none")
@@ -73,6 +76,12 @@ class Cases:
     promise_amount: F64  # nan: unknown
     days_since_message: F64
     days_since_attempt: F64
+    contacts_7d: F64  # nan: unknown
+
+
+def schema(columns: Mapping[str, object]) -> pl.Schema:
+    """A contract's column table (api.py) as a Polars schema, for casting frames to it."""
+    return pl.Schema(cast("Mapping[str, pl.DataType]", columns))
 
 
 def _codes(series: pl.Series) -> tuple[list[str], I8]:
@@ -80,7 +89,9 @@ def _codes(series: pl.Series) -> tuple[list[str], I8]:
     values = series.drop_nulls().unique().sort().to_list()
     if len(values) > 127:
         raise InvalidInput(f"cases.{series.name}: more than 127 distinct values")
-    lookup = pl.DataFrame({series.name: values, "code": np.arange(len(values), dtype=np.int8)})
+    lookup = pl.DataFrame(
+        {series.name: pl.Series(values, dtype=pl.Utf8), "code": np.arange(len(values), dtype=np.int8)}
+    )
     codes = (
         pl.DataFrame({series.name: series})
         .join(lookup, on=series.name, how="left", maintain_order="left")["code"]
@@ -117,12 +128,9 @@ def read_cases(cases: pl.DataFrame, day: date) -> Cases:
     zones, zone = _codes(cases["time_zone"].cast(pl.Utf8))
     currencies, currency = _codes(cases["currency"].cast(pl.Utf8))
     if "promise_due" in cases.columns:
-        due = cases["promise_due"].cast(pl.Date)
-        promise_due_days = (
-            (due - pl.lit(day, dtype=pl.Date)).dt.total_days().cast(pl.Float64).fill_null(np.nan).to_numpy()
-            if n
-            else np.zeros(0)
-        )
+        epoch_day = (day - date(1970, 1, 1)).days
+        due = cases["promise_due"].cast(pl.Date).cast(pl.Int32).cast(pl.Float64)
+        promise_due_days = due.fill_null(np.nan).to_numpy().astype(np.float64) - epoch_day
     else:
         promise_due_days = np.full(n, np.nan)
     return Cases(
@@ -163,6 +171,7 @@ def read_cases(cases: pl.DataFrame, day: date) -> Cases:
         promise_amount=_nan(cases, "promise_amount"),
         days_since_message=_nan(cases, "days_since_message"),
         days_since_attempt=_nan(cases, "days_since_attempt"),
+        contacts_7d=_nan(cases, "contacts_7d"),
     )
 
 
@@ -175,49 +184,36 @@ class Allowed:
 
 
 def read_allowed(allowed: pl.DataFrame, case_id: I64) -> Allowed:
-    """Masks aligned with the cases. A case-action missing from the frame is not allowed (fail closed)."""
+    """Masks aligned with the cases. A case-action missing from the frame is not allowed (fail closed);
+    several rows for one case-action allow only the hours every one of them allows."""
     missing = [c for c in ALLOWED_SCHEMA if c not in allowed.columns]
     if missing:
         raise InvalidInput(f"allowed: missing column {missing[0]}")
-    unknown = allowed.filter(~pl.col("action").is_in(list(ACTIONS)))
-    if unknown.height:
-        raise InvalidInput(f"allowed.action: unknown action {unknown['action'][0]!r}")
-    index = pl.DataFrame({"case_id": case_id, "_row": np.arange(len(case_id), dtype=np.int64)})
-    joined = allowed.select(
-        pl.col("case_id").cast(pl.Int64),
-        pl.col("action").cast(pl.Utf8),
-        pl.col("hour_mask").cast(pl.Int64).fill_null(0),
-        pl.col("rule").cast(pl.Utf8),
-    ).join(index, on="case_id", how="inner")
+    actions = allowed["action"].cast(pl.Utf8)
+    unknown = actions.filter(~actions.is_in(list(ACTIONS)))
+    if len(unknown):
+        raise InvalidInput(f"allowed.action: unknown action {unknown[0]!r}")
+    n = len(case_id)
+    order = np.argsort(case_id, kind="stable")
+    sorted_ids = case_id[order]
+    ids = allowed["case_id"].cast(pl.Int64).fill_null(-1).to_numpy()
+    pos = np.clip(np.searchsorted(sorted_ids, ids), 0, max(n - 1, 0))
+    known = (sorted_ids[pos] == ids) if n else np.zeros(len(ids), dtype=bool)
+    row = order[pos] if n else pos
+    hour_mask = allowed["hour_mask"].cast(pl.Int64).fill_null(0).to_numpy() & ((1 << 24) - 1)
+    rule = allowed["rule"].cast(pl.Utf8)
     masks: dict[str, I64] = {}
     rules: dict[str, pl.Series] = {}
-    n = len(case_id)
     for action in CONTACT_ACTIONS:
-        part = joined.filter(pl.col("action") == action)
-        mask = np.zeros(n, dtype=np.int64)
-        # Several rows for one case-action: only the hours every row allows (the strictest reading).
-        if part.height:
-            agg = part.group_by("_row").agg(
-                pl.col("hour_mask").min().alias("lo"),
-                pl.col("hour_mask").max().alias("hi"),
-                pl.col("hour_mask").n_unique().alias("k"),
-                pl.col("rule").drop_nulls().first().alias("rule"),
-            )
-            rows = agg["_row"].to_numpy()
-            lo = agg["lo"].to_numpy().astype(np.int64)
-            single = agg["k"].to_numpy() == 1
-            mask[rows] = np.where(single, lo, 0)
-            multi = agg.filter(pl.col("k") > 1)["_row"].to_numpy()
-            if len(multi):
-                sub = part.filter(pl.col("_row").is_in(multi))
-                acc = np.full(n, (1 << 24) - 1, dtype=np.int64)
-                np.bitwise_and.at(acc, sub["_row"].to_numpy(), sub["hour_mask"].to_numpy().astype(np.int64))
-                mask[multi] = acc[multi]
-            rule_col = pl.DataFrame({"_row": np.arange(n, dtype=np.int64)}).join(
-                agg.select("_row", "rule"), on="_row", how="left", maintain_order="left"
-            )["rule"]
-        else:
-            rule_col = pl.Series("rule", [None] * n, dtype=pl.Utf8)
-        masks[action] = mask & ((1 << 24) - 1)
-        rules[action] = rule_col
+        sel = np.nonzero(known & (actions == action).to_numpy())[0]
+        acc = np.full(n, (1 << 24) - 1, dtype=np.int64)
+        np.bitwise_and.at(acc, row[sel], hour_mask[sel])
+        present = np.zeros(n, dtype=bool)
+        present[row[sel]] = True
+        masks[action] = np.where(present, acc, 0)
+        named = sel[rule.gather(sel).is_not_null().to_numpy()] if len(sel) else sel
+        col = pl.Series("rule", [None] * n, dtype=pl.Utf8)
+        if len(named):
+            col = col.scatter(row[named], rule.gather(named))
+        rules[action] = col
     return Allowed(masks, rules)

@@ -82,5 +82,7 @@ def estimate(cases: Cases) -> Segments:
     a = np.where(np.isnan(cases.ability), np.clip(ability, 0.05, 0.95), cases.ability)
     w = np.where(np.isnan(cases.willingness), np.clip(willingness, 0.05, 0.95), cases.willingness)
     assessed = ~np.isnan(cases.ability) & ~np.isnan(cases.willingness)
-    seg = np.where(a >= THRESHOLD, np.where(w >= THRESHOLD, 0, 1), np.where(w >= THRESHOLD, 2, 3)).astype(np.int8)
+    seg = np.where(a >= THRESHOLD, np.where(w >= THRESHOLD, 0, 1), np.where(w >= THRESHOLD, 2, 3)).astype(
+        np.int8
+    )
     return Segments(a, w, assessed, seg)

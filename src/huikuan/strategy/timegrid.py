@@ -8,7 +8,6 @@ which some collector works; a local hour of a zone falls in at most one column.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from huikuan.errors import InvalidInput
-from huikuan.strategy.frames import I64, Cases, F64
+from huikuan.strategy.frames import F64, I64, Cases
 
 HOUR = 3600
 DEFAULT_SHIFT = (9, 21)  # local hours of the floor when collectors carry no shift columns
@@ -62,11 +61,11 @@ class Grid:
     hour_of_col: I64  # (zones, columns) local hour in each call column, -1 if none
     collectors: Collectors
     call_cap: I64  # (collectors, columns) calls each collector can place in each column
+    visit_ok: np.ndarray  # (zones, 24) bool: a field collector's shift holds the whole local hour
 
     @property
     def n_columns(self) -> int:
         return len(self.columns)
-
 
 
 def read_collectors(frame: pl.DataFrame, day: date, params: dict[str, Any], fallback_zone: str) -> Collectors:
@@ -101,10 +100,10 @@ def read_collectors(frame: pl.DataFrame, day: date, params: dict[str, Any], fall
 def fallback_zone(cases: Cases, params: dict[str, Any]) -> str:
     if "default_zone" in params:
         return str(params["default_zone"])
-    counts = Counter(int(z) for z in cases.zone[cases.zone >= 0])
-    if not counts:
+    known = cases.zone[cases.zone >= 0]
+    if len(known) == 0:
         return "UTC"
-    return cases.zones[counts.most_common(1)[0][0]]
+    return cases.zones[int(np.argmax(np.bincount(known)))]
 
 
 def build_grid(
@@ -154,11 +153,18 @@ def build_grid(
         col_of = np.where(inside, pos, -1)
         zs, hs = np.nonzero(col_of >= 0)
         hour_of_col[zs, col_of[zs, hs]] = hs
-    return Grid(day, now_s, zone_names, zone_row, starts, columns, col_of, hour_of_col, col, call_cap)
+    field = np.array(["field" in sk for sk in col.skills], dtype=bool)
+    visit_ok = np.zeros(starts.shape, dtype=bool)
+    for j in np.nonzero(field)[0]:
+        visit_ok |= (starts >= col.shift_start[j]) & (starts + HOUR <= col.shift_end[j])
+    visit_ok &= starts >= now_s
+    return Grid(
+        day, now_s, zone_names, zone_row, starts, columns, col_of, hour_of_col, col, call_cap, visit_ok
+    )
 
 
 def mask_bit(masks: I64, hours: I64) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Whether local hour `hours` (broadcast) is set in each mask; False for hours outside 0..23."""
     inside = (hours >= 0) & (hours < 24)
     h = np.clip(hours, 0, 23)
-    return inside & (((masks >> h) & 1) == 1)
+    return np.asarray(inside & (((masks >> h) & 1) == 1), dtype=np.bool_)

@@ -1,0 +1,215 @@
+"""`huikuan plan`: make the day's plan and the collectors' queues; `huikuan plan explain CASE`: why.
+
+Mounted by the main command as `huikuan plan`; also runs alone as `python -m huikuan.plan_cli`.
+Thin, like cli.py: parse the arguments, call services/plan.py, print.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+
+from huikuan.config import get_settings
+from huikuan.errors import ComplianceRefused, HuikuanError
+from huikuan.i18n import gettext as _
+from huikuan.storage.engine import get_engine
+from huikuan.storage.uow import UnitOfWork
+
+app = typer.Typer(
+    help="The daily plan: who to contact, how and when, within the compliance gate.",
+    invoke_without_command=True,
+    add_completion=False,
+)
+
+
+def _uow() -> UnitOfWork:
+    return UnitOfWork(get_engine(get_settings().database_url))
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(_("Error: {message}", message=message), err=True)
+    return typer.Exit(code)
+
+
+def _day(value: str | None) -> date:
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise _fail(_("--date: {value!r} is not a date such as 2026-03-02", value=value), 2) from exc
+
+
+def _instant(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        message = _("--now: {value!r} is not an instant such as 2026-03-02T07:00:00Z", value=value)
+        raise _fail(message, 2) from exc
+    if at.tzinfo is None:
+        raise _fail(_("--now: give the time zone, e.g. 2026-03-02T07:00:00+08:00"), 2)
+    return at.astimezone(UTC)
+
+
+@contextmanager
+def _stages(label: str) -> Iterator[Any]:
+    """A spinner with the current stage on a terminal; silence without one (pipes, cron, --json)."""
+    if not sys.stderr.isatty():
+        yield lambda _stage: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda stage: bar.update(task, description=f"{label}: {_(stage)}")
+
+
+@app.callback()
+def plan(
+    ctx: typer.Context,
+    day: str | None = typer.Option(None, "--date", help="The day to plan, YYYY-MM-DD (default: today)"),
+    strategy: str = typer.Option(
+        "optimized", "--strategy", help="optimized, optimized-calls, balance-first, oldest-first, round-robin"
+    ),
+    creditor: list[str] | None = typer.Option(
+        None, "--creditor", help="Plan only this creditor's cases (repeat for several)"
+    ),
+    now: str | None = typer.Option(None, "--now", help="Plan as of this instant (default: the clock)"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON summary on standard output"),
+) -> None:
+    """Write the day's plan (one row per open case) and set the cases' next actions and collectors."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from huikuan.services.plan import make_plan
+
+    when = _day(day)
+    at = _instant(now)
+    try:
+        with _stages(_("plan")) as progress, _uow() as uow:
+            summary = make_plan(uow, when, strategy, at, progress, creditors=creditor or None)
+    except ComplianceRefused as exc:
+        raise _fail(str(exc), 1) from exc
+    except HuikuanError as exc:
+        if as_json:
+            typer.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        raise _fail(str(exc), 2) from exc
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
+        return
+    typer.echo(_("Plan for {day} ({strategy}): {cases} cases planned in {seconds:.1f} s.",
+                 day=summary["day"], strategy=summary["strategy"], cases=summary["written"],
+                 seconds=summary["seconds"]["total"]))
+    for action, count in sorted(summary["actions"].items(), key=lambda kv: (-kv[1], kv[0])):
+        typer.echo(_("  {action}: {count}", action=_(action), count=count))
+    for currency, value in summary["expected_value"].items():
+        typer.echo(_("  expected recovery less costs: {value} {currency}", value=_money(value),
+                     currency=currency))
+    if summary["replaced"]:
+        typer.echo(_("  (replaced the {n} rows planned earlier for that day)", n=summary["replaced"]))
+
+
+@app.command()
+def explain(
+    case: int = typer.Argument(..., help="Case id"),
+    day: str | None = typer.Option(None, "--date", help="The plan's day (default: the case's latest plan)"),
+    tz: str | None = typer.Option(None, "--tz", help="Your time zone (default: this machine's)"),
+    as_json: bool = typer.Option(False, "--json", help="The explanation as JSON"),
+) -> None:
+    """Why the plan gives this case its action: segment, scores, expected value, binding constraint."""
+    from huikuan.services.plan import explain as explain_case
+
+    when = date.fromisoformat(day) if day else None
+    viewer = _zone(tz)
+    try:
+        with _uow() as uow:
+            data = explain_case(uow, case, when)
+    except HuikuanError as exc:
+        raise _fail(str(exc), 1) from exc
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+        return
+    for line in explanation_lines(data, viewer):
+        typer.echo(line)
+
+
+def _zone(name: str | None) -> tzinfo:
+    if not name:
+        local = datetime.now().astimezone().tzinfo
+        return local if local is not None else UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise _fail(_("--tz: {name!r} is not a known time zone", name=name), 2) from exc
+
+
+def _money(minor: int | float | None) -> str:
+    if minor is None:
+        return "-"
+    return f"{minor / 100:,.2f}"
+
+
+def _pct(p: float | None) -> str:
+    return "-" if p is None else f"{100 * p:.1f}%"
+
+
+def explanation_lines(data: dict[str, Any], viewer: tzinfo) -> list[str]:
+    """The explanation as the command prints it (also what the case page shows, in its own layout)."""
+    reason = data["reason"]
+    lines = [
+        _("Case {case} ({debtor}, {creditor}): plan of {day}, strategy {strategy}",
+          case=data["case_id"], debtor=data["debtor"], creditor=data["creditor"], day=data["plan_date"],
+          strategy=data["strategy"]),
+        _("  Action: {action}", action=_(data["action"])),
+    ]
+    if data["slot_start"]:
+        slot = datetime.fromisoformat(data["slot_start"])
+        local = slot.astimezone(ZoneInfo(data["debtor_time_zone"])) if data["debtor_time_zone"] else slot
+        lines.append(_("  When: {yours} your time; {theirs} the debtor's time ({zone})",
+                       yours=slot.astimezone(viewer).strftime("%Y-%m-%d %H:%M %Z"),
+                       theirs=local.strftime("%Y-%m-%d %H:%M"), zone=data["debtor_time_zone"]))
+    collector = data["collector"]
+    if collector:
+        lines.append(_("  Collector: {name} ({username})", name=collector["name"],
+                       username=collector["username"]))
+    scores = reason.get("scores") or {}
+    lines += [
+        _("  Segment: {segment}", segment=_(data["segment"] or "-")),
+        _("  Scores: ability {ability}, willingness {willingness}, answer {answer}, payment {pay}",
+          ability=_pct(scores.get("ability")), willingness=_pct(scores.get("willingness")),
+          answer=_pct(data["p_answer"]), pay=_pct(data["p_pay"])),
+        _("  Expected value: {value} {currency} (cost {cost})",
+          value=_money(data["expected_value"]), currency=data["currency"], cost=_money(data["cost"])),
+    ]
+    if reason.get("uplift") is not None:
+        lines.append(_("  Gain over doing nothing: {value} {currency}",
+                       value=_money(reason["uplift"]), currency=data["currency"]))
+    binding = data["binding"]
+    lines.append(_("  Binding constraint: {binding}", binding=binding) if binding
+                 else _("  Binding constraint: none"))
+    alternative = reason.get("alternative")
+    if isinstance(alternative, dict) and alternative.get("action"):
+        lines.append(_("  Next best: {action} (gain {value})", action=_(alternative["action"]),
+                       value=_money(alternative.get("uplift"))))
+    removed = data["removed"]
+    if removed:
+        lines.append(_("  Alternatives removed:"))
+        for item in removed:
+            action, rule = _(item.get("action", "?")), item.get("rule", "?")
+            lines.append(_("    {action}: {rule}", action=action, rule=rule))
+    if reason.get("note"):
+        lines.append(_("  Note: {note}", note=reason["note"]))
+    return lines
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,201 @@
+"""The daily plan: read the portfolio, ask the gate, let the planner choose, check, store — one use case.
+
+    make_plan(uow, day, "optimized")  # huikuan plan --date D --strategy S
+    explain(uow, case_id)             # huikuan plan explain CASE, and the case page
+
+The portfolio is read in one transaction and the plan written in another (on SQLite with the write
+lock, taken only for the few seconds of the write), so a plan of a million cases does not hold up
+collectors recording their calls while it is being computed. Before anything is written every planned
+contact is checked against the gate's hours once more (`gating.plan_violations`): a plan with a contact
+the gate would refuse is not stored (ComplianceRefused).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+
+from huikuan.errors import ComplianceRefused, NotFound
+from huikuan.storage import tables as t
+from huikuan.storage.plan_store import plan_row, store_plan
+from huikuan.storage.uow import UnitOfWork
+from huikuan.strategy.api import PlanInputs, PlanResult, StrategyConfig
+from huikuan.strategy.features import DEFAULT_MINUTES, load_plan_inputs
+from huikuan.strategy.gating import plan_violations
+
+Progress = Callable[[str], None]
+Planner = Callable[[PlanInputs, StrategyConfig], PlanResult]
+STAGES = ("features", "gate", "plan", "check", "store")
+
+
+def make_plan(
+    uow: UnitOfWork,
+    day: date,
+    strategy_name: str = "optimized",
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    *,
+    creditors: Sequence[str] | None = None,
+    params: dict[str, Any] | None = None,
+    minutes: int = DEFAULT_MINUTES,
+    planner: Planner | None = None,
+) -> dict[str, Any]:
+    """Plans `day` for every open case (or those of the given creditor codes), stores the plan and the
+    cases' next actions, commits, and returns a summary. `now` (default: the clock) is when the plan is
+    made: history after it is unknown and hours before it are over."""
+    say = progress or (lambda _stage: None)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    if planner is None:
+        from huikuan.strategy.planner import plan_day
+        from huikuan.strategy.strategies import get
+
+        get(strategy_name)  # an unknown strategy fails now, not after the portfolio is read
+        planner = plan_day
+    clock = _Stages(say)
+    creditor_ids = _creditor_ids(uow, creditors)
+    conn = uow.session.connection()
+    # The session has written nothing: the interactions may be read on a second connection meanwhile.
+    inputs = load_plan_inputs(conn, day, now, creditor_ids, minutes=minutes, progress=clock, parallel=True)
+    uow.rollback()  # the reads are done: end the snapshot before the long computation
+
+    clock("plan")
+    result = planner(inputs, StrategyConfig(strategy_name, dict(params or {})))
+
+    clock("check")
+    bad = plan_violations(result.plan, inputs.allowed, inputs.cases, day, now)
+    if bad.height:
+        first = bad.row(0, named=True)
+        raise ComplianceRefused(
+            f"the planner chose {bad.height} contact(s) the gate does not allow, e.g. {first['action']} for "
+            f"case {first['case_id']} at {first['slot_start']}; the plan was not stored"
+        )
+
+    clock("store")
+    _begin_write(uow)
+    conn = uow.session.connection()
+    stored = store_plan(conn, day, strategy_name, result.plan, inputs.cases, now, creditor_ids)
+    uow.commit()
+    return _summary(day, strategy_name, now, inputs, result, stored.rows, stored.replaced, clock.done())
+
+
+class _Stages:
+    """Announces each stage and times it: the time of a stage runs until the next one is announced."""
+
+    def __init__(self, say: Progress) -> None:
+        self.say = say
+        self.started = self.mark = time.perf_counter()
+        self.current: str | None = None
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, stage: str) -> None:
+        self._close()
+        self.current = stage
+        self.say(stage)
+
+    def _close(self) -> None:
+        now = time.perf_counter()
+        if self.current is not None:
+            self.seconds[self.current] = round(now - self.mark, 3)
+        self.mark = now
+
+    def done(self) -> dict[str, float]:
+        self._close()
+        self.current = None
+        self.seconds["total"] = round(time.perf_counter() - self.started, 3)
+        return self.seconds
+
+
+def _creditor_ids(uow: UnitOfWork, codes: Sequence[str] | None) -> list[int] | None:
+    if not codes:
+        return None
+    c = t.creditors.c
+    query = select(c.code, c.id).where(c.code.in_(list(codes)))
+    found: dict[str, int] = {row.code: row.id for row in uow.session.execute(query)}
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise NotFound(f"no creditor with code {missing[0]!r}")
+    return [found[code] for code in codes]
+
+
+def _begin_write(uow: UnitOfWork) -> None:
+    """Starts the write transaction; on SQLite with the write lock (ids are allocated from MAX(id))."""
+    if not uow.session.in_transaction():
+        uow.session.connection(execution_options={"sqlite_immediate": True})
+
+
+def _summary(
+    day: date,
+    strategy: str,
+    now: datetime,
+    inputs: PlanInputs,
+    result: PlanResult,
+    written: int,
+    replaced: int,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    plan = result.plan.join(inputs.cases.select("case_id", "currency"), on="case_id", how="left")
+    actions = dict(plan.group_by("action").len().sort("action").iter_rows())
+    money = (
+        plan.group_by("currency")
+        .agg(pl.col("expected_value").sum(), pl.col("cost").sum())
+        .sort("currency")
+    )
+    return {
+        "day": day.isoformat(),
+        "strategy": strategy,
+        "made_at": now.isoformat(),
+        "cases": inputs.cases.height,
+        "written": written,
+        "replaced": replaced,
+        "actions": {str(k): int(v) for k, v in actions.items()},
+        "expected_value": {str(c): int(v or 0) for c, v, _ in money.iter_rows()},
+        "cost": {str(c): int(v or 0) for c, _, v in money.iter_rows()},
+        "collectors": inputs.capacity.collectors.height,
+        "bound_gap": result.bound_gap,
+        "prices": {k: float(v) for k, v in result.prices.items()},
+        "seconds": timings,
+    }
+
+
+def explain(uow: UnitOfWork, case_id: int, day: date | None = None) -> dict[str, Any]:
+    """Why the case has its plan (for `day`, else the latest): the action, when, by whom, and the reason."""
+    row = plan_row(uow.session.connection(), case_id, day)
+    if row is None:
+        when = f" for {day.isoformat()}" if day else ""
+        raise NotFound(f"case {case_id} has no plan{when}; run `huikuan plan` first")
+    zone = row["debtor_time_zone"] or row["creditor_time_zone"]
+    slot = row["slot_start"]
+    reason = row["reason"]
+    return {
+        "case_id": row["case_id"],
+        "plan_date": row["plan_date"].isoformat(),
+        "strategy": row["strategy"],
+        "action": row["action"],
+        "slot_start": slot.isoformat() if slot else None,
+        "debtor_time_zone": zone,
+        "debtor": row["debtor_name"],
+        "creditor": row["creditor"],
+        "currency": row["currency"],
+        "collector": (
+            {"id": row["user_id"], "username": row["username"], "name": row["display_name"]}
+            if row["user_id"] is not None
+            else None
+        ),
+        "segment": row["segment"],
+        "p_answer": row["p_answer"],
+        "p_pay": row["p_pay"],
+        "expected_value": row["expected_value"],
+        "cost": row["cost"],
+        "binding": reason.get("binding"),
+        "removed": list(reason.get("removed") or []),
+        "reason": reason,
+        "made_at": row["created_at"].isoformat(),
+    }
+
+
+__all__ = ["STAGES", "explain", "make_plan"]

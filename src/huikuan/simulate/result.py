@@ -1,0 +1,118 @@
+"""What a simulation run reports: totals, calibration checks and an optional per-day series, as JSON.
+
+Money is reported in major units of the scenario's currency (and `recovered_minor` in minor units).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from huikuan.simulate.world import World
+
+
+@dataclass
+class Totals:
+    initial_balance: int
+    recovered: int = 0
+    cost: int = 0
+    contacts: int = 0
+    calls: int = 0
+    visits: int = 0
+    messages: int = 0
+    right_party_contacts: int = 0
+    promises: int = 0
+    promises_kept: int = 0
+    promises_broken: int = 0
+    plans: int = 0
+    payments: int = 0
+    closed: int = 0
+    disputes: int = 0
+    complaints: int = 0
+    violations: int = 0
+    audited: int = 0
+    refused: int = 0
+    not_reached: int = 0
+    plan_outside_allowed: int = 0
+    daily_recovered: list[int] = field(default_factory=list)
+    calls_by_stage: list[int] = field(default_factory=lambda: [0, 0, 0])
+    rpc_by_stage: list[int] = field(default_factory=lambda: [0, 0, 0])
+
+
+@dataclass(frozen=True)
+class Result:
+    data: dict[str, Any]
+
+    @classmethod
+    def build(
+        cls, world: World, strategy: str, days: int, seed: int, series: list[dict[str, Any]], seconds: float
+    ) -> Result:
+        t = world.totals
+        sc = world.sc
+
+        def major(x: int) -> float:
+            return round(x / 100, 2)
+
+        def share(a: int, b: int) -> float | None:
+            return round(a / b, 4) if b else None
+
+        collectors = max(sc.i("team.collectors"), 1)
+        data: dict[str, Any] = {
+            "scenario": sc.s("scenario.name"),
+            "strategy": strategy,
+            "days": days,
+            "seed": seed,
+            "debtors": world.pop.n,
+            "currency": sc.s("scenario.currency"),
+            "pack": sc.s("scenario.pack"),
+            "recovered": major(t.recovered),
+            "recovered_minor": t.recovered,
+            "cost": major(t.cost),
+            "net": major(t.recovered - t.cost),
+            "contacts": t.contacts,
+            "calls": t.calls,
+            "visits": t.visits,
+            "messages": t.messages,
+            "right_party_contacts": t.right_party_contacts,
+            "promises": t.promises,
+            "promises_kept": t.promises_kept,
+            "promises_broken": t.promises_broken,
+            "hardship_plans": t.plans,
+            "payments": t.payments,
+            "paid_off": t.closed,
+            "disputes": t.disputes,
+            "complaints": t.complaints,
+            "violations": t.violations,
+            "audited_contacts": t.audited,
+            "refused_by_gate": t.refused,
+            "not_reached": t.not_reached,
+            "plan_outside_allowed": t.plan_outside_allowed,
+            "calibration": {
+                "rpc_per_call_attempt": share(t.right_party_contacts - _visits_found(world), t.calls),
+                "rpc_per_call_attempt_by_stage": {
+                    name: share(t.rpc_by_stage[k], t.calls_by_stage[k])
+                    for k, name in enumerate(("early", "mid", "late"))
+                },
+                "promise_per_rpc": share(t.promises, t.right_party_contacts),
+                "kept_per_promise_due": share(t.promises_kept, t.promises_kept + t.promises_broken),
+                "calls_per_collector_day": round(t.calls / collectors / max(days, 1), 1),
+                "liquidation": share(t.recovered, t.initial_balance),
+                "recovered_per_collector_year": major(round(t.recovered / collectors * 365 / max(days, 1))),
+            },
+            "seconds": round(seconds, 2),
+            "gate_decisions": world.gate.decisions,
+            "series": {
+                "recovered": [round(x / 100, 2) for x in t.daily_recovered],
+                "planned": [s["planned"] for s in series],
+                "made": [s["made"] for s in series],
+                "bound_gap": [s["bound_gap"] for s in series],
+                "seconds": [{k: round(v, 3) for k, v in s["seconds"].items()} for s in series],
+            },
+        }
+        return cls(data)
+
+
+def _visits_found(world: World) -> int:
+    """Conversations at the door, which are right-party contacts but not call answers."""
+    return world.visits_found
