@@ -36,9 +36,13 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
+# The benchmarks of docs/benchmarks.md at their target sizes (long: about an hour in all).
 bench: install
 	$(BIN)/python bench/compliance_bench.py
-	$(BIN)/python bench/import_bench.py --db both
+	$(BIN)/python bench/import_bench.py --rows 1000000 --db both
+	$(BIN)/python bench/plan_bench.py --accounts 100000,300000,1000000 --db both
+	$(BIN)/python bench/simulate_bench.py
+	$(BIN)/python bench/lagrangian_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

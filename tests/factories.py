@@ -32,7 +32,7 @@ def cli(*args: str, input: str | None = None) -> Any:
     return CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
 
 
-def cli_json(*args: str) -> tuple[int, dict[str, Any]]:
+def cli_json(*args: str) -> tuple[int, Any]:
     result = cli(*args, "--json")
-    line = [ln for ln in result.stdout.splitlines() if ln.startswith("{")][-1]
+    line = [ln for ln in result.stdout.splitlines() if ln.startswith(("{", "["))][-1]
     return result.exit_code, json.loads(line)

@@ -85,6 +85,10 @@ def plan(
         None, "--creditor", help="Plan only this creditor's cases (repeat for several)"
     ),
     now: str | None = typer.Option(None, "--now", help="Plan as of this instant (default: the clock)"),
+    challenger: str | None = typer.Option(
+        None, "--challenger", help="A challenger strategy for a share of the cases (stable hash split)"
+    ),
+    share: float = typer.Option(0.2, "--share", help="The challenger's share of cases and capacity"),
     as_json: bool = typer.Option(False, "--json", help="One JSON summary on standard output"),
 ) -> None:
     """Write the day's plan (one row per open case) and set the cases' next actions and collectors."""
@@ -96,7 +100,16 @@ def plan(
     at = _instant(now)
     try:
         with _stages(_("plan")) as progress, _uow() as uow:
-            summary = make_plan(uow, when, strategy, at, progress, creditors=creditor or None)
+            summary = make_plan(
+                uow,
+                when,
+                strategy,
+                at,
+                progress,
+                creditors=creditor or None,
+                challenger=challenger,
+                challenger_share=share,
+            )
     except ComplianceRefused as exc:
         raise _fail(str(exc), 1) from exc
     except HuikuanError as exc:
@@ -106,16 +119,55 @@ def plan(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
         return
-    typer.echo(_("Plan for {day} ({strategy}): {cases} cases planned in {seconds:.1f} s.",
-                 day=summary["day"], strategy=summary["strategy"], cases=summary["written"],
-                 seconds=summary["seconds"]["total"]))
+    typer.echo(
+        _(
+            "Plan for {day} ({strategy}): {cases} cases planned in {seconds:.1f} s.",
+            day=summary["day"],
+            strategy=summary["strategy"],
+            cases=summary["written"],
+            seconds=summary["seconds"]["total"],
+        )
+    )
     for action, count in sorted(summary["actions"].items(), key=lambda kv: (-kv[1], kv[0])):
         typer.echo(_("  {action}: {count}", action=_(action), count=count))
     for currency, value in summary["expected_value"].items():
-        typer.echo(_("  expected recovery less costs: {value} {currency}", value=_money(value),
-                     currency=currency))
+        typer.echo(
+            _("  expected recovery less costs: {value} {currency}", value=_money(value), currency=currency)
+        )
     if summary["replaced"]:
         typer.echo(_("  (replaced the {n} rows planned earlier for that day)", n=summary["replaced"]))
+
+
+@app.command()
+def results(
+    since: str = typer.Option(..., "--since", help="First plan day counted, YYYY-MM-DD"),
+    until: str | None = typer.Option(None, "--until", help="Last day counted (default: today)"),
+    as_json: bool = typer.Option(False, "--json", help="JSON on standard output"),
+) -> None:
+    """Each strategy's recoveries per case over the days, with a 95% confidence interval."""
+    from huikuan.services.plan import strategy_results
+
+    first, last = _day(since), _day(until)
+    try:
+        with _uow() as uow:
+            rows = strategy_results(uow, first, last)
+    except HuikuanError as exc:
+        raise _fail(str(exc), 2) from exc
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        typer.echo(
+            _(
+                "{arm}: {cases} cases, {mean} {currency} per case (95% CI {low} to {high})",
+                arm=r["arm"],
+                cases=r["cases"],
+                mean=_money(r["mean"]),
+                currency=r["currency"],
+                low=_money(r["ci_low"]),
+                high=_money(r["ci_high"]),
+            )
+        )
 
 
 @app.command()
@@ -166,40 +218,70 @@ def explanation_lines(data: dict[str, Any], viewer: tzinfo) -> list[str]:
     """The explanation as the command prints it (also what the case page shows, in its own layout)."""
     reason = data["reason"]
     lines = [
-        _("Case {case} ({debtor}, {creditor}): plan of {day}, strategy {strategy}",
-          case=data["case_id"], debtor=data["debtor"], creditor=data["creditor"], day=data["plan_date"],
-          strategy=data["strategy"]),
+        _(
+            "Case {case} ({debtor}, {creditor}): plan of {day}, strategy {strategy}",
+            case=data["case_id"],
+            debtor=data["debtor"],
+            creditor=data["creditor"],
+            day=data["plan_date"],
+            strategy=data["strategy"],
+        ),
         _("  Action: {action}", action=_(data["action"])),
     ]
     if data["slot_start"]:
         slot = datetime.fromisoformat(data["slot_start"])
         local = slot.astimezone(ZoneInfo(data["debtor_time_zone"])) if data["debtor_time_zone"] else slot
-        lines.append(_("  When: {yours} your time; {theirs} the debtor's time ({zone})",
-                       yours=slot.astimezone(viewer).strftime("%Y-%m-%d %H:%M %Z"),
-                       theirs=local.strftime("%Y-%m-%d %H:%M"), zone=data["debtor_time_zone"]))
+        lines.append(
+            _(
+                "  When: {yours} your time; {theirs} the debtor's time ({zone})",
+                yours=slot.astimezone(viewer).strftime("%Y-%m-%d %H:%M %Z"),
+                theirs=local.strftime("%Y-%m-%d %H:%M"),
+                zone=data["debtor_time_zone"],
+            )
+        )
     collector = data["collector"]
     if collector:
-        lines.append(_("  Collector: {name} ({username})", name=collector["name"],
-                       username=collector["username"]))
+        lines.append(
+            _("  Collector: {name} ({username})", name=collector["name"], username=collector["username"])
+        )
     scores = reason.get("scores") or {}
     lines += [
         _("  Segment: {segment}", segment=_(data["segment"] or "-")),
-        _("  Scores: ability {ability}, willingness {willingness}, answer {answer}, payment {pay}",
-          ability=_pct(scores.get("ability")), willingness=_pct(scores.get("willingness")),
-          answer=_pct(data["p_answer"]), pay=_pct(data["p_pay"])),
-        _("  Expected value: {value} {currency} (cost {cost})",
-          value=_money(data["expected_value"]), currency=data["currency"], cost=_money(data["cost"])),
+        _(
+            "  Scores: ability {ability}, willingness {willingness}, answer {answer}, payment {pay}",
+            ability=_pct(scores.get("ability")),
+            willingness=_pct(scores.get("willingness")),
+            answer=_pct(data["p_answer"]),
+            pay=_pct(data["p_pay"]),
+        ),
+        _(
+            "  Expected value: {value} {currency} (cost {cost})",
+            value=_money(data["expected_value"]),
+            currency=data["currency"],
+            cost=_money(data["cost"]),
+        ),
     ]
     if reason.get("uplift") is not None:
-        lines.append(_("  Gain over doing nothing: {value} {currency}",
-                       value=_money(reason["uplift"]), currency=data["currency"]))
+        lines.append(
+            _(
+                "  Gain over doing nothing: {value} {currency}",
+                value=_money(reason["uplift"]),
+                currency=data["currency"],
+            )
+        )
     binding = data["binding"]
-    lines.append(_("  Binding constraint: {binding}", binding=binding) if binding
-                 else _("  Binding constraint: none"))
+    lines.append(
+        _("  Binding constraint: {binding}", binding=binding) if binding else _("  Binding constraint: none")
+    )
     alternative = reason.get("alternative")
     if isinstance(alternative, dict) and alternative.get("action"):
-        lines.append(_("  Next best: {action} (gain {value})", action=_(alternative["action"]),
-                       value=_money(alternative.get("uplift"))))
+        lines.append(
+            _(
+                "  Next best: {action} (gain {value})",
+                action=_(alternative["action"]),
+                value=_money(alternative.get("uplift")),
+            )
+        )
     removed = data["removed"]
     if removed:
         lines.append(_("  Alternatives removed:"))

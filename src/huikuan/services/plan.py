@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 from sqlalchemy import select
 
-from huikuan.errors import ComplianceRefused, NotFound
+from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.storage import tables as t
+from huikuan.storage.bulk import read_frame
 from huikuan.storage.plan_store import plan_row, store_plan
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.api import PlanInputs, PlanResult, StrategyConfig
+from huikuan.strategy.champion import plan_split, report
 from huikuan.strategy.features import DEFAULT_MINUTES, load_plan_inputs
 from huikuan.strategy.gating import plan_violations
 
@@ -44,10 +46,16 @@ def make_plan(
     params: dict[str, Any] | None = None,
     minutes: int = DEFAULT_MINUTES,
     planner: Planner | None = None,
+    challenger: str | None = None,
+    challenger_share: float = 0.2,
 ) -> dict[str, Any]:
     """Plans `day` for every open case (or those of the given creditor codes), stores the plan and the
     cases' next actions, commits, and returns a summary. `now` (default: the clock) is when the plan is
-    made: history after it is unknown and hours before it are over."""
+    made: history after it is unknown and hours before it are over.
+
+    With a `challenger`, the cases are split by a stable hash of their id (the same case stays in the
+    same arm every day): `challenger_share` of them, with that share of every capacity, are planned by
+    the challenger, the rest by `strategy_name` (the champion); each plan row names its strategy."""
     say = progress or (lambda _stage: None)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     if planner is None:
@@ -56,6 +64,14 @@ def make_plan(
 
         get(strategy_name)  # an unknown strategy fails now, not after the portfolio is read
         planner = plan_day
+    if challenger is not None:
+        from huikuan.strategy.strategies import get
+
+        get(challenger)
+        if not 0.0 < challenger_share < 1.0:
+            raise InvalidInput("challenger share: must be between 0 and 1, e.g. 0.2")
+        if challenger == strategy_name:
+            raise InvalidInput("challenger: must differ from the champion strategy")
     clock = _Stages(say)
     creditor_ids = _creditor_ids(uow, creditors)
     conn = uow.session.connection()
@@ -64,7 +80,13 @@ def make_plan(
     uow.rollback()  # the reads are done: end the snapshot before the long computation
 
     clock("plan")
-    result = planner(inputs, StrategyConfig(strategy_name, dict(params or {})))
+    config = StrategyConfig(strategy_name, dict(params or {}))
+    if challenger is None:
+        result = planner(inputs, config)
+    else:
+        arms = {strategy_name: config, challenger: StrategyConfig(challenger, dict(params or {}))}
+        shares = {strategy_name: 1.0 - challenger_share, challenger: challenger_share}
+        result = plan_split(inputs, arms, shares, salt=CHAMPION_SALT)
 
     clock("check")
     bad = plan_violations(result.plan, inputs.allowed, inputs.cases, day, now)
@@ -81,6 +103,49 @@ def make_plan(
     stored = store_plan(conn, day, strategy_name, result.plan, inputs.cases, now, creditor_ids)
     uow.commit()
     return _summary(day, strategy_name, now, inputs, result, stored.rows, stored.replaced, clock.done())
+
+
+# Cases keep their arm from day to day: the split hashes the case id with this fixed salt.
+CHAMPION_SALT = "champion-challenger"
+
+
+def strategy_results(uow: UnitOfWork, since: date, until: date, level: float = 0.95) -> list[dict[str, Any]]:
+    """Each strategy's results over [since, until]: the cases it planned (a case counts for the strategy
+    of its latest plan row in the window), what they paid in the window, and the mean recovered per case
+    with its confidence interval (normal approximation), per currency."""
+    p, a, pay = t.plan_rows.c, t.accounts.c, t.payments.c
+    planned = read_frame(
+        uow.session.connection(),
+        select(p.case_id, p.strategy, p.plan_date).where(p.plan_date >= since, p.plan_date <= until),
+        {"case_id": pl.Int64, "strategy": pl.Utf8, "plan_date": pl.Date},
+    )
+    arms = planned.sort("plan_date").group_by("case_id").agg(pl.col("strategy").last().alias("arm"))
+    start = datetime.combine(since, datetime.min.time(), UTC)
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC)
+    paid = read_frame(
+        uow.session.connection(),
+        select(a.case_id, a.currency, pay.amount)
+        .join(t.payments, pay.account_id == a.id)
+        .where(pay.paid_at >= start, pay.paid_at < end),
+        {"case_id": pl.Int64, "currency": pl.Utf8, "amount": pl.Int64},
+    )
+    currency = read_frame(
+        uow.session.connection(),
+        select(a.case_id, a.currency).where(a.case_id.in_(select(p.case_id).where(p.plan_date >= since))),
+        {"case_id": pl.Int64, "currency": pl.Utf8},
+    ).unique("case_id", keep="first")
+    per_case = (
+        arms.join(currency, on="case_id", how="left")
+        .join(
+            paid.group_by("case_id").agg(pl.col("amount").sum().alias("recovered")), on="case_id", how="left"
+        )
+        .with_columns(pl.col("recovered").fill_null(0))
+    )
+    out: list[dict[str, Any]] = []
+    for (cur,), part in per_case.partition_by("currency", as_dict=True).items():
+        for row in report(part.select("arm", "recovered"), level).iter_rows(named=True):
+            out.append({**row, "currency": cur, "level": level})
+    return out
 
 
 class _Stages:
@@ -141,9 +206,7 @@ def _summary(
     plan = result.plan.join(inputs.cases.select("case_id", "currency"), on="case_id", how="left")
     actions = dict(plan.group_by("action").len().sort("action").iter_rows())
     money = (
-        plan.group_by("currency")
-        .agg(pl.col("expected_value").sum(), pl.col("cost").sum())
-        .sort("currency")
+        plan.group_by("currency").agg(pl.col("expected_value").sum(), pl.col("cost").sum()).sort("currency")
     )
     return {
         "day": day.isoformat(),

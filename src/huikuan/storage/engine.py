@@ -31,7 +31,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.execute("PRAGMA busy_timeout = 30000")
     # A large page cache (allocated only as used) keeps bulk imports off the disk while indexes grow.
-    cur.execute("PRAGMA cache_size = -524288")
+    cur.execute("PRAGMA cache_size = -262144")
     cur.execute("PRAGMA temp_store = MEMORY")
     cur.close()
 

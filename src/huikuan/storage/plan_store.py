@@ -80,7 +80,7 @@ def store_plan(
     rows = frame.with_columns(
         ids,
         pl.lit(day, dtype=pl.Date).alias("plan_date"),
-        pl.lit(strategy).alias("strategy"),
+        (pl.col("arm") if "arm" in frame.columns else pl.lit(strategy)).alias("strategy"),
         pl.lit(created_at).dt.convert_time_zone("UTC").alias("created_at"),
         pl.col("reason").fill_null("{}"),
         pl.col("expected_value").fill_null(0),
@@ -96,7 +96,9 @@ def _checked(plan: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
     if missing:
         raise InvalidInput(f"plan: missing column {missing[0]}")
     schema: dict[str, Any] = PLAN_SCHEMA
-    frame = plan.select([pl.col(k).cast(v) for k, v in schema.items()])
+    # A champion/challenger plan names each row's strategy in `arm`.
+    arm = [pl.col("arm").cast(pl.Utf8)] if "arm" in plan.columns else []
+    frame = plan.select([pl.col(k).cast(v) for k, v in schema.items()] + arm)
     if frame.get_column("case_id").null_count() or frame.get_column("case_id").n_unique() != frame.height:
         raise InvalidInput("plan.case_id: one row per case is expected")
     unknown = frame.filter(~pl.col("action").is_in(list(ACTIONS)))
