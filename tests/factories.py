@@ -10,7 +10,10 @@ from typer.testing import CliRunner
 
 from huikuan.cli import app
 
-HEADER = "合同号,客户姓名,身份证号,手机号,家庭住址,本金,利息,滞纳金,欠款金额,逾期日期,产品,担保人,担保人电话,紧急联系人,紧急联系人电话,关系"
+HEADER = (
+    "合同号,客户姓名,身份证号,手机号,家庭住址,本金,利息,滞纳金,欠款金额,逾期日期,产品,"
+    "担保人,担保人电话,紧急联系人,紧急联系人电话,关系"
+)
 
 # Valid PRC resident IDs (MOD 11-2 checksums) for the placement rows below.
 IDS = ["110101199003074477", "310104198512123419", "440305197708080010"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -12,7 +12,7 @@ LOCALES = ("zh_CN", "en")
 _CATALOGS = Path(__file__).with_name("locale")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(locale: str) -> dict[str, str]:
     path = _CATALOGS / locale / "LC_MESSAGES" / "messages.po"
     if not path.is_file():

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
+from tests.factories import cli, cli_json, placement
 
 from huikuan.storage import tables as t
-from tests.factories import cli, cli_json, placement
 
 # Runs the real CLI in a child process, pausing inside the write (after accounts, before parties).
 CHILD = """

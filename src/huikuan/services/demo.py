@@ -1017,7 +1017,7 @@ class Simulator:
             p["resolved_at"][-1] = self._at(c, day, minute)
 
     def _last_promise_broken(self) -> bool:
-        return self.out.promises["status"][-1] == PromiseStatus.BROKEN.value
+        return bool(self.out.promises["status"][-1] == PromiseStatus.BROKEN.value)
 
     def _next(self, c: CaseInput, state: CaseState, channel: Channel, goal: str, day: date) -> None:
         state.next_channel = channel.value
@@ -1154,8 +1154,8 @@ def _add_users(uow: UnitOfWork) -> dict[str, int]:
         user = add_user(uow, username, DEMO_PASSWORD, role=role, display_name=display, team=team,
                         creditor_code=creditor, locale=locale, languages=languages)
         ids[username] = user.id or 0
-    for team in uow.session.scalars(select(Team).where(t.teams.c.name.in_(list(TEAM_LANGUAGES)))):
-        team.languages = TEAM_LANGUAGES[team.name]
+    for found in uow.session.scalars(select(Team).where(t.teams.c.name.in_(list(TEAM_LANGUAGES)))):
+        found.languages = TEAM_LANGUAGES[found.name]
     uow.session.flush()
     return ids
 

@@ -245,13 +245,11 @@ class World:
 
     def _cases(self, d: int, day: date, rows: np.ndarray) -> pl.DataFrame:
         s, pop = self.state, self.pop
-        slot = d % 30
         attempts = s.attempts30.sum(axis=0)
         rpc = s.rpc30.sum(axis=0)
         paid = s.paid90.sum(axis=0)
         payments = (s.paid90 > 0).sum(axis=0)
         due = np.where(s.promise_open, s.promise_due - d, 0)
-        del slot
         frame = pl.DataFrame(
             {
                 "case_id": pop.case_id[rows],
@@ -401,8 +399,10 @@ class World:
         slot = acts["slot_start"].dt.epoch("s").fill_null(-1).to_numpy()
         user = acts["user_id"].fill_null(-1).to_numpy()
         starts = {z: local_hour_starts(z, day) for z in pop.zones}
-        zone_start = np.array([starts[z][0] for z in pop.zones])[pop.zone[rows]]
-        hour = np.where(slot >= 0, (slot - zone_start) // 3600, -1)
+        # Each zone's local hours as instants (a daylight-saving day has 23 or 25 hours).
+        table = np.stack([starts[z] for z in pop.zones])  # (zones, 24)
+        zone_of = pop.zone[rows]
+        hour = np.where(slot >= 0, _local_hour(table, zone_of, slot), -1)
 
         # The plan must keep to the allowed frame: the slot's local hour must be in the action's mask.
         masks = read_allowed(allowed, rows.astype(np.int64) + 1)
@@ -451,7 +451,7 @@ class World:
             lm = mask[letters]
             first = np.array([(int(x) & -int(x)).bit_length() - 1 for x in lm])
             ten = np.where((lm >> 10) & 1 == 1, 10, first)
-            at[letters] = zone_start[letters] + ten * 3600 + 1800
+            at[letters] = table[zone_of[letters], ten] + 1800
         tot.not_reached += int(((action == "call") & inside).sum() - (at[is_call] >= 0).sum())
         tot.not_reached += int(((action == "visit") & inside).sum() - (at[visits] >= 0).sum())
 
@@ -463,7 +463,7 @@ class World:
         go = go[ok]
         r, a, c, t = rows[go], action[go], col[go], at[go]
         made = {k: int((a == k).sum()) for k in ("call", "visit", *MESSAGES, "letter")}
-        self._respond(d, r, a, c, t, team, zone_start[go])
+        self._respond(d, r, a, c, t, team, table, zone_of[go])
         self._audit(r, a, [datetime.fromtimestamp(int(x), UTC) for x in t], disputed)
         return made
 
@@ -534,12 +534,13 @@ class World:
         col: np.ndarray,
         at: np.ndarray,
         team: Team,
-        zone_start: np.ndarray,
+        table: np.ndarray,
+        zone_of: np.ndarray,
     ) -> None:
         s, pop, sc, rng, tot = self.state, self.pop, self.sc, self.rng, self.totals
         beh = sc.table
         stage = pop.stage()
-        local_hour = np.clip((at - zone_start) // 3600, 0, 23)
+        local_hour = np.clip(_local_hour(table, zone_of, at), 0, 23)
         weekday = (self.start + timedelta(days=d)).weekday()
         events: list[HistoryEvent] = []
         n_made = len(rows)
@@ -758,10 +759,8 @@ class World:
             kept = rng.random(len(due)) < p
             k, b = due[kept], due[~kept]
             pay[k] += s.promise_amount[k]
-            first = s.promises_kept[k] + 0
             s.promises_kept[k] += 1
             tot.promises_kept += len(k)
-            del first
             s.promises_broken[b] += 1
             tot.promises_broken += len(b)
             s.promise_open[b] = False
@@ -837,6 +836,14 @@ class World:
         label = (cum[end, rows] - before) > 0
         outcomes = data.with_columns(pl.Series("paid_30d", label))
         self.model = PaymentModel.fit(outcomes, min_examples=2000, seed=self.seed) or self.model
+
+
+def _local_hour(table: np.ndarray, zone_of: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The local hour (0..23) of each instant in its zone's day; -1 before the day, 24 after it."""
+    starts = table[zone_of]  # (m, 24)
+    hour = (starts <= at[:, None]).sum(axis=1) - 1
+    after = at >= starts[:, 23] + 3600
+    return np.where(after, 24, hour).astype(np.int64)
 
 
 def _event(case_id: int, channel: Channel, epoch: int, outcome: Outcome) -> HistoryEvent:

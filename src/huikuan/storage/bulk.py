@@ -131,9 +131,9 @@ def read_frame(conn: Connection, query: ClauseElement, schema: dict[str, Any]) -
     The rows come straight from the driver, without SQLAlchemy's per-value conversions, and are typed
     by Polars column by column: on SQLite dates arrive as ISO text and booleans as integers.
     """
-    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    compiled: Any = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params: Any = compiled.params
-    if compiled.positiontup is not None:
+    if compiled.positiontup is not None:  # qmark drivers (SQLite) take the values in order
         params = tuple(params[name] for name in compiled.positiontup)
     cursor = _driver_cursor(conn)
     cursor.execute(str(compiled), params)

@@ -190,9 +190,10 @@ def read_allowed(allowed: pl.DataFrame, case_id: I64) -> Allowed:
     if missing:
         raise InvalidInput(f"allowed: missing column {missing[0]}")
     actions = allowed["action"].cast(pl.Utf8)
-    unknown = actions.filter(~actions.is_in(list(ACTIONS)))
-    if len(unknown):
-        raise InvalidInput(f"allowed.action: unknown action {unknown[0]!r}")
+    code = actions.replace_strict(list(ACTIONS), list(range(len(ACTIONS))), default=-1, return_dtype=pl.Int8)
+    code_np = code.to_numpy()
+    if (code_np < 0).any():
+        raise InvalidInput(f"allowed.action: unknown action {actions.filter(code == -1)[0]!r}")
     n = len(case_id)
     order = np.argsort(case_id, kind="stable")
     sorted_ids = case_id[order]
@@ -205,7 +206,7 @@ def read_allowed(allowed: pl.DataFrame, case_id: I64) -> Allowed:
     masks: dict[str, I64] = {}
     rules: dict[str, pl.Series] = {}
     for action in CONTACT_ACTIONS:
-        sel = np.nonzero(known & (actions == action).to_numpy())[0]
+        sel = np.nonzero(known & (code_np == ACTIONS.index(action)))[0]
         acc = np.full(n, (1 << 24) - 1, dtype=np.int64)
         np.bitwise_and.at(acc, row[sel], hour_mask[sel])
         present = np.zeros(n, dtype=bool)

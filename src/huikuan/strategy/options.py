@@ -112,12 +112,34 @@ def _costs(cases: Cases, costs: dict[str, dict[str, int]]) -> dict[str, F64]:
     return out
 
 
-def best_hour(p_answer: NDArray[np.floating[Any]], masks: I64, hours_ok: np.ndarray) -> I64:
-    """The allowed local hour (and allowed by hours_ok, (n, 24)) of highest answer probability; -1: none."""
-    bits = ((masks[:, None] >> np.arange(24)[None, :]) & 1).astype(bool) & hours_ok
-    score = np.where(bits, p_answer, -1.0)
-    best = np.argmax(score, axis=1)
-    return np.where(bits.any(axis=1), best, -1).astype(np.int64)
+def _hours_of(mask: int) -> I64:
+    return np.array([h for h in range(24) if mask >> h & 1], dtype=np.int64)
+
+
+def best_hour(p_answer: NDArray[np.floating[Any]], masks: I64, first: bool = False) -> I64:
+    """Per case, the hour of its mask in which it most likely answers (or the mask's first hour); -1 for
+    an empty mask. Cases are grouped by mask: a portfolio has few distinct ones."""
+    out = np.full(len(masks), -1, dtype=np.int64)
+    if len(masks) == 0:
+        return out
+    uniq, inverse = np.unique(masks, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(inverse, minlength=len(uniq)))]
+    for k, m in enumerate(uniq):
+        if m == 0:
+            continue
+        rows = order[bounds[k] : bounds[k + 1]]
+        hours = _hours_of(int(m))
+        if first or len(hours) == 1:
+            out[rows] = hours[0]
+        else:
+            out[rows] = hours[np.argmax(p_answer[rows][:, hours], axis=1)]
+    return out
+
+
+def _zone_mask(ok: np.ndarray) -> I64:
+    """(zones, 24) booleans as one 24-bit mask per zone."""
+    return np.asarray((ok.astype(np.int64) << np.arange(24)[None, :]).sum(axis=1), dtype=np.int64)
 
 
 def _utc_label(epoch: int) -> str:
@@ -219,24 +241,23 @@ def build(
     zero = np.zeros(n, dtype=np.int64)
 
     if n_calls:
-        hours = grid.hour_of_col[zr]  # (n, C) local hour of each column, -1 if none
-        ok = (
-            mask_bit(allowed.masks.get("call", zero)[:, None], hours)
-            & (means["call"] & live & (group < none_group))[:, None]
-        )
-        rows, cols = np.nonzero(ok)
-        pa = p_answer[rows, hours[rows, cols]].astype(np.float64)
-        p = probs("call", pa, rows)
-        value[rows, cols] = (p - p_none[rows]) * amount[rows] - cost["call"][rows]
+        call_mask = allowed.masks.get("call", zero)
+        eligible = means["call"] & live & (group < none_group)
+        for c in range(n_calls):
+            hours = grid.hour_of_col[zr, c]  # local hour of the column for each case, -1 if none
+            rows = np.nonzero(eligible & mask_bit(call_mask, hours))[0]
+            pa = p_answer[rows, hours[rows]].astype(np.float64)
+            p = probs("call", pa, rows)
+            value[rows, c] = (p - p_none[rows]) * amount[rows] - cost["call"][rows]
     channel_hour: dict[str, I64] = {}
-    now_ok = grid.starts[zr] >= grid.now  # (n, 24)
+    now_mask = _zone_mask(grid.starts >= grid.now)[zr]
+    visit_mask = _zone_mask(grid.visit_ok)[zr]
     for j, action in enumerate(channels):
         mask = allowed.masks.get(action, zero)
         if action == "letter":
-            bits = ((mask[:, None] >> np.arange(24)[None, :]) & 1).astype(bool)
-            hour = np.where(bits.any(axis=1), np.argmax(bits, axis=1), -1).astype(np.int64)
+            hour = best_hour(p_answer, mask, first=True)
         else:
-            hour = best_hour(p_answer, mask, grid.visit_ok[zr] if action == "visit" else now_ok)
+            hour = best_hour(p_answer, mask & (visit_mask if action == "visit" else now_mask))
         channel_hour[action] = hour
         rows = np.nonzero((hour >= 0) & means[action] & live)[0]
         pa = (

@@ -224,16 +224,16 @@ def finish(
 
     # Why: the binding resource and the best option not taken.
     res_of, weight = _binding(p, prices)
-    reduced = p.value - (p.usage @ prices)[p.group] if p.value.shape[1] else p.value
     target = choice.copy()
     if p.value.shape[1]:
-        best_any = np.argmax(np.where(np.isfinite(p.value), p.value, -np.inf), axis=1)
+        best_any = np.argmax(p.value, axis=1)  # unavailable options are -inf
         has_value = p.value[rows, best_any] > 0
         target = np.where(on, choice, np.where(has_value, best_any, -1))
-        masked = reduced.copy()
+        masked = p.value - (p.usage @ prices)[p.group]  # a fresh array: masked in place
         masked[rows[on], choice[on]] = -np.inf
         alt = np.argmax(masked, axis=1)
         alt_ok = np.isfinite(masked[rows, alt])
+        del masked
     else:
         alt = np.zeros(n, dtype=np.int64)
         alt_ok = np.zeros(n, dtype=bool)

@@ -56,8 +56,10 @@ def _optimized(actions: tuple[str, ...]) -> Planner:
         t0 = time.perf_counter()
         alloc = solve(
             opts.problem,
-            iterations=int(params.get("iterations", 8)),
-            polish_iterations=int(params.get("polish_iterations", 25)),
+            iterations=None if params.get("iterations") is None else int(params["iterations"]),
+            polish_iterations=None
+            if params.get("polish_iterations") is None
+            else int(params["polish_iterations"]),
             sample=int(params.get("sample", 50_000)),
             seed=int(params.get("seed", 0)),
         )

@@ -70,7 +70,9 @@ def test_the_optimized_strategy_recovers_more_than_every_baseline_on_a_small_sce
     assert got["optimized"] > best, got
 
 
-def test_the_us_scenario_runs_under_regulation_f_without_a_violation() -> None:
+def test_the_us_scenario_runs_under_regulation_f_across_a_daylight_saving_change_without_a_violation() -> (
+    None
+):
     sc = load(US)
     data = sc.as_dict()
     data["scenario"]["debtors"] = 600
@@ -79,6 +81,8 @@ def test_the_us_scenario_runs_under_regulation_f_without_a_violation() -> None:
     r = run(from_dict(data), "optimized", 9, 1).data
     assert r["pack"] == "us-reg-f" and r["currency"] == "USD"
     assert r["violations"] == 0 and r["calls"] > 0
+    # 2026-03-08 (day 7) has 23 hours in the US: slots and checks still fall in the allowed hours.
+    assert r["plan_outside_allowed"] == 0 and r["refused_by_gate"] == 0
 
 
 def test_a_contact_the_gate_refuses_at_its_instant_is_not_made_and_counts_as_avoided(
