@@ -80,11 +80,14 @@ def make_plan(
     uow.rollback()  # the reads are done: end the snapshot before the long computation
 
     clock("plan")
-    config = StrategyConfig(strategy_name, dict(params or {}))
+    params = dict(params or {})
+    if "outcomes" not in params:
+        params["outcomes"] = stored_outcomes(uow, day)
+    config = StrategyConfig(strategy_name, params)
     if challenger is None:
         result = planner(inputs, config)
     else:
-        arms = {strategy_name: config, challenger: StrategyConfig(challenger, dict(params or {}))}
+        arms = {strategy_name: config, challenger: StrategyConfig(challenger, params)}
         shares = {strategy_name: 1.0 - challenger_share, challenger: challenger_share}
         result = plan_split(inputs, arms, shares, salt=CHAMPION_SALT)
 
@@ -103,6 +106,81 @@ def make_plan(
     stored = store_plan(conn, day, strategy_name, result.plan, inputs.cases, now, creditor_ids)
     uow.commit()
     return _summary(day, strategy_name, now, inputs, result, stored.rows, stored.replaced, clock.done())
+
+
+# Outcomes older than this are not read: the floor and its debtors change.
+OUTCOME_WINDOW_DAYS = 180
+OUTCOME_SAMPLE = 30_000
+
+
+def stored_outcomes(uow: UnitOfWork, day: date) -> pl.DataFrame:
+    """What earlier plans did and whether the case paid within 30 days after (OUTCOMES_SCHEMA).
+
+    Only plan days at least 30 days before `day` count (their outcome is known); a random sample keeps
+    the read small. The planner trains its payment model on these when there are enough of them, and
+    keeps its documented prior otherwise (docs/planning.md).
+    """
+    from sqlalchemy import func
+
+    from huikuan.strategy.payment import OUTCOMES_SCHEMA
+
+    p, a, pay = t.plan_rows.c, t.accounts.c, t.payments.c
+    conn = uow.session.connection()
+    plans = read_frame(
+        conn,
+        select(p.case_id, p.action, p.p_pay, p.segment, p.plan_date)
+        .where(
+            p.plan_date <= day - timedelta(days=30), p.plan_date > day - timedelta(days=OUTCOME_WINDOW_DAYS)
+        )
+        .order_by(func.random())
+        .limit(OUTCOME_SAMPLE),
+        {
+            "case_id": pl.Int64,
+            "action": pl.Utf8,
+            "p_prior": pl.Float64,
+            "segment": pl.Utf8,
+            "plan_date": pl.Date,
+        },
+    )
+    schema: Any = OUTCOMES_SCHEMA
+    if plans.height == 0:
+        return pl.DataFrame(schema=schema)
+    ids = plans["case_id"].unique().to_list()
+    overdue = read_frame(
+        conn,
+        select(a.case_id, func.min(a.overdue_since)).where(a.case_id.in_(ids)).group_by(a.case_id),
+        {"case_id": pl.Int64, "overdue_since": pl.Date},
+    )
+    paid = read_frame(
+        conn,
+        select(a.case_id, pay.paid_at).join(t.payments, pay.account_id == a.id).where(a.case_id.in_(ids)),
+        {"case_id": pl.Int64, "paid_at": pl.Datetime("us", "UTC")},
+    ).with_columns(pl.col("paid_at").dt.date().alias("paid_on"))
+    hits = (
+        plans.join(paid, on="case_id")
+        .filter(
+            (pl.col("paid_on") >= pl.col("plan_date"))
+            & (pl.col("paid_on") < pl.col("plan_date") + pl.duration(days=30))
+        )
+        .select("case_id", "plan_date")
+        .unique()
+        .with_columns(pl.lit(True).alias("paid_30d"))
+    )
+    return (
+        plans.join(overdue, on="case_id", how="left")
+        .join(hits, on=["case_id", "plan_date"], how="left")
+        .select(
+            "case_id",
+            "action",
+            "p_prior",
+            ((pl.col("plan_date") - pl.col("overdue_since")).dt.total_days().fill_null(0).clip(0))
+            .cast(pl.Int32)
+            .alias("dpd"),
+            "segment",
+            pl.col("paid_30d").fill_null(False),
+        )
+        .cast(schema)
+    )
 
 
 # Cases keep their arm from day to day: the split hashes the case id with this fixed salt.

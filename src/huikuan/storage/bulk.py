@@ -141,16 +141,22 @@ def read_frame(conn: Connection, query: ClauseElement, schema: dict[str, Any]) -
     cursor.close()
     if conn.dialect.name != "sqlite":
         return pl.DataFrame(rows, schema=schema, orient="row")
-    raw = {
-        name: pl.Utf8 if dtype == pl.Date else pl.Int64 if dtype == pl.Boolean else dtype
-        for name, dtype in schema.items()
-    }
-    frame = pl.DataFrame(rows, schema=raw, orient="row")
-    return frame.with_columns(
-        pl.col(name).str.to_date("%Y-%m-%d") if dtype == pl.Date else pl.col(name).cast(pl.Boolean)
-        for name, dtype in schema.items()
-        if dtype in (pl.Date, pl.Boolean)
-    )
+
+    def raw(dtype: Any) -> Any:
+        if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+            return pl.Utf8
+        return pl.Int64 if dtype == pl.Boolean else dtype
+
+    def typed(name: str, dtype: Any) -> pl.Expr:
+        if dtype == pl.Date:
+            return pl.col(name).str.to_date("%Y-%m-%d")
+        if isinstance(dtype, pl.Datetime):  # stored as naive UTC text with microseconds
+            parsed = pl.col(name).str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us")
+            return parsed.dt.replace_time_zone("UTC")
+        return pl.col(name).cast(dtype)
+
+    frame = pl.DataFrame(rows, schema={name: raw(dtype) for name, dtype in schema.items()}, orient="row")
+    return frame.with_columns(typed(name, dtype) for name, dtype in schema.items() if raw(dtype) != dtype)
 
 
 __all__ = ["allocate_ids", "insert_frame", "update_frame", "read_frame", "metadata"]

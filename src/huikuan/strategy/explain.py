@@ -5,9 +5,8 @@
                 "p_pay_prior": 0.12},
      "expected_value": 10512, "uplift": 6640,
      "binding": "calls:zh@2026-03-02T11:00Z", "price": 5120.0,
-     "alternative": {"action": "sms", "uplift": 310},
-     "removed": [{"action": "visit", "rule": "no-address"}, {"action": "call", "rule": "contact-hours"}],
-     "note": null}
+     "alternative": {"action": "sms", "uplift": 310}, "note": null,
+     "removed": [{"action": "visit", "rule": "no-address"}, {"action": "letter", "rule": "contact-hours"}]}
 
 `binding` is the resource whose price weighed most on the choice (for "none", on the best option not
 taken); `removed` lists each action that was not an option and why: a compliance rule id from the gate,
