@@ -130,9 +130,22 @@ def _combine(decisions: list[Decision]) -> Verdict:
     return Verdict(False, decision_to_dict(worst), rules)
 
 
-def _refusal(
-    uow: UnitOfWork, case_id: int, user_id: int | None, what: dict[str, Any], verdict: Verdict
-) -> None:
+def _allowed_or_refused(
+    uow: UnitOfWork,
+    case_id: int,
+    user_id: int | None,
+    channel: str,
+    when: datetime,
+    party: int | None,
+    contact_point_id: int | None,
+) -> Verdict:
+    """The gate's allowance, or ComplianceRefused after the refusal is kept (who, when, what, which rules)."""
+    verdict = check_contact(
+        uow, case_id, channel=channel, at=when, party=party, contact_point_id=contact_point_id
+    )
+    if verdict.allowed:
+        return verdict
+    what = {"channel": channel, "at": when.isoformat(), "party": party, "contact_point_id": contact_point_id}
     uow.session.execute(
         insert(t.audit_events).values(
             at=datetime.now(UTC),
@@ -144,14 +157,10 @@ def _refusal(
         )
     )
     uow.commit()  # the refusal is kept even though nothing else happens
-
-
-def _refuse(verdict: Verdict) -> ComplianceRefused:
     d = verdict.decision
     until = d["next_allowed_at"] or "a change of facts"
-    return ComplianceRefused(
-        f"the compliance gate refused this contact ({', '.join(verdict.refused_by)}); "
-        f"allowed again at {until}",
+    raise ComplianceRefused(
+    """The gate's allowance, or ComplianceRefused once the refusal is kept (who, when, what, rules)."""
         d,
     )
 
@@ -189,23 +198,7 @@ def record_contact(
     case = _case(uow, case_id)
     decision_id = None
     if way is Direction.OUTBOUND:
-        verdict = check_contact(
-            uow, case_id, channel=channel, at=when, party=party, contact_point_id=contact_point_id
-        )
-        if not verdict.allowed:
-            _refusal(
-                uow,
-                case_id,
-                user_id,
-                {
-                    "channel": channel,
-                    "at": when.isoformat(),
-                    "party": party,
-                    "contact_point_id": contact_point_id,
-                },
-                verdict,
-            )
-            raise _refuse(verdict)
+        verdict = _allowed_or_refused(uow, case_id, user_id, channel, when, party, contact_point_id)
         decision_id = verdict.decision["id"]
     new_id = (
         uow.session.connection()
@@ -270,24 +263,8 @@ def queue_message(
     if not body.strip():
         raise InvalidInput("body: a message needs a text")
     when = (at or datetime.now(UTC)).astimezone(UTC)
-    verdict = check_contact(
-        uow, case_id, channel=channel, at=when, party=party, contact_point_id=contact_point_id
-    )
+    verdict = _allowed_or_refused(uow, case_id, user_id, channel, when, party, contact_point_id)
     to = _to(uow, contact_point_id, _case(uow, case_id).debtor_id, party) or ""
-    if not verdict.allowed:
-        _refusal(
-            uow,
-            case_id,
-            user_id,
-            {
-                "channel": channel,
-                "at": when.isoformat(),
-                "party": party,
-                "contact_point_id": contact_point_id,
-            },
-            verdict,
-        )
-        raise _refuse(verdict)
     new_id = (
         uow.session.connection()
         .execute(
