@@ -139,7 +139,7 @@ def _allowed_or_refused(
     party: int | None,
     contact_point_id: int | None,
 ) -> Verdict:
-    """The gate's allowance, or ComplianceRefused after the refusal is kept (who, when, what, which rules)."""
+    """The gate's allowance, or ComplianceRefused once the refusal is kept (who, when, what, rules)."""
     verdict = check_contact(
         uow, case_id, channel=channel, at=when, party=party, contact_point_id=contact_point_id
     )
@@ -160,7 +160,8 @@ def _allowed_or_refused(
     d = verdict.decision
     until = d["next_allowed_at"] or "a change of facts"
     raise ComplianceRefused(
-    """The gate's allowance, or ComplianceRefused once the refusal is kept (who, when, what, rules)."""
+        f"the compliance gate refused this contact ({', '.join(verdict.refused_by)}); "
+        f"allowed again at {until}",
         d,
     )
 
