@@ -24,7 +24,7 @@ from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gating import creditor_pack, debt_id, debtor_facts, gate_history, party_id
 
 MESSAGE_CHANNELS = ("sms", "email", "wechat", "letter")
-when_unknown = datetime.min.replace(tzinfo=UTC)
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def _combine(decisions: list[Decision]) -> Verdict:
     if not refused:
         return Verdict(True, decision_to_dict(decisions[0]), ())
     never = [d for d in refused if d.next_allowed_at is None]
-    worst = never[0] if never else max(refused, key=lambda d: d.next_allowed_at or when_unknown)
+    worst = never[0] if never else max(refused, key=lambda d: d.next_allowed_at or _NEVER)
     rules = tuple(dict.fromkeys(v.rule for d in refused for v in d.violations))
     return Verdict(False, decision_to_dict(worst), rules)
 

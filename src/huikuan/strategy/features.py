@@ -603,7 +603,7 @@ class _Sql:
         where = f"i.at <= {self.ts(self.now)}"
         if first_id is not None and last_id is not None:
             where += f" AND i.id BETWEEN {int(first_id)} AND {int(last_id)}"
-        where += self._cases_of_creditors("i.case_id")
+        where += self._of_creditors("i.case_id")
         outbound = self.num("i.direction = 'outbound'")
         debtor = self.num("i.party_id IS NULL")
         return (
@@ -613,11 +613,6 @@ class _Sql:
             f" + {outbound} * 2 + {debtor} AS packed "
             f"FROM interactions i WHERE {where}"
         )
-
-    def _debtors_of_creditors(self, col: str) -> str:
-        if self.creditors is None:
-            return ""
-        return f" AND {col} IN (SELECT id FROM debtors WHERE creditor_id IN ({self.creditors}))"
 
     def contact_points(self) -> str:
         """The debtors' own contact points: phones with their number, the address with its first words."""
@@ -629,7 +624,7 @@ class _Sql:
             f"WHEN cp.kind = 'address' THEN replace(replace(substr(cp.value, 1, 64), {self.char(30)}, ' '), "
             f"{self.char(31)}, ' ') END "
             "FROM contact_points cp WHERE cp.party_id IS NULL"
-            f"{self._debtors_of_creditors('cp.debtor_id')}"
+            f"{self._of_creditors('cp.debtor_id', 'debtors')}"
         )
 
     def char(self, code: int) -> str:
@@ -644,13 +639,14 @@ class _Sql:
             "WHEN p.status IN ('broken', 'partly_kept') THEN 2 "
             f"WHEN p.status = 'pending' AND p.due_date >= {day_text} THEN 3 ELSE 0 END, "
             f"p.amount, {self.epoch_days('p.due_date')} "
-            f"FROM promises p WHERE 1 = 1{self._cases_of_creditors('p.case_id')}"
+            f"FROM promises p WHERE 1 = 1{self._of_creditors('p.case_id')}"
         )
 
-    def _cases_of_creditors(self, col: str) -> str:
+    def _of_creditors(self, col: str, table: str = "cases") -> str:
+        """A filter keeping the rows whose `col` names a case (or debtor) of the chosen creditors."""
         if self.creditors is None:
             return ""
-        return f" AND {col} IN (SELECT id FROM cases WHERE creditor_id IN ({self.creditors}))"
+        return f" AND {col} IN (SELECT id FROM {table} WHERE creditor_id IN ({self.creditors}))"
 
     def payments(self) -> str:
         """Payments of the last 90 days with their case (payments first: there are few of them)."""
