@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from tests.floor import Floor, build_floor
 
 from huikuan.storage import migrate
 from huikuan.storage.engine import make_engine
@@ -89,3 +90,10 @@ def db_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setitem(engines._engines, url, engine)
     yield url
     config.get_settings.cache_clear()
+
+
+@pytest.fixture
+def floor(uow: UnitOfWork) -> Iterator[Floor]:
+    """The workbench personas and their cases (tests/floor.py), inside an open unit of work."""
+    with uow:
+        yield build_floor(uow)

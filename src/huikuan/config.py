@@ -14,7 +14,19 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     locale: str | None = None  # zh_CN or en; unset: from LANG
-    secret_key: str = "change-me-in-production"
+    secret_key: str | None = None  # signs session cookies; unset: generated once into var/secret_key
+    cookie_secure: bool = False  # set true behind HTTPS: session cookies are then sent over HTTPS only
+    time_zone: str = "Asia/Shanghai"  # the floor's zone: times are shown in it unless a user sets its own
+    run_jobs: bool = True  # `huikuan serve` runs the due jobs every minute (production: cron instead)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "collections@huikuan.invalid"
+    sms_url: str | None = None  # the SMS provider's HTTP endpoint; unset: SMS stay queued
+    sms_token: str | None = None
+    letters_dir: str = "var/letters"
     host: str = "127.0.0.1"
     port: int = 8000
 

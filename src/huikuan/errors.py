@@ -4,7 +4,21 @@ from __future__ import annotations
 
 
 class HuikuanError(Exception):
-    """Base of every error Huikuan raises on purpose; its message is meant for the user."""
+    """Base of every error Huikuan raises on purpose; its message is meant for the user.
+
+    The message is an English gettext msgid with `{name}` fields, filled from `values`: `str(exc)` is
+    the English text, `exc.translated(locale)` the same in the user's language (huikuan.i18n).
+    """
+
+    def __init__(self, message: str = "", /, **values: object) -> None:
+        self.msgid = message
+        self.values = values
+        super().__init__(message.format(**values) if values else message)
+
+    def translated(self, locale: str | None) -> str:
+        from huikuan.i18n import gettext
+
+        return gettext(self.msgid, locale, **self.values)
 
 
 class NotFound(HuikuanError):
@@ -17,6 +31,22 @@ class AlreadyExists(HuikuanError):
 
 class InvalidInput(HuikuanError):
     """A value given by a user or a file is not acceptable."""
+
+
+class Forbidden(HuikuanError):
+    """The user may not do this (a read-only viewer writing, a collector approving its own offer)."""
+
+
+class NotAuthenticated(HuikuanError):
+    """No valid session or credentials: log in first."""
+
+
+class Throttled(HuikuanError):
+    """Too many failed attempts: refused until the moment given in the message."""
+
+
+class Conflict(HuikuanError):
+    """The thing changed under the user (a case claimed by someone else, an offer already decided)."""
 
 
 class ImportRejected(HuikuanError):

@@ -14,12 +14,13 @@ _CATALOGS = Path(__file__).with_name("locale")
 
 @cache
 def _catalog(locale: str) -> dict[str, str]:
-    path = _CATALOGS / locale / "LC_MESSAGES" / "messages.po"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=locale)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+    """Every catalog of the locale merged: messages.po (command line) and one per area of the web app."""
+    merged: dict[str, str] = {}
+    for path in sorted((_CATALOGS / locale / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        merged.update({str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy})
+    return merged
 
 
 def normalize_locale(value: str | None) -> str:

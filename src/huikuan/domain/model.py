@@ -17,6 +17,7 @@ from huikuan.domain.enums import (
     CaseStage,
     ContactKind,
     ContactStatus,
+    DelinquencyReason,
     MessageStatus,
     PartyRole,
     Product,
@@ -57,6 +58,7 @@ class User:
     team_id: int | None = None
     creditor_id: int | None = None
     locale: str = "zh_CN"
+    time_zone: str | None = None
     languages: list[str] = field(default_factory=lambda: ["zh"])
     skills: list[str] = field(default_factory=list)
     active: bool = True
@@ -166,6 +168,11 @@ class Case:
     next_action_goal: str | None = None
     next_action_due_at: datetime | None = None
     priority: int = 0
+    ability: float | None = None  # the collector's assessment, 0..1
+    willingness: float | None = None
+    delinquency_reason: DelinquencyReason | None = None
+    negotiation_reason: str | None = None  # "asked" or "cannot_pay": a settlement or plan may be offered
+    negotiation_opened_at: datetime | None = None
     id: int | None = None
 
 
@@ -219,6 +226,23 @@ class Arrangement:
     approved_by: int | None = None
     approved_at: datetime | None = None
     reason: str = ""
+    balance_at_offer: int = 0
+    created_at: datetime | None = None
+    decided_at: datetime | None = None
+    decision_note: str = ""
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Instalment:
+    """One payment due under an accepted arrangement."""
+
+    arrangement_id: int
+    seq: int
+    due_date: date
+    amount: int
+    paid_amount: int = 0
+    status: str = "pending"  # pending, paid, partly_paid, missed
     id: int | None = None
 
 
@@ -252,6 +276,14 @@ class Message:
     error: str | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    contact_point_id: int | None = None
+    party_id: int | None = None
+    user_id: int | None = None
+    locale: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_until: datetime | None = None
+    document: str | None = None
     id: int | None = None
 
 

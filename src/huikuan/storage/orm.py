@@ -22,6 +22,7 @@ _MAPPINGS = {
     model.Interaction: tables.interactions,
     model.PromiseToPay: tables.promises,
     model.Arrangement: tables.arrangements,
+    model.Instalment: tables.instalments,
     model.Payment: tables.payments,
     model.Message: tables.messages,
     model.AuditEvent: tables.audit_events,

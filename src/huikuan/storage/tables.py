@@ -79,6 +79,7 @@ users = Table(
     _fk("team_id", "teams.id", nullable=True),
     _fk("creditor_id", "creditors.id", nullable=True),
     Column("locale", String(10), nullable=False, default="zh_CN"),
+    Column("time_zone", String(64)),  # where times are shown to this user; unset: the floor's zone
     Column("languages", JSON, nullable=False, default=list),
     Column("skills", JSON, nullable=False, default=list),
     Column("active", Boolean, nullable=False, default=True),
@@ -153,9 +154,21 @@ cases = Table(
     Column("next_action_goal", String(200)),
     Column("next_action_due_at", UTCDateTime),
     Column("priority", Integer, nullable=False, default=0),
+    # The collector's assessment (0..1; the planner estimates them where these are null).
+    Column("ability", Float),
+    Column("willingness", Float),
+    Column("delinquency_reason", String(20)),
+    # Set when the debtor asked for a settlement or plan, or cannot pay in full: only then may one be offered.
+    Column("negotiation_reason", String(20)),
+    Column("negotiation_opened_at", UTCDateTime),
     UniqueConstraint("debtor_id"),
+    CheckConstraint("ability IS NULL OR (ability >= 0 AND ability <= 1)", name="ability_range"),
+    CheckConstraint(
+        "willingness IS NULL OR (willingness >= 0 AND willingness <= 1)", name="willingness_range"
+    ),
     Index("ix_cases_queue", "creditor_id", "stage", "next_action_due_at"),
     Index("ix_cases_assigned", "assigned_user_id", "next_action_due_at"),
+    Index("ix_cases_claimed_by", "claimed_by"),
 )
 
 accounts = Table(
@@ -241,9 +254,31 @@ arrangements = Table(
     _fk("approved_by", "users.id", nullable=True),
     Column("approved_at", UTCDateTime),
     Column("reason", Text, nullable=False, default=""),
+    Column("balance_at_offer", BigInteger, nullable=False, default=0),
+    Column("created_at", UTCDateTime),
+    Column("decided_at", UTCDateTime),
+    Column("decision_note", Text, nullable=False, default=""),
     CheckConstraint("total_amount > 0", name="total_positive"),
     CheckConstraint("discount_bp >= 0 AND discount_bp <= 10000", name="discount_range"),
     Index("ix_arrangements_case", "case_id"),
+    Index("ix_arrangements_status", "status"),
+)
+
+# An accepted arrangement's schedule: one row per payment due; a missed one breaks the arrangement.
+instalments = Table(
+    "instalments",
+    metadata,
+    _id(),
+    _fk("arrangement_id", "arrangements.id", ondelete="CASCADE"),
+    Column("seq", Integer, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("paid_amount", BigInteger, nullable=False, default=0),
+    Column("status", String(12), nullable=False, default="pending"),
+    UniqueConstraint("arrangement_id", "seq"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("paid_amount >= 0", name="paid_not_negative"),
+    Index("ix_instalments_status_due", "status", "due_date"),
 )
 
 payments = Table(
@@ -288,7 +323,16 @@ messages = Table(
     Column("error", Text),
     Column("created_at", UTCDateTime),
     Column("sent_at", UTCDateTime),
+    _fk("contact_point_id", "contact_points.id", nullable=True),
+    _fk("party_id", "parties.id", nullable=True),
+    _fk("user_id", "users.id", nullable=True),
+    Column("locale", String(10)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),
+    Column("claimed_until", UTCDateTime),
+    Column("document", String(500)),  # a letter's PDF, relative to the letters directory
     Index("ix_messages_status", "status"),
+    Index("ix_messages_case", "case_id"),
 )
 
 audit_events = Table(
@@ -340,4 +384,44 @@ plan_rows = Table(
         "action IN ('call', 'sms', 'email', 'wechat', 'letter', 'visit', 'none')", name="action_known"
     ),
     Index("ix_plan_rows_case", "case_id", "plan_date"),
+)
+
+
+# What a collector says, by stage and segment (null: any segment), in each language; supervisors edit it.
+scripts = Table(
+    "scripts",
+    metadata,
+    _id(),
+    Column("stage", String(20), nullable=False),
+    Column("segment", String(40), nullable=False, default=""),
+    Column("locale", String(10), nullable=False),
+    Column("opening", Text, nullable=False),
+    Column("objections", JSON, nullable=False, default=list),  # [{"objection": ..., "answer": ...}]
+    _fk("updated_by", "users.id", nullable=True),
+    Column("updated_at", UTCDateTime),
+    UniqueConstraint("stage", "segment", "locale"),
+)
+
+# Login attempts, for throttling guessing (per user name and per address).
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    _id(),
+    Column("username", String(80), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("success", Boolean, nullable=False),
+    Index("ix_login_attempts_username_at", "username", "at"),
+    Index("ix_login_attempts_ip_at", "ip", "at"),
+)
+
+# One lease per job, so that `huikuan jobs run` started by several processes runs each job once at a time.
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(100)),
+    Column("expires_at", UTCDateTime),
+    Column("last_run_at", UTCDateTime),
+    Column("last_result", JSON, nullable=False, default=dict),
 )
