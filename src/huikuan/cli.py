@@ -310,8 +310,9 @@ def serve(
 
     settings = get_settings()
     uvicorn.run(
-        "huikuan.web.app:create_app",
+        "huikuan.web.app:serving_app",
         factory=True,
+        proxy_headers=True,
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",

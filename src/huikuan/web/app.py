@@ -1,29 +1,60 @@
-"""The FastAPI application: the JSON API under /api/v1, its docs at /docs, a health check."""
+"""The FastAPI application: the workbench pages, the JSON API under /api/v1 with its docs at /docs,
+static files, and a health check."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+import importlib
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
 
 from huikuan import __version__
 from huikuan.config import get_settings
-from huikuan.errors import HuikuanError, NotFound
-from huikuan.i18n import gettext as _
-from huikuan.i18n import normalize_locale
 from huikuan.storage.engine import get_engine
+from huikuan.web import errors
+
+STATIC = Path(__file__).with_name("static")
+SESSION_HOURS = 12
+# Each area's pages (web/ui) and JSON endpoints (web/api), in the order their routes are matched.
+UI_MODULES = ("auth", "queue", "case", "contact", "negotiation", "outbox")
+API_MODULES = ("session", "compliance", "queue", "cases", "contacts", "negotiation", "outbox")
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
-    url = database_url or get_settings().database_url
+def session_secret() -> str:
+    """HUIKUAN_SECRET_KEY, or a random key made once and kept in var/secret_key (owner-only)."""
+    configured = get_settings().secret_key
+    if configured:
+        return configured
+    path = Path("var") / "secret_key"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> FastAPI:
+    """The app; `run_jobs` starts the due-jobs loop in the background (the embedded server does)."""
+    settings = get_settings()
+    url = database_url or settings.database_url
     app = FastAPI(
         title="Huikuan API", version=__version__, docs_url="/docs", openapi_url="/api/v1/openapi.json"
     )
     app.state.database_url = url
-
-    @app.exception_handler(HuikuanError)
-    async def _huikuan_error(_request: Request, exc: HuikuanError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404 if isinstance(exc, NotFound) else 422)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(),
+        session_cookie="huikuan_session",
+        max_age=SESSION_HOURS * 3600,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
@@ -32,21 +63,17 @@ def create_app(database_url: str | None = None) -> FastAPI:
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "database": get_engine(url).dialect.name}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request) -> str:
-        locale = normalize_locale(request.headers.get("accept-language", "zh_CN").split(",")[0])
-        title = _("Huikuan — compliant debt collection", locale)
-        docs = _("API documentation", locale)
-        return (
-            f'<!doctype html><html lang="{locale.replace("_", "-")}"><meta charset="utf-8">'
-            f"<title>{title}</title><h1>{title}</h1>"
-            f'<p><a href="/docs">{docs}</a> · <a href="/health">health</a></p></html>'
-        )
+    for name in UI_MODULES:
+        app.include_router(importlib.import_module(f"huikuan.web.ui.{name}").router)
+    for name in API_MODULES:
+        app.include_router(importlib.import_module(f"huikuan.web.api.{name}").router)
+    if run_jobs and settings.run_jobs:
+        from huikuan.web.scheduler import attach
 
-    try:
-        from huikuan.web.api.compliance import router as compliance_router
-    except ImportError:  # pragma: no cover - the gate's API ships with the compliance package
-        pass
-    else:
-        app.include_router(compliance_router)
+        attach(app, get_engine(url))
     return app
+
+
+def serving_app() -> FastAPI:
+    """What `huikuan serve` runs: the app with the due jobs running every minute (HUIKUAN_RUN_JOBS)."""
+    return create_app(run_jobs=True)

@@ -1,0 +1,139 @@
+"""Logging in: argon2 passwords, and throttling of guesses per user name and per address.
+
+Five failed attempts for one user name within 15 minutes lock that name until the oldest of them is
+15 minutes old; fifty failures from one address within 15 minutes lock the address the same way. A
+lock is reported with the moment it ends; a correct password during a lock is refused too (otherwise
+the lock would tell a guesser which password was right). Every attempt is kept in login_attempts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import available_timezones
+
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
+
+from huikuan.errors import InvalidInput, NotAuthenticated, Throttled
+from huikuan.i18n import normalize_locale
+from huikuan.services.access import Viewer, get_viewer
+from huikuan.services.users import authenticate
+from huikuan.storage import tables as t
+from huikuan.storage.uow import UnitOfWork
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 50
+KEEP_ATTEMPTS = timedelta(days=30)
+
+
+def _locked_until(uow: UnitOfWork, who: ColumnElement[bool], limit: int, now: datetime) -> datetime | None:
+    """When the lock ends, if the last `limit` failures matching `who` all fall within the window."""
+    a = t.login_attempts.c
+    failures = (
+        uow.session.execute(
+            select(a.at)
+            .where(who, a.success.is_(False), a.at > now - WINDOW)
+            .order_by(a.at.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    if len(failures) < limit:
+        return None
+    return min(failures) + WINDOW
+
+
+def login(uow: UnitOfWork, username: str, password: str, *, ip: str, now: datetime | None = None) -> Viewer:
+    """The viewer for these credentials; NotAuthenticated if wrong, Throttled while locked."""
+    when = now or datetime.now(UTC)
+    username = username.strip()
+    if not username or not password:
+        raise InvalidInput("Enter your user name and password")
+    a = t.login_attempts.c
+    until = _locked_until(uow, a.username == username, MAX_FAILURES_PER_USER, when) or _locked_until(
+        uow, a.ip == ip, MAX_FAILURES_PER_ADDRESS, when
+    )
+    if until is not None:
+        _record(uow, username, ip, when, None)
+        raise Throttled(
+            "Too many failed logins: try again after {until} UTC", until=until.strftime("%Y-%m-%d %H:%M")
+        )
+    user = authenticate(uow, username, password)
+    user_id = user.id if user is not None else None
+    _record(uow, username, ip, when, user_id)
+    if user_id is None:
+        raise NotAuthenticated("Wrong user name or password")
+    return get_viewer(uow, user_id)
+
+
+def _record(uow: UnitOfWork, username: str, ip: str, when: datetime, user_id: int | None) -> None:
+    """Keeps the attempt (a success when `user_id` is given, audited as a login)."""
+    uow.session.execute(
+        insert(t.login_attempts).values(
+            username=username[:80], ip=ip[:64], at=when, success=user_id is not None
+        )
+    )
+    if user_id is not None:
+        uow.session.execute(
+            insert(t.audit_events).values(
+                at=when,
+                user_id=user_id,
+                action="user.login",
+                entity="user",
+                entity_id=user_id,
+                detail={"ip": ip},
+            )
+        )
+    uow.commit()
+
+
+def forget_old_attempts(uow: UnitOfWork, now: datetime) -> dict[str, int]:
+    """The job that drops login attempts older than 30 days."""
+    gone = uow.session.execute(delete(t.login_attempts).where(t.login_attempts.c.at < now - KEEP_ATTEMPTS))
+    uow.commit()
+    return {"forgotten": gone.rowcount or 0}
+
+
+def set_locale(uow: UnitOfWork, viewer: Viewer, locale: str) -> str:
+    """The user's language setting (zh_CN or en), kept on the user."""
+    chosen = normalize_locale(locale)
+    uow.session.execute(update(t.users).where(t.users.c.id == viewer.user_id).values(locale=chosen))
+    uow.commit()
+    return chosen
+
+
+# The zones offered on the settings page (any IANA zone is accepted by the service).
+COMMON_ZONES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Urumqi",
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "UTC",
+)
+
+
+def set_preferences(uow: UnitOfWork, viewer: Viewer, *, locale: str, time_zone: str) -> str:
+    """The user's language and the zone its times are shown in; returns the language kept."""
+    if time_zone not in available_timezones():
+        raise InvalidInput("time zone: {zone} is not a known IANA zone", zone=time_zone)
+    chosen = normalize_locale(locale)
+    uow.session.execute(
+        update(t.users).where(t.users.c.id == viewer.user_id).values(locale=chosen, time_zone=time_zone)
+    )
+    uow.commit()
+    return chosen
+
+
+def failed_logins(uow: UnitOfWork, username: str, now: datetime) -> int:
+    a = t.login_attempts.c
+    return int(
+        uow.session.scalar(
+            select(func.count()).where(a.username == username, a.success.is_(False), a.at > now - WINDOW)
+        )
+        or 0
+    )

@@ -1,0 +1,66 @@
+"""Turns the typed errors of huikuan.errors into answers in the user's language.
+
+- JSON API (/api/...): `{"detail": message, "error": kind}` with the status of the kind.
+- htmx request: the message as an alert fragment swapped into the page's #flash element.
+- plain page or form post: the error page; without a session, a redirect to the login page.
+Nothing was changed: services raise before they commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import escape
+
+from huikuan.errors import (
+    AlreadyExists,
+    ComplianceRefused,
+    Conflict,
+    Forbidden,
+    HuikuanError,
+    NotAuthenticated,
+    NotFound,
+    Throttled,
+)
+from huikuan.web.ui.common import render, request_locale
+
+STATUS = {
+    NotFound: 404,
+    Forbidden: 403,
+    NotAuthenticated: 401,
+    Throttled: 429,
+    Conflict: 409,
+    AlreadyExists: 409,
+}
+
+
+def status_of(exc: HuikuanError) -> int:
+    for kind, status in STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return 422
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(HuikuanError)
+    async def _huikuan_error(request: Request, exc: HuikuanError) -> Response:
+        status = status_of(exc)
+        message = exc.translated(request_locale(request))
+        if request.url.path.startswith("/api/"):
+            body: dict[str, Any] = {"detail": message, "error": type(exc).__name__}
+            if isinstance(exc, ComplianceRefused) and exc.decision is not None:
+                body["decision"] = exc.decision
+            headers = {"WWW-Authenticate": "Basic"} if status == 401 else None
+            return JSONResponse(body, status_code=status, headers=headers)
+        if isinstance(exc, NotAuthenticated):
+            if request.headers.get("hx-request") == "true":
+                return Response(status_code=200, headers={"HX-Redirect": "/login"})
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        if request.headers.get("hx-request") == "true":
+            fragment = f'<div class="alert error" role="alert" data-testid="error">{escape(message)}</div>'
+            return HTMLResponse(
+                fragment, status_code=status, headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+            )
+        return render(request, "error.html", {"message": message}, status_code=status)

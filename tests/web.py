@@ -1,0 +1,44 @@
+"""A logged-in browser for route tests: `login_client(app, "alice")` posts the login form and keeps
+the session; its state-changing requests carry the session's CSRF token like the real pages do."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from tests.floor import PASSWORD
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browser(TestClient):
+    csrf: str = ""
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> Any:
+        if method.upper() not in ("GET", "HEAD", "OPTIONS") and self.csrf:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRF-Token", self.csrf)
+            kwargs["headers"] = headers
+        return super().request(method, url, **kwargs)
+
+    def refresh_csrf(self, page: str = "/login") -> str:
+        found = _TOKEN.search(self.get(page).text)
+        assert found, f"no CSRF token on {page}"
+        self.csrf = found.group(1)
+        return self.csrf
+
+
+def login_client(app: FastAPI, username: str, password: str = PASSWORD, *, locale: str = "en") -> Browser:
+    """A client logged in as `username` (a persona of tests/floor.py), speaking `locale`."""
+    client = Browser(app, headers={"Accept-Language": "zh-CN" if locale == "zh_CN" else "en"})
+    client.refresh_csrf("/login")
+    response = client.post(
+        "/login", data={"username": username, "password": password}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    client.refresh_csrf("/login")
+    if locale:
+        client.post("/settings/language", data={"locale": locale}, follow_redirects=False)
+    return client
