@@ -12,15 +12,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 from tests.floor import Floor, build_floor
 
+from huikuan.services import users as users_service
 from huikuan.storage import migrate
 from huikuan.storage.engine import make_engine
 from huikuan.storage.tables import metadata
 from huikuan.storage.uow import UnitOfWork
 
 TEST_URL = os.environ.get("HUIKUAN_TEST_DATABASE_URL", "")
+
+# Tests hash many passwords: argon2 at its lightest (the stored hash names its own parameters).
+users_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def _postgres_engine() -> Engine:

@@ -18,7 +18,7 @@ def test_the_api_is_documented_and_includes_the_gate(db_env: str) -> None:
     assert "/api/v1/compliance/decisions" in paths
 
 
-def test_the_front_page_speaks_the_visitors_language(db_env: str) -> None:
+def test_the_front_page_asks_a_visitor_to_log_in_in_its_language(db_env: str) -> None:
     client = TestClient(create_app(db_env))
-    assert "合规催收" in client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
-    assert "compliant debt collection" in client.get("/", headers={"Accept-Language": "en-US"}).text
+    assert "登录催收工作台" in client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    assert "Log in to the workbench" in client.get("/", headers={"Accept-Language": "en-US"}).text

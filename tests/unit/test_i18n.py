@@ -33,3 +33,34 @@ def test_every_message_of_the_command_line_has_a_chinese_translation() -> None:
     msgids = {"".join(re.findall(r'"([^"]*)"', call)) for call in calls}
     missing = sorted(m for m in msgids if m not in catalog)
     assert missing == []
+
+
+ERRORS = (
+    r"(?:InvalidInput|NotFound|Forbidden|NotAuthenticated|Throttled|Conflict|AlreadyExists|ComplianceRefused)"
+)
+
+
+def _literals(pattern: str, text: str) -> set[str]:
+    """The msgids of calls matching `pattern`, with implicitly concatenated literals joined."""
+    found = set()
+    for call in re.findall(pattern + r'\(\s*((?:"[^"]*"\s*)+)', text):
+        found.add("".join(re.findall(r'"([^"]*)"', call)))
+    return found
+
+
+def test_every_text_of_the_web_app_and_every_error_it_can_show_has_a_chinese_translation() -> None:
+    catalog = _catalog("zh_CN")
+    msgids: set[str] = set()
+    for path in [
+        *(SRC / "web").rglob("*.py"),
+        *(SRC / "services").glob("*.py"),
+        *(SRC / "channels").rglob("*.py"),
+    ]:
+        text = path.read_text(encoding="utf-8")
+        msgids |= _literals(r"(?<![\w.])_", text)
+        msgids |= _literals(r"raise " + ERRORS, text)
+    for path in (SRC / "web" / "templates").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        msgids |= set(re.findall(r'_\(\s*"([^"]*)"', text)) | set(re.findall(r"_\(\s*'([^']*)'", text))
+    missing = sorted(m for m in msgids if m not in catalog)
+    assert missing == []

@@ -1,0 +1,116 @@
+"""Browser tests: the real server on a free local port, driven by Playwright in Debian's Chromium.
+
+The server runs in a thread of the test process on a fresh SQLite database holding the personas of
+tests/floor.py. Chromium is /usr/bin/chromium (never `playwright install`); without it these tests are
+skipped locally and fail under CI. Every test may keep screenshots in tests/artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from huikuan.storage import migrate
+from huikuan.storage.engine import make_engine
+from huikuan.storage.uow import UnitOfWork
+from huikuan.web.app import create_app
+from tests.floor import PASSWORD, Floor, build_floor
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required under CI: apt-get install chromium (.ci/run does)")
+        pytest.skip("Debian's chromium is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A running server on a floor of its own: {"url": ..., "floor": Floor, "engine": ...}."""
+    path = tmp_path_factory.mktemp("e2e") / "huikuan.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    uow = UnitOfWork(engine)
+    with uow:
+        floor: Floor = build_floor(uow)
+    from huikuan.storage import engine as engines
+
+    engines._engines[url] = engine
+    port = _free_port()
+    config = uvicorn.Config(create_app(url), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield {"url": f"http://127.0.0.1:{port}", "floor": floor, "engine": engine}
+    server.should_exit = True
+    thread.join(timeout=10)
+    engines._engines.pop(url, None)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, site: dict[str, Any]) -> Iterator[Any]:
+    """Makes pages in fresh browser contexts (one per user): `new_page(locale="en-US")`."""
+    contexts = []
+
+    def make(locale: str = "en-US") -> Any:
+        context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Any, site: dict[str, Any], username: str) -> None:
+    page.goto(site["url"] + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def shoot(page: Any, name: str) -> Path:
+    """Keeps a full-page screenshot as a test artifact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    target = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    return target
