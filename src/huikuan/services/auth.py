@@ -41,7 +41,8 @@ def _locked_until(uow: UnitOfWork, who: ColumnElement[bool], limit: int, now: da
     )
     if len(failures) < limit:
         return None
-    return min(failures) + WINDOW
+    oldest: datetime = min(failures)
+    return oldest + WINDOW
 
 
 def login(uow: UnitOfWork, username: str, password: str, *, ip: str, now: datetime | None = None) -> Viewer:
@@ -90,7 +91,9 @@ def _record(uow: UnitOfWork, username: str, ip: str, when: datetime, user_id: in
 
 def forget_old_attempts(uow: UnitOfWork, now: datetime) -> dict[str, int]:
     """The job that drops login attempts older than 30 days."""
-    gone = uow.session.execute(delete(t.login_attempts).where(t.login_attempts.c.at < now - KEEP_ATTEMPTS))
+    gone = uow.session.connection().execute(
+        delete(t.login_attempts).where(t.login_attempts.c.at < now - KEEP_ATTEMPTS)
+    )
     uow.commit()
     return {"forgotten": gone.rowcount or 0}
 

@@ -1,0 +1,165 @@
+"""The closed vocabularies of the case page in words: English msgids, zh_CN in the case.po catalog.
+
+`label("outcome", "no_answer", locale)` gives "No answer" or "无人接听"; an unknown value is shown as is.
+"""
+
+from __future__ import annotations
+
+from huikuan.i18n import gettext
+
+CHANNEL_LABELS = {
+    "call": "Call",
+    "voicemail": "Voicemail",
+    "sms": "SMS",
+    "email": "Email",
+    "letter": "Letter",
+    "visit": "Visit",
+    "wechat": "WeChat",
+}
+ACTION_LABELS = {**CHANNEL_LABELS, "none": "No contact"}
+OUTCOME_LABELS = {
+    "no_answer": "No answer",
+    "busy": "Busy",
+    "voicemail": "Voicemail left",
+    "not_connected": "Not connected",
+    "wrong_party": "Wrong number",
+    "third_party": "Third party reached",
+    "promise": "Promise to pay",
+    "paid": "Paid",
+    "refuses": "Refuses to pay",
+    "disputes": "Disputes the debt",
+    "hardship": "Hardship",
+    "callback": "Callback requested",
+    "consent": "Consent given",
+    "delivered": "Delivered",
+    "failed": "Failed",
+    "refused_by_gate": "Refused by the gate",
+}
+STATUS_LABELS = {
+    "pending": "Pending",
+    "kept": "Kept",
+    "partly_kept": "Partly kept",
+    "broken": "Broken",
+    "cancelled": "Cancelled",
+    "proposed": "Proposed",
+    "awaiting_approval": "Awaiting approval",
+    "active": "Active",
+    "completed": "Completed",
+    "rejected": "Rejected",
+    "queued": "Queued",
+    "sent": "Sent",
+    "delivered": "Delivered",
+    "failed": "Failed",
+    "refused": "Refused",
+    "open": "Open",
+    "paid": "Paid",
+    "settled": "Settled",
+    "recalled": "Recalled",
+    "closed": "Closed",
+    "unverified": "Unverified",
+    "valid": "Valid",
+    "wrong_party": "Wrong party",
+    "disconnected": "Disconnected",
+    "do_not_contact": "Do not contact",
+}
+ROLE_LABELS = {
+    "debtor": "Debtor",
+    "guarantor": "Guarantor",
+    "co_borrower": "Co-borrower",
+    "spouse": "Spouse",
+    "family": "Family",
+    "employer": "Employer",
+    "colleague": "Colleague",
+    "friend": "Friend",
+    "emergency_contact": "Emergency contact",
+    "attorney": "Attorney",
+}
+SEGMENT_LABELS = {
+    "able_willing": "Able and willing",
+    "able_unwilling": "Able, unwilling",
+    "unable_willing": "Willing, unable",
+    "unable_unwilling": "Unable and unwilling",
+}
+KIND_LABELS = {
+    "mobile": "Mobile",
+    "landline": "Landline",
+    "email": "Email",
+    "wechat": "WeChat",
+    "qq": "QQ",
+    "address": "Address",
+}
+FLAG_LABELS = {
+    "cease": "Cease requested",
+    "disputed": "Disputed",
+    "attorney": "Has an attorney",
+    "deceased": "Deceased",
+    "hardship": "Hardship",
+    "bankruptcy": "Bankruptcy",
+    "employer_prohibits": "Employer prohibits contact",
+}
+PRODUCT_LABELS = {
+    "credit_card": "Credit card",
+    "consumer_loan": "Consumer loan",
+    "microloan": "Microloan",
+    "property_fee": "Property fee",
+    "private_loan": "Private loan",
+    "trade_contract": "Trade contract",
+    "other": "Other",
+}
+STAGE_LABELS = {
+    "new": "New",
+    "contacting": "Contacting",
+    "promised": "Promised",
+    "arrangement": "Arrangement",
+    "dispute": "Dispute",
+    "hold": "On hold",
+    "closed": "Closed",
+}
+REASON_LABELS = {
+    "unemployment": "Unemployment",
+    "illness": "Illness",
+    "business_failure": "Business failure",
+    "dispute": "Dispute",
+    "fraud_claim": "Fraud claim",
+    "forgot": "Forgot",
+    "unwilling": "Unwilling",
+    "other": "Other",
+}
+DISCUSS_LABELS = {"payment": "payment", "location": "location only", "none": "no contact allowed"}
+RULE_LABELS = {
+    "contact-hours": "Contact hours",
+    "designated-inconvenient-time": "Inconvenient time named by the debtor",
+    "call-frequency": "Call frequency",
+    "post-conversation": "Quiet period after a conversation",
+    "daily-call-cap": "Daily call cap",
+    "cease": "Cease request",
+    "attorney": "Represented by an attorney",
+    "workplace": "Workplace contact",
+    "channel-opt-out": "Channel opted out",
+    "dispute": "Dispute",
+    "third-party-disclosure": "Third-party disclosure",
+    "third-party-repeat": "Third party contacted before",
+    "time-barred": "Time-barred debt",
+    "validation-notice": "Validation notice",
+}
+LABELS: dict[str, dict[str, str]] = {
+    "channel": ACTION_LABELS,
+    "outcome": OUTCOME_LABELS,
+    "status": STATUS_LABELS,
+    "role": ROLE_LABELS,
+    "segment": SEGMENT_LABELS,
+    "kind": KIND_LABELS,
+    "flag": FLAG_LABELS,
+    "product": PRODUCT_LABELS,
+    "stage": STAGE_LABELS,
+    "reason": REASON_LABELS,
+    "discuss": DISCUSS_LABELS,
+    "rule": RULE_LABELS,
+}
+
+
+def label(vocabulary: str, value: str | None, locale: str) -> str:
+    """A value of one of the vocabularies above in the user's language (the value itself if unknown)."""
+    if value is None:
+        return ""
+    return gettext(LABELS[vocabulary].get(value, value), locale)

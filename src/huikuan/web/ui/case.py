@@ -1,0 +1,99 @@
+"""The case page (debtor 360): identity, contact points with the gate's verdict now, debts, parties, and
+the panels of the other areas loaded lazily with htmx; the timeline is a panel of its own that reloads
+whenever a panel answers with `HX-Trigger: case-changed`. See docs/case-page.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse
+
+from huikuan.services.access import Viewer
+from huikuan.services.case_view import case_360, case_timeline, label
+from huikuan.services.reveal import reveal
+from huikuan.storage.uow import UnitOfWork
+from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
+
+
+def _touch_claim() -> Callable[..., Any] | None:
+    """The queue area's use case, if installed: viewing a case one holds keeps the claim alive."""
+    try:
+        module = importlib.import_module("huikuan.services.queue")
+    except ImportError:
+        return None
+    found = getattr(module, "touch_claim", None)
+    return found if callable(found) else None
+
+
+touch_claim = _touch_claim()
+
+router = page_router()
+
+# The panels of the other areas, in page order: (id, route name).
+PANELS = ("contact", "assessment", "script", "promise", "negotiation", "message")
+
+
+def _labels(locale: str) -> Callable[[str, str | None], str]:
+    def lbl(vocabulary: str, value: str | None) -> str:
+        return label(vocabulary, value, locale)
+
+    return lbl
+
+
+def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> dict[str, Any]:
+    locale = request_locale(request)
+    view = case_360(uow, viewer, case_id, locale=locale, with_timeline=False)
+    return {"view": view, "lbl": _labels(locale), "panels": PANELS}
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+    if touch_claim is not None and not viewer.read_only:
+        touch_claim(uow, viewer, case_id, datetime.now(UTC))  # only ever the viewer's own claim
+    context = _view(request, uow, viewer, case_id)
+    return render(request, "case/page.html", context)
+
+
+@router.get("/cases/{case_id}/panels/timeline", response_class=HTMLResponse)
+def timeline_panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+    locale = request_locale(request)
+    items = case_timeline(uow, viewer, case_id, locale=locale)
+    return render(
+        request, "case/_timeline.html", {"case_id": case_id, "items": items, "lbl": _labels(locale)}
+    )
+
+
+def _panel(name: str) -> Callable[..., HTMLResponse]:
+    def panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+        return render(request, f"case/_{name}.html", _view(request, uow, viewer, case_id))
+
+    panel.__name__ = f"{name}_panel"
+    return panel
+
+
+# The page's own parts as fragments: the header, identity and points reload on `case-changed` (a contact
+# changes the verdicts, the flags, the stage, the last contact and the next action).
+for _name in ("header", "identity", "points", "debts", "parties"):
+    router.add_api_route(
+        f"/cases/{{case_id}}/panels/{_name}", _panel(_name), methods=["GET"], response_class=HTMLResponse
+    )
+
+
+@router.post("/cases/{case_id}/reveal", response_class=HTMLResponse)
+def reveal_value(
+    request: Request,
+    case_id: int,
+    viewer: ViewerDep,
+    uow: UowDep,
+    what: Annotated[str, Form()],
+    contact_point_id: Annotated[int | None, Form()] = None,
+) -> HTMLResponse:
+    """The full value (audited), swapped in place of the masked one and its button."""
+    value = reveal(uow, viewer, case_id, what=what, contact_point_id=contact_point_id)
+    target = "national-id" if what == "national_id" else f"point-{contact_point_id}"
+    return render(request, "case/_revealed.html", {"value": value, "target": target})
