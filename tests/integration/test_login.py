@@ -122,3 +122,13 @@ def test_a_user_chooses_the_zone_its_times_are_shown_in(app, engine: Engine) -> 
         )
     refused = client.post("/settings", data={"locale": "en", "time_zone": "Mars/Olympus"})
     assert refused.status_code == 422 and "Mars/Olympus" in refused.text
+
+
+def test_a_malformed_request_is_answered_in_the_users_language(app) -> None:
+    client = login_client(app, "alice", locale="zh_CN")
+    response = client.post("/settings", data={"locale": "en"})  # no time zone
+    assert response.status_code == 422 and "time_zone" in response.text and "缺失或无效" in response.text
+    api = TestClient(app).post(
+        "/api/v1/cases/1/promises", auth=("alice", PASSWORD), json={}, headers={"Accept-Language": "en"}
+    )
+    assert api.status_code == 422 and "缺失或无效：amount" in api.json()["detail"]  # alice reads Chinese

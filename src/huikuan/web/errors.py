@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import escape
 
@@ -24,6 +26,7 @@ from huikuan.errors import (
     NotFound,
     Throttled,
 )
+from huikuan.i18n import gettext
 from huikuan.web.ui.common import render, request_locale
 
 STATUS = {
@@ -43,7 +46,26 @@ def status_of(exc: HuikuanError) -> int:
     return 422
 
 
+def _validation_message(exc: RequestValidationError, locale: str) -> str:
+    """FastAPI's check of a request's shape, said in the user's language: which fields, and why."""
+    fields = []
+    for error in exc.errors():
+        where = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form")]
+        fields.append(".".join(where) or "?")
+    return gettext(
+        "These fields are missing or not valid: {fields}", locale, fields=", ".join(dict.fromkeys(fields))
+    )
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        message = _validation_message(exc, request_locale(request))
+        if request.url.path.startswith("/api/"):
+            body = {"detail": message, "error": "InvalidInput", "errors": jsonable_encoder(exc.errors())}
+            return JSONResponse(body, status_code=422)
+        return _page_error(request, message, 422)
+
     @app.exception_handler(HuikuanError)
     async def _huikuan_error(request: Request, exc: HuikuanError) -> Response:
         status = status_of(exc)
@@ -58,9 +80,14 @@ def install(app: FastAPI) -> None:
             if request.headers.get("hx-request") == "true":
                 return Response(status_code=200, headers={"HX-Redirect": "/login"})
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        if request.headers.get("hx-request") == "true":
-            fragment = f'<div class="alert error" role="alert" data-testid="error">{escape(message)}</div>'
-            return HTMLResponse(
-                fragment, status_code=status, headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
-            )
-        return render(request, "error.html", {"message": message}, status_code=status)
+        return _page_error(request, message, status)
+
+
+def _page_error(request: Request, message: str, status: int) -> Response:
+    """An htmx request gets the message swapped into #flash; a plain one the error page."""
+    if request.headers.get("hx-request") == "true":
+        fragment = f'<div class="alert error" role="alert" data-testid="error">{escape(message)}</div>'
+        return HTMLResponse(
+            fragment, status_code=status, headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+        )
+    return render(request, "error.html", {"message": message}, status_code=status)
