@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     sms_url: str | None = None  # the SMS provider's HTTP endpoint; unset: SMS stay queued
     sms_token: str | None = None
     letters_dir: str = "var/letters"
+    agency_name: str = ""  # who we are in messages; a name that does not say "collection"
+    agency_phone: str = ""  # the number debtors call back; messages that need it are refused while unset
+    letter_return_address: str = ""  # neutral return address in the envelope window; lines split by "|"
     host: str = "127.0.0.1"
     port: int = 8000
 

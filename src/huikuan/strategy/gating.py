@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import polars as pl
 from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, literal, select
 
 from huikuan.compliance import Decision, HistoryEvent, Pack, Request, decide, load_pack
 from huikuan.compliance.location import phone_zones, plausible_zones, request_zones
@@ -179,12 +179,14 @@ def gate_history(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> dict[str, list[HistoryEvent]]:
-    """The stored interactions of these debtors as the gate's history, by party id, oldest first.
+    """The stored interactions and sent messages of these debtors as the gate's history, by party id,
+    oldest first.
 
     The debtor's own events are under "D<debtor id>", a related party's under "P<party id>" with its
     role; each event concerns every account of its case ("A<account id>").
     """
     i, p, a = t.interactions.c, t.parties.c, t.accounts.c
+    m, c = t.messages.c, t.cases.c
     rows = []
     for chunk in _chunks(sorted(set(debtor_ids))):
         query = (
@@ -192,11 +194,29 @@ def gate_history(
             .select_from(t.interactions.outerjoin(t.parties, p.id == i.party_id))
             .where(i.debtor_id.in_(chunk))
         )
+        # A message sent from the outbox is a contact too: it counts from the moment it went out.
+        sent = (
+            select(
+                c.debtor_id,
+                m.party_id,
+                p.role,
+                m.case_id,
+                m.sent_at.label("at"),
+                m.channel,
+                literal("outbound").label("direction"),
+                literal("delivered").label("outcome"),
+            )
+            .select_from(t.messages.join(t.cases, c.id == m.case_id).outerjoin(t.parties, p.id == m.party_id))
+            .where(c.debtor_id.in_(chunk), m.status.in_(("sent", "delivered")), m.sent_at.is_not(None))
+        )
         if since is not None:
             query = query.where(i.at >= since)
+            sent = sent.where(m.sent_at >= since)
         if until is not None:
             query = query.where(i.at <= until)
+            sent = sent.where(m.sent_at <= until)
         rows.extend(_rows(conn, query))
+        rows.extend(_rows(conn, sent))
     debts: dict[int, list[str]] = {}
     for chunk in _chunks(sorted({r.case_id for r in rows})):
         for acc in _rows(conn, select(a.id, a.case_id).where(a.case_id.in_(chunk)).order_by(a.id)):

@@ -1,0 +1,48 @@
+"""What every channel shares: the message handed to a transport, its receipt, and the two ways to fail.
+
+A transport sends one message and returns a Receipt, or raises:
+- TransientFailure: try again later (a timeout, a refused connection, a provider's 5xx);
+- DefinitiveFailure: the provider answered that it will not deliver this message; trying again would get
+  the same answer, so the message fails with the provider's own words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from huikuan.errors import HuikuanError
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One queued message, as a transport needs it."""
+
+    id: int
+    channel: str
+    to: str  # a phone number, an e-mail address, or a postal address
+    subject: str
+    body: str
+    locale: str
+    recipient_name: str
+    reference: str  # our reference for the case, quoted by the debtor
+    now: datetime  # the instant of sending (a letter's date and folder)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    provider_ref: str | None = None  # the provider's id for the message (SMTP Message-ID, SMS id)
+    document: str | None = None  # a letter's PDF, relative to the letters directory
+
+
+class Transport(Protocol):
+    def send(self, message: Outgoing) -> Receipt: ...
+
+
+class TransientFailure(HuikuanError):
+    """The message could not be handed over now; it is tried again later."""
+
+
+class DefinitiveFailure(HuikuanError):
+    """The provider refused the message for good; the reason is the provider's own."""

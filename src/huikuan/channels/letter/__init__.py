@@ -1,0 +1,21 @@
+"""Letters: a PDF for a window envelope (pdf.py), written to HUIKUAN_LETTERS_DIR (transport.py) with the
+neutral return address HUIKUAN_LETTER_RETURN_ADDRESS; the floor prints and posts them."""
+
+from __future__ import annotations
+
+from huikuan.channels.letter.transport import LetterTransport
+from huikuan.config import Settings
+
+KIND = "address"  # the contact point kind this channel sends to
+
+
+def return_address(settings: Settings) -> tuple[str, ...]:
+    return tuple(part.strip() for part in settings.letter_return_address.split("|") if part.strip())
+
+
+def transport(settings: Settings) -> LetterTransport:
+    """Always configured: letters are written to a folder."""
+    return LetterTransport(settings.letters_dir, return_address(settings), settings.time_zone)
+
+
+__all__ = ["KIND", "LetterTransport", "return_address", "transport"]

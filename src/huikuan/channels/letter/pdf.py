@@ -1,0 +1,203 @@
+"""A letter as an A4 PDF for a window envelope (DIN 5008 form B: the window 20 mm from the left edge and
+45 mm from the top, 85 x 45 mm; it fits C5/6 and DL window envelopes).
+
+The envelope rule: through the window shows ONLY a neutral return address line, the recipient's name
+and postal address. Nothing there may disclose a debt: `window_lines` builds exactly what the window
+shows and `disclosing_words` is the check the transport applies to the text we add (the return address);
+everything else (creditor, balance, reference) is printed below the fold, inside the envelope.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer
+
+CJK_FONT = "STSong-Light"  # one of reportlab's built-in CID fonts: no font file is needed
+LATIN_FONT = "Helvetica"
+PAGE_W, PAGE_H = A4
+# The window, in points from the bottom-left corner of the page.
+WINDOW_X = 20 * mm
+WINDOW_TOP = PAGE_H - 45 * mm
+WINDOW_W = 85 * mm
+WINDOW_H = 45 * mm
+BODY_TOP = PAGE_H - 100 * mm  # below the fold of a DL envelope: the letter starts here on page 1
+MARGIN = 20 * mm
+
+# Words that would tell whoever handles the envelope that the recipient owes money (English words match at
+# a word start, so "Howell Road" is not "owe").
+DISCLOSING_ZH = (
+    "欠款",
+    "欠费",
+    "拖欠",
+    "债务",
+    "债权",
+    "追债",
+    "催收",
+    "催款",
+    "催缴",
+    "逾期",
+    "还款",
+    "追讨",
+    "回款",
+    "清收",
+    "违约",
+)
+DISCLOSING_EN = (
+    "debt",
+    "collect",
+    "overdue",
+    "arrear",
+    "owe",
+    "owing",
+    "delinquen",
+    "past due",
+    "recover",
+    "default",
+    "demand",
+)
+_EN = re.compile(r"\b(" + "|".join(DISCLOSING_EN) + r")", re.IGNORECASE)
+
+pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+
+
+@dataclass(frozen=True)
+class Letter:
+    recipient_name: str
+    address: str  # the postal address as stored; lines split by newlines or "|"
+    return_address: tuple[str, ...]
+    date_text: str
+    reference_text: str
+    subject: str
+    body: str
+    locale: str
+
+
+def disclosing_words(text: str) -> list[str]:
+    """The disclosing words found in `text`."""
+    return [w for w in DISCLOSING_ZH if w in text] + sorted({m.lower() for m in _EN.findall(text)})
+
+
+def font_for(text: str) -> str:
+    return LATIN_FONT if all(ord(ch) < 0x100 for ch in text) else CJK_FONT
+
+
+def window_lines(recipient_name: str, address: str, return_address: tuple[str, ...]) -> list[str]:
+    """Exactly the lines that show through the window, top to bottom: the return address on one small
+    line (if any), then the recipient's name and address, wrapped to the window's width."""
+    lines = ["  ".join(part.strip() for part in return_address if part.strip())] if return_address else []
+    lines.append(recipient_name.strip())
+    for part in re.split(r"[\n|]", address):
+        if part.strip():
+            lines.extend(_wrap(part.strip(), 11, WINDOW_W))
+    return [line for line in lines if line]
+
+
+def render_letter(letter: Letter) -> bytes:
+    out = io.BytesIO()
+    doc = BaseDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title="",
+        author="",
+        subject="",
+        creator="",
+        producer="",
+    )
+    first = Frame(MARGIN, MARGIN, PAGE_W - 2 * MARGIN, BODY_TOP - MARGIN, id="first")
+    rest = Frame(MARGIN, MARGIN, PAGE_W - 2 * MARGIN, PAGE_H - 2 * MARGIN, id="rest")
+
+    def head(canvas: Canvas, _doc: BaseDocTemplate) -> None:
+        _draw_window(canvas, letter)
+        _draw_date_and_reference(canvas, letter)
+
+    doc.addPageTemplates(
+        [
+            PageTemplate(id="first", frames=[first], onPage=head, autoNextPageTemplate="rest"),
+            PageTemplate(id="rest", frames=[rest]),
+        ]
+    )
+    doc.build(_story(letter))
+    return out.getvalue()
+
+
+def _draw_window(canvas: Canvas, letter: Letter) -> None:
+    lines = window_lines(letter.recipient_name, letter.address, letter.return_address)
+    y = WINDOW_TOP - 5 * mm
+    if letter.return_address:
+        sender = lines.pop(0)
+        canvas.setFont(font_for(sender), 7)
+        canvas.drawString(WINDOW_X + 2 * mm, y, sender)
+        canvas.setLineWidth(0.3)
+        canvas.line(WINDOW_X + 2 * mm, y - 1.5 * mm, WINDOW_X + WINDOW_W - 2 * mm, y - 1.5 * mm)
+    y -= 8 * mm
+    for line in lines:
+        canvas.setFont(font_for(line), 11)
+        canvas.drawString(WINDOW_X + 2 * mm, y, line)
+        y -= 5.5 * mm
+
+
+def _draw_date_and_reference(canvas: Canvas, letter: Letter) -> None:
+    x = 125 * mm
+    y = WINDOW_TOP - 13 * mm
+    for line in (letter.date_text, letter.reference_text):
+        canvas.setFont(font_for(line), 10)
+        canvas.drawString(x, y, line)
+        y -= 5.5 * mm
+
+
+def _story(letter: Letter) -> list[Paragraph | Spacer]:
+    zh = letter.locale == "zh_CN"
+    story: list[Paragraph | Spacer] = [
+        Paragraph(escape(letter.subject), _style(letter.subject, 13, zh, True))
+    ]
+    story.append(Spacer(1, 4 * mm))
+    for block in re.split(r"\n\s*\n", letter.body.strip()):
+        text = "<br/>".join(escape(line) for line in block.strip().splitlines())
+        story.append(Paragraph(text, _style(block, 10.5, zh, False)))
+    return story
+
+
+def _style(text: str, size: float, zh: bool, bold: bool) -> ParagraphStyle:
+    font = font_for(text)
+    if bold and font == LATIN_FONT:
+        font = "Helvetica-Bold"
+    return ParagraphStyle(
+        name=f"{font}-{size}",
+        fontName=font,
+        fontSize=size,
+        leading=size * 1.55,
+        spaceAfter=size * 0.6,
+        wordWrap="CJK" if zh or font == CJK_FONT else None,
+    )
+
+
+def _wrap(text: str, size: float, width: float) -> list[str]:
+    """Breaks a line to fit `width`: between words for Latin text, anywhere for Chinese."""
+    font = font_for(text)
+    if pdfmetrics.stringWidth(text, font, size) <= width - 4 * mm:
+        return [text]
+    tokens = re.findall(r"\S+\s*", text) if font == LATIN_FONT else list(text)
+    lines, current = [], ""
+    for token in tokens:
+        if current and pdfmetrics.stringWidth(current + token, font, size) > width - 4 * mm:
+            lines.append(current.rstrip())
+            current = token
+        else:
+            current += token
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines

@@ -1,0 +1,50 @@
+"""Letters: the PDF is written to the letters directory as <yyyy-mm>/<message id>.pdf and the message is
+sent from then on; the floor prints and posts the month's folder (docs/messages.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from huikuan.channels.base import Outgoing, Receipt, TransientFailure
+from huikuan.channels.letter.pdf import Letter, disclosing_words, render_letter
+from huikuan.i18n import gettext
+
+
+class LetterTransport:
+    def __init__(self, letters_dir: str | Path, return_address: tuple[str, ...], time_zone: str) -> None:
+        self.letters_dir = Path(letters_dir)
+        self.return_address = return_address
+        self.zone = ZoneInfo(time_zone)
+
+    def send(self, message: Outgoing) -> Receipt:
+        shown = disclosing_words(" ".join(self.return_address))
+        if shown:
+            # A configuration mistake, not the letter: it waits for HUIKUAN_LETTER_RETURN_ADDRESS to be fixed.
+            raise TransientFailure(
+                "the return address would show {words} through the envelope window", words=", ".join(shown)
+            )
+        day = message.now.astimezone(self.zone).date()
+        letter = Letter(
+            recipient_name=message.recipient_name,
+            address=message.to,
+            return_address=self.return_address,
+            date_text=format_date(day, format="long", locale=message.locale),
+            reference_text=gettext("Our reference: {reference}", message.locale, reference=message.reference),
+            subject=message.subject,
+            body=message.body,
+            locale=message.locale,
+        )
+        relative = Path(f"{day:%Y-%m}") / f"{message.id}.pdf"
+        target = self.letters_dir / relative
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(".pdf.part")
+            partial.write_bytes(render_letter(letter))
+            os.replace(partial, target)
+        except OSError as exc:
+            raise TransientFailure("cannot write the letter: {reason}", reason=str(exc)) from None
+        return Receipt(document=relative.as_posix())

@@ -1,0 +1,99 @@
+"""Message templates: templates/<channel>/<name>.<locale>.j2 (Jinja2), one file per language.
+
+A template has a `subject` block (e-mail and letters) and a `body` block; a template without blocks is
+all body (SMS). The text is plain (no HTML), rendered with StrictUndefined so that a misspelt field
+fails instead of printing nothing. The context each template gets is listed in docs/messages.md; amounts
+and dates arrive already formatted for the template's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError
+
+from huikuan.domain.money import Money
+
+TEMPLATES = Path(__file__).with_name("templates")
+LOCALES = ("zh_CN", "en")
+# Labels shown to collectors (gettext msgids); a template not listed shows its file name.
+LABELS = {
+    "reminder": "Reminder",
+    "payment_confirmation": "Payment confirmation",
+    "arrangement_confirmation": "Arrangement confirmation",
+    "demand": "Demand letter",
+}
+# What a template needs beyond the case itself; the service refuses to write it without.
+NEEDS = {"payment_confirmation": "payment", "arrangement_confirmation": "arrangement"}
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
+
+_env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    autoescape=False,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=False,
+)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def template_names(channel: str) -> list[str]:
+    """The templates of a channel (names present in at least one language), sorted."""
+    folder = TEMPLATES / channel
+    if not _NAME.match(channel) or not folder.is_dir():
+        return []
+    return sorted({p.name.split(".")[0] for p in folder.glob("*.j2")})
+
+
+def exists(channel: str, name: str, locale: str | None = None) -> bool:
+    if not (_NAME.match(channel) and _NAME.match(name)):
+        return False
+    locales = (locale,) if locale else LOCALES
+    return any((TEMPLATES / channel / f"{name}.{loc}.j2").is_file() for loc in locales)
+
+
+def render(channel: str, name: str, locale: str, context: Mapping[str, Any]) -> Rendered:
+    """The subject and body of a template; raises LookupError if it does not exist in that language,
+    jinja2's errors if it does not render (a missing field)."""
+    if not exists(channel, name, locale):
+        raise LookupError(f"{channel}/{name}.{locale}.j2")
+    try:
+        template = _env.get_template(f"{channel}/{name}.{locale}.j2")
+    except (TemplateNotFound, TemplateSyntaxError) as exc:
+        raise LookupError(str(exc)) from exc
+    values = dict(context)
+    if "body" not in template.blocks:
+        return Rendered("", _tidy(template.render(values)))
+    ctx = template.new_context(values)
+    subject = "".join(template.blocks["subject"](ctx)) if "subject" in template.blocks else ""
+    body = "".join(template.blocks["body"](ctx))
+    return Rendered(" ".join(subject.split()), _tidy(body))
+
+
+def _tidy(text: str) -> str:
+    """No trailing spaces, at most one blank line in a row, no blank lines at either end."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def money_text(minor: int, currency: str, locale: str) -> str:
+    """12345 CNY -> ¥123.45 (zh_CN) or CN¥123.45 (en): exact, from minor units."""
+    return format_currency(Money(int(minor), currency).amount, currency, locale=locale)
+
+
+def date_text(day: date, locale: str) -> str:
+    """2026年11月20日 (zh_CN) or November 20, 2026 (en)."""
+    return format_date(day, format="long", locale=locale)

@@ -1,0 +1,64 @@
+"""SMS through the provider's HTTP API: POST JSON {"to", "text", "reference"} with a Bearer token.
+
+- 2xx with JSON {"id": ...}: handed over; the id is the provider reference (delivery callbacks quote it);
+- 408, 429, 5xx, a timeout or no connection: transient, tried again later;
+- any other 4xx: the provider refuses this message; its own error text is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from huikuan.channels.base import DefinitiveFailure, Outgoing, Receipt, TransientFailure
+
+TIMEOUT_S = 10.0
+_RETRY_STATUSES = frozenset({408, 429})
+
+
+class SmsTransport:
+    def __init__(self, url: str, token: str | None, *, timeout: float = TIMEOUT_S) -> None:
+        self.url = url
+        self.token = token
+        self.timeout = timeout
+
+    def send(self, message: Outgoing) -> Receipt:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        payload = {"to": message.to, "text": message.body, "reference": str(message.id)}
+        try:
+            response = httpx.post(self.url, json=payload, headers=headers, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            raise TransientFailure(
+                "SMS provider not reachable: {reason}", reason=str(exc) or type(exc).__name__
+            ) from None
+        status = response.status_code
+        if 200 <= status < 300:
+            ref = _json(response).get("id")
+            return Receipt(provider_ref=None if ref is None else str(ref))
+        reason = provider_error(response)
+        if status >= 500 or status in _RETRY_STATUSES:
+            raise TransientFailure("SMS provider answered {status}: {reason}", status=status, reason=reason)
+        raise DefinitiveFailure(
+            "SMS provider refused the message ({status}): {reason}", status=status, reason=reason
+        )
+
+
+def provider_error(response: httpx.Response) -> str:
+    """The provider's own words: a JSON error/message/detail field, else the body's first 300 characters."""
+    body = _json(response)
+    for key in ("error", "message", "detail", "msg"):
+        value = body.get(key)
+        if isinstance(value, dict):
+            value = value.get("message") or value.get("msg")
+        if value:
+            return str(value)[:300]
+    return response.text.strip()[:300] or response.reason_phrase
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

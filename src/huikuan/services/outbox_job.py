@@ -1,0 +1,305 @@
+"""The outbox job and the SMS delivery reports.
+
+`dispatch_due(uow, now)` sends every due queued message once, even when several processes run it at the
+same time: each message is claimed with a conditional UPDATE (status still queued, no live claim, its
+retry time reached) that sets claimed_until = now + 5 minutes, and only the process whose UPDATE changed
+the row sends it. A process that dies while sending leaves a claim that expires, and the message is tried
+again (at least once, never lost). Results: sent (the provider's reference, or a letter's PDF), a retry
+after a transient failure (1, 5, then 30 minutes later; the fourth failure is final), failed with the
+provider's own words, or refused when the debtor disputed or asked to cease since it was queued. The gate
+is asked again at each attempt: a message it would refuse now (a retry that fell outside the contact
+hours, a frequency cap reached meanwhile) waits, queued, until the moment the gate allows it again.
+
+`mark_delivered` applies an SMS provider's delivery report (POST /api/v1/outbox/sms-status).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+
+from huikuan.channels import transport_for
+from huikuan.channels.base import DefinitiveFailure, Outgoing, TransientFailure, Transport
+from huikuan.config import Settings, get_settings
+from huikuan.errors import InvalidInput, NotFound
+from huikuan.i18n import gettext, normalize_locale
+from huikuan.services.contacts import check_contact
+from huikuan.services.message_text import reference
+from huikuan.storage import tables as t
+from huikuan.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+HOLD_ERROR = "contact hold since queued"
+CLAIM = timedelta(minutes=5)
+# A transient failure is tried again after 1, 5 and 30 minutes; the fourth failure is final.
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+BATCH = 200
+
+
+def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = None) -> dict[str, int]:
+    """Sends every due queued message once; safe when several processes run it at the same time.
+
+    Counts: sent, failed, retry (a transient failure, tried again later), refused (a contact hold since
+    queued), postponed (the gate refuses it now: it waits for the time it names), waiting (queued on a
+    channel with no configured transport: SMS without a provider, WeChat).
+    """
+    now = now.astimezone(UTC)
+    settings = settings or get_settings()
+    counts = {"sent": 0, "failed": 0, "retry": 0, "refused": 0, "postponed": 0, "waiting": 0}
+    m = t.messages.c
+    transports = {ch: transport_for(ch, settings) for ch in ("sms", "email", "letter", "wechat")}
+    ready = [ch for ch, tr in transports.items() if tr is not None]
+    counts["waiting"] = int(
+        uow.session.execute(
+            select(func.count()).where(m.status == "queued", m.channel.not_in(ready), *_due(now))
+        ).scalar_one()
+    )
+    for _ in range(50):  # batches; each message leaves the due set once tried
+        rows = uow.session.execute(
+            select(m.id, m.channel)
+            .where(m.status == "queued", m.channel.in_(ready), *_due(now))
+            .order_by(m.id)
+            .limit(BATCH)
+        ).all()
+        uow.rollback()  # end the read: each claim below is its own short write
+        for row in rows:
+            transport = transports[row.channel]
+            if transport is not None and _claim(uow, row.id, now):
+                counts[_deliver(uow, row.id, transport, now)] += 1
+        if len(rows) < BATCH:
+            break
+    return counts
+
+
+def _due(now: datetime) -> tuple[Any, ...]:
+    m = t.messages.c
+    return (
+        or_(m.claimed_until.is_(None), m.claimed_until < now),
+        or_(m.next_attempt_at.is_(None), m.next_attempt_at <= now),
+    )
+
+
+def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
+    m = t.messages.c
+    claimed = uow.session.execute(
+        update(t.messages)
+        .where(m.id == message_id, m.status == "queued", *_due(now))
+        .values(claimed_until=now + CLAIM)
+    )
+    ok = getattr(claimed, "rowcount", 0) == 1
+    uow.commit()
+    return ok
+
+
+def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: datetime) -> str:
+    m, c, d, p = t.messages.c, t.cases.c, t.debtors.c, t.parties.c
+    row = uow.session.execute(
+        select(
+            m.id,
+            m.case_id,
+            m.channel,
+            m.to,
+            m.subject,
+            m.body,
+            m.locale,
+            m.attempts,
+            m.party_id,
+            m.contact_point_id,
+            d.name.label("debtor_name"),
+            d.language,
+            d.cease,
+            d.disputed,
+            p.name.label("party_name"),
+        )
+        .select_from(
+            t.messages.join(t.cases, c.id == m.case_id)
+            .join(t.debtors, d.id == c.debtor_id)
+            .outerjoin(t.parties, p.id == m.party_id)
+        )
+        .where(m.id == message_id)
+    ).one()
+    uow.rollback()
+    postponed_until = _gate_again(uow, row, now)
+    if postponed_until is not None and postponed_until is not _HELD:
+        # Outside the hours (or over a frequency cap) now: it waits, queued, until the gate allows it.
+        _finish(uow, message_id, status="queued", next_attempt_at=postponed_until)
+        uow.commit()
+        return "postponed"
+    if row.cease or row.disputed or postponed_until is _HELD:
+        _finish(uow, message_id, status="refused", error=HOLD_ERROR)
+        uow.session.execute(
+            insert(t.audit_events).values(
+                at=now,
+                user_id=None,
+                action="message.held",
+                entity="message",
+                entity_id=message_id,
+                detail={"case_id": row.case_id, "cease": bool(row.cease), "disputed": bool(row.disputed)},
+            )
+        )
+        uow.commit()
+        return "refused"
+    outgoing = Outgoing(
+        id=row.id,
+        channel=row.channel,
+        to=row.to,
+        subject=row.subject,
+        body=row.body,
+        locale=normalize_locale(row.locale or row.language),
+        recipient_name=row.party_name or row.debtor_name,
+        reference=reference(row.case_id),
+        now=now,
+    )
+    attempts = row.attempts + 1
+    try:
+        receipt = transport.send(outgoing)
+    except DefinitiveFailure as exc:
+        _finish(uow, message_id, status="failed", error=str(exc), attempts=attempts)
+        uow.commit()
+        return "failed"
+    except Exception as exc:  # a transient failure, or a fault of ours: never lose the message silently
+        if not isinstance(exc, TransientFailure):
+            log.exception("sending message %s failed", message_id)
+        error = str(exc) or type(exc).__name__
+        if attempts >= MAX_ATTEMPTS:
+            _finish(uow, message_id, status="failed", error=error, attempts=attempts)
+            uow.commit()
+            return "failed"
+        _finish(
+            uow,
+            message_id,
+            status="queued",
+            error=error,
+            attempts=attempts,
+            next_attempt_at=now + RETRY_DELAYS[attempts - 1],
+        )
+        uow.commit()
+        return "retry"
+    _finish(
+        uow,
+        message_id,
+        status="sent",
+        error=None,
+        attempts=attempts,
+        sent_at=now,
+        provider_ref=receipt.provider_ref,
+        document=receipt.document,
+    )
+    uow.commit()
+    return "sent"
+
+
+_HELD = datetime.max.replace(tzinfo=UTC)  # the gate refuses with no time at which it would allow
+
+
+def _gate_again(uow: UnitOfWork, row: Any, now: datetime) -> datetime | None:
+    """Asks the gate again at the moment of sending: a retry, or a message that waited for a provider,
+    must not go out at night or over a cap. None: allowed now; _HELD: refused until the facts change."""
+    try:
+        verdict = check_contact(
+            uow,
+            row.case_id,
+            channel=row.channel,
+            at=now,
+            party=row.party_id,
+            contact_point_id=row.contact_point_id,
+        )
+    except InvalidInput:  # the point is marked do-not-contact since the message was queued
+        uow.rollback()
+        return _HELD
+    uow.rollback()
+    if verdict.allowed:
+        return None
+    until = verdict.decision.get("next_allowed_at")
+    return datetime.fromisoformat(until).astimezone(UTC) if until else _HELD
+
+
+def _finish(uow: UnitOfWork, message_id: int, *, status: str, **values: Any) -> None:
+    m = t.messages.c
+    uow.session.execute(
+        update(t.messages)
+        .where(m.id == message_id, m.status == "queued")
+        .values(status=status, claimed_until=None, **values)
+    )
+
+
+_PROVIDER_STATUSES = {
+    "delivered": "delivered",
+    "failed": "failed",
+    "undelivered": "failed",
+    "rejected": "failed",
+    "expired": "failed",
+    "sent": None,  # accepted by the network: nothing new
+    "accepted": None,
+    "queued": None,
+}
+
+
+def mark_delivered(uow: UnitOfWork, provider_ref: str, status: str, *, error: str | None = None) -> int:
+    """Applies an SMS provider's delivery report to the message it sent; the message id."""
+    key = status.strip().lower()
+    if key not in _PROVIDER_STATUSES:
+        raise InvalidInput(
+            "Status: {status} is not one of {known}", status=status, known=", ".join(_PROVIDER_STATUSES)
+        )
+    m = t.messages.c
+    row = uow.session.execute(
+        select(m.id, m.status).where(m.provider_ref == provider_ref, m.channel == "sms")
+    ).one_or_none()
+    if row is None:
+        raise NotFound("No message was sent with the provider reference {ref}", ref=provider_ref)
+    new = _PROVIDER_STATUSES[key]
+    if new is None or row.status != "sent":
+        return int(row.id)  # an acknowledgement, or a report repeated: nothing changes
+    values: dict[str, Any] = {"status": new}
+    if new == "failed":
+        values["error"] = f"the provider reports {key}: {error}" if error else f"the provider reports {key}"
+    uow.session.execute(update(t.messages).where(m.id == row.id, m.status == "sent").values(**values))
+    uow.commit()
+    return int(row.id)
+
+
+# --- errors in the user's language ----------------------------------------------------------------------
+
+# The texts dispatch_due stores in messages.error, as msgids: shown again in the reader's language.
+STORED_ERRORS = (
+    HOLD_ERROR,
+    "SMS provider not reachable: {reason}",
+    "SMS provider answered {status}: {reason}",
+    "SMS provider refused the message ({status}): {reason}",
+    "mail server refused the recipient: {reason}",
+    "mail server refused the login: {reason}",
+    "mail server refused the message: {reason}",
+    "mail server answered: {reason}",
+    "mail server not reachable: {reason}",
+    "the return address would show {words} through the envelope window",
+    "cannot write the letter: {reason}",
+    "the provider reports {status}: {reason}",
+    "the provider reports {status}",
+)
+
+
+def _pattern(msgid: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", msgid)
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*)" for i, p in enumerate(parts))
+    return re.compile(f"^{regex}$", re.DOTALL)
+
+
+_STORED = [(msgid, _pattern(msgid)) for msgid in STORED_ERRORS]
+
+
+def describe_error(text: str | None, locale: str) -> str:
+    """A stored error in the reader's language (the provider's own words stay as they were)."""
+    if not text:
+        return ""
+    for msgid, pattern in _STORED:
+        found = pattern.match(text)
+        if found:
+            return gettext(msgid, locale, **found.groupdict())
+    return text
