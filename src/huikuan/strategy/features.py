@@ -28,7 +28,8 @@ Definitions (the planner's contract is strategy/api.py):
   for the whole amount); `open_promise` is a pending promise due on or after the plan day;
 - a case's balance is the sum of its open accounts in the currency of its largest account; `dpd` counts
   from the oldest open account's `overdue_since` to the plan day; `product` is the largest account's;
-- `ability` and `willingness` are collector assessments the schema does not store yet: always null;
+- `ability` and `willingness` are the collector's assessment (cases.ability / cases.willingness, 0..1),
+  null where the case has not been assessed (the planner then estimates them: strategy/segments.py);
 - a collector's `minutes` default to DEFAULT_MINUTES (6 hours of talk time in an 8-hour shift).
 """
 
@@ -175,7 +176,7 @@ def default_capacity(collectors: pl.DataFrame, cases: int) -> Capacity:
 _CASES = {
     "case_id": pl.Int64, "debtor_id": pl.Int64, "creditor_id": pl.Int64, "assigned_user_id": pl.Int64,
     "language": pl.Utf8, "debtor_zone": pl.Utf8, "address_country": pl.Utf8, "address_region": pl.Utf8,
-    "flags": pl.Int64,
+    "flags": pl.Int64, "ability": pl.Float64, "willingness": pl.Float64,
 }
 _ACCOUNTS = {
     "case_id": pl.Int64, "account_id": pl.Int64, "balance": pl.Int64, "overdue_day": pl.Int64,
@@ -444,8 +445,6 @@ def case_features(p: Portfolio) -> pl.DataFrame:
             (flags & FLAG_BITS["disputed"] > 0).alias("disputed"),
             pl.col("has_mobile", "has_email", "has_wechat", "has_address").fill_null(False),
             district.alias("district"),
-            pl.lit(None, dtype=pl.Float64).alias("ability"),
-            pl.lit(None, dtype=pl.Float64).alias("willingness"),
             pl.col("language").fill_null("zh"),
         )
         .sort("case_id")
@@ -580,7 +579,7 @@ class _Sql:
         return (
             "SELECT c.id, c.debtor_id, c.creditor_id, c.assigned_user_id, d.language, d.time_zone, "
             f"d.address_country, d.address_region, {flags} + {self.nonempty_json('d.opt_out_channels')} * 64 "
-            f"+ {self.nonempty_json('d.inconvenient_times')} * 128 "
+            f"+ {self.nonempty_json('d.inconvenient_times')} * 128, c.ability, c.willingness "
             "FROM cases c JOIN debtors d ON d.id = c.debtor_id "
             f"WHERE c.stage <> 'closed'{self.of_creditors('c.creditor_id')}"
         )
