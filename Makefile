@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# Who the demo floor's messages and letters say is writing (set your own in production; see docs/messages.md).
+run: export HUIKUAN_AGENCY_NAME ?= Huikuan Demo Services
+run: export HUIKUAN_AGENCY_PHONE ?= 400-000-0000
+run: export HUIKUAN_LETTER_RETURN_ADDRESS ?= PO Box 100|Beijing 100000
 run: install
 	mkdir -p var
 	$(BIN)/huikuan init

@@ -420,7 +420,8 @@ def test_every_text_of_the_negotiation_pages_has_a_chinese_translation() -> None
     from pathlib import Path
 
     from huikuan.i18n import _catalog
-    from huikuan.web.ui.negotiation import EXCESS, LABELS
+    from huikuan.services.case_labels import STATUS_LABELS
+    from huikuan.web.ui.negotiation import EXCESS
 
     web = Path(__file__).resolve().parents[2] / "src" / "huikuan" / "web"
     templates = [
@@ -429,7 +430,7 @@ def test_every_text_of_the_negotiation_pages_has_a_chinese_translation() -> None
         "approvals/page.html",
         "approvals/_offer.html",
     ]
-    used = {*LABELS.values(), *EXCESS.values()}
+    used = {*STATUS_LABELS.values(), *EXCESS.values()}
     for name in templates:
         text = (web / "templates" / name).read_text(encoding="utf-8")
         used |= {a or b for a, b in re.findall(r"_\(\s*(?:\"([^\"]*)\"|'([^']*)')", text)}

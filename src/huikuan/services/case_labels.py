@@ -61,6 +61,12 @@ STATUS_LABELS = {
     "wrong_party": "Wrong party",
     "disconnected": "Disconnected",
     "do_not_contact": "Do not contact",
+    "partly_paid": "Partly paid",
+    "missed": "Missed",
+    "settlement": "Settlement",
+    "instalment": "Instalment plan",
+    "asked": "Asked for a settlement or a plan",
+    "cannot_pay": "Cannot pay in full",
 }
 ROLE_LABELS = {
     "debtor": "Debtor",

@@ -20,32 +20,13 @@ from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services import negotiation as neg
 from huikuan.services.access import Viewer
+from huikuan.services.case_labels import label
 from huikuan.services.promises import make_promise, promises_of
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 
 router = page_router()
 
-# Values shown to the user, by their stored code.
-LABELS = {
-    "pending": "Pending",
-    "kept": "Kept",
-    "partly_kept": "Partly kept",
-    "broken": "Broken",
-    "cancelled": "Cancelled",
-    "proposed": "Proposed",
-    "awaiting_approval": "Awaiting approval",
-    "active": "Active",
-    "completed": "Completed",
-    "rejected": "Rejected",
-    "paid": "Paid",
-    "partly_paid": "Partly paid",
-    "missed": "Missed",
-    "settlement": "Settlement",
-    "instalment": "Instalment plan",
-    "asked": "Asked for a settlement or a plan",
-    "cannot_pay": "Cannot pay in full",
-}
 TONES = {
     "kept": "ok",
     "active": "ok",
@@ -76,7 +57,7 @@ def helpers(request: Request) -> dict[str, Callable[..., str]]:
     locale = request_locale(request)
 
     def lbl(value: str | None) -> str:
-        return gettext(LABELS.get(value or "", value or ""), locale)
+        return label("status", value or "", locale)
 
     def tone(value: str) -> str:
         return TONES.get(value, "")
