@@ -32,12 +32,14 @@ app.add_typer(import_app, name="import")
 def _mount() -> None:
     from huikuan.compliance.cli import app as compliance_app
     from huikuan.contact_cli import app as contact_app
+    from huikuan.jobs_cli import jobs_app
     from huikuan.plan_cli import app as plan_app
     from huikuan.simulate.cli import simulate
 
     app.add_typer(compliance_app, name="compliance", help="The compliance gate.")
     app.add_typer(contact_app, name="contact", help="Contacts, through the compliance gate.")
     app.add_typer(plan_app, name="plan")
+    app.add_typer(jobs_app, name="jobs")
     app.command("simulate")(simulate)
 
 

@@ -1,0 +1,102 @@
+"""`huikuan jobs run`: runs the periodic jobs that are due, once, however many processes call it
+(cron, a systemd timer, the embedded server); `huikuan jobs list`: when each job last ran.
+
+Thin, like cli.py: parse the arguments, call services/jobs.py, print.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+
+from huikuan.config import get_settings
+from huikuan.errors import HuikuanError
+from huikuan.i18n import gettext as _
+from huikuan.storage.engine import get_engine
+
+jobs_app = typer.Typer(
+    help="Periodic jobs: claim expiry, promise and instalment checks, the outbox.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(_("Error: {message}", message=message), err=True)
+    return typer.Exit(code)
+
+
+def _instant(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        message = _("--now: {value!r} is not an instant such as 2026-03-02T07:00:00Z", value=value)
+        raise _fail(message) from exc
+    if at.tzinfo is None:
+        raise _fail(_("--now: give the time zone, e.g. 2026-03-02T07:00:00+08:00"))
+    return at.astimezone(UTC)
+
+
+def describe(name: str, outcome: dict[str, Any]) -> str:
+    """One line for what a job did, in the user's language."""
+    if "error" in outcome:
+        return _("{job}: failed: {error}", job=name, error=outcome["error"])
+    skipped = outcome.get("skipped")
+    if skipped == "not installed":
+        return _("{job}: not installed", job=name)
+    if skipped == "running elsewhere":
+        return _("{job}: running in another process", job=name)
+    if skipped == "not due":
+        return _("{job}: not due until {at}", job=name, at=outcome.get("next_run_at", ""))
+    if not outcome:
+        return _("{job}: done", job=name)
+    counts = ", ".join(f"{key} {value}" for key, value in outcome.items())
+    return _("{job}: done ({counts})", job=name, counts=counts)
+
+
+@jobs_app.command("run")
+def run(
+    only: str | None = typer.Option(None, "--only", help="Run this job now, due or not (e.g. claims)"),
+    now: str | None = typer.Option(None, "--now", help="ISO 8601 instant to run as (default: now)"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object: what each job did"),
+) -> None:
+    """Run every job that is due, once; safe to start from several processes at the same time."""
+    from huikuan.services.jobs import run_due
+
+    try:
+        done = run_due(get_engine(get_settings().database_url), now=_instant(now), only=only)
+    except HuikuanError as exc:
+        if as_json:
+            typer.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        raise _fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps(done, ensure_ascii=False, default=str))
+        return
+    for name, outcome in done.items():
+        typer.echo(describe(name, outcome))
+
+
+@jobs_app.command("list")
+def list_jobs(as_json: bool = typer.Option(False, "--json", help="One JSON array")) -> None:
+    """Each job, how often it runs, and when it last ran with what result."""
+    from huikuan.services.jobs import job_status
+
+    status = job_status(get_engine(get_settings().database_url))
+    if as_json:
+        typer.echo(json.dumps(status, ensure_ascii=False, default=str))
+        return
+    for job in status:
+        last = job["last_run_at"] or _("never")
+        typer.echo(
+            _(
+                "{job}: every {minutes} min; last run {last}",
+                job=job["name"],
+                minutes=job["interval_s"] // 60,
+                last=last,
+            )
+        )

@@ -1,0 +1,203 @@
+"""The periodic jobs and the one function that runs those that are due: `huikuan jobs run`, cron, a
+systemd timer and the embedded server's scheduler all call `run_due`.
+
+A job is `def name(uow: UnitOfWork, now: datetime) -> dict[str, int]` (counts of what it did). Each
+job has a lease row in `job_leases`; a process runs a job only after taking its lease with a conditional
+UPDATE that must change exactly one row (free or expired lease, interval passed), so several processes
+calling `run_due` at the same moment run each due job once. The lease expires by itself after
+`LEASE` should a process die while running a job.
+
+Jobs are found by dotted path when they run, so a job whose module is not installed (yet) is skipped
+and reported, and one that fails is reported with its error without stopping the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from huikuan.errors import InvalidInput
+from huikuan.storage import tables as t
+from huikuan.storage.engine import is_sqlite
+from huikuan.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)  # a job holding its lease longer is presumed dead and may be run again
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    target: str  # "package.module:function"
+    interval: timedelta
+    what: str  # one line for the docs and `huikuan jobs list`
+
+
+REGISTRY: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job(
+            "claims", "huikuan.services.queue:expire_claims", timedelta(minutes=1), "expire idle case claims"
+        ),
+        Job(
+            "promises",
+            "huikuan.services.promises:check_promises",
+            timedelta(minutes=15),
+            "mark promises kept, partly kept or broken from imported payments",
+        ),
+        Job(
+            "instalments",
+            "huikuan.services.negotiation:check_instalments",
+            timedelta(minutes=15),
+            "mark instalments paid or missed; a missed one breaks the plan",
+        ),
+        Job("outbox", "huikuan.services.outbox:dispatch_due", timedelta(minutes=1), "send queued messages"),
+        Job(
+            "logins",
+            "huikuan.services.auth:forget_old_attempts",
+            timedelta(days=1),
+            "forget old login attempts",
+        ),
+    )
+}
+
+JobFunction = Callable[[UnitOfWork, datetime], dict[str, Any]]
+
+
+class NotInstalled(Exception):
+    """The job's module or function does not exist in this installation."""
+
+
+def resolve(target: str) -> JobFunction:
+    """The function a dotted path names; NotInstalled if its module or the function is missing."""
+    module_name, _, function = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        # Only the job's own module (or a package of its path) missing means "not installed"; a missing
+        # dependency inside an existing module is an error worth seeing.
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            raise NotInstalled(target) from exc
+        raise
+    found = getattr(module, function, None)
+    if not callable(found):
+        raise NotInstalled(target)
+    fn: JobFunction = found
+    return fn
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _ensure_row(engine: Engine, name: str) -> None:
+    """The job's lease row, created by whoever comes first (a conflict is ignored)."""
+    insert = sqlite_insert if is_sqlite(engine) else pg_insert
+    with engine.begin() as conn:
+        conn.execute(insert(t.job_leases).values(name=name, last_result={}).on_conflict_do_nothing())
+
+
+def _take(engine: Engine, job: Job, holder: str, now: datetime, *, forced: bool) -> bool:
+    """Takes the job's lease if it is free (or expired) and, unless forced, the interval has passed."""
+    j = t.job_leases.c
+    condition = [j.name == job.name, or_(j.expires_at.is_(None), j.expires_at < now)]
+    if not forced:
+        condition.append(or_(j.last_run_at.is_(None), j.last_run_at <= now - job.interval))
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(t.job_leases).where(*condition).values(holder=holder, expires_at=now + LEASE)
+        )
+    return bool(result.rowcount == 1)
+
+
+def _why_not(engine: Engine, job: Job, now: datetime) -> dict[str, Any]:
+    j = t.job_leases.c
+    with engine.connect() as conn:
+        row = conn.execute(select(j.expires_at, j.last_run_at).where(j.name == job.name)).one()
+    if row.expires_at is not None and row.expires_at >= now:
+        return {"skipped": "running elsewhere"}
+    due = row.last_run_at + job.interval if row.last_run_at is not None else now
+    return {"skipped": "not due", "next_run_at": due.isoformat(timespec="seconds")}
+
+
+def _finish(engine: Engine, job: Job, holder: str, now: datetime, result: dict[str, Any]) -> None:
+    j = t.job_leases.c
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.job_leases)
+            .where(j.name == job.name, j.holder == holder)
+            .values(holder=None, expires_at=None, last_run_at=now, last_result=result)
+        )
+
+
+def _run_one(engine: Engine, job: Job, holder: str, now: datetime, *, forced: bool) -> dict[str, Any]:
+    try:
+        fn = resolve(job.target)
+    except NotInstalled:
+        return {"skipped": "not installed"}
+    except Exception as exc:  # a module that fails to import is this job's error, not the others'
+        log.exception("job %s: %s cannot be imported", job.name, job.target)
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    _ensure_row(engine, job.name)
+    if not _take(engine, job, holder, now, forced=forced):
+        return _why_not(engine, job, now)
+    result: dict[str, Any]
+    try:
+        with UnitOfWork(engine) as uow:
+            counts = fn(uow, now)
+            uow.commit()
+        result = dict(counts or {})
+    except Exception as exc:  # reported, and the lease released: the other jobs still run
+        log.exception("job %s failed", job.name)
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+    _finish(engine, job, holder, now, result)
+    return result
+
+
+def run_due(
+    engine: Engine, *, now: datetime | None = None, only: str | None = None, holder: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Runs every job whose interval has passed (or only the one named, due or not), each once across
+    all processes, each in its own unit of work. Returns what each job did, by name:
+    its counts, `{"skipped": "not due" | "running elsewhere" | "not installed"}` or `{"error": ...}`."""
+    instant = (now or datetime.now(UTC)).astimezone(UTC)
+    if only is not None and only not in REGISTRY:
+        raise InvalidInput("job: {name} is not one of {names}", name=only, names=", ".join(REGISTRY))
+    who = holder or default_holder()
+    chosen = [REGISTRY[only]] if only is not None else list(REGISTRY.values())
+    return {job.name: _run_one(engine, job, who, instant, forced=only is not None) for job in chosen}
+
+
+def job_status(engine: Engine) -> list[dict[str, Any]]:
+    """Each job with its interval and its lease row: when it last ran, what it did, who holds it now."""
+    with engine.connect() as conn:
+        rows = {r.name: r for r in conn.execute(select(t.job_leases))}
+    out = []
+    for job in REGISTRY.values():
+        row = rows.get(job.name)
+        out.append(
+            {
+                "name": job.name,
+                "target": job.target,
+                "interval_s": int(job.interval.total_seconds()),
+                "what": job.what,
+                "last_run_at": row.last_run_at.isoformat(timespec="seconds")
+                if row is not None and row.last_run_at
+                else None,
+                "last_result": dict(row.last_result) if row is not None else None,
+                "holder": row.holder if row is not None else None,
+            }
+        )
+    return out

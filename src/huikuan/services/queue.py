@@ -1,0 +1,407 @@
+"""The collector's queue: "my work today", the team view, and claiming the next case.
+
+A case is *workable* when its stage is not hold, dispute or closed, its debtor has not asked for contact
+to cease, does not dispute the debt and is not deceased, and it has at least one open account.
+"My work today" is the workable cases in the viewer's scope (services/access.py `case_scope`) whose next
+action is due by the end of the viewer's local day (or was never set).
+
+The order (docs/queue-and-jobs.md):
+1. cases in today's daily plan (plan_rows, plan_date = today in the floor's zone, an action other than
+   `none`) first, by planned slot (earliest first, unslotted last), then by expected value (highest first);
+2. then, and for every case when there is no plan yet, the default priority: `cases.priority` (highest
+   first; a broken promise or a missed instalment raises it), then a next action that is already due
+   (earliest first) before one due later today, then one never set; then the open balance (largest
+   first), then days past due (most first), then the case id.
+
+Claiming: `next_case` hands the first unclaimed case of that order to the collector, holding it for a
+time to live (30 minutes by default; the case page extends it with `touch_claim`). Two collectors never
+hold the same case: PostgreSQL picks the row with `SELECT ... FOR UPDATE SKIP LOCKED`, and on every
+database the claim itself is a conditional UPDATE that must change exactly one row. A claim that has
+expired may be taken by anyone; the `claims` job (`expire_claims`) clears expired claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
+
+from huikuan.config import get_settings
+from huikuan.errors import Forbidden
+from huikuan.services.access import Viewer, case_scope, require_supervisor, require_writer, visible_case
+from huikuan.storage import tables as t
+from huikuan.storage.engine import is_sqlite
+from huikuan.storage.uow import UnitOfWork
+
+CLAIM_TTL = timedelta(minutes=30)
+NOT_WORKABLE_STAGES = ("hold", "dispute", "closed")
+_CANDIDATE_BATCH = 20
+_MAX_ROUNDS = 50
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One line of a queue: what a collector needs to choose the case, and who holds it now."""
+
+    case_id: int
+    debtor_name: str
+    creditor_code: str
+    balance: int  # minor units of `currency`, open accounts only
+    currency: str
+    days_past_due: int
+    stage: str
+    next_action_channel: str | None
+    next_action_goal: str | None
+    next_action_due_at: datetime | None
+    due_now: bool  # the next action's time has come (or none was ever set)
+    planned_action: str | None  # today's plan, when the case is in it
+    planned_slot: datetime | None
+    claimed_by: int | None  # the holder of an unexpired claim
+    claimed_by_name: str | None
+    claim_expires_at: datetime | None
+    mine: bool  # the claim is the viewer's
+
+    def to_dict(self) -> dict[str, Any]:
+        from huikuan.domain.money import Money
+
+        return {
+            "case_id": self.case_id,
+            "debtor_name": self.debtor_name,
+            "creditor_code": self.creditor_code,
+            "balance": str(Money(self.balance, self.currency).amount),
+            "currency": self.currency,
+            "days_past_due": self.days_past_due,
+            "stage": self.stage,
+            "next_action": {
+                "channel": self.next_action_channel,
+                "goal": self.next_action_goal,
+                "due_at": self.next_action_due_at.isoformat() if self.next_action_due_at else None,
+                "due_now": self.due_now,
+            },
+            "planned": (
+                {
+                    "action": self.planned_action,
+                    "slot_start": self.planned_slot.isoformat() if self.planned_slot else None,
+                }
+                if self.planned_action
+                else None
+            ),
+            "claim": (
+                {
+                    "user_id": self.claimed_by,
+                    "name": self.claimed_by_name,
+                    "expires_at": self.claim_expires_at.isoformat() if self.claim_expires_at else None,
+                    "mine": self.mine,
+                }
+                if self.claimed_by is not None
+                else None
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class _Clock:
+    now: datetime
+    end_of_day: datetime  # the start of the viewer's local tomorrow, in UTC
+    local_today: date
+    plan_day: date  # today in the floor's zone: the daily plan's date
+
+
+def _clock(viewer: Viewer, now: datetime | None) -> _Clock:
+    instant = (now or datetime.now(UTC)).astimezone(UTC)
+    zone = ZoneInfo(viewer.time_zone)
+    local_today = instant.astimezone(zone).date()
+    end = datetime.combine(local_today + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    plan_day = instant.astimezone(ZoneInfo(get_settings().time_zone)).date()
+    return _Clock(instant, end, local_today, plan_day)
+
+
+def _claim_free(now: datetime) -> ColumnElement[bool]:
+    """No one holds the case: never claimed, or the claim has expired (a claim without expiry has too)."""
+    c = t.cases.c
+    return or_(c.claimed_by.is_(None), c.claim_expires_at.is_(None), c.claim_expires_at < now)
+
+
+def _open_accounts() -> Any:
+    a = t.accounts.c
+    return (
+        select(
+            a.case_id.label("case_id"),
+            func.sum(a.balance).label("balance"),
+            func.min(a.currency).label("currency"),
+            func.min(a.overdue_since).label("overdue_since"),
+        )
+        .where(a.status == "open", a.case_id.is_not(None))
+        .group_by(a.case_id)
+        .subquery("open_accounts")
+    )
+
+
+def _queue(viewer: Viewer, clock: _Clock, acc: Any, columns: Sequence[Any], *, due_only: bool) -> Select[Any]:
+    """The workable cases in the viewer's scope, in queue order, selecting `columns`.
+
+    `acc` is the open-accounts subquery (`_open_accounts()`), joined here: a case needs an open account.
+    """
+    c, d, p = t.cases.c, t.debtors.c, t.plan_rows.c
+    planned = and_(p.case_id == c.id, p.plan_date == clock.plan_day, p.action != "none")
+    query = (
+        select(*columns)
+        .select_from(t.cases)
+        .join(t.debtors, d.id == c.debtor_id)
+        .join(acc, acc.c.case_id == c.id)
+        .outerjoin(t.plan_rows, planned)
+        .where(
+            case_scope(viewer),
+            c.stage.not_in(NOT_WORKABLE_STAGES),
+            d.cease.is_(False),
+            d.disputed.is_(False),
+            d.deceased.is_(False),
+        )
+        .order_by(
+            case((p.id.is_not(None), 0), else_=1),
+            p.slot_start.asc().nulls_last(),
+            p.expected_value.desc().nulls_last(),
+            c.priority.desc(),
+            case((c.next_action_due_at <= clock.now, 0), (c.next_action_due_at.is_not(None), 1), else_=2),
+            c.next_action_due_at.asc(),
+            acc.c.balance.desc(),
+            acc.c.overdue_since.asc().nulls_last(),
+            c.id.asc(),
+        )
+    )
+    if due_only:
+        query = query.where(or_(c.next_action_due_at.is_(None), c.next_action_due_at < clock.end_of_day))
+    return query
+
+
+def _items(uow: UnitOfWork, viewer: Viewer, clock: _Clock, *, due_only: bool, limit: int) -> list[QueueItem]:
+    """One query: the cases with their debtor, creditor, open balance, plan row and holder."""
+    c, d, p, cr = t.cases.c, t.debtors.c, t.plan_rows.c, t.creditors.c
+    holder = t.users.alias("holder")
+    acc = _open_accounts()
+    active = and_(c.claimed_by.is_not(None), c.claim_expires_at >= clock.now)
+    columns = [
+        c.id,
+        d.name.label("debtor_name"),
+        cr.code.label("creditor_code"),
+        acc.c.balance,
+        acc.c.currency,
+        acc.c.overdue_since,
+        c.stage,
+        c.next_action_channel,
+        c.next_action_goal,
+        c.next_action_due_at,
+        p.action.label("planned_action"),
+        p.slot_start.label("planned_slot"),
+        case((active, c.claimed_by), else_=None).label("claimed_by"),
+        case((active, holder.c.display_name), else_=None).label("claimed_by_name"),
+        case((active, c.claim_expires_at), else_=None).label("claim_expires_at"),
+    ]
+    query = (
+        _queue(viewer, clock, acc, columns, due_only=due_only)
+        .join(t.creditors, cr.id == c.creditor_id)
+        .outerjoin(holder, holder.c.id == c.claimed_by)
+        .limit(limit)
+    )
+    rows = uow.session.execute(query).all()
+    return [
+        QueueItem(
+            case_id=r.id,
+            debtor_name=r.debtor_name,
+            creditor_code=r.creditor_code,
+            balance=int(r.balance or 0),
+            currency=r.currency,
+            days_past_due=_days_past_due(r.overdue_since, clock.local_today),
+            stage=r.stage,
+            next_action_channel=r.next_action_channel,
+            next_action_goal=r.next_action_goal,
+            next_action_due_at=r.next_action_due_at,
+            due_now=r.next_action_due_at is None or r.next_action_due_at <= clock.now,
+            planned_action=r.planned_action,
+            planned_slot=r.planned_slot,
+            claimed_by=r.claimed_by,
+            claimed_by_name=r.claimed_by_name,
+            claim_expires_at=r.claim_expires_at,
+            mine=r.claimed_by == viewer.user_id,
+        )
+        for r in rows
+    ]
+
+
+def _days_past_due(overdue_since: Any, today: date) -> int:
+    if overdue_since is None:
+        return 0
+    since = date.fromisoformat(overdue_since) if isinstance(overdue_since, str) else overdue_since
+    return max((today - since).days, 0)
+
+
+def my_work(
+    uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None, limit: int = 100
+) -> list[QueueItem]:
+    """ "My work today": the workable cases in the viewer's scope due by the end of its local day, in
+    queue order (the daily plan, else the default priority)."""
+    return _items(uow, viewer, _clock(viewer, now), due_only=True, limit=limit)
+
+
+def team_queue(
+    uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None, limit: int = 500
+) -> list[QueueItem]:
+    """A supervisor's view: every workable case in its scope, due or not, in queue order, with its holder."""
+    require_supervisor(viewer)
+    return _items(uow, viewer, _clock(viewer, now), due_only=False, limit=limit)
+
+
+def next_case(
+    uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None, ttl: timedelta = CLAIM_TTL
+) -> int | None:
+    """Claims the first free case of "my work today" for the viewer and returns its id (None: nothing due).
+
+    The viewer's previous claim is released first; the case just released comes last in the order, so
+    "next" moves on unless nothing else is due. Ends any transaction the caller had open (reads only),
+    so that the claim sees the latest state and, on SQLite, takes the write lock as its first step.
+    """
+    require_writer(viewer)
+    clock = _clock(viewer, now)
+    uow.commit()
+    c = t.cases.c
+    released = set(
+        uow.session.execute(
+            update(t.cases)
+            .where(c.claimed_by == viewer.user_id)
+            .values(claimed_by=None, claim_expires_at=None)
+            .returning(c.id)
+        ).scalars()
+    )
+    pick = _pick_postgres if not is_sqlite(uow.engine) else _pick_sqlite
+    for avoid in (released, set()) if released else (set(),):
+        found = pick(uow, viewer, clock, avoid, ttl)
+        if found is not None:
+            uow.commit()
+            return found
+    uow.commit()
+    return None
+
+
+def _claim(uow: UnitOfWork, viewer: Viewer, case_id: int, clock: _Clock, ttl: timedelta) -> bool:
+    """The claim itself: changes the row only if it is still free; True when it did."""
+    c = t.cases.c
+    result = uow.session.execute(
+        update(t.cases)
+        .where(c.id == case_id, _claim_free(clock.now))
+        .values(claimed_by=viewer.user_id, claim_expires_at=clock.now + ttl)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _free_candidates(viewer: Viewer, clock: _Clock, avoid: set[int]) -> Select[Any]:
+    c = t.cases.c
+    query = _queue(viewer, clock, _open_accounts(), [c.id], due_only=True).where(_claim_free(clock.now))
+    return query.where(c.id.not_in(avoid)) if avoid else query
+
+
+def _pick_postgres(
+    uow: UnitOfWork, viewer: Viewer, clock: _Clock, avoid: set[int], ttl: timedelta
+) -> int | None:
+    query = _free_candidates(viewer, clock, avoid).limit(1).with_for_update(skip_locked=True, of=t.cases)
+    for _round in range(_MAX_ROUNDS):
+        case_id = uow.session.execute(query).scalar()
+        if case_id is None:
+            return None
+        if _claim(uow, viewer, case_id, clock, ttl):
+            return int(case_id)
+    return None
+
+
+def _pick_sqlite(
+    uow: UnitOfWork, viewer: Viewer, clock: _Clock, avoid: set[int], ttl: timedelta
+) -> int | None:
+    # The release above took SQLite's write lock, so no one claims in between; the conditional UPDATE
+    # is what guarantees it all the same.
+    tried: set[int] = set()
+    for _round in range(_MAX_ROUNDS):
+        query = _free_candidates(viewer, clock, avoid | tried).limit(_CANDIDATE_BATCH)
+        batch = list(uow.session.execute(query).scalars())
+        if not batch:
+            return None
+        for case_id in batch:
+            if _claim(uow, viewer, case_id, clock, ttl):
+                return int(case_id)
+            tried.add(case_id)
+    return None
+
+
+def touch_claim(
+    uow: UnitOfWork, viewer: Viewer, case_id: int, now: datetime | None = None, *, ttl: timedelta = CLAIM_TTL
+) -> bool:
+    """Extends the viewer's own unexpired claim on the case by the time to live; False if it holds none."""
+    instant = (now or datetime.now(UTC)).astimezone(UTC)
+    c = t.cases.c
+    uow.commit()  # end the caller's reads: on SQLite a write must not upgrade a stale read transaction
+    result = uow.session.execute(
+        update(t.cases)
+        .where(c.id == case_id, c.claimed_by == viewer.user_id, c.claim_expires_at >= instant)
+        .values(claim_expires_at=instant + ttl)
+        .execution_options(synchronize_session=False)
+    )
+    uow.commit()
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def release_case(uow: UnitOfWork, viewer: Viewer, case_id: int) -> bool:
+    """Gives the case back to the queue. A collector releases its own claim; a supervisor anyone's.
+
+    Returns False when no one held it."""
+    row = visible_case(uow, viewer, case_id, write=True)
+    if row.claimed_by is None:
+        return False
+    if row.claimed_by != viewer.user_id and not viewer.supervises:
+        raise Forbidden("Case {case_id} is held by someone else", case_id=case_id)
+    c = t.cases.c
+    uow.commit()  # end the read; the UPDATE below changes the case only if the same holder still has it
+    result = uow.session.execute(
+        update(t.cases)
+        .where(c.id == case_id, c.claimed_by == row.claimed_by)
+        .values(claimed_by=None, claim_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    uow.commit()
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def expire_claims(uow: UnitOfWork, now: datetime) -> dict[str, int]:
+    """Job: clears every claim whose time has passed, so the team view shows who really holds what."""
+    c = t.cases.c
+    result = uow.session.execute(
+        update(t.cases)
+        .where(c.claimed_by.is_not(None), or_(c.claim_expires_at.is_(None), c.claim_expires_at < now))
+        .values(claimed_by=None, claim_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    uow.commit()
+    return {"expired": int(getattr(result, "rowcount", 0))}
+
+
+__all__ = [
+    "CLAIM_TTL",
+    "QueueItem",
+    "expire_claims",
+    "my_work",
+    "next_case",
+    "release_case",
+    "team_queue",
+    "touch_claim",
+]

@@ -1,0 +1,238 @@
+"""Periodic jobs: each due job runs once however many processes call `run_due`, a failing job does not
+stop the others, a job not installed is skipped, and `huikuan jobs run` reports what each did."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import types
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert, select
+from tests.factories import cli, cli_json
+from tests.floor import MORNING, Floor
+
+from huikuan.errors import InvalidInput
+from huikuan.services import jobs
+from huikuan.services.jobs import Job, run_due
+from huikuan.services.queue import next_case
+from huikuan.storage import tables as t
+from huikuan.storage.uow import UnitOfWork
+from huikuan.web.scheduler import JobScheduler, attach
+
+MODULE = "huikuan_test_jobs"
+
+
+class Calls:
+    """Jobs for the tests, in a module of their own that `run_due` finds by dotted path."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count: dict[str, int] = {}
+
+    def counting(self, name: str, pause: float = 0.0) -> Callable[[UnitOfWork, datetime], dict[str, int]]:
+        def job(uow: UnitOfWork, now: datetime) -> dict[str, int]:
+            uow.session.execute(select(1))
+            with self.lock:
+                self.count[name] = self.count.get(name, 0) + 1
+            time.sleep(pause)
+            return {"done": 1}
+
+        return job
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
+    calls = Calls()
+    module = types.ModuleType(MODULE)
+    monkeypatch.setattr(module, "first", calls.counting("first"), raising=False)
+    monkeypatch.setattr(module, "slow", calls.counting("slow", pause=0.5), raising=False)
+
+    def failing(uow: UnitOfWork, now: datetime) -> dict[str, int]:
+        raise RuntimeError("the provider is down")
+
+    monkeypatch.setattr(module, "failing", failing, raising=False)
+    monkeypatch.setitem(sys.modules, MODULE, module)
+    return calls
+
+
+def _registry(monkeypatch: pytest.MonkeyPatch, *entries: tuple[str, str, timedelta]) -> None:
+    registry = {name: Job(name, target, interval, name) for name, target, interval in entries}
+    monkeypatch.setattr(jobs, "REGISTRY", registry)
+
+
+MINUTE = timedelta(minutes=1)
+
+
+def test_a_due_job_runs_and_waits_its_interval_before_running_again(
+    engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _registry(monkeypatch, ("first", f"{MODULE}:first", timedelta(minutes=15)))
+    assert run_due(engine, now=MORNING) == {"first": {"done": 1}}
+    assert run_due(engine, now=MORNING + timedelta(minutes=14)) == {
+        "first": {"skipped": "not due", "next_run_at": (MORNING + timedelta(minutes=15)).isoformat()}
+    }
+    assert run_due(engine, now=MORNING + timedelta(minutes=15)) == {"first": {"done": 1}}
+    assert calls.count == {"first": 2}
+    with engine.connect() as conn:
+        lease = conn.execute(select(t.job_leases)).one()
+    assert lease.name == "first" and lease.holder is None and lease.expires_at is None
+    assert lease.last_run_at == MORNING + timedelta(minutes=15) and lease.last_result == {"done": 1}
+
+
+def test_only_runs_the_named_job_now_whether_or_not_it_is_due(
+    engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _registry(
+        monkeypatch, ("first", f"{MODULE}:first", timedelta(days=1)), ("slow", f"{MODULE}:slow", MINUTE)
+    )
+    run_due(engine, now=MORNING, only="first")
+    assert run_due(engine, now=MORNING + MINUTE, only="first") == {"first": {"done": 1}}
+    assert calls.count == {"first": 2}
+    with pytest.raises(InvalidInput):
+        run_due(engine, now=MORNING, only="nonesuch")
+
+
+def test_two_processes_at_once_run_each_job_once(
+    engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _registry(monkeypatch, ("slow", f"{MODULE}:slow", MINUTE), ("first", f"{MODULE}:first", MINUTE))
+    start = threading.Barrier(4)
+    results: list[dict[str, dict[str, Any]]] = []
+
+    def process() -> None:
+        start.wait()
+        results.append(run_due(engine, now=MORNING))
+
+    threads = [threading.Thread(target=process) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert calls.count == {"slow": 1, "first": 1}
+    assert len(results) == 4
+    for name in ("slow", "first"):
+        outcomes = [r[name] for r in results]
+        assert outcomes.count({"done": 1}) == 1
+        assert all(o == {"done": 1} or o["skipped"] in ("running elsewhere", "not due") for o in outcomes)
+
+
+def test_a_failing_job_is_reported_and_the_others_still_run(
+    engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _registry(monkeypatch, ("failing", f"{MODULE}:failing", MINUTE), ("first", f"{MODULE}:first", MINUTE))
+    done = run_due(engine, now=MORNING)
+    assert done == {"failing": {"error": "RuntimeError: the provider is down"}, "first": {"done": 1}}
+    # Its lease is free again: it is tried once more after its interval.
+    again = run_due(engine, now=MORNING + MINUTE)
+    assert again["failing"] == {"error": "RuntimeError: the provider is down"}
+
+
+def test_a_job_not_installed_yet_is_skipped(
+    engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _registry(
+        monkeypatch,
+        ("absent", "huikuan.services.no_such_module:run", MINUTE),
+        ("unwritten", "huikuan.services.queue:no_such_job", MINUTE),
+        ("first", f"{MODULE}:first", MINUTE),
+    )
+    assert run_due(engine, now=MORNING) == {
+        "absent": {"skipped": "not installed"},
+        "unwritten": {"skipped": "not installed"},
+        "first": {"done": 1},
+    }
+
+
+def test_the_lease_of_a_process_that_died_expires(
+    engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _registry(monkeypatch, ("first", f"{MODULE}:first", MINUTE))
+    with engine.begin() as conn:
+        conn.execute(
+            insert(t.job_leases).values(
+                name="first", holder="dead-host:1", expires_at=MORNING + timedelta(minutes=5), last_result={}
+            )
+        )
+    assert run_due(engine, now=MORNING) == {"first": {"skipped": "running elsewhere"}}
+    assert run_due(engine, now=MORNING + timedelta(minutes=6)) == {"first": {"done": 1}}
+
+
+def test_the_claims_job_expires_idle_claims(engine: Engine, floor: Floor) -> None:
+    case_id = next_case(floor.uow, floor.viewer("alice"), now=MORNING)
+    assert run_due(engine, now=MORNING + timedelta(minutes=10), only="claims") == {"claims": {"expired": 0}}
+    assert run_due(engine, now=MORNING + timedelta(minutes=31), only="claims") == {"claims": {"expired": 1}}
+    floor.uow.commit()
+    holder = floor.uow.session.execute(select(t.cases.c.claimed_by).where(t.cases.c.id == case_id)).scalar()
+    assert holder is None
+
+
+def test_huikuan_jobs_run_reports_what_each_job_did(
+    db_env: str, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _registry(
+        monkeypatch,
+        ("first", f"{MODULE}:first", MINUTE),
+        ("failing", f"{MODULE}:failing", MINUTE),
+        ("absent", "huikuan.services.no_such_module:run", MINUTE),
+    )
+    code, done = cli_json("jobs", "run", "--now", "2026-11-20T02:00:00Z")
+    assert code == 0
+    assert done == {
+        "first": {"done": 1},
+        "failing": {"error": "RuntimeError: the provider is down"},
+        "absent": {"skipped": "not installed"},
+    }
+    result = cli("jobs", "run", "--now", "2026-11-20T02:00:30Z")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "first: not due until 2026-11-20T02:01:00+00:00",
+        "failing: not due until 2026-11-20T02:01:00+00:00",
+        "absent: not installed",
+    ]
+    assert "first: done (done 1)" in cli("jobs", "run", "--only", "first").stdout
+
+
+def test_huikuan_jobs_run_only_claims_as_json(db_env: str) -> None:
+    code, done = cli_json("jobs", "run", "--only", "claims")
+    assert (code, done) == (0, {"claims": {"expired": 0}})
+    listed = cli("jobs", "list")
+    assert listed.exit_code == 0 and "claims: every 1 min" in listed.stdout
+
+
+def _until(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_the_embedded_server_runs_the_due_jobs_while_it_runs(
+    engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _registry(monkeypatch, ("first", f"{MODULE}:first", MINUTE))
+    app = FastAPI()
+    scheduler = attach(app, engine, interval=0.05)
+    with TestClient(app):
+        assert _until(lambda: scheduler.runs >= 3)
+        assert scheduler.running
+    assert not scheduler.running
+    assert calls.count == {"first": 1}  # every pass asked; the job's interval let it run once
+
+
+def test_an_error_in_the_job_loop_is_logged_and_the_loop_goes_on(engine: Engine) -> None:
+    def broken(_engine: Engine) -> dict[str, Any]:
+        raise RuntimeError("database away")
+
+    scheduler = JobScheduler(engine, interval=0.01, run=broken)
+    scheduler.start()
+    try:
+        assert _until(lambda: scheduler.runs >= 3) and scheduler.running
+    finally:
+        scheduler.stop()

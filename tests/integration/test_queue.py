@@ -1,0 +1,304 @@
+"""The collector's queue: "my work today" in the plan's order (else the default priority), the next case
+claimed for one collector only, claims that expire, and the pages and API that show them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import insert, select, update
+from tests.floor import MORNING, PASSWORD, TODAY, Floor
+from tests.web import login_client
+
+from huikuan.errors import Forbidden
+from huikuan.services.queue import (
+    expire_claims,
+    my_work,
+    next_case,
+    release_case,
+    team_queue,
+    touch_claim,
+)
+from huikuan.storage import tables as t
+from huikuan.web.app import create_app
+
+
+def _ids(floor: Floor, username: str, now: datetime = MORNING) -> list[int]:
+    return [item.case_id for item in my_work(floor.uow, floor.viewer(username), now=now)]
+
+
+def _set_case(floor: Floor, case_id: int, **values: Any) -> None:
+    floor.uow.session.execute(update(t.cases).where(t.cases.c.id == case_id).values(**values))
+    floor.uow.commit()
+
+
+def _plan(floor: Floor, case_id: int, *, day: date = TODAY, action: str = "call", **values: Any) -> None:
+    floor.uow.session.execute(
+        insert(t.plan_rows).values(
+            plan_date=day, strategy="champion", case_id=case_id, action=action, created_at=MORNING, **values
+        )
+    )
+    floor.uow.commit()
+
+
+def _holder(floor: Floor, case_id: int) -> int | None:
+    floor.uow.commit()
+    return floor.uow.session.execute(select(t.cases.c.claimed_by).where(t.cases.c.id == case_id)).scalar()
+
+
+@pytest.fixture
+def level(floor: Floor) -> Floor:
+    """The floor with every case at the same priority: only the balance tells them apart."""
+    floor.uow.session.execute(update(t.cases).values(priority=0))
+    floor.uow.commit()
+    return floor
+
+
+# --- my work today: what is in it, and in which order ----------------------------------------------
+
+
+def test_my_work_shows_alices_own_team_and_pool_cases_with_what_she_needs(floor: Floor) -> None:
+    items = my_work(floor.uow, floor.viewer("alice"), now=MORNING)
+    assert [i.case_id for i in items] == [c.id for c in floor.cases]
+    first = items[0]
+    assert (first.debtor_name, first.creditor_code, first.balance, first.currency) == (
+        "测试债务人1",
+        "BANK",
+        1_200_000,
+        "CNY",
+    )
+    assert first.days_past_due == (TODAY - date(2026, 8, 1)).days
+    assert first.stage == "new" and first.due_now and first.claimed_by is None and not first.mine
+    assert first.planned_action is None
+
+
+def test_without_a_plan_the_default_priority_orders_the_queue(level: Floor) -> None:
+    floor = level
+    a, b, c = (case.id for case in floor.cases)
+    # Same priority, nothing scheduled: the largest balance first.
+    assert _ids(floor, "alice") == [a, b, c]
+    # A next action already due comes before one due later today, which comes before none at all.
+    _set_case(floor, c, next_action_due_at=MORNING - timedelta(hours=1))
+    _set_case(floor, b, next_action_due_at=MORNING + timedelta(hours=3))
+    assert _ids(floor, "alice") == [c, b, a]
+    # A broken promise raises the case's priority: it goes first, whatever else.
+    _set_case(floor, a, priority=50)
+    assert _ids(floor, "alice") == [a, c, b]
+
+
+def test_at_equal_balance_the_older_debt_comes_first(level: Floor) -> None:
+    floor = level
+    a, b, _c = (case.id for case in floor.cases)
+    accounts = t.accounts.c
+    floor.uow.session.execute(update(t.accounts).where(accounts.case_id.in_([a, b])).values(balance=100_000))
+    floor.uow.session.execute(
+        update(t.accounts).where(accounts.case_id == b).values(overdue_since=date(2026, 5, 1))
+    )
+    floor.uow.commit()
+    assert _ids(floor, "alice")[:2] == [b, a]
+
+
+def test_todays_plan_orders_the_queue_by_slot_then_expected_value(level: Floor) -> None:
+    floor = level
+    a, b, c = (case.id for case in floor.cases)
+    _plan(floor, c, slot_start=MORNING + timedelta(hours=1), expected_value=10)
+    _plan(floor, b, slot_start=MORNING + timedelta(hours=1), expected_value=900)
+    _plan(floor, a, day=TODAY - timedelta(days=1), slot_start=MORNING - timedelta(days=1))  # yesterday's
+    assert _ids(floor, "alice") == [b, c, a]
+    item = my_work(floor.uow, floor.viewer("alice"), now=MORNING)[0]
+    assert (item.planned_action, item.planned_slot) == ("call", MORNING + timedelta(hours=1))
+
+
+def test_a_case_the_plan_leaves_alone_is_not_counted_as_planned(level: Floor) -> None:
+    floor = level
+    a, b, c = (case.id for case in floor.cases)
+    _plan(floor, a, action="none")
+    _plan(floor, c, action="sms")
+    assert _ids(floor, "alice") == [c, a, b]
+
+
+def test_only_workable_cases_due_by_tonight_are_in_my_work(floor: Floor) -> None:
+    a, b, c = (case.id for case in floor.cases)
+    tonight = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # 23:30 in Beijing
+    _set_case(floor, a, next_action_due_at=tonight)
+    assert _ids(floor, "alice") == [a, b, c]
+    _set_case(floor, a, next_action_due_at=tonight + timedelta(hours=1))  # 00:30 tomorrow
+    _set_case(floor, b, stage="hold")
+    floor.uow.session.execute(
+        update(t.accounts).where(t.accounts.c.case_id == c).values(status="paid", balance=0)
+    )
+    floor.uow.commit()
+    assert _ids(floor, "alice") == []
+    _set_case(floor, b, stage="contacting")
+    for flag in ("cease", "disputed", "deceased"):
+        floor.uow.session.execute(
+            update(t.debtors).where(t.debtors.c.id == floor.cases[1].debtor_id).values({flag: True})
+        )
+        floor.uow.commit()
+        assert _ids(floor, "alice") == [], flag
+        floor.uow.session.execute(
+            update(t.debtors).where(t.debtors.c.id == floor.cases[1].debtor_id).values({flag: False})
+        )
+        floor.uow.commit()
+    assert _ids(floor, "alice") == [b]
+
+
+# --- scope ---------------------------------------------------------------------------------------------
+
+
+def test_carol_sees_nothing_of_alices_team(floor: Floor) -> None:
+    assert floor.other_creditor_case is not None
+    mine = _ids(floor, "carol")
+    assert floor.cases[0].id not in mine and floor.cases[1].id not in mine
+    assert set(mine) == {floor.other_creditor_case.id, floor.cases[2].id}  # her own, and the pool
+    assert next_case(floor.uow, floor.viewer("carol"), now=MORNING) in set(mine)
+
+
+def test_the_banks_viewer_reads_only_the_banks_cases_and_cannot_claim(floor: Floor) -> None:
+    assert set(_ids(floor, "vic")) == {c.id for c in floor.cases}
+    with pytest.raises(Forbidden):
+        next_case(floor.uow, floor.viewer("vic"), now=MORNING)
+
+
+def test_the_team_view_is_for_supervisors_and_shows_who_holds_each_case(floor: Floor) -> None:
+    with pytest.raises(Forbidden):
+        team_queue(floor.uow, floor.viewer("alice"), now=MORNING)
+    _set_case(floor, floor.cases[2].id, next_action_due_at=MORNING + timedelta(days=3))
+    taken = next_case(floor.uow, floor.viewer("bob"), now=MORNING)
+    items = {i.case_id: i for i in team_queue(floor.uow, floor.viewer("sue"), now=MORNING)}
+    assert floor.cases[2].id in items  # not due for days, still on the team's list
+    assert taken is not None and items[taken].claimed_by_name == "bob" and not items[taken].mine
+
+
+# --- claiming ------------------------------------------------------------------------------------------
+
+
+def test_next_case_claims_the_first_case_and_releases_the_previous_one(floor: Floor) -> None:
+    a, b, _c = (case.id for case in floor.cases)
+    alice = floor.viewer("alice")
+    assert next_case(floor.uow, alice, now=MORNING) == a
+    assert _holder(floor, a) == floor.users["alice"]
+    item = my_work(floor.uow, alice, now=MORNING)[0]
+    assert item.mine and item.claimed_by == floor.users["alice"]
+    assert item.claim_expires_at == MORNING + timedelta(minutes=30)
+    assert next_case(floor.uow, alice, now=MORNING) == b
+    assert _holder(floor, a) is None and _holder(floor, b) == floor.users["alice"]
+
+
+def test_two_collectors_are_never_given_the_same_case(floor: Floor) -> None:
+    a, b, c = (case.id for case in floor.cases)
+    assert next_case(floor.uow, floor.viewer("alice"), now=MORNING) == a
+    assert next_case(floor.uow, floor.viewer("bob"), now=MORNING) == b
+    assert next_case(floor.uow, floor.viewer("sue"), now=MORNING) == c
+    # Everything else in bob's scope is held by someone else: "next" gives him back his own.
+    assert next_case(floor.uow, floor.viewer("bob"), now=MORNING) == b
+
+
+def test_when_nothing_is_due_there_is_no_next_case(floor: Floor) -> None:
+    for case in floor.cases:
+        _set_case(floor, case.id, next_action_due_at=MORNING + timedelta(days=1))
+    assert next_case(floor.uow, floor.viewer("alice"), now=MORNING) is None
+
+
+def test_an_idle_claim_expires_and_someone_else_may_take_the_case(floor: Floor) -> None:
+    a = floor.cases[0].id
+    assert next_case(floor.uow, floor.viewer("alice"), now=MORNING) == a
+    assert next_case(floor.uow, floor.viewer("bob"), now=MORNING + timedelta(minutes=29)) != a
+    assert next_case(floor.uow, floor.viewer("bob"), now=MORNING + timedelta(minutes=31)) == a
+    assert _holder(floor, a) == floor.users["bob"]
+
+
+def test_working_on_the_case_keeps_the_claim_alive(floor: Floor) -> None:
+    a = floor.cases[0].id
+    alice, bob = floor.viewer("alice"), floor.viewer("bob")
+    assert next_case(floor.uow, alice, now=MORNING) == a
+    assert touch_claim(floor.uow, alice, a, MORNING + timedelta(minutes=25))
+    assert next_case(floor.uow, bob, now=MORNING + timedelta(minutes=40)) != a
+    assert not touch_claim(floor.uow, bob, a, MORNING + timedelta(minutes=41))  # not his to extend
+    assert not touch_claim(floor.uow, alice, a, MORNING + timedelta(minutes=56))  # lapsed already
+
+
+def test_expire_claims_clears_only_the_claims_whose_time_has_passed(floor: Floor) -> None:
+    a, b, _c = (case.id for case in floor.cases)
+    next_case(floor.uow, floor.viewer("alice"), now=MORNING)
+    next_case(floor.uow, floor.viewer("bob"), now=MORNING + timedelta(minutes=20))
+    assert expire_claims(floor.uow, MORNING + timedelta(minutes=10)) == {"expired": 0}
+    assert expire_claims(floor.uow, MORNING + timedelta(minutes=31)) == {"expired": 1}
+    assert _holder(floor, a) is None and _holder(floor, b) == floor.users["bob"]
+
+
+def test_a_collector_releases_only_its_own_claim_and_a_supervisor_any(floor: Floor) -> None:
+    a = floor.cases[0].id
+    next_case(floor.uow, floor.viewer("alice"), now=MORNING)
+    with pytest.raises(Forbidden):
+        release_case(floor.uow, floor.viewer("bob"), a)
+    assert release_case(floor.uow, floor.viewer("sue"), a)
+    assert _holder(floor, a) is None
+    assert not release_case(floor.uow, floor.viewer("alice"), a)
+
+
+# --- the pages and the API -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(floor: Floor, db_env: str) -> FastAPI:  # the floor is committed before the app opens its sessions
+    return create_app(db_env)
+
+
+def test_the_queue_page_shows_my_work_and_next_case_opens_the_case_it_claims(
+    app: FastAPI, floor: Floor
+) -> None:
+    a = floor.cases[0].id
+    alice = login_client(app, "alice")
+    page = alice.get("/queue")
+    assert page.status_code == 200
+    assert 'data-testid="next-case"' in page.text and f'href="/cases/{a}"' in page.text
+    assert "CN¥12,000.00" in page.text and "测试债务人1" in page.text
+    taken = alice.post("/queue/next", follow_redirects=False)
+    assert (taken.status_code, taken.headers["location"]) == (303, f"/cases/{a}")
+    assert _holder(floor, a) == floor.users["alice"]
+    assert 'data-testid="release-' in alice.get("/queue").text
+    released = alice.post(f"/cases/{a}/release", data={"back": "/queue"}, follow_redirects=False)
+    assert (released.status_code, released.headers["location"]) == (303, "/queue")
+    assert _holder(floor, a) is None
+
+
+def test_with_nothing_due_next_case_says_so_in_the_collectors_language(app: FastAPI, floor: Floor) -> None:
+    later = datetime.now(UTC) + timedelta(days=2)
+    for case in floor.cases:
+        _set_case(floor, case.id, next_action_due_at=later)
+    page = login_client(app, "alice", locale="zh_CN").post("/queue/next", follow_redirects=False)
+    assert page.status_code == 200 and "目前没有到期的案件" in page.text
+    assert "Nothing is due now" in login_client(app, "bob").post("/queue/next").text
+
+
+def test_the_team_view_is_a_supervisors_and_shows_who_holds_what(app: FastAPI, floor: Floor) -> None:
+    bob = login_client(app, "bob")
+    held = int(bob.post("/queue/next", follow_redirects=False).headers["location"].rsplit("/", 1)[1])
+    assert bob.get("/queue?all=1").status_code == 403
+    page = login_client(app, "sue").get("/queue?all=1")
+    assert page.status_code == 200 and "Team queue" in page.text
+    assert "bob" in page.text.split(f'data-testid="queue-holder-{held}"')[1].split("</td>")[0]
+
+
+def test_the_banks_viewer_sees_the_queue_but_cannot_take_a_case(app: FastAPI) -> None:
+    vic = login_client(app, "vic")
+    assert 'data-testid="next-case"' not in vic.get("/queue").text
+    assert vic.post("/queue/next", follow_redirects=False).status_code == 403
+
+
+def test_the_queue_api_lists_work_and_claims_the_next_case(app: FastAPI, floor: Floor) -> None:
+    client = TestClient(app)
+    body = client.get("/api/v1/queue", auth=("alice", PASSWORD)).json()
+    first = body["items"][0]
+    assert first["case_id"] == floor.cases[0].id
+    assert (first["balance"], first["currency"], first["claim"]) == ("12000.00", "CNY", None)
+    taken = client.post("/api/v1/queue/next", auth=("alice", PASSWORD)).json()
+    assert taken == {"case_id": floor.cases[0].id}
+    assert client.get("/api/v1/queue", auth=("alice", PASSWORD)).json()["items"][0]["claim"]["mine"] is True
+    released = client.post(f"/api/v1/queue/{floor.cases[0].id}/release", auth=("alice", PASSWORD))
+    assert released.json() == {"released": True}
+    assert client.get("/api/v1/queue?all=true", auth=("alice", PASSWORD)).status_code == 403
