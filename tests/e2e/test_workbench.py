@@ -29,6 +29,7 @@ def test_a_collector_works_a_case_and_a_supervisor_approves_its_offer(new_page: 
     page.wait_for_url(re.compile(r"/cases/\d+$"))
     case_id = int(page.url.rsplit("/", 1)[1])
     assert case_id == site["floor"].cases[0].id
+    assert page.locator("[data-testid=release]").count() == 1  # alice holds it now
 
     # The gate's verdict for each contact point, now: allowed, or blocked until when and by which rule.
     mobile = site["floor"].cases[0].mobile_id

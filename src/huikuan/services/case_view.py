@@ -39,7 +39,7 @@ from huikuan.services.case_timeline import (
     plan_rows,
     timeline,
 )
-from huikuan.services.contacts import _combine
+from huikuan.services.contacts import combine_verdicts
 from huikuan.services.masking import mask_contact, mask_national_id
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -270,7 +270,7 @@ def point_verdict(
     ]
     if not requests:
         raise ValueError("a case without accounts has no verdict")
-    verdict = _combine([decide(r, inputs.history, inputs.pack) for r in requests])
+    verdict = combine_verdicts([decide(r, inputs.history, inputs.pack) for r in requests])
     d = verdict.decision
     until = d["next_allowed_at"]
     zones = request_zones(requests[0], inputs.pack.country)

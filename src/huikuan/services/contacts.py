@@ -122,10 +122,10 @@ def check_contact(
     ]
     if not decisions:
         raise NotFound(f"case {case_id} has no accounts")
-    return _combine(decisions)
+    return combine_verdicts(decisions)
 
 
-def _combine(decisions: list[Decision]) -> Verdict:
+def combine_verdicts(decisions: list[Decision]) -> Verdict:
     """The strictest of the per-account decisions: refused if any refuses, allowed again when all allow."""
     refused = [d for d in decisions if not d.allowed]
     if not refused:
@@ -353,8 +353,10 @@ def queue_message(
     user_id: int | None = None,
     party: int | None = None,
     at: datetime | None = None,
+    locale: str | None = None,
 ) -> int:
-    """Puts a message in the outbox if the gate allows sending it now; the decision id goes with it."""
+    """Puts a message in the outbox if the gate allows sending it now; the decision id, who sent it, to
+    which person and point, and in which language go with it."""
     if channel not in MESSAGE_CHANNELS:
         raise InvalidInput(f"channel: {channel!r} is not one of {', '.join(MESSAGE_CHANNELS)}")
     if not body.strip():
@@ -376,6 +378,10 @@ def queue_message(
                 status="queued",
                 decision_id=verdict.decision["id"],
                 created_at=when,
+                contact_point_id=contact_point_id,
+                party_id=party,
+                user_id=user_id,
+                locale=locale,
             )
             .returning(t.messages.c.id)
         )

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, select
 
 from huikuan.channels import KINDS
 from huikuan.config import get_settings
@@ -197,19 +197,8 @@ def send(
         user_id=viewer.user_id,
         party=to.party_id,
         at=when,
+        locale=lang,
     )
-    # queue_message keeps what the gate needs; who sent it, to which point and in which language go here.
-    uow.session.execute(
-        update(t.messages)
-        .where(t.messages.c.id == message_id)
-        .values(
-            contact_point_id=to.point_id,
-            party_id=to.party_id,
-            user_id=viewer.user_id,
-            locale=lang,
-        )
-    )
-    uow.commit()
     return message_id
 
 
