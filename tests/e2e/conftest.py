@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 import uvicorn
+from tests.floor import PASSWORD, Floor, build_floor
 
 from huikuan.storage import migrate
 from huikuan.storage.engine import make_engine
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.app import create_app
-from tests.floor import PASSWORD, Floor, build_floor
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
@@ -47,8 +47,14 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A running server on a floor of its own: {"url": ..., "floor": Floor, "engine": ...}."""
+    from huikuan import config as huikuan_config
+
     path = tmp_path_factory.mktemp("e2e") / "huikuan.db"
     url = f"sqlite:///{path}"
+    saved = {k: os.environ.get(k) for k in ("HUIKUAN_AGENCY_PHONE", "HUIKUAN_LETTERS_DIR")}
+    os.environ["HUIKUAN_AGENCY_PHONE"] = "400-000-0000"  # messages say how to reach us
+    os.environ["HUIKUAN_LETTERS_DIR"] = str(path.parent / "letters")
+    huikuan_config.get_settings.cache_clear()
     engine = make_engine(url)
     migrate.upgrade(engine)
     uow = UnitOfWork(engine)
@@ -72,6 +78,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     thread.join(timeout=10)
     engines._engines.pop(url, None)
     engine.dispose()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    huikuan_config.get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")

@@ -73,6 +73,15 @@ def test_a_collector_works_a_case_and_a_supervisor_approves_its_offer(new_page: 
     page.reload()
     page.locator("[data-testid=arrangement-status]").filter(has_text="Active").first.wait_for()
 
+    # Send a letter: it passes the gate and waits in the outbox.
+    page.select_option("[data-testid=message-channel]", "letter")
+    page.wait_for_load_state("networkidle")
+    page.select_option("[data-testid=message-template]", "demand")
+    page.click("[data-testid=message-send]")
+    page.locator("[data-testid=message-queued]").wait_for()
+    page.locator("#timeline tr[data-kind=letter]").first.wait_for()
+    shoot(page, "case-letter-sent")
+
     # And in Chinese.
     page.click("[data-testid=switch-language]")
     page.wait_for_load_state("networkidle")
