@@ -51,8 +51,10 @@ def _holder(floor: Floor, case_id: int) -> int | None:
 
 @pytest.fixture
 def level(floor: Floor) -> Floor:
-    """The floor with every case at the same priority: only the balance tells them apart."""
+    """The floor with every case at the same priority and in the pool: only the balance tells them apart."""
+    bank = [case.id for case in floor.cases]
     floor.uow.session.execute(update(t.cases).values(priority=0))
+    floor.uow.session.execute(update(t.cases).where(t.cases.c.id.in_(bank)).values(assigned_user_id=None))
     floor.uow.commit()
     return floor
 
@@ -87,6 +89,21 @@ def test_without_a_plan_the_default_priority_orders_the_queue(level: Floor) -> N
     # A broken promise raises the case's priority: it goes first, whatever else.
     _set_case(floor, a, priority=50)
     assert _ids(floor, "alice") == [a, c, b]
+
+
+def test_a_collectors_own_cases_come_first_then_debtors_who_speak_its_languages(level: Floor) -> None:
+    floor = level
+    a, b, c = (case.id for case in floor.cases)
+    assert _ids(floor, "alice") == [a, b, c]
+    floor.uow.session.execute(
+        update(t.debtors).where(t.debtors.c.id == floor.cases[0].debtor_id).values(language="en")
+    )
+    floor.uow.commit()
+    assert _ids(floor, "alice") == [b, c, a]  # alice works in Chinese only: the English speaker last
+    _set_case(floor, c, assigned_user_id=floor.users["alice"])
+    assert _ids(floor, "alice") == [c, b, a]  # her own case first, whatever its balance
+    shop = floor.other_creditor_case.id
+    assert _ids(floor, "sue") == [a, b, shop, c]  # a supervisor's view: one order for everyone, by balance
 
 
 def test_at_equal_balance_the_older_debt_comes_first(level: Floor) -> None:

@@ -33,6 +33,7 @@ class Viewer:
     creditor_id: int | None
     locale: str
     time_zone: str
+    languages: tuple[str, ...] = ()  # the languages this user works in ("zh", "en")
 
     @property
     def supervises(self) -> bool:
@@ -47,14 +48,30 @@ def get_viewer(uow: UnitOfWork, user_id: int) -> Viewer:
     u = t.users.c
     row = uow.session.execute(
         select(
-            u.id, u.username, u.display_name, u.role, u.team_id, u.creditor_id, u.locale, u.time_zone
+            u.id,
+            u.username,
+            u.display_name,
+            u.role,
+            u.team_id,
+            u.creditor_id,
+            u.locale,
+            u.time_zone,
+            u.languages,
         ).where(u.id == user_id, u.active.is_(True))
     ).one_or_none()
     if row is None:
         raise NotAuthenticated("Your session has ended: please log in again")
     zone = row.time_zone or get_settings().time_zone
     return Viewer(
-        row.id, row.username, row.display_name, Role(row.role), row.team_id, row.creditor_id, row.locale, zone
+        row.id,
+        row.username,
+        row.display_name,
+        Role(row.role),
+        row.team_id,
+        row.creditor_id,
+        row.locale,
+        zone,
+        tuple(row.languages or ()),
     )
 
 

@@ -5,7 +5,8 @@ to cease, does not dispute the debt and is not deceased, and it has at least one
 "My work today" is the workable cases in the viewer's scope (services/access.py `case_scope`) whose next
 action is due by the end of the viewer's local day (or was never set).
 
-The order (docs/queue-and-jobs.md):
+The order (docs/queue-and-jobs.md): for a collector, its own cases first and debtors who speak one of its
+languages before the others; then
 1. cases in today's daily plan (plan_rows, plan_date = today in the floor's zone, an action other than
    `none`) first, by planned slot (earliest first, unslotted last), then by expected value (highest first);
 2. then, and for every case when there is no plan yet, the default priority: `cases.priority` (highest
@@ -150,6 +151,18 @@ def _open_accounts() -> Any:
     )
 
 
+def _own_first(viewer: Viewer) -> list[Any]:
+    """A collector's own cases come before its team's and the pool's, and debtors who speak one of its
+    languages before the others (the plan already assigned by language; the pool has not been)."""
+    if viewer.supervises:
+        return []
+    c, d = t.cases.c, t.debtors.c
+    keys: list[Any] = [case((c.assigned_user_id == viewer.user_id, 0), else_=1)]
+    if viewer.languages:
+        keys.append(case((d.language.in_(viewer.languages), 0), else_=1))
+    return keys
+
+
 def _queue(viewer: Viewer, clock: _Clock, acc: Any, columns: Sequence[Any], *, due_only: bool) -> Select[Any]:
     """The workable cases in the viewer's scope, in queue order, selecting `columns`.
 
@@ -171,6 +184,7 @@ def _queue(viewer: Viewer, clock: _Clock, acc: Any, columns: Sequence[Any], *, d
             d.deceased.is_(False),
         )
         .order_by(
+            *_own_first(viewer),
             case((p.id.is_not(None), 0), else_=1),
             p.slot_start.asc().nulls_last(),
             p.expected_value.desc().nulls_last(),
