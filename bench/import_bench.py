@@ -47,6 +47,7 @@ class Run:
     seconds: float
     rows_per_s: float
     peak_mb: float
+    cpu_s: float  # the import process's own CPU time (user + system): less sensitive to other jobs
     created: int
     updated: int
     unchanged: int
@@ -69,8 +70,8 @@ def placement_file(rows: int, seed: int, encoding: str) -> Path:
     return path
 
 
-def run_child(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, standard output) of one child process; raises if it fails."""
+def run_child(args: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """(wall seconds, peak RSS in MB, CPU seconds, standard output) of one child; raises if it fails."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(args, stdout=out, stderr=err, env=env)
@@ -83,7 +84,8 @@ def run_child(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     if child.returncode != 0:
         what = " ".join(args[:4])
         raise SystemExit(f"{what}... failed ({child.returncode}):\n{stderr[-3000:]}\n{stdout[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, stdout  # ru_maxrss is in KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, usage.ru_maxrss / 1024, cpu, stdout  # ru_maxrss is in KiB on Linux
 
 
 def fresh_database(kind: str, rows: int, pg_url: str) -> str:
@@ -105,13 +107,14 @@ def drop_database(kind: str, url: str) -> None:
 def _pg_admin(url: str, statement: str) -> None:
     """Runs CREATE/DROP DATABASE from the server's `postgres` database (not inside a transaction)."""
     import psycopg
+    import psycopg.sql
 
     parsed = make_url(url)
     if not parsed.database or parsed.database in ("postgres", "template0", "template1", "test"):
         raise SystemExit(f"refusing to create or drop {parsed.database!r}: name a scratch database")
     conninfo = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(statement.format(db=f'"{parsed.database}"'))  # type: ignore[arg-type]
+        conn.execute(psycopg.sql.SQL(statement).format(db=psycopg.sql.Identifier(parsed.database)))
 
 
 def bench_database(kind: str, path: Path, rows: int, pg_url: str, profile: bool, keep: bool) -> list[Run]:
@@ -128,13 +131,24 @@ def bench_database(kind: str, path: Path, rows: int, pg_url: str, profile: bool,
                 args = [str(PYTHON), "-m", "cProfile", "-o", str(stats), str(HUIKUAN), *command]
             else:
                 args = [str(HUIKUAN), *command]
-            seconds, peak, stdout = run_child(args, env)
+            seconds, peak, cpu, stdout = run_child(args, env)
             report = json.loads(stdout.strip().splitlines()[-1])
             records = report["created"] + report["updated"] + report["unchanged"]  # without the 合计 line
-            runs.append(Run(kind, label + (" (cProfile)" if profile and label == "first import" else ""),
-                            records, round(seconds, 2), round(records / seconds),
-                            round(peak), report["created"], report["updated"], report["unchanged"],
-                            report["skipped"]))
+            runs.append(
+                Run(
+                    kind,
+                    label + (" (cProfile)" if profile and label == "first import" else ""),
+                    records,
+                    round(seconds, 2),
+                    round(records / seconds),
+                    round(peak),
+                    round(cpu, 2),
+                    report["created"],
+                    report["updated"],
+                    report["unchanged"],
+                    report["skipped"],
+                )
+            )
             print(_line(runs[-1]), flush=True)
             if profile and label == "first import":
                 print(breakdown(stats))
@@ -153,7 +167,7 @@ def _line(r: Run) -> str:
         flags.append("over 2 GB")
     return (
         f"{r.database:10} {r.run:28} {r.rows:>9,} rows {r.seconds:>8.2f} s {r.rows_per_s:>9,} rows/s "
-        f"{r.peak_mb:>6,.0f} MB  created {r.created:,} unchanged {r.unchanged:,}"
+        f"{r.peak_mb:>6,.0f} MB {r.cpu_s:>7.2f} s CPU  created {r.created:,} unchanged {r.unchanged:,}"
         + (f"  <-- {'; '.join(flags)}" if flags else "")
     )
 
@@ -166,11 +180,13 @@ STEPS = (
     ("phones.py", "phones", "  phone numbers"),
     ("placement_writer.py", "write_placement", "write (storage)"),
     ("placement_writer.py", "_existing_accounts", "  read existing accounts"),
-    ("placement_writer.py", "_assign_debtors", "  debtors: match + insert"),
-    ("placement_writer.py", "_assign_cases", "  cases: insert"),
-    ("placement_writer.py", "_write_debtor_contacts", "  debtor contact points"),
-    ("placement_writer.py", "_write_parties", "  parties + their contact points"),
-    ("bulk.py", "insert_frame", "  all inserts (insert_frame)"),
+    ("placement_writer.py", "_assign_debtors", "  debtors: match + load"),
+    ("placement_writer.py", "_assign_cases", "  cases: load"),
+    ("placement_writer.py", "_debtor_contacts", "  debtor contact points: find the new ones"),
+    ("placement_writer.py", "_write_parties", "  parties: load; their contact points: find"),
+    ("placement_writer.py", "_insert", "  all loads, with index builds (_insert)"),
+    ("bulk.py", "insert_frame", "    rows (insert_frame)"),
+    ("bulk.py", "deferred_indexes", "    dropping and building indexes (SQLite)"),
     ("bulk.py", "update_frame", "  all updates (update_frame)"),
     ("bulk.py", "read_frame", "  all reads (read_frame)"),
     ("bulk.py", "allocate_ids", "  id allocation"),
@@ -183,7 +199,7 @@ STEPS = (
 def breakdown(stats_file: Path) -> str:
     """Cumulative seconds per step, and which caller's insert_frame took how long."""
     stats = pstats.Stats(str(stats_file))
-    table: dict[tuple[str, int, str], Any] = stats.stats  # type: ignore[attr-defined]
+    table: dict[tuple[str, int, str], Any] = vars(stats)["stats"]
     total = max(ct for (_cc, _nc, _tt, ct, _callers) in table.values())
     lines = [f"profile of the first import ({stats_file.name}), cumulative seconds:"]
     for filename, func, label in STEPS:
@@ -192,9 +208,10 @@ def breakdown(stats_file: Path) -> str:
             seconds = sum(v[3] for v in hits)
             lines.append(f"  {label:40} {seconds:8.2f} s  {100 * seconds / total:5.1f} %")
     for (f, _line, name), (_cc, _nc, _tt, _ct, callers) in table.items():
-        if f.endswith("bulk.py") and name == "insert_frame":
-            for (cf, _cl, cname), (_ccc, cnc, _ctt, cct) in sorted(callers.items(), key=lambda kv: -kv[1][3]):
-                lines.append(f"    insert_frame from {Path(cf).name}:{cname} ({cnc} calls) {cct:8.2f} s")
+        if f.endswith("placement_writer.py") and name == "_insert":
+            by_time = sorted(callers.items(), key=lambda kv: -kv[1][3])
+            for (_cf, _cl, cname), (_ccc, cnc, _ctt, cct) in by_time:
+                lines.append(f"    _insert (rows + indexes) from {cname} ({cnc} calls) {cct:8.2f} s")
     return "\n".join(lines)
 
 
@@ -222,8 +239,18 @@ def main() -> None:
     result = OUT / f"results-{args.rows}-{stamp}.json"
     load = os.getloadavg()
     print(f"load average after the runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    result.write_text(json.dumps({"file": path.name, "argv": sys.argv[1:], "load_average": load,
-                                  "runs": [asdict(r) for r in runs]}, indent=2, ensure_ascii=False))
+    result.write_text(
+        json.dumps(
+            {
+                "file": path.name,
+                "argv": sys.argv[1:],
+                "load_average": load,
+                "runs": [asdict(r) for r in runs],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     print(f"results: {result}")
 
 

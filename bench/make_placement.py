@@ -163,10 +163,20 @@ def _debtors(count: int, seed: int, today: date) -> pl.DataFrame:
     ).to_series()
 
     address = (
-        origin["prov"] + origin["city"] + origin["dist"] + _pick(STREETS, r.ints(len(STREETS)))
-        + (r.ints(399) + 1).cast(pl.String) + "号" + _pick(ESTATES, r.ints(len(ESTATES)))
-        + (r.ints(30) + 1).cast(pl.String) + "栋" + (r.ints(6) + 1).cast(pl.String) + "单元"
-        + (r.ints(33) + 1).cast(pl.String) + (r.ints(4) + 1).cast(pl.String).str.zfill(2) + "室"
+        origin["prov"]
+        + origin["city"]
+        + origin["dist"]
+        + _pick(STREETS, r.ints(len(STREETS)))
+        + (r.ints(399) + 1).cast(pl.String)
+        + "号"
+        + _pick(ESTATES, r.ints(len(ESTATES)))
+        + (r.ints(30) + 1).cast(pl.String)
+        + "栋"
+        + (r.ints(6) + 1).cast(pl.String)
+        + "单元"
+        + (r.ints(33) + 1).cast(pl.String)
+        + (r.ints(4) + 1).cast(pl.String).str.zfill(2)
+        + "室"
     )
     city = pl.select(pl.when(origin["city"] == "").then(origin["prov"]).otherwise(origin["city"])).to_series()
     firm = _pick(FIRM_WORDS, r.ints(len(FIRM_WORDS))) + _pick(FIRM_TRADES, r.ints(len(FIRM_TRADES)))
@@ -197,20 +207,35 @@ def _amount_text(cents: pl.Expr, style: pl.Expr, yen: str) -> pl.Expr:
     """12345.60 mostly; 12,345.60 and ￥12,345.60 sometimes; 12345.60元 now and then."""
     yuan = cents // 100
     frac = (cents % 100).cast(pl.String).str.zfill(2)
-    group = lambda e: e.cast(pl.String).str.zfill(3)  # noqa: E731
+
+    def group(e: pl.Expr) -> pl.Expr:
+        return e.cast(pl.String).str.zfill(3)
+
     grouped = (
-        pl.when(yuan >= 1_000_000)
-        .then((yuan // 1_000_000).cast(pl.String) + "," + group(yuan // 1000 % 1000)
-              + "," + group(yuan % 1000))
-        .when(yuan >= 1000)
-        .then((yuan // 1000).cast(pl.String) + "," + group(yuan % 1000))
-        .otherwise(yuan.cast(pl.String))
-    ) + "." + frac
+        (
+            pl.when(yuan >= 1_000_000)
+            .then(
+                (yuan // 1_000_000).cast(pl.String)
+                + ","
+                + group(yuan // 1000 % 1000)
+                + ","
+                + group(yuan % 1000)
+            )
+            .when(yuan >= 1000)
+            .then((yuan // 1000).cast(pl.String) + "," + group(yuan % 1000))
+            .otherwise(yuan.cast(pl.String))
+        )
+        + "."
+        + frac
+    )
     plain = yuan.cast(pl.String) + "." + frac
     return (
-        pl.when(style < 14).then(plain)
-        .when(style < 17).then(grouped)
-        .when(style < 19).then(pl.lit(yen) + grouped)
+        pl.when(style < 14)
+        .then(plain)
+        .when(style < 17)
+        .then(grouped)
+        .when(style < 19)
+        .then(pl.lit(yen) + grouped)
         .otherwise(plain + "元")
     )
 
@@ -236,9 +261,9 @@ def make_placement(rows: int, seed: int = 1, today: date | None = None, yen: str
     for label, share, lo, hi in PRODUCTS:
         cut += share
         cond = pl.col("roll") < cut
-        chain = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.struct(
-            p=pl.lit(label), lo=pl.lit(float(lo)), hi=pl.lit(float(hi))
-        ))
+        chain = (pl.when(cond) if chain is None else chain.when(cond)).then(
+            pl.struct(p=pl.lit(label), lo=pl.lit(float(lo)), hi=pl.lit(float(hi)))
+        )
     assert chain is not None
     spec = pl.DataFrame({"roll": roll}).select(chain.otherwise(None).alias("s")).unnest("s")
     product, low, high = spec["p"], spec["lo"], spec["hi"]
@@ -272,11 +297,16 @@ def make_placement(rows: int, seed: int = 1, today: date | None = None, yen: str
         "address",
         "employer",
         "product",
-        *(_amount_text(pl.col(f"{k}_c"), style, yen).alias(k)
-          for k in ("principal", "interest", "fees", "balance")),
-        pl.when(pl.col("date_style") < 5).then(pl.col("overdue_d").dt.strftime("%Y-%m-%d"))
-        .when(pl.col("date_style") < 7).then(pl.col("overdue_d").dt.strftime("%Y/%-m/%-d"))
-        .when(pl.col("date_style") < 9).then(pl.col("overdue_d").dt.strftime("%Y年%-m月%-d日"))
+        *(
+            _amount_text(pl.col(f"{k}_c"), style, yen).alias(k)
+            for k in ("principal", "interest", "fees", "balance")
+        ),
+        pl.when(pl.col("date_style") < 5)
+        .then(pl.col("overdue_d").dt.strftime("%Y-%m-%d"))
+        .when(pl.col("date_style") < 7)
+        .then(pl.col("overdue_d").dt.strftime("%Y/%-m/%-d"))
+        .when(pl.col("date_style") < 9)
+        .then(pl.col("overdue_d").dt.strftime("%Y年%-m月%-d日"))
         .otherwise(pl.col("overdue_d").dt.strftime("%Y%m%d"))
         .alias("overdue"),
         "guarantor",

@@ -217,3 +217,26 @@ def test_a_chinese_address_gives_the_debtors_province(engine: Engine, bank: str,
     with engine.connect() as conn:
         regions = dict(conn.execute(select(t.debtors.c.name, t.debtors.c.address_region)).all())
     assert regions == {"张伟": "11", "李娜": "65"}
+
+
+def test_a_value_every_row_shares_is_stored_as_written_quotes_included(
+    engine: Engine, bank: str, tmp_path: Path
+) -> None:
+    # The bulk insert writes a column's one shared value into the statement instead of binding it.
+    rows = [
+        f"Q-{i},客户{i},,1380013800{i},O'Brien 路 1号,100,0,0,100,2026-03-01,信用卡,O'Neil 担保,,,,"
+        for i in range(3)
+    ]
+    code, report = cli_json(
+        "import", "accounts", str(placement(tmp_path / "q.csv", rows)), "--creditor", bank
+    )
+    assert code == 0 and report["created"] == 3
+    with engine.connect() as conn:
+        addresses = conn.execute(
+            select(t.contact_points.c.value).where(t.contact_points.c.kind == "address")
+        ).scalars()
+        assert list(addresses) == ["O'Brien 路 1号"] * 3
+        guarantors = conn.execute(select(t.parties.c.name, t.parties.c.liable)).all()
+        assert guarantors == [("O'Neil 担保", True)] * 3
+        statuses = conn.execute(select(t.accounts.c.status, t.accounts.c.creditor_id)).all()
+        assert len(set(statuses)) == 1 and statuses[0][0] == "open"

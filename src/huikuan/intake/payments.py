@@ -153,7 +153,7 @@ def parse_payments(
             "paid_at": paid.value,
             "method": method,
         }
-    ).cast(PAYMENT_SCHEMA)  # type: ignore[arg-type]
+    ).select(pl.col(name).cast(dtype) for name, dtype in PAYMENT_SCHEMA.items())
     repeated_rows = rows.filter(same)
     skipped = sorted(
         [*prepared.skipped, *(SkippedRow(int(r), DUPLICATE_IN_FILE) for r in repeated_rows.to_list())],

@@ -286,7 +286,7 @@ def parse_placement(
             out[name] = nulls(dtype)
 
     good = pl.DataFrame({name: out[name].alias(name) for name in PLACEMENT_SCHEMA})
-    good = good.cast(PLACEMENT_SCHEMA)  # type: ignore[arg-type]
+    good = good.select(pl.col(name).cast(dtype) for name, dtype in PLACEMENT_SCHEMA.items())
     bad_rows = sink.bad_rows()
     if bad_rows.len():
         good = good.filter(~pl.col("row").is_in(bad_rows.implode()))

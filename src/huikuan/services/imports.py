@@ -15,6 +15,7 @@ from sqlalchemy import insert, update
 
 from huikuan.errors import ImportRejected, InvalidInput
 from huikuan.intake import load_mapping, parse_payments, parse_placement
+from huikuan.intake.placement import ParsedPlacement
 from huikuan.intake.report import RowError, SkippedRow
 from huikuan.services.creditors import get_creditor
 from huikuan.storage import tables as t
@@ -95,6 +96,12 @@ def _write_rejects(path: Path, cells: pl.DataFrame, errors: list[RowError], targ
     return out
 
 
+def _take_rows(parsed: ParsedPlacement) -> pl.DataFrame:
+    """The parsed rows, leaving the writer the only reference so that it can release them as it goes."""
+    rows, parsed.rows = parsed.rows, pl.DataFrame()
+    return rows
+
+
 def _mode(strict: bool) -> str:
     return "strict" if strict else "lenient"
 
@@ -150,7 +157,7 @@ def import_accounts(
         report.rejects_file = str(_write_rejects(path, parsed.rejected, parsed.errors, rejects))
     say("write")
     conn = uow.session.connection()
-    counts = write_placement(conn, creditor.id or 0, creditor.region, parsed.rows)
+    counts = write_placement(conn, creditor.id or 0, creditor.region, _take_rows(parsed))
     report.created, report.updated, report.unchanged = counts.created, counts.updated, counts.unchanged
     report.details = {
         "debtors_created": counts.debtors_created,

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 import polars as pl
@@ -16,6 +19,11 @@ from sqlalchemy import ClauseElement, Connection, Table, text
 from huikuan.storage.tables import metadata
 
 _CHUNK = 50_000
+# SQLite: rows per INSERT statement (one VALUES list), kept under the 32,766 bound parameters.
+_ROWS_PER_STATEMENT = 200
+# Below this many rows, inserting into the indexes directly is as quick as rebuilding them.
+_DEFER_MIN_ROWS = 1_000
+_MAX_PARAMETERS = 30_000
 
 
 def allocate_ids(conn: Connection, table: Table, count: int) -> pl.Series:
@@ -81,18 +89,103 @@ def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
         return 0
     dialect = conn.dialect.name
     data = _prepared(table, frame, dialect)
-    cols = data.columns
     if dialect == "postgresql":
         _copy(conn, table, data)
     else:
-        placeholders = ", ".join("?" for _ in cols)
-        quoted = ", ".join(f'"{c}"' for c in cols)
-        sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders})'
-        cursor = _driver_cursor(conn)
-        for chunk in data.iter_slices(_CHUNK):
-            cursor.executemany(sql, chunk.rows())
-        cursor.close()
+        _sqlite_insert(conn, table, data)
     return frame.height
+
+
+def _sqlite_insert(conn: Connection, table: Table, data: pl.DataFrame) -> None:
+    """Many rows per INSERT, and a value every row shares written once into the statement.
+
+    Binding a flat list of values costs the driver far less than a tuple a row, and a column that
+    holds one value throughout (the creditor, a default such as `status`) is not bound at all.
+    """
+    distinct = data.select(pl.all().n_unique()).row(0, named=True)
+    literals = {c: _sql_literal(data[c][0]) for c in data.columns if distinct[c] == 1 and data.height > 1}
+    constant = {c: literal for c, literal in literals.items() if literal is not None}
+    bound = [c for c in data.columns if c not in constant]
+    if not bound:
+        bound, constant = data.columns, {}
+    names = ", ".join(f'"{c}"' for c in [*bound, *constant])
+    row = "(" + ", ".join(["?"] * len(bound) + list(constant.values())) + ")"
+    per = max(1, min(_ROWS_PER_STATEMENT, _MAX_PARAMETERS // len(bound)))
+    width = per * len(bound)
+    many = f'INSERT INTO "{table.name}" ({names}) VALUES ' + ", ".join([row] * per)
+    cursor = _driver_cursor(conn)
+    for chunk in data.select(bound).iter_slices(_CHUNK):
+        flat = list(chain.from_iterable(zip(*(s.to_list() for s in chunk.get_columns()), strict=True)))
+        full = chunk.height // per * width
+        cursor.executemany(many, (flat[i : i + width] for i in range(0, full, width)))
+        rest = (len(flat) - full) // len(bound)
+        if rest:
+            tail = f'INSERT INTO "{table.name}" ({names}) VALUES ' + ", ".join([row] * rest)
+            cursor.execute(tail, flat[full:])
+    cursor.close()
+
+
+def _sql_literal(value: Any) -> str | None:
+    """NULL, an integer or a text as an SQLite literal; None for a value better left bound."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
+@contextmanager
+def deferred_indexes(conn: Connection, table: Table, incoming: int) -> Iterator[None]:
+    """SQLite: a load that at least doubles a table builds its secondary indexes once, after the rows.
+
+    Inserting rows one by one into an index with random keys (phone numbers, names) costs about twice
+    as much as building the index from the finished table. DROP INDEX and CREATE INDEX run in the
+    caller's transaction, so a kill or an error half-way rolls them back with the rows; readers keep
+    seeing the old table with its indexes (WAL snapshot) until the commit. Unique indexes stay, so
+    every constraint is checked row by row as before. PostgreSQL is left alone: there, dropping an
+    index would lock the table against readers for the whole import.
+    """
+    if conn.dialect.name != "sqlite" or incoming < _DEFER_MIN_ROWS:
+        yield
+        return
+    # MAX(id) bounds the row count and needs one index probe, where COUNT(*) scans the table.
+    existing = conn.exec_driver_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{table.name}"').scalar_one()
+    if incoming < existing:
+        yield
+        return
+    indexes = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
+        " AND upper(sql) NOT LIKE 'CREATE UNIQUE%'",
+        (table.name,),
+    ).all()
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    try:
+        yield
+    finally:
+        # CREATE INDEX sorts its keys in temporary files; held in memory (temp_store = MEMORY, this
+        # project's default) they grow by reallocation and the sort takes twice as long.
+        with sqlite_pragmas(conn, temp_store="FILE"):
+            for _name, sql in indexes:
+                conn.exec_driver_sql(sql)
+
+
+@contextmanager
+def sqlite_pragmas(conn: Connection, **settings: str | int) -> Iterator[None]:
+    """SQLite: per-connection settings for the duration of a block, then back to what they were."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar_one() for name in settings}
+    for name, value in settings.items():
+        conn.exec_driver_sql(f"PRAGMA {name} = {value}")
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            conn.exec_driver_sql(f"PRAGMA {name} = {value}")
 
 
 def _copy(conn: Connection, table: Table, data: pl.DataFrame) -> None:
@@ -159,4 +252,12 @@ def read_frame(conn: Connection, query: ClauseElement, schema: dict[str, Any]) -
     return frame.with_columns(typed(name, dtype) for name, dtype in schema.items() if raw(dtype) != dtype)
 
 
-__all__ = ["allocate_ids", "insert_frame", "update_frame", "read_frame", "metadata"]
+__all__ = [
+    "allocate_ids",
+    "deferred_indexes",
+    "insert_frame",
+    "read_frame",
+    "sqlite_pragmas",
+    "update_frame",
+    "metadata",
+]

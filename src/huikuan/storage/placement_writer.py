@@ -9,14 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, Table, and_, select
 
 from huikuan.domain.enums import PartyRole
 from huikuan.domain.regions import CN_PROVINCES
 from huikuan.domain.relations import RELATION_ROLES
 from huikuan.intake.phones import classify, fast_path
 from huikuan.storage import tables as t
-from huikuan.storage.bulk import allocate_ids, insert_frame, read_frame, update_frame
+from huikuan.storage.bulk import (
+    allocate_ids,
+    deferred_indexes,
+    insert_frame,
+    read_frame,
+    sqlite_pragmas,
+    update_frame,
+)
 
 # Account fields a new placement of the same reference may change.
 ACCOUNT_FIELDS = [
@@ -56,43 +63,75 @@ class WriteCounts:
     contact_points_created: int
 
 
+# SQLite page cache while loading a table: the loads append (secondary indexes are built afterwards),
+# so the engine's 256 MB cache buys them no speed and would only add to peak memory. The reads keep
+# the big cache: an unchanged re-import reads the creditor's rows through indexes, at random.
+_LOAD_CACHE_KIB = 65_536
+
+
 def write_placement(conn: Connection, creditor_id: int, region: str, rows: pl.DataFrame) -> WriteCounts:
-    """Inserts and updates in the caller's transaction; `rows` is the parser's frame of good rows."""
+    """Inserts and updates in the caller's transaction; `rows` is the parser's frame of good rows.
+
+    Hand the frame over (keep no other reference to it): it is released before the contact points,
+    the largest load, which keeps a million-row import's peak memory down.
+    """
     if rows.height == 0:
         return WriteCounts(0, 0, 0, 0, 0, 0)
     existing = _existing_accounts(conn, creditor_id)
     # A blank or absent optional amount is zero (placement-format.md); the balance is always given.
     rows = rows.with_columns(pl.col(c).fill_null(0) for c in ("principal", "interest", "fees"))
-    frame = rows.join(existing, on="external_ref", how="left")
+    frame = _attach(rows, existing, "external_ref")
+    del rows  # `frame` shares its columns; no other reference keeps the parsed frame alive
     frame, debtors_created = _assign_debtors(conn, creditor_id, region, frame)
     frame = _assign_cases(conn, creditor_id, frame)
 
-    new_accounts = frame.filter(pl.col("account_id").is_null())
+    account_columns = ["row", "account_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS]
+    new_accounts = frame.select(account_columns).filter(pl.col("account_id").is_null())
     ids = allocate_ids(conn, t.accounts, new_accounts.height)
-    insert_frame(
+    _insert(
         conn,
         t.accounts,
         new_accounts.with_columns(
             ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("open").alias("status")
         ).select(["id", "creditor_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS, "status"]),
     )
-    changed = frame.filter(pl.col("account_id").is_not_null() & _differs())
+    changed = frame.select(*account_columns, *(f"old_{f}" for f in ACCOUNT_FIELDS)).filter(
+        pl.col("account_id").is_not_null() & _differs()
+    )
     update_frame(conn, t.accounts, changed.select(pl.col("account_id").alias("id"), *ACCOUNT_FIELDS))
 
-    contact_rows, contacts_created = _write_debtor_contacts(conn, creditor_id, frame)
-    party_rows, parties_created, party_contacts = _write_parties(conn, creditor_id, region, frame)
+    created = new_accounts.height
+    del new_accounts
+    debtor_points = _debtor_contacts(conn, creditor_id, frame)
+    party_rows, parties_created, party_points = _write_parties(conn, creditor_id, region, frame)
+    old = frame.select("row", "account_id").filter(pl.col("account_id").is_not_null())
+    del frame  # the parsed rows are not needed any more: free them before the largest load
+    # The debtors' and the parties' contact points go in together: one load builds the table's indexes.
+    points = pl.concat([debtor_points, party_points], how="diagonal_relaxed")
+    point_ids = allocate_ids(conn, t.contact_points, points.height)
+    _insert(
+        conn,
+        t.contact_points,
+        points.with_columns(point_ids, pl.lit("placement").alias("source")).drop("row"),
+    )
 
-    touched = pl.concat([changed.select("row"), contact_rows, party_rows]).unique()
-    old = frame.filter(pl.col("account_id").is_not_null())
+    touched = pl.concat([changed.select("row"), points.select("row"), party_rows]).unique()
     updated = old.join(touched, on="row", how="semi").height
     return WriteCounts(
-        created=new_accounts.height,
+        created=created,
         updated=updated,
         unchanged=old.height - updated,
         debtors_created=debtors_created,
         parties_created=parties_created,
-        contact_points_created=contacts_created + party_contacts,
+        contact_points_created=points.height,
     )
+
+
+def _insert(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        return
+    with sqlite_pragmas(conn, cache_size=-_LOAD_CACHE_KIB), deferred_indexes(conn, table, frame.height):
+        insert_frame(conn, table, frame)
 
 
 def _existing_accounts(conn: Connection, creditor_id: int) -> pl.DataFrame:
@@ -112,6 +151,17 @@ def _existing_accounts(conn: Connection, creditor_id: int) -> pl.DataFrame:
         a.last_payment_amount,
     ).where(a.creditor_id == creditor_id)
     return read_frame(conn, query, _ACCOUNT_SCHEMA)
+
+
+def _attach(frame: pl.DataFrame, other: pl.DataFrame, on: str) -> pl.DataFrame:
+    """A left join on a key unique in `other` that adds `other`'s columns without copying `frame`'s.
+
+    Joining the whole parsed frame would gather every column (lists and structs included) into a
+    new frame at each step; joining the key alone and adding the new columns shares the old ones.
+    """
+    found = frame.select(on).join(other, on=on, how="left", maintain_order="left")
+    assert found.height == frame.height, f"{on} is not unique on the right of the join"
+    return frame.hstack(found.drop(on).get_columns())
 
 
 def _differs() -> pl.Expr:
@@ -152,10 +202,12 @@ def _assign_debtors(
         pl.col("existing_debtor_id").alias("debtor_id"), pl.col("debtor_key").alias("key")
     )
     known = pl.concat([from_accounts, by_id, by_phone]).unique("key", keep="first", maintain_order=True)
-    frame = frame.join(known.rename({"key": "debtor_key"}), on="debtor_key", how="left")
+    frame = _attach(frame, known.rename({"key": "debtor_key"}), "debtor_key")
 
-    fresh = frame.filter(pl.col("debtor_id").is_null()).unique(
-        "debtor_key", keep="first", maintain_order=True
+    fresh = (
+        frame.select("debtor_key", "debtor_id", "debtor_name", "national_id", "address")
+        .filter(pl.col("debtor_id").is_null())
+        .unique("debtor_key", keep="first", maintain_order=True)
     )
     ids = allocate_ids(conn, t.debtors, fresh.height)
     new_debtors = fresh.select(
@@ -168,9 +220,9 @@ def _assign_debtors(
         _address_region(region).alias("address_region"),
         "debtor_key",
     )
-    insert_frame(conn, t.debtors, new_debtors.drop("debtor_key"))
+    _insert(conn, t.debtors, new_debtors.drop("debtor_key"))
     mapping = new_debtors.select(pl.col("id").alias("new_debtor_id"), "debtor_key")
-    frame = frame.join(mapping, on="debtor_key", how="left").with_columns(
+    frame = _attach(frame, mapping, "debtor_key").with_columns(
         pl.coalesce("debtor_id", "new_debtor_id").alias("debtor_id")
     )
     return frame.drop("new_debtor_id"), new_debtors.height
@@ -199,9 +251,9 @@ def _assign_cases(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl
     new_cases = missing.with_columns(
         ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("new").alias("stage")
     )
-    insert_frame(conn, t.cases, new_cases)
+    _insert(conn, t.cases, new_cases)
     all_cases = pl.concat([existing, new_cases.select(pl.col("id").alias("case_id"), "debtor_id")])
-    return frame.join(all_cases, on="debtor_id", how="left")
+    return _attach(frame, all_cases, "debtor_id")
 
 
 def _phone_kinds(numbers: pl.Series, region: str) -> pl.Series:
@@ -216,9 +268,8 @@ def _phone_kinds(numbers: pl.Series, region: str) -> pl.Series:
     return kinds.fill_null("landline")
 
 
-def _write_debtor_contacts(
-    conn: Connection, creditor_id: int, frame: pl.DataFrame
-) -> tuple[pl.DataFrame, int]:
+def _debtor_contacts(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl.DataFrame:
+    """The debtors' phones, emails and addresses not yet on file (`row`, `debtor_id`, `kind`, `value`)."""
     phones = frame.select(
         "row", "debtor_id", pl.col("phones").alias("value"), pl.col("phone_kinds").alias("kind")
     ).explode(["value", "kind"])
@@ -237,14 +288,9 @@ def _write_debtor_contacts(
         .where(d.creditor_id == creditor_id, cp.party_id.is_(None)),
         {"debtor_id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8},
     )
-    new = wanted.join(existing, on=["debtor_id", "kind", "value"], how="anti").unique(
+    return wanted.join(existing, on=["debtor_id", "kind", "value"], how="anti").unique(
         ["debtor_id", "kind", "value"], keep="first", maintain_order=True
     )
-    ids = allocate_ids(conn, t.contact_points, new.height)
-    insert_frame(
-        conn, t.contact_points, new.with_columns(ids, pl.lit("placement").alias("source")).drop("row")
-    )
-    return new.select("row"), new.height
 
 
 def _party_frames(frame: pl.DataFrame) -> pl.DataFrame:
@@ -300,7 +346,8 @@ def _party_frames(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _write_parties(
     conn: Connection, creditor_id: int, region: str, frame: pl.DataFrame
-) -> tuple[pl.DataFrame, int, int]:
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """Inserts the new parties; returns their rows, their count and their contact points not yet on file."""
     wanted = _party_frames(frame)
     p, d, cp = t.parties.c, t.debtors.c, t.contact_points.c
     existing = read_frame(
@@ -314,7 +361,7 @@ def _write_parties(
     new = wanted.join(existing, on=key, how="anti").unique(key, keep="first", maintain_order=True)
     ids = allocate_ids(conn, t.parties, new.height)
     new = new.with_columns(ids)
-    insert_frame(
+    _insert(
         conn, t.parties, new.select("id", "debtor_id", "role", "name", "liable", "national_id", "relation")
     )
 
@@ -350,11 +397,4 @@ def _write_parties(
     new_points = points.join(existing_points, on=["party_id", "kind", "value"], how="anti").unique(
         ["party_id", "kind", "value"], keep="first", maintain_order=True
     )
-    point_ids = allocate_ids(conn, t.contact_points, new_points.height)
-    insert_frame(
-        conn,
-        t.contact_points,
-        new_points.with_columns(point_ids, pl.lit("placement").alias("source")).drop("row"),
-    )
-    touched = pl.concat([new.select("row"), new_points.select("row")])
-    return touched, new.height, new_points.height
+    return new.select("row"), new.height, new_points

@@ -10,12 +10,13 @@ import pytest
 import xlsxwriter
 
 from huikuan.intake import PLACEMENT_SCHEMA, MappingError, PlacementFileError, load_mapping, parse_placement
+from huikuan.intake.placement import ParsedPlacement
 
 AS_OF = date(2026, 3, 10)
 
 
-def _parse(path: Path, **options: object) -> object:
-    return parse_placement(path, region="CN", currency="CNY", as_of=AS_OF, **options)  # type: ignore[arg-type]
+def _parse(path: Path, *, mapping: dict[str, str] | None = None, sheet: str | None = None) -> ParsedPlacement:
+    return parse_placement(path, region="CN", currency="CNY", as_of=AS_OF, mapping=mapping, sheet=sheet)
 
 
 def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
