@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/plan_bench.py --accounts 100000,300000,1000000 --db both
 	$(BIN)/python bench/simulate_bench.py
 	$(BIN)/python bench/lagrangian_bench.py
+	$(BIN)/python bench/case_page_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
