@@ -5,14 +5,14 @@ to cease, does not dispute the debt and is not deceased, and it has at least one
 "My work today" is the workable cases in the viewer's scope (services/access.py `case_scope`) whose next
 action is due by the end of the viewer's local day (or was never set).
 
-The order (docs/queue-and-jobs.md): for a collector, its own cases first and debtors who speak one of its
-languages before the others; then
+The order (docs/queue-and-jobs.md):
 1. cases in today's daily plan (plan_rows, plan_date = today in the floor's zone, an action other than
    `none`) first, by planned slot (earliest first, unslotted last), then by expected value (highest first);
 2. then, and for every case when there is no plan yet, the default priority: `cases.priority` (highest
-   first; a broken promise or a missed instalment raises it), then a next action that is already due
-   (earliest first) before one due later today, then one never set; then the open balance (largest
-   first), then days past due (most first), then the case id.
+   first; a broken promise or a missed instalment raises it), then, for a collector, its own cases before
+   its team's and the pool's and debtors who speak one of its languages before others, then a next action
+   that is already due (earliest first) before one due later today, then one never set; then the open
+   balance (largest first), then days past due (most first), then the case id.
 
 Claiming: `next_case` hands the first unclaimed case of that order to the collector, holding it for a
 time to live (30 minutes by default; the case page extends it with `touch_claim`). Two collectors never
@@ -152,8 +152,9 @@ def _open_accounts() -> Any:
 
 
 def _own_first(viewer: Viewer) -> list[Any]:
-    """A collector's own cases come before its team's and the pool's, and debtors who speak one of its
-    languages before the others (the plan already assigned by language; the pool has not been)."""
+    """At equal plan standing and priority, a collector's own cases come before its team's and the pool's,
+    and debtors who speak one of its languages before the others (the plan assigned by language already;
+    the pool has not been)."""
     if viewer.supervises:
         return []
     c, d = t.cases.c, t.debtors.c
@@ -184,11 +185,11 @@ def _queue(viewer: Viewer, clock: _Clock, acc: Any, columns: Sequence[Any], *, d
             d.deceased.is_(False),
         )
         .order_by(
-            *_own_first(viewer),
             case((p.id.is_not(None), 0), else_=1),
             p.slot_start.asc().nulls_last(),
             p.expected_value.desc().nulls_last(),
             c.priority.desc(),
+            *_own_first(viewer),
             case((c.next_action_due_at <= clock.now, 0), (c.next_action_due_at.is_not(None), 1), else_=2),
             c.next_action_due_at.asc(),
             acc.c.balance.desc(),
