@@ -27,7 +27,7 @@ from huikuan.errors import (
     Throttled,
 )
 from huikuan.i18n import gettext
-from huikuan.web.ui.common import render, request_locale
+from huikuan.web.ui.common import is_htmx, render, request_locale
 
 STATUS = {
     NotFound: 404,
@@ -77,7 +77,7 @@ def install(app: FastAPI) -> None:
             headers = {"WWW-Authenticate": "Basic"} if status == 401 else None
             return JSONResponse(body, status_code=status, headers=headers)
         if isinstance(exc, NotAuthenticated):
-            if request.headers.get("hx-request") == "true":
+            if is_htmx(request):
                 return Response(status_code=200, headers={"HX-Redirect": "/login"})
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return _page_error(request, message, status)
@@ -85,7 +85,7 @@ def install(app: FastAPI) -> None:
 
 def _page_error(request: Request, message: str, status: int) -> Response:
     """An htmx request gets the message swapped into #flash; a plain one the error page."""
-    if request.headers.get("hx-request") == "true":
+    if is_htmx(request):
         fragment = f'<div class="alert error" role="alert" data-testid="error">{escape(message)}</div>'
         return HTMLResponse(
             fragment, status_code=status, headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}

@@ -12,12 +12,12 @@ import secrets
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
@@ -28,6 +28,7 @@ from huikuan.services.access import Viewer, get_viewer
 from huikuan.storage.engine import get_engine
 from huikuan.storage.uow import UnitOfWork
 
+R = TypeVar("R", bound=Response)
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -90,6 +91,17 @@ async def csrf_protect(request: Request) -> None:
         raise Forbidden("This form has expired: reload the page and try again")
 
 
+def is_htmx(request: Request) -> bool:
+    """The request came from htmx (it swaps a fragment into the page)."""
+    return request.headers.get("hx-request") == "true"
+
+
+def case_changed(response: R) -> R:
+    """Tells the case page that the case changed: its timeline, header and points reload."""
+    response.headers["HX-Trigger"] = "case-changed"
+    return response
+
+
 def page_router(prefix: str = "") -> APIRouter:
     """A router for HTML pages: CSRF-protected and left out of the API docs."""
     return APIRouter(prefix=prefix, dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -145,6 +157,6 @@ def render(
         "money": lambda minor, currency: money(minor, currency, locale),
         "dt": lambda value: local_time(value, zone),
         "day": lambda value: value.isoformat() if isinstance(value, date) else "",
-        "is_htmx": request.headers.get("hx-request") == "true",
+        "is_htmx": is_htmx(request),
     }
     return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)

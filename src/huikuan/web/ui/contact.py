@@ -35,18 +35,17 @@ from huikuan.services.contacts import (
 from huikuan.services.visits import visit_day
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.segments import SEGMENTS
-from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
+from huikuan.web.ui.common import (
+    UowDep,
+    ViewerDep,
+    case_changed,
+    is_htmx,
+    page_router,
+    render,
+    request_locale,
+)
 
 router = page_router()
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
-
-
-def _changed(response: Response) -> Response:
-    response.headers["HX-Trigger"] = "case-changed"
-    return response
 
 
 def helpers(request: Request) -> dict[str, Callable[..., str]]:
@@ -162,10 +161,10 @@ def post_contact(
         next_goal=next_goal,
         next_due_at=parse_local(next_due, viewer.time_zone, "next"),
     )
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
     notice = gettext("Contact recorded.", request_locale(request))
-    return _changed(_contact_panel(request, uow, viewer, case_id, notice))
+    return case_changed(_contact_panel(request, uow, viewer, case_id, notice))
 
 
 # --- the assessment panel ------------------------------------------------------------------------------
@@ -203,10 +202,10 @@ def post_assessment(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     assess(uow, viewer, case_id, ability=ability, willingness=willingness, reason=reason)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
     notice = gettext("Assessment saved.", request_locale(request))
-    return _changed(_assessment_panel(request, uow, viewer, case_id, notice))
+    return case_changed(_assessment_panel(request, uow, viewer, case_id, notice))
 
 
 # --- the script panel and the scripts page -------------------------------------------------------------

@@ -23,7 +23,15 @@ from huikuan.services.access import Viewer
 from huikuan.services.case_labels import label
 from huikuan.services.promises import make_promise, promises_of
 from huikuan.storage.uow import UnitOfWork
-from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
+from huikuan.web.ui.common import (
+    UowDep,
+    ViewerDep,
+    case_changed,
+    is_htmx,
+    page_router,
+    render,
+    request_locale,
+)
 
 router = page_router()
 
@@ -92,15 +100,6 @@ def parse_count(text: str | int | None, field: str) -> int:
     return int(value)
 
 
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
-
-
-def _changed(response: Response) -> Response:
-    response.headers["HX-Trigger"] = "case-changed"
-    return response
-
-
 # --- the promise panel -------------------------------------------------------------------------------
 
 
@@ -128,10 +127,10 @@ def post_promise(
     currency: Annotated[str, Form()] = "",
 ) -> Response:
     make_promise(uow, viewer, case_id, amount=amount, currency=currency or None, due=parse_day(due))
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
     notice = gettext("Promise recorded.", request_locale(request))
-    return _changed(_promise_panel(request, uow, viewer, case_id, notice))
+    return case_changed(_promise_panel(request, uow, viewer, case_id, notice))
 
 
 # --- the negotiation panel ---------------------------------------------------------------------------
@@ -155,9 +154,9 @@ def post_open(
     request: Request, case_id: int, viewer: ViewerDep, uow: UowDep, reason: Annotated[str, Form()] = ""
 ) -> Response:
     neg.open_negotiation(uow, viewer, case_id, reason=reason)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
-    return _changed(_negotiation_panel(request, uow, viewer, case_id))
+    return case_changed(_negotiation_panel(request, uow, viewer, case_id))
 
 
 @router.post("/cases/{case_id}/arrangements", response_class=HTMLResponse)
@@ -186,14 +185,14 @@ def post_arrangement(
         every_days=parse_count(every_days or "30", "every_days"),
         reason=reason,
     )
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
     locale = request_locale(request)
     if offer.status == "active":
         notice = gettext("The offer is within your authority and is now active.", locale)
     else:
         notice = gettext("The offer is beyond your authority: it waits for a supervisor's approval.", locale)
-    return _changed(_negotiation_panel(request, uow, viewer, case_id, notice))
+    return case_changed(_negotiation_panel(request, uow, viewer, case_id, notice))
 
 
 # --- the approval queue ------------------------------------------------------------------------------
@@ -206,7 +205,7 @@ def approvals_page(request: Request, viewer: ViewerDep, uow: UowDep) -> HTMLResp
 
 
 def _decided(request: Request, offer: neg.Offer) -> Response:
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return RedirectResponse("/approvals", status_code=303)
     return render(request, "approvals/_offer.html", {"o": offer, **helpers(request)})
 

@@ -21,7 +21,15 @@ from huikuan.services import outbox as svc
 from huikuan.services.access import Viewer
 from huikuan.services.case_labels import label
 from huikuan.storage.uow import UnitOfWork
-from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
+from huikuan.web.ui.common import (
+    UowDep,
+    ViewerDep,
+    case_changed,
+    is_htmx,
+    page_router,
+    render,
+    request_locale,
+)
 
 router = page_router()
 
@@ -68,10 +76,6 @@ def parse_message(text: str) -> tuple[str, str]:
     if not channel or not template:
         raise InvalidInput("Choose a message to send")
     return channel, template
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
 
 
 def _instant(text: str | None) -> datetime | None:
@@ -180,11 +184,11 @@ def post_message(
     except ComplianceRefused as refused:
         # Not an error of the form: the gate's answer, shown where the collector asked (and kept as audit).
         return _panel(request, uow, viewer, case_id, channel=channel, template=template, refusal=refused)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
-    response = _panel(request, uow, viewer, case_id, channel=channel, template=template, sent=message_id)
-    response.headers["HX-Trigger"] = "case-changed"
-    return response
+    return case_changed(
+        _panel(request, uow, viewer, case_id, channel=channel, template=template, sent=message_id)
+    )
 
 
 # --- the outbox -----------------------------------------------------------------------------------------
