@@ -29,6 +29,8 @@ run: install
 	@echo "Huikuan is starting on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)"
 	@echo "Log in as admin / huikuan-demo (supervisor, collector1..collector4: same password)"
 	@echo ""
+	# The jobs (outbox, promises, instalments, claims) in their own process beside the web server.
+	$(BIN)/huikuan jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/huikuan serve --host 127.0.0.1 --port 8000
 
 # The whole suite on SQLite, then again on PostgreSQL (skipped locally without it, a failure under CI).

@@ -306,8 +306,11 @@ def demo(
 def serve(
     host: str = typer.Option(None, help="Address to listen on (default 127.0.0.1)"),
     port: int = typer.Option(None, help="Port (default 8000)"),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Web processes; each serves HUIKUAN_DB_POOL_SIZE requests at once"
+    ),
 ) -> None:
-    """Start the web app."""
+    """Start the web app (the jobs run in their own process: `huikuan jobs worker`)."""
     import uvicorn
 
     settings = get_settings()
@@ -317,6 +320,7 @@ def serve(
         proxy_headers=True,
         host=host or settings.host,
         port=port or settings.port,
+        workers=workers,
         log_level="info",
     )
 

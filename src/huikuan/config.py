@@ -17,7 +17,14 @@ class Settings(BaseSettings):
     secret_key: str | None = None  # signs session cookies; unset: generated once into var/secret_key
     cookie_secure: bool = False  # set true behind HTTPS: session cookies are then sent over HTTPS only
     time_zone: str = "Asia/Shanghai"  # the floor's zone: times are shown in it unless a user sets its own
-    run_jobs: bool = True  # `huikuan serve` runs the due jobs every minute (production: cron instead)
+    # The jobs run in their own process (`huikuan jobs worker`); true runs them inside `huikuan serve` too.
+    run_jobs: bool = False
+    # Database connections per process; a web process serves at most this many requests at once.
+    db_pool_size: int = 8
+    # Seconds a request waits for a connection (or its turn) before it is answered 503 "busy, retry".
+    db_pool_timeout: float = 10.0
+    # Seconds a SQLite writer waits for the write lock held by another before giving up.
+    sqlite_busy_timeout: float = 10.0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_user: str | None = None

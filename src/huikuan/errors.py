@@ -49,6 +49,13 @@ class Conflict(HuikuanError):
     """The thing changed under the user (a case claimed by someone else, an offer already decided)."""
 
 
+class Busy(HuikuanError):
+    """Every database connection (or SQLite's write lock) stayed taken too long: nothing was changed,
+    and the same request can be sent again in a few seconds."""
+
+    retry_after_s = 5
+
+
 class ImportRejected(HuikuanError):
     """A placement or payment file was rejected whole (strict mode with bad rows)."""
 

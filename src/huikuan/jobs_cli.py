@@ -1,5 +1,6 @@
 """`huikuan jobs run`: runs the periodic jobs that are due, once, however many processes call it
-(cron, a systemd timer, the embedded server); `huikuan jobs list`: when each job last ran.
+(cron, a systemd timer, the worker); `huikuan jobs worker`: the jobs' own long-running process, which
+runs them every minute beside the web server; `huikuan jobs list`: when each job last ran.
 
 Thin, like cli.py: parse the arguments, call services/jobs.py, print.
 """
@@ -7,6 +8,9 @@ Thin, like cli.py: parse the arguments, call services/jobs.py, print.
 from __future__ import annotations
 
 import json
+import logging
+import signal
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,6 +83,28 @@ def run(
         return
     for name, outcome in done.items():
         typer.echo(describe(name, outcome))
+
+
+@jobs_app.command("worker")
+def worker(
+    interval: float = typer.Option(60.0, "--interval", min=1.0, help="Seconds between passes"),
+) -> None:
+    """Run the due jobs every --interval seconds until stopped (Ctrl-C or SIGTERM): the jobs' own process,
+    started beside `huikuan serve` (make run does). Several workers together are safe."""
+    from huikuan.services.job_loop import JobScheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _sig, _frame: stopping.set())
+    scheduler = JobScheduler(get_engine(get_settings().database_url), interval)
+    scheduler.start()
+    typer.echo(_("Jobs worker started: the due jobs run every {seconds} s", seconds=int(interval)), err=True)
+    while not stopping.wait(1.0):
+        if not scheduler.running:  # pragma: no cover - the loop never ends by itself
+            break
+    scheduler.stop()
+    typer.echo(_("Jobs worker stopped"), err=True)
 
 
 @jobs_app.command("list")

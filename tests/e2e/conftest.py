@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from tests.floor import PASSWORD, Floor, build_floor
+from tests.server import running
 
 from huikuan.storage import migrate
 from huikuan.storage.engine import make_engine
@@ -27,12 +24,6 @@ from huikuan.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -63,19 +54,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from huikuan.storage import engine as engines
 
     engines._engines[url] = engine
-    port = _free_port()
-    config = uvicorn.Config(create_app(url), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "floor": floor, "engine": engine}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(url)) as base:
+        yield {"url": base, "floor": floor, "engine": engine}
     engines._engines.pop(url, None)
     engine.dispose()
     for key, value in saved.items():

@@ -20,11 +20,12 @@ from tests.floor import MORNING, Floor
 
 from huikuan.errors import InvalidInput
 from huikuan.services import jobs
+from huikuan.services.job_loop import JobScheduler
 from huikuan.services.jobs import Job, run_due
 from huikuan.services.queue import next_case
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.web.scheduler import JobScheduler, attach
+from huikuan.web.scheduler import attach
 
 MODULE = "huikuan_test_jobs"
 
@@ -236,3 +237,33 @@ def test_an_error_in_the_job_loop_is_logged_and_the_loop_goes_on(engine: Engine)
         assert _until(lambda: scheduler.runs >= 3) and scheduler.running
     finally:
         scheduler.stop()
+
+
+def test_the_jobs_worker_runs_the_due_jobs_in_its_own_process_until_it_is_told_to_stop(
+    db_env: str, engine: Engine
+) -> None:
+    import os
+    import signal
+    import subprocess
+
+    env = {**os.environ, "HUIKUAN_DATABASE_URL": db_env, "HUIKUAN_LOCALE": "en", "HUIKUAN_SMS_URL": ""}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from huikuan.cli import app; app()", "jobs", "worker", "--interval", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def ran(name: str) -> bool:
+            with engine.connect() as conn:
+                query = select(t.job_leases.c.last_run_at).where(t.job_leases.c.name == name)
+                return conn.execute(query).scalar() is not None
+
+        assert _until(lambda: all(ran(name) for name in ("claims", "outbox", "promises")), 30)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _out, err = worker.communicate(timeout=20)
+    assert worker.returncode == 0, err
+    assert "Jobs worker started" in err and "Jobs worker stopped" in err

@@ -132,6 +132,37 @@ def test_re_running_the_plan_for_the_same_day_replaces_it(db_env, engine):
     assert rows(engine, "SELECT COUNT(*) FROM plan_rows")[0][0] == 20
 
 
+def test_a_plan_is_written_in_short_transactions_and_a_case_the_new_plan_leaves_out_loses_its_old_row(
+    db_env, engine, monkeypatch
+):
+    from sqlalchemy import event
+
+    from huikuan.services import plan as plan_service
+
+    ids = floor(engine)
+    assert cli("--date", ISO_DAY, "--now", ISO_NOW).exit_code == 0
+    with engine.begin() as conn:  # a case closed since: the next run of the day does not plan it
+        conn.execute(t.cases.update().where(t.cases.c.id == ids["cases"][0]).values(stage="closed"))
+    monkeypatch.setattr(plan_service, "PLAN_ROWS_PER_COMMIT", 3)
+    commits: list[int] = []
+
+    def count(_conn: Any) -> None:
+        commits.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        again = cli("--date", ISO_DAY, "--now", ISO_NOW, "--strategy", "balance-first", "--json")
+    finally:
+        event.remove(engine, "commit", count)
+    summary = json.loads(again.stdout.strip().splitlines()[-1])
+    assert summary["written"] == 9 and summary["replaced"] == 10
+    assert len(commits) >= 3 + 1  # ceil(9 / 3) parts, then the old row of the closed case
+    by_strategy = rows(engine, "SELECT strategy, COUNT(*) FROM plan_rows GROUP BY strategy")
+    assert by_strategy == [("balance-first", 9)]
+    closed = rows(engine, f"SELECT COUNT(*) FROM plan_rows WHERE case_id = {ids['cases'][0]}")
+    assert closed[0][0] == 0
+
+
 def test_plan_explain_shows_the_reason(db_env, engine):
     ids = floor(engine)
     cli("--date", ISO_DAY, "--now", ISO_NOW)

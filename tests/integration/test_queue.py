@@ -238,6 +238,21 @@ def test_working_on_the_case_keeps_the_claim_alive(floor: Floor) -> None:
     assert not touch_claim(floor.uow, alice, a, MORNING + timedelta(minutes=56))  # lapsed already
 
 
+def test_viewing_a_case_writes_nothing_while_more_than_half_of_its_claim_is_left(floor: Floor) -> None:
+    a = floor.cases[0].id
+    alice = floor.viewer("alice")
+    assert next_case(floor.uow, alice, now=MORNING) == a
+
+    def expires() -> Any:
+        floor.uow.commit()
+        return floor.uow.session.execute(select(t.cases.c.claim_expires_at).where(t.cases.c.id == a)).scalar()
+
+    assert touch_claim(floor.uow, alice, a, MORNING + timedelta(minutes=14))
+    assert expires() == MORNING + timedelta(minutes=30)  # untouched: 16 of its 30 minutes left
+    assert touch_claim(floor.uow, alice, a, MORNING + timedelta(minutes=16))
+    assert expires() == MORNING + timedelta(minutes=46)
+
+
 def test_expire_claims_clears_only_the_claims_whose_time_has_passed(floor: Floor) -> None:
     a, b, _c = (case.id for case in floor.cases)
     next_case(floor.uow, floor.viewer("alice"), now=MORNING)

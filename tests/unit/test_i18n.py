@@ -26,7 +26,8 @@ def test_a_message_is_shown_in_chinese_with_its_values() -> None:
 def test_every_message_of_the_command_line_has_a_chinese_translation() -> None:
     catalog = _catalog("zh_CN")
     text = "".join(
-        (SRC / name).read_text(encoding="utf-8") for name in ("cli.py", "contact_cli.py", "web/app.py")
+        (SRC / name).read_text(encoding="utf-8")
+        for name in ("cli.py", "contact_cli.py", "jobs_cli.py", "web/app.py")
     )
     # _("...") calls, with implicitly concatenated literals joined.
     calls = re.findall(r'_\(\s*((?:"[^"]*"\s*)+)', text)
@@ -36,7 +37,8 @@ def test_every_message_of_the_command_line_has_a_chinese_translation() -> None:
 
 
 ERRORS = (
-    r"(?:InvalidInput|NotFound|Forbidden|NotAuthenticated|Throttled|Conflict|AlreadyExists|ComplianceRefused)"
+    r"(?:InvalidInput|NotFound|Forbidden|NotAuthenticated|Throttled|Conflict|AlreadyExists|ComplianceRefused"
+    r"|Busy)"
 )
 
 

@@ -69,7 +69,9 @@ def login(uow: UnitOfWork, username: str, password: str, *, ip: str, now: dateti
 
 
 def _record(uow: UnitOfWork, username: str, ip: str, when: datetime, user_id: int | None) -> None:
-    """Keeps the attempt (a success when `user_id` is given, audited as a login)."""
+    """Keeps the attempt (a success when `user_id` is given, audited as a login), in a short write
+    transaction of its own: the reads and the password check before it hold no lock."""
+    uow.begin_write()
     uow.session.execute(
         insert(t.login_attempts).values(
             username=username[:80], ip=ip[:64], at=when, success=user_id is not None

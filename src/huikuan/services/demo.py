@@ -1119,7 +1119,7 @@ def load_demo(
 def _begin(uow: UnitOfWork) -> None:
     """Starts the next transaction with SQLite's write lock: bulk writers allocate ids from MAX(id)."""
     if not uow.session.in_transaction():
-        uow.session.connection(execution_options={"sqlite_immediate": True})
+        uow.begin_write()
 
 
 def _refuse_second_load(uow: UnitOfWork) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import read_frame
-from huikuan.storage.plan_store import plan_row, store_plan
+from huikuan.storage.plan_store import drop_older_rows, plan_row, prepare_plan, store_plan_part
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.api import PlanInputs, PlanResult, StrategyConfig
 from huikuan.strategy.champion import plan_split, report
@@ -101,11 +101,44 @@ def make_plan(
         )
 
     clock("store")
-    _begin_write(uow)
-    conn = uow.session.connection()
-    stored = store_plan(conn, day, strategy_name, result.plan, inputs.cases, now, creditor_ids)
-    uow.commit()
-    return _summary(day, strategy_name, now, inputs, result, stored.rows, stored.replaced, clock.done())
+    written, replaced = _store(uow, day, strategy_name, result.plan, inputs.cases, now, creditor_ids)
+    return _summary(day, strategy_name, now, inputs, result, written, replaced, clock.done())
+
+
+# Cases written per transaction: the web's writers wait at most one part's time for SQLite's write lock.
+PLAN_ROWS_PER_COMMIT = 1000
+
+
+def _store(
+    uow: UnitOfWork,
+    day: date,
+    strategy: str,
+    plan: pl.DataFrame,
+    cases: pl.DataFrame,
+    now: datetime,
+    creditor_ids: Sequence[int] | None,
+) -> tuple[int, int]:
+    """Writes the plan in parts of PLAN_ROWS_PER_COMMIT cases, each committed; returns (written, replaced).
+
+    Each case moves from its old plan to its new one in one transaction; a plan interrupted half-way
+    leaves the rest of the cases on their earlier plan until it is run again."""
+    prepared = prepare_plan(day, strategy, plan, cases, now)
+    uow.commit()  # end the reads before the first write
+    written = replaced = 0
+    first_id: int | None = None
+    for rows, updates in prepared.parts(PLAN_ROWS_PER_COMMIT):
+        _begin_write(uow)
+        part = store_plan_part(uow.session.connection(), day, rows, updates)
+        uow.commit()
+        written, replaced = written + part.rows, replaced + part.replaced
+        first_id = part.first_id if first_id is None else first_id
+    while True:
+        _begin_write(uow)
+        gone = drop_older_rows(uow.session.connection(), day, first_id, creditor_ids, PLAN_ROWS_PER_COMMIT)
+        uow.commit()
+        replaced += gone
+        if gone < PLAN_ROWS_PER_COMMIT:
+            return written, replaced
 
 
 # Outcomes older than this are not read: the floor and its debtors change.
@@ -268,7 +301,7 @@ def _creditor_ids(uow: UnitOfWork, codes: Sequence[str] | None) -> list[int] | N
 def _begin_write(uow: UnitOfWork) -> None:
     """Starts the write transaction; on SQLite with the write lock (ids are allocated from MAX(id))."""
     if not uow.session.in_transaction():
-        uow.session.connection(execution_options={"sqlite_immediate": True})
+        uow.begin_write()
 
 
 def _summary(

@@ -362,10 +362,20 @@ def _pick_sqlite(
 def touch_claim(
     uow: UnitOfWork, viewer: Viewer, case_id: int, now: datetime | None = None, *, ttl: timedelta = CLAIM_TTL
 ) -> bool:
-    """Extends the viewer's own unexpired claim on the case by the time to live; False if it holds none."""
+    """Keeps the viewer's own unexpired claim on the case alive; False if it holds none.
+
+    A page view must not write unless it has to: the claim is extended by the time to live only once
+    less than half of it is left, in a short write transaction of its own."""
     instant = (now or datetime.now(UTC)).astimezone(UTC)
     c = t.cases.c
-    uow.commit()  # end the caller's reads: on SQLite a write must not upgrade a stale read transaction
+    held = uow.session.execute(
+        select(c.claim_expires_at).where(c.id == case_id, c.claimed_by == viewer.user_id)
+    ).scalar()
+    if held is None or held < instant:
+        return False
+    if held - instant > ttl / 2:
+        return True
+    uow.begin_write()
     result = uow.session.execute(
         update(t.cases)
         .where(c.id == case_id, c.claimed_by == viewer.user_id, c.claim_expires_at >= instant)

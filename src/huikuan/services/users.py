@@ -72,6 +72,9 @@ def add_user(
 
 def authenticate(uow: UnitOfWork, username: str, password: str) -> User | None:
     user = uow.session.scalar(select(User).where(users.c.username == username, users.c.active.is_(True)))
+    if user is not None:
+        uow.session.expunge(user)  # still readable after the rollback below
+    uow.rollback()  # the password check takes tens of milliseconds: no transaction (nor lock) held meanwhile
     if user is None:
         _hasher.hash(password)  # the same cost whether or not the user exists
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy.orm import registry
 
 from huikuan.domain import model
@@ -9,6 +11,7 @@ from huikuan.storage import tables
 
 mapper_registry = registry(metadata=tables.metadata)
 _started = False
+_mapping = threading.Lock()
 
 _MAPPINGS = {
     model.Creditor: tables.creditors,
@@ -30,10 +33,13 @@ _MAPPINGS = {
 
 
 def start_mappers() -> None:
-    """Map once per process; idempotent."""
+    """Map once per process; idempotent, and safe when the first requests arrive all at once."""
     global _started
     if _started:
         return
-    for cls, table in _MAPPINGS.items():
-        mapper_registry.map_imperatively(cls, table)
-    _started = True
+    with _mapping:
+        if _started:
+            return
+        for cls, table in _MAPPINGS.items():
+            mapper_registry.map_imperatively(cls, table)
+        _started = True

@@ -1,15 +1,18 @@
-"""The daily plan's storage: a day's rows replaced whole, and the cases' next actions, in set-based writes.
+"""The daily plan's storage: a day's rows replaced, and the cases' next actions, in set-based writes.
 
-`store_plan` runs inside the caller's transaction: it deletes the day's rows (of the planned creditors),
-bulk-inserts the new ones (COPY on PostgreSQL) and updates `cases` from a temporary table with one
-`UPDATE ... FROM` (PostgreSQL; SQLite 3.33 and later; older SQLite sets the columns from sub-selects).
+A plan is written in parts, each in its own short transaction that the caller commits (so a large plan
+never holds SQLite's write lock, or PostgreSQL's locks, for long): `prepare_plan` checks it and computes
+everything once; `store_plan_part` replaces the day's rows of a slice of cases (bulk insert, COPY on
+PostgreSQL) and updates those `cases` from a temporary table with one `UPDATE ... FROM` (PostgreSQL;
+SQLite 3.33 and later; older SQLite sets the columns from sub-selects); `drop_older_rows` then removes,
+in slices too, the rows of an earlier run for cases this run did not plan.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -51,34 +54,40 @@ _updates = Table(
 
 
 @dataclass(frozen=True)
-class Stored:
+class PreparedPlan:
+    """A checked plan, ready to be written in parts: its rows (without ids) and the cases' updates."""
+
+    rows: pl.DataFrame
+    updates: pl.DataFrame
+
+    @property
+    def height(self) -> int:
+        return self.rows.height
+
+    def parts(self, size: int) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+        """The plan in slices of at most `size` cases: each slice's rows and its cases' updates."""
+        for offset in range(0, self.rows.height, size):
+            rows = self.rows.slice(offset, size)
+            ids = rows.select("case_id")
+            yield rows, self.updates.join(ids, left_on="id", right_on="case_id", how="semi")
+
+
+@dataclass(frozen=True)
+class StoredPart:
     rows: int
     replaced: int
     cases_updated: int
+    first_id: int | None
 
 
-def store_plan(
-    conn: Connection,
-    day: date,
-    strategy: str,
-    plan: pl.DataFrame,
-    cases: pl.DataFrame,
-    created_at: datetime,
-    creditor_ids: Sequence[int] | None = None,
-) -> Stored:
-    """Replaces the day's plan (of the given creditors, or all) with `plan` and sets the cases' next actions.
-
-    `plan` follows PLAN_SCHEMA with one row per case of `cases` (which needs case_id and language).
-    """
+def prepare_plan(
+    day: date, strategy: str, plan: pl.DataFrame, cases: pl.DataFrame, created_at: datetime
+) -> PreparedPlan:
+    """Checks `plan` (PLAN_SCHEMA, one row per case of `cases`, which needs case_id and language) and
+    computes what is written: the plan rows, and each case's next action and priority (ranked over the
+    whole day, so that writing in parts changes nothing)."""
     frame = _checked(plan, cases)
-    if conn.dialect.name == "postgresql":
-        # Hundreds of megabytes of WAL for a large plan: the commit need not wait for them to reach the
-        # disk. A crash right after it may lose the plan (never half of it); it is made again by rerunning.
-        conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    replaced = _delete_day(conn, day, creditor_ids)
-    ids = allocate_ids(conn, t.plan_rows, frame.height)
     rows = frame.with_columns(
-        ids,
         pl.lit(day, dtype=pl.Date).alias("plan_date"),
         (pl.col("arm") if "arm" in frame.columns else pl.lit(strategy)).alias("strategy"),
         pl.lit(created_at).dt.convert_time_zone("UTC").alias("created_at"),
@@ -86,9 +95,43 @@ def store_plan(
         pl.col("expected_value").fill_null(0),
         pl.col("cost").fill_null(0),
     )
-    insert_frame(conn, t.plan_rows, rows.select([c.name for c in t.plan_rows.columns]))
-    updated = _update_cases(conn, frame.join(cases.select("case_id", "language"), on="case_id", how="left"))
-    return Stored(rows=frame.height, replaced=replaced, cases_updated=updated)
+    with_language = frame.join(cases.select("case_id", "language"), on="case_id", how="left")
+    return PreparedPlan(rows=rows, updates=_case_updates(with_language))
+
+
+def store_plan_part(conn: Connection, day: date, rows: pl.DataFrame, updates: pl.DataFrame) -> StoredPart:
+    """Within the caller's transaction, replaces the day's plan of these cases with `rows` and sets the
+    cases' next actions: each case moves from its old plan to its new one at once."""
+    if conn.dialect.name == "postgresql":
+        # Many megabytes of WAL for a large plan: the commit need not wait for them to reach the disk. A
+        # crash may lose the parts not yet written; rerunning the plan writes them.
+        conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    p = t.plan_rows.c
+    case_ids = [int(i) for i in rows.get_column("case_id")]
+    replaced = conn.execute(t.plan_rows.delete().where(p.plan_date == day, p.case_id.in_(case_ids))).rowcount
+    ids = allocate_ids(conn, t.plan_rows, rows.height)
+    insert_frame(conn, t.plan_rows, rows.with_columns(ids).select([c.name for c in t.plan_rows.columns]))
+    updated = _update_cases(conn, updates)
+    first = int(ids[0]) if ids.len() else None
+    return StoredPart(rows=rows.height, replaced=int(replaced or 0), cases_updated=updated, first_id=first)
+
+
+def drop_older_rows(
+    conn: Connection, day: date, before_id: int | None, creditor_ids: Sequence[int] | None, limit: int
+) -> int:
+    """Deletes up to `limit` of the day's rows (of the given creditors, or all) written before the row
+    `before_id` (None: all of them): the cases an earlier run planned that this one did not."""
+    p = t.plan_rows.c
+    chosen = select(p.id).where(p.plan_date == day)
+    if before_id is not None:
+        chosen = chosen.where(p.id < before_id)
+    if creditor_ids is not None:
+        planned = select(t.cases.c.id).where(t.cases.c.creditor_id.in_([int(i) for i in creditor_ids]))
+        chosen = chosen.where(p.case_id.in_(planned))
+    ids = [int(i) for i in conn.execute(chosen.limit(limit)).scalars()]
+    if not ids:
+        return 0
+    return int(conn.execute(t.plan_rows.delete().where(p.id.in_(ids))).rowcount or 0)
 
 
 def _checked(plan: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
@@ -108,15 +151,6 @@ def _checked(plan: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
     if stray.height:
         raise InvalidInput(f"plan.case_id: case {stray.get_column('case_id')[0]} was not planned")
     return frame
-
-
-def _delete_day(conn: Connection, day: date, creditor_ids: Sequence[int] | None) -> int:
-    p = t.plan_rows.c
-    query = t.plan_rows.delete().where(p.plan_date == day)
-    if creditor_ids is not None:
-        planned = select(t.cases.c.id).where(t.cases.c.creditor_id.in_([int(i) for i in creditor_ids]))
-        query = query.where(p.case_id.in_(planned))
-    return int(conn.execute(query).rowcount or 0)
 
 
 def _goal_expr() -> pl.Expr:
@@ -140,14 +174,15 @@ def _goal_expr() -> pl.Expr:
     return pl.coalesce(own, by_segment, default).str.slice(0, 200)
 
 
-def _update_cases(conn: Connection, frame: pl.DataFrame) -> int:
+def _case_updates(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each planned case's next action, collector, segment and priority."""
     contact = pl.col("action") != "none"
     # Priority: the expected value's percentile among the day's contacts, 100 the best; 0 for no action.
     ranked = frame.with_columns(
         pl.col("expected_value").fill_null(0).rank("average").over(contact).alias("_rank"),
         contact.sum().alias("_contacts"),
     )
-    updates = ranked.select(
+    return ranked.select(
         pl.col("case_id").alias("id"),
         pl.when(contact).then(pl.col("action")).alias("channel"),
         pl.when(contact).then(_goal_expr()).alias("goal"),
@@ -160,6 +195,9 @@ def _update_cases(conn: Connection, frame: pl.DataFrame) -> int:
         .cast(pl.Int32)
         .alias("priority"),
     )
+
+
+def _update_cases(conn: Connection, updates: pl.DataFrame) -> int:
     if updates.height == 0:
         return 0
     pg = conn.dialect.name == "postgresql"
@@ -251,4 +289,4 @@ def plan_row(conn: Connection, case_id: int, day: date | None = None) -> dict[st
     return data
 
 
-__all__ = ["GOALS", "Stored", "plan_row", "store_plan"]
+__all__ = ["GOALS", "PreparedPlan", "drop_older_rows", "plan_row", "prepare_plan", "store_plan_part"]

@@ -1,4 +1,10 @@
-"""The unit of work: one transaction per use case; services commit, entry points never do."""
+"""The unit of work: one transaction per use case; services commit, entry points never do.
+
+A unit of work holds at most one connection at a time. One made for writing (`immediate=True`: a form
+post, an API write, a CLI command that changes data) begins each transaction with SQLite's write lock;
+one made for reading begins plain transactions, and a service that must write from it anyway (a login
+kept, a claim renewed) calls `begin_write()` first, so its write never upgrades a stale read.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from huikuan.storage.engine import get_engine
+from huikuan.storage.engine import get_engine, write_options
 from huikuan.storage.orm import start_mappers
 
 
@@ -18,7 +24,7 @@ class UnitOfWork:
         start_mappers()
         self.engine = engine
         # On SQLite a writer that must not fail half-way takes the write lock as each transaction begins.
-        bind = engine.execution_options(sqlite_immediate=True) if immediate else engine
+        bind = engine.execution_options(**write_options()) if immediate else engine
         self._factory = sessionmaker(bind=bind, expire_on_commit=False)
         self.session: Session
 
@@ -37,6 +43,12 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    def begin_write(self) -> None:
+        """Ends the transaction in progress (reads only: it is rolled back) and begins one that will
+        write: on SQLite it waits for the write lock now rather than fail later."""
+        self.session.rollback()
+        self.session.connection(execution_options=write_options())
 
 
 def unit_of_work(url: str | None = None, *, immediate: bool = False) -> UnitOfWork:

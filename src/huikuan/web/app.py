@@ -16,6 +16,7 @@ from huikuan import __version__
 from huikuan.config import get_settings
 from huikuan.storage.engine import get_engine
 from huikuan.web import errors
+from huikuan.web.capacity import Admission
 
 STATIC = Path(__file__).with_name("static")
 SESSION_HOURS = 12
@@ -38,13 +39,17 @@ def session_secret() -> str:
 
 
 def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> FastAPI:
-    """The app; `run_jobs` starts the due-jobs loop in the background (the embedded server does)."""
+    """The app; `run_jobs` starts the due-jobs loop in the background when HUIKUAN_RUN_JOBS is true (by
+    default the jobs run in their own process, `huikuan jobs worker`)."""
     settings = get_settings()
     url = database_url or settings.database_url
     app = FastAPI(
         title="Huikuan API", version=__version__, docs_url="/docs", openapi_url="/api/v1/openapi.json"
     )
     app.state.database_url = url
+    # Inside the session (added first, so it runs second): a request turned away is answered in the
+    # language of its session.
+    app.add_middleware(Admission, limit=settings.db_pool_size, wait_s=settings.db_pool_timeout)
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(),
@@ -75,5 +80,5 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
 
 
 def serving_app() -> FastAPI:
-    """What `huikuan serve` runs: the app with the due jobs running every minute (HUIKUAN_RUN_JOBS)."""
+    """What `huikuan serve` runs: the app, with the due jobs inside it only if HUIKUAN_RUN_JOBS is true."""
     return create_app(run_jobs=True)

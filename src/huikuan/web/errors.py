@@ -15,9 +15,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import escape
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from huikuan.errors import (
     AlreadyExists,
+    Busy,
     ComplianceRefused,
     Conflict,
     Forbidden,
@@ -36,7 +39,13 @@ STATUS = {
     Throttled: 429,
     Conflict: 409,
     AlreadyExists: 409,
+    Busy: 503,
 }
+
+
+def busy() -> Busy:
+    """What a request hears when the database stayed busy past the wait (the pool, or SQLite's lock)."""
+    return Busy("The system is busy: nothing was changed, please try again in a few seconds")
 
 
 def status_of(exc: HuikuanError) -> int:
@@ -75,12 +84,43 @@ def install(app: FastAPI) -> None:
             if isinstance(exc, ComplianceRefused) and exc.decision is not None:
                 body["decision"] = exc.decision
             headers = {"WWW-Authenticate": "Basic"} if status == 401 else None
+            if isinstance(exc, Busy):
+                headers = {"Retry-After": str(Busy.retry_after_s)}
             return JSONResponse(body, status_code=status, headers=headers)
         if isinstance(exc, NotAuthenticated):
             if is_htmx(request):
                 return Response(status_code=200, headers={"HX-Redirect": "/login"})
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return _page_error(request, message, status)
+        response = _page_error(request, message, status)
+        if isinstance(exc, Busy):
+            response.headers["Retry-After"] = str(Busy.retry_after_s)
+        return response
+
+    @app.exception_handler(PoolTimeout)
+    async def _no_connection(request: Request, _exc: PoolTimeout) -> Response:
+        return await _huikuan_error(request, busy())
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> Response:
+        if not is_locked(exc):
+            raise exc
+        return await _huikuan_error(request, busy())
+
+
+def is_locked(exc: OperationalError) -> bool:
+    """SQLite gave up waiting for its write lock (every statement was rolled back)."""
+    return "database is locked" in str(exc.orig)
+
+
+def busy_response(request: Request) -> Response:
+    """The answer to a request turned away before it started, as a Busy error would be answered."""
+    message = busy().translated(request_locale(request))
+    headers = {"Retry-After": str(Busy.retry_after_s)}
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message, "error": "Busy"}, status_code=503, headers=headers)
+    response = _page_error(request, message, 503)
+    response.headers.update(headers)
+    return response
 
 
 def _page_error(request: Request, message: str, status: int) -> Response:

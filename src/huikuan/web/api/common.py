@@ -26,9 +26,17 @@ def _basic(request: Request) -> tuple[str, str] | None:
     return username, password
 
 
-async def api_viewer(request: Request, uow: UowDep) -> Viewer:
+async def _api_csrf(request: Request) -> None:
+    """A browser session's writes carry its X-CSRF-Token; HTTP Basic callers send credentials instead.
+    Async because a form body is read here; it touches no database."""
+    if _basic(request) is None and request.session.get("user_id") is not None:
+        await csrf_protect(request)
+
+
+def api_viewer(request: Request, uow: UowDep, _csrf: Annotated[None, Depends(_api_csrf)]) -> Viewer:
     """HTTP Basic credentials (throttled like the login page), or the browser's session with its
-    X-CSRF-Token on writes."""
+    X-CSRF-Token on writes. Plain `def`: the database work runs in a worker thread, never on the event
+    loop, where one wait for a connection or a lock would stop every request of the process."""
     credentials = _basic(request)
     if credentials is not None:
         client = request.client.host if request.client else "unknown"
@@ -37,7 +45,6 @@ async def api_viewer(request: Request, uow: UowDep) -> Viewer:
         found = session_viewer(request, uow)
         if found is None:
             raise NotAuthenticated("Log in, or send HTTP Basic credentials")
-        await csrf_protect(request)
         viewer = found
     request.state.viewer = viewer
     return viewer

@@ -5,7 +5,6 @@ whenever a panel answers with `HX-Trigger: case-changed`. See docs/case-page.md.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -15,22 +14,10 @@ from fastapi.responses import HTMLResponse
 
 from huikuan.services.access import Viewer
 from huikuan.services.case_view import case_360, case_timeline, label
+from huikuan.services.queue import touch_claim
 from huikuan.services.reveal import reveal
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
-
-
-def _touch_claim() -> Callable[..., Any] | None:
-    """The queue area's use case, if installed: viewing a case one holds keeps the claim alive."""
-    try:
-        module = importlib.import_module("huikuan.services.queue")
-    except ImportError:
-        return None
-    found = getattr(module, "touch_claim", None)
-    return found if callable(found) else None
-
-
-touch_claim = _touch_claim()
 
 router = page_router()
 
@@ -53,9 +40,9 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
-    if touch_claim is not None and not viewer.read_only:
-        touch_claim(uow, viewer, case_id, datetime.now(UTC))  # only ever the viewer's own claim
     context = _view(request, uow, viewer, case_id)
+    if not viewer.read_only:
+        touch_claim(uow, viewer, case_id, datetime.now(UTC))  # only ever the viewer's own claim, at the end
     return render(request, "case/page.html", context)
 
 

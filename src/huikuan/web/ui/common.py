@@ -37,8 +37,11 @@ CSRF_HEADER = "x-csrf-token"
 
 
 def get_uow(request: Request) -> Iterator[UnitOfWork]:
-    """One unit of work per request; services commit, anything uncommitted is rolled back."""
-    with UnitOfWork(get_engine(request.app.state.database_url)) as uow:
+    """One unit of work per request; services commit, anything uncommitted is rolled back. A request
+    that may change data (POST, PUT, PATCH, DELETE) writes: on SQLite it waits for the write lock as its
+    transaction begins instead of failing to upgrade a read."""
+    engine = get_engine(request.app.state.database_url)
+    with UnitOfWork(engine, immediate=request.method not in SAFE_METHODS) as uow:
         yield uow
 
 

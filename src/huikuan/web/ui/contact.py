@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext
@@ -253,14 +254,16 @@ def scripts_page(
 
 @router.post("/scripts", response_class=HTMLResponse)
 async def post_script(request: Request, viewer: ViewerDep, uow: UowDep) -> Response:
+    """Async only to read the repeated form fields; the database work runs in a worker thread."""
     form = await request.form()
     stage, segment, locale = (str(form.get(k) or "") for k in ("stage", "segment", "locale"))
     said = [str(v) for v in form.getlist("objection")]
     answers = [str(v) for v in form.getlist("answer")]
     if form.get("reset"):
-        sc.reset_script(uow, viewer, stage=stage, segment=segment, locale=locale)
+        await run_in_threadpool(sc.reset_script, uow, viewer, stage=stage, segment=segment, locale=locale)
     else:
-        sc.save_script(
+        await run_in_threadpool(
+            sc.save_script,
             uow,
             viewer,
             stage=stage,
