@@ -7,7 +7,7 @@ is generated once and kept: an SQLite file bench/out/plan-N.db, a PostgreSQL dat
 on the server of --pg-url (a file bench/out/plan-N-postgresql.json records that it is complete). Each
 run first deletes any stored plan (untimed, so that every run writes a new day), then runs
 
-    python -m huikuan.plan_cli --date D --now T --json        (what `huikuan plan` runs)
+    python -m huikuan.cli.plan --date D --now T --json        (what `huikuan plan` runs)
 
 in a child process, timed with its peak resident memory (wait4's rusage of that child). D is the day
 after the portfolio's history ends and T 22:00 the evening before (China time), as a nightly cron job
@@ -129,7 +129,7 @@ def bench(kind: str, accounts: int, pg_base: str, seed: int, again: bool, profil
     day = today
     now = datetime(today.year, today.month, today.day, 14, 0, tzinfo=UTC) - timedelta(days=1)
     env = {**os.environ, "HUIKUAN_DATABASE_URL": url, "LANG": "C.UTF-8", "PYTHONPATH": str(ROOT / "src")}
-    command = ["-m", "huikuan.plan_cli", "--date", day.isoformat(), "--now", now.isoformat(), "--json"]
+    command = ["-m", "huikuan.cli.plan", "--date", day.isoformat(), "--now", now.isoformat(), "--json"]
     clear_plans(url)
     runs = []
     for label in ("new day", "same day again") if again else ("new day",):

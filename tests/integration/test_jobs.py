@@ -1,12 +1,11 @@
 """Periodic jobs: each due job runs once however many processes call `run_due`, a failing job does not
-stop the others, a job not installed is skipped, and `huikuan jobs run` reports what each did."""
+stop the others, and `huikuan jobs run` reports what each did."""
 
 from __future__ import annotations
 
 import sys
 import threading
 import time
-import types
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,8 +25,6 @@ from huikuan.services.queue import next_case
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.scheduler import attach
-
-MODULE = "huikuan_test_jobs"
 
 
 class Calls:
@@ -49,22 +46,18 @@ class Calls:
 
 
 @pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
-    calls = Calls()
-    module = types.ModuleType(MODULE)
-    monkeypatch.setattr(module, "first", calls.counting("first"), raising=False)
-    monkeypatch.setattr(module, "slow", calls.counting("slow", pause=0.5), raising=False)
-
-    def failing(uow: UnitOfWork, now: datetime) -> dict[str, int]:
-        raise RuntimeError("the provider is down")
-
-    monkeypatch.setattr(module, "failing", failing, raising=False)
-    monkeypatch.setitem(sys.modules, MODULE, module)
-    return calls
+def calls() -> Calls:
+    return Calls()
 
 
-def _registry(monkeypatch: pytest.MonkeyPatch, *entries: tuple[str, str, timedelta]) -> None:
-    registry = {name: Job(name, target, interval, name) for name, target, interval in entries}
+def failing(uow: UnitOfWork, now: datetime) -> dict[str, int]:
+    raise RuntimeError("the provider is down")
+
+
+def _registry(monkeypatch: pytest.MonkeyPatch, calls: Calls, *entries: tuple[str, timedelta]) -> None:
+    """Test jobs by name: `first` and `slow` count their runs (slow takes half a second), `failing` fails."""
+    made = {"first": calls.counting("first"), "slow": calls.counting("slow", pause=0.5), "failing": failing}
+    registry = {name: Job(name, made[name], interval, name) for name, interval in entries}
     monkeypatch.setattr(jobs, "REGISTRY", registry)
 
 
@@ -74,7 +67,7 @@ MINUTE = timedelta(minutes=1)
 def test_a_due_job_runs_and_waits_its_interval_before_running_again(
     engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _registry(monkeypatch, ("first", f"{MODULE}:first", timedelta(minutes=15)))
+    _registry(monkeypatch, calls, ("first", timedelta(minutes=15)))
     assert run_due(engine, now=MORNING) == {"first": {"done": 1}}
     assert run_due(engine, now=MORNING + timedelta(minutes=14)) == {
         "first": {"skipped": "not due", "next_run_at": (MORNING + timedelta(minutes=15)).isoformat()}
@@ -90,9 +83,7 @@ def test_a_due_job_runs_and_waits_its_interval_before_running_again(
 def test_only_runs_the_named_job_now_whether_or_not_it_is_due(
     engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _registry(
-        monkeypatch, ("first", f"{MODULE}:first", timedelta(days=1)), ("slow", f"{MODULE}:slow", MINUTE)
-    )
+    _registry(monkeypatch, calls, ("first", timedelta(days=1)), ("slow", MINUTE))
     run_due(engine, now=MORNING, only="first")
     assert run_due(engine, now=MORNING + MINUTE, only="first") == {"first": {"done": 1}}
     assert calls.count == {"first": 2}
@@ -103,7 +94,7 @@ def test_only_runs_the_named_job_now_whether_or_not_it_is_due(
 def test_two_processes_at_once_run_each_job_once(
     engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _registry(monkeypatch, ("slow", f"{MODULE}:slow", MINUTE), ("first", f"{MODULE}:first", MINUTE))
+    _registry(monkeypatch, calls, ("slow", MINUTE), ("first", MINUTE))
     start = threading.Barrier(4)
     results: list[dict[str, dict[str, Any]]] = []
 
@@ -127,7 +118,7 @@ def test_two_processes_at_once_run_each_job_once(
 def test_a_failing_job_is_reported_and_the_others_still_run(
     engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _registry(monkeypatch, ("failing", f"{MODULE}:failing", MINUTE), ("first", f"{MODULE}:first", MINUTE))
+    _registry(monkeypatch, calls, ("failing", MINUTE), ("first", MINUTE))
     done = run_due(engine, now=MORNING)
     assert done == {"failing": {"error": "RuntimeError: the provider is down"}, "first": {"done": 1}}
     # Its lease is free again: it is tried once more after its interval.
@@ -135,26 +126,10 @@ def test_a_failing_job_is_reported_and_the_others_still_run(
     assert again["failing"] == {"error": "RuntimeError: the provider is down"}
 
 
-def test_a_job_not_installed_yet_is_skipped(
-    engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _registry(
-        monkeypatch,
-        ("absent", "huikuan.services.no_such_module:run", MINUTE),
-        ("unwritten", "huikuan.services.queue:no_such_job", MINUTE),
-        ("first", f"{MODULE}:first", MINUTE),
-    )
-    assert run_due(engine, now=MORNING) == {
-        "absent": {"skipped": "not installed"},
-        "unwritten": {"skipped": "not installed"},
-        "first": {"done": 1},
-    }
-
-
 def test_the_lease_of_a_process_that_died_expires(
     engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _registry(monkeypatch, ("first", f"{MODULE}:first", MINUTE))
+    _registry(monkeypatch, calls, ("first", MINUTE))
     with engine.begin() as conn:
         conn.execute(
             insert(t.job_leases).values(
@@ -177,25 +152,18 @@ def test_the_claims_job_expires_idle_claims(engine: Engine, floor: Floor) -> Non
 def test_huikuan_jobs_run_reports_what_each_job_did(
     db_env: str, calls: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _registry(
-        monkeypatch,
-        ("first", f"{MODULE}:first", MINUTE),
-        ("failing", f"{MODULE}:failing", MINUTE),
-        ("absent", "huikuan.services.no_such_module:run", MINUTE),
-    )
+    _registry(monkeypatch, calls, ("first", MINUTE), ("failing", MINUTE))
     code, done = cli_json("jobs", "run", "--now", "2026-11-20T02:00:00Z")
     assert code == 0
     assert done == {
         "first": {"done": 1},
         "failing": {"error": "RuntimeError: the provider is down"},
-        "absent": {"skipped": "not installed"},
     }
     result = cli("jobs", "run", "--now", "2026-11-20T02:00:30Z")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "first: not due until 2026-11-20T02:01:00+00:00",
         "failing: not due until 2026-11-20T02:01:00+00:00",
-        "absent: not installed",
     ]
     assert "first: done (done 1)" in cli("jobs", "run", "--only", "first").stdout
 
@@ -217,7 +185,7 @@ def _until(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
 def test_the_embedded_server_runs_the_due_jobs_while_it_runs(
     engine: Engine, calls: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _registry(monkeypatch, ("first", f"{MODULE}:first", MINUTE))
+    _registry(monkeypatch, calls, ("first", MINUTE))
     app = FastAPI()
     scheduler = attach(app, engine, interval=0.05)
     with TestClient(app):

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, func, select, text
 from tests.unit.strategy.test_features import DAY, NOW, Book, check_hand_built
 from typer.testing import CliRunner
 
+from huikuan.cli.plan import app as plan_app
 from huikuan.errors import ComplianceRefused
-from huikuan.plan_cli import app as plan_app
 from huikuan.services.plan import explain, make_plan
 from huikuan.storage import tables as t
 from huikuan.strategy.api import PLAN_SCHEMA, PlanInputs, PlanResult, StrategyConfig

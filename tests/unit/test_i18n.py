@@ -25,10 +25,8 @@ def test_a_message_is_shown_in_chinese_with_its_values() -> None:
 
 def test_every_message_of_the_command_line_has_a_chinese_translation() -> None:
     catalog = _catalog("zh_CN")
-    text = "".join(
-        (SRC / name).read_text(encoding="utf-8")
-        for name in ("cli.py", "contact_cli.py", "jobs_cli.py", "web/app.py")
-    )
+    sources = [*(SRC / "cli").glob("*.py"), SRC / "web" / "app.py"]
+    text = "".join(path.read_text(encoding="utf-8") for path in sources)
     # _("...") calls, with implicitly concatenated literals joined.
     calls = re.findall(r'_\(\s*((?:"[^"]*"\s*)+)', text)
     msgids = {"".join(re.findall(r'"([^"]*)"', call)) for call in calls}

@@ -7,13 +7,11 @@ UPDATE that must change exactly one row (free or expired lease, interval passed)
 calling `run_due` at the same moment run each due job once. The lease expires by itself after
 `LEASE` should a process die while running a job.
 
-Jobs are found by dotted path when they run, so a job whose module is not installed (yet) is skipped
-and reported, and one that fails is reported with its error without stopping the others.
+A job that fails is reported with its error without stopping the others.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import socket
@@ -28,6 +26,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from huikuan.errors import InvalidInput
+from huikuan.services.auth import forget_old_attempts
+from huikuan.services.negotiation import check_instalments
+from huikuan.services.outbox import dispatch_due
+from huikuan.services.promises import check_promises
+from huikuan.services.queue import expire_claims
 from huikuan.storage import tables as t
 from huikuan.storage.engine import is_sqlite
 from huikuan.storage.uow import UnitOfWork
@@ -37,65 +40,41 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)  # a job holding its lease longer is presumed dead and may be run again
 
 
+JobFunction = Callable[[UnitOfWork, datetime], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
-    target: str  # "package.module:function"
+    run: JobFunction
     interval: timedelta
     what: str  # one line for the docs and `huikuan jobs list`
+
+    @property
+    def target(self) -> str:
+        return f"{self.run.__module__}:{self.run.__name__}"
 
 
 REGISTRY: dict[str, Job] = {
     job.name: job
     for job in (
-        Job(
-            "claims", "huikuan.services.queue:expire_claims", timedelta(minutes=1), "expire idle case claims"
-        ),
+        Job("claims", expire_claims, timedelta(minutes=1), "expire idle case claims"),
         Job(
             "promises",
-            "huikuan.services.promises:check_promises",
+            check_promises,
             timedelta(minutes=15),
             "mark promises kept, partly kept or broken from imported payments",
         ),
         Job(
             "instalments",
-            "huikuan.services.negotiation:check_instalments",
+            check_instalments,
             timedelta(minutes=15),
             "mark instalments paid or missed; a missed one breaks the plan",
         ),
-        Job("outbox", "huikuan.services.outbox:dispatch_due", timedelta(minutes=1), "send queued messages"),
-        Job(
-            "logins",
-            "huikuan.services.auth:forget_old_attempts",
-            timedelta(days=1),
-            "forget old login attempts",
-        ),
+        Job("outbox", dispatch_due, timedelta(minutes=1), "send queued messages"),
+        Job("logins", forget_old_attempts, timedelta(days=1), "forget old login attempts"),
     )
 }
-
-JobFunction = Callable[[UnitOfWork, datetime], dict[str, Any]]
-
-
-class NotInstalled(Exception):
-    """The job's module or function does not exist in this installation."""
-
-
-def resolve(target: str) -> JobFunction:
-    """The function a dotted path names; NotInstalled if its module or the function is missing."""
-    module_name, _, function = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        # Only the job's own module (or a package of its path) missing means "not installed"; a missing
-        # dependency inside an existing module is an error worth seeing.
-        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
-            raise NotInstalled(target) from exc
-        raise
-    found = getattr(module, function, None)
-    if not callable(found):
-        raise NotInstalled(target)
-    fn: JobFunction = found
-    return fn
 
 
 def default_holder() -> str:
@@ -143,20 +122,13 @@ def _finish(engine: Engine, job: Job, holder: str, now: datetime, result: dict[s
 
 
 def _run_one(engine: Engine, job: Job, holder: str, now: datetime, *, forced: bool) -> dict[str, Any]:
-    try:
-        fn = resolve(job.target)
-    except NotInstalled:
-        return {"skipped": "not installed"}
-    except Exception as exc:  # a module that fails to import is this job's error, not the others'
-        log.exception("job %s: %s cannot be imported", job.name, job.target)
-        return {"error": f"{type(exc).__name__}: {exc}"}
     _ensure_row(engine, job.name)
     if not _take(engine, job, holder, now, forced=forced):
         return _why_not(engine, job, now)
     result: dict[str, Any]
     try:
         with UnitOfWork(engine) as uow:
-            counts = fn(uow, now)
+            counts = job.run(uow, now)
             uow.commit()
         result = dict(counts or {})
     except Exception as exc:  # reported, and the lease released: the other jobs still run
@@ -171,7 +143,7 @@ def run_due(
 ) -> dict[str, dict[str, Any]]:
     """Runs every job whose interval has passed (or only the one named, due or not), each once across
     all processes, each in its own unit of work. Returns what each job did, by name:
-    its counts, `{"skipped": "not due" | "running elsewhere" | "not installed"}` or `{"error": ...}`."""
+    its counts, `{"skipped": "not due" | "running elsewhere"}` or `{"error": ...}`."""
     instant = (now or datetime.now(UTC)).astimezone(UTC)
     if only is not None and only not in REGISTRY:
         raise InvalidInput("job: {name} is not one of {names}", name=only, names=", ".join(REGISTRY))

@@ -70,6 +70,14 @@ def add_user(
     return user
 
 
+def user_id_of(uow: UnitOfWork, username: str) -> int:
+    """The id of the user with this name; InvalidInput when there is none."""
+    found = uow.session.execute(select(users.c.id).where(users.c.username == username)).scalar()
+    if found is None:
+        raise InvalidInput("user: no user {username}", username=username)
+    return int(found)
+
+
 def authenticate(uow: UnitOfWork, username: str, password: str) -> User | None:
     user = uow.session.scalar(select(User).where(users.c.username == username, users.c.active.is_(True)))
     if user is not None:

@@ -3,7 +3,6 @@ static files, and a health check."""
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from pathlib import Path
 
@@ -16,13 +15,40 @@ from huikuan import __version__
 from huikuan.config import get_settings
 from huikuan.storage.engine import get_engine
 from huikuan.web import errors
+from huikuan.web.api import cases as api_cases
+from huikuan.web.api import compliance as api_compliance
+from huikuan.web.api import contacts as api_contacts
+from huikuan.web.api import negotiation as api_negotiation
+from huikuan.web.api import outbox as api_outbox
+from huikuan.web.api import queue as api_queue
+from huikuan.web.api import session as api_session
 from huikuan.web.capacity import Admission
+from huikuan.web.scheduler import attach
+from huikuan.web.ui import auth as ui_auth
+from huikuan.web.ui import case as ui_case
+from huikuan.web.ui import contact as ui_contact
+from huikuan.web.ui import negotiation as ui_negotiation
+from huikuan.web.ui import outbox as ui_outbox
+from huikuan.web.ui import queue as ui_queue
 
 STATIC = Path(__file__).with_name("static")
 SESSION_HOURS = 12
 # Each area's pages (web/ui) and JSON endpoints (web/api), in the order their routes are matched.
-UI_MODULES = ("auth", "queue", "case", "contact", "negotiation", "outbox")
-API_MODULES = ("session", "compliance", "queue", "cases", "contacts", "negotiation", "outbox")
+ROUTERS = (
+    ui_auth.router,
+    ui_queue.router,
+    ui_case.router,
+    ui_contact.router,
+    ui_negotiation.router,
+    ui_outbox.router,
+    api_session.router,
+    api_compliance.router,
+    api_queue.router,
+    api_cases.router,
+    api_contacts.router,
+    api_negotiation.router,
+    api_outbox.router,
+)
 
 
 def session_secret() -> str:
@@ -68,13 +94,9 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "database": get_engine(url).dialect.name}
 
-    for name in UI_MODULES:
-        app.include_router(importlib.import_module(f"huikuan.web.ui.{name}").router)
-    for name in API_MODULES:
-        app.include_router(importlib.import_module(f"huikuan.web.api.{name}").router)
+    for router in ROUTERS:
+        app.include_router(router)
     if run_jobs and settings.run_jobs:
-        from huikuan.web.scheduler import attach
-
         attach(app, get_engine(url))
     return app
 

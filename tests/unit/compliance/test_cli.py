@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.unit.compliance.builders import body
 from typer.testing import CliRunner
 
-from huikuan.compliance.cli import app
+from huikuan.cli.compliance import app
 
 runner = CliRunner()
 ALLOWED = body("2026-03-04T18:00:00Z")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from huikuan.simulate.cli import app
+from huikuan.cli.simulate import app
 
 runner = CliRunner()
 

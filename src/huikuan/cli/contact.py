@@ -6,20 +6,12 @@ import json
 from datetime import datetime
 
 import typer
-from sqlalchemy import select
 
-from huikuan.config import get_settings
+from huikuan.cli.common import open_uow
 from huikuan.errors import ComplianceRefused, HuikuanError, InvalidInput
 from huikuan.i18n import gettext as _
-from huikuan.storage.engine import get_engine
-from huikuan.storage.tables import users
-from huikuan.storage.uow import UnitOfWork
 
 app = typer.Typer(help="Contacts, through the compliance gate.", no_args_is_help=True)
-
-
-def _uow() -> UnitOfWork:
-    return UnitOfWork(get_engine(get_settings().database_url))
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -47,7 +39,7 @@ def check(
     from huikuan.services.contacts import check_contact
 
     try:
-        with _uow() as uow:
+        with open_uow() as uow:
             verdict = check_contact(
                 uow, case, channel=channel, at=_instant(at), party=party, contact_point_id=contact_point
             )
@@ -87,14 +79,11 @@ def record(
 ) -> None:
     """Record a contact; an outbound one only if the gate allows it (a refusal is kept)."""
     from huikuan.services.contacts import record_contact
+    from huikuan.services.users import user_id_of
 
     try:
-        with _uow() as uow:
-            user_id = None
-            if user is not None:
-                user_id = uow.session.execute(select(users.c.id).where(users.c.username == user)).scalar()
-                if user_id is None:
-                    raise InvalidInput(f"user: no user {user!r}")
+        with open_uow() as uow:
+            user_id = user_id_of(uow, user) if user is not None else None
             new_id = record_contact(
                 uow,
                 case,

@@ -1,26 +1,22 @@
 """`huikuan plan`: make the day's plan and the collectors' queues; `huikuan plan explain CASE`: why.
 
-Mounted by the main command as `huikuan plan`; also runs alone as `python -m huikuan.plan_cli`.
-Thin, like cli.py: parse the arguments, call services/plan.py, print.
+Mounted by the main command as `huikuan plan`; also runs alone as `python -m huikuan.cli.plan` (without
+the other commands' imports, for the plan benchmark). Thin: parse the arguments, call services/plan.py,
+print.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from huikuan.config import get_settings
+from huikuan.cli.common import fail, instant, open_uow, stages
 from huikuan.errors import ComplianceRefused, HuikuanError
 from huikuan.i18n import gettext as _
-from huikuan.storage.engine import get_engine
-from huikuan.storage.uow import UnitOfWork
 
 app = typer.Typer(
     help="The daily plan: who to contact, how and when, within the compliance gate.",
@@ -29,49 +25,13 @@ app = typer.Typer(
 )
 
 
-def _uow() -> UnitOfWork:
-    return UnitOfWork(get_engine(get_settings().database_url))
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(_("Error: {message}", message=message), err=True)
-    return typer.Exit(code)
-
-
 def _day(value: str | None) -> date:
     if not value:
         return date.today()
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise _fail(_("--date: {value!r} is not a date such as 2026-03-02", value=value), 2) from exc
-
-
-def _instant(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        message = _("--now: {value!r} is not an instant such as 2026-03-02T07:00:00Z", value=value)
-        raise _fail(message, 2) from exc
-    if at.tzinfo is None:
-        raise _fail(_("--now: give the time zone, e.g. 2026-03-02T07:00:00+08:00"), 2)
-    return at.astimezone(UTC)
-
-
-@contextmanager
-def _stages(label: str) -> Iterator[Any]:
-    """A spinner with the current stage on a terminal; silence without one (pipes, cron, --json)."""
-    if not sys.stderr.isatty():
-        yield lambda _stage: None
-        return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda stage: bar.update(task, description=f"{label}: {_(stage)}")
+        raise fail(_("--date: {value!r} is not a date such as 2026-03-02", value=value), 2) from exc
 
 
 @app.callback()
@@ -97,9 +57,9 @@ def plan(
     from huikuan.services.plan import make_plan
 
     when = _day(day)
-    at = _instant(now)
+    at = instant(now)
     try:
-        with _stages(_("plan")) as progress, _uow() as uow:
+        with stages(_("plan")) as progress, open_uow() as uow:
             summary = make_plan(
                 uow,
                 when,
@@ -111,11 +71,11 @@ def plan(
                 challenger_share=share,
             )
     except ComplianceRefused as exc:
-        raise _fail(str(exc), 1) from exc
+        raise fail(str(exc), 1) from exc
     except HuikuanError as exc:
         if as_json:
             typer.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
         return
@@ -149,10 +109,10 @@ def results(
 
     first, last = _day(since), _day(until)
     try:
-        with _uow() as uow:
+        with open_uow() as uow:
             rows = strategy_results(uow, first, last)
     except HuikuanError as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
@@ -183,10 +143,10 @@ def explain(
     when = date.fromisoformat(day) if day else None
     viewer = _zone(tz)
     try:
-        with _uow() as uow:
+        with open_uow() as uow:
             data = explain_case(uow, case, when)
     except HuikuanError as exc:
-        raise _fail(str(exc), 1) from exc
+        raise fail(str(exc), 1) from exc
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, default=str))
         return
@@ -201,7 +161,7 @@ def _zone(name: str | None) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise _fail(_("--tz: {name!r} is not a known time zone", name=name), 2) from exc
+        raise fail(_("--tz: {name!r} is not a known time zone", name=name), 2) from exc
 
 
 def _money(minor: int | float | None) -> str:

@@ -2,7 +2,7 @@
 (cron, a systemd timer, the worker); `huikuan jobs worker`: the jobs' own long-running process, which
 runs them every minute beside the web server; `huikuan jobs list`: when each job last ran.
 
-Thin, like cli.py: parse the arguments, call services/jobs.py, print.
+Thin: parse the arguments, call services/jobs.py, print.
 """
 
 from __future__ import annotations
@@ -11,39 +11,21 @@ import json
 import logging
 import signal
 import threading
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
 
+from huikuan.cli.common import fail, instant
 from huikuan.config import get_settings
 from huikuan.errors import HuikuanError
 from huikuan.i18n import gettext as _
 from huikuan.storage.engine import get_engine
 
-jobs_app = typer.Typer(
+app = typer.Typer(
     help="Periodic jobs: claim expiry, promise and instalment checks, the outbox.",
     no_args_is_help=True,
     add_completion=False,
 )
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(_("Error: {message}", message=message), err=True)
-    return typer.Exit(code)
-
-
-def _instant(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        message = _("--now: {value!r} is not an instant such as 2026-03-02T07:00:00Z", value=value)
-        raise _fail(message) from exc
-    if at.tzinfo is None:
-        raise _fail(_("--now: give the time zone, e.g. 2026-03-02T07:00:00+08:00"))
-    return at.astimezone(UTC)
 
 
 def describe(name: str, outcome: dict[str, Any]) -> str:
@@ -51,8 +33,6 @@ def describe(name: str, outcome: dict[str, Any]) -> str:
     if "error" in outcome:
         return _("{job}: failed: {error}", job=name, error=outcome["error"])
     skipped = outcome.get("skipped")
-    if skipped == "not installed":
-        return _("{job}: not installed", job=name)
     if skipped == "running elsewhere":
         return _("{job}: running in another process", job=name)
     if skipped == "not due":
@@ -63,7 +43,7 @@ def describe(name: str, outcome: dict[str, Any]) -> str:
     return _("{job}: done ({counts})", job=name, counts=counts)
 
 
-@jobs_app.command("run")
+@app.command("run")
 def run(
     only: str | None = typer.Option(None, "--only", help="Run this job now, due or not (e.g. claims)"),
     now: str | None = typer.Option(None, "--now", help="ISO 8601 instant to run as (default: now)"),
@@ -73,11 +53,11 @@ def run(
     from huikuan.services.jobs import run_due
 
     try:
-        done = run_due(get_engine(get_settings().database_url), now=_instant(now), only=only)
+        done = run_due(get_engine(get_settings().database_url), now=instant(now), only=only)
     except HuikuanError as exc:
         if as_json:
             typer.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc), 2) from exc
     if as_json:
         typer.echo(json.dumps(done, ensure_ascii=False, default=str))
         return
@@ -85,7 +65,7 @@ def run(
         typer.echo(describe(name, outcome))
 
 
-@jobs_app.command("worker")
+@app.command("worker")
 def worker(
     interval: float = typer.Option(60.0, "--interval", min=1.0, help="Seconds between passes"),
 ) -> None:
@@ -107,7 +87,7 @@ def worker(
     typer.echo(_("Jobs worker stopped"), err=True)
 
 
-@jobs_app.command("list")
+@app.command("list")
 def list_jobs(as_json: bool = typer.Option(False, "--json", help="One JSON array")) -> None:
     """Each job, how often it runs, and when it last ran with what result."""
     from huikuan.services.jobs import job_status

@@ -1,0 +1,30 @@
+"""The `huikuan` command: thin — parse the arguments, call a service, print the result.
+
+One module per command group, each with its own Typer app, mounted here by plain imports; `common.py`
+opens units of work, reports errors and shows progress the same way for all of them.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from huikuan.cli import compliance, contact, creditors, imports, jobs, plan, setup, simulate, users
+
+app = typer.Typer(
+    help="Huikuan (回款): compliant debt collection.", no_args_is_help=True, add_completion=False
+)
+app.command("init")(setup.init)
+app.add_typer(creditors.app, name="creditor")
+app.add_typer(users.app, name="user")
+app.add_typer(imports.app, name="import")
+app.command("demo")(setup.demo)
+app.command("serve")(setup.serve)
+app.add_typer(compliance.app, name="compliance", help="The compliance gate.")
+app.add_typer(contact.app, name="contact", help="Contacts, through the compliance gate.")
+app.add_typer(plan.app, name="plan")
+app.add_typer(jobs.app, name="jobs")
+app.command("simulate")(simulate.simulate)
+
+
+def main() -> None:  # pragma: no cover
+    app()

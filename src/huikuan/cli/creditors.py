@@ -1,0 +1,51 @@
+"""`huikuan creditor add|list`: the creditors (tenants) whose accounts the agency works."""
+
+from __future__ import annotations
+
+import typer
+
+from huikuan.cli.common import fail, open_uow
+from huikuan.errors import HuikuanError
+from huikuan.i18n import gettext as _
+
+app = typer.Typer(help="Creditors (tenants).", no_args_is_help=True)
+
+
+@app.command("add")
+def creditor_add(
+    code: str = typer.Argument(..., help="Short unique code, e.g. ICBC-CC"),
+    name: str = typer.Option(..., "--name", help="Display name"),
+    region: str = typer.Option("CN", help="ISO country: default region for phone numbers"),
+    currency: str = typer.Option("CNY", help="ISO 4217 default currency"),
+    pack: str = typer.Option("cn", help="Compliance pack: cn, us-reg-f, uk-conc"),
+    time_zone: str | None = typer.Option(None, "--time-zone", help="IANA zone; default by region"),
+) -> None:
+    """Add a creditor."""
+    from huikuan.services.creditors import add_creditor
+
+    try:
+        with open_uow() as uow:
+            creditor = add_creditor(
+                uow, code, name, region=region, currency=currency, pack=pack, time_zone=time_zone
+            )
+            uow.commit()
+    except HuikuanError as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(
+        _(
+            "Creditor {code} added ({pack}, {currency}).",
+            code=creditor.code,
+            pack=creditor.pack,
+            currency=creditor.currency,
+        )
+    )
+
+
+@app.command("list")
+def creditor_list() -> None:
+    """List creditors."""
+    from huikuan.services.creditors import list_creditors
+
+    with open_uow() as uow:
+        for c in list_creditors(uow):
+            typer.echo(f"{c.code}\t{c.name}\t{c.region}\t{c.currency}\t{c.pack}")
