@@ -42,7 +42,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-# The benchmarks of docs/benchmarks.md at their target sizes (long: about an hour in all).
+# The benchmarks of docs/benchmarks.md at their target sizes (long: about an hour and a half in all).
 bench: install
 	$(BIN)/python bench/compliance_bench.py
 	$(BIN)/python bench/import_bench.py --rows 1000000 --db both
@@ -50,6 +50,11 @@ bench: install
 	$(BIN)/python bench/simulate_bench.py
 	$(BIN)/python bench/lagrangian_bench.py
 	$(BIN)/python bench/case_page_bench.py
+	$(BIN)/python bench/floor_load.py --db sqlite --users 50 --duration 300
+	$(BIN)/python bench/floor_load.py --db postgresql --users 50 --duration 300
+	$(BIN)/python bench/floor_load.py --db postgresql --users 200 --duration 300 --workers 2
+	$(BIN)/python bench/floor_load.py --db sqlite --mixed --duration 60
+	$(BIN)/python bench/floor_load.py --db postgresql --mixed --duration 60
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

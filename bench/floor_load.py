@@ -8,6 +8,7 @@ locust in its own process), on SQLite or PostgreSQL; the figures as a JSON recor
     .venv/bin/python bench/floor_load.py --db sqlite --pace none --users 8 --duration 60
     .venv/bin/python bench/floor_load.py --db sqlite --find-max            # 2..32 users, 60 s each
     .venv/bin/python bench/floor_load.py --db sqlite --floor               # GET /health, 2..32 users
+    .venv/bin/python bench/floor_load.py --db sqlite --mixed --duration 60 # 20 readers + 2 writers
     .venv/bin/python bench/floor_load.py --db postgresql --find-max --floor --out bench/out/floor-pg-max.json
 
 What it does, each step bounded in time, all traffic to 127.0.0.1:
@@ -80,6 +81,10 @@ PG_DATABASE = "hk_bench_floor"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 FLOOR_CLASSES = ("Collector", "Supervisor", "Viewer")
 HEALTH_CLASSES = ("HealthFloor",)
+# The stall of the issue that asked for this benchmark: 20 sessions loading the queue and a case page
+# with no pauses, beside 2 recording a contact every 0.5 s (locustfile FLOOR_MODE=mixed).
+MIXED_CLASSES = ("MixedReader", "MixedWriter")
+MIXED_USERS = 22
 P95_TARGET_MS = 500.0
 DEFAULT_STEPS = "2,4,8,16,32"
 REQUEST_TIMEOUT_S = 30
@@ -435,6 +440,8 @@ def run_locust(
     }
     if classes == HEALTH_CLASSES:
         env["FLOOR_MODE"] = "health"
+    if classes == MIXED_CLASSES:
+        env["FLOOR_MODE"] = "mixed"
     args = [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "--only-summary", "--exit-code-on-error", "0"]
     args += ["-u", str(users), "-r", f"{spawn_rate:g}", "-t", f"{duration}s", "--host", host]
     args += ["--csv", str(prefix), *(["--processes", str(processes)] if processes > 1 else []), *classes]
@@ -634,6 +641,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pace", choices=("person", "none"), default="person")
     parser.add_argument("--find-max", action="store_true", help="no pauses, stepping the user count up")
     parser.add_argument("--floor", action="store_true", help="GET /health at the same steps: this machine")
+    parser.add_argument(
+        "--mixed",
+        action="store_true",
+        help="20 readers with no pauses and 2 writers every 0.5 s (--users ignored)",
+    )
     parser.add_argument("--steps", default=DEFAULT_STEPS, help=f"user counts of the steps ({DEFAULT_STEPS})")
     parser.add_argument("--step-duration", type=int, default=60, help="seconds of each step (default 60)")
     parser.add_argument("--ramp", type=float, default=30.0, help="seconds to start all users (default 30)")
@@ -659,7 +671,9 @@ def main(argv: list[str] | None = None) -> int:
     planned += 0 if stepping else args.duration + 120
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     mode = "+".join(m for m, on in (("floor", args.floor), ("find-max", args.find_max)) if on)
-    label = mode or f"{args.users}u-{args.duration}s-{pace}"
+    if args.mixed and not stepping:
+        args.users, pace = MIXED_USERS, "none"
+    label = mode or ("mixed-" if args.mixed else "") + f"{args.users}u-{args.duration}s-{pace}"
     out = args.out or OUT / f"floor-{args.db}-{label}-{stamp}.json"
 
     signal.signal(signal.SIGTERM, _interrupt)
@@ -801,7 +815,7 @@ def main(argv: list[str] | None = None) -> int:
                 users=args.users,
                 duration=args.duration,
                 spawn_rate=rate,
-                classes=FLOOR_CLASSES,
+                classes=MIXED_CLASSES if args.mixed else FLOOR_CLASSES,
                 pace=pace,
                 **common,
             )

@@ -39,7 +39,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import gevent
-from locust import FastHttpUser, between, constant, events, task
+from locust import FastHttpUser, between, constant, constant_pacing, events, task
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV, StatsEntry
@@ -592,6 +592,65 @@ class Viewer(FloorUser):
             self.think()
             self.open_case(int(random.choice(cases)))
         self.think()
+
+
+MIXED = os.environ.get("FLOOR_MODE") == "mixed"
+
+
+class MixedReader(FloorUser):
+    """The issue's first stall: a collector's session loading the queue and a case page of it in a loop,
+    with no pauses (20 of them). Only with FLOOR_MODE=mixed."""
+
+    abstract = not MIXED
+    fixed_count = 20
+    wait_time = constant(0)
+    usernames = COLLECTORS
+
+    def on_start(self) -> None:
+        self.log_in()
+
+    @task
+    def browse(self) -> None:
+        if not self.ready():
+            return
+        status, html, _ = self.call("GET", "/queue", "/queue")
+        cases = CASE_LINK.findall(html) if status == 200 else []
+        if cases:
+            self.call("GET", f"/cases/{random.choice(cases)}", "/cases/[id]")
+
+
+class MixedWriter(FloorUser):
+    """...beside 2 sessions each recording a contact on a case of their queue every 0.5 s. Only with
+    FLOOR_MODE=mixed."""
+
+    abstract = not MIXED
+    fixed_count = 2
+    wait_time = constant_pacing(0.5)
+    usernames = COLLECTORS
+    cases: list[str] = []
+
+    def on_start(self) -> None:
+        if self.log_in():
+            status, html, _ = self.call("GET", "/queue", "/queue")  # the session's token, and its cases
+            self.cases = CASE_LINK.findall(html) if status == 200 else []
+
+    @task
+    def record(self) -> None:
+        if not self.ready() or not self.cases:
+            return
+        case_id = random.choice(self.cases)
+        form = {
+            "who": "debtor",
+            "channel": "call",
+            "direction": "inbound",
+            "outcome": "callback",
+            "notes": "floor benchmark: mixed load",
+            "duration_min": "2",
+        }
+        status, _, _ = self.call(
+            "POST", f"/cases/{case_id}/contacts", "/cases/[id]/contacts", data=form, htmx=True
+        )
+        count("outcomes", f"contact {status}")
 
 
 class HealthFloor(FastHttpUser):

@@ -12,6 +12,8 @@ from huikuan.errors import HuikuanError
 from huikuan.i18n import gettext as _
 from huikuan.storage.engine import get_engine
 
+KEEP_ALIVE_S = 65
+
 
 def init() -> None:
     """Create the database schema, or upgrade it to the newest version."""
@@ -73,5 +75,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
+        # Browsers and people pause between clicks: an idle connection kept a minute is not closed
+        # just as the next request is sent on it (which the client would see as a dropped request).
+        timeout_keep_alive=KEEP_ALIVE_S,
         log_level="info",
     )
