@@ -41,6 +41,7 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The benchmarks of docs/benchmarks.md at their target sizes (long: about an hour and a half in all).
 bench: install

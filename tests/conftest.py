@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
-from tests.floor import Floor, build_floor
+from tests.support.floor import Floor, build_floor
 
 from huikuan.services import users as users_service
 from huikuan.storage import migrate
@@ -99,6 +99,6 @@ def db_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 @pytest.fixture
 def floor(uow: UnitOfWork) -> Iterator[Floor]:
-    """The workbench personas and their cases (tests/floor.py), inside an open unit of work."""
+    """The workbench personas and their cases (tests/support/floor.py), inside an open unit of work."""
     with uow:
         yield build_floor(uow)

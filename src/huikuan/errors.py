@@ -67,6 +67,6 @@ class ImportRejected(HuikuanError):
 class ComplianceRefused(HuikuanError):
     """The compliance gate refused a contact; the contact was not made."""
 
-    def __init__(self, message: str, decision: object | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, decision: object | None = None, **values: object) -> None:
+        super().__init__(message, **values)
         self.decision = decision

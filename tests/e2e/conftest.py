@@ -1,7 +1,7 @@
 """Browser tests: the real server on a free local port, driven by Playwright in Debian's Chromium.
 
 The server runs in a thread of the test process on a fresh SQLite database holding the personas of
-tests/floor.py. Chromium is /usr/bin/chromium (never `playwright install`); without it these tests are
+tests/support/floor.py. Chromium is /usr/bin/chromium (never `playwright install`); without it these tests are
 skipped locally and fail under CI. Every test may keep screenshots in tests/artifacts/screenshots/.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.floor import PASSWORD, Floor, build_floor
-from tests.server import running
+from tests.support.floor import PASSWORD, Floor, build_floor
+from tests.support.server import running
 
 from huikuan.storage import migrate
 from huikuan.storage.engine import make_engine

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, update
-from tests.floor import MORNING, TODAY, Floor
+from tests.support.floor import MORNING, TODAY, Floor
 
 from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.assessment import assess, assessment, planner_estimate

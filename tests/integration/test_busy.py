@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from tests.server import running
+from tests.support.server import running
 
 from huikuan import config
 from huikuan.storage import engine as engines

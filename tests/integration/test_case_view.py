@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select, update
-from tests.floor import MORNING, Floor
+from tests.support.floor import MORNING, Floor
 
 from huikuan.errors import NotFound
 from huikuan.services.case_view import (
@@ -253,7 +253,7 @@ def app(floor: Floor, db_env: str):  # the floor is committed before the app ope
 
 
 def test_the_case_page_renders_in_english_with_verdicts_and_lazy_panels(app, floor: Floor) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     _history(floor)
     case = floor.cases[0]
@@ -268,7 +268,7 @@ def test_the_case_page_renders_in_english_with_verdicts_and_lazy_panels(app, flo
 
 
 def test_the_case_page_renders_in_chinese(app, floor: Floor) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     page = login_client(app, "alice", locale="zh_CN").get(f"/cases/{floor.cases[0].id}")
     assert page.status_code == 200
@@ -276,7 +276,7 @@ def test_the_case_page_renders_in_chinese(app, floor: Floor) -> None:
 
 
 def test_the_timeline_panel_lists_the_events(app, floor: Floor) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     _history(floor)
     panel = login_client(app, "alice").get(f"/cases/{floor.cases[0].id}/panels/timeline").text
@@ -285,7 +285,7 @@ def test_the_timeline_panel_lists_the_events(app, floor: Floor) -> None:
 
 
 def test_a_reveal_through_htmx_swaps_in_the_full_value(app, floor: Floor) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     case = floor.cases[0]
     client = login_client(app, "alice")
@@ -299,13 +299,13 @@ def test_a_reveal_through_htmx_swaps_in_the_full_value(app, floor: Floor) -> Non
 
 
 def test_another_teams_collector_gets_not_found_for_the_page(app, floor: Floor) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     assert login_client(app, "carol").get(f"/cases/{floor.cases[0].id}").status_code == 404
 
 
 def test_the_api_gives_the_case_with_money_as_decimal_strings(app, floor: Floor) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     _history(floor)
     data = login_client(app, "alice").get(f"/api/v1/cases/{floor.cases[0].id}").json()
@@ -318,7 +318,7 @@ def test_the_api_gives_the_case_with_money_as_decimal_strings(app, floor: Floor)
 
 
 def test_the_pages_own_panels_render_alone_and_the_viewer_gets_no_reveal_button(app, floor: Floor) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     case = floor.cases[0]
     alice = login_client(app, "alice")

@@ -3,7 +3,7 @@
 from datetime import date
 
 from sqlalchemy import Engine, select
-from tests.factories import cli, cli_json
+from tests.support.factories import cli, cli_json
 
 from huikuan.storage import tables as t
 

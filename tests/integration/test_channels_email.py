@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.floor import MORNING, Floor
-from tests.messaging import AGENCY_PHONE, channel_settings, free_port, smtp_server, use_settings
+from tests.support.floor import MORNING, Floor
+from tests.support.messaging import AGENCY_PHONE, channel_settings, free_port, smtp_server, use_settings
 
 from huikuan import config
 from huikuan.services.outbox import dispatch_due, preview, send

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.floor import MORNING, Floor
-from tests.messaging import channel_settings, sms_provider, use_settings
+from tests.support.floor import MORNING, Floor
+from tests.support.messaging import channel_settings, sms_provider, use_settings
 
 from huikuan import config
 from huikuan.errors import InvalidInput, NotFound

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, create_engine, insert, select, update
-from tests.floor import MORNING
+from tests.support.floor import MORNING
 
 from huikuan.services.access import get_viewer
 from huikuan.services.creditors import add_creditor

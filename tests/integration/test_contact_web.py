@@ -13,8 +13,8 @@ import time_machine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
-from tests.floor import MORNING, PASSWORD, TODAY, Floor
-from tests.web import login_client
+from tests.support.floor import MORNING, PASSWORD, TODAY, Floor
+from tests.support.web import login_client
 
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app

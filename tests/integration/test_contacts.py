@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
-from tests.factories import cli, cli_json, placement
+from tests.support.factories import cli, cli_json, placement
 
 from huikuan.errors import ComplianceRefused
 from huikuan.services.contacts import check_contact, queue_message, record_contact

@@ -234,7 +234,7 @@ def test_generated_ids_and_phone_numbers_are_valid():
 
 
 def test_make_runs_demo_step_loads_once_and_then_leaves_the_data_alone(db_env: str) -> None:
-    from tests.factories import cli
+    from tests.support.factories import cli
 
     first = cli("demo", "--accounts", "40", "--seed", "3", "--if-empty")
     assert first.exit_code == 0 and "Demo portfolio loaded" in first.stdout

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 from sqlalchemy import Engine, func, select
-from tests.floor import PASSWORD, Floor
-from tests.server import running
+from tests.support.floor import PASSWORD, Floor
+from tests.support.server import running
 
 from huikuan import config
 from huikuan.storage import engine as engines

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from tests.factories import GOOD_ROWS, IDS, cli, cli_json, placement
+from tests.support.factories import GOOD_ROWS, IDS, cli, cli_json, placement
 
 from huikuan.storage import tables as t
 

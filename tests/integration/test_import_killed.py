@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, inspect, select
-from tests.factories import cli, cli_json, placement
+from tests.support.factories import cli, cli_json, placement
 
 from huikuan.storage import tables as t
 

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, select
-from tests.floor import MORNING, Floor
-from tests.payments import beijing, pay
+from tests.support.floor import MORNING, Floor
+from tests.support.payments import beijing, pay
 
 from huikuan.services.negotiation import (
     BROKEN_GOAL,

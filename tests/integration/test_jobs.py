@@ -14,8 +14,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
-from tests.factories import cli, cli_json
-from tests.floor import MORNING, Floor
+from tests.support.factories import cli, cli_json
+from tests.support.floor import MORNING, Floor
 
 from huikuan.errors import InvalidInput
 from huikuan.services import jobs

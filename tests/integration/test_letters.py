@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
-from tests.floor import MORNING, Floor, _case
-from tests.messaging import AGENCY_PHONE, channel_settings, use_settings
+from tests.support.floor import MORNING, Floor, _case
+from tests.support.messaging import AGENCY_PHONE, channel_settings, use_settings
 
 from huikuan import config
 from huikuan.channels.letter.pdf import (

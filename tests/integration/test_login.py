@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
-from tests.floor import PASSWORD, Floor
-from tests.web import Browser, login_client
+from tests.support.floor import PASSWORD, Floor
+from tests.support.web import Browser, login_client
 
 from huikuan.errors import NotAuthenticated, Throttled
 from huikuan.services.auth import MAX_FAILURES_PER_USER, login

@@ -1,8 +1,8 @@
 """Negotiation within authority: full payment first, offers within the role's authority, approvals beyond.
 
-The floor's BANK policy (tests/floor.py): a collector may give up to 20 % discount, 6 payments and a first
-payment of at least 10 % of the total; a supervisor 50 %, 24 payments and 5 %. Alice's case 0 owes
-12,000.00 CNY.
+The floor's BANK policy (tests/support/floor.py): a collector may give up to 20 % discount, 6 payments
+and a first payment of at least 10 % of the total; a supervisor 50 %, 24 payments and 5 %. Alice's case 0
+owes 12,000.00 CNY.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.floor import MORNING, TODAY, Floor
-from tests.payments import count
+from tests.support.floor import MORNING, TODAY, Floor
+from tests.support.payments import count
 
 from huikuan.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huikuan.services.negotiation import (
@@ -347,7 +347,7 @@ def app(floor: Floor, db_env: str) -> Any:  # the floor is committed before the 
 def test_an_offer_beyond_authority_from_the_panel_waits_and_a_supervisor_approves_it(
     app: Any, floor: Floor
 ) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     case_id = floor.cases[0].id
     alice = login_client(app, "alice")
@@ -391,7 +391,7 @@ def _only_arrangement(floor: Floor) -> int:
 
 
 def test_the_api_proposes_lists_and_rejects_offers(app: Any, floor: Floor) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     case_id = floor.cases[0].id
     alice = login_client(app, "alice")

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, insert, select, update
-from tests.floor import MORNING, Floor
-from tests.messaging import AGENCY_PHONE, channel_settings, sms_provider, use_settings
+from tests.support.floor import MORNING, Floor
+from tests.support.messaging import AGENCY_PHONE, channel_settings, sms_provider, use_settings
 
 from huikuan import config
 from huikuan.errors import ComplianceRefused, Forbidden, InvalidInput, NotFound

@@ -12,9 +12,9 @@ import time_machine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from tests.floor import MORNING, PASSWORD, Floor
-from tests.messaging import channel_settings, use_settings
-from tests.web import login_client
+from tests.support.floor import MORNING, PASSWORD, Floor
+from tests.support.messaging import channel_settings, use_settings
+from tests.support.web import login_client
 
 from huikuan.services.outbox import dispatch_due
 from huikuan.storage import tables as t

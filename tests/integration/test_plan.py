@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import pytest
 from sqlalchemy import Engine, func, select, text
-from tests.unit.strategy.test_features import DAY, NOW, Book, check_hand_built
+from tests.support.book import DAY, NOW, Book
 from typer.testing import CliRunner
 
 from huikuan.cli.plan import app as plan_app
@@ -65,10 +65,6 @@ def cli(*args: str) -> Any:
 def rows(engine: Engine, sql: str) -> list[Any]:
     with engine.connect() as conn:
         return list(conn.execute(text(sql)))
-
-
-def test_the_hand_built_portfolios_features_are_the_same_on_this_database(engine):
-    check_hand_built(engine)
 
 
 def test_huikuan_plan_writes_one_row_per_case_and_the_cases_next_actions(db_env, engine):

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, select
-from tests.factories import cli
+from tests.support.factories import cli
 
 from huikuan.services.plan import make_plan, stored_outcomes
 from huikuan.storage import tables as t

@@ -1,6 +1,6 @@
 """Promises to pay: made on a case, then found kept, partly kept or broken from the payments received.
 
-Worked lifecycles on the floor (tests/floor.py): alice's case 0 owes 12,000.00 CNY over two accounts,
+Worked lifecycles on the floor (tests/support/floor.py): alice's case 0 owes 12,000.00 CNY over two accounts,
 the pool case 2 owes 800.00 CNY. Times are Beijing's unless said; the job runs with an explicit `now`.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
-from tests.floor import MORNING, TODAY, Floor
-from tests.payments import beijing, count, import_csv, pay
+from tests.support.floor import MORNING, TODAY, Floor
+from tests.support.payments import beijing, count, import_csv, pay
 
 from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.promises import (
@@ -286,7 +286,7 @@ def app(floor: Floor, db_env: str) -> Any:  # the floor is committed before the 
 
 
 def test_the_promise_panel_records_a_promise_and_tells_the_page(app: Any, floor: Floor) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     case_id = floor.cases[0].id
     client = login_client(app, "alice")
@@ -306,7 +306,7 @@ def test_the_promise_panel_records_a_promise_and_tells_the_page(app: Any, floor:
 def test_a_bad_promise_from_the_panel_is_explained_in_chinese_and_changes_nothing(
     app: Any, floor: Floor
 ) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     client = login_client(app, "alice", locale="zh_CN")
     due = (date.today() + timedelta(days=3)).isoformat()
@@ -328,7 +328,7 @@ def test_a_bad_promise_from_the_panel_is_explained_in_chinese_and_changes_nothin
 
 
 def test_the_api_records_a_promise_and_refuses_bad_ones(app: Any, floor: Floor) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     client = login_client(app, "alice")
     due = (date.today() + timedelta(days=5)).isoformat()

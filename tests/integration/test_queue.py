@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
-from tests.floor import MORNING, PASSWORD, TODAY, Floor
-from tests.web import login_client
+from tests.support.floor import MORNING, PASSWORD, TODAY, Floor
+from tests.support.web import login_client
 
 from huikuan.errors import Forbidden
 from huikuan.services.queue import (

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import time_machine
 from sqlalchemy import select, update
-from tests.floor import MORNING, Floor
+from tests.support.floor import MORNING, Floor
 
 from huikuan.errors import ComplianceRefused, Forbidden, InvalidInput, NotFound
 from huikuan.services.contacts import OUTCOMES, log_contact

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from tests.floor import MORNING, Floor
+from tests.support.floor import MORNING, Floor
 
 from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.reveal import reveal
@@ -93,7 +93,7 @@ def test_a_case_out_of_reach_is_not_found_and_bad_requests_are_refused(floor: Fl
 
 
 def test_the_api_reveals_for_a_collector_and_refuses_the_viewer(floor: Floor, db_env: str) -> None:
-    from tests.web import login_client
+    from tests.support.web import login_client
 
     from huikuan.web.app import create_app
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from tests.floor import Floor
+from tests.support.floor import Floor
 
 from huikuan.errors import Forbidden, InvalidInput
 from huikuan.services.scripts import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, update
-from tests.floor import MORNING, TODAY, Floor
+from tests.support.floor import MORNING, TODAY, Floor
 
 from huikuan.services.visits import district_of, visit_day
 from huikuan.storage import tables as t

@@ -20,9 +20,9 @@ def _instant(value: str | None) -> datetime | None:
     try:
         at = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"at: {value!r} is not an ISO 8601 instant") from None
+        raise InvalidInput("at: {value!r} is not an ISO 8601 instant", value=value) from None
     if at.tzinfo is None:
-        raise InvalidInput(f"at: {value!r} needs a zone, e.g. 2026-03-02T15:15:00Z")
+        raise InvalidInput("at: {value!r} needs a zone, e.g. 2026-03-02T15:15:00Z", value=value)
     return at
 
 

@@ -13,11 +13,9 @@ from zoneinfo import available_timezones
 
 from huikuan.compliance.model import (
     Address,
-    Channel,
     Debt,
     DebtorFacts,
     Decision,
-    Direction,
     Flags,
     HistoryEvent,
     InconvenientTime,
@@ -29,6 +27,7 @@ from huikuan.compliance.model import (
     Role,
     epoch_seconds,
 )
+from huikuan.domain.enums import Channel, Direction
 from huikuan.errors import HuikuanError
 
 E = TypeVar("E", bound=StrEnum)

@@ -10,7 +10,8 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from phonenumbers import timezone as phone_tz
 from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
-from huikuan.compliance.model import Address, Channel, Request
+from huikuan.compliance.model import Address, Request
+from huikuan.domain.enums import Channel
 
 _NY, _CHI, _DEN, _PHX = "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix"
 _LA, _ANC, _ADAK, _HNL = "America/Los_Angeles", "America/Anchorage", "America/Adak", "Pacific/Honolulu"

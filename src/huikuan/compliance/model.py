@@ -8,15 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
 
-
-class Channel(StrEnum):
-    CALL = "call"
-    VOICEMAIL = "voicemail"
-    SMS = "sms"
-    EMAIL = "email"
-    LETTER = "letter"
-    VISIT = "visit"
-    WECHAT = "wechat"
+from huikuan.domain.enums import Channel, Direction
 
 
 class Purpose(StrEnum):
@@ -35,11 +27,6 @@ class Role(StrEnum):
     FRIEND = "friend"
     EMERGENCY_CONTACT = "emergency_contact"
     ATTORNEY = "attorney"
-
-
-class Direction(StrEnum):
-    INBOUND = "inbound"
-    OUTBOUND = "outbound"
 
 
 class Outcome(StrEnum):

@@ -10,8 +10,9 @@ from operator import attrgetter
 from huikuan.compliance.context import NEVER, Context, Facts, clocks_for
 from huikuan.compliance.evaluate import Plan, judge, plan
 from huikuan.compliance.location import request_zones
-from huikuan.compliance.model import Channel, Decision, HistoryEvent, Request, epoch_seconds
+from huikuan.compliance.model import Decision, HistoryEvent, Request, epoch_seconds
 from huikuan.compliance.pack import Pack
+from huikuan.domain.enums import Channel
 
 _by_time = attrgetter("ts")
 

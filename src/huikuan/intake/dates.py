@@ -138,7 +138,7 @@ def check_zone(tz: str) -> str:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"{tz!r} is not a time zone") from exc
+        raise InvalidInput("{tz!r} is not a time zone", tz=tz) from exc
     return tz
 
 

@@ -43,7 +43,7 @@ def check_region(region: str) -> str:
 
     upper = region.strip().upper()
     if upper not in phonenumbers.SUPPORTED_REGIONS:
-        raise InvalidInput(f"{region!r} is not a region phone numbers can be read for")
+        raise InvalidInput("{region!r} is not a region phone numbers can be read for", region=region)
     return upper
 
 

@@ -127,7 +127,7 @@ def check_currency(code: str) -> str:
     """The creditor's default currency, upper-cased; InvalidInput if it is not ISO 4217."""
     upper = code.strip().upper()
     if upper not in iso_currencies():
-        raise InvalidInput(f"{code!r} is not an ISO 4217 currency")
+        raise InvalidInput("{code!r} is not an ISO 4217 currency", code=code)
     return upper
 
 

@@ -24,7 +24,8 @@ from sqlalchemy.orm import aliased
 
 from huikuan.compliance import HistoryEvent, Pack, Request, decide
 from huikuan.compliance.location import request_zones
-from huikuan.compliance.model import Channel, Debt, DebtorFacts, Party, Purpose, Role
+from huikuan.compliance.model import Debt, DebtorFacts, Party, Purpose, Role
+from huikuan.domain.enums import Channel
 from huikuan.domain.model import bucket
 from huikuan.domain.money import Money
 from huikuan.i18n import normalize_locale

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 
 from huikuan.compliance import Decision, Request, decide, decision_to_dict
-from huikuan.compliance.model import Channel, Debt, Party, Purpose, Role
-from huikuan.domain.enums import CaseStage, Direction, Outcome
+from huikuan.compliance.model import Debt, Party, Purpose, Role
+from huikuan.domain.enums import CaseStage, Channel, Direction, Outcome
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.i18n import gettext
 from huikuan.services.access import Viewer, visible_case
@@ -50,7 +50,7 @@ def _case(uow: UnitOfWork, case_id: int) -> Any:
         .where(c.id == case_id)
     ).one_or_none()
     if row is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound("no case {case_id}", case_id=case_id)
     return row
 
 
@@ -60,7 +60,7 @@ def _party(uow: UnitOfWork, debtor_id: int, party: int | None, to: str | None) -
     p, cp = t.parties.c, t.contact_points.c
     row = uow.session.execute(select(p.role).where(p.id == party, p.debtor_id == debtor_id)).one_or_none()
     if row is None:
-        raise NotFound(f"no related party {party} of this debtor")
+        raise NotFound("no related party {party} of this debtor", party=party)
     phones = uow.session.execute(
         select(cp.value).where(cp.party_id == party, cp.kind.in_(["mobile", "landline"]))
     ).scalars()
@@ -75,9 +75,11 @@ def _to(uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: in
         select(cp.value, cp.party_id, cp.status).where(cp.id == contact_point_id, cp.debtor_id == debtor_id)
     ).one_or_none()
     if row is None or row.party_id != party:
-        raise InvalidInput(f"contact point {contact_point_id} does not belong to the person contacted")
+        raise InvalidInput(
+            "contact point {point} does not belong to the person contacted", point=contact_point_id
+        )
     if row.status == "do_not_contact":
-        raise InvalidInput(f"contact point {contact_point_id} is marked do-not-contact")
+        raise InvalidInput("contact point {point} is marked do-not-contact", point=contact_point_id)
     return str(row.value)
 
 
@@ -96,7 +98,9 @@ def check_contact(
         gate_channel = Channel(channel)
     except ValueError:
         raise InvalidInput(
-            f"channel: {channel!r} is not one of {', '.join(c.value for c in Channel)}"
+            "channel: {channel!r} is not one of {channels}",
+            channel=channel,
+            channels=", ".join(c.value for c in Channel),
         ) from None
     when = (at or datetime.now(UTC)).astimezone(UTC)
     case = _case(uow, case_id)
@@ -121,7 +125,7 @@ def check_contact(
         for acc in accounts
     ]
     if not decisions:
-        raise NotFound(f"case {case_id} has no accounts")
+        raise NotFound("case {case_id} has no accounts", case_id=case_id)
     return combine_verdicts(decisions)
 
 
@@ -285,7 +289,7 @@ def _record(
         result = Outcome(outcome)
         way = Direction(direction)
     except ValueError as exc:
-        raise InvalidInput(f"outcome or direction: {exc}") from None
+        raise InvalidInput("outcome or direction: {reason}", reason=str(exc)) from None
     if result is Outcome.REFUSED_BY_GATE:
         raise InvalidInput("outcome: refused_by_gate is recorded by the gate itself")
     if duration_s < 0:
@@ -358,7 +362,11 @@ def queue_message(
     """Puts a message in the outbox if the gate allows sending it now; the decision id, who sent it, to
     which person and point, and in which language go with it."""
     if channel not in MESSAGE_CHANNELS:
-        raise InvalidInput(f"channel: {channel!r} is not one of {', '.join(MESSAGE_CHANNELS)}")
+        raise InvalidInput(
+            "channel: {channel!r} is not one of {channels}",
+            channel=channel,
+            channels=", ".join(MESSAGE_CHANNELS),
+        )
     if not body.strip():
         raise InvalidInput("body: a message needs a text")
     when = (at or datetime.now(UTC)).astimezone(UTC)

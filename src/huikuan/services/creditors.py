@@ -41,16 +41,16 @@ def add_creditor(
         raise InvalidInput("creditor code: must not be empty")
     region, currency = region.upper(), currency.upper()
     if len(region) != 2 or not region.isalpha():
-        raise InvalidInput(f"region: {region!r} is not an ISO 3166 country code such as CN")
+        raise InvalidInput("region: {region!r} is not an ISO 3166 country code such as CN", region=region)
     if len(currency) != 3 or not currency.isalpha():
-        raise InvalidInput(f"currency: {currency!r} is not an ISO 4217 code such as CNY")
+        raise InvalidInput("currency: {currency!r} is not an ISO 4217 code such as CNY", currency=currency)
     if pack not in KNOWN_PACKS:
-        raise InvalidInput(f"pack: {pack!r} is not one of {', '.join(KNOWN_PACKS)}")
+        raise InvalidInput("pack: {pack!r} is not one of {packs}", pack=pack, packs=", ".join(KNOWN_PACKS))
     zone = time_zone or DEFAULT_ZONES.get(region, "UTC")
     if zone not in available_timezones():
-        raise InvalidInput(f"time zone: {zone!r} is not a known IANA zone")
+        raise InvalidInput("time zone: {zone!r} is not a known IANA zone", zone=zone)
     if uow.session.scalar(select(Creditor).where(creditors.c.code == code)):
-        raise AlreadyExists(f"creditor {code} exists already")
+        raise AlreadyExists("creditor {code} exists already", code=code)
     creditor = Creditor(
         code=code,
         name=name,
@@ -68,7 +68,7 @@ def add_creditor(
 def get_creditor(uow: UnitOfWork, code: str) -> Creditor:
     creditor = uow.session.scalar(select(Creditor).where(creditors.c.code == code))
     if creditor is None:
-        raise NotFound(f"no creditor with code {code!r}; add it with `huikuan creditor add`")
+        raise NotFound("no creditor with code {code!r}; add it with `huikuan creditor add`", code=code)
     return creditor
 
 

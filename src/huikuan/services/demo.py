@@ -1131,20 +1131,22 @@ def _refuse_second_load(uow: UnitOfWork) -> None:
         ).scalar()
         if marker is not None:
             raise AlreadyExists(
-                f"the demo portfolio is already loaded (since {marker:%Y-%m-%d %H:%M} UTC); "
-                "use a fresh database to load it again"
+                "the demo portfolio is already loaded (since {since} UTC); use a fresh database to load it "
+                "again",
+                since=f"{marker:%Y-%m-%d %H:%M}",
             )
         raise AlreadyExists(
-            f"an earlier demo load stopped half-way (creditor {', '.join(sorted(found))} exists without the "
-            "rest of the demo); load the demo into a fresh database"
+            "an earlier demo load stopped half-way (creditor {codes} exists without the rest of the demo); "
+            "load the demo into a fresh database",
+            codes=", ".join(sorted(found)),
         )
     names = [u[0] for u in USERS]
     u = t.users.c
     taken = uow.session.execute(select(u.username).where(u.username.in_(names))).scalars().all()
     if taken:
         raise AlreadyExists(
-            f"user {', '.join(sorted(taken))} exists already; the demo creates its own users: "
-            "load it into a fresh database"
+            "user {names} exists already; the demo creates its own users: load it into a fresh database",
+            names=", ".join(sorted(taken)),
         )
 
 

@@ -121,7 +121,7 @@ def import_accounts(
     """Imports a placement file. Strict: any bad row rejects the file (ImportRejected, nothing written)."""
     say = progress or (lambda _stage: None)
     if not path.is_file():
-        raise InvalidInput(f"file: {path} does not exist")
+        raise InvalidInput("file: {path} does not exist", path=str(path))
     creditor = get_creditor(uow, creditor_code)
     mapping = dict(creditor.header_mapping)
     if mapping_file is not None:
@@ -188,7 +188,7 @@ def import_payments(
     """Imports payments; a payment reference seen before counts once, an unknown account is an error row."""
     say = progress or (lambda _stage: None)
     if not path.is_file():
-        raise InvalidInput(f"file: {path} does not exist")
+        raise InvalidInput("file: {path} does not exist", path=str(path))
     creditor = get_creditor(uow, creditor_code)
     mapping = load_mapping(mapping_file) if mapping_file is not None else dict(creditor.header_mapping)
     say("parse")

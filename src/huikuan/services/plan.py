@@ -96,8 +96,12 @@ def make_plan(
     if bad.height:
         first = bad.row(0, named=True)
         raise ComplianceRefused(
-            f"the planner chose {bad.height} contact(s) the gate does not allow, e.g. {first['action']} for "
-            f"case {first['case_id']} at {first['slot_start']}; the plan was not stored"
+            "the planner chose {count} contact(s) the gate does not allow, e.g. {action} for case {case_id} "
+            "at {at}; the plan was not stored",
+            count=bad.height,
+            action=first["action"],
+            case_id=first["case_id"],
+            at=first["slot_start"],
         )
 
     clock("store")
@@ -294,7 +298,7 @@ def _creditor_ids(uow: UnitOfWork, codes: Sequence[str] | None) -> list[int] | N
     found: dict[str, int] = {row.code: row.id for row in uow.session.execute(query)}
     missing = [code for code in codes if code not in found]
     if missing:
-        raise NotFound(f"no creditor with code {missing[0]!r}")
+        raise NotFound("no creditor with code {code!r}", code=missing[0])
     return [found[code] for code in codes]
 
 
@@ -340,8 +344,13 @@ def explain(uow: UnitOfWork, case_id: int, day: date | None = None) -> dict[str,
     """Why the case has its plan (for `day`, else the latest): the action, when, by whom, and the reason."""
     row = plan_row(uow.session.connection(), case_id, day)
     if row is None:
-        when = f" for {day.isoformat()}" if day else ""
-        raise NotFound(f"case {case_id} has no plan{when}; run `huikuan plan` first")
+        if day is None:
+            raise NotFound("case {case_id} has no plan; run `huikuan plan` first", case_id=case_id)
+        raise NotFound(
+            "case {case_id} has no plan for {day}; run `huikuan plan` first",
+            case_id=case_id,
+            day=day.isoformat(),
+        )
     zone = row["debtor_time_zone"] or row["creditor_time_zone"]
     slot = row["slot_start"]
     reason = row["reason"]

@@ -35,13 +35,15 @@ def add_user(
     try:
         user_role = Role(role)
     except ValueError:
-        raise InvalidInput(f"role: {role!r} is not one of {', '.join(r.value for r in Role)}") from None
+        raise InvalidInput(
+            "role: {role!r} is not one of {roles}", role=role, roles=", ".join(r.value for r in Role)
+        ) from None
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"password: needs at least {MIN_PASSWORD} characters")
+        raise InvalidInput("password: needs at least {count} characters", count=MIN_PASSWORD)
     if locale not in ("zh_CN", "en"):
-        raise InvalidInput(f"locale: {locale!r} is not zh_CN or en")
+        raise InvalidInput("locale: {locale!r} is not zh_CN or en", locale=locale)
     if uow.session.scalar(select(User).where(users.c.username == username)):
-        raise AlreadyExists(f"user {username} exists already")
+        raise AlreadyExists("user {username} exists already", username=username)
     creditor_id = None
     if user_role is Role.CREDITOR_VIEWER:
         if not creditor_code:

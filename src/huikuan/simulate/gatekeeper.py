@@ -25,17 +25,8 @@ import numpy as np
 import polars as pl
 
 from huikuan.compliance import Decision, HistoryEvent, Pack, Request, decide_many
-from huikuan.compliance.model import (
-    Address,
-    Channel,
-    Debt,
-    DebtorFacts,
-    Flags,
-    InconvenientTime,
-    Party,
-    Purpose,
-    Role,
-)
+from huikuan.compliance.model import Address, Debt, DebtorFacts, Flags, InconvenientTime, Party, Purpose, Role
+from huikuan.domain.enums import Channel
 from huikuan.simulate.population import Population
 from huikuan.strategy.api import ALLOWED_SCHEMA
 from huikuan.strategy.frames import schema

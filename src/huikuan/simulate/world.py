@@ -27,7 +27,8 @@ import numpy as np
 import polars as pl
 
 from huikuan.compliance import HistoryEvent, load_pack
-from huikuan.compliance.model import Channel, Direction, Outcome, Role
+from huikuan.compliance.model import Outcome, Role
+from huikuan.domain.enums import Channel, Direction
 from huikuan.simulate import respond
 from huikuan.simulate.gatekeeper import CHANNEL, Gatekeeper
 from huikuan.simulate.population import Population, generate

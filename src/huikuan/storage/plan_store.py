@@ -137,7 +137,7 @@ def drop_older_rows(
 def _checked(plan: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in PLAN_SCHEMA if c not in plan.columns]
     if missing:
-        raise InvalidInput(f"plan: missing column {missing[0]}")
+        raise InvalidInput("plan: missing column {column}", column=missing[0])
     schema: dict[str, Any] = PLAN_SCHEMA
     # A champion/challenger plan names each row's strategy in `arm`.
     arm = [pl.col("arm").cast(pl.Utf8)] if "arm" in plan.columns else []
@@ -146,10 +146,12 @@ def _checked(plan: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
         raise InvalidInput("plan.case_id: one row per case is expected")
     unknown = frame.filter(~pl.col("action").is_in(list(ACTIONS)))
     if unknown.height:
-        raise InvalidInput(f"plan.action: unknown action {unknown.get_column('action')[0]!r}")
+        raise InvalidInput("plan.action: unknown action {action!r}", action=unknown.get_column("action")[0])
     stray = frame.join(cases.select("case_id"), on="case_id", how="anti")
     if stray.height:
-        raise InvalidInput(f"plan.case_id: case {stray.get_column('case_id')[0]} was not planned")
+        raise InvalidInput(
+            "plan.case_id: case {case_id} was not planned", case_id=stray.get_column("case_id")[0]
+        )
     return frame
 
 

@@ -88,7 +88,7 @@ def _codes(series: pl.Series) -> tuple[list[str], I8]:
     """Category codes for a small string column; -1 for nulls. Fails for more than 127 distinct values."""
     values = series.drop_nulls().unique().sort().to_list()
     if len(values) > 127:
-        raise InvalidInput(f"cases.{series.name}: more than 127 distinct values")
+        raise InvalidInput("cases.{column}: more than 127 distinct values", column=series.name)
     lookup = pl.DataFrame(
         {series.name: pl.Series(values, dtype=pl.Utf8), "code": np.arange(len(values), dtype=np.int8)}
     )
@@ -119,7 +119,7 @@ def _b(frame: pl.DataFrame, name: str) -> B:
 def read_cases(cases: pl.DataFrame, day: date) -> Cases:
     missing = [c for c in CASES_SCHEMA if c not in cases.columns]
     if missing:
-        raise InvalidInput(f"cases: missing column {missing[0]}")
+        raise InvalidInput("cases: missing column {column}", column=missing[0])
     if cases["case_id"].null_count() or cases["case_id"].n_unique() != cases.height:
         raise InvalidInput("cases.case_id: must be unique and not null")
     n = cases.height
@@ -188,12 +188,12 @@ def read_allowed(allowed: pl.DataFrame, case_id: I64) -> Allowed:
     several rows for one case-action allow only the hours every one of them allows."""
     missing = [c for c in ALLOWED_SCHEMA if c not in allowed.columns]
     if missing:
-        raise InvalidInput(f"allowed: missing column {missing[0]}")
+        raise InvalidInput("allowed: missing column {column}", column=missing[0])
     actions = allowed["action"].cast(pl.Utf8)
     code = actions.replace_strict(list(ACTIONS), list(range(len(ACTIONS))), default=-1, return_dtype=pl.Int8)
     code_np = code.to_numpy()
     if (code_np < 0).any():
-        raise InvalidInput(f"allowed.action: unknown action {actions.filter(code == -1)[0]!r}")
+        raise InvalidInput("allowed.action: unknown action {action!r}", action=actions.filter(code == -1)[0])
     n = len(case_id)
     order = np.argsort(case_id, kind="stable")
     sorted_ids = case_id[order]

@@ -53,10 +53,8 @@ from huikuan.compliance import Decision, HistoryEvent, Pack, Request, decide, lo
 from huikuan.compliance.location import phone_zones, plausible_zones, request_zones
 from huikuan.compliance.model import (
     Address,
-    Channel,
     Debt,
     DebtorFacts,
-    Direction,
     Flags,
     InconvenientTime,
     Outcome,
@@ -67,7 +65,7 @@ from huikuan.compliance.model import (
 from huikuan.compliance.pack import RULE_IDS
 from huikuan.compliance.planner import PartyEvaluator
 from huikuan.compliance.rules import TIMED
-from huikuan.domain.enums import CONVERSATION_OUTCOMES
+from huikuan.domain.enums import CONVERSATION_OUTCOMES, Channel, Direction
 from huikuan.storage import tables as t
 from huikuan.strategy.api import ALLOWED_SCHEMA
 from huikuan.strategy.features import (

@@ -193,4 +193,6 @@ def get(name: str) -> Strategy:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise InvalidInput(f"strategy: unknown strategy {name!r} (known: {', '.join(REGISTRY)})") from None
+        raise InvalidInput(
+            "strategy: unknown strategy {name!r} (known: {known})", name=name, known=", ".join(REGISTRY)
+        ) from None

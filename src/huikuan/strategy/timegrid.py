@@ -27,7 +27,7 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"time zone {name!r} is not known") from exc
+        raise InvalidInput("time zone {name!r} is not known", name=name) from exc
 
 
 def local_hour_starts(zone: str, day: date) -> I64:
@@ -72,7 +72,7 @@ def read_collectors(frame: pl.DataFrame, day: date, params: dict[str, Any], fall
     need = ("user_id", "languages", "skills", "minutes")
     missing = [c for c in need if c not in frame.columns]
     if missing:
-        raise InvalidInput(f"collectors: missing column {missing[0]}")
+        raise InvalidInput("collectors: missing column {column}", column=missing[0])
     n = frame.height
     if "shift_start" in frame.columns and "shift_end" in frame.columns:
         start = frame["shift_start"].cast(pl.Datetime("us", "UTC")).dt.epoch("s").to_numpy()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from huikuan.compliance.context import Context
-from huikuan.compliance.model import Channel, Role
+from huikuan.compliance.model import Role
 from huikuan.compliance.rules.base import Block
+from huikuan.domain.enums import Channel
 
 
 def cease(ctx: Context, _t: int) -> Block | None:

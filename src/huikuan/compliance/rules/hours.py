@@ -6,9 +6,10 @@ from functools import lru_cache
 
 from huikuan.compliance.clock import DAY, hhmm, local_hhmm
 from huikuan.compliance.context import Context
-from huikuan.compliance.model import Direction, Role
+from huikuan.compliance.model import Role
 from huikuan.compliance.rules.base import Block
 from huikuan.compliance.windows import AllowedHours, BlockedTimes, allowed_hours, blocked_times
+from huikuan.domain.enums import Direction
 
 
 def contact_hours(ctx: Context, t: int) -> Block | None:

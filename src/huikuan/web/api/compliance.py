@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from huikuan.compliance.check import DEFAULT_PACK, check
 from huikuan.compliance.contract import InvalidRequest
-from huikuan.compliance.model import Channel, Direction, Outcome, Purpose, Recontact, Role
+from huikuan.compliance.model import Outcome, Purpose, Recontact, Role
 from huikuan.compliance.pack import PackError
+from huikuan.domain.enums import Channel, Direction
 
 router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 from sqlalchemy import Engine
-from tests.unit.strategy.test_features import Book
+from tests.support.book import Book
 
 from huikuan.compliance.model import Channel, Direction, Outcome, Role
 from huikuan.strategy.features import read_portfolio

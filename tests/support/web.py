@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from tests.floor import PASSWORD
+from tests.support.floor import PASSWORD
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -31,7 +31,7 @@ class Browser(TestClient):
 
 
 def login_client(app: FastAPI, username: str, password: str = PASSWORD, *, locale: str = "en") -> Browser:
-    """A client logged in as `username` (a persona of tests/floor.py), speaking `locale`."""
+    """A client logged in as `username` (a persona of tests/support/floor.py), speaking `locale`."""
     client = Browser(app, headers={"Accept-Language": "zh-CN" if locale == "zh_CN" else "en"})
     client.refresh_csrf("/login")
     response = client.post(
