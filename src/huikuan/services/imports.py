@@ -15,11 +15,12 @@ from sqlalchemy import insert, update
 
 from huikuan.errors import ImportRejected, InvalidInput
 from huikuan.intake import load_mapping, parse_payments, parse_placement
+from huikuan.intake.messages import reason
 from huikuan.intake.placement import ParsedPlacement
 from huikuan.intake.report import RowError, SkippedRow
 from huikuan.services.creditors import get_creditor
 from huikuan.storage import tables as t
-from huikuan.storage.payment_writer import write_payments
+from huikuan.storage.payment_writer import Refused, write_payments
 from huikuan.storage.placement_writer import write_placement
 from huikuan.storage.uow import UnitOfWork
 
@@ -203,7 +204,7 @@ def import_payments(
     conn = uow.session.connection()
     say("match")
     outcome = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=True)
-    errors = [*parsed.errors, *outcome.errors]
+    errors = [*parsed.errors, *(_row_error(e) for e in outcome.errors)]
     report = ImportReport(
         kind="payments",
         file=str(path),
@@ -246,4 +247,15 @@ def _record_batch(uow: UnitOfWork, creditor_id: int, kind: str, path: Path, repo
             finished_at=now,
             report=summary,
         )
+    )
+
+
+def _row_error(refused: Refused) -> RowError:
+    """A payment the writer could not take, as a row of the import report."""
+    return RowError(
+        refused.row,
+        refused.column,
+        refused.value,
+        refused.code,
+        reason(refused.code, refused.column, refused.value),
     )

@@ -21,9 +21,10 @@ import polars as pl
 from sqlalchemy import select
 
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
+from huikuan.services.plan_rows import prepare_plan
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import read_frame
-from huikuan.storage.plan_store import drop_older_rows, plan_row, prepare_plan, store_plan_part
+from huikuan.storage.plan_store import drop_older_rows, plan_row, store_plan_part
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.api import PlanInputs, PlanResult, StrategyConfig
 from huikuan.strategy.champion import plan_split, report

@@ -7,21 +7,26 @@ from dataclasses import dataclass, field
 import polars as pl
 from sqlalchemy import Connection, select
 
-from huikuan.intake.messages import reason
-from huikuan.intake.report import RowError
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import allocate_ids, insert_frame, read_frame, update_frame
 
 
-def _error(row: int, column: str, value: str, code: str) -> RowError:
-    return RowError(row, column, value, code, reason(code, column, value))
+@dataclass(frozen=True)
+class Refused:
+    """A payment row that cannot be taken: its row number, the column and value at fault, and why (a code
+    of the import report's vocabulary, e.g. `unknown_account`), for the caller to explain."""
+
+    row: int
+    column: str
+    value: str
+    code: str
 
 
 @dataclass
 class PaymentOutcome:
     created: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[Refused] = field(default_factory=list)
 
 
 def write_payments(
@@ -45,16 +50,16 @@ def write_payments(
     frame = rows.join(accounts, on="external_ref", how="left").join(known, on="payment_ref", how="left")
     outcome = PaymentOutcome()
     for r in frame.filter(pl.col("account_id").is_null()).iter_rows(named=True):
-        outcome.errors.append(_error(r["row"], "external_ref", r["external_ref"], "unknown_account"))
+        outcome.errors.append(Refused(r["row"], "external_ref", r["external_ref"], "unknown_account"))
     matched = frame.filter(pl.col("account_id").is_not_null())
     for r in matched.filter(pl.col("currency") != pl.col("account_currency")).iter_rows(named=True):
-        outcome.errors.append(_error(r["row"], "currency", r["currency"], "currency_mismatch"))
+        outcome.errors.append(Refused(r["row"], "currency", r["currency"], "currency_mismatch"))
     seen = matched.filter(pl.col("known_amount").is_not_null())
     conflicting = seen.filter(
         (pl.col("known_amount") != pl.col("amount")) | (pl.col("known_account_id") != pl.col("account_id"))
     )
     for r in conflicting.iter_rows(named=True):
-        outcome.errors.append(_error(r["row"], "payment_ref", r["payment_ref"], "payment_ref_reused"))
+        outcome.errors.append(Refused(r["row"], "payment_ref", r["payment_ref"], "payment_ref_reused"))
     bad_rows = {e.row for e in outcome.errors}
     fresh = matched.filter(pl.col("known_amount").is_null() & ~pl.col("row").is_in(list(bad_rows)))
     outcome.unchanged = seen.height - conflicting.height
