@@ -11,12 +11,12 @@ from tests.support.floor import MORNING, Floor
 from huikuan.errors import NotFound
 from huikuan.services.case_view import (
     case_360,
-    gate_inputs,
     mask_contact,
     mask_national_id,
     point_verdict,
 )
 from huikuan.services.contacts import check_contact
+from huikuan.services.gate import read_gate_inputs
 from huikuan.storage import tables as t
 
 NIGHT = datetime(2026, 11, 19, 19, 0, tzinfo=UTC)  # 03:00 in Beijing
@@ -165,15 +165,28 @@ def test_the_verdicts_on_the_page_equal_check_contact_for_every_point(floor: Flo
 
 
 def test_point_verdict_reads_the_facts_once_for_many_questions(floor: Floor) -> None:
-    case = floor.cases[0]
-    c = floor.uow.session.execute(t.cases.select().where(t.cases.c.id == case.id)).one()
-    from huikuan.strategy.gating import creditor_pack
-
-    inputs = gate_inputs(
-        floor.uow, c, creditor_pack("cn", {}), [(a, "open") for a in case.account_ids], [], []
-    )
+    inputs = read_gate_inputs(floor.uow, floor.cases[0].id)
     verdict, zones = point_verdict(inputs, channel="call", party=None, to="+8613800000001", at=NIGHT)
     assert not verdict.allowed and zones == ("Asia/Shanghai",)
+    day, _zones = point_verdict(inputs, channel="call", party=None, to="+8613800000001", at=MORNING)
+    assert day.allowed
+
+
+def test_the_case_page_and_the_contact_paths_get_the_same_answer_through_one_door(floor: Floor) -> None:
+    case = floor.cases[0]
+    inputs = read_gate_inputs(floor.uow, case.id)
+    for at in (NIGHT, MORNING):
+        for party, point in ((None, case.mobile_id), (case.spouse_id, case.spouse_mobile_id)):
+            number = (
+                floor.uow.session.execute(t.contact_points.select().where(t.contact_points.c.id == point))
+                .one()
+                .value
+            )
+            page, _zones = point_verdict(inputs, channel="call", party=party, to=number, at=at)
+            path = check_contact(
+                floor.uow, case.id, channel="call", at=at, party=party, contact_point_id=point
+            )
+            assert (page.allowed, page.rules) == (path.allowed, path.refused_by)
 
 
 # --- debts, parties, timeline ----------------------------------------------------------------------------

@@ -6,9 +6,9 @@ parties and what may be discussed with each, and one timeline of interactions, p
 messages, letters, arrangements and plan rows, newest first. The full values behind the masks are
 given one at a time by services/reveal.py, which audits each reveal.
 
-The gate is asked exactly as services/contacts.check_contact asks it (the same facts, history, party
-and purpose), but the facts and the history are read once for the whole page instead of once per
-contact point: `point_verdict` is that question for one point.
+The gate is asked through the same door as the contact paths (services/gate.py `ask`), with the facts
+and the history read once for the whole page instead of once per contact point: `point_verdict` is
+that question for one point.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from huikuan.compliance import HistoryEvent, Pack, Request, decide
+from huikuan.compliance import Pack, Request
 from huikuan.compliance.location import request_zones
-from huikuan.compliance.model import Debt, DebtorFacts, Party, Purpose, Role
+from huikuan.compliance.model import Debt, Purpose, Role
 from huikuan.domain.enums import Channel
 from huikuan.domain.model import bucket
 from huikuan.domain.money import Money
@@ -40,11 +40,12 @@ from huikuan.services.case_timeline import (
     plan_rows,
     timeline,
 )
-from huikuan.services.contacts import combine_verdicts
+from huikuan.services.gate import PHONE_KINDS, GateInputs, ask, gate_inputs
+from huikuan.services.gate import who as person
 from huikuan.services.masking import mask_contact, mask_national_id
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import creditor_pack, debt_id, debtor_facts, gate_history, party_id
+from huikuan.strategy.gating import creditor_pack, debt_id
 
 # The channel a contact point is naturally used for; a QQ number has none the gate knows.
 NATURAL_CHANNELS: dict[str, str] = {
@@ -208,70 +209,11 @@ class CaseView:
 # --- the gate, once per page ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GateInputs:
-    """What check_contact reads, read once for every point of a case."""
-
-    debtor_id: int
-    pack: Pack
-    facts: DebtorFacts
-    history: tuple[HistoryEvent, ...]
-    accounts: tuple[int, ...]  # the open accounts, else every account
-    party_roles: dict[int, str]
-    party_phones: dict[int, tuple[str, ...]]
-
-
-def gate_inputs(
-    uow: UnitOfWork,
-    case: Any,
-    pack: Pack,
-    accounts: Sequence[tuple[int, str]],
-    parties: Sequence[Any],
-    points: Sequence[Any],
-) -> GateInputs:
-    conn = uow.session.connection()
-    facts = debtor_facts(conn, [case.debtor_id])[case.debtor_id]
-    history = sorted(
-        (e for events in gate_history(conn, [case.debtor_id]).values() for e in events), key=lambda e: e.at
-    )
-    open_ids = [acc for acc, status in accounts if status == "open"] or [acc for acc, _s in accounts]
-    phones: dict[int, list[str]] = {}
-    for p in points:
-        if p.party_id is not None and p.kind in ("mobile", "landline"):
-            phones.setdefault(p.party_id, []).append(p.value)
-    return GateInputs(
-        debtor_id=case.debtor_id,
-        pack=pack,
-        facts=facts,
-        history=tuple(history),
-        accounts=tuple(open_ids),
-        party_roles={p.id: p.role for p in parties},
-        party_phones={pid: tuple(sorted(values)) for pid, values in phones.items()},
-    )
-
-
-def _who(inputs: GateInputs, party: int | None, to: str) -> Party:
-    if party is None:
-        return Party(party_id(inputs.debtor_id), Role.DEBTOR, to=to)
-    return Party(
-        f"P{party}", Role(inputs.party_roles[party]), to=to, phones=inputs.party_phones.get(party, ())
-    )
-
-
 def point_verdict(
     inputs: GateInputs, *, channel: str, party: int | None, to: str, at: datetime
 ) -> tuple[GateVerdict, tuple[str, ...]]:
     """The gate's verdict for a contact through one point, and the zones it placed the person in."""
-    gate_channel = Channel(channel)
-    when = at.astimezone(UTC)
-    who = _who(inputs, party, to)
-    goal = Purpose.COLLECT if who.role in inputs.pack.settings.collect_roles else Purpose.LOCATE
-    requests = [
-        Request(when, gate_channel, goal, who, inputs.facts, Debt(debt_id(acc))) for acc in inputs.accounts
-    ]
-    if not requests:
-        raise ValueError("a case without accounts has no verdict")
-    verdict = combine_verdicts([decide(r, inputs.history, inputs.pack) for r in requests])
+    verdict, requests = ask(inputs, channel=Channel(channel), party=party, to=to, at=at)
     d = verdict.decision
     until = d["next_allowed_at"]
     zones = request_zones(requests[0], inputs.pack.country)
@@ -379,7 +321,15 @@ def case_360(
         )
         for r in accounts
     )
-    inputs = gate_inputs(uow, case, pack, [(r.id, r.status) for r in accounts], parties, points)
+    inputs = gate_inputs(
+        uow,
+        case.id,
+        case.debtor_id,
+        pack,
+        [(r.id, r.status) for r in accounts],
+        [(p.id, p.role) for p in parties],
+        [(p.party_id, p.value) for p in points if p.party_id is not None and p.kind in PHONE_KINDS],
+    )
     party_by_id = {r.id: r for r in parties}
     debtor_zones: tuple[str, ...] = ()
     point_views = []
@@ -474,7 +424,7 @@ def case_360(
 
 def _probe(inputs: GateInputs, party: int | None, to: str | None, channel: str, at: datetime) -> Request:
     """A request only to place a person in time zones (for a point the gate is not asked about)."""
-    who = _who(inputs, party, to or "")
+    who = person(inputs, party, to or "")
     return Request(at, Channel(channel), Purpose.LOCATE, who, inputs.facts, Debt(debt_id(inputs.accounts[0])))
 
 
@@ -519,11 +469,9 @@ def _spans(value: Any) -> tuple[str, ...]:
 
 __all__ = [
     "CaseView",
-    "GateInputs",
     "GateVerdict",
     "case_360",
     "case_timeline",
-    "gate_inputs",
     "label",
     "mask_contact",
     "mask_national_id",

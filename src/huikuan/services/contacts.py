@@ -1,7 +1,7 @@
 """Every outbound contact passes the compliance gate before it happens: calls, visits and messages.
 
-`check_contact` asks the gate about a contact with a case's debtor or one of its related parties, from
-the stored facts and history (the same request building as the daily plan: strategy.gating).
+`check_contact` asks the gate about a contact with a case's debtor or one of its related parties, through
+the one door of services/gate.py (the stored facts and history, read as the daily plan reads them).
 `record_contact` records a contact as made only when the gate allowed it at that instant; a refused
 contact is not made, and the refusal is kept as an audit event (who, when, what, which rule).
 `queue_message` puts an SMS, email, WeChat message or letter in the outbox on the same terms.
@@ -18,28 +18,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 
-from huikuan.compliance import Decision, Request, decide, decision_to_dict
-from huikuan.compliance.model import Debt, Party, Purpose, Role
+from huikuan.compliance.model import Purpose, Role
 from huikuan.domain.enums import CaseStage, Channel, Direction, Outcome
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.i18n import gettext
 from huikuan.services.access import Viewer, visible_case
+from huikuan.services.gate import Verdict, ask, read_gate_inputs
 from huikuan.services.masking import mask_contact
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import creditor_pack, debt_id, debtor_facts, gate_history, party_id
+from huikuan.strategy.gating import creditor_pack
 
 MESSAGE_CHANNELS = ("sms", "email", "wechat", "letter")
-_NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The gate's answer for a contact about a whole case (every open account must allow it)."""
-
-    allowed: bool
-    decision: dict[str, Any]  # the decision JSON of compliance.md, with its id
-    refused_by: tuple[str, ...]
 
 
 def _case(uow: UnitOfWork, case_id: int) -> Any:
@@ -52,19 +42,6 @@ def _case(uow: UnitOfWork, case_id: int) -> Any:
     if row is None:
         raise NotFound("no case {case_id}", case_id=case_id)
     return row
-
-
-def _party(uow: UnitOfWork, debtor_id: int, party: int | None, to: str | None) -> Party:
-    if party is None:
-        return Party(party_id(debtor_id), Role.DEBTOR, to=to)
-    p, cp = t.parties.c, t.contact_points.c
-    row = uow.session.execute(select(p.role).where(p.id == party, p.debtor_id == debtor_id)).one_or_none()
-    if row is None:
-        raise NotFound("no related party {party} of this debtor", party=party)
-    phones = uow.session.execute(
-        select(cp.value).where(cp.party_id == party, cp.kind.in_(["mobile", "landline"]))
-    ).scalars()
-    return Party(f"P{party}", Role(row.role), to=to, phones=tuple(sorted(phones)))
 
 
 def _to(uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: int | None) -> str | None:
@@ -103,41 +80,11 @@ def check_contact(
             channels=", ".join(c.value for c in Channel),
         ) from None
     when = (at or datetime.now(UTC)).astimezone(UTC)
-    case = _case(uow, case_id)
-    conn = uow.session.connection()
-    pack = creditor_pack(case.pack, case.pack_overrides)
-    who = _party(uow, case.debtor_id, party, _to(uow, contact_point_id, case.debtor_id, party))
-    # A related party who is not liable may only be asked to help reach the debtor.
-    goal = (
-        Purpose(purpose)
-        if purpose
-        else (Purpose.COLLECT if who.role in pack.settings.collect_roles else Purpose.LOCATE)
-    )
-    facts = debtor_facts(conn, [case.debtor_id])[case.debtor_id]
-    history = [e for events in gate_history(conn, [case.debtor_id]).values() for e in events]
-    history.sort(key=lambda e: e.at)
-    a = t.accounts.c
-    # The open accounts; a case whose accounts are all paid is still asked about as a whole.
-    rows = uow.session.execute(select(a.id, a.status).where(a.case_id == case_id).order_by(a.id)).all()
-    accounts = [r.id for r in rows if r.status == "open"] or [r.id for r in rows]
-    decisions = [
-        decide(Request(when, gate_channel, goal, who, facts, Debt(debt_id(acc))), history, pack)
-        for acc in accounts
-    ]
-    if not decisions:
-        raise NotFound("case {case_id} has no accounts", case_id=case_id)
-    return combine_verdicts(decisions)
-
-
-def combine_verdicts(decisions: list[Decision]) -> Verdict:
-    """The strictest of the per-account decisions: refused if any refuses, allowed again when all allow."""
-    refused = [d for d in decisions if not d.allowed]
-    if not refused:
-        return Verdict(True, decision_to_dict(decisions[0]), ())
-    never = [d for d in refused if d.next_allowed_at is None]
-    worst = never[0] if never else max(refused, key=lambda d: d.next_allowed_at or _NEVER)
-    rules = tuple(dict.fromkeys(v.rule for d in refused for v in d.violations))
-    return Verdict(False, decision_to_dict(worst), rules)
+    inputs = read_gate_inputs(uow, case_id)
+    to = _to(uow, contact_point_id, inputs.debtor_id, party)
+    goal = Purpose(purpose) if purpose else None
+    verdict, _requests = ask(inputs, channel=gate_channel, party=party, to=to, at=when, purpose=goal)
+    return verdict
 
 
 def _allowed_or_refused(

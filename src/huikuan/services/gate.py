@@ -1,0 +1,159 @@
+"""The one door to the compliance gate for a case: what it needs is read in one place (`GateInputs`) and
+the question is asked through one function (`ask`), by the contact paths (services/contacts.py), the
+outbox, the field visits and the case page's verdict per contact point (services/case_view.py).
+
+The facts and the history come from the same readers as the daily plan's (strategy.gating), so a
+contact is judged the same way wherever it is asked about. A case with several accounts is asked about
+each open one (else every one), and the strictest answer holds (`combine_verdicts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from huikuan.compliance import Decision, HistoryEvent, Pack, Request, decide, decision_to_dict
+from huikuan.compliance.model import Debt, DebtorFacts, Party, Purpose, Role
+from huikuan.domain.enums import Channel
+from huikuan.errors import NotFound
+from huikuan.storage import tables as t
+from huikuan.storage.uow import UnitOfWork
+from huikuan.strategy.gating import creditor_pack, debt_id, debtor_facts, gate_history, party_id
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+PHONE_KINDS = ("mobile", "landline")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's answer for a contact about a whole case (every open account must allow it)."""
+
+    allowed: bool
+    decision: dict[str, Any]  # the decision JSON of compliance.md, with its id
+    refused_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GateInputs:
+    """What the gate needs about a case, read once for every question about it."""
+
+    case_id: int
+    debtor_id: int
+    pack: Pack
+    facts: DebtorFacts
+    history: tuple[HistoryEvent, ...]
+    accounts: tuple[int, ...]  # the open accounts, else every account
+    party_roles: dict[int, str]
+    party_phones: dict[int, tuple[str, ...]]
+
+
+def gate_inputs(
+    uow: UnitOfWork,
+    case_id: int,
+    debtor_id: int,
+    pack: Pack,
+    accounts: Sequence[tuple[int, str]],
+    parties: Sequence[tuple[int, str]],
+    phones: Sequence[tuple[int, str]],
+) -> GateInputs:
+    """The inputs from what the caller has read already: the case's (account id, status) in id order,
+    its parties' (id, role), and the parties' phone numbers (party id, number)."""
+    conn = uow.session.connection()
+    facts = debtor_facts(conn, [debtor_id])[debtor_id]
+    history = sorted(
+        (e for events in gate_history(conn, [debtor_id]).values() for e in events), key=lambda e: e.at
+    )
+    open_ids = [acc for acc, status in accounts if status == "open"] or [acc for acc, _s in accounts]
+    numbers: dict[int, list[str]] = {}
+    for party, number in phones:
+        numbers.setdefault(party, []).append(number)
+    return GateInputs(
+        case_id=case_id,
+        debtor_id=debtor_id,
+        pack=pack,
+        facts=facts,
+        history=tuple(history),
+        accounts=tuple(open_ids),
+        party_roles=dict(parties),
+        party_phones={pid: tuple(sorted(values)) for pid, values in numbers.items()},
+    )
+
+
+def read_gate_inputs(uow: UnitOfWork, case_id: int) -> GateInputs:
+    """The inputs of a case, read from the database (NotFound for an unknown case)."""
+    c, cr, a, p, cp = t.cases.c, t.creditors.c, t.accounts.c, t.parties.c, t.contact_points.c
+    case = uow.session.execute(
+        select(c.debtor_id, cr.pack, cr.pack_overrides)
+        .join(t.creditors, cr.id == c.creditor_id)
+        .where(c.id == case_id)
+    ).one_or_none()
+    if case is None:
+        raise NotFound("no case {case_id}", case_id=case_id)
+    accounts = uow.session.execute(select(a.id, a.status).where(a.case_id == case_id).order_by(a.id)).all()
+    parties = uow.session.execute(select(p.id, p.role).where(p.debtor_id == case.debtor_id)).all()
+    phones = uow.session.execute(
+        select(cp.party_id, cp.value).where(
+            cp.debtor_id == case.debtor_id, cp.party_id.is_not(None), cp.kind.in_(PHONE_KINDS)
+        )
+    ).all()
+    pack = creditor_pack(case.pack, case.pack_overrides)
+    return gate_inputs(
+        uow,
+        case_id,
+        case.debtor_id,
+        pack,
+        [(r.id, r.status) for r in accounts],
+        [(r.id, r.role) for r in parties],
+        [(r.party_id, r.value) for r in phones],
+    )
+
+
+def who(inputs: GateInputs, party: int | None, to: str | None) -> Party:
+    """The person contacted: the debtor, or one of its related parties (NotFound for another's)."""
+    if party is None:
+        return Party(party_id(inputs.debtor_id), Role.DEBTOR, to=to)
+    if party not in inputs.party_roles:
+        raise NotFound("no related party {party} of this debtor", party=party)
+    return Party(
+        f"P{party}", Role(inputs.party_roles[party]), to=to, phones=inputs.party_phones.get(party, ())
+    )
+
+
+def ask(
+    inputs: GateInputs,
+    *,
+    channel: Channel,
+    party: int | None,
+    to: str | None,
+    at: datetime,
+    purpose: Purpose | None = None,
+) -> tuple[Verdict, list[Request]]:
+    """May this contact happen at `at`? The combined verdict over the case's accounts, and the requests
+    asked. Without a `purpose`, a related party who is not liable may only be asked to help reach the
+    debtor."""
+    person = who(inputs, party, to)
+    goal = purpose or (
+        Purpose.COLLECT if person.role in inputs.pack.settings.collect_roles else Purpose.LOCATE
+    )
+    when = at.astimezone(UTC)
+    requests = [
+        Request(when, channel, goal, person, inputs.facts, Debt(debt_id(acc))) for acc in inputs.accounts
+    ]
+    if not requests:
+        raise NotFound("case {case_id} has no accounts", case_id=inputs.case_id)
+    return combine_verdicts([decide(r, inputs.history, inputs.pack) for r in requests]), requests
+
+
+def combine_verdicts(decisions: list[Decision]) -> Verdict:
+    """The strictest of the per-account decisions: refused if any refuses, allowed again when all allow."""
+    refused = [d for d in decisions if not d.allowed]
+    if not refused:
+        return Verdict(True, decision_to_dict(decisions[0]), ())
+    never = [d for d in refused if d.next_allowed_at is None]
+    worst = never[0] if never else max(refused, key=lambda d: d.next_allowed_at or _NEVER)
+    rules = tuple(dict.fromkeys(v.rule for d in refused for v in d.violations))
+    return Verdict(False, decision_to_dict(worst), rules)
