@@ -630,6 +630,37 @@ def machine() -> dict[str, Any]:
     }
 
 
+def step_up(
+    record: dict[str, Any],
+    key: str,
+    tag: str,
+    classes: tuple[str, ...],
+    title: str,
+    steps: list[int],
+    duration: int,
+    common: dict[str, Any],
+) -> None:
+    """One run per user count, no pauses, kept in record[key] as they run (should a later one fail); then
+    the best rate with p95 within the target."""
+    done: list[dict[str, Any]] = []
+    record[key] = {"steps": done}
+    for users in steps:
+        print(f"  {key}: {' '.join(classes)}, {users} users, no pauses, {duration} s", flush=True)
+        done.append(
+            run_locust(
+                tag=f"{tag}-{users}u",
+                users=users,
+                duration=duration,
+                spawn_rate=spawn_rate(users, 5),
+                classes=classes,
+                pace="none",
+                **common,
+            )
+        )
+    record[key] = {"steps": done, **best_under_target(done, "work")}
+    print_steps(title, done, record[key])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -766,44 +797,25 @@ def main(argv: list[str] | None = None) -> int:
             "server_pid": server.pid,
             "processes": args.locust_processes,
         }
-        if args.floor:
-            floor_steps: list[dict[str, Any]] = []
-            record["floor"] = {"steps": floor_steps}  # what ran is kept, should a later step fail
-            for users in steps:
-                print(f"  floor: GET /health, {users} users, {args.step_duration} s", flush=True)
-                floor_steps.append(
-                    run_locust(
-                        tag=f"health-{users}u",
-                        users=users,
-                        duration=args.step_duration,
-                        spawn_rate=spawn_rate(users, 5),
-                        classes=HEALTH_CLASSES,
-                        pace="none",
-                        **common,
-                    )
-                )
-            record["floor"] = {"steps": floor_steps, **best_under_target(floor_steps, "work")}
-            print_steps("floor of this machine (GET /health, no pauses):", floor_steps, record["floor"])
-        if args.find_max:
-            max_steps: list[dict[str, Any]] = []
-            record["find_max"] = {"steps": max_steps}
-            for users in steps:
-                print(f"  find-max: {users} users, no pauses, {args.step_duration} s", flush=True)
-                max_steps.append(
-                    run_locust(
-                        tag=f"max-{users}u",
-                        users=users,
-                        duration=args.step_duration,
-                        spawn_rate=spawn_rate(users, 5),
-                        classes=FLOOR_CLASSES,
-                        pace="none",
-                        **common,
-                    )
-                )
-            record["find_max"] = {"steps": max_steps, **best_under_target(max_steps, "work")}
-            print_steps(
-                "the floor's work with no pauses (all routes but the login):", max_steps, record["find_max"]
-            )
+        stepped = (
+            (
+                "floor",
+                args.floor,
+                "health",
+                HEALTH_CLASSES,
+                "floor of this machine (GET /health, no pauses):",
+            ),
+            (
+                "find_max",
+                args.find_max,
+                "max",
+                FLOOR_CLASSES,
+                "the floor's work with no pauses (all routes but the login):",
+            ),
+        )
+        for key, wanted, tag, classes, title in stepped:
+            if wanted:
+                step_up(record, key, tag, classes, title, steps, args.step_duration, common)
         if not stepping:
             rate = spawn_rate(args.users, min(args.ramp, args.duration / 2))
             print(
