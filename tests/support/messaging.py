@@ -4,7 +4,6 @@ and the settings that point the channels at them."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from tests.support.server import free_port
 
 from huikuan import config
 from huikuan.config import Settings
@@ -34,12 +34,6 @@ def channel_settings(tmp_path: Path, **values: Any) -> Settings:
     """Settings for dispatch_due: no SMTP server and no SMS provider unless given; letters under tmp."""
     base: dict[str, Any] = {"smtp_host": "", "sms_url": None, "letters_dir": str(tmp_path / "letters")}
     return Settings(**{**base, **values})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -4,6 +4,7 @@ the `--now` instant."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,8 +24,11 @@ def open_uow(immediate: bool = False) -> UnitOfWork:
     return UnitOfWork(get_engine(get_settings().database_url), immediate=immediate)
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Prints the error and gives the exit to raise: `raise fail(str(exc), 2) from exc`."""
+def fail(message: str, code: int = 1, *, as_json: bool = False) -> typer.Exit:
+    """Prints the error (with --json also as `{"error": ...}` on standard output) and gives the exit to
+    raise: `raise fail(str(exc), 2, as_json=as_json) from exc`."""
+    if as_json:
+        typer.echo(json.dumps({"error": message}, ensure_ascii=False))
     typer.echo(_("Error: {message}", message=message), err=True)
     return typer.Exit(code)
 

@@ -62,9 +62,7 @@ def _run_import(kind: str, as_json: bool, call: Any) -> None:
             _print_report(exc.report, as_json)
         raise fail(str(exc), 1) from exc
     except HuikuanError as exc:
-        if as_json:
-            typer.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        raise fail(str(exc), 2) from exc
+        raise fail(str(exc), 2, as_json=as_json) from exc
     _print_report(report, as_json)
 
 

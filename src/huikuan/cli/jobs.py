@@ -55,9 +55,7 @@ def run(
     try:
         done = run_due(get_engine(get_settings().database_url), now=instant(now), only=only)
     except HuikuanError as exc:
-        if as_json:
-            typer.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        raise fail(str(exc), 2) from exc
+        raise fail(str(exc), 2, as_json=as_json) from exc
     if as_json:
         typer.echo(json.dumps(done, ensure_ascii=False, default=str))
         return

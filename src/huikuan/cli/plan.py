@@ -73,9 +73,7 @@ def plan(
     except ComplianceRefused as exc:
         raise fail(str(exc), 1) from exc
     except HuikuanError as exc:
-        if as_json:
-            typer.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        raise fail(str(exc), 2) from exc
+        raise fail(str(exc), 2, as_json=as_json) from exc
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
         return

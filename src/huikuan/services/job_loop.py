@@ -20,10 +20,6 @@ log = logging.getLogger(__name__)
 INTERVAL_S = 60.0
 
 
-def _run_due(engine: Engine) -> Mapping[str, Any]:
-    return run_due(engine)
-
-
 class JobScheduler:
     """A daemon thread calling `run_due` every `interval` seconds until stopped."""
 
@@ -31,7 +27,7 @@ class JobScheduler:
         self,
         engine: Engine,
         interval: float = INTERVAL_S,
-        run: Callable[[Engine], Mapping[str, Any]] = _run_due,
+        run: Callable[[Engine], Mapping[str, Any]] = run_due,
     ) -> None:
         self.engine = engine
         self.interval = interval
