@@ -23,18 +23,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 
+from huikuan.domain.days import day_start
 from huikuan.domain.enums import ArrangementKind, ArrangementStatus, CaseStage, Role
 from huikuan.domain.money import Money
 from huikuan.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huikuan.services.access import Viewer, case_scope, require_supervisor, visible_case
+from huikuan.services.clock import floor_today
 from huikuan.services.creditors import DEFAULT_AUTHORITY
 from huikuan.services.promises import (
     BROKEN_PRIORITY_BOOST,
     QUIET_STAGES,
     audit,
     case_money,
-    day_start,
-    floor_today,
     paid_to_case,
     parse_amount,
     stage_unless,

@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, insert, select, update
 
-from huikuan.config import get_settings
+from huikuan.domain.days import day_start
 from huikuan.domain.enums import CaseStage, PromiseStatus
 from huikuan.domain.money import Money
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, visible_case
+from huikuan.services.clock import floor_today
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
@@ -120,16 +121,6 @@ def case_money(uow: UnitOfWork, case_id: int) -> CaseMoney:
     return CaseMoney(
         row.id, row.creditor_id, int(balance), row.currency, row.time_zone, dict(row.authority_policy or {})
     )
-
-
-def floor_today(now: datetime) -> date:
-    """Today's date on the floor (settings.time_zone): what 'in the past' means for a date a user types."""
-    return now.astimezone(ZoneInfo(get_settings().time_zone)).date()
-
-
-def day_start(day: date, zone: str) -> datetime:
-    """The instant (UTC) a local calendar day begins in `zone`."""
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def paid_to_case(uow: UnitOfWork, case_id: int, start: datetime, end: datetime) -> int:
