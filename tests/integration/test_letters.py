@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
-from tests.support.floor import MORNING, Floor, _case
+from tests.support.floor import MORNING, Floor, FloorCase, _case
 from tests.support.messaging import AGENCY_PHONE, channel_settings, use_settings
 
 from huikuan import config
@@ -29,6 +31,7 @@ from huikuan.services.outbox import dispatch_due, document_path, preview, send
 from huikuan.storage import tables as t
 
 RETURN = "北京市东城区邮政信箱 8-88 号|100010"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 
 
 @pytest.fixture(autouse=True)
@@ -134,9 +137,11 @@ def test_a_return_address_that_discloses_a_debt_is_never_printed(
     assert not (tmp_path / "letters").exists()
 
 
-def test_a_us_creditors_letter_is_a_validation_notice_in_english(
-    floor: Floor, monkeypatch: pytest.MonkeyPatch
-) -> None:
+US_RETURN = "Lakeside Services LLC|PO Box 1200|Chicago, IL 60601"
+
+
+def _us_case(floor: Floor) -> FloorCase:
+    """A US creditor's case: Jane Roe of Springfield, who reads English, owes Acme Bank $1,500.00."""
     bank = add_creditor(
         floor.uow,
         "USB",
@@ -148,24 +153,162 @@ def test_a_us_creditors_letter_is_a_validation_notice_in_english(
     )
     assert bank.id is not None
     us = _case(floor.uow, bank.id, 5, 150_000, floor.users["alice"])
-    floor.uow.session.execute(update(t.accounts).where(t.accounts.c.case_id == us.id).values(currency="USD"))
+    s = floor.uow.session
+    s.execute(
+        update(t.accounts)
+        .where(t.accounts.c.case_id == us.id)
+        .values(currency="USD", charge_off_date=date(2026, 6, 30))
+    )
+    s.execute(update(t.debtors).where(t.debtors.c.id == us.debtor_id).values(name="Jane Roe", language="en"))
+    s.execute(
+        update(t.contact_points)
+        .where(t.contact_points.c.id == us.address_id)
+        .values(value="1 Main St|Springfield, IL 62704")
+    )
     floor.uow.commit()
+    return us
+
+
+def test_a_us_creditors_letter_is_a_validation_notice_in_english(
+    floor: Floor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    us = _us_case(floor)
     with pytest.raises(InvalidInput, match="HUIKUAN_AGENCY_NAME"):
         preview(floor.uow, floor.viewer("alice"), us.id, template="demand", channel="letter")
-    use_settings(monkeypatch, agency_name="Lakeside Services LLC")
+    use_settings(monkeypatch, agency_name="Lakeside Services LLC", letter_return_address="")
+    with pytest.raises(InvalidInput, match="HUIKUAN_LETTER_RETURN_ADDRESS"):
+        preview(floor.uow, floor.viewer("alice"), us.id, template="demand", channel="letter")
+    use_settings(monkeypatch, agency_name="Lakeside Services LLC", letter_return_address=US_RETURN)
     subject, body = preview(
         floor.uow, floor.viewer("alice"), us.id, template="demand", channel="letter", now=MORNING
     )
     assert subject == "Notice about the debt you owe to Acme Bank"
-    assert body.startswith("Dear 测试债务人5,\n\nLakeside Services LLC is a debt collector.")
+    # 12 CFR 1006.34(c)(1), (c)(2)(i)-(ii): who collects, from where; to whom, where.
+    assert body.startswith(
+        "From: Lakeside Services LLC, PO Box 1200, Chicago, IL 60601 · Telephone 400-800-1234\n"
+        "To: Jane Roe, 1 Main St, Springfield, IL 62704\n"
+    )
     assert (
-        "- Account HT-3-005-0 (Credit card): principal $600.00, interest $150.00, fees $0.00; total $750.00"
-        in body
+        "Lakeside Services LLC is a debt collector. We are trying to collect a debt that you owe to "
+        "Acme Bank. We will use any information you give us to help collect the debt." in body
+    )
+    # (c)(2)(iii)-(ix): the account, the itemization date and the itemization, the amount now.
+    assert (
+        "You had a credit card account from Acme Bank with account number HT-3-005-0.\n"
+        "As of June 30, 2026, you owed: $600.00\n"
+        "Between June 30, 2026 and today:\n"
+        "- You were charged this amount in interest: + $150.00\n"
+        "- You were charged this amount in fees: + $0.00\n"
+        "- You paid or were credited this amount toward the debt: – $0.00\n"
+        "Total amount of this account now: $750.00" in body
     )
     assert "Total amount of the debt now: $1,500.00" in body
-    # Sent on Thursday 19 November (New York): received five business days later, then 30 days.
-    assert "Call or write to us by December 26, 2026 to dispute all or part of the debt" in body
+    # (c)(3): the validation period's end (sent Thursday 19 November in New York: received five business
+    # days later, Thanksgiving not counted, on 27 November; then 30 days), the rights, the CFPB.
+    assert "Call or write to us by December 27, 2026, to dispute all or part of the debt." in body
+    assert "we must stop collection on any amount you dispute" in body
+    assert "Write to ask for the name and address of the original creditor" in body
     assert "www.cfpb.gov/debt-collection" in body
+    # (c)(4): the response form at the bottom, with its mail-to address and the consumer's.
+    form = body.split("- - - - -", 1)[1]
+    assert "Mail this form to:\nLakeside Services LLC\nPO Box 1200\nChicago, IL 60601" in form
+    assert "Jane Roe\n1 Main St\nSpringfield, IL 62704" in form
+    for prompt in (
+        "How do you want to respond?",
+        "□ I want to dispute the debt because I think:",
+        "□ This is not my debt.",
+        "□ The amount is wrong.",
+        "□ Other (please describe on reverse or attach additional information).",
+        "□ I want you to send me the name and address of the original creditor.",
+        "□ I enclosed this amount: $",
+    ):
+        assert prompt in form, prompt
+
+
+def test_a_validation_notice_is_in_english_and_printed_with_its_tear_off_form(
+    floor: Floor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    us = _us_case(floor)
+    floor.uow.session.execute(update(t.debtors).where(t.debtors.c.id == us.debtor_id).values(language="zh"))
+    floor.uow.commit()
+    use_settings(
+        monkeypatch,
+        agency_name="Lakeside Services LLC",
+        letter_return_address=US_RETURN,
+        letters_dir=str(tmp_path / "letters"),
+    )
+    message_id = send(
+        floor.uow,
+        floor.viewer("alice"),
+        us.id,
+        template="demand",
+        channel="letter",
+        contact_point_id=us.address_id,
+        now=MORNING,
+    )
+    settings = channel_settings(tmp_path, letter_return_address=US_RETURN)
+    assert dispatch_due(floor.uow, MORNING, settings=settings)["sent"] == 1
+    pdf = tmp_path / "letters" / str(_message(floor, message_id).document)
+    assert _message(floor, message_id).locale == "en"
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "How do you want to respond?" in text and "This is not my debt." in text
+    assert _unembedded_fonts(pdf) == []
+    _keep_page_image(pdf, "letter-us-validation-notice")
+
+
+def _unembedded_fonts(pdf: Path) -> list[str]:
+    """The fonts the PDF uses without carrying them (no FontFile, FontFile2 or FontFile3)."""
+    missing = []
+    for page in PdfReader(pdf).pages:
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        for ref in fonts.get_object().values():
+            font = ref.get_object()
+            if font["/Subtype"] == "/Type0":
+                font = font["/DescendantFonts"][0].get_object()
+            descriptor = font.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                missing.append(str(font.get("/BaseFont")))
+    return missing
+
+
+def _keep_page_image(pdf: Path, name: str) -> None:
+    """The first page as a PNG among the test artifacts, to look at (when poppler's pdftoppm is here)."""
+    if shutil.which("pdftoppm") is None:
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(ARTIFACTS / name)], check=True
+    )
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_every_font_a_letter_uses_is_embedded(
+    floor: Floor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, locale: str
+) -> None:
+    # A collector whose name is Chinese signs the Chinese letter; the English one is signed by the agency.
+    use_settings(monkeypatch, agency_name="Lakeside Services", letter_return_address=RETURN)
+    floor.uow.session.execute(
+        update(t.users).where(t.users.c.id == floor.users["alice"]).values(display_name="王磊")
+    )
+    floor.uow.commit()
+    c = floor.cases[0]
+    message_id = send(
+        floor.uow,
+        floor.viewer("alice"),
+        c.id,
+        template="demand",
+        channel="letter",
+        contact_point_id=c.address_id,
+        locale=locale,
+        now=MORNING,
+    )
+    assert dispatch_due(floor.uow, MORNING, settings=channel_settings(tmp_path))["sent"] == 1
+    pdf = tmp_path / "letters" / str(_message(floor, message_id).document)
+    assert _unembedded_fonts(pdf) == []
+    text = PdfReader(pdf).pages[0].extract_text()
+    assert ("经办人：王磊" in text) if locale == "zh_CN" else ("王磊" not in text and "Lakeside" in text)
+    _keep_page_image(pdf, f"letter-cn-{locale}")
 
 
 def test_the_letter_page_geometry_is_the_din_window() -> None:

@@ -115,7 +115,7 @@ def test_the_bulk_page_sends_to_the_chosen_cases_and_shows_each_outcome(app: Fas
     )
     floor.uow.commit()
     with time_machine.travel(MORNING, tick=False):
-        client = login_client(app, "alice")
+        client = login_client(app, "sue")  # a supervisor: every case of the floor may be worked
         page = client.get("/outbox/bulk")
         assert (
             f'data-testid="bulk-case-{floor.cases[0].id}"' in page.text
@@ -181,3 +181,39 @@ def test_the_sms_delivery_report_needs_the_providers_token(
     assert unknown.status_code == 404
     floor.uow.rollback()
     assert floor.uow.session.execute(select(t.messages.c.status)).scalar_one() == "delivered"
+
+
+def test_the_panel_and_the_api_offer_only_the_templates_that_apply_with_a_sendable_default(
+    app: FastAPI, floor: Floor
+) -> None:
+    c = floor.cases[0]  # no payment, no arrangement, no promise: 12,000.00 owed
+    with time_machine.travel(MORNING, tick=False):
+        client = login_client(app, "alice")
+        for channel, default, absent in (
+            ("sms", "reminder", "payment_confirmation"),
+            ("email", "reminder", "arrangement_confirmation"),
+            ("letter", "demand", "arrangement_confirmation"),
+        ):
+            panel = client.get(f"/cases/{c.id}/panels/message", params={"channel": channel}).text
+            assert f'<option value="{default}" selected>' in panel, channel
+            assert f'value="{absent}"' not in panel, channel
+        templates = client.get(f"/api/v1/cases/{c.id}/messages/templates", headers=_basic("alice")).json()
+        assert templates == {
+            "channels": {
+                "sms": {"templates": ["reminder"], "default": "reminder"},
+                "email": {"templates": ["reminder"], "default": "reminder"},
+                "letter": {"templates": ["demand"], "default": "demand"},
+            }
+        }
+        # The e-mail panel's default goes out (it was a 422 "no active arrangement" before).
+        form = _form(floor, channel="email", template="reminder", contact_point_id=c.email_id)
+        sent = client.post(f"/cases/{c.id}/messages", data=form, headers=HTMX)
+    assert sent.status_code == 200 and 'data-testid="message-queued"' in sent.text
+    other = floor.other_creditor_case
+    assert other is not None
+    assert (
+        TestClient(app)
+        .get(f"/api/v1/cases/{other.id}/messages/templates", headers=_basic("alice"))
+        .status_code
+        == 404
+    )

@@ -9,6 +9,7 @@ and dates arrive already formatted for the template's language.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -29,9 +30,8 @@ LABELS = {
     "payment_confirmation": "Payment confirmation",
     "arrangement_confirmation": "Arrangement confirmation",
     "demand": "Demand letter",
+    "promise_reminder": "Promise reminder",
 }
-# What a template needs beyond the case itself; the service refuses to write it without.
-NEEDS = {"payment_confirmation": "payment", "arrangement_confirmation": "arrangement"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
 
 _env = Environment(
@@ -97,3 +97,21 @@ def money_text(minor: int, currency: str, locale: str) -> str:
 def date_text(day: date, locale: str) -> str:
     """2026年11月20日 (zh_CN) or November 20, 2026 (en)."""
     return format_date(day, format="long", locale=locale)
+
+
+def written_in(name: str, locale: str) -> bool:
+    """Whether a person's name is written in the message's language: Han characters for Chinese, Latin
+    letters for English (a name in another script is not put into that message)."""
+    scripts = {_script(ch) for ch in name if ch.isalpha()}
+    if not scripts:
+        return False
+    return scripts == {"han"} if locale == "zh_CN" else scripts == {"latin"}
+
+
+def _script(ch: str) -> str:
+    described = unicodedata.name(ch, "")
+    if described.startswith("CJK "):
+        return "han"
+    if described.startswith("LATIN "):
+        return "latin"
+    return "other"

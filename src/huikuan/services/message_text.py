@@ -1,9 +1,12 @@
 """What a message says: a template of channels/templates rendered with one case's data for one recipient.
 
-The context every template gets (docs/messages.md lists it): recipient_name, debtor_name, creditor_name,
-sender (HUIKUAN_AGENCY_NAME, else the creditor), agency_phone (HUIKUAN_AGENCY_PHONE, required), collector,
-reference, today, dispute_by, pack, us_validation, balance, accounts, promise, arrangement, payment.
+The context every template gets (docs/messages.md lists it): recipient_name, recipient_address,
+debtor_name, creditor_name, sender (HUIKUAN_AGENCY_NAME, or _ZH in Chinese; else the creditor),
+agency_phone (HUIKUAN_AGENCY_PHONE, required), collector (the sender's own name, only when it is written in
+the message's language), signer (the collector, else the sender), reference, today, dispute_by, pack,
+us_validation, disclosures, balance, accounts, itemization, promise, arrangement, payment.
 Amounts are formatted with Babel for the message's language, dates likewise; nothing is a float.
+A rendered text that leaves out a disclosure its pack requires is refused (channels/disclosures.py).
 """
 
 from __future__ import annotations
@@ -16,14 +19,18 @@ from zoneinfo import ZoneInfo
 from jinja2 import TemplateError
 from sqlalchemy import select
 
-from huikuan.channels import KINDS
-from huikuan.channels.render import LABELS, NEEDS, date_text, money_text, render, template_names
+from huikuan.channels import KINDS, disclosures
+from huikuan.channels.choice import CaseState, missing_fact
+from huikuan.channels.letter import return_address, split_address
+from huikuan.channels.render import LABELS, date_text, money_text, render, template_names, written_in
 from huikuan.channels.render import exists as template_exists
-from huikuan.config import get_settings
+from huikuan.channels.validation import validation_period_end
+from huikuan.config import Settings, get_settings
 from huikuan.domain.enums import LIABLE_ROLES
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext, normalize_locale
-from huikuan.services.case_labels import label
+from huikuan.services import message_facts
+from huikuan.services.message_facts import US_PACK, case_state, first_communication
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
@@ -34,11 +41,13 @@ DISPUTE_DAYS = 30  # the debtor's time to dispute, counted from an assumed recei
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who a message goes to: the contact point, the related party (None: the debtor), the name."""
+    """Who a message goes to: the contact point, the related party (None: the debtor), the name, and the
+    postal address when the message is a letter."""
 
     point_id: int
     party_id: int | None
     name: str
+    address: str = ""
 
 
 def templates() -> dict[str, list[str]]:
@@ -86,11 +95,27 @@ def case_facts(uow: UnitOfWork, case_id: int) -> Any:
 
 def recipient(uow: UnitOfWork, facts: Any, channel: str, contact_point_id: int | None) -> Recipient:
     """The contact point checked against the case and channel; None: the debtor, for a preview."""
-    if contact_point_id is None:
-        return Recipient(0, None, facts.debtor_name)
     cp, p = t.contact_points.c, t.parties.c
+    if contact_point_id is None:
+        address = ""
+        if channel == "letter":
+            address = (
+                uow.session.execute(
+                    select(cp.value)
+                    .where(
+                        cp.debtor_id == facts.debtor_id,
+                        cp.party_id.is_(None),
+                        cp.kind == KINDS[channel],
+                        cp.status.not_in(UNUSABLE),
+                    )
+                    .order_by(cp.id)
+                    .limit(1)
+                ).scalar_one_or_none()
+                or ""
+            )
+        return Recipient(0, None, facts.debtor_name, address)
     row = uow.session.execute(
-        select(cp.id, cp.debtor_id, cp.kind, cp.status, cp.party_id, p.role, p.name, p.liable)
+        select(cp.id, cp.debtor_id, cp.kind, cp.status, cp.party_id, p.role, p.name, p.liable, cp.value)
         .select_from(t.contact_points.outerjoin(t.parties, p.id == cp.party_id))
         .where(cp.id == contact_point_id)
     ).one_or_none()
@@ -117,80 +142,115 @@ def recipient(uow: UnitOfWork, facts: Any, channel: str, contact_point_id: int |
         raise InvalidInput(
             "Messages go only to the debtor and to liable parties; {name} is not liable", name=row.name
         )
-    return Recipient(row.id, row.party_id, row.name if row.party_id is not None else facts.debtor_name)
+    name = row.name if row.party_id is not None else facts.debtor_name
+    return Recipient(row.id, row.party_id, name, row.value if channel == "letter" else "")
+
+
+def _settings_for(facts: Any, channel: str, template: str) -> Settings:
+    settings = get_settings()
+    if not settings.agency_phone.strip():
+        raise InvalidInput(
+            "The service telephone number (HUIKUAN_AGENCY_PHONE) is not set: messages must say how to call us"
+        )
+    if facts.pack == US_PACK and not settings.agency_name.strip():
+        raise InvalidInput(
+            "The agency name (HUIKUAN_AGENCY_NAME) is not set: US collection messages must name the collector"
+        )
+    if _us_validation(facts, channel, template) and not return_address(settings):
+        raise InvalidInput(
+            "The agency's mailing address (HUIKUAN_LETTER_RETURN_ADDRESS) is not set: a US validation "
+            "notice must give the debt collector's mailing address"
+        )
+    return settings
+
+
+def _us_validation(facts: Any, channel: str, template: str) -> bool:
+    return facts.pack == US_PACK and channel == "letter" and template == "demand"
+
+
+def check_applies(facts: Any, state: CaseState, channel: str, template: str) -> None:
+    """Refuses a template whose facts the case lacks (channels/choice.py NEEDS)."""
+    lacking = missing_fact(channel, template, state)
+    if lacking == "payment":
+        raise InvalidInput("Case {case_id} has no payment to confirm", case_id=facts.id)
+    if lacking == "arrangement":
+        raise InvalidInput("Case {case_id} has no active arrangement to confirm", case_id=facts.id)
+    if lacking == "promise":
+        raise InvalidInput("Case {case_id} has no pending promise to remind of", case_id=facts.id)
+    if lacking == "open_balance":
+        raise InvalidInput("Case {case_id} has nothing owed to write about", case_id=facts.id)
+
+
+def agency_name(settings: Settings, locale: str) -> str:
+    """The agency's name in the message's language: HUIKUAN_AGENCY_NAME_ZH for Chinese when set."""
+    if locale == "zh_CN" and settings.agency_name_zh.strip():
+        return settings.agency_name_zh.strip()
+    return settings.agency_name.strip()
+
+
+def signer_name(collector: str, locale: str) -> str | None:
+    """The collector's name if it is written in the message's language; else None (the agency signs)."""
+    name = collector.strip()
+    return name if name and written_in(name, locale) else None
 
 
 def _context(
     uow: UnitOfWork,
     facts: Any,
     recipient: Recipient,
+    *,
+    channel: str,
     template: str,
     locale: str,
     collector: str,
     now: datetime,
 ) -> dict[str, Any]:
-    settings = get_settings()
-    if not settings.agency_phone.strip():
-        raise InvalidInput(
-            "The service telephone number (HUIKUAN_AGENCY_PHONE) is not set: messages must say how to call us"
-        )
-    if facts.pack == "us-reg-f" and not settings.agency_name.strip():
-        raise InvalidInput(
-            "The agency name (HUIKUAN_AGENCY_NAME) is not set: US collection messages must name the collector"
-        )
+    settings = _settings_for(facts, channel, template)
     zone = ZoneInfo(facts.time_zone or settings.time_zone)
     today = now.astimezone(zone).date()
-    a = t.accounts.c
-    accounts = uow.session.execute(
-        select(a.id, a.external_ref, a.product, a.currency, a.principal, a.interest, a.fees, a.balance)
-        .where(a.case_id == facts.id, a.status == "open")
-        .order_by(a.id)
-    ).all()
-
-    def money(minor: int, currency: str) -> str:
-        return money_text(minor, currency, locale)
-
+    accounts = message_facts.accounts(uow, facts.id, today, locale)
     totals: dict[str, int] = {}
     for acc in accounts:
-        totals[acc.currency] = totals.get(acc.currency, 0) + acc.balance
-    context: dict[str, Any] = {
+        totals[acc["currency"]] = totals.get(acc["currency"], 0) + acc["balance_minor"]
+    sender = agency_name(settings, locale) or facts.creditor_name
+    own_name = signer_name(collector, locale)
+    us_validation = _us_validation(facts, channel, template)
+    dispute_by = validation_period_end(today) if facts.pack == US_PACK else _dispute_by(today)
+    return {
         "recipient_name": recipient.name,
+        "recipient_address": split_address(recipient.address),
         "debtor_name": facts.debtor_name,
         "creditor_name": facts.creditor_name,
-        "sender": settings.agency_name.strip() or facts.creditor_name,
+        "sender": sender,
+        # The return address may open with the agency's name: the address is what follows it.
+        "agency_address": [line for line in return_address(settings) if line != sender],
         "agency_phone": settings.agency_phone.strip(),
-        "collector": collector,
+        "collector": own_name,
+        "signer": own_name or sender,
         "reference": reference(facts.id),
         "today": date_text(today, locale),
-        "dispute_by": date_text(_dispute_by(today), locale),
+        "dispute_by": date_text(dispute_by, locale),
         "pack": facts.pack,
-        "us_validation": facts.pack == "us-reg-f",
-        "balance": " + ".join(money(v, k) for k, v in sorted(totals.items())) or money(0, "CNY"),
-        "accounts": [
-            {
-                "ref": acc.external_ref,
-                "product": label("product", acc.product, locale),
-                "principal": money(acc.principal, acc.currency),
-                "interest": money(acc.interest, acc.currency),
-                "fees": money(acc.fees, acc.currency),
-                "balance": money(acc.balance, acc.currency),
-            }
-            for acc in accounts
-        ],
-        "promise": _promise(uow, facts.id, locale),
-        "arrangement": _arrangement(uow, facts.id, locale),
-        "payment": _payment(uow, facts.id, zone, locale),
+        "us_validation": us_validation,
+        "disclosures": disclosures.required(
+            facts.pack,
+            channel,
+            locale,
+            sender=sender,
+            creditor=facts.creditor_name,
+            initial=first_communication(uow, facts.id),
+        ),
+        "balance": " + ".join(money_text(v, k, locale) for k, v in sorted(totals.items()))
+        or money_text(0, "CNY", locale),
+        "accounts": accounts,
+        "promise": message_facts.promise(uow, facts.id, locale),
+        "arrangement": message_facts.arrangement(uow, facts.id, locale),
+        "payment": message_facts.payment(uow, facts.id, zone, locale),
     }
-    need = NEEDS.get(template)
-    if need == "payment" and context["payment"] is None:
-        raise InvalidInput("Case {case_id} has no payment to confirm", case_id=facts.id)
-    if need == "arrangement" and context["arrangement"] is None:
-        raise InvalidInput("Case {case_id} has no active arrangement to confirm", case_id=facts.id)
-    return context
 
 
 def _dispute_by(today: date) -> date:
-    """Receipt assumed five business days after sending, then DISPUTE_DAYS days (12 CFR 1006.34(b)(5))."""
+    """Outside the US: receipt assumed five weekdays after sending, then DISPUTE_DAYS days."""
     day, business = today, 0
     while business < 5:
         day += timedelta(days=1)
@@ -198,73 +258,9 @@ def _dispute_by(today: date) -> date:
     return day + timedelta(days=DISPUTE_DAYS)
 
 
-def _promise(uow: UnitOfWork, case_id: int, locale: str) -> dict[str, str] | None:
-    p = t.promises.c
-    row = uow.session.execute(
-        select(p.amount, p.currency, p.due_date)
-        .where(p.case_id == case_id, p.status == "pending")
-        .order_by(p.due_date, p.id)
-        .limit(1)
-    ).one_or_none()
-    if row is None:
-        return None
-    return {
-        "amount": money_text(row.amount, row.currency, locale),
-        "due_date": date_text(row.due_date, locale),
-    }
-
-
-def _arrangement(uow: UnitOfWork, case_id: int, locale: str) -> dict[str, Any] | None:
-    ar, i = t.arrangements.c, t.instalments.c
-    row = uow.session.execute(
-        select(ar.id, ar.kind, ar.total_amount, ar.currency, ar.schedule)
-        .where(ar.case_id == case_id, ar.status == "active")
-        .order_by(ar.id.desc())
-        .limit(1)
-    ).one_or_none()
-    if row is None:
-        return None
-    plan = uow.session.execute(
-        select(i.seq, i.due_date, i.amount).where(i.arrangement_id == row.id).order_by(i.seq)
-    ).all()
-    payments = [(p.seq, p.due_date, p.amount) for p in plan] or [
-        (int(p["seq"]), date.fromisoformat(str(p["due_date"])), int(p["amount"]))
-        for p in (row.schedule or [])
-    ]
-    return {
-        "kind": row.kind,
-        "total": money_text(row.total_amount, row.currency, locale),
-        "instalments": [
-            {
-                "seq": seq,
-                "due_date": date_text(due, locale),
-                "amount": money_text(amount, row.currency, locale),
-            }
-            for seq, due, amount in payments
-        ],
-    }
-
-
-def _payment(uow: UnitOfWork, case_id: int, zone: ZoneInfo, locale: str) -> dict[str, str] | None:
-    pay, a = t.payments.c, t.accounts.c
-    row = uow.session.execute(
-        select(pay.amount, pay.currency, pay.paid_at)
-        .join(t.accounts, a.id == pay.account_id)
-        .where(a.case_id == case_id)
-        .order_by(pay.paid_at.desc(), pay.id.desc())
-        .limit(1)
-    ).one_or_none()
-    if row is None:
-        return None
-    return {
-        "amount": money_text(row.amount, row.currency, locale),
-        "date": date_text(row.paid_at.astimezone(zone).date(), locale),
-    }
-
-
 def message_locale(facts: Any, channel: str, template: str, locale: str | None) -> str:
     # A validation notice under Regulation F must be given in English.
-    if channel == "letter" and template == "demand" and facts.pack == "us-reg-f":
+    if _us_validation(facts, channel, template):
         return "en"
     return normalize_locale(locale or facts.language)
 
@@ -280,7 +276,12 @@ def compose(
     collector: str,
     now: datetime,
 ) -> tuple[str, str]:
-    context = _context(uow, facts, recipient, template, locale, collector, now)
+    """The subject and body; refuses a template the case's facts do not support, and a text that leaves
+    out a disclosure the creditor's pack requires for the channel."""
+    check_applies(facts, case_state(uow, facts.id, facts.pack), channel, template)
+    context = _context(
+        uow, facts, recipient, channel=channel, template=template, locale=locale, collector=collector, now=now
+    )
     try:
         done = render(channel, template, locale, context)
     except LookupError:
@@ -293,4 +294,12 @@ def compose(
             template=f"{channel}/{template}",
             reason=str(exc),
         ) from None
+    gaps = disclosures.missing(done.body, context["disclosures"])
+    if gaps:
+        raise InvalidInput(
+            "Template {template} leaves out what the {pack} rules require: {missing}",
+            template=f"{channel}/{template}",
+            pack=facts.pack,
+            missing=", ".join(gaps),
+        )
     return done.subject[:300], done.body

@@ -280,6 +280,7 @@ STORED_ERRORS = (
     "mail server not reachable: {reason}",
     "the return address would show {words} through the envelope window",
     "cannot write the letter: {reason}",
+    "No font for letters: install the fonts-wqy-microhei package (it puts {file} in place)",
     "the provider reports {status}: {reason}",
     "the provider reports {status}",
 )

@@ -3,6 +3,8 @@ neutral return address HUIKUAN_LETTER_RETURN_ADDRESS; the floor prints and posts
 
 from __future__ import annotations
 
+import re
+
 from huikuan.channels.letter.transport import LetterTransport
 from huikuan.config import Settings
 
@@ -10,7 +12,13 @@ KIND = "address"  # the contact point kind this channel sends to
 
 
 def return_address(settings: Settings) -> tuple[str, ...]:
+    """The agency's mailing address, as printed in the envelope window: lines split by "|"."""
     return tuple(part.strip() for part in settings.letter_return_address.split("|") if part.strip())
+
+
+def split_address(address: str) -> list[str]:
+    """A postal address as stored (lines split by newlines or "|") as its lines."""
+    return [part.strip() for part in re.split(r"[\n|]", address) if part.strip()]
 
 
 def transport(settings: Settings) -> LetterTransport:
@@ -18,4 +26,4 @@ def transport(settings: Settings) -> LetterTransport:
     return LetterTransport(settings.letters_dir, return_address(settings), settings.time_zone)
 
 
-__all__ = ["KIND", "LetterTransport", "return_address", "transport"]
+__all__ = ["KIND", "LetterTransport", "return_address", "split_address", "transport"]

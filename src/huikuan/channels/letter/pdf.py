@@ -5,6 +5,12 @@ The envelope rule: through the window shows ONLY a neutral return address line, 
 and postal address. Nothing there may disclose a debt: `window_lines` builds exactly what the window
 shows and `disclosing_words` is the check the transport applies to the text we add (the return address);
 everything else (creditor, balance, reference) is printed below the fold, inside the envelope.
+
+One font sets every letter, Chinese and English alike, and is embedded in the PDF (a subset of a TrueType
+font): WenQuanYi Micro Hei, found where the fonts-wqy-microhei package of Debian, Ubuntu or Fedora puts
+it. Without it no letter is written (LetterFontMissing), rather than one a printer or reader shows with
+another font. In the body, a line of dashes alone is a cut line: what follows it (a response
+form) is kept together on one page below a dashed rule.
 """
 
 from __future__ import annotations
@@ -12,18 +18,39 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    HRFlowable,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+)
 
-CJK_FONT = "STSong-Light"  # one of reportlab's built-in CID fonts: no font file is needed
-LATIN_FONT = "Helvetica"
+from huikuan.errors import HuikuanError
+
+FONT = "WenQuanYiMicroHei"
+# Where the font is looked for, in order: Debian/Ubuntu, Fedora, elsewhere.
+FONT_FILES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
+    "/usr/share/fonts/wqy-microhei-fonts/wqy-microhei.ttc",
+    "/opt/homebrew/share/fonts/wqy-microhei.ttc",
+    "/usr/local/share/fonts/wqy-microhei.ttc",
+)
+_TEAR = re.compile(r"^[-\s]{20,}$")
 PAGE_W, PAGE_H = A4
 # The window, in points from the bottom-left corner of the page.
 WINDOW_X = 20 * mm
@@ -67,7 +94,31 @@ DISCLOSING_EN = (
 )
 _EN = re.compile(r"\b(" + "|".join(DISCLOSING_EN) + r")", re.IGNORECASE)
 
-pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+
+class LetterFontMissing(HuikuanError):
+    """The font letters are set in is not installed; letters wait until it is."""
+
+
+def font_file() -> Path:
+    """The font file letters are set in; raises LetterFontMissing when there is none."""
+    for candidate in FONT_FILES:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise LetterFontMissing(
+        "No font for letters: install the fonts-wqy-microhei package (it puts {file} in place)",
+        file=FONT_FILES[0],
+    )
+
+
+@cache
+def _register(path: Path) -> str:
+    pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
+    return FONT
+
+
+def letter_font() -> str:
+    """The registered name of the letters' font (registered on first use)."""
+    return _register(font_file())
 
 
 @dataclass(frozen=True)
@@ -87,10 +138,6 @@ def disclosing_words(text: str) -> list[str]:
     return [w for w in DISCLOSING_ZH if w in text] + sorted({m.lower() for m in _EN.findall(text)})
 
 
-def font_for(text: str) -> str:
-    return LATIN_FONT if all(ord(ch) < 0x100 for ch in text) else CJK_FONT
-
-
 def window_lines(recipient_name: str, address: str, return_address: tuple[str, ...]) -> list[str]:
     """Exactly the lines that show through the window, top to bottom: the return address on one small
     line (if any), then the recipient's name and address, wrapped to the window's width."""
@@ -103,6 +150,7 @@ def window_lines(recipient_name: str, address: str, return_address: tuple[str, .
 
 
 def render_letter(letter: Letter) -> bytes:
+    font = letter_font()
     out = io.BytesIO()
     doc = BaseDocTemplate(
         out,
@@ -116,6 +164,7 @@ def render_letter(letter: Letter) -> bytes:
         subject="",
         creator="",
         producer="",
+        initialFontName=font,  # the canvas's opening font would be Helvetica, which is never embedded
     )
     first = Frame(MARGIN, MARGIN, PAGE_W - 2 * MARGIN, BODY_TOP - MARGIN, id="first")
     rest = Frame(MARGIN, MARGIN, PAGE_W - 2 * MARGIN, PAGE_H - 2 * MARGIN, id="rest")
@@ -139,13 +188,13 @@ def _draw_window(canvas: Canvas, letter: Letter) -> None:
     y = WINDOW_TOP - 5 * mm
     if letter.return_address:
         sender = lines.pop(0)
-        canvas.setFont(font_for(sender), 7)
+        canvas.setFont(FONT, 7)
         canvas.drawString(WINDOW_X + 2 * mm, y, sender)
         canvas.setLineWidth(0.3)
         canvas.line(WINDOW_X + 2 * mm, y - 1.5 * mm, WINDOW_X + WINDOW_W - 2 * mm, y - 1.5 * mm)
     y -= 8 * mm
     for line in lines:
-        canvas.setFont(font_for(line), 11)
+        canvas.setFont(FONT, 11)
         canvas.drawString(WINDOW_X + 2 * mm, y, line)
         y -= 5.5 * mm
 
@@ -154,43 +203,56 @@ def _draw_date_and_reference(canvas: Canvas, letter: Letter) -> None:
     x = 125 * mm
     y = WINDOW_TOP - 13 * mm
     for line in (letter.date_text, letter.reference_text):
-        canvas.setFont(font_for(line), 10)
+        canvas.setFont(FONT, 10)
         canvas.drawString(x, y, line)
         y -= 5.5 * mm
 
 
-def _story(letter: Letter) -> list[Paragraph | Spacer]:
+def _cut_line() -> Flowable:
+    """A dashed rule across the frame: cut here."""
+    return HRFlowable(width="100%", thickness=0.5, dash=(3, 3), spaceBefore=3 * mm, spaceAfter=4 * mm)
+
+
+def _story(letter: Letter) -> list[Flowable]:
     zh = letter.locale == "zh_CN"
-    story: list[Paragraph | Spacer] = [
-        Paragraph(escape(letter.subject), _style(letter.subject, 13, zh, True))
-    ]
-    story.append(Spacer(1, 4 * mm))
+    story: list[Flowable] = [Paragraph(escape(letter.subject), _style(13, zh)), Spacer(1, 4 * mm)]
+    form: list[Flowable] | None = None
     for block in re.split(r"\n\s*\n", letter.body.strip()):
-        text = "<br/>".join(escape(line) for line in block.strip().splitlines())
-        story.append(Paragraph(text, _style(block, 10.5, zh, False)))
+        if _TEAR.match(block.strip()):
+            form = [_cut_line()]
+            continue
+        lines = block.strip("\n").splitlines()
+        text = "<br/>".join(_indent(line) for line in lines)
+        (form if form is not None else story).append(Paragraph(text, _style(10.5, zh)))
+    if form is not None:
+        story.append(KeepTogether(form))
     return story
 
 
-def _style(text: str, size: float, zh: bool, bold: bool) -> ParagraphStyle:
-    font = font_for(text)
-    if bold and font == LATIN_FONT:
-        font = "Helvetica-Bold"
+def _indent(line: str) -> str:
+    """A line with its leading spaces kept (a sub-item of the response form)."""
+    stripped = line.lstrip(" ")
+    return "&nbsp;" * (2 * (len(line) - len(stripped))) + escape(stripped.rstrip())
+
+
+def _style(size: float, zh: bool) -> ParagraphStyle:
     return ParagraphStyle(
-        name=f"{font}-{size}",
-        fontName=font,
+        name=f"{FONT}-{size}",
+        fontName=FONT,
         fontSize=size,
         leading=size * 1.55,
         spaceAfter=size * 0.6,
-        wordWrap="CJK" if zh or font == CJK_FONT else None,
+        wordWrap="CJK" if zh else None,
     )
 
 
 def _wrap(text: str, size: float, width: float) -> list[str]:
     """Breaks a line to fit `width`: between words for Latin text, anywhere for Chinese."""
-    font = font_for(text)
+    font = letter_font()
     if pdfmetrics.stringWidth(text, font, size) <= width - 4 * mm:
         return [text]
-    tokens = re.findall(r"\S+\s*", text) if font == LATIN_FONT else list(text)
+    latin = all(ord(ch) < 0x250 for ch in text)
+    tokens = re.findall(r"\S+\s*", text) if latin else list(text)
     lines, current = [], ""
     for token in tokens:
         if current and pdfmetrics.stringWidth(current + token, font, size) > width - 4 * mm:

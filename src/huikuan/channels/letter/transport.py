@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from huikuan.channels.base import Outgoing, Receipt, TransientFailure
-from huikuan.channels.letter.pdf import Letter, disclosing_words, render_letter
+from huikuan.channels.letter.pdf import Letter, LetterFontMissing, disclosing_words, render_letter
 from huikuan.i18n import gettext
 
 
@@ -41,9 +41,14 @@ class LetterTransport:
         relative = Path(f"{day:%Y-%m}") / f"{message.id}.pdf"
         target = self.letters_dir / relative
         try:
+            document = render_letter(letter)
+        except LetterFontMissing as exc:
+            # Like the return address: the letter waits for the machine to be set up.
+            raise TransientFailure(exc.msgid, **exc.values) from None
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(".pdf.part")
-            partial.write_bytes(render_letter(letter))
+            partial.write_bytes(document)
             os.replace(partial, target)
         except OSError as exc:
             raise TransientFailure("cannot write the letter: {reason}", reason=str(exc)) from None

@@ -1,5 +1,6 @@
-"""JSON API of the messages area (docs/messages.md): send a template to a case's contact point, preview it,
-send to many cases, list the outbox, and the SMS provider's delivery reports.
+"""JSON API of the messages area (docs/messages.md): the templates that apply to a case, send one to a
+case's contact point, preview it, send to many cases, list the outbox, and the SMS provider's delivery
+reports.
 
 A refusal by the compliance gate answers 422 with the gate's decision (web/errors.py). The delivery
 report endpoint is called by the provider, not a user: it is authenticated by HUIKUAN_SMS_TOKEN sent as
@@ -46,6 +47,19 @@ class SmsStatusIn(BaseModel):
     id: str = Field(description="The provider's id of the message, as it answered when the message was sent")
     status: str = Field(examples=["delivered", "failed", "undelivered"])
     error: str | None = None
+
+
+@router.get("/cases/{case_id}/messages/templates")
+def message_templates(case_id: int, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+    """For each channel, the templates that apply to this case (their facts exist) and the default, the
+    one the case's state calls for (a payment to thank for, an arrangement to confirm, a reminder ...)."""
+    choices = svc.template_choices(uow, viewer, case_id)
+    return {
+        "channels": {
+            channel: {"templates": list(choice.templates), "default": choice.default or None}
+            for channel, choice in choices.items()
+        }
+    }
 
 
 @router.post("/cases/{case_id}/messages", status_code=201)

@@ -97,7 +97,9 @@ def _panel(
     refusal: ComplianceRefused | None = None,
 ) -> HTMLResponse:
     channel = channel if channel in svc.CHANNELS else svc.CHANNELS[0]
-    names = svc.templates()[channel]
+    # Only the templates whose facts the case has; preselected, the one its state calls for.
+    choice = svc.template_choices(uow, viewer, case_id)[channel]
+    names = list(choice.templates)
     decision = refusal.decision if refusal is not None and isinstance(refusal.decision, dict) else None
     context = {
         "case_id": case_id,
@@ -105,7 +107,7 @@ def _panel(
         "channels": svc.CHANNELS,
         "channel": channel,
         "names": names,
-        "template": template if template in names else (names[0] if names else ""),
+        "template": template if template in names else choice.default,
         "points": svc.contact_points(uow, viewer, case_id, channel),
         "recent": svc.case_messages(uow, viewer, case_id),
         "sent": sent,
