@@ -1,11 +1,14 @@
 """Importing placement files: what a creditor sends becomes debtors, cases, accounts, parties, contacts."""
 
 import json
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import Engine, func, select
-from tests.support.factories import GOOD_ROWS, IDS, cli, cli_json, placement
+from tests.support.factories import GOOD_ROWS, HEADER, IDS, cli, cli_json, placement
 
 from huikuan.storage import tables as t
 
@@ -240,3 +243,16 @@ def test_a_value_every_row_shares_is_stored_as_written_quotes_included(
         assert guarantors == [("O'Neil 担保", True)] * 3
         statuses = conn.execute(select(t.accounts.c.status, t.accounts.c.creditor_id)).all()
         assert len(set(statuses)) == 1 and statuses[0][0] == "open"
+
+
+def test_days_past_due_count_back_from_today_on_the_floor(engine: Engine, bank: str, tmp_path: Path) -> None:
+    """20:00 UTC on 5 December is already the 6th in Shanghai: 30 days past due began on 6 November."""
+    header = HEADER.replace("逾期日期", "逾期天数")
+    row = GOOD_ROWS[0].replace(",2026-03-01,", ",30,")
+    path = tmp_path / "dpd.csv"
+    path.write_bytes(("\r\n".join([header, row]) + "\r\n").encode("gbk"))
+    with time_machine.travel(datetime(2026, 12, 5, 20, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        assert cli("import", "accounts", str(path), "--creditor", bank).exit_code == 0
+    with engine.connect() as conn:
+        overdue = conn.execute(select(t.accounts.c.overdue_since)).scalar_one()
+    assert str(overdue) == str(date(2026, 11, 6))

@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -173,6 +173,7 @@ def test_huikuan_jobs_run_only_claims_as_json(db_env: str) -> None:
     assert (code, done) == (0, {"claims": {"expired": 0}})
     listed = cli("jobs", "list")
     assert listed.exit_code == 0 and "claims: every 1 min" in listed.stdout
+    assert "daily-plan: every 5 min" in listed.stdout
 
 
 def _until(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
@@ -235,3 +236,80 @@ def test_the_jobs_worker_runs_the_due_jobs_in_its_own_process_until_it_is_told_t
         _out, err = worker.communicate(timeout=20)
     assert worker.returncode == 0, err
     assert "Jobs worker started" in err and "Jobs worker stopped" in err
+
+
+# On the floor (Asia/Shanghai, UTC+8) these are 05:30 and 06:30 on Sunday 6 December: the plan hour is 6.
+BEFORE_THE_PLAN_HOUR = datetime(2026, 12, 5, 21, 30, tzinfo=UTC)
+AFTER_THE_PLAN_HOUR = datetime(2026, 12, 5, 22, 30, tzinfo=UTC)
+
+
+def _plan_rows(engine: Engine) -> list[tuple[str, datetime]]:
+    with engine.connect() as conn:
+        query = select(t.plan_rows.c.plan_date, t.plan_rows.c.created_at).order_by(t.plan_rows.c.case_id)
+        return [(str(day), made) for day, made in conn.execute(query)]
+
+
+def test_the_daily_plan_job_makes_todays_plan_on_the_floor_once_the_plan_hour_has_passed(
+    engine: Engine, floor: Floor
+) -> None:
+    assert run_due(engine, now=BEFORE_THE_PLAN_HOUR, only="daily-plan") == {"daily-plan": {"planned": 0}}
+    assert _plan_rows(engine) == []
+    done = run_due(engine, now=AFTER_THE_PLAN_HOUR, only="daily-plan")
+    assert done == {"daily-plan": {"planned": 4}}  # BANK's three cases and SHOP's one
+    assert {day for day, _made in _plan_rows(engine)} == {"2026-12-06"}
+
+
+def test_the_daily_plan_job_leaves_a_plan_already_made_for_the_day_alone(
+    engine: Engine, floor: Floor, db_env: str
+) -> None:
+    assert cli("plan", "--now", AFTER_THE_PLAN_HOUR.isoformat()).exit_code == 0  # by hand, or by cron
+    made = _plan_rows(engine)
+    later = AFTER_THE_PLAN_HOUR + timedelta(hours=2)
+    assert run_due(engine, now=later, only="daily-plan") == {"daily-plan": {"planned": 0}}
+    assert _plan_rows(engine) == made
+
+
+def test_the_plan_hour_is_a_setting(engine: Engine, floor: Floor, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huikuan import config
+
+    monkeypatch.setenv("HUIKUAN_PLAN_HOUR", "7")
+    config.get_settings.cache_clear()
+    try:
+        assert run_due(engine, now=AFTER_THE_PLAN_HOUR, only="daily-plan") == {"daily-plan": {"planned": 0}}
+        at_seven = AFTER_THE_PLAN_HOUR + timedelta(minutes=30)
+        assert run_due(engine, now=at_seven, only="daily-plan") == {"daily-plan": {"planned": 4}}
+    finally:
+        config.get_settings.cache_clear()
+
+
+def test_two_processes_finding_no_plan_at_once_make_it_once(
+    engine: Engine, floor: Floor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "REGISTRY", {"daily-plan": jobs.REGISTRY["daily-plan"]})
+    start = threading.Barrier(3)
+    results: list[dict[str, Any]] = []
+
+    def process() -> None:
+        start.wait()
+        results.append(run_due(engine, now=AFTER_THE_PLAN_HOUR)["daily-plan"])
+
+    threads = [threading.Thread(target=process) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == 3
+    assert [r for r in results if "planned" in r] == [{"planned": 4}]
+    assert all(r["skipped"] in ("running elsewhere", "not due") for r in results if "planned" not in r)
+    assert len(_plan_rows(engine)) == 4
+
+
+def test_a_plan_still_running_after_the_other_jobs_lease_would_have_expired_is_not_started_again(
+    engine: Engine, floor: Floor
+) -> None:
+    job = jobs.REGISTRY["daily-plan"]
+    jobs._ensure_row(engine, job.name)
+    assert jobs._take(engine, job, "busy-host:1", AFTER_THE_PLAN_HOUR, forced=True)  # a large plan began
+    later = AFTER_THE_PLAN_HOUR + jobs.LEASE + timedelta(minutes=5)
+    assert run_due(engine, now=later, only="daily-plan") == {"daily-plan": {"skipped": "running elsewhere"}}
+    assert _plan_rows(engine) == []

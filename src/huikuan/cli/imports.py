@@ -73,7 +73,9 @@ def import_accounts_cmd(
     strict: bool = typer.Option(True, "--strict/--lenient", help="Strict: one bad row rejects the file"),
     mapping: Path | None = typer.Option(None, "--mapping", help="TOML header mapping, kept for the creditor"),
     sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet name (default: the first)"),
-    as_of: str | None = typer.Option(None, "--as-of", help="The file's date, for days-past-due columns"),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="The file's date, for days-past-due columns (default: today on the floor)"
+    ),
     rejects: Path | None = typer.Option(None, "--rejects", help="Where lenient mode writes bad rows"),
     as_json: bool = typer.Option(False, "--json", help="One JSON report on standard output"),
 ) -> None:

@@ -22,7 +22,7 @@ from huikuan.i18n import gettext as _
 from huikuan.storage.engine import get_engine
 
 app = typer.Typer(
-    help="Periodic jobs: claim expiry, promise and instalment checks, the outbox.",
+    help="Periodic jobs: claim expiry, promise and instalment checks, the outbox, the daily plan.",
     no_args_is_help=True,
     add_completion=False,
 )

@@ -17,6 +17,7 @@ import typer
 from huikuan.cli.common import fail, instant, open_uow, stages
 from huikuan.errors import ComplianceRefused, HuikuanError
 from huikuan.i18n import gettext as _
+from huikuan.services.clock import floor_today
 
 app = typer.Typer(
     help="The daily plan: who to contact, how and when, within the compliance gate.",
@@ -25,9 +26,10 @@ app = typer.Typer(
 )
 
 
-def _day(value: str | None) -> date:
+def _day(value: str | None, now: datetime | None = None) -> date:
+    """The day given, else today on the floor (HUIKUAN_TIME_ZONE) at `now` (default: this instant)."""
     if not value:
-        return date.today()
+        return floor_today(now)
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
@@ -37,7 +39,9 @@ def _day(value: str | None) -> date:
 @app.callback()
 def plan(
     ctx: typer.Context,
-    day: str | None = typer.Option(None, "--date", help="The day to plan, YYYY-MM-DD (default: today)"),
+    day: str | None = typer.Option(
+        None, "--date", help="The day to plan, YYYY-MM-DD (default: today in HUIKUAN_TIME_ZONE at --now)"
+    ),
     strategy: str = typer.Option(
         "optimized", "--strategy", help="optimized, optimized-calls, balance-first, oldest-first, round-robin"
     ),
@@ -56,8 +60,8 @@ def plan(
         return
     from huikuan.services.plan import make_plan
 
-    when = _day(day)
     at = instant(now)
+    when = _day(day, at)
     try:
         with stages(_("plan")) as progress, open_uow() as uow:
             summary = make_plan(
@@ -99,7 +103,7 @@ def plan(
 @app.command()
 def results(
     since: str = typer.Option(..., "--since", help="First plan day counted, YYYY-MM-DD"),
-    until: str | None = typer.Option(None, "--until", help="Last day counted (default: today)"),
+    until: str | None = typer.Option(None, "--until", help="Last day counted (default: today on the floor)"),
     as_json: bool = typer.Option(False, "--json", help="JSON on standard output"),
 ) -> None:
     """Each strategy's recoveries per case over the days, with a 95% confidence interval."""

@@ -18,6 +18,7 @@ from huikuan.intake import load_mapping, parse_payments, parse_placement
 from huikuan.intake.messages import reason
 from huikuan.intake.placement import ParsedPlacement
 from huikuan.intake.report import RowError, SkippedRow
+from huikuan.services.clock import floor_today
 from huikuan.services.creditors import get_creditor
 from huikuan.storage import tables as t
 from huikuan.storage.payment_writer import Refused, write_payments
@@ -132,7 +133,7 @@ def import_accounts(
         path,
         region=creditor.region,
         currency=creditor.currency,
-        as_of=as_of or datetime.now(UTC).date(),
+        as_of=as_of or floor_today(),
         mapping=mapping,
         sheet=sheet,
     )

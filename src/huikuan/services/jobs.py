@@ -5,7 +5,7 @@ A job is `def name(uow: UnitOfWork, now: datetime) -> dict[str, int]` (counts of
 job has a lease row in `job_leases`; a process runs a job only after taking its lease with a conditional
 UPDATE that must change exactly one row (free or expired lease, interval passed), so several processes
 calling `run_due` at the same moment run each due job once. The lease expires by itself after
-`LEASE` should a process die while running a job.
+`LEASE` (or the job's own, longer `lease`) should a process die while running a job.
 
 A job that fails is reported with its error without stopping the others.
 """
@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from huikuan.errors import InvalidInput
 from huikuan.services.auth import forget_old_attempts
+from huikuan.services.daily_plan import plan_if_missing
 from huikuan.services.negotiation import check_instalments
 from huikuan.services.outbox import dispatch_due
 from huikuan.services.promises import check_promises
@@ -38,6 +39,8 @@ from huikuan.storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)  # a job holding its lease longer is presumed dead and may be run again
+# A plan of a million cases takes about a minute, on a loaded machine several: never two at once.
+PLAN_LEASE = timedelta(minutes=30)
 
 
 JobFunction = Callable[[UnitOfWork, datetime], dict[str, Any]]
@@ -49,6 +52,7 @@ class Job:
     run: JobFunction
     interval: timedelta
     what: str  # one line for the docs and `huikuan jobs list`
+    lease: timedelta = LEASE  # longer than any run of the job: a holder past it is presumed dead
 
     @property
     def target(self) -> str:
@@ -73,6 +77,13 @@ REGISTRY: dict[str, Job] = {
         ),
         Job("outbox", dispatch_due, timedelta(minutes=1), "send queued messages"),
         Job("logins", forget_old_attempts, timedelta(days=1), "forget old login attempts"),
+        Job(
+            "daily-plan",
+            plan_if_missing,
+            timedelta(minutes=5),
+            "make today's plan after the plan hour if there is none",
+            lease=PLAN_LEASE,
+        ),
     )
 }
 
@@ -96,7 +107,7 @@ def _take(engine: Engine, job: Job, holder: str, now: datetime, *, forced: bool)
         condition.append(or_(j.last_run_at.is_(None), j.last_run_at <= now - job.interval))
     with engine.begin() as conn:
         result = conn.execute(
-            update(t.job_leases).where(*condition).values(holder=holder, expires_at=now + LEASE)
+            update(t.job_leases).where(*condition).values(holder=holder, expires_at=now + job.lease)
         )
     return bool(result.rowcount == 1)
 

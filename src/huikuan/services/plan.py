@@ -20,7 +20,9 @@ from typing import Any
 import polars as pl
 from sqlalchemy import select
 
+from huikuan.domain.days import day_start
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
+from huikuan.services.clock import floor_zone
 from huikuan.services.plan_rows import prepare_plan
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import read_frame
@@ -152,7 +154,8 @@ OUTCOME_SAMPLE = 30_000
 
 
 def stored_outcomes(uow: UnitOfWork, day: date) -> pl.DataFrame:
-    """What earlier plans did and whether the case paid within 30 days after (OUTCOMES_SCHEMA).
+    """What earlier plans did and whether the case paid within 30 days after (OUTCOMES_SCHEMA), a payment
+    counting on the floor's day it was made.
 
     Only plan days at least 30 days before `day` count (their outcome is known); a random sample keeps
     the read small. The planner trains its payment model on these when there are enough of them, and
@@ -193,7 +196,7 @@ def stored_outcomes(uow: UnitOfWork, day: date) -> pl.DataFrame:
         conn,
         select(a.case_id, pay.paid_at).join(t.payments, pay.account_id == a.id).where(a.case_id.in_(ids)),
         {"case_id": pl.Int64, "paid_at": pl.Datetime("us", "UTC")},
-    ).with_columns(pl.col("paid_at").dt.date().alias("paid_on"))
+    ).with_columns(pl.col("paid_at").dt.convert_time_zone(floor_zone()).dt.date().alias("paid_on"))
     hits = (
         plans.join(paid, on="case_id")
         .filter(
@@ -226,9 +229,9 @@ CHAMPION_SALT = "champion-challenger"
 
 
 def strategy_results(uow: UnitOfWork, since: date, until: date, level: float = 0.95) -> list[dict[str, Any]]:
-    """Each strategy's results over [since, until]: the cases it planned (a case counts for the strategy
-    of its latest plan row in the window), what they paid in the window, and the mean recovered per case
-    with its confidence interval (normal approximation), per currency."""
+    """Each strategy's results over the floor's days [since, until]: the cases it planned (a case counts
+    for the strategy of its latest plan row in the window), what they paid in the window, and the mean
+    recovered per case with its confidence interval (normal approximation), per currency."""
     p, a, pay = t.plan_rows.c, t.accounts.c, t.payments.c
     planned = read_frame(
         uow.session.connection(),
@@ -236,8 +239,7 @@ def strategy_results(uow: UnitOfWork, since: date, until: date, level: float = 0
         {"case_id": pl.Int64, "strategy": pl.Utf8, "plan_date": pl.Date},
     )
     arms = planned.sort("plan_date").group_by("case_id").agg(pl.col("strategy").last().alias("arm"))
-    start = datetime.combine(since, datetime.min.time(), UTC)
-    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC)
+    start, end = day_start(since, floor_zone()), day_start(until + timedelta(days=1), floor_zone())
     paid = read_frame(
         uow.session.connection(),
         select(a.case_id, a.currency, pay.amount)
