@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export HUIKUAN_DATABASE_URL ?= sqlite:///var/huikuan.db
+# Where `make run` serves (README: HUIKUAN_HOST, HUIKUAN_PORT), from the environment or `make run HUIKUAN_PORT=8080`.
+HUIKUAN_HOST ?= 127.0.0.1
+HUIKUAN_PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean
+.PHONY: install run test test-sqlite test-postgres lint bench clean vendor
 
 install: $(STAMP)
 
@@ -18,6 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 # Who the demo floor's messages and letters say is writing (set your own in production; see docs/messages.md).
 run: export HUIKUAN_AGENCY_NAME ?= Huikuan Demo Services
+run: export HUIKUAN_AGENCY_NAME_ZH ?= 回款演示服务
 run: export HUIKUAN_AGENCY_PHONE ?= 400-000-0000
 run: export HUIKUAN_LETTER_RETURN_ADDRESS ?= PO Box 100|Beijing 100000
 run: install
@@ -26,12 +30,12 @@ run: install
 	$(BIN)/huikuan demo --accounts 2000 --seed 7 --if-empty
 	$(BIN)/huikuan plan
 	@echo ""
-	@echo "Huikuan is starting on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)"
+	@echo "Huikuan is starting on http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)  (API docs: http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)/docs)"
 	@echo "Log in as admin / huikuan-demo (supervisor, collector1..collector4: same password)"
 	@echo ""
 	# The jobs (outbox, promises, instalments, claims) in their own process beside the web server.
 	$(BIN)/huikuan jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
-	$(BIN)/huikuan serve --host 127.0.0.1 --port 8000
+	$(BIN)/huikuan serve --host $(HUIKUAN_HOST) --port $(HUIKUAN_PORT)
 
 # The whole suite on SQLite, then again on PostgreSQL (skipped locally without it, a failure under CI).
 test: install
@@ -57,5 +61,16 @@ bench: install
 	$(BIN)/python bench/floor_load.py --db sqlite --mixed --duration 60
 	$(BIN)/python bench/floor_load.py --db postgresql --mixed --duration 60
 
+# The browser assets in src/huikuan/web/static come from npm at the exact versions of package.json
+# (package-lock.json): after changing a version, `make vendor` copies them in; the files are committed.
+STATIC := src/huikuan/web/static
+SWAGGER := node_modules/swagger-ui-dist
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	cp node_modules/htmx.org/dist/htmx.min.js $(STATIC)/htmx.min.js
+	mkdir -p $(STATIC)/swagger-ui
+	cp $(SWAGGER)/swagger-ui-bundle.js $(SWAGGER)/swagger-ui-bundle.js.LICENSE.txt $(SWAGGER)/swagger-ui.css \
+	   $(SWAGGER)/LICENSE $(SWAGGER)/NOTICE $(STATIC)/swagger-ui/
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -79,7 +79,7 @@ def test_guessing_is_throttled_even_with_the_right_password_then_allowed_again(f
             login(floor.uow, "alice", "not-it", ip="10.0.0.1", now=now + timedelta(minutes=minute))
     with pytest.raises(Throttled) as refused:
         login(floor.uow, "alice", PASSWORD, ip="10.0.0.2", now=now + timedelta(minutes=6))
-    assert "02:15" in str(refused.value)  # 15 minutes after the first failure
+    assert "10:15" in str(refused.value)  # 15 minutes after the first failure, in Shanghai (the floor)
     assert (
         login(floor.uow, "alice", PASSWORD, ip="10.0.0.2", now=now + timedelta(minutes=16)).username
         == "alice"
@@ -129,6 +129,6 @@ def test_a_malformed_request_is_answered_in_the_users_language(app) -> None:
     response = client.post("/settings", data={"locale": "en"})  # no time zone
     assert response.status_code == 422 and "time_zone" in response.text and "缺失或无效" in response.text
     api = TestClient(app).post(
-        "/api/v1/cases/1/promises", auth=("alice", PASSWORD), json={}, headers={"Accept-Language": "en"}
+        "/api/v1/cases/1/contacts", auth=("alice", PASSWORD), json={}, headers={"Accept-Language": "en"}
     )
-    assert api.status_code == 422 and "缺失或无效：amount" in api.json()["detail"]  # alice reads Chinese
+    assert api.status_code == 422 and "缺失或无效：outcome" in api.json()["detail"]  # alice reads Chinese

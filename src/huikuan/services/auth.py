@@ -2,20 +2,22 @@
 
 Five failed attempts for one user name within 15 minutes lock that name until the oldest of them is
 15 minutes old; fifty failures from one address within 15 minutes lock the address the same way. A
-lock is reported with the moment it ends; a correct password during a lock is refused too (otherwise
+lock is reported with the moment it ends, in the floor's zone (HUIKUAN_TIME_ZONE: the one who is locked out
+is not known yet, so not their own); a correct password during a lock is refused too (otherwise
 the lock would tell a guesser which password was right). Every attempt is kept in login_attempts.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
 from huikuan.errors import InvalidInput, NotAuthenticated, Throttled
 from huikuan.i18n import normalize_locale
 from huikuan.services.access import Viewer, get_viewer
+from huikuan.services.clock import floor_zone
 from huikuan.services.users import authenticate
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -57,8 +59,9 @@ def login(uow: UnitOfWork, username: str, password: str, *, ip: str, now: dateti
     )
     if until is not None:
         _record(uow, username, ip, when, None)
+        local = until.astimezone(ZoneInfo(floor_zone()))
         raise Throttled(
-            "Too many failed logins: try again after {until} UTC", until=until.strftime("%Y-%m-%d %H:%M")
+            "Too many failed logins: try again after {until}", until=local.strftime("%Y-%m-%d %H:%M")
         )
     user = authenticate(uow, username, password)
     user_id = user.id if user is not None else None

@@ -1,5 +1,8 @@
 """The FastAPI application: the workbench pages, the JSON API under /api/v1 with its docs at /docs,
-static files, and a health check."""
+static files, the favicon, and a health check.
+
+/docs is Swagger UI served from /static/swagger-ui (vendored from npm, see package.json), never from a
+CDN: the docs work on a floor without Internet access."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
@@ -20,6 +25,7 @@ from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import outbox as api_outbox
+from huikuan.web.api import portfolio as api_portfolio
 from huikuan.web.api import queue as api_queue
 from huikuan.web.api import session as api_session
 from huikuan.web.capacity import Admission
@@ -29,14 +35,17 @@ from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import outbox as ui_outbox
+from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 
 STATIC = Path(__file__).with_name("static")
 SESSION_HOURS = 12
+OPENAPI_URL = "/api/v1/openapi.json"
 # Each area's pages (web/ui) and JSON endpoints (web/api), in the order their routes are matched.
 ROUTERS = (
     ui_auth.router,
     ui_queue.router,
+    ui_portfolio.router,
     ui_case.router,
     ui_contact.router,
     ui_negotiation.router,
@@ -44,6 +53,7 @@ ROUTERS = (
     api_session.router,
     api_compliance.router,
     api_queue.router,
+    api_portfolio.router,
     api_cases.router,
     api_contacts.router,
     api_negotiation.router,
@@ -70,7 +80,11 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
     settings = get_settings()
     url = database_url or settings.database_url
     app = FastAPI(
-        title="Huikuan API", version=__version__, docs_url="/docs", openapi_url="/api/v1/openapi.json"
+        title="Huikuan API",
+        version=__version__,
+        docs_url=None,  # served below from the vendored assets
+        redoc_url=None,
+        openapi_url=OPENAPI_URL,
     )
     app.state.database_url = url
     # Inside the session (added first, so it runs second): a request turned away is answered in the
@@ -86,6 +100,23 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
     )
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI on the OpenAPI document, from /static only (no validator badge calling out)."""
+        return get_swagger_ui_html(
+            openapi_url=OPENAPI_URL,
+            title="Huikuan API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """Where browsers look for the site's icon by default (pages also link /static/favicon.svg)."""
+        return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

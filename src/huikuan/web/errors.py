@@ -3,6 +3,8 @@
 - JSON API (/api/...): `{"detail": message, "error": kind}` with the status of the kind.
 - htmx request: the message as an alert fragment swapped into the page's #flash element.
 - plain page or form post: the error page; without a session, a redirect to the login page.
+- an address that is no page (404), or a page asked with a method it does not take (405): a page saying
+  so with a link home, in the user's language; under /api/ the JSON answer of FastAPI.
 Nothing was changed: services raise before they commit.
 """
 
@@ -12,11 +14,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huikuan.errors import (
     AlreadyExists,
@@ -40,6 +44,13 @@ STATUS = {
     Conflict: 409,
     AlreadyExists: 409,
     Busy: 503,
+}
+
+
+# The routing errors a person can meet by typing or following an address: (title, explanation).
+NO_SUCH_PAGE = {
+    404: ("Page not found", "There is no page at this address."),
+    405: ("This page cannot be opened this way", "This address does not take a {method} request."),
 }
 
 
@@ -94,6 +105,21 @@ def install(app: FastAPI) -> None:
         response = _page_error(request, message, status)
         if isinstance(exc, Busy):
             response.headers["Retry-After"] = str(Busy.retry_after_s)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _no_such_page(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or exc.status_code not in NO_SUCH_PAGE:
+            return await http_exception_handler(request, exc)
+        locale = request_locale(request)
+        title, explanation = NO_SUCH_PAGE[exc.status_code]
+        message = gettext(explanation, locale, method=request.method)
+        if is_htmx(request):
+            response = _page_error(request, message, exc.status_code)
+        else:
+            context = {"title": gettext(title, locale), "message": message, "path": request.url.path}
+            response = render(request, "errors/not_found.html", context, status_code=exc.status_code)
+        response.headers.update(exc.headers or {})
         return response
 
     @app.exception_handler(PoolTimeout)

@@ -28,7 +28,7 @@ def home(request: Request, uow: UowDep) -> Response:
     if viewer is None:
         return RedirectResponse("/login", status_code=303)
     request.state.viewer = viewer
-    return RedirectResponse("/outbox" if viewer.read_only else "/queue", status_code=303)
+    return RedirectResponse("/portfolio" if viewer.read_only else "/queue", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)
