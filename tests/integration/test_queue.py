@@ -1,5 +1,7 @@
 """The collector's queue: "my work today" in the plan's order (else the default priority), the next case
-claimed for one collector only, claims that expire, and the pages and API that show them."""
+claimed for one collector only (a debtor it can speak to first), claims that expire, the true count and
+the pages of a long queue, days past due counted to the floor's day, and the pages and API that show
+them."""
 
 from __future__ import annotations
 
@@ -10,14 +12,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
+from tests.support.crowd import add_cases
 from tests.support.floor import MORNING, PASSWORD, TODAY, Floor
 from tests.support.web import login_client
 
 from huikuan.errors import Forbidden
+from huikuan.services.case_view import case_360
 from huikuan.services.queue import (
     expire_claims,
     my_work,
     next_case,
+    queue_page,
     release_case,
     team_queue,
     touch_claim,
@@ -174,10 +179,15 @@ def test_carol_sees_nothing_of_alices_team(floor: Floor) -> None:
     assert next_case(floor.uow, floor.viewer("carol"), now=MORNING) in set(mine)
 
 
-def test_the_banks_viewer_reads_only_the_banks_cases_and_cannot_claim(floor: Floor) -> None:
-    assert set(_ids(floor, "vic")) == {c.id for c in floor.cases}
-    with pytest.raises(Forbidden):
-        next_case(floor.uow, floor.viewer("vic"), now=MORNING)
+def test_the_banks_viewer_has_no_work_to_do_and_cannot_claim(floor: Floor) -> None:
+    vic = floor.viewer("vic")  # it reads its creditor's cases on its portfolio (test_portfolio.py)
+    for ask in (
+        lambda: my_work(floor.uow, vic, now=MORNING),
+        lambda: queue_page(floor.uow, vic, now=MORNING),
+        lambda: next_case(floor.uow, vic, now=MORNING),
+    ):
+        with pytest.raises(Forbidden):
+            ask()
 
 
 def test_the_team_view_is_for_supervisors_and_shows_who_holds_each_case(floor: Floor) -> None:
@@ -316,15 +326,20 @@ def test_the_team_view_is_a_supervisors_and_shows_who_holds_what(app: FastAPI, f
     assert "bob" in page.text.split(f'data-testid="queue-holder-{held}"')[1].split("</td>")[0]
 
 
-def test_the_banks_viewer_sees_the_queue_but_cannot_take_a_case(app: FastAPI) -> None:
+def test_the_banks_viewer_is_sent_from_the_queue_to_its_portfolio_and_cannot_take_a_case(
+    app: FastAPI,
+) -> None:
     vic = login_client(app, "vic")
-    assert 'data-testid="next-case"' not in vic.get("/queue").text
+    sent = vic.get("/queue", follow_redirects=False)
+    assert (sent.status_code, sent.headers["location"]) == (303, "/portfolio")
     assert vic.post("/queue/next", follow_redirects=False).status_code == 403
+    assert TestClient(app).get("/api/v1/queue", auth=("vic", PASSWORD)).status_code == 403
 
 
 def test_the_queue_api_lists_work_and_claims_the_next_case(app: FastAPI, floor: Floor) -> None:
     client = TestClient(app)
     body = client.get("/api/v1/queue", auth=("alice", PASSWORD)).json()
+    assert (body["total"], body["page"], body["pages"], body["has_next"]) == (3, 1, 1, False)
     first = body["items"][0]
     assert first["case_id"] == floor.cases[0].id
     assert (first["balance"], first["currency"], first["claim"]) == ("12000.00", "CNY", None)
@@ -334,3 +349,128 @@ def test_the_queue_api_lists_work_and_claims_the_next_case(app: FastAPI, floor: 
     released = client.post(f"/api/v1/queue/{floor.cases[0].id}/release", auth=("alice", PASSWORD))
     assert released.json() == {"released": True}
     assert client.get("/api/v1/queue?all=true", auth=("alice", PASSWORD)).status_code == 403
+
+
+# --- a debtor the collector can speak to -----------------------------------------------------------------
+
+
+def _speaks(floor: Floor, case_index: int, language: str) -> None:
+    debtor = floor.cases[case_index].debtor_id
+    floor.uow.session.execute(update(t.debtors).where(t.debtors.c.id == debtor).values(language=language))
+    floor.uow.commit()
+
+
+def test_a_chinese_only_collector_is_never_handed_an_english_speaker_while_chinese_ones_remain(
+    level: Floor,
+) -> None:
+    floor = level
+    a, b, c = (case.id for case in floor.cases)
+    _speaks(floor, 0, "en")
+    # The English speaker is planned for the first slot and the most urgent: still not alice's to take.
+    _plan(floor, a, slot_start=MORNING, expected_value=10_000)
+    _set_case(floor, a, priority=90)
+    assert floor.viewer("alice").languages == ("zh",)
+    assert next_case(floor.uow, floor.viewer("alice"), now=MORNING) == b
+    assert next_case(floor.uow, floor.viewer("bob"), now=MORNING) == c
+    assert _ids(floor, "alice") == [b, c, a]  # her list reads in the same order
+    # Only when no Chinese speaker is left free does she get the English one.
+    assert next_case(floor.uow, floor.viewer("alice"), now=MORNING) == a
+
+
+def test_a_collector_without_languages_speaks_the_language_of_its_locale(level: Floor) -> None:
+    floor = level
+    a, _b, c = (case.id for case in floor.cases)
+    _speaks(floor, 2, "en")
+    users = t.users.c
+    floor.uow.session.execute(
+        update(t.users).where(users.id == floor.users["alice"]).values(languages=[], locale="en")
+    )
+    floor.uow.commit()
+    assert next_case(floor.uow, floor.viewer("alice"), now=MORNING) == c  # the smallest, but in English
+    floor.uow.session.execute(update(t.users).where(users.id == floor.users["alice"]).values(locale="zh_CN"))
+    floor.uow.commit()
+    assert next_case(floor.uow, floor.viewer("alice"), now=MORNING) == a
+
+
+# --- days past due: one count, to the floor's day ---------------------------------------------------------
+
+
+def test_days_past_due_are_the_same_on_the_queue_and_the_case_page_for_a_viewer_far_from_the_floor(
+    floor: Floor,
+) -> None:
+    # 02:00 UTC: already the 20th on the floor (Shanghai, 10:00), still the 19th in Los Angeles (18:00).
+    floor.uow.session.execute(
+        update(t.users).where(t.users.c.id == floor.users["alice"]).values(time_zone="America/Los_Angeles")
+    )
+    floor.uow.commit()
+    alice = floor.viewer("alice")
+    case = floor.cases[0].id
+    queued = next(i for i in my_work(floor.uow, alice, now=MORNING) if i.case_id == case)
+    page = case_360(floor.uow, alice, case, now=MORNING, with_timeline=False)
+    floor_days = (TODAY - date(2026, 8, 1)).days
+    assert queued.days_past_due == floor_days
+    assert {debt.days_past_due for debt in page.debts} == {floor_days}
+
+
+def test_days_past_due_follow_the_floors_day_not_the_creditors_zone(floor: Floor) -> None:
+    floor.uow.session.execute(update(t.creditors).values(time_zone="America/New_York"))
+    floor.uow.commit()
+    evening = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # 01:00 on the 21st in Shanghai; noon in New York
+    page = case_360(floor.uow, floor.viewer("alice"), floor.cases[0].id, now=evening, with_timeline=False)
+    assert page.debts[0].days_past_due == (date(2026, 11, 21) - date(2026, 8, 1)).days
+
+
+# --- the true count, and pages --------------------------------------------------------------------------
+
+
+def test_a_long_queue_counts_every_case_and_its_pages_hold_each_once(floor: Floor) -> None:
+    add_cases(floor.uow, "BANK", 230)  # the pool: alice's, bob's and sue's to work
+    alice = floor.viewer("alice")
+    first = queue_page(floor.uow, alice, now=MORNING)
+    assert first.paging.total == 233 and len(first.items) == 100  # the count is not the page's length
+    assert (first.paging.page, first.paging.pages, first.paging.has_next) == (1, 3, True)
+    seen: list[int] = []
+    for number in (1, 2, 3):
+        page = queue_page(floor.uow, alice, page=number, now=MORNING)
+        assert page.paging.total == 233
+        seen += [item.case_id for item in page.items]
+    assert len(seen) == len(set(seen)) == 233  # no case twice ...
+    assert seen == [i.case_id for i in my_work(floor.uow, alice, now=MORNING, limit=1000)]  # ... in order
+    last = queue_page(floor.uow, alice, page=9, now=MORNING)
+    assert last.paging.page == 3 and len(last.items) == 33 and not last.paging.has_next
+
+
+def test_the_team_view_counts_every_workable_case_not_the_first_five_hundred(floor: Floor) -> None:
+    add_cases(floor.uow, "SHOP", 520, first_balance=500)
+    sue = floor.viewer("sue")
+    view = queue_page(floor.uow, sue, team=True, per_page=200, now=MORNING)
+    assert view.paging.total == 524 and view.paging.pages == 3
+    pages = [queue_page(floor.uow, sue, team=True, page=n, per_page=200, now=MORNING) for n in (1, 2, 3)]
+    ids = [item.case_id for page in pages for item in page.items]
+    assert len(ids) == len(set(ids)) == 524
+    with pytest.raises(Forbidden):
+        queue_page(floor.uow, floor.viewer("alice"), team=True, now=MORNING)
+
+
+def test_the_queue_page_shows_the_true_count_and_links_its_pages_keeping_the_view(
+    app: FastAPI, floor: Floor
+) -> None:
+    add_cases(floor.uow, "BANK", 120)
+    alice = login_client(app, "alice")
+    page = alice.get("/queue")
+    assert "123 cases" in page.text and "1–50 of 123" in page.text
+    assert 'href="/queue?page=2"' in page.text and 'data-testid="pager-previous"' not in page.text
+    assert "共 123 件" in login_client(app, "bob", locale="zh_CN").get("/queue").text
+    team = login_client(app, "sue").get("/queue?all=1&page=2")
+    assert "124 cases" in team.text and "51–100 of 124" in team.text
+    assert 'href="/queue?all=1&amp;page=3"' in team.text and 'href="/queue?all=1&amp;page=1"' in team.text
+
+
+def test_the_queue_api_gives_the_total_and_pages(app: FastAPI, floor: Floor) -> None:
+    add_cases(floor.uow, "BANK", 120)
+    client = TestClient(app)
+    body = client.get("/api/v1/queue?per_page=50&page=3", auth=("alice", PASSWORD)).json()
+    assert (body["total"], body["page"], body["per_page"], body["pages"]) == (123, 3, 50, 3)
+    assert (body["has_previous"], body["has_next"], len(body["items"])) == (True, False, 23)
+    team = client.get("/api/v1/queue?all=true&per_page=1000", auth=("sue", PASSWORD)).json()
+    assert team["total"] == len(team["items"]) == 124

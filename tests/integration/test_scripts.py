@@ -51,6 +51,16 @@ def test_a_case_gets_its_stage_script_in_the_viewers_language_with_the_names_fil
     assert "alice" in script.opening  # the collector's display name
 
 
+def test_a_creditors_viewer_reads_the_script_with_the_cases_collector_never_its_own_name(
+    floor: Floor,
+) -> None:
+    vic = floor.viewer("vic")
+    assigned = case_script(floor.uow, vic, floor.cases[0].id)  # alice's case
+    assert "alice" in assigned.opening and "vic" not in assigned.opening
+    pool = case_script(floor.uow, vic, floor.cases[2].id)  # nobody's yet
+    assert "【催收员】" in pool.opening and "vic" not in pool.opening and "{" not in pool.opening
+
+
 def test_a_segments_script_wins_over_any_segments_which_wins_over_the_default(floor: Floor) -> None:
     sue = floor.viewer("sue")
     save_script(

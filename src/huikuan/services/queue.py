@@ -1,18 +1,12 @@
 """The collector's queue: "my work today", the team view, and claiming the next case.
 
-A case is *workable* when its stage is not hold, dispute or closed, its debtor has not asked for contact
-to cease, does not dispute the debt and is not deceased, and it has at least one open account.
 "My work today" is the workable cases in the viewer's scope (services/access.py `case_scope`) whose next
-action is due by the end of the viewer's local day (or was never set).
+action is due by the end of the floor's day (or was never set), in queue order; the team view is every
+workable case in a supervisor's scope, due or not. Which cases are workable and the order are in
+services/queue_order.py. A creditor's viewer has no work: it reads its creditor's cases on its portfolio
+(services/portfolio.py).
 
-The order (docs/queue-and-jobs.md):
-1. cases in today's daily plan (plan_rows, plan_date = today in the floor's zone, an action other than
-   `none`) first, by planned slot (earliest first, unslotted last), then by expected value (highest first);
-2. then, and for every case when there is no plan yet, the default priority: `cases.priority` (highest
-   first; a broken promise or a missed instalment raises it), then, for a collector, its own cases before
-   its team's and the pool's and debtors who speak one of its languages before others, then a next action
-   that is already due (earliest first) before one due later today, then one never set; then the open
-   balance (largest first), then days past due (most first), then the case id.
+The lists are paged: `queue_page` gives one page with the true total (a COUNT over the same filter).
 
 Claiming: `next_case` hands the first unclaimed case of that order to the collector, holding it for a
 time to live (30 minutes by default; the case page extends it with `touch_claim`). Two collectors never
@@ -23,34 +17,26 @@ expired may be taken by anyone; the `claims` job (`expire_claims`) clears expire
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    case,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
 
-from huikuan.config import get_settings
+from huikuan.domain.days import days_past_due
 from huikuan.errors import Forbidden
-from huikuan.services.access import Viewer, case_scope, require_supervisor, require_writer, visible_case
+from huikuan.services.access import Viewer, require_supervisor, require_writer, visible_case
+from huikuan.services.paging import Paging, paging
+from huikuan.services.queue_order import Clock, clock_at, in_order, open_accounts
 from huikuan.storage import tables as t
 from huikuan.storage.engine import is_sqlite
 from huikuan.storage.uow import UnitOfWork
 
 CLAIM_TTL = timedelta(minutes=30)
-NOT_WORKABLE_STAGES = ("hold", "dispute", "closed")
 _CANDIDATE_BATCH = 20
 _MAX_ROUNDS = 50
+PER_PAGE = 100  # rows of a queue page unless asked otherwise
+MAX_PER_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -114,20 +100,14 @@ class QueueItem:
 
 
 @dataclass(frozen=True)
-class _Clock:
-    now: datetime
-    end_of_day: datetime  # the start of the viewer's local tomorrow, in UTC
-    local_today: date
-    plan_day: date  # today in the floor's zone: the daily plan's date
+class QueuePage:
+    """One page of a queue, and where it sits: `paging.total` is every case of the list, not the page's."""
 
+    items: list[QueueItem]
+    paging: Paging
 
-def _clock(viewer: Viewer, now: datetime | None) -> _Clock:
-    instant = (now or datetime.now(UTC)).astimezone(UTC)
-    zone = ZoneInfo(viewer.time_zone)
-    local_today = instant.astimezone(zone).date()
-    end = datetime.combine(local_today + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-    plan_day = instant.astimezone(ZoneInfo(get_settings().time_zone)).date()
-    return _Clock(instant, end, local_today, plan_day)
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": [item.to_dict() for item in self.items], **self.paging.to_dict()}
 
 
 def _claim_free(now: datetime) -> ColumnElement[bool]:
@@ -136,77 +116,13 @@ def _claim_free(now: datetime) -> ColumnElement[bool]:
     return or_(c.claimed_by.is_(None), c.claim_expires_at.is_(None), c.claim_expires_at < now)
 
 
-def _open_accounts() -> Any:
-    a = t.accounts.c
-    return (
-        select(
-            a.case_id.label("case_id"),
-            func.sum(a.balance).label("balance"),
-            func.min(a.currency).label("currency"),
-            func.min(a.overdue_since).label("overdue_since"),
-        )
-        .where(a.status == "open", a.case_id.is_not(None))
-        .group_by(a.case_id)
-        .subquery("open_accounts")
-    )
-
-
-def _own_first(viewer: Viewer) -> list[Any]:
-    """At equal plan standing and priority, a collector's own cases come before its team's and the pool's,
-    and debtors who speak one of its languages before the others (the plan assigned by language already;
-    the pool has not been)."""
-    if viewer.supervises:
-        return []
-    c, d = t.cases.c, t.debtors.c
-    keys: list[Any] = [case((c.assigned_user_id == viewer.user_id, 0), else_=1)]
-    if viewer.languages:
-        keys.append(case((d.language.in_(viewer.languages), 0), else_=1))
-    return keys
-
-
-def _queue(viewer: Viewer, clock: _Clock, acc: Any, columns: Sequence[Any], *, due_only: bool) -> Select[Any]:
-    """The workable cases in the viewer's scope, in queue order, selecting `columns`.
-
-    `acc` is the open-accounts subquery (`_open_accounts()`), joined here: a case needs an open account.
-    """
-    c, d, p = t.cases.c, t.debtors.c, t.plan_rows.c
-    planned = and_(p.case_id == c.id, p.plan_date == clock.plan_day, p.action != "none")
-    query = (
-        select(*columns)
-        .select_from(t.cases)
-        .join(t.debtors, d.id == c.debtor_id)
-        .join(acc, acc.c.case_id == c.id)
-        .outerjoin(t.plan_rows, planned)
-        .where(
-            case_scope(viewer),
-            c.stage.not_in(NOT_WORKABLE_STAGES),
-            d.cease.is_(False),
-            d.disputed.is_(False),
-            d.deceased.is_(False),
-        )
-        .order_by(
-            case((p.id.is_not(None), 0), else_=1),
-            p.slot_start.asc().nulls_last(),
-            p.expected_value.desc().nulls_last(),
-            c.priority.desc(),
-            *_own_first(viewer),
-            case((c.next_action_due_at <= clock.now, 0), (c.next_action_due_at.is_not(None), 1), else_=2),
-            c.next_action_due_at.asc(),
-            acc.c.balance.desc(),
-            acc.c.overdue_since.asc().nulls_last(),
-            c.id.asc(),
-        )
-    )
-    if due_only:
-        query = query.where(or_(c.next_action_due_at.is_(None), c.next_action_due_at < clock.end_of_day))
-    return query
-
-
-def _items(uow: UnitOfWork, viewer: Viewer, clock: _Clock, *, due_only: bool, limit: int) -> list[QueueItem]:
+def _items(
+    uow: UnitOfWork, viewer: Viewer, clock: Clock, *, due_only: bool, limit: int, offset: int = 0
+) -> list[QueueItem]:
     """One query: the cases with their debtor, creditor, open balance, plan row and holder."""
     c, d, p, cr = t.cases.c, t.debtors.c, t.plan_rows.c, t.creditors.c
     holder = t.users.alias("holder")
-    acc = _open_accounts()
+    acc = open_accounts()
     active = and_(c.claimed_by.is_not(None), c.claim_expires_at >= clock.now)
     columns = [
         c.id,
@@ -226,10 +142,11 @@ def _items(uow: UnitOfWork, viewer: Viewer, clock: _Clock, *, due_only: bool, li
         case((active, c.claim_expires_at), else_=None).label("claim_expires_at"),
     ]
     query = (
-        _queue(viewer, clock, acc, columns, due_only=due_only)
+        in_order(viewer, clock, acc, columns, due_only=due_only)
         .join(t.creditors, cr.id == c.creditor_id)
         .outerjoin(holder, holder.c.id == c.claimed_by)
         .limit(limit)
+        .offset(offset)
     )
     rows = uow.session.execute(query).all()
     return [
@@ -239,7 +156,7 @@ def _items(uow: UnitOfWork, viewer: Viewer, clock: _Clock, *, due_only: bool, li
             creditor_code=r.creditor_code,
             balance=int(r.balance or 0),
             currency=r.currency,
-            days_past_due=_days_past_due(r.overdue_since, clock.local_today),
+            days_past_due=days_past_due(r.overdue_since, clock.today),
             stage=r.stage,
             next_action_channel=r.next_action_channel,
             next_action_goal=r.next_action_goal,
@@ -256,27 +173,46 @@ def _items(uow: UnitOfWork, viewer: Viewer, clock: _Clock, *, due_only: bool, li
     ]
 
 
-def _days_past_due(overdue_since: Any, today: date) -> int:
-    if overdue_since is None:
-        return 0
-    since = date.fromisoformat(overdue_since) if isinstance(overdue_since, str) else overdue_since
-    return max((today - since).days, 0)
-
-
 def my_work(
-    uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None, limit: int = 100
+    uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None, limit: int = PER_PAGE
 ) -> list[QueueItem]:
-    """ "My work today": the workable cases in the viewer's scope due by the end of its local day, in
-    queue order (the daily plan, else the default priority)."""
-    return _items(uow, viewer, _clock(viewer, now), due_only=True, limit=limit)
+    """ "My work today": the first `limit` workable cases in the viewer's scope due by the end of the
+    floor's day, in queue order (the daily plan, else the default priority). A read-only viewer has none
+    (Forbidden): its cases are on its portfolio."""
+    require_writer(viewer)
+    return _items(uow, viewer, clock_at(now), due_only=True, limit=limit)
 
 
 def team_queue(
-    uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None, limit: int = 500
+    uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None, limit: int = PER_PAGE
 ) -> list[QueueItem]:
-    """A supervisor's view: every workable case in its scope, due or not, in queue order, with its holder."""
+    """A supervisor's view: the first `limit` workable cases in its scope, due or not, in queue order,
+    with their holders."""
     require_supervisor(viewer)
-    return _items(uow, viewer, _clock(viewer, now), due_only=False, limit=limit)
+    return _items(uow, viewer, clock_at(now), due_only=False, limit=limit)
+
+
+def queue_page(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    team: bool = False,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    now: datetime | None = None,
+) -> QueuePage:
+    """One page of "my work today" (or, `team=True`, of a supervisor's team view) and the true number of
+    cases in it. Pages follow the queue order, which ends on the case id, so they never overlap and
+    together hold every case. A page past the end gives the last one."""
+    if team:
+        require_supervisor(viewer)
+    else:
+        require_writer(viewer)
+    clock = clock_at(now)
+    everything = in_order(viewer, clock, open_accounts(), [t.cases.c.id], due_only=not team)
+    where = paging(uow, everything, page, per_page, most=MAX_PER_PAGE)
+    items = _items(uow, viewer, clock, due_only=not team, limit=where.per_page, offset=where.offset)
+    return QueuePage(items, where)
 
 
 def next_case(
@@ -289,7 +225,7 @@ def next_case(
     so that the claim sees the latest state and, on SQLite, takes the write lock as its first step.
     """
     require_writer(viewer)
-    clock = _clock(viewer, now)
+    clock = clock_at(now)
     uow.commit()
     c = t.cases.c
     released = set(
@@ -310,7 +246,7 @@ def next_case(
     return None
 
 
-def _claim(uow: UnitOfWork, viewer: Viewer, case_id: int, clock: _Clock, ttl: timedelta) -> bool:
+def _claim(uow: UnitOfWork, viewer: Viewer, case_id: int, clock: Clock, ttl: timedelta) -> bool:
     """The claim itself: changes the row only if it is still free; True when it did."""
     c = t.cases.c
     result = uow.session.execute(
@@ -322,14 +258,14 @@ def _claim(uow: UnitOfWork, viewer: Viewer, case_id: int, clock: _Clock, ttl: ti
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def _free_candidates(viewer: Viewer, clock: _Clock, avoid: set[int]) -> Select[Any]:
+def _free_candidates(viewer: Viewer, clock: Clock, avoid: set[int]) -> Select[Any]:
     c = t.cases.c
-    query = _queue(viewer, clock, _open_accounts(), [c.id], due_only=True).where(_claim_free(clock.now))
+    query = in_order(viewer, clock, open_accounts(), [c.id], due_only=True).where(_claim_free(clock.now))
     return query.where(c.id.not_in(avoid)) if avoid else query
 
 
 def _pick_postgres(
-    uow: UnitOfWork, viewer: Viewer, clock: _Clock, avoid: set[int], ttl: timedelta
+    uow: UnitOfWork, viewer: Viewer, clock: Clock, avoid: set[int], ttl: timedelta
 ) -> int | None:
     query = _free_candidates(viewer, clock, avoid).limit(1).with_for_update(skip_locked=True, of=t.cases)
     for _round in range(_MAX_ROUNDS):
@@ -342,7 +278,7 @@ def _pick_postgres(
 
 
 def _pick_sqlite(
-    uow: UnitOfWork, viewer: Viewer, clock: _Clock, avoid: set[int], ttl: timedelta
+    uow: UnitOfWork, viewer: Viewer, clock: Clock, avoid: set[int], ttl: timedelta
 ) -> int | None:
     # The release above took SQLite's write lock, so no one claims in between; the conditional UPDATE
     # is what guarantees it all the same.
@@ -423,9 +359,11 @@ def expire_claims(uow: UnitOfWork, now: datetime) -> dict[str, int]:
 __all__ = [
     "CLAIM_TTL",
     "QueueItem",
+    "QueuePage",
     "expire_claims",
     "my_work",
     "next_case",
+    "queue_page",
     "release_case",
     "team_queue",
     "touch_claim",

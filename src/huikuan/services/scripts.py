@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select, update
 
 from huikuan.domain.enums import CaseStage
 from huikuan.errors import InvalidInput
-from huikuan.i18n import LOCALES, normalize_locale
+from huikuan.i18n import LOCALES, gettext, normalize_locale
 from huikuan.services.access import Viewer, require_supervisor, visible_case
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -126,7 +126,18 @@ def case_script(uow: UnitOfWork, viewer: Viewer, case_id: int) -> Script:
         select(t.creditors.c.name).where(t.creditors.c.id == case.creditor_id)
     ).scalar_one()
     script = script_for(uow, case.stage, case.segment, viewer.locale)
-    return script.filled(creditor=str(creditor), collector=viewer.display_name)
+    return script.filled(creditor=str(creditor), collector=_collector(uow, viewer, case))
+
+
+def _collector(uow: UnitOfWork, viewer: Viewer, case: Any) -> str:
+    """Who says the script: the viewer when it works cases; for a read-only viewer (who calls no one),
+    the collector the case is assigned to, else a marker that the collector's name goes there."""
+    if not viewer.read_only:
+        return viewer.display_name
+    name = uow.session.execute(
+        select(t.users.c.display_name).where(t.users.c.id == case.assigned_user_id)
+    ).scalar()
+    return str(name) if name else gettext("[collector]", viewer.locale)
 
 
 def list_scripts(uow: UnitOfWork, locale: str | None = None) -> list[Script]:

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from huikuan.services.queue import my_work, next_case, release_case, team_queue
+from huikuan.services.queue import PER_PAGE, next_case, queue_page, release_case
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
 
 router = api_router("/queue", "queue")
 
 
 @router.get("")
-def queue(viewer: ApiViewerDep, uow: UowDep, all: bool = False, limit: int = 100) -> dict[str, Any]:
-    """The viewer's work today in queue order; `all=true` (supervisors): every workable case.
+def queue(
+    viewer: ApiViewerDep, uow: UowDep, all: bool = False, page: int = 1, per_page: int = PER_PAGE
+) -> dict[str, Any]:
+    """One page of the viewer's work today in queue order; `all=true` (supervisors): every workable case.
 
-    Balances are decimal strings beside their currency."""
-    bounded = max(1, min(limit, 1000))
-    items = team_queue(uow, viewer, limit=bounded) if all else my_work(uow, viewer, limit=bounded)
-    return {"items": [item.to_dict() for item in items]}
+    `{"items": [...], "total", "page", "per_page", "pages", "has_previous", "has_next"}`: `total` counts
+    every case of the list, not the page's. `per_page` is at most 1000. Balances are decimal strings
+    beside their currency. A creditor's viewer has no queue (403): see /api/v1/portfolio."""
+    return queue_page(uow, viewer, team=all, page=page, per_page=per_page).to_dict()
 
 
 @router.post("/next")

@@ -1,5 +1,6 @@
 """The collector's queue pages: "my work today", the supervisor's team view, taking the next case and
-giving a case back. The order and the claiming rules live in services/queue.py."""
+giving a case back. The order, the paging and the claiming rules live in services/queue.py. A
+creditor's viewer has no queue: it is sent to its portfolio (web/ui/portfolio.py)."""
 
 from __future__ import annotations
 
@@ -10,54 +11,62 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huikuan.i18n import gettext
 from huikuan.services.access import Viewer
-from huikuan.services.queue import my_work, next_case, release_case, team_queue
+from huikuan.services.case_labels import label
+from huikuan.services.queue import next_case, queue_page, release_case
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
+from huikuan.web.ui.paging import page_link
 
 router = page_router()
 
-STAGE_LABELS = {
-    "new": "New",
-    "contacting": "Contacting",
-    "promised": "Promised",
-    "arrangement": "Arrangement",
-    "dispute": "Dispute",
-    "hold": "Hold",
-    "closed": "Closed",
-}
-CHANNEL_LABELS = {
-    "call": "Call",
-    "voicemail": "Voicemail",
-    "sms": "SMS",
-    "email": "Email",
-    "letter": "Letter",
-    "visit": "Visit",
-    "wechat": "WeChat",
-    "none": "No contact",
-}
-TEAM_VIEW = "/queue?all=1"
+QUEUE = "/queue"
+PORTFOLIO = "/portfolio"
+PER_PAGE = 50
+MAX_PER_PAGE = 200
 
 
 def _page(
-    request: Request, uow: UnitOfWork, viewer: Viewer, *, team: bool, notice: str | None = None
+    request: Request,
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    team: bool,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    notice: str | None = None,
 ) -> HTMLResponse:
     locale = request_locale(request)
-    items = team_queue(uow, viewer) if team else my_work(uow, viewer)
+    shown = queue_page(uow, viewer, team=team, page=page, per_page=min(per_page, MAX_PER_PAGE))
 
-    def stage(value: str) -> str:
-        return gettext(STAGE_LABELS.get(value, value), locale)
+    def lbl(vocabulary: str, value: str | None) -> str:
+        return label(vocabulary, value, locale)
 
-    def channel(value: str | None) -> str:
-        return gettext(CHANNEL_LABELS.get(value, value), locale) if value else ""
-
-    context = {"items": items, "team": team, "notice": notice, "stage": stage, "channel": channel}
+    context = {
+        "items": shown.items,
+        "paging": shown.paging,
+        "page_link": lambda number: page_link(request, number, QUEUE),
+        "back": QUEUE + (f"?{request.url.query}" if request.url.query else ""),
+        "team": team,
+        "notice": notice,
+        "lbl": lbl,
+    }
     return render(request, "queue/page.html", context)
 
 
 @router.get("/queue", response_class=HTMLResponse)
-def queue_page(request: Request, viewer: ViewerDep, uow: UowDep, all: bool = False) -> HTMLResponse:
-    """My work today; `?all=1`: a supervisor's view of every workable case and who holds it."""
-    return _page(request, uow, viewer, team=all)
+def queue(
+    request: Request,
+    viewer: ViewerDep,
+    uow: UowDep,
+    all: bool = False,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Response:
+    """My work today; `?all=1`: a supervisor's view of every workable case and who holds it. `page`
+    and `per_page` walk through it. A creditor's viewer is sent to its portfolio."""
+    if viewer.read_only:
+        return RedirectResponse(PORTFOLIO, status_code=303)
+    return _page(request, uow, viewer, team=all, page=page, per_page=per_page)
 
 
 @router.post("/queue/next", response_class=HTMLResponse)
@@ -74,6 +83,7 @@ def take_next(request: Request, viewer: ViewerDep, uow: UowDep) -> Response:
 def release(
     case_id: int, viewer: ViewerDep, uow: UowDep, back: Annotated[str, Form()] = "/queue"
 ) -> Response:
-    """Gives the case back to the queue (one's own claim; a supervisor: anyone's)."""
+    """Gives the case back to the queue (one's own claim; a supervisor: anyone's), back to the queue page
+    it was released from."""
     release_case(uow, viewer, case_id)
-    return RedirectResponse(TEAM_VIEW if back == TEAM_VIEW else "/queue", status_code=303)
+    return RedirectResponse(back if back.startswith(("/queue?", "/queue#")) else "/queue", status_code=303)

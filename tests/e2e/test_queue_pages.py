@@ -1,0 +1,128 @@
+"""A long queue in a real browser: the true count (not the page's length) and pages walked through to the
+end, for a collector and for the supervisor's team view; and the bank's viewer landing on its portfolio.
+Each is kept as a screenshot at desktop (1366x768) and phone (390x844) sizes, in Chinese and English."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tests.e2e.conftest import log_in, shoot
+from tests.support.crowd import add_cases
+
+from huikuan.storage.uow import UnitOfWork
+
+CROWD = 120  # beside the floor's 3 BANK cases and 1 SHOP case
+SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def crowded(site: dict[str, Any]) -> dict[str, Any]:
+    """The site with 120 more BANK cases in the pool: alice's work is 123 cases, the team's 124."""
+    uow = UnitOfWork(site["engine"])
+    with uow:
+        add_cases(uow, "BANK", CROWD)
+    return site
+
+
+@pytest.fixture
+def open_page(browser: Any, crowded: dict[str, Any]) -> Iterator[Any]:
+    """`open_page("alice", "zh", "phone")`: a logged-in page of its own browser, in that language and size."""
+    contexts = []
+
+    def make(username: str, language: str, size: str) -> Any:
+        context = browser.new_context(
+            locale="zh-CN" if language == "zh" else "en-US", viewport=SIZES[size], device_scale_factor=1
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        log_in(page, crowded, username)
+        wanted = "zh-CN" if language == "zh" else "en"
+        if page.locator("html").get_attribute("lang") != wanted:
+            page.click("[data-testid=switch-language]")
+            page.wait_for_load_state("networkidle")
+        assert page.locator("html").get_attribute("lang") == wanted
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _rows(page: Any, prefix: str) -> list[int]:
+    ids = page.locator(f"tr[data-testid^={prefix}-row-]").evaluate_all(
+        "rows => rows.map(r => r.dataset.testid)"
+    )
+    return [int(i.rsplit("-", 1)[1]) for i in ids]
+
+
+def _walk(page: Any, prefix: str) -> list[int]:
+    """Every row of every page, following the "next" link to the last page."""
+    seen = _rows(page, prefix)
+    while page.locator("[data-testid=pager-next]").count():
+        page.locator("[data-testid=pager-next]").first.click()
+        page.wait_for_load_state("networkidle")
+        seen += _rows(page, prefix)
+    return seen
+
+
+@pytest.mark.parametrize(("language", "size"), [("zh", "desktop"), ("en", "phone")])
+def test_a_collectors_queue_says_its_true_count_and_pages_through_every_case(
+    open_page: Any, crowded: dict[str, Any], language: str, size: str
+) -> None:
+    page = open_page("alice", language, size)
+    page.goto(crowded["url"] + "/queue")
+    total = page.locator("[data-testid=queue-total]").inner_text()
+    pager = page.locator("[data-testid=pager-range]").first.inner_text()
+    if language == "zh":
+        assert total == "共 123 件" and pager.startswith("第 1–50 件，共 123 件")
+    else:
+        assert total == "123 cases" and pager.startswith("1–50 of 123")
+    shoot(page, f"queue-long-{language}-{size}")
+    seen = _walk(page, "queue")
+    assert len(seen) == len(set(seen)) == 123
+    assert re.search(r"[?&]page=3\b", page.url)
+    assert page.locator("[data-testid=pager-previous]").count() == 2
+    shoot(page, f"queue-long-last-page-{language}-{size}")
+
+
+@pytest.mark.parametrize(("language", "size"), [("en", "desktop"), ("zh", "phone")])
+def test_the_team_view_counts_every_case_and_its_pages_stay_in_the_team_view(
+    open_page: Any, crowded: dict[str, Any], language: str, size: str
+) -> None:
+    page = open_page("sue", language, size)
+    page.goto(crowded["url"] + "/queue?all=1")
+    expected = "124 cases" if language == "en" else "共 124 件"
+    assert page.locator("[data-testid=queue-total]").inner_text() == expected
+    page.locator("[data-testid=pager-next]").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "all=1" in page.url and "page=2" in page.url
+    assert page.locator("[data-testid=queue-title]").inner_text() == (
+        "Team queue" if language == "en" else "团队队列"
+    )
+    shoot(page, f"queue-team-page-2-{language}-{size}")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_banks_viewer_logs_in_to_its_portfolio(
+    open_page: Any, crowded: dict[str, Any], language: str, size: str
+) -> None:
+    page = open_page("vic", language, size)
+    page.goto(crowded["url"] + "/")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/portfolio")
+    title = page.locator("[data-testid=portfolio-title]").inner_text()
+    assert title.startswith("Portfolio" if language == "en" else "委托案件")
+    assert page.locator("[data-testid=nav-portfolio]").count() == 1
+    assert page.locator("[data-testid=nav-queue]").count() == 0
+    assert page.locator("[data-testid=portfolio-cases]").inner_text() == "123"
+    shop = crowded["floor"].other_creditor_case.id
+    assert page.locator(f"[data-testid=portfolio-row-{shop}]").count() == 0
+    shoot(page, f"portfolio-{language}-{size}")
+    # Its queue address leads back here.
+    page.goto(crowded["url"] + "/queue")
+    assert page.url.endswith("/portfolio")
