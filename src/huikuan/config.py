@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/huikuan.db"
@@ -17,6 +18,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None  # signs session cookies; unset: generated once into var/secret_key
     cookie_secure: bool = False  # set true behind HTTPS: session cookies are then sent over HTTPS only
     time_zone: str = "Asia/Shanghai"  # the floor's zone: times are shown in it unless a user sets its own
+    # The floor's hour (0-23) from which the daily-plan job makes today's plan if no one has made it.
+    plan_hour: int = Field(default=6, ge=0, le=23)
     # The jobs run in their own process (`huikuan jobs worker`); true runs them inside `huikuan serve` too.
     run_jobs: bool = False
     # Database connections per process; a web process serves at most this many requests at once.
@@ -35,6 +38,7 @@ class Settings(BaseSettings):
     sms_token: str | None = None
     letters_dir: str = "var/letters"
     agency_name: str = ""  # who we are in messages; a name that does not say "collection"
+    agency_name_zh: str = ""  # the same in Chinese, for messages in Chinese (else agency_name)
     agency_phone: str = ""  # the number debtors call back; messages that need it are refused while unset
     letter_return_address: str = ""  # neutral return address in the envelope window; lines split by "|"
     host: str = "127.0.0.1"

@@ -1,6 +1,6 @@
 """A collector's day in a real browser: log in, take the next case, see the gate's verdict, record a
-promise and see it on the timeline, propose a settlement beyond authority and see it wait, have the
-supervisor approve it, and switch the language. Each page visited is kept as a screenshot."""
+promise with the call and see it on the timeline, propose a settlement beyond authority and see it wait,
+have the supervisor approve it, and switch the language. Each page visited is kept as a screenshot."""
 
 from __future__ import annotations
 
@@ -39,9 +39,11 @@ def test_a_collector_works_a_case_and_a_supervisor_approves_its_offer(new_page: 
     page.wait_for_load_state("networkidle")
     shoot(page, "case")
 
-    # Record a promise; the timeline shows it.
+    # The debtor calls and promises: the promise is recorded with the call; the timeline shows it.
+    page.select_option("[data-testid=contact-direction]", "inbound")
+    page.select_option("[data-testid=contact-outcome]", "promise")
     page.fill("[data-testid=promise-amount]", "1000")
-    page.click("[data-testid=promise-submit]")
+    page.click("[data-testid=contact-submit]")
     page.locator("[data-testid=pending-promise]").wait_for()
     page.locator("#timeline tr[data-kind=promise]").first.wait_for()
     assert "1,000.00" in page.locator("#timeline tr[data-kind=promise]").first.inner_text()
@@ -116,5 +118,5 @@ def test_every_other_page_renders_for_its_users(new_page: Any, site: dict) -> No
     case = site["floor"].cases[1].id
     viewer.goto(f"{site['url']}/cases/{case}")
     viewer.wait_for_load_state("networkidle")
-    assert viewer.locator("[data-testid=promise-form]").count() == 0  # read only
+    assert viewer.locator("[data-testid=contact-form]").count() == 0  # read only
     shoot(viewer, "case-creditor-viewer")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import insert, select, update
 from tests.support.floor import MORNING, TODAY, Floor
 
@@ -96,6 +98,13 @@ def test_without_a_plan_the_estimate_uses_the_planners_formula_on_this_case(floo
         update(t.debtors).where(t.debtors.c.id == floor.cases[0].debtor_id).values(hardship=True)
     )
     assert planner_estimate(floor.uow, floor.cases[0].id, today=TODAY).ability == 0.15
+
+
+def test_without_a_day_the_estimate_is_as_of_today_on_the_floor(floor: Floor) -> None:
+    # 20:00 UTC on 5 December is 04:00 on the 6th in Shanghai.
+    with time_machine.travel(datetime(2026, 12, 5, 20, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        estimate = planner_estimate(floor.uow, floor.cases[0].id)
+    assert (estimate.source, estimate.as_of) == ("estimate", date(2026, 12, 6))
 
 
 def test_the_estimate_ignores_the_collectors_own_assessment(floor: Floor) -> None:

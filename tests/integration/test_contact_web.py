@@ -26,7 +26,9 @@ HTMX = {"HX-Request": "true"}
 def app(floor: Floor, db_env: str) -> Iterator[FastAPI]:
     """The app at MORNING (10:00 in Beijing), on the floor's database."""
     floor.uow.session.execute(
-        update(t.cases).where(t.cases.c.id == floor.cases[0].id).values(next_action_goal="确认还款日期")
+        update(t.cases)
+        .where(t.cases.c.id == floor.cases[0].id)
+        .values(next_action_goal="agree_payment", next_action_note="确认还款日期")
     )
     floor.uow.commit()
     with time_machine.travel(MORNING, tick=True):
@@ -42,6 +44,7 @@ def test_the_contact_panel_is_prefilled_with_the_pending_goal(app: FastAPI, floo
     page = login_client(app, "alice", locale="zh_CN").get(f"/cases/{floor.cases[0].id}/panels/contact")
     assert page.status_code == 200
     assert 'data-testid="contact-form"' in page.text and 'value="确认还款日期"' in page.text
+    assert '<option value="agree_payment" selected>确认还款意愿，约定还款时间和金额</option>' in page.text
     assert "承诺还款" in page.text  # the outcomes in the viewer's language
     assert "+86138" not in page.text  # numbers are masked
 
@@ -58,7 +61,7 @@ def test_recording_a_contact_refreshes_the_panel_and_tells_the_case_page(
             "who": f"point-{case.mobile_id}",
             "channel": "call",
             "outcome": "callback",
-            "goal": "确认还款日期",
+            "goal": "agree_payment",
             "goal_met": "no",
             "notes": "下午再打",
             "duration_min": "3",
@@ -180,12 +183,12 @@ def test_the_api_records_a_contact_and_refuses_bad_input_clearly(app: FastAPI, f
     client = login_client(app, "alice")
     url = f"/api/v1/cases/{floor.cases[0].id}/contacts"
     done = client.post(
-        url, json={"outcome": "promise", "next_channel": "call", "next_due_at": "2026-11-23T10:00:00+08:00"}
+        url, json={"outcome": "refuses", "next_channel": "call", "next_due_at": "2026-11-23T10:00:00+08:00"}
     )
     assert done.status_code == 201, done.text
     body = done.json()
     assert body["stage"] == "contacting" and body["next_action"]["due_at"] == "2026-11-23T02:00:00+00:00"
-    assert body["next_action"]["goal"] == "Check that the promised payment arrived"  # alice's language
+    assert body["next_action"]["goal"] == "explain_and_offer_plan"  # a code: each reader sees its language
     bad = client.post(url, json={"outcome": "maybe"})
     assert bad.status_code == 422 and bad.json()["error"] == "InvalidInput"
 

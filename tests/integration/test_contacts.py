@@ -67,11 +67,11 @@ def test_an_allowed_call_is_recorded_with_the_gates_decision_id(engine: Engine, 
             outcome="no_answer",
             at=MORNING,
             contact_point_id=case["mobile"],
-            goal="确认还款意愿",
+            goal="agree_payment",
         )
     (interaction,) = _interactions(engine)
     assert interaction.decision_id and len(interaction.decision_id) == 32
-    assert interaction.goal == "确认还款意愿"
+    assert interaction.goal == "agree_payment"
 
 
 def test_the_fourth_connected_call_of_a_day_is_refused_but_an_sms_is_not(engine: Engine, case: dict) -> None:

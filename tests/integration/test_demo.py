@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pytest
-from sqlalchemy import Engine, select, text
+import time_machine
+from sqlalchemy import Engine, func, select, text
 
 from huikuan.domain.enums import Product
 from huikuan.errors import AlreadyExists
@@ -86,6 +87,39 @@ def test_every_interaction_happens_between_eight_and_nine_in_the_debtors_local_t
     for at, zone in rows:
         local = at.astimezone(ZoneInfo(zone))
         assert 8 <= local.hour < 21 or (local.hour, local.minute, local.second) == (21, 0, 0), (at, zone)
+
+
+def test_the_history_ends_where_the_floors_day_begins_in_every_debtors_zone(loaded):
+    """A US debtor's evening is already the next morning in Shanghai: nothing is recorded after it."""
+    engine, _ = loaded
+    begins = datetime(2026, 3, 15, 16, 0, tzinfo=UTC)  # 00:00 on TODAY in Asia/Shanghai
+    with engine.connect() as conn:
+        latest = {
+            column.key: conn.execute(select(func.max(column))).scalar_one()
+            for column in (t.interactions.c.at, t.payments.c.paid_at, t.promises.c.created_at)
+        }
+        us_calls = conn.execute(
+            select(t.interactions.c.at).join(t.debtors, t.debtors.c.id == t.interactions.c.debtor_id)
+            .where(t.debtors.c.time_zone.like("America/%"))
+        ).scalars().all()
+    assert all(at < begins for at in latest.values()), latest
+    assert max(us_calls) >= begins - timedelta(days=2)  # the US history runs to the debtors' yesterday
+
+
+def test_the_demo_is_loaded_as_of_today_on_the_floor(tmp_path):
+    """At 20:00 UTC on 5 December it is 04:00 on the 6th in Shanghai: the demo's today is the 6th."""
+    engine = _fresh(tmp_path / "today.db")
+    with time_machine.travel(datetime(2026, 12, 5, 20, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        with UnitOfWork(engine) as uow:
+            load_demo(uow, accounts=60, seed=5)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.cases.c.next_action_due_at, t.debtors.c.time_zone)
+            .join(t.debtors, t.debtors.c.id == t.cases.c.debtor_id)
+            .where(t.cases.c.next_action_due_at.is_not(None), t.debtors.c.time_zone == "Asia/Shanghai")
+        ).all()
+    first = min(at.astimezone(ZoneInfo(zone)).date() for at, zone in rows)
+    assert first == date(2026, 12, 6)  # new cases and those whose quiet days are over are due today
 
 
 def test_calls_stay_within_the_daily_and_weekly_limits(loaded):

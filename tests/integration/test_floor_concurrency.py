@@ -130,9 +130,11 @@ def test_readers_and_writers_at_once_get_no_server_error_and_every_acknowledged_
         threading.Thread(target=_reader, args=(site, ("alice", "bob", "sue")[i % 3], case_ids, tally))
         for i in range(READERS)
     ]
+    # Each writes where it may: alice and bob on the case assigned to them, sue (a supervisor) anywhere.
+    works = {"alice": case_ids[:1], "bob": case_ids[1:2], "sue": case_ids}
     writers = [
-        threading.Thread(target=_writer, args=(site, ("alice", "bob", "sue")[i], i, case_ids, tally))
-        for i in range(WRITERS)
+        threading.Thread(target=_writer, args=(site, name, i, works[name], tally))
+        for i, name in enumerate(("alice", "bob", "sue")[:WRITERS])
     ]
     for thread in readers + writers:
         thread.start()

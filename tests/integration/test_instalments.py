@@ -16,8 +16,8 @@ from sqlalchemy import Engine, select
 from tests.support.floor import MORNING, Floor
 from tests.support.payments import beijing, pay
 
+from huikuan.domain.goals import Goal
 from huikuan.services.negotiation import (
-    BROKEN_GOAL,
     check_instalments,
     open_negotiation,
     propose_arrangement,
@@ -101,7 +101,7 @@ def test_a_missed_instalment_breaks_the_plan_and_puts_the_case_back_in_the_queue
     case = _case(floor)
     assert (case.stage, case.next_action_goal, case.next_action_due_at) == (
         "contacting",
-        BROKEN_GOAL,
+        Goal.INSTALMENTS_BROKEN,
         after_grace,
     )
     assert case.priority == 99 + 50

@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, insert, select, update
-from tests.support.floor import MORNING, Floor
+from tests.support.floor import MORNING, Floor, _case
 from tests.support.messaging import AGENCY_PHONE, channel_settings, sms_provider, use_settings
+from tests.support.payments import pay
 
 from huikuan import config
 from huikuan.errors import ComplianceRefused, Forbidden, InvalidInput, NotFound
+from huikuan.services.claims import take_case
 from huikuan.services.contacts import record_contact
+from huikuan.services.creditors import add_creditor
 from huikuan.services.outbox import (
     bulk_candidates,
     bulk_send,
@@ -25,6 +28,7 @@ from huikuan.services.outbox import (
     outbox,
     preview,
     send,
+    template_choices,
 )
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -96,7 +100,9 @@ def test_an_email_reminder_states_the_balance_to_the_debtor(floor: Floor) -> Non
         floor.uow, floor.viewer("alice"), floor.cases[0].id, template="reminder", channel="email", now=MORNING
     )
     assert subject == "关于您在某银行的账户（编号 C000001）"
-    assert "¥12,000.00" in body and "2026年11月20日" in body and "alice" in body.lower()
+    assert "¥12,000.00" in body and "2026年11月20日" in body
+    # Signed by the sender: the collector's name "alice" is not written in Chinese.
+    assert "alice" not in body and "某银行\n电话：400-800-1234" in body
     _, english = preview(
         floor.uow, floor.viewer("alice"), floor.cases[0].id, template="reminder", channel="email", locale="en"
     )
@@ -182,7 +188,12 @@ def test_the_bulk_form_offers_only_workable_cases_of_the_viewer(floor: Floor) ->
     )
     floor.uow.commit()
     shown = [c.case_id for c in bulk_candidates(floor.uow, floor.viewer("alice"))]
-    assert shown == [floor.cases[0].id, floor.cases[2].id]  # bob's case 1 is on hold; SHOP's is carol's
+    assert shown == [floor.cases[0].id]  # her own: case 1 is bob's, the pool's case 2 nobody's until taken
+    take_case(floor.uow, floor.viewer("alice"), floor.cases[2].id)
+    shown = [c.case_id for c in bulk_candidates(floor.uow, floor.viewer("alice"))]
+    assert shown == [floor.cases[0].id, floor.cases[2].id]
+    shown = [c.case_id for c in bulk_candidates(floor.uow, floor.viewer("sue"))]
+    assert floor.cases[1].id not in shown  # on hold, even for a supervisor
     choice = bulk_candidates(floor.uow, floor.viewer("alice"))[0]
     assert (choice.balance, choice.currency, choice.creditor_name) == (1_200_000, "CNY", "某银行")
     with pytest.raises(Forbidden):
@@ -403,3 +414,165 @@ def test_a_sent_message_counts_in_the_gates_history(floor: Floor, tmp_path: Path
     history = gate_history(floor.uow.session.connection(), [floor.cases[0].debtor_id])
     events = [e for events in history.values() for e in events]
     assert [(e.channel.value, e.outcome.value, e.at) for e in events] == [("sms", "delivered", MORNING)]
+
+
+# --- which templates a case is offered, and which one first (issue 11, item 4) ----------------------------
+
+
+def _offered(floor: Floor, case: int = 0) -> dict[str, tuple[tuple[str, ...], str]]:
+    choices = template_choices(floor.uow, floor.viewer("alice"), floor.cases[case].id)
+    return {channel: (c.templates, c.default) for channel, c in choices.items()}
+
+
+def test_a_case_that_has_not_paid_is_offered_no_thanks_and_no_arrangement_confirmation(floor: Floor) -> None:
+    assert _offered(floor) == {
+        "sms": (("reminder",), "reminder"),
+        "email": (("reminder",), "reminder"),
+        "letter": (("demand",), "demand"),
+    }
+    # Every default can be written for the case as it stands.
+    for channel, (_, default) in _offered(floor).items():
+        preview(floor.uow, floor.viewer("alice"), floor.cases[0].id, template=default, channel=channel)
+
+
+def test_the_default_follows_the_case_a_payment_to_thank_for_then_a_promise_then_an_arrangement(
+    floor: Floor,
+) -> None:
+    c = floor.cases[0]
+    pay(floor.uow, c.account_ids[0], 100_000, date(2026, 11, 18))
+    assert _offered(floor)["sms"] == (("payment_confirmation", "reminder"), "payment_confirmation")
+    send(
+        floor.uow,
+        floor.viewer("alice"),
+        c.id,
+        template="payment_confirmation",
+        channel="sms",
+        contact_point_id=c.mobile_id,
+        now=MORNING,
+    )
+    assert _offered(floor)["sms"] == (("payment_confirmation", "reminder"), "reminder")  # thanked once
+    s = floor.uow.session
+    s.execute(
+        insert(t.promises).values(
+            case_id=c.id, amount=50_000, currency="CNY", due_date=date(2026, 11, 27), created_at=MORNING
+        )
+    )
+    floor.uow.commit()
+    assert _offered(floor)["sms"][1] == "promise_reminder"
+    s.execute(
+        insert(t.arrangements).values(
+            case_id=c.id,
+            kind="settlement",
+            total_amount=900_000,
+            currency="CNY",
+            status="active",
+            created_at=MORNING,
+        )
+    )
+    floor.uow.commit()
+    assert _offered(floor)["email"] == (("arrangement_confirmation", "reminder"), "arrangement_confirmation")
+    assert _offered(floor)["letter"] == (("arrangement_confirmation", "demand"), "arrangement_confirmation")
+
+
+def test_a_template_whose_facts_the_case_lacks_is_refused_in_the_readers_language(floor: Floor) -> None:
+    c = floor.cases[0]
+    for template, text in (
+        ("payment_confirmation", f"案件 {c.id} 没有可确认的还款"),
+        ("promise_reminder", f"案件 {c.id} 没有待履行的承诺可提醒"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            preview(floor.uow, floor.viewer("alice"), c.id, template=template, channel="sms")
+        assert refused.value.translated("zh_CN") == text
+
+
+# --- the debtor's language, signed by a name written in it (issue 11, item 5) ----------------------------
+
+
+def test_an_english_sms_is_signed_by_the_agency_when_the_collectors_name_is_chinese(
+    floor: Floor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_settings(monkeypatch, agency_name="Huikuan Services")
+    c = floor.cases[0]
+    s = floor.uow.session
+    s.execute(update(t.users).where(t.users.c.id == floor.users["alice"]).values(display_name="王磊"))
+    s.execute(update(t.debtors).where(t.debtors.c.id == c.debtor_id).values(name="Jane Roe", language="en"))
+    floor.uow.commit()
+    _sms(floor)
+    (m,) = _messages(floor)
+    assert m.locale == "en" and "王磊" not in m.body
+    assert "Please call Huikuan Services on 400-800-1234" in m.body
+    _, chinese = preview(
+        floor.uow, floor.viewer("alice"), c.id, template="reminder", channel="sms", locale="zh_CN"
+    )
+    assert "联系王磊" in chinese
+
+
+def test_a_chinese_letter_is_not_signed_with_a_latin_name(floor: Floor) -> None:
+    floor.uow.session.execute(
+        update(t.users).where(t.users.c.id == floor.users["alice"]).values(display_name="Alex Chen")
+    )
+    floor.uow.commit()
+    _, body = preview(
+        floor.uow, floor.viewer("alice"), floor.cases[0].id, template="demand", channel="letter"
+    )
+    assert "Alex Chen" not in body and "经办人" not in body and "某银行\n2026年" in body
+
+
+def test_the_agency_signs_in_the_messages_language(floor: Floor, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_settings(monkeypatch, agency_name="Huikuan Services", agency_name_zh="回款服务")
+    case_id = floor.cases[0].id
+    alice = floor.viewer("alice")
+    _, chinese = preview(floor.uow, alice, case_id, template="demand", channel="letter", locale="zh_CN")
+    _, english = preview(floor.uow, alice, case_id, template="demand", channel="letter", locale="en")
+    assert "回款服务" in chinese and "Huikuan Services" not in chinese
+    assert "Huikuan Services" in english and "回款服务" not in english
+
+
+# --- what a US message must say (issue 11, item 14) ------------------------------------------------------
+
+
+def test_a_us_sms_says_it_is_from_a_debt_collector_in_full_first_and_briefly_after(
+    floor: Floor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_settings(monkeypatch, agency_name="Lakeside Services LLC")
+    bank = add_creditor(
+        floor.uow,
+        "USB",
+        "Acme Bank",
+        region="US",
+        currency="USD",
+        pack="us-reg-f",
+        time_zone="America/New_York",
+    )
+    assert bank.id is not None
+    us = _case(floor.uow, bank.id, 5, 150_000, floor.users["alice"])
+    s = floor.uow.session
+    s.execute(
+        update(t.debtors)
+        .where(t.debtors.c.id == us.debtor_id)
+        .values(language="en", address_country="US", address_region="IL", time_zone="America/Chicago")
+    )
+    s.execute(
+        update(t.contact_points).where(t.contact_points.c.id == us.mobile_id).values(value="+13125550100")
+    )
+    floor.uow.commit()
+    afternoon = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)  # 14:00 in New York
+    first = send(
+        floor.uow,
+        floor.viewer("alice"),
+        us.id,
+        template="reminder",
+        channel="sms",
+        contact_point_id=us.mobile_id,
+        now=afternoon,
+    )
+    body = next(m.body for m in _messages(floor) if m.id == first)
+    assert (
+        "Lakeside Services LLC is a debt collector. We are trying to collect a debt that you owe to "
+        "Acme Bank. We will use any information you give us to help collect the debt." in body
+    )
+    assert body.startswith("Lakeside Services LLC: ") and body.endswith("Reply STOP to opt out.")
+    _, later = preview(
+        floor.uow, floor.viewer("alice"), us.id, template="reminder", channel="sms", now=afternoon
+    )
+    assert "This communication is from a debt collector." in later and "trying to collect" not in later

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
+import time_machine
 from sqlalchemy import Engine, func, select, text
 from tests.support.book import DAY, NOW, Book
+from tests.support.factories import cli as main_cli
 from typer.testing import CliRunner
 
 from huikuan.cli.plan import app as plan_app
@@ -235,12 +238,13 @@ def test_a_stand_in_planners_choices_become_the_cases_next_actions(uow, engine):
     first = got[ids["cases"][4]]
     assert first.next_action_due_at == datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # 08:00 in Chengdu
     assert first.assigned_user_id == ids["wang"]
-    assert first.next_action_goal == "确认还款意愿，约定还款时间和金额"
+    assert first.next_action_goal == "agree_payment"  # a code, shown in each reader's language
     us_case = got[ids["cases"][8]]
+    # A letter has no slot of its own: it is due when the floor's day begins (a next action is complete).
     assert (us_case.next_action_channel, us_case.next_action_due_at, us_case.segment) == (
-        "letter", None, "unable_willing"
+        "letter", datetime(2026, 3, 15, 16, 0, tzinfo=UTC), "unable_willing"
     )
-    assert us_case.next_action_goal == "offer an instalment arrangement"
+    assert us_case.next_action_goal == "offer_instalments"
     quiet = got[ids["cases"][0]]
     assert (quiet.next_action_channel, quiet.priority, quiet.assigned_user_id) == (None, 0, ids["wang"])
     with uow:
@@ -271,3 +275,37 @@ def test_planning_one_creditor_replaces_only_its_own_rows(uow, engine, db_env):
     unknown = CliRunner().invoke(plan_app, ["--date", ISO_DAY, "--creditor", "NOPE"])
     assert unknown.exit_code == 2 and "NOPE" in unknown.output
     assert ids["us"]
+
+
+# 20:00 UTC on Saturday 5 December is 04:00 on Sunday 6 December on the floor (Asia/Shanghai).
+UTC_EVENING = datetime(2026, 12, 5, 20, 0, tzinfo=ZoneInfo("UTC"))
+
+
+def _plan_days(engine: Engine) -> set[str]:
+    return {str(r.plan_date) for r in rows(engine, "SELECT DISTINCT plan_date FROM plan_rows")}
+
+
+def test_huikuan_plan_on_a_utc_machine_plans_the_day_that_has_begun_on_the_floor(db_env, engine):
+    floor(engine)
+    # A ZoneInfo destination also sets the machine's own zone: a server on UTC, where date.today() is the 5th.
+    with time_machine.travel(UTC_EVENING, tick=False):
+        result = main_cli("plan", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1])["day"] == "2026-12-06"
+    assert _plan_days(engine) == {"2026-12-06"}
+
+
+def test_a_now_instant_plans_the_floors_date_at_that_instant(db_env, engine):
+    floor(engine)
+    result = main_cli("plan", "--now", "2026-12-05T20:00:00Z", "--json")
+    assert result.exit_code == 0, result.output
+    assert _plan_days(engine) == {"2026-12-06"}
+    # Before 16:00 UTC it is still the 5th on the floor.
+    assert main_cli("plan", "--now", "2026-12-05T15:59:00Z").exit_code == 0
+    assert _plan_days(engine) == {"2026-12-05", "2026-12-06"}
+
+
+def test_a_date_given_is_planned_whatever_the_instant(db_env, engine):
+    floor(engine)
+    assert main_cli("plan", "--date", "2026-12-07", "--now", "2026-12-05T20:00:00Z").exit_code == 0
+    assert _plan_days(engine) == {"2026-12-07"}

@@ -12,18 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from sqlalchemy import Engine, select
 from tests.support.floor import MORNING, TODAY, Floor
 from tests.support.payments import beijing, count, import_csv, pay
 
 from huikuan.errors import Forbidden, InvalidInput, NotFound
-from huikuan.services.promises import (
-    BROKEN_GOAL,
-    CHECK_GOAL,
-    PARTLY_GOAL,
-    check_promises,
-    make_promise,
-)
+from huikuan.services.claims import take_case
+from huikuan.services.contact_log import ContactReport, log_contact
+from huikuan.services.promises import check_promises
 from huikuan.services.queue import my_work
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -43,10 +40,36 @@ def _promises(floor: Floor, case_id: int) -> list[Any]:
     return list(floor.uow.session.execute(select(t.promises).where(p.case_id == case_id).order_by(p.id)))
 
 
-def _promise(floor: Floor, case: int = 0, amount: str = "1000", due: date = DUE, who: str = "alice") -> int:
-    return make_promise(
-        floor.uow, floor.viewer(who), floor.cases[case].id, amount=amount, due=due, now=MORNING
+CHECK_GOAL, PARTLY_GOAL, BROKEN_GOAL = "check_promised_payment", "promise_partly_kept", "promise_broken"
+OWNERS = ("alice", "bob", "alice")  # case 2 is the pool's: alice takes it first
+
+
+def _promise(
+    floor: Floor,
+    case: int = 0,
+    amount: str = "1000",
+    due: date = DUE,
+    who: str | None = None,
+    currency: str | None = None,
+    case_id: int | None = None,
+) -> int:
+    """The debtor calls in at MORNING and promises `amount` by `due` (a promise comes with a conversation)."""
+    target = case_id or floor.cases[case].id
+    viewer = floor.viewer(who or OWNERS[case])
+    report = ContactReport(
+        channel="call",
+        outcome="promise",
+        direction="inbound",
+        promise_amount=amount,
+        promise_currency=currency,
+        promise_due=due,
     )
+    with time_machine.travel(MORNING, tick=False):
+        if case == 2 and not viewer.read_only:
+            take_case(floor.uow, viewer, target)
+        promise_id = log_contact(floor.uow, viewer, target, report).promise_id
+    assert promise_id is not None
+    return promise_id
 
 
 def test_a_promise_is_recorded_and_the_case_waits_for_it(floor: Floor) -> None:
@@ -204,12 +227,10 @@ def test_a_promise_due_today_is_accepted(floor: Floor) -> None:
 
 def test_a_promise_on_an_unknown_or_hidden_case_is_not_found(floor: Floor) -> None:
     with pytest.raises(NotFound):
-        make_promise(floor.uow, floor.viewer("alice"), 999_999, amount="10", due=DUE, now=MORNING)
+        _promise(floor, case_id=999_999, amount="10")
     assert floor.other_creditor_case is not None
     with pytest.raises(NotFound):  # vic sees only the bank's cases
-        make_promise(
-            floor.uow, floor.viewer("vic"), floor.other_creditor_case.id, amount="10", due=DUE, now=MORNING
-        )
+        _promise(floor, case_id=floor.other_creditor_case.id, who="vic", amount="10")
     assert count(floor.uow, t.promises) == 0
 
 
@@ -221,15 +242,7 @@ def test_a_read_only_viewer_cannot_record_a_promise(floor: Floor) -> None:
 
 def test_a_promise_in_another_currency_is_refused(floor: Floor) -> None:
     with pytest.raises(InvalidInput, match="not the currency of this case"):
-        make_promise(
-            floor.uow,
-            floor.viewer("alice"),
-            floor.cases[0].id,
-            amount="10",
-            currency="USD",
-            due=DUE,
-            now=MORNING,
-        )
+        _promise(floor, amount="10", currency="USD")
 
 
 # --- the job runs from several processes at once --------------------------------------------------
@@ -275,6 +288,13 @@ def test_two_concurrent_promise_checks_resolve_each_promise_once(floor: Floor, e
     ]
 
 
+def test_a_promise_names_the_conversation_it_was_made_in(floor: Floor) -> None:
+    _promise(floor)
+    (promise,) = _promises(floor, floor.cases[0].id)
+    (talk,) = floor.uow.session.execute(select(t.interactions)).all()
+    assert (promise.interaction_id, talk.outcome, talk.direction) == (talk.id, "promise", "inbound")
+
+
 # --- the panel and the API ---------------------------------------------------------------------------
 
 
@@ -285,68 +305,72 @@ def app(floor: Floor, db_env: str) -> Any:  # the floor is committed before the 
     return create_app(db_env)
 
 
-def test_the_promise_panel_records_a_promise_and_tells_the_page(app: Any, floor: Floor) -> None:
+def test_the_contact_form_records_a_promise_and_the_promise_panel_shows_it(app: Any, floor: Floor) -> None:
     from tests.support.web import login_client
 
     case_id = floor.cases[0].id
     client = login_client(app, "alice")
+    form = client.get(f"/cases/{case_id}/panels/contact")
+    assert 'data-testid="promise-fields"' in form.text and 'name="promise_amount"' in form.text
     panel = client.get(f"/cases/{case_id}/panels/promise")
-    assert panel.status_code == 200 and 'data-testid="promise-form"' in panel.text
+    assert 'data-testid="promise-form"' not in panel.text and 'data-testid="promise-how"' in panel.text
     due = date.today() + timedelta(days=3)
     answer = client.post(
-        f"/cases/{case_id}/promises",
-        data={"amount": "1500", "due": due.isoformat()},
+        f"/cases/{case_id}/contacts",
+        data={
+            "outcome": "promise",
+            "direction": "inbound",
+            "promise_amount": "1500",
+            "promise_due": due.isoformat(),
+        },
         headers={"HX-Request": "true"},
     )
     assert answer.status_code == 200 and answer.headers["HX-Trigger"] == "case-changed"
-    assert 'data-testid="pending-promise"' in answer.text and "CN¥1,500.00" in answer.text
-    assert "Promise recorded." in answer.text
+    panel = client.get(f"/cases/{case_id}/panels/promise")
+    assert 'data-testid="pending-promise"' in panel.text and "CN¥1,500.00" in panel.text
 
 
-def test_a_bad_promise_from_the_panel_is_explained_in_chinese_and_changes_nothing(
+def test_a_bad_promise_from_the_contact_form_is_explained_in_chinese_and_changes_nothing(
     app: Any, floor: Floor
 ) -> None:
     from tests.support.web import login_client
 
     client = login_client(app, "alice", locale="zh_CN")
     due = (date.today() + timedelta(days=3)).isoformat()
-    for amount, message in (("-5", "金额：-5 必须大于零"), ("abc", "金额：“abc”不是有效的数字")):
+    for amount, when, message in (
+        ("-5", due, "金额：-5 必须大于零"),
+        ("abc", due, "金额：“abc”不是有效的数字"),
+        ("10", "tomorrow", "承诺日期：“tomorrow”不是有效日期"),
+    ):
         answer = client.post(
-            f"/cases/{floor.cases[0].id}/promises",
-            data={"amount": amount, "due": due},
+            f"/cases/{floor.cases[0].id}/contacts",
+            data={
+                "outcome": "promise",
+                "direction": "inbound",
+                "promise_amount": amount,
+                "promise_due": when,
+            },
             headers={"HX-Request": "true"},
         )
         assert answer.status_code == 422 and message in answer.text
-        assert answer.headers["HX-Retarget"] == "#flash"
-    answer = client.post(
-        f"/cases/{floor.cases[0].id}/promises",
-        data={"amount": "10", "due": "tomorrow"},
-        headers={"HX-Request": "true"},
-    )
-    assert answer.status_code == 422 and "承诺日期：“tomorrow”不是有效日期" in answer.text
-    assert count(floor.uow, t.promises) == 0
+    assert count(floor.uow, t.promises) == 0 and count(floor.uow, t.interactions) == 0
 
 
-def test_the_api_records_a_promise_and_refuses_bad_ones(app: Any, floor: Floor) -> None:
+def test_the_api_records_a_promise_with_its_contact_and_refuses_bad_ones(app: Any, floor: Floor) -> None:
     from tests.support.web import login_client
 
     client = login_client(app, "alice")
+    url = f"/api/v1/cases/{floor.cases[0].id}/contacts"
     due = (date.today() + timedelta(days=5)).isoformat()
-    made = client.post(
-        f"/api/v1/cases/{floor.cases[0].id}/promises", json={"amount": "120.50", "due_date": due}
-    )
-    assert made.status_code == 201
-    assert {k: made.json()[k] for k in ("amount", "currency", "due_date", "status")} == {
-        "amount": "120.50",
-        "currency": "CNY",
-        "due_date": due,
-        "status": "pending",
-    }
+    body = {"outcome": "promise", "direction": "inbound", "promise_amount": "120.50", "promise_due": due}
+    made = client.post(url, json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["promise_id"] and made.json()["next_action"]["goal"] == "check_promised_payment"
     past = (date.today() - timedelta(days=1)).isoformat()
-    refused = client.post(
-        f"/api/v1/cases/{floor.cases[0].id}/promises", json={"amount": "10", "due_date": past}
-    )
+    refused = client.post(url, json=body | {"promise_due": past})
     assert refused.status_code == 422 and refused.json()["detail"] == f"Due date: {past} is in the past"
-    unknown = client.post("/api/v1/cases/999999/promises", json={"amount": "10", "due_date": due})
-    assert unknown.status_code == 404
+    no_answer = client.post(url, json=body | {"outcome": "no_answer", "direction": "outbound"})
+    assert no_answer.status_code == 422 and "promise to pay" in no_answer.json()["detail"]
+    gone = client.post(f"/api/v1/cases/{floor.cases[0].id}/promises", json={"amount": "1", "due_date": due})
+    assert gone.status_code in (404, 405)  # promises come only with their conversation
     assert count(floor.uow, t.promises) == 1

@@ -12,7 +12,10 @@ from sqlalchemy import select, update
 from tests.support.floor import MORNING, Floor
 
 from huikuan.errors import ComplianceRefused, Forbidden, InvalidInput, NotFound
-from huikuan.services.contacts import OUTCOMES, log_contact
+from huikuan.i18n import gettext
+from huikuan.services.case_labels import label
+from huikuan.services.claims import take_case
+from huikuan.services.contact_log import OUTCOMES, ContactReport, log_contact
 from huikuan.storage import tables as t
 
 NIGHT = datetime(2026, 11, 19, 19, 0, tzinfo=UTC)  # 03:00 in Beijing
@@ -46,46 +49,62 @@ def _decision(refused: ComplianceRefused) -> dict[str, Any]:
     return refused.decision
 
 
-def _call(floor: Floor, outcome: str, **kw: Any) -> int:
-    case = floor.cases[0]
+PROMISE = {"promise_amount": "1000", "promise_due": MORNING.date() + timedelta(days=3)}
+
+
+def _call(floor: Floor, outcome: str, *, who: str = "alice", n: int = 0, **kw: Any) -> int:
+    """alice (the case's assignee) reports a call on her case's mobile; a promise comes with its terms."""
+    case = floor.cases[n]
     values: dict[str, Any] = {"channel": "call", "outcome": outcome, "contact_point_id": case.mobile_id}
-    return log_contact(floor.uow, floor.viewer("alice"), case.id, **(values | kw))
+    if outcome == "promise":
+        values |= PROMISE
+    report = ContactReport(**(values | kw))
+    return log_contact(floor.uow, floor.viewer(who), case.id, report).id
+
+
+def _report(**kw: Any) -> ContactReport:
+    return ContactReport(**({"channel": "call", "outcome": "no_answer"} | kw))
 
 
 # --- each outcome ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("outcome", [o for o in OUTCOMES if o != "disputes"])
-def test_each_outcome_is_recorded_with_the_next_action_and_the_case_moves_to_contacting(
+def test_each_outcome_is_recorded_with_the_next_action_and_the_case_moves_on(
     floor: Floor, outcome: str
 ) -> None:
     new_id = _call(
         floor,
         outcome,
-        goal="确认还款意愿",
+        goal="agree_payment",
+        goal_note=" 先问工作情况 ",
         goal_met=outcome == "promise",
         notes="  说明情况  ",
         duration_s=95,
         next_channel="call",
-        next_goal="再次联系",
+        next_goal="follow_up",
+        next_note="再次联系",
         next_due_at=TOMORROW,
     )
     (row,) = _interactions(floor)
     assert row.id == new_id and row.outcome == outcome and row.channel == "call"
     assert row.user_id == floor.users["alice"] and row.at == MORNING and row.decision_id
-    assert (row.goal, row.goal_met, row.notes, row.duration_s) == (
-        "确认还款意愿",
+    assert (row.goal, row.goal_note, row.goal_met, row.notes, row.duration_s) == (
+        "agree_payment",
+        "先问工作情况",
         outcome == "promise",
         "说明情况",
         95,
     )
     case = _case(floor)
-    assert (case.next_action_channel, case.next_action_goal, case.next_action_due_at) == (
-        "call",
-        "再次联系",
-        TOMORROW,
+    next_action = (
+        case.next_action_channel,
+        case.next_action_goal,
+        case.next_action_note,
+        case.next_action_due_at,
     )
-    assert case.stage == "contacting"
+    assert next_action == ("call", "follow_up", "再次联系", TOMORROW)
+    assert case.stage == ("promised" if outcome == "promise" else "contacting")
 
 
 def test_a_dispute_puts_the_case_on_hold_and_the_gate_then_refuses_a_call(floor: Floor) -> None:
@@ -138,22 +157,85 @@ def test_a_number_not_in_service_is_marked_disconnected(floor: Floor) -> None:
     assert status.scalar_one() == "disconnected"
 
 
-def test_the_next_goal_defaults_by_outcome_in_the_collectors_language(floor: Floor) -> None:
+def test_the_next_goal_defaults_to_the_outcomes_and_is_stored_as_a_code_shown_in_each_language(
+    floor: Floor,
+) -> None:
     _call(floor, "callback", next_channel="call", next_due_at=TOMORROW, at=EARLIER)
-    assert _case(floor).next_action_goal == "按约定时间回电"
-    floor.uow.session.execute(update(t.users).where(t.users.c.username == "alice").values(locale="en"))
-    floor.uow.commit()
-    _call(floor, "refuses")
-    assert _case(floor).next_action_goal == "Explain the consequences lawfully and offer a plan"
+    goal = _case(floor).next_action_goal
+    assert goal == "call_back"
+    assert label("goal", goal, "zh_CN") == "按约定时间回电"
+    assert label("goal", goal, "en") == "Call back as asked"
+
+
+def test_the_goal_vocabulary_has_a_chinese_label_for_every_goal() -> None:
+    from huikuan.domain.goals import GOALS
+    from huikuan.services.case_labels import GOAL_LABELS
+
+    assert set(GOAL_LABELS) == set(GOALS)
+    for code in GOALS:
+        assert gettext(GOAL_LABELS[code], "zh_CN") != GOAL_LABELS[code], code
+
+
+def test_a_goal_outside_the_vocabulary_is_refused(floor: Floor) -> None:
+    with pytest.raises(InvalidInput, match="is not one of the goals"):
+        _call(floor, "no_answer", goal="确认还款意愿")
+    assert _interactions(floor) == []
 
 
 def test_the_contact_goal_defaults_to_the_cases_pending_goal(floor: Floor) -> None:
     floor.uow.session.execute(
-        update(t.cases).where(t.cases.c.id == floor.cases[0].id).values(next_action_goal="核实还款能力")
+        update(t.cases).where(t.cases.c.id == floor.cases[0].id).values(next_action_goal="assess_ability")
     )
     floor.uow.commit()
     _call(floor, "no_answer")
-    assert _interactions(floor)[0].goal == "核实还款能力"
+    assert _interactions(floor)[0].goal == "assess_ability"
+
+
+# --- a next action is complete or absent ---------------------------------------------------------
+
+
+def test_without_a_next_action_the_case_has_no_goal_channel_or_time(floor: Floor) -> None:
+    _call(floor, "voicemail", next_channel="call", next_due_at=TOMORROW, at=EARLIER)
+    _call(floor, "voicemail")
+    case = _case(floor)
+    assert (case.next_action_channel, case.next_action_goal, case.next_action_due_at) == (None, None, None)
+
+
+def test_a_next_goal_without_a_channel_and_time_is_refused(floor: Floor) -> None:
+    with pytest.raises(InvalidInput, match="a goal needs the action's channel and time"):
+        _call(floor, "voicemail", next_goal="reach_debtor")
+    assert _interactions(floor) == []
+
+
+# --- the promise is taken with the conversation --------------------------------------------------
+
+
+def test_a_promise_is_recorded_with_the_conversation_and_the_next_action_checks_it(floor: Floor) -> None:
+    new_id = _call(floor, "promise", promise_amount="1,200.50")
+    p = floor.uow.session.execute(select(t.promises)).one()
+    assert (p.amount, p.currency, p.interaction_id, p.status) == (120_050, "CNY", new_id, "pending")
+    assert p.due_date == PROMISE["promise_due"]
+    case = _case(floor)
+    assert (case.stage, case.next_action_channel, case.next_action_goal) == (
+        "promised",
+        "call",
+        "check_promised_payment",
+    )
+
+
+def test_a_promise_needs_its_amount_and_date(floor: Floor) -> None:
+    with pytest.raises(InvalidInput, match="Amount: enter an amount"):
+        _call(floor, "promise", promise_amount="")
+    with pytest.raises(InvalidInput, match="Due date: enter the day"):
+        _call(floor, "promise", promise_due=None)
+    assert _interactions(floor) == [] and floor.uow.session.execute(select(t.promises)).all() == []
+
+
+@pytest.mark.parametrize("outcome", ["no_answer", "voicemail", "third_party", "callback"])
+def test_an_outcome_other_than_a_promise_cannot_carry_one(floor: Floor, outcome: str) -> None:
+    with pytest.raises(InvalidInput, match="only a conversation with the outcome 'promise to pay'"):
+        _call(floor, outcome, **PROMISE)
+    assert _interactions(floor) == [] and floor.uow.session.execute(select(t.promises)).all() == []
 
 
 def test_a_spouse_reached_on_her_own_number_may_only_be_asked_where_the_debtor_is(floor: Floor) -> None:
@@ -232,13 +314,45 @@ def test_the_next_action_is_checked_with_this_contact_in_the_history(floor: Floo
 
 def test_a_read_only_viewer_may_not_record(floor: Floor) -> None:
     with pytest.raises(Forbidden):
-        log_contact(floor.uow, floor.viewer("vic"), floor.cases[0].id, channel="call", outcome="no_answer")
+        log_contact(floor.uow, floor.viewer("vic"), floor.cases[0].id, _report())
     assert _interactions(floor) == []
 
 
 def test_a_collector_of_another_team_does_not_see_the_case(floor: Floor) -> None:
     with pytest.raises(NotFound):
-        log_contact(floor.uow, floor.viewer("carol"), floor.cases[0].id, channel="call", outcome="no_answer")
+        log_contact(floor.uow, floor.viewer("carol"), floor.cases[0].id, _report())
+
+
+def test_a_collector_may_not_work_a_case_it_neither_holds_nor_is_assigned(floor: Floor) -> None:
+    # Case 3 is unassigned: alice sees it in the pool, and works it once she has taken it.
+    with pytest.raises(Forbidden, match="Take this case from your queue"):
+        _call(floor, "no_answer", n=2)
+    assert take_case(floor.uow, floor.viewer("alice"), floor.cases[2].id)
+    _call(floor, "no_answer", n=2)
+    assert len(_interactions(floor)) == 1
+
+
+def test_a_case_held_by_someone_else_says_by_whom(floor: Floor) -> None:
+    assert take_case(floor.uow, floor.viewer("bob"), floor.cases[2].id)
+    with pytest.raises(Forbidden) as held:
+        _call(floor, "no_answer", n=2)
+    bob = floor.viewer("bob").display_name
+    assert bob in str(held.value) and bob in held.value.translated("zh_CN")
+    # bob's own case is his: alice, of the same team, sees it but may not write to it
+    with pytest.raises(Forbidden):
+        _call(floor, "no_answer", n=1)
+    assert _interactions(floor) == []
+
+
+def test_a_supervisor_may_work_any_case_and_doing_so_on_anothers_case_is_recorded(floor: Floor) -> None:
+    _call(floor, "no_answer", who="sue")
+    (row,) = _interactions(floor)
+    assert row.user_id == floor.users["sue"]
+    a = t.audit_events.c
+    (event,) = floor.uow.session.execute(
+        select(t.audit_events).where(a.action == "case.worked_by_supervisor")
+    ).all()
+    assert event.user_id == floor.users["sue"] and event.detail["assigned_to"] == floor.users["alice"]
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -256,8 +370,10 @@ def test_a_collector_of_another_team_does_not_see_the_case(floor: Floor) -> None
         ({"next_channel": "call"}, "give both its channel and its date"),
         ({"next_channel": "fax", "next_due_at": TOMORROW}, "next action: fax is not one of"),
         ({"next_channel": "call", "next_due_at": datetime(2026, 11, 21, 10)}, "needs its zone"),
-        ({"goal": "长" * 201}, "goal: at most 200 characters"),
-        ({"next_goal": "x" * 201}, "next goal: at most 200 characters"),
+        ({"goal_note": "长" * 201}, "goal: at most 200 characters"),
+        ({"next_channel": "call", "next_due_at": TOMORROW, "next_note": "x" * 201}, "next goal: at most 200"),
+        ({"next_goal": "win"}, "next goal: win is not one of the goals"),
+        ({"outcome": "no_answer", "promise_amount": "10"}, "only a conversation with the outcome"),
         ({"notes": "x" * 4001}, "notes: at most 4000 characters"),
         ({"duration_s": -5}, "is not between 0 and 8 hours"),
         ({"at": MORNING + timedelta(minutes=5)}, "cannot be recorded in the future"),
@@ -288,7 +404,7 @@ def test_a_contact_point_of_another_debtor_is_refused(floor: Floor) -> None:
 
 def test_an_unknown_case_is_not_found(floor: Floor) -> None:
     with pytest.raises(NotFound) as missing:
-        log_contact(floor.uow, floor.viewer("alice"), 424242, channel="call", outcome="no_answer")
+        log_contact(floor.uow, floor.viewer("alice"), 424242, _report())
     assert "424242" in str(missing.value) and _interactions(floor) == []
 
 

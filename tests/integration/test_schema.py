@@ -102,3 +102,41 @@ def test_instants_come_back_in_utc(engine: Engine) -> None:
         )
         got = conn.execute(t.import_batches.select()).one().started_at
     assert got == local and got.tzinfo is not None and got.utcoffset().total_seconds() == 0
+
+
+def test_goals_written_as_text_before_become_codes_and_other_words_notes(engine: Engine) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    cfg = migrate.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    with engine.begin() as conn:
+        cid, did = _creditor_and_debtor(conn)
+        other = conn.execute(insert(t.debtors).values(creditor_id=cid, name="李四")).inserted_primary_key[0]
+        for goal, debtor in (("核实还款能力与困难情况", did), ("Offer rejected: 折扣太多", other)):
+            conn.execute(
+                text(
+                    "INSERT INTO cases (creditor_id, debtor_id, stage, priority, next_action_channel, "
+                    "next_action_goal) VALUES (:c, :d, 'new', 0, 'call', :g)"
+                ),
+                {"c": cid, "d": debtor, "g": goal},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO interactions (case_id, debtor_id, at, channel, direction, outcome, goal, notes, "
+                "duration_s) VALUES (1, :d, :at, 'call', 'outbound', 'callback', '按约定时间回电', '', 0)"
+            ),
+            {"d": did, "at": datetime(2026, 11, 20, tzinfo=UTC)},
+        )
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        cases = conn.execute(text("SELECT next_action_goal, next_action_note FROM cases ORDER BY id")).all()
+        talk = conn.execute(text("SELECT goal, goal_note FROM interactions")).one()
+    assert [tuple(r) for r in cases] == [
+        ("assess_ability", None),
+        ("follow_up", "Offer rejected: 折扣太多"),
+    ]
+    assert tuple(talk) == ("call_back", None)
+    migrate.check(engine)

@@ -72,7 +72,9 @@ def record(
     party: int | None = typer.Option(None, help="A related party's id (default: the debtor)"),
     contact_point: int | None = typer.Option(None, "--contact-point", help="The number or address used"),
     at: str | None = typer.Option(None, help="ISO 8601 instant (default: now)"),
-    goal: str | None = typer.Option(None, help="The contact's goal"),
+    goal: str | None = typer.Option(
+        None, help="The contact's goal, a code such as agree_payment (docs/contacts-and-visits.md)"
+    ),
     goal_met: bool | None = typer.Option(None, "--goal-met/--goal-not-met"),
     notes: str = typer.Option("", help="Notes"),
     cease: bool = typer.Option(False, "--cease", help="The debtor asked for contact to cease"),

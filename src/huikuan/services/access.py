@@ -2,7 +2,13 @@
 
 - admin and supervisor: every case; they approve offers beyond a collector's authority and edit scripts.
 - collector: the cases assigned to it or to a member of its team, the unassigned pool, and what it holds.
-- creditor_viewer: read-only, the cases of its own creditor only.
+- creditor_viewer: read-only, the cases of its own creditor only, from its portfolio (services/portfolio.py);
+  it has no queue.
+
+Seeing a case is not working it: a collector writes to a case (a contact, a promise, an offer, a message,
+an assessment) only while it holds the case from its queue or when the case is assigned to it; a
+supervisor or admin may write to any case it sees, and doing so on a case another person holds or is
+assigned is recorded in the audit log (`case.worked_by_supervisor`).
 
 A case out of reach is reported as not found (its existence is not disclosed).
 """
@@ -10,9 +16,11 @@ A case out of reach is reported as not found (its existence is not disclosed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, insert, or_, select, true
 
 from huikuan.config import get_settings
 from huikuan.domain.enums import Role
@@ -102,6 +110,61 @@ def visible_case(uow: UnitOfWork, viewer: Viewer, case_id: int, *, write: bool =
     if write:
         require_writer(viewer)
     return row
+
+
+def case_to_work(uow: UnitOfWork, viewer: Viewer, case_id: int, now: datetime | None = None) -> Any:
+    """The case row if the viewer may write to it now (see the module's rules); else NotFound or
+    Forbidden, a case held by someone else naming who holds it and until when."""
+    case = visible_case(uow, viewer, case_id, write=True)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    refused = why_not_work(uow, viewer, case, now)
+    if refused is not None:
+        raise refused
+    others = {holder(case, now), case.assigned_user_id} - {None, viewer.user_id}
+    if viewer.supervises and others:
+        uow.session.execute(
+            insert(t.audit_events).values(
+                at=now,
+                user_id=viewer.user_id,
+                action="case.worked_by_supervisor",
+                entity="case",
+                entity_id=case_id,
+                detail={"held_by": holder(case, now), "assigned_to": case.assigned_user_id},
+            )
+        )
+    return case
+
+
+def holder(case: Any, now: datetime) -> int | None:
+    """Who holds the case from the queue now (a claim without expiry has lapsed)."""
+    held = case.claimed_by is not None and case.claim_expires_at is not None and case.claim_expires_at > now
+    return int(case.claimed_by) if held else None
+
+
+def why_not_work(uow: UnitOfWork, viewer: Viewer, case: Any, now: datetime) -> Forbidden | None:
+    """Why the viewer may not write to this case (a row it sees) now, or None when it may."""
+    if viewer.read_only:
+        return Forbidden("Your account may only read")
+    held_by = holder(case, now)
+    if viewer.supervises or held_by == viewer.user_id or case.assigned_user_id == viewer.user_id:
+        return None
+    if held_by is not None:
+        return Forbidden(
+            "{name} is working on this case until {until}: it cannot be changed meanwhile",
+            name=_name(uow, held_by),
+            until=f"{case.claim_expires_at.astimezone(ZoneInfo(viewer.time_zone)):%H:%M}",
+        )
+    if case.assigned_user_id is not None:
+        return Forbidden(
+            "This case is assigned to {name}: a supervisor can move it to you",
+            name=_name(uow, case.assigned_user_id),
+        )
+    return Forbidden("Take this case from your queue before working on it")
+
+
+def _name(uow: UnitOfWork, user_id: int) -> str:
+    name = uow.session.execute(select(t.users.c.display_name).where(t.users.c.id == user_id)).scalar()
+    return str(name or "?")
 
 
 def require_writer(viewer: Viewer) -> None:

@@ -20,9 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 from sqlalchemy import func, insert, select, update
 
+from huikuan.domain.days import day_start
 from huikuan.domain.enums import CONVERSATION_OUTCOMES, DelinquencyReason, Outcome
 from huikuan.errors import InvalidInput
-from huikuan.services.access import Viewer, visible_case
+from huikuan.services.access import Viewer, case_to_work, visible_case
+from huikuan.services.clock import floor_today, floor_zone
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.frames import F64, I8, B, Cases
@@ -95,7 +97,7 @@ def assess(
     reason: str | None,
 ) -> None:
     """Stores the viewer's assessment of the case (levels low/medium/high, empty to clear) and audits it."""
-    case = visible_case(uow, viewer, case_id, write=True)
+    case = case_to_work(uow, viewer, case_id)
     a = _score("ability", ability)
     w = _score("willingness", willingness)
     why = reason or None
@@ -149,7 +151,7 @@ def planner_estimate(uow: UnitOfWork, case_id: int, *, today: date | None = None
         if not (reason or {}).get("assessed") and ability is not None and willingness is not None:
             segment = row.segment or reason.get("segment") or _segment(ability, willingness)
             return Estimate(float(ability), float(willingness), str(segment), "plan", row.plan_date)
-    return _estimated(uow, case_id, today or datetime.now(UTC).date())
+    return _estimated(uow, case_id, today or floor_today())
 
 
 def _segment(ability: float, willingness: float) -> str:
@@ -181,7 +183,7 @@ def _estimated(uow: UnitOfWork, case_id: int, today: date) -> Estimate:
     pr = t.promises.c
     counted = s.execute(select(pr.status, func.count()).where(pr.case_id == case_id).group_by(pr.status))
     promises: dict[str, int] = {str(status): int(n) for status, n in counted}
-    now = datetime.combine(today, datetime.min.time(), UTC) + timedelta(days=1)
+    now = day_start(today + timedelta(days=1), floor_zone())  # the end of the floor's day
     pay = t.payments.c
     paid = s.execute(
         select(func.count(), func.coalesce(func.sum(pay.amount), 0))

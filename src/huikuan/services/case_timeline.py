@@ -19,6 +19,7 @@ from huikuan.services.access import Viewer, visible_case
 from huikuan.services.case_labels import (
     ACTION_LABELS,
     CHANNEL_LABELS,
+    GOAL_LABELS,
     OUTCOME_LABELS,
     ROLE_LABELS,
     SEGMENT_LABELS,
@@ -112,6 +113,7 @@ def interactions(uow: UnitOfWork, case_id: int, *, limit: int | None = None) -> 
                 i.direction,
                 i.outcome,
                 i.goal,
+                i.goal_note,
                 i.goal_met,
                 i.notes,
                 i.duration_s,
@@ -141,7 +143,8 @@ def _interaction_items(
             )
         if r.goal:
             met = "" if r.goal_met is None else (_("met") if r.goal_met else _("not met"))
-            parts.append(_("goal: {goal}", goal=r.goal) + (f" ({met})" if met else ""))
+            goal = _(GOAL_LABELS.get(r.goal, r.goal)) + (f" · {r.goal_note}" if r.goal_note else "")
+            parts.append(_("goal: {goal}", goal=goal) + (f" ({met})" if met else ""))
         if r.duration_s:
             parts.append(
                 _("{minutes} min {seconds} s", minutes=r.duration_s // 60, seconds=r.duration_s % 60)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 from huikuan.compliance import Pack, Request
 from huikuan.compliance.location import request_zones
 from huikuan.compliance.model import Debt, Purpose, Role
+from huikuan.domain.days import days_past_due
 from huikuan.domain.enums import Channel
 from huikuan.domain.model import bucket
 from huikuan.domain.money import Money
@@ -40,6 +41,7 @@ from huikuan.services.case_timeline import (
     plan_rows,
     timeline,
 )
+from huikuan.services.clock import floor_today
 from huikuan.services.gate import PHONE_KINDS, GateInputs, ask, gate_inputs
 from huikuan.services.gate import who as person
 from huikuan.services.masking import mask_contact, mask_national_id
@@ -84,6 +86,7 @@ class Identity:
     stage: str
     segment: str | None
     assigned_to: str | None
+    assigned_to_id: int | None
     claimed_by: str | None
     claimed_by_id: int | None
     claim_expires_at: datetime | None
@@ -175,7 +178,8 @@ class LastContact:
     at: datetime
     channel: str
     outcome: str
-    goal: str | None
+    goal: str | None  # a code of domain/goals.py
+    goal_note: str | None
     goal_met: bool | None
     by: str | None
 
@@ -183,7 +187,8 @@ class LastContact:
 @dataclass(frozen=True)
 class NextAction:
     channel: str | None
-    goal: str | None
+    goal: str | None  # a code of domain/goals.py
+    note: str | None
     due_at: datetime | None
 
 
@@ -302,7 +307,7 @@ def case_360(
         .where(a.case_id == case_id)
         .order_by(a.id)
     ).all()
-    today = at.astimezone(ZoneInfo(head.creditor_zone or viewer.time_zone)).date()
+    today = floor_today(at)
     debts = tuple(
         DebtView(
             account_id=r.id,
@@ -315,8 +320,8 @@ def case_360(
             fees=r.fees,
             balance=r.balance,
             overdue_since=r.overdue_since,
-            days_past_due=_days(r.overdue_since, today),
-            bucket=bucket(_days(r.overdue_since, today)),
+            days_past_due=days_past_due(r.overdue_since, today),
+            bucket=bucket(days_past_due(r.overdue_since, today)),
             status=r.status,
         )
         for r in accounts
@@ -382,6 +387,7 @@ def case_360(
         stage=case.stage,
         segment=case.segment,
         assigned_to=head.assigned_name,
+        assigned_to_id=case.assigned_user_id,
         claimed_by=head.claimer_name,
         claimed_by_id=case.claimed_by,
         claim_expires_at=case.claim_expires_at,
@@ -417,8 +423,12 @@ def case_360(
         timeline=items,
         last_contact=None
         if last is None
-        else LastContact(last.at, last.channel, last.outcome, last.goal, last.goal_met, last.user_name),
-        next_action=NextAction(case.next_action_channel, case.next_action_goal, case.next_action_due_at),
+        else LastContact(
+            last.at, last.channel, last.outcome, last.goal, last.goal_note, last.goal_met, last.user_name
+        ),
+        next_action=NextAction(
+            case.next_action_channel, case.next_action_goal, case.next_action_note, case.next_action_due_at
+        ),
     )
 
 
@@ -426,10 +436,6 @@ def _probe(inputs: GateInputs, party: int | None, to: str | None, channel: str, 
     """A request only to place a person in time zones (for a point the gate is not asked about)."""
     who = person(inputs, party, to or "")
     return Request(at, Channel(channel), Purpose.LOCATE, who, inputs.facts, Debt(debt_id(inputs.accounts[0])))
-
-
-def _days(overdue_since: date | None, today: date) -> int:
-    return max((today - overdue_since).days, 0) if overdue_since else 0
 
 
 def _totals(debts: Sequence[DebtView]) -> tuple[Total, ...]:

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from sqlalchemy import Connection, select
 
+from huikuan.domain.days import day_start, local_day
 from huikuan.domain.enums import (
     CaseStage,
     Channel,
@@ -34,8 +35,10 @@ from huikuan.domain.enums import (
     Product,
     PromiseStatus,
 )
+from huikuan.domain.goals import Goal
 from huikuan.domain.model import Team, bucket
 from huikuan.errors import AlreadyExists, InvalidInput
+from huikuan.services.clock import floor_today, floor_zone
 from huikuan.services.creditors import add_creditor
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
@@ -581,22 +584,13 @@ PROMISE_KEPT, PROMISE_PARTLY = 0.6, 0.1  # calibration.md: kept 0.5-0.7; the res
 CONVERSATIONS = frozenset({Outcome.PROMISE, Outcome.PAID, Outcome.REFUSES, Outcome.DISPUTES, Outcome.HARDSHIP,
                            Outcome.CALLBACK})
 
+# The goal of each kind of contact the demo's history makes (codes of domain/goals.py).
 GOALS = {
-    "zh": {
-        "first": "核实身份并告知欠款", "promise": "确认还款意愿", "follow": "跟进承诺还款",
-        "broken": "跟进失约承诺",
-        "callback": "按约回电", "locate": "请联系人转告债务人回电", "sms": "还款提醒", "letter": "寄送催收函",
-        "visit": "上门核实还款能力", "hardship": "复核困难情况", "dispute": "核实争议并寄送欠款材料",
-        "inbound": "接听债务人来电",
-    },
-    "en": {
-        "first": "verify the right party", "promise": "obtain a promise to pay",
-        "follow": "follow up on the promise",
-        "broken": "follow up on the broken promise", "callback": "return the call as agreed",
-        "locate": "obtain location information", "sms": "payment reminder", "email": "payment reminder",
-        "letter": "send the validation notice", "hardship": "review the hardship",
-        "dispute": "send verification of the debt", "inbound": "take the debtor's call",
-    },
+    "first": Goal.VERIFY_IDENTITY, "promise": Goal.OBTAIN_PROMISE, "follow": Goal.CHECK_PROMISED_PAYMENT,
+    "broken": Goal.PROMISE_BROKEN, "callback": Goal.CALL_BACK, "locate": Goal.LOCATE_DEBTOR,
+    "sms": Goal.PAYMENT_REMINDER, "email": Goal.PAYMENT_REMINDER, "letter": Goal.SEND_NOTICE,
+    "visit": Goal.VISIT_ASSESS, "hardship": Goal.ASSESS_HARDSHIP, "dispute": Goal.REVIEW_DISPUTE,
+    "inbound": Goal.TAKE_INBOUND_CALL,
 }
 NOTES = {
     "zh": {
@@ -684,13 +678,23 @@ class History:
 
 
 class Simulator:
-    """Plays 90 days of a collection floor over each case, one at a time, from one random stream."""
+    """Plays 90 days of a collection floor over each case, one at a time, from one random stream.
 
-    def __init__(self, rng: random.Random, today: date, history: History | None = None) -> None:
+    `today` is the floor's (in `zone`); a case's history stops where that day begins, which on the
+    debtor's clock may still be the day before (a US evening is the next morning in Shanghai)."""
+
+    def __init__(
+        self, rng: random.Random, today: date, history: History | None = None, *, zone: str = "Asia/Shanghai"
+    ) -> None:
         self.rng = rng
         self.today = today
+        self.begins = day_start(today, zone)
         self.start = today - timedelta(days=HISTORY_DAYS)
         self.out = history or History()
+
+    def _first_day_not_played(self, c: CaseInput) -> date:
+        """The debtor's date when the floor's today begins: the case's history ends the day before."""
+        return local_day(self.begins, c.debtor.zone)
 
     # Recording -----------------------------------------------------------------------------------
 
@@ -759,10 +763,10 @@ class Simulator:
     # One case ------------------------------------------------------------------------------------
 
     def run(self, c: CaseInput) -> None:
-        rng, today = self.rng, self.today
+        rng, today = self.rng, self._first_day_not_played(c)
         us = c.creditor.region == "US"
         lang = c.debtor.language
-        goals = GOALS[lang]
+        goals = GOALS
         state = CaseState(CaseStage.CONTACTING, c.collector)
         state.employer_prohibits = us and c.debtor.employer is not None and rng.random() < 0.05
         self.out.states[c.case_id] = state
@@ -969,7 +973,7 @@ class Simulator:
 
     def _sms(self, c: CaseInput, day: date, minute: int) -> None:
         outcome = Outcome.DELIVERED if self.rng.random() < 0.95 else Outcome.FAILED
-        self._record(c, day, minute, Channel.SMS, outcome, goal=GOALS["zh"]["sms"], point=c.phone_point,
+        self._record(c, day, minute, Channel.SMS, outcome, goal=GOALS["sms"], point=c.phone_point,
                      notes=f"【{c.creditor.name}】还款提醒短信{NOTES['zh'][outcome]}")
 
     def _promise(
@@ -979,7 +983,7 @@ class Simulator:
         rng = self.rng
         p = self.out.promises
         status, paid, resolved = PromiseStatus.PENDING, 0, None
-        if due < self.today:
+        if due < self._first_day_not_played(c):
             roll = rng.random()
             pay_day = day + timedelta(days=rng.randint(0, (due - day).days))
             pay_minute = rng.randint(minute + 10, 1439) if pay_day == day else rng.randint(0, 1439)
@@ -1054,7 +1058,7 @@ def load_demo(
     if accounts < 1:
         raise InvalidInput("accounts: the demo needs at least one account")
     say = progress or (lambda _stage: None)
-    today = today or datetime.now(UTC).date()
+    today = today or floor_today()
     _refuse_second_load(uow)
     rng = random.Random(seed)
 
@@ -1081,7 +1085,7 @@ def load_demo(
         _begin(uow)
         conn = uow.session.connection()
         cases = _case_inputs(conn, portfolio, creditor_ids, users, rng)
-        simulator = Simulator(rng, today)
+        simulator = Simulator(rng, today, zone=floor_zone())
         for case in cases:
             simulator.run(case)
         history = simulator.out

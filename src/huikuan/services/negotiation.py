@@ -25,13 +25,15 @@ from sqlalchemy import insert, select, update
 
 from huikuan.domain.days import day_start
 from huikuan.domain.enums import ArrangementKind, ArrangementStatus, CaseStage, Role
+from huikuan.domain.goals import Goal
 from huikuan.domain.money import Money
 from huikuan.errors import Conflict, Forbidden, InvalidInput, NotFound
-from huikuan.services.access import Viewer, case_scope, require_supervisor, visible_case
+from huikuan.services.access import Viewer, case_scope, case_to_work, require_supervisor, visible_case
 from huikuan.services.clock import floor_today
 from huikuan.services.creditors import DEFAULT_AUTHORITY
 from huikuan.services.promises import (
     BROKEN_PRIORITY_BOOST,
+    NO_NEXT_ACTION,
     QUIET_STAGES,
     audit,
     case_money,
@@ -48,10 +50,6 @@ MIN_EVERY_DAYS, MAX_EVERY_DAYS = 7, 31
 INSTALMENT_GRACE_DAYS = 3  # an instalment is missed when still unpaid this many days after its due date
 LIMITS = ("max_discount_bp", "max_instalments", "min_first_payment_bp")
 OPEN_STATUSES = (ArrangementStatus.AWAITING_APPROVAL.value, ArrangementStatus.ACTIVE.value)
-
-PLAN_GOAL = "Check the instalment payment"
-BROKEN_GOAL = "Instalment plan broken: ask why and agree how to go on"
-COMPLETED_GOAL = "Arrangement completed: agree how the rest will be paid"
 
 
 @dataclass(frozen=True)
@@ -191,7 +189,7 @@ def open_negotiation(
 ) -> None:
     """Records that the debtor asked for a settlement or a plan, or cannot pay in full."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    case = visible_case(uow, viewer, case_id, write=True)
+    case = case_to_work(uow, viewer, case_id, now)
     if reason not in NEGOTIATION_REASONS:
         raise InvalidInput("Reason: choose whether the debtor asked for an offer or cannot pay in full")
     uow.session.execute(
@@ -219,7 +217,7 @@ def propose_arrangement(
 ) -> Offer:
     """Proposes a settlement or a plan: active at once within the proposer's authority, else awaiting."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    case = visible_case(uow, viewer, case_id, write=True)
+    case = case_to_work(uow, viewer, case_id, now)
     if case.negotiation_reason is None:
         raise InvalidInput(
             "Offer full payment first: record that the debtor asked for a settlement or cannot pay in full"
@@ -365,7 +363,8 @@ def _activate(uow: UnitOfWork, arrangement_id: int, case_id: int, schedule: list
         .values(
             stage=stage_unless(CaseStage.ARRANGEMENT, *QUIET_STAGES),
             next_action_channel="call",
-            next_action_goal=PLAN_GOAL,
+            next_action_goal=Goal.CHECK_INSTALMENT.value,
+            next_action_note=None,
             next_action_due_at=day_start(schedule[0].due_date, zone),
         )
     )
@@ -526,7 +525,8 @@ def reject(
         raise Conflict("Offer {id} is no longer awaiting approval", id=arrangement_id)
     values: dict[str, Any] = {
         "next_action_channel": "call",
-        "next_action_goal": f"Offer rejected: {note}"[:200],
+        "next_action_goal": Goal.OFFER_REJECTED.value,
+        "next_action_note": note[:200] or None,
         "next_action_due_at": now,
     }
     uow.session.execute(update(t.cases).where(c.id == offer.case_id).values(**values))
@@ -683,7 +683,8 @@ def check_instalments(uow: UnitOfWork, now: datetime) -> dict[str, int]:
                 .values(
                     stage=CaseStage.CONTACTING.value,
                     next_action_channel="call",
-                    next_action_goal=BROKEN_GOAL,
+                    next_action_goal=Goal.INSTALMENTS_BROKEN.value,
+                    next_action_note=None,
                     next_action_due_at=now,
                     priority=c.priority + BROKEN_PRIORITY_BOOST,
                 )
@@ -718,9 +719,15 @@ def _complete(uow: UnitOfWork, plan: _Plan, now: datetime) -> None:
         select(acc.id).where(acc.case_id == plan.case_id, acc.status == "open").limit(1)
     ).first()
     values: dict[str, Any] = (
-        {"stage": CaseStage.CONTACTING.value, "next_action_goal": COMPLETED_GOAL, "next_action_due_at": now}
+        {
+            "stage": CaseStage.CONTACTING.value,
+            "next_action_channel": "call",
+            "next_action_goal": Goal.ARRANGEMENT_COMPLETED.value,
+            "next_action_note": None,
+            "next_action_due_at": now,
+        }
         if open_left
-        else {"stage": CaseStage.CLOSED.value, "next_action_goal": None, "next_action_due_at": None}
+        else {"stage": CaseStage.CLOSED.value, **NO_NEXT_ACTION}
     )
     uow.session.execute(
         update(t.cases).where(c.id == plan.case_id, c.stage == CaseStage.ARRANGEMENT.value).values(**values)
@@ -744,7 +751,11 @@ def _next_due(uow: UnitOfWork, plan: _Plan) -> None:
     c = t.cases.c
     uow.session.execute(
         update(t.cases)
-        .where(c.id == plan.case_id, c.stage == CaseStage.ARRANGEMENT.value, c.next_action_goal == PLAN_GOAL)
+        .where(
+            c.id == plan.case_id,
+            c.stage == CaseStage.ARRANGEMENT.value,
+            c.next_action_goal == Goal.CHECK_INSTALMENT.value,
+        )
         .values(next_action_due_at=day_start(unpaid[0][2], plan.zone))
     )
 

@@ -3,6 +3,8 @@ point through the compliance gate (services.contacts.queue_message, never around
 cases at once, and list the outbox. What a message says is services/message_text.py; the job that
 sends the queue, and the SMS delivery reports, are services/outbox_job.py.
 
+- `template_choices` says which templates apply to a case and which one its state calls for; `preview`
+  and `send` refuse a template whose facts the case lacks (no payment to confirm ...).
 - `send` queues one message if the gate allows it now; a refusal raises ComplianceRefused (the refusal
   is kept as an audit event by the gate's caller) and nothing is queued.
 - `bulk_send` sends to the debtor of each chosen case; one case's refusal or missing contact point is
@@ -18,15 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select
+from sqlalchemy import and_, case, func, insert, or_, select, true
 
 from huikuan.channels import KINDS
+from huikuan.channels.choice import Choice, choose
 from huikuan.config import get_settings
 from huikuan.domain.enums import LIABLE_ROLES, MessageStatus
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
-from huikuan.services.access import Viewer, case_scope, require_writer, visible_case
+from huikuan.services.access import Viewer, case_scope, case_to_work, require_writer, visible_case
 from huikuan.services.contacts import queue_message
 from huikuan.services.masking import mask_contact
+from huikuan.services.message_facts import case_state
 from huikuan.services.message_text import (
     CHANNELS,
     UNUSABLE,
@@ -127,6 +131,15 @@ class CaseChoice:
     stage: str
 
 
+def template_choices(uow: UnitOfWork, viewer: Viewer, case_id: int) -> dict[str, Choice]:
+    """For each channel, the templates whose facts this case has, and the one its state calls for
+    (channels/choice.py): what the case page's message panel and the API offer."""
+    visible_case(uow, viewer, case_id)
+    facts = case_facts(uow, case_id)
+    state = case_state(uow, case_id, facts.pack)
+    return {channel: choose(channel, names, state) for channel, names in templates().items()}
+
+
 def preview(
     uow: UnitOfWork,
     viewer: Viewer,
@@ -138,8 +151,9 @@ def preview(
     contact_point_id: int | None = None,
     now: datetime | None = None,
 ) -> tuple[str, str]:
-    """The subject and body the template gives for this case (and recipient, if a point is given)."""
-    visible_case(uow, viewer, case_id)
+    """The subject and body the template gives for this case (and recipient, if a point is given); for
+    those who may send it (a read-only viewer composes nothing)."""
+    visible_case(uow, viewer, case_id, write=True)
     check_template(channel, template)
     facts = case_facts(uow, case_id)
     to = recipient(uow, facts, channel, contact_point_id)
@@ -170,7 +184,7 @@ def send(
     """Renders the template and queues it to the contact point if the gate allows it now; the message id.
 
     A refusal raises ComplianceRefused (kept as an audit event by the gate's caller, nothing queued)."""
-    visible_case(uow, viewer, case_id, write=True)
+    case_to_work(uow, viewer, case_id, now)
     check_template(channel, template)
     facts = case_facts(uow, case_id)
     to = recipient(uow, facts, channel, contact_point_id)
@@ -223,8 +237,8 @@ def bulk_send(
         raise InvalidInput("Choose at least one case")
     if len(ids) > BULK_MAX:
         raise InvalidInput("At most {limit} cases can be sent to at once", limit=BULK_MAX)
-    debtors = {cid: visible_case(uow, viewer, cid, write=True).debtor_id for cid in ids}
     when = (now or datetime.now(UTC)).astimezone(UTC)
+    debtors = {cid: case_to_work(uow, viewer, cid, when).debtor_id for cid in ids}
     results: list[BulkResult] = []
     for cid in ids:
         point = _first_point(uow, debtors[cid], KINDS[channel])
@@ -403,9 +417,12 @@ def contact_points(uow: UnitOfWork, viewer: Viewer, case_id: int, channel: str) 
 
 
 def bulk_candidates(uow: UnitOfWork, viewer: Viewer, *, limit: int = 200) -> list[CaseChoice]:
-    """The viewer's workable cases for a bulk send: open balance, not on hold, in dispute or closed."""
+    """The viewer's workable cases for a bulk send: open balance, not on hold, in dispute or closed; for a
+    collector, those assigned to it or held by it (services/access.py: seeing a case is not working it)."""
     require_writer(viewer)
     c, d, cr, a = t.cases.c, t.debtors.c, t.creditors.c, t.accounts.c
+    mine = or_(c.assigned_user_id == viewer.user_id, c.claimed_by == viewer.user_id)
+    works = true() if viewer.supervises else mine
     balance = func.sum(a.balance)
     rows = uow.session.execute(
         select(c.id, d.name, cr.name.label("creditor_name"), balance.label("balance"), a.currency, c.stage)
@@ -414,6 +431,7 @@ def bulk_candidates(uow: UnitOfWork, viewer: Viewer, *, limit: int = 200) -> lis
         .join(t.accounts, and_(a.case_id == c.id, a.status == "open"))
         .where(
             case_scope(viewer),
+            works,
             c.stage.not_in(["hold", "dispute", "closed"]),
             d.cease.is_(False),
             d.disputed.is_(False),
@@ -450,5 +468,6 @@ __all__ = [
     "reference",
     "send",
     "template_label",
+    "template_choices",
     "templates",
 ]

@@ -1,5 +1,5 @@
 """What a day's plan writes, worked out before anything is written: the planner's frame checked, the plan
-rows, and each planned case's next action (its goal in the debtor's language), collector, segment and
+rows, and each planned case's next action (its goal's code), collector, segment and
 priority. storage/plan_store.py then writes them in parts."""
 
 from __future__ import annotations
@@ -11,18 +11,11 @@ from typing import Any
 
 import polars as pl
 
+from huikuan.domain.days import day_start
+from huikuan.domain.goals import SEGMENT_GOALS, Goal
 from huikuan.errors import InvalidInput
+from huikuan.services.clock import floor_zone
 from huikuan.strategy.api import ACTIONS, PLAN_SCHEMA
-
-# What the collector is to achieve, by segment, in the debtor's language; the planner's reason may name
-# its own goal ("goal"), which then wins.
-GOALS: dict[str, dict[str, str]] = {
-    "able_willing": {"en": "agree the date and amount of payment", "zh": "确认还款意愿，约定还款时间和金额"},
-    "able_unwilling": {"en": "press for payment: the debtor is able to pay", "zh": "督促还款（有还款能力）"},
-    "unable_willing": {"en": "offer an instalment arrangement", "zh": "协商分期还款方案"},
-    "unable_unwilling": {"en": "assess the ability to pay", "zh": "核实还款能力与困难情况"},
-}
-DEFAULT_GOAL = {"en": "follow up", "zh": "跟进"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +40,7 @@ class PreparedPlan:
 def prepare_plan(
     day: date, strategy: str, plan: pl.DataFrame, cases: pl.DataFrame, created_at: datetime
 ) -> PreparedPlan:
-    """Checks `plan` (PLAN_SCHEMA, one row per case of `cases`, which needs case_id and language) and
+    """Checks `plan` (PLAN_SCHEMA, one row per case of `cases`, which needs case_id) and
     computes what is written: the plan rows, and each case's next action and priority (ranked over the
     whole day, so that writing in parts changes nothing)."""
     frame = _checked(plan, cases)
@@ -59,8 +52,7 @@ def prepare_plan(
         pl.col("expected_value").fill_null(0),
         pl.col("cost").fill_null(0),
     )
-    with_language = frame.join(cases.select("case_id", "language"), on="case_id", how="left")
-    return PreparedPlan(rows=rows, updates=_case_updates(with_language))
+    return PreparedPlan(rows=rows, updates=_case_updates(frame, day_start(day, floor_zone())))
 
 
 def _checked(plan: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
@@ -85,28 +77,14 @@ def _checked(plan: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
 
 
 def _goal_expr() -> pl.Expr:
-    """The goal: the planner's own, else the segment's in the debtor's language."""
-    language = (
-        pl.when(pl.col("language").fill_null("zh").str.starts_with("zh"))
-        .then(pl.lit("zh"))
-        .otherwise(pl.lit("en"))
-    )
-    by_segment = pl.lit(None, dtype=pl.Utf8)
-    for segment, words in GOALS.items():
-        by_segment = (
-            pl.when((pl.col("segment") == segment) & (language == "zh"))
-            .then(pl.lit(words["zh"]))
-            .when(pl.col("segment") == segment)
-            .then(pl.lit(words["en"]))
-            .otherwise(by_segment)
-        )
-    default = pl.when(language == "zh").then(pl.lit(DEFAULT_GOAL["zh"])).otherwise(pl.lit(DEFAULT_GOAL["en"]))
-    own = pl.col("reason").str.json_path_match("$.goal")
-    return pl.coalesce(own, by_segment, default).str.slice(0, 200)
+    """The goal of a planned contact: its segment's (a code of domain/goals.py)."""
+    by_segment = {segment: goal.value for segment, goal in SEGMENT_GOALS.items()}
+    return pl.col("segment").replace_strict(by_segment, default=Goal.FOLLOW_UP.value, return_dtype=pl.Utf8)
 
 
-def _case_updates(frame: pl.DataFrame) -> pl.DataFrame:
-    """Each planned case's next action, collector, segment and priority."""
+def _case_updates(frame: pl.DataFrame, day_begins: datetime) -> pl.DataFrame:
+    """Each planned case's next action, collector, segment and priority. A next action is complete: a
+    contact without a slot of its own (a letter, a message) is due when the floor's day begins."""
     contact = pl.col("action") != "none"
     # Priority: the expected value's percentile among the day's contacts, 100 the best; 0 for no action.
     ranked = frame.with_columns(
@@ -117,7 +95,9 @@ def _case_updates(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("case_id").alias("id"),
         pl.when(contact).then(pl.col("action")).alias("channel"),
         pl.when(contact).then(_goal_expr()).alias("goal"),
-        pl.when(contact).then(pl.col("slot_start")).alias("due"),
+        pl.when(contact)
+        .then(pl.coalesce(pl.col("slot_start"), pl.lit(day_begins).dt.convert_time_zone("UTC")))
+        .alias("due"),
         pl.col("user_id"),
         pl.col("segment"),
         pl.when(contact)

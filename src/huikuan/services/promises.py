@@ -23,6 +23,7 @@ from sqlalchemy import case, func, insert, select, update
 
 from huikuan.domain.days import day_start
 from huikuan.domain.enums import CaseStage, PromiseStatus
+from huikuan.domain.goals import Goal
 from huikuan.domain.money import Money
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, visible_case
@@ -34,10 +35,14 @@ PROMISE_HORIZON_DAYS = 30  # a promise further away than this is not a promise b
 PROMISE_GRACE_DAYS = 1  # payments dated up to this many days after the due date still count
 BROKEN_PRIORITY_BOOST = 50  # added to cases.priority: a broken promise comes first in the queue
 
-CHECK_GOAL = "Check the promised payment"
-KEPT_GOAL = "Promise kept: agree how the rest will be paid"
-BROKEN_GOAL = "Broken promise: ask why and agree a new date"
-PARTLY_GOAL = "Promise partly kept: ask why and agree a date for the rest"
+
+# A case with nothing left to do has no next action at all (never a goal without a channel or a time).
+NO_NEXT_ACTION = {
+    "next_action_channel": None,
+    "next_action_goal": None,
+    "next_action_note": None,
+    "next_action_due_at": None,
+}
 
 # Stages a payment check does not pull back into the queue: contact is stopped or the case is over.
 QUIET_STAGES = (CaseStage.DISPUTE.value, CaseStage.HOLD.value, CaseStage.CLOSED.value)
@@ -152,19 +157,19 @@ def audit(
     )
 
 
-def make_promise(
-    uow: UnitOfWork,
-    viewer: Viewer,
-    case_id: int,
-    *,
-    amount: str,
-    currency: str | None = None,
-    due: date,
-    now: datetime | None = None,
-) -> int:
-    """Records the debtor's promise to pay `amount` by `due`; returns the promise's id."""
-    now = (now or datetime.now(UTC)).astimezone(UTC)
-    visible_case(uow, viewer, case_id, write=True)
+@dataclass(frozen=True)
+class PromiseTerms:
+    """A promise's amount and date, checked against the case's balance and the floor's calendar."""
+
+    amount: Money
+    due: date
+    zone: str  # the creditor's zone: the day after `due` begins there
+
+
+def promise_terms(
+    uow: UnitOfWork, case_id: int, *, amount: str, currency: str | None, due: date | None, now: datetime
+) -> PromiseTerms:
+    """Checks a promise to pay `amount` by `due` on the case; raises InvalidInput with the reason."""
     owed = case_money(uow, case_id)
     if currency and currency.strip().upper() != owed.currency:
         raise InvalidInput(
@@ -181,6 +186,8 @@ def make_promise(
             value=str(promised),
             balance=owed.money(owed.balance),
         )
+    if due is None:
+        raise InvalidInput("Due date: enter the day the debtor will pay by")
     today = floor_today(now)
     if due < today:
         raise InvalidInput("Due date: {due} is in the past", due=due.isoformat())
@@ -190,7 +197,14 @@ def make_promise(
             due=due.isoformat(),
             days=PROMISE_HORIZON_DAYS,
         )
+    return PromiseTerms(promised, due, owed.time_zone)
 
+
+def take_promise(
+    uow: UnitOfWork, user_id: int, case_id: int, terms: PromiseTerms, *, now: datetime, interaction_id: int
+) -> int:
+    """Records the promise made in the conversation `interaction_id` (a pending one is replaced) and
+    sets the case's next action to checking the payment, in the caller's transaction; its id."""
     p = t.promises.c
     session = uow.session
     old = session.execute(select(p.id).where(p.case_id == case_id, p.status == "pending")).scalars().all()
@@ -201,17 +215,18 @@ def make_promise(
             .values(status=PromiseStatus.CANCELLED.value, resolved_at=now)
         )
         for old_id in old:
-            audit(uow, now, viewer.user_id, "promise.cancelled", "promise", old_id, {"case_id": case_id})
+            audit(uow, now, user_id, "promise.cancelled", "promise", old_id, {"case_id": case_id})
     new_id = int(
         session.execute(
             insert(t.promises)
             .values(
                 case_id=case_id,
-                amount=promised.minor,
-                currency=promised.currency,
-                due_date=due,
+                amount=terms.amount.minor,
+                currency=terms.amount.currency,
+                due_date=terms.due,
                 created_at=now,
-                created_by=viewer.user_id,
+                created_by=user_id,
+                interaction_id=interaction_id,
                 status=PromiseStatus.PENDING.value,
                 paid_amount=0,
             )
@@ -221,15 +236,16 @@ def make_promise(
     audit(
         uow,
         now,
-        viewer.user_id,
+        user_id,
         "promise.made",
         "case",
         case_id,
         {
             "promise_id": new_id,
-            "amount": promised.minor,
-            "currency": promised.currency,
-            "due_date": due.isoformat(),
+            "interaction_id": interaction_id,
+            "amount": terms.amount.minor,
+            "currency": terms.amount.currency,
+            "due_date": terms.due.isoformat(),
             "replaces": list(old),
         },
     )
@@ -240,11 +256,11 @@ def make_promise(
             # A promise made while a plan runs (or in dispute, on hold) leaves the stage as it is.
             stage=stage_unless(CaseStage.PROMISED, *QUIET_STAGES, CaseStage.ARRANGEMENT.value),
             next_action_channel="call",
-            next_action_goal=CHECK_GOAL,
-            next_action_due_at=day_start(due + timedelta(days=1), owed.time_zone),
+            next_action_goal=Goal.CHECK_PROMISED_PAYMENT.value,
+            next_action_note=None,
+            next_action_due_at=day_start(terms.due + timedelta(days=1), terms.zone),
         )
     )
-    uow.commit()
     return new_id
 
 
@@ -322,22 +338,27 @@ def _after(uow: UnitOfWork, r: _Resolution, now: datetime) -> None:
     active = (c.id == r.case_id) & c.stage.not_in(QUIET_STAGES)
     if r.status is PromiseStatus.KEPT:
         if r.balance_left > 0:
-            values: dict[str, Any] = {"stage": CaseStage.CONTACTING.value, "next_action_goal": KEPT_GOAL}
+            values: dict[str, Any] = {
+                "stage": CaseStage.CONTACTING.value,
+                "next_action_goal": Goal.PROMISE_KEPT_REST.value,
+                "next_action_note": None,
+            }
         else:
-            values = {"stage": CaseStage.CLOSED.value, "next_action_goal": None, "next_action_due_at": None}
+            values = {"stage": CaseStage.CLOSED.value, **NO_NEXT_ACTION}
         # Only while the case still waits on this promise (a plan or a new stage takes precedence).
         uow.session.execute(
             update(t.cases).where(active, c.stage == CaseStage.PROMISED.value).values(**values)
         )
         return
-    goal = BROKEN_GOAL if r.status is PromiseStatus.BROKEN else PARTLY_GOAL
+    goal = Goal.PROMISE_BROKEN if r.status is PromiseStatus.BROKEN else Goal.PROMISE_PARTLY_KEPT
     uow.session.execute(
         update(t.cases)
         .where(active)
         .values(
             stage=stage_unless(CaseStage.CONTACTING, CaseStage.ARRANGEMENT.value),
             next_action_channel="call",
-            next_action_goal=goal,
+            next_action_goal=goal.value,
+            next_action_note=None,
             next_action_due_at=now,
             priority=c.priority + BROKEN_PRIORITY_BOOST,
         )

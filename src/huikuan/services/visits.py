@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
+from huikuan.errors import Forbidden
 from huikuan.services.access import Viewer, case_scope
 from huikuan.services.contacts import check_contact, may_discuss_payment
 from huikuan.storage import tables as t
@@ -73,7 +74,10 @@ class District:
 
 
 def visit_day(uow: UnitOfWork, viewer: Viewer, day: date, *, now: datetime | None = None) -> list[District]:
-    """The viewer's visits of `day`, by district (named districts first, alphabetically), each by time."""
+    """The viewer's visits of `day`, by district (named districts first, alphabetically), each by time.
+    A creditor's read-only viewer makes no visits: Forbidden."""
+    if viewer.read_only:
+        raise Forbidden("Field visits are for the agency's collectors and supervisors")
     now = (now or datetime.now(UTC)).astimezone(UTC)
     zone = ZoneInfo(viewer.time_zone)
     start = datetime.combine(day, time(0), zone).astimezone(UTC)

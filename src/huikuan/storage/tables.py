@@ -151,7 +151,8 @@ cases = Table(
     _fk("claimed_by", "users.id", nullable=True),
     Column("claim_expires_at", UTCDateTime),
     Column("next_action_channel", String(12)),
-    Column("next_action_goal", String(200)),
+    Column("next_action_goal", String(200)),  # a code of domain/goals.py
+    Column("next_action_note", String(200)),  # the collector's own words beside it
     Column("next_action_due_at", UTCDateTime),
     Column("priority", Integer, nullable=False, default=0),
     # The collector's assessment (0..1; the planner estimates them where these are null).
@@ -211,7 +212,8 @@ interactions = Table(
     Column("channel", String(12), nullable=False),
     Column("direction", String(8), nullable=False),
     Column("outcome", String(20), nullable=False),
-    Column("goal", String(200)),
+    Column("goal", String(200)),  # a code of domain/goals.py
+    Column("goal_note", String(200)),
     Column("goal_met", Boolean),
     Column("notes", Text, nullable=False, default=""),
     Column("duration_s", Integer, nullable=False, default=0),
@@ -231,6 +233,7 @@ promises = Table(
     Column("due_date", Date, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     _fk("created_by", "users.id", nullable=True),
+    _fk("interaction_id", "interactions.id", nullable=True),  # the conversation it was made in
     Column("status", String(12), nullable=False, default="pending"),
     Column("paid_amount", BigInteger, nullable=False, default=0),
     Column("resolved_at", UTCDateTime),

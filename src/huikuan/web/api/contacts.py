@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field
 from huikuan.errors import InvalidInput
 from huikuan.services import scripts as sc
 from huikuan.services.assessment import Assessment, assess, assessment
-from huikuan.services.contacts import log_contact
+from huikuan.services.contact_log import ContactReport, log_contact
 from huikuan.services.visits import visit_day
-from huikuan.storage import tables as t
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ui.common import parse_day
 
 router = api_router("", "contacts")
 
@@ -37,7 +37,10 @@ class ContactIn(BaseModel):
         description="A related party's id; unset: the debtor (or the owner of the contact point)",
     )
     contact_point_id: int | None = Field(default=None, description="The number called or address visited")
-    goal: str | None = Field(default=None, description="Unset: the case's pending next action goal")
+    goal: str | None = Field(
+        default=None, description="A goal code; unset: the case's pending next action goal"
+    )
+    goal_note: str = Field(default="", description="The collector's words beside the goal")
     goal_met: bool | None = None
     notes: str = ""
     duration_s: int = 0
@@ -45,7 +48,15 @@ class ContactIn(BaseModel):
     direction: str = Field(default="outbound", description="outbound or inbound")
     at: str | None = Field(default=None, description="When the contact happened, ISO 8601; unset: now")
     next_channel: str | None = Field(default=None, description="call, visit, sms, email, wechat or letter")
-    next_goal: str | None = Field(default=None, description="Unset: a default goal for the outcome")
+    next_goal: str | None = Field(default=None, description="A goal code; unset: the outcome's goal")
+    next_note: str = Field(default="", description="The collector's words beside the next goal")
+    promise_amount: str | None = Field(
+        default=None, description='With the outcome "promise" only: the amount promised, e.g. "1200.50"'
+    )
+    promise_currency: str | None = Field(default=None, description="Defaults to the case's currency")
+    promise_due: str | None = Field(
+        default=None, description='With the outcome "promise" only: the day it will be paid by, YYYY-MM-DD'
+    )
     next_due_at: str | None = Field(default=None, description="The next action's time, ISO 8601 with zone")
 
 
@@ -73,41 +84,42 @@ def _instant(text: str | None, field: str) -> datetime | None:
 @router.post("/cases/{case_id}/contacts", status_code=201)
 def post_contact(case_id: int, body: ContactIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """Records a call or visit and sets the case's next action. The gate checks the contact at its time
-    and the next action at its due time; a refusal answers 422 with the gate's decision, records nothing."""
-    new_id = log_contact(
-        uow,
-        viewer,
-        case_id,
+    and the next action at its due time; a refusal answers 422 with the gate's decision, records nothing.
+    A promise is recorded with the conversation it was made in: the outcome "promise" with its amount
+    and date."""
+    report = ContactReport(
         channel=body.channel,
         outcome=body.outcome,
         party=body.party,
         contact_point_id=body.contact_point_id,
         goal=body.goal,
+        goal_note=body.goal_note,
         goal_met=body.goal_met,
         notes=body.notes,
         duration_s=body.duration_s,
         cease_requested=body.cease_requested,
         direction=body.direction,
         at=_instant(body.at, "at"),
+        promise_amount=body.promise_amount,
+        promise_currency=body.promise_currency,
+        promise_due=parse_day(body.promise_due) if body.promise_due else None,
         next_channel=body.next_channel,
         next_goal=body.next_goal,
+        next_note=body.next_note,
         next_due_at=_instant(body.next_due_at, "next"),
     )
-    c = t.cases.c
-    case = uow.session.execute(
-        t.cases.select()
-        .with_only_columns(c.stage, c.next_action_channel, c.next_action_goal, c.next_action_due_at)
-        .where(c.id == case_id)
-    ).one()
-    due = case.next_action_due_at
+    logged = log_contact(uow, viewer, case_id, report)
+    after = logged.next_action
     return {
-        "id": new_id,
+        "id": logged.id,
         "case_id": case_id,
-        "stage": case.stage,
+        "stage": logged.stage,
+        "promise_id": logged.promise_id,
         "next_action": {
-            "channel": case.next_action_channel,
-            "goal": case.next_action_goal,
-            "due_at": due.isoformat() if due else None,
+            "channel": after.channel,
+            "goal": after.goal,
+            "note": after.note,
+            "due_at": after.due_at.isoformat() if after.due_at else None,
         },
     }
 

@@ -12,19 +12,12 @@ from typing import Annotated, Any
 from fastapi import Body
 from pydantic import BaseModel, Field
 
-from huikuan.domain.money import Money
 from huikuan.services import negotiation as neg
-from huikuan.services.promises import make_promise, promises_of
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
-from huikuan.web.ui.negotiation import parse_count, parse_day
+from huikuan.web.ui.common import parse_day
+from huikuan.web.ui.negotiation import parse_count
 
 router = api_router("", "negotiation")
-
-
-class PromiseIn(BaseModel):
-    amount: str = Field(description='A decimal string in major units, e.g. "1200.50"')
-    due_date: str = Field(description="The day the debtor promises to pay by, YYYY-MM-DD")
-    currency: str | None = Field(default=None, description="Defaults to the case's currency")
 
 
 class NegotiationIn(BaseModel):
@@ -43,22 +36,6 @@ class ArrangementIn(BaseModel):
 
 class DecisionIn(BaseModel):
     note: str = ""
-
-
-@router.post("/cases/{case_id}/promises", status_code=201)
-def post_promise(case_id: int, body: PromiseIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
-    """Records a promise to pay; a pending promise of the case is cancelled."""
-    due = parse_day(body.due_date)
-    promise_id = make_promise(uow, viewer, case_id, amount=body.amount, currency=body.currency, due=due)
-    p = next(r for r in promises_of(uow, viewer, case_id).history if r.id == promise_id)
-    return {
-        "id": p.id,
-        "case_id": case_id,
-        "amount": str(Money(p.amount, p.currency).amount),
-        "currency": p.currency,
-        "due_date": p.due_date.isoformat(),
-        "status": p.status,
-    }
 
 
 @router.post("/cases/{case_id}/negotiation", status_code=204)

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from huikuan.services.access import Viewer
+from huikuan.errors import Conflict
+from huikuan.services.access import Viewer, visible_case, why_not_work
 from huikuan.services.case_view import case_360, case_timeline, label
+from huikuan.services.claims import take_case
 from huikuan.services.queue import touch_claim
 from huikuan.services.reveal import reveal
 from huikuan.storage.uow import UnitOfWork
@@ -69,6 +71,17 @@ for _name in ("header", "identity", "points", "debts", "parties"):
     router.add_api_route(
         f"/cases/{{case_id}}/panels/{_name}", _panel(_name), methods=["GET"], response_class=HTMLResponse
     )
+
+
+@router.post("/cases/{case_id}/take")
+def take(case_id: int, viewer: ViewerDep, uow: UowDep) -> RedirectResponse:
+    """Takes the case to work on it (services/claims.py), back to its page; a case held by someone else
+    is refused with who holds it."""
+    if not take_case(uow, viewer, case_id):
+        now = datetime.now(UTC)
+        refused = why_not_work(uow, viewer, visible_case(uow, viewer, case_id), now)
+        raise refused or Conflict("Case {case_id} is held by someone else", case_id=case_id)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
 @router.post("/cases/{case_id}/reveal", response_class=HTMLResponse)

@@ -22,9 +22,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from huikuan.domain.money import Money
-from huikuan.errors import Forbidden, NotAuthenticated
+from huikuan.errors import Forbidden, InvalidInput, NotAuthenticated
 from huikuan.i18n import gettext, normalize_locale
 from huikuan.services.access import Viewer, get_viewer
+from huikuan.services.case_labels import label
 from huikuan.storage.engine import get_engine
 from huikuan.storage.uow import UnitOfWork
 
@@ -160,6 +161,18 @@ def render(
         "money": lambda minor, currency: money(minor, currency, locale),
         "dt": lambda value: local_time(value, zone),
         "day": lambda value: value.isoformat() if isinstance(value, date) else "",
+        "role_name": lambda role: label("user_role", str(role), locale),
         "is_htmx": is_htmx(request),
     }
     return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)
+
+
+def parse_day(text: str | None, field: str = "due") -> date:
+    """A date typed in a form or sent to the API (YYYY-MM-DD)."""
+    value = (text or "").strip()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        if field == "first_due":
+            raise InvalidInput("First due date: {value} is not a date (YYYY-MM-DD)", value=value) from None
+        raise InvalidInput("Due date: {value} is not a date (YYYY-MM-DD)", value=value) from None

@@ -18,21 +18,23 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from huikuan.domain.goals import GOALS
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services import scripts as sc
 from huikuan.services.access import Viewer
 from huikuan.services.assessment import LEVEL_LABELS, LEVELS, REASONS, assess, assessment, level
 from huikuan.services.case_labels import label
-from huikuan.services.contacts import (
+from huikuan.services.contact_form import contact_form, who_from_key
+from huikuan.services.contact_log import (
     CONTACT_CHANNELS,
     NEXT_CHANNELS,
     NOT_REACHED_OUTCOMES,
     RIGHT_PARTY_OUTCOMES,
-    contact_form,
+    ContactReport,
     log_contact,
-    who_from_key,
 )
+from huikuan.services.promises import promises_of
 from huikuan.services.visits import visit_day
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.segments import SEGMENTS
@@ -42,6 +44,7 @@ from huikuan.web.ui.common import (
     case_changed,
     is_htmx,
     page_router,
+    parse_day,
     render,
     request_locale,
 )
@@ -110,6 +113,8 @@ def _contact_panel(
         "notice": notice,
         "channels": CONTACT_CHANNELS,
         "next_channels": NEXT_CHANNELS,
+        "goals": GOALS,
+        "promise": promises_of(uow, viewer, case_id),
         "not_reached": [o.value for o in NOT_REACHED_OUTCOMES],
         "right_party": [o.value for o in RIGHT_PARTY_OUTCOMES],
         "next_due_local": local_input(form.next_due_at, viewer.time_zone),
@@ -134,34 +139,43 @@ def post_contact(
     outcome: Annotated[str, Form()] = "",
     who: Annotated[str, Form()] = "debtor",
     goal: Annotated[str, Form()] = "",
+    goal_note: Annotated[str, Form()] = "",
     goal_met: Annotated[str, Form()] = "",
     notes: Annotated[str, Form()] = "",
     duration_min: Annotated[str, Form()] = "",
     cease_requested: Annotated[str, Form()] = "",
     direction: Annotated[str, Form()] = "outbound",
+    promise_amount: Annotated[str, Form()] = "",
+    promise_due: Annotated[str, Form()] = "",
     next_channel: Annotated[str, Form()] = "",
     next_goal: Annotated[str, Form()] = "",
+    next_note: Annotated[str, Form()] = "",
     next_due: Annotated[str, Form()] = "",
 ) -> Response:
     party, point = who_from_key(who)
-    log_contact(
-        uow,
-        viewer,
-        case_id,
+    # Fields of the promise and the next action that the form hides for other outcomes or no next
+    # action are sent empty; the service refuses a promise or a goal that comes without its outcome.
+    promised = outcome == "promise"
+    report = ContactReport(
         channel=channel,
         outcome=outcome,
         party=party,
         contact_point_id=point,
-        goal=goal,
+        goal=goal or None,
+        goal_note=goal_note,
         goal_met=parse_yes_no(goal_met),
         notes=notes,
         duration_s=parse_minutes(duration_min),
         cease_requested=bool(cease_requested),
         direction=direction or "outbound",
+        promise_amount=promise_amount if promised else None,
+        promise_due=parse_day(promise_due) if promised and promise_due.strip() else None,
         next_channel=next_channel or None,
-        next_goal=next_goal,
+        next_goal=(next_goal or None) if next_channel else None,
+        next_note=next_note if next_channel else "",
         next_due_at=parse_local(next_due, viewer.time_zone, "next"),
     )
+    log_contact(uow, viewer, case_id, report)
     if not is_htmx(request):
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
     notice = gettext("Contact recorded.", request_locale(request))

@@ -9,7 +9,6 @@ services/promises.py and services/negotiation.py. A panel answers an htmx post w
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -21,7 +20,7 @@ from huikuan.i18n import gettext
 from huikuan.services import negotiation as neg
 from huikuan.services.access import Viewer
 from huikuan.services.case_labels import label
-from huikuan.services.promises import make_promise, promises_of
+from huikuan.services.promises import promises_of
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ui.common import (
     UowDep,
@@ -29,6 +28,7 @@ from huikuan.web.ui.common import (
     case_changed,
     is_htmx,
     page_router,
+    parse_day,
     render,
     request_locale,
 )
@@ -79,17 +79,6 @@ def helpers(request: Request) -> dict[str, Callable[..., str]]:
     return {"lbl": lbl, "tone": tone, "pct": pct, "excess": excess}
 
 
-def parse_day(text: str | None, field: str = "due") -> date:
-    """A date typed in a form or sent to the API (YYYY-MM-DD)."""
-    value = (text or "").strip()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        if field == "first_due":
-            raise InvalidInput("First due date: {value} is not a date (YYYY-MM-DD)", value=value) from None
-        raise InvalidInput("Due date: {value} is not a date (YYYY-MM-DD)", value=value) from None
-
-
 def parse_count(text: str | int | None, field: str) -> int:
     """A whole number typed in a form: the number of payments or the days between them."""
     value = str(text if text is not None else "").strip()
@@ -114,23 +103,6 @@ def _promise_panel(
 @router.get("/cases/{case_id}/panels/promise", response_class=HTMLResponse)
 def promise_panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
     return _promise_panel(request, uow, viewer, case_id)
-
-
-@router.post("/cases/{case_id}/promises", response_class=HTMLResponse)
-def post_promise(
-    request: Request,
-    case_id: int,
-    viewer: ViewerDep,
-    uow: UowDep,
-    amount: Annotated[str, Form()] = "",
-    due: Annotated[str, Form()] = "",
-    currency: Annotated[str, Form()] = "",
-) -> Response:
-    make_promise(uow, viewer, case_id, amount=amount, currency=currency or None, due=parse_day(due))
-    if not is_htmx(request):
-        return RedirectResponse(f"/cases/{case_id}", status_code=303)
-    notice = gettext("Promise recorded.", request_locale(request))
-    return case_changed(_promise_panel(request, uow, viewer, case_id, notice))
 
 
 # --- the negotiation panel ---------------------------------------------------------------------------

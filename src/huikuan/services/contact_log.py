@@ -1,0 +1,342 @@
+"""The workbench's use case: a collector reports what a call or visit came to, with the promise made in it
+and the case's next action (docs/contacts-and-visits.md).
+
+A report is checked whole before anything is written: the collector must be working the case (holding
+it, or it is assigned to them; services/access.case_to_work), the outcome must fit the channel and the
+person, a promise comes only with the outcome "promise to pay" and carries its amount and date, and a
+next action is complete (channel, time and goal) or absent. The gate then checks the contact at its
+instant (a refusal is kept as an audit event and nothing else is written), and the next action at its
+due time with this contact already in the history (a refusal undoes everything but the audit event).
+
+Goals are codes of domain/goals.py: the contact's goal defaults to the case's pending one, the next
+action's to the outcome's; the collector's own words go in the notes beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from huikuan.domain.enums import CaseStage, Direction, Outcome
+from huikuan.domain.goals import GOALS, OUTCOME_GOALS, Goal
+from huikuan.errors import InvalidInput
+from huikuan.services.access import Viewer, case_to_work
+from huikuan.services.contacts import (
+    check_contact,
+    insert_contact,
+    keep_refusal,
+    may_discuss_payment,
+    refusal,
+)
+from huikuan.services.promises import promise_terms, take_promise
+from huikuan.storage import tables as t
+from huikuan.storage.uow import UnitOfWork
+
+# Channels a collector records a contact on (messages go through queue_message), and the next actions.
+CONTACT_CHANNELS = ("call", "visit")
+NEXT_CHANNELS = ("call", "visit", "sms", "email", "wechat", "letter")
+# The outcomes a collector may record, in the order the form lists them: the person was not reached,
+# then the right party was (labels: services/case_labels.py OUTCOME_LABELS).
+NOT_REACHED_OUTCOMES = (
+    Outcome.NO_ANSWER,
+    Outcome.BUSY,
+    Outcome.VOICEMAIL,
+    Outcome.NOT_CONNECTED,
+    Outcome.WRONG_PARTY,
+    Outcome.THIRD_PARTY,
+)
+RIGHT_PARTY_OUTCOMES = (
+    Outcome.PROMISE,
+    Outcome.PAID,
+    Outcome.REFUSES,
+    Outcome.DISPUTES,
+    Outcome.HARDSHIP,
+    Outcome.CALLBACK,
+)
+OUTCOMES = tuple(o.value for o in NOT_REACHED_OUTCOMES + RIGHT_PARTY_OUTCOMES)
+# Outcomes a call can have and a visit cannot.
+CALL_ONLY_OUTCOMES = frozenset({Outcome.BUSY, Outcome.VOICEMAIL, Outcome.NOT_CONNECTED})
+# Outcomes in which the debt itself was discussed: only with the debtor or a liable party.
+PAYMENT_OUTCOMES = frozenset(
+    {Outcome.PROMISE, Outcome.PAID, Outcome.REFUSES, Outcome.DISPUTES, Outcome.HARDSHIP}
+)
+# A contact point the outcome shows to be unusable.
+_POINT_STATUS = {Outcome.WRONG_PARTY: "wrong_party", Outcome.NOT_CONNECTED: "disconnected"}
+_POINT_KINDS = {"call": ("mobile", "landline"), "visit": ("address",)}
+NOTE_MAX = 200  # cases.next_action_note and interactions.goal_note
+NOTES_MAX = 4000
+DURATION_MAX = 8 * 3600
+NEXT_ACTION_HORIZON = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class ContactReport:
+    """What the collector reports about one call or visit (as typed: the service checks it all)."""
+
+    channel: str
+    outcome: str
+    party: int | None = None  # a related party; None: the debtor (or the contact point's owner)
+    contact_point_id: int | None = None
+    direction: str = "outbound"
+    at: datetime | None = None  # when it happened; None: now
+    goal: str | None = None  # a goal code; None: the case's pending next action's
+    goal_note: str = ""
+    goal_met: bool | None = None
+    notes: str = ""
+    duration_s: int = 0
+    cease_requested: bool = False
+    # The promise made in this conversation: only with the outcome "promise".
+    promise_amount: str | None = None
+    promise_currency: str | None = None
+    promise_due: date | None = None
+    # The case's next action: channel and time together, or neither.
+    next_channel: str | None = None
+    next_due_at: datetime | None = None
+    next_goal: str | None = None  # a goal code; None: the outcome's
+    next_note: str = ""
+
+
+@dataclass(frozen=True)
+class NextAction:
+    channel: str | None
+    goal: str | None
+    note: str | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LoggedContact:
+    id: int
+    case_id: int
+    stage: str
+    next_action: NextAction
+    promise_id: int | None
+
+
+def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactReport) -> LoggedContact:
+    """Records the call or visit the viewer reports, its promise and the case's next action."""
+    now = datetime.now(UTC)
+    case = case_to_work(uow, viewer, case_id, now)
+    result = _outcome(report)
+    when = now if report.at is None else _aware("at", report.at)
+    if when > now:
+        raise InvalidInput("at: a contact cannot be recorded in the future")
+    if not 0 <= report.duration_s <= DURATION_MAX:
+        raise InvalidInput("duration: {value} seconds is not between 0 and 8 hours", value=report.duration_s)
+    notes = report.notes.strip()
+    if len(notes) > NOTES_MAX:
+        raise InvalidInput("notes: at most {max} characters", max=NOTES_MAX)
+    contact_goal = _goal_code("goal", report.goal) or case.next_action_goal
+    goal_note = _note("goal", report.goal_note)
+    party = _check_person(uow, case, report, result)
+    promise = _promise(uow, case_id, report, result, now)
+    after = _next_action(report, result, now)
+
+    new_id = insert_contact(
+        uow,
+        case_id,
+        channel=report.channel,
+        outcome=result.value,
+        user_id=viewer.user_id,
+        at=when,
+        direction=report.direction,
+        party=party,
+        contact_point_id=report.contact_point_id,
+        goal=contact_goal,
+        goal_note=goal_note,
+        goal_met=report.goal_met,
+        notes=notes,
+        duration_s=report.duration_s,
+        cease_requested=report.cease_requested,
+        zone=viewer.time_zone,
+    )
+    if result is Outcome.HARDSHIP and party is None:
+        uow.session.execute(update(t.debtors).where(t.debtors.c.id == case.debtor_id).values(hardship=True))
+    status = _POINT_STATUS.get(result)
+    if status is not None and report.contact_point_id is not None:
+        cp = t.contact_points.c
+        uow.session.execute(
+            update(t.contact_points).where(cp.id == report.contact_point_id).values(status=status)
+        )
+    promise_id = None
+    if promise is not None:
+        promise_id = take_promise(uow, viewer.user_id, case_id, promise, now=now, interaction_id=new_id)
+    if after.channel is not None and after.due_at is not None:
+        # Asked with this contact and its holds already in the history: a dispute or a cease request just
+        # recorded, or the day's last allowed call, refuses the next action as it will refuse the contact.
+        verdict = check_contact(uow, case_id, channel=after.channel, at=after.due_at)
+        if not verdict.allowed:
+            uow.rollback()
+            what = {"channel": after.channel, "at": after.due_at.isoformat(), "next_action": True}
+            keep_refusal(uow, case_id, viewer.user_id, what, verdict)
+            raise refusal(verdict, viewer.time_zone, next_action=True)
+    c = t.cases.c
+    if promise is None or after.channel is not None:  # a promise sets its own next action: checking it
+        uow.session.execute(
+            update(t.cases)
+            .where(c.id == case_id)
+            .values(
+                next_action_channel=after.channel,
+                next_action_goal=after.goal,
+                next_action_note=after.note,
+                next_action_due_at=after.due_at,
+            )
+        )
+    uow.session.execute(
+        update(t.cases)
+        .where(c.id == case_id, c.stage == CaseStage.NEW.value)
+        .values(stage=CaseStage.CONTACTING.value)
+    )
+    row = uow.session.execute(
+        select(c.stage, c.next_action_channel, c.next_action_goal, c.next_action_note, c.next_action_due_at)
+        .where(c.id == case_id)
+    ).one()
+    uow.commit()
+    return LoggedContact(new_id, case_id, row.stage, NextAction(*row[1:]), promise_id)
+
+
+def _outcome(report: ContactReport) -> Outcome:
+    if report.channel not in CONTACT_CHANNELS:
+        raise InvalidInput(
+            "channel: {value} is not one of {choices}",
+            value=report.channel,
+            choices=", ".join(CONTACT_CHANNELS),
+        )
+    if report.outcome not in OUTCOMES:
+        raise InvalidInput(
+            "outcome: {value} is not one of {choices}", value=report.outcome, choices=", ".join(OUTCOMES)
+        )
+    result = Outcome(report.outcome)
+    if report.channel == "visit" and result in CALL_ONLY_OUTCOMES:
+        raise InvalidInput("outcome: {value} is not an outcome of a visit", value=report.outcome)
+    if report.direction not in (Direction.OUTBOUND, Direction.INBOUND):
+        raise InvalidInput("direction: {value} is not inbound or outbound", value=report.direction)
+    return result
+
+
+def _check_person(uow: UnitOfWork, case: Any, report: ContactReport, result: Outcome) -> int | None:
+    """The party contacted (None: the debtor), checked against the contact point and the outcome."""
+    party = report.party
+    point = _point(uow, case.debtor_id, report.contact_point_id)
+    if point is not None:
+        if party is None:
+            party = point.party_id
+        elif point.party_id != party:
+            raise InvalidInput(
+                "contact point {point}: it belongs to someone other than the person contacted",
+                point=report.contact_point_id,
+            )
+        if point.kind not in _POINT_KINDS[report.channel]:
+            if report.channel == "visit":
+                raise InvalidInput(
+                    "contact point {point}: a visit needs an address", point=report.contact_point_id
+                )
+            raise InvalidInput(
+                "contact point {point}: a call needs a phone number", point=report.contact_point_id
+            )
+        if point.status == "do_not_contact":
+            raise InvalidInput("contact point {point}: marked do-not-contact", point=report.contact_point_id)
+    payment_allowed = _may_discuss_payment(uow, case, party)  # and the party is this debtor's
+    if result in PAYMENT_OUTCOMES and not payment_allowed:
+        raise InvalidInput(
+            "outcome: the debt may not be discussed with this person (location only); "
+            "record what they said as third party reached"
+        )
+    return party
+
+
+def _promise(uow: UnitOfWork, case_id: int, report: ContactReport, result: Outcome, now: datetime) -> Any:
+    """The promise's checked terms: required with the outcome "promise", refused with any other."""
+    given = bool((report.promise_amount or "").strip()) or report.promise_due is not None
+    if result is not Outcome.PROMISE:
+        if given:
+            raise InvalidInput(
+                "promise: only a conversation with the outcome 'promise to pay' can record a promise"
+            )
+        return None
+    return promise_terms(
+        uow,
+        case_id,
+        amount=report.promise_amount or "",
+        currency=report.promise_currency,
+        due=report.promise_due,
+        now=now,
+    )
+
+
+def _aware(field: str, value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise InvalidInput(
+            "at: a time needs its zone" if field == "at" else "next action: a time needs its zone"
+        )
+    return value.astimezone(UTC)
+
+
+def _goal_code(field: str, value: str | None) -> str | None:
+    code = (value or "").strip()
+    if code and code not in GOALS:
+        message = "goal: {value} is not one of the goals" if field == "goal" else (
+            "next goal: {value} is not one of the goals"
+        )
+        raise InvalidInput(message, value=code)
+    return code or None
+
+
+def _note(field: str, value: str | None) -> str | None:
+    text = (value or "").strip()
+    if len(text) > NOTE_MAX:
+        message = (
+            "goal: at most {max} characters" if field == "goal" else "next goal: at most {max} characters"
+        )
+        raise InvalidInput(message, max=NOTE_MAX)
+    return text or None
+
+
+def _point(uow: UnitOfWork, debtor_id: int, contact_point_id: int | None) -> Any:
+    if contact_point_id is None:
+        return None
+    cp = t.contact_points.c
+    row = uow.session.execute(
+        select(cp.party_id, cp.kind, cp.status).where(cp.id == contact_point_id, cp.debtor_id == debtor_id)
+    ).one_or_none()
+    if row is None:
+        raise InvalidInput("contact point {point}: not one of this case's", point=contact_point_id)
+    return row
+
+
+def _may_discuss_payment(uow: UnitOfWork, case: Any, party: int | None) -> bool:
+    if party is None:
+        return True
+    p, cr = t.parties.c, t.creditors.c
+    role = uow.session.execute(select(p.role).where(p.id == party, p.debtor_id == case.debtor_id)).scalar()
+    if role is None:
+        raise InvalidInput("party: {party} is not a related party of this debtor", party=party)
+    creditor = uow.session.execute(select(cr.pack, cr.pack_overrides).where(cr.id == case.creditor_id)).one()
+    return may_discuss_payment(creditor.pack, creditor.pack_overrides, str(role))
+
+
+def _next_action(report: ContactReport, result: Outcome, now: datetime) -> NextAction:
+    """The next action as reported: complete (channel, time, and a goal, the outcome's by default) or
+    absent; a goal or note without a channel and a time is refused rather than kept half-made."""
+    channel = report.next_channel or None
+    if channel is not None and channel not in NEXT_CHANNELS:
+        raise InvalidInput(
+            "next action: {value} is not one of {choices}", value=channel, choices=", ".join(NEXT_CHANNELS)
+        )
+    if (channel is None) != (report.next_due_at is None):
+        raise InvalidInput("next action: give both its channel and its date and time, or neither")
+    goal = _goal_code("next goal", report.next_goal)
+    note = _note("next goal", report.next_note)
+    if channel is None:
+        if goal is not None or note is not None:
+            raise InvalidInput("next action: a goal needs the action's channel and time")
+        return NextAction(None, None, None, None)
+    due = _aware("next action", report.next_due_at) if report.next_due_at is not None else None
+    if due is not None and due < now:
+        raise InvalidInput("next action: {at} is in the past", at=due.isoformat(timespec="minutes"))
+    if due is not None and due > now + NEXT_ACTION_HORIZON:
+        raise InvalidInput("next action: {at} is more than a year ahead", at=due.date().isoformat())
+    return NextAction(channel, goal or OUTCOME_GOALS.get(result, Goal.FOLLOW_UP).value, note, due)

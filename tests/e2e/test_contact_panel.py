@@ -1,0 +1,112 @@
+"""The contact panel in a real browser: an error shows where the collector is looking, a promise is taken
+with the conversation it was made in, goals read in the viewer's language, and only the person working a
+case may record on it. Screenshots: tests/artifacts/screenshots/contact-*.png."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import ARTIFACTS, log_in
+
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def _open(page: Any, site: dict, case_id: int, size: dict[str, int] = LAPTOP) -> None:
+    page.set_viewport_size(size)
+    page.goto(f"{site['url']}/cases/{case_id}")
+    page.wait_for_load_state("networkidle")
+
+
+def _language(page: Any, lang: str) -> None:
+    if page.locator("html").get_attribute("lang") != lang:
+        page.click("[data-testid=switch-language]")
+        page.wait_for_load_state("networkidle")
+
+
+def _in_view(page: Any, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= size["height"]
+
+
+def _screen(page: Any, name: str) -> None:
+    """What the collector sees now (the viewport, not the whole page)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_an_error_shows_in_the_panel_and_a_promise_is_taken_with_its_conversation(
+    new_page: Any, site: dict
+) -> None:
+    page = new_page("en-US")
+    log_in(page, site, "alice")
+    _language(page, "en")
+    _open(page, site, site["floor"].cases[0].id)
+    promise = page.locator("[data-testid=promise-fields]")
+    page.select_option("[data-testid=contact-outcome]", "no_answer")
+    assert not promise.is_visible()  # a promise comes only with the outcome "promise to pay"
+    page.select_option("[data-testid=contact-direction]", "inbound")
+    page.select_option("[data-testid=contact-outcome]", "promise")
+    assert promise.is_visible()
+
+    page.fill("[data-testid=promise-amount]", "abc")
+    page.locator("[data-testid=contact-submit]").scroll_into_view_if_needed()
+    page.click("[data-testid=contact-submit]")
+    error = page.locator("#panel-contact [data-testid=form-error]")
+    error.wait_for()
+    assert "abc is not a number" in error.inner_text()
+    assert _in_view(page, "#panel-contact [data-testid=form-error]")  # next to the button pressed
+    assert page.locator("#flash [role=alert]").count() == 0
+    assert error.get_attribute("role") == "alert"  # announced to screen readers
+    _screen(page, "contact-error-in-panel")
+
+    page.fill("[data-testid=promise-amount]", "1000")
+    page.click("[data-testid=contact-submit]")
+    page.locator("[data-testid=contact-notice]").wait_for()
+    page.locator("[data-testid=pending-promise]").wait_for()
+    page.locator("#timeline tr[data-kind=promise]").first.wait_for()
+    assert "1,000.00" in page.locator("[data-testid=pending-promise]").inner_text()
+    assert (
+        "Check that the promised payment arrived"
+        in page.locator("#case-header [data-testid=next-action]").inner_text()
+    )
+    _screen(page, "contact-promise-recorded")
+
+    # The same goal, in Chinese, for a reader of Chinese (stored as a code, not in the writer's words).
+    _language(page, "zh-CN")
+    header = page.locator("#case-header [data-testid=next-action]").inner_text()
+    assert "核实承诺的还款是否到账" in header and "Check" not in header
+    _open(page, site, site["floor"].cases[0].id, PHONE)
+    page.screenshot(path=str(ARTIFACTS / "contact-goal-zh-phone.png"), full_page=True)
+
+
+def test_only_the_person_working_a_case_records_on_it(new_page: Any, site: dict) -> None:
+    floor = site["floor"]
+    bob = new_page("en-US")
+    log_in(bob, site, "bob")
+    _language(bob, "en")
+    _open(bob, site, floor.cases[0].id)  # alice's case
+    why = bob.locator("[data-testid=contact-why-not]")
+    why.wait_for()
+    assert "assigned to" in why.inner_text() and bob.locator("[data-testid=contact-form]").count() == 0
+    assert bob.locator("[data-testid=take-case]").count() == 0
+    _screen(bob, "contact-assigned-to-someone-else")
+
+    alice = new_page("en-US")
+    log_in(alice, site, "alice")
+    _language(alice, "en")
+    _open(alice, site, floor.cases[2].id)  # the pool's case: nobody holds it
+    alice.locator("[data-testid=contact-why-not]").wait_for()
+    assert "Take this case" in alice.locator("[data-testid=contact-why-not]").inner_text()
+    alice.click("[data-testid=take-case]")
+    alice.wait_for_load_state("networkidle")
+    alice.locator("[data-testid=contact-form]").wait_for()
+    assert alice.locator("[data-testid=release]").count() == 1
+
+    _open(bob, site, floor.cases[2].id)  # now held by alice: bob is told by whom
+    held = bob.locator("[data-testid=contact-why-not]")
+    held.wait_for()
+    assert "is working on this case until" in held.inner_text()
+    assert bob.locator("[data-testid=take-case]").count() == 0
+    _screen(bob, "contact-held-by-someone-else")

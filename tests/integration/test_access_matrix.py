@@ -1,0 +1,450 @@
+"""Who may open what: every route of the app, for every persona, on a case of its own, of another team
+and of another creditor.
+
+MATRIX below lists every route of create_app() with what each persona gets. A route that is not in it
+fails the test: whoever adds a route says here who may use it. GET routes are requested for every
+persona and case; a write route (POST, PUT) is sent only where it must be refused, and the database must
+be exactly as it was afterwards (a refused write changes nothing). Allowed writes are the business of
+each area's own tests.
+
+The personas are those of tests/support/floor.py (alice and bob: collectors of team 一组; carol: a
+collector of team 二组; sue: supervisor; vic: creditor viewer of BANK), an administrator (ada) and an
+anonymous visitor. The cases, each with an offer awaiting approval and a letter:
+
+- A: BANK's case assigned to alice (team 一组)
+- T: a BANK case assigned to carol (another team, the same creditor)
+- S: SHOP's case assigned to carol (floor.other_creditor_case: another creditor, another team)
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import Engine, insert, select
+from tests.support.floor import PASSWORD, Floor, _case
+from tests.support.messaging import use_settings
+from tests.support.web import Browser, login_client
+
+from huikuan.services.users import add_user
+from huikuan.storage import tables as t
+from huikuan.web.app import create_app
+
+PERSONAS = ("anonymous", "alice", "bob", "carol", "sue", "ada", "vic")
+TARGETS = ("A", "T", "S")
+# The cases each persona may see (services/access.py case_scope): a collector its team's, the unassigned
+# pool and what it holds; a supervisor or an administrator every case; a creditor viewer its creditor's.
+SCOPE = {
+    "alice": {"A"},
+    "bob": {"A"},
+    "carol": {"T", "S"},
+    "sue": {"A", "T", "S"},
+    "ada": {"A", "T", "S"},
+    "vic": {"A", "T"},
+}
+
+# What a persona gets. On a route with a case (or an offer or a letter of a case), a case the persona may
+# not see answers 404 (its existence is not disclosed), except where the role is refused first (DENY).
+PUBLIC = "public"  # 2xx for everyone, anonymous included
+OK = "ok"  # 2xx (on a write route: an answer that changes nothing, such as a preview)
+GO = "go"  # a redirect elsewhere than the login page (the home page sends each role to its start)
+LOGIN = "login"  # a page: 303 to /login; the API: 401
+DENY = "deny"  # 403 whatever the case: the role may never do this
+READ_ONLY = "read-only"  # 403 on a case the persona sees, 404 on another: the viewer may only read
+HIDDEN = "hidden"  # 404
+WRITE = "write"  # a write this persona may make: not sent here (each area's tests make them)
+OWN = "own"  # public writes of one's own session (log in, log out, language): not sent here
+
+
+@dataclass(frozen=True)
+class Rule:
+    anonymous: str
+    alice: str
+    bob: str
+    carol: str
+    sue: str
+    ada: str
+    vic: str
+
+
+def rule(anonymous: str = LOGIN, *, collectors: str, sue: str, ada: str | None = None, vic: str) -> Rule:
+    """One row: alice, bob and carol share the collectors' entry; ada (admin) sue's unless given."""
+    return Rule(anonymous, collectors, collectors, collectors, sue, ada or sue, vic)
+
+
+EVERYONE = Rule(PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC)
+READ = rule(collectors=OK, sue=OK, vic=OK)  # every signed-in user (the case's scope still applies)
+WORK = rule(collectors=WRITE, sue=WRITE, vic=READ_ONLY)  # a case's writes: not the read-only viewer
+SUPERVISE = rule(collectors=DENY, sue=WRITE, vic=DENY)  # supervisors' and administrators' writes
+OWN_SESSION = Rule(OWN, OWN, OWN, OWN, OWN, OWN, OWN)
+
+MATRIX: dict[tuple[str, str], Rule] = {
+    # The site's own files and documents.
+    ("GET", "/health"): EVERYONE,
+    ("GET", "/favicon.ico"): EVERYONE,
+    ("GET", "/docs"): EVERYONE,
+    ("GET", "/api/v1/openapi.json"): EVERYONE,
+    # Logging in and out, the home page, one's own settings.
+    ("GET", "/"): rule(collectors=GO, sue=GO, vic=GO),
+    ("GET", "/login"): EVERYONE,
+    ("POST", "/login"): OWN_SESSION,
+    ("POST", "/logout"): OWN_SESSION,
+    ("POST", "/settings/language"): OWN_SESSION,
+    ("GET", "/settings"): READ,
+    ("POST", "/settings"): rule(collectors=WRITE, sue=WRITE, vic=WRITE),  # one's own language and zone
+    # The queue: those who work cases. The creditor viewer has its portfolio instead (/queue sends it there).
+    ("GET", "/queue"): rule(collectors=OK, sue=OK, vic=GO),
+    ("GET", "/api/v1/queue"): rule(collectors=OK, sue=OK, vic=DENY),
+    ("GET", "/portfolio"): rule(collectors=DENY, sue=DENY, vic=OK),
+    ("GET", "/api/v1/portfolio"): rule(collectors=DENY, sue=DENY, vic=OK),
+    ("POST", "/queue/next"): WORK,
+    ("POST", "/api/v1/queue/next"): WORK,
+    ("POST", "/cases/{case_id}/take"): WORK,
+    ("POST", "/cases/{case_id}/release"): WORK,
+    ("POST", "/api/v1/queue/{case_id}/release"): WORK,
+    # The case page and its panels: whoever may see the case.
+    ("GET", "/cases/{case_id}"): READ,
+    ("GET", "/cases/{case_id}/panels/timeline"): READ,
+    ("GET", "/cases/{case_id}/panels/header"): READ,
+    ("GET", "/cases/{case_id}/panels/identity"): READ,
+    ("GET", "/cases/{case_id}/panels/points"): READ,
+    ("GET", "/cases/{case_id}/panels/debts"): READ,
+    ("GET", "/cases/{case_id}/panels/parties"): READ,
+    ("GET", "/cases/{case_id}/panels/contact"): READ,
+    ("GET", "/cases/{case_id}/panels/assessment"): READ,
+    ("GET", "/cases/{case_id}/panels/script"): READ,
+    ("GET", "/cases/{case_id}/panels/promise"): READ,
+    ("GET", "/cases/{case_id}/panels/negotiation"): READ,
+    ("GET", "/cases/{case_id}/panels/message"): READ,
+    ("GET", "/api/v1/cases/{case_id}/messages/templates"): READ,
+    ("GET", "/api/v1/cases/{case_id}"): READ,
+    ("GET", "/api/v1/cases/{case_id}/assessment"): READ,
+    # Personal data in full, contacts, assessments, promises, offers, messages: those who work cases.
+    ("POST", "/cases/{case_id}/reveal"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/reveal"): WORK,
+    ("POST", "/cases/{case_id}/contacts"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/contacts"): WORK,
+    ("POST", "/cases/{case_id}/assessment"): WORK,
+    ("PUT", "/api/v1/cases/{case_id}/assessment"): WORK,
+    ("POST", "/cases/{case_id}/negotiation/open"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/negotiation"): WORK,
+    ("POST", "/cases/{case_id}/arrangements"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/arrangements"): WORK,
+    # A preview composes a message to send: not for the read-only viewer.
+    ("POST", "/cases/{case_id}/messages/preview"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/messages/preview"): WORK,
+    ("POST", "/cases/{case_id}/messages"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/messages"): WORK,
+    ("POST", "/outbox/bulk"): rule(collectors=WRITE, sue=WRITE, vic=DENY),  # the cases are in the form
+    ("POST", "/api/v1/outbox/bulk"): rule(collectors=WRITE, sue=WRITE, vic=DENY),
+    # Scripts: everyone reads them, supervisors edit them.
+    ("GET", "/scripts"): READ,
+    ("GET", "/api/v1/scripts"): READ,
+    ("POST", "/scripts"): SUPERVISE,
+    # Field visits: those who visit, and their supervisors; not the creditor's viewer.
+    ("GET", "/visits"): rule(collectors=OK, sue=OK, vic=DENY),
+    ("GET", "/api/v1/visits"): rule(collectors=OK, sue=OK, vic=DENY),
+    # Approvals: supervisors and administrators.
+    ("GET", "/approvals"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("GET", "/api/v1/approvals"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/approvals/{arrangement_id}/approve"): SUPERVISE,
+    ("POST", "/approvals/{arrangement_id}/reject"): SUPERVISE,
+    ("POST", "/api/v1/approvals/{arrangement_id}/approve"): SUPERVISE,
+    ("POST", "/api/v1/approvals/{arrangement_id}/reject"): SUPERVISE,
+    # The outbox: the messages of the cases one may see.
+    ("GET", "/outbox"): READ,
+    ("GET", "/api/v1/outbox"): READ,
+    ("GET", "/outbox/bulk"): rule(collectors=OK, sue=OK, vic=DENY),
+    ("GET", "/outbox/{message_id}/document"): READ,
+    # The SMS provider's delivery reports: its token, never a user's session.
+    ("POST", "/api/v1/outbox/sms-status"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
+    # The gate's pure decision: no case, no data read or written; public for dialers (docs/compliance.md).
+    ("POST", "/api/v1/compliance/decisions"): EVERYONE,
+    ("GET", "/api/v1/whoami"): READ,
+}
+MOUNTS = {"/static"}  # files only
+
+
+@dataclass(frozen=True)
+class Target:
+    case_id: int
+    mobile_id: int
+    arrangement_id: int
+    message_id: int
+
+
+# A valid body for each write, so that what refuses it is access, never the shape of the request.
+def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
+    mobile, case = str(target.mobile_id), str(target.case_id)
+    message = {"channel": "sms", "template": "reminder", "contact_point_id": mobile}
+    offer = {"kind": "settlement", "total": "1000", "instalments": "1", "first_due": "2026-12-01"}
+    return {
+        ("POST", "/settings"): {"locale": "en", "time_zone": "UTC"},
+        ("POST", "/queue/next"): {},
+        ("POST", "/cases/{case_id}/take"): {},
+        ("POST", "/cases/{case_id}/release"): {"back": "/queue"},
+        ("POST", "/cases/{case_id}/reveal"): {"what": "national_id"},
+        ("POST", "/cases/{case_id}/contacts"): {"channel": "call", "outcome": "no_answer", "who": "debtor"},
+        ("POST", "/cases/{case_id}/assessment"): {
+            "ability": "low",
+            "willingness": "high",
+            "reason": "forgot",
+        },
+        ("POST", "/cases/{case_id}/negotiation/open"): {"reason": "asked"},
+        ("POST", "/cases/{case_id}/arrangements"): offer,
+        ("POST", "/cases/{case_id}/messages/preview"): message,
+        ("POST", "/cases/{case_id}/messages"): message,
+        ("POST", "/outbox/bulk"): {"message": "sms:reminder", "case_id": case},
+        ("POST", "/scripts"): {"stage": "early", "segment": "", "locale": "zh_CN", "opening": "您好"},
+        ("POST", "/approvals/{arrangement_id}/approve"): {"note": "ok"},
+        ("POST", "/approvals/{arrangement_id}/reject"): {"note": "no"},
+    }
+
+
+def _json(target: Target) -> dict[tuple[str, str], Any]:
+    message = {"channel": "sms", "template": "reminder", "contact_point_id": target.mobile_id}
+    return {
+        ("POST", "/api/v1/queue/next"): {},
+        ("POST", "/api/v1/queue/{case_id}/release"): {},
+        ("POST", "/api/v1/cases/{case_id}/reveal"): {"what": "national_id"},
+        ("POST", "/api/v1/cases/{case_id}/contacts"): {"channel": "call", "outcome": "no_answer"},
+        ("PUT", "/api/v1/cases/{case_id}/assessment"): {"ability": "low"},
+        ("POST", "/api/v1/cases/{case_id}/negotiation"): {"reason": "asked"},
+        ("POST", "/api/v1/cases/{case_id}/arrangements"): {
+            "kind": "settlement",
+            "total": "1000",
+            "first_due": "2026-12-01",
+        },
+        ("POST", "/api/v1/cases/{case_id}/messages/preview"): message,
+        ("POST", "/api/v1/cases/{case_id}/messages"): message,
+        ("POST", "/api/v1/outbox/bulk"): {
+            "case_ids": [target.case_id],
+            "template": "reminder",
+            "channel": "sms",
+        },
+        ("POST", "/api/v1/approvals/{arrangement_id}/approve"): {"note": "ok"},
+        ("POST", "/api/v1/approvals/{arrangement_id}/reject"): {"note": "no"},
+        ("POST", "/api/v1/outbox/sms-status"): {"id": "sms-1", "status": "delivered"},
+    }
+
+
+def routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers, HEAD aside; mounts by path alone."""
+    found = set()
+    for route in iter_route_contexts(app.routes):
+        methods = route.methods
+        if not methods:
+            found.add(("MOUNT", str(route.path)))
+        for method in methods or ():
+            if method != "HEAD":
+                found.add((method, str(route.path)))
+    return found
+
+
+def test_every_route_of_the_app_is_in_the_access_matrix(db_env: str) -> None:
+    present = routes(create_app(db_env))
+    missing = sorted(r for r in present if r not in MATRIX and r[0] != "MOUNT")
+    assert not missing, "\n".join(f"new route {m} {p} is not in the access matrix" for m, p in missing)
+    gone = sorted(set(MATRIX) - present)
+    assert not gone, f"the access matrix lists routes the app no longer has: {gone}"
+    assert {p for m, p in present if m == "MOUNT"} == MOUNTS
+
+
+# --- the floor of the matrix ------------------------------------------------------------------------------
+
+
+@dataclass
+class Site:
+    app: FastAPI
+    floor: Floor
+    targets: dict[str, Target]
+    clients: dict[str, Browser]
+
+
+def _offer_and_letter(engine: Engine, case_id: int, proposer: int, letters: Path) -> tuple[int, int]:
+    """An offer awaiting approval and a letter with its PDF, on the case."""
+    now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    schedule = [{"seq": 1, "due_date": "2026-12-01", "amount": 100_000}]
+    with engine.begin() as conn:
+        arrangement = conn.execute(
+            insert(t.arrangements)
+            .values(
+                case_id=case_id,
+                kind="settlement",
+                total_amount=100_000,
+                currency="CNY",
+                schedule=schedule,
+                discount_bp=9000,
+                status="awaiting_approval",
+                proposed_by=proposer,
+                balance_at_offer=1_000_000,
+                created_at=now,
+            )
+            .returning(t.arrangements.c.id)
+        ).scalar_one()
+        document = f"letter-{case_id}.pdf"
+        (letters / document).write_bytes(b"%PDF-1.4\n")
+        message = conn.execute(
+            insert(t.messages)
+            .values(
+                case_id=case_id,
+                channel="letter",
+                to="北京市",
+                body="...",
+                template="demand",
+                status="sent",
+                created_at=now,
+                sent_at=now,
+                document=document,
+            )
+            .returning(t.messages.c.id)
+        ).scalar_one()
+    return int(arrangement), int(message)
+
+
+@pytest.fixture
+def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Site:
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    use_settings(monkeypatch, letters_dir=str(letters), sms_token="provider-token")
+    add_user(floor.uow, "ada", PASSWORD, role="admin")
+    bank_id = floor.uow.session.execute(
+        select(t.creditors.c.id).where(t.creditors.c.code == "BANK")
+    ).scalar_one()
+    team_case = _case(floor.uow, bank_id, 5, 400_000, floor.users["carol"])
+    floor.uow.commit()
+    assert floor.other_creditor_case is not None
+    cases = {"A": floor.cases[0], "T": team_case, "S": floor.other_creditor_case}
+    targets = {}
+    for name, case in cases.items():
+        arrangement, message = _offer_and_letter(engine, case.id, floor.users["alice"], letters)
+        targets[name] = Target(case.id, case.mobile_id, arrangement, message)
+    app = create_app(db_env)
+    clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
+    anonymous = Browser(app)
+    anonymous.refresh_csrf("/login")  # a form's token, so that what refuses it is the login
+    clients["anonymous"] = anonymous
+    return Site(app, floor, targets, clients)
+
+
+def _url(path: str, target: Target) -> str:
+    return (
+        path.replace("{case_id}", str(target.case_id))
+        .replace("{arrangement_id}", str(target.arrangement_id))
+        .replace("{message_id}", str(target.message_id))
+    )
+
+
+def _uses_a_case(method: str, path: str) -> bool:
+    return "{" in path or (method, path) in {("POST", "/outbox/bulk"), ("POST", "/api/v1/outbox/bulk")}
+
+
+def expected(method: str, path: str, persona: str, target: str | None) -> str:
+    wanted: str = getattr(MATRIX[(method, path)], persona)
+    if wanted in (PUBLIC, LOGIN, DENY) or persona == "anonymous" or target is None:
+        return wanted
+    if target not in SCOPE[persona]:
+        return HIDDEN
+    return DENY if wanted == READ_ONLY else wanted
+
+
+def outcome(path: str, status: int, location: str) -> str:
+    """The class of an answer, in the matrix's words."""
+    api = path.startswith("/api/")
+    if (api and status == 401) or (not api and status == 303 and location.startswith("/login")):
+        return LOGIN
+    if 300 <= status < 400:
+        return GO
+    return {403: DENY, 404: HIDDEN}.get(status, OK if 200 <= status < 300 else f"status {status}")
+
+
+def _ask(client: Browser, method: str, path: str, target: Target | None) -> tuple[str, Any]:
+    url = _url(path, target) if target else path
+    api = path.startswith("/api/")
+    kwargs: dict[str, Any] = {"follow_redirects": False}
+    if method != "GET":
+        bodies = _json(target or Target(0, 0, 0, 0)) if api else _forms(target or Target(0, 0, 0, 0))
+        kwargs["json" if api else "data"] = bodies[(method, path)]
+    response = client.request(method, url, **kwargs)
+    return outcome(path, response.status_code, response.headers.get("location", "")), response
+
+
+def _combinations(method: str, path: str) -> Iterator[tuple[str, str | None]]:
+    for persona in PERSONAS:
+        for target in TARGETS if _uses_a_case(method, path) else (None,):
+            yield persona, target
+
+
+def test_every_page_and_read_answers_each_persona_as_the_matrix_says(site: Site) -> None:
+    wrong = []
+    for method, path in sorted(MATRIX):
+        if method != "GET":
+            continue
+        for persona, target in _combinations(method, path):
+            want = expected(method, path, persona, target)
+            got, _ = _ask(site.clients[persona], method, path, site.targets[target] if target else None)
+            if got != (OK if want == PUBLIC else want):
+                wrong.append(f"{method} {path} as {persona} on {target or '-'}: expected {want}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _snapshot(engine: Engine) -> dict[str, list[str]]:
+    """Every row of every table but the log of login attempts, in a comparable form."""
+    with engine.connect() as conn:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in conn.execute(select(table)))
+            for table in t.metadata.sorted_tables
+            if table.name != "login_attempts"
+        }
+
+
+SENT = {LOGIN, DENY, HIDDEN, OK}  # refusals, and answers that must change nothing
+
+
+def test_a_write_is_refused_to_whoever_may_not_make_it_and_changes_nothing(
+    site: Site, engine: Engine
+) -> None:
+    before = _snapshot(engine)
+    wrong, sent = [], 0
+    for method, path in sorted(MATRIX):
+        if method == "GET":
+            continue
+        for persona, target in _combinations(method, path):
+            want = expected(method, path, persona, target)
+            if want not in SENT:
+                continue
+            got, response = _ask(
+                site.clients[persona], method, path, site.targets[target] if target else None
+            )
+            sent += 1
+            if got != want:
+                detail = re.sub(r"\s+", " ", response.text)[:160]
+                wrong.append(
+                    f"{method} {path} as {persona} on {target or '-'}: expected {want}, got {got} {detail}"
+                )
+    assert not wrong, "\n".join(wrong)
+    assert sent > 100
+    assert _snapshot(engine) == before
+
+
+def test_the_api_takes_the_same_decisions_over_http_basic(site: Site) -> None:
+    """The API's callers without a browser: the same scope, by credentials."""
+
+    def basic(username: str) -> dict[str, str]:
+        token = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+
+    client = Browser(site.app)
+    for persona in ("alice", "carol", "vic"):
+        for name, target in site.targets.items():
+            answer = client.get(f"/api/v1/cases/{target.case_id}", headers=basic(persona))
+            assert answer.status_code == (200 if name in SCOPE[persona] else 404), (persona, name)
+    assert client.get("/api/v1/approvals", headers=basic("bob")).status_code == 403
