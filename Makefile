@@ -33,7 +33,7 @@ run: install
 	@echo "Huikuan is starting on http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)  (API docs: http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)/docs)"
 	@echo "Log in as admin / huikuan-demo (supervisor, collector1..collector4: same password)"
 	@echo ""
-	# The jobs (outbox, promises, instalments, claims) in their own process beside the web server.
+	# The jobs (outbox, promises, instalments, claims, the daily plan) in their own process beside the web server.
 	$(BIN)/huikuan jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/huikuan serve --host $(HUIKUAN_HOST) --port $(HUIKUAN_PORT)
 

@@ -271,6 +271,40 @@ def postgres_database(server_url: str) -> str:
     )
 
 
+# One login per simulated collector, as on a real floor: a case is worked only by the person who holds it,
+# and "next case" gives back the case its own login held before, so people must not share a login.
+FLOOR_LOGINS = 240
+_ADD_LOGINS = """
+import sys
+from huikuan.services.demo import DEMO_PASSWORD
+from huikuan.services.users import add_user
+from huikuan.storage.engine import get_engine
+from huikuan.storage.uow import UnitOfWork
+from huikuan.config import get_settings
+with UnitOfWork(get_engine(get_settings().database_url)) as uow:
+    for n in range(1, int(sys.argv[1]) + 1):
+        add_user(uow, f"floor{n:03d}", DEMO_PASSWORD, role="collector", display_name=f"坐席{n:03d}",
+                 team="一组", languages=["zh", "en"])
+    uow.commit()
+"""
+
+
+def add_logins(env: dict[str, str], workdir: Path, log: Path) -> float:
+    """Adds the collectors' own logins (floor001 ...) in one process; returns its seconds."""
+    started = time.monotonic()
+    with open(log, "a", encoding="utf-8") as out:
+        subprocess.run(
+            [str(PYTHON), "-c", _ADD_LOGINS, str(FLOOR_LOGINS)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=workdir,
+            check=True,
+            timeout=600,
+        )
+    return time.monotonic() - started
+
+
 def huikuan(args: list[str], env: dict[str, str], workdir: Path, log: Path) -> float:
     """Runs one `huikuan` command to completion (bounded); returns its seconds."""
     started = time.monotonic()
@@ -437,6 +471,7 @@ def run_locust(
         "FLOOR_PACE": pace,
         "FLOOR_SUMMARY": str(summary_path),
         "FLOOR_TIMEOUT": str(REQUEST_TIMEOUT_S),
+        "FLOOR_COLLECTORS": str(FLOOR_LOGINS),
     }
     if classes == HEALTH_CLASSES:
         env["FLOOR_MODE"] = "health"
@@ -750,6 +785,7 @@ def main(argv: list[str] | None = None) -> int:
                 ["demo", "--accounts", str(args.accounts), "--seed", "7"], env, workdir, setup_log
             ),
             "plan_s": huikuan(["plan"], env, workdir, setup_log),
+            "logins_s": add_logins(env, workdir, setup_log),
         }
         record["setup"] = timings
         caps = capabilities(env, workdir)

@@ -18,6 +18,8 @@ the refusals printed at the end. Settings, all from the environment:
 - FLOOR_PACE: "person" (default: 5 to 15 s between steps), "none" or "0" (no pauses), or "MIN,MAX" seconds;
 - FLOOR_TIMEOUT: each request's timeout in seconds (default 30);
 - FLOOR_PASSWORD: the demo users' password (default huikuan-demo);
+- FLOOR_COLLECTORS: how many collector logins floor001 ... exist (one per simulated collector; default:
+  the demo's collector1..collector4, shared);
 - FLOOR_SUMMARY: a JSON file written at the end: the refusal and error counters, and the page (GET) and
   write (POST) figures over all routes (exact percentiles, which the CSV's per-route rows cannot give);
 - FLOOR_MODE=health: makes `HealthFloor` (GET /health, no pauses) available, for the machine's floor.
@@ -47,7 +49,15 @@ from locust.stats import PERCENTILES_TO_REPORT, StatsCSV, StatsEntry
 TIMEOUT = float(os.environ.get("FLOOR_TIMEOUT", "30"))
 PASSWORD = os.environ.get("FLOOR_PASSWORD", "huikuan-demo")
 PACE = os.environ.get("FLOOR_PACE", "person").strip().lower()
-COLLECTORS = ("collector1", "collector2", "collector3", "collector4")
+# Each simulated collector its own login when floor_load made them (FLOOR_COLLECTORS=N: floor001 ...);
+# else the demo's four.
+_LOGINS = int(os.environ.get("FLOOR_COLLECTORS", "0"))
+COLLECTORS = tuple(f"floor{n:03d}" for n in range(1, _LOGINS + 1)) or (
+    "collector1",
+    "collector2",
+    "collector3",
+    "collector4",
+)
 FORM = "application/x-www-form-urlencoded"
 LOGIN_ROUTES = frozenset({("GET", "/login"), ("POST", "/login")})
 BUSINESS_REFUSALS = frozenset({409, 422})
@@ -420,9 +430,6 @@ class Collector(FloorUser):
         promising = random.random() < 0.3
         if not self.record_contact(case_id, panels.get("contact", ""), promising):
             return
-        if promising:
-            self.think()
-            self.promise(case_id, panels.get("promise", ""))
         if random.random() < 0.25:
             self.think()
             self.send_sms(case_id, panels.get("message", ""))
@@ -460,6 +467,8 @@ class Collector(FloorUser):
             "next_goal": "",
             "next_due": "",
         }
+        if promising and not self.promise_terms(panel, form):
+            form["outcome"] = "callback"
         low = attr(panel, "next-due", "min")  # the collector's local "now", as the form gives it
         if low and random.random() < 0.5:
             # The next call in 8 to 10 days, past the 7 days the US pack allows none after a conversation,
@@ -474,19 +483,17 @@ class Collector(FloorUser):
         self.case_changed(case_id, headers)
         return status in (200, 409, 422)
 
-    def promise(self, case_id: int, panel: str) -> None:
+    @staticmethod
+    def promise_terms(panel: str, form: dict[str, str]) -> bool:
+        """The promise made on the call, taken with the contact: an amount up to the balance, a day ahead."""
         balance = amount_of(attr(panel, "promise-amount", "placeholder"))
         if not balance or balance <= 0:
             count("outcomes", "promise skipped (no balance)")
-            return
+            return False
         amount = max(min(balance, 1.0), int(balance * random.uniform(0.1, 1.0) * 100) / 100)
         due = some_day(attr(panel, "promise-due", "min"), attr(panel, "promise-due", "max"))
-        form = {"amount": f"{amount:.2f}", "due": due}
-        status, _, headers = self.call(
-            "POST", f"/cases/{case_id}/promises", "/cases/[id]/promises", data=form, htmx=True
-        )
-        count("outcomes", f"promise {status}")
-        self.case_changed(case_id, headers)
+        form.update(promise_amount=f"{amount:.2f}", promise_due=due)
+        return True
 
     def send_sms(self, case_id: int, panel: str) -> None:
         points = [p for p in select_options(panel, "message-point") if p.isdigit()]
@@ -572,7 +579,8 @@ class Supervisor(FloorUser):
 
 
 class Viewer(FloorUser):
-    """The creditor's read-only viewer: the outbox, and case pages of its creditor (from links it sees)."""
+    """The creditor's read-only viewer: its portfolio (where it lands), the outbox, and case pages of its
+    creditor (from links it sees)."""
 
     weight = 2
     usernames = ("bank_viewer",)
@@ -582,12 +590,10 @@ class Viewer(FloorUser):
         if not self.ready():
             return
         count("outcomes", "viewer iteration")
-        status, html, _ = self.call("GET", "/outbox", "/outbox")
+        status, html, _ = self.call("GET", "/portfolio", "/portfolio")
         cases = CASE_LINK.findall(html) if status == 200 else []
-        if not cases:
-            # Nothing sent yet: its creditor's cases as its queue page lists them.
-            status, html, _ = self.call("GET", "/queue", "/queue")
-            cases = CASE_LINK.findall(html) if status == 200 else []
+        if random.random() < 0.3:
+            self.call("GET", "/outbox", "/outbox")
         if cases:
             self.think()
             self.open_case(int(random.choice(cases)))
@@ -620,8 +626,8 @@ class MixedReader(FloorUser):
 
 
 class MixedWriter(FloorUser):
-    """...beside 2 sessions each recording a contact on a case of their queue every 0.5 s. Only with
-    FLOOR_MODE=mixed."""
+    """...beside 2 sessions each recording a contact every 0.5 s on the case they took with "Next case"
+    (a case is worked by whoever holds it). Only with FLOOR_MODE=mixed."""
 
     abstract = not MIXED
     fixed_count = 2
@@ -631,8 +637,10 @@ class MixedWriter(FloorUser):
 
     def on_start(self) -> None:
         if self.log_in():
-            status, html, _ = self.call("GET", "/queue", "/queue")  # the session's token, and its cases
-            self.cases = CASE_LINK.findall(html) if status == 200 else []
+            self.call("GET", "/queue", "/queue")  # the session's token
+            status, _, headers = self.call("POST", "/queue/next", "/queue/next")
+            found = re.fullmatch(r"/cases/(\d+)", headers.get("location", ""))
+            self.cases = [found.group(1)] if status == 303 and found else []
 
     @task
     def record(self) -> None:

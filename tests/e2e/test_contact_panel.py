@@ -91,6 +91,9 @@ def test_only_the_person_working_a_case_records_on_it(new_page: Any, site: dict)
     why.wait_for()
     assert "assigned to" in why.inner_text() and bob.locator("[data-testid=contact-form]").count() == 0
     assert bob.locator("[data-testid=take-case]").count() == 0
+    bob.locator("#panel-message h2").wait_for()
+    assert bob.locator("#panel-message form").count() == 0  # no form where a write would be refused
+    assert bob.locator("#panel-assessment form").count() == 0
     _screen(bob, "contact-assigned-to-someone-else")
 
     alice = new_page("en-US")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
-from tests.support.floor import MORNING, Floor, FloorCase, _case
+from tests.support.floor import MORNING, Floor, us_case
 from tests.support.messaging import AGENCY_PHONE, channel_settings, use_settings
 
 from huikuan import config
@@ -26,7 +26,6 @@ from huikuan.channels.letter.pdf import (
     window_lines,
 )
 from huikuan.errors import InvalidInput, NotFound
-from huikuan.services.creditors import add_creditor
 from huikuan.services.outbox import dispatch_due, document_path, preview, send
 from huikuan.storage import tables as t
 
@@ -140,39 +139,10 @@ def test_a_return_address_that_discloses_a_debt_is_never_printed(
 US_RETURN = "Lakeside Services LLC|PO Box 1200|Chicago, IL 60601"
 
 
-def _us_case(floor: Floor) -> FloorCase:
-    """A US creditor's case: Jane Roe of Springfield, who reads English, owes Acme Bank $1,500.00."""
-    bank = add_creditor(
-        floor.uow,
-        "USB",
-        "Acme Bank",
-        region="US",
-        currency="USD",
-        pack="us-reg-f",
-        time_zone="America/New_York",
-    )
-    assert bank.id is not None
-    us = _case(floor.uow, bank.id, 5, 150_000, floor.users["alice"])
-    s = floor.uow.session
-    s.execute(
-        update(t.accounts)
-        .where(t.accounts.c.case_id == us.id)
-        .values(currency="USD", charge_off_date=date(2026, 6, 30))
-    )
-    s.execute(update(t.debtors).where(t.debtors.c.id == us.debtor_id).values(name="Jane Roe", language="en"))
-    s.execute(
-        update(t.contact_points)
-        .where(t.contact_points.c.id == us.address_id)
-        .values(value="1 Main St|Springfield, IL 62704")
-    )
-    floor.uow.commit()
-    return us
-
-
 def test_a_us_creditors_letter_is_a_validation_notice_in_english(
     floor: Floor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    us = _us_case(floor)
+    us = us_case(floor)
     with pytest.raises(InvalidInput, match="HUIKUAN_AGENCY_NAME"):
         preview(floor.uow, floor.viewer("alice"), us.id, template="demand", channel="letter")
     use_settings(monkeypatch, agency_name="Lakeside Services LLC", letter_return_address="")
@@ -228,7 +198,7 @@ def test_a_us_creditors_letter_is_a_validation_notice_in_english(
 def test_a_validation_notice_is_in_english_and_printed_with_its_tear_off_form(
     floor: Floor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    us = _us_case(floor)
+    us = us_case(floor)
     floor.uow.session.execute(update(t.debtors).where(t.debtors.c.id == us.debtor_id).values(language="zh"))
     floor.uow.commit()
     use_settings(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, insert, select, update
-from tests.support.floor import MORNING, Floor, _case
+from tests.support.floor import MORNING, Floor, us_case
 from tests.support.messaging import AGENCY_PHONE, channel_settings, sms_provider, use_settings
 from tests.support.payments import pay
 
@@ -18,7 +18,6 @@ from huikuan import config
 from huikuan.errors import ComplianceRefused, Forbidden, InvalidInput, NotFound
 from huikuan.services.claims import take_case
 from huikuan.services.contacts import record_contact
-from huikuan.services.creditors import add_creditor
 from huikuan.services.outbox import (
     bulk_candidates,
     bulk_send,
@@ -535,22 +534,12 @@ def test_a_us_sms_says_it_is_from_a_debt_collector_in_full_first_and_briefly_aft
     floor: Floor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_settings(monkeypatch, agency_name="Lakeside Services LLC")
-    bank = add_creditor(
-        floor.uow,
-        "USB",
-        "Acme Bank",
-        region="US",
-        currency="USD",
-        pack="us-reg-f",
-        time_zone="America/New_York",
-    )
-    assert bank.id is not None
-    us = _case(floor.uow, bank.id, 5, 150_000, floor.users["alice"])
+    us = us_case(floor)
     s = floor.uow.session
     s.execute(
         update(t.debtors)
         .where(t.debtors.c.id == us.debtor_id)
-        .values(language="en", address_country="US", address_region="IL", time_zone="America/Chicago")
+        .values(address_country="US", address_region="IL", time_zone="America/Chicago")
     )
     s.execute(
         update(t.contact_points).where(t.contact_points.c.id == us.mobile_id).values(value="+13125550100")

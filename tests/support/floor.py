@@ -139,3 +139,32 @@ def build_floor(uow: UnitOfWork) -> Floor:
     uow.session.execute(update(t.creditors).values(authority_policy=policy))
     uow.commit()
     return floor
+
+
+def us_case(floor: Floor) -> FloorCase:
+    """A US creditor's case: Jane Roe of Springfield, who reads English, owes Acme Bank $1,500.00."""
+    bank = add_creditor(
+        floor.uow,
+        "USB",
+        "Acme Bank",
+        region="US",
+        currency="USD",
+        pack="us-reg-f",
+        time_zone="America/New_York",
+    )
+    assert bank.id is not None
+    us = _case(floor.uow, bank.id, 5, 150_000, floor.users["alice"])
+    s = floor.uow.session
+    s.execute(
+        update(t.accounts)
+        .where(t.accounts.c.case_id == us.id)
+        .values(currency="USD", charge_off_date=date(2026, 6, 30))
+    )
+    s.execute(update(t.debtors).where(t.debtors.c.id == us.debtor_id).values(name="Jane Roe", language="en"))
+    s.execute(
+        update(t.contact_points)
+        .where(t.contact_points.c.id == us.address_id)
+        .values(value="1 Main St|Springfield, IL 62704")
+    )
+    floor.uow.commit()
+    return us

@@ -135,6 +135,12 @@ def case_to_work(uow: UnitOfWork, viewer: Viewer, case_id: int, now: datetime | 
     return case
 
 
+def may_work(uow: UnitOfWork, viewer: Viewer, case_id: int) -> bool:
+    """Whether the viewer may write to the case now (a panel shows its form only then)."""
+    case = visible_case(uow, viewer, case_id)
+    return why_not_work(uow, viewer, case, datetime.now(UTC)) is None
+
+
 def holder(case: Any, now: datetime) -> int | None:
     """Who holds the case from the queue now (a claim without expiry has lapsed)."""
     held = case.claimed_by is not None and case.claim_expires_at is not None and case.claim_expires_at > now

@@ -22,7 +22,7 @@ from huikuan.domain.goals import GOALS
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services import scripts as sc
-from huikuan.services.access import Viewer
+from huikuan.services.access import Viewer, may_work
 from huikuan.services.assessment import LEVEL_LABELS, LEVELS, REASONS, assess, assessment, level
 from huikuan.services.case_labels import label
 from huikuan.services.contact_form import contact_form, who_from_key
@@ -194,7 +194,7 @@ def _assessment_panel(
         "levels": list(LEVELS),
         "reasons": REASONS,
         "level_of": level,
-        "can_write": not viewer.read_only,
+        "can_write": may_work(uow, viewer, case_id),
         "notice": notice,
         **helpers(request),
     }

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services import negotiation as neg
-from huikuan.services.access import Viewer
+from huikuan.services.access import Viewer, may_work
 from huikuan.services.case_labels import label
 from huikuan.services.promises import promises_of
 from huikuan.storage.uow import UnitOfWork
@@ -96,7 +96,8 @@ def _promise_panel(
     request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int, notice: str = ""
 ) -> HTMLResponse:
     view = promises_of(uow, viewer, case_id)
-    context = {"view": view, "can_write": not viewer.read_only, "notice": notice, **helpers(request)}
+    can_write = may_work(uow, viewer, case_id)
+    context = {"view": view, "can_write": can_write, "notice": notice, **helpers(request)}
     return render(request, "case/_promise.html", context)
 
 
@@ -112,7 +113,8 @@ def _negotiation_panel(
     request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int, notice: str = ""
 ) -> HTMLResponse:
     view = neg.negotiation_of(uow, viewer, case_id)
-    context = {"view": view, "can_write": not viewer.read_only, "notice": notice, **helpers(request)}
+    can_write = may_work(uow, viewer, case_id)
+    context = {"view": view, "can_write": can_write, "notice": notice, **helpers(request)}
     return render(request, "case/_negotiation.html", context)
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services import outbox as svc
-from huikuan.services.access import Viewer
+from huikuan.services.access import Viewer, may_work
 from huikuan.services.case_labels import label
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ui.common import (
@@ -103,7 +103,7 @@ def _panel(
     decision = refusal.decision if refusal is not None and isinstance(refusal.decision, dict) else None
     context = {
         "case_id": case_id,
-        "can_write": not viewer.read_only,
+        "can_write": may_work(uow, viewer, case_id),
         "channels": svc.CHANNELS,
         "channel": channel,
         "names": names,
