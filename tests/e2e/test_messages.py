@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from tests.e2e.conftest import ARTIFACTS, log_in
 
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
@@ -58,10 +59,11 @@ def test_each_channels_default_message_applies_to_an_unpaid_case_and_previews(
     case_id = site["floor"].cases[0].id
     page.goto(f"{site['url']}/cases/{case_id}")
     page.locator("[data-testid=message-form]").wait_for()
+    page.wait_for_load_state("networkidle")  # the panels loaded and bound by htmx
     for channel, default in DEFAULTS.items():
         _choose_channel(page, channel)
         template = page.locator("[data-testid=message-template]")
-        assert template.input_value() == default, channel
+        expect(template).to_have_value(default)  # waits for the channel's panel to be swapped in
         offered = template.locator("option").evaluate_all("options => options.map(o => o.value)")
         assert NOT_APPLICABLE.get(channel) not in offered, channel
         page.click("[data-testid=message-preview-button]")

@@ -77,8 +77,9 @@ def test_a_collector_works_a_case_and_a_supervisor_approves_its_offer(new_page: 
 
     # Send a letter: it passes the gate and waits in the outbox, or (at night in Beijing, where this
     # debtor lives) the gate refuses it, saying which rule and until when.
+    page.wait_for_load_state("networkidle")  # every panel of the reloaded page in place, htmx bound
     page.select_option("[data-testid=message-channel]", "letter")
-    page.wait_for_load_state("networkidle")
+    page.locator("[data-testid=message-template] option[value=demand]").wait_for(state="attached")
     page.select_option("[data-testid=message-template]", "demand")
     page.click("[data-testid=message-send]")
     answer = page.locator("[data-testid=message-queued], [data-testid=message-refused]").first
