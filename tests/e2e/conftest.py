@@ -106,3 +106,10 @@ def shoot(page: Any, name: str) -> Path:
     target = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
     return target
+
+
+def settled(page: Any) -> None:
+    """Waits until htmx has no request in flight and has finished swapping and settling what came back:
+    a panel just swapped in answers clicks and changes only once htmx has processed it."""
+    busy = ".htmx-request, .htmx-settling, .htmx-swapping, .htmx-added"
+    page.wait_for_function(f"() => window.htmx && !document.querySelector('{busy}')")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import ARTIFACTS, log_in
+from tests.e2e.conftest import ARTIFACTS, log_in, settled
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -16,6 +16,7 @@ def _open(page: Any, site: dict, case_id: int, size: dict[str, int] = LAPTOP) ->
     page.set_viewport_size(size)
     page.goto(f"{site['url']}/cases/{case_id}")
     page.wait_for_load_state("networkidle")
+    settled(page)
 
 
 def _language(page: Any, lang: str) -> None:

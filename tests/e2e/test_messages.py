@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.e2e.conftest import ARTIFACTS, log_in
+from tests.e2e.conftest import ARTIFACTS, log_in, settled
 
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 DEFAULTS = {"sms": "reminder", "email": "reminder", "letter": "demand"}
@@ -40,6 +40,7 @@ def _in_language(page: Any, lang: str) -> None:
 
 
 def _choose_channel(page: Any, channel: str) -> None:
+    settled(page)
     select = page.locator("[data-testid=message-channel]")
     if select.input_value() != channel:
         with page.expect_response(lambda r: "/panels/message" in r.url):
@@ -87,6 +88,7 @@ def test_the_email_panels_default_is_sent_or_meets_the_gate_never_an_error(page_
     page.goto(f"{site['url']}/cases/{case_id}")
     page.locator("[data-testid=message-form]").wait_for()
     _choose_channel(page, "email")
+    settled(page)
     with page.expect_response(lambda r: r.url.endswith(f"/cases/{case_id}/messages")) as answer:
         page.click("[data-testid=message-send]")
     assert answer.value.status == 200  # a template that cannot apply answered 422 here

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.e2e.conftest import log_in, shoot
+from tests.e2e.conftest import log_in, settled, shoot
 
 
 def _english(page: Any) -> None:
@@ -40,6 +40,7 @@ def test_a_collector_works_a_case_and_a_supervisor_approves_its_offer(new_page: 
     shoot(page, "case")
 
     # The debtor calls and promises: the promise is recorded with the call; the timeline shows it.
+    settled(page)
     page.select_option("[data-testid=contact-direction]", "inbound")
     page.select_option("[data-testid=contact-outcome]", "promise")
     page.fill("[data-testid=promise-amount]", "1000")
@@ -49,9 +50,11 @@ def test_a_collector_works_a_case_and_a_supervisor_approves_its_offer(new_page: 
     assert "1,000.00" in page.locator("#timeline tr[data-kind=promise]").first.inner_text()
 
     # A settlement at half the balance is beyond a collector's 20% discount: it waits for approval.
+    settled(page)
     page.check("[data-testid=reason-asked]")
     page.click("[data-testid=negotiation-open]")
     page.locator("[data-testid=negotiation-form]").wait_for()
+    settled(page)
     page.select_option("[data-testid=offer-kind]", "settlement")
     page.fill("[data-testid=offer-total]", "6000")
     page.click("[data-testid=offer-submit]")
@@ -77,7 +80,7 @@ def test_a_collector_works_a_case_and_a_supervisor_approves_its_offer(new_page: 
 
     # Send a letter: it passes the gate and waits in the outbox, or (at night in Beijing, where this
     # debtor lives) the gate refuses it, saying which rule and until when.
-    page.wait_for_load_state("networkidle")  # every panel of the reloaded page in place, htmx bound
+    settled(page)  # every panel of the reloaded page in place and processed by htmx
     page.select_option("[data-testid=message-channel]", "letter")
     page.locator("[data-testid=message-template] option[value=demand]").wait_for(state="attached")
     page.select_option("[data-testid=message-template]", "demand")
