@@ -114,3 +114,53 @@ def test_only_the_person_working_a_case_records_on_it(new_page: Any, site: dict)
     assert "is working on this case until" in held.inner_text()
     assert bob.locator("[data-testid=take-case]").count() == 0
     _screen(bob, "contact-held-by-someone-else")
+
+
+def test_the_next_call_fits_one_screen_at_1366_by_768(new_page: Any, site: dict) -> None:
+    """Who the debtor is, what is owed, whether each number may be called, the last contact, this call's
+    goal and the whole record form, without scrolling, in both languages."""
+    for lang, locale in (("zh-CN", "zh-CN"), ("en", "en-US")):
+        page = new_page(locale)
+        log_in(page, site, "alice")
+        _language(page, lang)
+        _open(page, site, site["floor"].cases[0].id)
+        page.locator("[data-testid=contact-form]").wait_for()
+        _screen(page, f"console-{lang}-1366")
+        for selector in (
+            "#case-header [data-testid=debtor-name]",
+            "#case-header [data-testid=balance-total]",
+            "#case-header [data-testid=gate-now]",
+            "#case-header [data-testid=last-contact]",
+            "#points table",
+            "#panel-contact [data-testid=contact-goal]",
+            "#panel-contact [data-testid=contact-outcome]",
+            "#panel-contact [data-testid=contact-submit]",
+            "#panel-contact [data-testid=contact-submit-next]",
+        ):
+            assert _in_view(page, selector), (lang, selector)
+
+
+def test_the_keyboard_records_a_promise_and_moves_to_the_next_case(new_page: Any, site: dict) -> None:
+    page = new_page("en-US")
+    log_in(page, site, "alice")
+    _language(page, "en")
+    page.goto(site["url"] + "/queue")
+    page.click("[data-testid=next-case]")
+    page.wait_for_load_state("networkidle")
+    settled(page)
+    first = page.url
+    page.keyboard.press("?")
+    assert page.locator("[data-testid=shortcuts]").is_visible()
+    page.keyboard.press("Escape")
+    page.select_option("[data-testid=contact-direction]", "inbound")
+    page.locator("body").click(position={"x": 5, "y": 400})  # leave the field: single keys act again
+    page.keyboard.press("t")
+    assert "0:0" in page.locator("[data-testid=call-timer]").inner_text()  # the call timer runs
+    page.keyboard.press("p")  # the outcome "promise to pay", the cursor in its amount
+    page.keyboard.type("800")
+    page.keyboard.press("Control+Shift+Enter")  # record, stop the timer, and go to the next case
+    page.wait_for_url(lambda url: url != first and "/cases/" in url)
+    talk = site["engine"].connect().execute(
+        __import__("sqlalchemy").text("SELECT outcome, duration_s FROM interactions ORDER BY id DESC LIMIT 1")
+    ).one()
+    assert talk.outcome == "promise" and talk.duration_s == 60  # the timer's minute, rounded up

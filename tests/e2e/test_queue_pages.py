@@ -1,17 +1,22 @@
 """A long queue in a real browser: the true count (not the page's length) and pages walked through to the
-end, for a collector and for the supervisor's team view; and the bank's viewer landing on its portfolio.
-Each is kept as a screenshot at desktop (1366x768) and phone (390x844) sizes, in Chinese and English."""
+end, for a collector and for the supervisor's team view; the bank's viewer landing on its portfolio; and
+the rows themselves (the creditor's name, the due time and its state in words, the row actions) with no
+cell broken one character per line. Each is kept as a screenshot at desktop (1366x768) and phone
+(390x844) sizes, in Chinese and English."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from tests.e2e.conftest import log_in, shoot
 from tests.support.crowd import add_cases
 
+from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
 CROWD = 120  # beside the floor's 3 BANK cases and 1 SHOP case
@@ -126,3 +131,92 @@ def test_the_banks_viewer_logs_in_to_its_portfolio(
     # Its queue address leads back here.
     page.goto(crowded["url"] + "/queue")
     assert page.url.endswith("/portfolio")
+
+
+# Every text of a row that the browser broke into as many lines as it has characters ("未/核/实").
+_BROKEN_CELLS = """rows => rows.flatMap(row => {
+  const broken = [];
+  const walker = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim();
+    if ([...text].length < 2) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+    if (lines >= [...text].length) broken.push(text);
+  }
+  return broken;
+})"""
+
+
+@pytest.fixture(scope="module")
+def worked(crowded: dict[str, Any]) -> dict[str, Any]:
+    """The floor's three BANK cases made hard to lay out: a long creditor name, a long debtor name, next
+    actions overdue, due now and due later, and one held by bob."""
+    a, b, c = (case.id for case in crowded["floor"].cases)
+    now = datetime.now(UTC)
+    uow = UnitOfWork(crowded["engine"])
+    with uow:
+        s = uow.session
+        s.execute(
+            update(t.creditors)
+            .where(t.creditors.c.code == "BANK")
+            .values(name="某某银行股份有限公司信用卡中心")
+        )
+        debtor = crowded["floor"].cases[0].debtor_id
+        s.execute(update(t.debtors).where(t.debtors.c.id == debtor).values(name="欧阳长名字测试债务人第一号"))
+        for case_id, due, goal in (
+            (a, now - timedelta(days=2), "offer_instalments"),
+            (b, now - timedelta(minutes=5), "agree_payment"),
+            (c, now + timedelta(days=2), "follow_up"),
+        ):
+            s.execute(
+                update(t.cases)
+                .where(t.cases.c.id == case_id)
+                .values(next_action_channel="call", next_action_goal=goal, next_action_due_at=due)
+            )
+        bob = crowded["floor"].users["bob"]
+        s.execute(
+            update(t.cases)
+            .where(t.cases.c.id == b)
+            .values(claimed_by=bob, claim_expires_at=now + timedelta(hours=2))
+        )
+        uow.commit()
+    return crowded
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_queue_rows_name_the_creditor_say_when_due_in_words_and_offer_what_the_viewer_may_do(
+    open_page: Any, worked: dict[str, Any], language: str, size: str
+) -> None:
+    a, b, c = (case.id for case in worked["floor"].cases)
+    page = open_page("sue", language, size)
+    page.goto(worked["url"] + "/queue?all=1")
+    rows = page.locator("tr[data-testid^=queue-row-]")
+    assert (
+        page.locator(f"[data-testid=queue-creditor-{a}]")
+        .inner_text()
+        .startswith("某某银行股份有限公司信用卡中心")
+    )
+    overdue, due_now = ("超期未办", "现在该办") if language == "zh" else ("Overdue", "Due now")
+    assert overdue in page.locator(f"[data-testid=queue-due-{a}]").inner_text()
+    assert due_now in page.locator(f"[data-testid=queue-due-{b}]").inner_text()
+    assert page.locator(f"[data-testid=take-{a}]").count() == 1  # free: a supervisor may take any
+    assert page.locator(f"[data-testid=take-{b}]").count() == 0  # bob holds it ...
+    assert page.locator(f"[data-testid=release-{b}]").count() == 1  # ... and a supervisor may give it back
+    assert page.locator(f"[data-testid=take-{c}]").count() == 1
+    page.locator(f"[data-testid=queue-row-{a}]").scroll_into_view_if_needed()
+    assert rows.evaluate_all(_BROKEN_CELLS) == []
+    shoot(page, f"queue-rows-team-{language}-{size}")
+    # A collector's own work: her own case to take, bob's held case neither to take nor to release.
+    mine = open_page("alice", language, size)
+    mine.goto(worked["url"] + "/queue")
+    assert mine.locator(f"[data-testid=take-{a}]").count() == 1
+    assert (
+        mine.locator(f"[data-testid=take-{b}]").count()
+        == mine.locator(f"[data-testid=release-{b}]").count()
+        == 0
+    )
+    assert mine.locator("tr[data-testid^=queue-row-]").evaluate_all(_BROKEN_CELLS) == []
+    shoot(mine, f"queue-rows-mine-{language}-{size}")

@@ -474,3 +474,80 @@ def test_the_queue_api_gives_the_total_and_pages(app: FastAPI, floor: Floor) -> 
     assert (body["has_previous"], body["has_next"], len(body["items"])) == (True, False, 23)
     team = client.get("/api/v1/queue?all=true&per_page=1000", auth=("sue", PASSWORD)).json()
     assert team["total"] == len(team["items"]) == 124
+
+
+# --- the rows: the creditor's name, the due time in the viewer's zone, and what the viewer may do -----------
+
+
+def _cell(page_text: str, testid: str) -> str:
+    """The markup of one cell (or element) of the page, from its data-testid to its closing tag."""
+    return page_text.split(f'data-testid="{testid}"', 1)[1].split("</td>", 1)[0].split("</div>", 1)[0]
+
+
+def test_a_queue_row_names_the_creditor_and_keeps_its_code_as_a_hint(app: FastAPI, floor: Floor) -> None:
+    a = floor.cases[0].id
+    item = my_work(floor.uow, floor.viewer("alice"), now=MORNING)[0]
+    assert (item.creditor_name, item.creditor_code) == ("某银行", "BANK")
+    for client, address in (
+        (login_client(app, "alice"), "/queue"),
+        (login_client(app, "sue"), "/queue?all=1"),
+    ):
+        cell = _cell(client.get(address).text, f"queue-creditor-{a}")
+        assert 'title="BANK"' in cell and cell.split(">", 1)[1].strip().startswith("某银行")
+    body = TestClient(app).get("/api/v1/queue", auth=("alice", PASSWORD)).json()
+    assert body["items"][0]["creditor"] == {"code": "BANK", "name": "某银行"}
+
+
+def test_a_next_action_due_on_an_earlier_day_is_overdue_and_one_due_by_now_is_due_now(level: Floor) -> None:
+    floor = level
+    a, b, c = (case.id for case in floor.cases)
+    _set_case(floor, a, next_action_due_at=MORNING - timedelta(days=1))  # yesterday on the floor
+    _set_case(floor, b, next_action_due_at=MORNING - timedelta(minutes=30))  # 09:30 today in Shanghai
+    _set_case(floor, c, next_action_due_at=MORNING + timedelta(hours=4))  # this afternoon
+    items = {i.case_id: i for i in my_work(floor.uow, floor.viewer("alice"), now=MORNING)}
+    assert (items[a].overdue, items[a].due_now) == (True, True)
+    assert (items[b].overdue, items[b].due_now) == (False, True)
+    assert (items[c].overdue, items[c].due_now) == (False, False)
+
+
+def test_the_due_time_reads_in_the_viewers_own_zone_and_says_overdue_in_words(
+    app: FastAPI, floor: Floor
+) -> None:
+    a = floor.cases[0].id
+    # 02:00 UTC on 18 November: 10:00 that day in Shanghai, 18:00 the day before in Los Angeles.
+    _set_case(
+        floor, a, next_action_channel="call", next_action_due_at=datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+    )
+    floor.uow.session.execute(
+        update(t.users).where(t.users.c.id == floor.users["alice"]).values(time_zone="America/Los_Angeles")
+    )
+    floor.uow.commit()
+    in_la = _cell(login_client(app, "alice").get("/queue").text, f"queue-due-{a}")
+    assert "2026-11-17 18:00" in in_la and "Overdue" in in_la
+    in_shanghai = _cell(login_client(app, "sue", locale="zh_CN").get("/queue?all=1").text, f"queue-due-{a}")
+    assert "2026-11-18 10:00" in in_shanghai and "超期未办" in in_shanghai
+
+
+def test_take_is_offered_on_free_cases_the_viewer_may_take_and_the_row_then_says_you(
+    app: FastAPI, floor: Floor
+) -> None:
+    a, b, c = (case.id for case in floor.cases)  # alice's own, bob's, and the pool's
+    _set_case(
+        floor, c, claimed_by=floor.users["bob"], claim_expires_at=datetime.now(UTC) + timedelta(minutes=20)
+    )
+    alice = login_client(app, "alice")
+    page = alice.get("/queue").text
+    assert f'data-testid="take-{a}"' in page  # her own case, free
+    assert f'data-testid="take-{b}"' not in page  # a colleague's: a supervisor moves it
+    assert f'data-testid="take-{c}"' not in page and f'data-testid="release-{c}"' not in page  # bob holds it
+    assert f'data-testid="queue-open-{b}"' in page  # every row opens
+    taken = alice.post(f"/cases/{a}/take", follow_redirects=False)
+    assert (taken.status_code, taken.headers["location"]) == (303, f"/cases/{a}")
+    page = alice.get("/queue").text
+    assert "You" in _cell(page, f"queue-holder-{a}")
+    assert f'data-testid="take-{a}"' not in page and f'data-testid="release-{a}"' in page
+    team = login_client(app, "sue").get("/queue?all=1").text
+    assert f'data-testid="take-{b}"' in team  # a supervisor may take any free case
+    assert f'data-testid="take-{a}"' not in team and f'data-testid="release-{a}"' in team
+    body = TestClient(app).get("/api/v1/queue", auth=("bob", PASSWORD)).json()
+    assert {i["case_id"]: i["may_take"] for i in body["items"]} == {a: False, b: True, c: False}

@@ -1,11 +1,12 @@
-"""The case page's timeline: every interaction, promise, payment, message, letter, arrangement and plan row
-of a case as one typed list, newest first, with a short label and a detail in the user's language.
+"""The case page's timeline: every interaction, promise, payment, message, letter, arrangement, plan row and
+refusal of the compliance gate of a case as one typed list, newest first, with a short label, a detail, who
+did it and the rule or reason where one applies, in the user's language; filterable by kind and searchable.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,30 +23,115 @@ from huikuan.services.case_labels import (
     GOAL_LABELS,
     OUTCOME_LABELS,
     ROLE_LABELS,
+    RULE_LABELS,
     SEGMENT_LABELS,
     STATUS_LABELS,
 )
+from huikuan.services.outbox_job import HOLD_ERROR
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
+
+# The timeline's filters, in the filter bar's order. Every entry is in one of the first five or in "refusal"
+# or "plan" (an interaction by its channel: calls and visits, or messages); an entry a person wrote a note
+# on is in "note" as well, and a message the gate held back in "refusal" as well.
+FILTERS = ("call", "message", "payment", "promise", "note", "refusal", "plan")
+FILTER_LABELS = {
+    "call": "Calls ({count})",
+    "message": "Messages ({count})",
+    "payment": "Payments ({count})",
+    "promise": "Promises ({count})",
+    "note": "Notes ({count})",
+    "refusal": "Gate refusals ({count})",
+    "plan": "Plans ({count})",
+}
+_MESSAGE_CHANNELS = frozenset({"sms", "email", "wechat", "letter"})
+SEARCH_MAX = 100  # characters of a search kept
 
 
 @dataclass(frozen=True)
 class TimelineItem:
     at: datetime
-    kind: str  # interaction, promise, payment, message, letter, arrangement, plan
+    kind: str  # interaction, promise, payment, message, letter, arrangement, plan, refusal
     ref_id: int
     label: str  # short, translated
     detail: str  # translated
     status: str | None = None
     amount: int | None = None
     currency: str | None = None
-    by: str | None = None
+    by: str | None = None  # who: a user's name, or "the debtor", "the planner", "system", "the gate"
+    groups: tuple[str, ...] = ()  # the FILTERS it is shown under
+    note: str = ""  # what a person wrote on it
+    reason: str = ""  # the gate's rules for a refusal, or the reason given, translated
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """The timeline panel: the entries chosen, and how many entries of each filter the whole case holds."""
+
+    items: tuple[TimelineItem, ...]
+    counts: dict[str, int]
+    total: int
+    kinds: tuple[str, ...]  # the filters chosen, in FILTERS order; none: every entry
+    q: str
+
+
+def filter_timeline(
+    items: Sequence[TimelineItem], kinds: Collection[str] = (), q: str = ""
+) -> tuple[TimelineItem, ...]:
+    """The entries in any of `kinds` (all when none) whose label, detail, who, note or reason holds `q`,
+    whatever its case."""
+    wanted = set(kinds)
+    needle = q.strip().casefold()
+    return tuple(
+        item
+        for item in items
+        if (not wanted or wanted.intersection(item.groups)) and (not needle or needle in _text(item))
+    )
+
+
+def count_by_filter(items: Sequence[TimelineItem]) -> dict[str, int]:
+    """How many entries each filter shows, over `items`."""
+    return {kind: sum(1 for item in items if kind in item.groups) for kind in FILTERS}
+
+
+def _text(item: TimelineItem) -> str:
+    return " ".join((item.label, item.detail, item.by or "", item.note, item.reason)).casefold()
+
+
+def chosen_filters(kinds: Collection[str]) -> tuple[str, ...]:
+    """The known filters among `kinds`, in the bar's order (an unknown one, from an old link, is ignored)."""
+    return tuple(kind for kind in FILTERS if kind in set(kinds))
+
+
+def timeline_view(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    case_id: int,
+    *,
+    locale: str | None = None,
+    kinds: Collection[str] = (),
+    q: str = "",
+) -> TimelineView:
+    """The timeline panel: the case's entries of the chosen kinds matching the search, newest first, with
+    the count of each kind over the whole case."""
+    every = case_timeline(uow, viewer, case_id, locale=locale)
+    chosen, search = chosen_filters(kinds), q.strip()[:SEARCH_MAX]
+    return TimelineView(
+        filter_timeline(every, chosen, search), count_by_filter(every), len(every), chosen, search
+    )
 
 
 def case_timeline(
-    uow: UnitOfWork, viewer: Viewer, case_id: int, *, locale: str | None = None
+    uow: UnitOfWork,
+    viewer: Viewer,
+    case_id: int,
+    *,
+    locale: str | None = None,
+    kinds: Collection[str] = (),
+    q: str = "",
 ) -> tuple[TimelineItem, ...]:
-    """The case's timeline alone, newest first (the page's lazily loaded panel)."""
+    """The case's timeline alone, newest first (the page's lazily loaded panel): only the entries of
+    `kinds` (FILTERS; all when none) that hold `q` when given."""
     case = visible_case(uow, viewer, case_id)
     lang = normalize_locale(locale or viewer.locale)
     p = t.parties.c
@@ -53,7 +139,7 @@ def case_timeline(
     currency = uow.session.execute(
         select(t.creditors.c.currency).where(t.creditors.c.id == case.creditor_id)
     ).scalar_one()
-    return timeline(
+    items = timeline(
         uow,
         case_id,
         interactions(uow, case_id),
@@ -62,6 +148,7 @@ def case_timeline(
         currency,
         lang,
     )
+    return filter_timeline(items, chosen_filters(kinds), q) if kinds or q.strip() else items
 
 
 def timeline(
@@ -86,12 +173,14 @@ def timeline(
         *_message_items(uow, case_id, _),
         *_arrangement_items(uow, case_id, money, _),
         *_plan_items(plan, money, currency, _),
+        *_refusal_items(uow, case_id, parties, _),
     ]
     items.sort(key=lambda item: (item.at, _KIND_ORDER[item.kind], item.ref_id), reverse=True)
     return tuple(items)
 
 
 _KIND_ORDER = {
+    "refusal": 0,
     "plan": 0,
     "message": 1,
     "letter": 1,
@@ -149,13 +238,30 @@ def _interaction_items(
             parts.append(
                 _("{minutes} min {seconds} s", minutes=r.duration_s // 60, seconds=r.duration_s % 60)
             )
-        if r.notes:
-            parts.append(r.notes)
         label = (
             f"{_(CHANNEL_LABELS.get(r.channel, r.channel))} · {_(OUTCOME_LABELS.get(r.outcome, r.outcome))}"
         )
+        groups = ["message" if r.channel in _MESSAGE_CHANNELS else "call"]
+        if r.outcome == "refused_by_gate":
+            groups.append("refusal")
+        if r.notes:
+            groups.append("note")
+        if r.user_name:
+            by = r.user_name
+        else:
+            by = _("the debtor") if r.direction == "inbound" else _("system")
         items.append(
-            TimelineItem(r.at, "interaction", r.id, label, " · ".join(parts), r.outcome, by=r.user_name)
+            TimelineItem(
+                r.at,
+                "interaction",
+                r.id,
+                label,
+                " · ".join(parts),
+                r.outcome,
+                by=by,
+                groups=tuple(groups),
+                note=r.notes or "",
+            )
         )
     return items
 
@@ -188,7 +294,16 @@ def _promise_items(
             detail += " · " + _("paid {amount}", amount=money(r.paid_amount, r.currency))
         items.append(
             TimelineItem(
-                r.created_at, "promise", r.id, label, detail, r.status, r.amount, r.currency, r.user_name
+                r.created_at,
+                "promise",
+                r.id,
+                label,
+                detail,
+                r.status,
+                r.amount,
+                r.currency,
+                r.user_name or _("system"),
+                ("promise",),
             )
         )
     return items
@@ -213,6 +328,8 @@ def _payment_items(
             None,
             r.amount,
             r.currency,
+            _("the debtor"),
+            ("payment",),
         )
         for r in rows
     ]
@@ -229,6 +346,7 @@ def _message_items(uow: UnitOfWork, case_id: int, _: Callable[..., str]) -> list
             m.subject,
             m.created_at,
             m.sent_at,
+            m.error,
             u.display_name.label("user_name"),
         )
         .select_from(t.messages.outerjoin(t.users, u.id == m.user_id))
@@ -246,7 +364,25 @@ def _message_items(uow: UnitOfWork, case_id: int, _: Callable[..., str]) -> list
         if r.subject:
             parts.append(r.subject)
         label = _("Letter") if kind == "letter" else _(CHANNEL_LABELS.get(r.channel, r.channel))
-        items.append(TimelineItem(at, kind, r.id, label, " · ".join(parts), r.status, by=r.user_name))
+        held = r.status == "refused"
+        reason = ""
+        if r.error and r.status in ("refused", "failed"):
+            reason = (
+                _("a cease request or dispute came after it was queued") if r.error == HOLD_ERROR else r.error
+            )
+        items.append(
+            TimelineItem(
+                at,
+                kind,
+                r.id,
+                label,
+                " · ".join(parts),
+                r.status,
+                by=r.user_name or _("system"),
+                groups=("message", "refusal") if held else ("message",),
+                reason=reason,
+            )
+        )
     return items
 
 
@@ -266,6 +402,8 @@ def _arrangement_items(
             ar.created_at,
             ar.approved_at,
             ar.decided_at,
+            ar.reason,
+            ar.decision_note,
             u.display_name.label("user_name"),
         )
         .select_from(t.arrangements.outerjoin(t.users, u.id == ar.proposed_by))
@@ -287,6 +425,7 @@ def _arrangement_items(
         schedule = json_list(r.schedule)
         if schedule:
             parts.append(_("{count} instalments", count=len(schedule)))
+        reasons = [text for text in (r.reason, r.decision_note) if text]
         items.append(
             TimelineItem(
                 at,
@@ -297,7 +436,9 @@ def _arrangement_items(
                 r.status,
                 r.total_amount,
                 r.currency,
-                r.user_name,
+                r.user_name or _("system"),
+                ("promise",),
+                reason=" · ".join(reasons),
             )
         )
     return items
@@ -351,12 +492,64 @@ def _plan_items(
             parts.append(_("chance of payment {percent}%", percent=round(r.p_pay * 100)))
         if r.expected_value:
             parts.append(_("expected {amount}", amount=money(int(r.expected_value), currency)))
+        if r.user_name:
+            parts.append(_("for {name}", name=r.user_name))
         note = reason.get("note")
-        if isinstance(note, str) and note:
-            parts.append(note)
         items.append(
             TimelineItem(
-                r.slot_start or r.created_at, "plan", r.id, label, " · ".join(parts), r.action, by=r.user_name
+                r.slot_start or r.created_at,
+                "plan",
+                r.id,
+                label,
+                " · ".join(parts),
+                r.action,
+                by=_("the planner"),
+                groups=("plan",),
+                reason=note if isinstance(note, str) else "",
+            )
+        )
+    return items
+
+
+def _refusal_items(
+    uow: UnitOfWork, case_id: int, parties: dict[int, Any], _: Callable[..., str]
+) -> list[TimelineItem]:
+    """The contacts and next actions the gate refused (kept as audit events by services/contacts.py)."""
+    ev, u = t.audit_events.c, t.users.c
+    rows = uow.session.execute(
+        select(ev.id, ev.at, ev.detail, u.display_name.label("user_name"))
+        .select_from(t.audit_events.outerjoin(t.users, u.id == ev.user_id))
+        .where(ev.action == "contact.refused", ev.entity == "case", ev.entity_id == case_id)
+    ).all()
+    items = []
+    for r in rows:
+        what = json_dict(r.detail)
+        channel = str(what.get("channel") or "")
+        if what.get("next_action"):
+            label = _(
+                "Next action refused by the gate: {channel}", channel=_(CHANNEL_LABELS.get(channel, channel))
+            )
+        else:
+            label = _("{channel} refused by the gate", channel=_(CHANNEL_LABELS.get(channel, channel)))
+        parts = []
+        party = what.get("party")
+        if isinstance(party, int) and party in parties:
+            who = parties[party]
+            parts.append(
+                _("with {name} ({role})", name=who.name, role=_(ROLE_LABELS.get(who.role, who.role)))
+            )
+        rules = [str(rule) for rule in json_list(what.get("rules"))]
+        items.append(
+            TimelineItem(
+                r.at,
+                "refusal",
+                r.id,
+                label,
+                " · ".join(parts),
+                "refused",
+                by=r.user_name or _("the gate"),
+                groups=("refusal",),
+                reason=" · ".join(_(RULE_LABELS.get(rule, rule)) for rule in rules),
             )
         )
     return items
@@ -388,12 +581,19 @@ def json_dict(value: Any) -> dict[str, Any]:
 
 
 __all__ = [
+    "FILTERS",
+    "FILTER_LABELS",
     "TimelineItem",
+    "TimelineView",
     "case_timeline",
+    "chosen_filters",
+    "count_by_filter",
+    "filter_timeline",
     "interactions",
     "json_dict",
     "json_list",
     "latest_scores",
     "plan_rows",
     "timeline",
+    "timeline_view",
 ]

@@ -45,6 +45,7 @@ class QueueItem:
 
     case_id: int
     debtor_name: str
+    creditor_name: str  # what the collector reads; the code is a hint beside it
     creditor_code: str
     balance: int  # minor units of `currency`, open accounts only
     currency: str
@@ -54,12 +55,14 @@ class QueueItem:
     next_action_goal: str | None
     next_action_due_at: datetime | None
     due_now: bool  # the next action's time has come (or none was ever set)
+    overdue: bool  # the next action was due on an earlier day of the floor's and is still not done
     planned_action: str | None  # today's plan, when the case is in it
     planned_slot: datetime | None
     claimed_by: int | None  # the holder of an unexpired claim
     claimed_by_name: str | None
     claim_expires_at: datetime | None
     mine: bool  # the claim is the viewer's
+    may_take: bool  # no one holds it and the viewer may take it (services/claims.py `take_case`)
 
     def to_dict(self) -> dict[str, Any]:
         from huikuan.domain.money import Money
@@ -67,6 +70,7 @@ class QueueItem:
         return {
             "case_id": self.case_id,
             "debtor_name": self.debtor_name,
+            "creditor": {"code": self.creditor_code, "name": self.creditor_name},
             "creditor_code": self.creditor_code,
             "balance": str(Money(self.balance, self.currency).amount),
             "currency": self.currency,
@@ -77,6 +81,7 @@ class QueueItem:
                 "goal": self.next_action_goal,
                 "due_at": self.next_action_due_at.isoformat() if self.next_action_due_at else None,
                 "due_now": self.due_now,
+                "overdue": self.overdue,
             },
             "planned": (
                 {
@@ -96,6 +101,7 @@ class QueueItem:
                 if self.claimed_by is not None
                 else None
             ),
+            "may_take": self.may_take,
         }
 
 
@@ -116,6 +122,15 @@ def _claim_free(now: datetime) -> ColumnElement[bool]:
     return or_(c.claimed_by.is_(None), c.claim_expires_at.is_(None), c.claim_expires_at < now)
 
 
+def may_take(viewer: Viewer, assigned_user_id: int | None, held_by: int | None) -> bool:
+    """Whether the queue offers the viewer to take a case: no one holds it (an expired claim holds
+    nothing), the viewer may write, and the case is the pool's or the viewer's own (a supervisor: any).
+    The same rule as services/claims.py `take_case`, which decides."""
+    if viewer.read_only or held_by is not None:
+        return False
+    return viewer.supervises or assigned_user_id in (None, viewer.user_id)
+
+
 def _items(
     uow: UnitOfWork, viewer: Viewer, clock: Clock, *, due_only: bool, limit: int, offset: int = 0
 ) -> list[QueueItem]:
@@ -127,6 +142,7 @@ def _items(
     columns = [
         c.id,
         d.name.label("debtor_name"),
+        cr.name.label("creditor_name"),
         cr.code.label("creditor_code"),
         acc.c.balance,
         acc.c.currency,
@@ -135,6 +151,7 @@ def _items(
         c.next_action_channel,
         c.next_action_goal,
         c.next_action_due_at,
+        c.assigned_user_id,
         p.action.label("planned_action"),
         p.slot_start.label("planned_slot"),
         case((active, c.claimed_by), else_=None).label("claimed_by"),
@@ -153,6 +170,7 @@ def _items(
         QueueItem(
             case_id=r.id,
             debtor_name=r.debtor_name,
+            creditor_name=r.creditor_name,
             creditor_code=r.creditor_code,
             balance=int(r.balance or 0),
             currency=r.currency,
@@ -162,12 +180,14 @@ def _items(
             next_action_goal=r.next_action_goal,
             next_action_due_at=r.next_action_due_at,
             due_now=r.next_action_due_at is None or r.next_action_due_at <= clock.now,
+            overdue=r.next_action_due_at is not None and r.next_action_due_at < clock.start_of_day,
             planned_action=r.planned_action,
             planned_slot=r.planned_slot,
             claimed_by=r.claimed_by,
             claimed_by_name=r.claimed_by_name,
             claim_expires_at=r.claim_expires_at,
             mine=r.claimed_by == viewer.user_id,
+            may_take=may_take(viewer, r.assigned_user_id, r.claimed_by),
         )
         for r in rows
     ]
@@ -361,6 +381,7 @@ __all__ = [
     "QueueItem",
     "QueuePage",
     "expire_claims",
+    "may_take",
     "my_work",
     "next_case",
     "queue_page",

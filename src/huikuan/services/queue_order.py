@@ -41,6 +41,7 @@ NOT_WORKABLE_STAGES = ("hold", "dispute", "closed")
 class Clock:
     now: datetime
     today: date  # the floor's day: the daily plan's date, and the day days past due count to
+    start_of_day: datetime  # the start of the floor's today, in UTC: a next action due before it is overdue
     end_of_day: datetime  # the start of the floor's tomorrow, in UTC
 
 
@@ -48,7 +49,8 @@ def clock_at(now: datetime | None) -> Clock:
     """The instant, the floor's day at it and the end of that day."""
     instant = (now or datetime.now(UTC)).astimezone(UTC)
     today = floor_today(instant)
-    return Clock(instant, today, day_start(today + timedelta(days=1), floor_zone()))
+    zone = floor_zone()
+    return Clock(instant, today, day_start(today, zone), day_start(today + timedelta(days=1), zone))
 
 
 def open_accounts() -> Any:

@@ -349,6 +349,7 @@ audit_events = Table(
     Column("entity_id", BigInteger),
     Column("detail", JSON, nullable=False, default=dict),
     Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_entity", "entity", "entity_id"),  # a case's events (the timeline's refusals)
 )
 
 import_batches = Table(

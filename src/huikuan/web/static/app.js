@@ -78,3 +78,97 @@ function showDependents(root) {
     update();
   });
 }
+
+// The call timer: a button beside a minutes field starts and stops it; stopping fills the field with the
+// call's minutes, rounded up. The button says what it will do and how long the call has lasted.
+document.addEventListener("click", function (evt) {
+  var button = evt.target.closest && evt.target.closest("[data-call-timer]");
+  if (!button) { return; }
+  toggleTimer(button);
+});
+
+function toggleTimer(button) {
+  var field = document.getElementById(button.getAttribute("data-call-timer"));
+  var label = button.querySelector("span");
+  if (button._started) {
+    clearInterval(button._tick);
+    var seconds = Math.round((Date.now() - button._started) / 1000);
+    button._started = null;
+    if (field) { field.value = Math.max(1, Math.ceil(seconds / 60)); }
+    button.firstChild.nodeValue = "▶ ";
+    label.textContent = button.getAttribute("data-start");
+    return;
+  }
+  button._started = Date.now();
+  button.firstChild.nodeValue = "■ ";
+  var show = function () {
+    var s = Math.round((Date.now() - button._started) / 1000);
+    label.textContent = button.getAttribute("data-stop") + " " + Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  };
+  show();
+  button._tick = setInterval(show, 1000);
+}
+
+// A running timer is stopped (and the minutes filled in) when its form is sent.
+document.addEventListener("htmx:configRequest", function (evt) {
+  var form = evt.detail.elt;
+  if (!form || !form.querySelectorAll) { return; }
+  form.querySelectorAll("[data-call-timer]").forEach(function (button) {
+    if (button._started) {
+      toggleTimer(button);
+      var field = document.getElementById(button.getAttribute("data-call-timer"));
+      if (field) { evt.detail.parameters[field.name] = field.value; }
+    }
+  });
+});
+
+// Keyboard shortcuts of the case page (listed on "?"): single keys act only when no field has the focus;
+// Ctrl+Enter records the contact from anywhere in its form, Ctrl+Shift+Enter records it and moves on.
+document.addEventListener("keydown", function (evt) {
+  if (!document.getElementById("panel-contact")) { return; }
+  var form = document.querySelector("[data-testid=contact-form]");
+  if (evt.key === "Enter" && (evt.ctrlKey || evt.metaKey) && form) {
+    evt.preventDefault();
+    var which = evt.shiftKey ? "[data-testid=contact-submit-next]" : "[data-testid=contact-submit]";
+    form.querySelector(which).click();  // a click, so that htmx sends the button's name and value
+    return;
+  }
+  var target = evt.target;
+  var typing = target && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName));
+  if (typing || evt.ctrlKey || evt.metaKey || evt.altKey) { return; }
+  var click = function (selector) {
+    var el = document.querySelector(selector);
+    if (el) { evt.preventDefault(); el.click(); }
+  };
+  var focus = function (selector) {
+    var el = document.querySelector(selector);
+    if (el) { evt.preventDefault(); el.scrollIntoView({ block: "nearest" }); el.focus(); }
+    return el;
+  };
+  switch (evt.key) {
+    case "?": {
+      var help = document.getElementById("shortcuts");
+      if (help) { help.hidden = !help.hidden; evt.preventDefault(); }
+      break;
+    }
+    case "Escape": {
+      var open = document.getElementById("shortcuts");
+      if (open) { open.hidden = true; }
+      break;
+    }
+    case "n": click("[data-testid=next-case-from-case]"); break;
+    case "r": click("[data-testid=release]"); break;
+    case "t": click("[data-call-timer]"); break;
+    case "o": focus("[data-testid=contact-outcome]"); break;
+    case "m": focus("[data-testid=message-channel]"); break;
+    case "p": {
+      var outcome = document.querySelector("[data-testid=contact-outcome]");
+      if (outcome) {
+        outcome.value = "promise";
+        outcome.dispatchEvent(new Event("change", { bubbles: true }));
+        focus("[data-testid=promise-amount]");
+      }
+      break;
+    }
+  }
+});

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from huikuan.errors import Conflict
 from huikuan.services.access import Viewer, visible_case, why_not_work
-from huikuan.services.case_view import case_360, case_timeline, label
+from huikuan.services.case_timeline import FILTER_LABELS, FILTERS, timeline_view
+from huikuan.services.case_view import case_360, label
 from huikuan.services.claims import take_case
 from huikuan.services.queue import touch_claim
 from huikuan.services.reveal import reveal
@@ -24,7 +25,7 @@ from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, reques
 router = page_router()
 
 # The panels of the other areas, in page order: (id, route name).
-PANELS = ("contact", "assessment", "script", "promise", "negotiation", "message")
+PANELS = ("contact", "promise", "negotiation", "message", "script", "assessment")
 
 
 def _labels(locale: str) -> Callable[[str, str | None], str]:
@@ -49,12 +50,27 @@ def case_page(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) ->
 
 
 @router.get("/cases/{case_id}/panels/timeline", response_class=HTMLResponse)
-def timeline_panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+def timeline_panel(
+    request: Request,
+    case_id: int,
+    viewer: ViewerDep,
+    uow: UowDep,
+    kind: Annotated[list[str] | None, Query()] = None,
+    q: str = "",
+) -> HTMLResponse:
+    """The timeline, only the kinds ticked (`?kind=call&kind=message`; none: all) and the entries holding
+    `q`, with the count of each kind over the whole case on its filter bar."""
     locale = request_locale(request)
-    items = case_timeline(uow, viewer, case_id, locale=locale)
-    return render(
-        request, "case/_timeline.html", {"case_id": case_id, "items": items, "lbl": _labels(locale)}
-    )
+    view = timeline_view(uow, viewer, case_id, locale=locale, kinds=kind or (), q=q)
+    context = {
+        "case_id": case_id,
+        "items": view.items,
+        "timeline": view,
+        "filters": FILTERS,
+        "filter_labels": FILTER_LABELS,
+        "lbl": _labels(locale),
+    }
+    return render(request, "case/_timeline.html", context)
 
 
 def _panel(name: str) -> Callable[..., HTMLResponse]:

@@ -35,6 +35,7 @@ from huikuan.services.contact_log import (
     log_contact,
 )
 from huikuan.services.promises import promises_of
+from huikuan.services.queue import next_case
 from huikuan.services.visits import visit_day
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.segments import SEGMENTS
@@ -151,6 +152,7 @@ def post_contact(
     next_goal: Annotated[str, Form()] = "",
     next_note: Annotated[str, Form()] = "",
     next_due: Annotated[str, Form()] = "",
+    then: Annotated[str, Form()] = "",
 ) -> Response:
     party, point = who_from_key(who)
     # Fields of the promise and the next action that the form hides for other outcomes or no next
@@ -176,6 +178,12 @@ def post_contact(
         next_due_at=parse_local(next_due, viewer.time_zone, "next"),
     )
     log_contact(uow, viewer, case_id, report)
+    if then == "next":  # "record and go to the next case": the next one due, else the queue
+        following = next_case(uow, viewer)
+        where = f"/cases/{following}" if following is not None else "/queue"
+        if is_htmx(request):
+            return Response(status_code=200, headers={"HX-Redirect": where})
+        return RedirectResponse(where, status_code=303)
     if not is_htmx(request):
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
     notice = gettext("Contact recorded.", request_locale(request))
