@@ -61,8 +61,9 @@ bench: install
 	$(BIN)/python bench/floor_load.py --db sqlite --mixed --duration 60
 	$(BIN)/python bench/floor_load.py --db postgresql --mixed --duration 60
 
-# The browser assets in src/huikuan/web/static come from npm at the exact versions of package.json
-# (package-lock.json): after changing a version, `make vendor` copies them in; the files are committed.
+# The browser assets in src/huikuan/web/static (and axe-core, for the browser tests' accessibility check,
+# in tests/e2e/vendor) come from npm at the exact versions of package.json (package-lock.json): after
+# changing a version, `make vendor` copies them in; the files are committed.
 STATIC := src/huikuan/web/static
 SWAGGER := node_modules/swagger-ui-dist
 vendor:
@@ -71,6 +72,8 @@ vendor:
 	mkdir -p $(STATIC)/swagger-ui
 	cp $(SWAGGER)/swagger-ui-bundle.js $(SWAGGER)/swagger-ui-bundle.js.LICENSE.txt $(SWAGGER)/swagger-ui.css \
 	   $(SWAGGER)/LICENSE $(SWAGGER)/NOTICE $(STATIC)/swagger-ui/
+	cp node_modules/axe-core/axe.min.js tests/e2e/vendor/axe.min.js
+	cp node_modules/axe-core/LICENSE tests/e2e/vendor/axe-core.LICENSE
 
 clean:
 	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache

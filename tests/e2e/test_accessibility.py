@@ -1,0 +1,51 @@
+"""An accessibility check of the pages people work in all day: axe-core (vendored from npm, see
+package.json) finds no serious or critical problem, in Chinese and in English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.e2e.conftest import log_in, settled
+
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+GRAVE = ("serious", "critical")
+
+
+def _findings(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    rules = "{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}}"
+    result = page.evaluate(f"async () => await axe.run(document, {rules})")
+    assert result["passes"], "axe ran no check"
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in GRAVE
+    ]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_the_pages_of_the_day_have_no_serious_accessibility_problem(
+    new_page: Any, site: dict, locale: str
+) -> None:
+    lang = "en" if locale == "en-US" else "zh-CN"
+    found: dict[str, list[str]] = {}
+    page = new_page(locale)
+    page.goto(site["url"] + "/login")
+    found["login"] = _findings(page)
+    log_in(page, site, "alice")
+    if page.locator("html").get_attribute("lang") != lang:
+        page.click("[data-testid=switch-language]")
+        page.wait_for_load_state("networkidle")
+    for path in ("/queue", f"/cases/{site['floor'].cases[0].id}", "/outbox", "/visits", "/scripts"):
+        page.goto(site["url"] + path)
+        page.wait_for_load_state("networkidle")
+        settled(page)
+        found[path] = _findings(page)
+    viewer = new_page(locale)
+    log_in(viewer, site, "vic")
+    viewer.goto(site["url"] + "/portfolio")
+    viewer.wait_for_load_state("networkidle")
+    found["/portfolio"] = _findings(viewer)
+    assert {where: problems for where, problems in found.items() if problems} == {}
