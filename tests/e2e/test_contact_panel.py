@@ -80,6 +80,11 @@ def test_an_error_shows_in_the_panel_and_a_promise_is_taken_with_its_conversatio
     assert "核实承诺的还款是否到账" in header and "Check" not in header
     _open(page, site, site["floor"].cases[0].id, PHONE)
     page.screenshot(path=str(ARTIFACTS / "contact-goal-zh-phone.png"), full_page=True)
+    # On a phone the top bar's items wrap as wholes: no label broken one character per line.
+    heights = page.locator(".topbar a, .topbar button").evaluate_all(
+        "items => items.map(i => i.getBoundingClientRect().height)"
+    )
+    assert heights and max(heights) < 32, heights
 
 
 def test_only_the_person_working_a_case_records_on_it(new_page: Any, site: dict) -> None:
