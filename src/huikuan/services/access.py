@@ -141,6 +141,14 @@ def may_work(uow: UnitOfWork, viewer: Viewer, case_id: int) -> bool:
     return why_not_work(uow, viewer, case, datetime.now(UTC)) is None
 
 
+def may_take(viewer: Viewer, assigned_user_id: int | None, held_by: int | None) -> bool:
+    """Whether the viewer may take a case from the queue: no one holds it (an expired claim holds
+    nothing), the viewer may write, and the case is the pool's or the viewer's own (a supervisor: any)."""
+    if viewer.read_only or held_by is not None:
+        return False
+    return viewer.supervises or assigned_user_id in (None, viewer.user_id)
+
+
 def holder(case: Any, now: datetime) -> int | None:
     """Who holds the case from the queue now (a claim without expiry has lapsed)."""
     held = case.claimed_by is not None and case.claim_expires_at is not None and case.claim_expires_at > now

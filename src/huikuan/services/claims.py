@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, update
 
-from huikuan.services.access import Viewer, visible_case, why_not_work
+from huikuan.services.access import Viewer, may_take, visible_case, why_not_work
 from huikuan.services.queue import CLAIM_TTL
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -24,7 +24,7 @@ def take_case(
     supervisor (Forbidden, naming the colleague)."""
     case = visible_case(uow, viewer, case_id, write=True)
     instant = (now or datetime.now(UTC)).astimezone(UTC)
-    if not viewer.supervises and case.assigned_user_id not in (None, viewer.user_id):
+    if not may_take(viewer, case.assigned_user_id, None):  # who holds it now, the UPDATE below decides
         refused = why_not_work(uow, viewer, case, instant)
         if refused is not None:
             raise refused

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
 
 from huikuan.domain.days import days_past_due
 from huikuan.errors import Forbidden
-from huikuan.services.access import Viewer, require_supervisor, require_writer, visible_case
+from huikuan.services.access import Viewer, may_take, require_supervisor, require_writer, visible_case
 from huikuan.services.paging import Paging, paging
 from huikuan.services.queue_order import Clock, clock_at, in_order, open_accounts
 from huikuan.storage import tables as t
@@ -120,15 +120,6 @@ def _claim_free(now: datetime) -> ColumnElement[bool]:
     """No one holds the case: never claimed, or the claim has expired (a claim without expiry has too)."""
     c = t.cases.c
     return or_(c.claimed_by.is_(None), c.claim_expires_at.is_(None), c.claim_expires_at < now)
-
-
-def may_take(viewer: Viewer, assigned_user_id: int | None, held_by: int | None) -> bool:
-    """Whether the queue offers the viewer to take a case: no one holds it (an expired claim holds
-    nothing), the viewer may write, and the case is the pool's or the viewer's own (a supervisor: any).
-    The same rule as services/claims.py `take_case`, which decides."""
-    if viewer.read_only or held_by is not None:
-        return False
-    return viewer.supervises or assigned_user_id in (None, viewer.user_id)
 
 
 def _items(

@@ -13,7 +13,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from huikuan.errors import Conflict
-from huikuan.services.access import Viewer, visible_case, why_not_work
+from huikuan.services.access import Viewer, may_take, visible_case, why_not_work
 from huikuan.services.case_timeline import FILTER_LABELS, FILTERS, timeline_view
 from huikuan.services.case_view import case_360, label
 from huikuan.services.claims import take_case
@@ -38,7 +38,10 @@ def _labels(locale: str) -> Callable[[str, str | None], str]:
 def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> dict[str, Any]:
     locale = request_locale(request)
     view = case_360(uow, viewer, case_id, locale=locale, with_timeline=False)
-    return {"view": view, "lbl": _labels(locale), "panels": PANELS}
+    ident = view.identity
+    held = ident.claimed_by_id if ident.claim_expires_at and ident.claim_expires_at > view.now else None
+    takeable = may_take(viewer, ident.assigned_to_id, held)
+    return {"view": view, "lbl": _labels(locale), "panels": PANELS, "may_take": takeable}
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
