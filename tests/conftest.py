@@ -23,6 +23,9 @@ from huikuan.storage.tables import metadata
 from huikuan.storage.uow import UnitOfWork
 
 TEST_URL = os.environ.get("HUIKUAN_TEST_DATABASE_URL", "")
+# The personas log in with their password alone; tests/integration/test_second_factor.py sets the roles
+# that must give a second factor (by default, outside the tests: admin and supervisor).
+os.environ["HUIKUAN_MFA_ROLES"] = ""
 
 # Tests hash many passwords: argon2 at its lightest (the stored hash names its own parameters).
 users_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     locale: str | None = None  # zh_CN or en; unset: from LANG
     secret_key: str | None = None  # signs session cookies; unset: generated once into var/secret_key
     cookie_secure: bool = False  # set true behind HTTPS: session cookies are then sent over HTTPS only
+    # A session ends after this many minutes without a request, and this many hours after login.
+    session_idle_minutes: int = Field(default=60, ge=1)
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # The roles that log in with a second factor (TOTP) besides the password; empty: none.
+    mfa_roles: str = "admin,supervisor"
     time_zone: str = "Asia/Shanghai"  # the floor's zone: times are shown in it unless a user sets its own
     # The floor's hour (0-23) from which the daily-plan job makes today's plan if no one has made it.
     plan_hour: int = Field(default=6, ge=0, le=23)

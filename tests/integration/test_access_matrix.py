@@ -18,7 +18,6 @@ anonymous visitor. The cases, each with an offer awaiting approval and a letter:
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import Engine, insert, select
 from tests.support.floor import PASSWORD, Floor, _case
 from tests.support.messaging import use_settings
-from tests.support.web import Browser, login_client
+from tests.support.web import Browser, api_key, login_client
 
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
@@ -85,6 +84,8 @@ READ = rule(collectors=OK, sue=OK, vic=OK)  # every signed-in user (the case's s
 WORK = rule(collectors=WRITE, sue=WRITE, vic=READ_ONLY)  # a case's writes: not the read-only viewer
 SUPERVISE = rule(collectors=DENY, sue=WRITE, vic=DENY)  # supervisors' and administrators' writes
 OWN_SESSION = Rule(OWN, OWN, OWN, OWN, OWN, OWN, OWN)
+ADMIN = rule(collectors=DENY, sue=DENY, ada=OK, vic=DENY)  # sessions, keys and accounts: administrators
+ADMINISTER = rule(collectors=DENY, sue=DENY, ada=WRITE, vic=DENY)
 
 MATRIX: dict[tuple[str, str], Rule] = {
     # The site's own files and documents.
@@ -96,10 +97,27 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/"): rule(collectors=GO, sue=GO, vic=GO),
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): OWN_SESSION,
+    ("GET", "/login/code"): rule(collectors=LOGIN, sue=LOGIN, vic=LOGIN),  # only after a password
+    ("POST", "/login/code"): OWN_SESSION,
     ("POST", "/logout"): OWN_SESSION,
     ("POST", "/settings/language"): OWN_SESSION,
     ("GET", "/settings"): READ,
     ("POST", "/settings"): rule(collectors=WRITE, sue=WRITE, vic=WRITE),  # one's own language and zone
+    ("POST", "/settings/password"): rule(collectors=WRITE, sue=WRITE, vic=WRITE),  # one's own password
+    # Sessions, API keys and accounts: administrators only.
+    ("GET", "/admin/sessions"): ADMIN,
+    ("POST", "/admin/sessions/{session_id}/revoke"): ADMINISTER,
+    ("POST", "/admin/api-keys"): ADMINISTER,
+    ("POST", "/admin/api-keys/{key_id}/revoke"): ADMINISTER,
+    ("GET", "/api/v1/admin/sessions"): ADMIN,
+    ("POST", "/api/v1/admin/sessions/{session_id}/revoke"): ADMINISTER,
+    ("GET", "/api/v1/admin/api-keys"): ADMIN,
+    ("POST", "/api/v1/admin/api-keys"): ADMINISTER,
+    ("POST", "/api/v1/admin/api-keys/{key_id}/revoke"): ADMINISTER,
+    ("POST", "/api/v1/admin/users/{username}/deactivate"): ADMINISTER,
+    ("POST", "/api/v1/admin/users/{username}/activate"): ADMINISTER,
+    ("POST", "/api/v1/admin/users/{username}/reset-password"): ADMINISTER,
+    ("POST", "/api/v1/admin/users/{username}/reset-mfa"): ADMINISTER,
     # The queue: those who work cases. The creditor viewer has its portfolio instead (/queue sends it there).
     ("GET", "/queue"): rule(collectors=OK, sue=OK, vic=GO),
     ("GET", "/api/v1/queue"): rule(collectors=OK, sue=OK, vic=DENY),
@@ -206,6 +224,10 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/scripts"): {"stage": "early", "segment": "", "locale": "zh_CN", "opening": "您好"},
         ("POST", "/approvals/{arrangement_id}/approve"): {"note": "ok"},
         ("POST", "/approvals/{arrangement_id}/reject"): {"note": "no"},
+        ("POST", "/settings/password"): {"current": PASSWORD, "new": "violet tractor 88", "again": "x"},
+        ("POST", "/admin/sessions/{session_id}/revoke"): {},
+        ("POST", "/admin/api-keys"): {"username": "bob", "name": "a creditor's system"},
+        ("POST", "/admin/api-keys/{key_id}/revoke"): {},
     }
 
 
@@ -233,6 +255,13 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/approvals/{arrangement_id}/approve"): {"note": "ok"},
         ("POST", "/api/v1/approvals/{arrangement_id}/reject"): {"note": "no"},
         ("POST", "/api/v1/outbox/sms-status"): {"id": "sms-1", "status": "delivered"},
+        ("POST", "/api/v1/admin/sessions/{session_id}/revoke"): {},
+        ("POST", "/api/v1/admin/api-keys"): {"username": "bob", "name": "a creditor's system"},
+        ("POST", "/api/v1/admin/api-keys/{key_id}/revoke"): {},
+        ("POST", "/api/v1/admin/users/{username}/deactivate"): {},
+        ("POST", "/api/v1/admin/users/{username}/activate"): {},
+        ("POST", "/api/v1/admin/users/{username}/reset-password"): {},
+        ("POST", "/api/v1/admin/users/{username}/reset-mfa"): {},
     }
 
 
@@ -343,8 +372,21 @@ def _url(path: str, target: Target) -> str:
     )
 
 
+# The administrator's routes name a session, a key or a user, never a case: the first of each (bob).
+NOT_A_CASE = {"{session_id}": "1", "{key_id}": "1", "{username}": "bob"}
+
+
+def _fill(path: str) -> str:
+    for name, value in NOT_A_CASE.items():
+        path = path.replace(name, value)
+    return path
+
+
 def _uses_a_case(method: str, path: str) -> bool:
-    return "{" in path or (method, path) in {("POST", "/outbox/bulk"), ("POST", "/api/v1/outbox/bulk")}
+    return any(name in path for name in ("{case_id}", "{arrangement_id}", "{message_id}")) or (
+        method,
+        path,
+    ) in {("POST", "/outbox/bulk"), ("POST", "/api/v1/outbox/bulk")}
 
 
 def expected(method: str, path: str, persona: str, target: str | None) -> str:
@@ -367,7 +409,7 @@ def outcome(path: str, status: int, location: str) -> str:
 
 
 def _ask(client: Browser, method: str, path: str, target: Target | None) -> tuple[str, Any]:
-    url = _url(path, target) if target else path
+    url = _url(path, target) if target else _fill(path)
     api = path.startswith("/api/")
     kwargs: dict[str, Any] = {"follow_redirects": False}
     if method != "GET":
@@ -402,7 +444,7 @@ def _snapshot(engine: Engine) -> dict[str, list[str]]:
         return {
             table.name: sorted(repr(tuple(row)) for row in conn.execute(select(table)))
             for table in t.metadata.sorted_tables
-            if table.name != "login_attempts"
+            if table.name not in ("login_attempts", "user_sessions")  # sessions: when each was last seen
         }
 
 
@@ -435,16 +477,16 @@ def test_a_write_is_refused_to_whoever_may_not_make_it_and_changes_nothing(
     assert _snapshot(engine) == before
 
 
-def test_the_api_takes_the_same_decisions_over_http_basic(site: Site) -> None:
-    """The API's callers without a browser: the same scope, by credentials."""
+def test_the_api_takes_the_same_decisions_with_an_api_key(site: Site) -> None:
+    """The API's callers without a browser: the same scope, by the key of the user they act as."""
 
-    def basic(username: str) -> dict[str, str]:
-        token = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
-        return {"Authorization": f"Basic {token}"}
+    def key(username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key(site.app, username)}"}
 
     client = Browser(site.app)
     for persona in ("alice", "carol", "vic"):
+        headers = key(persona)
         for name, target in site.targets.items():
-            answer = client.get(f"/api/v1/cases/{target.case_id}", headers=basic(persona))
+            answer = client.get(f"/api/v1/cases/{target.case_id}", headers=headers)
             assert answer.status_code == (200 if name in SCOPE[persona] else 404), (persona, name)
-    assert client.get("/api/v1/approvals", headers=basic("bob")).status_code == 403
+    assert client.get("/api/v1/approvals", headers=key("bob")).status_code == 403

@@ -83,7 +83,46 @@ users = Table(
     Column("languages", JSON, nullable=False, default=list),
     Column("skills", JSON, nullable=False, default=list),
     Column("active", Boolean, nullable=False, default=True),
+    Column("password_changed_at", UTCDateTime),
+    Column("totp_secret", String(64)),  # the second factor's shared secret, once enrolled
+    Column("totp_last_step", BigInteger),  # the last time step accepted: a code is never taken twice
     CheckConstraint("role IN ('admin', 'supervisor', 'collector', 'creditor_viewer')", name="role"),
+)
+
+# A browser's logged-in session, kept on the server so it can end: the cookie holds only a random token
+# whose SHA-256 is kept here. It ends on logout, after the idle or absolute timeout, when an administrator
+# revokes it, or when its user's password changes or the user is deactivated.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    _id(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    _fk("user_id", "users.id"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("user_agent", String(200), nullable=False, default=""),
+    Column("ended_at", UTCDateTime),
+    Column("end_reason", String(20)),
+    _fk("ended_by", "users.id", nullable=True),
+    Index("ix_user_sessions_user_id", "user_id"),
+)
+
+# Keys of machine clients (a creditor's system, the compliance API's callers): each acts as one user, with
+# that user's role and scope; only the SHA-256 of the key is kept.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _id(),
+    _fk("user_id", "users.id"),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    _fk("created_by", "users.id", nullable=True),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
 )
 
 debtors = Table(

@@ -20,6 +20,7 @@ from huikuan import __version__
 from huikuan.config import get_settings
 from huikuan.storage.engine import get_engine
 from huikuan.web import errors
+from huikuan.web.api import admin as api_admin
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
@@ -30,6 +31,7 @@ from huikuan.web.api import queue as api_queue
 from huikuan.web.api import session as api_session
 from huikuan.web.capacity import Admission
 from huikuan.web.scheduler import attach
+from huikuan.web.ui import admin as ui_admin
 from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
@@ -39,7 +41,6 @@ from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 
 STATIC = Path(__file__).with_name("static")
-SESSION_HOURS = 12
 OPENAPI_URL = "/api/v1/openapi.json"
 # Each area's pages (web/ui) and JSON endpoints (web/api), in the order their routes are matched.
 ROUTERS = (
@@ -50,7 +51,9 @@ ROUTERS = (
     ui_contact.router,
     ui_negotiation.router,
     ui_outbox.router,
+    ui_admin.router,
     api_session.router,
+    api_admin.router,
     api_compliance.router,
     api_queue.router,
     api_portfolio.router,
@@ -94,7 +97,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
         SessionMiddleware,
         secret_key=session_secret(),
         session_cookie="huikuan_session",
-        max_age=SESSION_HOURS * 3600,
+        max_age=settings.session_hours * 3600,  # the server ends the session itself (sessions.py)
         same_site="lax",
         https_only=settings.cookie_secure,
     )
