@@ -84,6 +84,8 @@ EVERYONE = Rule(PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC, PUBLIC)
 READ = rule(collectors=OK, sue=OK, vic=OK)  # every signed-in user (the case's scope still applies)
 WORK = rule(collectors=WRITE, sue=WRITE, vic=READ_ONLY)  # a case's writes: not the read-only viewer
 SUPERVISE = rule(collectors=DENY, sue=WRITE, vic=DENY)  # supervisors' and administrators' writes
+ADMIN_READ = rule(collectors=DENY, sue=DENY, ada=OK, vic=DENY)  # administrators only
+ADMIN_WRITE = rule(collectors=DENY, sue=DENY, ada=WRITE, vic=DENY)
 OWN_SESSION = Rule(OWN, OWN, OWN, OWN, OWN, OWN, OWN)
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -169,6 +171,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # The gate's pure decision: no case, no data read or written; public for dialers (docs/compliance.md).
     ("POST", "/api/v1/compliance/decisions"): EVERYONE,
     ("GET", "/api/v1/whoami"): READ,
+    # Personal-data requests (erasure, the subject-access export): administrators only.
+    ("POST", "/api/v1/privacy/erasure-requests"): ADMIN_WRITE,
+    ("GET", "/api/v1/privacy/erasure-requests"): ADMIN_READ,
+    ("GET", "/api/v1/privacy/debtors/{debtor_id}/export"): ADMIN_READ,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -179,6 +185,7 @@ class Target:
     mobile_id: int
     arrangement_id: int
     message_id: int
+    debtor_id: int = 0
 
 
 # A valid body for each write, so that what refuses it is access, never the shape of the request.
@@ -233,6 +240,7 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/approvals/{arrangement_id}/approve"): {"note": "ok"},
         ("POST", "/api/v1/approvals/{arrangement_id}/reject"): {"note": "no"},
         ("POST", "/api/v1/outbox/sms-status"): {"id": "sms-1", "status": "delivered"},
+        ("POST", "/api/v1/privacy/erasure-requests"): {"debtor_id": 1, "reason": "asked by letter"},
     }
 
 
@@ -326,7 +334,7 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     targets = {}
     for name, case in cases.items():
         arrangement, message = _offer_and_letter(engine, case.id, floor.users["alice"], letters)
-        targets[name] = Target(case.id, case.mobile_id, arrangement, message)
+        targets[name] = Target(case.id, case.mobile_id, arrangement, message, case.debtor_id)
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
     anonymous = Browser(app)
@@ -340,6 +348,7 @@ def _url(path: str, target: Target) -> str:
         path.replace("{case_id}", str(target.case_id))
         .replace("{arrangement_id}", str(target.arrangement_id))
         .replace("{message_id}", str(target.message_id))
+        .replace("{debtor_id}", str(target.debtor_id))
     )
 
 

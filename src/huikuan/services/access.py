@@ -189,3 +189,8 @@ def require_writer(viewer: Viewer) -> None:
 def require_supervisor(viewer: Viewer) -> None:
     if not viewer.supervises:
         raise Forbidden("Only a supervisor may do this")
+
+
+def require_admin(viewer: Viewer) -> None:
+    if viewer.role is not Role.ADMIN:
+        raise Forbidden("Only an administrator may do this")
