@@ -70,7 +70,8 @@ def request_erasure(
     uow: UnitOfWork, viewer: Viewer | None, command: ErasureCommand, *, now: datetime | None = None
 ) -> ErasureRequest:
     """Records the request and anonymises the debtor at once if it has no open account; else the request
-    waits for the retention job. `viewer` None: the command line without a named user. Commits."""
+    waits for the retention job. `viewer` None: the command line without a named user. A unit of work made
+    for writing (an API write, the command line's). Commits."""
     if viewer is not None:
         require_admin(viewer)
     reason = command.reason.strip()
@@ -79,7 +80,6 @@ def request_erasure(
     if len(reason) > MAX_REASON:
         raise InvalidInput("reason: at most {count} characters", count=MAX_REASON)
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    uow.begin_write()
     d = t.debtors.c
     if uow.session.execute(select(d.id).where(d.id == command.debtor_id)).first() is None:
         raise NotFound("There is no debtor {debtor_id}", debtor_id=command.debtor_id)
