@@ -187,6 +187,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # The gate's pure decision: no case, no data read or written; public for dialers (docs/compliance.md).
     ("POST", "/api/v1/compliance/decisions"): EVERYONE,
     ("GET", "/api/v1/whoami"): READ,
+    # Personal-data requests (erasure, the subject-access export): administrators only.
+    ("POST", "/api/v1/privacy/erasure-requests"): ADMINISTER,
+    ("GET", "/api/v1/privacy/erasure-requests"): ADMIN,
+    ("GET", "/api/v1/privacy/debtors/{debtor_id}/export"): ADMIN,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -197,6 +201,7 @@ class Target:
     mobile_id: int
     arrangement_id: int
     message_id: int
+    debtor_id: int = 0
 
 
 # A valid body for each write, so that what refuses it is access, never the shape of the request.
@@ -262,6 +267,7 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/admin/users/{username}/activate"): {},
         ("POST", "/api/v1/admin/users/{username}/reset-password"): {},
         ("POST", "/api/v1/admin/users/{username}/reset-mfa"): {},
+        ("POST", "/api/v1/privacy/erasure-requests"): {"debtor_id": 1, "reason": "asked by letter"},
     }
 
 
@@ -355,7 +361,7 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     targets = {}
     for name, case in cases.items():
         arrangement, message = _offer_and_letter(engine, case.id, floor.users["alice"], letters)
-        targets[name] = Target(case.id, case.mobile_id, arrangement, message)
+        targets[name] = Target(case.id, case.mobile_id, arrangement, message, case.debtor_id)
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
     anonymous = Browser(app)
@@ -369,6 +375,7 @@ def _url(path: str, target: Target) -> str:
         path.replace("{case_id}", str(target.case_id))
         .replace("{arrangement_id}", str(target.arrangement_id))
         .replace("{message_id}", str(target.message_id))
+        .replace("{debtor_id}", str(target.debtor_id))
     )
 
 
@@ -383,7 +390,7 @@ def _fill(path: str) -> str:
 
 
 def _uses_a_case(method: str, path: str) -> bool:
-    return any(name in path for name in ("{case_id}", "{arrangement_id}", "{message_id}")) or (
+    return any(name in path for name in ("{case_id}", "{arrangement_id}", "{message_id}", "{debtor_id}")) or (
         method,
         path,
     ) in {("POST", "/outbox/bulk"), ("POST", "/api/v1/outbox/bulk")}

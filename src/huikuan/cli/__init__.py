@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from huikuan.cli import compliance, contact, creditors, imports, jobs, plan, setup, simulate, users
+from huikuan.cli import compliance, contact, creditors, imports, jobs, plan, privacy, setup, simulate, users
 
 app = typer.Typer(
     help="Huikuan (回款): compliant debt collection.", no_args_is_help=True, add_completion=False
@@ -24,6 +24,7 @@ app.add_typer(contact.app, name="contact", help="Contacts, through the complianc
 app.add_typer(plan.app, name="plan")
 app.add_typer(jobs.app, name="jobs")
 app.command("simulate")(simulate.simulate)
+app.add_typer(privacy.app, name="privacy")
 
 
 def main() -> None:  # pragma: no cover

@@ -32,6 +32,7 @@ from huikuan.services.negotiation import check_instalments
 from huikuan.services.outbox import dispatch_due
 from huikuan.services.promises import check_promises
 from huikuan.services.queue import expire_claims
+from huikuan.services.retention import retention_job
 from huikuan.storage import tables as t
 from huikuan.storage.engine import is_sqlite
 from huikuan.storage.uow import UnitOfWork
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)  # a job holding its lease longer is presumed dead and may be run again
 # A plan of a million cases takes about a minute, on a loaded machine several: never two at once.
 PLAN_LEASE = timedelta(minutes=30)
+# A first run on years of closed debts anonymises them all, a few hundred per transaction.
+RETENTION_LEASE = timedelta(hours=2)
 
 
 JobFunction = Callable[[UnitOfWork, datetime], dict[str, Any]]
@@ -83,6 +86,13 @@ REGISTRY: dict[str, Job] = {
             timedelta(minutes=5),
             "make today's plan after the plan hour if there is none",
             lease=PLAN_LEASE,
+        ),
+        Job(
+            "retention",
+            retention_job,
+            timedelta(days=1),
+            "anonymise the personal data of debts closed past their retention; apply erasure requests",
+            lease=RETENTION_LEASE,
         ),
     )
 }

@@ -58,6 +58,9 @@ creditors = Table(
     Column("pack_overrides", JSON, nullable=False, default=dict),
     Column("authority_policy", JSON, nullable=False, default=dict),
     Column("header_mapping", JSON, nullable=False, default=dict),
+    # Years after a debtor's last account closes before its personal data is anonymised; null: the pack's.
+    # Checked by services/creditors.py (a CHECK would make SQLite rebuild a table that others refer to).
+    Column("retention_years", Integer),
 )
 
 teams = Table(
@@ -146,6 +149,7 @@ debtors = Table(
     Column("employer_prohibits", Boolean, nullable=False, default=False),
     Column("opt_out_channels", JSON, nullable=False, default=list),
     Column("inconvenient_times", JSON, nullable=False, default=list),
+    Column("anonymised_at", UTCDateTime),  # set once its personal data is erased (services/anonymise.py)
     Index("ix_debtors_creditor_national_id", "creditor_id", "national_id"),
     Index("ix_debtors_creditor_name", "creditor_id", "name"),
 )
@@ -231,6 +235,7 @@ accounts = Table(
     Column("last_payment_date", Date),
     Column("last_payment_amount", BigInteger),
     Column("status", String(12), nullable=False, default="open"),
+    Column("closed_on", Date),  # the day it stopped being open, as services/retention.py found
     UniqueConstraint("creditor_id", "external_ref"),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("principal >= 0 AND interest >= 0 AND fees >= 0", name="parts_not_negative"),
@@ -389,6 +394,23 @@ audit_events = Table(
     Column("detail", JSON, nullable=False, default=dict),
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_entity", "entity", "entity_id"),  # a case's events (the timeline's refusals)
+)
+
+# A data subject's request to erase its personal data: done at once, or pending while an account is open.
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    _id(),
+    _fk("debtor_id", "debtors.id"),
+    Column("requested_at", UTCDateTime, nullable=False),
+    _fk("requested_by", "users.id", nullable=True),  # null: the command line without --user
+    Column("reason", Text, nullable=False),
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("held_because", String(40)),  # why it waits: open_account (the debt is collected under contract)
+    Column("applied_at", UTCDateTime),
+    CheckConstraint("status IN ('pending', 'done')", name="status_known"),
+    Index("ix_erasure_requests_status", "status"),
+    Index("ix_erasure_requests_debtor", "debtor_id"),
 )
 
 import_batches = Table(

@@ -27,6 +27,7 @@ from huikuan.web.api import contacts as api_contacts
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import outbox as api_outbox
 from huikuan.web.api import portfolio as api_portfolio
+from huikuan.web.api import privacy as api_privacy
 from huikuan.web.api import queue as api_queue
 from huikuan.web.api import session as api_session
 from huikuan.web.capacity import Admission
@@ -61,6 +62,7 @@ ROUTERS = (
     api_contacts.router,
     api_negotiation.router,
     api_outbox.router,
+    api_privacy.router,
 )
 
 
