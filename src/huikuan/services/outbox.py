@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 
 from huikuan.channels import KINDS
 from huikuan.channels.choice import Choice, choose
@@ -45,6 +45,7 @@ from huikuan.services.message_text import (
 )
 from huikuan.services.outbox_job import describe_error, dispatch_due, mark_delivered
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 BULK_MAX = 500
@@ -256,22 +257,20 @@ def bulk_send(
             results.append(BulkResult(cid, "invalid", detail=str(exc)))
         else:
             results.append(BulkResult(cid, "queued", mid))
-    uow.session.execute(
-        insert(t.audit_events).values(
-            at=when,
-            user_id=viewer.user_id,
-            action="message.bulk",
-            entity="outbox",
-            entity_id=None,
-            detail={
-                "channel": channel,
-                "template": template,
-                "counts": {
-                    o: sum(r.outcome == o for r in results) for o in sorted({r.outcome for r in results})
-                },
-                "results": [r.to_dict() for r in results],
-            },
-        )
+    record(
+        uow.session,
+        at=when,
+        user_id=viewer.user_id,
+        action="message.bulk",
+        entity="outbox",
+        entity_id=None,
+        detail={
+            "channel": channel,
+            "template": template,
+            "counts": {o: sum(r.outcome == o for r in results) for o in sorted({r.outcome for r in results})},
+            # Ids, outcomes and rules only: an error's text may quote what the case holds.
+            "results": [{k: v for k, v in r.to_dict().items() if k != "detail"} for r in results],
+        },
     )
     uow.commit()
     return results
