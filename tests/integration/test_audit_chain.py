@@ -253,3 +253,10 @@ def test_the_migration_chains_the_rows_written_before_it_then_locks_them(old_dat
         assert check_chain(conn).checked == 4
     with pytest.raises(DBAPIError, match="append-only"), old_database.begin() as conn:
         conn.execute(delete(t.audit_events))
+
+
+def test_an_event_without_a_time_zone_is_refused_and_nothing_is_written(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="naive"), engine.begin() as conn:
+        record(conn, at=MORNING.replace(tzinfo=None), user_id=None, action="case.viewed", entity="case")
+    with engine.connect() as conn:
+        assert _events(conn) == [] and check_chain(conn).ok

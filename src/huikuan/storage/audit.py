@@ -82,6 +82,7 @@ def record(
 
     `detail` holds ids, codes, rule names and counts, never personal data (see the module's docstring)."""
     conn = db.connection() if isinstance(db, Session) else db
+    canonical_at(at)  # refuses a naive time before anything is written
     plain = json.loads(canonical_json(detail or {}))  # exactly what will be read back, tuples as lists
     seq, prev = _advance_head(conn)
     fields = {
