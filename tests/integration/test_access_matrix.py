@@ -181,7 +181,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/outbox"): READ,
     ("GET", "/api/v1/outbox"): READ,
     ("GET", "/outbox/bulk"): rule(collectors=OK, sue=OK, vic=DENY),
-    ("GET", "/outbox/{message_id}/document"): READ,
+    # A letter's PDF (full address, debt): those who send or check letters, not the creditor's viewer.
+    ("GET", "/outbox/{message_id}/document"): rule(collectors=OK, sue=OK, vic=DENY),
     # The SMS provider's delivery reports: its token, never a user's session.
     ("POST", "/api/v1/outbox/sms-status"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
     # The gate's pure decision: no case, no data read or written; public for dialers (docs/compliance.md).

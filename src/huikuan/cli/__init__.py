@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from huikuan.cli import audit as audit_commands
 from huikuan.cli import compliance, contact, creditors, imports, jobs, plan, privacy, setup, simulate, users
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(jobs.app, name="jobs")
 app.command("simulate")(simulate.simulate)
 app.add_typer(privacy.app, name="privacy")
+app.add_typer(audit_commands.app, name="audit")
 
 
 def main() -> None:  # pragma: no cover

@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, false, insert, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from huikuan.config import get_settings
 from huikuan.domain.enums import Role
 from huikuan.errors import Forbidden, NotAuthenticated, NotFound
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 
@@ -122,15 +123,14 @@ def case_to_work(uow: UnitOfWork, viewer: Viewer, case_id: int, now: datetime | 
         raise refused
     others = {holder(case, now), case.assigned_user_id} - {None, viewer.user_id}
     if viewer.supervises and others:
-        uow.session.execute(
-            insert(t.audit_events).values(
-                at=now,
-                user_id=viewer.user_id,
-                action="case.worked_by_supervisor",
-                entity="case",
-                entity_id=case_id,
-                detail={"held_by": holder(case, now), "assigned_to": case.assigned_user_id},
-            )
+        record(
+            uow.session,
+            at=now,
+            user_id=viewer.user_id,
+            action="case.worked_by_supervisor",
+            entity="case",
+            entity_id=case_id,
+            detail={"held_by": holder(case, now), "assigned_to": case.assigned_user_id},
         )
     return case
 

@@ -26,10 +26,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, select, update
 
 from huikuan.config import get_settings
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 ANONYMISED_NAME = "***"  # in place of a name: the same in every language, like a mask
@@ -180,15 +181,14 @@ def _close_requests(uow: UnitOfWork, debtor_ids: list[int], now: datetime) -> di
 def _audit(
     uow: UnitOfWork, now: datetime, user_id: int | None, debtor_id: int, trigger: str, requests: list[int]
 ) -> None:
-    uow.session.execute(
-        insert(t.audit_events).values(
-            at=now,
-            user_id=user_id,
-            action="privacy.anonymised",
-            entity="debtor",
-            entity_id=debtor_id,
-            detail={"trigger": trigger, "erasure_requests": requests},
-        )
+    record(
+        uow.session,
+        at=now,
+        user_id=user_id,
+        action="privacy.anonymised",
+        entity="debtor",
+        entity_id=debtor_id,
+        detail={"trigger": trigger, "erasure_requests": requests},
     )
 
 

@@ -42,6 +42,7 @@ from huikuan.services.clock import floor_today, floor_zone
 from huikuan.services.creditors import add_creditor
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.bulk import insert_frame, update_frame
 from huikuan.storage.uow import UnitOfWork
 
@@ -1103,10 +1104,8 @@ def load_demo(
             payments += import_payments(uow, path, creditor.code).created
 
     _begin(uow)
-    uow.session.connection().execute(
-        t.audit_events.insert().values(at=datetime.now(UTC), action=MARKER, entity="demo",
-                                       detail={"seed": seed, "accounts": accounts})
-    )
+    record(uow.session, at=datetime.now(UTC), user_id=None, action=MARKER, entity="demo",
+           detail={"seed": seed, "accounts": accounts})
     uow.commit()
     return {
         "accounts": created,

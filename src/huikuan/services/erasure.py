@@ -22,6 +22,7 @@ from huikuan.errors import InvalidInput, NotFound
 from huikuan.services.access import Viewer, require_admin
 from huikuan.services.anonymise import anonymise, close_requests, open_account_holders
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 HELD_OPEN_ACCOUNT = "open_account"
@@ -97,15 +98,14 @@ def request_erasure(
         )
         .returning(t.erasure_requests.c.id)
     ).scalar_one()
-    uow.session.execute(
-        insert(t.audit_events).values(
-            at=now,
-            user_id=user_id,
-            action="privacy.erasure_requested",
-            entity="debtor",
-            entity_id=command.debtor_id,
-            detail={"erasure_request": int(request_id), "held_because": HELD_OPEN_ACCOUNT if held else None},
-        )
+    record(
+        uow.session,
+        at=now,
+        user_id=user_id,
+        action="privacy.erasure_requested",
+        entity="debtor",
+        entity_id=command.debtor_id,
+        detail={"erasure_request": int(request_id), "held_because": HELD_OPEN_ACCOUNT if held else None},
     )
     if not held:
         anonymise(uow, [command.debtor_id], now, trigger="erasure", user_id=user_id)

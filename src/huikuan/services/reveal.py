@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.access import Viewer, visible_case
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 WHATS = ("national_id", "contact_point")
@@ -60,15 +61,14 @@ def reveal(
         detail = {"case_id": case_id, "kind": row.kind, "party_id": row.party_id}
     else:
         raise InvalidInput("what: {what} is not one of national_id, contact_point", what=what)
-    uow.session.execute(
-        insert(t.audit_events).values(
-            at=(now or datetime.now(UTC)).astimezone(UTC),
-            user_id=viewer.user_id,
-            action=f"reveal.{what}",
-            entity=entity,
-            entity_id=entity_id,
-            detail=detail,
-        )
+    record(
+        uow.session,
+        at=(now or datetime.now(UTC)).astimezone(UTC),
+        user_id=viewer.user_id,
+        action=f"reveal.{what}",
+        entity=entity,
+        entity_id=entity_id,
+        detail=detail,
     )
     uow.commit()
     return str(value)

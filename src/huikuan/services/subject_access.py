@@ -25,12 +25,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, false, insert, or_, select
+from sqlalchemy import ColumnElement, Table, and_, false, or_, select
 
 from huikuan.config import get_settings
 from huikuan.errors import NotFound
 from huikuan.services.access import Viewer, require_admin
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 FORMAT = "huikuan-subject-access/1"
@@ -56,15 +57,14 @@ def export_subject(
     records = gather(uow, debtor_id)
     counts = {name: len(rows) for name, rows in records.items()}
     user_id = viewer.user_id if viewer is not None else None
-    uow.session.execute(
-        insert(t.audit_events).values(
-            at=now,
-            user_id=user_id,
-            action="privacy.exported",
-            entity="debtor",
-            entity_id=debtor_id,
-            detail={"counts": counts},
-        )
+    record(
+        uow.session,
+        at=now,
+        user_id=user_id,
+        action="privacy.exported",
+        entity="debtor",
+        entity_id=debtor_id,
+        detail={"counts": counts},
     )
     content = _zip(debtor_id, now, records)
     uow.commit()

@@ -392,8 +392,25 @@ audit_events = Table(
     Column("entity", String(40)),
     Column("entity_id", BigInteger),
     Column("detail", JSON, nullable=False, default=dict),
+    # The hash chain (storage/audit.py): the row's place, the previous row's hash and its own. Written only
+    # by storage.audit.record; triggers (migration 0008) refuse UPDATE and DELETE on this table.
+    Column("seq", BigInteger, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("row_hash", String(64), nullable=False),
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_entity", "entity", "entity_id"),  # a case's events (the timeline's refusals)
+    Index("ix_audit_events_user_entity", "user_id", "entity", "entity_id", "at"),  # "viewed lately?"
+    Index("ux_audit_events_seq", "seq", unique=True),  # one row per place: the chain cannot fork
+)
+
+# The end of the audit chain: one row (id 1), moved on by every append in the appending transaction.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
 )
 
 # A data subject's request to erase its personal data: done at once, or pending while an account is open.

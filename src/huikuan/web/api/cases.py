@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from huikuan.domain.money import Money
 from huikuan.services.case_view import CaseView, case_360
 from huikuan.services.reveal import reveal
+from huikuan.services.view_audit import note_case_viewed
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
 from huikuan.web.ui.common import request_locale
 
@@ -57,8 +58,11 @@ def case_json(view: CaseView) -> dict[str, Any]:
 @router.get("/{case_id}")
 def get_case(request: Request, case_id: int, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """The debtor 360 of a case: identity (national ID masked), contact points (masked) with the gate's
-    verdict now, debts, related parties and what may be discussed with each, the timeline."""
-    return case_json(case_360(uow, viewer, case_id, locale=request_locale(request)))
+    verdict now, debts, related parties and what may be discussed with each, the timeline. The view is
+    audited (`case.viewed`)."""
+    view = case_360(uow, viewer, case_id, locale=request_locale(request))
+    note_case_viewed(uow, viewer, case_id)  # audited: at most once per user and case per 15 minutes
+    return case_json(view)
 
 
 class RevealBody(BaseModel):

@@ -19,6 +19,7 @@ from huikuan.services.case_view import case_360, label
 from huikuan.services.claims import take_case
 from huikuan.services.queue import touch_claim
 from huikuan.services.reveal import reveal
+from huikuan.services.view_audit import note_case_viewed
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 
@@ -41,6 +42,7 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
     ident = view.identity
     held = ident.claimed_by_id if ident.claim_expires_at and ident.claim_expires_at > view.now else None
     takeable = may_take(viewer, ident.assigned_to_id, held)
+    note_case_viewed(uow, viewer, case_id)  # after the reads, in a write of its own
     return {"view": view, "lbl": _labels(locale), "panels": PANELS, "may_take": takeable}
 
 
@@ -65,6 +67,7 @@ def timeline_panel(
     `q`, with the count of each kind over the whole case on its filter bar."""
     locale = request_locale(request)
     view = timeline_view(uow, viewer, case_id, locale=locale, kinds=kind or (), q=q)
+    note_case_viewed(uow, viewer, case_id)
     context = {
         "case_id": case_id,
         "items": view.items,

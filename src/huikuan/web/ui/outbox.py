@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.i18n import gettext
+from huikuan.services import letters
 from huikuan.services import outbox as svc
 from huikuan.services.access import Viewer, may_work
 from huikuan.services.case_labels import label
@@ -243,7 +244,8 @@ def post_bulk(
 
 @router.get("/outbox/{message_id}/document")
 def letter_document(message_id: int, viewer: ViewerDep, uow: UowDep) -> FileResponse:
-    path = svc.document_path(uow, viewer, message_id)
+    """A letter's PDF: not for a creditor's viewer; every download is audited (services/letters.py)."""
+    path = letters.letter_document(uow, viewer, message_id)
     return FileResponse(
         path,
         media_type="application/pdf",

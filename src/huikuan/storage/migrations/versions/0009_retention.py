@@ -1,7 +1,7 @@
 """retention and erasure
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-08 10:00:00
 
 Retention (issue 13): a creditor's own retention period, the day an account stopped being open, the moment
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
