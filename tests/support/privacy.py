@@ -15,6 +15,7 @@ from tests.support.floor import FloorCase
 from tests.support.payments import import_csv
 
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -110,9 +111,10 @@ def give_history(engine: Engine, case: FloorCase, letters: Path, tag: str) -> Hi
         conn.execute(
             update(t.cases).where(t.cases.c.id == case.id).values(next_action_note=f"call {tag} at noon")
         )
-        audit = add(
-            t.audit_events,
+        audit = record(
+            conn,
             at=AT,
+            user_id=None,
             action="reveal.contact_point",
             entity="contact_point",
             entity_id=case.mobile_id,
