@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from huikuan.storage.types import UTCDateTime
+from huikuan.storage.types import Sealed, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -92,7 +92,10 @@ debtors = Table(
     _id(),
     _fk("creditor_id", "creditors.id"),
     Column("name", String(200), nullable=False),
-    Column("national_id", String(40)),
+    # Sealed (huikuan.sealing); found by its keyed hash, shown by its mask: lists never open it.
+    Column("national_id", Sealed()),
+    Column("national_id_hash", String(64)),
+    Column("national_id_masked", String(40)),
     Column("birth_date", Date),
     Column("language", String(10), nullable=False, default="zh"),
     Column("time_zone", String(64)),
@@ -107,7 +110,7 @@ debtors = Table(
     Column("employer_prohibits", Boolean, nullable=False, default=False),
     Column("opt_out_channels", JSON, nullable=False, default=list),
     Column("inconvenient_times", JSON, nullable=False, default=list),
-    Index("ix_debtors_creditor_national_id", "creditor_id", "national_id"),
+    Index("ix_debtors_creditor_national_id_hash", "creditor_id", "national_id_hash"),
     Index("ix_debtors_creditor_name", "creditor_id", "name"),
 )
 
@@ -119,7 +122,7 @@ parties = Table(
     Column("role", String(20), nullable=False),
     Column("name", String(200), nullable=False),
     Column("liable", Boolean, nullable=False, default=False),
-    Column("national_id", String(40)),
+    Column("national_id", Sealed()),
     Column("relation", String(40)),
     Index("ix_parties_debtor", "debtor_id"),
 )
