@@ -84,9 +84,7 @@ def check_identity(
             until=until.strftime("%Y-%m-%d %H:%M"),
         )
     d = t.debtors.c
-    row = uow.session.execute(
-        select(d.national_id, d.birth_date).where(d.id == case.debtor_id)
-    ).one()
+    row = uow.session.execute(select(d.national_id, d.birth_date).where(d.id == case.debtor_id)).one()
     plain = unseal(row.national_id) if row.national_id else None
     if asked == BIRTH_DATE:
         on_file = row.birth_date or prc_birth_date(plain)
@@ -108,9 +106,7 @@ def _checks_since(uow: UnitOfWork, case_id: int, since: datetime) -> list[dateti
     a = t.audit_events.c
     return list(
         uow.session.execute(
-            select(a.at).where(
-                a.entity == "case", a.entity_id == case_id, a.action == CHECKED, a.at > since
-            )
+            select(a.at).where(a.entity == "case", a.entity_id == case_id, a.action == CHECKED, a.at > since)
         ).scalars()
     )
 
