@@ -18,7 +18,6 @@ for a person by ID uses the same function.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 from dataclasses import dataclass
@@ -124,8 +123,7 @@ def lookup_hash(typed: str, *, keys: Keyring | None = None) -> str:
     """The keyed hash (HMAC-SHA256, hex) of an ID in its normal form: what intake matches debtors by and
     what a search by ID looks up. `110101 19800101 123x` and `11010119800101123X` give the same hash."""
     ring = keys or keyring()
-    normal = normalise_national_id(typed).encode()
-    return hmac.new(ring.hash_key, normal, hashlib.sha256).hexdigest()
+    return hmac.digest(ring.hash_key, normalise_national_id(typed).encode(), "sha256").hex()
 
 
 __all__ = ["Keyring", "SealError", "is_sealed", "keyring", "lookup_hash", "seal", "unseal"]

@@ -26,8 +26,8 @@ REGION_DIGITS = 6
 def normalise_national_id(value: str) -> str:
     """The form IDs are compared in: full-width characters folded, spaces dropped, letters upper-cased
     (`11010119800101123x` and `110101 19800101 123X` are the same ID)."""
-    folded = unicodedata.normalize("NFKC", value)
-    return "".join(ch for ch in folded if not ch.isspace()).upper()
+    folded = value if value.isascii() else unicodedata.normalize("NFKC", value)
+    return "".join(folded.split()).upper()
 
 
 def is_prc_id(value: str) -> bool:

@@ -25,7 +25,7 @@ from huikuan.storage.bulk import (
     sqlite_pragmas,
     update_frame,
 )
-from huikuan.storage.sealed import lookup_hashes, national_id_frame, sealed_ids
+from huikuan.storage.sealed import lookup_hashes, masks, sealed_ids
 
 # Account fields a new placement of the same reference may change.
 ACCOUNT_FIELDS = [
@@ -209,7 +209,7 @@ def _assign_debtors(
     frame = _attach(frame, known.rename({"key": "debtor_key"}), "debtor_key")
 
     fresh = (
-        frame.select("debtor_key", "debtor_id", "debtor_name", "national_id", "address")
+        frame.select("debtor_key", "debtor_id", "debtor_name", "national_id", "national_id_hash", "address")
         .filter(pl.col("debtor_id").is_null())
         .unique("debtor_key", keep="first", maintain_order=True)
     )
@@ -222,7 +222,9 @@ def _assign_debtors(
         pl.lit(region).alias("address_country"),
         _address_region(region).alias("address_region"),
         "debtor_key",
-    ).hstack(national_id_frame(fresh["national_id"], keys=keys).get_columns())
+        "national_id_hash",
+        masks(fresh["national_id"]).alias("national_id_masked"),
+    ).with_columns(sealed_ids(fresh["national_id"], keys=keys))
     _insert(conn, t.debtors, new_debtors.drop("debtor_key"))
     mapping = new_debtors.select(pl.col("id").alias("new_debtor_id"), "debtor_key")
     frame = _attach(frame, mapping, "debtor_key").with_columns(
@@ -363,7 +365,7 @@ def _write_parties(
     key = ["debtor_id", "role", "name"]
     new = wanted.join(existing, on=key, how="anti").unique(key, keep="first", maintain_order=True)
     ids = allocate_ids(conn, t.parties, new.height)
-    new = new.with_columns(ids, sealed_ids(new["national_id"]))
+    new = new.with_columns(ids, sealed_ids(new["national_id"], keys=keyring()))
     _insert(
         conn, t.parties, new.select("id", "debtor_id", "role", "name", "liable", "national_id", "relation")
     )

@@ -1,9 +1,9 @@
 """What a writer stores for a national ID: the sealed value, its lookup hash and its mask.
 
-Every writer of `debtors.national_id` goes through here: a placement's bulk load (`national_id_frame`),
-a single row written with the ORM or a Core statement (`national_id_columns`), the migration that sealed
-the IDs already on file. `parties.national_id` (a guarantor's) is only sealed: nothing looks it up or
-shows it.
+Every writer of `debtors.national_id` goes through here: a placement's bulk load (`lookup_hashes`,
+`sealed_ids` and `masks` over its frame), a single row written with the ORM or a Core statement
+(`national_id_columns`), the migration that sealed the IDs already on file. `parties.national_id` (a
+guarantor's) is only sealed: nothing looks it up or shows it.
 """
 
 from __future__ import annotations
@@ -44,17 +44,10 @@ def sealed_ids(ids: pl.Series, *, keys: Keyring | None = None) -> pl.Series:
     return pl.Series(ids.name, values, dtype=pl.Utf8)
 
 
-def national_id_frame(ids: pl.Series, *, keys: Keyring | None = None) -> pl.DataFrame:
-    """The three debtor columns for a column of plain IDs, row for row."""
-    ring = keys or keyring()
-    masks = {v: mask_national_id(v) for v in ids.drop_nulls().unique().to_list()}
-    return pl.DataFrame(
-        [
-            sealed_ids(ids, keys=ring).alias("national_id"),
-            lookup_hashes(ids, keys=ring).alias("national_id_hash"),
-            ids.replace_strict(masks, default=None, return_dtype=pl.Utf8).alias("national_id_masked"),
-        ]
-    )
+def masks(ids: pl.Series) -> pl.Series:
+    """The mask of each ID (null stays null), computed once per distinct ID."""
+    found = {v: mask_national_id(v) for v in ids.drop_nulls().unique().to_list()}
+    return ids.replace_strict(found, default=None, return_dtype=pl.Utf8).alias(ids.name)
 
 
-__all__ = ["COLUMNS", "lookup_hashes", "national_id_columns", "national_id_frame", "sealed_ids"]
+__all__ = ["COLUMNS", "lookup_hashes", "masks", "national_id_columns", "sealed_ids"]
