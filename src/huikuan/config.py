@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     locale: str | None = None  # zh_CN or en; unset: from LANG
     secret_key: str | None = None  # signs session cookies; unset: generated once into var/secret_key
+    # Seals national IDs at rest and keys their lookup hashes (huikuan.sealing); unset: var/data_key
+    data_key: str | None = None
     cookie_secure: bool = False  # set true behind HTTPS: session cookies are then sent over HTTPS only
     # A session ends after this many minutes without a request, and this many hours after login.
     session_idle_minutes: int = Field(default=60, ge=1)

@@ -148,6 +148,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # Personal data in full, contacts, assessments, promises, offers, messages: those who work cases.
     ("POST", "/cases/{case_id}/reveal"): WORK,
     ("POST", "/api/v1/cases/{case_id}/reveal"): WORK,
+    ("POST", "/cases/{case_id}/identity-check"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/identity-check"): WORK,
     ("POST", "/cases/{case_id}/contacts"): WORK,
     ("POST", "/api/v1/cases/{case_id}/contacts"): WORK,
     ("POST", "/cases/{case_id}/assessment"): WORK,
@@ -216,6 +218,7 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/cases/{case_id}/take"): {},
         ("POST", "/cases/{case_id}/release"): {"back": "/queue"},
         ("POST", "/cases/{case_id}/reveal"): {"what": "national_id"},
+        ("POST", "/cases/{case_id}/identity-check"): {"birth_date": "1980-01-01"},
         ("POST", "/cases/{case_id}/contacts"): {"channel": "call", "outcome": "no_answer", "who": "debtor"},
         ("POST", "/cases/{case_id}/assessment"): {
             "ability": "low",
@@ -243,6 +246,7 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/queue/next"): {},
         ("POST", "/api/v1/queue/{case_id}/release"): {},
         ("POST", "/api/v1/cases/{case_id}/reveal"): {"what": "national_id"},
+        ("POST", "/api/v1/cases/{case_id}/identity-check"): {"birth_date": "1980-01-01"},
         ("POST", "/api/v1/cases/{case_id}/contacts"): {"channel": "call", "outcome": "no_answer"},
         ("PUT", "/api/v1/cases/{case_id}/assessment"): {"ability": "low"},
         ("POST", "/api/v1/cases/{case_id}/negotiation"): {"reason": "asked"},

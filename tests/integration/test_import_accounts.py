@@ -10,6 +10,7 @@ import time_machine
 from sqlalchemy import Engine, func, select
 from tests.support.factories import GOOD_ROWS, HEADER, IDS, cli, cli_json, placement
 
+from huikuan.sealing import lookup_hash
 from huikuan.storage import tables as t
 
 
@@ -37,7 +38,9 @@ def test_a_gbk_placement_becomes_debtors_cases_and_accounts(
     assert _count(engine, t.debtors) == 2
     assert _count(engine, t.cases) == 2
     with engine.connect() as conn:
-        zhang = conn.execute(select(t.debtors).where(t.debtors.c.national_id == IDS[0])).one()
+        zhang = conn.execute(
+            select(t.debtors).where(t.debtors.c.national_id_hash == lookup_hash(IDS[0]))
+        ).one()
         accounts = conn.execute(select(t.accounts).where(t.accounts.c.debtor_id == zhang.id)).all()
         assert {a.external_ref for a in accounts} == {"HT-001", "HT-002"}
         assert len({a.case_id for a in accounts}) == 1

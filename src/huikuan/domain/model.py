@@ -70,7 +70,9 @@ class User:
 class Debtor:
     creditor_id: int
     name: str
-    national_id: str | None = None
+    national_id: str | None = None  # as stored: sealed (huikuan.sealing), opened only by a reveal
+    national_id_hash: str | None = None  # its keyed lookup hash
+    national_id_masked: str | None = None  # what may be shown without a reveal
     birth_date: date | None = None
     language: str = "zh"
     time_zone: str | None = None
@@ -102,7 +104,7 @@ class Party:
     role: PartyRole
     name: str
     liable: bool = False
-    national_id: str | None = None
+    national_id: str | None = None  # as stored: sealed
     relation: str | None = None
     id: int | None = None
 

@@ -42,6 +42,8 @@ T = TypeVar("T")
 DEBTOR_ERASED: dict[str, Any] = {
     "name": ANONYMISED_NAME,
     "national_id": None,
+    "national_id_hash": None,
+    "national_id_masked": None,
     "birth_date": None,
     "address_region": None,
 }
@@ -65,9 +67,9 @@ def chunks(ids: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
 
 
 def person_key() -> ColumnElement[Any]:
-    """The column that says two debtor rows are one person (placed by two creditors): the national ID.
-    Once national IDs are encrypted, their keyed hash takes its place here."""
-    return t.debtors.c.national_id
+    """The column that says two debtor rows are one person (placed by two creditors): the keyed hash of
+    the national ID (the ID itself is sealed, each time with a new nonce)."""
+    return t.debtors.c.national_id_hash
 
 
 def open_account_holders(uow: UnitOfWork, debtor_ids: Iterable[int]) -> set[int]:

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from huikuan.config import get_settings
 from huikuan.domain.enums import Role
 from huikuan.errors import InvalidInput
+from huikuan.sealing import seal, unseal
 from huikuan.services.access import Viewer, require_admin
 from huikuan.services.users import user_id_of
 from huikuan.storage import tables as t
@@ -25,6 +26,7 @@ from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 ISSUER = "Huikuan"
+PURPOSE = "totp_secret"  # sealed at rest like a national ID (huikuan/sealing.py), for this purpose only
 STEP_S = 30
 
 
@@ -68,7 +70,9 @@ def enrol(uow: UnitOfWork, user_id: int, secret: str, code: str, now: datetime |
         raise InvalidInput("code: not the code your app shows now; check the phone's clock and try again")
     uow.begin_write()
     uow.session.execute(
-        update(t.users).where(t.users.c.id == user_id).values(totp_secret=secret, totp_last_step=step)
+        update(t.users)
+        .where(t.users.c.id == user_id)
+        .values(totp_secret=seal(secret, PURPOSE), totp_last_step=step)
     )
     record(
         uow.session, at=when, user_id=user_id, action="user.mfa_enrolled", entity="user", entity_id=user_id
@@ -83,7 +87,7 @@ def verify(uow: UnitOfWork, user_id: int, code: str, now: datetime | None = None
     row = uow.session.execute(select(u.totp_secret, u.totp_last_step).where(u.id == user_id)).one_or_none()
     if row is None or row.totp_secret is None:
         return False
-    step = _step_of(row.totp_secret, code, row.totp_last_step, when)
+    step = _step_of(unseal(row.totp_secret, PURPOSE), code, row.totp_last_step, when)
     if step is None:
         return False
     uow.begin_write()

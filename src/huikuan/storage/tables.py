@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from huikuan.storage.types import UTCDateTime
+from huikuan.storage.types import Sealed, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -87,7 +87,7 @@ users = Table(
     Column("skills", JSON, nullable=False, default=list),
     Column("active", Boolean, nullable=False, default=True),
     Column("password_changed_at", UTCDateTime),
-    Column("totp_secret", String(64)),  # the second factor's shared secret, once enrolled
+    Column("totp_secret", String(160)),  # the second factor's shared secret once enrolled, sealed
     Column("totp_last_step", BigInteger),  # the last time step accepted: a code is never taken twice
     CheckConstraint("role IN ('admin', 'supervisor', 'collector', 'creditor_viewer')", name="role"),
 )
@@ -134,7 +134,10 @@ debtors = Table(
     _id(),
     _fk("creditor_id", "creditors.id"),
     Column("name", String(200), nullable=False),
-    Column("national_id", String(40)),
+    # Sealed (huikuan.sealing); found by its keyed hash, shown by its mask: lists never open it.
+    Column("national_id", Sealed()),
+    Column("national_id_hash", String(64)),
+    Column("national_id_masked", String(40)),
     Column("birth_date", Date),
     Column("language", String(10), nullable=False, default="zh"),
     Column("time_zone", String(64)),
@@ -150,7 +153,7 @@ debtors = Table(
     Column("opt_out_channels", JSON, nullable=False, default=list),
     Column("inconvenient_times", JSON, nullable=False, default=list),
     Column("anonymised_at", UTCDateTime),  # set once its personal data is erased (services/anonymise.py)
-    Index("ix_debtors_creditor_national_id", "creditor_id", "national_id"),
+    Index("ix_debtors_creditor_national_id_hash", "creditor_id", "national_id_hash"),
     Index("ix_debtors_creditor_name", "creditor_id", "name"),
 )
 
@@ -162,7 +165,7 @@ parties = Table(
     Column("role", String(20), nullable=False),
     Column("name", String(200), nullable=False),
     Column("liable", Boolean, nullable=False, default=False),
-    Column("national_id", String(40)),
+    Column("national_id", Sealed()),
     Column("relation", String(40)),
     Index("ix_parties_debtor", "debtor_id"),
 )

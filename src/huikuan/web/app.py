@@ -6,7 +6,6 @@ CDN: the docs work on a floor without Internet access."""
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from huikuan import __version__
 from huikuan.config import get_settings
+from huikuan.local_secrets import local_secret
 from huikuan.storage.engine import get_engine
 from huikuan.web import errors
 from huikuan.web.api import admin as api_admin
@@ -68,15 +68,7 @@ ROUTERS = (
 
 def session_secret() -> str:
     """HUIKUAN_SECRET_KEY, or a random key made once and kept in var/secret_key (owner-only)."""
-    configured = get_settings().secret_key
-    if configured:
-        return configured
-    path = Path("var") / "secret_key"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    return local_secret("secret_key", get_settings().secret_key)
 
 
 def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> FastAPI:

@@ -6,17 +6,18 @@ whenever a panel answers with `HX-Trigger: case-changed`. See docs/case-page.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from huikuan.errors import Conflict
+from huikuan.errors import Conflict, InvalidInput
 from huikuan.services.access import Viewer, may_take, visible_case, why_not_work
 from huikuan.services.case_timeline import FILTER_LABELS, FILTERS, timeline_view
 from huikuan.services.case_view import case_360, label
 from huikuan.services.claims import take_case
+from huikuan.services.identity_check import CHECKS_PER_HOUR, CallerSays, check_identity
 from huikuan.services.queue import touch_claim
 from huikuan.services.reveal import reveal
 from huikuan.services.view_audit import note_case_viewed
@@ -43,7 +44,13 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
     held = ident.claimed_by_id if ident.claim_expires_at and ident.claim_expires_at > view.now else None
     takeable = may_take(viewer, ident.assigned_to_id, held)
     note_case_viewed(uow, viewer, case_id)  # after the reads, in a write of its own
-    return {"view": view, "lbl": _labels(locale), "panels": PANELS, "may_take": takeable}
+    return {
+        "view": view,
+        "lbl": _labels(locale),
+        "panels": PANELS,
+        "may_take": takeable,
+        "checks_per_hour": CHECKS_PER_HOUR,
+    }
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -117,5 +124,32 @@ def reveal_value(
 ) -> HTMLResponse:
     """The full value (audited), swapped in place of the masked one and its button."""
     value = reveal(uow, viewer, case_id, what=what, contact_point_id=contact_point_id)
-    target = "national-id" if what == "national_id" else f"point-{contact_point_id}"
+    targets = {"national_id": "national-id", "birth_date": "birth-date"}
+    target = targets.get(what, f"point-{contact_point_id}")
     return render(request, "case/_revealed.html", {"value": value, "target": target})
+
+
+@router.post("/cases/{case_id}/identity-check", response_class=HTMLResponse)
+def identity_check(
+    request: Request,
+    case_id: int,
+    viewer: ViewerDep,
+    uow: UowDep,
+    birth_date: Annotated[str, Form()] = "",
+    id_last4: Annotated[str, Form(max_length=8)] = "",
+) -> HTMLResponse:
+    """Whether what the caller says matches (services/identity_check.py): the answer alone, in place."""
+    says = CallerSays(birth_date=_day(birth_date), id_last4=id_last4.strip() or None)
+    answer = check_identity(uow, viewer, case_id, says)
+    return render(request, "case/_identity_check.html", {"answer": answer})
+
+
+def _day(text: str) -> date | None:
+    """A date from the form's date field (YYYY-MM-DD; 19800101 typed by hand is taken too)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("Date of birth: give it as YYYY-MM-DD") from None

@@ -62,7 +62,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("totp_secret", sa.String(length=160), nullable=True))
         batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
 
 

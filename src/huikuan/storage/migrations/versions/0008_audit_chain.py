@@ -1,7 +1,7 @@
 """audit chain
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-10 09:00:00
 
 The audit log becomes an append-only hash chain (storage/audit.py): each row gets its place (`seq`), the
@@ -23,7 +23,7 @@ from huikuan.storage.audit import GENESIS, row_hash
 from huikuan.storage.types import UTCDateTime
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
