@@ -143,9 +143,12 @@ def test_a_person_with_an_open_account_at_another_creditor_is_kept_until_that_on
     case, elsewhere = floor.cases[2], floor.other_creditor_case
     assert elsewhere is not None
     same_person = row(engine, t.debtors, case.debtor_id).national_id
+    same_hash = row(engine, t.debtors, case.debtor_id).national_id_hash
     with engine.begin() as conn:
         conn.execute(
-            update(t.debtors).where(t.debtors.c.id == elsewhere.debtor_id).values(national_id=same_person)
+            update(t.debtors)
+            .where(t.debtors.c.id == elsewhere.debtor_id)
+            .values(national_id=same_person, national_id_hash=same_hash)
         )
     pay_in_full(floor.uow, tmp_path, "BANK", case, PAID_ON)
 
