@@ -17,6 +17,7 @@ from huikuan.domain.money import Money
 from huikuan.services.case_view import CaseView, case_360
 from huikuan.services.reveal import reveal
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import request_locale
 
 router = api_router("/cases", "cases")
@@ -55,7 +56,7 @@ def case_json(view: CaseView) -> dict[str, Any]:
 
 
 @router.get("/{case_id}")
-def get_case(request: Request, case_id: int, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def get_case(request: Request, case_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """The debtor 360 of a case: identity (national ID masked), contact points (masked) with the gate's
     verdict now, debts, related parties and what may be discussed with each, the timeline."""
     return case_json(case_360(uow, viewer, case_id, locale=request_locale(request)))
@@ -67,7 +68,7 @@ class RevealBody(BaseModel):
 
 
 @router.post("/{case_id}/reveal")
-def reveal_value(case_id: int, body: RevealBody, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def reveal_value(case_id: PathId, body: RevealBody, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """The full national ID or contact value behind a mask; every reveal is audited. Not for a read-only
     viewer."""
     value = reveal(uow, viewer, case_id, what=body.what, contact_point_id=body.contact_point_id)

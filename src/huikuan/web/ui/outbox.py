@@ -21,6 +21,7 @@ from huikuan.services import outbox as svc
 from huikuan.services.access import Viewer, may_work
 from huikuan.services.case_labels import label
 from huikuan.storage.uow import UnitOfWork
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import (
     UowDep,
     ViewerDep,
@@ -121,7 +122,7 @@ def _panel(
 @router.get("/cases/{case_id}/panels/message", response_class=HTMLResponse)
 def message_panel(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     channel: str = "",
@@ -133,7 +134,7 @@ def message_panel(
 @router.post("/cases/{case_id}/messages/preview", response_class=HTMLResponse)
 def post_preview(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     channel: Annotated[str, Form()] = "",
@@ -164,7 +165,7 @@ def sms_parts(text: str) -> int:
 @router.post("/cases/{case_id}/messages", response_class=HTMLResponse)
 def post_message(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     channel: Annotated[str, Form()] = "",
@@ -242,7 +243,7 @@ def post_bulk(
 
 
 @router.get("/outbox/{message_id}/document")
-def letter_document(message_id: int, viewer: ViewerDep, uow: UowDep) -> FileResponse:
+def letter_document(message_id: PathId, viewer: ViewerDep, uow: UowDep) -> FileResponse:
     path = svc.document_path(uow, viewer, message_id)
     return FileResponse(
         path,
