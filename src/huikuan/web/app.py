@@ -10,7 +10,6 @@ import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -29,6 +28,8 @@ from huikuan.web.api import portfolio as api_portfolio
 from huikuan.web.api import queue as api_queue
 from huikuan.web.api import session as api_session
 from huikuan.web.capacity import Admission
+from huikuan.web.headers import SecurityHeaders
+from huikuan.web.limits import BodyLimits
 from huikuan.web.scheduler import attach
 from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
@@ -59,6 +60,24 @@ ROUTERS = (
     api_negotiation.router,
     api_outbox.router,
 )
+
+
+# Swagger UI, started by /static/docs.js: the Content-Security-Policy (web/headers.py) allows no
+# inline script.
+DOCS_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Huikuan API</title>
+  <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+  <link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css">
+  <script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
+  <script src="/static/docs.js"></script>
+</head>
+<body><div id="swagger-ui" data-openapi-url="{OPENAPI_URL}"></div></body>
+</html>
+"""
 
 
 def session_secret() -> str:
@@ -98,20 +117,21 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
         same_site="lax",
         https_only=settings.cookie_secure,
     )
+    # Outside the session: a body too large is refused before anything reads it, and every answer,
+    # errors and refusals included, carries the security headers.
+    app.add_middleware(
+        BodyLimits,
+        default=settings.max_body_bytes,
+        by_prefix={api_compliance.router.prefix: settings.compliance_max_body_bytes},
+    )
+    app.add_middleware(SecurityHeaders, https=settings.cookie_secure)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
         """Swagger UI on the OpenAPI document, from /static only (no validator badge calling out)."""
-        return get_swagger_ui_html(
-            openapi_url=OPENAPI_URL,
-            title="Huikuan API",
-            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-            swagger_ui_parameters={"validatorUrl": None},
-        )
+        return HTMLResponse(DOCS_PAGE)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:
