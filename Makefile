@@ -25,7 +25,7 @@ run: export HUIKUAN_AGENCY_NAME_ZH ?= 回款演示服务
 run: export HUIKUAN_AGENCY_PHONE ?= 400-000-0000
 run: export HUIKUAN_LETTER_RETURN_ADDRESS ?= PO Box 100|Beijing 100000
 run: install
-	mkdir -p var
+	mkdir -p -m 700 var
 	$(BIN)/huikuan init
 	$(BIN)/huikuan demo --accounts 2000 --seed 7 --if-empty
 	$(BIN)/huikuan plan

@@ -89,6 +89,9 @@ OWN_SESSION = Rule(OWN, OWN, OWN, OWN, OWN, OWN, OWN)
 MATRIX: dict[tuple[str, str], Rule] = {
     # The site's own files and documents.
     ("GET", "/health"): EVERYONE,
+    # Prometheus: its bearer token (HUIKUAN_METRICS_TOKEN) or, without one, the loopback address only;
+    # never a user's session (the test client is not on loopback: refused to all).
+    ("GET", "/metrics"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
     ("GET", "/favicon.ico"): EVERYONE,
     ("GET", "/docs"): EVERYONE,
     ("GET", "/api/v1/openapi.json"): EVERYONE,

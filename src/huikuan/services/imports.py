@@ -13,6 +13,7 @@ import polars as pl
 from sqlalchemy import insert, update
 
 from huikuan.errors import ImportRejected, InvalidInput
+from huikuan.files import private_opener
 from huikuan.intake import load_mapping, parse_payments, parse_placement
 from huikuan.intake.messages import reason
 from huikuan.intake.placement import ParsedPlacement
@@ -89,7 +90,7 @@ def _write_rejects(path: Path, cells: pl.DataFrame, errors: list[RowError], targ
         reasons.setdefault(e.row, []).append(e.reason)
     headers = [c for c in cells.columns if c != "row"] if cells.height else []
     by_row = {r["row"]: r for r in cells.iter_rows(named=True)} if cells.height else {}
-    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+    with open(out, "w", encoding="utf-8-sig", newline="", opener=private_opener) as fh:
         writer = csv_writer(fh)
         writer.writerow(["row", *headers, "reason"])
         for row, why in sorted(reasons.items()):

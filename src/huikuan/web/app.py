@@ -12,13 +12,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from huikuan import __version__
 from huikuan.config import get_settings
+from huikuan.files import private_dir, write_private
+from huikuan.logs import configure_logging
 from huikuan.storage.engine import get_engine
-from huikuan.web import errors
+from huikuan.web import errors, monitoring
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
@@ -30,6 +31,7 @@ from huikuan.web.api import session as api_session
 from huikuan.web.capacity import Admission
 from huikuan.web.headers import SecurityHeaders
 from huikuan.web.limits import BodyLimits
+from huikuan.web.observe import RequestLog
 from huikuan.web.scheduler import attach
 from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
@@ -87,9 +89,8 @@ def session_secret() -> str:
         return configured
     path = Path("var") / "secret_key"
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
+        private_dir(path.parent)
+        write_private(path, secrets.token_urlsafe(48).encode())
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -124,6 +125,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
         default=settings.max_body_bytes,
         by_prefix={api_compliance.router.prefix: settings.compliance_max_body_bytes},
     )
+    app.add_middleware(RequestLog)  # its request id, timing and error log cover all the above
     app.add_middleware(SecurityHeaders, https=settings.cookie_secure)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -138,13 +140,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
         """Where browsers look for the site's icon by default (pages also link /static/favicon.svg)."""
         return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
-    @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        """Liveness and database reachability."""
-        with get_engine(url).connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__, "database": get_engine(url).dialect.name}
-
+    app.include_router(monitoring.router)  # /health and /metrics
     for router in ROUTERS:
         app.include_router(router)
     if run_jobs and settings.run_jobs:
@@ -153,5 +149,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
 
 
 def serving_app() -> FastAPI:
-    """What `huikuan serve` runs: the app, with the due jobs inside it only if HUIKUAN_RUN_JOBS is true."""
+    """What `huikuan serve` runs (in each of its worker processes): the app, logging JSON lines, with the
+    due jobs inside it only if HUIKUAN_RUN_JOBS is true."""
+    configure_logging()
     return create_app(run_jobs=True)
