@@ -77,7 +77,8 @@ def browser(chromium: str) -> Iterator[Any]:
 
 
 # Every page reports what its Content-Security-Policy refused (web/headers.py) on the console, where the
-# fixture below collects it: a test whose pages needed an inline script or style fails.
+# fixture below collects it: a test whose pages needed an inline script or style fails. The tests obey
+# it too: `page.wait_for_function` takes a function ("() => ..."), since an expression would be eval'd.
 REPORT_CSP_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", function (e) {
   var where = e.target && e.target.outerHTML ? " on " + e.target.outerHTML.slice(0, 160) : "";

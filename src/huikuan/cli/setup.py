@@ -93,5 +93,5 @@ def proxy_options(trusted_proxies: str) -> dict[str, Any]:
     login throttle counts and the audit records."""
     trusted = [address.strip() for address in trusted_proxies.split(",") if address.strip()]
     if not trusted:
-        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+        return {"proxy_headers": False}
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
