@@ -29,8 +29,10 @@ QUIET = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "sqlalchemy.engine": logging.WARNING,
-    "alembic.runtime.migration": logging.WARNING,
+    "alembic": logging.WARNING,
 }
+# Fields some libraries add to their records that say nothing new (uvicorn's message with colours).
+DROPPED = ("color_message",)
 ASGI_EXCEPTION = "Exception in ASGI application"
 
 
@@ -57,6 +59,12 @@ def traceback_text(exc: BaseException) -> str:
         for link in reversed(chain)
     ]
     return "\nThe above exception led to the following one:\n\n".join(parts)
+
+
+def _drop_noise(_logger: Any, _method: str, event: EventDict) -> EventDict:
+    for key in DROPPED:
+        event.pop(key, None)
+    return event
 
 
 def _exception_fields(_logger: Any, _method: str, event: EventDict) -> EventDict:
@@ -114,6 +122,7 @@ def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None
         foreign_pre_chain=[*SHARED, structlog.stdlib.ExtraAdder()],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _drop_noise,
             _exception_fields,
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],
