@@ -28,7 +28,7 @@ run: export HUIKUAN_LETTER_RETURN_ADDRESS ?= PO Box 100|Beijing 100000
 # supervisors and administrators for one; docs/security.md).
 run: export HUIKUAN_MFA_ROLES ?=
 run: install
-	mkdir -p var
+	mkdir -p -m 700 var
 	$(BIN)/huikuan init
 	$(BIN)/huikuan demo --accounts 2000 --seed 7 --if-empty
 	$(BIN)/huikuan plan

@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     letter_return_address: str = ""  # neutral return address in the envelope window; lines split by "|"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Bytes a request body may have (413 beyond); the compliance endpoint has its own limit.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    compliance_max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    # Compliance decisions a client may ask per minute (a token bucket per client address, per process;
+    # 429 with Retry-After beyond). 0 turns the limit off.
+    compliance_rate_per_minute: int = Field(default=120, ge=0)
+    # A bearer token for /metrics; unset: /metrics answers only the loopback address.
+    metrics_token: str | None = None
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto `huikuan serve` believes (comma-separated
+    # addresses or networks); unset: none, the client's address is the connection's.
+    trusted_proxies: str = ""
 
 
 @lru_cache(maxsize=1)

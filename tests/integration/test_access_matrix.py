@@ -32,6 +32,7 @@ from sqlalchemy import Engine, insert, select
 from tests.support.floor import PASSWORD, Floor, _case
 from tests.support.messaging import use_settings
 from tests.support.web import Browser, api_key, login_client
+from tests.unit.compliance.builders import body as compliance_request
 
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
@@ -90,6 +91,9 @@ ADMINISTER = rule(collectors=DENY, sue=DENY, ada=WRITE, vic=DENY)
 MATRIX: dict[tuple[str, str], Rule] = {
     # The site's own files and documents.
     ("GET", "/health"): EVERYONE,
+    # Prometheus: its bearer token (HUIKUAN_METRICS_TOKEN) or, without one, the loopback address only;
+    # never a user's session (the test client is not on loopback: refused to all).
+    ("GET", "/metrics"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
     ("GET", "/favicon.ico"): EVERYONE,
     ("GET", "/docs"): EVERYONE,
     ("GET", "/api/v1/openapi.json"): EVERYONE,
@@ -187,8 +191,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/outbox/{message_id}/document"): rule(collectors=OK, sue=OK, vic=DENY),
     # The SMS provider's delivery reports: its token, never a user's session.
     ("POST", "/api/v1/outbox/sms-status"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
-    # The gate's pure decision: no case, no data read or written; public for dialers (docs/compliance.md).
-    ("POST", "/api/v1/compliance/decisions"): EVERYONE,
+    # The gate's pure decision: no case, no data read or written; for a dialer's API key or any user.
+    ("POST", "/api/v1/compliance/decisions"): rule(collectors=OK, sue=OK, vic=OK),
     ("GET", "/api/v1/whoami"): READ,
     # Personal-data requests (erasure, the subject-access export): administrators only.
     ("POST", "/api/v1/privacy/erasure-requests"): ADMINISTER,
@@ -265,6 +269,7 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/approvals/{arrangement_id}/approve"): {"note": "ok"},
         ("POST", "/api/v1/approvals/{arrangement_id}/reject"): {"note": "no"},
         ("POST", "/api/v1/outbox/sms-status"): {"id": "sms-1", "status": "delivered"},
+        ("POST", "/api/v1/compliance/decisions"): compliance_request(),
         ("POST", "/api/v1/admin/sessions/{session_id}/revoke"): {},
         ("POST", "/api/v1/admin/api-keys"): {"username": "bob", "name": "a creditor's system"},
         ("POST", "/api/v1/admin/api-keys/{key_id}/revoke"): {},

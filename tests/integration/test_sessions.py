@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from tests.support.floor import PASSWORD, Floor
 from tests.support.web import Browser, api_client, api_key, login_client
+from tests.unit.compliance.builders import body as compliance_request
 
 from huikuan import config
 from huikuan.errors import InvalidInput
@@ -291,3 +292,10 @@ def test_a_password_without_its_code_expires(app: FastAPI, mfa_roles: None) -> N
         client = _password_step(app, "sue")
         clock.move_to(start + timedelta(minutes=6))
         assert client.get("/login/code", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_the_compliance_api_answers_a_machine_with_a_key_and_nobody_else(app: FastAPI) -> None:
+    request = compliance_request()
+    assert TestClient(app).post("/api/v1/compliance/decisions", json=request).status_code == 401
+    answer = api_client(app, "alice").post("/api/v1/compliance/decisions", json=request)
+    assert answer.status_code == 200 and "allowed" in answer.json()

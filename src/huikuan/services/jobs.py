@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from huikuan.errors import InvalidInput
+from huikuan.logs import safe_message
+from huikuan.metrics import JOB_RUNS, JOB_SECONDS
 from huikuan.services.auth import forget_old_attempts
 from huikuan.services.daily_plan import plan_if_missing
 from huikuan.services.negotiation import check_instalments
@@ -147,14 +150,18 @@ def _run_one(engine: Engine, job: Job, holder: str, now: datetime, *, forced: bo
     if not _take(engine, job, holder, now, forced=forced):
         return _why_not(engine, job, now)
     result: dict[str, Any]
+    started = time.monotonic()
     try:
         with UnitOfWork(engine) as uow:
             counts = job.run(uow, now)
             uow.commit()
         result = dict(counts or {})
+        JOB_RUNS.labels(job.name, "ok").inc()
     except Exception as exc:  # reported, and the lease released: the other jobs still run
         log.exception("job %s failed", job.name)
-        result = {"error": f"{type(exc).__name__}: {exc}"}
+        result = {"error": f"{type(exc).__name__}: {safe_message(exc)}"}
+        JOB_RUNS.labels(job.name, "failed").inc()
+    JOB_SECONDS.labels(job.name).observe(time.monotonic() - started)
     _finish(engine, job, holder, now, result)
     return result
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from huikuan.services import api_keys, mfa, sessions, users
 from huikuan.services.access import require_admin
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ids import PathId
 
 router = api_router("/admin", "administration")
 
@@ -33,7 +34,7 @@ def list_sessions(viewer: ApiViewerDep, uow: UowDep) -> dict[str, list[SessionOu
 
 
 @router.post("/sessions/{session_id}/revoke", status_code=204)
-def revoke_session(session_id: int, viewer: ApiViewerDep, uow: UowDep) -> None:
+def revoke_session(session_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> None:
     """Ends a session: its browser is logged out at its next request."""
     sessions.revoke(uow, viewer, session_id)
 
@@ -57,7 +58,7 @@ def create_key(body: KeyIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]
 
 
 @router.post("/api-keys/{key_id}/revoke", status_code=204)
-def revoke_key(key_id: int, viewer: ApiViewerDep, uow: UowDep) -> None:
+def revoke_key(key_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> None:
     api_keys.revoke_key(uow, viewer, key_id)
 
 

@@ -20,6 +20,7 @@ from huikuan.services.identity_check import CallerSays, check_identity
 from huikuan.services.reveal import reveal
 from huikuan.services.view_audit import note_case_viewed
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import request_locale
 
 router = api_router("/cases", "cases")
@@ -58,7 +59,7 @@ def case_json(view: CaseView) -> dict[str, Any]:
 
 
 @router.get("/{case_id}")
-def get_case(request: Request, case_id: int, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def get_case(request: Request, case_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """The debtor 360 of a case: identity (national ID masked), contact points (masked) with the gate's
     verdict now, debts, related parties and what may be discussed with each, the timeline. The view is
     audited (`case.viewed`)."""
@@ -73,7 +74,7 @@ class RevealBody(BaseModel):
 
 
 @router.post("/{case_id}/reveal")
-def reveal_value(case_id: int, body: RevealBody, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def reveal_value(case_id: PathId, body: RevealBody, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """The full national ID, birth date or contact value behind a mask; every reveal is audited. Not for a
     read-only viewer."""
     value = reveal(uow, viewer, case_id, what=body.what, contact_point_id=body.contact_point_id)
@@ -89,7 +90,7 @@ class IdentityCheckBody(BaseModel):
 
 @router.post("/{case_id}/identity-check")
 def identity_check(
-    case_id: int, body: IdentityCheckBody, viewer: ApiViewerDep, uow: UowDep
+    case_id: PathId, body: IdentityCheckBody, viewer: ApiViewerDep, uow: UowDep
 ) -> dict[str, Any]:
     """Whether the date of birth or the last four characters of the ID the caller gives match the debtor's:
     `matches` true or false, nothing else of the data. Audited; at most 5 checks per case in any hour

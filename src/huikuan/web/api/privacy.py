@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from huikuan.services.erasure import MAX_REASON, ErasureCommand, list_erasure_requests, request_erasure
 from huikuan.services.subject_access import export_subject
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ids import PathId
 
 router = api_router("/privacy", "privacy")
 MAX_ID = 2**63 - 1  # the largest id a database key holds
@@ -53,7 +54,7 @@ def erasure_requests(
     responses={200: {"content": {"application/zip": {}}, "description": "The ZIP file"}},
 )
 def subject_access_export(
-    debtor_id: Annotated[int, Path(ge=1, le=MAX_ID)], viewer: ApiViewerDep, uow: UowDep
+    debtor_id: PathId, viewer: ApiViewerDep, uow: UowDep
 ) -> Response:
     """Everything held on the debtor (UK GDPR art. 15, PIPL art. 45) as a ZIP: `subject_access.json`,
     a CSV per table (formulas neutralised) and the letters sent. Audited (`privacy.exported`)."""

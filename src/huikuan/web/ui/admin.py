@@ -11,6 +11,7 @@ from huikuan.errors import InvalidInput
 from huikuan.services import api_keys, sessions
 from huikuan.services.access import Viewer, require_admin
 from huikuan.storage.uow import UnitOfWork
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 
 router = page_router("/admin")
@@ -32,7 +33,7 @@ def sessions_page(request: Request, viewer: ViewerDep, uow: UowDep) -> HTMLRespo
 
 
 @router.post("/sessions/{session_id}/revoke")
-def revoke_session(session_id: int, viewer: ViewerDep, uow: UowDep) -> Response:
+def revoke_session(session_id: PathId, viewer: ViewerDep, uow: UowDep) -> Response:
     sessions.revoke(uow, viewer, session_id)
     return RedirectResponse("/admin/sessions", status_code=303)
 
@@ -56,6 +57,6 @@ def create_key(
 
 
 @router.post("/api-keys/{key_id}/revoke")
-def revoke_key(key_id: int, viewer: ViewerDep, uow: UowDep) -> Response:
+def revoke_key(key_id: PathId, viewer: ViewerDep, uow: UowDep) -> Response:
     api_keys.revoke_key(uow, viewer, key_id)
     return RedirectResponse("/admin/sessions", status_code=303)

@@ -22,6 +22,7 @@ from huikuan.services.queue import touch_claim
 from huikuan.services.reveal import reveal
 from huikuan.services.view_audit import note_case_viewed
 from huikuan.storage.uow import UnitOfWork
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 
 router = page_router()
@@ -54,7 +55,7 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+def case_page(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
     context = _view(request, uow, viewer, case_id)
     if not viewer.read_only:
         touch_claim(uow, viewer, case_id, datetime.now(UTC))  # only ever the viewer's own claim, at the end
@@ -64,7 +65,7 @@ def case_page(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) ->
 @router.get("/cases/{case_id}/panels/timeline", response_class=HTMLResponse)
 def timeline_panel(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     kind: Annotated[list[str] | None, Query()] = None,
@@ -87,7 +88,7 @@ def timeline_panel(
 
 
 def _panel(name: str) -> Callable[..., HTMLResponse]:
-    def panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+    def panel(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
         return render(request, f"case/_{name}.html", _view(request, uow, viewer, case_id))
 
     panel.__name__ = f"{name}_panel"
@@ -103,7 +104,7 @@ for _name in ("header", "identity", "points", "debts", "parties"):
 
 
 @router.post("/cases/{case_id}/take")
-def take(case_id: int, viewer: ViewerDep, uow: UowDep) -> RedirectResponse:
+def take(case_id: PathId, viewer: ViewerDep, uow: UowDep) -> RedirectResponse:
     """Takes the case to work on it (services/claims.py), back to its page; a case held by someone else
     is refused with who holds it."""
     if not take_case(uow, viewer, case_id):
@@ -116,7 +117,7 @@ def take(case_id: int, viewer: ViewerDep, uow: UowDep) -> RedirectResponse:
 @router.post("/cases/{case_id}/reveal", response_class=HTMLResponse)
 def reveal_value(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     what: Annotated[str, Form()],
@@ -132,7 +133,7 @@ def reveal_value(
 @router.post("/cases/{case_id}/identity-check", response_class=HTMLResponse)
 def identity_check(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     birth_date: Annotated[str, Form()] = "",

@@ -22,6 +22,7 @@ from huikuan.services import outbox as svc
 from huikuan.services.access import Viewer, may_work
 from huikuan.services.case_labels import label
 from huikuan.storage.uow import UnitOfWork
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import (
     UowDep,
     ViewerDep,
@@ -122,7 +123,7 @@ def _panel(
 @router.get("/cases/{case_id}/panels/message", response_class=HTMLResponse)
 def message_panel(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     channel: str = "",
@@ -134,7 +135,7 @@ def message_panel(
 @router.post("/cases/{case_id}/messages/preview", response_class=HTMLResponse)
 def post_preview(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     channel: Annotated[str, Form()] = "",
@@ -165,7 +166,7 @@ def sms_parts(text: str) -> int:
 @router.post("/cases/{case_id}/messages", response_class=HTMLResponse)
 def post_message(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     channel: Annotated[str, Form()] = "",
@@ -243,7 +244,7 @@ def post_bulk(
 
 
 @router.get("/outbox/{message_id}/document")
-def letter_document(message_id: int, viewer: ViewerDep, uow: UowDep) -> FileResponse:
+def letter_document(message_id: PathId, viewer: ViewerDep, uow: UowDep) -> FileResponse:
     """A letter's PDF: not for a creditor's viewer; every download is audited (services/letters.py)."""
     path = letters.letter_document(uow, viewer, message_id)
     return FileResponse(
