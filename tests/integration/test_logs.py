@@ -44,7 +44,7 @@ def _failing_insert(engine: Engine, creditor_id: int) -> None:
     """A statement whose parameters are a debtor's name and phone, refused by the database."""
     with engine.begin() as conn:
         conn.execute(
-            insert(t.debtors).values(creditor_id=creditor_id, name=NAME, national_id=PHONE, language=None)
+            insert(t.debtors).values(creditor_id=creditor_id, name=NAME, address_region=PHONE, language=None)
         )
 
 

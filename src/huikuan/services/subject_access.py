@@ -14,7 +14,6 @@ Only an administrator exports; each export is audited (`privacy.exported`, with 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -30,12 +29,12 @@ from sqlalchemy import ColumnElement, Table, and_, false, or_, select
 from huikuan.config import get_settings
 from huikuan.errors import NotFound
 from huikuan.services.access import Viewer, require_admin
+from huikuan.spreadsheet import csv_writer
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 FORMAT = "huikuan-subject-access/1"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -125,25 +124,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def neutralise(cell: object) -> str:
-    """A CSV cell a spreadsheet shows as text: one starting with =, +, -, @, a tab or a carriage return
-    gets a leading apostrophe; numbers stay numbers, structures are written as JSON."""
+def cell_text(cell: object) -> str:
+    """A record's value as a CSV cell: numbers as written, structures as JSON, nothing as empty (the
+    writer then neutralises what a spreadsheet would run: huikuan/spreadsheet.py)."""
     if cell is None:
         return ""
     if isinstance(cell, bool):
         return "true" if cell else "false"
     if isinstance(cell, int | float):
         return str(cell)
-    text = json.dumps(cell, ensure_ascii=False) if isinstance(cell, Mapping | list) else str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return json.dumps(cell, ensure_ascii=False) if isinstance(cell, Mapping | list) else str(cell)
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([neutralise(row.get(c)) for c in columns])
+        writer.writerow([cell_text(row.get(c)) for c in columns])
     return buffer.getvalue()
 
 
@@ -166,4 +164,4 @@ def _zip(debtor_id: int, now: datetime, records: dict[str, list[dict[str, Any]]]
     return buffer.getvalue()
 
 
-__all__ = ["FORMAT", "SubjectExport", "export_subject", "gather", "neutralise", "to_csv"]
+__all__ = ["FORMAT", "SubjectExport", "export_subject", "gather", "cell_text", "to_csv"]
