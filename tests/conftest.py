@@ -109,3 +109,14 @@ def floor(uow: UnitOfWork) -> Iterator[Floor]:
     """The workbench personas and their cases (tests/support/floor.py), inside an open unit of work."""
     with uow:
         yield build_floor(uow)
+
+
+@pytest.fixture
+def letters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder of its own for the letters' PDFs (HUIKUAN_LETTERS_DIR)."""
+    from tests.support.messaging import use_settings
+
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    use_settings(monkeypatch, letters_dir=str(folder))
+    return folder

@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from tests.support.factories import cli, cli_json
 from tests.support.floor import PASSWORD, Floor
-from tests.support.messaging import use_settings
 from tests.support.privacy import give_history, pay_in_full, row, rows
 from tests.support.web import Browser, login_client
 
@@ -23,14 +22,6 @@ from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 
 REASON = "Letter of 2026-11-18 asking for erasure"
-
-
-@pytest.fixture
-def letters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "letters"
-    folder.mkdir()
-    use_settings(monkeypatch, letters_dir=str(folder))
-    return folder
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, select, update
 from tests.support.factories import cli, cli_json
 from tests.support.floor import Floor
-from tests.support.messaging import use_settings
 from tests.support.privacy import close_accounts, give_history, pay_in_full, row, rows
 
 from huikuan.services import jobs
@@ -23,14 +21,6 @@ from huikuan.storage.uow import UnitOfWork
 PAID_ON = date(2026, 12, 1)
 FIVE_YEARS_ON = datetime(2031, 12, 1, 4, 0, tzinfo=UTC)  # 12:00 in Beijing, the day the 5 years end
 THE_DAY_BEFORE = FIVE_YEARS_ON - timedelta(days=1)
-
-
-@pytest.fixture
-def letters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "letters"
-    folder.mkdir()
-    use_settings(monkeypatch, letters_dir=str(folder))
-    return folder
 
 
 def _retention(engine: Engine, now: datetime, *, dry_run: bool = False) -> dict[str, object]:

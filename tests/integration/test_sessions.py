@@ -11,13 +11,16 @@ import pytest
 import time_machine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
+from tests.support.factories import cli, cli_json
 from tests.support.floor import PASSWORD, Floor
 from tests.support.web import Browser, api_client, api_key, login_client
 from tests.unit.compliance.builders import body as compliance_request
 
 from huikuan import config
 from huikuan.errors import InvalidInput
+from huikuan.sealing import seal
+from huikuan.services.mfa import PURPOSE
 from huikuan.services.users import check_password
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
@@ -279,6 +282,16 @@ def test_a_collector_logs_in_with_its_password_alone(app: FastAPI, mfa_roles: No
     login_client(app, "alice")
 
 
+def test_a_lost_phone_means_enrolling_again(app: FastAPI, mfa_roles: None, engine: Engine) -> None:
+    with engine.begin() as conn:  # sue had enrolled
+        conn.execute(
+            update(t.users).where(t.users.c.username == "sue").values(totp_secret=seal("X" * 32, PURPOSE))
+        )
+    assert 'data-testid="totp-secret"' not in _password_step(app, "sue").get("/login/code").text
+    assert cli("user", "reset-mfa", "sue").exit_code == 0
+    assert 'data-testid="totp-secret"' in _password_step(app, "sue").get("/login/code").text
+
+
 def test_wrong_codes_are_throttled_like_wrong_passwords(app: FastAPI, mfa_roles: None) -> None:
     client = _password_step(app, "sue")
     for _ in range(5):
@@ -299,3 +312,25 @@ def test_the_compliance_api_answers_a_machine_with_a_key_and_nobody_else(app: Fa
     assert TestClient(app).post("/api/v1/compliance/decisions", json=request).status_code == 401
     answer = api_client(app, "alice").post("/api/v1/compliance/decisions", json=request)
     assert answer.status_code == 200 and "allowed" in answer.json()
+
+
+# The same from the command line (the operator of the installation)
+
+
+def test_the_operator_makes_a_key_resets_a_password_and_deactivates_an_account(app: FastAPI) -> None:
+    code, made = cli_json("user", "api-key", "vic", "--name", "BANK's system")
+    assert code == 0 and made["key"].startswith("hk_")
+    machine = TestClient(app, headers={"Authorization": f"Bearer {made['key']}"})
+    assert machine.get("/api/v1/whoami").json()["username"] == "vic"
+    alice = login_client(app, "alice")
+    reset = cli("user", "reset-password", "alice")
+    assert reset.exit_code == 0 and alice.get("/settings", follow_redirects=False).status_code == 303
+    new = reset.stdout.strip().rsplit(" ", 1)[-1]
+    login_client(app, "alice", new)
+    assert cli("user", "deactivate", "vic").exit_code == 0
+    assert machine.get("/api/v1/whoami").status_code == 401
+    assert cli("user", "revoke-key", str(made["id"])).exit_code == 0
+    assert cli("user", "activate", "vic").exit_code == 0
+    assert machine.get("/api/v1/whoami").status_code == 401  # revoked meanwhile
+    missing = cli("user", "deactivate", "nobody")
+    assert missing.exit_code == 1 and "nobody" in missing.stderr

@@ -16,7 +16,6 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, update
 from tests.support.factories import cli
 from tests.support.floor import PASSWORD, Floor
-from tests.support.messaging import use_settings
 from tests.support.privacy import AT, History, give_history, pay_in_full, rows
 from tests.support.web import Browser, login_client
 
@@ -24,14 +23,6 @@ from huikuan.services.subject_access import to_csv
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
-
-
-@pytest.fixture
-def letters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "letters"
-    folder.mkdir()
-    use_settings(monkeypatch, letters_dir=str(folder))
-    return folder
 
 
 @pytest.fixture

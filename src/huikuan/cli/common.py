@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from huikuan.config import get_settings
+from huikuan.errors import HuikuanError
 from huikuan.i18n import gettext as _
 from huikuan.storage.engine import get_engine
 from huikuan.storage.uow import UnitOfWork
@@ -22,6 +23,16 @@ from huikuan.storage.uow import UnitOfWork
 def open_uow(immediate: bool = False) -> UnitOfWork:
     """A unit of work on HUIKUAN_DATABASE_URL; `immediate` for a command that writes in bulk."""
     return UnitOfWork(get_engine(get_settings().database_url), immediate=immediate)
+
+
+@contextmanager
+def working_uow(immediate: bool = False) -> Iterator[UnitOfWork]:
+    """A unit of work for one command; a HuikuanError inside ends the command with its message (exit 1)."""
+    try:
+        with open_uow(immediate) as uow:
+            yield uow
+    except HuikuanError as exc:
+        raise fail(str(exc)) from exc
 
 
 def fail(message: str, code: int = 1, *, as_json: bool = False) -> typer.Exit:

@@ -7,8 +7,7 @@ import json
 
 import typer
 
-from huikuan.cli.common import fail, open_uow
-from huikuan.errors import HuikuanError
+from huikuan.cli.common import working_uow
 from huikuan.i18n import gettext as _
 
 app = typer.Typer(help="Users.", no_args_is_help=True)
@@ -27,21 +26,18 @@ def user_add(
     """Add a user."""
     from huikuan.services.users import add_user
 
-    try:
-        with open_uow() as uow:
-            user = add_user(
-                uow,
-                username,
-                password,
-                role=role,
-                display_name=name,
-                team=team,
-                creditor_code=creditor,
-                locale=locale,
-            )
-            uow.commit()
-    except HuikuanError as exc:
-        raise fail(str(exc)) from exc
+    with working_uow() as uow:
+        user = add_user(
+            uow,
+            username,
+            password,
+            role=role,
+            display_name=name,
+            team=team,
+            creditor_code=creditor,
+            locale=locale,
+        )
+        uow.commit()
     typer.echo(_("User {username} added as {role}.", username=user.username, role=user.role))
 
 
@@ -50,11 +46,8 @@ def reset_password(username: str = typer.Argument(...)) -> None:
     """Give a user a new random password (printed once) and end every session of the user."""
     from huikuan.services.users import reset_password as reset
 
-    try:
-        with open_uow() as uow:
-            password = reset(uow, None, username)
-    except HuikuanError as exc:
-        raise fail(str(exc)) from exc
+    with working_uow() as uow:
+        password = reset(uow, None, username)
     typer.echo(_("New password for {username}: {password}", username=username, password=password))
 
 
@@ -63,11 +56,8 @@ def deactivate(username: str = typer.Argument(...)) -> None:
     """The user can no longer log in; its sessions end and its API keys stop working."""
     from huikuan.services.users import set_active
 
-    try:
-        with open_uow() as uow:
-            set_active(uow, None, username, False)
-    except HuikuanError as exc:
-        raise fail(str(exc)) from exc
+    with working_uow() as uow:
+        set_active(uow, None, username, False)
     typer.echo(_("User {username} is deactivated.", username=username))
 
 
@@ -76,11 +66,8 @@ def activate(username: str = typer.Argument(...)) -> None:
     """Let a deactivated user log in again."""
     from huikuan.services.users import set_active
 
-    try:
-        with open_uow() as uow:
-            set_active(uow, None, username, True)
-    except HuikuanError as exc:
-        raise fail(str(exc)) from exc
+    with working_uow() as uow:
+        set_active(uow, None, username, True)
     typer.echo(_("User {username} is active.", username=username))
 
 
@@ -89,11 +76,8 @@ def reset_mfa(username: str = typer.Argument(...)) -> None:
     """Forget a user's second factor (a lost phone): the user enrols again at the next login."""
     from huikuan.services.mfa import reset
 
-    try:
-        with open_uow() as uow:
-            reset(uow, None, username)
-    except HuikuanError as exc:
-        raise fail(str(exc)) from exc
+    with working_uow() as uow:
+        reset(uow, None, username)
     typer.echo(_("The second factor of {username} is reset.", username=username))
 
 
@@ -106,11 +90,8 @@ def api_key(
     """Make an API key acting as a user; the key is printed this once."""
     from huikuan.services.api_keys import create_key
 
-    try:
-        with open_uow() as uow:
-            key_id, key = create_key(uow, None, username, name)
-    except HuikuanError as exc:
-        raise fail(str(exc)) from exc
+    with working_uow() as uow:
+        key_id, key = create_key(uow, None, username, name)
     if as_json:
         typer.echo(json.dumps({"id": key_id, "key": key}))
     else:
@@ -122,9 +103,6 @@ def revoke_key(key_id: int = typer.Argument(...)) -> None:
     """Revoke an API key: it stops working at once."""
     from huikuan.services.api_keys import revoke_key as revoke
 
-    try:
-        with open_uow() as uow:
-            revoke(uow, None, key_id)
-    except HuikuanError as exc:
-        raise fail(str(exc)) from exc
+    with working_uow() as uow:
+        revoke(uow, None, key_id)
     typer.echo(_("API key {key_id} is revoked.", key_id=key_id))
