@@ -11,8 +11,9 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from huikuan.domain.ids import MAX_ID
 from huikuan.domain.money import Money
 from huikuan.services.case_view import CaseView, case_360
 from huikuan.services.reveal import reveal
@@ -63,7 +64,7 @@ def get_case(request: Request, case_id: int, viewer: ApiViewerDep, uow: UowDep) 
 
 class RevealBody(BaseModel):
     what: Literal["national_id", "contact_point"]
-    contact_point_id: int | None = None
+    contact_point_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 @router.post("/{case_id}/reveal")
