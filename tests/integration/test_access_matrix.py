@@ -22,16 +22,16 @@ import base64
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from tests.support.floor import PASSWORD, Floor, _case
 from tests.support.messaging import use_settings
+from tests.support.offers import offer_and_letter
 from tests.support.web import Browser, login_client
 
 from huikuan.services.users import add_user
@@ -269,47 +269,6 @@ class Site:
     clients: dict[str, Browser]
 
 
-def _offer_and_letter(engine: Engine, case_id: int, proposer: int, letters: Path) -> tuple[int, int]:
-    """An offer awaiting approval and a letter with its PDF, on the case."""
-    now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-    schedule = [{"seq": 1, "due_date": "2026-12-01", "amount": 100_000}]
-    with engine.begin() as conn:
-        arrangement = conn.execute(
-            insert(t.arrangements)
-            .values(
-                case_id=case_id,
-                kind="settlement",
-                total_amount=100_000,
-                currency="CNY",
-                schedule=schedule,
-                discount_bp=9000,
-                status="awaiting_approval",
-                proposed_by=proposer,
-                balance_at_offer=1_000_000,
-                created_at=now,
-            )
-            .returning(t.arrangements.c.id)
-        ).scalar_one()
-        document = f"letter-{case_id}.pdf"
-        (letters / document).write_bytes(b"%PDF-1.4\n")
-        message = conn.execute(
-            insert(t.messages)
-            .values(
-                case_id=case_id,
-                channel="letter",
-                to="北京市",
-                body="...",
-                template="demand",
-                status="sent",
-                created_at=now,
-                sent_at=now,
-                document=document,
-            )
-            .returning(t.messages.c.id)
-        ).scalar_one()
-    return int(arrangement), int(message)
-
-
 @pytest.fixture
 def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Site:
     letters = tmp_path / "letters"
@@ -325,7 +284,7 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     cases = {"A": floor.cases[0], "T": team_case, "S": floor.other_creditor_case}
     targets = {}
     for name, case in cases.items():
-        arrangement, message = _offer_and_letter(engine, case.id, floor.users["alice"], letters)
+        arrangement, message = offer_and_letter(engine, case.id, floor.users["alice"], letters)
         targets[name] = Target(case.id, case.mobile_id, arrangement, message)
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}

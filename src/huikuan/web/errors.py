@@ -6,6 +6,7 @@
 - an address that is no page (404), or a page asked with a method it does not take (405): a page saying
   so with a link home, in the user's language; under /api/ the JSON answer of FastAPI.
 Nothing was changed: services raise before they commit.
+The OpenAPI document describes that JSON error body (`document_errors`), not FastAPI's default one.
 """
 
 from __future__ import annotations
@@ -77,7 +78,52 @@ def _validation_message(exc: RequestValidationError, locale: str) -> str:
     )
 
 
+# The body of every JSON error answer, as the OpenAPI document gives it for a 422 (FastAPI's default says
+# `detail` is a list; ours is the message, with the list of fields in `errors` when the shape was wrong).
+ERROR_BODY_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail", "error"],
+    "properties": {
+        "detail": {
+            "type": "string",
+            "title": "Detail",
+            "description": "What went wrong, in the user's language",
+        },
+        "error": {
+            "type": "string",
+            "title": "Error",
+            "description": "The kind of error, such as InvalidInput",
+        },
+        "errors": {
+            "type": "array",
+            "title": "Errors",
+            "description": "The fields that are missing or not valid, when the request's shape was wrong",
+            "items": {"$ref": "#/components/schemas/ValidationError"},
+        },
+    },
+}
+
+
+def document_errors(app: FastAPI) -> None:
+    """The app's OpenAPI document gives the error body the handlers below really answer."""
+    make_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = make_document()  # FastAPI keeps it in app.openapi_schema: this runs once
+        schemas = document.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas["HTTPValidationError"] = ERROR_BODY_SCHEMA
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    document_errors(app)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         message = _validation_message(exc, request_locale(request))
