@@ -9,7 +9,6 @@ is stored exactly once.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,8 +16,9 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 from sqlalchemy import Engine, func, select
-from tests.support.floor import PASSWORD, Floor
+from tests.support.floor import Floor
 from tests.support.server import running
+from tests.support.web import login_http
 
 from huikuan import config
 from huikuan.storage import engine as engines
@@ -30,7 +30,6 @@ WRITERS = 8  # sessions of alice, bob and sue in turn, each its own login
 ROUNDS = 6  # each reader's passes over queue, next case and case page
 WRITES = 12  # contacts each writer records
 PANELS = ("header", "identity", "points", "timeline", "contact", "promise", "message")
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @dataclass
@@ -66,22 +65,9 @@ def site(engine: Engine, floor: Floor) -> Iterator[str]:
             served.dispose()
 
 
-def _session(base: str, username: str) -> tuple[httpx.Client, str]:
-    client = httpx.Client(base_url=base, timeout=60, headers={"Accept-Language": "en"})
-    token = _TOKEN.search(client.get("/login").text)
-    assert token is not None
-    answer = client.post(
-        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)}
-    )
-    assert answer.status_code == 303, answer.text
-    token = _TOKEN.search(client.get("/settings").text)
-    assert token is not None
-    return client, token.group(1)
-
-
 def _reader(base: str, username: str, case_ids: list[int], tally: Tally) -> None:
     try:
-        client, csrf = _session(base, username)
+        client, csrf = login_http(base, username)
         try:
             for n in range(ROUNDS):
                 tally.saw("queue", client.get("/queue"))
@@ -101,7 +87,7 @@ def _reader(base: str, username: str, case_ids: list[int], tally: Tally) -> None
 
 def _writer(base: str, username: str, number: int, case_ids: list[int], tally: Tally) -> None:
     try:
-        client, csrf = _session(base, username)
+        client, csrf = login_http(base, username)
         try:
             for n in range(WRITES):
                 note = f"writer {number} contact {n}"
