@@ -24,8 +24,11 @@ run: export HUIKUAN_AGENCY_NAME ?= Huikuan Demo Services
 run: export HUIKUAN_AGENCY_NAME_ZH ?= 回款演示服务
 run: export HUIKUAN_AGENCY_PHONE ?= 400-000-0000
 run: export HUIKUAN_LETTER_RETURN_ADDRESS ?= PO Box 100|Beijing 100000
+# The demo's logins are printed below: no second factor on the demo floor (a real floor's default asks
+# supervisors and administrators for one; docs/security.md).
+run: export HUIKUAN_MFA_ROLES ?=
 run: install
-	mkdir -p var
+	mkdir -p -m 700 var
 	$(BIN)/huikuan init
 	$(BIN)/huikuan demo --accounts 2000 --seed 7 --if-empty
 	$(BIN)/huikuan plan

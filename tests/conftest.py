@@ -23,6 +23,13 @@ from huikuan.storage.tables import metadata
 from huikuan.storage.uow import UnitOfWork
 
 TEST_URL = os.environ.get("HUIKUAN_TEST_DATABASE_URL", "")
+# The personas log in with their password alone; tests/integration/test_second_factor.py sets the roles
+# that must give a second factor (by default, outside the tests: admin and supervisor).
+os.environ["HUIKUAN_MFA_ROLES"] = ""
+
+# National IDs are sealed with this data key in the tests (and the servers they start), never with the
+# checkout's own var/data_key.
+os.environ.setdefault("HUIKUAN_DATA_KEY", "tests-only-data-key-0123456789abcdefghijklmnop")
 
 # Tests hash many passwords: argon2 at its lightest (the stored hash names its own parameters).
 users_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

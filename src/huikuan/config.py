@@ -16,7 +16,14 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     locale: str | None = None  # zh_CN or en; unset: from LANG
     secret_key: str | None = None  # signs session cookies; unset: generated once into var/secret_key
+    # Seals national IDs at rest and keys their lookup hashes (huikuan.sealing); unset: var/data_key
+    data_key: str | None = None
     cookie_secure: bool = False  # set true behind HTTPS: session cookies are then sent over HTTPS only
+    # A session ends after this many minutes without a request, and this many hours after login.
+    session_idle_minutes: int = Field(default=60, ge=1)
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # The roles that log in with a second factor (TOTP) besides the password; empty: none.
+    mfa_roles: str = "admin,supervisor"
     time_zone: str = "Asia/Shanghai"  # the floor's zone: times are shown in it unless a user sets its own
     # The floor's hour (0-23) from which the daily-plan job makes today's plan if no one has made it.
     plan_hour: int = Field(default=6, ge=0, le=23)
@@ -43,6 +50,17 @@ class Settings(BaseSettings):
     letter_return_address: str = ""  # neutral return address in the envelope window; lines split by "|"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Bytes a request body may have (413 beyond); the compliance endpoint has its own limit.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    compliance_max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    # Compliance decisions a client may ask per minute (a token bucket per client address, per process;
+    # 429 with Retry-After beyond). 0 turns the limit off.
+    compliance_rate_per_minute: int = Field(default=120, ge=0)
+    # A bearer token for /metrics; unset: /metrics answers only the loopback address.
+    metrics_token: str | None = None
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto `huikuan serve` believes (comma-separated
+    # addresses or networks); unset: none, the client's address is the connection's.
+    trusted_proxies: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -76,20 +76,43 @@ def browser(chromium: str) -> Iterator[Any]:
         launched.close()
 
 
+# Every page reports what its Content-Security-Policy refused (web/headers.py) on the console, where the
+# fixture below collects it: a test whose pages needed an inline script or style fails. The tests obey
+# it too: `page.wait_for_function` takes a function ("() => ..."), since an expression would be eval'd.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  var where = e.target && e.target.outerHTML ? " on " + e.target.outerHTML.slice(0, 160) : "";
+  console.error("CSP violation: " + e.violatedDirective + " " + (e.blockedURI || "inline") + " at " +
+    e.sourceFile + ":" + e.lineNumber + where);
+});
+"""
+
+
+def csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation:") or "Content Security Policy" in text
+
+
 @pytest.fixture
 def new_page(browser: Any, site: dict[str, Any]) -> Iterator[Any]:
-    """Makes pages in fresh browser contexts (one per user): `new_page(locale="en-US")`."""
+    """Makes pages in fresh browser contexts (one per user): `new_page(locale="en-US")`. A violation of
+    the Content-Security-Policy on any of them fails the test."""
     contexts = []
+    violations: list[str] = []
 
     def make(locale: str = "en-US") -> Any:
         context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(10_000)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: csp_violation(message.text) and violations.append(message.text))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    if violations:
+        pytest.fail("the Content-Security-Policy refused:\n" + "\n".join(dict.fromkeys(violations)))
 
 
 def log_in(page: Any, site: dict[str, Any], username: str) -> None:

@@ -74,5 +74,11 @@ def test_the_api_docs_render_without_the_internet(new_page: Any, site: dict[str,
     page.goto(site["url"] + "/docs")
     page.wait_for_selector(".opblock-summary", timeout=15_000)
     assert page.locator(".opblock").count() > 10
+    # An operation opened shows its parameters, schemas and examples (under the page's CSP: the fixture
+    # fails the test on anything it refused).
+    page.locator(".opblock-summary").first.click()
+    page.wait_for_selector(".opblock-body .responses-wrapper")
+    page.locator(".opblock-body .try-out__btn").first.click()
+    page.wait_for_selector(".opblock-body .execute")
     assert outside == []
     shoot(page, "api-docs")

@@ -61,14 +61,14 @@ def test_a_kind_ticked_and_a_search_typed_narrow_the_timeline_in_place(
     _screen(page, "timeline-all-en")
 
     calls.click()
-    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 3")
+    page.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length === 3")
     assert set(_rows(page)) == {f"event-interaction-{history[name]}" for name in ("call", "visit", "inbound")}
     assert page.locator("[data-testid=timeline-shown]").inner_text() == "3 of 11 entries"
 
     search = page.locator("[data-testid=timeline-search]")
     search.click()
     search.press_sequentially("salary", delay=20)
-    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 1")
+    page.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length === 1")
     assert _rows(page) == [f"event-interaction-{history['call']}"]
     assert "Says the Salary comes on Friday" in page.locator(ROWS).inner_text()
     assert page.evaluate("document.activeElement.name") == "q"  # still typing in the search box
@@ -76,7 +76,7 @@ def test_a_kind_ticked_and_a_search_typed_narrow_the_timeline_in_place(
     _screen(page, "timeline-filtered-en")
 
     page.click("[data-testid=timeline-clear]")
-    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 11")
+    page.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length === 11")
     assert page.locator("[data-testid=timeline-search]").input_value() == ""
     page.set_viewport_size(PHONE)
     _screen(page, "timeline-all-en-phone")
@@ -91,13 +91,13 @@ def test_in_chinese_a_gate_refusal_shows_who_tried_and_the_rule(
     refusals = page.locator("[data-testid=timeline-kind-refusal]")
     assert refusals.inner_text().strip() == "合规拦截（2）"
     refusals.click()
-    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 2")
+    page.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length === 2")
     row = page.locator(f"[data-testid=event-refusal-{history['refusal']}]")
     text = row.inner_text()
     assert "电话被合规拦截" in text and "联系时段" in text and "alice" in text
     _screen(page, "timeline-refusals-zh")
 
     page.locator("[data-testid=timeline-search]").fill("排队后")
-    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 1")
+    page.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length === 1")
     assert _rows(page) == [f"event-message-{history['held']}"]
     _screen(page, "timeline-search-zh")

@@ -66,6 +66,7 @@ class Server:
             "HUIKUAN_DATABASE_URL": url,
             "HUIKUAN_SECRET_KEY": "fault-test-secret-key",
             "HUIKUAN_LOCALE": "en",
+            "HUIKUAN_MFA_ROLES": "",  # the personas log in with their password alone
         }
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -304,11 +305,11 @@ def test_a_postgresql_server_that_is_not_there_answers_503_try_again_not_a_serve
     nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/huikuan"
     try:
         browser = Browser(create_app(nowhere), raise_server_exceptions=False)
-        health = browser.get("/health")
         browser.refresh_csrf("/login")
         login = browser.post("/login", data={"username": "sue", "password": PASSWORD}, follow_redirects=False)
+        read = browser.get("/api/v1/cases/1", headers={"Authorization": "Bearer hk_no-such-key"})
     finally:
         engines._engines.pop(nowhere, None)
         config.get_settings.cache_clear()
-    for answer in (health, login):
+    for answer in (login, read):
         assert (answer.status_code, answer.headers.get("retry-after")) == (503, str(Busy.retry_after_s))

@@ -23,7 +23,6 @@ unassigned pool).
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,7 +36,8 @@ from sqlalchemy import Engine, select
 from tests.support.floor import PASSWORD, Floor, _case
 from tests.support.messaging import use_settings
 from tests.support.offers import offer_and_letter
-from tests.support.web import Browser, login_client
+from tests.support.web import Browser, api_key, login_client
+from tests.unit.compliance.builders import body as compliance_request
 
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
@@ -101,10 +101,15 @@ READ = rule(collectors=OK, sue=OK, vic=OK)  # every signed-in user (the case's s
 WORK = rule(collectors=WRITE, sue=WRITE, vic=READ_ONLY)  # a case's writes: not the read-only viewer
 SUPERVISE = rule(collectors=DENY, sue=WRITE, vic=DENY)  # supervisors' and administrators' writes
 OWN_SESSION = Rule(OWN, OWN, OWN, OWN, OWN, OWN, OWN)
+ADMIN = rule(collectors=DENY, sue=DENY, ada=OK, vic=DENY)  # sessions, keys and accounts: administrators
+ADMINISTER = rule(collectors=DENY, sue=DENY, ada=WRITE, vic=DENY)
 
 MATRIX: dict[tuple[str, str], Rule] = {
     # The site's own files and documents.
     ("GET", "/health"): EVERYONE,
+    # Prometheus: its bearer token (HUIKUAN_METRICS_TOKEN) or, without one, the loopback address only;
+    # never a user's session (the test client is not on loopback: refused to all).
+    ("GET", "/metrics"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
     ("GET", "/favicon.ico"): EVERYONE,
     ("GET", "/docs"): EVERYONE,
     ("GET", "/api/v1/openapi.json"): EVERYONE,
@@ -112,10 +117,27 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/"): rule(collectors=GO, sue=GO, vic=GO),
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): OWN_SESSION,
+    ("GET", "/login/code"): rule(collectors=LOGIN, sue=LOGIN, vic=LOGIN),  # only after a password
+    ("POST", "/login/code"): OWN_SESSION,
     ("POST", "/logout"): OWN_SESSION,
     ("POST", "/settings/language"): OWN_SESSION,
     ("GET", "/settings"): READ,
     ("POST", "/settings"): rule(collectors=WRITE, sue=WRITE, vic=WRITE),  # one's own language and zone
+    ("POST", "/settings/password"): rule(collectors=WRITE, sue=WRITE, vic=WRITE),  # one's own password
+    # Sessions, API keys and accounts: administrators only.
+    ("GET", "/admin/sessions"): ADMIN,
+    ("POST", "/admin/sessions/{session_id}/revoke"): ADMINISTER,
+    ("POST", "/admin/api-keys"): ADMINISTER,
+    ("POST", "/admin/api-keys/{key_id}/revoke"): ADMINISTER,
+    ("GET", "/api/v1/admin/sessions"): ADMIN,
+    ("POST", "/api/v1/admin/sessions/{session_id}/revoke"): ADMINISTER,
+    ("GET", "/api/v1/admin/api-keys"): ADMIN,
+    ("POST", "/api/v1/admin/api-keys"): ADMINISTER,
+    ("POST", "/api/v1/admin/api-keys/{key_id}/revoke"): ADMINISTER,
+    ("POST", "/api/v1/admin/users/{username}/deactivate"): ADMINISTER,
+    ("POST", "/api/v1/admin/users/{username}/activate"): ADMINISTER,
+    ("POST", "/api/v1/admin/users/{username}/reset-password"): ADMINISTER,
+    ("POST", "/api/v1/admin/users/{username}/reset-mfa"): ADMINISTER,
     # The queue: those who work cases. The creditor viewer has its portfolio instead (/queue sends it there).
     ("GET", "/queue"): rule(collectors=OK, sue=OK, vic=GO),
     ("GET", "/api/v1/queue"): rule(collectors=OK, sue=OK, vic=DENY),
@@ -146,6 +168,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # Personal data in full, contacts, assessments, promises, offers, messages: those who work cases.
     ("POST", "/cases/{case_id}/reveal"): WORK,
     ("POST", "/api/v1/cases/{case_id}/reveal"): WORK,
+    ("POST", "/cases/{case_id}/identity-check"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/identity-check"): WORK,
     ("POST", "/cases/{case_id}/contacts"): WORK,
     ("POST", "/api/v1/cases/{case_id}/contacts"): WORK,
     ("POST", "/cases/{case_id}/assessment"): WORK,
@@ -179,12 +203,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/outbox"): READ,
     ("GET", "/api/v1/outbox"): READ,
     ("GET", "/outbox/bulk"): rule(collectors=OK, sue=OK, vic=DENY),
-    ("GET", "/outbox/{message_id}/document"): READ,
+    # A letter's PDF (full address, debt): those who send or check letters, not the creditor's viewer.
+    ("GET", "/outbox/{message_id}/document"): rule(collectors=OK, sue=OK, vic=DENY),
     # The SMS provider's delivery reports: its token, never a user's session.
     ("POST", "/api/v1/outbox/sms-status"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
-    # The gate's pure decision: no case, no data read or written; public for dialers (docs/compliance.md).
-    ("POST", "/api/v1/compliance/decisions"): EVERYONE,
+    # The gate's pure decision: no case, no data read or written; for a dialer's API key or any user.
+    ("POST", "/api/v1/compliance/decisions"): rule(collectors=OK, sue=OK, vic=OK),
     ("GET", "/api/v1/whoami"): READ,
+    # Personal-data requests (erasure, the subject-access export): administrators only.
+    ("POST", "/api/v1/privacy/erasure-requests"): ADMINISTER,
+    ("GET", "/api/v1/privacy/erasure-requests"): ADMIN,
+    ("GET", "/api/v1/privacy/debtors/{debtor_id}/export"): ADMIN,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -195,6 +224,7 @@ class Target:
     mobile_id: int
     arrangement_id: int
     message_id: int
+    debtor_id: int = 0
     guarantor_id: int = 0
 
 
@@ -209,6 +239,7 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/cases/{case_id}/take"): {},
         ("POST", "/cases/{case_id}/release"): {"back": "/queue"},
         ("POST", "/cases/{case_id}/reveal"): {"what": "national_id"},
+        ("POST", "/cases/{case_id}/identity-check"): {"birth_date": "1980-01-01"},
         ("POST", "/cases/{case_id}/contacts"): {"channel": "call", "outcome": "no_answer", "who": "debtor"},
         ("POST", "/cases/{case_id}/assessment"): {
             "ability": "low",
@@ -223,6 +254,10 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/scripts"): {"stage": "early", "segment": "", "locale": "zh_CN", "opening": "您好"},
         ("POST", "/approvals/{arrangement_id}/approve"): {"note": "ok"},
         ("POST", "/approvals/{arrangement_id}/reject"): {"note": "no"},
+        ("POST", "/settings/password"): {"current": PASSWORD, "new": "violet tractor 88", "again": "x"},
+        ("POST", "/admin/sessions/{session_id}/revoke"): {},
+        ("POST", "/admin/api-keys"): {"username": "bob", "name": "a creditor's system"},
+        ("POST", "/admin/api-keys/{key_id}/revoke"): {},
     }
 
 
@@ -232,6 +267,7 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/queue/next"): {},
         ("POST", "/api/v1/queue/{case_id}/release"): {},
         ("POST", "/api/v1/cases/{case_id}/reveal"): {"what": "national_id"},
+        ("POST", "/api/v1/cases/{case_id}/identity-check"): {"birth_date": "1980-01-01"},
         ("POST", "/api/v1/cases/{case_id}/contacts"): {"channel": "call", "outcome": "no_answer"},
         ("PUT", "/api/v1/cases/{case_id}/assessment"): {"ability": "low"},
         ("POST", "/api/v1/cases/{case_id}/negotiation"): {"reason": "asked"},
@@ -250,6 +286,15 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/approvals/{arrangement_id}/approve"): {"note": "ok"},
         ("POST", "/api/v1/approvals/{arrangement_id}/reject"): {"note": "no"},
         ("POST", "/api/v1/outbox/sms-status"): {"id": "sms-1", "status": "delivered"},
+        ("POST", "/api/v1/compliance/decisions"): compliance_request(),
+        ("POST", "/api/v1/admin/sessions/{session_id}/revoke"): {},
+        ("POST", "/api/v1/admin/api-keys"): {"username": "bob", "name": "a creditor's system"},
+        ("POST", "/api/v1/admin/api-keys/{key_id}/revoke"): {},
+        ("POST", "/api/v1/admin/users/{username}/deactivate"): {},
+        ("POST", "/api/v1/admin/users/{username}/activate"): {},
+        ("POST", "/api/v1/admin/users/{username}/reset-password"): {},
+        ("POST", "/api/v1/admin/users/{username}/reset-mfa"): {},
+        ("POST", "/api/v1/privacy/erasure-requests"): {"debtor_id": 1, "reason": "asked by letter"},
     }
 
 
@@ -309,7 +354,9 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     targets = {}
     for name, case in cases.items():
         arrangement, message = offer_and_letter(engine, case.id, floor.users["alice"], letters)
-        targets[name] = Target(case.id, case.mobile_id, arrangement, message, case.guarantor_id)
+        targets[name] = Target(
+            case.id, case.mobile_id, arrangement, message, case.debtor_id, case.guarantor_id
+        )
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
     anonymous = Browser(app)
@@ -326,11 +373,25 @@ def _url(path: str, target: Target) -> str:
         path.replace("{case_id}", str(target.case_id))
         .replace("{arrangement_id}", str(target.arrangement_id))
         .replace("{message_id}", str(target.message_id))
+        .replace("{debtor_id}", str(target.debtor_id))
     )
 
 
+# The administrator's routes name a session, a key or a user, never a case: the first of each (bob).
+NOT_A_CASE = {"{session_id}": "1", "{key_id}": "1", "{username}": "bob"}
+
+
+def _fill(path: str) -> str:
+    for name, value in NOT_A_CASE.items():
+        path = path.replace(name, value)
+    return path
+
+
 def _uses_a_case(method: str, path: str) -> bool:
-    return "{" in path or (method, path) in {("POST", "/outbox/bulk"), ("POST", "/api/v1/outbox/bulk")}
+    return any(name in path for name in ("{case_id}", "{arrangement_id}", "{message_id}", "{debtor_id}")) or (
+        method,
+        path,
+    ) in {("POST", "/outbox/bulk"), ("POST", "/api/v1/outbox/bulk")}
 
 
 def expected(method: str, path: str, persona: str, target: str | None) -> str:
@@ -353,7 +414,7 @@ def outcome(path: str, status: int, location: str) -> str:
 
 
 def _ask(client: Browser, method: str, path: str, target: Target | None) -> tuple[str, Any]:
-    url = _url(path, target) if target else path
+    url = _url(path, target) if target else _fill(path)
     api = path.startswith("/api/")
     kwargs: dict[str, Any] = {"follow_redirects": False}
     if method != "GET":
@@ -392,7 +453,7 @@ def _snapshot(engine: Engine) -> dict[str, list[str]]:
         return {
             table.name: sorted(repr(tuple(row)) for row in conn.execute(select(table)))
             for table in t.metadata.sorted_tables
-            if table.name != "login_attempts"
+            if table.name not in ("login_attempts", "user_sessions")  # sessions: when each was last seen
         }
 
 
@@ -468,16 +529,16 @@ def test_a_write_on_ones_own_case_naming_another_teams_or_creditors_point_or_par
     assert _snapshot(engine) == before
 
 
-def test_the_api_takes_the_same_decisions_over_http_basic(site: Site) -> None:
-    """The API's callers without a browser: the same scope, by credentials."""
+def test_the_api_takes_the_same_decisions_with_an_api_key(site: Site) -> None:
+    """The API's callers without a browser: the same scope, by the key of the user they act as."""
 
-    def basic(username: str) -> dict[str, str]:
-        token = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
-        return {"Authorization": f"Basic {token}"}
+    def key(username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key(site.app, username)}"}
 
     client = Browser(site.app)
     for persona in ("alice", "carol", "vic"):
+        headers = key(persona)
         for name, target in site.targets.items():
-            answer = client.get(f"/api/v1/cases/{target.case_id}", headers=basic(persona))
+            answer = client.get(f"/api/v1/cases/{target.case_id}", headers=headers)
             assert answer.status_code == (200 if name in SCOPE[persona] else 404), (persona, name)
-    assert client.get("/api/v1/approvals", headers=basic("bob")).status_code == 403
+    assert client.get("/api/v1/approvals", headers=key("bob")).status_code == 403

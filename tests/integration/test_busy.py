@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -22,6 +23,10 @@ from huikuan.web.app import create_app
 
 BUSY_ZH = "系统繁忙：本次操作未做任何更改，请几秒后重试"
 BUSY_EN = "The system is busy: nothing was changed, please try again in a few seconds"
+
+
+def _sample(name: str) -> float:
+    return REGISTRY.get_sample_value(name) or 0.0
 
 
 @pytest.fixture
@@ -51,6 +56,10 @@ def one_at_a_time(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[F
 def test_a_request_that_cannot_get_its_turn_is_answered_busy_with_retry_after_in_its_language(
     one_at_a_time: FastAPI,
 ) -> None:
+    waits, turned_away = (
+        _sample("huikuan_admission_waits_total"),
+        _sample("huikuan_admission_turned_away_total"),
+    )
     with running(one_at_a_time) as base:
         holder = threading.Thread(
             target=httpx.get, args=(base + "/api/v1/test/hold",), kwargs={"timeout": 10}
@@ -67,6 +76,9 @@ def test_a_request_that_cannot_get_its_turn_is_answered_busy_with_retry_after_in
     assert api.status_code == 503 and api.json() == {"detail": BUSY_EN, "error": "Busy"}
     assert htmx.status_code == 503 and htmx.headers["HX-Retarget"] == "#flash" and BUSY_EN in htmx.text
     assert after.status_code == 200
+    # The metrics count them (huikuan.metrics, /metrics).
+    assert _sample("huikuan_admission_waits_total") - waits >= 3
+    assert _sample("huikuan_admission_turned_away_total") - turned_away == 3
 
 
 def test_static_files_are_served_while_every_connection_is_taken(one_at_a_time: FastAPI) -> None:

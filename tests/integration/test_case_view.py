@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select, update
-from tests.support.floor import MORNING, Floor
+from tests.support.floor import MORNING, Floor, floor_national_id
 
 from huikuan.errors import NotFound
 from huikuan.services.case_view import (
@@ -90,8 +90,8 @@ def _history(floor: Floor) -> None:
 # --- masking -----------------------------------------------------------------------------------------
 
 
-def test_national_ids_keep_the_region_code_and_the_last_four_characters() -> None:
-    assert mask_national_id("11010119800101123X") == "110101********123X"
+def test_the_case_view_masks_a_prc_id_to_its_region_code() -> None:
+    assert mask_national_id("11010119800101123X") == "110101************"
     assert mask_national_id(None) == ""
 
 
@@ -111,8 +111,9 @@ def test_contact_values_are_masked_by_kind(kind: str, value: str, masked: str) -
 
 def test_the_page_shows_the_national_id_and_every_contact_value_masked(floor: Floor) -> None:
     view = case_360(floor.uow, floor.viewer("alice"), floor.cases[0].id, now=MORNING)
-    assert view.identity.national_id == "110101********001X"
+    assert view.identity.national_id == "110101************"
     assert view.identity.has_national_id
+    assert (view.identity.age, view.identity.has_birth_date) == (46, True)  # born 1980-01-01
     mobile = _point(view, floor.cases[0].mobile_id)
     assert mobile.masked == "+86 138****0001"
     assert _point(view, floor.cases[0].email_id).masked == "d***@example.com"
@@ -273,7 +274,8 @@ def test_the_case_page_renders_in_english_with_verdicts_and_lazy_panels(app, flo
     page = login_client(app, "alice", locale="en").get(f"/cases/{case.id}")
     assert page.status_code == 200
     html = page.text
-    assert "测试债务人1" in html and "110101********001X" in html and "11010119800101001X" not in html
+    assert "测试债务人1" in html and "110101************" in html and floor_national_id(1) not in html
+    assert "46 years" in html and "1980-01-01" not in html
     assert f'data-testid="verdict-{case.mobile_id}"' in html
     assert f'hx-get="/cases/{case.id}/panels/contact" hx-trigger="load"' in html
     assert 'hx-trigger="load, case-changed from:body"' in html
@@ -322,7 +324,8 @@ def test_the_api_gives_the_case_with_money_as_decimal_strings(app, floor: Floor)
 
     _history(floor)
     data = login_client(app, "alice").get(f"/api/v1/cases/{floor.cases[0].id}").json()
-    assert data["identity"]["national_id"] == "110101********001X"
+    assert data["identity"]["national_id"] == "110101************"
+    assert data["identity"]["age"] == 46 and "birth_date" not in data["identity"]
     assert data["debts"][0]["balance"] == "6000.00" and data["totals"][0]["balance"] == "12000.00"
     assert {p["role"]: p["may_discuss"] for p in data["parties"]}["spouse"] == "location"
     assert [i["kind"] for i in data["timeline"]] == ["message", "payment", "promise", "interaction"]

@@ -3,7 +3,6 @@ the scripts page, the field visits page, and the API."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -11,10 +10,9 @@ from typing import Any
 import pytest
 import time_machine
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
-from tests.support.floor import MORNING, PASSWORD, TODAY, Floor
-from tests.support.web import login_client
+from tests.support.floor import MORNING, TODAY, Floor
+from tests.support.web import api_client, login_client
 
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
@@ -193,9 +191,8 @@ def test_the_api_records_a_contact_and_refuses_bad_input_clearly(app: FastAPI, f
     assert bad.status_code == 422 and bad.json()["error"] == "InvalidInput"
 
 
-def test_the_api_assesses_and_reads_scripts_over_basic_auth(app: FastAPI, floor: Floor) -> None:
-    token = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
-    api = TestClient(app, headers={"Authorization": f"Basic {token}"})
+def test_the_api_assesses_and_reads_scripts_with_an_api_key(app: FastAPI, floor: Floor) -> None:
+    api = api_client(app, "alice")
     put = api.put(
         f"/api/v1/cases/{floor.cases[0].id}/assessment", json={"ability": "medium", "reason": "forgot"}
     )

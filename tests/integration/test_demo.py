@@ -185,7 +185,7 @@ def test_the_same_seed_gives_the_same_portfolio(tmp_path, loaded):
     _load(again)
     # Compared by natural keys: the placement writer numbers new cases in no particular order.
     queries = (
-        "SELECT a.external_ref, a.product, a.balance, a.overdue_since, d.name, d.national_id "
+        "SELECT a.external_ref, a.product, a.balance, a.overdue_since, d.name, d.national_id_hash "
         "FROM accounts a JOIN debtors d ON d.id = a.debtor_id ORDER BY a.id",
         "SELECT d.id, i.at, i.channel, i.outcome, i.goal, i.notes FROM interactions i "
         "JOIN debtors d ON d.id = i.debtor_id ORDER BY i.id",

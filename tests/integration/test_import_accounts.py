@@ -1,5 +1,6 @@
 """Importing placement files: what a creditor sends becomes debtors, cases, accounts, parties, contacts."""
 
+import csv
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ import time_machine
 from sqlalchemy import Engine, func, select
 from tests.support.factories import GOOD_ROWS, HEADER, IDS, cli, cli_json, placement
 
+from huikuan.sealing import lookup_hash
 from huikuan.storage import tables as t
 
 
@@ -37,7 +39,9 @@ def test_a_gbk_placement_becomes_debtors_cases_and_accounts(
     assert _count(engine, t.debtors) == 2
     assert _count(engine, t.cases) == 2
     with engine.connect() as conn:
-        zhang = conn.execute(select(t.debtors).where(t.debtors.c.national_id == IDS[0])).one()
+        zhang = conn.execute(
+            select(t.debtors).where(t.debtors.c.national_id_hash == lookup_hash(IDS[0]))
+        ).one()
         accounts = conn.execute(select(t.accounts).where(t.accounts.c.debtor_id == zhang.id)).all()
         assert {a.external_ref for a in accounts} == {"HT-001", "HT-002"}
         assert len({a.case_id for a in accounts}) == 1
@@ -256,3 +260,22 @@ def test_days_past_due_count_back_from_today_on_the_floor(engine: Engine, bank: 
     with engine.connect() as conn:
         overdue = conn.execute(select(t.accounts.c.overdue_since)).scalar_one()
     assert str(overdue) == str(date(2026, 11, 6))
+
+
+def test_the_rejects_file_never_hands_a_spreadsheet_a_formula(
+    engine: Engine, bank: str, tmp_path: Path
+) -> None:
+    """A creditor's cells are written back as they were, except that a cell that would start a formula
+    when the file is opened in a spreadsheet is prefixed with an apostrophe (huikuan.spreadsheet)."""
+    bad = [
+        GOOD_ROWS[0],
+        'HT-009,"=HYPERLINK(""http://x.invalid"",""x"")",,13800138001,@SUM(A1),,,,-50,2026-03-01,,,,,,',
+    ]
+    path = placement(tmp_path / "p.csv", bad)
+    code, report = cli_json("import", "accounts", str(path), "--creditor", bank, "--lenient")
+    assert code == 0 and report["rejected"] == 1
+    with Path(report["rejects_file"]).open(encoding="utf-8-sig", newline="") as fh:
+        _, row = list(csv.reader(fh))
+    assert row[2] == '\'=HYPERLINK("http://x.invalid","x")'
+    assert row[5] == "'@SUM(A1)"
+    assert row[9] == "-50"  # a plain number stays a number

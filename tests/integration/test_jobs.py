@@ -3,6 +3,7 @@ stop the others, and `huikuan jobs run` reports what each did."""
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -236,6 +237,9 @@ def test_the_jobs_worker_runs_the_due_jobs_in_its_own_process_until_it_is_told_t
         _out, err = worker.communicate(timeout=20)
     assert worker.returncode == 0, err
     assert "Jobs worker started" in err and "Jobs worker stopped" in err
+    # The jobs' log: JSON lines (huikuan.logs), what each job did.
+    logged = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert any(entry["logger"] == "huikuan.services.job_loop" for entry in logged), err
 
 
 # On the floor (Asia/Shanghai, UTC+8) these are 05:30 and 06:30 on Sunday 6 December: the plan hour is 6.

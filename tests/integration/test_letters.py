@@ -25,8 +25,9 @@ from huikuan.channels.letter.pdf import (
     disclosing_words,
     window_lines,
 )
-from huikuan.errors import InvalidInput, NotFound
-from huikuan.services.outbox import dispatch_due, document_path, preview, send
+from huikuan.errors import Forbidden, InvalidInput, NotFound
+from huikuan.services.letters import letter_document
+from huikuan.services.outbox import dispatch_due, preview, send
 from huikuan.storage import tables as t
 
 RETURN = "北京市东城区邮政信箱 8-88 号|100010"
@@ -92,9 +93,31 @@ def test_a_letter_is_written_as_a_pdf_with_only_the_name_and_address_in_the_wind
     # Inside the envelope, the letter says it all.
     assert "账户还款通知书" in rest and "¥12,000.00" in rest and "某银行" in rest and AGENCY_PHONE in rest
     assert "编号：C000001" in rest and "2026年11月20日" in rest
-    assert document_path(floor.uow, floor.viewer("alice"), message_id) == pdf.resolve()
+    assert letter_document(floor.uow, floor.viewer("alice"), message_id) == pdf.resolve()
     with pytest.raises(NotFound):
-        document_path(floor.uow, floor.viewer("carol"), message_id)
+        letter_document(floor.uow, floor.viewer("carol"), message_id)
+
+
+def test_a_letter_is_downloaded_by_those_who_send_or_check_letters_and_each_download_is_audited(
+    floor: Floor, tmp_path: Path
+) -> None:
+    message_id = _letter(floor)
+    dispatch_due(floor.uow, MORNING + timedelta(minutes=1), settings=channel_settings(tmp_path))
+    for name in ("alice", "bob", "sue"):  # the case's collectors, their supervisor
+        assert letter_document(floor.uow, floor.viewer(name), message_id).is_file()
+    # The creditor's viewer sees the case, not its letters (the full address and the debt).
+    with pytest.raises(Forbidden):
+        letter_document(floor.uow, floor.viewer("vic"), message_id)
+    floor.uow.rollback()
+    e = t.audit_events.c
+    kept = floor.uow.session.execute(
+        select(e.user_id, e.entity, e.entity_id, e.detail)
+        .where(e.action == "letter.downloaded")
+        .order_by(e.id)
+    ).all()
+    assert [row.user_id for row in kept] == [floor.users[name] for name in ("alice", "bob", "sue")]
+    assert {(row.entity, row.entity_id) for row in kept} == {("message", message_id)}
+    assert {row.detail["case_id"] for row in kept} == {floor.cases[0].id}
 
 
 def test_the_window_shows_the_return_address_name_and_address_and_nothing_else() -> None:

@@ -1,4 +1,5 @@
-"""Users and access: sessions in signed cookies, CSRF on every form, throttled logins, two languages."""
+"""Users and access: sessions in signed cookies, CSRF on every form, throttled logins, two languages.
+(Server-side sessions, passwords, the second factor and API keys: test_sessions.py.)"""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,10 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from tests.support.floor import PASSWORD, Floor
-from tests.support.web import Browser, login_client
+from tests.support.web import Browser, api_client, login_client
 
 from huikuan.errors import NotAuthenticated, Throttled
-from huikuan.services.auth import MAX_FAILURES_PER_USER, login
+from huikuan.services.auth import MAX_FAILURES_PER_USER, MAX_FAILURES_PER_USER_ANYWHERE, login
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 
@@ -72,26 +73,48 @@ def test_the_login_never_redirects_to_another_site(app) -> None:
     assert response.headers["location"] == "/"
 
 
-def test_guessing_is_throttled_even_with_the_right_password_then_allowed_again(floor: Floor) -> None:
+def test_guessing_from_one_address_locks_the_name_there_even_with_the_right_password(floor: Floor) -> None:
     now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
     for minute in range(MAX_FAILURES_PER_USER):
         with pytest.raises(NotAuthenticated):
             login(floor.uow, "alice", "not-it", ip="10.0.0.1", now=now + timedelta(minutes=minute))
     with pytest.raises(Throttled) as refused:
-        login(floor.uow, "alice", PASSWORD, ip="10.0.0.2", now=now + timedelta(minutes=6))
+        login(floor.uow, "alice", PASSWORD, ip="10.0.0.1", now=now + timedelta(minutes=6))
     assert "10:15" in str(refused.value)  # 15 minutes after the first failure, in Shanghai (the floor)
     assert (
-        login(floor.uow, "alice", PASSWORD, ip="10.0.0.2", now=now + timedelta(minutes=16)).username
+        login(floor.uow, "alice", PASSWORD, ip="10.0.0.1", now=now + timedelta(minutes=16)).username
         == "alice"
     )
     # bob is not locked by alice's guesser
     assert login(floor.uow, "bob", PASSWORD, ip="10.0.0.1", now=now + timedelta(minutes=6)).username == "bob"
 
 
-def test_every_attempt_is_kept_and_a_login_is_audited(floor: Floor, engine: Engine) -> None:
-    login(floor.uow, "alice", PASSWORD, ip="10.0.0.1")
-    with pytest.raises(NotAuthenticated):
-        login(floor.uow, "alice", "nope-nope", ip="10.0.0.1")
+def test_a_guesser_elsewhere_cannot_lock_a_user_out_of_their_own_desk(floor: Floor) -> None:
+    now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    for n in range(MAX_FAILURES_PER_USER * 4):
+        with pytest.raises((NotAuthenticated, Throttled)):
+            login(floor.uow, "sue", "not-it", ip="203.0.113.7", now=now + timedelta(seconds=n))
+    assert login(floor.uow, "sue", PASSWORD, ip="10.0.0.5", now=now + timedelta(minutes=1)).username == "sue"
+
+
+def test_guesses_spread_over_many_addresses_lock_the_name_except_where_the_user_has_logged_in(
+    floor: Floor,
+) -> None:
+    now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    login(floor.uow, "sue", PASSWORD, ip="10.0.0.5", now=now - timedelta(days=3))  # sue's desk
+    for n in range(MAX_FAILURES_PER_USER_ANYWHERE):
+        with pytest.raises(NotAuthenticated):
+            login(floor.uow, "sue", "not-it", ip=f"198.51.100.{n}", now=now + timedelta(seconds=n))
+    with pytest.raises(Throttled):
+        login(floor.uow, "sue", PASSWORD, ip="192.0.2.1", now=now + timedelta(minutes=2))
+    assert login(floor.uow, "sue", PASSWORD, ip="10.0.0.5", now=now + timedelta(minutes=2)).username == "sue"
+
+
+def test_every_attempt_is_kept_and_a_login_is_audited_once(app, engine: Engine) -> None:
+    login_client(app, "alice")
+    client = Browser(app)
+    client.refresh_csrf("/login")
+    assert client.post("/login", data={"username": "alice", "password": "nope-nope"}).status_code == 401
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(t.login_attempts)) == 2
         assert conn.scalar(select(func.count()).where(t.audit_events.c.action == "user.login")) == 1
@@ -104,13 +127,6 @@ def test_the_language_switch_is_kept_on_the_user(app, engine: Engine) -> None:
     assert "今日工作" in client.get("/settings").text
     with engine.connect() as conn:
         assert conn.scalar(select(t.users.c.locale).where(t.users.c.username == "alice")) == "zh_CN"
-
-
-def test_the_api_takes_http_basic_credentials(app) -> None:
-    client = TestClient(app)
-    assert client.get("/api/v1/whoami", auth=("alice", PASSWORD)).json()["role"] == "collector"
-    refused = client.get("/api/v1/whoami", auth=("alice", "wrong-password"))
-    assert refused.status_code == 401 and refused.json()["error"] == "NotAuthenticated"
 
 
 def test_a_user_chooses_the_zone_its_times_are_shown_in(app, engine: Engine) -> None:
@@ -128,7 +144,6 @@ def test_a_malformed_request_is_answered_in_the_users_language(app) -> None:
     client = login_client(app, "alice", locale="zh_CN")
     response = client.post("/settings", data={"locale": "en"})  # no time zone
     assert response.status_code == 422 and "time_zone" in response.text and "缺失或无效" in response.text
-    api = TestClient(app).post(
-        "/api/v1/cases/1/contacts", auth=("alice", PASSWORD), json={}, headers={"Accept-Language": "en"}
-    )
+    machine = api_client(app, "alice", headers={"Accept-Language": "en"})
+    api = machine.post("/api/v1/cases/1/contacts", json={})
     assert api.status_code == 422 and "缺失或无效：outcome" in api.json()["detail"]  # alice reads Chinese

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,9 +11,9 @@ import time_machine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from tests.support.floor import MORNING, PASSWORD, Floor
+from tests.support.floor import MORNING, Floor
 from tests.support.messaging import channel_settings, use_settings
-from tests.support.web import login_client
+from tests.support.web import api_key, login_client
 
 from huikuan.services.outbox import dispatch_due
 from huikuan.storage import tables as t
@@ -30,8 +29,8 @@ def app(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     return create_app(db_env)
 
 
-def _basic(username: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()}
+def _key(app: FastAPI, username: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key(app, username)}"}
 
 
 def _form(floor: Floor, **values: object) -> dict[str, str]:
@@ -132,24 +131,25 @@ def test_the_bulk_page_sends_to_the_chosen_cases_and_shows_each_outcome(app: Fas
 def test_the_api_queues_a_message_or_answers_with_the_gates_decision(app: FastAPI, floor: Floor) -> None:
     c = floor.cases[0]
     client = TestClient(app)
+    alice_key = _key(app, "alice")
     body = {"template": "reminder", "channel": "sms", "contact_point_id": c.mobile_id}
     with time_machine.travel(MORNING, tick=False):
-        created = client.post(f"/api/v1/cases/{c.id}/messages", json=body, headers=_basic("alice"))
+        created = client.post(f"/api/v1/cases/{c.id}/messages", json=body, headers=alice_key)
         assert created.status_code == 201 and created.json()["status"] == "queued"
-        listed = client.get("/api/v1/outbox", headers=_basic("alice")).json()["messages"]
+        listed = client.get("/api/v1/outbox", headers=alice_key).json()["messages"]
         assert [m["id"] for m in listed] == [created.json()["id"]] and listed[0]["to"] == "+86 138****0001"
         bulk = client.post(
             "/api/v1/outbox/bulk",
             json={"case_ids": [c.id], "template": "reminder", "channel": "email"},
-            headers=_basic("alice"),
+            headers=alice_key,
         )
         assert bulk.json()["results"][0]["outcome"] == "queued"
     with time_machine.travel(NIGHT, tick=False):
-        refused = client.post(f"/api/v1/cases/{c.id}/messages", json=body, headers=_basic("alice"))
+        refused = client.post(f"/api/v1/cases/{c.id}/messages", json=body, headers=alice_key)
     assert refused.status_code == 422 and refused.json()["error"] == "ComplianceRefused"
     assert refused.json()["decision"]["violations"][0]["rule"] == "contact-hours"
     unknown = client.post(
-        f"/api/v1/cases/{c.id}/messages", json={**body, "template": "nope"}, headers=_basic("alice")
+        f"/api/v1/cases/{c.id}/messages", json={**body, "template": "nope"}, headers=alice_key
     )
     assert unknown.status_code == 422 and unknown.json()["error"] == "InvalidInput"
 
@@ -187,6 +187,7 @@ def test_the_panel_and_the_api_offer_only_the_templates_that_apply_with_a_sendab
     app: FastAPI, floor: Floor
 ) -> None:
     c = floor.cases[0]  # no payment, no arrangement, no promise: 12,000.00 owed
+    alice_key = _key(app, "alice")
     with time_machine.travel(MORNING, tick=False):
         client = login_client(app, "alice")
         for channel, default, absent in (
@@ -197,7 +198,7 @@ def test_the_panel_and_the_api_offer_only_the_templates_that_apply_with_a_sendab
             panel = client.get(f"/cases/{c.id}/panels/message", params={"channel": channel}).text
             assert f'<option value="{default}" selected>' in panel, channel
             assert f'value="{absent}"' not in panel, channel
-        templates = client.get(f"/api/v1/cases/{c.id}/messages/templates", headers=_basic("alice")).json()
+        templates = client.get(f"/api/v1/cases/{c.id}/messages/templates", headers=alice_key).json()
         assert templates == {
             "channels": {
                 "sms": {"templates": ["reminder"], "default": "reminder"},
@@ -213,7 +214,7 @@ def test_the_panel_and_the_api_offer_only_the_templates_that_apply_with_a_sendab
     assert other is not None
     assert (
         TestClient(app)
-        .get(f"/api/v1/cases/{other.id}/messages/templates", headers=_basic("alice"))
+        .get(f"/api/v1/cases/{other.id}/messages/templates", headers=alice_key)
         .status_code
         == 404
     )

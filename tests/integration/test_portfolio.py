@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, update
 from tests.support.crowd import add_cases
-from tests.support.floor import MORNING, PASSWORD, TODAY, Floor
-from tests.support.web import login_client
+from tests.support.floor import MORNING, TODAY, Floor
+from tests.support.web import bearer, login_client
 
 from huikuan.domain.money import Money
 from huikuan.errors import Forbidden
@@ -136,11 +136,11 @@ def test_the_portfolio_page_links_its_pages(app: FastAPI, floor: Floor) -> None:
 @pytest.mark.parametrize("who", ["alice", "sue"])
 def test_the_portfolio_page_is_refused_to_the_floor(app: FastAPI, who: str) -> None:
     assert login_client(app, who).get("/portfolio").status_code == 403
-    assert TestClient(app).get("/api/v1/portfolio", auth=(who, PASSWORD)).status_code == 403
+    assert TestClient(app).get("/api/v1/portfolio", headers=bearer(app, who)).status_code == 403
 
 
 def test_the_portfolio_api_gives_the_headline_the_total_and_pages(app: FastAPI, floor: Floor) -> None:
-    body = TestClient(app).get("/api/v1/portfolio?per_page=2", auth=("vic", PASSWORD)).json()
+    body = TestClient(app).get("/api/v1/portfolio?per_page=2", headers=bearer(app, "vic")).json()
     assert body["creditor"] == {"code": "BANK", "name": "某银行"}
     assert body["headline"]["cases"] == 3
     assert body["headline"]["balances"] == [{"amount": "17800.00", "currency": "CNY"}]

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 from tests.support.crowd import add_cases
-from tests.support.floor import MORNING, PASSWORD, TODAY, Floor
-from tests.support.web import login_client
+from tests.support.floor import MORNING, TODAY, Floor
+from tests.support.web import bearer, login_client
 
 from huikuan.errors import Forbidden
 from huikuan.services.case_view import case_360
@@ -333,22 +333,23 @@ def test_the_banks_viewer_is_sent_from_the_queue_to_its_portfolio_and_cannot_tak
     sent = vic.get("/queue", follow_redirects=False)
     assert (sent.status_code, sent.headers["location"]) == (303, "/portfolio")
     assert vic.post("/queue/next", follow_redirects=False).status_code == 403
-    assert TestClient(app).get("/api/v1/queue", auth=("vic", PASSWORD)).status_code == 403
+    assert TestClient(app).get("/api/v1/queue", headers=bearer(app, "vic")).status_code == 403
 
 
 def test_the_queue_api_lists_work_and_claims_the_next_case(app: FastAPI, floor: Floor) -> None:
     client = TestClient(app)
-    body = client.get("/api/v1/queue", auth=("alice", PASSWORD)).json()
+    body = client.get("/api/v1/queue", headers=bearer(app, "alice")).json()
     assert (body["total"], body["page"], body["pages"], body["has_next"]) == (3, 1, 1, False)
     first = body["items"][0]
     assert first["case_id"] == floor.cases[0].id
     assert (first["balance"], first["currency"], first["claim"]) == ("12000.00", "CNY", None)
-    taken = client.post("/api/v1/queue/next", auth=("alice", PASSWORD)).json()
+    taken = client.post("/api/v1/queue/next", headers=bearer(app, "alice")).json()
     assert taken == {"case_id": floor.cases[0].id}
-    assert client.get("/api/v1/queue", auth=("alice", PASSWORD)).json()["items"][0]["claim"]["mine"] is True
-    released = client.post(f"/api/v1/queue/{floor.cases[0].id}/release", auth=("alice", PASSWORD))
+    mine = client.get("/api/v1/queue", headers=bearer(app, "alice")).json()["items"][0]["claim"]["mine"]
+    assert mine is True
+    released = client.post(f"/api/v1/queue/{floor.cases[0].id}/release", headers=bearer(app, "alice"))
     assert released.json() == {"released": True}
-    assert client.get("/api/v1/queue?all=true", auth=("alice", PASSWORD)).status_code == 403
+    assert client.get("/api/v1/queue?all=true", headers=bearer(app, "alice")).status_code == 403
 
 
 # --- a debtor the collector can speak to -----------------------------------------------------------------
@@ -469,10 +470,10 @@ def test_the_queue_page_shows_the_true_count_and_links_its_pages_keeping_the_vie
 def test_the_queue_api_gives_the_total_and_pages(app: FastAPI, floor: Floor) -> None:
     add_cases(floor.uow, "BANK", 120)
     client = TestClient(app)
-    body = client.get("/api/v1/queue?per_page=50&page=3", auth=("alice", PASSWORD)).json()
+    body = client.get("/api/v1/queue?per_page=50&page=3", headers=bearer(app, "alice")).json()
     assert (body["total"], body["page"], body["per_page"], body["pages"]) == (123, 3, 50, 3)
     assert (body["has_previous"], body["has_next"], len(body["items"])) == (True, False, 23)
-    team = client.get("/api/v1/queue?all=true&per_page=1000", auth=("sue", PASSWORD)).json()
+    team = client.get("/api/v1/queue?all=true&per_page=1000", headers=bearer(app, "sue")).json()
     assert team["total"] == len(team["items"]) == 124
 
 
@@ -494,7 +495,7 @@ def test_a_queue_row_names_the_creditor_and_keeps_its_code_as_a_hint(app: FastAP
     ):
         cell = _cell(client.get(address).text, f"queue-creditor-{a}")
         assert 'title="BANK"' in cell and cell.split(">", 1)[1].strip().startswith("某银行")
-    body = TestClient(app).get("/api/v1/queue", auth=("alice", PASSWORD)).json()
+    body = TestClient(app).get("/api/v1/queue", headers=bearer(app, "alice")).json()
     assert body["items"][0]["creditor"] == {"code": "BANK", "name": "某银行"}
 
 
@@ -549,5 +550,5 @@ def test_take_is_offered_on_free_cases_the_viewer_may_take_and_the_row_then_says
     team = login_client(app, "sue").get("/queue?all=1").text
     assert f'data-testid="take-{b}"' in team  # a supervisor may take any free case
     assert f'data-testid="take-{a}"' not in team and f'data-testid="release-{a}"' in team
-    body = TestClient(app).get("/api/v1/queue", auth=("bob", PASSWORD)).json()
+    body = TestClient(app).get("/api/v1/queue", headers=bearer(app, "bob")).json()
     assert {i["case_id"]: i["may_take"] for i in body["items"]} == {a: False, b: True, c: False}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from tests.support.floor import MORNING, Floor
+from tests.support.floor import MORNING, Floor, floor_national_id
 
 from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.reveal import reveal
@@ -21,11 +21,23 @@ def _reveals(floor: Floor) -> list:
 def test_revealing_the_national_id_gives_it_whole_and_audits_who_and_which_case(floor: Floor) -> None:
     case = floor.cases[0]
     value = reveal(floor.uow, floor.viewer("alice"), case.id, what="national_id", now=MORNING)
-    assert value == "11010119800101001X"
+    assert value == floor_national_id(1)
     (event,) = _reveals(floor)
     assert (event.action, event.entity, event.entity_id) == ("reveal.national_id", "case", case.id)
     assert event.user_id == floor.users["alice"] and event.at == MORNING
     assert event.detail["case_id"] == case.id
+    assert floor_national_id(1) not in str(event.detail)
+
+
+def test_revealing_the_birth_date_gives_it_and_audits_it(floor: Floor) -> None:
+    case = floor.cases[0]
+    assert reveal(floor.uow, floor.viewer("sue"), case.id, what="birth_date", now=MORNING) == "1980-01-01"
+    (event,) = _reveals(floor)
+    assert (event.action, event.entity_id) == ("reveal.birth_date", case.id)
+    assert event.user_id == floor.users["sue"]
+    with pytest.raises(Forbidden):
+        reveal(floor.uow, floor.viewer("vic"), case.id, what="birth_date")
+    assert len(_reveals(floor)) == 1
 
 
 def test_revealing_a_contact_point_gives_its_value_and_audits_the_point(floor: Floor) -> None:

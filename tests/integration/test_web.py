@@ -107,6 +107,9 @@ def test_a_logged_in_users_own_language_names_the_missing_page(floor: Floor, db_
     assert "Page not found" in client.get("/cases/1/nothing-here").text
 
 
+ADDRESS = "testclient"  # the test client's address: a lock holds for one name from one address
+
+
 def test_the_lockout_says_when_it_ends_in_the_floors_time_not_utc(
     floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -117,7 +120,7 @@ def test_the_lockout_says_when_it_ends_in_the_floors_time_not_utc(
         conn.execute(
             insert(t.login_attempts),
             [
-                {"username": "alice", "ip": "10.9.9.9", "at": first + timedelta(seconds=n), "success": False}
+                {"username": "alice", "ip": ADDRESS, "at": first + timedelta(seconds=n), "success": False}
                 for n in range(MAX_FAILURES_PER_USER)
             ],
         )

@@ -18,14 +18,18 @@ from huikuan.domain.enums import ContactKind, ContactStatus, PartyRole, Product
 from huikuan.domain.model import Account, Case, ContactPoint, Debtor, Party
 from huikuan.services.access import Viewer, get_viewer
 from huikuan.services.creditors import add_creditor
+from huikuan.services.demo import prc_id
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
+from huikuan.storage.sealed import national_id_columns
 from huikuan.storage.uow import UnitOfWork
 
 PASSWORD = "floor-password"
 # 2026-11-20 is a Friday; Beijing is UTC+8: 02:00 UTC is 10:00 there.
 MORNING = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 20)
+REGION = "110101"  # the floor's debtors live in Beijing, Dongcheng district (the ID's region code)
+BORN = date(1980, 1, 1)
 
 
 @dataclass
@@ -52,13 +56,19 @@ class Floor:
         return get_viewer(self.uow, self.users[username])
 
 
+def floor_national_id(n: int) -> str:
+    """The national ID of the floor's debtor `n`: a valid PRC ID of Beijing's Dongcheng district, born on
+    BORN, sequence `n`."""
+    return prc_id(REGION, BORN, n)
+
+
 def _case(uow: UnitOfWork, creditor_id: int, n: int, balance: int, assigned: int | None) -> FloorCase:
     s = uow.session
     debtor = Debtor(
         creditor_id=creditor_id,
         name=f"测试债务人{n}",
-        national_id=f"11010119800101{n:03d}X"[-18:],
-        birth_date=date(1980, 1, 1),
+        **national_id_columns(floor_national_id(n)),
+        birth_date=BORN,
         language="zh",
         address_country="CN",
         address_region="11",

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -20,10 +21,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(app: FastAPI) -> Iterator[str]:
-    """Serves `app` until the block ends; yields its base URL."""
+def running(app: FastAPI, **options: Any) -> Iterator[str]:
+    """Serves `app` until the block ends, with uvicorn's `options` (proxy_headers...); yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

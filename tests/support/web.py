@@ -59,3 +59,29 @@ def login_http(base: str, username: str, password: str = PASSWORD) -> tuple[http
     token = _TOKEN.search(client.get("/settings").text)
     assert token is not None
     return client, token.group(1)
+
+
+def api_key(app: FastAPI, username: str, name: str = "tests") -> str:
+    """A new API key acting as `username`, made on the app's database."""
+    from huikuan.services.api_keys import create_key
+    from huikuan.storage.engine import get_engine
+    from huikuan.storage.uow import UnitOfWork
+
+    with UnitOfWork(get_engine(app.state.database_url)) as uow:
+        return create_key(uow, None, username, name)[1]
+
+
+def api_client(app: FastAPI, username: str, **kwargs: Any) -> TestClient:
+    """A machine client of the API: it sends an API key acting as `username` (no cookie, no CSRF)."""
+    headers = {"Authorization": f"Bearer {api_key(app, username)}", **kwargs.pop("headers", {})}
+    return TestClient(app, headers=headers, **kwargs)
+
+
+_KEYS: dict[tuple[int, str], str] = {}
+
+
+def bearer(app: FastAPI, username: str) -> dict[str, str]:
+    """The Authorization header of an API key acting as `username` (one key per app and user)."""
+    if (id(app), username) not in _KEYS:
+        _KEYS[(id(app), username)] = api_key(app, username)
+    return {"Authorization": f"Bearer {_KEYS[(id(app), username)]}"}

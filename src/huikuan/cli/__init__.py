@@ -6,13 +6,26 @@ opens units of work, reports errors and shows progress the same way for all of t
 
 from __future__ import annotations
 
+import os
+
 import typer
 
-from huikuan.cli import compliance, contact, creditors, imports, jobs, plan, setup, simulate, users
+from huikuan.cli import audit as audit_commands
+from huikuan.cli import compliance, contact, creditors, imports, jobs, plan, privacy, setup, simulate, users
+from huikuan.files import RESTRICTIVE_UMASK
 
 app = typer.Typer(
     help="Huikuan (回款): compliant debt collection.", no_args_is_help=True, add_completion=False
 )
+
+
+@app.callback()
+def private_files() -> None:
+    """Huikuan (回款): compliant debt collection."""
+    # Whatever a command creates (the database, var/, letters, rejects, keys) is its owner's only.
+    os.umask(RESTRICTIVE_UMASK)
+
+
 app.command("init")(setup.init)
 app.add_typer(creditors.app, name="creditor")
 app.add_typer(users.app, name="user")
@@ -24,6 +37,8 @@ app.add_typer(contact.app, name="contact", help="Contacts, through the complianc
 app.add_typer(plan.app, name="plan")
 app.add_typer(jobs.app, name="jobs")
 app.command("simulate")(simulate.simulate)
+app.add_typer(privacy.app, name="privacy")
+app.add_typer(audit_commands.app, name="audit")
 
 
 def main() -> None:  # pragma: no cover

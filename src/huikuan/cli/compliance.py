@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from huikuan.compliance.check import check as check_request
-from huikuan.compliance.contract import InvalidRequest
+from huikuan.compliance.contract import InvalidRequest, decode_request
 from huikuan.compliance.pack import PackError, available_packs, load_overrides, load_pack
 
 app = typer.Typer(help="The compliance gate.", no_args_is_help=True, add_completion=False)
@@ -28,9 +28,9 @@ def check(
 ) -> None:
     """Read a request (JSON) on standard input, print the decision (JSON) on standard output."""
     try:
-        data = json.loads(sys.stdin.read())
-    except json.JSONDecodeError as exc:
-        typer.echo(f"request: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", err=True)
+        data = decode_request(sys.stdin.read())
+    except InvalidRequest as exc:
+        typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_INVALID) from None
     try:
         overrides = None

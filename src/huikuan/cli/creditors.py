@@ -1,4 +1,4 @@
-"""`huikuan creditor add|list`: the creditors (tenants) whose accounts the agency works."""
+"""`huikuan creditor add|list|retention`: the creditors (tenants) whose accounts the agency works."""
 
 from __future__ import annotations
 
@@ -49,3 +49,48 @@ def creditor_list() -> None:
     with open_uow() as uow:
         for c in list_creditors(uow):
             typer.echo(f"{c.code}\t{c.name}\t{c.region}\t{c.currency}\t{c.pack}")
+
+
+@app.command("retention")
+def creditor_retention(
+    code: str = typer.Argument(..., help="The creditor's code"),
+    years: int | None = typer.Option(None, "--years", help="Its own retention period in years"),
+    default: bool = typer.Option(False, "--default", help="Go back to the pack's default"),
+) -> None:
+    """Show or set how many years after a debtor's last account closes its personal data is anonymised
+    (docs/privacy.md)."""
+    from huikuan.services.creditors import retention_of, set_retention_years
+
+    if years is not None and default:
+        raise fail(_("Give --years or --default, not both"), 2)
+    try:
+        with open_uow() as uow:
+            if years is not None or default:
+                policy = set_retention_years(uow, code, None if default else years)
+                uow.commit()
+            else:
+                policy = retention_of(uow, code)
+    except HuikuanError as exc:
+        raise fail(str(exc)) from exc
+    if policy.own:
+        typer.echo(
+            _(
+                "Creditor {code}: personal data anonymised {years} years after the last account closes "
+                "(its own setting; the {pack} pack's default is {default}, its minimum {minimum}).",
+                code=code,
+                years=policy.years,
+                pack=policy.pack,
+                default=policy.pack_years,
+                minimum=policy.min_years,
+            )
+        )
+    else:
+        typer.echo(
+            _(
+                "Creditor {code}: personal data anonymised {years} years after the last account closes "
+                "(the {pack} pack's default).",
+                code=code,
+                years=policy.years,
+                pack=policy.pack,
+            )
+        )

@@ -8,7 +8,6 @@ Thin: parse the arguments, call services/jobs.py, print.
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import threading
 from typing import Any
@@ -19,6 +18,7 @@ from huikuan.cli.common import fail, instant
 from huikuan.config import get_settings
 from huikuan.errors import HuikuanError
 from huikuan.i18n import gettext as _
+from huikuan.logs import configure_logging
 from huikuan.storage.engine import get_engine
 
 app = typer.Typer(
@@ -52,6 +52,7 @@ def run(
     """Run every job that is due, once; safe to start from several processes at the same time."""
     from huikuan.services.jobs import run_due
 
+    configure_logging()  # what went wrong, as JSON lines on standard error; the results on stdout
     try:
         done = run_due(get_engine(get_settings().database_url), now=instant(now), only=only)
     except HuikuanError as exc:
@@ -71,7 +72,7 @@ def worker(
     started beside `huikuan serve` (make run does). Several workers together are safe."""
     from huikuan.services.job_loop import JobScheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda _sig, _frame: stopping.set())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 
@@ -10,6 +11,7 @@ from huikuan.cli.common import fail, open_uow, stages
 from huikuan.config import get_settings
 from huikuan.errors import HuikuanError
 from huikuan.i18n import gettext as _
+from huikuan.logs import configure_logging
 from huikuan.storage.engine import get_engine
 
 KEEP_ALIVE_S = 65
@@ -67,11 +69,11 @@ def serve(
     """Start the web app (the jobs run in their own process: `huikuan jobs worker`)."""
     import uvicorn
 
+    configure_logging()
     settings = get_settings()
     uvicorn.run(
         "huikuan.web.app:serving_app",
         factory=True,
-        proxy_headers=True,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
@@ -79,4 +81,17 @@ def serve(
         # just as the next request is sent on it (which the client would see as a dropped request).
         timeout_keep_alive=KEEP_ALIVE_S,
         log_level="info",
+        log_config=None,  # our JSON lines (huikuan.logs), configured in each worker by serving_app
+        access_log=False,  # web/observe.py writes the access log, without query strings
+        **proxy_options(settings.trusted_proxies),
     )
+
+
+def proxy_options(trusted_proxies: str) -> dict[str, Any]:
+    """X-Forwarded-For and X-Forwarded-Proto are believed only from HUIKUAN_TRUSTED_PROXIES: uvicorn
+    would otherwise believe them from 127.0.0.1, so any local client could choose the address that the
+    login throttle counts and the audit records."""
+    trusted = [address.strip() for address in trusted_proxies.split(",") if address.strip()]
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}

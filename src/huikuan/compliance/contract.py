@@ -53,6 +53,41 @@ _DEBT_KEYS = frozenset({"id", "time_barred", "validation_sent"})
 _EVENT_KEYS = frozenset({"at", "channel", "direction", "party_id", "party_role", "outcome", "debt_ids"})
 
 
+# The contract nests four levels (request.debtor.flags.opt_out); JSON nested much deeper is refused before
+# it is walked (a thousand levels would exhaust the recursion of the decoder).
+MAX_DEPTH = 32
+
+
+def decode_request(raw: str | bytes) -> Any:
+    """The request's JSON text decoded; InvalidRequest("request", ...) when it is not JSON or nests
+    deeper than MAX_DEPTH."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise InvalidRequest("request", f"nested deeper than {MAX_DEPTH} levels") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(
+            "request", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except ValueError:  # bytes that are not UTF-8 (or UTF-16/32) text
+        raise InvalidRequest("request", "not valid JSON (not UTF-8 text)") from None
+    if _deeper_than(data, MAX_DEPTH):
+        raise InvalidRequest("request", f"nested deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def parse_request(data: Any) -> Request:
     """A Request from the contract's JSON (already decoded); InvalidRequest names the first bad field."""
     obj = _object(data, "request")

@@ -106,6 +106,16 @@ class Settings:
     validation_days: int
 
 
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long a closed debt's personal data is kept (`[obligations.retention]`): `years` after the
+    debtor's last account closes by default, never less than `min_years` (a record-keeping duty)."""
+
+    years: int
+    min_years: int
+    source: str
+
+
 @dataclass(frozen=True, eq=False)
 class Pack:
     name: str
@@ -137,6 +147,10 @@ class Pack:
 
     def enabled(self, rule_id: str) -> bool:
         return rule_id in self.settings.enabled
+
+    @property
+    def retention(self) -> Retention:
+        return _retention(self.name, self.obligations)
 
     def tightened(self, overrides: Mapping[str, object]) -> Pack:
         """This pack with a creditor's stricter settings; raises PackLoosening for any loosening."""
@@ -252,6 +266,7 @@ def pack_from_dict(data: Mapping[str, object]) -> Pack:
     obligations = data.get("obligations", {})
     if not isinstance(obligations, Mapping):
         raise PackError(f"{name}: obligations: expected tables")
+    _retention(name, obligations)
     return Pack(
         name,
         _str(data, "version"),
@@ -263,6 +278,23 @@ def pack_from_dict(data: Mapping[str, object]) -> Pack:
             {k: MappingProxyType(dict(v)) for k, v in obligations.items() if isinstance(v, Mapping)}
         ),
     )
+
+
+def _retention(name: str, obligations: Mapping[str, object]) -> Retention:
+    """The pack's `[obligations.retention]`: every pack says how long personal data is kept."""
+    table = obligations.get("retention")
+    if not isinstance(table, Mapping):
+        raise PackError(f"{name}: obligations.retention: missing (every pack says how long data is kept)")
+    years, minimum, source = table.get("years"), table.get("min_years"), table.get("source")
+    for key, value in (("years", years), ("min_years", minimum)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise PackError(f"{name}: obligations.retention.{key}: expected a whole number of at least 1")
+    assert isinstance(years, int) and isinstance(minimum, int)
+    if minimum > years:
+        raise PackError(f"{name}: obligations.retention: min_years is more than years")
+    if not isinstance(source, str) or not source:
+        raise PackError(f"{name}: obligations.retention.source: every figure names its source")
+    return Retention(years, minimum, source)
 
 
 def _str(data: Mapping[str, object], key: str) -> str:

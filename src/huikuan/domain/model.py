@@ -39,6 +39,7 @@ class Creditor:
     pack_overrides: dict[str, Any] = field(default_factory=dict)
     authority_policy: dict[str, Any] = field(default_factory=dict)
     header_mapping: dict[str, str] = field(default_factory=dict)
+    retention_years: int | None = None  # None: the pack's default (services/retention.py)
     id: int | None = None
 
 
@@ -69,7 +70,9 @@ class User:
 class Debtor:
     creditor_id: int
     name: str
-    national_id: str | None = None
+    national_id: str | None = None  # as stored: sealed (huikuan.sealing), opened only by a reveal
+    national_id_hash: str | None = None  # its keyed lookup hash
+    national_id_masked: str | None = None  # what may be shown without a reveal
     birth_date: date | None = None
     language: str = "zh"
     time_zone: str | None = None
@@ -84,6 +87,7 @@ class Debtor:
     employer_prohibits: bool = False
     opt_out_channels: list[str] = field(default_factory=list)
     inconvenient_times: list[dict[str, str]] = field(default_factory=list)
+    anonymised_at: datetime | None = None  # set once its personal data is erased
     id: int | None = None
 
     @property
@@ -100,7 +104,7 @@ class Party:
     role: PartyRole
     name: str
     liable: bool = False
-    national_id: str | None = None
+    national_id: str | None = None  # as stored: sealed
     relation: str | None = None
     id: int | None = None
 
@@ -139,6 +143,7 @@ class Account:
     last_payment_amount: int | None = None
     status: AccountStatus = AccountStatus.OPEN
     case_id: int | None = None
+    closed_on: date | None = None  # the day it stopped being open (the retention clock starts there)
     id: int | None = None
 
     def days_past_due(self, today: date) -> int:

@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, false, insert, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from huikuan.config import get_settings
 from huikuan.domain.enums import Role
 from huikuan.errors import Forbidden, NotAuthenticated, NotFound
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 
@@ -122,15 +123,14 @@ def case_to_work(uow: UnitOfWork, viewer: Viewer, case_id: int, now: datetime | 
         raise refused
     others = {holder(case, now), case.assigned_user_id} - {None, viewer.user_id}
     if viewer.supervises and others:
-        uow.session.execute(
-            insert(t.audit_events).values(
-                at=now,
-                user_id=viewer.user_id,
-                action="case.worked_by_supervisor",
-                entity="case",
-                entity_id=case_id,
-                detail={"held_by": holder(case, now), "assigned_to": case.assigned_user_id},
-            )
+        record(
+            uow.session,
+            at=now,
+            user_id=viewer.user_id,
+            action="case.worked_by_supervisor",
+            entity="case",
+            entity_id=case_id,
+            detail={"held_by": holder(case, now), "assigned_to": case.assigned_user_id},
         )
     return case
 
@@ -189,3 +189,8 @@ def require_writer(viewer: Viewer) -> None:
 def require_supervisor(viewer: Viewer) -> None:
     if not viewer.supervises:
         raise Forbidden("Only a supervisor may do this")
+
+
+def require_admin(viewer: Viewer) -> None:
+    if viewer.role is not Role.ADMIN:
+        raise Forbidden("Only an administrator may do this")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from huikuan.domain.days import day_start
 from huikuan.domain.enums import CONVERSATION_OUTCOMES, DelinquencyReason, Outcome
@@ -26,6 +26,7 @@ from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, case_to_work, visible_case
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.frames import F64, I8, B, Cases
 from huikuan.strategy.segments import SEGMENTS, THRESHOLD, estimate
@@ -109,15 +110,14 @@ def assess(
     uow.session.execute(
         update(t.cases).where(c.id == case_id).values(ability=a, willingness=w, delinquency_reason=why)
     )
-    uow.session.execute(
-        insert(t.audit_events).values(
-            at=datetime.now(UTC),
-            user_id=viewer.user_id,
-            action="case.assessed",
-            entity="case",
-            entity_id=case_id,
-            detail={"before": before, "after": after},
-        )
+    record(
+        uow.session,
+        at=datetime.now(UTC),
+        user_id=viewer.user_id,
+        action="case.assessed",
+        entity="case",
+        entity_id=case_id,
+        detail={"before": before, "after": after},
     )
     uow.commit()
 

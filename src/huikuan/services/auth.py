@@ -1,10 +1,17 @@
-"""Logging in: argon2 passwords, and throttling of guesses per user name and per address.
+"""Logging in: argon2 passwords, and throttling of guesses.
 
-Five failed attempts for one user name within 15 minutes lock that name until the oldest of them is
-15 minutes old; fifty failures from one address within 15 minutes lock the address the same way. A
-lock is reported with the moment it ends, in the floor's zone (HUIKUAN_TIME_ZONE: the one who is locked out
-is not known yet, so not their own); a correct password during a lock is refused too (otherwise
-the lock would tell a guesser which password was right). Every attempt is kept in login_attempts.
+- Five failed attempts (a wrong password or a wrong second-factor code) for one user name from one
+  address within 15 minutes lock that name *from that address* until the oldest of them is 15 minutes
+  old: someone else's guesses cannot lock a user out of their own desk.
+- Fifty failures from one address within 15 minutes lock the address the same way.
+- Fifty failures for one user name from any addresses within 15 minutes (guesses spread over many
+  machines) lock that name, except from an address where that user has logged in during the last 30 days.
+
+A lock is reported with the moment it ends, in the floor's zone (HUIKUAN_TIME_ZONE: the one who is locked
+out is not known yet, so not their own); a correct password during a lock is refused too (otherwise the
+lock would tell a guesser which password was right). Every attempt is kept in login_attempts for 30 days.
+The address is the client's as the server sees it (a proxy's X-Forwarded-For only from
+HUIKUAN_TRUSTED_PROXIES).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 
 from huikuan.errors import InvalidInput, NotAuthenticated, Throttled
 from huikuan.i18n import normalize_locale
@@ -23,8 +30,9 @@ from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
 WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_USER = 5  # for one user name from one address
 MAX_FAILURES_PER_ADDRESS = 50
+MAX_FAILURES_PER_USER_ANYWHERE = 50
 KEEP_ATTEMPTS = timedelta(days=30)
 
 
@@ -53,44 +61,58 @@ def login(uow: UnitOfWork, username: str, password: str, *, ip: str, now: dateti
     username = username.strip()
     if not username or not password:
         raise InvalidInput("Enter your user name and password")
-    a = t.login_attempts.c
-    until = _locked_until(uow, a.username == username, MAX_FAILURES_PER_USER, when) or _locked_until(
-        uow, a.ip == ip, MAX_FAILURES_PER_ADDRESS, when
-    )
-    if until is not None:
-        _record(uow, username, ip, when, None)
-        local = until.astimezone(ZoneInfo(floor_zone()))
-        raise Throttled(
-            "Too many failed logins: try again after {until}", until=local.strftime("%Y-%m-%d %H:%M")
-        )
+    refuse_while_locked(uow, username, ip, when)
     user = authenticate(uow, username, password)
     user_id = user.id if user is not None else None
-    _record(uow, username, ip, when, user_id)
+    _record(uow, username, ip, when, success=user_id is not None)
     if user_id is None:
         raise NotAuthenticated("Wrong user name or password")
     return get_viewer(uow, user_id)
 
 
-def _record(uow: UnitOfWork, username: str, ip: str, when: datetime, user_id: int | None) -> None:
-    """Keeps the attempt (a success when `user_id` is given, audited as a login), in a short write
-    transaction of its own: the reads and the password check before it hold no lock."""
-    uow.begin_write()
-    uow.session.execute(
-        insert(t.login_attempts).values(
-            username=username[:80], ip=ip[:64], at=when, success=user_id is not None
+def refuse_while_locked(uow: UnitOfWork, username: str, ip: str, when: datetime) -> None:
+    """Throttled (and the attempt kept) while this user name is locked from this address."""
+    a = t.login_attempts.c
+    until = (
+        _locked_until(uow, and_(a.username == username, a.ip == ip), MAX_FAILURES_PER_USER, when)
+        or _locked_until(uow, a.ip == ip, MAX_FAILURES_PER_ADDRESS, when)
+        or (
+            None
+            if _known_address(uow, username, ip, when)
+            else _locked_until(uow, a.username == username, MAX_FAILURES_PER_USER_ANYWHERE, when)
         )
     )
-    if user_id is not None:
-        uow.session.execute(
-            insert(t.audit_events).values(
-                at=when,
-                user_id=user_id,
-                action="user.login",
-                entity="user",
-                entity_id=user_id,
-                detail={"ip": ip},
-            )
+    if until is not None:
+        _record(uow, username, ip, when, success=False)
+        local = until.astimezone(ZoneInfo(floor_zone()))
+        raise Throttled(
+            "Too many failed logins: try again after {until}", until=local.strftime("%Y-%m-%d %H:%M")
         )
+
+
+def _known_address(uow: UnitOfWork, username: str, ip: str, when: datetime) -> bool:
+    """Whether this user logged in from this address during the last 30 days."""
+    a = t.login_attempts.c
+    found = uow.session.scalar(
+        select(a.id)
+        .where(a.username == username, a.ip == ip, a.success.is_(True), a.at > when - KEEP_ATTEMPTS)
+        .limit(1)
+    )
+    return found is not None
+
+
+def second_factor_failed(uow: UnitOfWork, username: str, ip: str, when: datetime | None = None) -> None:
+    """A wrong second-factor code counts as a failed login (and is throttled like one)."""
+    _record(uow, username, ip, when or datetime.now(UTC), success=False)
+
+
+def _record(uow: UnitOfWork, username: str, ip: str, when: datetime, *, success: bool) -> None:
+    """Keeps the attempt, in a short write transaction of its own: the reads and the password check
+    before it hold no lock. (The login itself is audited when its session begins: services/sessions.)"""
+    uow.begin_write()
+    uow.session.execute(
+        insert(t.login_attempts).values(username=username[:80], ip=ip[:64], at=when, success=success)
+    )
     uow.commit()
 
 

@@ -1,6 +1,7 @@
 """The debtor 360: everything a collector needs before dialling, read in a fixed handful of queries.
 
-`case_360(uow, viewer, case_id)` gathers the case's identity (national ID masked), every contact point
+`case_360(uow, viewer, case_id)` gathers the case's identity (national ID masked, the age but not the
+birth date, so that nothing shown narrows a PRC ID to a few candidates), every contact point
 (masked, with its owner's local time and the compliance gate's verdict now), the debts, the related
 parties and what may be discussed with each, and one timeline of interactions, promises, payments,
 messages, letters, arrangements and plan rows, newest first. The full values behind the masks are
@@ -29,6 +30,7 @@ from huikuan.domain.days import days_past_due
 from huikuan.domain.enums import Channel
 from huikuan.domain.model import bucket
 from huikuan.domain.money import Money
+from huikuan.domain.national_id import age_on
 from huikuan.i18n import normalize_locale
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.case_labels import label
@@ -71,9 +73,12 @@ _CLAIMER = aliased(t.users, name="claimer")
 class Identity:
     debtor_id: int
     name: str
-    national_id: str  # masked
+    national_id: str  # masked: a PRC ID shows only its region (domain/national_id.py)
     has_national_id: bool
-    birth_date: date | None
+    # Whole years, the one thing shown of the birth date: with the region, a PRC ID stays one of ~180,000.
+    # The date itself is revealed (services/reveal.py) or checked (services/identity_check.py).
+    age: int | None
+    has_birth_date: bool
     language: str
     flags: tuple[str, ...]  # the set ones, of FLAGS
     opt_outs: tuple[str, ...]  # channels the debtor opted out of
@@ -260,7 +265,7 @@ def case_360(
     head = s.execute(
         select(
             d.name,
-            d.national_id,
+            d.national_id_masked,
             d.birth_date,
             d.language,
             d.opt_out_channels,
@@ -372,9 +377,10 @@ def case_360(
     identity = Identity(
         debtor_id=case.debtor_id,
         name=head.name,
-        national_id=mask_national_id(head.national_id),
-        has_national_id=bool(head.national_id),
-        birth_date=head.birth_date,
+        national_id=head.national_id_masked or "",
+        has_national_id=bool(head.national_id_masked),
+        age=age_on(head.birth_date, today),
+        has_birth_date=head.birth_date is not None,
         language=head.language,
         flags=tuple(f for f in FLAGS if getattr(head, f)),
         opt_outs=tuple(json_list(head.opt_out_channels)),

@@ -23,6 +23,7 @@ from huikuan.domain.goals import GOALS
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.services.gate import Verdict, ask, read_gate_inputs
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gating import creditor_pack
 
@@ -109,17 +110,28 @@ def keep_refusal(
     uow: UnitOfWork, case_id: int, user_id: int | None, what: dict[str, Any], verdict: Verdict
 ) -> None:
     """The refusal as an audit event, committed: it is kept even though nothing else happens."""
-    uow.session.execute(
-        insert(t.audit_events).values(
-            at=datetime.now(UTC),
-            user_id=user_id,
-            action="contact.refused",
-            entity="case",
-            entity_id=case_id,
-            detail={**what, "rules": list(verdict.refused_by), "decision": verdict.decision},
-        )
+    record(
+        uow.session,
+        at=datetime.now(UTC),
+        user_id=user_id,
+        action="contact.refused",
+        entity="case",
+        entity_id=case_id,
+        detail={**what, "rules": list(verdict.refused_by), "decision": _decision_reference(verdict.decision)},
     )
     uow.commit()
+
+
+def _decision_reference(decision: dict[str, Any]) -> dict[str, Any]:
+    """What the audit keeps of a decision: its id and the rules, never the rules' texts (they can name the
+    debtor's hours, zone or circumstances)."""
+    return {
+        "id": decision.get("id"),
+        "pack": decision.get("pack"),
+        "pack_version": decision.get("pack_version"),
+        "next_allowed_at": decision.get("next_allowed_at"),
+        "violations": [{"rule": v.get("rule")} for v in decision.get("violations", [])],
+    }
 
 
 def _when_text(instant: str, zone: str | None) -> str:

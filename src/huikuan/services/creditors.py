@@ -1,4 +1,4 @@
-"""Creditors (tenants): adding one, finding one by code."""
+"""Creditors (tenants): adding one, finding one by code, setting its retention period."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from huikuan.domain.model import Creditor
 from huikuan.errors import AlreadyExists, InvalidInput, NotFound
+from huikuan.services.retention import MAX_RETENTION_YEARS, RetentionPolicy, policy_of
 from huikuan.storage.tables import creditors
 from huikuan.storage.uow import UnitOfWork
 
@@ -74,3 +75,27 @@ def get_creditor(uow: UnitOfWork, code: str) -> Creditor:
 
 def list_creditors(uow: UnitOfWork) -> list[Creditor]:
     return list(uow.session.scalars(select(Creditor).order_by(creditors.c.code)))
+
+
+def set_retention_years(uow: UnitOfWork, code: str, years: int | None) -> RetentionPolicy:
+    """The creditor's own retention period in years (None: its pack's default), never below the pack's
+    minimum; returns the policy now in force. Does not commit."""
+    creditor = get_creditor(uow, code)
+    pack = policy_of(creditor.pack, None)
+    if years is not None and years < pack.min_years:
+        raise InvalidInput(
+            "retention: {years} years is less than the {pack} pack's minimum of {minimum}",
+            years=years,
+            pack=creditor.pack,
+            minimum=pack.min_years,
+        )
+    if years is not None and years > MAX_RETENTION_YEARS:
+        raise InvalidInput("retention: at most {maximum} years", maximum=MAX_RETENTION_YEARS)
+    creditor.retention_years = years
+    uow.session.flush()
+    return policy_of(creditor.pack, years)
+
+
+def retention_of(uow: UnitOfWork, code: str) -> RetentionPolicy:
+    creditor = get_creditor(uow, code)
+    return policy_of(creditor.pack, creditor.retention_years)

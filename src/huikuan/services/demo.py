@@ -11,7 +11,6 @@ Everything follows from the seed and the date: the same seed on the same day giv
 from __future__ import annotations
 
 import bisect
-import csv
 import random
 import tempfile
 from collections.abc import Callable
@@ -41,7 +40,9 @@ from huikuan.errors import AlreadyExists, InvalidInput
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.services.creditors import add_creditor
 from huikuan.services.users import add_user
+from huikuan.spreadsheet import csv_writer
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.bulk import insert_frame, update_frame
 from huikuan.storage.uow import UnitOfWork
 
@@ -530,7 +531,7 @@ def write_placement_file(path: Path, creditor: DemoCreditor, debtors: list[DemoD
     date_style = {"DEMO-YHCC": 0, "DEMO-YJXF": 1, "DEMO-JCWY": 2, "DEMO-HBL": 0}[creditor.code]
     us = creditor.region == "US"
     with path.open("w", encoding=creditor.encoding, newline="") as fh:
-        out = csv.writer(fh)
+        out = csv_writer(fh)
         out.writerow(US_HEADERS if us else CN_HEADERS[creditor.code])
         for d in debtors:
             contact = d.contacts[0] if d.contacts else ("", "", "")
@@ -1103,10 +1104,8 @@ def load_demo(
             payments += import_payments(uow, path, creditor.code).created
 
     _begin(uow)
-    uow.session.connection().execute(
-        t.audit_events.insert().values(at=datetime.now(UTC), action=MARKER, entity="demo",
-                                       detail={"seed": seed, "accounts": accounts})
-    )
+    record(uow.session, at=datetime.now(UTC), user_id=None, action=MARKER, entity="demo",
+           detail={"seed": seed, "accounts": accounts})
     uow.commit()
     return {
         "accounts": created,
@@ -1284,7 +1283,7 @@ def write_payments_file(
     """The creditor's payments export: one line per payment received, in time order."""
     us = creditor.region == "US"
     with path.open("w", encoding=creditor.encoding, newline="") as fh:
-        out = csv.writer(fh)
+        out = csv_writer(fh)
         out.writerow(PAYMENT_HEADERS_US if us else PAYMENT_HEADERS_CN)
         for n, (paid_at, ref, amount, method) in enumerate(sorted(rows), start=1):
             out.writerow([f"{creditor.pay_prefix}{paid_at:%Y%m%d}{n:07d}", ref, _money(amount),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -14,12 +13,14 @@ import polars as pl
 from sqlalchemy import insert, update
 
 from huikuan.errors import ImportRejected, InvalidInput
+from huikuan.files import private_opener
 from huikuan.intake import load_mapping, parse_payments, parse_placement
 from huikuan.intake.messages import reason
 from huikuan.intake.placement import ParsedPlacement
 from huikuan.intake.report import RowError, SkippedRow
 from huikuan.services.clock import floor_today
 from huikuan.services.creditors import get_creditor
+from huikuan.spreadsheet import csv_writer
 from huikuan.storage import tables as t
 from huikuan.storage.payment_writer import Refused, write_payments
 from huikuan.storage.placement_writer import write_placement
@@ -89,8 +90,8 @@ def _write_rejects(path: Path, cells: pl.DataFrame, errors: list[RowError], targ
         reasons.setdefault(e.row, []).append(e.reason)
     headers = [c for c in cells.columns if c != "row"] if cells.height else []
     by_row = {r["row"]: r for r in cells.iter_rows(named=True)} if cells.height else {}
-    with out.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+    with open(out, "w", encoding="utf-8-sig", newline="", opener=private_opener) as fh:
+        writer = csv_writer(fh)
         writer.writerow(["row", *headers, "reason"])
         for row, why in sorted(reasons.items()):
             original = by_row.get(row, {})

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,12 +27,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from huikuan.errors import InvalidInput
+from huikuan.logs import safe_message
+from huikuan.metrics import JOB_RUNS, JOB_SECONDS
 from huikuan.services.auth import forget_old_attempts
 from huikuan.services.daily_plan import plan_if_missing
 from huikuan.services.negotiation import check_instalments
 from huikuan.services.outbox import dispatch_due
 from huikuan.services.promises import check_promises
 from huikuan.services.queue import expire_claims
+from huikuan.services.retention import retention_job
 from huikuan.storage import tables as t
 from huikuan.storage.engine import is_sqlite
 from huikuan.storage.uow import UnitOfWork
@@ -41,6 +45,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)  # a job holding its lease longer is presumed dead and may be run again
 # A plan of a million cases takes about a minute, on a loaded machine several: never two at once.
 PLAN_LEASE = timedelta(minutes=30)
+# A first run on years of closed debts anonymises them all, a few hundred per transaction.
+RETENTION_LEASE = timedelta(hours=2)
 
 
 JobFunction = Callable[[UnitOfWork, datetime], dict[str, Any]]
@@ -83,6 +89,13 @@ REGISTRY: dict[str, Job] = {
             timedelta(minutes=5),
             "make today's plan after the plan hour if there is none",
             lease=PLAN_LEASE,
+        ),
+        Job(
+            "retention",
+            retention_job,
+            timedelta(days=1),
+            "anonymise the personal data of debts closed past their retention; apply erasure requests",
+            lease=RETENTION_LEASE,
         ),
     )
 }
@@ -137,14 +150,18 @@ def _run_one(engine: Engine, job: Job, holder: str, now: datetime, *, forced: bo
     if not _take(engine, job, holder, now, forced=forced):
         return _why_not(engine, job, now)
     result: dict[str, Any]
+    started = time.monotonic()
     try:
         with UnitOfWork(engine) as uow:
             counts = job.run(uow, now)
             uow.commit()
         result = dict(counts or {})
+        JOB_RUNS.labels(job.name, "ok").inc()
     except Exception as exc:  # reported, and the lease released: the other jobs still run
         log.exception("job %s failed", job.name)
-        result = {"error": f"{type(exc).__name__}: {exc}"}
+        result = {"error": f"{type(exc).__name__}: {safe_message(exc)}"}
+        JOB_RUNS.labels(job.name, "failed").inc()
+    JOB_SECONDS.labels(job.name).observe(time.monotonic() - started)
     _finish(engine, job, holder, now, result)
     return result
 

@@ -1,26 +1,17 @@
 """Masking of personal data on screen: national IDs and contact values, partly hidden until revealed.
 
 The case page (services/case_view.py) shows these masks; services/reveal.py gives the full value of one,
-and audits it.
+and audits it. A national ID's mask is a rule of the domain (domain/national_id.py), kept beside the
+sealed ID when it is written, so that no page opens the ID to mask it.
 """
 
 from __future__ import annotations
 
 import phonenumbers
 
+from huikuan.domain.national_id import mask_national_id
+
 _STAR = "*"
-
-
-def mask_national_id(value: str | None) -> str:
-    """110101198001011234 -> 110101********1234: the region code and the last four stay visible."""
-    if not value:
-        return ""
-    n = len(value)
-    if n >= 12:
-        return value[:6] + _STAR * (n - 10) + value[-4:]
-    if n > 4:
-        return value[:1] + _STAR * (n - 3) + value[-2:]
-    return _STAR * n
 
 
 def mask_phone(value: str) -> str:

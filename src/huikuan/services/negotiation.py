@@ -35,13 +35,13 @@ from huikuan.services.promises import (
     BROKEN_PRIORITY_BOOST,
     NO_NEXT_ACTION,
     QUIET_STAGES,
-    audit,
     case_money,
     paid_to_case,
     parse_amount,
     stage_unless,
 )
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 NEGOTIATION_REASONS = ("asked", "cannot_pay")
@@ -197,7 +197,15 @@ def open_negotiation(
         .where(t.cases.c.id == case_id)
         .values(negotiation_reason=reason, negotiation_opened_at=case.negotiation_opened_at or now)
     )
-    audit(uow, now, viewer.user_id, "negotiation.opened", "case", case_id, {"reason": reason})
+    record(
+        uow.session,
+        at=now,
+        user_id=viewer.user_id,
+        action="negotiation.opened",
+        entity="case",
+        entity_id=case_id,
+        detail={"reason": reason},
+    )
     uow.commit()
 
 
@@ -296,14 +304,14 @@ def propose_arrangement(
             .returning(a.id)
         ).scalar_one()
     )
-    audit(
-        uow,
-        now,
-        viewer.user_id,
-        "arrangement.proposed",
-        "case",
-        case_id,
-        {
+    record(
+        uow.session,
+        at=now,
+        user_id=viewer.user_id,
+        action="arrangement.proposed",
+        entity="case",
+        entity_id=case_id,
+        detail={
             "arrangement_id": new_id,
             "kind": kind,
             "total": amount,
@@ -487,14 +495,14 @@ def approve(
         uow.rollback()
         raise Conflict("Offer {id} is no longer awaiting approval", id=arrangement_id)
     _activate(uow, arrangement_id, offer.case_id, offer.schedule, owed.time_zone)
-    audit(
-        uow,
-        now,
-        viewer.user_id,
-        "arrangement.approved",
-        "case",
-        offer.case_id,
-        {"arrangement_id": arrangement_id, "note": note.strip()},
+    record(
+        uow.session,
+        at=now,
+        user_id=viewer.user_id,
+        action="arrangement.approved",
+        entity="case",
+        entity_id=offer.case_id,
+        detail={"arrangement_id": arrangement_id},  # the note stays on the arrangement
     )
     uow.commit()
     return _offers(uow, a.id == arrangement_id)[0]
@@ -542,14 +550,14 @@ def reject(
         .where(c.id == offer.case_id, c.assigned_user_id.is_(None), is_collector)
         .values(assigned_user_id=offer.proposed_by)
     )
-    audit(
-        uow,
-        now,
-        viewer.user_id,
-        "arrangement.rejected",
-        "case",
-        offer.case_id,
-        {"arrangement_id": arrangement_id, "note": note},
+    record(
+        uow.session,
+        at=now,
+        user_id=viewer.user_id,
+        action="arrangement.rejected",
+        entity="case",
+        entity_id=offer.case_id,
+        detail={"arrangement_id": arrangement_id},  # the note stays on the arrangement
     )
     uow.commit()
     return _offers(uow, a.id == arrangement_id)[0]
@@ -689,14 +697,14 @@ def check_instalments(uow: UnitOfWork, now: datetime) -> dict[str, int]:
                     priority=c.priority + BROKEN_PRIORITY_BOOST,
                 )
             )
-            audit(
-                uow,
-                now,
-                None,
-                "arrangement.broken",
-                "case",
-                plan.case_id,
-                {"arrangement_id": plan.arrangement_id, "missed_seq": plan.missed_seq},
+            record(
+                uow.session,
+                at=now,
+                user_id=None,
+                action="arrangement.broken",
+                entity="case",
+                entity_id=plan.case_id,
+                detail={"arrangement_id": plan.arrangement_id, "missed_seq": plan.missed_seq},
             )
         elif plan.outcome == "completed":
             _complete(uow, plan, now)
@@ -732,14 +740,14 @@ def _complete(uow: UnitOfWork, plan: _Plan, now: datetime) -> None:
     uow.session.execute(
         update(t.cases).where(c.id == plan.case_id, c.stage == CaseStage.ARRANGEMENT.value).values(**values)
     )
-    audit(
-        uow,
-        now,
-        None,
-        "arrangement.completed",
-        "case",
-        plan.case_id,
-        {"arrangement_id": plan.arrangement_id, "settled": plan.discounted},
+    record(
+        uow.session,
+        at=now,
+        user_id=None,
+        action="arrangement.completed",
+        entity="case",
+        entity_id=plan.case_id,
+        detail={"arrangement_id": plan.arrangement_id, "settled": plan.discounted},
     )
 
 

@@ -17,18 +17,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 
 from huikuan.channels import KINDS
 from huikuan.channels.choice import Choice, choose
-from huikuan.config import get_settings
 from huikuan.domain.enums import LIABLE_ROLES, MessageStatus
-from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
+from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.services.access import Viewer, case_scope, case_to_work, require_writer, visible_case
 from huikuan.services.contacts import queue_message
+from huikuan.services.letters import may_download_letters
 from huikuan.services.masking import mask_contact
 from huikuan.services.message_facts import case_state
 from huikuan.services.message_text import (
@@ -45,6 +44,7 @@ from huikuan.services.message_text import (
 )
 from huikuan.services.outbox_job import describe_error, dispatch_due, mark_delivered
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 BULK_MAX = 500
@@ -256,22 +256,20 @@ def bulk_send(
             results.append(BulkResult(cid, "invalid", detail=str(exc)))
         else:
             results.append(BulkResult(cid, "queued", mid))
-    uow.session.execute(
-        insert(t.audit_events).values(
-            at=when,
-            user_id=viewer.user_id,
-            action="message.bulk",
-            entity="outbox",
-            entity_id=None,
-            detail={
-                "channel": channel,
-                "template": template,
-                "counts": {
-                    o: sum(r.outcome == o for r in results) for o in sorted({r.outcome for r in results})
-                },
-                "results": [r.to_dict() for r in results],
-            },
-        )
+    record(
+        uow.session,
+        at=when,
+        user_id=viewer.user_id,
+        action="message.bulk",
+        entity="outbox",
+        entity_id=None,
+        detail={
+            "channel": channel,
+            "template": template,
+            "counts": {o: sum(r.outcome == o for r in results) for o in sorted({r.outcome for r in results})},
+            # Ids, outcomes and rules only: an error's text may quote what the case holds.
+            "results": [{k: v for k, v in r.to_dict().items() if k != "detail"} for r in results],
+        },
     )
     uow.commit()
     return results
@@ -311,13 +309,13 @@ def outbox(
     query = _rows_query().where(case_scope(viewer))
     if status:
         query = query.where(t.messages.c.status == status)
-    return _rows(uow, query.order_by(t.messages.c.id.desc()).limit(limit))
+    return _rows(uow, query.order_by(t.messages.c.id.desc()).limit(limit), may_download_letters(viewer))
 
 
 def case_messages(uow: UnitOfWork, viewer: Viewer, case_id: int, *, limit: int = 5) -> list[OutboxRow]:
     visible_case(uow, viewer, case_id)
     query = _rows_query().where(t.messages.c.case_id == case_id).order_by(t.messages.c.id.desc()).limit(limit)
-    return _rows(uow, query)
+    return _rows(uow, query, may_download_letters(viewer))
 
 
 def _rows_query() -> Any:
@@ -346,7 +344,8 @@ def _rows_query() -> Any:
     )
 
 
-def _rows(uow: UnitOfWork, query: Any) -> list[OutboxRow]:
+def _rows(uow: UnitOfWork, query: Any, letters: bool) -> list[OutboxRow]:
+    """The rows; a letter's PDF is linked only for a viewer who may download letters (services/letters.py)."""
     return [
         OutboxRow(
             id=r.id,
@@ -363,28 +362,11 @@ def _rows(uow: UnitOfWork, query: Any) -> list[OutboxRow]:
             sent_at=r.sent_at,
             next_attempt_at=r.next_attempt_at,
             provider_ref=r.provider_ref,
-            has_document=bool(r.document),
+            has_document=letters and bool(r.document),
             sender=r.sender,
         )
         for r in uow.session.execute(query).all()
     ]
-
-
-def document_path(uow: UnitOfWork, viewer: Viewer, message_id: int) -> Path:
-    """A letter's PDF, if the viewer may see its case."""
-    m = t.messages.c
-    row = uow.session.execute(
-        select(m.document)
-        .join(t.cases, t.cases.c.id == m.case_id)
-        .where(m.id == message_id, case_scope(viewer))
-    ).one_or_none()
-    if row is None or not row.document:
-        raise NotFound("There is no letter {message_id} that you may see", message_id=message_id)
-    root = Path(get_settings().letters_dir).resolve()
-    path = (root / str(row.document)).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise NotFound("The letter's file {document} is missing", document=row.document)
-    return path
 
 
 def contact_points(uow: UnitOfWork, viewer: Viewer, case_id: int, channel: str) -> list[PointChoice]:
@@ -461,7 +443,6 @@ __all__ = [
     "contact_points",
     "describe_error",
     "dispatch_due",
-    "document_path",
     "mark_delivered",
     "outbox",
     "preview",

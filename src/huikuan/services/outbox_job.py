@@ -20,7 +20,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from huikuan.channels import transport_for
 from huikuan.channels.base import DefinitiveFailure, Outgoing, TransientFailure, Transport
@@ -30,6 +30,7 @@ from huikuan.i18n import gettext, normalize_locale
 from huikuan.services.contacts import check_contact
 from huikuan.services.message_text import reference
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -133,15 +134,14 @@ def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: dateti
         return "postponed"
     if row.cease or row.disputed or postponed_until is _HELD:
         _finish(uow, message_id, status="refused", error=HOLD_ERROR)
-        uow.session.execute(
-            insert(t.audit_events).values(
-                at=now,
-                user_id=None,
-                action="message.held",
-                entity="message",
-                entity_id=message_id,
-                detail={"case_id": row.case_id, "cease": bool(row.cease), "disputed": bool(row.disputed)},
-            )
+        record(
+            uow.session,
+            at=now,
+            user_id=None,
+            action="message.held",
+            entity="message",
+            entity_id=message_id,
+            detail={"case_id": row.case_id, "cease": bool(row.cease), "disputed": bool(row.disputed)},
         )
         uow.commit()
         return "refused"

@@ -29,6 +29,7 @@ from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.clock import floor_today
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 PROMISE_HORIZON_DAYS = 30  # a promise further away than this is not a promise but a plan
@@ -141,22 +142,6 @@ def paid_to_case(uow: UnitOfWork, case_id: int, start: datetime, end: datetime) 
     return int(total)
 
 
-def audit(
-    uow: UnitOfWork,
-    at: datetime,
-    user_id: int | None,
-    action: str,
-    entity: str,
-    entity_id: int,
-    detail: dict[str, Any],
-) -> None:
-    uow.session.execute(
-        insert(t.audit_events).values(
-            at=at, user_id=user_id, action=action, entity=entity, entity_id=entity_id, detail=detail
-        )
-    )
-
-
 @dataclass(frozen=True)
 class PromiseTerms:
     """A promise's amount and date, checked against the case's balance and the floor's calendar."""
@@ -215,7 +200,15 @@ def take_promise(
             .values(status=PromiseStatus.CANCELLED.value, resolved_at=now)
         )
         for old_id in old:
-            audit(uow, now, user_id, "promise.cancelled", "promise", old_id, {"case_id": case_id})
+            record(
+                uow.session,
+                at=now,
+                user_id=user_id,
+                action="promise.cancelled",
+                entity="promise",
+                entity_id=old_id,
+                detail={"case_id": case_id},
+            )
     new_id = int(
         session.execute(
             insert(t.promises)
@@ -233,14 +226,14 @@ def take_promise(
             .returning(p.id)
         ).scalar_one()
     )
-    audit(
-        uow,
-        now,
-        user_id,
-        "promise.made",
-        "case",
-        case_id,
-        {
+    record(
+        uow.session,
+        at=now,
+        user_id=user_id,
+        action="promise.made",
+        entity="case",
+        entity_id=case_id,
+        detail={
             "promise_id": new_id,
             "interaction_id": interaction_id,
             "amount": terms.amount.minor,
@@ -318,14 +311,14 @@ def check_promises(uow: UnitOfWork, now: datetime) -> dict[str, int]:
             uow.rollback()  # another run resolved it first
             continue
         _after(uow, r, now)
-        audit(
-            uow,
-            now,
-            None,
-            f"promise.{r.status.value}",
-            "case",
-            r.case_id,
-            {"promise_id": r.promise_id, "paid_amount": r.paid},
+        record(
+            uow.session,
+            at=now,
+            user_id=None,
+            action=f"promise.{r.status.value}",
+            entity="case",
+            entity_id=r.case_id,
+            detail={"promise_id": r.promise_id, "paid_amount": r.paid},
         )
         uow.commit()
         counts[r.status.value] += 1

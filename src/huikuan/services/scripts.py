@@ -23,6 +23,7 @@ from huikuan.errors import InvalidInput
 from huikuan.i18n import LOCALES, gettext, normalize_locale
 from huikuan.services.access import Viewer, require_supervisor, visible_case
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.segments import SEGMENTS
 
@@ -248,12 +249,11 @@ def reset_script(uow: UnitOfWork, viewer: Viewer, *, stage: str, segment: str = 
 
 
 def _audit(uow: UnitOfWork, viewer: Viewer, action: str, key: tuple[str, str, str], at: datetime) -> None:
-    uow.session.execute(
-        insert(t.audit_events).values(
-            at=at,
-            user_id=viewer.user_id,
-            action=action,
-            entity="script",
-            detail={"stage": key[0], "segment": key[1], "locale": key[2]},
-        )
+    record(
+        uow.session,
+        at=at,
+        user_id=viewer.user_id,
+        action=action,
+        entity="script",
+        detail={"stage": key[0], "segment": key[1], "locale": key[2]},
     )

@@ -16,7 +16,9 @@ from typing import Any
 import polars as pl
 from sqlalchemy import ClauseElement, Connection, Table, text
 
+from huikuan.sealing import FORMAT as SEALED_FORMAT
 from huikuan.storage.tables import metadata
+from huikuan.storage.types import Sealed
 
 _CHUNK = 50_000
 # SQLite: rows per INSERT statement (one VALUES list), kept under the 32,766 bound parameters.
@@ -52,6 +54,8 @@ def _prepared(table: Table, frame: pl.DataFrame, dialect: str, *, defaults: bool
         if col.name in frame.columns:
             expr = pl.col(col.name)
             dtype = frame.schema[col.name]
+            if isinstance(col.type, Sealed):
+                _refuse_plain(table, col.name, frame[col.name])
             if isinstance(dtype, pl.List | pl.Struct):
                 expr = expr.map_elements(_json, return_dtype=pl.Utf8)
             elif dtype == pl.Boolean and dialect == "sqlite":
@@ -70,6 +74,13 @@ def _prepared(table: Table, frame: pl.DataFrame, dialect: str, *, defaults: bool
                 value = int(value)
             columns.append(pl.lit(value).alias(col.name))
     return frame.select(columns)
+
+
+def _refuse_plain(table: Table, name: str, values: pl.Series) -> None:
+    """The bulk loads' side of storage.types.Sealed: a national ID reaches the database sealed."""
+    sealed = values.drop_nulls().str.starts_with(f"{SEALED_FORMAT}:")
+    if not sealed.all():
+        raise ValueError(f"{table.name}.{name} is stored sealed: seal it first (storage/sealed.py)")
 
 
 def _driver_cursor(conn: Connection) -> Any:

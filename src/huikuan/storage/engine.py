@@ -1,5 +1,8 @@
 """Engines for the configured database: SQLite with foreign keys and WAL, or PostgreSQL via psycopg 3.
 
+Errors never carry the values of a statement (`hide_parameters`): names, phones and notes are bound
+parameters, and an error message ends up in the log.
+
 Both have a bounded pool (HUIKUAN_DB_POOL_SIZE connections, a short HUIKUAN_DB_POOL_TIMEOUT): a process
 that runs out of connections answers "busy" quickly instead of queueing requests for half a minute.
 On SQLite every write transaction takes the write lock as it begins (`BEGIN IMMEDIATE`, see
@@ -9,11 +12,14 @@ instead of failing when a read transaction cannot be upgraded.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from huikuan.files import create_private, private_dir
 
 _engines: dict[str, Engine] = {}
 
@@ -32,13 +38,21 @@ def make_engine(
         pool = {"pool_size": pool_size, "max_overflow": POOL_OVERFLOW, "pool_timeout": pool_timeout or 10.0}
     if parsed.get_backend_name() == "sqlite":
         in_memory = not parsed.database or parsed.database == ":memory:"
-        if not in_memory:
-            Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": busy_timeout}, **({} if in_memory else pool))
+        if not in_memory and not parsed.query.get("uri"):
+            # Created owner-only; SQLite gives its -wal and -shm files the database file's mode.
+            database = Path(parsed.database or "")
+            private_dir(database.parent)
+            create_private(database)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": busy_timeout},
+            hide_parameters=True,
+            **({} if in_memory else pool),
+        )
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
 
 
 def _sqlite_pragmas(busy_timeout: float) -> Any:
@@ -87,3 +101,42 @@ def get_engine(url: str) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def why_not_writable(engine: Engine) -> str | None:
+    """None when the database takes writes now; else why it does not. PostgreSQL: not a standby in
+    recovery, not read-only. SQLite: a write transaction can begin (`BEGIN IMMEDIATE`) and write (a
+    no-op update of alembic_version: a connection opened read-only begins but cannot write), rolled back
+    at once; the write lock held by another writer means writes are being made, so that counts as
+    writable and the probe does not wait for it."""
+    if is_sqlite(engine):
+        return _sqlite_not_writable(engine)
+    with engine.connect() as conn:
+        if conn.exec_driver_sql("SELECT pg_is_in_recovery()").scalar():
+            return "the database is a standby in recovery"
+        if conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
+            return "the database is read-only"
+    return None
+
+
+def _sqlite_not_writable(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        (busy_ms,) = cursor.execute("PRAGMA busy_timeout").fetchone()
+        cursor.execute("PRAGMA busy_timeout = 0")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.execute("UPDATE alembic_version SET version_num = version_num")
+            finally:
+                cursor.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return None
+            return "the database is read-only"
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+            cursor.close()
+    return None

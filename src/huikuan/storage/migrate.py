@@ -1,11 +1,15 @@
-"""Creates or upgrades the schema with Alembic, and checks that the models need no new migration."""
+"""Creates or upgrades the schema with Alembic, checks that the models need no new migration, and says
+which revision a database is at against the newest one (the health check's "schema current")."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -31,3 +35,17 @@ def check(engine: Engine) -> None:
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.check(cfg)
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The newest revision(s) of the migrations shipped with this version."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def current_revisions(engine: Engine) -> frozenset[str]:
+    """The revision(s) the database is at; empty when it has no schema of ours (no alembic_version)."""
+    with engine.connect() as conn:
+        return frozenset(MigrationContext.configure(conn).get_current_heads())

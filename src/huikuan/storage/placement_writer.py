@@ -15,6 +15,7 @@ from huikuan.domain.enums import PartyRole
 from huikuan.domain.regions import CN_PROVINCES
 from huikuan.domain.relations import RELATION_ROLES
 from huikuan.intake.phones import classify, fast_path
+from huikuan.sealing import keyring
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import (
     allocate_ids,
@@ -24,6 +25,7 @@ from huikuan.storage.bulk import (
     sqlite_pragmas,
     update_frame,
 )
+from huikuan.storage.sealed import lookup_hashes, masks, sealed_ids
 
 # Account fields a new placement of the same reference may change.
 ACCOUNT_FIELDS = [
@@ -169,10 +171,10 @@ def _differs() -> pl.Expr:
 
 
 def _debtor_key() -> pl.Expr:
-    """Rows of one debtor: the same national ID, else the same name and first phone."""
+    """Rows of one debtor: the same national ID (by its lookup hash), else the same name and first phone."""
     return (
-        pl.when(pl.col("national_id").is_not_null())
-        .then(pl.lit("id:") + pl.col("national_id"))
+        pl.when(pl.col("national_id_hash").is_not_null())
+        .then(pl.lit("id:") + pl.col("national_id_hash"))
         .when(pl.col("phones").list.len() > 0)
         .then(pl.lit("np:") + pl.col("debtor_name") + pl.lit("|") + pl.col("phones").list.first())
         .otherwise(pl.lit("ref:") + pl.col("external_ref"))
@@ -183,9 +185,10 @@ def _assign_debtors(
     conn: Connection, creditor_id: int, region: str, frame: pl.DataFrame
 ) -> tuple[pl.DataFrame, int]:
     d, cp = t.debtors.c, t.contact_points.c
+    keys = keyring()
     by_id = read_frame(
         conn,
-        select(d.id, d.national_id).where(d.creditor_id == creditor_id, d.national_id.is_not(None)),
+        select(d.id, d.national_id_hash).where(d.creditor_id == creditor_id, d.national_id_hash.is_not(None)),
         {"debtor_id": pl.Int64, "nid": pl.Utf8},
     ).select("debtor_id", (pl.lit("id:") + pl.col("nid")).alias("key"))
     by_phone = read_frame(
@@ -196,6 +199,7 @@ def _assign_debtors(
         {"debtor_id": pl.Int64, "name": pl.Utf8, "value": pl.Utf8},
     ).select("debtor_id", (pl.lit("np:") + pl.col("name") + pl.lit("|") + pl.col("value")).alias("key"))
 
+    frame = frame.with_columns(lookup_hashes(frame["national_id"], keys=keys).alias("national_id_hash"))
     frame = frame.with_columns(_debtor_key().alias("debtor_key"))
     # A known account's debtor is authoritative, also for the other rows with the same key.
     from_accounts = frame.filter(pl.col("existing_debtor_id").is_not_null()).select(
@@ -205,7 +209,7 @@ def _assign_debtors(
     frame = _attach(frame, known.rename({"key": "debtor_key"}), "debtor_key")
 
     fresh = (
-        frame.select("debtor_key", "debtor_id", "debtor_name", "national_id", "address")
+        frame.select("debtor_key", "debtor_id", "debtor_name", "national_id", "national_id_hash", "address")
         .filter(pl.col("debtor_id").is_null())
         .unique("debtor_key", keep="first", maintain_order=True)
     )
@@ -214,12 +218,13 @@ def _assign_debtors(
         ids,
         pl.lit(creditor_id).alias("creditor_id"),
         pl.col("debtor_name").alias("name"),
-        "national_id",
         pl.lit("zh" if region == "CN" else "en").alias("language"),
         pl.lit(region).alias("address_country"),
         _address_region(region).alias("address_region"),
         "debtor_key",
-    )
+        "national_id_hash",
+        masks(fresh["national_id"]).alias("national_id_masked"),
+    ).with_columns(sealed_ids(fresh["national_id"], keys=keys))
     _insert(conn, t.debtors, new_debtors.drop("debtor_key"))
     mapping = new_debtors.select(pl.col("id").alias("new_debtor_id"), "debtor_key")
     frame = _attach(frame, mapping, "debtor_key").with_columns(
@@ -360,7 +365,7 @@ def _write_parties(
     key = ["debtor_id", "role", "name"]
     new = wanted.join(existing, on=key, how="anti").unique(key, keep="first", maintain_order=True)
     ids = allocate_ids(conn, t.parties, new.height)
-    new = new.with_columns(ids)
+    new = new.with_columns(ids, sealed_ids(new["national_id"], keys=keyring()))
     _insert(
         conn, t.parties, new.select("id", "debtor_id", "role", "name", "liable", "national_id", "relation")
     )

@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from huikuan.storage.types import UTCDateTime
+from huikuan.storage.types import Sealed, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -58,6 +58,9 @@ creditors = Table(
     Column("pack_overrides", JSON, nullable=False, default=dict),
     Column("authority_policy", JSON, nullable=False, default=dict),
     Column("header_mapping", JSON, nullable=False, default=dict),
+    # Years after a debtor's last account closes before its personal data is anonymised; null: the pack's.
+    # Checked by services/creditors.py (a CHECK would make SQLite rebuild a table that others refer to).
+    Column("retention_years", Integer),
 )
 
 teams = Table(
@@ -83,7 +86,46 @@ users = Table(
     Column("languages", JSON, nullable=False, default=list),
     Column("skills", JSON, nullable=False, default=list),
     Column("active", Boolean, nullable=False, default=True),
+    Column("password_changed_at", UTCDateTime),
+    Column("totp_secret", String(160)),  # the second factor's shared secret once enrolled, sealed
+    Column("totp_last_step", BigInteger),  # the last time step accepted: a code is never taken twice
     CheckConstraint("role IN ('admin', 'supervisor', 'collector', 'creditor_viewer')", name="role"),
+)
+
+# A browser's logged-in session, kept on the server so it can end: the cookie holds only a random token
+# whose SHA-256 is kept here. It ends on logout, after the idle or absolute timeout, when an administrator
+# revokes it, or when its user's password changes or the user is deactivated.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    _id(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    _fk("user_id", "users.id"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("user_agent", String(200), nullable=False, default=""),
+    Column("ended_at", UTCDateTime),
+    Column("end_reason", String(20)),
+    _fk("ended_by", "users.id", nullable=True),
+    Index("ix_user_sessions_user_id", "user_id"),
+)
+
+# Keys of machine clients (a creditor's system, the compliance API's callers): each acts as one user, with
+# that user's role and scope; only the SHA-256 of the key is kept.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _id(),
+    _fk("user_id", "users.id"),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    _fk("created_by", "users.id", nullable=True),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
 )
 
 debtors = Table(
@@ -92,7 +134,10 @@ debtors = Table(
     _id(),
     _fk("creditor_id", "creditors.id"),
     Column("name", String(200), nullable=False),
-    Column("national_id", String(40)),
+    # Sealed (huikuan.sealing); found by its keyed hash, shown by its mask: lists never open it.
+    Column("national_id", Sealed()),
+    Column("national_id_hash", String(64)),
+    Column("national_id_masked", String(40)),
     Column("birth_date", Date),
     Column("language", String(10), nullable=False, default="zh"),
     Column("time_zone", String(64)),
@@ -107,7 +152,8 @@ debtors = Table(
     Column("employer_prohibits", Boolean, nullable=False, default=False),
     Column("opt_out_channels", JSON, nullable=False, default=list),
     Column("inconvenient_times", JSON, nullable=False, default=list),
-    Index("ix_debtors_creditor_national_id", "creditor_id", "national_id"),
+    Column("anonymised_at", UTCDateTime),  # set once its personal data is erased (services/anonymise.py)
+    Index("ix_debtors_creditor_national_id_hash", "creditor_id", "national_id_hash"),
     Index("ix_debtors_creditor_name", "creditor_id", "name"),
 )
 
@@ -119,7 +165,7 @@ parties = Table(
     Column("role", String(20), nullable=False),
     Column("name", String(200), nullable=False),
     Column("liable", Boolean, nullable=False, default=False),
-    Column("national_id", String(40)),
+    Column("national_id", Sealed()),
     Column("relation", String(40)),
     Index("ix_parties_debtor", "debtor_id"),
 )
@@ -192,6 +238,7 @@ accounts = Table(
     Column("last_payment_date", Date),
     Column("last_payment_amount", BigInteger),
     Column("status", String(12), nullable=False, default="open"),
+    Column("closed_on", Date),  # the day it stopped being open, as services/retention.py found
     UniqueConstraint("creditor_id", "external_ref"),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("principal >= 0 AND interest >= 0 AND fees >= 0", name="parts_not_negative"),
@@ -348,8 +395,42 @@ audit_events = Table(
     Column("entity", String(40)),
     Column("entity_id", BigInteger),
     Column("detail", JSON, nullable=False, default=dict),
+    # The hash chain (storage/audit.py): the row's place, the previous row's hash and its own. Written only
+    # by storage.audit.record; triggers (migration 0008) refuse UPDATE and DELETE on this table.
+    Column("seq", BigInteger, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("row_hash", String(64), nullable=False),
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_entity", "entity", "entity_id"),  # a case's events (the timeline's refusals)
+    Index("ix_audit_events_user_entity", "user_id", "entity", "entity_id", "at"),  # "viewed lately?"
+    Index("ux_audit_events_seq", "seq", unique=True),  # one row per place: the chain cannot fork
+)
+
+# The end of the audit chain: one row (id 1), moved on by every append in the appending transaction.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
+)
+
+# A data subject's request to erase its personal data: done at once, or pending while an account is open.
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    _id(),
+    _fk("debtor_id", "debtors.id"),
+    Column("requested_at", UTCDateTime, nullable=False),
+    _fk("requested_by", "users.id", nullable=True),  # null: the command line without --user
+    Column("reason", Text, nullable=False),
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("held_because", String(40)),  # why it waits: open_account (the debt is collected under contract)
+    Column("applied_at", UTCDateTime),
+    CheckConstraint("status IN ('pending', 'done')", name="status_known"),
+    Index("ix_erasure_requests_status", "status"),
+    Index("ix_erasure_requests_debtor", "debtor_id"),
 )
 
 import_batches = Table(

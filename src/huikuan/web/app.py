@@ -6,30 +6,35 @@ CDN: the docs work on a floor without Internet access."""
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from huikuan import __version__
 from huikuan.config import get_settings
+from huikuan.local_secrets import local_secret
+from huikuan.logs import configure_logging
 from huikuan.storage.engine import get_engine
-from huikuan.web import errors
+from huikuan.web import errors, monitoring
+from huikuan.web.api import admin as api_admin
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import outbox as api_outbox
 from huikuan.web.api import portfolio as api_portfolio
+from huikuan.web.api import privacy as api_privacy
 from huikuan.web.api import queue as api_queue
 from huikuan.web.api import session as api_session
 from huikuan.web.capacity import Admission
+from huikuan.web.headers import SecurityHeaders
+from huikuan.web.limits import BodyLimits
+from huikuan.web.observe import RequestLog
 from huikuan.web.scheduler import attach
+from huikuan.web.ui import admin as ui_admin
 from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
@@ -39,7 +44,6 @@ from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 
 STATIC = Path(__file__).with_name("static")
-SESSION_HOURS = 12
 OPENAPI_URL = "/api/v1/openapi.json"
 # Each area's pages (web/ui) and JSON endpoints (web/api), in the order their routes are matched.
 ROUTERS = (
@@ -50,7 +54,9 @@ ROUTERS = (
     ui_contact.router,
     ui_negotiation.router,
     ui_outbox.router,
+    ui_admin.router,
     api_session.router,
+    api_admin.router,
     api_compliance.router,
     api_queue.router,
     api_portfolio.router,
@@ -58,20 +64,31 @@ ROUTERS = (
     api_contacts.router,
     api_negotiation.router,
     api_outbox.router,
+    api_privacy.router,
 )
+
+
+# Swagger UI, started by /static/docs.js: the Content-Security-Policy (web/headers.py) allows no
+# inline script.
+DOCS_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Huikuan API</title>
+  <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+  <link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css">
+  <script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
+  <script src="/static/docs.js"></script>
+</head>
+<body><div id="swagger-ui" data-openapi-url="{OPENAPI_URL}"></div></body>
+</html>
+"""
 
 
 def session_secret() -> str:
     """HUIKUAN_SECRET_KEY, or a random key made once and kept in var/secret_key (owner-only)."""
-    configured = get_settings().secret_key
-    if configured:
-        return configured
-    path = Path("var") / "secret_key"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    return local_secret("secret_key", get_settings().secret_key)
 
 
 def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> FastAPI:
@@ -94,37 +111,33 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
         SessionMiddleware,
         secret_key=session_secret(),
         session_cookie="huikuan_session",
-        max_age=SESSION_HOURS * 3600,
+        max_age=settings.session_hours * 3600,  # the server ends the session itself (sessions.py)
         same_site="lax",
         https_only=settings.cookie_secure,
     )
+    # Outside the session: a body too large is refused before anything reads it, and every answer,
+    # errors and refusals included, carries the security headers.
+    app.add_middleware(
+        BodyLimits,
+        default=settings.max_body_bytes,
+        by_prefix={api_compliance.router.prefix: settings.compliance_max_body_bytes},
+    )
+    app.add_middleware(RequestLog)  # its request id, timing and error log cover all the above
+    app.add_middleware(SecurityHeaders, https=settings.cookie_secure)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
         """Swagger UI on the OpenAPI document, from /static only (no validator badge calling out)."""
-        return get_swagger_ui_html(
-            openapi_url=OPENAPI_URL,
-            title="Huikuan API",
-            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-            swagger_ui_parameters={"validatorUrl": None},
-        )
+        return HTMLResponse(DOCS_PAGE)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:
         """Where browsers look for the site's icon by default (pages also link /static/favicon.svg)."""
         return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
-    @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        """Liveness and database reachability."""
-        with get_engine(url).connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__, "database": get_engine(url).dialect.name}
-
+    app.include_router(monitoring.router)  # /health and /metrics
     for router in ROUTERS:
         app.include_router(router)
     if run_jobs and settings.run_jobs:
@@ -133,5 +146,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
 
 
 def serving_app() -> FastAPI:
-    """What `huikuan serve` runs: the app, with the due jobs inside it only if HUIKUAN_RUN_JOBS is true."""
+    """What `huikuan serve` runs (in each of its worker processes): the app, logging JSON lines, with the
+    due jobs inside it only if HUIKUAN_RUN_JOBS is true."""
+    configure_logging()
     return create_app(run_jobs=True)

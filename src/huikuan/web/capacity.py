@@ -17,6 +17,7 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from huikuan.metrics import ADMISSION_TURNED_AWAY, ADMISSION_WAITS
 from huikuan.web.errors import busy_response
 
 # Worker threads beyond the admitted requests, for the work that is not theirs (static files).
@@ -39,9 +40,12 @@ class Admission:
         if self._slots is None:  # made inside the server's event loop
             self._slots = asyncio.Semaphore(self.limit)
             limit_threads(self.limit + SPARE_THREADS)
+        if self._slots.locked():
+            ADMISSION_WAITS.inc()
         try:
             await asyncio.wait_for(self._slots.acquire(), self.wait_s)
         except TimeoutError:
+            ADMISSION_TURNED_AWAY.inc()
             await _busy(scope, receive, send)
             return
         try:

@@ -142,7 +142,9 @@ def install(app: FastAPI) -> None:
             body: dict[str, Any] = {"detail": message, "error": type(exc).__name__}
             if isinstance(exc, ComplianceRefused) and exc.decision is not None:
                 body["decision"] = exc.decision
-            headers = {"WWW-Authenticate": "Basic"} if status == 401 else None
+            # Bearer, never Basic: a browser asked for Basic would keep the credentials and send them
+            # with requests another site makes it send.
+            headers = {"WWW-Authenticate": 'Bearer realm="huikuan"'} if status == 401 else None
             if isinstance(exc, Busy):
                 headers = {"Retry-After": str(Busy.retry_after_s)}
             return JSONResponse(body, status_code=status, headers=headers)

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.unit.compliance.builders import body
 
-from huikuan.web.api.compliance import router
+from huikuan.web.api.compliance import compliance_caller, router
 
 URL = "/api/v1/compliance/decisions"
 
@@ -16,6 +16,7 @@ URL = "/api/v1/compliance/decisions"
 def client() -> TestClient:
     app = FastAPI()
     app.include_router(router)
+    app.dependency_overrides[compliance_caller] = lambda: "dialer"  # a key's user (tests/integration)
     return TestClient(app)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
+from importlib import resources
+
 import pytest
 from tests.unit.compliance.builders import SHANGHAI_PHONE, body, event, iso, judge, rules
 
 from huikuan.compliance import PackError, PackLoosening, available_packs, load_pack
-from huikuan.compliance.pack import RULE_IDS
+from huikuan.compliance.pack import RULE_IDS, pack_from_dict
 from huikuan.errors import HuikuanError
 
 TIGHT = {
@@ -106,3 +109,21 @@ def test_unknown_rules_and_parameters_are_errors() -> None:
         load_pack("us-reg-f").tightened({"rules": {"contact-hours": {"begin": "09:00"}}})
     with pytest.raises(PackError, match="contact-hours.start: expected a time"):
         load_pack("us-reg-f").tightened({"rules": {"contact-hours": {"start": "9am"}}})
+
+
+@pytest.mark.parametrize(("name", "years", "minimum"), [("cn", 5, 2), ("us-reg-f", 5, 3), ("uk-conc", 6, 3)])
+def test_every_pack_says_how_long_personal_data_is_kept_and_why(name: str, years: int, minimum: int) -> None:
+    retention = load_pack(name).retention
+    assert (retention.years, retention.min_years) == (years, minimum)
+    assert retention.source
+
+
+def test_a_pack_that_does_not_say_how_long_data_is_kept_is_refused() -> None:
+    text = resources.files("huikuan.compliance").joinpath("packs/cn.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    del data["obligations"]["retention"]
+    with pytest.raises(PackError, match="obligations.retention: missing"):
+        pack_from_dict(data)
+    data["obligations"]["retention"] = {"years": 1, "min_years": 2, "source": "x"}
+    with pytest.raises(PackError, match="min_years is more than years"):
+        pack_from_dict(data)

@@ -11,6 +11,7 @@ from babel.dates import format_date
 
 from huikuan.channels.base import Outgoing, Receipt, TransientFailure
 from huikuan.channels.letter.pdf import Letter, LetterFontMissing, disclosing_words, render_letter
+from huikuan.files import private_dir, write_private
 from huikuan.i18n import gettext
 
 
@@ -46,9 +47,9 @@ class LetterTransport:
             # Like the return address: the letter waits for the machine to be set up.
             raise TransientFailure(exc.msgid, **exc.values) from None
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)  # a letter is a name, an address and a debt: the owner's only
             partial = target.with_suffix(".pdf.part")
-            partial.write_bytes(document)
+            write_private(partial, document)
             os.replace(partial, target)
         except OSError as exc:
             raise TransientFailure("cannot write the letter: {reason}", reason=str(exc)) from None

@@ -1,4 +1,5 @@
-"""JSON API: a case's debtor 360 (GET /api/v1/cases/{id}) and the audited reveal of a masked value.
+"""JSON API: a case's debtor 360 (GET /api/v1/cases/{id}), the audited reveal of a masked value and the
+check of a caller's identity.
 
 Money is given as decimal strings in major units ("120.50") beside its currency; instants in UTC
 (ISO 8601); labels and timeline texts in the caller's language.
@@ -16,8 +17,11 @@ from pydantic import BaseModel, Field
 from huikuan.domain.ids import MAX_ID
 from huikuan.domain.money import Money
 from huikuan.services.case_view import CaseView, case_360
+from huikuan.services.identity_check import CallerSays, check_identity
 from huikuan.services.reveal import reveal
+from huikuan.services.view_audit import note_case_viewed
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import request_locale
 
 router = api_router("/cases", "cases")
@@ -56,23 +60,50 @@ def case_json(view: CaseView) -> dict[str, Any]:
 
 
 @router.get("/{case_id}")
-def get_case(request: Request, case_id: int, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def get_case(request: Request, case_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """The debtor 360 of a case: identity (national ID masked), contact points (masked) with the gate's
-    verdict now, debts, related parties and what may be discussed with each, the timeline."""
-    return case_json(case_360(uow, viewer, case_id, locale=request_locale(request)))
+    verdict now, debts, related parties and what may be discussed with each, the timeline. The view is
+    audited (`case.viewed`)."""
+    view = case_360(uow, viewer, case_id, locale=request_locale(request))
+    note_case_viewed(uow, viewer, case_id)  # audited: at most once per user and case per 15 minutes
+    return case_json(view)
 
 
 class RevealBody(BaseModel):
-    what: Literal["national_id", "contact_point"]
+    what: Literal["national_id", "birth_date", "contact_point"]
     contact_point_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 @router.post("/{case_id}/reveal")
-def reveal_value(case_id: int, body: RevealBody, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
-    """The full national ID or contact value behind a mask; every reveal is audited. Not for a read-only
-    viewer."""
+def reveal_value(case_id: PathId, body: RevealBody, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+    """The full national ID, birth date or contact value behind a mask; every reveal is audited. Not for a
+    read-only viewer."""
     value = reveal(uow, viewer, case_id, what=body.what, contact_point_id=body.contact_point_id)
     return {"case_id": case_id, "what": body.what, "contact_point_id": body.contact_point_id, "value": value}
+
+
+class IdentityCheckBody(BaseModel):
+    """What the caller says: one of the two."""
+
+    birth_date: date | None = None
+    id_last4: str | None = Field(default=None, max_length=8)
+
+
+@router.post("/{case_id}/identity-check")
+def identity_check(
+    case_id: PathId, body: IdentityCheckBody, viewer: ApiViewerDep, uow: UowDep
+) -> dict[str, Any]:
+    """Whether the date of birth or the last four characters of the ID the caller gives match the debtor's:
+    `matches` true or false, nothing else of the data. Audited; at most 5 checks per case in any hour
+    (then 429 until the hour has passed). Not for a read-only viewer."""
+    says = CallerSays(birth_date=body.birth_date, id_last4=body.id_last4)
+    answer = check_identity(uow, viewer, case_id, says)
+    return {
+        "case_id": case_id,
+        "asked": answer.asked,
+        "matches": answer.matches,
+        "checks_left": answer.checks_left,
+    }
 
 
 __all__ = ["case_json", "router"]

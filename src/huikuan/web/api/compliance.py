@@ -1,19 +1,33 @@
-"""POST /api/v1/compliance/decisions: the gate over HTTP, with the same JSON as `huikuan compliance check`."""
+"""POST /api/v1/compliance/decisions: the gate over HTTP, with the same JSON as `huikuan compliance check`.
+
+The endpoint is for machines (a dialer, a creditor's system) with an API key (`Authorization: Bearer`, see
+services/api_keys.py), and for logged-in users; it asks for no case and reads no data, and it guards
+itself: its body is limited (413 beyond
+HUIKUAN_COMPLIANCE_MAX_BODY_BYTES, counted on the bytes received: web/limits.py); JSON nested deeper than
+the contract needs is a 422; the decision (CPU-bound on a long history) is computed in a worker thread,
+not on the event loop that serves every other request; each caller has a rate limit
+(HUIKUAN_COMPLIANCE_RATE_PER_MINUTE, 429 with Retry-After). Who the caller is comes from one
+dependency, `compliance_caller`.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import math
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from huikuan.compliance.check import DEFAULT_PACK, check
-from huikuan.compliance.contract import InvalidRequest
+from huikuan.compliance.contract import InvalidRequest, decode_request
 from huikuan.compliance.model import Outcome, Purpose, Recontact, Role
 from huikuan.compliance.pack import PackError
+from huikuan.config import get_settings
 from huikuan.domain.enums import Channel, Direction
+from huikuan.web.api.common import ApiViewerDep
+from huikuan.web.ratelimit import TokenBuckets
 
 router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
 
@@ -131,10 +145,50 @@ def _request_schema() -> dict[str, Any]:
     return dict(_inline(schema, schema.get("$defs", {})))
 
 
+def compliance_caller(viewer: ApiViewerDep) -> str:
+    """Who asks for a decision (an API key's user or a logged-in user), the key of its rate limit."""
+    return f"user:{viewer.user_id}"
+
+
+CallerDep = Annotated[str, Depends(compliance_caller)]
+
+
+async def rate_limited(request: Request, caller: CallerDep) -> str:
+    """Spends one of the caller's tokens; 429 with Retry-After when it has none left. Async: the buckets
+    live on the event loop, never in two threads at once."""
+    buckets = getattr(request.app.state, "compliance_buckets", None)
+    if buckets is None:
+        buckets = request.app.state.compliance_buckets = TokenBuckets(
+            get_settings().compliance_rate_per_minute
+        )
+    if buckets.rate_per_s <= 0:
+        return caller
+    wait_s = buckets.take(caller)
+    if wait_s > 0:
+        raise HTTPException(
+            status_code=429,
+            detail="too many requests: try again later",
+            headers={"Retry-After": str(math.ceil(wait_s))},
+        )
+    return caller
+
+
+def decide(raw: bytes, pack: str | None) -> tuple[int, dict[str, Any]]:
+    """The status and the JSON answer for a request's body: the decision, or what is wrong with it."""
+    try:
+        return 200, check(decode_request(raw), pack)
+    except (InvalidRequest, PackError) as exc:
+        return 422, {"detail": str(exc)}
+
+
 @router.post(
     "/decisions",
     response_model=DecisionOut,
-    responses={422: {"model": ErrorOut, "description": "The request is not valid; detail names the field"}},
+    responses={
+        413: {"model": ErrorOut, "description": "The body is larger than the limit"},
+        422: {"model": ErrorOut, "description": "The request is not valid; detail names the field"},
+        429: {"model": ErrorOut, "description": "Too many requests from this caller: see Retry-After"},
+    },
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": _request_schema()}}}
     },
@@ -142,15 +196,13 @@ def _request_schema() -> dict[str, Any]:
 )
 async def create_decision(
     request: Request,
+    _caller: Annotated[str, Depends(rate_limited)],
     pack: str | None = Query(None, description=f"Rule pack (us-reg-f, cn, uk-conc); default {DEFAULT_PACK}"),
 ) -> Any:
     """The gate's decision; 200 whether allowed or refused. Validation goes through the same parser as the
     command line, so both give the same messages."""
-    try:
-        data = json.loads(await request.body())
-    except ValueError:
-        return JSONResponse({"detail": "request: not valid JSON"}, status_code=422)
-    try:
-        return check(data, pack)
-    except (InvalidRequest, PackError) as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+    raw = await request.body()
+    status, answer = await run_in_threadpool(decide, raw, pack)
+    if status != 200:
+        return JSONResponse(answer, status_code=status)
+    return answer

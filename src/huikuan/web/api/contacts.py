@@ -22,6 +22,7 @@ from huikuan.services.assessment import Assessment, assess, assessment
 from huikuan.services.contact_log import ContactReport, log_contact
 from huikuan.services.visits import visit_day
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import parse_day
 
 router = api_router("", "contacts")
@@ -87,7 +88,7 @@ def _instant(text: str | None, field: str) -> datetime | None:
 
 
 @router.post("/cases/{case_id}/contacts", status_code=201)
-def post_contact(case_id: int, body: ContactIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def post_contact(case_id: PathId, body: ContactIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """Records a call or visit and sets the case's next action. The gate checks the contact at its time
     and the next action at its due time; a refusal answers 422 with the gate's decision, records nothing.
     A promise is recorded with the conversation it was made in: the outcome "promise" with its amount
@@ -149,13 +150,13 @@ def _assessment(view: Assessment) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}/assessment")
-def get_assessment(case_id: int, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def get_assessment(case_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """The collector's assessment and the planner's estimate beside it."""
     return _assessment(assessment(uow, viewer, case_id))
 
 
 @router.put("/cases/{case_id}/assessment")
-def put_assessment(case_id: int, body: AssessmentIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def put_assessment(case_id: PathId, body: AssessmentIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """Stores the assessment (levels low 0.2, medium 0.5, high 0.8 on the planner's 0..1 scale)."""
     assess(uow, viewer, case_id, ability=body.ability, willingness=body.willingness, reason=body.reason)
     return _assessment(assessment(uow, viewer, case_id))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from huikuan.services import negotiation as neg
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import parse_day
 from huikuan.web.ui.negotiation import parse_count
 
@@ -39,13 +40,15 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/cases/{case_id}/negotiation", status_code=204)
-def post_negotiation(case_id: int, body: NegotiationIn, viewer: ApiViewerDep, uow: UowDep) -> None:
+def post_negotiation(case_id: PathId, body: NegotiationIn, viewer: ApiViewerDep, uow: UowDep) -> None:
     """Records that the debtor asked for a settlement or a plan, or cannot pay in full."""
     neg.open_negotiation(uow, viewer, case_id, reason=body.reason)
 
 
 @router.post("/cases/{case_id}/arrangements", status_code=201)
-def post_arrangement(case_id: int, body: ArrangementIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def post_arrangement(
+    case_id: PathId, body: ArrangementIn, viewer: ApiViewerDep, uow: UowDep
+) -> dict[str, Any]:
     """Proposes a settlement or a plan: `active` within the caller's authority, else `awaiting_approval`
     with the limits it exceeds."""
     offer = neg.propose_arrangement(
@@ -71,13 +74,18 @@ def get_approvals(viewer: ApiViewerDep, uow: UowDep) -> list[dict[str, Any]]:
 
 @router.post("/approvals/{arrangement_id}/approve")
 def post_approve(
-    arrangement_id: int, viewer: ApiViewerDep, uow: UowDep, body: Annotated[DecisionIn | None, Body()] = None
+    arrangement_id: PathId,
+    viewer: ApiViewerDep,
+    uow: UowDep,
+    body: Annotated[DecisionIn | None, Body()] = None,
 ) -> dict[str, Any]:
     """Approves an offer: it becomes active with its instalments. A decided offer answers 409."""
     return neg.approve(uow, viewer, arrangement_id, body.note if body else "").to_dict()
 
 
 @router.post("/approvals/{arrangement_id}/reject")
-def post_reject(arrangement_id: int, body: DecisionIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def post_reject(
+    arrangement_id: PathId, body: DecisionIn, viewer: ApiViewerDep, uow: UowDep
+) -> dict[str, Any]:
     """Rejects an offer with a note; the case goes back to the proposer."""
     return neg.reject(uow, viewer, arrangement_id, body.note).to_dict()

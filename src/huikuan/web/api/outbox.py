@@ -20,6 +20,7 @@ from huikuan.domain.ids import MAX_ID
 from huikuan.errors import Forbidden
 from huikuan.services import outbox as svc
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ids import PathId
 
 router = api_router("", "outbox")
 
@@ -51,7 +52,7 @@ class SmsStatusIn(BaseModel):
 
 
 @router.get("/cases/{case_id}/messages/templates")
-def message_templates(case_id: int, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def message_templates(case_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """For each channel, the templates that apply to this case (their facts exist) and the default, the
     one the case's state calls for (a payment to thank for, an arrangement to confirm, a reminder ...)."""
     choices = svc.template_choices(uow, viewer, case_id)
@@ -64,7 +65,7 @@ def message_templates(case_id: int, viewer: ApiViewerDep, uow: UowDep) -> dict[s
 
 
 @router.post("/cases/{case_id}/messages", status_code=201)
-def send_message(case_id: int, body: MessageIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def send_message(case_id: PathId, body: MessageIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """Queues the template for the contact point if the compliance gate allows it now."""
     message_id = svc.send(
         uow,
@@ -79,7 +80,7 @@ def send_message(case_id: int, body: MessageIn, viewer: ApiViewerDep, uow: UowDe
 
 
 @router.post("/cases/{case_id}/messages/preview")
-def preview_message(case_id: int, body: PreviewIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, str]:
+def preview_message(case_id: PathId, body: PreviewIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, str]:
     """The subject and text the template gives for this case; nothing is queued."""
     subject, text = svc.preview(
         uow,

@@ -6,6 +6,7 @@ from typing import Any
 
 from huikuan.services.queue import PER_PAGE, next_case, queue_page, release_case
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ids import PathId
 
 router = api_router("/queue", "queue")
 
@@ -29,6 +30,6 @@ def take_next(viewer: ApiViewerDep, uow: UowDep) -> dict[str, int | None]:
 
 
 @router.post("/{case_id}/release")
-def release(case_id: int, viewer: ApiViewerDep, uow: UowDep) -> dict[str, bool]:
+def release(case_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[str, bool]:
     """Gives the case back to the queue: `{"released": true}`, or false if no one held it."""
     return {"released": release_case(uow, viewer, case_id)}

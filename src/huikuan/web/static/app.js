@@ -172,3 +172,15 @@ document.addEventListener("keydown", function (evt) {
     }
   }
 });
+
+// Buttons that used inline handlers, which the Content-Security-Policy refuses: <button data-print>
+// prints the page; <a data-back href="/"> goes back where the user came from (home without a history).
+document.addEventListener("click", function (evt) {
+  var target = evt.target.closest ? evt.target : null;
+  if (!target) { return; }
+  if (target.closest("[data-print]")) { window.print(); return; }
+  if (target.closest("a[data-back]") && window.history.length > 1) {
+    evt.preventDefault();
+    window.history.back();
+  }
+});

@@ -6,21 +6,24 @@ whenever a panel answers with `HX-Trigger: case-changed`. See docs/case-page.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from huikuan.domain.ids import MAX_ID
-from huikuan.errors import Conflict
+from huikuan.errors import Conflict, InvalidInput
 from huikuan.services.access import Viewer, may_take, visible_case, why_not_work
 from huikuan.services.case_timeline import FILTER_LABELS, FILTERS, timeline_view
 from huikuan.services.case_view import case_360, label
 from huikuan.services.claims import take_case
+from huikuan.services.identity_check import CHECKS_PER_HOUR, CallerSays, check_identity
 from huikuan.services.queue import touch_claim
 from huikuan.services.reveal import reveal
+from huikuan.services.view_audit import note_case_viewed
 from huikuan.storage.uow import UnitOfWork
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 
 router = page_router()
@@ -42,11 +45,18 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
     ident = view.identity
     held = ident.claimed_by_id if ident.claim_expires_at and ident.claim_expires_at > view.now else None
     takeable = may_take(viewer, ident.assigned_to_id, held)
-    return {"view": view, "lbl": _labels(locale), "panels": PANELS, "may_take": takeable}
+    note_case_viewed(uow, viewer, case_id)  # after the reads, in a write of its own
+    return {
+        "view": view,
+        "lbl": _labels(locale),
+        "panels": PANELS,
+        "may_take": takeable,
+        "checks_per_hour": CHECKS_PER_HOUR,
+    }
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+def case_page(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
     context = _view(request, uow, viewer, case_id)
     if not viewer.read_only:
         touch_claim(uow, viewer, case_id, datetime.now(UTC))  # only ever the viewer's own claim, at the end
@@ -56,7 +66,7 @@ def case_page(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) ->
 @router.get("/cases/{case_id}/panels/timeline", response_class=HTMLResponse)
 def timeline_panel(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     kind: Annotated[list[str] | None, Query()] = None,
@@ -66,6 +76,7 @@ def timeline_panel(
     `q`, with the count of each kind over the whole case on its filter bar."""
     locale = request_locale(request)
     view = timeline_view(uow, viewer, case_id, locale=locale, kinds=kind or (), q=q)
+    note_case_viewed(uow, viewer, case_id)
     context = {
         "case_id": case_id,
         "items": view.items,
@@ -78,7 +89,7 @@ def timeline_panel(
 
 
 def _panel(name: str) -> Callable[..., HTMLResponse]:
-    def panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+    def panel(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
         return render(request, f"case/_{name}.html", _view(request, uow, viewer, case_id))
 
     panel.__name__ = f"{name}_panel"
@@ -94,7 +105,7 @@ for _name in ("header", "identity", "points", "debts", "parties"):
 
 
 @router.post("/cases/{case_id}/take")
-def take(case_id: int, viewer: ViewerDep, uow: UowDep) -> RedirectResponse:
+def take(case_id: PathId, viewer: ViewerDep, uow: UowDep) -> RedirectResponse:
     """Takes the case to work on it (services/claims.py), back to its page; a case held by someone else
     is refused with who holds it."""
     if not take_case(uow, viewer, case_id):
@@ -107,7 +118,7 @@ def take(case_id: int, viewer: ViewerDep, uow: UowDep) -> RedirectResponse:
 @router.post("/cases/{case_id}/reveal", response_class=HTMLResponse)
 def reveal_value(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     what: Annotated[str, Form()],
@@ -115,5 +126,32 @@ def reveal_value(
 ) -> HTMLResponse:
     """The full value (audited), swapped in place of the masked one and its button."""
     value = reveal(uow, viewer, case_id, what=what, contact_point_id=contact_point_id)
-    target = "national-id" if what == "national_id" else f"point-{contact_point_id}"
+    targets = {"national_id": "national-id", "birth_date": "birth-date"}
+    target = targets.get(what, f"point-{contact_point_id}")
     return render(request, "case/_revealed.html", {"value": value, "target": target})
+
+
+@router.post("/cases/{case_id}/identity-check", response_class=HTMLResponse)
+def identity_check(
+    request: Request,
+    case_id: PathId,
+    viewer: ViewerDep,
+    uow: UowDep,
+    birth_date: Annotated[str, Form()] = "",
+    id_last4: Annotated[str, Form(max_length=8)] = "",
+) -> HTMLResponse:
+    """Whether what the caller says matches (services/identity_check.py): the answer alone, in place."""
+    says = CallerSays(birth_date=_day(birth_date), id_last4=id_last4.strip() or None)
+    answer = check_identity(uow, viewer, case_id, says)
+    return render(request, "case/_identity_check.html", {"answer": answer})
+
+
+def _day(text: str) -> date | None:
+    """A date from the form's date field (YYYY-MM-DD; 19800101 typed by hand is taken too)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("Date of birth: give it as YYYY-MM-DD") from None

@@ -26,6 +26,7 @@ from huikuan.errors import Forbidden, InvalidInput, NotAuthenticated
 from huikuan.i18n import gettext, normalize_locale
 from huikuan.services.access import Viewer, get_viewer
 from huikuan.services.case_labels import label
+from huikuan.services.sessions import session_of
 from huikuan.storage.engine import get_engine
 from huikuan.storage.uow import UnitOfWork
 
@@ -49,15 +50,31 @@ def get_uow(request: Request) -> Iterator[UnitOfWork]:
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
+SESSION_TOKEN = "sid"  # the cookie's key for the token of the server-side session (services/sessions.py)
+
+
 def session_viewer(request: Request, uow: UnitOfWork) -> Viewer | None:
-    user_id = request.session.get("user_id")
-    if user_id is None:
+    """The user of the browser's session, if it is still open; an ended session empties the cookie."""
+    token = request.session.get(SESSION_TOKEN)
+    if not token:
+        return None
+    found = session_of(uow, str(token))
+    if found is None:
+        request.session.clear()
         return None
     try:
-        return get_viewer(uow, int(user_id))
+        viewer = get_viewer(uow, found.user_id)
     except NotAuthenticated:
         request.session.clear()
         return None
+    request.state.session_id = found.id
+    return viewer
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (uvicorn takes a proxy's word only from
+    HUIKUAN_TRUSTED_PROXIES)."""
+    return request.client.host if request.client else "unknown"
 
 
 def current_viewer(request: Request, uow: UowDep) -> Viewer:

@@ -39,6 +39,7 @@ from huikuan.services.queue import next_case
 from huikuan.services.visits import visit_day
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.segments import SEGMENTS
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import (
     UowDep,
     ViewerDep,
@@ -126,14 +127,14 @@ def _contact_panel(
 
 
 @router.get("/cases/{case_id}/panels/contact", response_class=HTMLResponse)
-def contact_panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+def contact_panel(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
     return _contact_panel(request, uow, viewer, case_id)
 
 
 @router.post("/cases/{case_id}/contacts", response_class=HTMLResponse)
 def post_contact(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     channel: Annotated[str, Form()] = "call",
@@ -210,14 +211,14 @@ def _assessment_panel(
 
 
 @router.get("/cases/{case_id}/panels/assessment", response_class=HTMLResponse)
-def assessment_panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+def assessment_panel(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
     return _assessment_panel(request, uow, viewer, case_id)
 
 
 @router.post("/cases/{case_id}/assessment", response_class=HTMLResponse)
 def post_assessment(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     ability: Annotated[str, Form()] = "",
@@ -235,7 +236,7 @@ def post_assessment(
 
 
 @router.get("/cases/{case_id}/panels/script", response_class=HTMLResponse)
-def script_panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+def script_panel(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
     script = sc.case_script(uow, viewer, case_id)
     return render(request, "case/_script.html", {"script": script, **helpers(request)})
 

@@ -22,6 +22,7 @@ from huikuan.services.access import Viewer, may_work
 from huikuan.services.case_labels import label
 from huikuan.services.promises import promises_of
 from huikuan.storage.uow import UnitOfWork
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import (
     UowDep,
     ViewerDep,
@@ -102,7 +103,7 @@ def _promise_panel(
 
 
 @router.get("/cases/{case_id}/panels/promise", response_class=HTMLResponse)
-def promise_panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+def promise_panel(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
     return _promise_panel(request, uow, viewer, case_id)
 
 
@@ -119,13 +120,13 @@ def _negotiation_panel(
 
 
 @router.get("/cases/{case_id}/panels/negotiation", response_class=HTMLResponse)
-def negotiation_panel(request: Request, case_id: int, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+def negotiation_panel(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
     return _negotiation_panel(request, uow, viewer, case_id)
 
 
 @router.post("/cases/{case_id}/negotiation/open", response_class=HTMLResponse)
 def post_open(
-    request: Request, case_id: int, viewer: ViewerDep, uow: UowDep, reason: Annotated[str, Form()] = ""
+    request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep, reason: Annotated[str, Form()] = ""
 ) -> Response:
     neg.open_negotiation(uow, viewer, case_id, reason=reason)
     if not is_htmx(request):
@@ -136,7 +137,7 @@ def post_open(
 @router.post("/cases/{case_id}/arrangements", response_class=HTMLResponse)
 def post_arrangement(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     kind: Annotated[str, Form()] = "",
@@ -186,13 +187,21 @@ def _decided(request: Request, offer: neg.Offer) -> Response:
 
 @router.post("/approvals/{arrangement_id}/approve", response_class=HTMLResponse)
 def post_approve(
-    request: Request, arrangement_id: int, viewer: ViewerDep, uow: UowDep, note: Annotated[str, Form()] = ""
+    request: Request,
+    arrangement_id: PathId,
+    viewer: ViewerDep,
+    uow: UowDep,
+    note: Annotated[str, Form()] = "",
 ) -> Response:
     return _decided(request, neg.approve(uow, viewer, arrangement_id, note))
 
 
 @router.post("/approvals/{arrangement_id}/reject", response_class=HTMLResponse)
 def post_reject(
-    request: Request, arrangement_id: int, viewer: ViewerDep, uow: UowDep, note: Annotated[str, Form()] = ""
+    request: Request,
+    arrangement_id: PathId,
+    viewer: ViewerDep,
+    uow: UowDep,
+    note: Annotated[str, Form()] = "",
 ) -> Response:
     return _decided(request, neg.reject(uow, viewer, arrangement_id, note))

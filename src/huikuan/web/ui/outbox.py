@@ -18,10 +18,12 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from huikuan.domain.ids import is_row_id
 from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.i18n import gettext
+from huikuan.services import letters
 from huikuan.services import outbox as svc
 from huikuan.services.access import Viewer, may_work
 from huikuan.services.case_labels import label
 from huikuan.storage.uow import UnitOfWork
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import (
     UowDep,
     ViewerDep,
@@ -122,7 +124,7 @@ def _panel(
 @router.get("/cases/{case_id}/panels/message", response_class=HTMLResponse)
 def message_panel(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     channel: str = "",
@@ -134,7 +136,7 @@ def message_panel(
 @router.post("/cases/{case_id}/messages/preview", response_class=HTMLResponse)
 def post_preview(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     channel: Annotated[str, Form()] = "",
@@ -165,7 +167,7 @@ def sms_parts(text: str) -> int:
 @router.post("/cases/{case_id}/messages", response_class=HTMLResponse)
 def post_message(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     viewer: ViewerDep,
     uow: UowDep,
     channel: Annotated[str, Form()] = "",
@@ -243,8 +245,9 @@ def post_bulk(
 
 
 @router.get("/outbox/{message_id}/document")
-def letter_document(message_id: int, viewer: ViewerDep, uow: UowDep) -> FileResponse:
-    path = svc.document_path(uow, viewer, message_id)
+def letter_document(message_id: PathId, viewer: ViewerDep, uow: UowDep) -> FileResponse:
+    """A letter's PDF: not for a creditor's viewer; every download is audited (services/letters.py)."""
+    path = letters.letter_document(uow, viewer, message_id)
     return FileResponse(
         path,
         media_type="application/pdf",

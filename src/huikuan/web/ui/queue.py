@@ -14,6 +14,7 @@ from huikuan.services.access import Viewer
 from huikuan.services.case_labels import label
 from huikuan.services.queue import next_case, queue_page, release_case
 from huikuan.storage.uow import UnitOfWork
+from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 from huikuan.web.ui.paging import page_link
 
@@ -81,7 +82,7 @@ def take_next(request: Request, viewer: ViewerDep, uow: UowDep) -> Response:
 
 @router.post("/cases/{case_id}/release")
 def release(
-    case_id: int, viewer: ViewerDep, uow: UowDep, back: Annotated[str, Form()] = "/queue"
+    case_id: PathId, viewer: ViewerDep, uow: UowDep, back: Annotated[str, Form()] = "/queue"
 ) -> Response:
     """Gives the case back to the queue (one's own claim; a supervisor: anyone's), back to the queue page
     it was released from."""

@@ -1,0 +1,13 @@
+"""The ids in addresses (/cases/{case_id}, /approvals/{arrangement_id}, ...): every route types its path id
+as `PathId`, so an id that no row can have (zero, negative, past the 64-bit integers of the database) is
+refused as invalid input (422) before any query, instead of failing in the database driver (500)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+
+from huikuan.domain.ids import MAX_ID  # the largest id a BIGINT (PostgreSQL) or an INTEGER (SQLite) holds
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row's id: 1 to 2^63-1")]
