@@ -5,7 +5,9 @@ MATRIX below lists every route of create_app() with what each persona gets. A ro
 fails the test: whoever adds a route says here who may use it. GET routes are requested for every
 persona and case; a write route (POST, PUT) is sent only where it must be refused, and the database must
 be exactly as it was afterwards (a refused write changes nothing). Allowed writes are the business of
-each area's own tests.
+each area's own tests, but a write one may make on one's own case that names another case's contact
+point or party (in the body or the form) is sent too, and must be refused. No answer, of any route, shows
+the debtor of a case the persona may not see (lists, pages and refusals alike).
 
 The personas are those of tests/support/floor.py (alice and bob: collectors of team 一组; carol: a
 collector of team 二组; sue: supervisor; vic: creditor viewer of BANK), an administrator (ada) and an
@@ -14,6 +16,9 @@ anonymous visitor. The cases, each with an offer awaiting approval and a letter:
 - A: BANK's case assigned to alice (team 一组)
 - T: a BANK case assigned to carol (another team, the same creditor)
 - S: SHOP's case assigned to carol (floor.other_creditor_case: another creditor, another team)
+
+and, without an offer or a letter, B (BANK's case assigned to bob, team 一组) and P (BANK's case in the
+unassigned pool).
 """
 
 from __future__ import annotations
@@ -21,16 +26,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from tests.support.floor import PASSWORD, Floor, _case
 from tests.support.messaging import use_settings
+from tests.support.offers import offer_and_letter
 from tests.support.web import Browser, api_key, login_client
 from tests.unit.compliance.builders import body as compliance_request
 
@@ -49,6 +54,17 @@ SCOPE = {
     "sue": {"A", "T", "S"},
     "ada": {"A", "T", "S"},
     "vic": {"A", "T"},
+}
+
+# Every case of the floor each persona may see, B and P included: what its answers may name.
+SEES = {
+    "anonymous": set(),
+    "alice": {"A", "B", "P"},
+    "bob": {"A", "B", "P"},
+    "carol": {"P", "T", "S"},
+    "sue": {"A", "B", "P", "T", "S"},
+    "ada": {"A", "B", "P", "T", "S"},
+    "vic": {"A", "B", "P", "T"},
 }
 
 # What a persona gets. On a route with a case (or an offer or a letter of a case), a case the persona may
@@ -209,6 +225,7 @@ class Target:
     arrangement_id: int
     message_id: int
     debtor_id: int = 0
+    guarantor_id: int = 0
 
 
 # A valid body for each write, so that what refuses it is access, never the shape of the request.
@@ -312,47 +329,13 @@ class Site:
     floor: Floor
     targets: dict[str, Target]
     clients: dict[str, Browser]
+    debtors: dict[str, str]  # each case's debtor's name: A, B, P, T, S
 
-
-def _offer_and_letter(engine: Engine, case_id: int, proposer: int, letters: Path) -> tuple[int, int]:
-    """An offer awaiting approval and a letter with its PDF, on the case."""
-    now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-    schedule = [{"seq": 1, "due_date": "2026-12-01", "amount": 100_000}]
-    with engine.begin() as conn:
-        arrangement = conn.execute(
-            insert(t.arrangements)
-            .values(
-                case_id=case_id,
-                kind="settlement",
-                total_amount=100_000,
-                currency="CNY",
-                schedule=schedule,
-                discount_bp=9000,
-                status="awaiting_approval",
-                proposed_by=proposer,
-                balance_at_offer=1_000_000,
-                created_at=now,
-            )
-            .returning(t.arrangements.c.id)
-        ).scalar_one()
-        document = f"letter-{case_id}.pdf"
-        (letters / document).write_bytes(b"%PDF-1.4\n")
-        message = conn.execute(
-            insert(t.messages)
-            .values(
-                case_id=case_id,
-                channel="letter",
-                to="北京市",
-                body="...",
-                template="demand",
-                status="sent",
-                created_at=now,
-                sent_at=now,
-                document=document,
-            )
-            .returning(t.messages.c.id)
-        ).scalar_one()
-    return int(arrangement), int(message)
+    def leaked(self, persona: str, text: str) -> list[str]:
+        """The cases outside the persona's sight whose debtor `text` names."""
+        return sorted(
+            case for case, name in self.debtors.items() if case not in SEES[persona] and name in text
+        )
 
 
 @pytest.fixture
@@ -370,14 +353,19 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     cases = {"A": floor.cases[0], "T": team_case, "S": floor.other_creditor_case}
     targets = {}
     for name, case in cases.items():
-        arrangement, message = _offer_and_letter(engine, case.id, floor.users["alice"], letters)
-        targets[name] = Target(case.id, case.mobile_id, arrangement, message, case.debtor_id)
+        arrangement, message = offer_and_letter(engine, case.id, floor.users["alice"], letters)
+        targets[name] = Target(
+            case.id, case.mobile_id, arrangement, message, case.debtor_id, case.guarantor_id
+        )
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
     anonymous = Browser(app)
     anonymous.refresh_csrf("/login")  # a form's token, so that what refuses it is the login
     clients["anonymous"] = anonymous
-    return Site(app, floor, targets, clients)
+    every = {**cases, "B": floor.cases[1], "P": floor.cases[2]}
+    with engine.connect() as conn:
+        names = {row.id: row.name for row in conn.execute(select(t.debtors.c.id, t.debtors.c.name))}
+    return Site(app, floor, targets, clients, {case: names[every[case].debtor_id] for case in every})
 
 
 def _url(path: str, target: Target) -> str:
@@ -449,9 +437,13 @@ def test_every_page_and_read_answers_each_persona_as_the_matrix_says(site: Site)
             continue
         for persona, target in _combinations(method, path):
             want = expected(method, path, persona, target)
-            got, _ = _ask(site.clients[persona], method, path, site.targets[target] if target else None)
+            got, response = _ask(
+                site.clients[persona], method, path, site.targets[target] if target else None
+            )
             if got != (OK if want == PUBLIC else want):
                 wrong.append(f"{method} {path} as {persona} on {target or '-'}: expected {want}, got {got}")
+            if leaked := site.leaked(persona, response.text):
+                wrong.append(f"{method} {path} as {persona} on {target or '-'} shows the debtor of {leaked}")
     assert not wrong, "\n".join(wrong)
 
 
@@ -489,8 +481,51 @@ def test_a_write_is_refused_to_whoever_may_not_make_it_and_changes_nothing(
                 wrong.append(
                     f"{method} {path} as {persona} on {target or '-'}: expected {want}, got {got} {detail}"
                 )
+            if leaked := site.leaked(persona, response.text):
+                wrong.append(f"{method} {path} as {persona} on {target or '-'} shows the debtor of {leaked}")
     assert not wrong, "\n".join(wrong)
     assert sent > 100
+    assert _snapshot(engine) == before
+
+
+def _naming(own: Target, other: Target) -> list[tuple[str, str, dict[str, Any]]]:
+    """Writes on the case `own` whose body or form names `other`'s contact point or party."""
+    case, point, party = own.case_id, other.mobile_id, other.guarantor_id
+    sms = {"channel": "sms", "template": "reminder"}
+    call = {"channel": "call", "outcome": "no_answer"}
+    return [
+        ("json", f"/api/v1/cases/{case}/reveal", {"what": "contact_point", "contact_point_id": point}),
+        ("form", f"/cases/{case}/reveal", {"what": "contact_point", "contact_point_id": str(point)}),
+        ("json", f"/api/v1/cases/{case}/messages/preview", {**sms, "contact_point_id": point}),
+        ("form", f"/cases/{case}/messages/preview", {**sms, "contact_point_id": str(point)}),
+        ("json", f"/api/v1/cases/{case}/messages", {**sms, "contact_point_id": point}),
+        ("form", f"/cases/{case}/messages", {**sms, "contact_point_id": str(point)}),
+        ("json", f"/api/v1/cases/{case}/contacts", {**call, "contact_point_id": point}),
+        ("json", f"/api/v1/cases/{case}/contacts", {**call, "party": party}),
+        ("form", f"/cases/{case}/contacts", {**call, "who": f"point-{point}"}),
+        ("form", f"/cases/{case}/contacts", {**call, "who": f"party-{party}"}),
+        ("json", "/api/v1/outbox/bulk", {**sms, "case_ids": [case, other.case_id]}),
+        ("form", "/outbox/bulk", {"message": "sms:reminder", "case_id": [str(case), str(other.case_id)]}),
+    ]
+
+
+def test_a_write_on_ones_own_case_naming_another_teams_or_creditors_point_or_party_is_refused(
+    site: Site, engine: Engine
+) -> None:
+    """alice may write on her case A; naming T's or S's contact point or party (or their case beside hers
+    in a bulk send: the whole send) is refused, shows nothing of them, and changes nothing."""
+    before = _snapshot(engine)
+    wrong = []
+    for other in ("T", "S"):
+        for kind, url, body in _naming(site.targets["A"], site.targets[other]):
+            sent = {"json": body} if kind == "json" else {"data": body}
+            response = site.clients["alice"].post(url, **sent)
+            said = f"{kind} {url} naming {other}'s"
+            if response.status_code not in (404, 422):
+                wrong.append(f"{said}: expected a refusal, got {response.status_code}")
+            if leaked := site.leaked("alice", response.text):
+                wrong.append(f"{said} shows the debtor of {leaked}")
+    assert not wrong, "\n".join(wrong)
     assert _snapshot(engine) == before
 
 

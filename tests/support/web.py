@@ -1,11 +1,13 @@
 """A logged-in browser for route tests: `login_client(app, "alice")` posts the login form and keeps
-the session; its state-changing requests carry the session's CSRF token like the real pages do."""
+the session; its state-changing requests carry the session's CSRF token like the real pages do.
+`login_http(base, "alice")` does the same against a real server over HTTP."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.support.floor import PASSWORD
@@ -42,6 +44,21 @@ def login_client(app: FastAPI, username: str, password: str = PASSWORD, *, local
     if locale:
         client.post("/settings/language", data={"locale": locale}, follow_redirects=False)
     return client
+
+
+def login_http(base: str, username: str, password: str = PASSWORD) -> tuple[httpx.Client, str]:
+    """A session with the real server at `base`, logged in through the login form like a browser: the
+    client (keeping the session cookie) and the session's CSRF token, for X-CSRF-Token."""
+    client = httpx.Client(base_url=base, timeout=60, headers={"Accept-Language": "en"})
+    token = _TOKEN.search(client.get("/login").text)
+    assert token is not None
+    answer = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token.group(1)}
+    )
+    assert answer.status_code == 303, answer.text
+    token = _TOKEN.search(client.get("/settings").text)
+    assert token is not None
+    return client, token.group(1)
 
 
 def api_key(app: FastAPI, username: str, name: str = "tests") -> str:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from huikuan.domain.enums import Outcome
+from huikuan.domain.ids import is_row_id
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, visible_case, why_not_work
 from huikuan.services.contacts import may_discuss_payment
@@ -144,6 +145,6 @@ def who_from_key(key: str | None) -> tuple[int | None, int | None]:
     if value == "debtor":
         return None, None
     kind, _, number = value.partition("-")
-    if kind in ("party", "point") and number.isdigit():
+    if kind in ("party", "point") and number.isdecimal() and is_row_id(int(number)):
         return (int(number), None) if kind == "party" else (None, int(number))
     raise InvalidInput("who: {value} is not a person or contact point of this case", value=value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from huikuan.storage.engine import get_engine, write_options
@@ -35,8 +36,16 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+        except DBAPIError as error:
+            # The database server cut the connection (it stopped or restarted): it rolled the transaction
+            # back itself and the pool drops the connection, so there is nothing left to undo here. Raised,
+            # this would replace the answer already given to the request's own error.
+            if not error.connection_invalidated:
+                raise
+        finally:
+            self.session.close()
 
     def commit(self) -> None:
         self.session.commit()

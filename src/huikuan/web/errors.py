@@ -5,13 +5,16 @@
 - plain page or form post: the error page; without a session, a redirect to the login page.
 - an address that is no page (404), or a page asked with a method it does not take (405): a page saying
   so with a link home, in the user's language; under /api/ the JSON answer of FastAPI.
-Nothing was changed: services raise before they commit.
+Nothing was changed: services raise before they commit. A database that cannot be reached (SQLite's
+write lock held past the wait, a PostgreSQL server down or restarting) answers 503 "busy, try again".
+The OpenAPI document describes that JSON error body (`document_errors`), not FastAPI's default one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
@@ -77,7 +80,52 @@ def _validation_message(exc: RequestValidationError, locale: str) -> str:
     )
 
 
+# The body of every JSON error answer, as the OpenAPI document gives it for a 422 (FastAPI's default says
+# `detail` is a list; ours is the message, with the list of fields in `errors` when the shape was wrong).
+ERROR_BODY_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail", "error"],
+    "properties": {
+        "detail": {
+            "type": "string",
+            "title": "Detail",
+            "description": "What went wrong, in the user's language",
+        },
+        "error": {
+            "type": "string",
+            "title": "Error",
+            "description": "The kind of error, such as InvalidInput",
+        },
+        "errors": {
+            "type": "array",
+            "title": "Errors",
+            "description": "The fields that are missing or not valid, when the request's shape was wrong",
+            "items": {"$ref": "#/components/schemas/ValidationError"},
+        },
+    },
+}
+
+
+def document_errors(app: FastAPI) -> None:
+    """The app's OpenAPI document gives the error body the handlers below really answer."""
+    make_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = make_document()  # FastAPI keeps it in app.openapi_schema: this runs once
+        schemas = document.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas["HTTPValidationError"] = ERROR_BODY_SCHEMA
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    document_errors(app)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         message = _validation_message(exc, request_locale(request))
@@ -130,7 +178,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _database_busy(request: Request, exc: OperationalError) -> Response:
-        if not is_locked(exc):
+        if not (is_locked(exc) or is_unavailable(exc)):
             raise exc
         return await _huikuan_error(request, busy())
 
@@ -138,6 +186,14 @@ def install(app: FastAPI) -> None:
 def is_locked(exc: OperationalError) -> bool:
     """SQLite gave up waiting for its write lock (every statement was rolled back)."""
     return "database is locked" in str(exc.orig)
+
+
+def is_unavailable(exc: OperationalError) -> bool:
+    """The PostgreSQL server could not do it now: down, restarting or starting up (a connection refused),
+    a connection it cut, a deadlock or a serialization failure (the transaction was rolled back). The
+    pool reconnects on the next request once the server is back (pool_pre_ping), so the answer is 503,
+    try again, not a server error. SQLite's other operational errors (no such table...) stay faults."""
+    return exc.connection_invalidated or isinstance(exc.orig, psycopg.OperationalError)
 
 
 def busy_response(request: Request) -> Response:

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import Path
 
-# The largest id a BIGINT (PostgreSQL) or an INTEGER (SQLite) can hold.
-MAX_ID = 2**63 - 1
+from huikuan.domain.ids import MAX_ID  # the largest id a BIGINT (PostgreSQL) or an INTEGER (SQLite) holds
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row's id: 1 to 2^63-1")]

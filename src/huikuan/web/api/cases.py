@@ -14,6 +14,7 @@ from typing import Any, Literal
 from fastapi import Request
 from pydantic import BaseModel, Field
 
+from huikuan.domain.ids import MAX_ID
 from huikuan.domain.money import Money
 from huikuan.services.case_view import CaseView, case_360
 from huikuan.services.identity_check import CallerSays, check_identity
@@ -70,7 +71,7 @@ def get_case(request: Request, case_id: PathId, viewer: ApiViewerDep, uow: UowDe
 
 class RevealBody(BaseModel):
     what: Literal["national_id", "birth_date", "contact_point"]
-    contact_point_id: int | None = None
+    contact_point_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 @router.post("/{case_id}/reveal")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from huikuan.domain.ids import MAX_ID
 from huikuan.errors import InvalidInput
 from huikuan.services import scripts as sc
 from huikuan.services.assessment import Assessment, assess, assessment
@@ -35,9 +36,13 @@ class ContactIn(BaseModel):
     )
     party: int | None = Field(
         default=None,
+        ge=1,
+        le=MAX_ID,
         description="A related party's id; unset: the debtor (or the owner of the contact point)",
     )
-    contact_point_id: int | None = Field(default=None, description="The number called or address visited")
+    contact_point_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="The number called or address visited"
+    )
     goal: str | None = Field(
         default=None, description="A goal code; unset: the case's pending next action goal"
     )

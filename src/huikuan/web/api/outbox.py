@@ -16,6 +16,7 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from huikuan.config import get_settings
+from huikuan.domain.ids import MAX_ID
 from huikuan.errors import Forbidden
 from huikuan.services import outbox as svc
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
@@ -27,19 +28,19 @@ router = api_router("", "outbox")
 class MessageIn(BaseModel):
     template: str = Field(examples=["reminder"])
     channel: str = Field(examples=["sms"])
-    contact_point_id: int
+    contact_point_id: int = Field(ge=1, le=MAX_ID)
     locale: str | None = Field(default=None, examples=["zh_CN"])
 
 
 class PreviewIn(BaseModel):
     template: str
     channel: str
-    contact_point_id: int | None = None
+    contact_point_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     locale: str | None = None
 
 
 class BulkIn(BaseModel):
-    case_ids: list[int]
+    case_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]]
     template: str
     channel: str
 

@@ -9,13 +9,13 @@ from fastapi import Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from huikuan.domain.ids import MAX_ID
 from huikuan.services.erasure import MAX_REASON, ErasureCommand, list_erasure_requests, request_erasure
 from huikuan.services.subject_access import export_subject
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
 from huikuan.web.ids import PathId
 
 router = api_router("/privacy", "privacy")
-MAX_ID = 2**63 - 1  # the largest id a database key holds
 
 
 class ErasureIn(BaseModel):

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from huikuan.domain.ids import MAX_ID
 from huikuan.errors import Conflict, InvalidInput
 from huikuan.services.access import Viewer, may_take, visible_case, why_not_work
 from huikuan.services.case_timeline import FILTER_LABELS, FILTERS, timeline_view
@@ -121,7 +122,7 @@ def reveal_value(
     viewer: ViewerDep,
     uow: UowDep,
     what: Annotated[str, Form()],
-    contact_point_id: Annotated[int | None, Form()] = None,
+    contact_point_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse:
     """The full value (audited), swapped in place of the masked one and its button."""
     value = reveal(uow, viewer, case_id, what=what, contact_point_id=contact_point_id)

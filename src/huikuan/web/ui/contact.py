@@ -93,7 +93,7 @@ def parse_minutes(text: str | None) -> int:
     value = (text or "").strip()
     if not value:
         return 0
-    if not value.isdigit():
+    if not value.isdecimal():
         raise InvalidInput("duration: {value} is not a whole number of minutes", value=value)
     return int(value) * 60
 

@@ -83,7 +83,7 @@ def helpers(request: Request) -> dict[str, Callable[..., str]]:
 def parse_count(text: str | int | None, field: str) -> int:
     """A whole number typed in a form: the number of payments or the days between them."""
     value = str(text if text is not None else "").strip()
-    if not value.isdigit():
+    if not value.isdecimal():
         if field == "every_days":
             raise InvalidInput("Every: {value} is not a whole number of days", value=value)
         raise InvalidInput("Instalments: {value} is not a whole number", value=value)

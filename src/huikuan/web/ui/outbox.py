@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from huikuan.domain.ids import is_row_id
 from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services import letters
@@ -65,7 +66,7 @@ def helpers(request: Request) -> dict[str, Any]:
 
 def parse_id(text: str | None, what: str = "contact point") -> int:
     value = (text or "").strip()
-    if not value.isdigit():
+    if not value.isdecimal() or not is_row_id(int(value)):
         if what == "case":
             raise InvalidInput("Case: {value} is not a case number", value=value)
         raise InvalidInput("Choose a contact point to send to")
