@@ -67,6 +67,17 @@ def test_a_gbk_placement_becomes_debtors_cases_and_accounts(
             )
         ).all()
         assert set(parties) == {("spouse", "王芳", False), ("guarantor", "李强", True)}
+        # The people's phones are mobile or landline as intake read them, as the debtor's are.
+        kinds = conn.execute(
+            select(t.parties.c.name, t.contact_points.c.kind, t.contact_points.c.value).join(
+                t.parties, t.parties.c.id == t.contact_points.c.party_id
+            )
+        ).all()
+        assert set(kinds) == {
+            ("王芳", "mobile", "+8613900139000"),
+            ("李强", "mobile", "+8613700137000"),
+            ("赵敏", "landline", "+862164871234"),
+        }
 
 
 def test_importing_the_same_file_twice_changes_nothing(engine: Engine, bank: str, tmp_path: Path) -> None:

@@ -290,6 +290,7 @@ _LIST = pl.List(pl.String)
 # Until the end a number travels with its kind as one string, "+8613812345678 m", so that a number
 # given twice in a row is dropped together with its kind.
 _KIND_CODE = {MOBILE: "m", LANDLINE: "l"}
+_KIND_NAME = {code: kind for kind, code in _KIND_CODE.items()}
 
 
 def _slow_codes(part: str, region: str) -> tuple[list[str], str | None]:
@@ -346,7 +347,7 @@ def phones(columns: list[pl.Series], region: str, *, first_only: bool = False) -
     """Read one or more cleaned phone columns of the same rows into one list of numbers per row.
 
     With `first_only` (a guarantor's or a contact's phone), `numbers` is the first number of each row
-    (Utf8) and `kinds` is left empty; every number of the cell is still checked.
+    (Utf8) and `kinds` its kind (mobile or landline); every number of the cell is still checked.
     """
     height = len(columns[0])
     pieces: list[pl.Series] = []
@@ -367,10 +368,11 @@ def phones(columns: list[pl.Series], region: str, *, first_only: bool = False) -
         return PhoneCells(empty, empty, errors, details)
     coded = pieces[0] if len(pieces) == 1 else pl.select(pl.concat_list(pieces)).to_series()
     if first_only:
-        first = coded.list.first().str.head(-2)
-        return PhoneCells(first, constant(None, height, pl.String), errors, details)
+        first = coded.list.first()
+        kind = first.str.tail(1).replace_strict(_KIND_NAME, default=None, return_dtype=pl.String)
+        return PhoneCells(first.str.head(-2), kind, errors, details)
     if len(pieces) > 1 and (coded.list.len() > 1).any():
         coded = coded.list.unique(maintain_order=True)
     numbers = coded.list.eval(pl.element().str.head(-2))
-    kinds = coded.list.eval(pl.element().str.tail(1).replace_strict({"m": MOBILE, "l": LANDLINE}))
+    kinds = coded.list.eval(pl.element().str.tail(1).replace_strict(_KIND_NAME))
     return PhoneCells(numbers.cast(_LIST), kinds.cast(_LIST), errors, details)

@@ -43,7 +43,12 @@ from huikuan.intake.values import (
     text,
 )
 
-CONTACT_STRUCT = pl.Struct({"name": pl.String, "phone": pl.String, "relation": pl.String})
+CONTACT_STRUCT = pl.Struct(
+    {"name": pl.String, "phone": pl.String, "relation": pl.String, "phone_kind": pl.String}
+)
+
+# What the frame keeps of a contact: its columns in the file, and the kind of its phone.
+CONTACT_ITEMS = (*CONTACT_PARTS, "phone_kind")
 
 # The good-rows frame: its columns, in order, with their types.
 PLACEMENT_SCHEMA: dict[str, pl.DataType] = {
@@ -68,9 +73,11 @@ PLACEMENT_SCHEMA: dict[str, pl.DataType] = {
     "last_payment_amount": pl.Int64(),
     "guarantor_name": pl.String(),
     "guarantor_phone": pl.String(),
+    "guarantor_phone_kind": pl.String(),  # mobile or landline, as for the debtor's phones
     "guarantor_national_id": pl.String(),
     "co_borrower_name": pl.String(),
     "co_borrower_phone": pl.String(),
+    "co_borrower_phone_kind": pl.String(),
     "contacts": pl.List(CONTACT_STRUCT),
 }
 
@@ -111,14 +118,15 @@ class ParsedPlacement:
 
 
 def _contacts(height: int, contacts: list[dict[str, pl.Series]]) -> pl.Series:
-    """One list of {name, phone, relation} per row, in contact order, leaving out empty contacts.
+    """One list of {name, phone, relation, phone_kind} per row, in contact order, leaving out empty
+    contacts.
 
     Built long and grouped: concatenating lists of structs row-wise is far slower in Polars.
     """
     index = pl.int_range(height, dtype=pl.UInt32, eager=True)
     present = pl.any_horizontal(pl.col(*CONTACT_PARTS).is_not_null())
     long = pl.concat([pl.DataFrame({"i": index, **parts}).filter(present) for parts in contacts])
-    grouped = long.group_by("i", maintain_order=True).agg(pl.struct(*CONTACT_PARTS).alias("contacts"))
+    grouped = long.group_by("i", maintain_order=True).agg(pl.struct(*CONTACT_ITEMS).alias("contacts"))
     joined = pl.DataFrame({"i": index}).join(grouped, on="i", how="left", maintain_order="left")
     empty = pl.lit([], dtype=pl.List(CONTACT_STRUCT))
     return joined.select(
@@ -206,7 +214,8 @@ def parse_placement(
     def one_phone(name: str) -> Part:
         position = sources[name][0]
         found = phones([cleaned[position]], region, first_only=True)
-        return Part({name: found.numbers}, [(name, raw(position), found.errors[0], found.details[0])])
+        values = {name: found.numbers, f"{name}_kind": found.kinds}
+        return Part(values, [(name, raw(position), found.errors[0], found.details[0])])
 
     def amount_job(name: str, blank: str, digits: pl.Series | int) -> Part:
         total: pl.Series | None = None
@@ -228,10 +237,12 @@ def parse_placement(
             elif part == "phone":
                 found = one_phone(name)
                 values[part] = found.values[name]
+                values["phone_kind"] = found.values[f"{name}_kind"]
                 errors += found.errors
             else:
                 values[part] = text(cleaned[sources[name][0]])
-        return Part({f"contact{n}_{part}": values[part] for part in CONTACT_PARTS}, errors)
+        values.setdefault("phone_kind", nulls(pl.String()))
+        return Part({f"contact{n}_{part}": values[part] for part in CONTACT_ITEMS}, errors)
 
     # The currency decides how many decimals each amount may have, so it goes first.
     if "currency" in sources:
@@ -279,7 +290,7 @@ def parse_placement(
         out["phones"] = out["phone_kinds"] = nulls(pl.List(pl.String))
     if contact_numbers:
         out["contacts"] = _contacts(
-            height, [{part: out.pop(f"contact{n}_{part}") for part in CONTACT_PARTS} for n in contact_numbers]
+            height, [{part: out.pop(f"contact{n}_{part}") for part in CONTACT_ITEMS} for n in contact_numbers]
         )
     for name, dtype in PLACEMENT_SCHEMA.items():
         if name not in out:

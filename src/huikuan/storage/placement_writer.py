@@ -14,7 +14,6 @@ from sqlalchemy import Connection, Table, and_, select
 from huikuan.domain.enums import PartyRole
 from huikuan.domain.regions import CN_PROVINCES
 from huikuan.domain.relations import RELATION_ROLES
-from huikuan.intake.phones import classify, fast_path
 from huikuan.sealing import keyring
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import (
@@ -105,7 +104,7 @@ def write_placement(conn: Connection, creditor_id: int, region: str, rows: pl.Da
     created = new_accounts.height
     del new_accounts
     debtor_points = _debtor_contacts(conn, creditor_id, frame)
-    party_rows, parties_created, party_points = _write_parties(conn, creditor_id, region, frame)
+    party_rows, parties_created, party_points = _write_parties(conn, creditor_id, frame)
     old = frame.select("row", "account_id").filter(pl.col("account_id").is_not_null())
     del frame  # the parsed rows are not needed any more: free them before the largest load
     # The debtors' and the parties' contact points go in together: one load builds the table's indexes.
@@ -261,18 +260,6 @@ def _assign_cases(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl
     return _attach(frame, all_cases, "debtor_id")
 
 
-def _phone_kinds(numbers: pl.Series, region: str) -> pl.Series:
-    """mobile or landline for E.164 numbers: the region's patterns first, phonenumbers for the rest."""
-    kinds = fast_path(numbers, region)["kind"]
-    unsettled = numbers.filter(kinds.is_null() & numbers.is_not_null()).unique()
-    if unsettled.len():
-        looked_up = {n: (classify(n, region) or ("", "landline"))[1] for n in unsettled}
-        kinds = pl.select(
-            pl.coalesce(pl.lit(kinds), pl.lit(numbers).replace_strict(looked_up, default=None))
-        ).to_series()
-    return kinds.fill_null("landline")
-
-
 def _debtor_contacts(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl.DataFrame:
     """The debtors' phones, emails and addresses not yet on file (`row`, `debtor_id`, `kind`, `value`)."""
     phones = frame.select(
@@ -310,6 +297,7 @@ def _party_frames(frame: pl.DataFrame) -> pl.DataFrame:
             (pl.col("guarantor_national_id") if role is PartyRole.GUARANTOR else null).alias("national_id"),
             null.alias("relation"),
             pl.col(f"{role.value}_phone").alias("phone"),
+            pl.col(f"{role.value}_phone_kind").alias("phone_kind"),
             null.alias("address"),
         )
         for role in (PartyRole.GUARANTOR, PartyRole.CO_BORROWER)
@@ -322,6 +310,7 @@ def _party_frames(frame: pl.DataFrame) -> pl.DataFrame:
         null.alias("national_id"),
         null.alias("relation"),
         null.alias("phone"),
+        null.alias("phone_kind"),
         pl.col("employer_address").alias("address"),
     )
     contacts = (
@@ -341,6 +330,7 @@ def _party_frames(frame: pl.DataFrame) -> pl.DataFrame:
             null.alias("national_id"),
             pl.col("relation"),
             pl.col("phone"),
+            pl.col("phone_kind"),
             null.alias("address"),
         )
     )
@@ -350,7 +340,7 @@ def _party_frames(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _write_parties(
-    conn: Connection, creditor_id: int, region: str, frame: pl.DataFrame
+    conn: Connection, creditor_id: int, frame: pl.DataFrame
 ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """Inserts the new parties; returns their rows, their count and their contact points not yet on file."""
     wanted = _party_frames(frame)
@@ -372,12 +362,16 @@ def _write_parties(
 
     all_parties = pl.concat([existing, new.select(pl.col("id").alias("party_id"), *key)])
     with_ids = wanted.join(all_parties, on=key, how="left")
-    phones = with_ids.select("row", "debtor_id", "party_id", pl.col("phone").alias("value")).filter(
-        pl.col("value").is_not_null() & (pl.col("value") != "")
-    )
+    phones = with_ids.select(
+        "row",
+        "debtor_id",
+        "party_id",
+        pl.col("phone").alias("value"),
+        pl.col("phone_kind").fill_null("landline").alias("kind"),  # read by intake, as the debtor's
+    ).filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
     points = pl.concat(
         [
-            phones.with_columns(_phone_kinds(phones["value"], region).alias("kind")),
+            phones,
             with_ids.select(
                 "row",
                 "debtor_id",

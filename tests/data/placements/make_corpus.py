@@ -493,9 +493,11 @@ _MESSY_ROW: dict[str, Any] = {
     "currency": "CNY",
     "guarantor_name": None,
     "guarantor_phone": None,
+    "guarantor_phone_kind": None,
     "guarantor_national_id": None,
     "co_borrower_name": None,
     "co_borrower_phone": None,
+    "co_borrower_phone_kind": None,
     "last_payment_amount": None,
 }
 
@@ -561,8 +563,8 @@ case(
             "overdue_since": "2026-02-03",
             "last_payment_date": "2026-01-15",
             "contacts": [
-                {"name": "王芳", "phone": "+8613600001111", "relation": "配偶"},
-                {"name": "张建国", "phone": "+861066668888", "relation": "父亲"},
+                {"name": "王芳", "phone": "+8613600001111", "relation": "配偶", "phone_kind": "mobile"},
+                {"name": "张建国", "phone": "+861066668888", "relation": "父亲", "phone_kind": "landline"},
             ],
         },
         _MESSY_ROW
