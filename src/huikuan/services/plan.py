@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from huikuan.domain.days import day_start
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
@@ -30,8 +30,15 @@ from huikuan.storage.plan_store import drop_older_rows, plan_row, store_plan_par
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.api import PlanInputs, PlanResult, StrategyConfig
 from huikuan.strategy.champion import plan_split, report
-from huikuan.strategy.features import DEFAULT_MINUTES, load_plan_inputs
-from huikuan.strategy.gating import plan_violations
+from huikuan.strategy.features import (
+    DEFAULT_MINUTES,
+    answer_features,
+    case_features,
+    default_capacity,
+    load_collectors,
+    read_portfolio,
+)
+from huikuan.strategy.gating import allowed_frame, plan_violations
 
 Progress = Callable[[str], None]
 Planner = Callable[[PlanInputs, StrategyConfig], PlanResult]
@@ -384,4 +391,37 @@ def explain(uow: UnitOfWork, case_id: int, day: date | None = None) -> dict[str,
     }
 
 
-__all__ = ["STAGES", "explain", "make_plan"]
+def load_plan_inputs(
+    conn: Connection,
+    day: date,
+    now: datetime,
+    creditor_ids: Sequence[int] | None = None,
+    *,
+    minutes: int = DEFAULT_MINUTES,
+    progress: Progress | None = None,
+    parallel: bool = False,
+) -> PlanInputs:
+    """Everything plan_day needs for `day`, as known at `now`: features, the gate's hours, capacity.
+    (Here, in the use case, so that the features and the gate, which share the portfolio read once, never
+    import each other.)"""
+    say = progress or (lambda _stage: None)
+    say("features")
+    portfolio = read_portfolio(conn, day, now, creditor_ids, parallel=parallel)
+    cases = case_features(portfolio)
+    answers = answer_features(portfolio)
+    collectors = load_collectors(conn, minutes)
+    say("gate")
+    allowed = allowed_frame(conn, portfolio)
+    return PlanInputs(
+        day=day,
+        now=now,
+        cases=cases,
+        answers=answers,
+        allowed=allowed,
+        capacity=default_capacity(collectors, cases.height),
+        costs={},  # the planner's calibrated defaults (strategy/options.py)
+    )
+
+
+__all__ = ["STAGES", "explain", "load_plan_inputs", "make_plan"]
+

@@ -6,10 +6,9 @@ Money is reported in major units of the scenario's currency (and `recovered_mino
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from huikuan.simulate.world import World
+from huikuan.simulate.scenario import Scenario
 
 
 @dataclass
@@ -41,15 +40,32 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class RunFacts:
+    """What the report reads of the simulated floor at the end of a run."""
+
+    totals: Totals
+    scenario: Scenario
+    debtors: int
+    gate_decisions: int
+    visits_found: int  # conversations at the door: right-party contacts that are not call answers
+
+
+@dataclass(frozen=True)
 class Result:
     data: dict[str, Any]
 
     @classmethod
     def build(
-        cls, world: World, strategy: str, days: int, seed: int, series: list[dict[str, Any]], seconds: float
+        cls,
+        floor: RunFacts,
+        strategy: str,
+        days: int,
+        seed: int,
+        series: list[dict[str, Any]],
+        seconds: float,
     ) -> Result:
-        t = world.totals
-        sc = world.sc
+        t = floor.totals
+        sc = floor.scenario
 
         def major(x: int) -> float:
             return round(x / 100, 2)
@@ -63,7 +79,7 @@ class Result:
             "strategy": strategy,
             "days": days,
             "seed": seed,
-            "debtors": world.pop.n,
+            "debtors": floor.debtors,
             "currency": sc.s("scenario.currency"),
             "pack": sc.s("scenario.pack"),
             "recovered": major(t.recovered),
@@ -89,7 +105,7 @@ class Result:
             "not_reached": t.not_reached,
             "plan_outside_allowed": t.plan_outside_allowed,
             "calibration": {
-                "rpc_per_call_attempt": share(t.right_party_contacts - _visits_found(world), t.calls),
+                "rpc_per_call_attempt": share(t.right_party_contacts - floor.visits_found, t.calls),
                 "rpc_per_call_attempt_by_stage": {
                     name: share(t.rpc_by_stage[k], t.calls_by_stage[k])
                     for k, name in enumerate(("early", "mid", "late"))
@@ -101,7 +117,7 @@ class Result:
                 "recovered_per_collector_year": major(round(t.recovered / collectors * 365 / max(days, 1))),
             },
             "seconds": round(seconds, 2),
-            "gate_decisions": world.gate.decisions,
+            "gate_decisions": floor.gate_decisions,
             "series": {
                 "recovered": [round(x / 100, 2) for x in t.daily_recovered],
                 "planned": [s["planned"] for s in series],
@@ -111,8 +127,3 @@ class Result:
             },
         }
         return cls(data)
-
-
-def _visits_found(world: World) -> int:
-    """Conversations at the door, which are right-party contacts but not call answers."""
-    return world.visits_found

@@ -32,7 +32,7 @@ from huikuan.domain.enums import Channel, Direction
 from huikuan.simulate import respond
 from huikuan.simulate.gatekeeper import CHANNEL, Gatekeeper
 from huikuan.simulate.population import Population, generate
-from huikuan.simulate.result import Result, Totals
+from huikuan.simulate.result import Result, RunFacts, Totals
 from huikuan.simulate.scenario import STAGES, Scenario
 from huikuan.strategy import plan_day
 from huikuan.strategy.api import (
@@ -874,4 +874,5 @@ def run(
         series.append(info)
         if progress is not None:
             progress(d, info)
-    return Result.build(world, strategy, days, seed, series, time.perf_counter() - t0)
+    facts = RunFacts(world.totals, world.sc, world.pop.n, world.gate.decisions, world.visits_found)
+    return Result.build(facts, strategy, days, seed, series, time.perf_counter() - t0)

@@ -50,7 +50,7 @@ from sqlalchemy import Connection, Engine, select
 
 from huikuan.domain.enums import CONVERSATION_OUTCOMES, Channel, ContactStatus, Outcome
 from huikuan.storage import tables as t
-from huikuan.strategy.api import ANSWERS_SCHEMA, CASES_SCHEMA, COLLECTORS_SCHEMA, Capacity, PlanInputs
+from huikuan.strategy.api import ANSWERS_SCHEMA, CASES_SCHEMA, COLLECTORS_SCHEMA, Capacity
 
 Progress = Callable[[str], None]
 
@@ -120,38 +120,6 @@ class Portfolio:
     # The debtors' own phone numbers: debtor_id, value.
     phones: pl.DataFrame
     creditors: dict[int, dict[str, Any]]
-
-
-def load_plan_inputs(
-    conn: Connection,
-    day: date,
-    now: datetime,
-    creditor_ids: Sequence[int] | None = None,
-    *,
-    minutes: int = DEFAULT_MINUTES,
-    progress: Progress | None = None,
-    parallel: bool = False,
-) -> PlanInputs:
-    """Everything plan_day needs for `day`, as known at `now`: features, the gate's hours, capacity."""
-    from huikuan.strategy.gating import allowed_frame
-
-    say = progress or (lambda _stage: None)
-    say("features")
-    portfolio = read_portfolio(conn, day, now, creditor_ids, parallel=parallel)
-    cases = case_features(portfolio)
-    answers = answer_features(portfolio)
-    collectors = load_collectors(conn, minutes)
-    say("gate")
-    allowed = allowed_frame(conn, portfolio)
-    return PlanInputs(
-        day=day,
-        now=now,
-        cases=cases,
-        answers=answers,
-        allowed=allowed,
-        capacity=default_capacity(collectors, cases.height),
-        costs={},  # the planner's calibrated defaults (strategy/options.py)
-    )
 
 
 def default_capacity(collectors: pl.DataFrame, cases: int) -> Capacity:
@@ -725,6 +693,5 @@ __all__ = [
     "fetch",
     "fetch_events",
     "load_collectors",
-    "load_plan_inputs",
     "read_portfolio",
 ]
