@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.e2e.case_tabs import open_tab
 from tests.e2e.conftest import ARTIFACTS, log_in, settled
 
 LAPTOP = {"width": 1366, "height": 768}
@@ -65,7 +66,9 @@ def test_an_error_shows_in_the_panel_and_a_promise_is_taken_with_its_conversatio
     page.fill("[data-testid=promise-amount]", "1000")
     page.click("[data-testid=contact-submit]")
     page.locator("[data-testid=contact-notice]").wait_for()
+    open_tab(page, "promises")
     page.locator("[data-testid=pending-promise]").wait_for()
+    open_tab(page, "history")
     page.locator("#timeline tr[data-kind=promise]").first.wait_for()
     assert "1,000.00" in page.locator("[data-testid=pending-promise]").inner_text()
     assert (
@@ -97,8 +100,10 @@ def test_only_the_person_working_a_case_records_on_it(new_page: Any, site: dict)
     why.wait_for()
     assert "assigned to" in why.inner_text() and bob.locator("[data-testid=contact-form]").count() == 0
     assert bob.locator("[data-testid=take-case]").count() == 0
-    bob.locator("#panel-message h2").wait_for()
+    open_tab(bob, "messages")
     assert bob.locator("#panel-message form").count() == 0  # no form where a write would be refused
+    open_tab(bob, "assessment")
+    assert bob.locator("#panel-assessment [data-testid=assessment]").count() == 1
     assert bob.locator("#panel-assessment form").count() == 0
     _screen(bob, "contact-assigned-to-someone-else")
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from tests.e2e.case_tabs import open_tab
 from tests.e2e.conftest import ARTIFACTS, log_in, settled
 
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
@@ -58,7 +59,8 @@ def test_each_channels_default_message_applies_to_an_unpaid_case_and_previews(
     log_in(page, site, "alice")
     _in_language(page, lang)
     case_id = site["floor"].cases[0].id
-    page.goto(f"{site['url']}/cases/{case_id}")
+    page.goto(f"{site['url']}/cases/{case_id}?tab=messages")
+    open_tab(page, "messages")
     page.locator("[data-testid=message-form]").wait_for()
     page.wait_for_load_state("networkidle")  # the panels loaded and bound by htmx
     for channel, default in DEFAULTS.items():
@@ -85,7 +87,8 @@ def test_the_email_panels_default_is_sent_or_meets_the_gate_never_an_error(page_
     log_in(page, site, "alice")
     _in_language(page, "en")
     case_id = site["floor"].cases[0].id
-    page.goto(f"{site['url']}/cases/{case_id}")
+    page.goto(f"{site['url']}/cases/{case_id}?tab=messages")
+    open_tab(page, "messages")
     page.locator("[data-testid=message-form]").wait_for()
     _choose_channel(page, "email")
     settled(page)

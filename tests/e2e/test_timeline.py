@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.e2e.case_tabs import open_tab
 from tests.e2e.conftest import ARTIFACTS, log_in, settled
 from tests.support.floor import Floor
 from tests.support.timeline_history import timeline_history
@@ -33,6 +34,7 @@ def _open(page: Any, site: dict[str, Any], lang: str) -> None:
     if page.locator("html").get_attribute("lang") != lang:
         page.click("[data-testid=switch-language]")
         page.wait_for_load_state("networkidle")
+    open_tab(page, "history")
     page.locator(ROWS).first.wait_for()
     settled(page)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.e2e.case_tabs import open_tab
 from tests.e2e.conftest import log_in, settled, shoot
 
 
@@ -45,9 +46,12 @@ def test_a_collector_works_a_case_and_a_supervisor_approves_its_offer(new_page: 
     page.select_option("[data-testid=contact-outcome]", "promise")
     page.fill("[data-testid=promise-amount]", "1000")
     page.click("[data-testid=contact-submit]")
-    page.locator("[data-testid=pending-promise]").wait_for()
+    page.locator("[data-testid=contact-notice]").wait_for()
+    open_tab(page, "history")
     page.locator("#timeline tr[data-kind=promise]").first.wait_for()
     assert "1,000.00" in page.locator("#timeline tr[data-kind=promise]").first.inner_text()
+    open_tab(page, "promises")
+    page.locator("[data-testid=pending-promise]").wait_for()
 
     # A settlement at half the balance is beyond a collector's 20% discount: it waits for approval.
     settled(page)
@@ -75,12 +79,14 @@ def test_a_collector_works_a_case_and_a_supervisor_approves_its_offer(new_page: 
     approve.click()
     boss.locator("[data-testid^=offer-status-]").filter(has_text="Active").first.wait_for()
 
-    page.reload()
+    page.reload()  # the URL keeps the tab open
+    assert page.locator("[data-testid=tab-promises]").get_attribute("aria-selected") == "true"
+    open_tab(page, "promises")
     page.locator("[data-testid=arrangement-status]").filter(has_text="Active").first.wait_for()
 
     # Send a letter: it passes the gate and waits in the outbox, or (at night in Beijing, where this
     # debtor lives) the gate refuses it, saying which rule and until when.
-    settled(page)  # every panel of the reloaded page in place and processed by htmx
+    open_tab(page, "messages")
     page.select_option("[data-testid=message-channel]", "letter")
     page.locator("[data-testid=message-template] option[value=demand]").wait_for(state="attached")
     page.select_option("[data-testid=message-template]", "demand")
@@ -88,15 +94,19 @@ def test_a_collector_works_a_case_and_a_supervisor_approves_its_offer(new_page: 
     answer = page.locator("[data-testid=message-queued], [data-testid=message-refused]").first
     answer.wait_for()
     if answer.get_attribute("data-testid") == "message-queued":
+        open_tab(page, "history")
         page.locator("#timeline tr[data-kind=letter]").first.wait_for()
     else:
         assert page.locator("[data-testid=refused-rule]").count() >= 1
     shoot(page, "case-letter")
 
-    # And in Chinese.
+    # And in Chinese, on the same tab.
+    open_tab(page, "promises")
     page.click("[data-testid=switch-language]")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("[data-testid=tab-promises]").get_attribute("aria-selected") == "true"
+    open_tab(page, "promises")
     page.locator("[data-testid=arrangement-status]").filter(has_text="执行中").first.wait_for()
     shoot(page, "case-zh")
 

@@ -162,6 +162,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/cases/{case_id}/panels/promise"): READ,
     ("GET", "/cases/{case_id}/panels/negotiation"): READ,
     ("GET", "/cases/{case_id}/panels/message"): READ,
+    ("GET", "/cases/{case_id}/panels/plan"): READ,
     ("GET", "/api/v1/cases/{case_id}/messages/templates"): READ,
     ("GET", "/api/v1/cases/{case_id}"): READ,
     ("GET", "/api/v1/cases/{case_id}/assessment"): READ,

@@ -271,23 +271,28 @@ def test_the_case_page_renders_in_english_with_verdicts_and_lazy_panels(app, flo
 
     _history(floor)
     case = floor.cases[0]
-    page = login_client(app, "alice", locale="en").get(f"/cases/{case.id}")
+    alice = login_client(app, "alice", locale="en")
+    page = alice.get(f"/cases/{case.id}")
     assert page.status_code == 200
     html = page.text
-    assert "测试债务人1" in html and "110101************" in html and floor_national_id(1) not in html
-    assert "46 years" in html and "1980-01-01" not in html
-    assert f'data-testid="verdict-{case.mobile_id}"' in html
+    assert "测试债务人1" in html and floor_national_id(1) not in html
+    assert f'data-testid="verdict-{case.mobile_id}"' in html and "Contact points" in html
     assert f'hx-get="/cases/{case.id}/panels/contact" hx-trigger="load"' in html
-    assert 'hx-trigger="load, case-changed from:body"' in html
-    assert "location only" in html and "Contact points" in html
+    # The debtor's details, the people, the timeline ... are tabs' panels, fetched when shown.
+    assert f'hx-get="/cases/{case.id}/panels/identity" hx-trigger="tab-load"' in html
+    identity = alice.get(f"/cases/{case.id}/panels/identity").text
+    assert "110101************" in identity and floor_national_id(1) not in identity
+    assert "46 years" in identity and "1980-01-01" not in identity
+    assert "location only" in alice.get(f"/cases/{case.id}/panels/parties").text
 
 
 def test_the_case_page_renders_in_chinese(app, floor: Floor) -> None:
     from tests.support.web import login_client
 
-    page = login_client(app, "alice", locale="zh_CN").get(f"/cases/{floor.cases[0].id}")
-    assert page.status_code == 200
-    assert "联系方式" in page.text and "仅限查找下落" in page.text
+    alice = login_client(app, "alice", locale="zh_CN")
+    page = alice.get(f"/cases/{floor.cases[0].id}")
+    assert page.status_code == 200 and "联系方式" in page.text
+    assert "仅限查找下落" in alice.get(f"/cases/{floor.cases[0].id}/panels/parties").text
 
 
 def test_the_timeline_panel_lists_the_events(app, floor: Floor) -> None:
@@ -342,8 +347,10 @@ def test_the_pages_own_panels_render_alone_and_the_viewer_gets_no_reveal_button(
         answer = alice.get(f"/cases/{case.id}/panels/{name}")
         assert answer.status_code == 200 and "<html" not in answer.text, name
     assert 'data-testid="reveal-national-id"' in alice.get(f"/cases/{case.id}/panels/identity").text
-    vic = login_client(app, "vic").get(f"/cases/{case.id}")
-    assert vic.status_code == 200 and 'data-testid="reveal-' not in vic.text
+    vic = login_client(app, "vic")
+    for path in ("", "/panels/identity", "/panels/points"):
+        answer = vic.get(f"/cases/{case.id}{path}")
+        assert answer.status_code == 200 and 'data-testid="reveal-' not in answer.text, path
 
 
 def test_every_label_of_the_case_page_has_a_chinese_translation() -> None:

@@ -57,6 +57,15 @@ RIGHT_PARTY_OUTCOMES = (
     Outcome.CALLBACK,
 )
 OUTCOMES = tuple(o.value for o in NOT_REACHED_OUTCOMES + RIGHT_PARTY_OUTCOMES)
+# The outcomes most calls end with, offered as buttons (keys 1-6) above the full list.
+COMMON_OUTCOMES = (
+    Outcome.NO_ANSWER,
+    Outcome.BUSY,
+    Outcome.PROMISE,
+    Outcome.WRONG_PARTY,
+    Outcome.REFUSES,
+    Outcome.CALLBACK,
+)
 # Outcomes a call can have and a visit cannot.
 CALL_ONLY_OUTCOMES = frozenset({Outcome.BUSY, Outcome.VOICEMAIL, Outcome.NOT_CONNECTED})
 # Outcomes in which the debt itself was discussed: only with the debtor or a liable party.

@@ -1,7 +1,8 @@
 """The daily plan: read the portfolio, ask the gate, let the planner choose, check, store — one use case.
 
     make_plan(uow, day, "optimized")  # huikuan plan --date D --strategy S
-    explain(uow, case_id)             # huikuan plan explain CASE, and the case page
+    explain(uow, case_id)             # huikuan plan explain CASE
+    explain_for(uow, viewer, case_id) # the case page's "Why this action" tab
 
 The portfolio is read in one transaction and the plan written in another (on SQLite with the write
 lock, taken only for the few seconds of the write), so a plan of a million cases does not hold up
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, select
 
 from huikuan.domain.days import day_start
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
+from huikuan.services.access import Viewer, visible_case
 from huikuan.services.clock import floor_zone
 from huikuan.services.plan_rows import prepare_plan
 from huikuan.storage import tables as t
@@ -423,5 +425,14 @@ def load_plan_inputs(
     )
 
 
-__all__ = ["STAGES", "explain", "load_plan_inputs", "make_plan"]
+def explain_for(uow: UnitOfWork, viewer: Viewer, case_id: int) -> dict[str, Any] | None:
+    """`explain` for someone looking at the case: only a case the viewer may see (else NotFound);
+    None while the planner has not planned it."""
+    visible_case(uow, viewer, case_id)
+    try:
+        return explain(uow, case_id)
+    except NotFound:
+        return None
 
+
+__all__ = ["STAGES", "explain", "explain_for", "load_plan_inputs", "make_plan"]

@@ -160,18 +160,42 @@ document.addEventListener("keydown", function (evt) {
     case "r": click("[data-testid=release]"); break;
     case "t": click("[data-call-timer]"); break;
     case "o": focus("[data-testid=contact-outcome]"); break;
-    case "m": focus("[data-testid=message-channel]"); break;
-    case "p": {
-      var outcome = document.querySelector("[data-testid=contact-outcome]");
-      if (outcome) {
-        outcome.value = "promise";
-        outcome.dispatchEvent(new Event("change", { bubbles: true }));
-        focus("[data-testid=promise-amount]");
-      }
-      break;
-    }
+    case "m": evt.preventDefault(); openTabAndFocus("messages", "[data-testid=message-channel]"); break;
+    case "p": if (chooseOutcome("promise")) { evt.preventDefault(); } break;
+    default:  // 1-9: the common outcomes' buttons, in order
+      if (/^[1-9]$/.test(evt.key)) { click("[data-outcome-key='" + evt.key + "']"); }
   }
 });
+
+// The record form's buttons for the common outcomes: each sets the outcome select (which stays for the
+// others); "promise to pay" shows the promise's fields and puts the cursor in its amount. The button of
+// the outcome chosen is shown pressed, whichever way it was chosen.
+document.addEventListener("click", function (evt) {
+  var button = evt.target.closest && evt.target.closest("[data-outcome]");
+  if (button) { chooseOutcome(button.getAttribute("data-outcome")); }
+});
+
+document.addEventListener("change", function (evt) {
+  if (evt.target && evt.target.id === "contact-outcome") { pressOutcome(evt.target.value); }
+});
+
+function chooseOutcome(value) {
+  var select = document.getElementById("contact-outcome");
+  if (!select) { return false; }
+  select.value = value;
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+  if (value === "promise") {
+    var amount = document.getElementById("promise-amount");
+    if (amount) { amount.scrollIntoView({ block: "nearest" }); amount.focus(); }
+  }
+  return true;
+}
+
+function pressOutcome(value) {
+  document.querySelectorAll("[data-outcome]").forEach(function (button) {
+    button.setAttribute("aria-pressed", button.getAttribute("data-outcome") === value ? "true" : "false");
+  });
+}
 
 // Buttons that used inline handlers, which the Content-Security-Policy refuses: <button data-print>
 // prints the page; <a data-back href="/"> goes back where the user came from (home without a history).
@@ -183,4 +207,133 @@ document.addEventListener("click", function (evt) {
     evt.preventDefault();
     window.history.back();
   }
+});
+
+// The case page's tabs (the WAI-ARIA tabs pattern): a click, or the arrow keys, Home and End on the tab
+// list, shows a tab, and the URL keeps it (?tab=NAME) so that a reload or a link opens it. A tab's panels
+// (<section data-lazy hx-trigger="tab-load">) are fetched the first time the tab is on screen: at once
+// when someone opens it, or when the page is scrolled to it. Once fetched, those marked data-refresh are
+// fetched again whenever a panel answers `case-changed`; the others wait until they are looked at.
+document.addEventListener("DOMContentLoaded", function () {
+  var panels = document.querySelectorAll("[data-tabs] [role=tabpanel]");
+  if (!panels.length) { return; }
+  keepTabOnLanguageSwitch(new URL(window.location.href));
+  if (!window.IntersectionObserver) { panels.forEach(function (p) { if (!p.hidden) { loadPanels(p); } }); return; }
+  var observer = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting && !entry.target.hidden) { loadPanels(entry.target); }
+    });
+  });
+  // Only once the console's own panels are in place: before, the page is short and the tabs in sight.
+  var first = document.querySelectorAll("[hx-trigger=load]");
+  var waiting = first.length;
+  var watch = function () { panels.forEach(function (panel) { observer.observe(panel); }); };
+  if (!waiting) { watch(); }
+  first.forEach(function (section) {
+    afterFetch(section, function () { waiting -= 1; if (waiting === 0) { watch(); } });
+  });
+});
+
+// Calls `done` once, when the element's next request has been answered and its answer swapped in (or
+// has failed).
+function afterFetch(element, done) {
+  var events = ["htmx:afterSettle", "htmx:responseError", "htmx:sendError"];
+  var finish = function () {
+    events.forEach(function (name) { element.removeEventListener(name, finish); });
+    done();
+  };
+  events.forEach(function (name) { element.addEventListener(name, finish); });
+}
+
+function loadPanels(root) {
+  root.querySelectorAll("[data-lazy]:not([data-loaded])").forEach(loadSection);
+}
+
+function loadSection(section) {
+  section.setAttribute("data-loaded", "");
+  htmx.trigger(section, "tab-load");
+}
+
+function showTab(name, focus) {
+  var tab = document.getElementById("tab-" + name);
+  if (!tab || tab.getAttribute("role") !== "tab") { return null; }
+  tab.parentNode.querySelectorAll("[role=tab]").forEach(function (other) {
+    var on = other === tab;
+    other.setAttribute("aria-selected", on ? "true" : "false");
+    other.tabIndex = on ? 0 : -1;
+    document.getElementById(other.getAttribute("aria-controls")).hidden = !on;
+  });
+  if (focus) { tab.focus(); }
+  var url = new URL(window.location.href);
+  url.searchParams.set("tab", name);
+  url.hash = "";
+  window.history.replaceState(window.history.state, "", url.toString());
+  keepTabOnLanguageSwitch(url);
+  var panel = document.getElementById(tab.getAttribute("aria-controls"));
+  loadPanels(panel);
+  return panel;
+}
+
+// The language switch comes back to the page it was pressed on: with the tab open then.
+function keepTabOnLanguageSwitch(url) {
+  document.querySelectorAll("[data-testid=switch-language]").forEach(function (button) {
+    var next = button.form && button.form.querySelector("input[name=next]");
+    if (next) { next.value = url.pathname + url.search; }
+  });
+}
+
+document.addEventListener("click", function (evt) {
+  var tab = evt.target.closest && evt.target.closest("[data-tabs] [role=tab]");
+  // Ctrl-, Shift- or middle-click opens the tab's link in a new window, as a link does.
+  if (!tab || evt.button !== 0 || evt.ctrlKey || evt.metaKey || evt.shiftKey || evt.altKey) { return; }
+  evt.preventDefault();
+  showTab(tab.getAttribute("data-tab"), false);
+});
+
+document.addEventListener("keydown", function (evt) {
+  var tab = evt.target.closest && evt.target.closest("[data-tabs] [role=tab]");
+  if (!tab || evt.ctrlKey || evt.metaKey || evt.altKey) { return; }
+  var tabs = Array.prototype.slice.call(tab.parentNode.querySelectorAll("[role=tab]"));
+  var at = tabs.indexOf(tab);
+  var to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1, " ": at }[evt.key];
+  if (to === undefined) { return; }
+  evt.preventDefault();
+  showTab(tabs[(to + tabs.length) % tabs.length].getAttribute("data-tab"), true);
+});
+
+document.addEventListener("case-changed", function () {
+  document.querySelectorAll("[data-lazy][data-loaded][data-refresh]").forEach(function (section) {
+    htmx.trigger(section, "tab-load");
+  });
+});
+
+// Calls `done` once the section's panel is in place: at once if it is, else after fetching it.
+function whenLoaded(section, done) {
+  if (section.hasAttribute("data-loaded") && !section.classList.contains("htmx-request")) { done(); return; }
+  afterFetch(section, done);
+  if (!section.hasAttribute("data-loaded")) { loadSection(section); }
+}
+
+function openTabAndFocus(name, selector) {
+  var panel = showTab(name, false);
+  if (!panel) { return; }
+  panel.querySelectorAll("[data-lazy]").forEach(function (section) {
+    whenLoaded(section, function () {
+      var target = panel.querySelector(selector);
+      if (target) { target.scrollIntoView({ block: "nearest" }); target.focus(); }
+    });
+  });
+}
+
+// "Print summary": the debts and the timeline are fetched if they were not yet (app.css prints them with
+// the header and the contact points, whichever tab is open), then the browser's print dialog opens.
+document.addEventListener("click", function (evt) {
+  if (!(evt.target.closest && evt.target.closest("[data-print-summary]"))) { return; }
+  var sections = ["debts", "timeline"].map(function (id) { return document.getElementById(id); })
+    .filter(function (section) { return section; });
+  var left = sections.length;
+  if (!left) { window.print(); return; }
+  sections.forEach(function (section) {
+    whenLoaded(section, function () { left -= 1; if (left === 0) { window.print(); } });
+  });
 });

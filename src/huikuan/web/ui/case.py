@@ -1,13 +1,16 @@
-"""The case page (debtor 360): identity, contact points with the gate's verdict now, debts, parties, and
-the panels of the other areas loaded lazily with htmx; the timeline is a panel of its own that reloads
-whenever a panel answers with `HX-Trigger: case-changed`. See docs/case-page.md.
+"""The case page (debtor 360): the header, the contact points with the gate's verdict now and the record
+form on one screen; under them the rest of the case in tabs (TABS), each tab's panels fetched only when
+the tab is first shown. The timeline, the promise panel and the debtor's details reload whenever a panel
+answers with `HX-Trigger: case-changed`, if they were loaded. See docs/case-page.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -19,6 +22,7 @@ from huikuan.services.case_timeline import FILTER_LABELS, FILTERS, timeline_view
 from huikuan.services.case_view import case_360, label
 from huikuan.services.claims import take_case
 from huikuan.services.identity_check import CHECKS_PER_HOUR, CallerSays, check_identity
+from huikuan.services.plan import explain_for
 from huikuan.services.queue import touch_claim
 from huikuan.services.reveal import reveal
 from huikuan.services.view_audit import note_case_viewed
@@ -28,8 +32,54 @@ from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, reques
 
 router = page_router()
 
-# The panels of the other areas, in page order: (id, route name).
-PANELS = ("contact", "promise", "negotiation", "message", "script", "assessment")
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a tab: the element's id (and data-testid), the route under /cases/{id}/panels/, its
+    heading for the link shown before it loads, and whether it reloads on `case-changed`."""
+
+    element: str
+    route: str
+    heading: str
+    refresh: bool = False
+
+
+@dataclass(frozen=True)
+class Tab:
+    name: str  # in the URL: /cases/{id}?tab=NAME
+    label: str  # an English msgid (case page's catalog)
+    sections: tuple[Section, ...]
+
+
+# The lower part of the page, in tab order; the first is shown when the URL names none.
+TABS = (
+    Tab("history", "History", (Section("timeline", "timeline", "Timeline", refresh=True),)),
+    Tab(
+        "promises",
+        "Promises and arrangements",
+        (
+            Section("panel-promise", "promise", "Promise to pay", refresh=True),
+            Section("panel-negotiation", "negotiation", "Negotiation"),
+        ),
+    ),
+    Tab("messages", "Messages and letters", (Section("panel-message", "message", "Messages and letters"),)),
+    Tab(
+        "debtor",
+        "Debtor and people",
+        (
+            Section("identity", "identity", "Debtor", refresh=True),
+            Section("parties", "parties", "People"),
+            Section("debts", "debts", "Debts"),
+        ),
+    ),
+    Tab(
+        "assessment",
+        "Assessment",
+        (Section("panel-assessment", "assessment", "Ability and willingness to pay"),),
+    ),
+    Tab("plan", "Why this action", (Section("panel-plan", "plan", "Why this action"),)),
+)
+TAB_NAMES = tuple(tab.name for tab in TABS)
 
 
 def _labels(locale: str) -> Callable[[str, str | None], str]:
@@ -49,18 +99,40 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
     return {
         "view": view,
         "lbl": _labels(locale),
-        "panels": PANELS,
         "may_take": takeable,
         "checks_per_hour": CHECKS_PER_HOUR,
     }
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+def case_page(
+    request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep, tab: Annotated[str, Query()] = ""
+) -> HTMLResponse:
+    """The page; `?tab=NAME` opens that tab (an unknown name: the first)."""
     context = _view(request, uow, viewer, case_id)
+    context |= {"tabs": TABS, "tab": tab if tab in TAB_NAMES else TAB_NAMES[0]}
     if not viewer.read_only:
         touch_claim(uow, viewer, case_id, datetime.now(UTC))  # only ever the viewer's own claim, at the end
     return render(request, "case/page.html", context)
+
+
+@router.get("/cases/{case_id}/panels/plan", response_class=HTMLResponse)
+def plan_panel(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+    """Why the daily plan gives the case its action (services/plan.explain, as `huikuan plan explain`):
+    the action and when, for whom, the segment and scores, the expected value, the constraint that bound
+    the choice, the next best action and what was not possible and why."""
+    data = explain_for(uow, viewer, case_id)
+    context: dict[str, Any] = {"plan": data, "lbl": _labels(request_locale(request))}
+    if data is not None:
+        slot = datetime.fromisoformat(data["slot_start"]) if data["slot_start"] else None
+        zone = data["debtor_time_zone"]
+        context |= {
+            "slot": slot,
+            "slot_there": slot.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") if slot and zone else "",
+            "made_at": datetime.fromisoformat(data["made_at"]),
+            "pct": lambda p: "—" if p is None else f"{round(float(p) * 100)}%",
+        }
+    return render(request, "case/_plan.html", context)
 
 
 @router.get("/cases/{case_id}/panels/timeline", response_class=HTMLResponse)

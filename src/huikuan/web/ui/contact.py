@@ -27,6 +27,7 @@ from huikuan.services.assessment import LEVEL_LABELS, LEVELS, REASONS, assess, a
 from huikuan.services.case_labels import label
 from huikuan.services.contact_form import contact_form, who_from_key
 from huikuan.services.contact_log import (
+    COMMON_OUTCOMES,
     CONTACT_CHANNELS,
     NEXT_CHANNELS,
     NOT_REACHED_OUTCOMES,
@@ -119,6 +120,7 @@ def _contact_panel(
         "promise": promises_of(uow, viewer, case_id),
         "not_reached": [o.value for o in NOT_REACHED_OUTCOMES],
         "right_party": [o.value for o in RIGHT_PARTY_OUTCOMES],
+        "common": [o.value for o in COMMON_OUTCOMES],
         "next_due_local": local_input(form.next_due_at, viewer.time_zone),
         "now_local": now_local,
         **helpers(request),
