@@ -9,7 +9,7 @@ export HUIKUAN_DATABASE_URL ?= sqlite:///var/huikuan.db
 HUIKUAN_HOST ?= 127.0.0.1
 HUIKUAN_PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean vendor
+.PHONY: install run test test-quick test-sqlite test-postgres lint bench clean vendor
 
 install: $(STAMP)
 
@@ -44,6 +44,11 @@ run: install
 test: install
 	$(BIN)/pytest -q -p no:cacheprovider
 	HUIKUAN_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider tests/integration
+
+# While working: the suite on SQLite without the tests marked slow (the browser, the API fuzzing, the
+# fault and load tests); `make test` runs everything, as CI does.
+test-quick: install
+	$(BIN)/pytest -q -p no:cacheprovider -m "not slow"
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -136,3 +136,11 @@ def settled(page: Any) -> None:
     a panel just swapped in answers clicks and changes only once htmx has processed it."""
     busy = ".htmx-request, .htmx-settling, .htmx-swapping, .htmx-added"
     page.wait_for_function(f"() => window.htmx && !document.querySelector('{busy}')")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is slow (a Chromium page and a real server): `make test-quick` leaves them out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.slow)

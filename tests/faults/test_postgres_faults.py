@@ -222,6 +222,7 @@ def served(cluster: Cluster, tmp_path: Path) -> Iterator[tuple[Server, dict[str,
         server.stop()
 
 
+@pytest.mark.slow
 def test_acknowledged_writes_survive_a_killed_server_and_a_restarted_database_and_the_floor_recovers(
     served: tuple[Server, dict[str, int]], cluster: Cluster
 ) -> None:

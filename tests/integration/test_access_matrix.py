@@ -431,6 +431,7 @@ def _combinations(method: str, path: str) -> Iterator[tuple[str, str | None]]:
             yield persona, target
 
 
+@pytest.mark.slow
 def test_every_page_and_read_answers_each_persona_as_the_matrix_says(site: Site) -> None:
     wrong = []
     for method, path in sorted(MATRIX):

@@ -218,6 +218,7 @@ def _run(schema: Any, run: Run) -> None:
             pytest.fail(f"schemathesis stopped: {event.exception!r}")
 
 
+@pytest.mark.slow
 def test_every_api_operation_answers_no_server_error_and_what_it_documents(site: Site) -> None:
     run = Run()
     _run(_schema(site, "sue"), run)

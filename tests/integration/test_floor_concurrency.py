@@ -108,6 +108,7 @@ def _writer(base: str, username: str, number: int, case_ids: list[int], tally: T
         tally.failed(f"writer {username}", exc)
 
 
+@pytest.mark.slow
 def test_readers_and_writers_at_once_get_no_server_error_and_every_acknowledged_write_is_kept_once(
     site: str, floor: Floor, engine: Engine
 ) -> None:

@@ -195,6 +195,7 @@ def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     config.get_settings.cache_clear()
 
 
+@pytest.mark.slow
 def test_no_role_can_narrow_a_prc_id_below_ten_thousand_candidates_from_what_it_sees(site) -> None:
     app, case_id, message_id = site
     today = floor_today()

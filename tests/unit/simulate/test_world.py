@@ -63,6 +63,7 @@ def test_no_contact_is_ever_made_in_breach_and_the_plan_keeps_to_the_allowed_fra
         assert key in r
 
 
+@pytest.mark.slow
 def test_the_optimized_strategy_recovers_more_than_every_baseline_on_a_small_scenario() -> None:
     sc = _small()
     got = {s: run(sc, s, 14, 2).data["recovered"] for s in ("optimized", *BASELINES)}
