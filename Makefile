@@ -9,7 +9,7 @@ export HUIKUAN_DATABASE_URL ?= sqlite:///var/huikuan.db
 HUIKUAN_HOST ?= 127.0.0.1
 HUIKUAN_PORT ?= 8000
 
-.PHONY: install run test test-quick test-sqlite test-postgres lint bench clean vendor
+.PHONY: install run test test-quick test-sqlite test-postgres lint bench clean vendor baselines
 
 install: $(STAMP)
 
@@ -68,6 +68,11 @@ bench: install
 	$(BIN)/python bench/floor_load.py --db postgresql --users 200 --duration 300 --workers 2
 	$(BIN)/python bench/floor_load.py --db sqlite --mixed --duration 60
 	$(BIN)/python bench/floor_load.py --db postgresql --mixed --duration 60
+
+# The visual regression test's baselines (tests/e2e/baselines/*.png) rewritten from what the browser shows
+# now, after an intended change of the pages: look at them (git diff shows which changed), then commit them.
+baselines: install
+	HUIKUAN_UPDATE_BASELINES=1 $(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_visual.py
 
 # The browser assets in src/huikuan/web/static (and axe-core, for the browser tests' accessibility check,
 # in tests/e2e/vendor) come from npm at the exact versions of package.json (package-lock.json): after

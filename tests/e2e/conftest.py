@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
+from tests.support.console_case import ConsoleCase, add_console_case
 from tests.support.floor import PASSWORD, Floor, build_floor
 from tests.support.server import running
 
@@ -35,8 +39,24 @@ def chromium() -> str:
     return CHROMIUM
 
 
+@contextmanager
+def frozen_at(moment: datetime) -> Iterator[datetime]:
+    """Stops the test process's wall clock at `moment`: the server in its thread, the floor made under it
+    and everything it writes read that instant (time.monotonic, which uvicorn and the rate limits use,
+    keeps running)."""
+    with time_machine.travel(moment, tick=False):
+        yield moment
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def server_clock() -> Iterator[datetime | None]:
+    """The server's clock: the real one. A module that needs a fixed "now" overrides this fixture with
+    `with frozen_at(MOMENT) as moment: yield moment`; the site and its data are made under it."""
+    yield None
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, server_clock: datetime | None) -> Iterator[dict[str, Any]]:
     """A running server on a floor of its own: {"url": ..., "floor": Floor, "engine": ...}."""
     from huikuan import config as huikuan_config
 
@@ -67,6 +87,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
+def console_case(site: dict[str, Any]) -> ConsoleCase:
+    """The case with the longest names and six contact points (tests/support/console_case.py), held by
+    alice; with it come ada (administrator) and vera (the read-only viewer of its creditor)."""
+    with site["floor"].uow:
+        return add_console_case(site["floor"], now=datetime.now(UTC))
+
+
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -94,13 +122,15 @@ def csp_violation(text: str) -> bool:
 
 @pytest.fixture
 def new_page(browser: Any, site: dict[str, Any]) -> Iterator[Any]:
-    """Makes pages in fresh browser contexts (one per user): `new_page(locale="en-US")`. A violation of
-    the Content-Security-Policy on any of them fails the test."""
+    """Makes pages in fresh browser contexts (one per user): `new_page(locale="en-US")`, with Playwright's
+    context options if need be (`viewport=...`). A violation of the Content-Security-Policy on any of them
+    fails the test."""
     contexts = []
     violations: list[str] = []
 
-    def make(locale: str = "en-US") -> Any:
-        context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
+    def make(locale: str = "en-US", **options: Any) -> Any:
+        options = {"locale": locale, "viewport": {"width": 1400, "height": 1000}, **options}
+        context = browser.new_context(**options)
         context.set_default_timeout(10_000)
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from tests.e2e.conftest import log_in, settled
+from tests.support.console_case import ConsoleCase
 
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 GRAVE = ("serious", "critical")
@@ -28,7 +29,7 @@ def _findings(page: Any) -> list[str]:
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_the_pages_of_the_day_have_no_serious_accessibility_problem(
-    new_page: Any, site: dict, locale: str
+    new_page: Any, site: dict, console_case: ConsoleCase, locale: str
 ) -> None:
     lang = "en" if locale == "en-US" else "zh-CN"
     found: dict[str, list[str]] = {}
@@ -39,7 +40,8 @@ def test_the_pages_of_the_day_have_no_serious_accessibility_problem(
     if page.locator("html").get_attribute("lang") != lang:
         page.click("[data-testid=switch-language]")
         page.wait_for_load_state("networkidle")
-    for path in ("/queue", f"/cases/{site['floor'].cases[0].id}", "/outbox", "/visits", "/scripts"):
+    cases = [f"/cases/{site['floor'].cases[0].id}", f"/cases/{console_case.id}"]  # the second: long names
+    for path in ("/queue", *cases, "/outbox", "/visits", "/scripts"):
         page.goto(site["url"] + path)
         page.wait_for_load_state("networkidle")
         settled(page)
@@ -49,4 +51,10 @@ def test_the_pages_of_the_day_have_no_serious_accessibility_problem(
     viewer.goto(site["url"] + "/portfolio")
     viewer.wait_for_load_state("networkidle")
     found["/portfolio"] = _findings(viewer)
+    reader = new_page(locale)  # the console case as its creditor's read-only viewer sees it
+    log_in(reader, site, "vera")
+    reader.goto(f"{site['url']}/cases/{console_case.id}")
+    reader.wait_for_load_state("networkidle")
+    settled(reader)
+    found["vera: " + cases[1]] = _findings(reader)
     assert {where: problems for where, problems in found.items() if problems} == {}
