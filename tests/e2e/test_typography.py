@@ -77,8 +77,9 @@ function orphans(cell) {
   laid.forEach((line, i) => {
     const ink = line.chars.filter(c => INK.test(c.ch));
     if (ink.length !== 1 || !HAN.test(ink[0].ch)) return;
-    const broken = laid.some((other, j) => j !== i && other.chars.some(c => c.node === ink[0].node && INK.test(c.ch)));
-    if (broken) found.push(text(line));
+    const node = ink[0].node;
+    const elsewhere = (other, j) => j !== i && other.chars.some(c => c.node === node && INK.test(c.ch));
+    if (laid.some(elsewhere)) found.push(text(line));
   });
   return found;
 }
@@ -94,6 +95,9 @@ _PROBLEMS = (
       problems.push(`cell "${cell.innerText.replace(/\\s+/g, " ").trim().slice(0, 60)}": "${line}" alone`);
     }
   }
+  // A cell that may not break is wider: its table scrolls in its own box, the page never sideways.
+  const wide = document.documentElement.scrollWidth, width = window.innerWidth;
+  if (wide > width) problems.push(`the page is ${wide}px wide, the screen ${width}px`);
   for (const badge of document.querySelectorAll(".badge")) {
     const laid = lines(badge);
     if (laid.length > 1) problems.push(`badge on ${laid.length} lines: ${laid.map(text).join(" / ")}`);
