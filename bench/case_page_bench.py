@@ -286,10 +286,12 @@ def bench(url: str, pages: int, warmup: int, seed: int) -> dict[str, Any]:
     from fastapi.testclient import TestClient
     from sqlalchemy import event
 
+    from huikuan import config
     from huikuan.storage.engine import get_engine
     from huikuan.web.app import create_app
 
     os.environ["HUIKUAN_MFA_ROLES"] = ""  # the bench's supervisor logs in with a password alone
+    config.get_settings.cache_clear()
     engine = create_engine(url)
     with engine.connect() as conn:
         top = int(conn.execute(select(func.max(t.cases.c.id))).scalar_one())

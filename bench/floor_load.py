@@ -418,6 +418,17 @@ def approximate_group(routes: list[dict[str, Any]], keep: Any) -> dict[str, Any]
     }
 
 
+def _json_line(line: str) -> dict[str, Any] | None:
+    """A line of the server's JSON log as a dict, or None for any other line (uvicorn's own, locust's)."""
+    if not line.startswith("{"):
+        return None
+    try:
+        found = json.loads(line)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def server_log_figures(log: Path, start: int, end: int | None = None) -> dict[str, Any]:
     """The server's own account of a run: its 5xx answers by route, exceptions, and the commonest errors,
     read from its log between two byte offsets."""
@@ -427,7 +438,20 @@ def server_log_figures(log: Path, start: int, end: int | None = None) -> dict[st
     by_status: Counter[str] = Counter()
     server_errors: Counter[str] = Counter()
     errors: Counter[str] = Counter()
+    tracebacks = text.count("Traceback (most recent call last)")
     for line in text.splitlines():
+        logged = _json_line(line)
+        if logged is not None:  # the server's JSON log (huikuan/logs.py): access lines and errors
+            if logged.get("event") == "request" and "status" in logged:
+                status = str(logged["status"])
+                by_status[status] += 1
+                if status.startswith("5"):
+                    server_errors[f"{logged.get('method')} {logged.get('route')} {status}"] += 1
+            if "traceback" in logged:
+                tracebacks += 1
+            if logged.get("level") in ("error", "critical") or "exception" in logged:
+                errors[f"{logged.get('exception', '')} {logged.get('event', '')}".strip()[:200]] += 1
+            continue
         found = ACCESS_LINE.search(line)
         if found:
             status = found.group("status")
@@ -444,7 +468,7 @@ def server_log_figures(log: Path, start: int, end: int | None = None) -> dict[st
         "by_status": dict(sorted(by_status.items())),
         "5xx": sum(n for status, n in by_status.items() if status.startswith("5")),
         "5xx_by_route": dict(server_errors.most_common()),
-        "tracebacks": text.count("Traceback (most recent call last)"),
+        "tracebacks": tracebacks,
         "top_errors": [{"line": line, "count": n} for line, n in errors.most_common(10)],
     }
 
