@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, select, update
 
 from huikuan.errors import InvalidInput, NotAuthenticated, Throttled
 from huikuan.i18n import normalize_locale
@@ -157,13 +157,3 @@ def set_preferences(uow: UnitOfWork, viewer: Viewer, *, locale: str, time_zone: 
     )
     uow.commit()
     return chosen
-
-
-def failed_logins(uow: UnitOfWork, username: str, now: datetime) -> int:
-    a = t.login_attempts.c
-    return int(
-        uow.session.scalar(
-            select(func.count()).where(a.username == username, a.success.is_(False), a.at > now - WINDOW)
-        )
-        or 0
-    )

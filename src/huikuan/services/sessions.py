@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from huikuan.config import get_settings
 from huikuan.errors import NotFound
@@ -30,7 +30,6 @@ from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 TOUCH_EVERY = timedelta(minutes=1)
-END_REASONS = ("logout", "revoked", "password", "deactivated", "idle", "expired")
 
 
 def token_hash(token: str) -> str:
@@ -158,13 +157,6 @@ def open_sessions(uow: UnitOfWork, viewer: Viewer, now: datetime | None = None) 
         .order_by(s.last_seen_at.desc(), s.id.desc())
     ).all()
     return [dict(row._mapping) for row in rows]
-
-
-def count_open(uow: UnitOfWork, user_id: int) -> int:
-    s = t.user_sessions.c
-    return int(
-        uow.session.scalar(select(func.count()).where(s.user_id == user_id, s.ended_at.is_(None))) or 0
-    )
 
 
 def revoke(uow: UnitOfWork, viewer: Viewer, session_id: int, now: datetime | None = None) -> None:
