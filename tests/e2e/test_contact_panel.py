@@ -170,7 +170,14 @@ def test_the_keyboard_records_a_promise_and_moves_to_the_next_case(new_page: Any
     page.keyboard.type("800")
     page.keyboard.press("Control+Shift+Enter")  # record, stop the timer, and go to the next case
     page.wait_for_url(lambda url: url != first and "/cases/" in url)
-    talk = site["engine"].connect().execute(
-        __import__("sqlalchemy").text("SELECT outcome, duration_s FROM interactions ORDER BY id DESC LIMIT 1")
-    ).one()
+    talk = (
+        site["engine"]
+        .connect()
+        .execute(
+            __import__("sqlalchemy").text(
+                "SELECT outcome, duration_s FROM interactions ORDER BY id DESC LIMIT 1"
+            )
+        )
+        .one()
+    )
     assert talk.outcome == "promise" and talk.duration_s == 60  # the timer's minute, rounded up

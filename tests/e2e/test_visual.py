@@ -36,8 +36,12 @@ kbd, code, pre, samp { font-family: "DejaVu Sans Mono", "WenQuanYi Micro Hei Mon
 *, *::before, *::after { animation: none !important; transition: none !important;
                          caret-color: transparent !important; }
 """
-RENDERING = ["--force-color-profile=srgb", "--font-render-hinting=none", "--disable-lcd-text",
-             "--hide-scrollbars"]
+RENDERING = [
+    "--force-color-profile=srgb",
+    "--font-render-hinting=none",
+    "--disable-lcd-text",
+    "--hide-scrollbars",
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +57,10 @@ def browser(chromium: str) -> Iterator[Any]:
     families = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=False).stdout
     missing = [font for font in ("DejaVu Sans", "WenQuanYi Micro Hei") if font not in families]
     if missing:
-        pytest.fail(f"fonts the screenshots pin are missing: {missing} (apt-get install fonts-dejavu-core "
-                    "fonts-wqy-microhei)")
+        pytest.fail(
+            f"fonts the screenshots pin are missing: {missing} (apt-get install fonts-dejavu-core "
+            "fonts-wqy-microhei)"
+        )
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=RENDERING)

@@ -58,14 +58,26 @@ def test_the_demo_loads_into_a_fresh_database_with_its_history(loaded):
     engine, summary = loaded
     assert summary["accounts"] == ACCOUNTS
     assert summary["interactions"] > ACCOUNTS and summary["payments"] > 0 and summary["promises"] > 0
-    counts = {name: _rows(engine, f"SELECT COUNT(*) FROM {name}")[0][0]
-              for name in ("accounts", "interactions", "payments", "promises", "creditors")}
-    assert counts == {"accounts": summary["accounts"], "interactions": summary["interactions"],
-                      "payments": summary["payments"], "promises": summary["promises"], "creditors": 4}
+    counts = {
+        name: _rows(engine, f"SELECT COUNT(*) FROM {name}")[0][0]
+        for name in ("accounts", "interactions", "payments", "promises", "creditors")
+    }
+    assert counts == {
+        "accounts": summary["accounts"],
+        "interactions": summary["interactions"],
+        "payments": summary["payments"],
+        "promises": summary["promises"],
+        "creditors": 4,
+    }
     stages = dict(_rows(engine, "SELECT stage, COUNT(*) FROM cases GROUP BY stage"))
     assert {"new", "contacting", "promised", "closed"} <= set(stages)
-    assert _rows(engine, "SELECT COUNT(*) FROM cases WHERE stage NOT IN ('closed', 'hold') "
-                         "AND next_action_due_at IS NULL")[0][0] == 0
+    assert (
+        _rows(
+            engine,
+            "SELECT COUNT(*) FROM cases WHERE stage NOT IN ('closed', 'hold') AND next_action_due_at IS NULL",
+        )[0][0]
+        == 0
+    )
 
 
 def test_every_product_appears(loaded):
@@ -98,10 +110,15 @@ def test_the_history_ends_where_the_floors_day_begins_in_every_debtors_zone(load
             column.key: conn.execute(select(func.max(column))).scalar_one()
             for column in (t.interactions.c.at, t.payments.c.paid_at, t.promises.c.created_at)
         }
-        us_calls = conn.execute(
-            select(t.interactions.c.at).join(t.debtors, t.debtors.c.id == t.interactions.c.debtor_id)
-            .where(t.debtors.c.time_zone.like("America/%"))
-        ).scalars().all()
+        us_calls = (
+            conn.execute(
+                select(t.interactions.c.at)
+                .join(t.debtors, t.debtors.c.id == t.interactions.c.debtor_id)
+                .where(t.debtors.c.time_zone.like("America/%"))
+            )
+            .scalars()
+            .all()
+        )
     assert all(at < begins for at in latest.values()), latest
     assert max(us_calls) >= begins - timedelta(days=2)  # the US history runs to the debtors' yesterday
 
@@ -154,9 +171,12 @@ def test_kept_promises_were_paid_by_their_due_date_and_broken_ones_not(loaded):
     for case_id, amount, due, paid in kept:
         assert paid >= amount
         # paid_at is UTC and the due date local: a day's grace covers the zones.
-        received = _rows(engine, f"SELECT COUNT(*) FROM payments p JOIN accounts a ON a.id = p.account_id "
-                                 f"WHERE a.case_id = {case_id} "
-                                 f"AND date(p.paid_at) <= date('{due}', '+1 day')")
+        received = _rows(
+            engine,
+            f"SELECT COUNT(*) FROM payments p JOIN accounts a ON a.id = p.account_id "
+            f"WHERE a.case_id = {case_id} "
+            f"AND date(p.paid_at) <= date('{due}', '+1 day')",
+        )
         assert received[0][0] > 0
     broken_but_paid = "SELECT COUNT(*) FROM promises WHERE status = 'broken' AND paid_amount > 0"
     assert _rows(engine, broken_but_paid)[0][0] == 0
@@ -164,9 +184,12 @@ def test_kept_promises_were_paid_by_their_due_date_and_broken_ones_not(loaded):
 
 def test_payments_moved_the_balances_and_kept_the_accounts_products(loaded):
     engine, _ = loaded
-    paid = _rows(engine, "SELECT a.product, a.principal + a.interest + a.fees - a.balance, a.status, "
-                         "(SELECT SUM(amount) FROM payment_allocations pa WHERE pa.account_id = a.id) "
-                         "FROM accounts a WHERE a.id IN (SELECT account_id FROM payments)")
+    paid = _rows(
+        engine,
+        "SELECT a.product, a.principal + a.interest + a.fees - a.balance, a.status, "
+        "(SELECT SUM(amount) FROM payment_allocations pa WHERE pa.account_id = a.id) "
+        "FROM accounts a WHERE a.id IN (SELECT account_id FROM payments)",
+    )
     assert len({product for product, *_ in paid}) > 3  # a payment leaves the account's product alone
     for _product, moved, status, allocated in paid:
         assert moved == allocated
@@ -241,8 +264,9 @@ def test_the_demo_users_can_sign_in_with_the_demo_password(loaded):
         assert authenticate(uow, "admin", "wrong-password") is None
         viewer = authenticate(uow, "bank_viewer", DEMO_PASSWORD)
         assert viewer is not None and viewer.creditor_id is not None
-    assigned = _rows(engine, "SELECT DISTINCT u.username FROM cases c "
-                             "JOIN users u ON u.id = c.assigned_user_id")
+    assigned = _rows(
+        engine, "SELECT DISTINCT u.username FROM cases c JOIN users u ON u.id = c.assigned_user_id"
+    )
     assert {row[0] for row in assigned} == {f"collector{i}" for i in range(1, 5)}
 
 

@@ -213,8 +213,6 @@ def test_the_panel_and_the_api_offer_only_the_templates_that_apply_with_a_sendab
     other = floor.other_creditor_case
     assert other is not None
     assert (
-        TestClient(app)
-        .get(f"/api/v1/cases/{other.id}/messages/templates", headers=alice_key)
-        .status_code
+        TestClient(app).get(f"/api/v1/cases/{other.id}/messages/templates", headers=alice_key).status_code
         == 404
     )

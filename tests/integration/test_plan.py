@@ -49,8 +49,9 @@ def floor(engine: Engine) -> dict[str, Any]:
                 b.contact(case, NOW - timedelta(days=d + 1, hours=3), outcome=outcome)
             ids["cases"].append(case)
         for i in range(2):
-            debtor = b.debtor(us, f"Debtor {i}", zone="America/Chicago", country="US", region="IL",
-                              language="en")
+            debtor = b.debtor(
+                us, f"Debtor {i}", zone="America/Chicago", country="US", region="IL", language="en"
+            )
             b.point(debtor, "landline", f"+1312555{1000 + i}")
             case = b.case(us, debtor)
             b.account(case, 150_000, currency="USD", overdue=DAY - timedelta(days=200))
@@ -78,8 +79,11 @@ def test_huikuan_plan_writes_one_row_per_case_and_the_cases_next_actions(db_env,
     assert summary["written"] == summary["cases"] == 10 and summary["replaced"] == 0
     assert sum(summary["actions"].values()) == 10
 
-    plan = rows(engine, "SELECT case_id, action, slot_start, user_id, segment, strategy, plan_date, reason "
-                        "FROM plan_rows ORDER BY case_id")
+    plan = rows(
+        engine,
+        "SELECT case_id, action, slot_start, user_id, segment, strategy, plan_date, reason "
+        "FROM plan_rows ORDER BY case_id",
+    )
     assert [r.case_id for r in plan] == ids["cases"]  # the closed case is not planned
     assert {r.strategy for r in plan} == {"optimized"} and {str(r.plan_date) for r in plan} == {ISO_DAY}
     for r in plan:
@@ -105,7 +109,8 @@ def test_huikuan_plan_writes_one_row_per_case_and_the_cases_next_actions(db_env,
         allowed = allowed_frame(conn, portfolio)
     stored = pl.DataFrame(
         [(r.case_id, r.action, _instant(r.slot_start)) for r in plan],
-        schema={"case_id": pl.Int64, "action": pl.Utf8, "slot_start": pl.Datetime("us", "UTC")}, orient="row",
+        schema={"case_id": pl.Int64, "action": pl.Utf8, "slot_start": pl.Datetime("us", "UTC")},
+        orient="row",
     )
     assert plan_violations(stored, allowed, portfolio.cases, DAY).height == 0  # every contact passes the gate
 
@@ -189,12 +194,20 @@ def _stand_in(choose: Any) -> Any:
         for case in inputs.cases.iter_rows(named=True):
             allowed = inputs.allowed.filter(pl.col("case_id") == case["case_id"])
             action, slot, user = choose(case, allowed, inputs)
-            out.append({
-                "case_id": case["case_id"], "action": action, "slot_start": slot, "user_id": user,
-                "p_answer": 0.25, "p_pay": 0.1, "expected_value": case["balance"] // 10, "cost": 100,
-                "segment": "able_willing" if case["language"] == "zh" else "unable_willing",
-                "reason": json.dumps({"segment": "x", "binding": None, "removed": []}),
-            })
+            out.append(
+                {
+                    "case_id": case["case_id"],
+                    "action": action,
+                    "slot_start": slot,
+                    "user_id": user,
+                    "p_answer": 0.25,
+                    "p_pay": 0.1,
+                    "expected_value": case["balance"] // 10,
+                    "cost": 100,
+                    "segment": "able_willing" if case["language"] == "zh" else "unable_willing",
+                    "reason": json.dumps({"segment": "x", "binding": None, "removed": []}),
+                }
+            )
         return PlanResult(pl.DataFrame(out, schema=PLAN_SCHEMA), {}, None, {"strategy": strategy.name})
 
     return plan
@@ -231,7 +244,11 @@ def test_a_stand_in_planners_choices_become_the_cases_next_actions(uow, engine):
     assert big == ids["cases"][4:7]
     # Priority is the expected value's percentile among the day's contacts: the biggest balance is 100.
     assert [got[c].priority for c in ids["cases"][4:7]] + [got[c].priority for c in ids["cases"][8:]] == [
-        60, 80, 100, 30, 30
+        60,
+        80,
+        100,
+        30,
+        30,
     ]
     disputed = got[ids["cases"][7]]
     assert (disputed.next_action_channel, disputed.priority) == (None, 0)
@@ -242,7 +259,9 @@ def test_a_stand_in_planners_choices_become_the_cases_next_actions(uow, engine):
     us_case = got[ids["cases"][8]]
     # A letter has no slot of its own: it is due when the floor's day begins (a next action is complete).
     assert (us_case.next_action_channel, us_case.next_action_due_at, us_case.segment) == (
-        "letter", datetime(2026, 3, 15, 16, 0, tzinfo=UTC), "unable_willing"
+        "letter",
+        datetime(2026, 3, 15, 16, 0, tzinfo=UTC),
+        "unable_willing",
     )
     assert us_case.next_action_goal == "offer_instalments"
     quiet = got[ids["cases"][0]]
@@ -266,8 +285,9 @@ def test_a_plan_with_a_contact_the_gate_refuses_is_not_stored(uow, engine):
 def test_planning_one_creditor_replaces_only_its_own_rows(uow, engine, db_env):
     ids = floor(engine)
     assert cli("--date", ISO_DAY, "--now", ISO_NOW).exit_code == 0
-    result = cli("--date", ISO_DAY, "--now", ISO_NOW, "--creditor", "US-LENDER", "--strategy", "oldest-first",
-                 "--json")
+    result = cli(
+        "--date", ISO_DAY, "--now", ISO_NOW, "--creditor", "US-LENDER", "--strategy", "oldest-first", "--json"
+    )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert (summary["cases"], summary["replaced"]) == (2, 2)
     by_strategy = dict(rows(engine, "SELECT strategy, COUNT(*) FROM plan_rows GROUP BY strategy"))

@@ -64,8 +64,14 @@ def test_a_disputed_or_ceased_debtor_gets_mask_0_with_the_rule_named(engine):
             ("cn_ceased", strict, {"cease": True}),
             ("cn_default_disputed", plain, {"disputed": True}),
         ):
-            zone, country, region = ("America/New_York", "US", "NY") if creditor == us else (
-                "Asia/Shanghai", "CN", "四川省"  # Beijing time only (Xinjiang would add UTC+6)
+            zone, country, region = (
+                ("America/New_York", "US", "NY")
+                if creditor == us
+                else (
+                    "Asia/Shanghai",
+                    "CN",
+                    "四川省",  # Beijing time only (Xinjiang would add UTC+6)
+                )
             )
             debtor = b.debtor(creditor, name, zone=zone, country=country, region=region, **flags)
             cases[name] = b.case(creditor, debtor)
@@ -73,8 +79,13 @@ def test_a_disputed_or_ceased_debtor_gets_mask_0_with_the_rule_named(engine):
         opted = b.case(strict, b.debtor(strict, "opted", region="四川省", opt_out=["sms", "call"]))
         b.account(opted, 10_000)
     got = masks(engine, local(DAY, 7))
-    expected_rule = {"us_disputed": "dispute", "us_ceased": "cease", "us_deceased": "cease",
-                     "cn_disputed": "dispute", "cn_ceased": "cease"}
+    expected_rule = {
+        "us_disputed": "dispute",
+        "us_ceased": "cease",
+        "us_deceased": "cease",
+        "cn_disputed": "dispute",
+        "cn_ceased": "cease",
+    }
     for name, rule in expected_rule.items():
         for action in ("call", "sms", "email", "wechat", "letter", "visit"):
             assert got[(cases[name], action)] == (0, rule), (name, action)
@@ -127,8 +138,12 @@ def _random_portfolio(engine: Engine, seed: int, now: datetime) -> None:
     zones = ["Asia/Shanghai", "Asia/Urumqi", "America/New_York", "America/Los_Angeles", None, "Not/AZone"]
     phones = ["+8613800138000", "+8613912345678", "+12125550123", "+14155550123", "+442079460000", "12345"]
     places = [("CN", "四川省"), ("CN", "新疆维吾尔自治区"), ("US", "CA"), ("US", "NY"), (None, None)]
-    spans = [[{"start": "12:15", "end": "13:40"}], [{"start": "20:00", "end": "09:00"}],
-             [{"start": "x"}], [{"start": "10:00", "end": "10:30"}, {"start": "17:45", "end": "18:10"}]]
+    spans = [
+        [{"start": "12:15", "end": "13:40"}],
+        [{"start": "20:00", "end": "09:00"}],
+        [{"start": "x"}],
+        [{"start": "10:00", "end": "10:30"}, {"start": "17:45", "end": "18:10"}],
+    ]
     with engine.begin() as conn:
         b = Book(conn)
         creditors = [
@@ -142,9 +157,14 @@ def _random_portfolio(engine: Engine, seed: int, now: datetime) -> None:
             country, region = rng.choice(places)
             flags = {f: True for f in ("cease", "disputed", "attorney", "deceased") if rng.random() < 0.06}
             debtor = b.debtor(
-                creditor, f"d{i}", zone=rng.choice(zones), country=country, region=region,
+                creditor,
+                f"d{i}",
+                zone=rng.choice(zones),
+                country=country,
+                region=region,
                 opt_out=rng.sample(["call", "sms", "email", "letter"], k=rng.choice((0, 0, 0, 1, 2))),
-                inconvenient=rng.choice(spans) if rng.random() < 0.15 else [], **flags,
+                inconvenient=rng.choice(spans) if rng.random() < 0.15 else [],
+                **flags,
             )
             for number in rng.sample(phones, k=rng.choice((0, 1, 1, 2))):
                 b.point(debtor, "mobile" if number.startswith("+86") else "landline", number)
@@ -157,16 +177,31 @@ def _random_portfolio(engine: Engine, seed: int, now: datetime) -> None:
                 if rng.random() < 0.35:  # crowd today, to reach the caps
                     at = now - timedelta(minutes=rng.randrange(1, 12 * 60))
                 channel = rng.choice(("call", "call", "call", "voicemail", "sms"))
-                outcome = rng.choice(("no_answer", "promise", "callback", "consent", "not_connected", "busy",
-                                      "third_party", "refused_by_gate", "delivered"))
+                outcome = rng.choice(
+                    (
+                        "no_answer",
+                        "promise",
+                        "callback",
+                        "consent",
+                        "not_connected",
+                        "busy",
+                        "third_party",
+                        "refused_by_gate",
+                        "delivered",
+                    )
+                )
                 direction = "inbound" if rng.random() < 0.15 else "outbound"
                 b.contact(case, at, channel, outcome, direction=direction)
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_the_grouped_path_gives_exactly_the_masks_of_asking_the_gate_case_by_case(engine, seed):
-    now = [local(DAY - timedelta(days=1), 22), local(DAY, 10, 37), datetime(2026, 3, 16, 17, 5, tzinfo=UTC),
-           local(DAY, 3, 0)][seed % 4]
+    now = [
+        local(DAY - timedelta(days=1), 22),
+        local(DAY, 10, 37),
+        datetime(2026, 3, 16, 17, 5, tzinfo=UTC),
+        local(DAY, 3, 0),
+    ][seed % 4]
     _random_portfolio(engine, seed, now)
     with engine.connect() as conn:
         portfolio = read_portfolio(conn, DAY, now)
@@ -205,8 +240,15 @@ def test_debtor_facts_read_flags_opt_outs_and_designated_times_failing_closed(en
     with engine.begin() as conn:
         b = Book(conn)
         cn = b.creditor("CN")
-        debtor = b.debtor(cn, "f", zone="Mars/Olympus", region="四川省", opt_out=["sms", "pigeon"],
-                          inconvenient=[{"start": "12:00", "end": "13:30"}, {"start": "noon"}], cease=True)
+        debtor = b.debtor(
+            cn,
+            "f",
+            zone="Mars/Olympus",
+            region="四川省",
+            opt_out=["sms", "pigeon"],
+            inconvenient=[{"start": "12:00", "end": "13:30"}, {"start": "noon"}],
+            cease=True,
+        )
         b.point(debtor, "mobile", "+8613800138000")
         b.point(debtor, "landline", "+861062345678")
         b.point(debtor, "email", "f@example.com")
@@ -221,13 +263,22 @@ def test_debtor_facts_read_flags_opt_outs_and_designated_times_failing_closed(en
 
 def test_a_planned_contact_outside_its_hours_is_a_violation():
     cases = pl.DataFrame({"case_id": [1, 2, 3], "time_zone": ["Asia/Shanghai"] * 3})
-    allowed = pl.DataFrame({"case_id": [1, 2, 3], "action": ["call", "call", "letter"],
-                            "hour_mask": [1 << 10, 1 << 10, 0], "rule": [None, None, "cease"]})
-    plan = pl.DataFrame({
-        "case_id": [1, 2, 3],
-        "action": ["call", "call", "letter"],
-        "slot_start": [local(DAY, 10, 15), local(DAY, 11), None],
-    }, schema_overrides={"slot_start": pl.Datetime("us", "UTC")})
+    allowed = pl.DataFrame(
+        {
+            "case_id": [1, 2, 3],
+            "action": ["call", "call", "letter"],
+            "hour_mask": [1 << 10, 1 << 10, 0],
+            "rule": [None, None, "cease"],
+        }
+    )
+    plan = pl.DataFrame(
+        {
+            "case_id": [1, 2, 3],
+            "action": ["call", "call", "letter"],
+            "slot_start": [local(DAY, 10, 15), local(DAY, 11), None],
+        },
+        schema_overrides={"slot_start": pl.Datetime("us", "UTC")},
+    )
     bad = plan_violations(plan, allowed, cases, DAY)
     assert bad.get_column("case_id").to_list() == [2, 3]
     tomorrow = plan.with_columns(pl.lit(local(DAY + timedelta(days=1), 10)).alias("slot_start")).head(1)

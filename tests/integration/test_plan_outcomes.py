@@ -54,9 +54,16 @@ def _planned_and_paid(engine: Engine, day: date, paid: list[datetime]) -> None:
         for at in paid:
             b.payment(account, 10_000, at)
         conn.execute(
-            insert(t.plan_rows).values(plan_date=day, strategy="optimized", case_id=case, action="call",
-                                       p_pay=0.1, segment="able_willing", reason={},
-                                       created_at=datetime.combine(day, datetime.min.time(), UTC))
+            insert(t.plan_rows).values(
+                plan_date=day,
+                strategy="optimized",
+                case_id=case,
+                action="call",
+                p_pay=0.1,
+                segment="able_willing",
+                reason={},
+                created_at=datetime.combine(day, datetime.min.time(), UTC),
+            )
         )
 
 

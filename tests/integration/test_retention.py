@@ -243,4 +243,3 @@ def test_the_command_says_what_a_dry_run_would_do(floor: Floor, db_env: str, let
     result = cli("privacy", "retention", "--dry-run")
     assert result.exit_code == 0
     assert result.stdout.startswith("Dry run (nothing changed): 0 closed accounts past their retention")
-

@@ -128,7 +128,7 @@ def test_the_spreadsheets_of_an_export_run_no_formula(
         ("\tx", "'\tx"),
         ("张三", "张三"),
         (-2, "-2"),
-        (None, "\"\""),  # an empty cell, quoted so the row is not empty
+        (None, '""'),  # an empty cell, quoted so the row is not empty
         ({"a": "=b"}, '"{""a"": ""=b""}"'),  # JSON, quoted as CSV quotes it
     ],
 )

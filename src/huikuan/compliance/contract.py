@@ -152,22 +152,7 @@ def request_to_dict(request: Request, with_history: bool = True) -> dict[str, An
             "workplace": party.workplace,
             "recontact": None if party.recontact is None else party.recontact.value,
         },
-        "debtor": {
-            "phones": list(debtor.phones),
-            "address": _address_dict(debtor.address),
-            "time_zone": debtor.time_zone,
-            "inconvenient_times": [
-                {"start": x.start.isoformat(), "end": x.end.isoformat()} for x in debtor.inconvenient_times
-            ],
-            "flags": {
-                "cease": debtor.flags.cease,
-                "disputed": debtor.flags.disputed,
-                "attorney": debtor.flags.attorney,
-                "deceased": debtor.flags.deceased,
-                "employer_prohibits": debtor.flags.employer_prohibits,
-                "opt_out": sorted(c.value for c in debtor.flags.opt_out),
-            },
-        },
+        "debtor": debtor_to_dict(debtor),
         "debt": {
             "id": request.debt.id,
             "time_barred": request.debt.time_barred,
@@ -177,6 +162,31 @@ def request_to_dict(request: Request, with_history: bool = True) -> dict[str, An
     if with_history:
         out["history"] = [event_to_dict(e) for e in request.history]
     return out
+
+
+def debtor_to_dict(debtor: DebtorFacts) -> dict[str, Any]:
+    """The canonical JSON of the debtor's facts (the request's `debtor`): every field present, sets sorted."""
+    return {
+        "phones": list(debtor.phones),
+        "address": _address_dict(debtor.address),
+        "time_zone": debtor.time_zone,
+        "inconvenient_times": [
+            {"start": x.start.isoformat(), "end": x.end.isoformat()} for x in debtor.inconvenient_times
+        ],
+        "flags": {
+            "cease": debtor.flags.cease,
+            "disputed": debtor.flags.disputed,
+            "attorney": debtor.flags.attorney,
+            "deceased": debtor.flags.deceased,
+            "employer_prohibits": debtor.flags.employer_prohibits,
+            "opt_out": sorted(c.value for c in debtor.flags.opt_out),
+        },
+    }
+
+
+def parse_debtor(data: Any) -> DebtorFacts:
+    """The debtor's facts from their JSON (the request's `debtor`); InvalidRequest names a bad field."""
+    return _debtor(data, "debtor")
 
 
 def event_to_dict(event: HistoryEvent) -> dict[str, Any]:

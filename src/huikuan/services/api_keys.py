@@ -56,8 +56,13 @@ def create_key(
     )
     key_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
     record(
-        uow.session, at=when, user_id=viewer.user_id if viewer else None, action="api_key.created",
-        entity="user", entity_id=user_id, detail={"api_key_id": key_id},
+        uow.session,
+        at=when,
+        user_id=viewer.user_id if viewer else None,
+        action="api_key.created",
+        entity="user",
+        entity_id=user_id,
+        detail={"api_key_id": key_id},
     )
     uow.commit()
     return int(key_id), key
@@ -106,7 +111,12 @@ def revoke_key(uow: UnitOfWork, viewer: Viewer | None, key_id: int, now: datetim
     uow.begin_write()
     uow.session.execute(update(t.api_keys).where(k.id == key_id).values(revoked_at=when))
     record(
-        uow.session, at=when, user_id=viewer.user_id if viewer else None, action="api_key.revoked",
-        entity="user", entity_id=row.user_id, detail={"api_key_id": key_id},
+        uow.session,
+        at=when,
+        user_id=viewer.user_id if viewer else None,
+        action="api_key.revoked",
+        entity="user",
+        entity_id=row.user_id,
+        detail={"api_key_id": key_id},
     )
     uow.commit()

@@ -200,8 +200,9 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
         .values(stage=CaseStage.CONTACTING.value)
     )
     row = uow.session.execute(
-        select(c.stage, c.next_action_channel, c.next_action_goal, c.next_action_note, c.next_action_due_at)
-        .where(c.id == case_id)
+        select(
+            c.stage, c.next_action_channel, c.next_action_goal, c.next_action_note, c.next_action_due_at
+        ).where(c.id == case_id)
     ).one()
     uow.commit()
     return LoggedContact(new_id, case_id, row.stage, NextAction(*row[1:]), promise_id)
@@ -287,8 +288,10 @@ def _aware(field: str, value: datetime) -> datetime:
 def _goal_code(field: str, value: str | None) -> str | None:
     code = (value or "").strip()
     if code and code not in GOALS:
-        message = "goal: {value} is not one of the goals" if field == "goal" else (
-            "next goal: {value} is not one of the goals"
+        message = (
+            "goal: {value} is not one of the goals"
+            if field == "goal"
+            else ("next goal: {value} is not one of the goals")
         )
         raise InvalidInput(message, value=code)
     return code or None

@@ -72,22 +72,52 @@ class DemoCreditor:
 
 CREDITORS = (
     DemoCreditor(
-        "DEMO-YHCC", "云海银行信用卡中心", "CN", "CNY", "cn", 0.40,
-        ((Product.CREDIT_CARD, 0.85), (Product.CONSUMER_LOAN, 0.15)), 0.12, "gbk", "YH",
+        "DEMO-YHCC",
+        "云海银行信用卡中心",
+        "CN",
+        "CNY",
+        "cn",
+        0.40,
+        ((Product.CREDIT_CARD, 0.85), (Product.CONSUMER_LOAN, 0.15)),
+        0.12,
+        "gbk",
+        "YH",
     ),
     DemoCreditor(
-        "DEMO-YJXF", "易借消费金融有限公司", "CN", "CNY", "cn", 0.30,
-        ((Product.MICROLOAN, 0.6), (Product.CONSUMER_LOAN, 0.3), (Product.PRIVATE_LOAN, 0.1)), 0.08,
-        "gbk", "YJ",
+        "DEMO-YJXF",
+        "易借消费金融有限公司",
+        "CN",
+        "CNY",
+        "cn",
+        0.30,
+        ((Product.MICROLOAN, 0.6), (Product.CONSUMER_LOAN, 0.3), (Product.PRIVATE_LOAN, 0.1)),
+        0.08,
+        "gbk",
+        "YJ",
     ),
     DemoCreditor(
-        "DEMO-JCWY", "锦城物业服务有限公司", "CN", "CNY", "cn", 0.15,
-        ((Product.PROPERTY_FEE, 0.8), (Product.OTHER, 0.2)), 0.2, "gbk", "JC",
+        "DEMO-JCWY",
+        "锦城物业服务有限公司",
+        "CN",
+        "CNY",
+        "cn",
+        0.15,
+        ((Product.PROPERTY_FEE, 0.8), (Product.OTHER, 0.2)),
+        0.2,
+        "gbk",
+        "JC",
     ),
     DemoCreditor(
-        "DEMO-HBL", "Harbor Bay Lending LLC", "US", "USD", "us-reg-f", 0.15,
-        ((Product.CONSUMER_LOAN, 0.6), (Product.TRADE_CONTRACT, 0.3), (Product.CREDIT_CARD, 0.1)), 0.05,
-        "utf-8", "HB",
+        "DEMO-HBL",
+        "Harbor Bay Lending LLC",
+        "US",
+        "USD",
+        "us-reg-f",
+        0.15,
+        ((Product.CONSUMER_LOAN, 0.6), (Product.TRADE_CONTRACT, 0.3), (Product.CREDIT_CARD, 0.1)),
+        0.05,
+        "utf-8",
+        "HB",
     ),
 )
 BANK = CREDITORS[0]
@@ -389,8 +419,10 @@ def _cn_debtor(rng: random.Random, today: date, creditor: DemoCreditor) -> DemoD
     birth = _birth(rng, today)
     origin = rng.choice(CN_REGIONS)
     # Most people live where they were registered; the property company's owners live on its estates.
-    home = rng.choice(CHENGDU) if creditor.code == "DEMO-JCWY" else (
-        origin if rng.random() < 0.7 else rng.choice(CN_REGIONS)
+    home = (
+        rng.choice(CHENGDU)
+        if creditor.code == "DEMO-JCWY"
+        else (origin if rng.random() < 0.7 else rng.choice(CN_REGIONS))
     )
     has_id = creditor.code != "DEMO-JCWY" or rng.random() < 0.6
     phones = [_cn_mobile(rng)]
@@ -537,18 +569,35 @@ def write_placement_file(path: Path, creditor: DemoCreditor, debtors: list[DemoD
             contact = d.contacts[0] if d.contacts else ("", "", "")
             phones = ("; " if us else _separator(d)).join(d.phones)
             for a in d.accounts:
-                money = [_money(a.principal, money_style), _money(a.interest, money_style),
-                         _money(a.fees, money_style), _money(a.balance, money_style)]
+                money = [
+                    _money(a.principal, money_style),
+                    _money(a.interest, money_style),
+                    _money(a.fees, money_style),
+                    _money(a.balance, money_style),
+                ]
                 if us:
                     co = d.co_borrower or ("", "")
-                    out.writerow([a.ref, _product(a.product, us), d.name, phones, d.email or "", d.address,
-                                  d.employer or "", *money, _date(a.overdue_since, date_style), *co,
-                                  *contact])
+                    out.writerow(
+                        [
+                            a.ref,
+                            _product(a.product, us),
+                            d.name,
+                            phones,
+                            d.email or "",
+                            d.address,
+                            d.employer or "",
+                            *money,
+                            _date(a.overdue_since, date_style),
+                            *co,
+                            *contact,
+                        ]
+                    )
                     continue
                 head = [a.ref, d.name, d.national_id or "", phones, d.address]
                 if creditor.code == "DEMO-JCWY":
-                    out.writerow([*head, _product(a.product, us), *money, _date(a.overdue_since, date_style),
-                                  *contact])
+                    out.writerow(
+                        [*head, _product(a.product, us), *money, _date(a.overdue_since, date_style), *contact]
+                    )
                     continue
                 row = [*head, d.employer or "", _product(a.product, us), *money]
                 row.append(_date(a.overdue_since, date_style))
@@ -570,51 +619,96 @@ CALL_HOURS = tuple(range(8, 21))
 CALL_HOUR_CUM = list(accumulate((1, 3, 4, 3, 1, 1, 3, 3, 3, 4, 4, 4, 2)))
 # What one call attempt comes to; None is a right-party conversation, drawn from RPC_OUTCOMES.
 _O = Outcome
-CN_ATTEMPTS = ((_O.NO_ANSWER, 45), (_O.BUSY, 10), (_O.VOICEMAIL, 3), (_O.NOT_CONNECTED, 12),
-               (_O.WRONG_PARTY, 3), (_O.THIRD_PARTY, 5), (None, 22))
-US_ATTEMPTS = ((_O.NO_ANSWER, 40), (_O.VOICEMAIL, 25), (_O.BUSY, 5), (_O.NOT_CONNECTED, 5),
-               (_O.WRONG_PARTY, 2), (_O.THIRD_PARTY, 3), (None, 20))
-RPC_OUTCOMES = ((_O.PROMISE, 70), (_O.REFUSES, 55), (_O.CALLBACK, 50), (_O.HARDSHIP, 10), (_O.DISPUTES, 1),
-                (_O.PAID, 10))
+CN_ATTEMPTS = (
+    (_O.NO_ANSWER, 45),
+    (_O.BUSY, 10),
+    (_O.VOICEMAIL, 3),
+    (_O.NOT_CONNECTED, 12),
+    (_O.WRONG_PARTY, 3),
+    (_O.THIRD_PARTY, 5),
+    (None, 22),
+)
+US_ATTEMPTS = (
+    (_O.NO_ANSWER, 40),
+    (_O.VOICEMAIL, 25),
+    (_O.BUSY, 5),
+    (_O.NOT_CONNECTED, 5),
+    (_O.WRONG_PARTY, 2),
+    (_O.THIRD_PARTY, 3),
+    (None, 20),
+)
+RPC_OUTCOMES = (
+    (_O.PROMISE, 70),
+    (_O.REFUSES, 55),
+    (_O.CALLBACK, 50),
+    (_O.HARDSHIP, 10),
+    (_O.DISPUTES, 1),
+    (_O.PAID, 10),
+)
 # A debtor who disputes the debt mostly says so the first time a collector gets through.
-FIRST_RPC_OUTCOMES = ((_O.PROMISE, 30), (_O.REFUSES, 28), (_O.CALLBACK, 26), (_O.HARDSHIP, 5),
-                      (_O.DISPUTES, 3), (_O.PAID, 3))
+FIRST_RPC_OUTCOMES = (
+    (_O.PROMISE, 30),
+    (_O.REFUSES, 28),
+    (_O.CALLBACK, 26),
+    (_O.HARDSHIP, 5),
+    (_O.DISPUTES, 3),
+    (_O.PAID, 3),
+)
 CONTACT_ATTEMPTS = ((_O.THIRD_PARTY, 45), (_O.NO_ANSWER, 45), (_O.WRONG_PARTY, 10))
 VISIT_OUTCOMES = ((_O.THIRD_PARTY, 40), (_O.PROMISE, 25), (_O.REFUSES, 20), (_O.HARDSHIP, 15))
 PROMISE_KEPT, PROMISE_PARTLY = 0.6, 0.1  # calibration.md: kept 0.5-0.7; the rest are broken
-CONVERSATIONS = frozenset({Outcome.PROMISE, Outcome.PAID, Outcome.REFUSES, Outcome.DISPUTES, Outcome.HARDSHIP,
-                           Outcome.CALLBACK})
+CONVERSATIONS = frozenset(
+    {Outcome.PROMISE, Outcome.PAID, Outcome.REFUSES, Outcome.DISPUTES, Outcome.HARDSHIP, Outcome.CALLBACK}
+)
 
 # The goal of each kind of contact the demo's history makes (codes of domain/goals.py).
 GOALS = {
-    "first": Goal.VERIFY_IDENTITY, "promise": Goal.OBTAIN_PROMISE, "follow": Goal.CHECK_PROMISED_PAYMENT,
-    "broken": Goal.PROMISE_BROKEN, "callback": Goal.CALL_BACK, "locate": Goal.LOCATE_DEBTOR,
-    "sms": Goal.PAYMENT_REMINDER, "email": Goal.PAYMENT_REMINDER, "letter": Goal.SEND_NOTICE,
-    "visit": Goal.VISIT_ASSESS, "hardship": Goal.ASSESS_HARDSHIP, "dispute": Goal.REVIEW_DISPUTE,
+    "first": Goal.VERIFY_IDENTITY,
+    "promise": Goal.OBTAIN_PROMISE,
+    "follow": Goal.CHECK_PROMISED_PAYMENT,
+    "broken": Goal.PROMISE_BROKEN,
+    "callback": Goal.CALL_BACK,
+    "locate": Goal.LOCATE_DEBTOR,
+    "sms": Goal.PAYMENT_REMINDER,
+    "email": Goal.PAYMENT_REMINDER,
+    "letter": Goal.SEND_NOTICE,
+    "visit": Goal.VISIT_ASSESS,
+    "hardship": Goal.ASSESS_HARDSHIP,
+    "dispute": Goal.REVIEW_DISPUTE,
     "inbound": Goal.TAKE_INBOUND_CALL,
 }
 NOTES = {
     "zh": {
-        Outcome.NO_ANSWER: "无人接听", Outcome.BUSY: "占线", Outcome.VOICEMAIL: "转语音信箱，未留言",
-        Outcome.NOT_CONNECTED: "关机或停机", Outcome.WRONG_PARTY: "非本人，对方称不认识债务人",
+        Outcome.NO_ANSWER: "无人接听",
+        Outcome.BUSY: "占线",
+        Outcome.VOICEMAIL: "转语音信箱，未留言",
+        Outcome.NOT_CONNECTED: "关机或停机",
+        Outcome.WRONG_PARTY: "非本人，对方称不认识债务人",
         Outcome.THIRD_PARTY: "他人接听，已请其转告回电，未透露欠款",
         Outcome.PROMISE: "承诺{due}前还款{amount}",
-        Outcome.PAID: "称已还款{amount}，待核实到账", Outcome.REFUSES: "拒绝还款，态度强硬",
-        Outcome.DISPUTES: "对欠款金额有异议，要求提供明细", Outcome.HARDSHIP: "称失业或患病，暂无还款能力",
-        Outcome.CALLBACK: "约定稍后回电", Outcome.DELIVERED: "已送达", Outcome.FAILED: "发送失败",
+        Outcome.PAID: "称已还款{amount}，待核实到账",
+        Outcome.REFUSES: "拒绝还款，态度强硬",
+        Outcome.DISPUTES: "对欠款金额有异议，要求提供明细",
+        Outcome.HARDSHIP: "称失业或患病，暂无还款能力",
+        Outcome.CALLBACK: "约定稍后回电",
+        Outcome.DELIVERED: "已送达",
+        Outcome.FAILED: "发送失败",
     },
     "en": {
-        Outcome.NO_ANSWER: "No answer", Outcome.BUSY: "Busy",
+        Outcome.NO_ANSWER: "No answer",
+        Outcome.BUSY: "Busy",
         Outcome.VOICEMAIL: "Limited-content message left",
         Outcome.NOT_CONNECTED: "Number not in service",
         Outcome.WRONG_PARTY: "Wrong number; does not know the debtor",
         Outcome.THIRD_PARTY: "Third party answered; asked for a call back, debt not disclosed",
         Outcome.PROMISE: "Promised {amount} by {due}",
         Outcome.PAID: "Says {amount} was paid; to be confirmed",
-        Outcome.REFUSES: "Refuses to pay", Outcome.DISPUTES: "Disputes the debt; verification requested",
+        Outcome.REFUSES: "Refuses to pay",
+        Outcome.DISPUTES: "Disputes the debt; verification requested",
         Outcome.HARDSHIP: "Lost job / medical bills; cannot pay now",
         Outcome.CALLBACK: "Asked to be called back",
-        Outcome.DELIVERED: "Delivered", Outcome.FAILED: "Not delivered",
+        Outcome.DELIVERED: "Delivered",
+        Outcome.FAILED: "Not delivered",
     },
 }
 SETTLED = {"zh": "称已全部结清，核实到账", "en": "Says the balance is paid in full; payment confirmed"}
@@ -665,14 +759,40 @@ class History:
     """Column lists of the rows the simulation makes: cheap to append, turned into frames at the end."""
 
     interactions: dict[str, list[Any]] = field(
-        default_factory=lambda: {k: [] for k in (
-            "case_id", "debtor_id", "party_id", "contact_point_id", "user_id", "at", "channel", "direction",
-            "outcome", "goal", "goal_met", "notes", "duration_s")}
+        default_factory=lambda: {
+            k: []
+            for k in (
+                "case_id",
+                "debtor_id",
+                "party_id",
+                "contact_point_id",
+                "user_id",
+                "at",
+                "channel",
+                "direction",
+                "outcome",
+                "goal",
+                "goal_met",
+                "notes",
+                "duration_s",
+            )
+        }
     )
     promises: dict[str, list[Any]] = field(
-        default_factory=lambda: {k: [] for k in (
-            "case_id", "amount", "currency", "due_date", "created_at", "created_by", "status", "paid_amount",
-            "resolved_at")}
+        default_factory=lambda: {
+            k: []
+            for k in (
+                "case_id",
+                "amount",
+                "currency",
+                "due_date",
+                "created_at",
+                "created_by",
+                "status",
+                "paid_amount",
+                "resolved_at",
+            )
+        }
     )
     payments: dict[str, list[tuple[datetime, str, int, str]]] = field(default_factory=dict)
     states: dict[int, CaseState] = field(default_factory=dict)
@@ -704,9 +824,20 @@ class Simulator:
         return datetime.combine(day, clock, ZoneInfo(c.debtor.zone)).astimezone(UTC)
 
     def _record(
-        self, c: CaseInput, day: date, minute: int, channel: Channel, outcome: Outcome, *,
-        direction: Direction = Direction.OUTBOUND, goal: str | None = None, goal_met: bool | None = None,
-        party: int | None = None, point: int | None = None, user: int | None = None, duration: int = 0,
+        self,
+        c: CaseInput,
+        day: date,
+        minute: int,
+        channel: Channel,
+        outcome: Outcome,
+        *,
+        direction: Direction = Direction.OUTBOUND,
+        goal: str | None = None,
+        goal_met: bool | None = None,
+        party: int | None = None,
+        point: int | None = None,
+        user: int | None = None,
+        duration: int = 0,
         notes: str | None = None,
     ) -> None:
         i = self.out.interactions
@@ -791,19 +922,39 @@ class Simulator:
         talked_before = False
         inbound_on: date | None = None
         cease_on = day + timedelta(days=rng.randint(5, 60)) if us and rng.random() < 0.03 else None
-        visit_on = (day + timedelta(days=rng.randint(10, 80))
-                    if not us and sum(balances) > 3_000_000 and rng.random() < 0.08 else None)
-        letter_on = (day + timedelta(days=rng.randint(0, 60))
-                     if not us and (today - overdue).days > 180 and rng.random() < 0.04 else None)
+        visit_on = (
+            day + timedelta(days=rng.randint(10, 80))
+            if not us and sum(balances) > 3_000_000 and rng.random() < 0.08
+            else None
+        )
+        letter_on = (
+            day + timedelta(days=rng.randint(0, 60))
+            if not us and (today - overdue).days > 180 and rng.random() < 0.04
+            else None
+        )
         pay_on = day + timedelta(days=rng.randint(0, 89)) if rng.random() < 0.02 else None
 
         if us:  # Regulation F: the validation notice goes out with the first communication
-            self._record(c, day, rng.randint(9 * 60, 16 * 60), Channel.LETTER, Outcome.DELIVERED,
-                         goal=goals["letter"], notes="Validation notice mailed")
+            self._record(
+                c,
+                day,
+                rng.randint(9 * 60, 16 * 60),
+                Channel.LETTER,
+                Outcome.DELIVERED,
+                goal=goals["letter"],
+                notes="Validation notice mailed",
+            )
             quiet_until = day + timedelta(days=1)
 
-        def conversation(outcome: Outcome, when: date, minute: int, duration: int, channel: Channel,
-                         direction: Direction, current_goal: str) -> bool:
+        def conversation(
+            outcome: Outcome,
+            when: date,
+            minute: int,
+            duration: int,
+            channel: Channel,
+            direction: Direction,
+            current_goal: str,
+        ) -> bool:
             """Records a right-party conversation and its consequences; False ends the case's work."""
             nonlocal quiet_until, pending, goal, talked_before
             talked_before = True
@@ -814,9 +965,20 @@ class Simulator:
                 self._cancel_running_promise(c, when, minute)
             if remaining == 0 and outcome in (Outcome.PROMISE, Outcome.PAID):
                 # Everything was paid already (a promise's payment is booked when it is made).
-                self._record(c, when, minute, channel, Outcome.PAID, direction=direction,
-                             goal=goals[current_goal], goal_met=True, point=point, user=user,
-                             duration=duration, notes=SETTLED[lang])
+                self._record(
+                    c,
+                    when,
+                    minute,
+                    channel,
+                    Outcome.PAID,
+                    direction=direction,
+                    goal=goals[current_goal],
+                    goal_met=True,
+                    point=point,
+                    user=user,
+                    duration=duration,
+                    notes=SETTLED[lang],
+                )
                 state.stage = CaseStage.CLOSED
                 return False
             met = outcome in (Outcome.PROMISE, Outcome.PAID) or (current_goal == "first")
@@ -824,8 +986,20 @@ class Simulator:
                 amount = self._promise_amount(c, remaining)
                 due = when + timedelta(days=rng.randint(1, 10) if not us else rng.randint(3, 14))
                 notes = NOTES[lang][outcome].format(due=due.isoformat(), amount=self._amount_text(c, amount))
-                self._record(c, when, minute, channel, outcome, direction=direction, goal=goals[current_goal],
-                             goal_met=met, point=point, user=user, duration=duration, notes=notes)
+                self._record(
+                    c,
+                    when,
+                    minute,
+                    channel,
+                    outcome,
+                    direction=direction,
+                    goal=goals[current_goal],
+                    goal_met=met,
+                    point=point,
+                    user=user,
+                    duration=duration,
+                    notes=notes,
+                )
                 self._promise(c, balances, when, minute, amount, due)
                 pending = (due, amount)
                 quiet_until = due + timedelta(days=1)
@@ -833,9 +1007,20 @@ class Simulator:
             if outcome is Outcome.PAID:
                 amount = self._promise_amount(c, remaining)
                 notes = NOTES[lang][outcome].format(amount=self._amount_text(c, amount))
-            self._record(c, when, minute, channel, outcome, direction=direction, goal=goals[current_goal],
-                         goal_met=met, point=c.phone_point if channel is Channel.CALL else None, user=user,
-                         duration=duration, notes=notes)
+            self._record(
+                c,
+                when,
+                minute,
+                channel,
+                outcome,
+                direction=direction,
+                goal=goals[current_goal],
+                goal_met=met,
+                point=c.phone_point if channel is Channel.CALL else None,
+                user=user,
+                duration=duration,
+                notes=notes,
+            )
             if outcome is Outcome.PAID:
                 self._pay(c, balances, amount, when, max(0, minute - rng.randint(60, 480)))
                 quiet_until = when + timedelta(days=rng.randint(5, 10))
@@ -865,8 +1050,15 @@ class Simulator:
             if sum(balances) == 0:
                 break
             if cease_on == day:
-                self._record(c, day, rng.randint(9 * 60, 17 * 60), Channel.LETTER, Outcome.REFUSES,
-                             direction=Direction.INBOUND, notes="Written request to stop all communication")
+                self._record(
+                    c,
+                    day,
+                    rng.randint(9 * 60, 17 * 60),
+                    Channel.LETTER,
+                    Outcome.REFUSES,
+                    direction=Direction.INBOUND,
+                    notes="Written request to stop all communication",
+                )
                 state.cease = True
                 state.stage = CaseStage.HOLD
                 return
@@ -878,26 +1070,45 @@ class Simulator:
                 goal = "broken" if self._last_promise_broken() else "promise"
                 pending = None
             if letter_on == day:
-                self._record(c, day, rng.randint(9 * 60, 17 * 60), Channel.LETTER, Outcome.DELIVERED,
-                             goal=goals["letter"], notes="催收函已寄出（EMS）")
+                self._record(
+                    c,
+                    day,
+                    rng.randint(9 * 60, 17 * 60),
+                    Channel.LETTER,
+                    Outcome.DELIVERED,
+                    goal=goals["letter"],
+                    notes="催收函已寄出（EMS）",
+                )
             if visit_on == day and (pending is None) and day >= quiet_until:
                 outcome = _draw(rng, VISIT_OUTCOMES)
                 minute = rng.randint(9 * 60, 17 * 60)
                 duration = rng.randint(900, 3600)
                 if outcome in CONVERSATIONS:
-                    if not conversation(outcome, day, minute, duration, Channel.VISIT, Direction.OUTBOUND,
-                                        "promise"):
+                    if not conversation(
+                        outcome, day, minute, duration, Channel.VISIT, Direction.OUTBOUND, "promise"
+                    ):
                         return
                 else:
-                    self._record(c, day, minute, Channel.VISIT, outcome, goal=goals["visit"], goal_met=False,
-                                 user=user, duration=duration, notes="家人在家，已留联系卡")
+                    self._record(
+                        c,
+                        day,
+                        minute,
+                        Channel.VISIT,
+                        outcome,
+                        goal=goals["visit"],
+                        goal_met=False,
+                        user=user,
+                        duration=duration,
+                        notes="家人在家，已留联系卡",
+                    )
                 day += timedelta(days=1)
                 continue
             if inbound_on == day:
                 outcome = _draw(rng, RPC_OUTCOMES if talked_before else FIRST_RPC_OUTCOMES)
                 minute = rng.randint(9 * 60, 20 * 60)
-                if not conversation(outcome, day, minute, rng.randint(60, 600), Channel.CALL,
-                                    Direction.INBOUND, "inbound"):
+                if not conversation(
+                    outcome, day, minute, rng.randint(60, 600), Channel.CALL, Direction.INBOUND, "inbound"
+                ):
                     return
                 if us:
                     quiet_until = max(quiet_until, day + timedelta(days=8))
@@ -913,9 +1124,19 @@ class Simulator:
                 if bad_streak >= 3 and c.contacts and day >= contact_after:
                     party, point = c.contacts[rng.randrange(len(c.contacts))]
                     outcome = _draw(rng, CONTACT_ATTEMPTS)
-                    self._record(c, day, self._minutes(1)[0], Channel.CALL, outcome, goal=goals["locate"],
-                                 goal_met=outcome is Outcome.THIRD_PARTY, party=party, point=point, user=user,
-                                 duration=rng.randint(30, 180) if outcome is Outcome.THIRD_PARTY else 0)
+                    self._record(
+                        c,
+                        day,
+                        self._minutes(1)[0],
+                        Channel.CALL,
+                        outcome,
+                        goal=goals["locate"],
+                        goal_met=outcome is Outcome.THIRD_PARTY,
+                        party=party,
+                        point=point,
+                        user=user,
+                        duration=rng.randint(30, 180) if outcome is Outcome.THIRD_PARTY else 0,
+                    )
                     contact_after = day + timedelta(days=7)
                     if outcome is Outcome.THIRD_PARTY and rng.random() < 0.3:
                         inbound_on = day + timedelta(days=rng.randint(1, 3))
@@ -931,8 +1152,9 @@ class Simulator:
                         outcome = _draw(rng, RPC_OUTCOMES if talked_before else FIRST_RPC_OUTCOMES)
                         bad_streak = 0
                         talked = True
-                        if not conversation(outcome, day, minute, rng.randint(90, 720), Channel.CALL,
-                                            Direction.OUTBOUND, goal):
+                        if not conversation(
+                            outcome, day, minute, rng.randint(90, 720), Channel.CALL, Direction.OUTBOUND, goal
+                        ):
                             return
                         if goal == "first":
                             goal = "promise"
@@ -940,12 +1162,28 @@ class Simulator:
                     if outcome in (Outcome.WRONG_PARTY, Outcome.NOT_CONNECTED):
                         bad_streak += 1
                         if bad_streak >= 3:
-                            state.phone_status = (ContactStatus.WRONG_PARTY if outcome is Outcome.WRONG_PARTY
-                                                  else ContactStatus.DISCONNECTED).value
-                    duration = {_O.VOICEMAIL: rng.randint(15, 40), _O.WRONG_PARTY: rng.randint(10, 60),
-                                _O.THIRD_PARTY: rng.randint(30, 150)}.get(outcome, 0)
-                    self._record(c, day, minute, Channel.CALL, outcome, goal=goals[goal], goal_met=False,
-                                 point=c.phone_point, user=user, duration=duration)
+                            state.phone_status = (
+                                ContactStatus.WRONG_PARTY
+                                if outcome is Outcome.WRONG_PARTY
+                                else ContactStatus.DISCONNECTED
+                            ).value
+                    duration = {
+                        _O.VOICEMAIL: rng.randint(15, 40),
+                        _O.WRONG_PARTY: rng.randint(10, 60),
+                        _O.THIRD_PARTY: rng.randint(30, 150),
+                    }.get(outcome, 0)
+                    self._record(
+                        c,
+                        day,
+                        minute,
+                        Channel.CALL,
+                        outcome,
+                        goal=goals[goal],
+                        goal_met=False,
+                        point=c.phone_point,
+                        user=user,
+                        duration=duration,
+                    )
                     if us and outcome is Outcome.THIRD_PARTY:
                         break
                 if talked and us:  # no call in the seven days after a conversation
@@ -959,8 +1197,15 @@ class Simulator:
             elif not us and roll < p_call + 0.03:
                 self._sms(c, day, rng.randint(9 * 60, 19 * 60))
             elif us and c.debtor.email and roll < p_call + 0.02:
-                self._record(c, day, rng.randint(9 * 60, 19 * 60), Channel.EMAIL, Outcome.DELIVERED,
-                             goal=goals["email"], notes="Payment reminder with opt-out notice")
+                self._record(
+                    c,
+                    day,
+                    rng.randint(9 * 60, 19 * 60),
+                    Channel.EMAIL,
+                    Outcome.DELIVERED,
+                    goal=goals["email"],
+                    notes="Payment reminder with opt-out notice",
+                )
             day += timedelta(days=1)
 
         if sum(balances) == 0:
@@ -974,8 +1219,16 @@ class Simulator:
 
     def _sms(self, c: CaseInput, day: date, minute: int) -> None:
         outcome = Outcome.DELIVERED if self.rng.random() < 0.95 else Outcome.FAILED
-        self._record(c, day, minute, Channel.SMS, outcome, goal=GOALS["sms"], point=c.phone_point,
-                     notes=f"【{c.creditor.name}】还款提醒短信{NOTES['zh'][outcome]}")
+        self._record(
+            c,
+            day,
+            minute,
+            Channel.SMS,
+            outcome,
+            goal=GOALS["sms"],
+            point=c.phone_point,
+            notes=f"【{c.creditor.name}】还款提醒短信{NOTES['zh'][outcome]}",
+        )
 
     def _promise(
         self, c: CaseInput, balances: list[int], day: date, minute: int, amount: int, due: date
@@ -1064,8 +1317,10 @@ def load_demo(
     rng = random.Random(seed)
 
     say("creditors")
-    creditor_ids = {c.code: add_creditor(uow, c.code, c.name, region=c.region, currency=c.currency,
-                                         pack=c.pack).id for c in CREDITORS}
+    creditor_ids = {
+        c.code: add_creditor(uow, c.code, c.name, region=c.region, currency=c.currency, pack=c.pack).id
+        for c in CREDITORS
+    }
     say("users")
     users = _add_users(uow)
     portfolio = generate_portfolio(rng, accounts, today)
@@ -1104,8 +1359,14 @@ def load_demo(
             payments += import_payments(uow, path, creditor.code).created
 
     _begin(uow)
-    record(uow.session, at=datetime.now(UTC), user_id=None, action=MARKER, entity="demo",
-           detail={"seed": seed, "accounts": accounts})
+    record(
+        uow.session,
+        at=datetime.now(UTC),
+        user_id=None,
+        action=MARKER,
+        entity="demo",
+        detail={"seed": seed, "accounts": accounts},
+    )
     uow.commit()
     return {
         "accounts": created,
@@ -1156,8 +1417,17 @@ def _refuse_second_load(uow: UnitOfWork) -> None:
 def _add_users(uow: UnitOfWork) -> dict[str, int]:
     ids: dict[str, int] = {}
     for username, role, display, team, creditor, languages, locale in USERS:
-        user = add_user(uow, username, DEMO_PASSWORD, role=role, display_name=display, team=team,
-                        creditor_code=creditor, locale=locale, languages=languages)
+        user = add_user(
+            uow,
+            username,
+            DEMO_PASSWORD,
+            role=role,
+            display_name=display,
+            team=team,
+            creditor_code=creditor,
+            locale=locale,
+            languages=languages,
+        )
         ids[username] = user.id or 0
     for found in uow.session.scalars(select(Team).where(t.teams.c.name.in_(list(TEAM_LANGUAGES)))):
         found.languages = TEAM_LANGUAGES[found.name]
@@ -1166,8 +1436,11 @@ def _add_users(uow: UnitOfWork) -> dict[str, int]:
 
 
 def _case_inputs(
-    conn: Connection, portfolio: dict[str, list[DemoDebtor]], creditor_ids: dict[str, int | None],
-    users: dict[str, int], rng: random.Random,
+    conn: Connection,
+    portfolio: dict[str, list[DemoDebtor]],
+    creditor_ids: dict[str, int | None],
+    users: dict[str, int],
+    rng: random.Random,
 ) -> list[CaseInput]:
     """Pairs each generated debtor with the case, accounts and contact points its import created."""
     a, cp, p, d = t.accounts.c, t.contact_points.c, t.parties.c, t.debtors.c
@@ -1213,10 +1486,15 @@ def _case_inputs(
                 if case is None:
                     collector = users["collector4"] if creditor.region == "US" else rng.choice(zh_collectors)
                     case = cases[row.case_id] = CaseInput(
-                        case_id=row.case_id, debtor_id=row.debtor_id, creditor=creditor, debtor=debtor,
-                        accounts=[], overdue_since=account.overdue_since,
+                        case_id=row.case_id,
+                        debtor_id=row.debtor_id,
+                        creditor=creditor,
+                        debtor=debtor,
+                        accounts=[],
+                        overdue_since=account.overdue_since,
                         phone_point=debtor_phone.get(row.debtor_id),
-                        contacts=contacts.get(row.debtor_id, []), collector=collector,
+                        contacts=contacts.get(row.debtor_id, []),
+                        collector=collector,
                     )
                 case.accounts.append((row.id, account.ref, account.balance))
                 case.overdue_since = min(case.overdue_since, account.overdue_since)
@@ -1225,44 +1503,124 @@ def _case_inputs(
 
 def _write_history(conn: Connection, history: History, cases: list[CaseInput], today: date) -> None:
     utc = pl.Datetime("us", "UTC")
-    insert_frame(conn, t.interactions, pl.DataFrame(history.interactions, schema={
-        "case_id": pl.Int64, "debtor_id": pl.Int64, "party_id": pl.Int64, "contact_point_id": pl.Int64,
-        "user_id": pl.Int64, "at": utc, "channel": pl.Utf8, "direction": pl.Utf8, "outcome": pl.Utf8,
-        "goal": pl.Utf8, "goal_met": pl.Boolean, "notes": pl.Utf8, "duration_s": pl.Int64,
-    }))
-    insert_frame(conn, t.promises, pl.DataFrame(history.promises, schema={
-        "case_id": pl.Int64, "amount": pl.Int64, "currency": pl.Utf8, "due_date": pl.Date, "created_at": utc,
-        "created_by": pl.Int64, "status": pl.Utf8, "paid_amount": pl.Int64, "resolved_at": utc,
-    }))
+    insert_frame(
+        conn,
+        t.interactions,
+        pl.DataFrame(
+            history.interactions,
+            schema={
+                "case_id": pl.Int64,
+                "debtor_id": pl.Int64,
+                "party_id": pl.Int64,
+                "contact_point_id": pl.Int64,
+                "user_id": pl.Int64,
+                "at": utc,
+                "channel": pl.Utf8,
+                "direction": pl.Utf8,
+                "outcome": pl.Utf8,
+                "goal": pl.Utf8,
+                "goal_met": pl.Boolean,
+                "notes": pl.Utf8,
+                "duration_s": pl.Int64,
+            },
+        ),
+    )
+    insert_frame(
+        conn,
+        t.promises,
+        pl.DataFrame(
+            history.promises,
+            schema={
+                "case_id": pl.Int64,
+                "amount": pl.Int64,
+                "currency": pl.Utf8,
+                "due_date": pl.Date,
+                "created_at": utc,
+                "created_by": pl.Int64,
+                "status": pl.Utf8,
+                "paid_amount": pl.Int64,
+                "resolved_at": utc,
+            },
+        ),
+    )
     states = history.states
     # update_frame resets every defaulted column the frame lacks, so each one is given.
     flag = pl.Boolean
-    update_frame(conn, t.debtors, pl.DataFrame(
-        [
-            (c.debtor_id, c.debtor.birth, c.debtor.language, c.debtor.zone, c.debtor.region, s.cease,
-             s.disputed, False, False, s.hardship, False, s.employer_prohibits, [], [])
-            for c in cases
-            for s in (states[c.case_id],)
-        ],
-        schema={"id": pl.Int64, "birth_date": pl.Date, "language": pl.Utf8, "time_zone": pl.Utf8,
-                "address_region": pl.Utf8, "cease": flag, "disputed": flag, "attorney": flag,
-                "deceased": flag, "hardship": flag, "bankruptcy": flag, "employer_prohibits": flag,
-                "opt_out_channels": pl.List(pl.Utf8), "inconvenient_times": pl.List(pl.Utf8)},
-        orient="row",
-    ))
-    update_frame(conn, t.cases, pl.DataFrame(
-        [_case_row(c, states[c.case_id], today) for c in cases],
-        schema={"id": pl.Int64, "stage": pl.Utf8, "segment": pl.Utf8, "assigned_user_id": pl.Int64,
-                "next_action_channel": pl.Utf8, "next_action_goal": pl.Utf8, "next_action_due_at": utc,
-                "priority": pl.Int64},
-        orient="row",
-    ))
-    bad = [(c.phone_point, states[c.case_id].phone_status) for c in cases
-           if c.phone_point is not None and states[c.case_id].phone_status]
-    update_frame(conn, t.contact_points, pl.DataFrame(
-        [(point, status, "placement", False) for point, status in bad],
-        schema={"id": pl.Int64, "status": pl.Utf8, "source": pl.Utf8, "consent": pl.Boolean}, orient="row",
-    ))
+    update_frame(
+        conn,
+        t.debtors,
+        pl.DataFrame(
+            [
+                (
+                    c.debtor_id,
+                    c.debtor.birth,
+                    c.debtor.language,
+                    c.debtor.zone,
+                    c.debtor.region,
+                    s.cease,
+                    s.disputed,
+                    False,
+                    False,
+                    s.hardship,
+                    False,
+                    s.employer_prohibits,
+                    [],
+                    [],
+                )
+                for c in cases
+                for s in (states[c.case_id],)
+            ],
+            schema={
+                "id": pl.Int64,
+                "birth_date": pl.Date,
+                "language": pl.Utf8,
+                "time_zone": pl.Utf8,
+                "address_region": pl.Utf8,
+                "cease": flag,
+                "disputed": flag,
+                "attorney": flag,
+                "deceased": flag,
+                "hardship": flag,
+                "bankruptcy": flag,
+                "employer_prohibits": flag,
+                "opt_out_channels": pl.List(pl.Utf8),
+                "inconvenient_times": pl.List(pl.Utf8),
+            },
+            orient="row",
+        ),
+    )
+    update_frame(
+        conn,
+        t.cases,
+        pl.DataFrame(
+            [_case_row(c, states[c.case_id], today) for c in cases],
+            schema={
+                "id": pl.Int64,
+                "stage": pl.Utf8,
+                "segment": pl.Utf8,
+                "assigned_user_id": pl.Int64,
+                "next_action_channel": pl.Utf8,
+                "next_action_goal": pl.Utf8,
+                "next_action_due_at": utc,
+                "priority": pl.Int64,
+            },
+            orient="row",
+        ),
+    )
+    bad = [
+        (c.phone_point, states[c.case_id].phone_status)
+        for c in cases
+        if c.phone_point is not None and states[c.case_id].phone_status
+    ]
+    update_frame(
+        conn,
+        t.contact_points,
+        pl.DataFrame(
+            [(point, status, "placement", False) for point, status in bad],
+            schema={"id": pl.Int64, "status": pl.Utf8, "source": pl.Utf8, "consent": pl.Boolean},
+            orient="row",
+        ),
+    )
 
 
 def _case_row(c: CaseInput, state: CaseState, today: date) -> tuple[Any, ...]:
@@ -1272,8 +1630,14 @@ def _case_row(c: CaseInput, state: CaseState, today: date) -> tuple[Any, ...]:
     if state.stage is CaseStage.CLOSED:
         priority = 0
     return (
-        c.case_id, state.stage.value, bucket((today - c.overdue_since).days), state.collector,
-        state.next_channel, state.next_goal, state.next_due, min(priority, 100),
+        c.case_id,
+        state.stage.value,
+        bucket((today - c.overdue_since).days),
+        state.collector,
+        state.next_channel,
+        state.next_goal,
+        state.next_due,
+        min(priority, 100),
     )
 
 
@@ -1286,5 +1650,12 @@ def write_payments_file(
         out = csv_writer(fh)
         out.writerow(PAYMENT_HEADERS_US if us else PAYMENT_HEADERS_CN)
         for n, (paid_at, ref, amount, method) in enumerate(sorted(rows), start=1):
-            out.writerow([f"{creditor.pay_prefix}{paid_at:%Y%m%d}{n:07d}", ref, _money(amount),
-                          paid_at.strftime("%Y-%m-%d %H:%M:%S"), method])
+            out.writerow(
+                [
+                    f"{creditor.pay_prefix}{paid_at:%Y%m%d}{n:07d}",
+                    ref,
+                    _money(amount),
+                    paid_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    method,
+                ]
+            )

@@ -112,7 +112,11 @@ def reset(uow: UnitOfWork, viewer: Viewer | None, username: str, now: datetime |
         update(t.users).where(t.users.c.id == user_id).values(totp_secret=None, totp_last_step=None)
     )
     record(
-        uow.session, at=when, user_id=viewer.user_id if viewer else None, action="user.mfa_reset",
-        entity="user", entity_id=user_id,
+        uow.session,
+        at=when,
+        user_id=viewer.user_id if viewer else None,
+        action="user.mfa_reset",
+        entity="user",
+        entity_id=user_id,
     )
     uow.commit()

@@ -149,8 +149,16 @@ def open_sessions(uow: UnitOfWork, viewer: Viewer, now: datetime | None = None) 
     s, u = t.user_sessions.c, t.users.c
     rows = uow.session.execute(
         select(
-            s.id, s.user_id, u.username, u.display_name, u.role, s.created_at, s.last_seen_at, s.expires_at,
-            s.ip, s.user_agent,
+            s.id,
+            s.user_id,
+            u.username,
+            u.display_name,
+            u.role,
+            s.created_at,
+            s.last_seen_at,
+            s.expires_at,
+            s.ip,
+            s.user_agent,
         )
         .join(t.users, u.id == s.user_id)
         .where(s.ended_at.is_(None), s.expires_at > when, s.last_seen_at > when - idle)
@@ -164,16 +172,19 @@ def revoke(uow: UnitOfWork, viewer: Viewer, session_id: int, now: datetime | Non
     require_admin(viewer)
     when = _now(now)
     s = t.user_sessions.c
-    row = uow.session.execute(
-        select(s.id, s.user_id, s.ended_at).where(s.id == session_id)
-    ).one_or_none()
+    row = uow.session.execute(select(s.id, s.user_id, s.ended_at).where(s.id == session_id)).one_or_none()
     if row is None:
         raise NotFound("There is no session {session_id}", session_id=session_id)
     if row.ended_at is None:
         _end(uow, [row.id], "revoked", by=viewer.user_id, now=when)
         uow.begin_write()
         record(
-            uow.session, at=when, user_id=viewer.user_id, action="session.revoked", entity="user",
-            entity_id=row.user_id, detail={"session_id": row.id},
+            uow.session,
+            at=when,
+            user_id=viewer.user_id,
+            action="session.revoked",
+            entity="user",
+            entity_id=row.user_id,
+            detail={"session_id": row.id},
         )
         uow.commit()

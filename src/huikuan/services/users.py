@@ -164,16 +164,18 @@ def change_password(
     uow.begin_write()
     _set_password(uow, viewer.user_id, new, when)
     record(
-        uow.session, at=when, user_id=viewer.user_id, action="user.password_changed", entity="user",
+        uow.session,
+        at=when,
+        user_id=viewer.user_id,
+        action="user.password_changed",
+        entity="user",
         entity_id=viewer.user_id,
     )
     uow.commit()
     return end_user_sessions(uow, viewer.user_id, "password", by=viewer.user_id, keep=session_id, now=when)
 
 
-def reset_password(
-    uow: UnitOfWork, viewer: Viewer | None, username: str, now: datetime | None = None
-) -> str:
+def reset_password(uow: UnitOfWork, viewer: Viewer | None, username: str, now: datetime | None = None) -> str:
     """An administrator gives a user a new random password (returned once, to be handed over and changed
     by its owner); every session of the user ends. `viewer` None is the operator at the command line."""
     if viewer is not None:
@@ -184,8 +186,12 @@ def reset_password(
     uow.begin_write()
     _set_password(uow, user_id, password, when)
     record(
-        uow.session, at=when, user_id=viewer.user_id if viewer else None, action="user.password_reset",
-        entity="user", entity_id=user_id,
+        uow.session,
+        at=when,
+        user_id=viewer.user_id if viewer else None,
+        action="user.password_reset",
+        entity="user",
+        entity_id=user_id,
     )
     uow.commit()
     end_user_sessions(uow, user_id, "password", by=viewer.user_id if viewer else None, now=when)
@@ -207,8 +213,12 @@ def set_active(
     uow.begin_write()
     uow.session.execute(update(t.users).where(t.users.c.id == user_id).values(active=active))
     record(
-        uow.session, at=when, user_id=viewer.user_id if viewer else None,
-        action="user.activated" if active else "user.deactivated", entity="user", entity_id=user_id,
+        uow.session,
+        at=when,
+        user_id=viewer.user_id if viewer else None,
+        action="user.activated" if active else "user.deactivated",
+        entity="user",
+        entity_id=user_id,
     )
     uow.commit()
     if not active:

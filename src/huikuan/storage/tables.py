@@ -510,3 +510,19 @@ job_leases = Table(
     Column("last_run_at", UTCDateTime),
     Column("last_result", JSON, nullable=False, default=dict),
 )
+
+# What the gate knew of a debtor, version by version (services/fact_history.py): each change of a
+# debtor's facts adds the facts as they stand after it, valid from then until the next version. The first
+# version of a debtor holds the facts before its first recorded change, valid from the beginning.
+fact_versions = Table(
+    "fact_versions",
+    metadata,
+    _id(),
+    _fk("debtor_id", "debtors.id", ondelete="CASCADE"),
+    Column("valid_from", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    _fk("user_id", "users.id", nullable=True),  # null: a job, an import or the command line
+    Column("reason", String(60), nullable=False),  # what changed them: a code such as "hold.set"
+    Column("facts", JSON, nullable=False),  # {"debtor": the gate's DebtorFacts JSON, "debts": {...}}
+    Index("ix_fact_versions_debtor_valid_from", "debtor_id", "valid_from"),
+)

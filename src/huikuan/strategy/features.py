@@ -142,13 +142,25 @@ def default_capacity(collectors: pl.DataFrame, cases: int) -> Capacity:
 
 
 _CASES = {
-    "case_id": pl.Int64, "debtor_id": pl.Int64, "creditor_id": pl.Int64, "assigned_user_id": pl.Int64,
-    "language": pl.Utf8, "debtor_zone": pl.Utf8, "address_country": pl.Utf8, "address_region": pl.Utf8,
-    "flags": pl.Int64, "ability": pl.Float64, "willingness": pl.Float64,
+    "case_id": pl.Int64,
+    "debtor_id": pl.Int64,
+    "creditor_id": pl.Int64,
+    "assigned_user_id": pl.Int64,
+    "language": pl.Utf8,
+    "debtor_zone": pl.Utf8,
+    "address_country": pl.Utf8,
+    "address_region": pl.Utf8,
+    "flags": pl.Int64,
+    "ability": pl.Float64,
+    "willingness": pl.Float64,
 }
 _ACCOUNTS = {
-    "case_id": pl.Int64, "account_id": pl.Int64, "balance": pl.Int64, "overdue_day": pl.Int64,
-    "product": pl.Utf8, "currency": pl.Utf8,
+    "case_id": pl.Int64,
+    "account_id": pl.Int64,
+    "balance": pl.Int64,
+    "overdue_day": pl.Int64,
+    "product": pl.Utf8,
+    "currency": pl.Utf8,
 }
 _POINTS = {"debtor_id": pl.Int64, "kind": pl.Utf8, "usable": pl.Int8, "value": pl.Utf8}
 _PROMISES = {"case_id": pl.Int64, "state": pl.Int8, "amount": pl.Int64, "due_day": pl.Int32}
@@ -297,9 +309,11 @@ def _with_accounts(cases: pl.DataFrame, accounts: pl.DataFrame, day: date) -> pl
             .group_by("case_id")
             .agg(pl.col("balance").sum().alias("in_main"))
         )
-        per_case = per_case.join(in_main, on="case_id", how="left").with_columns(
-            pl.coalesce("in_main", "balance").alias("balance")
-        ).drop("in_main")
+        per_case = (
+            per_case.join(in_main, on="case_id", how="left")
+            .with_columns(pl.coalesce("in_main", "balance").alias("balance"))
+            .drop("in_main")
+        )
     day_number = (day - date(1970, 1, 1)).days
     dpd = (pl.lit(day_number) - pl.col("overdue_day")).clip(lower_bound=0).fill_null(0).cast(pl.Int32)
     return cases.join(

@@ -144,13 +144,25 @@ def debtor_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, Debto
     facts: dict[int, DebtorFacts] = {}
     for chunk in _chunks(sorted(set(debtor_ids))):
         phones: dict[int, list[str]] = {}
-        for row in _rows(conn, select(cp.debtor_id, cp.value).where(
-            cp.debtor_id.in_(chunk), cp.party_id.is_(None), cp.kind.in_(["mobile", "landline"])
-        )):
+        for row in _rows(
+            conn,
+            select(cp.debtor_id, cp.value).where(
+                cp.debtor_id.in_(chunk), cp.party_id.is_(None), cp.kind.in_(["mobile", "landline"])
+            ),
+        ):
             phones.setdefault(row.debtor_id, []).append(row.value)
         query = select(
-            d.id, d.time_zone, d.address_country, d.address_region, d.cease, d.disputed, d.attorney,
-            d.deceased, d.employer_prohibits, d.opt_out_channels, d.inconvenient_times,
+            d.id,
+            d.time_zone,
+            d.address_country,
+            d.address_region,
+            d.cease,
+            d.disputed,
+            d.attorney,
+            d.deceased,
+            d.employer_prohibits,
+            d.opt_out_channels,
+            d.inconvenient_times,
         ).where(d.id.in_(chunk))
         for row in _rows(conn, query):
             facts[row.id] = DebtorFacts(
@@ -328,7 +340,11 @@ class _Subject:
     __slots__ = ("make", "history", "pack", "_evaluator")
 
     def __init__(
-        self, make: Callable[[datetime], Request], history: Sequence[HistoryEvent], pack: Pack, *,
+        self,
+        make: Callable[[datetime], Request],
+        history: Sequence[HistoryEvent],
+        pack: Pack,
+        *,
         compiled: bool = True,
     ) -> None:
         self.make = make
@@ -493,9 +509,9 @@ def _groups(portfolio: Portfolio, infos: dict[int, _PackInfo]) -> tuple[pl.DataF
     """
     packs = {info.pack.fingerprint: info.pack for info in infos.values()}
     cases = portfolio.cases.with_columns(
-        pl.col("creditor_id").replace_strict(
-            {cid: info.pack.fingerprint for cid, info in infos.items()}, return_dtype=pl.Utf8
-        ).alias("fingerprint"),
+        pl.col("creditor_id")
+        .replace_strict({cid: info.pack.fingerprint for cid, info in infos.items()}, return_dtype=pl.Utf8)
+        .alias("fingerprint"),
     )
     phones = portfolio.phones.join(cases.select("debtor_id", "fingerprint"), on="debtor_id").with_columns(
         _phone_key(pl.col("value")).alias("key")
@@ -569,8 +585,10 @@ def _phone_key(value: pl.Expr) -> pl.Expr:
         for n in range(TIMEZONE_LONGEST_PREFIX, 3, -1)
     ]
     e164 = value.str.contains(r"^\+\d{7,15}$")
-    return pl.when(e164).then(pl.lit("E") + pl.coalesce(*found, digits.str.slice(0, 3))).otherwise(
-        pl.lit("R") + value
+    return (
+        pl.when(e164)
+        .then(pl.lit("E") + pl.coalesce(*found, digits.str.slice(0, 3)))
+        .otherwise(pl.lit("R") + value)
     )
 
 
@@ -616,28 +634,40 @@ def _triage(portfolio: Portfolio, infos: dict[int, _PackInfo]) -> pl.DataFrame:
     rows = []
     for cid, info in infos.items():
         p, s = info.pack, info.pack.settings
-        rows.append({
-            "creditor_id": cid,
-            "fact_bits": (
-                (FLAG_BITS["cease"] | FLAG_BITS["deceased"] if p.enabled("cease") else 0)
-                | (FLAG_BITS["disputed"] if p.enabled("dispute") else 0)
-                | (FLAG_BITS["attorney"] if p.enabled("attorney") else 0)
-                | (FLAG_BITS["opted_out"] if p.enabled("channel-opt-out") else 0)
-            ),
-            "times_on": p.enabled("designated-inconvenient-time"),
-            "max_calls": s.max_calls if p.enabled("call-frequency") and s.max_calls > 0 else 0,
-            "calls_back": _days_back(s.window_days),
-            "post_on": p.enabled("post-conversation"),
-            "talk_back": _days_back(s.conversation_days),
-            "cap": s.daily_cap if p.enabled("daily-call-cap") else 0,
-            "consent_on": p.enabled("call-frequency") or p.enabled("post-conversation"),
-            "consent_back": _days_back(s.consent_days),
-        })
-    settings = pl.DataFrame(rows, schema={
-        "creditor_id": pl.Int64, "fact_bits": pl.Int64, "times_on": pl.Boolean, "max_calls": pl.Int32,
-        "calls_back": pl.Int32, "post_on": pl.Boolean, "talk_back": pl.Int32, "cap": pl.Int32,
-        "consent_on": pl.Boolean, "consent_back": pl.Int32,
-    })
+        rows.append(
+            {
+                "creditor_id": cid,
+                "fact_bits": (
+                    (FLAG_BITS["cease"] | FLAG_BITS["deceased"] if p.enabled("cease") else 0)
+                    | (FLAG_BITS["disputed"] if p.enabled("dispute") else 0)
+                    | (FLAG_BITS["attorney"] if p.enabled("attorney") else 0)
+                    | (FLAG_BITS["opted_out"] if p.enabled("channel-opt-out") else 0)
+                ),
+                "times_on": p.enabled("designated-inconvenient-time"),
+                "max_calls": s.max_calls if p.enabled("call-frequency") and s.max_calls > 0 else 0,
+                "calls_back": _days_back(s.window_days),
+                "post_on": p.enabled("post-conversation"),
+                "talk_back": _days_back(s.conversation_days),
+                "cap": s.daily_cap if p.enabled("daily-call-cap") else 0,
+                "consent_on": p.enabled("call-frequency") or p.enabled("post-conversation"),
+                "consent_back": _days_back(s.consent_days),
+            }
+        )
+    settings = pl.DataFrame(
+        rows,
+        schema={
+            "creditor_id": pl.Int64,
+            "fact_bits": pl.Int64,
+            "times_on": pl.Boolean,
+            "max_calls": pl.Int32,
+            "calls_back": pl.Int32,
+            "post_on": pl.Boolean,
+            "talk_back": pl.Int32,
+            "cap": pl.Int32,
+            "consent_on": pl.Boolean,
+            "consent_back": pl.Int32,
+        },
+    )
     conversation = [OUTCOME_CODES[o] for o in CONVERSATION_OUTCOMES]
     consent, not_connected = OUTCOME_CODES["consent"], OUTCOME_CODES["not_connected"]
     call = pl.col("channel").is_in(list(CALL_CODES))
@@ -652,15 +682,15 @@ def _triage(portfolio: Portfolio, infos: dict[int, _PackInfo]) -> pl.DataFrame:
         .join(settings.select("creditor_id", "calls_back", "talk_back", "consent_back"), on="creditor_id")
         .group_by("case_id")
         .agg(
-            (call & out & (pl.col("outcome") != not_connected) & (age <= pl.col("calls_back"))).sum().alias(
-                "attempts"
-            ),
-            (call & pl.col("outcome").is_in(conversation) & (age <= pl.col("talk_back"))).sum().alias(
-                "conversations"
-            ),
-            (call & out & pl.col("outcome").is_in([*conversation, consent]) & (age <= _CAP_BACK)).sum().alias(
-                "connected"
-            ),
+            (call & out & (pl.col("outcome") != not_connected) & (age <= pl.col("calls_back")))
+            .sum()
+            .alias("attempts"),
+            (call & pl.col("outcome").is_in(conversation) & (age <= pl.col("talk_back")))
+            .sum()
+            .alias("conversations"),
+            (call & out & pl.col("outcome").is_in([*conversation, consent]) & (age <= _CAP_BACK))
+            .sum()
+            .alias("connected"),
             ((pl.col("outcome") == consent) & (age <= pl.col("consent_back"))).sum().alias("consents"),
         )
     )
@@ -766,14 +796,16 @@ def plan_violations(
     parts = []
     for (zone,), part in contacts.partition_by("time_zone", as_dict=True).items():
         local = pl.col("slot_start").dt.convert_time_zone(str(zone))
-        parts.append(part.with_columns(
-            local.dt.date().alias("_date"), local.dt.hour().cast(pl.Int64).alias("_hour")
-        ))
+        parts.append(
+            part.with_columns(local.dt.date().alias("_date"), local.dt.hour().cast(pl.Int64).alias("_hour"))
+        )
     checked = pl.concat(parts)
     in_mask = (pl.col("hour_mask") // pl.lit(2, dtype=pl.Int64).pow(pl.col("_hour"))) % 2 == 1
     on_time = pl.lit(True) if now is None else pl.col("slot_start") >= pl.lit(now.astimezone(UTC))
-    ok = pl.when(pl.col("slot_start").is_null()).then(pl.col("hour_mask") > 0).otherwise(
-        (pl.col("_date") == day) & in_mask & on_time
+    ok = (
+        pl.when(pl.col("slot_start").is_null())
+        .then(pl.col("hour_mask") > 0)
+        .otherwise((pl.col("_date") == day) & in_mask & on_time)
     )
     return checked.filter(~ok.fill_null(False)).drop("_date", "_hour").sort("case_id")
 

@@ -53,9 +53,7 @@ def erasure_requests(
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}, "description": "The ZIP file"}},
 )
-def subject_access_export(
-    debtor_id: PathId, viewer: ApiViewerDep, uow: UowDep
-) -> Response:
+def subject_access_export(debtor_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> Response:
     """Everything held on the debtor (UK GDPR art. 15, PIPL art. 45) as a ZIP: `subject_access.json`,
     a CSV per table (formulas neutralised) and the letters sent. Audited (`privacy.exported`)."""
     made = export_subject(uow, viewer, debtor_id)

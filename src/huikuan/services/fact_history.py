@@ -1,0 +1,142 @@
+"""The debtor's facts kept with their history: what the gate knew of a debtor at any past instant.
+
+Every service that changes what the gate reads of a debtor (contact points, stated preferences, holds,
+disputes, notices, an import's scrub flags) makes the change inside `changing_facts`. It reads the facts
+before and after, through the same reader as the gate (strategy.gating.debtor_facts), and when they differ
+adds a version (table fact_versions) valid from that instant, with an audit event naming the version. The
+first change of a debtor also keeps the facts it had before, valid from the beginning, so that
+`facts_at` answers for every instant: the facts as they stood then, which `huikuan compliance replay`
+runs every recorded contact against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from huikuan.compliance.contract import debtor_to_dict, parse_debtor
+from huikuan.compliance.model import DebtorFacts
+from huikuan.storage import audit
+from huikuan.storage import tables as t
+from huikuan.storage.uow import UnitOfWork
+from huikuan.strategy.gating import debtor_facts
+
+BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def snapshots(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The facts the gate reads now of each debtor, as the JSON a version keeps."""
+    return {did: {"debtor": debtor_to_dict(facts)} for did, facts in debtor_facts(conn, debtor_ids).items()}
+
+
+@contextmanager
+def changing_facts(
+    uow: UnitOfWork,
+    debtor_ids: Iterable[int],
+    *,
+    user_id: int | None,
+    reason: str,
+    at: datetime | None = None,
+) -> Iterator[None]:
+    """Make a change of these debtors' facts inside the block; afterwards each debtor whose facts changed
+    gets a new version valid from `at` (default: now) and an audit event `facts.changed`."""
+    ids = sorted(set(debtor_ids))
+    when = (at or datetime.now(UTC)).astimezone(UTC)
+    conn = uow.session.connection()
+    before = snapshots(conn, ids)
+    yield
+    uow.session.flush()
+    after = snapshots(conn, ids)
+    for did in ids:
+        if did not in before or did not in after or before[did] == after[did]:
+            continue
+        if _first_version_at(conn, did) is None:
+            _add(conn, did, BEGINNING, when, None, "facts.before", before[did])
+        version = _add(conn, did, when, when, user_id, reason, after[did])
+        audit.record(
+            conn,
+            at=when,
+            user_id=user_id,
+            action="facts.changed",
+            entity="debtor",
+            entity_id=did,
+            detail={"version": version, "reason": reason, "changed": _changed(before[did], after[did])},
+        )
+
+
+def facts_at(conn: Connection, debtor_id: int, at: datetime) -> DebtorFacts | None:
+    """The debtor's facts as they stood at `at`: None when no change was ever recorded (the current facts
+    are then the facts of every instant)."""
+    v = t.fact_versions.c
+    row = conn.execute(
+        select(v.facts)
+        .where(v.debtor_id == debtor_id, v.valid_from <= at)
+        .order_by(v.valid_from.desc(), v.id.desc())
+        .limit(1)
+    ).one_or_none()
+    if row is None:
+        return None
+    return parse_debtor(row.facts["debtor"])
+
+
+def versions(conn: Connection, debtor_id: int) -> list[dict[str, Any]]:
+    """Every version of the debtor's facts, oldest first: id, valid_from, user_id, reason and facts."""
+    v = t.fact_versions.c
+    rows = conn.execute(
+        select(v.id, v.valid_from, v.user_id, v.reason, v.facts)
+        .where(v.debtor_id == debtor_id)
+        .order_by(v.valid_from, v.id)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def _first_version_at(conn: Connection, debtor_id: int) -> datetime | None:
+    v = t.fact_versions.c
+    found: datetime | None = conn.execute(
+        select(func.min(v.valid_from)).where(v.debtor_id == debtor_id)
+    ).scalar_one()
+    return found
+
+
+def _add(
+    conn: Connection,
+    debtor_id: int,
+    valid_from: datetime,
+    recorded_at: datetime,
+    user_id: int | None,
+    reason: str,
+    facts: dict[str, Any],
+) -> int:
+    return int(
+        conn.execute(
+            insert(t.fact_versions)
+            .values(
+                debtor_id=debtor_id,
+                valid_from=valid_from,
+                recorded_at=recorded_at,
+                user_id=user_id,
+                reason=reason,
+                facts=facts,
+            )
+            .returning(t.fact_versions.c.id)
+        ).scalar_one()
+    )
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The names of the facts that differ (flags one by one), never their values: the audit keeps no
+    personal data; the versions hold the values."""
+    names: list[str] = []
+    for part in sorted(set(before) | set(after)):
+        b, a = before.get(part) or {}, after.get(part) or {}
+        for key in sorted(set(b) | set(a)):
+            if key == "flags":
+                bf, af = b.get(key) or {}, a.get(key) or {}
+                names.extend(f"flags.{k}" for k in sorted(set(bf) | set(af)) if bf.get(k) != af.get(k))
+            elif b.get(key) != a.get(key):
+                names.append(key if part == "debtor" else f"{part}.{key}")
+    return names
