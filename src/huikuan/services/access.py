@@ -113,6 +113,19 @@ def visible_case(uow: UnitOfWork, viewer: Viewer, case_id: int, *, write: bool =
     return row
 
 
+def debtor_case(uow: UnitOfWork, viewer: Viewer, debtor_id: int, *, write: bool = False) -> Any:
+    """The case of a debtor (one case per debtor) if the viewer may see it, as `visible_case`: the
+    routes that name a debtor answer for it exactly as for its case. Raises NotFound or Forbidden."""
+    row = uow.session.execute(
+        select(t.cases).where(t.cases.c.debtor_id == debtor_id, case_scope(viewer))
+    ).one_or_none()
+    if row is None:
+        raise NotFound("There is no debtor {debtor_id} that you may see", debtor_id=debtor_id)
+    if write:
+        require_writer(viewer)
+    return row
+
+
 def case_to_work(uow: UnitOfWork, viewer: Viewer, case_id: int, now: datetime | None = None) -> Any:
     """The case row if the viewer may write to it now (see the module's rules); else NotFound or
     Forbidden, a case held by someone else naming who holds it and until when."""
