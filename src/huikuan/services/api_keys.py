@@ -44,17 +44,22 @@ def create_key(
     user_id = user_id_of(uow, username)
     key = PREFIX + secrets.token_urlsafe(32)
     uow.begin_write()
-    inserted = uow.session.connection().execute(
-        insert(t.api_keys).values(
-            user_id=user_id,
-            name=name[:100],
-            prefix=key[:10],
-            key_hash=_hash(key),
-            created_at=when,
-            created_by=viewer.user_id if viewer else None,
+    key_id = int(
+        uow.session.connection()
+        .execute(
+            insert(t.api_keys)
+            .values(
+                user_id=user_id,
+                name=name[:100],
+                prefix=key[:10],
+                key_hash=_hash(key),
+                created_at=when,
+                created_by=viewer.user_id if viewer else None,
+            )
+            .returning(t.api_keys.c.id)
         )
+        .scalar_one()
     )
-    key_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
     record(
         uow.session,
         at=when,
