@@ -275,3 +275,21 @@ def test_the_plan_asks_about_a_linked_case_alone_and_equals_the_reference(engine
     assert got[(cases["held_a"], "sms")] == (0, "cease")  # ceased in the other placement
     assert got[(cases["alone"], "call")] == (afternoon, None)
     assert frame.sort("case_id", "action").equals(reference.sort("case_id", "action"))
+
+
+def test_through_the_api_a_supervisor_links_only_a_suggestion_and_unlinks_only_a_link(
+    floor: Floor, db_env: str
+) -> None:
+    a, s = floor.cases[0], floor.other_creditor_case
+    assert s is not None
+    sue = login_client(create_app(db_env), "sue")
+    base = f"/api/v1/debtors/{a.debtor_id}/person"
+    assert sue.post(base + "/link", json={"debtor_id": s.debtor_id}).status_code == 422
+    assert sue.post(base + "/unlink", json={}).status_code == 409
+    _same_person(floor.uow, a.debtor_id, s.debtor_id)
+    link_by_national_id(floor.uow)
+    floor.uow.commit()
+    got = sue.get(base).json()
+    assert got["other_placements"] == 1 and got["placements"][0]["case_id"] == s.id
+    answer = sue.post(base + "/unlink", json={"debtor_id": s.debtor_id})
+    assert answer.status_code == 200 and answer.json()["linked"] is False
