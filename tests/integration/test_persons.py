@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select, update
 from tests.support.book import Book
-from tests.support.factories import GOOD_ROWS, placement
+from tests.support.factories import GOOD_ROWS, cli_json, placement
 from tests.support.floor import MORNING, Floor
 from tests.support.web import login_client
 
@@ -293,3 +293,13 @@ def test_through_the_api_a_supervisor_links_only_a_suggestion_and_unlinks_only_a
     assert got["other_placements"] == 1 and got["placements"][0]["case_id"] == s.id
     answer = sue.post(base + "/unlink", json={"debtor_id": s.debtor_id})
     assert answer.status_code == 200 and answer.json()["linked"] is False
+
+
+def test_the_command_line_links_the_debtors_already_on_file_once(floor: Floor, db_env: str) -> None:
+
+    a, s = floor.cases[0], floor.other_creditor_case
+    assert s is not None
+    _same_person(floor.uow, a.debtor_id, s.debtor_id)
+    floor.uow.commit()
+    assert cli_json("persons", "link", "--creditor", "SHOP") == (0, {"debtors_linked": 2})
+    assert cli_json("persons", "link") == (0, {"debtors_linked": 0})
