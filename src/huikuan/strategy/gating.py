@@ -25,6 +25,10 @@ hour. The other cases are asked about one by one, from their stored facts and hi
   `next_allowed_at`;
 - designated inconvenient times, and consent (which lifts the call-count rules for a while and lets
   them block again), break that shape: those cases are asked about every hour, as the reference does.
+- a debtor linked to a person that other creditors placed too (FLAG_BITS "linked") is asked about
+  alone, like a case with history: the person's other placements add facts and calls (debtor_facts and
+  gate_history merge them) that its own counts and flags do not show; inconvenient times that come
+  from another placement make it exhaustive.
 
 `reference_allowed` asks about every case, action and hour with no grouping at all; it is the
 specification the grouped path must equal, and the tests compare the two on random portfolios.
