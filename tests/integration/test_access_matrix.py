@@ -163,6 +163,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/cases/{case_id}/panels/negotiation"): READ,
     ("GET", "/cases/{case_id}/panels/message"): READ,
     ("GET", "/cases/{case_id}/panels/plan"): READ,
+    ("GET", "/cases/{case_id}/panels/person"): READ,
     ("GET", "/api/v1/cases/{case_id}/messages/templates"): READ,
     ("GET", "/api/v1/cases/{case_id}"): READ,
     ("GET", "/api/v1/cases/{case_id}/assessment"): READ,
@@ -215,6 +216,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/privacy/erasure-requests"): ADMINISTER,
     ("GET", "/api/v1/privacy/erasure-requests"): ADMIN,
     ("GET", "/api/v1/privacy/debtors/{debtor_id}/export"): ADMIN,
+    # The same person placed by other creditors: whoever sees the case reads it; supervisors link.
+    ("GET", "/api/v1/debtors/{debtor_id}/person"): READ,
+    ("POST", "/cases/{case_id}/person/link"): SUPERVISE,
+    ("POST", "/cases/{case_id}/person/unlink"): SUPERVISE,
+    ("POST", "/api/v1/debtors/{debtor_id}/person/link"): SUPERVISE,
+    ("POST", "/api/v1/debtors/{debtor_id}/person/unlink"): SUPERVISE,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -259,6 +266,8 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/admin/sessions/{session_id}/revoke"): {},
         ("POST", "/admin/api-keys"): {"username": "bob", "name": "a creditor's system"},
         ("POST", "/admin/api-keys/{key_id}/revoke"): {},
+        ("POST", "/cases/{case_id}/person/link"): {"debtor_id": str(target.debtor_id)},
+        ("POST", "/cases/{case_id}/person/unlink"): {},
     }
 
 
@@ -296,6 +305,8 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/admin/users/{username}/reset-password"): {},
         ("POST", "/api/v1/admin/users/{username}/reset-mfa"): {},
         ("POST", "/api/v1/privacy/erasure-requests"): {"debtor_id": 1, "reason": "asked by letter"},
+        ("POST", "/api/v1/debtors/{debtor_id}/person/link"): {"debtor_id": target.debtor_id},
+        ("POST", "/api/v1/debtors/{debtor_id}/person/unlink"): {},
     }
 
 

@@ -143,23 +143,29 @@ def _masks(text: str, the_id: str) -> set[str]:
 
 
 def _routes(app) -> list[str]:
-    """Every GET address of the app that takes no id or only a case's or a message's."""
+    """Every GET address of the app that takes no id or only a case's, a message's or a debtor's."""
     paths = []
     for route in iter_route_contexts(app.routes):
         path = str(route.path)
         if "GET" in (route.methods or ()) and path not in NOT_PERSONAL | DISCLOSURES:
             params = set(re.findall(r"{(\w+)}", path))
-            assert params <= {"case_id", "message_id"}, f"{path}: give this test an id of that kind"
+            assert params <= {"case_id", "message_id", "debtor_id"}, (
+                f"{path}: give this test an id of that kind"
+            )
             paths.append(path)
     return sorted(paths)
 
 
-def _seen(app, persona: str, case_id: int, message_id: int) -> Iterator[tuple[str, str]]:
+def _seen(app, persona: str, case_id: int, message_id: int, debtor_id: int) -> Iterator[tuple[str, str]]:
     """(address, text) of each answer the persona gets, in both languages; a PDF as its text."""
     for locale in ("en", "zh_CN"):
         client = login_client(app, persona, PASSWORD, locale=locale)
         for path in _routes(app):
-            url = path.replace("{case_id}", str(case_id)).replace("{message_id}", str(message_id))
+            url = (
+                path.replace("{case_id}", str(case_id))
+                .replace("{message_id}", str(message_id))
+                .replace("{debtor_id}", str(debtor_id))
+            )
             answer = client.get(url, follow_redirects=True)
             if answer.status_code != 200:
                 continue
@@ -191,19 +197,19 @@ def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
         now=MORNING,
     )
     dispatch_due(floor.uow, MORNING + timedelta(minutes=1), settings=channel_settings(tmp_path))
-    yield create_app(db_env), case.id, message_id
+    yield create_app(db_env), case.id, message_id, case.debtor_id
     config.get_settings.cache_clear()
 
 
 @pytest.mark.slow
 def test_no_role_can_narrow_a_prc_id_below_ten_thousand_candidates_from_what_it_sees(site) -> None:
-    app, case_id, message_id = site
+    app, case_id, message_id, debtor_id = site
     today = floor_today()
     age = age_on(BORN, today)
     assert age is not None
     counts = {}
     for persona in PERSONAS:
-        seen = list(_seen(app, persona, case_id, message_id))
+        seen = list(_seen(app, persona, case_id, message_id, debtor_id))
         read = {path for path, text in seen if "王小明" in text}
         pages = {"/cases/{case_id}", "/api/v1/cases/{case_id}"}
         letter = set() if persona == "vic" else {"/outbox/{message_id}/document"}  # no letters for viewers

@@ -11,7 +11,19 @@ import os
 import typer
 
 from huikuan.cli import audit as audit_commands
-from huikuan.cli import compliance, contact, creditors, imports, jobs, plan, privacy, setup, simulate, users
+from huikuan.cli import (
+    compliance,
+    contact,
+    creditors,
+    imports,
+    jobs,
+    persons,
+    plan,
+    privacy,
+    setup,
+    simulate,
+    users,
+)
 from huikuan.files import RESTRICTIVE_UMASK
 
 app = typer.Typer(
@@ -39,6 +51,7 @@ app.add_typer(jobs.app, name="jobs")
 app.command("simulate")(simulate.simulate)
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(persons.app, name="persons")
 
 
 def main() -> None:  # pragma: no cover

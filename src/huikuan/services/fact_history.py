@@ -23,7 +23,7 @@ from huikuan.compliance.model import DebtorFacts
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import debtor_facts
+from huikuan.strategy.gating import debtor_facts, person_siblings
 
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -43,10 +43,13 @@ def changing_facts(
     at: datetime | None = None,
 ) -> Iterator[None]:
     """Make a change of these debtors' facts inside the block; afterwards each debtor whose facts changed
-    gets a new version valid from `at` (default: now) and an audit event `facts.changed`."""
-    ids = sorted(set(debtor_ids))
+    gets a new version valid from `at` (default: now) and an audit event `facts.changed`. The other debtors
+    of their persons are watched too: what one debtor states binds them all."""
     when = (at or datetime.now(UTC)).astimezone(UTC)
     conn = uow.session.connection()
+    # The other debtors of the same person read these debtors' facts too (gating.debtor_facts merges them).
+    asked = set(debtor_ids)
+    ids = sorted(asked | {s for sibs in person_siblings(conn, asked).values() for s in sibs})
     before = snapshots(conn, ids)
     yield
     uow.session.flush()

@@ -20,6 +20,7 @@ from huikuan.intake.placement import ParsedPlacement
 from huikuan.intake.report import RowError, SkippedRow
 from huikuan.services.clock import floor_today
 from huikuan.services.creditors import get_creditor
+from huikuan.services.persons import link_by_national_id
 from huikuan.spreadsheet import csv_writer
 from huikuan.storage import tables as t
 from huikuan.storage.payment_writer import Refused, write_payments
@@ -161,11 +162,14 @@ def import_accounts(
     say("write")
     conn = uow.session.connection()
     counts = write_placement(conn, creditor.id or 0, creditor.region, _take_rows(parsed))
+    # The same person placed by other creditors: linked by national ID once for the whole batch.
+    linked = link_by_national_id(uow, creditor.id or 0)
     report.created, report.updated, report.unchanged = counts.created, counts.updated, counts.unchanged
     report.details = {
         "debtors_created": counts.debtors_created,
         "parties_created": counts.parties_created,
         "contact_points_created": counts.contact_points_created,
+        "persons_linked": linked,
     }
     if mapping_file is not None:
         conn.execute(

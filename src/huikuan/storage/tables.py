@@ -155,6 +155,7 @@ debtors = Table(
     Column("anonymised_at", UTCDateTime),  # set once its personal data is erased (services/anonymise.py)
     Index("ix_debtors_creditor_national_id_hash", "creditor_id", "national_id_hash"),
     Index("ix_debtors_creditor_name", "creditor_id", "name"),
+    Index("ix_debtors_national_id_hash", "national_id_hash"),  # the same person across creditors
 )
 
 parties = Table(
@@ -525,4 +526,34 @@ fact_versions = Table(
     Column("reason", String(60), nullable=False),  # what changed them: a code such as "hold.set"
     Column("facts", JSON, nullable=False),  # {"debtor": the gate's DebtorFacts JSON, "debts": {...}}
     Index("ix_fact_versions_debtor_valid_from", "debtor_id", "valid_from"),
+)
+
+# One person placed by several creditors (services/persons.py): each creditor's debtor stays its own row,
+# linked to a person by the same national ID (at import) or by a supervisor who confirmed a phone and name.
+# A person exists only while it links two or more debtors.
+persons = Table(
+    "persons",
+    metadata,
+    _id(),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+person_members = Table(
+    "person_members",
+    metadata,
+    Column("debtor_id", Id, ForeignKey("debtors.id", ondelete="CASCADE"), primary_key=True),
+    _fk("person_id", "persons.id", ondelete="CASCADE"),
+    Column("how", String(16), nullable=False),  # national_id | confirmed
+    Column("linked_at", UTCDateTime, nullable=False),
+    _fk("linked_by", "users.id", nullable=True),  # null: an import or the command line
+    Index("ix_person_members_person", "person_id"),
+)
+
+# A debtor a supervisor unlinked is never linked again automatically (only by a supervisor's link).
+person_unlinks = Table(
+    "person_unlinks",
+    metadata,
+    Column("debtor_id", Id, ForeignKey("debtors.id", ondelete="CASCADE"), primary_key=True),
+    Column("unlinked_at", UTCDateTime, nullable=False),
+    _fk("user_id", "users.id", nullable=True),
 )

@@ -97,6 +97,7 @@ FLAG_BITS = {
     "employer_prohibits": 32,
     "opted_out": 64,  # opt_out_channels is not an empty list
     "inconvenient": 128,  # inconvenient_times is not an empty list
+    "linked": 256,  # the debtor is linked to a person placed by other creditors too (person_members)
 }
 
 # A Chinese address's province, city and district; a US address's "City, ST".
@@ -556,13 +557,15 @@ class _Sql:
         flags = " + ".join(
             f"{self.num('d.' + name)} * {bit}"
             for name, bit in FLAG_BITS.items()
-            if name not in ("opted_out", "inconvenient")
+            if name not in ("opted_out", "inconvenient", "linked")
         )
         return (
             "SELECT c.id, c.debtor_id, c.creditor_id, c.assigned_user_id, d.language, d.time_zone, "
             f"d.address_country, d.address_region, {flags} + {self.nonempty_json('d.opt_out_channels')} * 64 "
-            f"+ {self.nonempty_json('d.inconvenient_times')} * 128, c.ability, c.willingness "
+            f"+ {self.nonempty_json('d.inconvenient_times')} * 128 "
+            "+ CASE WHEN pm.debtor_id IS NULL THEN 0 ELSE 256 END, c.ability, c.willingness "
             "FROM cases c JOIN debtors d ON d.id = c.debtor_id "
+            "LEFT JOIN person_members pm ON pm.debtor_id = d.id "
             f"WHERE c.stage <> 'closed'{self.of_creditors('c.creditor_id')}"
         )
 

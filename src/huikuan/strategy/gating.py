@@ -25,6 +25,10 @@ hour. The other cases are asked about one by one, from their stored facts and hi
   `next_allowed_at`;
 - designated inconvenient times, and consent (which lifts the call-count rules for a while and lets
   them block again), break that shape: those cases are asked about every hour, as the reference does.
+- a debtor linked to a person that other creditors placed too (FLAG_BITS "linked") is asked about
+  alone, like a case with history: the person's other placements add facts and calls (debtor_facts and
+  gate_history merge them) that its own counts and flags do not show; inconvenient times that come
+  from another placement make it exhaustive.
 
 `reference_allowed` asks about every case, action and hour with no grouping at all; it is the
 specification the grouped path must equal, and the tests compare the two on random portfolios.
@@ -40,7 +44,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -63,6 +67,7 @@ from huikuan.compliance.model import (
     Role,
 )
 from huikuan.compliance.pack import RULE_IDS
+from huikuan.compliance.person import merge_person_facts
 from huikuan.compliance.planner import PartyEvaluator
 from huikuan.compliance.rules import TIMED
 from huikuan.domain.enums import CONVERSATION_OUTCOMES, Channel, Direction
@@ -134,7 +139,38 @@ def contact_request(
     )
 
 
+def person_siblings(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
+    """For each of these debtors linked to a person (services/persons.py), the other debtors of that
+    person: the same person placed by other creditors."""
+    pm = t.person_members.c
+    other = t.person_members.alias("other")
+    found: dict[int, list[int]] = {}
+    for chunk in _chunks(sorted(set(debtor_ids))):
+        query = (
+            select(pm.debtor_id, other.c.debtor_id.label("sibling"))
+            .join(other, other.c.person_id == pm.person_id)
+            .where(pm.debtor_id.in_(chunk), other.c.debtor_id != pm.debtor_id)
+        )
+        for row in _rows(conn, query):
+            found.setdefault(row.debtor_id, []).append(row.sibling)
+    return {did: tuple(sorted(sibs)) for did, sibs in found.items()}
+
+
 def debtor_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, DebtorFacts]:
+    """What the gate knows of each debtor: its own facts (`own_facts`), tightened by those of the other
+    debtors of the same person (compliance.person.merge_person_facts), whose statements and holds bind it."""
+    ids = sorted(set(debtor_ids))
+    siblings = person_siblings(conn, ids)
+    extra = {s for sibs in siblings.values() for s in sibs} - set(ids)
+    own = own_facts(conn, [*ids, *extra])
+    return {
+        did: merge_person_facts(own[did], [own[s] for s in siblings.get(did, ()) if s in own])
+        for did in ids
+        if did in own
+    }
+
+
+def own_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, DebtorFacts]:
     """What the gate knows of each debtor: own phone numbers, address, zone, designated times, flags.
 
     A zone that is not a real IANA zone is dropped (the phones and address still place the debtor); a
@@ -183,6 +219,38 @@ def debtor_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, Debto
 
 
 def gate_history(
+    conn: Connection,
+    debtor_ids: Iterable[int],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, list[HistoryEvent]]:
+    """The debtors' own history (`_own_history`), and for a debtor linked to a person, the contacts with
+    that person made on behalf of the other creditors, under this debtor's party id: the person is one
+    party, so the rules that count per person (daily-call-cap) count them; each keeps the debts of its
+    own case, so the rules that count per debt (call-frequency, post-conversation) do not."""
+    ids = sorted(set(debtor_ids))
+    history = _own_history(conn, ids, since=since, until=until)
+    siblings = person_siblings(conn, ids)
+    if not siblings:
+        return history
+    extra = sorted({s for sibs in siblings.values() for s in sibs} - set(ids))
+    others = _own_history(conn, extra, since=since, until=until) if extra else {}
+    asked = set(ids)
+    # Each sibling's own events, copied before any list of `history` is extended.
+    theirs = {
+        s: list((history if s in asked else others).get(party_id(s), []))
+        for sibs in siblings.values()
+        for s in sibs
+    }
+    for did, sibs in siblings.items():
+        moved = [replace(e, party_id=party_id(did)) for s in sibs for e in theirs[s]]
+        if moved:
+            history[party_id(did)] = sorted([*history.get(party_id(did), []), *moved], key=lambda e: e.at)
+    return history
+
+
+def _own_history(
     conn: Connection,
     debtor_ids: Iterable[int],
     *,
@@ -700,10 +768,14 @@ def _triage(portfolio: Portfolio, infos: dict[int, _PackInfo]) -> pl.DataFrame:
         .join(recent, on="case_id", how="left")
         .with_columns(pl.col("attempts", "conversations", "connected", "consents").fill_null(0))
     )
+    # A case whose person other creditors placed too is asked about alone: the facts and the calls of
+    # the person's other cases (merged by debtor_facts and gate_history) are not in its own counts.
+    linked = (pl.col("flags") & FLAG_BITS["linked"]) > 0
     history = (
         ((pl.col("max_calls") > 0) & (pl.col("attempts") >= pl.col("max_calls")))
         | (pl.col("post_on") & (pl.col("conversations") > 0))
         | ((pl.col("cap") > 0) & (pl.col("connected") >= pl.col("cap")))
+        | linked
     )
     return frame.select(
         "case_id",
@@ -752,6 +824,9 @@ def _per_case(
         own = history.get(party_id(debtor), [])
         pack = infos[creditor].pack
         flags = facts[debtor].flags
+        # Times designated in another placement of the person reach this case through the merged facts.
+        if facts[debtor].inconvenient_times and pack.enabled("designated-inconvenient-time"):
+            exhaustive = True
         for action, channel in ACTION_CHANNELS.items():
             call = channel is Channel.CALL
             if exhaustive:
@@ -843,6 +918,7 @@ __all__ = [
     "exhaustive_mask",
     "gate_history",
     "party_id",
+    "person_siblings",
     "plan_violations",
     "reference_allowed",
 ]

@@ -25,6 +25,7 @@ from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import outbox as api_outbox
+from huikuan.web.api import persons as api_persons
 from huikuan.web.api import portfolio as api_portfolio
 from huikuan.web.api import privacy as api_privacy
 from huikuan.web.api import queue as api_queue
@@ -40,6 +41,7 @@ from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import outbox as ui_outbox
+from huikuan.web.ui import person as ui_person
 from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 
@@ -54,6 +56,7 @@ ROUTERS = (
     ui_contact.router,
     ui_negotiation.router,
     ui_outbox.router,
+    ui_person.router,
     ui_admin.router,
     api_session.router,
     api_admin.router,
@@ -65,6 +68,7 @@ ROUTERS = (
     api_negotiation.router,
     api_outbox.router,
     api_privacy.router,
+    api_persons.router,
 )
 
 

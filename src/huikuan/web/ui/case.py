@@ -78,6 +78,7 @@ TABS = (
         (Section("panel-assessment", "assessment", "Ability and willingness to pay"),),
     ),
     Tab("plan", "Why this action", (Section("panel-plan", "plan", "Why this action"),)),
+    Tab("facts", "Facts and holds", (Section("panel-person", "person", "The same person", refresh=True),)),
 )
 TAB_NAMES = tuple(tab.name for tab in TABS)
 
