@@ -20,6 +20,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from huikuan.compliance.contract import debtor_to_dict, parse_debtor
 from huikuan.compliance.model import DebtorFacts
+from huikuan.services.fact_effects import apply_fact_effects
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -43,7 +44,9 @@ def changing_facts(
     at: datetime | None = None,
 ) -> Iterator[None]:
     """Make a change of these debtors' facts inside the block; afterwards each debtor whose facts changed
-    gets a new version valid from `at` (default: now) and an audit event `facts.changed`."""
+    gets a new version valid from `at` (default: now) and an audit event `facts.changed`, and what the new
+    facts refuse takes effect at once (services/fact_effects.py: queued messages cancelled, today's plan
+    row and the next action asked about again)."""
     ids = sorted(set(debtor_ids))
     when = (at or datetime.now(UTC)).astimezone(UTC)
     conn = uow.session.connection()
@@ -51,6 +54,7 @@ def changing_facts(
     yield
     uow.session.flush()
     after = snapshots(conn, ids)
+    changed: dict[int, int] = {}
     for did in ids:
         if did not in before or did not in after or before[did] == after[did]:
             continue
@@ -66,6 +70,9 @@ def changing_facts(
             entity_id=did,
             detail={"version": version, "reason": reason, "changed": _changed(before[did], after[did])},
         )
+        changed[did] = version
+    # Effective at once: what the new facts refuse is cancelled, re-planned or moved in this transaction.
+    apply_fact_effects(uow, changed, at=when, user_id=user_id, versions=changed)
 
 
 def facts_at(conn: Connection, debtor_id: int, at: datetime) -> DebtorFacts | None:
