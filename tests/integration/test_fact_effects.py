@@ -66,7 +66,10 @@ def test_an_sms_queued_before_an_sms_opt_out_is_cancelled_in_the_same_transactio
     event = floor.uow.session.execute(
         select(t.audit_events).where(t.audit_events.c.action == "message.cancelled")
     ).one()
-    assert event.entity_id == sms and event.detail == {"case_id": floor.cases[0].id, "rule": "channel-opt-out"}
+    assert event.entity_id == sms and event.detail == {
+        "case_id": floor.cases[0].id,
+        "rule": "channel-opt-out",
+    }
     floor.uow.rollback()
     assert _message(floor.uow, sms).status == "queued"  # undone with the change that caused it
 
@@ -83,7 +86,9 @@ def test_a_cancelled_sms_is_never_sent(floor: Floor, tmp_path: Path) -> None:
     assert (row.status, row.error) == ("cancelled", "cancelled when the debtor's facts changed: cease")
 
 
-def test_the_outbox_asks_the_gate_again_when_a_fact_changed_behind_its_back(floor: Floor, tmp_path: Path) -> None:
+def test_the_outbox_asks_the_gate_again_when_a_fact_changed_behind_its_back(
+    floor: Floor, tmp_path: Path
+) -> None:
     sms = _queue(floor)
     # A change made without changing_facts (a bypass): nothing cancels the message, the outbox still refuses.
     floor.uow.session.execute(

@@ -205,6 +205,8 @@ def _regate_next_action(uow: UnitOfWork, inputs: GateInputs, now: datetime) -> t
     uow.session.execute(
         update(t.cases)
         .where(c.id == inputs.case_id)
-        .values(next_action_channel=None, next_action_goal=None, next_action_note=None, next_action_due_at=None)
+        .values(
+            next_action_channel=None, next_action_goal=None, next_action_note=None, next_action_due_at=None
+        )
     )
     return None, rule

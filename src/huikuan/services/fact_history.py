@@ -134,6 +134,11 @@ def _add(
     )
 
 
+def changed_facts(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The names of the facts that differ between two versions' facts (flags one by one)."""
+    return _changed(before, after)
+
+
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """The names of the facts that differ (flags one by one), never their values: the audit keeps no
     personal data; the versions hold the values."""
