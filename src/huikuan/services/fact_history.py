@@ -58,21 +58,39 @@ def changing_facts(
     for did in ids:
         if did not in before or did not in after or before[did] == after[did]:
             continue
-        if _first_version_at(conn, did) is None:
-            _add(conn, did, BEGINNING, when, None, "facts.before", before[did])
-        version = _add(conn, did, when, when, user_id, reason, after[did])
-        audit.record(
-            conn,
-            at=when,
-            user_id=user_id,
-            action="facts.changed",
-            entity="debtor",
-            entity_id=did,
-            detail={"version": version, "reason": reason, "changed": _changed(before[did], after[did])},
+        changed[did] = keep_change(
+            conn, did, before[did], after[did], at=when, user_id=user_id, reason=reason
         )
-        changed[did] = version
     # Effective at once: what the new facts refuse is cancelled, re-planned or moved in this transaction.
     apply_fact_effects(uow, changed, at=when, user_id=user_id, versions=changed)
+
+
+def keep_change(
+    conn: Connection,
+    debtor_id: int,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    at: datetime,
+    user_id: int | None,
+    reason: str,
+) -> int:
+    """Keeps one change of a debtor's facts (snapshots as `snapshots` gives them): the facts before it
+    from the beginning if no version exists yet, the new version from `at`, and the audit event naming it.
+    The version's id. `changing_facts` uses it; so does the demo, for the history it simulates."""
+    if _first_version_at(conn, debtor_id) is None:
+        _add(conn, debtor_id, BEGINNING, at, None, "facts.before", before)
+    version = _add(conn, debtor_id, at, at, user_id, reason, after)
+    audit.record(
+        conn,
+        at=at,
+        user_id=user_id,
+        action="facts.changed",
+        entity="debtor",
+        entity_id=debtor_id,
+        detail={"version": version, "reason": reason, "changed": _changed(before, after)},
+    )
+    return version
 
 
 def facts_at(conn: Connection, debtor_id: int, at: datetime) -> DebtorFacts | None:
