@@ -78,6 +78,7 @@ TABS = (
         (Section("panel-assessment", "assessment", "Ability and willingness to pay"),),
     ),
     Tab("plan", "Why this action", (Section("panel-plan", "plan", "Why this action"),)),
+    Tab("record", "Compliance record", (Section("panel-record", "record", "Compliance record"),)),
 )
 TAB_NAMES = tuple(tab.name for tab in TABS)
 
