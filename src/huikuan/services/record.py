@@ -45,11 +45,12 @@ def version_rows(uow: UnitOfWork, debtor_id: int) -> tuple[VersionRow, ...]:
     u = t.users.c
     kept = versions(uow.session.connection(), debtor_id)
     ids = {v["user_id"] for v in kept if v["user_id"] is not None}
-    names: dict[int, str] = (
-        dict(uow.session.execute(select(u.id, u.display_name).where(u.id.in_(ids))).tuples().all())
-        if ids
-        else {}
-    )
+    names: dict[int, str] = {}
+    if ids:
+        names = {
+            r.id: r.display_name
+            for r in uow.session.execute(select(u.id, u.display_name).where(u.id.in_(ids)))
+        }
     rows: list[VersionRow] = []
     previous: dict[str, Any] | None = None
     for v in kept:
