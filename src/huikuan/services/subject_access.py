@@ -76,7 +76,15 @@ def gather(uow: UnitOfWork, debtor_id: int) -> dict[str, list[dict[str, Any]]]:
     if not debtor:
         raise NotFound("There is no debtor {debtor_id}", debtor_id=debtor_id)
     out: dict[str, list[dict[str, Any]]] = {"debtors": debtor}
-    for table in (t.parties, t.contact_points, t.cases, t.accounts, t.interactions, t.erasure_requests):
+    for table in (
+        t.parties,
+        t.contact_points,
+        t.cases,
+        t.accounts,
+        t.interactions,
+        t.erasure_requests,
+        t.fact_versions,  # what the gate knew of the person, version by version
+    ):
         out[table.name] = _rows(uow, table, table.c.debtor_id == debtor_id)
     case_ids = [r["id"] for r in out["cases"]]
     account_ids = [r["id"] for r in out["accounts"]]
