@@ -29,7 +29,8 @@ def _opt_out(floor: Floor, debtor_id: int) -> None:
 
 def _versions(floor: Floor, debtor_id: int) -> list[dict]:  # type: ignore[type-arg]
     v = t.fact_versions.c
-    return [r.facts for r in floor.uow.session.execute(select(v.facts).where(v.debtor_id == debtor_id).order_by(v.id))]
+    query = select(v.facts).where(v.debtor_id == debtor_id).order_by(v.id)
+    return [r.facts for r in floor.uow.session.execute(query)]
 
 
 def test_a_subject_access_export_holds_the_versions_of_the_persons_facts(floor: Floor) -> None:
