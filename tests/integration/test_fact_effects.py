@@ -100,7 +100,9 @@ def test_the_outbox_asks_the_gate_again_when_a_fact_changed_behind_its_back(
         counts = dispatch_due(floor.uow, CHANGED, settings=channel_settings(tmp_path, sms_url=provider.url))
     assert provider.received == [] and counts["refused"] == 1
     floor.uow.rollback()
-    assert _message(floor.uow, sms).status == "refused"
+    refused = _message(floor.uow, sms)
+    assert (refused.status, refused.error) == ("refused", "contact hold since queued")
+    assert describe_error(refused.error, "zh_CN") == "排队后客户已申请停止联系或提出异议，未发送"
 
 
 def test_a_change_that_refuses_nothing_cancels_nothing(floor: Floor) -> None:
