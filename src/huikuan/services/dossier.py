@@ -162,16 +162,16 @@ def decisions(uow: UnitOfWork, case_id: int) -> list[dict[str, Any]]:
         )
     ):
         out.append(_decision("message", r.id, r.created_at, r.channel, r.decision_id, True, []))
-    for r in uow.session.execute(
+    for e in uow.session.execute(
         select(ev.id, ev.at, ev.detail).where(
             ev.action == "contact.refused", ev.entity == "case", ev.entity_id == case_id
         )
     ):
-        what = r.detail or {}
+        what = e.detail or {}
         decision = what.get("decision") or {}
         rules = [str(x) for x in what.get("rules") or []]
-        at = _instant(what.get("at")) or r.at
-        out.append(_decision("refusal", r.id, at, what.get("channel"), decision.get("id"), False, rules))
+        at = _instant(what.get("at")) or e.at
+        out.append(_decision("refusal", e.id, at, what.get("channel"), decision.get("id"), False, rules))
     return sorted(out, key=lambda x: (x["at"] or "", x["kind"], x["id"]))
 
 
@@ -232,20 +232,20 @@ def contacts(uow: UnitOfWork, case_id: int) -> list[dict[str, Any]]:
             m.id, m.created_at, m.sent_at, m.channel, m.status, m.party_id, m.to, m.decision_id, m.error
         ).where(m.case_id == case_id)
     )
-    for r in messages:
-        at = r.sent_at or r.created_at
+    for msg in messages:
+        at = msg.sent_at or msg.created_at
         out.append(
             {
                 "kind": "message",
-                "id": r.id,
+                "id": msg.id,
                 "at": at.astimezone(UTC).isoformat() if at else None,
-                "queued_at": r.created_at.astimezone(UTC).isoformat() if r.created_at else None,
-                "channel": r.channel,
-                "status": r.status,
-                "party_id": r.party_id,
-                "to": _masked_to(r.channel, r.to),
-                "decision_id": r.decision_id,
-                "error": r.error if r.status in ("refused", "cancelled") else None,
+                "queued_at": msg.created_at.astimezone(UTC).isoformat() if msg.created_at else None,
+                "channel": msg.channel,
+                "status": msg.status,
+                "party_id": msg.party_id,
+                "to": _masked_to(msg.channel, msg.to),
+                "decision_id": msg.decision_id,
+                "error": msg.error if msg.status in ("refused", "cancelled") else None,
             }
         )
     return sorted(out, key=lambda x: (x["at"] or "", x["kind"], x["id"]))
