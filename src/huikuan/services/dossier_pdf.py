@@ -75,7 +75,9 @@ def render_dossier(data: dict[str, Any], locale: str) -> bytes:
         [_("From"), _("Who"), _("Why"), _("What changed"), _("Audit event")],
         [
             [
-                v["valid_from"][:16].replace("T", " "),
+                _("the beginning")
+                if v["reason"] == "facts.before"
+                else v["valid_from"][:16].replace("T", " "),
                 v["user"] or _("the system"),
                 v["reason"],
                 ", ".join(v["changed"]) or "—",
