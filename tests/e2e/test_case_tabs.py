@@ -111,7 +111,8 @@ def test_the_tabs_follow_the_keyboard_pattern_and_fetch_a_panel_only_when_shown(
     assert _state(page) == _only("history")
     page.keyboard.press("End")
     assert _state(page) == _only("record")
-    page.locator("#panel-record [data-testid=replay-none], #panel-record [data-testid=replay-result]").first.wait_for()
+    replayed = "#panel-record [data-testid=replay-none], #panel-record [data-testid=replay-result]"
+    page.locator(replayed).first.wait_for()
     page.keyboard.press("Home")  # back: nothing is fetched twice
     settled(page)
     assert _panels_asked(asked).count("timeline") == 1 and _panels_asked(asked).count("assessment") == 1
