@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, or_, select, update
 
 from huikuan.domain.enums import Channel
 from huikuan.services.clock import floor_today
@@ -45,6 +45,7 @@ CANCELLED_PREFIX = CANCELLED_ERROR.split("{", 1)[0]
 # A next action is moved (or cleared) when one of these refuses it: the facts decide, not the clock.
 _NEXT_ACTION_RULES = FACT_RULES | {"designated-inconvenient-time"}
 _CHANNELS = {c.value: c for c in Channel}
+_CHUNK = 1_000
 
 
 @dataclass
@@ -77,14 +78,12 @@ def apply_fact_effects(
     versions: dict[int, int] | None = None,
 ) -> Effects:
     """Cancels, re-gates and moves what the debtors' new facts refuse (see the module's docstring)."""
-    c = t.cases.c
     ids = sorted(set(debtor_ids))
     done = Effects()
     if not ids:
         return done
     now = at.astimezone(UTC)
-    cases = uow.session.execute(select(c.id, c.debtor_id).where(c.debtor_id.in_(ids)).order_by(c.id)).all()
-    for case in cases:
+    for case in _cases_to_regate(uow, ids, floor_today(now)):
         inputs = read_gate_inputs(uow, case.id)
         if not inputs.accounts:
             continue
@@ -113,6 +112,23 @@ def apply_fact_effects(
             )
         done.merge(effects)
     return done
+
+
+def _cases_to_regate(uow: UnitOfWork, debtor_ids: list[int], today: date) -> list[Any]:
+    """The debtors' cases that have something the gate could now refuse: a queued message, a plan row
+    of today with an action, or a next action (an import that flags thousands asks only about these)."""
+    c, m, p = t.cases.c, t.messages.c, t.plan_rows.c
+    queued = exists().where(m.case_id == c.id, m.status == "queued")
+    planned = exists().where(p.case_id == c.id, p.plan_date == today, p.action != "none")
+    found: list[Any] = []
+    for start in range(0, len(debtor_ids), _CHUNK):
+        chunk = debtor_ids[start : start + _CHUNK]
+        found += uow.session.execute(
+            select(c.id, c.debtor_id)
+            .where(c.debtor_id.in_(chunk), or_(queued, planned, c.next_action_channel.is_not(None)))
+            .order_by(c.id)
+        ).all()
+    return found
 
 
 def _cancel_messages(uow: UnitOfWork, inputs: GateInputs, now: datetime, user_id: int | None) -> list[int]:

@@ -4,8 +4,9 @@ Each outbound contact of a case (an interaction, a message that went out), read 
 reads it (strategy.gating.gate_history: the same party, channel and instant), is put to the gate again
 through the one door (services/gate.ask) with:
 
-- the debtor's facts as they stood at that instant (`fact_history.facts_at`; the current facts when no
-  change of them was ever recorded),
+- the debtor's facts as they stood just before that instant (`fact_history.facts_at`; the current facts
+  when no change of them was ever recorded): a change the contact itself brought about, such as a
+  dispute raised on the call, is valid from the contact's own instant and does not judge it,
 - the history before that instant (every contact with the debtor and its related parties, the contact
   itself left out),
 - the creditor's pack as it is now, and every account of the case.
