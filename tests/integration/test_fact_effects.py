@@ -201,3 +201,20 @@ def test_a_next_action_the_new_facts_allow_is_kept(floor: Floor) -> None:
     _next_action(floor, "call", due)
     _set(floor.uow, floor.cases[0].debtor_id, opt_out_channels=["sms"])
     assert _case_next(floor).next_action_due_at.astimezone(UTC) == due
+
+
+def test_the_queue_no_longer_puts_first_a_case_whose_planned_action_the_new_facts_refuse(
+    floor: Floor,
+) -> None:
+    from huikuan.services.queue import my_work
+
+    planned = floor.cases[1]
+    floor.uow.session.execute(
+        update(t.plan_rows).values(case_id=planned.id).where(t.plan_rows.c.id == _plan_row(floor))
+    )
+    floor.uow.commit()
+    before = [item.case_id for item in my_work(floor.uow, floor.viewer("alice"), now=MORNING)]
+    assert before[0] == planned.id  # today's plan comes first
+    _set(floor.uow, planned.debtor_id, opt_out_channels=["sms"])
+    after = [item.case_id for item in my_work(floor.uow, floor.viewer("alice"), now=CHANGED)]
+    assert after[0] != planned.id and planned.id in after  # still workable, no longer planned first
