@@ -136,6 +136,8 @@ def replay_case(uow: UnitOfWork, case_id: int) -> CaseReplay:
     )
     versions = _version_starts(uow, base.debtor_id)
     result = CaseReplay(case_id, inputs.pack.name, inputs.pack.version)
+    if not inputs.accounts:
+        return result  # no account, no debt to collect: nothing the gate could be asked about
     for contact in contacts_of(uow, case_id):
         result.contacts.append(_replay_one(uow, inputs, history, versions, contact))
     return result
