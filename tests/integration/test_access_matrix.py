@@ -164,6 +164,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/cases/{case_id}/panels/message"): READ,
     ("GET", "/cases/{case_id}/panels/plan"): READ,
     ("GET", "/cases/{case_id}/panels/person"): READ,
+    ("GET", "/cases/{case_id}/panels/record"): READ,
+    # The compliance dossier (facts over time, every decision and contact): supervisors and administrators.
+    ("GET", "/cases/{case_id}/dossier.pdf"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("GET", "/api/v1/cases/{case_id}/dossier"): rule(collectors=DENY, sue=OK, vic=DENY),
     ("GET", "/api/v1/cases/{case_id}/messages/templates"): READ,
     ("GET", "/api/v1/cases/{case_id}"): READ,
     ("GET", "/api/v1/cases/{case_id}/assessment"): READ,

@@ -298,3 +298,19 @@ def test_make_runs_demo_step_loads_once_and_then_leaves_the_data_alone(db_env: s
     assert first.exit_code == 0 and "Demo portfolio loaded" in first.stdout
     again = cli("demo", "--accounts", "40", "--seed", "3", "--if-empty")
     assert again.exit_code == 0 and "not loaded" in again.stdout
+
+
+def test_every_contact_of_the_demo_passes_the_compliance_replay(loaded):
+    """Each simulated contact, re-run through the gate against the facts of its instant (a dispute or a
+    cease request is a version of the facts from the contact that raised it), is allowed."""
+    from huikuan.services.replay import replay_all
+
+    engine, _summary = loaded
+    with UnitOfWork(engine) as uow:
+        results = list(replay_all(uow))
+    refused = [(r.case_id, x.contact.kind, x.contact.id, x.rules) for r in results for x in r.refused]
+    assert sum(len(r.contacts) for r in results) > 1000
+    assert refused == []
+    with engine.connect() as conn:
+        kept = conn.execute(select(func.count()).select_from(t.fact_versions)).scalar_one()
+    assert kept > 0  # the disputes and cease requests of the history are kept as versions

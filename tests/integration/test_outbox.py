@@ -199,7 +199,7 @@ def test_the_bulk_form_offers_only_workable_cases_of_the_viewer(floor: Floor) ->
         bulk_candidates(floor.uow, floor.viewer("vic"))
 
 
-def test_a_message_queued_before_a_dispute_is_not_sent(floor: Floor, tmp_path: Path) -> None:
+def test_a_message_queued_before_a_dispute_is_cancelled_and_not_sent(floor: Floor, tmp_path: Path) -> None:
     message_id = _sms(floor)
     record_contact(
         floor.uow,
@@ -216,15 +216,16 @@ def test_a_message_queued_before_a_dispute_is_not_sent(floor: Floor, tmp_path: P
             settings=channel_settings(tmp_path, sms_url=provider.url),
         )
     assert provider.received == []
-    assert counts["refused"] == 1 and counts["sent"] == 0
+    # The dispute cancelled it when it was recorded (services/fact_effects.py): the outbox never saw it.
+    assert counts["sent"] == 0 and counts["refused"] == 0
     (m,) = _messages(floor)
     assert (m.id, m.status, m.error, m.claimed_until) == (
         message_id,
-        "refused",
-        "contact hold since queued",
+        "cancelled",
+        "cancelled when the debtor's facts changed: dispute",
         None,
     )
-    assert describe_error(m.error, "zh_CN") == "排队后客户已申请停止联系或提出异议，未发送"
+    assert describe_error(m.error, "zh_CN") == "客户信息变更后已取消：dispute"
 
 
 def test_an_unconfigured_channel_keeps_its_messages_queued(floor: Floor, tmp_path: Path) -> None:

@@ -155,6 +155,7 @@ class MessageStatus(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     REFUSED = "refused"
+    CANCELLED = "cancelled"  # the debtor's facts changed while it was queued (services/fact_effects.py)
 
 
 class DelinquencyReason(StrEnum):

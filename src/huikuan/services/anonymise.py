@@ -3,8 +3,10 @@
 Erased: the names of the debtor and its related parties (a placeholder instead), national IDs, the birth
 date, the region of the address, every contact point's value (phones, e-mails, WeChat and QQ ids,
 addresses), the free text written about the person (contact notes, a next action's note, an offer's
-reason and its decision note), the messages' recipient, subject, body and provider error, and the letters'
-PDF files on disk.
+reason and its decision note), the messages' recipient, subject, body and provider error, the letters'
+PDF files on disk, and in every kept version of the debtor's facts (fact_versions) its phone numbers and
+its address's region (the country, zone, flags, opt-outs and designated times the gate decided on stay,
+so a replay still reads what the gate read of them).
 
 Kept: accounts and their amounts, payments and allocations, promises, arrangements and instalments, the
 statuses, dates and outcomes of contacts and messages, the gate's decision ids, the debtor's flags (cease,
@@ -151,6 +153,7 @@ def _erase(uow: UnitOfWork, debtor_ids: list[int]) -> list[str]:
     s.execute(update(t.parties).where(p.debtor_id.in_(debtor_ids)).values(**PARTY_ERASED))
     s.execute(update(t.contact_points).where(cp.debtor_id.in_(debtor_ids)).values(**CONTACT_POINT_ERASED))
     s.execute(update(t.interactions).where(i.debtor_id.in_(debtor_ids)).values(**INTERACTION_ERASED))
+    _erase_fact_versions(uow, debtor_ids)
     case_ids = list(s.execute(select(c.id).where(c.debtor_id.in_(debtor_ids))).scalars())
     files: list[str] = []
     for batch in chunks(case_ids):
@@ -164,6 +167,26 @@ def _erase(uow: UnitOfWork, debtor_ids: list[int]) -> list[str]:
         ]
         s.execute(update(t.messages).where(m.case_id.in_(batch)).values(**MESSAGE_ERASED))
     return files
+
+
+def erased_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """A version's facts without the person's phone numbers and address region."""
+    debtor = dict(facts.get("debtor") or {})
+    debtor["phones"] = []
+    address = debtor.get("address")
+    if isinstance(address, dict):
+        debtor["address"] = {**address, "region": None}
+    return {**facts, "debtor": debtor}
+
+
+def _erase_fact_versions(uow: UnitOfWork, debtor_ids: list[int]) -> None:
+    v = t.fact_versions.c
+    rows = uow.session.execute(select(v.id, v.facts).where(v.debtor_id.in_(debtor_ids))).all()
+    for row in rows:
+        facts = row.facts if isinstance(row.facts, dict) else {}
+        erased = erased_facts(facts)
+        if erased != facts:
+            uow.session.execute(update(t.fact_versions).where(v.id == row.id).values(facts=erased))
 
 
 def _close_requests(uow: UnitOfWork, debtor_ids: list[int], now: datetime) -> dict[int, list[int]]:

@@ -27,6 +27,7 @@ from huikuan.services.case_labels import (
     SEGMENT_LABELS,
     STATUS_LABELS,
 )
+from huikuan.services.fact_effects import CANCELLED_ERROR, CANCELLED_PREFIX
 from huikuan.services.outbox_job import HOLD_ERROR
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -364,12 +365,14 @@ def _message_items(uow: UnitOfWork, case_id: int, _: Callable[..., str]) -> list
         if r.subject:
             parts.append(r.subject)
         label = _("Letter") if kind == "letter" else _(CHANNEL_LABELS.get(r.channel, r.channel))
-        held = r.status == "refused"
+        held = r.status in ("refused", "cancelled")
         reason = ""
-        if r.error and r.status in ("refused", "failed"):
+        if r.error and r.status in ("refused", "failed", "cancelled"):
             reason = (
                 _("a cease request or dispute came after it was queued") if r.error == HOLD_ERROR else r.error
             )
+            if r.status == "cancelled" and r.error.startswith(CANCELLED_PREFIX):
+                reason = _(CANCELLED_ERROR, rule=r.error[len(CANCELLED_PREFIX) :])
         items.append(
             TimelineItem(
                 at,

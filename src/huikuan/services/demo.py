@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from sqlalchemy import Connection, select
 
+from huikuan.compliance import load_pack
 from huikuan.domain.days import day_start, local_day
 from huikuan.domain.enums import (
     CaseStage,
@@ -39,6 +41,7 @@ from huikuan.domain.model import Team, bucket
 from huikuan.errors import AlreadyExists, InvalidInput
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.services.creditors import add_creditor
+from huikuan.services.fact_history import keep_change, snapshots
 from huikuan.services.users import add_user
 from huikuan.spreadsheet import csv_writer
 from huikuan.storage import tables as t
@@ -616,6 +619,7 @@ def _separator(debtor: DemoDebtor) -> str:
 # --- the history ---------------------------------------------------------------------------------
 
 CALL_HOURS = tuple(range(8, 21))
+US_CALL_HOURS = (10, 18)  # the first and last local hour of a US call
 CALL_HOUR_CUM = list(accumulate((1, 3, 4, 3, 1, 1, 3, 3, 3, 4, 4, 4, 2)))
 # What one call attempt comes to; None is a right-party conversation, drawn from RPC_OUTCOMES.
 _O = Outcome
@@ -752,6 +756,8 @@ class CaseState:
     hardship: bool = False
     employer_prohibits: bool = False
     phone_status: str | None = None
+    # When a dispute or a cease request changed the facts the gate reads: kept as a version from then.
+    facts_changed_at: datetime | None = None
 
 
 @dataclass
@@ -855,11 +861,15 @@ class Simulator:
         i["notes"].append(notes if notes is not None else NOTES[c.debtor.language].get(outcome, ""))
         i["duration_s"].append(duration)
 
-    def _minutes(self, n: int) -> list[int]:
-        """n call times on one day, in distinct hours between 08:00 and 20:45 local."""
+    def _minutes(self, n: int, *, us: bool = False) -> list[int]:
+        """n call times on one day, in distinct hours between 08:00 and 20:45 local; in the US between
+        10:00 and 18:59, so that they are within the contact hours in every zone the gate finds plausible
+        for the debtor (a phone's area code and an address may be a zone or two apart)."""
         hours: list[int] = []
         while len(hours) < n:
             hour = CALL_HOURS[bisect.bisect(CALL_HOUR_CUM, self.rng.random() * CALL_HOUR_CUM[-1])]
+            if us and not US_CALL_HOURS[0] <= hour <= US_CALL_HOURS[1]:
+                continue
             if hour not in hours:
                 hours.append(hour)
         return sorted(h * 60 + self.rng.randint(0, 45 if h == 20 else 59) for h in hours)
@@ -921,6 +931,7 @@ class Simulator:
         bad_streak = 0
         talked_before = False
         inbound_on: date | None = None
+        asked: set[int] = set()  # the third parties called for location
         cease_on = day + timedelta(days=rng.randint(5, 60)) if us and rng.random() < 0.03 else None
         visit_on = (
             day + timedelta(days=rng.randint(10, 80))
@@ -1041,6 +1052,7 @@ class Simulator:
                 goal = "promise"
             elif outcome is Outcome.DISPUTES:
                 state.disputed = True
+                state.facts_changed_at = self.out.interactions["at"][-1]
                 state.stage = CaseStage.DISPUTE
                 self._next(c, state, Channel.LETTER, goals["dispute"], max(today, when + timedelta(days=2)))
                 return False
@@ -1060,6 +1072,7 @@ class Simulator:
                     notes="Written request to stop all communication",
                 )
                 state.cease = True
+                state.facts_changed_at = self.out.interactions["at"][-1]
                 state.stage = CaseStage.HOLD
                 return
             if pay_on == day:  # paid without being asked, after a letter or a message
@@ -1121,13 +1134,15 @@ class Simulator:
                 continue
             roll = rng.random()
             if roll < p_call:
-                if bad_streak >= 3 and c.contacts and day >= contact_after:
-                    party, point = c.contacts[rng.randrange(len(c.contacts))]
+                askable = [x for x in c.contacts if not (us and x[0] in asked)]
+                if bad_streak >= 3 and askable and day >= contact_after:
+                    party, point = askable[rng.randrange(len(askable))]
+                    asked.add(party)  # us-reg-f: a third party once only (third-party-repeat)
                     outcome = _draw(rng, CONTACT_ATTEMPTS)
                     self._record(
                         c,
                         day,
-                        self._minutes(1)[0],
+                        self._minutes(1, us=us)[0],
                         Channel.CALL,
                         outcome,
                         goal=goals["locate"],
@@ -1145,7 +1160,7 @@ class Simulator:
                 attempts = 1 if us else rng.choice((1, 1, 1, 2, 2, 3))
                 talked = False
                 last = 8 * 60
-                for minute in self._minutes(attempts):
+                for minute in self._minutes(attempts, us=us):
                     last = minute
                     outcome = _draw(rng, US_ATTEMPTS if us else CN_ATTEMPTS)
                     if outcome is None:
@@ -1185,6 +1200,8 @@ class Simulator:
                         duration=duration,
                     )
                     if us and outcome is Outcome.THIRD_PARTY:
+                        # The gate counts it as a conversation (CONVERSATION_OUTCOMES): no call for a week.
+                        quiet_until = max(quiet_until, day + timedelta(days=8))
                         break
                 if talked and us:  # no call in the seven days after a conversation
                     quiet_until = max(quiet_until, day + timedelta(days=8))
@@ -1435,6 +1452,13 @@ def _add_users(uow: UnitOfWork) -> dict[str, int]:
     return ids
 
 
+@cache
+def _askable_roles(pack: str) -> frozenset[str]:
+    """The related parties' roles a pack lets be called (for payment or for location)."""
+    settings = load_pack(pack).settings
+    return frozenset(r.value for r in settings.collect_roles | settings.locate_roles)
+
+
 def _case_inputs(
     conn: Connection,
     portfolio: dict[str, list[DemoDebtor]],
@@ -1443,7 +1467,7 @@ def _case_inputs(
     rng: random.Random,
 ) -> list[CaseInput]:
     """Pairs each generated debtor with the case, accounts and contact points its import created."""
-    a, cp, p, d = t.accounts.c, t.contact_points.c, t.parties.c, t.debtors.c
+    a, cp, p, d, cr = t.accounts.c, t.contact_points.c, t.parties.c, t.debtors.c, t.creditors.c
     ids = [i for i in creditor_ids.values() if i is not None]
     by_ref = {
         (row.creditor_id, row.external_ref): row
@@ -1466,12 +1490,15 @@ def _case_inputs(
             party_phone.setdefault(party_id, point_id)
     contacts: dict[int, list[tuple[int, int | None]]] = {}
     parties = conn.execute(
-        select(p.id, p.debtor_id)
+        select(p.id, p.debtor_id, p.role, cr.pack)
         .join(t.debtors, d.id == p.debtor_id)
+        .join(t.creditors, cr.id == d.creditor_id)
         .where(d.creditor_id.in_(ids), p.role != "employer")
         .order_by(p.id)
     )
-    for party_id, debtor_id in parties:
+    for party_id, debtor_id, role, pack in parties:
+        if role not in _askable_roles(pack):
+            continue  # a role its pack forbids contacting (cn: a friend from the address book)
         if party_id in party_phone:
             contacts.setdefault(debtor_id, []).append((party_id, party_phone[party_id]))
 
@@ -1589,6 +1616,7 @@ def _write_history(conn: Connection, history: History, cases: list[CaseInput], t
             orient="row",
         ),
     )
+    _keep_fact_changes(conn, cases, states)
     update_frame(
         conn,
         t.cases,
@@ -1621,6 +1649,20 @@ def _write_history(conn: Connection, history: History, cases: list[CaseInput], t
             orient="row",
         ),
     )
+
+
+def _keep_fact_changes(conn: Connection, cases: list[CaseInput], states: dict[int, CaseState]) -> None:
+    """The disputes and cease requests of the simulated history as versions of the debtors' facts, from
+    the contact that raised them: before it the gate knew neither (services/fact_history.py)."""
+    changed = {c.debtor_id: s for c in cases if (s := states[c.case_id]).facts_changed_at is not None}
+    for debtor_id, after in snapshots(conn, changed).items():
+        state = changed[debtor_id]
+        flags = {**after["debtor"]["flags"], "cease": False, "disputed": False}
+        before = {**after, "debtor": {**after["debtor"], "flags": flags}}
+        at = state.facts_changed_at
+        assert at is not None
+        reason = "contact.outcome"
+        keep_change(conn, debtor_id, before, after, at=at, user_id=state.collector, reason=reason)
 
 
 def _case_row(c: CaseInput, state: CaseState, today: date) -> tuple[Any, ...]:

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from huikuan.compliance.contract import debtor_to_dict, parse_debtor
 from huikuan.compliance.model import DebtorFacts
+from huikuan.services.fact_effects import apply_fact_effects
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -43,8 +44,10 @@ def changing_facts(
     at: datetime | None = None,
 ) -> Iterator[None]:
     """Make a change of these debtors' facts inside the block; afterwards each debtor whose facts changed
-    gets a new version valid from `at` (default: now) and an audit event `facts.changed`. The other debtors
-    of their persons are watched too: what one debtor states binds them all."""
+    gets a new version valid from `at` (default: now) and an audit event `facts.changed`, and what the new
+    facts refuse takes effect at once (services/fact_effects.py: queued messages cancelled, today's plan
+    row and the next action asked about again). The other debtors of their persons are watched too: what
+    one debtor states binds them all."""
     when = (at or datetime.now(UTC)).astimezone(UTC)
     conn = uow.session.connection()
     # The other debtors of the same person read these debtors' facts too (gating.debtor_facts merges them).
@@ -54,21 +57,43 @@ def changing_facts(
     yield
     uow.session.flush()
     after = snapshots(conn, ids)
+    changed: dict[int, int] = {}
     for did in ids:
         if did not in before or did not in after or before[did] == after[did]:
             continue
-        if _first_version_at(conn, did) is None:
-            _add(conn, did, BEGINNING, when, None, "facts.before", before[did])
-        version = _add(conn, did, when, when, user_id, reason, after[did])
-        audit.record(
-            conn,
-            at=when,
-            user_id=user_id,
-            action="facts.changed",
-            entity="debtor",
-            entity_id=did,
-            detail={"version": version, "reason": reason, "changed": _changed(before[did], after[did])},
+        changed[did] = keep_change(
+            conn, did, before[did], after[did], at=when, user_id=user_id, reason=reason
         )
+    # Effective at once: what the new facts refuse is cancelled, re-planned or moved in this transaction.
+    apply_fact_effects(uow, changed, at=when, user_id=user_id, versions=changed)
+
+
+def keep_change(
+    conn: Connection,
+    debtor_id: int,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    at: datetime,
+    user_id: int | None,
+    reason: str,
+) -> int:
+    """Keeps one change of a debtor's facts (snapshots as `snapshots` gives them): the facts before it
+    from the beginning if no version exists yet, the new version from `at`, and the audit event naming it.
+    The version's id. `changing_facts` uses it; so does the demo, for the history it simulates."""
+    if _first_version_at(conn, debtor_id) is None:
+        _add(conn, debtor_id, BEGINNING, at, None, "facts.before", before)
+    version = _add(conn, debtor_id, at, at, user_id, reason, after)
+    audit.record(
+        conn,
+        at=at,
+        user_id=user_id,
+        action="facts.changed",
+        entity="debtor",
+        entity_id=debtor_id,
+        detail={"version": version, "reason": reason, "changed": _changed(before, after)},
+    )
+    return version
 
 
 def facts_at(conn: Connection, debtor_id: int, at: datetime) -> DebtorFacts | None:
@@ -128,6 +153,11 @@ def _add(
             .returning(t.fact_versions.c.id)
         ).scalar_one()
     )
+
+
+def changed_facts(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The names of the facts that differ between two versions' facts (flags one by one)."""
+    return _changed(before, after)
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

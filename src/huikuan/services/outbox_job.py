@@ -28,6 +28,7 @@ from huikuan.config import Settings, get_settings
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.i18n import gettext, normalize_locale
 from huikuan.services.contacts import check_contact
+from huikuan.services.fact_effects import CANCELLED_ERROR
 from huikuan.services.message_text import reference
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
@@ -270,6 +271,7 @@ def mark_delivered(uow: UnitOfWork, provider_ref: str, status: str, *, error: st
 # The texts dispatch_due stores in messages.error, as msgids: shown again in the reader's language.
 STORED_ERRORS = (
     HOLD_ERROR,
+    CANCELLED_ERROR,
     "SMS provider not reachable: {reason}",
     "SMS provider answered {status}: {reason}",
     "SMS provider refused the message ({status}): {reason}",

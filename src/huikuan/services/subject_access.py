@@ -85,6 +85,7 @@ def gather(uow: UnitOfWork, debtor_id: int) -> dict[str, list[dict[str, Any]]]:
         t.erasure_requests,
         t.person_members,
         t.person_unlinks,
+        t.fact_versions,  # what the gate knew of the person, version by version
     ):
         out[table.name] = _rows(uow, table, table.c.debtor_id == debtor_id)
     case_ids = [r["id"] for r in out["cases"]]

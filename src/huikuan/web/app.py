@@ -29,6 +29,7 @@ from huikuan.web.api import persons as api_persons
 from huikuan.web.api import portfolio as api_portfolio
 from huikuan.web.api import privacy as api_privacy
 from huikuan.web.api import queue as api_queue
+from huikuan.web.api import record as api_record
 from huikuan.web.api import session as api_session
 from huikuan.web.capacity import Admission
 from huikuan.web.headers import SecurityHeaders
@@ -44,6 +45,7 @@ from huikuan.web.ui import outbox as ui_outbox
 from huikuan.web.ui import person as ui_person
 from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
+from huikuan.web.ui import record as ui_record
 
 STATIC = Path(__file__).with_name("static")
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -53,6 +55,7 @@ ROUTERS = (
     ui_queue.router,
     ui_portfolio.router,
     ui_case.router,
+    ui_record.router,
     ui_contact.router,
     ui_negotiation.router,
     ui_outbox.router,
@@ -64,6 +67,7 @@ ROUTERS = (
     api_queue.router,
     api_portfolio.router,
     api_cases.router,
+    api_record.router,
     api_contacts.router,
     api_negotiation.router,
     api_outbox.router,

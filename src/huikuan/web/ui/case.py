@@ -79,6 +79,7 @@ TABS = (
     ),
     Tab("plan", "Why this action", (Section("panel-plan", "plan", "Why this action"),)),
     Tab("facts", "Facts and holds", (Section("panel-person", "person", "The same person", refresh=True),)),
+    Tab("record", "Compliance record", (Section("panel-record", "record", "Compliance record"),)),
 )
 TAB_NAMES = tuple(tab.name for tab in TABS)
 

@@ -36,7 +36,14 @@ from huikuan.web.ui.common import (
 
 router = page_router()
 
-TONES = {"queued": "warn", "sent": "ok", "delivered": "ok", "failed": "bad", "refused": "bad"}
+TONES = {
+    "queued": "warn",
+    "sent": "ok",
+    "delivered": "ok",
+    "failed": "bad",
+    "refused": "bad",
+    "cancelled": "bad",
+}
 OUTCOME_TONES = {"queued": "ok", "refused": "bad", "no_contact_point": "warn", "invalid": "bad"}
 OUTCOMES = {
     "queued": "Queued",
