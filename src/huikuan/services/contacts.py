@@ -21,6 +21,7 @@ from huikuan.compliance.model import Purpose, Role
 from huikuan.domain.enums import CaseStage, Channel, Direction, Outcome
 from huikuan.domain.goals import GOALS
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
+from huikuan.services.disputes import disputes_of_contact
 from huikuan.services.gate import Verdict, ask, read_gate_inputs
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
@@ -286,23 +287,23 @@ def insert_contact(
         )
         .scalar_one()
     )
-    _apply_holds(uow, case, result, cease_requested, party)
+    _apply_holds(uow, case, cease_requested, party)
+    if result is Outcome.DISPUTES and party is None:
+        disputes_of_contact(uow, case, user_id, when)
     return int(new_id)
 
 
-def _apply_holds(uow: UnitOfWork, case: Any, result: Outcome, cease: bool, party: int | None) -> None:
-    """A dispute or a cease request by the debtor sets the flag that stops further contact."""
+def _apply_holds(uow: UnitOfWork, case: Any, cease: bool, party: int | None) -> None:
+    """A cease request by the debtor sets the flag that stops further contact (a dispute opens one in
+    the dispute loop, services/disputes.py)."""
     if party is not None:
         return
     values: dict[str, bool] = {}
-    if result is Outcome.DISPUTES:
-        values["disputed"] = True
     if cease:
         values["cease"] = True
     if values:
         uow.session.execute(update(t.debtors).where(t.debtors.c.id == case.debtor_id).values(**values))
-        stage = CaseStage.DISPUTE if "disputed" in values else CaseStage.HOLD
-        uow.session.execute(update(t.cases).where(t.cases.c.id == case.id).values(stage=stage.value))
+        uow.session.execute(update(t.cases).where(t.cases.c.id == case.id).values(stage=CaseStage.HOLD.value))
 
 
 def queue_message(
