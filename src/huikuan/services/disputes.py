@@ -60,9 +60,11 @@ def open_dispute(
 ) -> int:
     """Opens a dispute of one account of the case (or of all, without `account_id`); its id."""
     case = case_to_work(uow, viewer, case_id)
-    return insert_dispute(
+    new_id = insert_dispute(
         uow, case, user_id=viewer.user_id, via=via, written=written, account_id=account_id, notes=notes, at=at
     )
+    uow.commit()
+    return new_id
 
 
 def insert_dispute(
@@ -184,6 +186,7 @@ def advance_dispute(
             entity_id=row.case_id,
             detail={"dispute_id": dispute_id},
         )
+    uow.commit()
     return dispute_row(uow, viewer, dispute_id)
 
 
@@ -200,6 +203,18 @@ def case_disputes(uow: UnitOfWork, viewer: Viewer, case_id: int) -> list[dict[st
     ).all()
     today = floor_today()
     return [_as_dict(r, today) for r in rows]
+
+
+def case_accounts(uow: UnitOfWork, case_id: int) -> list[dict[str, Any]]:
+    """The case's accounts (id, external reference, status) for choosing which one a dispute names; the
+    caller has checked the case."""
+    a = t.accounts.c
+    rows = uow.session.execute(
+        select(a.id, a.external_ref, a.status, a.balance, a.currency)
+        .where(a.case_id == case_id)
+        .order_by(a.id)
+    )
+    return [dict(r._mapping) for r in rows]
 
 
 def open_disputes_for(db: UnitOfWork | Connection, debtor_id: int) -> list[dict[str, Any]]:
