@@ -389,7 +389,10 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     letters = tmp_path / "letters"
     letters.mkdir()
     use_settings(
-        monkeypatch, letters_dir=str(letters), sms_token="provider-token", documents_dir=str(tmp_path / "docs")
+        monkeypatch,
+        letters_dir=str(letters),
+        sms_token="provider-token",
+        documents_dir=str(tmp_path / "docs"),
     )
     add_user(floor.uow, "ada", PASSWORD, role="admin")
     bank_id = floor.uow.session.execute(
