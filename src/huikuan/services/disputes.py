@@ -83,7 +83,7 @@ def insert_dispute(
         way = DisputeVia(via)
     except ValueError:
         raise InvalidInput(
-            "via: {value} is not one of {allowed}", value=via, allowed=_names(DisputeVia)
+            "{field}: {value} is not one of {allowed}", field="via", value=via, allowed=_names(DisputeVia)
         ) from None
     when = (at or datetime.now(UTC)).astimezone(UTC)
     day = floor_today(when)
@@ -144,7 +144,7 @@ def advance_dispute(
         step = DisputeStatus(to)
     except ValueError:
         raise InvalidInput(
-            "to: {value} is not one of {allowed}", value=to, allowed=_names(DisputeStatus)
+            "{field}: {value} is not one of {allowed}", field="to", value=to, allowed=_names(DisputeStatus)
         ) from None
     now = DisputeStatus(row.status)
     if step not in DISPUTE_STEPS[now]:

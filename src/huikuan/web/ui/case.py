@@ -84,7 +84,7 @@ TABS = (
         "Disputes and complaints",
         (
             Section("panel-disputes", "disputes", "Disputes", refresh=True),
-            Section("panel-complaints", "complaints", "Complaints", refresh=True),
+            Section("panel-complaints", "complaints", "Complaints"),
         ),
     ),
 )

@@ -41,7 +41,7 @@ router = page_router()
 # The words of each closed vocabulary (English msgids; zh_CN in disputes.po).
 LABELS: dict[str, dict[str, str]] = {
     "dispute_status": {
-        "open": "Open",
+        "open": "Opened: verification not yet requested",
         "verification_requested": "Verification requested",
         "verification_received": "Verification received",
         "resolved": "Resolved: collection resumes",
