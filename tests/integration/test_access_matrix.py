@@ -33,9 +33,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import Engine, select
+from tests.support.disputes import dispute_complaint_and_document
 from tests.support.floor import PASSWORD, Floor, _case
 from tests.support.messaging import use_settings
-from tests.support.disputes import dispute_complaint_and_document
 from tests.support.offers import offer_and_letter
 from tests.support.web import Browser, api_key, login_client
 from tests.unit.compliance.builders import body as compliance_request

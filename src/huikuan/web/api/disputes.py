@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, Field
@@ -22,6 +21,7 @@ from huikuan.services import disputes as ds
 from huikuan.services.documents import Upload, add_document, documents_of, read_document
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
 from huikuan.web.ids import PathId
+from huikuan.web.ui.disputes import document_response
 
 router = api_router("", "disputes")
 
@@ -269,19 +269,6 @@ def download_document(document_id: PathId, viewer: ApiViewerDep, uow: UowDep) ->
     """The document's bytes, as an attachment, to whoever may see its case; audited."""
     row, data = read_document(uow, viewer, document_id)
     return document_response(row, data)
-
-
-def document_response(row: dict[str, Any], data: bytes) -> Response:
-    name = quote(row["filename"])
-    return Response(
-        data,
-        media_type=row["content_type"],
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{name}",
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
 
 
 def _upload(

@@ -9,6 +9,7 @@ whoever may work the case now, as every other panel of the case page.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,7 +24,6 @@ from huikuan.services import disputes as ds
 from huikuan.services.access import Viewer, may_work
 from huikuan.services.documents import Upload, add_document, documents_of, read_document
 from huikuan.storage.uow import UnitOfWork
-from huikuan.web.api.disputes import document_response
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import (
     UowDep,
@@ -264,6 +264,19 @@ def get_document(document_id: PathId, viewer: ViewerDep, uow: UowDep) -> Respons
     """A document, as an attachment, to whoever may see its case (audited)."""
     row, data = read_document(uow, viewer, document_id)
     return document_response(row, data)
+
+
+def document_response(row: dict[str, Any], data: bytes) -> Response:
+    name = quote(row["filename"])
+    return Response(
+        data,
+        media_type=row["content_type"],
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 # --- the lists -------------------------------------------------------------------------------------
