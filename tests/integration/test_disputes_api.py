@@ -80,6 +80,7 @@ def test_complaints_through_the_api_and_the_supervisors_flag(app, floor: Floor) 
     assert sue.get("/api/v1/complaints").json()["paging"]["total"] == 1
     assert 'data-testid="complaint-flag"' in sue.get(f"/cases/{case.id}").text
     assert 'data-testid="complaint-flag"' not in alice.get(f"/cases/{case.id}").text  # supervisors' flag
+    assert f'data-testid="queue-complaint-{case.id}"' in sue.get("/queue?all=1").text
     closed = sue.post(f"/api/v1/complaints/{made.json()['id']}/advance", json={"to": "closed"})
     assert closed.json()["status"] == "closed"
     assert 'data-testid="complaint-flag"' not in sue.get(f"/cases/{case.id}").text
