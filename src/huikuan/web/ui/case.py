@@ -78,7 +78,6 @@ TABS = (
         "Assessment",
         (Section("panel-assessment", "assessment", "Ability and willingness to pay"),),
     ),
-    Tab("plan", "Why this action", (Section("panel-plan", "plan", "Why this action"),)),
     Tab(
         "disputes",
         "Disputes and complaints",
@@ -87,6 +86,7 @@ TABS = (
             Section("panel-complaints", "complaints", "Complaints"),
         ),
     ),
+    Tab("plan", "Why this action", (Section("panel-plan", "plan", "Why this action"),)),
 )
 TAB_NAMES = tuple(tab.name for tab in TABS)
 

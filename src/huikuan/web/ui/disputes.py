@@ -64,7 +64,7 @@ LABELS: dict[str, dict[str, str]] = {
         "creditor": "Through the creditor",
     },
     "complaint_status": {
-        "received": "Received",
+        "received": "Received, not yet acknowledged",
         "acknowledged": "Acknowledged",
         "answered": "Answered",
         "closed": "Closed",
