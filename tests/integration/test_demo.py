@@ -298,3 +298,10 @@ def test_make_runs_demo_step_loads_once_and_then_leaves_the_data_alone(db_env: s
     assert first.exit_code == 0 and "Demo portfolio loaded" in first.stdout
     again = cli("demo", "--accounts", "40", "--seed", "3", "--if-empty")
     assert again.exit_code == 0 and "not loaded" in again.stdout
+
+
+def test_every_disputed_debtor_of_the_demo_has_an_open_dispute_of_its_whole_case(loaded):
+    engine, _summary = loaded
+    flagged = {r.id for r in _rows(engine, "SELECT id FROM debtors WHERE disputed")}
+    disputes = _rows(engine, "SELECT debtor_id FROM disputes WHERE status = 'open' AND account_id IS NULL")
+    assert flagged and {r.debtor_id for r in disputes} == flagged

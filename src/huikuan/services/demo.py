@@ -25,6 +25,7 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from huikuan.domain.days import day_start, local_day
+from huikuan.domain.disputes import dispute_deadline
 from huikuan.domain.enums import (
     CaseStage,
     Channel,
@@ -748,6 +749,7 @@ class CaseState:
     next_goal: str | None = None
     next_due: datetime | None = None
     disputed: bool = False
+    disputed_at: datetime | None = None
     cease: bool = False
     hardship: bool = False
     employer_prohibits: bool = False
@@ -1041,6 +1043,7 @@ class Simulator:
                 goal = "promise"
             elif outcome is Outcome.DISPUTES:
                 state.disputed = True
+                state.disputed_at = state.disputed_at or self._at(c, when, minute)
                 state.stage = CaseStage.DISPUTE
                 self._next(c, state, Channel.LETTER, goals["dispute"], max(today, when + timedelta(days=2)))
                 return False
@@ -1589,6 +1592,7 @@ def _write_history(conn: Connection, history: History, cases: list[CaseInput], t
             orient="row",
         ),
     )
+    _write_disputes(conn, cases, states)
     update_frame(
         conn,
         t.cases,
@@ -1621,6 +1625,44 @@ def _write_history(conn: Connection, history: History, cases: list[CaseInput], t
             orient="row",
         ),
     )
+
+
+def _write_disputes(conn: Connection, cases: list[CaseInput], states: dict[int, CaseState]) -> None:
+    """A disputed debtor's dispute of its whole case, open (services/disputes.py keeps debtors.disputed
+    equal to one existing): raised on the call, confirmed in writing, so that it stops collection."""
+    utc = pl.Datetime("us", "UTC")
+    zone = floor_zone()
+    rows = [
+        (
+            c.debtor_id,
+            c.case_id,
+            "contact",
+            True,
+            "open",
+            True,
+            at,
+            dispute_deadline(c.creditor.pack, local_day(at, zone)),
+            "",
+        )
+        for c in cases
+        if (at := states[c.case_id].disputed_at) is not None and states[c.case_id].disputed
+    ]
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "debtor_id": pl.Int64,
+            "case_id": pl.Int64,
+            "via": pl.Utf8,
+            "written": pl.Boolean,
+            "status": pl.Utf8,
+            "stops_collection": pl.Boolean,
+            "opened_at": utc,
+            "deadline": pl.Date,
+            "notes": pl.Utf8,
+        },
+        orient="row",
+    )
+    insert_frame(conn, t.disputes, frame)
 
 
 def _case_row(c: CaseInput, state: CaseState, today: date) -> tuple[Any, ...]:
