@@ -18,9 +18,10 @@ FCRA 611(a)(1)); cn and uk-conc set no period in law, so the house target is tha
 days, 8 weeks).
 
 Complaints must be answered by the pack's deadline: cn 15 days (the CBIRC/NFRA rules on handling
-consumer complaints in banking and insurance, 银行业保险业消费投诉处理管理办法 art. 22: a decision within 15
-days of acceptance); CFPB 15 days (the CFPB's company portal expects a response within 15 days, a final
-one within 60); uk-conc 8 weeks (DISP 1.6.2R: a final response within eight weeks of receipt).
+consumer complaints in banking and insurance, 银行业保险业消费投诉处理管理办法 (2020): a decision within 15
+days of accepting the complaint); CFPB 15 days (the CFPB's company portal expects a response within 15
+days, a final one within 60); uk-conc 8 weeks (DISP 1.6.2R: a final response within eight weeks of
+receipt).
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ DISPUTE_RULES: dict[str, DisputeRule] = {
 _STRICTEST = DisputeRule(False, False, 15, "no rule for this pack: every dispute pauses collection")
 
 COMPLAINT_DAYS: dict[str, tuple[int, str]] = {
-    "cn": (15, "银行业保险业消费投诉处理管理办法 art. 22 (15 days)"),
+    "cn": (15, "银行业保险业消费投诉处理管理办法 (2020): 15 days"),
     "us-reg-f": (15, "CFPB company portal: a response within 15 days"),
     "uk-conc": (56, "DISP 1.6.2R: a final response within eight weeks"),
 }

@@ -91,7 +91,7 @@ def insert_dispute(
         raise NotFound("no account {account} in this case", account=account_id)
     pack = _pack(uow, case.creditor_id)
     stops = stops_collection(
-        pack, written=written, opened_on=day, validation_ends_on=_validation_end(uow, case.id)
+        pack, written=written, opened_on=day, validation_ends_on=_validation_end(uow, case.id, account_id)
     )
     with changing_facts(uow, [case.debtor_id], user_id=user_id, reason="dispute.opened", at=when):
         new_id = int(
@@ -325,16 +325,22 @@ def _pack(uow: UnitOfWork, creditor_id: int) -> str:
     )
 
 
-def _validation_end(uow: UnitOfWork, case_id: int) -> date | None:
-    """The end of the validation period of the case's accounts (the latest), where it is recorded; None
-    (unknown) until accounts carry `validation_ends_on`."""
+def _validation_end(uow: UnitOfWork, case_id: int, account_id: int | None) -> date | None:
+    """The end of the validation period of the disputed account (of the whole case: the latest of its
+    accounts), where it is recorded; None (unknown) until accounts carry `validation_ends_on`, and for an
+    account whose notice has not been mailed."""
     column = t.accounts.c.get("validation_ends_on")
     if column is None:
         return None
-    found: date | None = uow.session.execute(
-        select(column).where(t.accounts.c.case_id == case_id).order_by(column.desc()).limit(1)
-    ).scalar()
-    return found
+    a = t.accounts.c
+    query = select(column).where(a.case_id == case_id)
+    if account_id is not None:
+        query = query.where(a.id == account_id)
+    values: list[date | None] = list(uow.session.execute(query).scalars())
+    known = [v for v in values if v is not None]
+    if not known or len(known) < len(values):
+        return None  # some notice not mailed: the period has not even begun
+    return max(known)
 
 
 def _names(kind: Any) -> str:
