@@ -18,7 +18,9 @@ scheduling zone: such cases share the masks of their group, computed once by ask
 hour. The other cases are asked about one by one, from their stored facts and history:
 
 - a flag the pack acts on (cease or deceased, disputed, attorney, opted-out channels) shows at the first
-  hour asked about, and blocks every hour;
+  hour asked about, and blocks every hour; a case with an open dispute of one of its accounts is asked
+  about here too, about its first open account no dispute stops (`collectible_account`), so that a case
+  whose every account is disputed is refused and one with another account to collect is not;
 - history (call-frequency, post-conversation, daily-call-cap: call rules only) blocks calls from `now`
   until some instant, never later in the day once lifted, because no new event enters the history; so
   the call mask is the group's mask from the first hour the gate allows on, found with the gate's own
