@@ -29,6 +29,10 @@ def _disputed_flag(floor: Floor, debtor_id: int) -> bool:
     )
 
 
+def _stage(floor: Floor, case_id: int) -> str:
+    return str(floor.uow.session.execute(select(t.cases.c.stage).where(t.cases.c.id == case_id)).scalar_one())
+
+
 def _ask_account(floor: Floor, case_id: int, account: int | None = None) -> tuple[bool, tuple[str, ...]]:
     inputs = read_gate_inputs(floor.uow, case_id)
     verdict, _ = ask(inputs, channel=Channel.CALL, party=None, to=None, at=MORNING, account=account)
@@ -56,11 +60,13 @@ def test_a_written_dispute_of_one_account_refuses_collecting_it_and_not_the_othe
     # A call about the case collects the other account only: the contact path allows it.
     assert check_contact(floor.uow, case.id, channel="call", at=MORNING).allowed
     assert not _disputed_flag(floor, case.debtor_id)  # the whole case is not disputed
+    assert _stage(floor, case.id) != "dispute"  # it stays in the queue: the other account is owed
     # Disputing the other account too leaves nothing to collect.
     open_dispute(floor.uow, floor.viewer("alice"), case.id, via="portal", written=True, account_id=other)
     verdict = check_contact(floor.uow, case.id, channel="sms", at=MORNING)
     assert not verdict.allowed and verdict.refused_by == ("dispute",)
     assert verdict.decision["next_allowed_at"] is None
+    assert _stage(floor, case.id) == "dispute"
 
 
 def test_a_dispute_of_the_whole_case_sets_the_debtors_flag_and_refuses_every_account(floor: Floor) -> None:

@@ -36,6 +36,7 @@ from huikuan.services.paging import Paging, paging
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
+from huikuan.strategy.gating import disputed_accounts
 
 _OPEN = [s.value for s in OPEN_DISPUTE]
 # Which instant and who each step stamps.
@@ -266,18 +267,20 @@ def disputes_of_contact(uow: UnitOfWork, case: Any, user_id: int | None, at: dat
 
 
 def _sync(uow: UnitOfWork, debtor_id: int, case_id: int) -> None:
-    """debtors.disputed = an open dispute of a whole case that stops collection; the case's stage
-    follows (dispute while any open dispute stops collection, back to contacting after)."""
+    """debtors.disputed = an open dispute of a whole case that stops collection. The case's stage is
+    "dispute" (out of the queue) while nothing of it may be collected: the whole case disputed, or every
+    open account; back to "contacting" after."""
     x = t.disputes.c
     whole = exists().where(
         x.debtor_id == debtor_id, x.account_id.is_(None), x.stops_collection.is_(True), x.status.in_(_OPEN)
     )
     uow.session.execute(update(t.debtors).where(t.debtors.c.id == debtor_id).values(disputed=whole))
-    stopping = uow.session.execute(
-        select(exists().where(x.case_id == case_id, x.stops_collection.is_(True), x.status.in_(_OPEN)))
-    ).scalar()
-    c = t.cases.c
-    if stopping:
+    conn = uow.session.connection()
+    a, c = t.accounts.c, t.cases.c
+    accounts = set(conn.execute(select(a.id).where(a.case_id == case_id, a.status == "open")).scalars())
+    disputed = disputed_accounts(conn, [debtor_id]).get(debtor_id, frozenset())
+    stopped = bool(conn.execute(select(t.debtors.c.disputed).where(t.debtors.c.id == debtor_id)).scalar())
+    if stopped or (accounts and accounts <= disputed):
         uow.session.execute(
             update(t.cases).where(c.id == case_id, c.stage != CaseStage.CLOSED.value).values(stage="dispute")
         )
