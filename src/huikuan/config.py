@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     sms_url: str | None = None  # the SMS provider's HTTP endpoint; unset: SMS stay queued
     sms_token: str | None = None
     letters_dir: str = "var/letters"
+    # The document store (services/documents.py): "fs" keeps files under documents_dir, owner-only; an
+    # S3-compatible store is a seam there, not built while boto3 is not a dependency.
+    document_store: str = "fs"
+    documents_dir: str = "var/documents"
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     agency_name: str = ""  # who we are in messages; a name that does not say "collection"
     agency_name_zh: str = ""  # the same in Chinese, for messages in Chinese (else agency_name)
     agency_phone: str = ""  # the number debtors call back; messages that need it are refused while unset

@@ -62,9 +62,12 @@ def site(tmp_path_factory: pytest.TempPathFactory, server_clock: datetime | None
 
     path = tmp_path_factory.mktemp("e2e") / "huikuan.db"
     url = f"sqlite:///{path}"
-    saved = {k: os.environ.get(k) for k in ("HUIKUAN_AGENCY_PHONE", "HUIKUAN_LETTERS_DIR")}
+    saved = {
+        k: os.environ.get(k) for k in ("HUIKUAN_AGENCY_PHONE", "HUIKUAN_LETTERS_DIR", "HUIKUAN_DOCUMENTS_DIR")
+    }
     os.environ["HUIKUAN_AGENCY_PHONE"] = "400-000-0000"  # messages say how to reach us
     os.environ["HUIKUAN_LETTERS_DIR"] = str(path.parent / "letters")
+    os.environ["HUIKUAN_DOCUMENTS_DIR"] = str(path.parent / "documents")
     huikuan_config.get_settings.cache_clear()
     engine = make_engine(url)
     migrate.upgrade(engine)

@@ -33,6 +33,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import Engine, select
+from tests.support.disputes import dispute_complaint_and_document
 from tests.support.floor import PASSWORD, Floor, _case
 from tests.support.messaging import use_settings
 from tests.support.offers import offer_and_letter
@@ -226,6 +227,32 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/cases/{case_id}/person/unlink"): SUPERVISE,
     ("POST", "/api/v1/debtors/{debtor_id}/person/link"): SUPERVISE,
     ("POST", "/api/v1/debtors/{debtor_id}/person/unlink"): SUPERVISE,
+    # Disputes, complaints and their documents: the lists show the cases one sees (the creditor's viewer
+    # its creditor's, read-only); writes need a case one may work; a document is read by whoever sees
+    # its case (the creditor's viewer too: verification comes from the creditor).
+    ("GET", "/disputes"): READ,
+    ("GET", "/complaints"): READ,
+    ("GET", "/api/v1/disputes"): READ,
+    ("GET", "/api/v1/complaints"): READ,
+    ("GET", "/cases/{case_id}/panels/disputes"): READ,
+    ("GET", "/cases/{case_id}/panels/complaints"): READ,
+    ("GET", "/api/v1/cases/{case_id}/disputes"): READ,
+    ("GET", "/api/v1/cases/{case_id}/complaints"): READ,
+    ("GET", "/api/v1/disputes/{dispute_id}"): READ,
+    ("GET", "/api/v1/complaints/{complaint_id}"): READ,
+    ("GET", "/documents/{document_id}"): READ,
+    ("GET", "/api/v1/documents/{document_id}"): READ,
+    ("POST", "/cases/{case_id}/disputes"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/disputes"): WORK,
+    ("POST", "/disputes/{dispute_id}/advance"): WORK,
+    ("POST", "/api/v1/disputes/{dispute_id}/advance"): WORK,
+    ("POST", "/disputes/{dispute_id}/documents"): WORK,
+    ("POST", "/api/v1/disputes/{dispute_id}/documents"): WORK,
+    ("POST", "/api/v1/complaints/{complaint_id}/documents"): WORK,
+    ("POST", "/cases/{case_id}/complaints"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/complaints"): WORK,
+    ("POST", "/complaints/{complaint_id}/advance"): WORK,
+    ("POST", "/api/v1/complaints/{complaint_id}/advance"): WORK,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -238,6 +265,9 @@ class Target:
     message_id: int
     debtor_id: int = 0
     guarantor_id: int = 0
+    dispute_id: int = 0
+    complaint_id: int = 0
+    document_id: int = 0
 
 
 # A valid body for each write, so that what refuses it is access, never the shape of the request.
@@ -272,7 +302,16 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/admin/api-keys/{key_id}/revoke"): {},
         ("POST", "/cases/{case_id}/person/link"): {"debtor_id": str(target.debtor_id)},
         ("POST", "/cases/{case_id}/person/unlink"): {},
+        ("POST", "/cases/{case_id}/disputes"): {"via": "letter", "written": "true"},
+        ("POST", "/disputes/{dispute_id}/advance"): {"to": "verification_requested"},
+        ("POST", "/disputes/{dispute_id}/documents"): {"kind": "verification"},
+        ("POST", "/cases/{case_id}/complaints"): {"channel": "call", "category": "conduct"},
+        ("POST", "/complaints/{complaint_id}/advance"): {"to": "acknowledged"},
     }
+
+
+# The uploads' file: a small PDF, so that what refuses it is access.
+UPLOADS = {"file": ("verification.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}
 
 
 def _json(target: Target) -> dict[tuple[str, str], Any]:
@@ -311,6 +350,12 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/privacy/erasure-requests"): {"debtor_id": 1, "reason": "asked by letter"},
         ("POST", "/api/v1/debtors/{debtor_id}/person/link"): {"debtor_id": target.debtor_id},
         ("POST", "/api/v1/debtors/{debtor_id}/person/unlink"): {},
+        ("POST", "/api/v1/cases/{case_id}/disputes"): {"via": "letter", "written": True},
+        ("POST", "/api/v1/disputes/{dispute_id}/advance"): {"to": "verification_requested"},
+        ("POST", "/api/v1/disputes/{dispute_id}/documents"): {"kind": "verification"},
+        ("POST", "/api/v1/complaints/{complaint_id}/documents"): {"kind": "evidence"},
+        ("POST", "/api/v1/cases/{case_id}/complaints"): {"channel": "call", "category": "conduct"},
+        ("POST", "/api/v1/complaints/{complaint_id}/advance"): {"to": "acknowledged"},
     }
 
 
@@ -358,7 +403,12 @@ class Site:
 def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Site:
     letters = tmp_path / "letters"
     letters.mkdir()
-    use_settings(monkeypatch, letters_dir=str(letters), sms_token="provider-token")
+    use_settings(
+        monkeypatch,
+        letters_dir=str(letters),
+        sms_token="provider-token",
+        documents_dir=str(tmp_path / "docs"),
+    )
     add_user(floor.uow, "ada", PASSWORD, role="admin")
     bank_id = floor.uow.session.execute(
         select(t.creditors.c.id).where(t.creditors.c.code == "BANK")
@@ -370,8 +420,17 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     targets = {}
     for name, case in cases.items():
         arrangement, message = offer_and_letter(engine, case.id, floor.users["alice"], letters)
+        dispute, complaint, document = dispute_complaint_and_document(engine, case.id, tmp_path / "docs")
         targets[name] = Target(
-            case.id, case.mobile_id, arrangement, message, case.debtor_id, case.guarantor_id
+            case.id,
+            case.mobile_id,
+            arrangement,
+            message,
+            case.debtor_id,
+            case.guarantor_id,
+            dispute,
+            complaint,
+            document,
         )
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
@@ -390,6 +449,9 @@ def _url(path: str, target: Target) -> str:
         .replace("{arrangement_id}", str(target.arrangement_id))
         .replace("{message_id}", str(target.message_id))
         .replace("{debtor_id}", str(target.debtor_id))
+        .replace("{dispute_id}", str(target.dispute_id))
+        .replace("{complaint_id}", str(target.complaint_id))
+        .replace("{document_id}", str(target.document_id))
     )
 
 
@@ -403,8 +465,19 @@ def _fill(path: str) -> str:
     return path
 
 
+CASE_IDS = (
+    "{case_id}",
+    "{arrangement_id}",
+    "{message_id}",
+    "{debtor_id}",
+    "{dispute_id}",
+    "{complaint_id}",
+    "{document_id}",
+)
+
+
 def _uses_a_case(method: str, path: str) -> bool:
-    return any(name in path for name in ("{case_id}", "{arrangement_id}", "{message_id}", "{debtor_id}")) or (
+    return any(name in path for name in CASE_IDS) or (
         method,
         path,
     ) in {("POST", "/outbox/bulk"), ("POST", "/api/v1/outbox/bulk")}
@@ -435,7 +508,10 @@ def _ask(client: Browser, method: str, path: str, target: Target | None) -> tupl
     kwargs: dict[str, Any] = {"follow_redirects": False}
     if method != "GET":
         bodies = _json(target or Target(0, 0, 0, 0)) if api else _forms(target or Target(0, 0, 0, 0))
-        kwargs["json" if api else "data"] = bodies[(method, path)]
+        if path.endswith("/documents"):
+            kwargs |= {"data": bodies[(method, path)], "files": UPLOADS}
+        else:
+            kwargs["json" if api else "data"] = bodies[(method, path)]
     response = client.request(method, url, **kwargs)
     return outcome(path, response.status_code, response.headers.get("location", "")), response
 

@@ -314,3 +314,10 @@ def test_every_contact_of_the_demo_passes_the_compliance_replay(loaded):
     with engine.connect() as conn:
         kept = conn.execute(select(func.count()).select_from(t.fact_versions)).scalar_one()
     assert kept > 0  # the disputes and cease requests of the history are kept as versions
+
+
+def test_every_disputed_debtor_of_the_demo_has_an_open_dispute_of_its_whole_case(loaded):
+    engine, _summary = loaded
+    flagged = {r.id for r in _rows(engine, "SELECT id FROM debtors WHERE disputed")}
+    disputes = _rows(engine, "SELECT debtor_id FROM disputes WHERE status = 'open' AND account_id IS NULL")
+    assert flagged and {r.debtor_id for r in disputes} == flagged

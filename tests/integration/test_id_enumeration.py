@@ -26,6 +26,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from pypdf import PdfReader
 from sqlalchemy import update
+from tests.support.disputes import dispute_complaint_and_document
 from tests.support.floor import MORNING, PASSWORD, REGION, Floor
 from tests.support.messaging import channel_settings, use_settings
 from tests.support.web import login_client
@@ -49,7 +50,13 @@ THE_ID = prc_id(REGION, BORN, SEQUENCE)
 PERSONAS = ("alice", "bob", "sue", "ada", "vic")
 NOT_PERSONAL = {"/health", "/favicon.ico", "/docs", "/api/v1/openapi.json", "/login", "/metrics"}
 # Disclosures in full on purpose, each audited like a reveal: the administrator's subject-access export.
-DISCLOSURES = {"/api/v1/privacy/debtors/{debtor_id}/export"}
+# The documents kept for a case (the creditor's verification, the debtor's evidence) are given as they
+# were uploaded, which may show the ID in full; each download is audited (services/documents.py).
+DISCLOSURES = {
+    "/api/v1/privacy/debtors/{debtor_id}/export",
+    "/documents/{document_id}",
+    "/api/v1/documents/{document_id}",
+}
 
 
 # --- the enumeration ----------------------------------------------------------------------------------
@@ -149,23 +156,22 @@ def _routes(app) -> list[str]:
         path = str(route.path)
         if "GET" in (route.methods or ()) and path not in NOT_PERSONAL | DISCLOSURES:
             params = set(re.findall(r"{(\w+)}", path))
-            assert params <= {"case_id", "message_id", "debtor_id"}, (
-                f"{path}: give this test an id of that kind"
-            )
+            assert params <= set(IDS), f"{path}: give this test an id of that kind"
             paths.append(path)
     return sorted(paths)
 
 
-def _seen(app, persona: str, case_id: int, message_id: int, debtor_id: int) -> Iterator[tuple[str, str]]:
+IDS = ("case_id", "message_id", "debtor_id", "dispute_id", "complaint_id")
+
+
+def _seen(app, persona: str, ids: dict[str, int]) -> Iterator[tuple[str, str]]:
     """(address, text) of each answer the persona gets, in both languages; a PDF as its text."""
     for locale in ("en", "zh_CN"):
         client = login_client(app, persona, PASSWORD, locale=locale)
         for path in _routes(app):
-            url = (
-                path.replace("{case_id}", str(case_id))
-                .replace("{message_id}", str(message_id))
-                .replace("{debtor_id}", str(debtor_id))
-            )
+            url = path
+            for name, value in ids.items():
+                url = url.replace("{" + name + "}", str(value))
             answer = client.get(url, follow_redirects=True)
             if answer.status_code != 200:
                 continue
@@ -197,19 +203,29 @@ def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
         now=MORNING,
     )
     dispatch_due(floor.uow, MORNING + timedelta(minutes=1), settings=channel_settings(tmp_path))
-    yield create_app(db_env), case.id, message_id, case.debtor_id
+    dispute, complaint, _document = dispute_complaint_and_document(
+        floor.uow.session.get_bind(), case.id, tmp_path / "documents"
+    )
+    ids = {
+        "case_id": case.id,
+        "message_id": message_id,
+        "debtor_id": case.debtor_id,
+        "dispute_id": dispute,
+        "complaint_id": complaint,
+    }
+    yield create_app(db_env), ids
     config.get_settings.cache_clear()
 
 
 @pytest.mark.slow
 def test_no_role_can_narrow_a_prc_id_below_ten_thousand_candidates_from_what_it_sees(site) -> None:
-    app, case_id, message_id, debtor_id = site
+    app, ids = site
     today = floor_today()
     age = age_on(BORN, today)
     assert age is not None
     counts = {}
     for persona in PERSONAS:
-        seen = list(_seen(app, persona, case_id, message_id, debtor_id))
+        seen = list(_seen(app, persona, ids))
         read = {path for path, text in seen if "王小明" in text}
         pages = {"/cases/{case_id}", "/api/v1/cases/{case_id}"}
         letter = set() if persona == "vic" else {"/outbox/{message_id}/document"}  # no letters for viewers

@@ -49,7 +49,7 @@ _PARTY_KEYS = frozenset({"id", "role", "to", "phones", "address", "time_zone", "
 _DEBTOR_KEYS = frozenset({"phones", "address", "time_zone", "inconvenient_times", "flags"})
 _FLAG_KEYS = frozenset({"cease", "disputed", "attorney", "deceased", "employer_prohibits", "opt_out"})
 _ADDRESS_KEYS = frozenset({"country", "region", "postal_code"})
-_DEBT_KEYS = frozenset({"id", "time_barred", "validation_sent"})
+_DEBT_KEYS = frozenset({"id", "time_barred", "validation_sent", "disputed"})
 _EVENT_KEYS = frozenset({"at", "channel", "direction", "party_id", "party_role", "outcome", "debt_ids"})
 
 
@@ -157,6 +157,7 @@ def request_to_dict(request: Request, with_history: bool = True) -> dict[str, An
             "id": request.debt.id,
             "time_barred": request.debt.time_barred,
             "validation_sent": request.debt.validation_sent,
+            "disputed": request.debt.disputed,
         },
     }
     if with_history:
@@ -260,6 +261,7 @@ def _debt(value: Any, path: str) -> Debt:
         id=_string(_required(obj, "id", path), f"{path}.id"),
         time_barred=_flag(obj.get("time_barred"), f"{path}.time_barred"),
         validation_sent=sent,
+        disputed=_flag(obj.get("disputed"), f"{path}.disputed"),
     )
 
 

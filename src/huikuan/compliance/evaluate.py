@@ -56,6 +56,7 @@ def flagged(request: Request) -> bool:
         or f.deceased
         or f.attorney
         or f.disputed
+        or request.debt.disputed
         or f.opt_out
         or (f.employer_prohibits and request.party.workplace)
     )

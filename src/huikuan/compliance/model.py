@@ -139,6 +139,9 @@ class Debt:
     time_barred: bool = False
     # None means unknown; only an explicit False lets the validation-notice rule block.
     validation_sent: bool | None = None
+    # An open dispute of this account that stops its collection (a dispute of the whole case is
+    # Flags.disputed): FDCPA 809(b), 12 CFR 1006.38(d)(2), and the cn and uk-conc packs' own pause.
+    disputed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

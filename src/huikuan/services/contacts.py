@@ -21,6 +21,7 @@ from huikuan.compliance.model import Purpose, Role
 from huikuan.domain.enums import CaseStage, Channel, Direction, Outcome
 from huikuan.domain.goals import GOALS
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
+from huikuan.services.disputes import disputes_of_contact
 from huikuan.services.fact_history import changing_facts
 from huikuan.services.gate import Verdict, ask, read_gate_inputs
 from huikuan.storage import tables as t
@@ -287,33 +288,27 @@ def insert_contact(
         )
         .scalar_one()
     )
-    _apply_holds(uow, case, result, cease_requested, party, user_id, when)
+    _apply_holds(uow, case, cease_requested, party, user_id, when)
+    if result is Outcome.DISPUTES and party is None:
+        disputes_of_contact(uow, case, user_id, when)
     return int(new_id)
 
 
 def _apply_holds(
-    uow: UnitOfWork,
-    case: Any,
-    result: Outcome,
-    cease: bool,
-    party: int | None,
-    user_id: int | None,
-    when: datetime,
+    uow: UnitOfWork, case: Any, cease: bool, party: int | None, user_id: int | None, when: datetime
 ) -> None:
-    """A dispute or a cease request by the debtor sets the flag that stops further contact: a change of
-    the debtor's facts, kept as a version from the contact's instant and effective at once."""
+    """A cease request by the debtor sets the flag that stops further contact: a change of the debtor's
+    facts, kept as a version from the contact's instant and effective at once (a dispute opens one in
+    the dispute loop, services/disputes.py)."""
     if party is not None:
         return
     values: dict[str, bool] = {}
-    if result is Outcome.DISPUTES:
-        values["disputed"] = True
     if cease:
         values["cease"] = True
     if values:
         with changing_facts(uow, [case.debtor_id], user_id=user_id, reason="contact.outcome", at=when):
             uow.session.execute(update(t.debtors).where(t.debtors.c.id == case.debtor_id).values(**values))
-        stage = CaseStage.DISPUTE if "disputed" in values else CaseStage.HOLD
-        uow.session.execute(update(t.cases).where(t.cases.c.id == case.id).values(stage=stage.value))
+        uow.session.execute(update(t.cases).where(t.cases.c.id == case.id).values(stage=CaseStage.HOLD.value))
 
 
 def queue_message(

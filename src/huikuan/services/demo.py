@@ -27,6 +27,7 @@ from sqlalchemy import Connection, select
 
 from huikuan.compliance import load_pack
 from huikuan.domain.days import day_start, local_day
+from huikuan.domain.disputes import dispute_deadline
 from huikuan.domain.enums import (
     CaseStage,
     Channel,
@@ -752,6 +753,7 @@ class CaseState:
     next_goal: str | None = None
     next_due: datetime | None = None
     disputed: bool = False
+    disputed_at: datetime | None = None
     cease: bool = False
     hardship: bool = False
     employer_prohibits: bool = False
@@ -1053,6 +1055,7 @@ class Simulator:
             elif outcome is Outcome.DISPUTES:
                 state.disputed = True
                 state.facts_changed_at = self.out.interactions["at"][-1]
+                state.disputed_at = state.disputed_at or self._at(c, when, minute)
                 state.stage = CaseStage.DISPUTE
                 self._next(c, state, Channel.LETTER, goals["dispute"], max(today, when + timedelta(days=2)))
                 return False
@@ -1617,6 +1620,7 @@ def _write_history(conn: Connection, history: History, cases: list[CaseInput], t
         ),
     )
     _keep_fact_changes(conn, cases, states)
+    _write_disputes(conn, cases, states)
     update_frame(
         conn,
         t.cases,
@@ -1663,6 +1667,44 @@ def _keep_fact_changes(conn: Connection, cases: list[CaseInput], states: dict[in
         assert at is not None
         reason = "contact.outcome"
         keep_change(conn, debtor_id, before, after, at=at, user_id=state.collector, reason=reason)
+
+
+def _write_disputes(conn: Connection, cases: list[CaseInput], states: dict[int, CaseState]) -> None:
+    """A disputed debtor's dispute of its whole case, open (services/disputes.py keeps debtors.disputed
+    equal to one existing): raised on the call, confirmed in writing, so that it stops collection."""
+    utc = pl.Datetime("us", "UTC")
+    zone = floor_zone()
+    rows = [
+        (
+            c.debtor_id,
+            c.case_id,
+            "contact",
+            True,
+            "open",
+            True,
+            at,
+            dispute_deadline(c.creditor.pack, local_day(at, zone)),
+            "",
+        )
+        for c in cases
+        if (at := states[c.case_id].disputed_at) is not None and states[c.case_id].disputed
+    ]
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "debtor_id": pl.Int64,
+            "case_id": pl.Int64,
+            "via": pl.Utf8,
+            "written": pl.Boolean,
+            "status": pl.Utf8,
+            "stops_collection": pl.Boolean,
+            "opened_at": utc,
+            "deadline": pl.Date,
+            "notes": pl.Utf8,
+        },
+        orient="row",
+    )
+    insert_frame(conn, t.disputes, frame)
 
 
 def _case_row(c: CaseInput, state: CaseState, today: date) -> tuple[Any, ...]:

@@ -24,14 +24,22 @@ from huikuan.services.fact_effects import apply_fact_effects
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import debtor_facts, person_siblings
+from huikuan.strategy.gating import debt_id, debtor_facts, disputed_accounts, person_siblings
 
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def snapshots(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """The facts the gate reads now of each debtor, as the JSON a version keeps."""
-    return {did: {"debtor": debtor_to_dict(facts)} for did, facts in debtor_facts(conn, debtor_ids).items()}
+    """The facts the gate reads now of each debtor, as the JSON a version keeps: "debtor" (the request's
+    debtor), and "debts" only when some account's own facts are set ({"A<id>": {"disputed": true}})."""
+    ids = list(debtor_ids)
+    disputed = disputed_accounts(conn, ids)
+    out: dict[int, dict[str, Any]] = {}
+    for did, facts in debtor_facts(conn, ids).items():
+        out[did] = {"debtor": debtor_to_dict(facts)}
+        if disputed.get(did):
+            out[did]["debts"] = {debt_id(acc): {"disputed": True} for acc in sorted(disputed[did])}
+    return out
 
 
 @contextmanager

@@ -22,7 +22,14 @@ from huikuan.domain.enums import Channel
 from huikuan.errors import NotFound
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import creditor_pack, debt_id, debtor_facts, gate_history, party_id
+from huikuan.strategy.gating import (
+    creditor_pack,
+    debt_id,
+    debtor_facts,
+    disputed_accounts,
+    gate_history,
+    party_id,
+)
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 PHONE_KINDS = ("mobile", "landline")
@@ -49,6 +56,7 @@ class GateInputs:
     accounts: tuple[int, ...]  # the open accounts, else every account
     party_roles: dict[int, str]
     party_phones: dict[int, tuple[str, ...]]
+    disputed: frozenset[int] = frozenset()  # accounts whose collection an open dispute stops
 
 
 def gate_inputs(
@@ -64,6 +72,7 @@ def gate_inputs(
     its parties' (id, role), and the parties' phone numbers (party id, number)."""
     conn = uow.session.connection()
     facts = debtor_facts(conn, [debtor_id])[debtor_id]
+    disputed = disputed_accounts(conn, [debtor_id]).get(debtor_id, frozenset())
     history = sorted(
         (e for events in gate_history(conn, [debtor_id]).values() for e in events), key=lambda e: e.at
     )
@@ -80,6 +89,7 @@ def gate_inputs(
         accounts=tuple(open_ids),
         party_roles=dict(parties),
         party_phones={pid: tuple(sorted(values)) for pid, values in numbers.items()},
+        disputed=disputed,
     )
 
 
@@ -131,21 +141,40 @@ def ask(
     to: str | None,
     at: datetime,
     purpose: Purpose | None = None,
+    account: int | None = None,
 ) -> tuple[Verdict, list[Request]]:
     """May this contact happen at `at`? The combined verdict over the case's accounts, and the requests
     asked. Without a `purpose`, a related party who is not liable may only be asked to help reach the
-    debtor."""
+    debtor.
+
+    The contact is about the accounts no open dispute stops (a disputed account is not collected, the
+    others may be); when every one is disputed it is asked about them, and the gate refuses. With
+    `account`, it is asked about that account alone."""
     person = who(inputs, party, to)
     goal = purpose or (
         Purpose.COLLECT if person.role in inputs.pack.settings.collect_roles else Purpose.LOCATE
     )
     when = at.astimezone(UTC)
+    asked = about(inputs, account)
     requests = [
-        Request(when, channel, goal, person, inputs.facts, Debt(debt_id(acc))) for acc in inputs.accounts
+        Request(
+            when, channel, goal, person, inputs.facts, Debt(debt_id(acc), disputed=acc in inputs.disputed)
+        )
+        for acc in asked
     ]
     if not requests:
         raise NotFound("case {case_id} has no accounts", case_id=inputs.case_id)
     return combine_verdicts([decide(r, inputs.history, inputs.pack) for r in requests]), requests
+
+
+def about(inputs: GateInputs, account: int | None = None) -> tuple[int, ...]:
+    """The accounts a contact is about: `account` alone, else those no dispute stops, else all."""
+    if account is not None:
+        if account not in inputs.accounts:
+            raise NotFound("no account {account} in this case", account=account)
+        return (account,)
+    free = tuple(acc for acc in inputs.accounts if acc not in inputs.disputed)
+    return free or inputs.accounts
 
 
 def combine_verdicts(decisions: list[Decision]) -> Verdict:

@@ -48,6 +48,7 @@ from zoneinfo import available_timezones
 import polars as pl
 from sqlalchemy import Connection, Engine, select
 
+from huikuan.domain.disputes import OPEN_DISPUTE
 from huikuan.domain.enums import CONVERSATION_OUTCOMES, Channel, ContactStatus, Outcome
 from huikuan.storage import tables as t
 from huikuan.strategy.api import ANSWERS_SCHEMA, CASES_SCHEMA, COLLECTORS_SCHEMA, Capacity
@@ -554,8 +555,15 @@ class _Sql:
         return "" if self.creditors is None else f" AND {col} IN ({self.creditors})"
 
     def cases(self) -> str:
+        # Disputed: the whole case (the debtor's flag) or one of its accounts, by an open dispute that
+        # stops collection; either sends the case to the gate one by one (strategy/gating.py).
+        open_disputes = ", ".join(f"'{s.value}'" for s in OPEN_DISPUTE)
+        disputed = (
+            "(d.disputed OR EXISTS (SELECT 1 FROM disputes x WHERE x.case_id = c.id "
+            f"AND x.stops_collection AND x.status IN ({open_disputes})))"
+        )
         flags = " + ".join(
-            f"{self.num('d.' + name)} * {bit}"
+            f"{self.num(disputed if name == 'disputed' else 'd.' + name)} * {bit}"
             for name, bit in FLAG_BITS.items()
             if name not in ("opted_out", "inconvenient", "linked")
         )

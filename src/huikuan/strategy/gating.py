@@ -18,7 +18,9 @@ scheduling zone: such cases share the masks of their group, computed once by ask
 hour. The other cases are asked about one by one, from their stored facts and history:
 
 - a flag the pack acts on (cease or deceased, disputed, attorney, opted-out channels) shows at the first
-  hour asked about, and blocks every hour;
+  hour asked about, and blocks every hour; a case with an open dispute of one of its accounts is asked
+  about here too, about its first open account no dispute stops (`collectible_account`), so that a case
+  whose every account is disputed is refused and one with another account to collect is not;
 - history (call-frequency, post-conversation, daily-call-cap: call rules only) blocks calls from `now`
   until some instant, never later in the day once lifted, because no new event enters the history; so
   the call mask is the group's mask from the first hour the gate allows on, found with the gate's own
@@ -70,6 +72,7 @@ from huikuan.compliance.pack import RULE_IDS
 from huikuan.compliance.person import merge_person_facts
 from huikuan.compliance.planner import PartyEvaluator
 from huikuan.compliance.rules import TIMED
+from huikuan.domain.disputes import OPEN_DISPUTE
 from huikuan.domain.enums import CONVERSATION_OUTCOMES, Channel, Direction
 from huikuan.storage import tables as t
 from huikuan.strategy.api import ALLOWED_SCHEMA
@@ -127,15 +130,17 @@ def contact_request(
     account_id: int,
     *,
     to: str | None = None,
+    disputed: bool = False,
 ) -> Request:
-    """A collection contact with the debtor about one of its accounts."""
+    """A collection contact with the debtor about one of its accounts (`disputed`: an open dispute of
+    that account stops its collection)."""
     return Request(
         at=at,
         channel=channel,
         purpose=Purpose.COLLECT,
         party=Party(party_id(debtor_id), Role.DEBTOR, to=to),
         debtor=facts,
-        debt=Debt(debt_id(account_id)),
+        debt=Debt(debt_id(account_id), disputed=disputed),
     )
 
 
@@ -154,6 +159,32 @@ def person_siblings(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, tu
         for row in _rows(conn, query):
             found.setdefault(row.debtor_id, []).append(row.sibling)
     return {did: tuple(sorted(sibs)) for did, sibs in found.items()}
+
+
+def disputed_accounts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """The accounts of each debtor whose collection an open dispute naming them stops (the gate's
+    Debt.disputed); a dispute of a whole case is the debtor's flag instead (debtors.disputed)."""
+    x = t.disputes.c
+    out: dict[int, set[int]] = {}
+    for chunk in _chunks(sorted(set(debtor_ids))):
+        query = select(x.debtor_id, x.account_id).where(
+            x.debtor_id.in_(chunk),
+            x.account_id.is_not(None),
+            x.stops_collection.is_(True),
+            x.status.in_([s.value for s in OPEN_DISPUTE]),
+        )
+        for row in _rows(conn, query):
+            out.setdefault(row.debtor_id, set()).add(int(row.account_id))
+    return {did: frozenset(ids) for did, ids in out.items()}
+
+
+def collectible_account(accounts: Sequence[int], disputed: frozenset[int]) -> tuple[int, bool]:
+    """The account a collection contact is about: the first one no dispute stops, else the first (which
+    the gate then refuses as disputed)."""
+    free = [acc for acc in accounts if acc not in disputed]
+    if free:
+        return free[0], False
+    return accounts[0], True
 
 
 def debtor_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, DebtorFacts]:
@@ -676,9 +707,11 @@ def _group_masks(groups: list[_Group], portfolio: Portfolio) -> pl.DataFrame:
     return pl.DataFrame(out, schema=schema)
 
 
-def _maker(debtor: int, facts: DebtorFacts, channel: Channel, account: int) -> Callable[[datetime], Request]:
+def _maker(
+    debtor: int, facts: DebtorFacts, channel: Channel, account: int, disputed: bool = False
+) -> Callable[[datetime], Request]:
     def make(at: datetime) -> Request:
-        return contact_request(debtor, facts, channel, at, account)
+        return contact_request(debtor, facts, channel, at, account, disputed=disputed)
 
     return make
 
@@ -811,8 +844,9 @@ def _per_case(
         conn, with_history, since=portfolio.now - timedelta(seconds=back + 86_400), until=portfolio.now
     )
     group_masks = {(g, a): (m, r) for g, a, m, r in masks.iter_rows()}
+    debts = _case_debts(conn, cases.select("case_id", "debtor_id", "first_account").iter_rows())
     hours_of: dict[str, tuple[Hour, ...]] = {}
-    by_flags: dict[tuple[int, Flags, str], Mask] = {}
+    by_flags: dict[tuple[int, Flags, bool, str], Mask] = {}
     out: dict[str, list[Any]] = {"case_id": [], "action": [], "hour_mask": [], "rule": []}
     wanted = cases.select(
         "case_id", "history", "exhaustive", "debtor_id", "creditor_id", "time_zone", "first_account", "group"
@@ -827,20 +861,21 @@ def _per_case(
         # Times designated in another placement of the person reach this case through the merged facts.
         if facts[debtor].inconvenient_times and pack.enabled("designated-inconvenient-time"):
             exhaustive = True
+        account, owed = debts[case_id]
         for action, channel in ACTION_CHANNELS.items():
             call = channel is Channel.CALL
             if exhaustive:
-                subject = _Subject(_maker(debtor, facts[debtor], channel, account), own, pack)
+                subject = _Subject(_maker(debtor, facts[debtor], channel, account, owed), own, pack)
                 mask, rule = exhaustive_mask(subject, hours, portfolio.day)
             elif recent:
-                subject = _Subject(_maker(debtor, facts[debtor], channel, account), own, pack)
+                subject = _Subject(_maker(debtor, facts[debtor], channel, account, owed), own, pack)
                 mask, rule = _case_mask(subject, hours, group_masks[(group, action)], call)
             else:
-                key = (group, flags, action)
+                key = (group, flags, owed, action)
                 if key not in by_flags:
                     template = groups[group].facts
                     alike = DebtorFacts(template.phones, template.address, template.time_zone, (), flags)
-                    subject = _Subject(_maker(0, alike, channel, 0), (), pack)
+                    subject = _Subject(_maker(0, alike, channel, 0, owed), (), pack)
                     by_flags[key] = _case_mask(subject, hours, group_masks[(group, action)], call)
                 mask, rule = by_flags[key]
             out["case_id"].append(case_id)
@@ -848,6 +883,29 @@ def _per_case(
             out["hour_mask"].append(mask)
             out["rule"].append(rule)
     return pl.DataFrame(out, schema=ALLOWED_SCHEMA)
+
+
+def _case_debts(conn: Connection, cases: Iterable[tuple[int, int, int]]) -> dict[int, tuple[int, bool]]:
+    """For each (case, debtor, first open account): the account the plan's contact is about and whether
+    a dispute stops its collection (`collectible_account` over the case's open accounts)."""
+    rows = list(cases)
+    disputed = disputed_accounts(conn, [debtor for _c, debtor, _a in rows])
+    out = {case: (account, False) for case, debtor, account in rows if debtor not in disputed}
+    pending = [case for case, debtor, _a in rows if debtor in disputed]
+    a = t.accounts.c
+    owned: dict[int, list[int]] = {}
+    for chunk in _chunks(pending):
+        query = (
+            select(a.case_id, a.id)
+            .where(a.case_id.in_(chunk), a.status == "open", a.balance > 0)
+            .order_by(a.id)
+        )
+        for row in _rows(conn, query):
+            owned.setdefault(row.case_id, []).append(int(row.id))
+    for case, debtor, account in rows:
+        if debtor in disputed:
+            out[case] = collectible_account(owned.get(case) or [account], disputed[debtor])
+    return out
 
 
 def plan_violations(
@@ -892,12 +950,14 @@ def reference_allowed(conn: Connection, portfolio: Portfolio) -> pl.DataFrame:
     facts = debtor_facts(conn, debtors)
     history = gate_history(conn, debtors, until=portfolio.now)
     packs = {cid: creditor_pack(c["pack"], c["pack_overrides"]) for cid, c in portfolio.creditors.items()}
+    debts = _case_debts(conn, cases.select("case_id", "debtor_id", "first_account").iter_rows())
     out: dict[str, list[Any]] = {"case_id": [], "action": [], "hour_mask": [], "rule": []}
-    for case_id, debtor, creditor, zone, account in cases.iter_rows():
+    for case_id, debtor, creditor, zone, _first in cases.iter_rows():
         hours = day_hours(portfolio.day, zone, portfolio.now)
+        account, owed = debts[case_id]
         for action, channel in ACTION_CHANNELS.items():
             own = history.get(party_id(debtor), [])
-            maker = _maker(debtor, facts[debtor], channel, account)
+            maker = _maker(debtor, facts[debtor], channel, account, owed)
             subject = _Subject(maker, own, packs[creditor], compiled=False)
             mask, rule = exhaustive_mask(subject, hours, portfolio.day)
             out["case_id"].append(case_id)
@@ -915,6 +975,7 @@ __all__ = [
     "day_hours",
     "debt_id",
     "debtor_facts",
+    "disputed_accounts",
     "exhaustive_mask",
     "gate_history",
     "party_id",

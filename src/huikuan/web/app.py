@@ -23,6 +23,7 @@ from huikuan.web.api import admin as api_admin
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
+from huikuan.web.api import disputes as api_disputes
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import outbox as api_outbox
 from huikuan.web.api import persons as api_persons
@@ -40,6 +41,7 @@ from huikuan.web.ui import admin as ui_admin
 from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
+from huikuan.web.ui import disputes as ui_disputes
 from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import outbox as ui_outbox
 from huikuan.web.ui import person as ui_person
@@ -61,6 +63,7 @@ ROUTERS = (
     ui_outbox.router,
     ui_person.router,
     ui_admin.router,
+    ui_disputes.router,
     api_session.router,
     api_admin.router,
     api_compliance.router,
@@ -73,7 +76,10 @@ ROUTERS = (
     api_outbox.router,
     api_privacy.router,
     api_persons.router,
+    api_disputes.router,
 )
+
+UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")
 
 
 # Swagger UI, started by /static/docs.js: the Content-Security-Policy (web/headers.py) allows no
@@ -128,7 +134,11 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
     app.add_middleware(
         BodyLimits,
         default=settings.max_body_bytes,
-        by_prefix={api_compliance.router.prefix: settings.compliance_max_body_bytes},
+        by_prefix={
+            api_compliance.router.prefix: settings.compliance_max_body_bytes,
+            # Documents are uploaded here (services/documents.py refuses beyond the limit itself).
+            **dict.fromkeys(UPLOAD_PREFIXES, settings.document_max_bytes + 64 * 1024),
+        },
     )
     app.add_middleware(RequestLog)  # its request id, timing and error log cover all the above
     app.add_middleware(SecurityHeaders, https=settings.cookie_secure)

@@ -42,7 +42,8 @@ def channel_opt_out(ctx: Context, _t: int) -> Block | None:
 
 
 def dispute(ctx: Context, _t: int) -> Block | None:
-    if ctx.request.debtor.flags.disputed and ctx.request.party.role is not Role.ATTORNEY:
+    disputed = ctx.request.debtor.flags.disputed or ctx.request.debt.disputed
+    if disputed and ctx.request.party.role is not Role.ATTORNEY:
         return Block("the debt is disputed: collection stops until verification is sent", None)
     return None
 

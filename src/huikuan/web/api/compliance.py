@@ -83,6 +83,7 @@ class DebtIn(_Strict):
     id: str
     time_barred: bool = False
     validation_sent: bool | None = Field(None, description="Extension: false lets validation-notice block")
+    disputed: bool = Field(False, description="An open dispute of this debt that stops its collection")
 
 
 class HistoryEventIn(_Strict):

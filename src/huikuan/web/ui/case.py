@@ -21,6 +21,7 @@ from huikuan.services.access import Viewer, may_take, visible_case, why_not_work
 from huikuan.services.case_timeline import FILTER_LABELS, FILTERS, timeline_view
 from huikuan.services.case_view import case_360, label
 from huikuan.services.claims import take_case
+from huikuan.services.complaints import has_open_complaint
 from huikuan.services.identity_check import CHECKS_PER_HOUR, CallerSays, check_identity
 from huikuan.services.plan import explain_for
 from huikuan.services.queue import touch_claim
@@ -77,6 +78,14 @@ TABS = (
         "Assessment",
         (Section("panel-assessment", "assessment", "Ability and willingness to pay"),),
     ),
+    Tab(
+        "disputes",
+        "Disputes and complaints",
+        (
+            Section("panel-disputes", "disputes", "Disputes", refresh=True),
+            Section("panel-complaints", "complaints", "Complaints"),
+        ),
+    ),
     Tab("plan", "Why this action", (Section("panel-plan", "plan", "Why this action"),)),
     Tab("facts", "Facts and holds", (Section("panel-person", "person", "The same person", refresh=True),)),
     Tab("record", "Compliance record", (Section("panel-record", "record", "Compliance record"),)),
@@ -103,6 +112,8 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
         "lbl": _labels(locale),
         "may_take": takeable,
         "checks_per_hour": CHECKS_PER_HOUR,
+        # A case with a complaint not yet closed is flagged to supervisors on its header.
+        "open_complaint": viewer.supervises and has_open_complaint(uow, case_id),
     }
 
 

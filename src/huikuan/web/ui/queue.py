@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from huikuan.i18n import gettext
 from huikuan.services.access import Viewer
 from huikuan.services.case_labels import label
+from huikuan.services.complaints import open_complaint_cases
 from huikuan.services.queue import next_case, queue_page, release_case
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
@@ -50,6 +51,10 @@ def _page(
         "team": team,
         "notice": notice,
         "lbl": lbl,
+        # Cases with a complaint not yet closed, flagged to supervisors.
+        "complained": open_complaint_cases(uow, [i.case_id for i in shown.items])
+        if viewer.supervises
+        else set(),
     }
     return render(request, "queue/page.html", context)
 
