@@ -21,6 +21,7 @@ from huikuan.compliance.model import Purpose, Role
 from huikuan.domain.enums import CaseStage, Channel, Direction, Outcome
 from huikuan.domain.goals import GOALS
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
+from huikuan.services import notices
 from huikuan.services.gate import Verdict, ask, read_gate_inputs
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
@@ -287,6 +288,8 @@ def insert_contact(
         .scalar_one()
     )
     _apply_holds(uow, case, result, cease_requested, party)
+    if party is None and way is Direction.OUTBOUND:
+        notices.refresh_case(uow.session.connection(), case_id)  # a demand restarts the limitation (cn)
     return int(new_id)
 
 

@@ -10,7 +10,7 @@ each open one (else every one), and the strictest answer holds (`combine_verdict
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,9 +20,10 @@ from huikuan.compliance import Decision, HistoryEvent, Pack, Request, decide, de
 from huikuan.compliance.model import Debt, DebtorFacts, Party, Purpose, Role
 from huikuan.domain.enums import Channel
 from huikuan.errors import NotFound
+from huikuan.services.clock import floor_today
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import creditor_pack, debt_id, debtor_facts, gate_history, party_id
+from huikuan.strategy.gating import creditor_pack, debt_facts, debt_id, debtor_facts, gate_history, party_id
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 PHONE_KINDS = ("mobile", "landline")
@@ -49,6 +50,7 @@ class GateInputs:
     accounts: tuple[int, ...]  # the open accounts, else every account
     party_roles: dict[int, str]
     party_phones: dict[int, tuple[str, ...]]
+    debts: dict[int, Debt] = field(default_factory=dict)  # the accounts' stored facts (strategy.gating)
 
 
 def gate_inputs(
@@ -80,6 +82,7 @@ def gate_inputs(
         accounts=tuple(open_ids),
         party_roles=dict(parties),
         party_phones={pid: tuple(sorted(values)) for pid, values in numbers.items()},
+        debts=debt_facts(conn, open_ids, floor_today()),
     )
 
 
@@ -141,7 +144,8 @@ def ask(
     )
     when = at.astimezone(UTC)
     requests = [
-        Request(when, channel, goal, person, inputs.facts, Debt(debt_id(acc))) for acc in inputs.accounts
+        Request(when, channel, goal, person, inputs.facts, inputs.debts.get(acc) or Debt(debt_id(acc)))
+        for acc in inputs.accounts
     ]
     if not requests:
         raise NotFound("case {case_id} has no accounts", case_id=inputs.case_id)

@@ -18,6 +18,7 @@ from huikuan.intake import load_mapping, parse_payments, parse_placement
 from huikuan.intake.messages import reason
 from huikuan.intake.placement import ParsedPlacement
 from huikuan.intake.report import RowError, SkippedRow
+from huikuan.services import notices
 from huikuan.services.clock import floor_today
 from huikuan.services.creditors import get_creditor
 from huikuan.spreadsheet import csv_writer
@@ -162,6 +163,7 @@ def import_accounts(
     conn = uow.session.connection()
     counts = write_placement(conn, creditor.id or 0, creditor.region, _take_rows(parsed))
     report.created, report.updated, report.unchanged = counts.created, counts.updated, counts.unchanged
+    notices.refresh_creditor(conn, creditor.id or 0)
     report.details = {
         "debtors_created": counts.debtors_created,
         "parties_created": counts.parties_created,
@@ -230,6 +232,7 @@ def import_payments(
     say("write")
     done = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=False)
     report.created, report.unchanged = done.created, done.unchanged
+    notices.refresh_creditor(conn, creditor.id or 0)
     _record_batch(uow, creditor.id or 0, "payments", path, report)
     report.written = True
     uow.commit()

@@ -27,6 +27,7 @@ from huikuan.channels.base import DefinitiveFailure, Outgoing, TransientFailure,
 from huikuan.config import Settings, get_settings
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.i18n import gettext, normalize_locale
+from huikuan.services import notices
 from huikuan.services.contacts import check_contact
 from huikuan.services.message_text import reference
 from huikuan.storage import tables as t
@@ -191,6 +192,7 @@ def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: dateti
         provider_ref=receipt.provider_ref,
         document=receipt.document,
     )
+    notices.message_sent(uow.session.connection(), message_id, now)
     uow.commit()
     return "sent"
 
