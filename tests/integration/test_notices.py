@@ -12,6 +12,7 @@ from huikuan.services import notices
 from huikuan.services.clock import floor_today
 from huikuan.services.contacts import check_contact
 from huikuan.services.gate import ask, read_gate_inputs
+from huikuan.services.scripts import case_script, save_script
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.features import read_portfolio
@@ -97,3 +98,25 @@ def test_a_recorded_demand_restarts_the_cn_limitation(engine):
     assert again == date(2026, 6, 1)
     with engine.connect() as conn:
         assert [d["what"] for d in notices.demands(conn, case)] == ["refuses"]
+
+
+def test_a_time_barred_case_is_shown_its_script_without_any_mention_of_suit(floor):
+    sue = floor.viewer("sue")
+    save_script(
+        floor.uow,
+        sue,
+        stage="new",
+        locale="zh_CN",
+        opening="您好，我是{collector}，如不还款我们将向法院起诉。",
+        objections=[("我还不起", "那我们只能起诉了"), ("我已经还了", "请提供还款凭证")],
+    )
+    case = floor.cases[0]
+    before = case_script(floor.uow, floor.viewer("alice"), case.id)
+    assert "起诉" in before.opening and not before.time_barred
+    floor.uow.session.execute(
+        update(t.accounts).where(t.accounts.c.case_id == case.id).values(limitation_date=date(2020, 1, 1))
+    )
+    floor.uow.commit()
+    after = case_script(floor.uow, floor.viewer("alice"), case.id)
+    assert after.time_barred and "起诉" not in after.opening and after.opening
+    assert [o.objection for o in after.objections] == ["我已经还了"]

@@ -219,6 +219,18 @@ def refresh_interest(conn: Connection, account_ids: Iterable[int]) -> int:
     return changed
 
 
+def time_barred_case(conn: Connection, case_id: int, today: date) -> bool:
+    """Whether an open account of the case is time-barred on `today` (no mention of suit may be made)."""
+    a = t.accounts.c
+    found = conn.execute(
+        select(a.id)
+        .where(a.case_id == case_id, a.status == "open", a.limitation_date.is_not(None))
+        .where(a.limitation_date <= today)
+        .limit(1)
+    ).scalar_one_or_none()
+    return found is not None
+
+
 def collectable(balance: int, excess: int) -> int:
     """What may be asked of the debtor: the balance less the interest above the lawful cap."""
     return max(int(balance) - int(excess or 0), 0)
@@ -240,4 +252,5 @@ __all__ = [
     "refresh_creditor",
     "refresh_interest",
     "refresh_limitation",
+    "time_barred_case",
 ]
