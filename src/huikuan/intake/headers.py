@@ -39,6 +39,9 @@ PLACEMENT_FIELDS: tuple[str, ...] = (
     "dpd",
     "last_payment_date",
     "last_payment_amount",
+    "charge_off_date",
+    "annual_rate",
+    "contract_date",
     "guarantor_name",
     "guarantor_phone",
     "guarantor_national_id",
@@ -125,6 +128,18 @@ PLACEMENT_ALIASES: dict[str, tuple[str, ...]] = {
         "last_paid_date",
     ),
     "last_payment_amount": ("最后还款金额", "最近还款金额", "上次还款金额", "last_payment_amount"),
+    "charge_off_date": (
+        "核销日期", "核销日", "呆账核销日期", "charge_off_date", "chargeoff_date", "charged_off_on",
+        "write_off_date",
+    ),
+    "annual_rate": (
+        "年利率", "年化利率", "合同年利率", "借款年利率", "annual_rate", "interest_rate", "apr",
+        "annual_interest_rate",
+    ),
+    "contract_date": (
+        "合同日期", "签约日期", "合同签订日期", "借款日期", "放款日期", "contract_date", "agreement_date",
+        "loan_date", "origination_date",
+    ),
     "guarantor_name": ("担保人", "担保人姓名", "保证人", "保证人姓名", "guarantor", "guarantor_name"),
     "guarantor_phone": (
         "担保人电话", "担保人手机", "担保人手机号", "担保人联系电话", "保证人电话", "保证人手机号",
