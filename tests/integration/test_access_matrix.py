@@ -215,6 +215,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/privacy/erasure-requests"): ADMINISTER,
     ("GET", "/api/v1/privacy/erasure-requests"): ADMIN,
     ("GET", "/api/v1/privacy/debtors/{debtor_id}/export"): ADMIN,
+    # Notices and time limits: whoever may see the case; writing off or returning accounts: supervisors.
+    ("GET", "/cases/{case_id}/panels/notices"): READ,
+    ("GET", "/cases/{case_id}/demands.csv"): READ,
+    ("GET", "/api/v1/cases/{case_id}/notices"): READ,
+    ("GET", "/api/v1/cases/{case_id}/demands"): READ,
+    ("POST", "/cases/{case_id}/accounts/end"): SUPERVISE,
+    ("POST", "/api/v1/cases/{case_id}/accounts/end"): SUPERVISE,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -259,6 +266,7 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/admin/sessions/{session_id}/revoke"): {},
         ("POST", "/admin/api-keys"): {"username": "bob", "name": "a creditor's system"},
         ("POST", "/admin/api-keys/{key_id}/revoke"): {},
+        ("POST", "/cases/{case_id}/accounts/end"): {"action": "write_off", "reason": "uncollectable"},
     }
 
 
@@ -296,6 +304,7 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/admin/users/{username}/reset-password"): {},
         ("POST", "/api/v1/admin/users/{username}/reset-mfa"): {},
         ("POST", "/api/v1/privacy/erasure-requests"): {"debtor_id": 1, "reason": "asked by letter"},
+        ("POST", "/api/v1/cases/{case_id}/accounts/end"): {"action": "return", "reason": "uncollectable"},
     }
 
 

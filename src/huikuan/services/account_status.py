@@ -159,8 +159,8 @@ def end_by_supervisor(
     now: datetime | None = None,
 ) -> Ended:
     """Writes off or returns a case's open accounts (all, or those named) with a reason; supervisors only."""
+    require_supervisor(viewer)  # refused before anything about the case is looked up
     visible_case(uow, viewer, case_id, write=True)
-    require_supervisor(viewer)
     if action not in BY_SUPERVISOR:
         raise InvalidInput("action: {value} is not one of write_off, return", value=action)
     text = " ".join(reason.split())

@@ -24,6 +24,7 @@ from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
 from huikuan.web.api import negotiation as api_negotiation
+from huikuan.web.api import notices as api_notices
 from huikuan.web.api import outbox as api_outbox
 from huikuan.web.api import portfolio as api_portfolio
 from huikuan.web.api import privacy as api_privacy
@@ -39,6 +40,7 @@ from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import negotiation as ui_negotiation
+from huikuan.web.ui import notices as ui_notices
 from huikuan.web.ui import outbox as ui_outbox
 from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
@@ -53,6 +55,7 @@ ROUTERS = (
     ui_case.router,
     ui_contact.router,
     ui_negotiation.router,
+    ui_notices.router,
     ui_outbox.router,
     ui_admin.router,
     api_session.router,
@@ -63,6 +66,7 @@ ROUTERS = (
     api_cases.router,
     api_contacts.router,
     api_negotiation.router,
+    api_notices.router,
     api_outbox.router,
     api_privacy.router,
 )

@@ -70,6 +70,7 @@ TABS = (
             Section("identity", "identity", "Debtor", refresh=True),
             Section("parties", "parties", "People"),
             Section("debts", "debts", "Debts"),
+            Section("notices", "notices", "Notices and time limits"),
         ),
     ),
     Tab(

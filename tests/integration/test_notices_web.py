@@ -1,0 +1,102 @@
+"""The case page's "Notices and time limits" section, the demands CSV, and writing off or returning
+accounts (supervisors, with a reason) through the browser and the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import insert, select, update
+from tests.support.floor import Floor
+from tests.support.web import api_client, login_client
+
+from huikuan.storage import tables as t
+
+
+@pytest.fixture
+def app(floor: Floor, db_env: str):
+    from huikuan.web.app import create_app
+
+    return create_app(db_env)
+
+
+def _facts(floor: Floor) -> None:
+    case = floor.cases[0]
+    first, second = case.account_ids
+    s = floor.uow.session
+    s.execute(
+        update(t.accounts)
+        .where(t.accounts.c.id == first)
+        .values(limitation_date=date(2020, 1, 1), interest_rate_bp=3_600, excess_interest=10_000)
+    )
+    s.execute(update(t.accounts).where(t.accounts.c.id == second).values(limitation_date=date(2099, 1, 1)))
+    s.execute(
+        insert(t.interactions).values(
+            case_id=case.id,
+            debtor_id=case.debtor_id,
+            at=datetime(2026, 11, 18, 2, 0, tzinfo=UTC),
+            channel="call",
+            direction="outbound",
+            outcome="promise",
+            notes="",
+            duration_s=60,
+        )
+    )
+    floor.uow.commit()
+
+
+def test_the_section_shows_limitation_time_bar_cap_and_demands_in_both_languages(app, floor: Floor):
+    _facts(floor)
+    case = floor.cases[0]
+    first, second = case.account_ids
+    html = login_client(app, "alice").get(f"/cases/{case.id}/panels/notices").text
+    assert "Notices and time limits" in html and "2020-01-01" in html
+    assert f'data-testid="time-barred-{first}"><span class="badge bad">' in html
+    assert f'data-testid="time-barred-{second}">No' in html
+    assert "Over the lawful cap" in html and "Demands for payment recorded" in html
+    assert "end-accounts-form" not in html  # a collector may not write off
+    zh = login_client(app, "alice", locale="zh_CN").get(f"/cases/{case.id}/panels/notices").text
+    assert "通知与时效" in zh and "已过诉讼时效：不得提及诉讼" in zh
+    csv = login_client(app, "alice").get(f"/cases/{case.id}/demands.csv")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.lstrip("\ufeff").splitlines()[1].split(",")[1:4] == [
+        "contact",
+        str(_interaction(floor)),
+        "call",
+    ]
+
+
+def _interaction(floor: Floor) -> int:
+    return int(floor.uow.session.execute(select(t.interactions.c.id)).scalar_one())
+
+
+def test_a_supervisor_writes_off_an_account_with_a_reason_and_the_case_closes_with_the_last(
+    app, floor: Floor
+):
+    case = floor.cases[0]
+    first, second = case.account_ids
+    sue = login_client(app, "sue")
+    assert "end-accounts-form" in sue.get(f"/cases/{case.id}/panels/notices").text
+    answer = sue.post(
+        f"/cases/{case.id}/accounts/end",
+        data={"action": "write_off", "reason": "deceased, no estate", "account_id": first},
+    )
+    assert answer.status_code == 200 and answer.headers["HX-Trigger"] == "case-changed"
+    api = api_client(app, "sue")
+    done = api.post(
+        f"/api/v1/cases/{case.id}/accounts/end", json={"action": "return", "reason": "creditor asked"}
+    )
+    assert done.status_code == 200 and done.json()["accounts"] == [second] and done.json()["case_closed"]
+    notices = api.get(f"/api/v1/cases/{case.id}/notices").json()
+    assert [(a["status"], a["status_reason"]) for a in notices["accounts"]] == [
+        ("written_off", "deceased, no estate"),
+        ("returned", "creditor asked"),
+    ]
+    assert [c["to_status"] for c in notices["changes"]] == ["written_off", "returned"]
+    with floor.uow as uow:
+        stage = uow.session.execute(select(t.cases.c.stage).where(t.cases.c.id == case.id)).scalar()
+    assert stage == "closed"
+    refused = api_client(app, "alice").post(
+        f"/api/v1/cases/{case.id}/accounts/end", json={"action": "return", "reason": "x"}
+    )
+    assert refused.status_code == 403
