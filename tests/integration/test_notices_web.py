@@ -96,6 +96,9 @@ def test_a_supervisor_writes_off_an_account_with_a_reason_and_the_case_closes_wi
     with floor.uow as uow:
         stage = uow.session.execute(select(t.cases.c.stage).where(t.cases.c.id == case.id)).scalar()
     assert stage == "closed"
+    timeline = sue.get(f"/cases/{case.id}/panels/timeline").text
+    assert timeline.count('data-kind="status"') == 2
+    assert "Written off" in timeline and "deceased, no estate" in timeline and "creditor asked" in timeline
     refused = api_client(app, "alice").post(
         f"/api/v1/cases/{case.id}/accounts/end", json={"action": "return", "reason": "x"}
     )
