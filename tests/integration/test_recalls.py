@@ -126,3 +126,18 @@ def test_an_unknown_account_rejects_a_strict_recall_file_and_is_left_out_of_a_le
     with UnitOfWork(engine) as uow:
         report = import_recalls(uow, path, "BANK", strict=False, rejects=tmp_path / "bad.csv")
     assert (report.updated, report.rejected) == (1, 2) and (tmp_path / "bad.csv").exists()
+
+
+def test_the_recall_command_and_the_demands_command_work_from_the_shell(engine, db_env, tmp_path):
+    from tests.support.factories import cli
+
+    ids = _portfolio(engine)
+    path = _write(tmp_path / "r.csv", ["R1,委托到期", "R2,委托到期"])
+    done = cli("import", "recalls", str(path), "--creditor", "BANK", "--json")
+    assert done.exit_code == 0, done.output
+    assert '"updated": 2' in done.output
+    demands = cli("compliance", "demands", str(ids["case"]), "--csv")
+    assert demands.exit_code == 0, demands.output
+    lines = demands.output.lstrip("\ufeff").splitlines()
+    assert lines[0] == "at_utc,kind,ref_id,channel,what,by" and len(lines) == 2 and ",promise," in lines[1]
+    assert cli("compliance", "demands", "999999").exit_code == 2

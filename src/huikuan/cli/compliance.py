@@ -11,6 +11,7 @@ import typer
 from huikuan.compliance.check import check as check_request
 from huikuan.compliance.contract import InvalidRequest, decode_request
 from huikuan.compliance.pack import PackError, available_packs, load_overrides, load_pack
+from huikuan.i18n import gettext as _
 
 app = typer.Typer(help="The compliance gate.", no_args_is_help=True, add_completion=False)
 
@@ -69,3 +70,31 @@ def packs(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
         return
     for p in rows:
         typer.echo(f"{p.name:<10} {p.version:<8} {p.title}")
+
+
+@app.command()
+def demands(
+    case_id: int = typer.Argument(..., help="Case id"),
+    as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output (UTF-8, formulas neutralised)."),
+) -> None:
+    """The demands for payment recorded on a case, oldest first: the evidence of each restart of a cn
+    limitation period (contacts that reached the debtor, messages and letters sent to the debtor)."""
+    import csv
+    import io
+
+    from huikuan.cli.common import fail, open_uow
+    from huikuan.errors import HuikuanError
+    from huikuan.services.notices_view import case_demands_csv
+
+    try:
+        with open_uow() as uow:
+            text = case_demands_csv(uow, case_id)
+    except HuikuanError as exc:
+        raise fail(str(exc), 2) from exc
+    if as_csv:
+        typer.echo(text, nl=False)
+        return
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    for at, kind, ref, channel, what, by in rows:
+        typer.echo(f"{at}  {kind:<8} {ref:>8}  {channel:<8} {what:<20} {by}")
+    typer.echo(_("{n} demand(s) recorded on case {case_id}", n=len(rows), case_id=case_id))

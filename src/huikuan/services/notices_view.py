@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from huikuan.compliance.limitation import pack_restarts
+from huikuan.errors import NotFound
 from huikuan.services import account_status, notices
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.clock import floor_today
@@ -114,12 +115,20 @@ def notices_view(uow: UnitOfWork, viewer: Viewer, case_id: int, today: date | No
 def demands_csv(uow: UnitOfWork, viewer: Viewer, case_id: int) -> str:
     """The case's recorded demands for payment as CSV (UTC instants), oldest first."""
     visible_case(uow, viewer, case_id)
+    return case_demands_csv(uow, case_id)
+
+
+def case_demands_csv(uow: UnitOfWork, case_id: int) -> str:
+    """The same for the command line (the operator sees every case); NotFound for an unknown case."""
+    conn = uow.session.connection()
+    if conn.execute(select(t.cases.c.id).where(t.cases.c.id == case_id)).scalar() is None:
+        raise NotFound("no case {case_id}", case_id=case_id)
     out = io.StringIO()
     writer = csv_writer(out)
     writer.writerow(DEMANDS_HEADER)
-    for d in notices.demands(uow.session.connection(), case_id):
+    for d in notices.demands(conn, case_id):
         writer.writerow([d["at"].isoformat(), d["kind"], d["ref_id"], d["channel"], d["what"], d["by"]])
     return out.getvalue()
 
 
-__all__ = ["AccountNotice", "NoticesView", "demands_csv", "notices_view"]
+__all__ = ["AccountNotice", "NoticesView", "case_demands_csv", "demands_csv", "notices_view"]
