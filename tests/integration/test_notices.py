@@ -120,3 +120,39 @@ def test_a_time_barred_case_is_shown_its_script_without_any_mention_of_suit(floo
     after = case_script(floor.uow, floor.viewer("alice"), case.id)
     assert after.time_barred and "起诉" not in after.opening and after.opening
     assert [o.objection for o in after.objections] == ["我已经还了"]
+
+
+def test_a_placement_with_an_annual_rate_over_the_cap_is_flagged_and_only_its_lawful_part_is_asked(
+    engine, tmp_path
+):
+    from huikuan.services.imports import import_accounts
+    from huikuan.services.promises import case_money
+
+    with engine.begin() as conn:
+        Book(conn).creditor("BANK")
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "账号,姓名,本金,利息,欠款金额,年利率,合同日期,核销日期,逾期日期\n"
+        "HT-1,张三,10000.00,2400.00,12400.00,24%,2025-06-01,2026-01-31,2025-12-01\n"
+        "HT-2,李四,10000.00,1000.00,11000.00,0.10,2025-06-01,,2025-12-01\n",
+        encoding="utf-8",
+    )
+    with UnitOfWork(engine) as uow:
+        report = import_accounts(uow, path, "BANK")
+    assert report.created == 2 and "核销日期" in report.columns
+    with engine.connect() as conn:
+        rows = {
+            r.external_ref: r
+            for r in conn.execute(select(t.accounts).order_by(t.accounts.c.external_ref)).all()
+        }
+    over, within = rows["HT-1"], rows["HT-2"]
+    assert (over.interest_rate_bp, over.contract_date, over.charge_off_date) == (
+        2_400,
+        date(2025, 6, 1),
+        date(2026, 1, 31),
+    )
+    assert over.excess_interest == 120_000  # 24% charged, 12% lawful (4 x LPR 3.00%): half the interest
+    assert (within.interest_rate_bp, within.excess_interest) == (1_000, 0)
+    assert over.limitation_date == date(2028, 12, 1)  # cn: three years from the day it fell overdue
+    with UnitOfWork(engine) as uow:
+        assert case_money(uow, over.case_id).balance == 1_240_000 - 120_000
