@@ -99,7 +99,7 @@ def _lpr_table(pack: Pack) -> tuple[int, list[tuple[date, int]]] | None:
     multiple, raw = table.get("multiple"), table.get("lpr_1y")
     if not isinstance(multiple, int) or not isinstance(raw, list) or not raw:
         return None
-    rates = sorted((date.fromisoformat(str(day)), int(rate)) for day, rate in _pairs(raw))
+    rates = sorted((date.fromisoformat(str(day)), int(str(rate))) for day, rate in _pairs(raw))
     return multiple, rates
 
 

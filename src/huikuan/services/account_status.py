@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
@@ -192,7 +193,7 @@ def end_by_supervisor(
     return done
 
 
-def changes(conn: Connection, case_id: int) -> list[dict[str, object]]:
+def changes(conn: Connection, case_id: int) -> list[dict[str, Any]]:
     """The case's account status changes, oldest first (for the timeline and the case page)."""
     ch, a, u = t.account_changes.c, t.accounts.c, t.users.c
     rows = conn.execute(

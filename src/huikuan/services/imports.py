@@ -330,23 +330,20 @@ def _finish_batch(uow: UnitOfWork, batch_id: int, report: ImportReport) -> None:
 def _record_batch(uow: UnitOfWork, creditor_id: int, kind: str, path: Path, report: ImportReport) -> int:
     now = datetime.now(UTC)
     summary = {k: v for k, v in report.to_dict().items() if k not in ("errors", "skipped_rows")}
-    return (
-        uow.session.connection()
-        .execute(
-            insert(t.import_batches)
-            .values(
-                creditor_id=creditor_id,
-                kind=kind,
-                filename=path.name,
-                sha256=_sha256(path),
-                started_at=now,
-                finished_at=now,
-                report=summary,
-            )
-            .returning(t.import_batches.c.id)
+    query = (
+        insert(t.import_batches)
+        .values(
+            creditor_id=creditor_id,
+            kind=kind,
+            filename=path.name,
+            sha256=_sha256(path),
+            started_at=now,
+            finished_at=now,
+            report=summary,
         )
-        .scalar_one()
+        .returning(t.import_batches.c.id)
     )
+    return int(uow.session.connection().execute(query).scalar_one())
 
 
 def _row_error(refused: Refused) -> RowError:

@@ -55,9 +55,8 @@ class NoticesView:
     may_end: bool  # the viewer may write off or return accounts
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["today"] = self.today.isoformat()
-        return _jsonable(out)
+        out: dict[str, Any] = _jsonable(asdict(self))
+        return out
 
 
 def _jsonable(value: Any) -> Any:
