@@ -14,6 +14,7 @@ from tests.support.messaging import channel_settings, use_settings
 from huikuan import config
 from huikuan.channels.validation import validation_period_end
 from huikuan.services.clock import floor_today
+from huikuan.services.fact_history import versions
 from huikuan.services.outbox import dispatch_due, send
 from huikuan.storage import tables as t
 
@@ -54,6 +55,11 @@ def test_a_us_demand_letter_sent_records_the_validation_notice_on_its_accounts(f
     assert dispatch_due(floor.uow, MORNING, settings=settings)["sent"] == 1
     day = floor_today(MORNING)
     assert _mailed(floor, us.id) == [(day, validation_period_end(day))] * len(us.account_ids)
+    kept = versions(floor.uow.session.connection(), us.debtor_id)
+    assert [v["reason"] for v in kept] == ["facts.before", "notice.validation_mailed"]
+    before, after = kept[0]["facts"]["debts"], kept[1]["facts"]["debts"]
+    assert {d["validation_sent"] for d in before.values()} == {False}
+    assert {d["validation_sent"] for d in after.values()} == {True}
 
 
 def test_a_cn_letter_records_no_validation_notice(floor: Floor, tmp_path: Path):

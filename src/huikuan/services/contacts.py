@@ -289,7 +289,7 @@ def insert_contact(
     )
     _apply_holds(uow, case, result, cease_requested, party)
     if party is None and way is Direction.OUTBOUND:
-        notices.refresh_case(uow.session.connection(), case_id)  # a demand restarts the limitation (cn)
+        notices.demand_recorded(uow, case_id, case.debtor_id, user_id, when)  # restarts a cn limitation
     return int(new_id)
 
 

@@ -20,17 +20,32 @@ from sqlalchemy import Connection, func, insert, select
 
 from huikuan.compliance.contract import debtor_to_dict, parse_debtor
 from huikuan.compliance.model import DebtorFacts
+from huikuan.services.clock import floor_today
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import debtor_facts
+from huikuan.strategy.gating import debt_facts, debtor_facts
 
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def snapshots(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """The facts the gate reads now of each debtor, as the JSON a version keeps."""
-    return {did: {"debtor": debtor_to_dict(facts)} for did, facts in debtor_facts(conn, debtor_ids).items()}
+    """The facts the gate reads now of each debtor, as the JSON a version keeps: the debtor's, and under
+    "debts" each account's ("A<id>": time_barred, validation_sent; strategy.gating.debt_facts)."""
+    ids = sorted(set(debtor_ids))
+    out = {did: {"debtor": debtor_to_dict(facts)} for did, facts in debtor_facts(conn, ids).items()}
+    a = t.accounts.c
+    owners: dict[int, int] = {}
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        owners |= {
+            int(r.id): int(r.debtor_id)
+            for r in conn.execute(select(a.id, a.debtor_id).where(a.debtor_id.in_(chunk)))
+        }
+    for account, debt in debt_facts(conn, owners, floor_today()).items():
+        debts = out.setdefault(owners[account], {}).setdefault("debts", {})
+        debts[debt.id] = {"time_barred": debt.time_barred, "validation_sent": debt.validation_sent}
+    return out
 
 
 @contextmanager

@@ -26,7 +26,9 @@ from huikuan.compliance.model import Debt
 from huikuan.domain.days import local_day
 from huikuan.domain.enums import CONVERSATION_OUTCOMES
 from huikuan.services.clock import floor_zone
+from huikuan.services.fact_history import changing_facts
 from huikuan.storage import tables as t
+from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gating import creditor_pack
 
 US_PACK = "us-reg-f"
@@ -54,12 +56,13 @@ def record_validation_mailed(conn: Connection, case_id: int, mailed: date) -> li
     return ids
 
 
-def message_sent(conn: Connection, message_id: int, sent_at: datetime) -> None:
-    """What a sent message changes: a US validation letter records its mailing; a message to the debtor is
-    a demand for payment (the limitation restarts in cn)."""
+def message_sent(uow: UnitOfWork, message_id: int, sent_at: datetime) -> None:
+    """What a sent message changes (a new version of the debtor's facts if they change): a US validation
+    letter records its mailing; a message to the debtor is a demand for payment (cn restarts)."""
+    conn = uow.session.connection()
     m, c, cr = t.messages.c, t.cases.c, t.creditors.c
     row = conn.execute(
-        select(m.case_id, m.channel, m.template, m.party_id, cr.pack)
+        select(m.case_id, m.channel, m.template, m.party_id, m.user_id, c.debtor_id, cr.pack)
         .join(t.cases, c.id == m.case_id)
         .join(t.creditors, cr.id == c.creditor_id)
         .where(m.id == message_id)
@@ -67,10 +70,21 @@ def message_sent(conn: Connection, message_id: int, sent_at: datetime) -> None:
     if row is None:
         return
     day = local_day(sent_at, floor_zone())
-    if row.pack == US_PACK and row.channel == "letter" and row.template == VALIDATION_TEMPLATE:
-        record_validation_mailed(conn, row.case_id, day)
-    if row.party_id is None:
-        refresh_case(conn, row.case_id)
+    validation = row.pack == US_PACK and row.channel == "letter" and row.template == VALIDATION_TEMPLATE
+    if not validation and row.party_id is not None:
+        return
+    reason = "notice.validation_mailed" if validation else "limitation.demand"
+    with changing_facts(uow, [row.debtor_id], user_id=row.user_id, reason=reason, at=sent_at):
+        if validation:
+            record_validation_mailed(conn, row.case_id, day)
+        if row.party_id is None:
+            refresh_case(conn, row.case_id)
+
+
+def demand_recorded(uow: UnitOfWork, case_id: int, debtor_id: int, user_id: int | None, at: datetime) -> None:
+    """A contact that demanded payment of the debtor was recorded: the limitation restarts (cn)."""
+    with changing_facts(uow, [debtor_id], user_id=user_id, reason="limitation.demand", at=at):
+        refresh_case(uow.session.connection(), case_id)
 
 
 def refresh_case(conn: Connection, case_id: int) -> None:
@@ -245,6 +259,7 @@ def debt_to_view(debt: Debt | None) -> dict[str, Any]:
 __all__ = [
     "collectable",
     "demand_dates",
+    "demand_recorded",
     "demands",
     "message_sent",
     "record_validation_mailed",

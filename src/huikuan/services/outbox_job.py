@@ -192,7 +192,7 @@ def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: dateti
         provider_ref=receipt.provider_ref,
         document=receipt.document,
     )
-    notices.message_sent(uow.session.connection(), message_id, now)
+    notices.message_sent(uow, message_id, now)
     uow.commit()
     return "sent"
 
