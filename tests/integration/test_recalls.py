@@ -14,6 +14,7 @@ from huikuan.services.clock import floor_today
 from huikuan.services.imports import import_recalls
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
+from huikuan.strategy.features import read_portfolio
 
 
 def _write(path, rows: list[str]) -> str:
@@ -87,6 +88,9 @@ def test_a_recall_file_empties_the_queue_and_todays_plan_of_its_accounts_and_kee
         "queued": 0,
         "interactions": 1,
     }
+    with engine.connect() as conn:  # the next plan of the day does not take the case back
+        planned = read_portfolio(conn, floor_today(), datetime.now(UTC)).cases.get_column("case_id").to_list()
+    assert ids["case"] not in planned and ids["other"] in planned
     untouched = _state(engine, ids["other"])
     assert untouched["stage"] == "contacting" and untouched["plan_rows"] == 1 and untouched["queued"] == 1
     with engine.connect() as conn:
