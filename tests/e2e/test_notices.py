@@ -100,7 +100,8 @@ def test_a_supervisor_writes_off_an_account_after_confirming(
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("[data-testid=end-accounts]")
-    section.locator("[data-testid=notices-ended]").wait_for()
+    # The answer replaces the section, then the case's panels reload (case-changed): wait for the change.
+    section.locator("[data-testid=status-changes]").wait_for()
     settled(page)
     assert asked and "leave every queue and plan" in asked[0]
     assert "Written off" in section.locator(f"[data-testid=status-{facts['first']}]").inner_text()
