@@ -222,6 +222,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/cases/{case_id}/demands"): READ,
     ("POST", "/cases/{case_id}/accounts/end"): SUPERVISE,
     ("POST", "/api/v1/cases/{case_id}/accounts/end"): SUPERVISE,
+    ("POST", "/cases/{case_id}/acknowledgments"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/acknowledgments"): WORK,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -267,6 +269,7 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/admin/api-keys"): {"username": "bob", "name": "a creditor's system"},
         ("POST", "/admin/api-keys/{key_id}/revoke"): {},
         ("POST", "/cases/{case_id}/accounts/end"): {"action": "write_off", "reason": "uncollectable"},
+        ("POST", "/cases/{case_id}/acknowledgments"): {"on": "2026-11-01", "note": "signed letter"},
     }
 
 
@@ -305,6 +308,7 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/admin/users/{username}/reset-mfa"): {},
         ("POST", "/api/v1/privacy/erasure-requests"): {"debtor_id": 1, "reason": "asked by letter"},
         ("POST", "/api/v1/cases/{case_id}/accounts/end"): {"action": "return", "reason": "uncollectable"},
+        ("POST", "/api/v1/cases/{case_id}/acknowledgments"): {"on": "2026-11-01"},
     }
 
 

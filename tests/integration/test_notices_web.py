@@ -103,3 +103,38 @@ def test_a_supervisor_writes_off_an_account_with_a_reason_and_the_case_closes_wi
         f"/api/v1/cases/{case.id}/accounts/end", json={"action": "return", "reason": "x"}
     )
     assert refused.status_code == 403
+
+
+def test_a_written_acknowledgment_restarts_a_uk_limitation_through_the_api_and_the_page(app, floor: Floor):
+    from huikuan.services.creditors import add_creditor
+
+    uk = add_creditor(floor.uow, "UKB", "Albion Bank", region="GB", currency="GBP", pack="uk-conc")
+    case = floor.cases[2]
+    s = floor.uow.session
+    s.execute(update(t.cases).where(t.cases.c.id == case.id).values(creditor_id=uk.id))
+    s.execute(
+        update(t.accounts)
+        .where(t.accounts.c.case_id == case.id)
+        .values(creditor_id=uk.id, overdue_since=date(2019, 3, 1), limitation_date=date(2025, 3, 1))
+    )
+    floor.uow.commit()
+    api = api_client(app, "sue")
+    before = api.get(f"/api/v1/cases/{case.id}/notices").json()
+    assert [a["time_barred"] for a in before["accounts"]] == [True, True]
+    done = api.post(
+        f"/api/v1/cases/{case.id}/acknowledgments", json={"on": "2024-05-02", "note": "signed form"}
+    )
+    assert done.status_code == 200 and done.json()["accounts"] == case.account_ids
+    after = api.get(f"/api/v1/cases/{case.id}/notices").json()
+    assert [(a["limitation_date"], a["time_barred"]) for a in after["accounts"]] == [
+        ("2030-05-02", False)
+    ] * 2
+    assert [k["note"] for k in after["acknowledgments"]] == ["signed form", "signed form"]
+    future = api.post(f"/api/v1/cases/{case.id}/acknowledgments", json={"on": "2099-01-01"})
+    assert future.status_code == 422
+    html = login_client(app, "sue").get(f"/cases/{case.id}/panels/notices").text
+    assert "acknowledgment-form" in html and "2030-05-02" in html
+    viewer = api_client(app, "vic").post(
+        f"/api/v1/cases/{case.id}/acknowledgments", json={"on": "2024-05-02"}
+    )
+    assert viewer.status_code in (403, 404)

@@ -160,6 +160,16 @@ def demands(conn: Connection, case_id: int) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["at"], r["kind"], r["ref_id"]))
 
 
+def _acknowledged(conn: Connection, account_ids: Sequence[int]) -> dict[int, list[date]]:
+    k = t.acknowledgments.c
+    out: dict[int, list[date]] = {}
+    for start in range(0, len(account_ids), _CHUNK):
+        chunk = list(account_ids[start : start + _CHUNK])
+        for r in conn.execute(select(k.account_id, k.acknowledged_on).where(k.account_id.in_(chunk))):
+            out.setdefault(r.account_id, []).append(r.acknowledged_on)
+    return out
+
+
 def _payment_dates(conn: Connection, account_ids: Sequence[int]) -> dict[int, list[date]]:
     p = t.payments.c
     zone = floor_zone()
@@ -192,6 +202,7 @@ def refresh_limitation(conn: Connection, account_ids: Iterable[int]) -> int:
         ).all()  # fmt: skip
         demanded = demand_dates(conn, sorted({r.case_id for r in rows if r.case_id is not None}))
         paid = _payment_dates(conn, chunk)
+        acknowledged = _acknowledged(conn, chunk)
         for r in rows:
             pack = creditor_pack(r.pack, r.pack_overrides)
             payments = paid.get(r.id, []) + ([r.last_payment_date] if r.last_payment_date else [])
@@ -201,6 +212,7 @@ def refresh_limitation(conn: Connection, account_ids: Iterable[int]) -> int:
                 state=r.address_region if (r.address_country or "US").upper() == "US" else None,
                 demands=tuple(local_day(at, zone) for at in demanded.get(r.case_id, [])),
                 payments=tuple(payments),
+                acknowledgments=tuple(acknowledged.get(r.id, [])),
             )
             new = limitation_date(pack, dates)
             if new != r.limitation_date:

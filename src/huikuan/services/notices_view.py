@@ -52,6 +52,9 @@ class NoticesView:
     demands: tuple[dict[str, Any], ...]
     changes: tuple[dict[str, Any], ...]
     restarts_on_demand: bool  # the pack restarts the limitation on every demand (cn)
+    restarts_on_acknowledgment: bool  # a written acknowledgment restarts it (uk-conc)
+    acknowledgments: tuple[dict[str, Any], ...]
+    may_write: bool  # the viewer may record an acknowledgment
     may_end: bool  # the viewer may write off or return accounts
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,7 +64,7 @@ class NoticesView:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items() if k != "may_end"}
+        return {k: _jsonable(v) for k, v in value.items() if k not in ("may_end", "may_write")}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime | date):
@@ -107,8 +110,23 @@ def notices_view(uow: UnitOfWork, viewer: Viewer, case_id: int, today: date | No
         demands=tuple(notices.demands(conn, case_id)) if restarts else (),
         changes=tuple(account_status.changes(conn, case_id)),
         restarts_on_demand=restarts,
+        restarts_on_acknowledgment="acknowledgment" in pack_restarts(pack),
+        acknowledgments=tuple(_acknowledgments(conn, [r.id for r in rows])),
+        may_write=not viewer.read_only,
         may_end=viewer.supervises and not viewer.read_only,
     )
+
+
+def _acknowledgments(conn: Any, account_ids: list[int]) -> list[dict[str, Any]]:
+    k, a, u = t.acknowledgments.c, t.accounts.c, t.users.c
+    rows = conn.execute(
+        select(k.id, k.acknowledged_on, k.recorded_at, k.note, a.external_ref, u.display_name)
+        .join(t.accounts, a.id == k.account_id)
+        .outerjoin(t.users, u.id == k.user_id)
+        .where(k.account_id.in_(account_ids))
+        .order_by(k.acknowledged_on, k.id)
+    ).all()
+    return [dict(r._mapping) for r in rows]
 
 
 def demands_csv(uow: UnitOfWork, viewer: Viewer, case_id: int) -> str:

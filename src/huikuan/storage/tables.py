@@ -554,3 +554,18 @@ account_changes = Table(
     Index("ix_account_changes_case", "case_id", "at"),
     Index("ix_account_changes_account", "account_id"),
 )
+
+
+# A written acknowledgment of a debt by the debtor (uk-conc: it restarts the limitation period, Limitation
+# Act 1980 ss. 29-30): the day it was signed, who recorded it and a short note (where the document is).
+acknowledgments = Table(
+    "acknowledgments",
+    metadata,
+    _id(),
+    _fk("account_id", "accounts.id"),
+    Column("acknowledged_on", Date, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    _fk("user_id", "users.id", nullable=True),
+    Column("note", String(200), nullable=False, default=""),
+    Index("ix_acknowledgments_account", "account_id"),
+)

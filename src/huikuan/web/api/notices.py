@@ -7,6 +7,7 @@ dates ISO 8601; instants UTC.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -15,6 +16,7 @@ from huikuan.domain.ids import MAX_ID
 from huikuan.services import notices
 from huikuan.services.access import visible_case
 from huikuan.services.account_status import end_by_supervisor
+from huikuan.services.acknowledgments import record_acknowledgment
 from huikuan.services.notices_view import notices_view
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
 from huikuan.web.ids import PathId
@@ -38,6 +40,24 @@ def get_demands(case_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[str,
     visible_case(uow, viewer, case_id)
     rows = notices.demands(uow.session.connection(), case_id)
     return {"case_id": case_id, "demands": [{**d, "at": d["at"].isoformat()} for d in rows]}
+
+
+class AcknowledgmentBody(BaseModel):
+    on: date
+    note: str = Field(default="", max_length=200)
+    account_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(default=None, max_length=1000)
+
+
+@router.post("/{case_id}/acknowledgments")
+def acknowledge(
+    case_id: PathId, body: AcknowledgmentBody, viewer: ApiViewerDep, uow: UowDep
+) -> dict[str, Any]:
+    """Records the debtor's written acknowledgment of the case's open accounts (those named, else all),
+    signed on `on`: under uk-conc it restarts the limitation period. Not for a read-only viewer."""
+    ids = record_acknowledgment(
+        uow, viewer, case_id, on=body.on, note=body.note, account_ids=body.account_ids
+    )
+    return {"case_id": case_id, "accounts": ids}
 
 
 class EndBody(BaseModel):

@@ -4,6 +4,7 @@ writing off or returning the case's accounts with a reason (confirmed before it 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Form, Request
@@ -12,6 +13,7 @@ from pydantic import Field
 
 from huikuan.domain.ids import MAX_ID
 from huikuan.services.account_status import end_by_supervisor
+from huikuan.services.acknowledgments import record_acknowledgment
 from huikuan.services.case_labels import label
 from huikuan.services.notices_view import demands_csv, notices_view
 from huikuan.storage.uow import UnitOfWork
@@ -63,6 +65,22 @@ def end_accounts_form(
     """Writes off or returns the case's open accounts (those ticked, else all) with a reason; supervisors."""
     done = end_by_supervisor(uow, viewer, case_id, action=action, reason=reason, account_ids=account_id)
     response = _render(request, uow, viewer, case_id, ended=len(done.accounts))
+    response.headers["HX-Trigger"] = "case-changed"
+    return response
+
+
+@router.post("/cases/{case_id}/acknowledgments", response_class=HTMLResponse)
+def acknowledgment_form(
+    request: Request,
+    case_id: PathId,
+    viewer: ViewerDep,
+    uow: UowDep,
+    on: Annotated[date, Form()],
+    note: Annotated[str, Form(max_length=400)] = "",
+) -> HTMLResponse:
+    """Records the debtor's written acknowledgment of the case's open accounts (uk-conc restarts)."""
+    done = record_acknowledgment(uow, viewer, case_id, on=on, note=note)
+    response = _render(request, uow, viewer, case_id, acknowledged=len(done))
     response.headers["HX-Trigger"] = "case-changed"
     return response
 

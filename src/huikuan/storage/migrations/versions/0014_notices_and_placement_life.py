@@ -6,7 +6,8 @@ Create Date: 2026-12-06 04:40:00
 
 Notices and time limits (issue 12): the US validation notice's mailing date and period end, the annual
 rate and contract date (the cn interest cap) and the interest above the cap on each account; the reason of
-an account's status; and account_changes, the account's changes of status (recalls, write-offs, returns).
+an account's status; account_changes, the account's changes of status (recalls, write-offs, returns); and
+acknowledgments, the debtor's written acknowledgments of a debt (uk-conc restarts).
 """
 
 from __future__ import annotations
@@ -60,9 +61,28 @@ def upgrade() -> None:
     with op.batch_alter_table("account_changes", schema=None) as batch_op:
         batch_op.create_index("ix_account_changes_case", ["case_id", "at"], unique=False)
         batch_op.create_index("ix_account_changes_account", ["account_id"], unique=False)
+    op.create_table(
+        "acknowledgments",
+        sa.Column("id", Id, autoincrement=True, nullable=False),
+        sa.Column("account_id", Id, nullable=False),
+        sa.Column("acknowledged_on", sa.Date(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("user_id", Id, nullable=True),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_acknowledgments_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_acknowledgments_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_acknowledgments")),
+    )
+    with op.batch_alter_table("acknowledgments", schema=None) as batch_op:
+        batch_op.create_index("ix_acknowledgments_account", ["account_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("acknowledgments", schema=None) as batch_op:
+        batch_op.drop_index("ix_acknowledgments_account")
+    op.drop_table("acknowledgments")
     with op.batch_alter_table("account_changes", schema=None) as batch_op:
         batch_op.drop_index("ix_account_changes_account")
         batch_op.drop_index("ix_account_changes_case")
