@@ -22,6 +22,7 @@ from huikuan.domain.enums import AccountStatus, CaseStage
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.services.access import Viewer, require_supervisor, visible_case
 from huikuan.services.clock import floor_today
+from huikuan.services.outbox_job import ACCOUNT_ENDED_ERROR
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -29,7 +30,6 @@ from huikuan.storage.uow import UnitOfWork
 # What a person may do from the case page or the API; recall and close come from the creditor's files.
 BY_SUPERVISOR = {"write_off": AccountStatus.WRITTEN_OFF.value, "return": AccountStatus.RETURNED.value}
 REASON_MAX = 200
-CANCELLED_ERROR = "account_ended"  # a queued message cancelled because its case's accounts changed
 _NO_NEXT_ACTION = {
     "next_action_channel": None,
     "next_action_goal": None,
@@ -118,7 +118,7 @@ def _cancel_queued(conn: Connection, case_ids: Sequence[int]) -> int:
     done = conn.execute(
         update(t.messages)
         .where(m.case_id.in_(case_ids), m.status == "queued")
-        .values(status="cancelled", error=CANCELLED_ERROR, claimed_until=None)
+        .values(status="cancelled", error=ACCOUNT_ENDED_ERROR, claimed_until=None)
     )
     return int(getattr(done, "rowcount", 0) or 0)
 

@@ -37,6 +37,8 @@ from huikuan.storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 HOLD_ERROR = "contact hold since queued"
+# A queued message cancelled because an account of its case was recalled, closed, written off or returned.
+ACCOUNT_ENDED_ERROR = "an account of the case left collection since queued"
 CLAIM = timedelta(minutes=5)
 # A transient failure is tried again after 1, 5 and 30 minutes; the fourth failure is final.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
@@ -272,6 +274,7 @@ def mark_delivered(uow: UnitOfWork, provider_ref: str, status: str, *, error: st
 # The texts dispatch_due stores in messages.error, as msgids: shown again in the reader's language.
 STORED_ERRORS = (
     HOLD_ERROR,
+    ACCOUNT_ENDED_ERROR,
     "SMS provider not reachable: {reason}",
     "SMS provider answered {status}: {reason}",
     "SMS provider refused the message ({status}): {reason}",
