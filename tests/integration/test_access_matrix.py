@@ -253,6 +253,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/cases/{case_id}/complaints"): WORK,
     ("POST", "/complaints/{complaint_id}/advance"): WORK,
     ("POST", "/api/v1/complaints/{complaint_id}/advance"): WORK,
+    # Notices and time limits: whoever may see the case; writing off or returning accounts: supervisors.
+    ("GET", "/cases/{case_id}/panels/notices"): READ,
+    ("GET", "/cases/{case_id}/demands.csv"): READ,
+    ("GET", "/api/v1/cases/{case_id}/notices"): READ,
+    ("GET", "/api/v1/cases/{case_id}/demands"): READ,
+    ("POST", "/cases/{case_id}/accounts/end"): SUPERVISE,
+    ("POST", "/api/v1/cases/{case_id}/accounts/end"): SUPERVISE,
+    ("POST", "/cases/{case_id}/acknowledgments"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/acknowledgments"): WORK,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -307,6 +316,8 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/disputes/{dispute_id}/documents"): {"kind": "verification"},
         ("POST", "/cases/{case_id}/complaints"): {"channel": "call", "category": "conduct"},
         ("POST", "/complaints/{complaint_id}/advance"): {"to": "acknowledged"},
+        ("POST", "/cases/{case_id}/accounts/end"): {"action": "write_off", "reason": "uncollectable"},
+        ("POST", "/cases/{case_id}/acknowledgments"): {"on": "2026-11-01", "note": "signed letter"},
     }
 
 
@@ -356,6 +367,8 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/complaints/{complaint_id}/documents"): {"kind": "evidence"},
         ("POST", "/api/v1/cases/{case_id}/complaints"): {"channel": "call", "category": "conduct"},
         ("POST", "/api/v1/complaints/{complaint_id}/advance"): {"to": "acknowledged"},
+        ("POST", "/api/v1/cases/{case_id}/accounts/end"): {"action": "return", "reason": "uncollectable"},
+        ("POST", "/api/v1/cases/{case_id}/acknowledgments"): {"on": "2026-11-01"},
     }
 
 

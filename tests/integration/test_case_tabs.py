@@ -76,7 +76,14 @@ def test_no_tabs_panel_is_rendered_up_front_each_is_fetched_and_linked(app, floo
     assert f'data-testid="debt-{case.account_ids[0]}"' not in html
     # Those a recorded contact changes are marked to be fetched again once shown.
     refreshed = re.findall(r'<section id="([\w-]+)"[^>]* data-refresh', html)
-    assert sorted(refreshed) == ["identity", "panel-disputes", "panel-person", "panel-promise", "timeline"]
+    assert sorted(refreshed) == [
+        "identity",
+        "notices",
+        "panel-disputes",
+        "panel-person",
+        "panel-promise",
+        "timeline",
+    ]
 
 
 def test_the_tabs_read_in_chinese(app, floor) -> None:

@@ -169,3 +169,31 @@ def dossier(
         uow.commit()
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
+
+
+@app.command()
+def demands(
+    case_id: int = typer.Argument(..., help="Case id"),
+    as_csv: bool = typer.Option(False, "--csv", help="CSV on standard output (UTF-8, formulas neutralised)."),
+) -> None:
+    """The demands for payment recorded on a case, oldest first: the evidence of each restart of a cn
+    limitation period (contacts that reached the debtor, messages and letters sent to the debtor)."""
+    import csv
+    import io
+
+    from huikuan.cli.common import fail, open_uow
+    from huikuan.errors import HuikuanError
+    from huikuan.services.notices_view import case_demands_csv
+
+    try:
+        with open_uow() as uow:
+            text = case_demands_csv(uow, case_id)
+    except HuikuanError as exc:
+        raise fail(str(exc), 2) from exc
+    if as_csv:
+        typer.echo(text, nl=False)
+        return
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    for at, kind, ref, channel, what, by in rows:
+        typer.echo(f"{at}  {kind:<8} {ref:>8}  {channel:<8} {what:<20} {by}")
+    typer.echo(_("{n} demand(s) recorded on case {case_id}", n=len(rows), case_id=case_id))

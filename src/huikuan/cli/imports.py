@@ -1,4 +1,4 @@
-"""`huikuan import accounts|payments`: a creditor's placement or payment file, with its report."""
+"""`huikuan import accounts|payments|recalls`: a creditor's placement or payment file, with its report."""
 
 from __future__ import annotations
 
@@ -117,6 +117,35 @@ def import_payments_cmd(
         "import payments",
         as_json,
         lambda uow, progress: import_payments(
+            uow,
+            file,
+            creditor,
+            strict=strict,
+            mapping_file=mapping,
+            sheet=sheet,
+            rejects=rejects,
+            progress=progress,
+        ),
+    )
+
+
+@app.command("recalls")
+def import_recalls_cmd(
+    file: Path = typer.Argument(..., help="Recall or closure file: .csv, .xlsx or .parquet"),
+    creditor: str = typer.Option(..., "--creditor", help="Creditor code"),
+    strict: bool = typer.Option(True, "--strict/--lenient", help="Strict: one bad row rejects the file"),
+    mapping: Path | None = typer.Option(None, "--mapping", help="TOML header mapping"),
+    sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet name (default: the first)"),
+    rejects: Path | None = typer.Option(None, "--rejects", help="Where lenient mode writes bad rows"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON report on standard output"),
+) -> None:
+    """Import the creditor's recalls and closures: the accounts named leave every queue and plan at once."""
+    from huikuan.services.imports import import_recalls
+
+    _run_import(
+        "import recalls",
+        as_json,
+        lambda uow, progress: import_recalls(
             uow,
             file,
             creditor,

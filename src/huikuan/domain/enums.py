@@ -65,6 +65,8 @@ class AccountStatus(StrEnum):
     SETTLED = "settled"
     RECALLED = "recalled"
     CLOSED = "closed"
+    WRITTEN_OFF = "written_off"
+    RETURNED = "returned"
 
 
 class CaseStage(StrEnum):

@@ -18,7 +18,7 @@ from typing import Literal
 
 from huikuan.intake.errors import MappingError
 
-Kind = Literal["placement", "payments"]
+Kind = Literal["placement", "payments", "recalls"]
 
 PLACEMENT_FIELDS: tuple[str, ...] = (
     "external_ref",
@@ -39,6 +39,9 @@ PLACEMENT_FIELDS: tuple[str, ...] = (
     "dpd",
     "last_payment_date",
     "last_payment_amount",
+    "charge_off_date",
+    "annual_rate",
+    "contract_date",
     "guarantor_name",
     "guarantor_phone",
     "guarantor_national_id",
@@ -52,6 +55,10 @@ PLACEMENT_REQUIRED: tuple[str, ...] = ("external_ref", "debtor_name", "balance")
 
 PAYMENT_FIELDS: tuple[str, ...] = ("payment_ref", "external_ref", "amount", "paid_at", "method", "currency")
 PAYMENT_REQUIRED: tuple[str, ...] = ("payment_ref", "external_ref", "amount", "paid_at")
+
+# A recall or closure file: the account, why, and what becomes of it (recall, the default, or close).
+RECALL_FIELDS: tuple[str, ...] = ("external_ref", "reason", "action", "recalled_on")
+RECALL_REQUIRED: tuple[str, ...] = ("external_ref", "reason")
 
 # A mapping file may send a header nowhere on purpose.
 IGNORE = "ignore"
@@ -125,6 +132,18 @@ PLACEMENT_ALIASES: dict[str, tuple[str, ...]] = {
         "last_paid_date",
     ),
     "last_payment_amount": ("最后还款金额", "最近还款金额", "上次还款金额", "last_payment_amount"),
+    "charge_off_date": (
+        "核销日期", "核销日", "呆账核销日期", "charge_off_date", "chargeoff_date", "charged_off_on",
+        "write_off_date",
+    ),
+    "annual_rate": (
+        "年利率", "年化利率", "合同年利率", "借款年利率", "annual_rate", "interest_rate", "apr",
+        "annual_interest_rate",
+    ),
+    "contract_date": (
+        "合同日期", "签约日期", "合同签订日期", "借款日期", "放款日期", "contract_date", "agreement_date",
+        "loan_date", "origination_date",
+    ),
     "guarantor_name": ("担保人", "担保人姓名", "保证人", "保证人姓名", "guarantor", "guarantor_name"),
     "guarantor_phone": (
         "担保人电话", "担保人手机", "担保人手机号", "担保人联系电话", "保证人电话", "保证人手机号",
@@ -172,6 +191,17 @@ PAYMENT_ALIASES: dict[str, tuple[str, ...]] = {
     "currency": PLACEMENT_ALIASES["currency"],
 }  # fmt: skip
 
+RECALL_ALIASES: dict[str, tuple[str, ...]] = {
+    "external_ref": _EXTERNAL_REF,
+    "reason": (
+        "召回原因", "撤案原因", "退案原因", "结案原因", "原因", "reason", "recall_reason", "close_reason",
+    ),
+    "action": ("操作", "处理方式", "类型", "action", "type"),
+    "recalled_on": (
+        "召回日期", "撤案日期", "退案日期", "结案日期", "日期", "recalled_on", "date", "recall_date",
+    ),
+}  # fmt: skip
+
 _STRIP = re.compile(r"[\s_\-*:.'\"]+")
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕")
 _DIGITS = re.compile(r"\d+")
@@ -197,19 +227,31 @@ def _index(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
 
 _PLACEMENT_INDEX = _index(PLACEMENT_ALIASES)
 _PAYMENT_INDEX = _index(PAYMENT_ALIASES)
+_RECALL_INDEX = _index(RECALL_ALIASES)
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "placement": PLACEMENT_FIELDS,
+    "payments": PAYMENT_FIELDS,
+    "recalls": RECALL_FIELDS,
+}
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "placement": PLACEMENT_REQUIRED,
+    "payments": PAYMENT_REQUIRED,
+    "recalls": RECALL_REQUIRED,
+}
+_INDEXES = {"placement": _PLACEMENT_INDEX, "payments": _PAYMENT_INDEX, "recalls": _RECALL_INDEX}
 
 
 def fields_of(kind: Kind) -> tuple[str, ...]:
-    return PLACEMENT_FIELDS if kind == "placement" else PAYMENT_FIELDS
+    return _FIELDS[kind]
 
 
 def required_of(kind: Kind) -> tuple[str, ...]:
-    return PLACEMENT_REQUIRED if kind == "placement" else PAYMENT_REQUIRED
+    return _REQUIRED[kind]
 
 
 def is_field(name: str, kind: Kind | None = None) -> bool:
     """Whether `name` is a canonical field of `kind` (of either kind if None), `contactN_*` included."""
-    kinds: tuple[Kind, ...] = ("placement", "payments") if kind is None else (kind,)
+    kinds: tuple[Kind, ...] = ("placement", "payments", "recalls") if kind is None else (kind,)
     for k in kinds:
         if name in fields_of(k):
             return True
@@ -225,7 +267,7 @@ def contact_field(n: int, part: str) -> str:
 
 def _match_alias(key: str, kind: Kind) -> tuple[str, int | None] | None:
     """(canonical, contact number or None) for a normalised header, or None."""
-    index = _PLACEMENT_INDEX if kind == "placement" else _PAYMENT_INDEX
+    index = _INDEXES[kind]
     for candidate in dict.fromkeys((key, _without_unit(key))):
         if not candidate:
             continue

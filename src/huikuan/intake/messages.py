@@ -14,6 +14,9 @@ _EN: dict[str, str] = {
     "too_many_decimals": "{label} '{value}' has more decimals than {detail} allows.",
     "invalid_date": "{label} '{value}' is not a real date (use e.g. 2026-03-01, 2026/3/1 or 2026年3月1日).",
     "invalid_dpd": "{label} '{value}' is not a number of days.",
+    "invalid_rate": "{label} '{value}' is not an annual rate (write e.g. 24%, 24 or 0.24).",
+    "unknown_action": "{label} '{value}' is neither recall (召回) nor close (结案).",
+    "too_long": "{label} '{value}' is longer than 200 characters.",
     "invalid_phone": "{label} '{value}': '{detail}' is not a valid phone number.",
     "invalid_phone_cell": "{label} '{value}' is not a valid phone number.",
     "invalid_national_id": "{label} '{value}' is not a valid ID number ({detail}).",
@@ -50,6 +53,9 @@ _ZH: dict[str, str] = {
     "too_many_decimals": "{label}“{value}”的小数位数超过了{detail}允许的位数。",
     "invalid_date": "{label}“{value}”不是有效日期（可写作 2026-03-01、2026/3/1 或 2026年3月1日）。",
     "invalid_dpd": "{label}“{value}”不是有效的天数。",
+    "invalid_rate": "{label}“{value}”不是有效的年利率（可写作 24%、24 或 0.24）。",
+    "unknown_action": "{label}“{value}”既不是召回也不是结案。",
+    "too_long": "{label}“{value}”超过 200 个字符。",
     "invalid_phone": "{label}“{value}”中的“{detail}”不是有效的电话号码。",
     "invalid_phone_cell": "{label}“{value}”不是有效的电话号码。",
     "invalid_national_id": "{label}“{value}”不是有效的证件号码（{detail_zh}）。",
@@ -112,6 +118,9 @@ _LABEL_EN = {
     "dpd": "Days past due",
     "last_payment_date": "Last payment date",
     "last_payment_amount": "Last payment amount",
+    "charge_off_date": "Charge-off date",
+    "annual_rate": "Annual interest rate",
+    "contract_date": "Contract date",
     "guarantor_name": "Guarantor",
     "guarantor_phone": "Guarantor phone",
     "guarantor_national_id": "Guarantor ID number",
@@ -124,6 +133,9 @@ _LABEL_EN = {
     "amount": "Amount",
     "paid_at": "Payment date",
     "method": "Payment method",
+    "reason": "Reason",
+    "action": "Action",
+    "recalled_on": "Recall date",
 }
 
 _LABEL_ZH = {
@@ -145,6 +157,9 @@ _LABEL_ZH = {
     "dpd": "逾期天数",
     "last_payment_date": "最后还款日",
     "last_payment_amount": "最后还款金额",
+    "charge_off_date": "核销日期",
+    "annual_rate": "年利率",
+    "contract_date": "合同日期",
     "guarantor_name": "担保人",
     "guarantor_phone": "担保人电话",
     "guarantor_national_id": "担保人身份证号",
@@ -157,6 +172,9 @@ _LABEL_ZH = {
     "amount": "还款金额",
     "paid_at": "还款日期",
     "method": "还款方式",
+    "reason": "原因",
+    "action": "操作",
+    "recalled_on": "召回日期",
 }
 
 _NUMBERED_CONTACT = re.compile(r"^contact(\d+)_(name|phone|relation)$")

@@ -30,6 +30,7 @@ from huikuan.intake.phones import check_region, phones
 from huikuan.intake.report import RowError, SkippedRow
 from huikuan.intake.values import (
     Checked,
+    annual_rates,
     check_currency,
     clean,
     constant,
@@ -71,6 +72,9 @@ PLACEMENT_SCHEMA: dict[str, pl.DataType] = {
     "overdue_since": pl.Date(),
     "last_payment_date": pl.Date(),
     "last_payment_amount": pl.Int64(),
+    "charge_off_date": pl.Date(),
+    "interest_rate_bp": pl.Int64(),  # the annual rate in hundredths of a percent
+    "contract_date": pl.Date(),
     "guarantor_name": pl.String(),
     "guarantor_phone": pl.String(),
     "guarantor_phone_kind": pl.String(),  # mobile or landline, as for the debtor's phones
@@ -267,6 +271,9 @@ def parse_placement(
         "email": emails,
         "overdue_since": partial(dates, region=region),
         "last_payment_date": partial(dates, region=region),
+        "charge_off_date": partial(dates, region=region),
+        "contract_date": partial(dates, region=region),
+        "annual_rate": annual_rates,
         "dpd": partial(days_past_due, as_of=as_of),
     }
     jobs += [partial(column_job, n, by_column[n]) for n in present if n in by_column]
@@ -286,6 +293,8 @@ def parse_placement(
         out["overdue_since"] = (
             out["overdue_since"].fill_null(out.pop("dpd")) if "overdue_since" in out else out.pop("dpd")
         )
+    if "annual_rate" in out:
+        out["interest_rate_bp"] = out.pop("annual_rate")
     if "phones" not in out:
         out["phones"] = out["phone_kinds"] = nulls(pl.List(pl.String))
     if contact_numbers:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
 import polars as pl
@@ -225,3 +226,32 @@ def references(s: pl.Series) -> Checked:
         pl.when(s.str.contains(r"^\d(?:\.\d+)?[eE]\+?\d+$")).then(pl.lit("invalid_ref"))
     ).to_series()
     return Checked(s, error.cast(pl.String))
+
+
+# --- annual interest rates -----------------------------------------------------------------------
+
+_RATE_MAX_BP = 100_000  # 1000% a year: anything above is not a rate
+
+
+def _rate_bp(cell: str) -> int | None:
+    """An annual rate in hundredths of a percent: "24%", "24", "24.5" are percents, "0.24" (at most 1,
+    without %) a fraction; None when it is not a rate."""
+    text = cell.replace("％", "%").replace(" ", "").replace("年", "").strip()
+    percent = text.endswith("%")
+    try:
+        number = Decimal(text.rstrip("%"))
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number < 0:
+        return None
+    if not percent and number <= 1:
+        number *= 100
+    bp = int((number * 100).to_integral_value(ROUND_HALF_UP))
+    return bp if bp <= _RATE_MAX_BP else None
+
+
+def annual_rates(s: pl.Series) -> Checked:
+    """`annual_rate` (年利率) as hundredths of a percent; anything else `invalid_rate`."""
+    value = pl.Series([None if v is None else _rate_bp(v) for v in s.to_list()], dtype=pl.Int64)
+    error = pl.select(pl.when(s.is_not_null() & value.is_null()).then(pl.lit("invalid_rate"))).to_series()
+    return Checked(value, error.cast(pl.String))

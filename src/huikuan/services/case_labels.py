@@ -56,6 +56,8 @@ STATUS_LABELS = {
     "settled": "Settled",
     "recalled": "Recalled",
     "closed": "Closed",
+    "written_off": "Written off",
+    "returned": "Returned to the creditor",
     "unverified": "Unverified",
     "valid": "Valid",
     "wrong_party": "Wrong party",

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from huikuan.domain.money import Money
 from huikuan.i18n import gettext, normalize_locale
+from huikuan.services import account_status
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.case_labels import (
     ACTION_LABELS,
@@ -26,6 +27,7 @@ from huikuan.services.case_labels import (
     RULE_LABELS,
     SEGMENT_LABELS,
     STATUS_LABELS,
+    label,
 )
 from huikuan.services.fact_effects import CANCELLED_ERROR, CANCELLED_PREFIX
 from huikuan.services.outbox_job import HOLD_ERROR
@@ -52,7 +54,7 @@ SEARCH_MAX = 100  # characters of a search kept
 @dataclass(frozen=True)
 class TimelineItem:
     at: datetime
-    kind: str  # interaction, promise, payment, message, letter, arrangement, plan, refusal
+    kind: str  # interaction, promise, payment, message, letter, arrangement, plan, refusal, status
     ref_id: int
     label: str  # short, translated
     detail: str  # translated
@@ -175,6 +177,7 @@ def timeline(
         *_arrangement_items(uow, case_id, money, _),
         *_plan_items(plan, money, currency, _),
         *_refusal_items(uow, case_id, parties, _),
+        *_status_items(uow, case_id, lang, _),
     ]
     items.sort(key=lambda item: (item.at, _KIND_ORDER[item.kind], item.ref_id), reverse=True)
     return tuple(items)
@@ -189,6 +192,7 @@ _KIND_ORDER = {
     "promise": 3,
     "arrangement": 4,
     "payment": 5,
+    "status": 6,
 }
 
 
@@ -331,6 +335,29 @@ def _payment_items(
             r.currency,
             _("the debtor"),
             ("payment",),
+        )
+        for r in rows
+    ]
+
+
+def _status_items(uow: UnitOfWork, case_id: int, lang: str, _: Callable[..., str]) -> list[TimelineItem]:
+    """An account's change of status (recalled, closed, written off, returned): who, why, from which file."""
+    rows = account_status.changes(uow.session.connection(), case_id)
+    return [
+        TimelineItem(
+            r["at"],
+            "status",
+            int(str(r["id"])),
+            _(
+                "Account {ref}: {status}",
+                ref=r["external_ref"],
+                status=label("status", str(r["to_status"]), lang),
+            ),
+            _("was {status}", status=label("status", str(r["from_status"]), lang))
+            + (" · " + _("recall file {batch}", batch=r["batch_id"]) if r["batch_id"] else ""),
+            str(r["to_status"]),
+            by=str(r["display_name"]) if r["display_name"] else _("the creditor"),
+            reason=str(r["reason"]),
         )
         for r in rows
     ]

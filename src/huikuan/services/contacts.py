@@ -21,6 +21,7 @@ from huikuan.compliance.model import Purpose, Role
 from huikuan.domain.enums import CaseStage, Channel, Direction, Outcome
 from huikuan.domain.goals import GOALS
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
+from huikuan.services import notices
 from huikuan.services.disputes import disputes_of_contact
 from huikuan.services.fact_history import changing_facts
 from huikuan.services.gate import Verdict, ask, read_gate_inputs
@@ -291,6 +292,8 @@ def insert_contact(
     _apply_holds(uow, case, cease_requested, party, user_id, when)
     if result is Outcome.DISPUTES and party is None:
         disputes_of_contact(uow, case, user_id, when)
+    if party is None and way is Direction.OUTBOUND:
+        notices.demand_recorded(uow, case_id, case.debtor_id, user_id, when)  # restarts a cn limitation
     return int(new_id)
 
 

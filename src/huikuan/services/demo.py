@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from huikuan.compliance import load_pack
 from huikuan.domain.days import day_start, local_day
@@ -40,6 +40,7 @@ from huikuan.domain.enums import (
 from huikuan.domain.goals import Goal
 from huikuan.domain.model import Team, bucket
 from huikuan.errors import AlreadyExists, InvalidInput
+from huikuan.services import notices
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.services.creditors import add_creditor
 from huikuan.services.fact_history import keep_change, snapshots
@@ -365,6 +366,9 @@ def _amounts(rng: random.Random, creditor: DemoCreditor, product: Product) -> tu
     interest = round(balance * rng.uniform(0.04, 0.2))
     fees = round(balance * rng.uniform(0.0, 0.06))
     return balance - interest - fees, interest, fees
+
+
+VALIDATION_MAILED = "Validation notice mailed"
 
 
 def generate_portfolio(rng: random.Random, accounts: int, today: date) -> dict[str, list[DemoDebtor]]:
@@ -955,7 +959,7 @@ class Simulator:
                 Channel.LETTER,
                 Outcome.DELIVERED,
                 goal=goals["letter"],
-                notes="Validation notice mailed",
+                notes=VALIDATION_MAILED,
             )
             quiet_until = day + timedelta(days=1)
 
@@ -1366,6 +1370,7 @@ def load_demo(
             simulator.run(case)
         history = simulator.out
         _write_history(conn, history, cases, today)
+        _notices_from_history(conn, creditor_ids)
 
         say("payments")
         payments = 0
@@ -1398,6 +1403,21 @@ def load_demo(
         "users": [{"username": u[0], "password": DEMO_PASSWORD, "role": u[1]} for u in USERS],
         "seed": seed,
     }
+
+
+def _notices_from_history(conn: Connection, creditor_ids: dict[str, int | None]) -> None:
+    """The validation notices the history mailed are recorded on their accounts; limitation dates follow
+    the demands made."""
+    i = t.interactions.c
+    mailed = conn.execute(
+        select(i.case_id, func.min(i.at).label("at"))
+        .where(i.channel == "letter", i.notes == VALIDATION_MAILED)
+        .group_by(i.case_id)
+    ).all()
+    for row in mailed:
+        notices.record_validation_mailed(conn, row.case_id, local_day(row.at, floor_zone()))
+    for creditor_id in creditor_ids.values():
+        notices.refresh_creditor(conn, creditor_id or 0)
 
 
 def _begin(uow: UnitOfWork) -> None:

@@ -20,25 +20,37 @@ from sqlalchemy import Connection, func, insert, select
 
 from huikuan.compliance.contract import debtor_to_dict, parse_debtor
 from huikuan.compliance.model import DebtorFacts
+from huikuan.services.clock import floor_today
 from huikuan.services.fact_effects import apply_fact_effects
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import debt_id, debtor_facts, disputed_accounts, person_siblings
+from huikuan.strategy.gating import debt_facts, debt_id, debtor_facts, disputed_accounts, person_siblings
 
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def snapshots(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """The facts the gate reads now of each debtor, as the JSON a version keeps: "debtor" (the request's
-    debtor), and "debts" only when some account's own facts are set ({"A<id>": {"disputed": true}})."""
-    ids = list(debtor_ids)
-    disputed = disputed_accounts(conn, ids)
-    out: dict[int, dict[str, Any]] = {}
-    for did, facts in debtor_facts(conn, ids).items():
-        out[did] = {"debtor": debtor_to_dict(facts)}
-        if disputed.get(did):
-            out[did]["debts"] = {debt_id(acc): {"disputed": True} for acc in sorted(disputed[did])}
+    """The facts the gate reads now of each debtor, as the JSON a version keeps: the debtor's, and under
+    "debts" each account's own ("A<id>": time_barred, validation_sent (strategy.gating.debt_facts) and
+    disputed when an open dispute names it)."""
+    ids = sorted(set(debtor_ids))
+    out = {did: {"debtor": debtor_to_dict(facts)} for did, facts in debtor_facts(conn, ids).items()}
+    a = t.accounts.c
+    owners: dict[int, int] = {}
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        owners |= {
+            int(r.id): int(r.debtor_id)
+            for r in conn.execute(select(a.id, a.debtor_id).where(a.debtor_id.in_(chunk)))
+        }
+    for account, debt in debt_facts(conn, owners, floor_today()).items():
+        debts = out.setdefault(owners[account], {}).setdefault("debts", {})
+        debts[debt.id] = {"time_barred": debt.time_barred, "validation_sent": debt.validation_sent}
+    for did, accounts in disputed_accounts(conn, ids).items():
+        debts = out.setdefault(did, {}).setdefault("debts", {})
+        for acc in sorted(accounts):
+            debts.setdefault(debt_id(acc), {})["disputed"] = True
     return out
 
 

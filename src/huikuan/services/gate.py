@@ -10,7 +10,7 @@ each open one (else every one), and the strictest answer holds (`combine_verdict
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,10 +20,12 @@ from huikuan.compliance import Decision, HistoryEvent, Pack, Request, decide, de
 from huikuan.compliance.model import Debt, DebtorFacts, Party, Purpose, Role
 from huikuan.domain.enums import Channel
 from huikuan.errors import NotFound
+from huikuan.services.clock import floor_today
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gating import (
     creditor_pack,
+    debt_facts,
     debt_id,
     debtor_facts,
     disputed_accounts,
@@ -57,6 +59,7 @@ class GateInputs:
     party_roles: dict[int, str]
     party_phones: dict[int, tuple[str, ...]]
     disputed: frozenset[int] = frozenset()  # accounts whose collection an open dispute stops
+    debts: dict[int, Debt] = field(default_factory=dict)  # the accounts' stored facts (strategy.gating)
 
 
 def gate_inputs(
@@ -90,6 +93,7 @@ def gate_inputs(
         party_roles=dict(parties),
         party_phones={pid: tuple(sorted(values)) for pid, values in numbers.items()},
         disputed=disputed,
+        debts=debt_facts(conn, open_ids, floor_today()),
     )
 
 
@@ -158,7 +162,12 @@ def ask(
     asked = about(inputs, account)
     requests = [
         Request(
-            when, channel, goal, person, inputs.facts, Debt(debt_id(acc), disputed=acc in inputs.disputed)
+            when,
+            channel,
+            goal,
+            person,
+            inputs.facts,
+            replace(inputs.debts.get(acc) or Debt(debt_id(acc)), disputed=acc in inputs.disputed),
         )
         for acc in asked
     ]

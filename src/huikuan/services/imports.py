@@ -10,14 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from huikuan.errors import ImportRejected, InvalidInput
 from huikuan.files import private_opener
 from huikuan.intake import load_mapping, parse_payments, parse_placement
 from huikuan.intake.messages import reason
 from huikuan.intake.placement import ParsedPlacement
+from huikuan.intake.recalls import parse_recalls
 from huikuan.intake.report import RowError, SkippedRow
+from huikuan.services import notices
+from huikuan.services.account_status import end_accounts
 from huikuan.services.clock import floor_today
 from huikuan.services.creditors import get_creditor
 from huikuan.services.persons import link_by_national_id
@@ -165,6 +168,7 @@ def import_accounts(
     # The same person placed by other creditors: linked by national ID once for the whole batch.
     linked = link_by_national_id(uow, creditor.id or 0)
     report.created, report.updated, report.unchanged = counts.created, counts.updated, counts.unchanged
+    notices.refresh_creditor(conn, creditor.id or 0)
     report.details = {
         "debtors_created": counts.debtors_created,
         "parties_created": counts.parties_created,
@@ -234,17 +238,105 @@ def import_payments(
     say("write")
     done = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=False)
     report.created, report.unchanged = done.created, done.unchanged
+    notices.refresh_creditor(conn, creditor.id or 0)
     _record_batch(uow, creditor.id or 0, "payments", path, report)
     report.written = True
     uow.commit()
     return report
 
 
-def _record_batch(uow: UnitOfWork, creditor_id: int, kind: str, path: Path, report: ImportReport) -> None:
+def import_recalls(
+    uow: UnitOfWork,
+    path: Path,
+    creditor_code: str,
+    *,
+    strict: bool = True,
+    mapping_file: Path | None = None,
+    sheet: str | None = None,
+    rejects: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Imports a recall or closure file: each named open account leaves collection at once
+    (services/account_status.py); an account already ended is unchanged; an unknown one is an error row."""
+    say = progress or (lambda _stage: None)
+    if not path.is_file():
+        raise InvalidInput("file: {path} does not exist", path=str(path))
+    creditor = get_creditor(uow, creditor_code)
+    mapping = load_mapping(mapping_file) if mapping_file is not None else dict(creditor.header_mapping)
+    say("parse")
+    parsed = parse_recalls(path, region=creditor.region, mapping=mapping, sheet=sheet)
+    conn = uow.session.connection()
+    a = t.accounts.c
+    refs = parsed.rows.get_column("external_ref").to_list()
+    known = {
+        r.external_ref: (int(r.id), r.status)
+        for start in range(0, len(refs), 5_000)
+        for r in conn.execute(
+            select(a.id, a.external_ref, a.status).where(
+                a.creditor_id == creditor.id, a.external_ref.in_(refs[start : start + 5_000])
+            )
+        )
+    }
+    unknown = [
+        RowError(row, "external_ref", ref, "unknown_account", reason("unknown_account", "external_ref", ref))
+        for row, ref in parsed.rows.select("row", "external_ref").iter_rows()
+        if ref not in known
+    ]
+    errors = [*parsed.errors, *unknown]
+    report = ImportReport(
+        kind="recalls",
+        file=str(path),
+        creditor=creditor.code,
+        mode=_mode(strict),
+        encoding=parsed.encoding,
+        rows_read=parsed.rows_read,
+        rejected=len({e.row for e in errors}),
+        skipped=len(parsed.skipped),
+        errors=_errors(errors),
+        skipped_rows=_skips(parsed.skipped),
+        columns=dict(parsed.columns),
+        ignored_columns=list(parsed.ignored_columns),
+    )
+    if errors and strict:
+        raise ImportRejected(
+            f"{report.rejected} bad row(s) in {path.name}; nothing was imported (strict mode)", report
+        )
+    if errors:
+        report.rejects_file = str(_write_rejects(path, parsed.rejected, errors, rejects))
+    say("write")
+    batch = _record_batch(uow, creditor.id or 0, "recalls", path, report)
     now = datetime.now(UTC)
+    ended: set[int] = set()
+    by_change: dict[tuple[str, str], list[int]] = {}
+    for ref, why, action in parsed.rows.select("external_ref", "reason", "action").iter_rows():
+        if ref in known and known[ref][1] == "open":
+            status = "recalled" if action == "recall" else "closed"
+            by_change.setdefault((status, why), []).append(known[ref][0])
+    for (status, why), ids in sorted(by_change.items()):
+        done = end_accounts(conn, ids, to_status=status, reason=why, at=now, user_id=None, batch_id=batch)
+        ended |= set(done.accounts)
+    report.updated = len(ended)
+    report.unchanged = parsed.rows.height - len(unknown) - len(ended)
+    report.details = {"accounts_ended": len(ended)}
+    _finish_batch(uow, batch, report)
+    report.written = True
+    uow.commit()
+    return report
+
+
+def _finish_batch(uow: UnitOfWork, batch_id: int, report: ImportReport) -> None:
     summary = {k: v for k, v in report.to_dict().items() if k not in ("errors", "skipped_rows")}
     uow.session.connection().execute(
-        insert(t.import_batches).values(
+        update(t.import_batches).where(t.import_batches.c.id == batch_id).values(report=summary)
+    )
+
+
+def _record_batch(uow: UnitOfWork, creditor_id: int, kind: str, path: Path, report: ImportReport) -> int:
+    now = datetime.now(UTC)
+    summary = {k: v for k, v in report.to_dict().items() if k not in ("errors", "skipped_rows")}
+    query = (
+        insert(t.import_batches)
+        .values(
             creditor_id=creditor_id,
             kind=kind,
             filename=path.name,
@@ -253,7 +345,9 @@ def _record_batch(uow: UnitOfWork, creditor_id: int, kind: str, path: Path, repo
             finished_at=now,
             report=summary,
         )
+        .returning(t.import_batches.c.id)
     )
+    return int(uow.session.connection().execute(query).scalar_one())
 
 
 def _row_error(refused: Refused) -> RowError:

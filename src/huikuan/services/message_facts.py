@@ -97,6 +97,7 @@ def accounts(uow: UnitOfWork, case_id: int, today: date, locale: str) -> list[di
             a.interest,
             a.fees,
             a.balance,
+            a.excess_interest,
             a.charge_off_date,
             a.overdue_since,
         )
@@ -115,8 +116,9 @@ def accounts(uow: UnitOfWork, case_id: int, today: date, locale: str) -> list[di
             "principal": money(r.principal, r.currency),
             "interest": money(r.interest, r.currency),
             "fees": money(r.fees, r.currency),
-            "balance": money(r.balance, r.currency),
-            "balance_minor": int(r.balance),
+            # What may be asked: the balance less any interest above the lawful cap (services/notices.py).
+            "balance": money(max(r.balance - r.excess_interest, 0), r.currency),
+            "balance_minor": max(int(r.balance) - int(r.excess_interest), 0),
             "itemization_date": date_text(r.charge_off_date or r.overdue_since or today, locale),
             # What was paid or credited since: whatever the balance no longer holds.
             "credits": money(max(r.principal + r.interest + r.fees - r.balance, 0), r.currency),

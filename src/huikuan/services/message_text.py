@@ -24,6 +24,7 @@ from huikuan.channels.choice import CaseState, missing_fact
 from huikuan.channels.letter import return_address, split_address
 from huikuan.channels.render import LABELS, date_text, money_text, render, template_names, written_in
 from huikuan.channels.render import exists as template_exists
+from huikuan.channels.suit import mentions_suit
 from huikuan.channels.validation import validation_period_end
 from huikuan.config import Settings, get_settings
 from huikuan.domain.enums import LIABLE_ROLES
@@ -31,6 +32,7 @@ from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext, normalize_locale
 from huikuan.services import message_facts
 from huikuan.services.message_facts import US_PACK, case_state, first_communication
+from huikuan.services.notices import time_barred_case
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
@@ -294,6 +296,16 @@ def compose(
             template=f"{channel}/{template}",
             reason=str(exc),
         ) from None
+    today = now.astimezone(ZoneInfo(facts.time_zone or get_settings().time_zone)).date()
+    if mentions_suit(f"{done.subject}\n{done.body}") and time_barred_case(
+        uow.session.connection(), facts.id, today
+    ):
+        raise InvalidInput(
+            "Template {template} mentions suit, and case {case_id} has a time-barred debt: no suit may be "
+            "mentioned",
+            template=f"{channel}/{template}",
+            case_id=facts.id,
+        )
     gaps = disclosures.missing(done.body, context["disclosures"])
     if gaps:
         raise InvalidInput(

@@ -27,6 +27,7 @@ from huikuan.channels.base import DefinitiveFailure, Outgoing, TransientFailure,
 from huikuan.config import Settings, get_settings
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.i18n import gettext, normalize_locale
+from huikuan.services import notices
 from huikuan.services.contacts import check_contact
 from huikuan.services.fact_effects import CANCELLED_ERROR
 from huikuan.services.message_text import reference
@@ -37,6 +38,8 @@ from huikuan.storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 HOLD_ERROR = "contact hold since queued"
+# A queued message cancelled because an account of its case was recalled, closed, written off or returned.
+ACCOUNT_ENDED_ERROR = "an account of the case left collection since queued"
 CLAIM = timedelta(minutes=5)
 # A transient failure is tried again after 1, 5 and 30 minutes; the fourth failure is final.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
@@ -192,6 +195,7 @@ def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: dateti
         provider_ref=receipt.provider_ref,
         document=receipt.document,
     )
+    notices.message_sent(uow, message_id, now)
     uow.commit()
     return "sent"
 
@@ -272,6 +276,7 @@ def mark_delivered(uow: UnitOfWork, provider_ref: str, status: str, *, error: st
 STORED_ERRORS = (
     HOLD_ERROR,
     CANCELLED_ERROR,
+    ACCOUNT_ENDED_ERROR,
     "SMS provider not reachable: {reason}",
     "SMS provider answered {status}: {reason}",
     "SMS provider refused the message ({status}): {reason}",

@@ -119,8 +119,10 @@ def case_money(uow: UnitOfWork, case_id: int) -> CaseMoney:
         .join(t.creditors, cr.id == c.creditor_id)
         .where(c.id == case_id)
     ).one()
+    # What may be asked: each open account's balance less the interest above the lawful cap (cn).
+    lawful = case((a.balance > a.excess_interest, a.balance - a.excess_interest), else_=0)
     balance = uow.session.execute(
-        select(func.coalesce(func.sum(a.balance), 0)).where(
+        select(func.coalesce(func.sum(lawful), 0)).where(
             a.case_id == case_id, a.status == "open", a.currency == row.currency
         )
     ).scalar_one()

@@ -18,10 +18,13 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from huikuan.channels.suit import mentions_suit
 from huikuan.domain.enums import CaseStage
 from huikuan.errors import InvalidInput
 from huikuan.i18n import LOCALES, gettext, normalize_locale
 from huikuan.services.access import Viewer, require_supervisor, visible_case
+from huikuan.services.clock import floor_today
+from huikuan.services.notices import time_barred_case
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -53,6 +56,7 @@ class Script:
     source: str  # "custom": edited by a supervisor; "default": shipped with Huikuan
     updated_by: str | None = None
     updated_at: datetime | None = None
+    time_barred: bool = False  # shown for a time-barred debt: nothing in it mentions suit
 
     def filled(self, *, creditor: str, collector: str) -> Script:
         """The script with {creditor} and {collector} replaced (nothing else is touched)."""
@@ -127,7 +131,19 @@ def case_script(uow: UnitOfWork, viewer: Viewer, case_id: int) -> Script:
         select(t.creditors.c.name).where(t.creditors.c.id == case.creditor_id)
     ).scalar_one()
     script = script_for(uow, case.stage, case.segment, viewer.locale)
+    if time_barred_case(uow.session.connection(), case_id, floor_today()):
+        script = without_suit(script, default_script(case.stage, viewer.locale))
     return script.filled(creditor=str(creditor), collector=_collector(uow, viewer, case))
+
+
+def without_suit(script: Script, default: Script) -> Script:
+    """The script for a time-barred debt: any answer that mentions suit left out, and an opening that does
+    replaced by the shipped one (or left empty if that one does too)."""
+    opening = script.opening
+    if mentions_suit(opening):
+        opening = "" if mentions_suit(default.opening) else default.opening
+    kept = tuple(o for o in script.objections if not mentions_suit(f"{o.objection}\n{o.answer}"))
+    return replace(script, opening=opening, objections=kept, time_barred=True)
 
 
 def _collector(uow: UnitOfWork, viewer: Viewer, case: Any) -> str:

@@ -37,6 +37,9 @@ ACCOUNT_FIELDS = [
     "overdue_since",
     "last_payment_date",
     "last_payment_amount",
+    "charge_off_date",
+    "interest_rate_bp",
+    "contract_date",
 ]
 _ACCOUNT_SCHEMA = {
     "account_id": pl.Int64,
@@ -51,6 +54,9 @@ _ACCOUNT_SCHEMA = {
     "old_overdue_since": pl.Date,
     "old_last_payment_date": pl.Date,
     "old_last_payment_amount": pl.Int64,
+    "old_charge_off_date": pl.Date,
+    "old_interest_rate_bp": pl.Int64,
+    "old_contract_date": pl.Date,
 }
 
 
@@ -150,6 +156,9 @@ def _existing_accounts(conn: Connection, creditor_id: int) -> pl.DataFrame:
         a.overdue_since,
         a.last_payment_date,
         a.last_payment_amount,
+        a.charge_off_date,
+        a.interest_rate_bp,
+        a.contract_date,
     ).where(a.creditor_id == creditor_id)
     return read_frame(conn, query, _ACCOUNT_SCHEMA)
 

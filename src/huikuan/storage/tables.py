@@ -240,6 +240,15 @@ accounts = Table(
     Column("last_payment_amount", BigInteger),
     Column("status", String(12), nullable=False, default="open"),
     Column("closed_on", Date),  # the day it stopped being open, as services/retention.py found
+    # Notices and time limits (services/notices.py): the US validation notice as mailed, the limitation date
+    # the pack's rules give (the debt is time-barred from that day on), the annual rate in hundredths of a
+    # percent and the contract's date as imported, and the interest above the lawful cap (cn), not collected.
+    Column("validation_mailed_on", Date),
+    Column("validation_period_end", Date),
+    Column("interest_rate_bp", Integer),
+    Column("contract_date", Date),
+    Column("excess_interest", BigInteger, nullable=False, default=0),
+    Column("status_reason", String(200)),  # why it was recalled, written off or returned
     UniqueConstraint("creditor_id", "external_ref"),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("principal >= 0 AND interest >= 0 AND fees >= 0", name="parts_not_negative"),
@@ -638,4 +647,37 @@ complaints = Table(
     Column("notes", Text, nullable=False, default=""),
     Index("ix_complaints_case", "case_id"),
     Index("ix_complaints_status_due_on", "status", "due_on"),
+)
+
+# An account's changes of status (recalled, written off, returned, closed): who, when, why; the case's
+# timeline shows them. `batch_id` names the recall file that made the change, if one did.
+account_changes = Table(
+    "account_changes",
+    metadata,
+    _id(),
+    _fk("account_id", "accounts.id"),
+    _fk("case_id", "cases.id", nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    _fk("user_id", "users.id", nullable=True),  # null: an import or a job
+    Column("from_status", String(12), nullable=False),
+    Column("to_status", String(12), nullable=False),
+    Column("reason", String(200), nullable=False),
+    _fk("batch_id", "import_batches.id", nullable=True),
+    Index("ix_account_changes_case", "case_id", "at"),
+    Index("ix_account_changes_account", "account_id"),
+)
+
+
+# A written acknowledgment of a debt by the debtor (uk-conc: it restarts the limitation period, Limitation
+# Act 1980 ss. 29-30): the day it was signed, who recorded it and a short note (where the document is).
+acknowledgments = Table(
+    "acknowledgments",
+    metadata,
+    _id(),
+    _fk("account_id", "accounts.id"),
+    Column("acknowledged_on", Date, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    _fk("user_id", "users.id", nullable=True),
+    Column("note", String(200), nullable=False, default=""),
+    Index("ix_acknowledgments_account", "account_id"),
 )

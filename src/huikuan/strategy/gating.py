@@ -130,17 +130,16 @@ def contact_request(
     account_id: int,
     *,
     to: str | None = None,
-    disputed: bool = False,
+    debt: Debt | None = None,
 ) -> Request:
-    """A collection contact with the debtor about one of its accounts (`disputed`: an open dispute of
-    that account stops its collection)."""
+    """A collection contact with the debtor about one of its accounts (`debt`: its stored facts)."""
     return Request(
         at=at,
         channel=channel,
         purpose=Purpose.COLLECT,
         party=Party(party_id(debtor_id), Role.DEBTOR, to=to),
         debtor=facts,
-        debt=Debt(debt_id(account_id), disputed=disputed),
+        debt=debt or Debt(debt_id(account_id)),
     )
 
 
@@ -185,6 +184,43 @@ def collectible_account(accounts: Sequence[int], disputed: frozenset[int]) -> tu
     if free:
         return free[0], False
     return accounts[0], True
+
+
+def debt_facts(conn: Connection, account_ids: Iterable[int], today: date) -> dict[int, Debt]:
+    """What the gate knows of each account from its stored facts (services/notices.py keeps them true):
+    time-barred from its limitation date on; the validation notice sent when its mailing is recorded, not
+    sent (False) when the creditor's pack enables the validation-notice rule and none is recorded, else
+    unknown (None)."""
+    a, cr = t.accounts.c, t.creditors.c
+    out: dict[int, Debt] = {}
+    packs: dict[int, Pack] = {}
+    for chunk in _chunks(sorted(set(account_ids))):
+        query = (
+            select(a.id, a.creditor_id, a.limitation_date, a.validation_mailed_on, cr.pack, cr.pack_overrides)
+            .join(t.creditors, cr.id == a.creditor_id)
+            .where(a.id.in_(chunk))
+        )
+        for row in _rows(conn, query):
+            if row.creditor_id not in packs:
+                packs[row.creditor_id] = creditor_pack(row.pack, row.pack_overrides)
+            sent: bool | None = True if row.validation_mailed_on is not None else None
+            if sent is None and packs[row.creditor_id].enabled("validation-notice"):
+                sent = False
+            out[row.id] = Debt(
+                debt_id(row.id),
+                time_barred=row.limitation_date is not None and today >= row.limitation_date,
+                validation_sent=sent,
+            )
+    return out
+
+
+def case_debt(account_id: int, debts: Sequence[Debt]) -> Debt:
+    """One debt standing for a case's accounts in the plan: validation not sent if any account's is not,
+    time-barred only if every account is."""
+    sent = [d.validation_sent for d in debts]
+    validation: bool | None = False if False in sent else (True if sent and all(sent) else None)
+    barred = bool(debts) and all(d.time_barred for d in debts)
+    return Debt(debt_id(account_id), time_barred=barred, validation_sent=validation)
 
 
 def debtor_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, DebtorFacts]:
@@ -580,7 +616,12 @@ def allowed_frame(conn: Connection, portfolio: Portfolio) -> pl.DataFrame:
     infos = _pack_infos(portfolio)
     keyed, groups = _groups(portfolio, infos)
     masks = _group_masks(groups, portfolio)
-    special = _triage(portfolio, infos).filter(pl.col("facts") | pl.col("history") | pl.col("exhaustive"))
+    triage = _triage(portfolio, infos)
+    waiting = _awaiting_validation(conn, portfolio, infos)
+    if waiting:
+        # A validation notice not sent blocks every channel once due: such cases are asked hour by hour.
+        triage = triage.with_columns(pl.col("exhaustive") | pl.col("case_id").is_in(sorted(waiting)))
+    special = triage.filter(pl.col("facts") | pl.col("history") | pl.col("exhaustive"))
     rows = keyed.join(masks, on="group").drop("group")
     if special.height:
         own = _per_case(conn, portfolio, infos, special.join(keyed, on="case_id"), masks, groups)
@@ -708,10 +749,10 @@ def _group_masks(groups: list[_Group], portfolio: Portfolio) -> pl.DataFrame:
 
 
 def _maker(
-    debtor: int, facts: DebtorFacts, channel: Channel, account: int, disputed: bool = False
+    debtor: int, facts: DebtorFacts, channel: Channel, account: int, debt: Debt | None = None
 ) -> Callable[[datetime], Request]:
     def make(at: datetime) -> Request:
-        return contact_request(debtor, facts, channel, at, account, disputed=disputed)
+        return contact_request(debtor, facts, channel, at, account, debt=debt)
 
     return make
 
@@ -843,8 +884,14 @@ def _per_case(
     history = gate_history(
         conn, with_history, since=portfolio.now - timedelta(seconds=back + 86_400), until=portfolio.now
     )
+    debts = _case_debts(conn, cases.get_column("case_id").to_list(), portfolio.day)
+    # The validation-notice rule reads the first communication ever: such cases get their whole history.
+    unvalidated = [
+        d for c, d in zip(cases["case_id"], cases["debtor_id"], strict=True) if _unvalidated(debts, c)
+    ]
+    history.update(gate_history(conn, unvalidated, until=portfolio.now))
     group_masks = {(g, a): (m, r) for g, a, m, r in masks.iter_rows()}
-    debts = _case_debts(conn, cases.select("case_id", "debtor_id", "first_account").iter_rows())
+    accounts_of = _collected_accounts(conn, cases.select("case_id", "debtor_id", "first_account").iter_rows())
     hours_of: dict[str, tuple[Hour, ...]] = {}
     by_flags: dict[tuple[int, Flags, bool, str], Mask] = {}
     out: dict[str, list[Any]] = {"case_id": [], "action": [], "hour_mask": [], "rule": []}
@@ -861,21 +908,24 @@ def _per_case(
         # Times designated in another placement of the person reach this case through the merged facts.
         if facts[debtor].inconvenient_times and pack.enabled("designated-inconvenient-time"):
             exhaustive = True
-        account, owed = debts[case_id]
+        account, owed = accounts_of[case_id]
+        debt = replace(case_debt(account, debts.get(case_id, ())), disputed=owed)
         for action, channel in ACTION_CHANNELS.items():
             call = channel is Channel.CALL
             if exhaustive:
-                subject = _Subject(_maker(debtor, facts[debtor], channel, account, owed), own, pack)
+                subject = _Subject(_maker(debtor, facts[debtor], channel, account, debt), own, pack)
                 mask, rule = exhaustive_mask(subject, hours, portfolio.day)
             elif recent:
-                subject = _Subject(_maker(debtor, facts[debtor], channel, account, owed), own, pack)
+                subject = _Subject(_maker(debtor, facts[debtor], channel, account, debt), own, pack)
                 mask, rule = _case_mask(subject, hours, group_masks[(group, action)], call)
             else:
                 key = (group, flags, owed, action)
                 if key not in by_flags:
                     template = groups[group].facts
                     alike = DebtorFacts(template.phones, template.address, template.time_zone, (), flags)
-                    subject = _Subject(_maker(0, alike, channel, 0, owed), (), pack)
+                    subject = _Subject(
+                        _maker(0, alike, channel, 0, Debt(debt_id(0), disputed=owed)), (), pack
+                    )
                     by_flags[key] = _case_mask(subject, hours, group_masks[(group, action)], call)
                 mask, rule = by_flags[key]
             out["case_id"].append(case_id)
@@ -885,7 +935,9 @@ def _per_case(
     return pl.DataFrame(out, schema=ALLOWED_SCHEMA)
 
 
-def _case_debts(conn: Connection, cases: Iterable[tuple[int, int, int]]) -> dict[int, tuple[int, bool]]:
+def _collected_accounts(
+    conn: Connection, cases: Iterable[tuple[int, int, int]]
+) -> dict[int, tuple[int, bool]]:
     """For each (case, debtor, first open account): the account the plan's contact is about and whether
     a dispute stops its collection (`collectible_account` over the case's open accounts)."""
     rows = list(cases)
@@ -906,6 +958,59 @@ def _case_debts(conn: Connection, cases: Iterable[tuple[int, int, int]]) -> dict
         if debtor in disputed:
             out[case] = collectible_account(owned.get(case) or [account], disputed[debtor])
     return out
+
+
+def _case_debts(conn: Connection, case_ids: Sequence[int], day: date) -> dict[int, list[Debt]]:
+    """The stored debt facts of each case's open accounts (every account when none is open)."""
+    a = t.accounts.c
+    rows: list[Any] = []
+    for chunk in _chunks(sorted({int(c) for c in case_ids})):
+        rows.extend(_rows(conn, select(a.id, a.case_id, a.status).where(a.case_id.in_(chunk)).order_by(a.id)))
+    facts = debt_facts(conn, [r.id for r in rows], day)
+    by_case: dict[int, list[Any]] = {}
+    for r in rows:
+        by_case.setdefault(r.case_id, []).append(r)
+    out: dict[int, list[Debt]] = {}
+    for case_id, accounts in by_case.items():
+        chosen = [r for r in accounts if r.status == "open"] or accounts
+        out[case_id] = [facts[r.id] for r in chosen]
+    return out
+
+
+def _unvalidated(debts: dict[int, list[Debt]], case_id: int) -> bool:
+    return any(d.validation_sent is False for d in debts.get(case_id, ()))
+
+
+def _awaiting_validation(conn: Connection, portfolio: Portfolio, infos: dict[int, _PackInfo]) -> set[int]:
+    """The plannable cases under a pack that enables validation-notice, with an open account whose notice
+    is not recorded as mailed, that someone has communicated with (else the rule cannot block)."""
+    creditors = [cid for cid, info in infos.items() if info.pack.enabled("validation-notice")]
+    if not creditors:
+        return set()
+    a, i, m = t.accounts.c, t.interactions.c, t.messages.c
+    wanted = set(portfolio.cases.get_column("case_id").to_list())
+    waiting = {
+        r.case_id
+        for r in _rows(
+            conn,
+            select(a.case_id).where(
+                a.creditor_id.in_(creditors), a.status == "open", a.validation_mailed_on.is_(None)
+            ),
+        )
+        if r.case_id in wanted
+    }
+    if not waiting:
+        return set()
+    spoken: set[int] = set()
+    for chunk in _chunks(sorted(waiting)):
+        spoken |= {r.case_id for r in _rows(conn, select(i.case_id).where(i.case_id.in_(chunk)).distinct())}
+        spoken |= {
+            r.case_id
+            for r in _rows(
+                conn, select(m.case_id).where(m.case_id.in_(chunk), m.sent_at.is_not(None)).distinct()
+            )
+        }
+    return waiting & spoken
 
 
 def plan_violations(
@@ -950,14 +1055,16 @@ def reference_allowed(conn: Connection, portfolio: Portfolio) -> pl.DataFrame:
     facts = debtor_facts(conn, debtors)
     history = gate_history(conn, debtors, until=portfolio.now)
     packs = {cid: creditor_pack(c["pack"], c["pack_overrides"]) for cid, c in portfolio.creditors.items()}
-    debts = _case_debts(conn, cases.select("case_id", "debtor_id", "first_account").iter_rows())
+    accounts_of = _collected_accounts(conn, cases.select("case_id", "debtor_id", "first_account").iter_rows())
+    debts = _case_debts(conn, cases.get_column("case_id").to_list(), portfolio.day)
     out: dict[str, list[Any]] = {"case_id": [], "action": [], "hour_mask": [], "rule": []}
     for case_id, debtor, creditor, zone, _first in cases.iter_rows():
         hours = day_hours(portfolio.day, zone, portfolio.now)
-        account, owed = debts[case_id]
+        account, owed = accounts_of[case_id]
+        debt = replace(case_debt(account, debts.get(case_id, ())), disputed=owed)
         for action, channel in ACTION_CHANNELS.items():
             own = history.get(party_id(debtor), [])
-            maker = _maker(debtor, facts[debtor], channel, account, owed)
+            maker = _maker(debtor, facts[debtor], channel, account, debt)
             subject = _Subject(maker, own, packs[creditor], compiled=False)
             mask, rule = exhaustive_mask(subject, hours, portfolio.day)
             out["case_id"].append(case_id)
@@ -973,6 +1080,8 @@ __all__ = [
     "contact_request",
     "creditor_pack",
     "day_hours",
+    "case_debt",
+    "debt_facts",
     "debt_id",
     "debtor_facts",
     "disputed_accounts",

@@ -25,6 +25,7 @@ from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
 from huikuan.web.api import disputes as api_disputes
 from huikuan.web.api import negotiation as api_negotiation
+from huikuan.web.api import notices as api_notices
 from huikuan.web.api import outbox as api_outbox
 from huikuan.web.api import persons as api_persons
 from huikuan.web.api import portfolio as api_portfolio
@@ -43,6 +44,7 @@ from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import disputes as ui_disputes
 from huikuan.web.ui import negotiation as ui_negotiation
+from huikuan.web.ui import notices as ui_notices
 from huikuan.web.ui import outbox as ui_outbox
 from huikuan.web.ui import person as ui_person
 from huikuan.web.ui import portfolio as ui_portfolio
@@ -60,6 +62,7 @@ ROUTERS = (
     ui_record.router,
     ui_contact.router,
     ui_negotiation.router,
+    ui_notices.router,
     ui_outbox.router,
     ui_person.router,
     ui_admin.router,
@@ -73,6 +76,7 @@ ROUTERS = (
     api_record.router,
     api_contacts.router,
     api_negotiation.router,
+    api_notices.router,
     api_outbox.router,
     api_privacy.router,
     api_persons.router,

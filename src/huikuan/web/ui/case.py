@@ -71,6 +71,8 @@ TABS = (
             Section("identity", "identity", "Debtor", refresh=True),
             Section("parties", "parties", "People"),
             Section("debts", "debts", "Debts"),
+            # A recorded contact may be a demand that restarts the limitation: reloaded like the timeline.
+            Section("notices", "notices", "Notices and time limits", refresh=True),
         ),
     ),
     Tab(
