@@ -57,7 +57,7 @@ def flagged(request: Request) -> bool:
         or f.attorney
         or f.disputed
         or f.opt_out
-        or (f.employer_prohibits and request.party.workplace)
+        or (request.party.workplace and (f.employer_prohibits or bool(request.debtor.inconvenient_places)))
     )
 
 
