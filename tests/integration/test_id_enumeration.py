@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from fastapi.routing import iter_route_contexts
 from pypdf import PdfReader
-from sqlalchemy import update
+from sqlalchemy import select, update
 from tests.support.floor import MORNING, PASSWORD, REGION, Floor
 from tests.support.messaging import channel_settings, use_settings
 from tests.support.web import login_client
@@ -37,6 +37,7 @@ from huikuan.services.demo import ID_WEIGHTS, prc_id
 from huikuan.services.outbox import dispatch_due, send
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
+from huikuan.storage.engine import get_engine
 from huikuan.storage.sealed import national_id_columns
 from huikuan.web.app import create_app
 
@@ -149,17 +150,25 @@ def _routes(app) -> list[str]:
         path = str(route.path)
         if "GET" in (route.methods or ()) and path not in NOT_PERSONAL | DISCLOSURES:
             params = set(re.findall(r"{(\w+)}", path))
-            assert params <= {"case_id", "message_id"}, f"{path}: give this test an id of that kind"
+            assert params <= {"case_id", "message_id", "debtor_id"}, (
+                f"{path}: give this test an id of that kind"
+            )
             paths.append(path)
     return sorted(paths)
 
 
 def _seen(app, persona: str, case_id: int, message_id: int) -> Iterator[tuple[str, str]]:
     """(address, text) of each answer the persona gets, in both languages; a PDF as its text."""
+    with get_engine(app.state.database_url).connect() as conn:
+        debtor_id = conn.execute(select(t.cases.c.debtor_id).where(t.cases.c.id == case_id)).scalar_one()
     for locale in ("en", "zh_CN"):
         client = login_client(app, persona, PASSWORD, locale=locale)
         for path in _routes(app):
-            url = path.replace("{case_id}", str(case_id)).replace("{message_id}", str(message_id))
+            url = (
+                path.replace("{case_id}", str(case_id))
+                .replace("{message_id}", str(message_id))
+                .replace("{debtor_id}", str(debtor_id))
+            )
             answer = client.get(url, follow_redirects=True)
             if answer.status_code != 200:
                 continue

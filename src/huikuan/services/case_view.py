@@ -44,7 +44,7 @@ from huikuan.services.case_timeline import (
     timeline,
 )
 from huikuan.services.clock import floor_today
-from huikuan.services.gate import PHONE_KINDS, GateInputs, ask, gate_inputs
+from huikuan.services.gate import PHONE_KINDS, UNUSABLE, WORK, GateInputs, ask, gate_inputs
 from huikuan.services.gate import who as person
 from huikuan.services.masking import mask_contact, mask_national_id
 from huikuan.storage import tables as t
@@ -134,11 +134,17 @@ class PointView:
     owner_role: str
     channel: str | None  # the natural channel; None when the gate knows none for the kind
     local_times: tuple[LocalTime, ...]
-    verdict: GateVerdict | None  # None for a do-not-contact point or a kind with no channel
+    verdict: GateVerdict | None  # None for a point not used (UNUSABLE) or a kind with no channel
+    place: str | None = None  # "work": it reaches the person at their place of employment
 
     @property
     def do_not_contact(self) -> bool:
         return self.status == "do_not_contact"
+
+    @property
+    def unusable(self) -> bool:
+        """Marked wrong number, disconnected or do-not-contact: not offered, not dialled."""
+        return self.status in UNUSABLE
 
 
 @dataclass(frozen=True)
@@ -220,10 +226,12 @@ class CaseView:
 
 
 def point_verdict(
-    inputs: GateInputs, *, channel: str, party: int | None, to: str, at: datetime
+    inputs: GateInputs, *, channel: str, party: int | None, to: str, at: datetime, workplace: bool = False
 ) -> tuple[GateVerdict, tuple[str, ...]]:
     """The gate's verdict for a contact through one point, and the zones it placed the person in."""
-    verdict, requests = ask(inputs, channel=Channel(channel), party=party, to=to, at=at)
+    verdict, requests = ask(
+        inputs, channel=Channel(channel), party=party, to=to, at=at, workplace=workplace
+    )
     d = verdict.decision
     until = d["next_allowed_at"]
     zones = request_zones(requests[0], inputs.pack.country)
@@ -292,7 +300,7 @@ def case_360(
         select(p.id, p.role, p.name, p.liable, p.relation).where(p.debtor_id == case.debtor_id).order_by(p.id)
     ).all()
     points = s.execute(
-        select(cp.id, cp.party_id, cp.kind, cp.value, cp.status, cp.consent, cp.source)
+        select(cp.id, cp.party_id, cp.kind, cp.value, cp.status, cp.consent, cp.source, cp.place)
         .where(cp.debtor_id == case.debtor_id)
         .order_by(cp.party_id.is_not(None), cp.party_id, cp.id)
     ).all()
@@ -348,8 +356,10 @@ def case_360(
         owner = party_by_id.get(r.party_id) if r.party_id is not None else None
         verdict: GateVerdict | None = None
         zones: tuple[str, ...] = ()
-        if channel is not None and inputs.accounts and r.status != "do_not_contact":
-            verdict, zones = point_verdict(inputs, channel=channel, party=r.party_id, to=r.value, at=at)
+        if channel is not None and inputs.accounts and r.status not in UNUSABLE:
+            verdict, zones = point_verdict(
+                inputs, channel=channel, party=r.party_id, to=r.value, at=at, workplace=r.place == WORK
+            )
         elif channel is not None and inputs.accounts:
             zones = request_zones(_probe(inputs, r.party_id, r.value, channel, at), pack.country)
         if r.party_id is None and zones and not debtor_zones:
@@ -368,6 +378,7 @@ def case_360(
                 channel=channel,
                 local_times=tuple(LocalTime(z, at.astimezone(ZoneInfo(z))) for z in zones),
                 verdict=verdict,
+                place=r.place,
             )
         )
     if not debtor_zones and inputs.accounts:
