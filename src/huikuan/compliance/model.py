@@ -119,9 +119,9 @@ class DebtorFacts:
     address: Address | None = None
     time_zone: str | None = None
     inconvenient_times: tuple[InconvenientTime, ...] = ()
+    flags: Flags = Flags()
     # Places the debtor said are inconvenient for contact (WORKPLACE: at the place of employment).
     inconvenient_places: frozenset[str] = frozenset()
-    flags: Flags = Flags()
 
 
 @dataclass(frozen=True, slots=True)

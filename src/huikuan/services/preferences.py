@@ -20,13 +20,15 @@ from huikuan.compliance.model import PLACES
 from huikuan.compliance.pack import parse_hhmm
 from huikuan.domain.enums import Channel
 from huikuan.errors import InvalidInput
-from huikuan.services.access import Viewer, case_to_work, debtor_case
+from huikuan.services.access import Viewer, case_to_work, debtor_case, visible_case
 from huikuan.services.fact_history import changing_facts
+from huikuan.services.gate import ask, read_gate_inputs
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
 LANGUAGES = ("zh", "en")
+GATE_CHANNELS = (Channel.CALL, Channel.SMS, Channel.EMAIL, Channel.WECHAT, Channel.LETTER, Channel.VISIT)
 SPANS_MAX = 14
 HOW_MAX = 200
 
@@ -113,6 +115,40 @@ def read_preferences(conn: Connection, debtor_id: int) -> dict[str, Any]:
             "how": row.electronic_consent_how,
         },
     }
+
+
+@dataclass(frozen=True)
+class ChannelVerdict:
+    channel: str
+    allowed: bool
+    rules: tuple[str, ...]
+    next_allowed_at: datetime | None  # UTC; None when refused until a fact changes
+
+
+def gate_now(
+    uow: UnitOfWork, viewer: Viewer, case_id: int, at: datetime | None = None
+) -> list[ChannelVerdict]:
+    """The gate's answer now for a contact with the debtor on each channel (what the statements do)."""
+    visible_case(uow, viewer, case_id)
+    inputs = read_gate_inputs(uow, case_id)
+    if not inputs.accounts:
+        return []
+    when = (at or datetime.now(UTC)).astimezone(UTC)
+    out = []
+    for channel in GATE_CHANNELS:
+        verdict, _requests = ask(inputs, channel=channel, party=None, to=None, at=when)
+        until = verdict.decision["next_allowed_at"]
+        out.append(
+            ChannelVerdict(
+                channel.value,
+                verdict.allowed,
+                verdict.refused_by,
+                None
+                if verdict.allowed or until is None
+                else datetime.fromisoformat(until.replace("Z", "+00:00")),
+            )
+        )
+    return out
 
 
 def _values(prefs: Preferences, now: datetime) -> dict[str, Any]:

@@ -73,6 +73,14 @@ TABS = (
         ),
     ),
     Tab(
+        "facts",
+        "Facts and holds",
+        (
+            Section("panel-contact-points", "contact-points", "Contact points", refresh=True),
+            Section("panel-preferences", "preferences", "What the debtor states", refresh=True),
+        ),
+    ),
+    Tab(
         "assessment",
         "Assessment",
         (Section("panel-assessment", "assessment", "Ability and willingness to pay"),),
