@@ -163,7 +163,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/cases/{case_id}/panels/negotiation"): READ,
     ("GET", "/cases/{case_id}/panels/message"): READ,
     ("GET", "/cases/{case_id}/panels/plan"): READ,
-    ("GET", "/cases/{case_id}/panels/contact-points"): READ,
+    ("GET", "/cases/{case_id}/panels/fact-points"): READ,
     ("GET", "/cases/{case_id}/panels/preferences"): READ,
     ("GET", "/api/v1/cases/{case_id}/messages/templates"): READ,
     ("GET", "/api/v1/cases/{case_id}"): READ,

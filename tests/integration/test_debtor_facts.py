@@ -46,10 +46,10 @@ def test_a_number_is_read_as_the_import_reads_it_and_a_duplicate_is_refused_by_n
         "debtor",
     )
     assert row.added_by == floor.users["alice"] and row.added_at is not None
-    with pytest.raises(AlreadyExists, match=f"already contact point {new} "):
+    with pytest.raises(AlreadyExists, match=f"already contact point {new} of this person"):
         add_point(floor.uow, alice, case.debtor_id, NewPoint("mobile", "+86 138-0013-8000", "third_party"))
     # The floor's own mobile, given in its national form, is the same number.
-    with pytest.raises(AlreadyExists, match=f"contact point {case.mobile_id} "):
+    with pytest.raises(AlreadyExists, match=f"contact point {case.mobile_id} of this person"):
         add_point(floor.uow, alice, case.debtor_id, NewPoint("phone", "13800000001", "debtor"))
     with pytest.raises(InvalidInput, match="not a valid phone number"):
         add_point(floor.uow, alice, case.debtor_id, NewPoint("phone", "12345", "debtor"))

@@ -39,7 +39,7 @@ def test_the_api_adds_a_point_refuses_its_duplicate_and_gives_the_record_masked(
     again = alice.post(
         f"{url}/contact-points", json={"kind": "phone", "value": "13912340000", "source": "creditor"}
     )
-    assert again.status_code == 409 and f"contact point {point['id']}" in again.json()["detail"]
+    assert again.status_code == 409 and str(point["id"]) in again.json()["detail"]
     record = api_client(app, "vic").get(url).json()
     assert record["case_id"] == case.id and record["debtor_id"] == case.debtor_id
     assert "13912340000" not in str(record) and any(p["id"] == point["id"] for p in record["contact_points"])
@@ -72,7 +72,7 @@ def test_preferences_put_through_the_api_refuse_the_next_call_and_sms(app: FastA
         f"/api/v1/debtors/{case.debtor_id}/preferences",
         json={"inconvenient_times": [{"days": [9], "from": "09:00", "to": "18:00"}]},
     )
-    assert bad.status_code == 422 and "weekdays" in bad.text
+    assert bad.status_code == 422 and "7" in bad.json()["detail"]
 
 
 def test_the_openapi_document_shows_the_debtor_models(app: FastAPI):

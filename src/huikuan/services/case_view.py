@@ -229,9 +229,7 @@ def point_verdict(
     inputs: GateInputs, *, channel: str, party: int | None, to: str, at: datetime, workplace: bool = False
 ) -> tuple[GateVerdict, tuple[str, ...]]:
     """The gate's verdict for a contact through one point, and the zones it placed the person in."""
-    verdict, requests = ask(
-        inputs, channel=Channel(channel), party=party, to=to, at=at, workplace=workplace
-    )
+    verdict, requests = ask(inputs, channel=Channel(channel), party=party, to=to, at=at, workplace=workplace)
     d = verdict.decision
     until = d["next_allowed_at"]
     zones = request_zones(requests[0], inputs.pack.country)

@@ -193,17 +193,15 @@ def _refuse_duplicate(uow: UnitOfWork, debtor_id: int, party_id: int | None, kin
     cp = t.contact_points.c
     owner = cp.party_id.is_(None) if party_id is None else cp.party_id == party_id
     found = uow.session.execute(
-        select(cp.id, cp.kind, cp.status).where(
+        select(cp.id).where(
             cp.debtor_id == debtor_id, owner, cp.kind.in_(_kind_group(kind)), cp.value == value
         )
     ).first()
     if found is not None:
         raise AlreadyExists(
-            "{value} is already contact point {point} ({kind}, {status})",
+            "{value} is already contact point {point} of this person",
             value=mask_contact(kind, value),
             point=found.id,
-            kind=found.kind,
-            status=found.status,
         )
 
 

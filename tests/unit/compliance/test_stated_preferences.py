@@ -1,16 +1,16 @@
 """What the debtor states binds every pack: inconvenient times (with days of the week), an inconvenient
-workplace and channel opt-outs refuse in cn, uk-conc and us-reg-f alike, and no creditor may switch them off."""
+workplace and channel opt-outs refuse in cn, uk-conc and us-reg-f alike; no creditor may switch them off."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from tests.unit.compliance.builders import LONDON_PHONE, SHANGHAI_PHONE, body, judge, rules
 
 from huikuan.compliance import load_pack, parse_request
 from huikuan.compliance.contract import InvalidRequest, debtor_to_dict, parse_debtor
 from huikuan.compliance.pack import PackLoosening
-from tests.unit.compliance.builders import LONDON_PHONE, SHANGHAI_PHONE, body, judge, rules
 
 # Per pack: the debtor's phone and address, and a Wednesday instant at local midday inside contact hours,
 # and the same time of day on the Saturday after.

@@ -36,7 +36,7 @@ def _plain(value: Any, currency: str | None = None) -> Any:
         out = {f.name: _field(f.name, getattr(value, f.name), own) for f in fields(value)}
         if hasattr(value, "do_not_contact"):
             out["do_not_contact"] = value.do_not_contact
-            out["unusable"] = value.unusable
+            out["unusable"] = getattr(value, "unusable", False)
         return out
     if isinstance(value, tuple | list):
         return [_plain(v, currency) for v in value]

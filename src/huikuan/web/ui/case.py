@@ -73,17 +73,17 @@ TABS = (
         ),
     ),
     Tab(
-        "facts",
-        "Facts and holds",
-        (
-            Section("panel-contact-points", "contact-points", "Contact points", refresh=True),
-            Section("panel-preferences", "preferences", "What the debtor states", refresh=True),
-        ),
-    ),
-    Tab(
         "assessment",
         "Assessment",
         (Section("panel-assessment", "assessment", "Ability and willingness to pay"),),
+    ),
+    Tab(
+        "facts",
+        "Facts and holds",
+        (
+            Section("panel-fact-points", "fact-points", "Contact points", refresh=True),
+            Section("panel-preferences", "preferences", "What the debtor states", refresh=True),
+        ),
     ),
     Tab("plan", "Why this action", (Section("panel-plan", "plan", "Why this action"),)),
 )

@@ -130,7 +130,7 @@ def _done(request: Request, case_id: int, panel: HTMLResponse) -> Response:
     return case_changed(panel)
 
 
-@router.get("/cases/{case_id}/panels/contact-points", response_class=HTMLResponse)
+@router.get("/cases/{case_id}/panels/fact-points", response_class=HTMLResponse)
 def points_panel(request: Request, case_id: PathId, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
     return _points_panel(request, uow, viewer, case_id)
 
