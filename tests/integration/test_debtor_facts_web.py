@@ -119,3 +119,22 @@ def test_the_facts_tab_records_a_statement_and_tells_the_page_the_case_changed(a
         headers=HTMX,
     )
     assert twice.status_code == 409 and "already contact point" in twice.text
+
+
+def test_a_call_that_reaches_a_wrong_party_marks_the_number_for_every_debtor(app: FastAPI, floor: Floor):
+    mine, theirs = floor.cases[0], floor.cases[1]
+    number = {"kind": "mobile", "value": "+8613912345678", "source": "skip_trace"}
+    alice, bob = api_client(app, "alice"), api_client(app, "bob")
+    point = alice.post(f"/api/v1/debtors/{mine.debtor_id}/contact-points", json=number).json()
+    other = bob.post(f"/api/v1/debtors/{theirs.debtor_id}/contact-points", json=number).json()
+    call = {"channel": "call", "outcome": "wrong_party", "contact_point_id": point["id"]}
+    assert alice.post(f"/api/v1/cases/{mine.id}/contacts", json=call).status_code == 201
+    record = bob.get(f"/api/v1/debtors/{theirs.debtor_id}").json()
+    followed = next(p for p in record["contact_points"] if p["id"] == other["id"])
+    assert (followed["status"], followed["status_reason"], followed["usable"]) == (
+        "wrong_party",
+        "wrong_number",
+        False,
+    )
+    again = {"channel": "call", "outcome": "no_answer", "contact_point_id": other["id"]}
+    assert bob.post(f"/api/v1/cases/{theirs.id}/contacts", json=again).status_code == 422

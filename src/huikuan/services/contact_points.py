@@ -129,6 +129,22 @@ def mark_point(
     The ids of the points changed, this one first."""
     case = _workable(uow, viewer, debtor_id, now)
     when = (now or datetime.now(UTC)).astimezone(UTC)
+    changed = apply_mark(uow, viewer.user_id, case.id, debtor_id, point_id, mark, when)
+    uow.commit()
+    return changed
+
+
+def apply_mark(
+    uow: UnitOfWork,
+    user_id: int | None,
+    case_id: int,
+    debtor_id: int,
+    point_id: int,
+    mark: str,
+    when: datetime,
+) -> list[int]:
+    """mark_point in the caller's transaction, for a caller that checked access (a contact whose outcome
+    says the number is wrong marks it too, services/contact_log.py)."""
     _check_choice("mark", mark, tuple(MARKS))
     status, follows = MARKS[mark]
     row = _point(uow, debtor_id, point_id)
@@ -142,17 +158,22 @@ def mark_point(
         ).all()
         targets += [(r.id, r.debtor_id) for r in same]
     debtors = sorted({d for _p, d in targets})
-    with changing_facts(uow, debtors, user_id=viewer.user_id, reason=f"contact_point.{mark}", at=when):
+    with changing_facts(uow, debtors, user_id=user_id, reason=f"contact_point.{mark}", at=when):
         uow.session.execute(
             update(t.contact_points)
             .where(cp.id.in_([p for p, _d in targets]))
             .values(status=status, status_reason=mark, status_at=when)
         )
         for pid, _d in targets:
-            _audit(
-                uow, viewer, when, "contact_point.marked", pid, case.id, mark=mark, followed=pid != point_id
+            audit.record(
+                uow.session,
+                at=when,
+                user_id=user_id,
+                action="contact_point.marked",
+                entity="contact_point",
+                entity_id=pid,
+                detail={"case_id": case_id, "mark": mark, "followed": pid != point_id},
             )
-    uow.commit()
     return [p for p, _d in targets]
 
 
