@@ -107,6 +107,9 @@ def test_someone_elses_number_stays_with_this_debtor_and_a_verified_point_is_val
     assert row.status == "valid" and row.verified_at is not None
     with pytest.raises(InvalidInput, match="mark"):
         mark_point(floor.uow, bob, floor.cases[1].debtor_id, theirs, "lost")
+    mark_point(floor.uow, bob, floor.cases[1].debtor_id, theirs, "opt_out")
+    with pytest.raises(InvalidInput, match="do-not-contact"):
+        verify_point(floor.uow, bob, floor.cases[1].debtor_id, theirs)
 
 
 def test_an_opt_out_of_a_number_follows_it_and_the_contact_form_no_longer_offers_it(floor: Floor, engine):

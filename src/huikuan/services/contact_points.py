@@ -112,6 +112,9 @@ def verify_point(
     case = _workable(uow, viewer, debtor_id, now)
     when = (now or datetime.now(UTC)).astimezone(UTC)
     row = _point(uow, debtor_id, point_id)
+    if row.status == ContactStatus.DO_NOT_CONTACT:
+        # The person asked that it not be used: a collector's check does not lift that.
+        raise InvalidInput("contact point {point} is marked do-not-contact", point=point_id)
     with changing_facts(uow, [debtor_id], user_id=viewer.user_id, reason="contact_point.verified", at=when):
         uow.session.execute(
             update(t.contact_points)
