@@ -13,13 +13,14 @@ from tests.support.floor import MORNING, Floor
 
 from huikuan.storage import tables as t
 
-TABS = ("history", "promises", "messages", "debtor", "assessment", "plan")
+TABS = ("history", "promises", "messages", "debtor", "assessment", "facts", "plan")
 SECTIONS = {
     "history": ("timeline",),
     "promises": ("panel-promise", "panel-negotiation"),
     "messages": ("panel-message",),
     "debtor": ("identity", "parties", "debts"),
     "assessment": ("panel-assessment",),
+    "facts": ("panel-fact-points", "panel-preferences"),
     "plan": ("panel-plan",),
 }
 ROUTES = {"timeline": "timeline", "identity": "identity", "parties": "parties", "debts": "debts"}
@@ -74,7 +75,13 @@ def test_no_tabs_panel_is_rendered_up_front_each_is_fetched_and_linked(app, floo
     assert f'data-testid="debt-{case.account_ids[0]}"' not in html
     # Those a recorded contact changes are marked to be fetched again once shown.
     refreshed = re.findall(r'<section id="([\w-]+)"[^>]* data-refresh', html)
-    assert sorted(refreshed) == ["identity", "panel-promise", "timeline"]
+    assert sorted(refreshed) == [
+        "identity",
+        "panel-fact-points",
+        "panel-preferences",
+        "panel-promise",
+        "timeline",
+    ]
 
 
 def test_the_tabs_read_in_chinese(app, floor) -> None:
