@@ -169,6 +169,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # The compliance dossier (facts over time, every decision and contact): supervisors and administrators.
     ("GET", "/cases/{case_id}/dossier.pdf"): rule(collectors=DENY, sue=OK, vic=DENY),
     ("GET", "/api/v1/cases/{case_id}/dossier"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("GET", "/cases/{case_id}/panels/fact-points"): READ,
+    ("GET", "/cases/{case_id}/panels/preferences"): READ,
     ("GET", "/api/v1/cases/{case_id}/messages/templates"): READ,
     ("GET", "/api/v1/cases/{case_id}"): READ,
     ("GET", "/api/v1/cases/{case_id}/assessment"): READ,
@@ -185,6 +187,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/cases/{case_id}/negotiation"): WORK,
     ("POST", "/cases/{case_id}/arrangements"): WORK,
     ("POST", "/api/v1/cases/{case_id}/arrangements"): WORK,
+    # What we know about a debtor: read as its case; its contact points and statements changed by those
+    # who may work the case.
+    ("GET", "/api/v1/debtors/{debtor_id}"): READ,
+    ("POST", "/cases/{case_id}/contact-points"): WORK,
+    ("POST", "/cases/{case_id}/contact-points/{point_id}/verify"): WORK,
+    ("POST", "/cases/{case_id}/contact-points/{point_id}/mark"): WORK,
+    ("POST", "/cases/{case_id}/preferences"): WORK,
+    ("POST", "/api/v1/debtors/{debtor_id}/contact-points"): WORK,
+    ("POST", "/api/v1/debtors/{debtor_id}/contact-points/{point_id}/verify"): WORK,
+    ("POST", "/api/v1/debtors/{debtor_id}/contact-points/{point_id}/mark"): WORK,
+    ("PUT", "/api/v1/debtors/{debtor_id}/preferences"): WORK,
     # A preview composes a message to send: not for the read-only viewer.
     ("POST", "/cases/{case_id}/messages/preview"): WORK,
     ("POST", "/api/v1/cases/{case_id}/messages/preview"): WORK,
@@ -318,6 +331,10 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/complaints/{complaint_id}/advance"): {"to": "acknowledged"},
         ("POST", "/cases/{case_id}/accounts/end"): {"action": "write_off", "reason": "uncollectable"},
         ("POST", "/cases/{case_id}/acknowledgments"): {"on": "2026-11-01", "note": "signed letter"},
+        ("POST", "/cases/{case_id}/contact-points"): {"kind": "qq", "value": "123456789", "source": "debtor"},
+        ("POST", "/cases/{case_id}/contact-points/{point_id}/verify"): {},
+        ("POST", "/cases/{case_id}/contact-points/{point_id}/mark"): {"mark": "disconnected"},
+        ("POST", "/cases/{case_id}/preferences"): {"opt_out": "sms", "language": "zh"},
     }
 
 
@@ -369,6 +386,18 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/complaints/{complaint_id}/advance"): {"to": "acknowledged"},
         ("POST", "/api/v1/cases/{case_id}/accounts/end"): {"action": "return", "reason": "uncollectable"},
         ("POST", "/api/v1/cases/{case_id}/acknowledgments"): {"on": "2026-11-01"},
+        ("POST", "/api/v1/debtors/{debtor_id}/contact-points"): {
+            "kind": "mobile",
+            "value": "+8613912340000",
+            "source": "debtor",
+        },
+        ("POST", "/api/v1/debtors/{debtor_id}/contact-points/{point_id}/verify"): {},
+        ("POST", "/api/v1/debtors/{debtor_id}/contact-points/{point_id}/mark"): {"mark": "wrong_number"},
+        ("PUT", "/api/v1/debtors/{debtor_id}/preferences"): {
+            "inconvenient_times": [{"days": [1, 2, 3, 4, 5], "from": "09:00", "to": "18:00"}],
+            "opt_out": ["sms"],
+            "language": "zh",
+        },
     }
 
 
@@ -465,6 +494,7 @@ def _url(path: str, target: Target) -> str:
         .replace("{dispute_id}", str(target.dispute_id))
         .replace("{complaint_id}", str(target.complaint_id))
         .replace("{document_id}", str(target.document_id))
+        .replace("{point_id}", str(target.mobile_id))
     )
 
 
@@ -599,6 +629,7 @@ def _naming(own: Target, other: Target) -> list[tuple[str, str, dict[str, Any]]]
     case, point, party = own.case_id, other.mobile_id, other.guarantor_id
     sms = {"channel": "sms", "template": "reminder"}
     call = {"channel": "call", "outcome": "no_answer"}
+    qq = {"kind": "qq", "value": "123456789", "source": "debtor"}
     return [
         ("json", f"/api/v1/cases/{case}/reveal", {"what": "contact_point", "contact_point_id": point}),
         ("form", f"/cases/{case}/reveal", {"what": "contact_point", "contact_point_id": str(point)}),
@@ -610,6 +641,12 @@ def _naming(own: Target, other: Target) -> list[tuple[str, str, dict[str, Any]]]
         ("json", f"/api/v1/cases/{case}/contacts", {**call, "party": party}),
         ("form", f"/cases/{case}/contacts", {**call, "who": f"point-{point}"}),
         ("form", f"/cases/{case}/contacts", {**call, "who": f"party-{party}"}),
+        ("json", f"/api/v1/debtors/{own.debtor_id}/contact-points", {**qq, "party_id": party}),
+        ("form", f"/cases/{case}/contact-points", {**qq, "owner": str(party)}),
+        ("json", f"/api/v1/debtors/{own.debtor_id}/contact-points/{point}/verify", {}),
+        ("form", f"/cases/{case}/contact-points/{point}/verify", {}),
+        ("json", f"/api/v1/debtors/{own.debtor_id}/contact-points/{point}/mark", {"mark": "wrong_number"}),
+        ("form", f"/cases/{case}/contact-points/{point}/mark", {"mark": "wrong_number"}),
         ("json", "/api/v1/outbox/bulk", {**sms, "case_ids": [case, other.case_id]}),
         ("form", "/outbox/bulk", {"message": "sms:reminder", "case_id": [str(case), str(other.case_id)]}),
     ]

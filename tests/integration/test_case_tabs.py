@@ -13,16 +13,17 @@ from tests.support.floor import MORNING, Floor
 
 from huikuan.storage import tables as t
 
-TABS = ("history", "promises", "messages", "debtor", "assessment", "plan", "facts")
+TABS = ("history", "promises", "messages", "facts", "disputes", "debtor", "assessment", "plan", "record")
 SECTIONS = {
     "history": ("timeline",),
     "promises": ("panel-promise", "panel-negotiation"),
     "messages": ("panel-message",),
-    "debtor": ("identity", "parties", "debts"),
+    "facts": ("panel-fact-points", "panel-preferences", "panel-person"),
+    "disputes": ("panel-disputes", "panel-complaints"),
+    "debtor": ("identity", "parties", "debts", "notices"),
     "assessment": ("panel-assessment",),
     "plan": ("panel-plan",),
-    "facts": ("panel-person",),
-    "disputes": ("panel-disputes", "panel-complaints"),
+    "record": ("panel-record",),
 }
 ROUTES = {"timeline": "timeline", "identity": "identity", "parties": "parties", "debts": "debts"}
 
@@ -80,7 +81,9 @@ def test_no_tabs_panel_is_rendered_up_front_each_is_fetched_and_linked(app, floo
         "identity",
         "notices",
         "panel-disputes",
+        "panel-fact-points",
         "panel-person",
+        "panel-preferences",
         "panel-promise",
         "timeline",
     ]

@@ -143,6 +143,9 @@ def _random_portfolio(engine: Engine, seed: int, now: datetime) -> None:
         [{"start": "20:00", "end": "09:00"}],
         [{"start": "x"}],
         [{"start": "10:00", "end": "10:30"}, {"start": "17:45", "end": "18:10"}],
+        # Days of the week (DAY is a Monday): work hours on weekdays, Sunday night into Monday morning.
+        [{"start": "09:00", "end": "18:00", "days": [1, 2, 3, 4, 5]}],
+        [{"start": "22:00", "end": "10:15", "days": [7]}, {"start": "12:00", "end": "14:00", "days": [2]}],
     ]
     with engine.begin() as conn:
         b = Book(conn)

@@ -114,8 +114,11 @@ class ZoneClock:
                 return u
             i += 1
 
-    def windows(self, spans: Sequence[Interval], lo: int, hi: int) -> list[Interval]:
-        """Instants in [lo, hi) whose local time of day lies in one of the half-open second-of-day spans."""
+    def windows(self, spans: Sequence[tuple[int, ...]], lo: int, hi: int) -> list[Interval]:
+        """Instants in [lo, hi) whose local time of day lies in one of the half-open second-of-day spans.
+
+        A span (start, end, days) holds only on the local dates whose ISO weekday is in the bit mask
+        `days` (bit 1 Monday .. bit 7 Sunday; 0 or no third item: every day)."""
         self.offset(lo)
         self.offset(hi)
         out: list[Interval] = []
@@ -126,8 +129,11 @@ class ZoneClock:
             off = self._offsets[i]
             for d in range((a + off) // DAY, (b - 1 + off) // DAY + 1):
                 base = d * DAY - off
-                for s, e in spans:
-                    x, y = max(base + s, a), min(base + e, b)
+                weekday = 1 << iso_weekday(d)
+                for span in spans:
+                    if len(span) > 2 and span[2] and not span[2] & weekday:
+                        continue
+                    x, y = max(base + span[0], a), min(base + span[1], b)
                     if x < y:
                         out.append((x, y))
             i += 1
@@ -163,6 +169,11 @@ def intersect(left: Sequence[Interval], right: Sequence[Interval]) -> list[Inter
         else:
             j += 1
     return out
+
+
+def iso_weekday(d: int) -> int:
+    """The ISO weekday (1 Monday .. 7 Sunday) of local date d (days since 1970-01-01, a Thursday)."""
+    return (d + 3) % 7 + 1
 
 
 def iso_date(d: int) -> str:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from zoneinfo import available_timezones
 
 from huikuan.compliance.model import (
+    PLACES,
     Address,
     Debt,
     DebtorFacts,
@@ -46,7 +47,9 @@ class InvalidRequest(HuikuanError):
 # "pack" picks the rule pack at the HTTP and command-line edges; the gate itself does not read it.
 _REQUEST_KEYS = frozenset({"at", "channel", "purpose", "party", "debtor", "debt", "history", "pack"})
 _PARTY_KEYS = frozenset({"id", "role", "to", "phones", "address", "time_zone", "workplace", "recontact"})
-_DEBTOR_KEYS = frozenset({"phones", "address", "time_zone", "inconvenient_times", "flags"})
+_DEBTOR_KEYS = frozenset(
+    {"phones", "address", "time_zone", "inconvenient_times", "inconvenient_places", "flags"}
+)
 _FLAG_KEYS = frozenset({"cease", "disputed", "attorney", "deceased", "employer_prohibits", "opt_out"})
 _ADDRESS_KEYS = frozenset({"country", "region", "postal_code"})
 _DEBT_KEYS = frozenset({"id", "time_barred", "validation_sent", "disputed"})
@@ -172,8 +175,10 @@ def debtor_to_dict(debtor: DebtorFacts) -> dict[str, Any]:
         "address": _address_dict(debtor.address),
         "time_zone": debtor.time_zone,
         "inconvenient_times": [
-            {"start": x.start.isoformat(), "end": x.end.isoformat()} for x in debtor.inconvenient_times
+            {"start": x.start.isoformat(), "end": x.end.isoformat(), "days": sorted(x.days)}
+            for x in debtor.inconvenient_times
         ],
+        "inconvenient_places": sorted(debtor.inconvenient_places),
         "flags": {
             "cease": debtor.flags.cease,
             "disputed": debtor.flags.disputed,
@@ -232,6 +237,9 @@ def _debtor(value: Any, path: str) -> DebtorFacts:
         address=_address(obj.get("address"), f"{path}.address"),
         time_zone=_zone(obj.get("time_zone"), f"{path}.time_zone"),
         inconvenient_times=tuple(_list(obj.get("inconvenient_times"), f"{path}.inconvenient_times", _span)),
+        inconvenient_places=frozenset(
+            _list(obj.get("inconvenient_places"), f"{path}.inconvenient_places", _place)
+        ),
         flags=_flags(obj.get("flags"), f"{path}.flags"),
     )
 
@@ -294,12 +302,23 @@ def _address(value: Any, path: str) -> Address | None:
 
 def _span(value: Any, path: str) -> InconvenientTime:
     obj = _object(value, path)
-    _known(obj, frozenset({"start", "end"}), path)
+    _known(obj, frozenset({"start", "end", "days"}), path)
     start = _time_of_day(_required(obj, "start", path), f"{path}.start")
     end = _time_of_day(_required(obj, "end", path), f"{path}.end")
-    if start == end:
-        raise InvalidRequest(path, "start and end must differ")
-    return InconvenientTime(start, end)
+    # start == end is the whole day (as a designation that cannot be read is kept: fail closed).
+    return InconvenientTime(start, end, frozenset(_list(obj.get("days"), f"{path}.days", _weekday)))
+
+
+def _weekday(value: Any, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 7:
+        raise InvalidRequest(path, "expected an ISO weekday, 1 (Monday) to 7 (Sunday)")
+    return value
+
+
+def _place(value: Any, path: str) -> str:
+    if value not in PLACES:
+        raise InvalidRequest(path, f"expected one of {', '.join(sorted(PLACES))}")
+    return str(value)
 
 
 def _object(value: Any, path: str) -> Mapping[str, Any]:

@@ -58,7 +58,7 @@ def flagged(request: Request) -> bool:
         or f.disputed
         or request.debt.disputed
         or f.opt_out
-        or (f.employer_prohibits and request.party.workplace)
+        or (request.party.workplace and (f.employer_prohibits or bool(request.debtor.inconvenient_places)))
     )
 
 

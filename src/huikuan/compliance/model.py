@@ -81,6 +81,10 @@ def epoch_seconds(at: datetime) -> int:
     return math.ceil(at.timestamp())
 
 
+WORKPLACE = "workplace"
+PLACES = frozenset({WORKPLACE})
+
+
 @dataclass(frozen=True, slots=True)
 class Address:
     country: str | None = None
@@ -90,10 +94,13 @@ class Address:
 
 @dataclass(frozen=True, slots=True)
 class InconvenientTime:
-    """A daily local-time span the person designated as inconvenient; `end` before `start` spans midnight."""
+    """A local-time span the person designated as inconvenient; `end` before `start` spans midnight and
+    `end` equal to `start` is the whole day. `days` are the ISO weekdays (1 Monday .. 7 Sunday) on which the
+    span starts; empty means every day."""
 
     start: time
     end: time
+    days: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +120,8 @@ class DebtorFacts:
     time_zone: str | None = None
     inconvenient_times: tuple[InconvenientTime, ...] = ()
     flags: Flags = Flags()
+    # Places the debtor said are inconvenient for contact (WORKPLACE: at the place of employment).
+    inconvenient_places: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ FACT_MERGES: dict[str, Merge] = {
     "address": keep_own,
     "time_zone": keep_own,
     "inconvenient_times": joined,
+    "inconvenient_places": united,
     "flags": lambda own, others: merge_flags(own, list(others)),
 }
 

@@ -24,7 +24,7 @@ def _anchor(t: int) -> int:
 class _Spans:
     __slots__ = ("clocks", "spans", "_cache")
 
-    def __init__(self, zones: tuple[str, ...], spans: tuple[Interval, ...]) -> None:
+    def __init__(self, zones: tuple[str, ...], spans: tuple[tuple[int, ...], ...]) -> None:
         self.clocks: tuple[ZoneClock, ...] = tuple(zone_clock(z) for z in zones)
         self.spans = spans
         self._cache: dict[int, tuple[list[int], list[int], int]] = {}
@@ -110,12 +110,24 @@ def allowed_hours(zones: tuple[str, ...], start: int, end: int) -> AllowedHours:
 
 
 @lru_cache(maxsize=4096)
-def blocked_times(zones: tuple[str, ...], spans: tuple[tuple[int, int], ...]) -> BlockedTimes:
-    """Local times in any [start, end) span, a span with end <= start running past midnight."""
-    split: list[Interval] = []
-    for s, e in spans:
-        if s < e:
-            split.append((s, e))
-        else:
-            split.extend(((s, DAY), (0, e)))
-    return BlockedTimes(zones, tuple(merge(split)))
+def blocked_times(zones: tuple[str, ...], spans: tuple[tuple[int, int, int], ...]) -> BlockedTimes:
+    """Local times in any [start, end) span, a span with end <= start running past midnight; the third
+    item is the bit mask of ISO weekdays on which the span starts (0: every day)."""
+    every: list[Interval] = []
+    weekly: list[tuple[int, int, int]] = []
+    for s, e, days in spans:
+        parts = [(s, e, days)] if s < e else [(s, DAY, days), (0, e, _next_days(days))]
+        for a, b, mask in parts:
+            if a >= b:
+                continue
+            if mask:
+                weekly.append((a, b, mask))
+            else:
+                every.append((a, b))
+    merged: list[tuple[int, ...]] = [*merge(every), *sorted(set(weekly))]
+    return BlockedTimes(zones, tuple(merged))
+
+
+def _next_days(mask: int) -> int:
+    """The weekdays following those of `mask` (Sunday is followed by Monday)."""
+    return sum(1 << (d % 7 + 1) for d in range(1, 8) if mask >> d & 1)

@@ -31,7 +31,7 @@ from huikuan.domain.enums import Channel
 from huikuan.domain.model import bucket
 from huikuan.domain.money import Money
 from huikuan.domain.national_id import age_on
-from huikuan.i18n import normalize_locale
+from huikuan.i18n import gettext, normalize_locale
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.case_labels import label
 from huikuan.services.case_timeline import (
@@ -44,7 +44,7 @@ from huikuan.services.case_timeline import (
     timeline,
 )
 from huikuan.services.clock import floor_today
-from huikuan.services.gate import PHONE_KINDS, GateInputs, ask, gate_inputs
+from huikuan.services.gate import PHONE_KINDS, UNUSABLE, WORK, GateInputs, ask, gate_inputs
 from huikuan.services.gate import who as person
 from huikuan.services.masking import mask_contact, mask_national_id
 from huikuan.storage import tables as t
@@ -134,11 +134,17 @@ class PointView:
     owner_role: str
     channel: str | None  # the natural channel; None when the gate knows none for the kind
     local_times: tuple[LocalTime, ...]
-    verdict: GateVerdict | None  # None for a do-not-contact point or a kind with no channel
+    verdict: GateVerdict | None  # None for a point not used (UNUSABLE) or a kind with no channel
+    place: str | None = None  # "work": it reaches the person at their place of employment
 
     @property
     def do_not_contact(self) -> bool:
         return self.status == "do_not_contact"
+
+    @property
+    def unusable(self) -> bool:
+        """Marked wrong number, disconnected or do-not-contact: not offered, not dialled."""
+        return self.status in UNUSABLE
 
 
 @dataclass(frozen=True)
@@ -220,10 +226,10 @@ class CaseView:
 
 
 def point_verdict(
-    inputs: GateInputs, *, channel: str, party: int | None, to: str, at: datetime
+    inputs: GateInputs, *, channel: str, party: int | None, to: str, at: datetime, workplace: bool = False
 ) -> tuple[GateVerdict, tuple[str, ...]]:
     """The gate's verdict for a contact through one point, and the zones it placed the person in."""
-    verdict, requests = ask(inputs, channel=Channel(channel), party=party, to=to, at=at)
+    verdict, requests = ask(inputs, channel=Channel(channel), party=party, to=to, at=at, workplace=workplace)
     d = verdict.decision
     until = d["next_allowed_at"]
     zones = request_zones(requests[0], inputs.pack.country)
@@ -292,7 +298,7 @@ def case_360(
         select(p.id, p.role, p.name, p.liable, p.relation).where(p.debtor_id == case.debtor_id).order_by(p.id)
     ).all()
     points = s.execute(
-        select(cp.id, cp.party_id, cp.kind, cp.value, cp.status, cp.consent, cp.source)
+        select(cp.id, cp.party_id, cp.kind, cp.value, cp.status, cp.consent, cp.source, cp.place)
         .where(cp.debtor_id == case.debtor_id)
         .order_by(cp.party_id.is_not(None), cp.party_id, cp.id)
     ).all()
@@ -348,8 +354,10 @@ def case_360(
         owner = party_by_id.get(r.party_id) if r.party_id is not None else None
         verdict: GateVerdict | None = None
         zones: tuple[str, ...] = ()
-        if channel is not None and inputs.accounts and r.status != "do_not_contact":
-            verdict, zones = point_verdict(inputs, channel=channel, party=r.party_id, to=r.value, at=at)
+        if channel is not None and inputs.accounts and r.status not in UNUSABLE:
+            verdict, zones = point_verdict(
+                inputs, channel=channel, party=r.party_id, to=r.value, at=at, workplace=r.place == WORK
+            )
         elif channel is not None and inputs.accounts:
             zones = request_zones(_probe(inputs, r.party_id, r.value, channel, at), pack.country)
         if r.party_id is None and zones and not debtor_zones:
@@ -368,6 +376,7 @@ def case_360(
                 channel=channel,
                 local_times=tuple(LocalTime(z, at.astimezone(ZoneInfo(z))) for z in zones),
                 verdict=verdict,
+                place=r.place,
             )
         )
     if not debtor_zones and inputs.accounts:
@@ -384,7 +393,7 @@ def case_360(
         language=head.language,
         flags=tuple(f for f in FLAGS if getattr(head, f)),
         opt_outs=tuple(json_list(head.opt_out_channels)),
-        inconvenient_times=_spans(head.inconvenient_times),
+        inconvenient_times=_spans(head.inconvenient_times, lang),
         time_zones=debtor_zones,
         creditor_id=case.creditor_id,
         creditor_code=head.creditor_code,
@@ -471,11 +480,19 @@ def _may_discuss(pack: Pack, role: str) -> str:
     return NO_CONTACT
 
 
-def _spans(value: Any) -> tuple[str, ...]:
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _spans(value: Any, lang: str) -> tuple[str, ...]:
+    """ "12:00-14:00", led by the days it holds on when the debtor named some ("Mon, Tue 09:00-18:00")."""
     out = []
     for item in json_list(value):
         if isinstance(item, dict):
-            out.append(f"{item.get('start', '?')}-{item.get('end', '?')}")
+            hours = f"{item.get('start', '?')}-{item.get('end', '?')}"
+            days = [d for d in item.get("days") or [] if isinstance(d, int) and 1 <= d <= 7]
+            if days and len(days) < 7:
+                hours = ", ".join(gettext(_WEEKDAYS[d - 1], lang) for d in sorted(days)) + " " + hours
+            out.append(hours)
     return tuple(out)
 
 

@@ -13,6 +13,7 @@ from huikuan.domain.ids import is_row_id
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, visible_case, why_not_work
 from huikuan.services.contacts import may_discuss_payment
+from huikuan.services.gate import UNUSABLE
 from huikuan.services.masking import mask_contact
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -76,7 +77,11 @@ def contact_form(uow: UnitOfWork, viewer: Viewer, case_id: int) -> ContactForm:
     names = {row.id: (row.name, row.role) for row in parties}
     points = s.execute(
         select(cp.id, cp.party_id, cp.kind, cp.value, cp.status)
-        .where(cp.debtor_id == case.debtor_id, cp.kind.in_(["mobile", "landline", "address"]))
+        .where(
+            cp.debtor_id == case.debtor_id,
+            cp.kind.in_(["mobile", "landline", "address"]),
+            cp.status.not_in(UNUSABLE),
+        )
         .order_by(cp.party_id.is_not(None), cp.party_id, cp.id)
     ).all()
 

@@ -24,6 +24,7 @@ from huikuan.domain.enums import CaseStage, Direction, Outcome
 from huikuan.domain.goals import GOALS, OUTCOME_GOALS, Goal
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, case_to_work
+from huikuan.services.contact_points import apply_mark
 from huikuan.services.contacts import (
     check_contact,
     insert_contact,
@@ -165,7 +166,12 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
     if result is Outcome.HARDSHIP and party is None:
         uow.session.execute(update(t.debtors).where(t.debtors.c.id == case.debtor_id).values(hardship=True))
     status = _POINT_STATUS.get(result)
-    if status is not None and report.contact_point_id is not None:
+    if result is Outcome.WRONG_PARTY and report.contact_point_id is not None:
+        # A wrong number is the number's, not this debtor's: the mark follows it to every debtor.
+        apply_mark(
+            uow, viewer.user_id, case_id, case.debtor_id, report.contact_point_id, "wrong_number", when
+        )
+    elif status is not None and report.contact_point_id is not None:
         cp = t.contact_points.c
         uow.session.execute(
             update(t.contact_points).where(cp.id == report.contact_point_id).values(status=status)

@@ -24,7 +24,7 @@ from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.services import notices
 from huikuan.services.disputes import disputes_of_contact
 from huikuan.services.fact_history import changing_facts
-from huikuan.services.gate import Verdict, ask, read_gate_inputs
+from huikuan.services.gate import UNUSABLE, WORK, Verdict, ask, read_gate_inputs
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -46,11 +46,21 @@ def _case(uow: UnitOfWork, case_id: int) -> Any:
 
 
 def _to(uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: int | None) -> str | None:
+    return _point(uow, contact_point_id, debtor_id, party)[0]
+
+
+def _point(
+    uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: int | None
+) -> tuple[str | None, bool]:
+    """The address contacted through the point, and whether it reaches the person at work; a point marked
+    do-not-contact, wrong number or disconnected is refused (InvalidInput)."""
     if contact_point_id is None:
-        return None
+        return None, False
     cp = t.contact_points.c
     row = uow.session.execute(
-        select(cp.value, cp.party_id, cp.status).where(cp.id == contact_point_id, cp.debtor_id == debtor_id)
+        select(cp.value, cp.party_id, cp.status, cp.place).where(
+            cp.id == contact_point_id, cp.debtor_id == debtor_id
+        )
     ).one_or_none()
     if row is None or row.party_id != party:
         raise InvalidInput(
@@ -58,7 +68,13 @@ def _to(uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: in
         )
     if row.status == "do_not_contact":
         raise InvalidInput("contact point {point} is marked do-not-contact", point=contact_point_id)
-    return str(row.value)
+    if row.status in UNUSABLE:
+        raise InvalidInput(
+            "contact point {point} is marked {status}: it is not used",
+            point=contact_point_id,
+            status=row.status,
+        )
+    return str(row.value), row.place == WORK
 
 
 def check_contact(
@@ -82,9 +98,11 @@ def check_contact(
         ) from None
     when = (at or datetime.now(UTC)).astimezone(UTC)
     inputs = read_gate_inputs(uow, case_id)
-    to = _to(uow, contact_point_id, inputs.debtor_id, party)
+    to, at_work = _point(uow, contact_point_id, inputs.debtor_id, party)
     goal = Purpose(purpose) if purpose else None
-    verdict, _requests = ask(inputs, channel=gate_channel, party=party, to=to, at=when, purpose=goal)
+    verdict, _requests = ask(
+        inputs, channel=gate_channel, party=party, to=to, at=when, purpose=goal, workplace=at_work
+    )
     return verdict
 
 

@@ -35,6 +35,10 @@ from huikuan.strategy.gating import (
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 PHONE_KINDS = ("mobile", "landline")
+# A contact point with one of these statuses is not offered or used: it is not the person's, it no longer
+# works, or the person asked that it not be used.
+UNUSABLE = ("do_not_contact", "wrong_party", "disconnected")
+WORK = "work"  # contact_points.place of a point that reaches the person at their place of employment
 
 
 @dataclass(frozen=True)
@@ -126,14 +130,19 @@ def read_gate_inputs(uow: UnitOfWork, case_id: int) -> GateInputs:
     )
 
 
-def who(inputs: GateInputs, party: int | None, to: str | None) -> Party:
-    """The person contacted: the debtor, or one of its related parties (NotFound for another's)."""
+def who(inputs: GateInputs, party: int | None, to: str | None, *, workplace: bool = False) -> Party:
+    """The person contacted: the debtor, or one of its related parties (NotFound for another's);
+    `workplace` when the contact reaches them at their place of employment (a point marked "work")."""
     if party is None:
-        return Party(party_id(inputs.debtor_id), Role.DEBTOR, to=to)
+        return Party(party_id(inputs.debtor_id), Role.DEBTOR, to=to, workplace=workplace)
     if party not in inputs.party_roles:
         raise NotFound("no related party {party} of this debtor", party=party)
     return Party(
-        f"P{party}", Role(inputs.party_roles[party]), to=to, phones=inputs.party_phones.get(party, ())
+        f"P{party}",
+        Role(inputs.party_roles[party]),
+        to=to,
+        phones=inputs.party_phones.get(party, ()),
+        workplace=workplace,
     )
 
 
@@ -146,6 +155,7 @@ def ask(
     at: datetime,
     purpose: Purpose | None = None,
     account: int | None = None,
+    workplace: bool = False,
 ) -> tuple[Verdict, list[Request]]:
     """May this contact happen at `at`? The combined verdict over the case's accounts, and the requests
     asked. Without a `purpose`, a related party who is not liable may only be asked to help reach the
@@ -154,7 +164,7 @@ def ask(
     The contact is about the accounts no open dispute stops (a disputed account is not collected, the
     others may be); when every one is disputed it is asked about them, and the gate refuses. With
     `account`, it is asked about that account alone."""
-    person = who(inputs, party, to)
+    person = who(inputs, party, to, workplace=workplace)
     goal = purpose or (
         Purpose.COLLECT if person.role in inputs.pack.settings.collect_roles else Purpose.LOCATE
     )

@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, or_, select
 from huikuan.errors import Forbidden
 from huikuan.services.access import Viewer, case_scope
 from huikuan.services.contacts import check_contact, may_discuss_payment
+from huikuan.services.gate import UNUSABLE
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
@@ -29,7 +30,7 @@ _CN_DISTRICT = re.compile(
     r"^((?:[^省市]{2,7}省|[^区]{2,8}自治区)?(?:[^市州盟]{1,8}(?:市|自治州|州|盟))?[^区县旗]{1,8}(?:区|县|旗))"
 )
 _US_CITY = re.compile(r",\s*([^,]+,\s*[A-Z]{2})\s+\d{5}")
-_UNUSABLE = ("do_not_contact", "wrong_party")
+_UNUSABLE = UNUSABLE  # a disconnected address (returned mail, demolished) is not visited either
 
 
 def district_of(address: str | None) -> str:

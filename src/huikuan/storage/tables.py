@@ -152,6 +152,12 @@ debtors = Table(
     Column("employer_prohibits", Boolean, nullable=False, default=False),
     Column("opt_out_channels", JSON, nullable=False, default=list),
     Column("inconvenient_times", JSON, nullable=False, default=list),
+    # The debtor's own statements (services/preferences.py): places inconvenient for contact ("workplace"),
+    # and consent to electronic communications with when and how it was given (or withdrawn: False).
+    Column("inconvenient_places", JSON),  # null: none stated
+    Column("electronic_consent", Boolean),
+    Column("electronic_consent_at", UTCDateTime),
+    Column("electronic_consent_how", String(200)),
     Column("anonymised_at", UTCDateTime),  # set once its personal data is erased (services/anonymise.py)
     Index("ix_debtors_creditor_national_id_hash", "creditor_id", "national_id_hash"),
     Index("ix_debtors_creditor_name", "creditor_id", "name"),
@@ -182,6 +188,17 @@ contact_points = Table(
     Column("status", String(16), nullable=False, default="unverified"),
     Column("source", String(20), nullable=False, default="placement"),
     Column("consent", Boolean, nullable=False, default=False),
+    # Who added a point and when (null for imported ones: the import batch says), when and how consent
+    # was given, when it was verified, why and when its status last changed (services/contact_points.py),
+    # and whether it reaches the person at home or at work (a contact at work is the workplace rule's).
+    Column("added_at", UTCDateTime),
+    _fk("added_by", "users.id", nullable=True),
+    Column("consent_at", UTCDateTime),
+    Column("consent_how", String(200)),
+    Column("verified_at", UTCDateTime),
+    Column("status_reason", String(20)),
+    Column("status_at", UTCDateTime),
+    Column("place", String(12)),
     Index("ix_contact_points_debtor", "debtor_id"),
     Index("ix_contact_points_value", "kind", "value"),
 )

@@ -58,6 +58,8 @@ from sqlalchemy import Connection, literal, select
 from huikuan.compliance import Decision, HistoryEvent, Pack, Request, decide, load_pack
 from huikuan.compliance.location import phone_zones, plausible_zones, request_zones
 from huikuan.compliance.model import (
+    PLACES,
+    WORKPLACE,
     Address,
     Debt,
     DebtorFacts,
@@ -238,7 +240,8 @@ def debtor_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, Debto
 
 
 def own_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, DebtorFacts]:
-    """What the gate knows of each debtor: own phone numbers, address, zone, designated times, flags.
+    """What the gate knows of each debtor: own phone numbers, address, zone, designated times and places,
+    flags.
 
     A zone that is not a real IANA zone is dropped (the phones and address still place the debtor); a
     designated inconvenient time that cannot be read counts as the whole day (fail closed).
@@ -266,6 +269,7 @@ def own_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, DebtorFa
             d.employer_prohibits,
             d.opt_out_channels,
             d.inconvenient_times,
+            d.inconvenient_places,
         ).where(d.id.in_(chunk))
         for row in _rows(conn, query):
             facts[row.id] = DebtorFacts(
@@ -273,6 +277,7 @@ def own_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, DebtorFa
                 address=_address(row.address_country, row.address_region),
                 time_zone=row.time_zone if row.time_zone in _KNOWN_ZONES else None,
                 inconvenient_times=_inconvenient(row.inconvenient_times),
+                inconvenient_places=_places(row.inconvenient_places),
                 flags=Flags(
                     cease=bool(row.cease),
                     disputed=bool(row.disputed),
@@ -430,13 +435,23 @@ def _channels(value: Any) -> list[Channel]:
 
 
 def _inconvenient(value: Any) -> tuple[InconvenientTime, ...]:
+    """The stored spans ({"start", "end", "days"}: ISO weekdays, absent or empty for every day)."""
     spans = []
     for item in _json_list(value):
         try:
-            spans.append(InconvenientTime(time.fromisoformat(item["start"]), time.fromisoformat(item["end"])))
-        except (TypeError, KeyError, ValueError):
-            spans.append(InconvenientTime(time(0), time(0)))  # unreadable: the whole day
+            days = item.get("days") or []
+            if not all(isinstance(d, int) and 1 <= d <= 7 for d in days):
+                raise ValueError(days)
+            start, end = time.fromisoformat(item["start"]), time.fromisoformat(item["end"])
+            spans.append(InconvenientTime(start, end, frozenset(days)))
+        except (TypeError, KeyError, ValueError, AttributeError):
+            spans.append(InconvenientTime(time(0), time(0)))  # unreadable: the whole day, every day
     return tuple(spans)
+
+
+def _places(value: Any) -> frozenset[str]:
+    """The stated inconvenient places; one that cannot be read counts as the workplace (fail closed)."""
+    return frozenset(v if v in PLACES else WORKPLACE for v in _json_list(value))
 
 
 # --- asking the gate about the hours of a day ----------------------------------------------------

@@ -23,6 +23,7 @@ from huikuan.web.api import admin as api_admin
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
+from huikuan.web.api import debtors as api_debtors
 from huikuan.web.api import disputes as api_disputes
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import notices as api_notices
@@ -43,6 +44,7 @@ from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import disputes as ui_disputes
+from huikuan.web.ui import facts as ui_facts
 from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import notices as ui_notices
 from huikuan.web.ui import outbox as ui_outbox
@@ -61,6 +63,7 @@ ROUTERS = (
     ui_case.router,
     ui_record.router,
     ui_contact.router,
+    ui_facts.router,
     ui_negotiation.router,
     ui_notices.router,
     ui_outbox.router,
@@ -75,6 +78,7 @@ ROUTERS = (
     api_cases.router,
     api_record.router,
     api_contacts.router,
+    api_debtors.router,
     api_negotiation.router,
     api_notices.router,
     api_outbox.router,

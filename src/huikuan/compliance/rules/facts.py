@@ -1,9 +1,12 @@
-"""cease, attorney, workplace, channel-opt-out, dispute, time-barred: rules that only facts can lift."""
+"""cease, attorney, workplace, channel-opt-out, dispute, time-barred: rules that only facts can lift.
+
+workplace refuses a contact at the place of employment that the employer prohibits or that the debtor
+said is inconvenient (12 CFR 1006.6(b)(1) and (b)(3)); the debtor's own statement binds in every pack."""
 
 from __future__ import annotations
 
 from huikuan.compliance.context import Context
-from huikuan.compliance.model import Role
+from huikuan.compliance.model import WORKPLACE, Role
 from huikuan.compliance.rules.base import Block
 from huikuan.domain.enums import Channel
 
@@ -27,7 +30,12 @@ def attorney(ctx: Context, _t: int) -> Block | None:
 
 
 def workplace(ctx: Context, _t: int) -> Block | None:
-    if ctx.request.party.workplace and ctx.request.debtor.flags.employer_prohibits:
+    if not ctx.request.party.workplace:
+        return None
+    debtor = ctx.request.debtor
+    if WORKPLACE in debtor.inconvenient_places:
+        return Block("the debtor said the place of employment is inconvenient for contact", None)
+    if debtor.flags.employer_prohibits:
         return Block("the debtor's employer prohibits contact at the place of employment", None)
     return None
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from huikuan.compliance.clock import DAY, hhmm, local_hhmm
 from huikuan.compliance.context import Context
-from huikuan.compliance.model import Role
+from huikuan.compliance.model import InconvenientTime, Role
 from huikuan.compliance.rules.base import Block
 from huikuan.compliance.windows import AllowedHours, BlockedTimes, allowed_hours, blocked_times
 from huikuan.domain.enums import Direction
@@ -40,14 +40,7 @@ def designated_inconvenient_time(ctx: Context, t: int) -> Block | None:
     times = ctx.request.debtor.inconvenient_times
     if not times or ctx.request.party.role is not Role.DEBTOR:
         return None
-    spans = tuple(
-        (
-            x.start.hour * 3600 + x.start.minute * 60 + x.start.second,
-            x.end.hour * 3600 + x.end.minute * 60 + x.end.second,
-        )
-        for x in times
-    )
-    blocked = blocked_times(ctx.zones, spans)
+    blocked = blocked_times(ctx.zones, _spans(times))
     end = blocked.free_from(t, ctx.limit)
     if end == t:
         return None
@@ -55,8 +48,33 @@ def designated_inconvenient_time(ctx: Context, t: int) -> Block | None:
         return None
     if t != ctx.at:
         return Block("", end)
-    spans_text = ", ".join(f"{x.start.strftime('%H:%M')}-{x.end.strftime('%H:%M')}" for x in times)
-    return Block(f"the debtor designated {spans_text} local time as inconvenient", end)
+    return Block(f"the debtor designated {_spans_text(times)} local time as inconvenient", end)
+
+
+_DAY_NAMES = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@lru_cache(maxsize=4096)
+def _spans(times: tuple[InconvenientTime, ...]) -> tuple[tuple[int, int, int], ...]:
+    """(start, end, ISO weekday bit mask) in seconds of day; a mask of 0 is every day."""
+    return tuple(
+        (
+            x.start.hour * 3600 + x.start.minute * 60 + x.start.second,
+            x.end.hour * 3600 + x.end.minute * 60 + x.end.second,
+            sum(1 << d for d in x.days),
+        )
+        for x in times
+    )
+
+
+def _spans_text(times: tuple[InconvenientTime, ...]) -> str:
+    parts = []
+    for x in times:
+        hours = f"{x.start.strftime('%H:%M')}-{x.end.strftime('%H:%M')}"
+        if x.days and len(x.days) < 7:
+            hours = f"{','.join(_DAY_NAMES[d] for d in sorted(x.days))} {hours}"
+        parts.append(hours)
+    return ", ".join(parts)
 
 
 def _reply_allowed(ctx: Context, blocked: BlockedTimes, t: int) -> bool:

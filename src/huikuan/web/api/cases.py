@@ -36,6 +36,7 @@ def _plain(value: Any, currency: str | None = None) -> Any:
         out = {f.name: _field(f.name, getattr(value, f.name), own) for f in fields(value)}
         if hasattr(value, "do_not_contact"):
             out["do_not_contact"] = value.do_not_contact
+            out["unusable"] = getattr(value, "unusable", False)
         return out
     if isinstance(value, tuple | list):
         return [_plain(v, currency) for v in value]
@@ -55,6 +56,7 @@ def _field(name: str, value: Any, currency: str | None) -> Any:
 def case_json(view: CaseView) -> dict[str, Any]:
     """The view as JSON-ready data: money as decimal strings, instants and dates as ISO text."""
     data: dict[str, Any] = _plain(view)
+    data["debtor_id"] = view.identity.debtor_id  # the key of /api/v1/debtors/{debtor_id}
     data["balance_totals"] = [{"amount": str(m.amount), "currency": m.currency} for m in view.balance_totals]
     return data
 

@@ -44,7 +44,13 @@ class AddressIn(_Strict):
 
 class InconvenientTimeIn(_Strict):
     start: str = Field(description="Local time HH:MM", examples=["12:00"])
-    end: str = Field(description="Local time HH:MM; before start means the span runs past midnight")
+    end: str = Field(
+        description="Local time HH:MM; before start means the span runs past midnight, equal to start "
+        "the whole day"
+    )
+    days: list[int] = Field(
+        [], description="ISO weekdays (1 Monday .. 7 Sunday) on which the span starts; empty: every day"
+    )
 
 
 class FlagsIn(_Strict):
@@ -76,6 +82,9 @@ class DebtorIn(_Strict):
     address: AddressIn | None = None
     time_zone: str | None = None
     inconvenient_times: list[InconvenientTimeIn] = []
+    inconvenient_places: list[str] = Field(
+        [], description='Places the debtor said are inconvenient: "workplace"', examples=[["workplace"]]
+    )
     flags: FlagsIn = FlagsIn()
 
 

@@ -65,6 +65,23 @@ TABS = (
     ),
     Tab("messages", "Messages and letters", (Section("panel-message", "message", "Messages and letters"),)),
     Tab(
+        "facts",
+        "Facts and holds",
+        (
+            Section("panel-fact-points", "fact-points", "Contact points", refresh=True),
+            Section("panel-preferences", "preferences", "What the debtor states", refresh=True),
+            Section("panel-person", "person", "The same person", refresh=True),
+        ),
+    ),
+    Tab(
+        "disputes",
+        "Disputes and complaints",
+        (
+            Section("panel-disputes", "disputes", "Disputes", refresh=True),
+            Section("panel-complaints", "complaints", "Complaints"),
+        ),
+    ),
+    Tab(
         "debtor",
         "Debtor and people",
         (
@@ -80,16 +97,7 @@ TABS = (
         "Assessment",
         (Section("panel-assessment", "assessment", "Ability and willingness to pay"),),
     ),
-    Tab(
-        "disputes",
-        "Disputes and complaints",
-        (
-            Section("panel-disputes", "disputes", "Disputes", refresh=True),
-            Section("panel-complaints", "complaints", "Complaints"),
-        ),
-    ),
     Tab("plan", "Why this action", (Section("panel-plan", "plan", "Why this action"),)),
-    Tab("facts", "Facts and holds", (Section("panel-person", "person", "The same person", refresh=True),)),
     Tab("record", "Compliance record", (Section("panel-record", "record", "Compliance record"),)),
 )
 TAB_NAMES = tuple(tab.name for tab in TABS)
