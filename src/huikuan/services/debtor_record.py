@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from huikuan.compliance.contract import debtor_to_dict
 from huikuan.services.access import Viewer, debtor_case
+from huikuan.services.disputes import open_disputes_for
 from huikuan.services.gate import UNUSABLE
 from huikuan.services.masking import mask_contact
+from huikuan.services.persons import person_for
 from huikuan.services.preferences import read_preferences
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -40,6 +42,8 @@ def debtor_record(uow: UnitOfWork, viewer: Viewer, debtor_id: int) -> dict[str, 
         "facts": facts,
         "contact_points": contact_points(uow, debtor_id),
         "preferences": read_preferences(conn, debtor_id),
+        "open_disputes": open_disputes_for(conn, debtor_id),
+        "person": person_for(uow, viewer, debtor_id),
     }
 
 

@@ -133,12 +133,16 @@ class DebtorRecordOut(BaseModel):
     )
     contact_points: list[ContactPointOut]
     preferences: PreferencesOut
+    open_disputes: list[dict[str, Any]] = Field(description="Disputes not yet closed, oldest first")
+    person: dict[str, Any] = Field(
+        description="The same person placed elsewhere: how many placements, which facts bind this case"
+    )
 
 
 @router.get("/{debtor_id}", responses={200: {"model": DebtorRecordOut}})
 def get_debtor(debtor_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
-    """What we know about the debtor: the facts the gate reads, every contact point (masked) and the
-    debtor's stated preferences."""
+    """What we know about the debtor: the facts the gate reads, every contact point (masked), the
+    debtor's stated preferences, its open disputes and the same person's other placements."""
     return debtor_record(uow, viewer, debtor_id)
 
 
