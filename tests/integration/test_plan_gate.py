@@ -82,7 +82,7 @@ def test_a_disputed_or_ceased_debtor_gets_mask_0_with_the_rule_named(engine):
     expected_rule = {
         "us_disputed": "dispute",
         "us_ceased": "cease",
-        "us_deceased": "cease",
+        "us_deceased": "deceased",
         "cn_disputed": "dispute",
         "cn_ceased": "cease",
     }

@@ -1,28 +1,31 @@
-"""cease, attorney, workplace, channel-opt-out, dispute, time-barred: rules that only facts can lift."""
+"""cease, attorney (read as holds, rules/holds.py), workplace, channel-opt-out, dispute, time-barred: rules that only facts can lift."""
 
 from __future__ import annotations
 
 from huikuan.compliance.context import Context
-from huikuan.compliance.model import Role
+from huikuan.compliance.model import HoldKind, Role
 from huikuan.compliance.rules.base import Block
+from huikuan.compliance.rules.holds import held
 from huikuan.domain.enums import Channel
 
 
-def cease(ctx: Context, _t: int) -> Block | None:
-    flags = ctx.request.debtor.flags
+def cease(ctx: Context, t: int) -> Block | None:
     # Talking to the debtor's attorney stays possible: the attorney is how an end of efforts is told.
+    # A deceased debtor is the deceased rule's.
     if ctx.request.party.role is Role.ATTORNEY:
         return None
-    if flags.deceased:
-        return Block("the debtor is deceased: no contact about the debt through the gate", None)
-    if flags.cease:
-        return Block("the debtor asked in writing that contact cease", None)
+    blocked, lift = held(ctx, HoldKind.CEASE, ctx.request.debtor.flags.cease, t)
+    if blocked:
+        return Block("the debtor asked in writing that contact cease" if t == ctx.at else "", lift)
     return None
 
 
-def attorney(ctx: Context, _t: int) -> Block | None:
-    if ctx.request.debtor.flags.attorney and ctx.request.party.role is not Role.ATTORNEY:
-        return Block("the debtor is represented by an attorney: contact the attorney only", None)
+def attorney(ctx: Context, t: int) -> Block | None:
+    if ctx.request.party.role is Role.ATTORNEY:
+        return None
+    blocked, lift = held(ctx, HoldKind.ATTORNEY, ctx.request.debtor.flags.attorney, t)
+    if blocked:
+        return Block("the debtor is represented by an attorney: contact the attorney only", lift)
     return None
 
 
