@@ -63,7 +63,7 @@ def plan(pack: Pack, request: Request) -> Plan:
 
 
 def flagged(request: Request) -> bool:
-    """Some flag or hold is set that a flag rule (cease, a hold, attorney, workplace, opt-out, dispute) reads."""
+    """Some flag or hold is set that a flag rule (a hold, workplace, opt-out, dispute) reads."""
     f = request.debtor.flags
     return bool(
         f.cease

@@ -22,6 +22,7 @@ from huikuan.domain.enums import CaseStage, Channel, Direction, Outcome
 from huikuan.domain.goals import GOALS
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.services.gate import Verdict, ask, read_gate_inputs
+from huikuan.services.holds import SetHold, add_hold, open_hold_kinds
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -286,21 +287,25 @@ def insert_contact(
         )
         .scalar_one()
     )
-    _apply_holds(uow, case, result, cease_requested, party)
+    _apply_holds(uow, case, result, cease_requested, party, user_id)
     return int(new_id)
 
 
-def _apply_holds(uow: UnitOfWork, case: Any, result: Outcome, cease: bool, party: int | None) -> None:
+def _apply_holds(
+    uow: UnitOfWork, case: Any, result: Outcome, cease: bool, party: int | None, user_id: int | None
+) -> None:
     """A dispute or a cease request by the debtor sets the flag that stops further contact."""
     if party is not None:
         return
     values: dict[str, bool] = {}
     if result is Outcome.DISPUTES:
         values["disputed"] = True
-    if cease:
-        values["cease"] = True
     if values:
         uow.session.execute(update(t.debtors).where(t.debtors.c.id == case.debtor_id).values(**values))
+    if cease and "cease" not in open_hold_kinds(uow.session.connection(), case.debtor_id):
+        # A cease request is a hold (services/holds.py): set by the debtor, until it is ended.
+        add_hold(uow, user_id, SetHold(case.debtor_id, "cease", source="debtor"))
+    if values or cease:
         stage = CaseStage.DISPUTE if "disputed" in values else CaseStage.HOLD
         uow.session.execute(update(t.cases).where(t.cases.c.id == case.id).values(stage=stage.value))
 

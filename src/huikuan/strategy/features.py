@@ -97,6 +97,8 @@ FLAG_BITS = {
     "employer_prohibits": 32,
     "opted_out": 64,  # opt_out_channels is not an empty list
     "inconvenient": 128,  # inconvenient_times is not an empty list
+    "bankruptcy": 256,
+    "held": 512,  # an open hold the gate reads (table holds; a vulnerability is not one)
 }
 
 # A Chinese address's province, city and district; a US address's "City, ST".
@@ -556,12 +558,16 @@ class _Sql:
         flags = " + ".join(
             f"{self.num('d.' + name)} * {bit}"
             for name, bit in FLAG_BITS.items()
-            if name not in ("opted_out", "inconvenient")
+            if name not in ("opted_out", "inconvenient", "held")
+        )
+        held = self.num(
+            "EXISTS (SELECT 1 FROM holds h WHERE h.debtor_id = d.id AND h.ended_at IS NULL "
+            "AND h.kind <> 'vulnerability')"
         )
         return (
             "SELECT c.id, c.debtor_id, c.creditor_id, c.assigned_user_id, d.language, d.time_zone, "
             f"d.address_country, d.address_region, {flags} + {self.nonempty_json('d.opt_out_channels')} * 64 "
-            f"+ {self.nonempty_json('d.inconvenient_times')} * 128, c.ability, c.willingness "
+            f"+ {self.nonempty_json('d.inconvenient_times')} * 128 + {held} * 512, c.ability, c.willingness "
             "FROM cases c JOIN debtors d ON d.id = c.debtor_id "
             f"WHERE c.stage <> 'closed'{self.of_creditors('c.creditor_id')}"
         )

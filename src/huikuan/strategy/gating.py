@@ -17,8 +17,9 @@ the pack, the plausible time zones (from the debtor's phones, address and stated
 scheduling zone: such cases share the masks of their group, computed once by asking the gate hour by
 hour. The other cases are asked about one by one, from their stored facts and history:
 
-- a flag the pack acts on (cease or deceased, disputed, attorney, opted-out channels) shows at the first
-  hour asked about, and blocks every hour;
+- a flag the pack acts on (cease, deceased, bankruptcy, disputed, attorney, opted-out channels) or any
+  open hold (table holds: hardship, breathing space ... with its end) shows at the first hour asked
+  about, and blocks every hour (a hold that ends during the plan day blocks the whole day: fail closed);
 - history (call-frequency, post-conversation, daily-call-cap: call rules only) blocks calls from `now`
   until some instant, never later in the day once lifted, because no new event enters the history; so
   the call mask is the group's mask from the first hour the gate allows on, found with the gate's own
@@ -56,6 +57,8 @@ from huikuan.compliance.model import (
     Debt,
     DebtorFacts,
     Flags,
+    Hold,
+    HoldKind,
     InconvenientTime,
     Outcome,
     Party,
@@ -90,6 +93,18 @@ FACT_RULES = frozenset(RULE_IDS) - TIMED
 CONTACT_HOURS = "contact-hours"
 _IN_CHUNK = 5_000
 _KNOWN_ZONES = frozenset(available_timezones())
+
+# The stored hold kinds the gate reads (services/holds.py), by the gate's kind; a vulnerability routes
+# the case to a trained collector and is no hold the gate reads.
+GATE_HOLDS: dict[str, HoldKind] = {
+    "hardship": HoldKind.HARDSHIP,
+    "attorney": HoldKind.ATTORNEY,
+    "deceased": HoldKind.DECEASED,
+    "bankruptcy": HoldKind.BANKRUPTCY,
+    "cease": HoldKind.CEASE,
+    "breathing_space": HoldKind.BREATHING_SPACE,
+    "breathing_space_crisis": HoldKind.BREATHING_SPACE,
+}
 
 Hour = tuple[int, datetime, datetime]  # local hour, first instant asked about, its last second
 Mask = tuple[int, str | None]
@@ -151,6 +166,7 @@ def debtor_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, Debto
             ),
         ):
             phones.setdefault(row.debtor_id, []).append(row.value)
+        holds = _open_holds(conn, chunk)
         query = select(
             d.id,
             d.time_zone,
@@ -161,6 +177,7 @@ def debtor_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, Debto
             d.attorney,
             d.deceased,
             d.employer_prohibits,
+            d.bankruptcy,
             d.opt_out_channels,
             d.inconvenient_times,
         ).where(d.id.in_(chunk))
@@ -177,9 +194,25 @@ def debtor_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, Debto
                     deceased=bool(row.deceased),
                     employer_prohibits=bool(row.employer_prohibits),
                     opt_out=frozenset(_channels(row.opt_out_channels)),
+                    bankruptcy=bool(row.bankruptcy),
+                    holds=holds.get(row.id, ()),
                 ),
             )
     return facts
+
+
+def _open_holds(conn: Connection, debtor_ids: list[int]) -> dict[int, tuple[Hold, ...]]:
+    """The open holds the gate reads, by debtor, in the contract's order (kind, then end)."""
+    h = t.holds.c
+    found: dict[int, list[Hold]] = {}
+    query = select(h.debtor_id, h.kind, h.ends_at).where(
+        h.debtor_id.in_(debtor_ids), h.ended_at.is_(None), h.kind.in_(sorted(GATE_HOLDS))
+    )
+    for row in _rows(conn, query):
+        found.setdefault(row.debtor_id, []).append(Hold(GATE_HOLDS[row.kind], row.ends_at))
+    return {
+        did: tuple(sorted(hs, key=lambda x: (x.kind.value, x.until_ts or 0))) for did, hs in found.items()
+    }
 
 
 def gate_history(
@@ -638,7 +671,11 @@ def _triage(portfolio: Portfolio, infos: dict[int, _PackInfo]) -> pl.DataFrame:
             {
                 "creditor_id": cid,
                 "fact_bits": (
-                    (FLAG_BITS["cease"] | FLAG_BITS["deceased"] if p.enabled("cease") else 0)
+                    # Every open hold is asked about case by case: its end, not its kind, decides.
+                    FLAG_BITS["held"]
+                    | (FLAG_BITS["cease"] if p.enabled("cease") else 0)
+                    | (FLAG_BITS["deceased"] if p.enabled("deceased") else 0)
+                    | (FLAG_BITS["bankruptcy"] if p.enabled("bankruptcy") else 0)
                     | (FLAG_BITS["disputed"] if p.enabled("dispute") else 0)
                     | (FLAG_BITS["attorney"] if p.enabled("attorney") else 0)
                     | (FLAG_BITS["opted_out"] if p.enabled("channel-opt-out") else 0)

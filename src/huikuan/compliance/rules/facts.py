@@ -1,4 +1,5 @@
-"""cease, attorney (read as holds, rules/holds.py), workplace, channel-opt-out, dispute, time-barred: rules that only facts can lift."""
+"""cease, attorney, workplace, channel-opt-out, dispute, time-barred: rules that only facts can lift (cease
+and attorney read their holds' ends, rules/holds.py)."""
 
 from __future__ import annotations
 
