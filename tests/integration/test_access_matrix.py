@@ -39,6 +39,7 @@ from tests.support.offers import offer_and_letter
 from tests.support.web import Browser, api_key, login_client
 from tests.unit.compliance.builders import body as compliance_request
 
+from huikuan.services.holds import SetHold, end_hold, set_hold
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
@@ -173,6 +174,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/cases/{case_id}/identity-check"): WORK,
     ("POST", "/cases/{case_id}/contacts"): WORK,
     ("POST", "/api/v1/cases/{case_id}/contacts"): WORK,
+    # Holds: everyone who sees the case reads them; collectors set and end them on cases they may work.
+    ("GET", "/api/v1/debtors/{debtor_id}/holds"): READ,
+    ("POST", "/api/v1/debtors/{debtor_id}/holds"): WORK,
+    ("POST", "/api/v1/holds/{hold_id}/end"): WORK,
     ("POST", "/cases/{case_id}/assessment"): WORK,
     ("PUT", "/api/v1/cases/{case_id}/assessment"): WORK,
     ("POST", "/cases/{case_id}/negotiation/open"): WORK,
@@ -227,6 +232,7 @@ class Target:
     message_id: int
     debtor_id: int = 0
     guarantor_id: int = 0
+    hold_id: int = 0
 
 
 # A valid body for each write, so that what refuses it is access, never the shape of the request.
@@ -270,6 +276,8 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/cases/{case_id}/reveal"): {"what": "national_id"},
         ("POST", "/api/v1/cases/{case_id}/identity-check"): {"birth_date": "1980-01-01"},
         ("POST", "/api/v1/cases/{case_id}/contacts"): {"channel": "call", "outcome": "no_answer"},
+        ("POST", "/api/v1/debtors/{debtor_id}/holds"): {"kind": "hardship", "until": "2099-01-31"},
+        ("POST", "/api/v1/holds/{hold_id}/end"): {"reason": "asked"},
         ("PUT", "/api/v1/cases/{case_id}/assessment"): {"ability": "low"},
         ("POST", "/api/v1/cases/{case_id}/negotiation"): {"reason": "asked"},
         ("POST", "/api/v1/cases/{case_id}/arrangements"): {
@@ -355,8 +363,11 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     targets = {}
     for name, case in cases.items():
         arrangement, message = offer_and_letter(engine, case.id, floor.users["alice"], letters)
+        # A hold on each case's debtor, ended at once so that it changes nothing the other routes see.
+        hold = set_hold(floor.uow, None, SetHold(case.debtor_id, "cease", source="creditor"))
+        end_hold(floor.uow, None, hold, "test")
         targets[name] = Target(
-            case.id, case.mobile_id, arrangement, message, case.debtor_id, case.guarantor_id
+            case.id, case.mobile_id, arrangement, message, case.debtor_id, case.guarantor_id, hold
         )
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
@@ -375,6 +386,7 @@ def _url(path: str, target: Target) -> str:
         .replace("{arrangement_id}", str(target.arrangement_id))
         .replace("{message_id}", str(target.message_id))
         .replace("{debtor_id}", str(target.debtor_id))
+        .replace("{hold_id}", str(target.hold_id))
     )
 
 
@@ -389,7 +401,8 @@ def _fill(path: str) -> str:
 
 
 def _uses_a_case(method: str, path: str) -> bool:
-    return any(name in path for name in ("{case_id}", "{arrangement_id}", "{message_id}", "{debtor_id}")) or (
+    kinds = ("{case_id}", "{arrangement_id}", "{message_id}", "{debtor_id}", "{hold_id}")
+    return any(name in path for name in kinds) or (
         method,
         path,
     ) in {("POST", "/outbox/bulk"), ("POST", "/api/v1/outbox/bulk")}

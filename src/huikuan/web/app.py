@@ -23,6 +23,7 @@ from huikuan.web.api import admin as api_admin
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
+from huikuan.web.api import holds as api_holds
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import outbox as api_outbox
 from huikuan.web.api import portfolio as api_portfolio
@@ -62,6 +63,7 @@ ROUTERS = (
     api_portfolio.router,
     api_cases.router,
     api_contacts.router,
+    api_holds.router,
     api_negotiation.router,
     api_outbox.router,
     api_privacy.router,
