@@ -84,6 +84,11 @@ def _refused_message(engine: Engine, case: Case, at: datetime = CALL) -> dict:
     return refused.value.decision  # type: ignore[return-value]
 
 
+def _holds(engine: Engine, debtor: int) -> list[dict]:
+    with engine.connect() as conn:
+        return holds_for(conn, debtor)
+
+
 def _rules(decision: dict) -> list[str]:
     return [v["rule"] for v in decision["violations"]]
 
@@ -155,7 +160,7 @@ def test_ending_a_hold_lifts_it_at_once_and_keeps_the_debtors_flag_and_history(
         assert audited == 2
     with UnitOfWork(engine) as uow, pytest.raises(Conflict):
         end_hold(uow, None, hold)
-    (listed,) = holds_for(engine.connect(), world.cn.debtor)
+    (listed,) = _holds(engine, world.cn.debtor)
     assert listed["status"] == "ended" and listed["end_reason"] == "withdrawn in writing"
 
 
@@ -205,7 +210,7 @@ def test_the_attorney_hold_lets_the_attorney_party_be_contacted_instead(engine: 
         world.cn.debtor, "attorney", party_name="王律师", point_kind="mobile", point_value="13900139000"
     )
     hold = _set(engine, cmd)
-    (listed,) = holds_for(engine.connect(), world.cn.debtor)
+    (listed,) = _holds(engine, world.cn.debtor)
     assert listed["id"] == hold and listed["party_role"] == "attorney"
     with engine.connect() as conn:
         point = conn.execute(
@@ -220,7 +225,7 @@ def test_after_a_death_the_estate_representative_is_contacted_and_not_the_debtor
     engine: Engine, world: World
 ) -> None:
     _set(engine, SetHold(world.us.debtor, "deceased", party_name="John Roe", party_role="executor"))
-    (listed,) = holds_for(engine.connect(), world.us.debtor)
+    (listed,) = _holds(engine, world.us.debtor)
     assert _rules(_check(engine, world.us, US_CALL)) == ["deceased"]
     with UnitOfWork(engine) as uow:
         verdict = check_contact(uow, world.us.id, channel="call", at=US_CALL, party=listed["party_id"])
@@ -230,7 +235,7 @@ def test_after_a_death_the_estate_representative_is_contacted_and_not_the_debtor
 
 def test_in_china_the_heirs_are_asked_after_a_death(engine: Engine, world: World) -> None:
     _set(engine, SetHold(world.cn.debtor, "deceased", party_name="张小明", party_role="heir"))
-    (listed,) = holds_for(engine.connect(), world.cn.debtor)
+    (listed,) = _holds(engine, world.cn.debtor)
     assert _check(engine, world.cn, CALL, party=listed["party_id"])["allowed"]
     assert _rules(_check(engine, world.cn, CALL)) == ["deceased"]
 
@@ -248,7 +253,7 @@ def test_a_cease_request_heard_in_a_call_becomes_a_hold_set_by_the_debtor(
             contact_point_id=world.cn.mobile,
             cease_requested=True,
         )
-    (listed,) = holds_for(engine.connect(), world.cn.debtor)
+    (listed,) = _holds(engine, world.cn.debtor)
     assert listed["kind"] == "cease" and listed["source"] == "debtor" and listed["status"] == "open"
 
 

@@ -35,6 +35,7 @@ from huikuan.intake.values import (
     constant,
     currencies,
     emails,
+    flags,
     precision,
     precisions,
     products,
@@ -79,7 +80,14 @@ PLACEMENT_SCHEMA: dict[str, pl.DataType] = {
     "co_borrower_phone": pl.String(),
     "co_borrower_phone_kind": pl.String(),
     "contacts": pl.List(CONTACT_STRUCT),
+    # Scrub flags (yes/no): holds set at once on import (storage/placement_writer.py scrub_flags).
+    "bankrupt": pl.Boolean(),
+    "deceased": pl.Boolean(),
+    "attorney": pl.Boolean(),
+    "cease": pl.Boolean(),
+    "dispute": pl.Boolean(),
 }
+SCRUB_FLAGS = ("bankrupt", "deceased", "attorney", "cease", "dispute")
 
 _TEXT_FIELDS = (
     "debtor_name",
@@ -268,6 +276,7 @@ def parse_placement(
         "overdue_since": partial(dates, region=region),
         "last_payment_date": partial(dates, region=region),
         "dpd": partial(days_past_due, as_of=as_of),
+        **dict.fromkeys(SCRUB_FLAGS, flags),
     }
     jobs += [partial(column_job, n, by_column[n]) for n in present if n in by_column]
     contact_numbers = sorted({int(m.group(1) or 1) for f in sources if (m := _CONTACT.match(f))})

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from huikuan.compliance.model import ESTATE_ROLES, Role
 from huikuan.domain.days import day_start, local_day
@@ -29,6 +29,7 @@ from huikuan.intake.phones import classify
 from huikuan.services.fact_history import changing_facts
 from huikuan.storage import audit
 from huikuan.storage import tables as t
+from huikuan.storage.holds import sync_hold_flags
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gating import GATE_HOLDS, creditor_pack
 
@@ -43,8 +44,6 @@ KINDS = (
     "vulnerability",
 )
 SOURCES = ("collector", "debtor", "creditor", "import")
-# The debtor's boolean column kept equal to "an open hold of this kind exists".
-FLAG_COLUMNS = ("cease", "attorney", "deceased", "hardship", "bankruptcy")
 BREATHING_SPACE_DAYS = 60
 VULNERABILITY_SKILL = "vulnerability"
 _NEEDS_UNTIL = frozenset({"hardship"})
@@ -212,13 +211,8 @@ def open_hold_kinds(conn: Connection, debtor_id: int, *, now: datetime | None = 
 
 
 def sync_flags(conn: Connection, debtor_ids: list[int]) -> None:
-    """The debtor's boolean columns set to "an open hold of this kind exists", one UPDATE."""
-    h, d = t.holds.c, t.debtors.c
-    values = {
-        name: exists().where(h.debtor_id == d.id, h.kind == name, h.ended_at.is_(None))
-        for name in FLAG_COLUMNS
-    }
-    conn.execute(update(t.debtors).where(d.id.in_(debtor_ids)).values(**values))
+    """The debtor's boolean columns set to "an open hold of this kind exists"."""
+    sync_hold_flags(conn, debtor_ids)
 
 
 def is_vulnerable(conn: Connection, case_id: int) -> bool:
