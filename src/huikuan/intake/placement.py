@@ -80,13 +80,9 @@ PLACEMENT_SCHEMA: dict[str, pl.DataType] = {
     "co_borrower_phone": pl.String(),
     "co_borrower_phone_kind": pl.String(),
     "contacts": pl.List(CONTACT_STRUCT),
-    # Scrub flags (yes/no): holds set at once on import (storage/placement_writer.py scrub_flags).
-    "bankrupt": pl.Boolean(),
-    "deceased": pl.Boolean(),
-    "attorney": pl.Boolean(),
-    "cease": pl.Boolean(),
-    "dispute": pl.Boolean(),
 }
+# Scrub flags (yes/no), set at once as holds on import (storage/holds.py): columns of the good-rows
+# frame only when the file has them.
 SCRUB_FLAGS = ("bankrupt", "deceased", "attorney", "cease", "dispute")
 
 _TEXT_FIELDS = (
@@ -305,8 +301,9 @@ def parse_placement(
         if name not in out:
             out[name] = nulls(dtype)
 
-    good = pl.DataFrame({name: out[name].alias(name) for name in PLACEMENT_SCHEMA})
-    good = good.select(pl.col(name).cast(dtype) for name, dtype in PLACEMENT_SCHEMA.items())
+    schema = {**PLACEMENT_SCHEMA, **{f: pl.Boolean() for f in SCRUB_FLAGS if f in out}}
+    good = pl.DataFrame({name: out[name].alias(name) for name in schema})
+    good = good.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
     bad_rows = sink.bad_rows()
     if bad_rows.len():
         good = good.filter(~pl.col("row").is_in(bad_rows.implode()))
