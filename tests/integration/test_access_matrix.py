@@ -176,6 +176,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/cases/{case_id}/contacts"): WORK,
     # Holds: everyone who sees the case reads them; collectors set and end them on cases they may work.
     ("GET", "/api/v1/debtors/{debtor_id}/holds"): READ,
+    ("GET", "/cases/{case_id}/panels/holds"): READ,
+    ("POST", "/cases/{case_id}/holds"): WORK,
+    ("POST", "/cases/{case_id}/holds/{hold_id}/end"): WORK,
     ("POST", "/api/v1/debtors/{debtor_id}/holds"): WORK,
     ("POST", "/api/v1/holds/{hold_id}/end"): WORK,
     ("POST", "/cases/{case_id}/assessment"): WORK,
@@ -248,6 +251,8 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/cases/{case_id}/reveal"): {"what": "national_id"},
         ("POST", "/cases/{case_id}/identity-check"): {"birth_date": "1980-01-01"},
         ("POST", "/cases/{case_id}/contacts"): {"channel": "call", "outcome": "no_answer", "who": "debtor"},
+        ("POST", "/cases/{case_id}/holds"): {"kind": "hardship", "until": "2099-01-31"},
+        ("POST", "/cases/{case_id}/holds/{hold_id}/end"): {"reason": "asked"},
         ("POST", "/cases/{case_id}/assessment"): {
             "ability": "low",
             "willingness": "high",

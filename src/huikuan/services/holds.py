@@ -206,8 +206,13 @@ def holds_for(
 
 
 def open_hold_kinds(conn: Connection, debtor_id: int, *, now: datetime | None = None) -> list[str]:
-    """The kinds of the debtor's holds in force now (for the case header's badge)."""
-    return sorted({x["kind"] for x in holds_for(conn, debtor_id, now=now) if x["status"] == "open"})
+    """The kinds of the debtor's holds in force now."""
+    return sorted({x["kind"] for x in open_holds_of(conn, debtor_id, now=now)})
+
+
+def open_holds_of(conn: Connection, debtor_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The debtor's holds in force now (for the case header's badge): kind, until, ends_at."""
+    return [x for x in holds_for(conn, debtor_id, now=now) if x["status"] == "open"]
 
 
 def sync_flags(conn: Connection, debtor_ids: list[int]) -> None:

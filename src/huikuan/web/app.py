@@ -39,6 +39,7 @@ from huikuan.web.ui import admin as ui_admin
 from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
+from huikuan.web.ui import holds as ui_holds
 from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import outbox as ui_outbox
 from huikuan.web.ui import portfolio as ui_portfolio
@@ -53,6 +54,7 @@ ROUTERS = (
     ui_portfolio.router,
     ui_case.router,
     ui_contact.router,
+    ui_holds.router,
     ui_negotiation.router,
     ui_outbox.router,
     ui_admin.router,
