@@ -20,7 +20,7 @@ from huikuan.storage import tables as t
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-TABS = ["history", "promises", "messages", "debtor", "assessment", "plan"]
+TABS = ["history", "promises", "messages", "debtor", "assessment", "plan", "facts"]
 PLAN_ROW = {
     "plan_date": date(2026, 11, 20),
     "strategy": "optimized",
@@ -106,12 +106,12 @@ def test_the_tabs_follow_the_keyboard_pattern_and_fetch_a_panel_only_when_shown(
     page.locator("#timeline tr[data-kind], #timeline [data-testid=timeline-filters]").first.wait_for()
     assert _panels_asked(asked).count("timeline") == 1  # fetched when its tab opened, once
     page.keyboard.press("ArrowLeft")  # from the first to the last
-    assert _state(page) == _only("plan")
+    assert _state(page) == _only(TABS[-1])
     page.keyboard.press("ArrowRight")  # and round again
     assert _state(page) == _only("history")
     page.keyboard.press("End")
-    assert _state(page) == _only("plan")
-    page.locator("#panel-plan [data-testid=plan-none]").wait_for()
+    assert _state(page) == _only(TABS[-1])
+    page.locator(f"#tabpanel-{TABS[-1]} .lazy-fallback").first.wait_for(state="detached")
     page.keyboard.press("Home")  # back: nothing is fetched twice
     settled(page)
     assert _panels_asked(asked).count("timeline") == 1 and _panels_asked(asked).count("assessment") == 1
