@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.unit.compliance.builders import LONDON_PHONE, NY_PHONE, SHANGHAI_PHONE, at, body, judge, rules
 
 from huikuan.compliance import parse_request, request_to_dict
-from tests.unit.compliance.builders import LONDON_PHONE, NY_PHONE, SHANGHAI_PHONE, at, body, judge, rules
 
 OPEN = "2026-03-04T18:00:00Z"  # 13:00 in New York
 UNTIL = "2026-03-10T18:00:00Z"

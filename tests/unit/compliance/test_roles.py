@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.unit.compliance.builders import LONDON_PHONE, NY_PHONE, SHANGHAI_PHONE, body, judge
 
 from huikuan.compliance.model import Role
-from tests.unit.compliance.builders import LONDON_PHONE, NY_PHONE, SHANGHAI_PHONE, body, judge
 
 COLLECT, LOCATE, NEVER = "collect", "locate", "never"
 
