@@ -294,3 +294,18 @@ def test_a_vulnerable_debtors_case_goes_only_to_a_trained_collector(engine: Engi
         take_case(uow, get_viewer(uow, plain), world.cn.id)
     with UnitOfWork(engine) as uow:
         assert take_case(uow, get_viewer(uow, trained), world.cn.id)
+
+
+@pytest.mark.parametrize("kind", ["attorney", "deceased", "bankruptcy", "cease"])
+def test_each_hold_without_an_end_removes_every_hour_of_the_plan_naming_its_rule(
+    engine: Engine, world: World, kind: str
+) -> None:
+    hold = _set(engine, SetHold(world.cn.debtor, kind))
+    day = date(2026, 11, 4)
+    now = datetime.combine(day, time(0, 30), SHANGHAI).astimezone(UTC)
+    got = _plan(engine, day, now)
+    for action in ("call", "sms", "email", "letter", "visit"):
+        assert got[(world.cn.id, action)] == (0, kind), action
+    with UnitOfWork(engine) as uow:
+        end_hold(uow, None, hold, now=SET + timedelta(hours=1))
+    assert _plan(engine, day, now)[(world.cn.id, "call")] == (sum(1 << h for h in range(10, 21)), None)
