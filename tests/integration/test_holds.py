@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, func, select
 from tests.support.book import Book
+from tests.support.floor import Floor
 
 from huikuan.errors import ComplianceRefused, Conflict, Forbidden, InvalidInput
 from huikuan.services.access import get_viewer
 from huikuan.services.claims import take_case
+from huikuan.services.contact_log import ContactReport, log_contact
 from huikuan.services.contacts import check_contact, queue_message, record_contact
 from huikuan.services.holds import SetHold, end_hold, holds_for, set_hold
 from huikuan.storage import tables as t
@@ -309,3 +311,23 @@ def test_each_hold_without_an_end_removes_every_hour_of_the_plan_naming_its_rule
     with UnitOfWork(engine) as uow:
         end_hold(uow, None, hold, now=SET + timedelta(hours=1))
     assert _plan(engine, day, now)[(world.cn.id, "call")] == (sum(1 << h for h in range(10, 21)), None)
+
+
+def test_a_hardship_heard_in_a_call_pauses_collection_until_the_day_before_the_next_action(
+    floor: Floor,
+) -> None:
+    case = floor.cases[0]
+    due = datetime.now(UTC) + timedelta(days=10)
+    report = ContactReport(
+        channel="call",
+        outcome="hardship",
+        contact_point_id=case.mobile_id,
+        next_channel="call",
+        next_due_at=due,
+    )
+    log_contact(floor.uow, floor.viewer("alice"), case.id, report)
+    (hold,) = holds_for(floor.uow, case.debtor_id)
+    assert hold["kind"] == "hardship" and hold["source"] == "debtor" and hold["status"] == "open"
+    assert hold["until"] == due.astimezone(SHANGHAI).date() - timedelta(days=1)
+    d = t.debtors.c
+    assert floor.uow.session.execute(select(d.hardship).where(d.id == case.debtor_id)).scalar_one()
