@@ -18,6 +18,7 @@ from huikuan.services.claims import take_case
 from huikuan.services.contact_log import ContactReport, log_contact
 from huikuan.services.contacts import check_contact, queue_message, record_contact
 from huikuan.services.holds import SetHold, end_hold, holds_for, set_hold
+from huikuan.services.queue import my_work, team_queue
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.features import read_portfolio
@@ -331,3 +332,17 @@ def test_a_hardship_heard_in_a_call_pauses_collection_until_the_day_before_the_n
     assert hold["until"] == due.astimezone(SHANGHAI).date() - timedelta(days=1)
     d = t.debtors.c
     assert floor.uow.session.execute(select(d.hardship).where(d.id == case.debtor_id)).scalar_one()
+
+
+def test_a_paused_case_leaves_the_queue_and_a_vulnerable_one_shows_only_to_the_trained(floor: Floor) -> None:
+    alice, sue = floor.viewer("alice"), floor.viewer("sue")
+    first, second = floor.cases[0], floor.cases[2]  # alice's own, and the pool's
+    assert {first.id, second.id} <= {i.case_id for i in my_work(floor.uow, alice)}
+    until = datetime.now(UTC).astimezone(SHANGHAI).date() + timedelta(days=3)
+    paused = set_hold(floor.uow, None, SetHold(first.debtor_id, "hardship", until=until))
+    set_hold(floor.uow, None, SetHold(second.debtor_id, "vulnerability"))
+    mine = {i.case_id for i in my_work(floor.uow, alice)}
+    assert first.id not in mine and second.id not in mine
+    assert second.id in {i.case_id for i in team_queue(floor.uow, sue)}  # a supervisor may take it
+    end_hold(floor.uow, None, paused)
+    assert first.id in {i.case_id for i in my_work(floor.uow, alice)}
