@@ -97,8 +97,9 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
     view = case_360(uow, viewer, case_id, locale=locale, with_timeline=False)
     ident = view.identity
     held = ident.claimed_by_id if ident.claim_expires_at and ident.claim_expires_at > view.now else None
-    takeable = may_take(viewer, ident.assigned_to_id, held)
     open_holds = open_holds_of(uow.session.connection(), view.identity.debtor_id)
+    vulnerable = any(h["kind"] == "vulnerability" for h in open_holds)
+    takeable = may_take(viewer, ident.assigned_to_id, held, vulnerable=vulnerable)
     note_case_viewed(uow, viewer, case_id)  # after the reads, in a write of its own
     return {
         "view": view,
