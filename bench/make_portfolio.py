@@ -38,10 +38,18 @@ HISTORY_DAYS = 90
 UTC_DT = pl.Datetime("us", "UTC")
 
 PROVINCES = (
-    ("北京市", "朝阳区"), ("上海市", "浦东新区"), ("广东省", "广州市天河区"),
-    ("广东省", "深圳市南山区"), ("浙江省", "杭州市西湖区"), ("江苏省", "南京市鼓楼区"),
-    ("四川省", "成都市武侯区"), ("湖北省", "武汉市洪山区"), ("陕西省", "西安市雁塔区"),
-    ("山东省", "济南市历下区"), ("河南省", "郑州市金水区"), ("湖南省", "长沙市岳麓区"),
+    ("北京市", "朝阳区"),
+    ("上海市", "浦东新区"),
+    ("广东省", "广州市天河区"),
+    ("广东省", "深圳市南山区"),
+    ("浙江省", "杭州市西湖区"),
+    ("江苏省", "南京市鼓楼区"),
+    ("四川省", "成都市武侯区"),
+    ("湖北省", "武汉市洪山区"),
+    ("陕西省", "西安市雁塔区"),
+    ("山东省", "济南市历下区"),
+    ("河南省", "郑州市金水区"),
+    ("湖南省", "长沙市岳麓区"),
     ("新疆维吾尔自治区", "乌鲁木齐市天山区"),
 )
 PROVINCE_WEIGHTS = (8, 8, 9, 9, 8, 8, 9, 8, 7, 8, 8, 8, 2)
@@ -89,10 +97,18 @@ def make_portfolio(
         cases = debtors.select(pl.col("id").alias("case_id"), pl.col("id").alias("debtor_id")).with_columns(
             pl.Series("assigned_user_id", rng.choice(collectors, size=debtors.height))
         )
-        insert_frame(conn, t.cases, cases.select(
-            pl.col("case_id").alias("id"), pl.lit(1).alias("creditor_id"), "debtor_id",
-            pl.lit("contacting").alias("stage"), "assigned_user_id", pl.lit(0).alias("priority"),
-        ))
+        insert_frame(
+            conn,
+            t.cases,
+            cases.select(
+                pl.col("case_id").alias("id"),
+                pl.lit(1).alias("creditor_id"),
+                "debtor_id",
+                pl.lit("contacting").alias("stage"),
+                "assigned_user_id",
+                pl.lit(0).alias("priority"),
+            ),
+        )
         acc = _accounts(conn, rng, cases, accounts, today)
         counts["accounts"] = acc.height
         inter = _interactions(rng, cases, acc, today, per_account)
@@ -100,12 +116,23 @@ def make_portfolio(
         counts["interactions"] = inter.height
         counts["promises"], counts["payments"] = _promises_and_payments(conn, rng, inter, acc, today)
         if engine.dialect.name == "postgresql":
-            for table in (t.creditors, t.users, t.debtors, t.contact_points, t.cases, t.accounts,
-                          t.interactions, t.promises, t.payments):
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
-                ))
+            for table in (
+                t.creditors,
+                t.users,
+                t.debtors,
+                t.contact_points,
+                t.cases,
+                t.accounts,
+                t.interactions,
+                t.promises,
+                t.payments,
+            ):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
+                    )
+                )
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
@@ -119,26 +146,42 @@ def make_portfolio(
 
 
 def _creditor(conn: Connection) -> None:
-    conn.execute(t.creditors.insert().values(
-        id=1, code=CREDITOR, name="基准测试银行", region="CN", currency="CNY", pack="cn", time_zone=ZONE,
-        pack_overrides={}, authority_policy={}, header_mapping={},
-    ))
+    conn.execute(
+        t.creditors.insert().values(
+            id=1,
+            code=CREDITOR,
+            name="基准测试银行",
+            region="CN",
+            currency="CNY",
+            pack="cn",
+            time_zone=ZONE,
+            pack_overrides={},
+            authority_policy={},
+            header_mapping={},
+        )
+    )
 
 
 def _users(conn: Connection, rng: np.random.Generator, n: int) -> np.ndarray:
     ids = np.arange(1, n + 1)
     roll = rng.random(n)
     skills = [["field"] if r < 0.1 else ["senior"] if r < 0.2 else [] for r in roll]
-    insert_frame(conn, t.users, pl.DataFrame({
-        "id": ids,
-        "username": [f"collector{i}" for i in ids],
-        "display_name": [f"催收员{i}" for i in ids],
-        "role": ["collector"] * n,
-        "locale": ["zh_CN"] * n,
-        "languages": [["zh"]] * n,
-        "skills": skills,
-        "active": [True] * n,
-    }))
+    insert_frame(
+        conn,
+        t.users,
+        pl.DataFrame(
+            {
+                "id": ids,
+                "username": [f"collector{i}" for i in ids],
+                "display_name": [f"催收员{i}" for i in ids],
+                "role": ["collector"] * n,
+                "locale": ["zh_CN"] * n,
+                "languages": [["zh"]] * n,
+                "skills": skills,
+                "active": [True] * n,
+            }
+        ),
+    )
     return ids
 
 
@@ -151,24 +194,27 @@ def _debtors(conn: Connection, rng: np.random.Generator, accounts: int) -> pl.Da
     flags = rng.random((6, n))
     opt = np.where(flags[4] < 0.01, '["sms"]', "[]")
     inconvenient = np.where(flags[5] < 0.002, '[{"start": "12:00", "end": "14:00"}]', "[]")
-    frame = pl.DataFrame({
-        "id": ids,
-        "creditor_id": np.ones(n, dtype=np.int64),
-        "name": [f"债务人{i}" for i in ids],
-        "language": ["zh"] * n,
-        "time_zone": zone,
-        "address_country": ["CN"] * n,
-        "address_region": [PROVINCES[p][0] for p in province],
-        "cease": flags[0] < 0.005,
-        "disputed": flags[1] < 0.01,
-        "attorney": flags[2] < 0.001,
-        "deceased": flags[3] < 0.001,
-        "hardship": rng.random(n) < 0.05,
-        "bankruptcy": np.zeros(n, dtype=bool),
-        "employer_prohibits": np.zeros(n, dtype=bool),
-        "opt_out_channels": opt,
-        "inconvenient_times": inconvenient,
-    }, schema_overrides={"time_zone": pl.Utf8})
+    frame = pl.DataFrame(
+        {
+            "id": ids,
+            "creditor_id": np.ones(n, dtype=np.int64),
+            "name": [f"债务人{i}" for i in ids],
+            "language": ["zh"] * n,
+            "time_zone": zone,
+            "address_country": ["CN"] * n,
+            "address_region": [PROVINCES[p][0] for p in province],
+            "cease": flags[0] < 0.005,
+            "disputed": flags[1] < 0.01,
+            "attorney": flags[2] < 0.001,
+            "deceased": flags[3] < 0.001,
+            "hardship": rng.random(n) < 0.05,
+            "bankruptcy": np.zeros(n, dtype=bool),
+            "employer_prohibits": np.zeros(n, dtype=bool),
+            "opt_out_channels": opt,
+            "inconvenient_times": inconvenient,
+        },
+        schema_overrides={"time_zone": pl.Utf8},
+    )
     insert_frame(conn, t.debtors, frame)
     return frame.with_columns(pl.Series("province", province))
 
@@ -176,8 +222,10 @@ def _debtors(conn: Connection, rng: np.random.Generator, accounts: int) -> pl.Da
 def _contact_points(conn: Connection, rng: np.random.Generator, debtors: pl.DataFrame) -> int:
     n = debtors.height
     ids = debtors["id"].to_numpy()
-    mobile = [f"+86{p}{x:08d}" for p, x in zip(
-        rng.choice(MOBILE_PREFIXES, size=n), rng.integers(0, 10**8, size=n), strict=True)]
+    mobile = [
+        f"+86{p}{x:08d}"
+        for p, x in zip(rng.choice(MOBILE_PREFIXES, size=n), rng.integers(0, 10**8, size=n), strict=True)
+    ]
     province = debtors["province"].to_numpy()
     address = [
         f"{PROVINCES[p][0]}{PROVINCES[p][1]}人民路{i % 399 + 1}号" for p, i in zip(province, ids, strict=True)
@@ -187,16 +235,25 @@ def _contact_points(conn: Connection, rng: np.random.Generator, debtors: pl.Data
         pl.DataFrame({"debtor_id": ids, "kind": "address", "value": address}),
     ]
     land = rng.random(n) < 0.1
-    parts.append(pl.DataFrame({
-        "debtor_id": ids[land], "kind": "landline",
-        "value": [f"+8610{x:08d}" for x in rng.integers(2 * 10**7, 8 * 10**7, size=int(land.sum()))],
-    }))
+    parts.append(
+        pl.DataFrame(
+            {
+                "debtor_id": ids[land],
+                "kind": "landline",
+                "value": [f"+8610{x:08d}" for x in rng.integers(2 * 10**7, 8 * 10**7, size=int(land.sum()))],
+            }
+        )
+    )
     mail = rng.random(n) < 0.3
-    parts.append(pl.DataFrame({"debtor_id": ids[mail], "kind": "email",
-                               "value": [f"d{i}@example.com" for i in ids[mail]]}))
+    parts.append(
+        pl.DataFrame(
+            {"debtor_id": ids[mail], "kind": "email", "value": [f"d{i}@example.com" for i in ids[mail]]}
+        )
+    )
     wechat = rng.random(n) < 0.2
-    parts.append(pl.DataFrame({"debtor_id": ids[wechat], "kind": "wechat",
-                               "value": [f"wx_{i}" for i in ids[wechat]]}))
+    parts.append(
+        pl.DataFrame({"debtor_id": ids[wechat], "kind": "wechat", "value": [f"wx_{i}" for i in ids[wechat]]})
+    )
     frame = pl.concat(parts).sort("debtor_id")
     frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("id"))
     insert_frame(conn, t.contact_points, frame)
@@ -219,21 +276,24 @@ def _accounts(
     fees = (balance * rng.uniform(0.0, 0.06, accounts)).astype(np.int64)
     overdue = np.datetime64(today, "D") - rng.integers(10, 720, accounts).astype("timedelta64[D]")
     ids = np.arange(1, accounts + 1)
-    frame = pl.DataFrame({
-        "id": ids,
-        "creditor_id": np.ones(accounts, dtype=np.int64),
-        "debtor_id": case_ids,
-        "case_id": case_ids,
-        "external_ref": [f"B{i:09d}" for i in ids],
-        "product": product,
-        "currency": ["CNY"] * accounts,
-        "principal": balance - interest - fees,
-        "interest": interest,
-        "fees": fees,
-        "balance": balance,
-        "overdue_since": overdue,
-        "status": ["open"] * accounts,
-    }, schema_overrides={"overdue_since": pl.Date, "product": pl.Utf8})
+    frame = pl.DataFrame(
+        {
+            "id": ids,
+            "creditor_id": np.ones(accounts, dtype=np.int64),
+            "debtor_id": case_ids,
+            "case_id": case_ids,
+            "external_ref": [f"B{i:09d}" for i in ids],
+            "product": product,
+            "currency": ["CNY"] * accounts,
+            "principal": balance - interest - fees,
+            "interest": interest,
+            "fees": fees,
+            "balance": balance,
+            "overdue_since": overdue,
+            "status": ["open"] * accounts,
+        },
+        schema_overrides={"overdue_since": pl.Date, "product": pl.Utf8},
+    )
     insert_frame(conn, t.accounts, frame)
     return frame
 
@@ -265,21 +325,27 @@ def _interactions(
     talk = np.isin(outcome, RPC_OUTCOMES) | (outcome == "third_party")
     ringing = np.where(channel == "call", rng.integers(0, 40, total), 0)
     duration = np.where(talk, rng.integers(60, 600, total), ringing)
-    frame = pl.DataFrame({
-        "case_id": owner_case,
-        "debtor_id": owner_case,
-        "user_id": np.where(np.isin(channel, ("call", "visit")), user, 0),
-        "at": epoch_us,
-        "channel": channel.astype(str),
-        "direction": np.where(inbound, "inbound", "outbound"),
-        "outcome": outcome.astype(str),
-        "duration_s": duration,
-        "amount_hint": rng.integers(5, 200, total) * 10_000,
-    }).with_columns(
-        pl.col("at").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
-        pl.when(pl.col("user_id") > 0).then(pl.col("user_id")).alias("user_id"),
-        pl.lit("").alias("notes"),
-    ).sort("at")
+    frame = (
+        pl.DataFrame(
+            {
+                "case_id": owner_case,
+                "debtor_id": owner_case,
+                "user_id": np.where(np.isin(channel, ("call", "visit")), user, 0),
+                "at": epoch_us,
+                "channel": channel.astype(str),
+                "direction": np.where(inbound, "inbound", "outbound"),
+                "outcome": outcome.astype(str),
+                "duration_s": duration,
+                "amount_hint": rng.integers(5, 200, total) * 10_000,
+            }
+        )
+        .with_columns(
+            pl.col("at").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+            pl.when(pl.col("user_id") > 0).then(pl.col("user_id")).alias("user_id"),
+            pl.lit("").alias("notes"),
+        )
+        .sort("at")
+    )
     return frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("id"))
 
 
@@ -292,8 +358,7 @@ def _promises_and_payments(
         (
             pl.col("at").dt.convert_time_zone(ZONE).dt.date()
             + pl.duration(days=pl.Series(rng.integers(1, 15, n)))
-        )
-        .alias("due")
+        ).alias("due")
     )
     due = made["due"]
     roll = rng.random(n)
@@ -302,17 +367,19 @@ def _promises_and_payments(
     status = np.where(~past, "pending", settled)
     amount = made["amount_hint"].to_numpy()
     paid = np.where(status == "kept", amount, np.where(status == "partly_kept", amount // 2, 0))
-    promises = pl.DataFrame({
-        "id": np.arange(1, n + 1),
-        "case_id": made["case_id"],
-        "amount": amount,
-        "currency": ["CNY"] * n,
-        "due_date": due,
-        "created_at": made["at"],
-        "created_by": made["user_id"],
-        "status": status,
-        "paid_amount": paid,
-    })
+    promises = pl.DataFrame(
+        {
+            "id": np.arange(1, n + 1),
+            "case_id": made["case_id"],
+            "amount": amount,
+            "currency": ["CNY"] * n,
+            "due_date": due,
+            "created_at": made["at"],
+            "created_by": made["user_id"],
+            "status": status,
+            "paid_amount": paid,
+        }
+    )
     insert_frame(conn, t.promises, promises)
     first_account = acc.group_by("case_id").agg(pl.col("id").min().alias("account_id"))
     payers = promises.filter(pl.col("paid_amount") > 0).join(first_account, on="case_id")

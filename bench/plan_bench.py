@@ -106,8 +106,16 @@ def portfolio(kind: str, accounts: int, pg_base: str, seed: int) -> tuple[str, d
         _pg_admin(url, "CREATE DATABASE {db}")
     print(f"generating {accounts:,} accounts on {kind} ...", flush=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    args = [str(PYTHON), str(HERE / "make_portfolio.py"), "--accounts", str(accounts), "--url", url,
-            "--seed", str(seed)]
+    args = [
+        str(PYTHON),
+        str(HERE / "make_portfolio.py"),
+        "--accounts",
+        str(accounts),
+        "--url",
+        url,
+        "--seed",
+        str(seed),
+    ]
     seconds, peak, stdout = run_child(args, env)
     counts = json.loads(stdout.strip().splitlines()[-1])
     counts.update(generated_in=round(seconds, 1), generator_peak_mb=round(peak))
@@ -140,8 +148,17 @@ def bench(kind: str, accounts: int, pg_base: str, seed: int, again: bool, profil
             args = [str(PYTHON), *command]
         seconds, peak, stdout = run_child(args, env)
         summary = json.loads(stdout.strip().splitlines()[-1])
-        run = Run(kind, accounts, int(counts["interactions"]), label, round(seconds, 2), round(peak),
-                  summary["written"], summary["seconds"], summary["actions"])
+        run = Run(
+            kind,
+            accounts,
+            int(counts["interactions"]),
+            label,
+            round(seconds, 2),
+            round(peak),
+            summary["written"],
+            summary["seconds"],
+            summary["actions"],
+        )
         print(_line(run), flush=True)
         runs.append(run)
     return runs
@@ -165,8 +182,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", default="100000,300000", help="Comma-separated portfolio sizes")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--pg-url", default=os.environ.get("HUIKUAN_BENCH_PG_URL", DEFAULT_PG),
-                        help="Server to create the huikuan_plan_N databases on")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("HUIKUAN_BENCH_PG_URL", DEFAULT_PG),
+        help="Server to create the huikuan_plan_N databases on",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--again", action="store_true", help="Plan the same day a second time (replace)")
     parser.add_argument("--generate-only", action="store_true", help="Only make sure the portfolios exist")
@@ -190,8 +210,13 @@ def main() -> None:
     print(f"load average after the runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     result = OUT / f"plan-results-{stamp}.json"
-    result.write_text(json.dumps({"argv": sys.argv[1:], "load_average": load,
-                                  "runs": [asdict(r) for r in runs]}, indent=2, ensure_ascii=False))
+    result.write_text(
+        json.dumps(
+            {"argv": sys.argv[1:], "load_average": load, "runs": [asdict(r) for r in runs]},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     print(f"results: {result}")
 
 

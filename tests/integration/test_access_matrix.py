@@ -40,6 +40,7 @@ from tests.support.offers import offer_and_letter
 from tests.support.web import Browser, api_key, login_client
 from tests.unit.compliance.builders import body as compliance_request
 
+from huikuan.services.holds import SetHold, end_hold, set_hold
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
@@ -181,6 +182,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/cases/{case_id}/identity-check"): WORK,
     ("POST", "/cases/{case_id}/contacts"): WORK,
     ("POST", "/api/v1/cases/{case_id}/contacts"): WORK,
+    # Holds: everyone who sees the case reads them; collectors set and end them on cases they may work.
+    ("GET", "/api/v1/debtors/{debtor_id}/holds"): READ,
+    ("GET", "/cases/{case_id}/panels/holds"): READ,
+    ("POST", "/cases/{case_id}/holds"): WORK,
+    ("POST", "/cases/{case_id}/holds/{hold_id}/end"): WORK,
+    ("POST", "/api/v1/debtors/{debtor_id}/holds"): WORK,
+    ("POST", "/api/v1/holds/{hold_id}/end"): WORK,
     ("POST", "/cases/{case_id}/assessment"): WORK,
     ("PUT", "/api/v1/cases/{case_id}/assessment"): WORK,
     ("POST", "/cases/{case_id}/negotiation/open"): WORK,
@@ -290,6 +298,7 @@ class Target:
     dispute_id: int = 0
     complaint_id: int = 0
     document_id: int = 0
+    hold_id: int = 0
 
 
 # A valid body for each write, so that what refuses it is access, never the shape of the request.
@@ -305,6 +314,8 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/cases/{case_id}/reveal"): {"what": "national_id"},
         ("POST", "/cases/{case_id}/identity-check"): {"birth_date": "1980-01-01"},
         ("POST", "/cases/{case_id}/contacts"): {"channel": "call", "outcome": "no_answer", "who": "debtor"},
+        ("POST", "/cases/{case_id}/holds"): {"kind": "hardship", "until": "2099-01-31"},
+        ("POST", "/cases/{case_id}/holds/{hold_id}/end"): {"reason": "asked"},
         ("POST", "/cases/{case_id}/assessment"): {
             "ability": "low",
             "willingness": "high",
@@ -350,6 +361,8 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/cases/{case_id}/reveal"): {"what": "national_id"},
         ("POST", "/api/v1/cases/{case_id}/identity-check"): {"birth_date": "1980-01-01"},
         ("POST", "/api/v1/cases/{case_id}/contacts"): {"channel": "call", "outcome": "no_answer"},
+        ("POST", "/api/v1/debtors/{debtor_id}/holds"): {"kind": "hardship", "until": "2099-01-31"},
+        ("POST", "/api/v1/holds/{hold_id}/end"): {"reason": "asked"},
         ("PUT", "/api/v1/cases/{case_id}/assessment"): {"ability": "low"},
         ("POST", "/api/v1/cases/{case_id}/negotiation"): {"reason": "asked"},
         ("POST", "/api/v1/cases/{case_id}/arrangements"): {
@@ -462,6 +475,9 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     targets = {}
     for name, case in cases.items():
         arrangement, message = offer_and_letter(engine, case.id, floor.users["alice"], letters)
+        # A hold on each case's debtor, ended at once so that it changes nothing the other routes see.
+        hold = set_hold(floor.uow, None, SetHold(case.debtor_id, "cease", source="creditor"))
+        end_hold(floor.uow, None, hold, "test")
         dispute, complaint, document = dispute_complaint_and_document(engine, case.id, tmp_path / "docs")
         targets[name] = Target(
             case.id,
@@ -473,6 +489,7 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
             dispute,
             complaint,
             document,
+            hold,
         )
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
@@ -495,6 +512,7 @@ def _url(path: str, target: Target) -> str:
         .replace("{complaint_id}", str(target.complaint_id))
         .replace("{document_id}", str(target.document_id))
         .replace("{point_id}", str(target.mobile_id))
+        .replace("{hold_id}", str(target.hold_id))
     )
 
 
@@ -516,6 +534,7 @@ CASE_IDS = (
     "{dispute_id}",
     "{complaint_id}",
     "{document_id}",
+    "{hold_id}",
 )
 
 

@@ -18,7 +18,7 @@ SECTIONS = {
     "history": ("timeline",),
     "promises": ("panel-promise", "panel-negotiation"),
     "messages": ("panel-message",),
-    "facts": ("panel-fact-points", "panel-preferences", "panel-person"),
+    "facts": ("panel-fact-points", "panel-preferences", "holds", "panel-person"),
     "disputes": ("panel-disputes", "panel-complaints"),
     "debtor": ("identity", "parties", "debts", "notices"),
     "assessment": ("panel-assessment",),
@@ -78,6 +78,7 @@ def test_no_tabs_panel_is_rendered_up_front_each_is_fetched_and_linked(app, floo
     # Those a recorded contact changes are marked to be fetched again once shown.
     refreshed = re.findall(r'<section id="([\w-]+)"[^>]* data-refresh', html)
     assert sorted(refreshed) == [
+        "holds",
         "identity",
         "notices",
         "panel-disputes",

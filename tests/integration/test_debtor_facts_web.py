@@ -138,3 +138,18 @@ def test_a_call_that_reaches_a_wrong_party_marks_the_number_for_every_debtor(app
     )
     again = {"channel": "call", "outcome": "no_answer", "contact_point_id": other["id"]}
     assert bob.post(f"/api/v1/cases/{theirs.id}/contacts", json=again).status_code == 422
+
+
+def test_the_debtors_record_gathers_its_holds_open_disputes_and_other_placements(app: FastAPI, floor: Floor):
+    case = floor.cases[0]
+    alice = api_client(app, "alice")
+    url = f"/api/v1/debtors/{case.debtor_id}"
+    held = alice.post(f"{url}/holds", json={"kind": "hardship", "until": "2027-01-31", "note": "lost job"})
+    assert held.status_code == 201, held.text
+    disputed = alice.post(f"/api/v1/cases/{case.id}/disputes", json={"via": "letter", "written": True})
+    assert disputed.status_code == 201, disputed.text
+    record = alice.get(url).json()
+    assert [h["kind"] for h in record["holds"]] == ["hardship"]
+    assert [d["id"] for d in record["open_disputes"]] == [disputed.json()["id"]]
+    assert record["person"]["linked"] is False and record["person"]["other_placements"] == 0
+    assert record["facts"]["flags"]["disputed"] is True

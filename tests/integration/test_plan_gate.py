@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from tests.support.book import Book
 
 from huikuan.compliance.model import Channel, Direction, Outcome, Role
+from huikuan.storage import tables as t
 from huikuan.strategy.features import read_portfolio
 from huikuan.strategy.gating import (
     allowed_frame,
@@ -82,7 +83,7 @@ def test_a_disputed_or_ceased_debtor_gets_mask_0_with_the_rule_named(engine):
     expected_rule = {
         "us_disputed": "dispute",
         "us_ceased": "cease",
-        "us_deceased": "cease",
+        "us_deceased": "deceased",
         "cn_disputed": "dispute",
         "cn_ceased": "cease",
     }
@@ -147,6 +148,7 @@ def _random_portfolio(engine: Engine, seed: int, now: datetime) -> None:
         [{"start": "09:00", "end": "18:00", "days": [1, 2, 3, 4, 5]}],
         [{"start": "22:00", "end": "10:15", "days": [7]}, {"start": "12:00", "end": "14:00", "days": [2]}],
     ]
+    held = random.Random(seed + 1_000)  # its own draws: the portfolios of the other draws stay as they were
     with engine.begin() as conn:
         b = Book(conn)
         creditors = [
@@ -171,6 +173,22 @@ def _random_portfolio(engine: Engine, seed: int, now: datetime) -> None:
             )
             for number in rng.sample(phones, k=rng.choice((0, 1, 1, 2))):
                 b.point(debtor, "mobile" if number.startswith("+86") else "landline", number)
+            if (
+                held.random() < 0.2
+            ):  # a hold (services/holds.py), ended or not, ending before, during or after
+                b._insert(
+                    t.holds,
+                    debtor_id=debtor,
+                    kind=held.choice(
+                        ("hardship", "bankruptcy", "breathing_space", "attorney", "vulnerability")
+                    ),
+                    started_at=now - timedelta(days=3),
+                    ends_at=held.choice(
+                        (None, now - timedelta(hours=2), now + timedelta(hours=5), now + timedelta(days=9))
+                    ),
+                    ended_at=held.choice((None, None, None, now - timedelta(hours=1))),
+                    source="import",
+                )
             case = b.case(creditor, debtor)
             b.account(case, 10_000)
             if rng.random() < 0.3:

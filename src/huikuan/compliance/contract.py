@@ -19,6 +19,8 @@ from huikuan.compliance.model import (
     Decision,
     Flags,
     HistoryEvent,
+    Hold,
+    HoldKind,
     InconvenientTime,
     Outcome,
     Party,
@@ -50,7 +52,10 @@ _PARTY_KEYS = frozenset({"id", "role", "to", "phones", "address", "time_zone", "
 _DEBTOR_KEYS = frozenset(
     {"phones", "address", "time_zone", "inconvenient_times", "inconvenient_places", "flags"}
 )
-_FLAG_KEYS = frozenset({"cease", "disputed", "attorney", "deceased", "employer_prohibits", "opt_out"})
+_FLAG_KEYS = frozenset(
+    {"cease", "disputed", "attorney", "deceased", "employer_prohibits", "opt_out", "bankruptcy", "holds"}
+)
+_HOLD_KEYS = frozenset({"kind", "until"})
 _ADDRESS_KEYS = frozenset({"country", "region", "postal_code"})
 _DEBT_KEYS = frozenset({"id", "time_barred", "validation_sent", "disputed"})
 _EVENT_KEYS = frozenset({"at", "channel", "direction", "party_id", "party_role", "outcome", "debt_ids"})
@@ -186,6 +191,14 @@ def debtor_to_dict(debtor: DebtorFacts) -> dict[str, Any]:
             "deceased": debtor.flags.deceased,
             "employer_prohibits": debtor.flags.employer_prohibits,
             "opt_out": sorted(c.value for c in debtor.flags.opt_out),
+            "bankruptcy": debtor.flags.bankruptcy,
+            "holds": sorted(
+                (
+                    {"kind": h.kind.value, "until": None if h.until is None else format_instant(h.until)}
+                    for h in debtor.flags.holds
+                ),
+                key=lambda h: (h["kind"], h["until"] or ""),
+            ),
         },
     }
 
@@ -256,6 +269,23 @@ def _flags(value: Any, path: str) -> Flags:
         deceased=_flag(obj.get("deceased"), f"{path}.deceased"),
         employer_prohibits=_flag(obj.get("employer_prohibits"), f"{path}.employer_prohibits"),
         opt_out=frozenset(_list(obj.get("opt_out"), f"{path}.opt_out", lambda v, p: _enum(v, p, Channel))),
+        bankruptcy=_flag(obj.get("bankruptcy"), f"{path}.bankruptcy"),
+        holds=tuple(sorted(_list(obj.get("holds"), f"{path}.holds", _hold), key=_hold_order)),
+    )
+
+
+def _hold_order(hold: Hold) -> tuple[str, str]:
+    # The order debtor_to_dict writes them in, so that a parsed request equals its round trip.
+    return hold.kind.value, "" if hold.until is None else format_instant(hold.until)
+
+
+def _hold(value: Any, path: str) -> Hold:
+    obj = _object(value, path)
+    _known(obj, _HOLD_KEYS, path)
+    until = obj.get("until")
+    return Hold(
+        kind=_enum(_required(obj, "kind", path), f"{path}.kind", HoldKind),
+        until=None if until is None else _instant(until, f"{path}.until"),
     )
 
 

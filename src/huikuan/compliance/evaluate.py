@@ -6,7 +6,7 @@ from datetime import UTC
 
 from huikuan.compliance.clock import to_datetime
 from huikuan.compliance.context import Context
-from huikuan.compliance.model import Basis, Decision, Request, Role, Violation
+from huikuan.compliance.model import ESTATE_ROLES, Basis, Decision, Request, Role, Violation
 from huikuan.compliance.pack import RULE_IDS, Pack
 from huikuan.compliance.rules import RULES, TIMED, Block, Rule
 
@@ -21,7 +21,20 @@ _plans: dict[tuple[str, bool, Role, bool, bool, bool], Plan] = {}
 _CALL_ONLY = frozenset({"call-frequency", "post-conversation", "daily-call-cap"})
 _THIRD_PARTY_ONLY = frozenset({"third-party-disclosure", "third-party-repeat"})
 # Rules that read only flags: none can block while no flag they read is set, as for most of a portfolio.
-_FLAG_RULES = frozenset({"cease", "attorney", "workplace", "channel-opt-out", "dispute", "time-barred"})
+_FLAG_RULES = frozenset(
+    {
+        "cease",
+        "deceased",
+        "bankruptcy",
+        "hardship",
+        "breathing-space",
+        "attorney",
+        "workplace",
+        "channel-opt-out",
+        "dispute",
+        "time-barred",
+    }
+)
 
 
 def plan(pack: Pack, request: Request) -> Plan:
@@ -35,7 +48,8 @@ def plan(pack: Pack, request: Request) -> Plan:
         skip: set[str] = set()
         if not request.is_call:
             skip |= _CALL_ONLY
-        if role in pack.settings.collect_roles:
+        # An estate's representative is asked about the debt only after a death: the rule checks.
+        if role in pack.settings.collect_roles and role not in ESTATE_ROLES:
             skip |= _THIRD_PARTY_ONLY
         if not designated:
             skip.add("designated-inconvenient-time")
@@ -49,10 +63,12 @@ def plan(pack: Pack, request: Request) -> Plan:
 
 
 def flagged(request: Request) -> bool:
-    """Some flag is set that a flag rule (cease, attorney, workplace, opt-out, dispute) reads."""
+    """Some flag or hold is set that a flag rule (a hold, workplace, opt-out, dispute) reads."""
     f = request.debtor.flags
     return bool(
         f.cease
+        or f.holds
+        or f.bankruptcy
         or f.deceased
         or f.attorney
         or f.disputed

@@ -27,6 +27,32 @@ class Role(StrEnum):
     FRIEND = "friend"
     EMERGENCY_CONTACT = "emergency_contact"
     ATTORNEY = "attorney"
+    # A co-obligor who signed with the debtor; like a guarantor, obligated on the debt (FDCPA 803(3)).
+    CO_SIGNER = "co_signer"
+    # Counted as the consumer for communications in us-reg-f (FDCPA 805(d); 12 CFR 1006.6(a)(2)-(4)):
+    # the parent of a debtor who is a minor (an adult debtor's parent is `family`), a guardian, and the
+    # executor or administrator of a deceased debtor's estate.
+    PARENT_OF_MINOR = "parent_of_minor"
+    GUARDIAN = "guardian"
+    EXECUTOR = "executor"
+    ADMINISTRATOR = "administrator"
+    # An heir, liable to the extent of the estate inherited (PRC Civil Code art. 1161).
+    HEIR = "heir"
+
+
+# Who speaks for a deceased debtor's estate; they are asked about the debt only after the death.
+ESTATE_ROLES = frozenset({Role.EXECUTOR, Role.ADMINISTRATOR, Role.HEIR})
+
+
+class HoldKind(StrEnum):
+    """A hold on collection the gate reads, each refused under the rule of the same name."""
+
+    HARDSHIP = "hardship"
+    ATTORNEY = "attorney"
+    DECEASED = "deceased"
+    BANKRUPTCY = "bankruptcy"
+    CEASE = "cease"
+    BREATHING_SPACE = "breathing-space"
 
 
 class Outcome(StrEnum):
@@ -104,6 +130,18 @@ class InconvenientTime:
 
 
 @dataclass(frozen=True, slots=True)
+class Hold:
+    """An open hold and the instant it ends (None: until someone ends it)."""
+
+    kind: HoldKind
+    until: datetime | None = None
+    until_ts: int | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "until_ts", None if self.until is None else epoch_seconds(self.until))
+
+
+@dataclass(frozen=True, slots=True)
 class Flags:
     cease: bool = False
     disputed: bool = False
@@ -111,6 +149,10 @@ class Flags:
     deceased: bool = False
     employer_prohibits: bool = False
     opt_out: frozenset[Channel] = frozenset()
+    bankruptcy: bool = False
+    # The open holds with their ends. A hold kind listed here decides its rule; a flag set without any
+    # hold of its kind listed blocks until the facts change.
+    holds: tuple[Hold, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,10 @@ RULE_IDS: tuple[str, ...] = (
     "post-conversation",
     "daily-call-cap",
     "cease",
+    "deceased",
+    "bankruptcy",
+    "hardship",
+    "breathing-space",
     "attorney",
     "workplace",
     "channel-opt-out",
@@ -58,6 +62,10 @@ PARAMS: dict[str, dict[str, ParamSpec]] = {
     # 0 switches the cap off, so lowering it to 0 would loosen: see _check_tighter.
     "daily-call-cap": {"max_connected": ParamSpec("int", "cap")},
     "cease": {},
+    "deceased": {"after_death_roles": ParamSpec("roles", "subset")},
+    "bankruptcy": {},
+    "hardship": {},
+    "breathing-space": {},
     "attorney": {},
     "workplace": {},
     "channel-opt-out": {},
@@ -102,6 +110,7 @@ class Settings:
     daily_cap: int
     collect_roles: frozenset[Role]
     locate_roles: frozenset[Role]
+    after_death_roles: frozenset[Role]
     third_party_max: int
     validation_days: int
 
@@ -392,6 +401,7 @@ def _settings(rules: Mapping[str, RuleSettings]) -> Settings:
         daily_cap=_int(p("daily-call-cap", "max_connected")),
         collect_roles=frozenset(Role(r) for r in _roles(p("third-party-disclosure", "collect_roles"))),
         locate_roles=frozenset(Role(r) for r in _roles(p("third-party-disclosure", "locate_roles"))),
+        after_death_roles=frozenset(Role(r) for r in _roles(p("deceased", "after_death_roles"))),
         third_party_max=_int(p("third-party-repeat", "max_contacts")),
         validation_days=_int(p("validation-notice", "days")),
     )

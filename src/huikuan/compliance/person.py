@@ -55,6 +55,8 @@ FLAG_MERGES: dict[str, Merge] = {
     "deceased": any_set,
     "employer_prohibits": any_set,
     "opt_out": united,
+    "bankruptcy": any_set,
+    "holds": joined,  # every open hold of the person, each with its own end
 }
 
 # Where this debtor row is reached stays its own; what the person stated is merged.

@@ -50,6 +50,11 @@ PLACEMENT_FIELDS: tuple[str, ...] = (
     "contact_name",
     "contact_phone",
     "contact_relation",
+    "bankrupt",
+    "deceased",
+    "attorney",
+    "cease",
+    "dispute",
 )
 PLACEMENT_REQUIRED: tuple[str, ...] = ("external_ref", "debtor_name", "balance")
 
@@ -171,6 +176,23 @@ PLACEMENT_ALIASES: dict[str, tuple[str, ...]] = {
         "关系", "与借款人关系", "联系人关系", "紧急联系人关系", "与本人关系", "与债务人关系", "与客户关系",
         "relation", "relationship", "contact_relation",
     ),
+    # Scrub flags: yes/no columns that take effect at once as holds (services/holds.py).
+    "bankrupt": (
+        "破产", "是否破产", "破产标志", "个人破产", "bankrupt", "bankruptcy", "bankruptcy_flag",
+        "in_bankruptcy",
+    ),
+    "deceased": (
+        "死亡", "已故", "身故", "是否死亡", "是否身故", "死亡标志", "deceased", "dead", "deceased_flag",
+    ),
+    "attorney": (
+        "律师代理", "委托律师", "有律师", "律师", "attorney", "lawyer", "represented", "attorney_flag",
+        "attorney_represented",
+    ),
+    "cease": (
+        "停止催收", "停催", "要求停催", "停止联系", "cease", "cease_and_desist", "cease_flag",
+        "do_not_contact",
+    ),
+    "dispute": ("争议", "有争议", "异议", "是否争议", "dispute", "disputed", "dispute_flag"),
 }  # fmt: skip
 
 PAYMENT_ALIASES: dict[str, tuple[str, ...]] = {

@@ -36,6 +36,7 @@ from huikuan.intake.values import (
     constant,
     currencies,
     emails,
+    flags,
     precision,
     precisions,
     products,
@@ -84,6 +85,9 @@ PLACEMENT_SCHEMA: dict[str, pl.DataType] = {
     "co_borrower_phone_kind": pl.String(),
     "contacts": pl.List(CONTACT_STRUCT),
 }
+# Scrub flags (yes/no), set at once as holds on import (storage/holds.py): columns of the good-rows
+# frame only when the file has them.
+SCRUB_FLAGS = ("bankrupt", "deceased", "attorney", "cease", "dispute")
 
 _TEXT_FIELDS = (
     "debtor_name",
@@ -275,6 +279,7 @@ def parse_placement(
         "contract_date": partial(dates, region=region),
         "annual_rate": annual_rates,
         "dpd": partial(days_past_due, as_of=as_of),
+        **dict.fromkeys(SCRUB_FLAGS, flags),
     }
     jobs += [partial(column_job, n, by_column[n]) for n in present if n in by_column]
     contact_numbers = sorted({int(m.group(1) or 1) for f in sources if (m := _CONTACT.match(f))})
@@ -305,8 +310,9 @@ def parse_placement(
         if name not in out:
             out[name] = nulls(dtype)
 
-    good = pl.DataFrame({name: out[name].alias(name) for name in PLACEMENT_SCHEMA})
-    good = good.select(pl.col(name).cast(dtype) for name, dtype in PLACEMENT_SCHEMA.items())
+    schema = {**PLACEMENT_SCHEMA, **{f: pl.Boolean() for f in SCRUB_FLAGS if f in out}}
+    good = pl.DataFrame({name: out[name].alias(name) for name in schema})
+    good = good.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
     bad_rows = sink.bad_rows()
     if bad_rows.len():
         good = good.filter(~pl.col("row").is_in(bad_rows.implode()))

@@ -217,6 +217,20 @@ def emails(s: pl.Series) -> Checked:
     return Checked(value, error.cast(pl.String))
 
 
+_YES = ("是", "有", "y", "yes", "true", "1", "x", "✓", "√", "对")
+_NO = ("否", "无", "没有", "n", "no", "false", "0")
+
+
+def flags(s: pl.Series) -> Checked:
+    """A yes/no cell: 是/否, Y/N, yes/no, true/false, 1/0, x; blank is no; anything else `invalid_flag`."""
+    value = s.str.strip_chars().str.to_lowercase()
+    yes = value.is_in(_YES)
+    no = value.is_in(_NO) | value.is_null() | (value == "")
+    out = pl.select(pl.when(yes).then(True).when(no).then(False).otherwise(None)).to_series()
+    error = pl.select(pl.when(~yes & ~no).then(pl.lit("invalid_flag"))).to_series()
+    return Checked(out.fill_null(False).cast(pl.Boolean), error.cast(pl.String))
+
+
 # --- references ----------------------------------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ class Viewer:
     locale: str
     time_zone: str
     languages: tuple[str, ...] = ()  # the languages this user works in ("zh", "en")
+    skills: tuple[str, ...] = ()  # e.g. "vulnerability": may take the cases of vulnerable debtors
 
     @property
     def supervises(self) -> bool:
@@ -66,6 +67,7 @@ def get_viewer(uow: UnitOfWork, user_id: int) -> Viewer:
             u.locale,
             u.time_zone,
             u.languages,
+            u.skills,
         ).where(u.id == user_id, u.active.is_(True))
     ).one_or_none()
     if row is None:
@@ -81,6 +83,7 @@ def get_viewer(uow: UnitOfWork, user_id: int) -> Viewer:
         row.locale,
         zone,
         tuple(row.languages or ()),
+        tuple(row.skills or ()),
     )
 
 
@@ -154,12 +157,22 @@ def may_work(uow: UnitOfWork, viewer: Viewer, case_id: int) -> bool:
     return why_not_work(uow, viewer, case, datetime.now(UTC)) is None
 
 
-def may_take(viewer: Viewer, assigned_user_id: int | None, held_by: int | None) -> bool:
+def may_take(
+    viewer: Viewer, assigned_user_id: int | None, held_by: int | None, *, vulnerable: bool = False
+) -> bool:
     """Whether the viewer may take a case from the queue: no one holds it (an expired claim holds
-    nothing), the viewer may write, and the case is the pool's or the viewer's own (a supervisor: any)."""
+    nothing), the viewer may write, and the case is the pool's or the viewer's own (a supervisor: any).
+    A vulnerable debtor's case (an open vulnerability hold) goes only to a trained collector."""
     if viewer.read_only or held_by is not None:
         return False
+    if vulnerable and not trained_for_vulnerability(viewer):
+        return False
     return viewer.supervises or assigned_user_id in (None, viewer.user_id)
+
+
+def trained_for_vulnerability(viewer: Viewer) -> bool:
+    """A supervisor, or a collector with the skill "vulnerability"."""
+    return viewer.supervises or "vulnerability" in viewer.skills
 
 
 def holder(case: Any, now: datetime) -> int | None:

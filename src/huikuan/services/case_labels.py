@@ -81,6 +81,12 @@ ROLE_LABELS = {
     "friend": "Friend",
     "emergency_contact": "Emergency contact",
     "attorney": "Attorney",
+    "co_signer": "Co-signer",
+    "parent_of_minor": "Parent (of a minor debtor)",
+    "guardian": "Guardian",
+    "executor": "Executor",
+    "administrator": "Estate administrator",
+    "heir": "Heir",
 }
 SEGMENT_LABELS = {
     "able_willing": "Able and willing",
@@ -141,6 +147,10 @@ RULE_LABELS = {
     "post-conversation": "Quiet period after a conversation",
     "daily-call-cap": "Daily call cap",
     "cease": "Cease request",
+    "deceased": "Deceased debtor",
+    "bankruptcy": "Bankruptcy",
+    "hardship": "Hardship pause",
+    "breathing-space": "Breathing Space",
     "attorney": "Represented by an attorney",
     "workplace": "Workplace contact",
     "channel-opt-out": "Channel opted out",

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, update
 
-from huikuan.services.access import Viewer, may_take, visible_case, why_not_work
+from huikuan.errors import Forbidden
+from huikuan.services.access import Viewer, may_take, trained_for_vulnerability, visible_case, why_not_work
+from huikuan.services.holds import is_vulnerable
 from huikuan.services.queue import CLAIM_TTL
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -24,6 +26,8 @@ def take_case(
     supervisor (Forbidden, naming the colleague)."""
     case = visible_case(uow, viewer, case_id, write=True)
     instant = (now or datetime.now(UTC)).astimezone(UTC)
+    if not trained_for_vulnerability(viewer) and is_vulnerable(uow.session.connection(), case_id):
+        raise Forbidden("This debtor is vulnerable: the case goes to a collector trained for it")
     if not may_take(viewer, case.assigned_user_id, None):  # who holds it now, the UPDATE below decides
         refused = why_not_work(uow, viewer, case, instant)
         if refused is not None:

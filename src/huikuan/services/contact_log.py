@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from huikuan.domain.days import local_day
 from huikuan.domain.enums import CaseStage, Direction, Outcome
 from huikuan.domain.goals import GOALS, OUTCOME_GOALS, Goal
 from huikuan.errors import InvalidInput
@@ -32,12 +33,15 @@ from huikuan.services.contacts import (
     may_discuss_payment,
     refusal,
 )
+from huikuan.services.holds import SetHold, add_hold, debtor_zone, open_hold_kinds
 from huikuan.services.promises import promise_terms, take_promise
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
 # Channels a collector records a contact on (messages go through queue_message), and the next actions.
 CONTACT_CHANNELS = ("call", "visit")
+# How long a hardship heard in a conversation pauses collection when no next action is set.
+HARDSHIP_PAUSE_DAYS = 30
 NEXT_CHANNELS = ("call", "visit", "sms", "email", "wechat", "letter")
 # The outcomes a collector may record, in the order the form lists them: the person was not reached,
 # then the right party was (labels: services/case_labels.py OUTCOME_LABELS).
@@ -164,7 +168,7 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
         zone=viewer.time_zone,
     )
     if result is Outcome.HARDSHIP and party is None:
-        uow.session.execute(update(t.debtors).where(t.debtors.c.id == case.debtor_id).values(hardship=True))
+        pause_for_hardship(uow, viewer.user_id, case.debtor_id, after.due_at, now)
     status = _POINT_STATUS.get(result)
     if result is Outcome.WRONG_PARTY and report.contact_point_id is not None:
         # A wrong number is the number's, not this debtor's: the mark follows it to every debtor.
@@ -212,6 +216,22 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
     ).one()
     uow.commit()
     return LoggedContact(new_id, case_id, row.stage, NextAction(*row[1:]), promise_id)
+
+
+def pause_for_hardship(
+    uow: UnitOfWork, user_id: int, debtor_id: int, next_due: datetime | None, now: datetime
+) -> None:
+    """The debtor's hardship, heard in a conversation, pauses collection (a hardship hold): until the day
+    before the next action (which assesses it), else for HARDSHIP_PAUSE_DAYS. No pause when the next
+    action is today, or when a hardship hold is open already."""
+    zone = debtor_zone(uow, debtor_id)
+    today = local_day(now, zone)
+    until = today + timedelta(days=HARDSHIP_PAUSE_DAYS - 1)
+    if next_due is not None:
+        until = local_day(next_due, zone) - timedelta(days=1)
+    if until < today or "hardship" in open_hold_kinds(uow.session.connection(), debtor_id, now=now):
+        return
+    add_hold(uow, user_id, SetHold(debtor_id, "hardship", until=until, source="debtor"), now=now)
 
 
 def _outcome(report: ContactReport) -> Outcome:

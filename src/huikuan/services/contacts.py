@@ -23,8 +23,8 @@ from huikuan.domain.goals import GOALS
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.services import notices
 from huikuan.services.disputes import disputes_of_contact
-from huikuan.services.fact_history import changing_facts
 from huikuan.services.gate import UNUSABLE, WORK, Verdict, ask, read_gate_inputs
+from huikuan.services.holds import SetHold, add_hold, open_hold_kinds
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -318,18 +318,14 @@ def insert_contact(
 def _apply_holds(
     uow: UnitOfWork, case: Any, cease: bool, party: int | None, user_id: int | None, when: datetime
 ) -> None:
-    """A cease request by the debtor sets the flag that stops further contact: a change of the debtor's
-    facts, kept as a version from the contact's instant and effective at once (a dispute opens one in
-    the dispute loop, services/disputes.py)."""
-    if party is not None:
+    """A cease request by the debtor is a hold (services/holds.py), set by the debtor until it is ended,
+    from the contact's instant: it stops further contact at once (a dispute opens one in the dispute
+    loop, services/disputes.py)."""
+    if party is not None or not cease:
         return
-    values: dict[str, bool] = {}
-    if cease:
-        values["cease"] = True
-    if values:
-        with changing_facts(uow, [case.debtor_id], user_id=user_id, reason="contact.outcome", at=when):
-            uow.session.execute(update(t.debtors).where(t.debtors.c.id == case.debtor_id).values(**values))
-        uow.session.execute(update(t.cases).where(t.cases.c.id == case.id).values(stage=CaseStage.HOLD.value))
+    if "cease" not in open_hold_kinds(uow.session.connection(), case.debtor_id):
+        add_hold(uow, user_id, SetHold(case.debtor_id, "cease", source="debtor"), now=when)
+    uow.session.execute(update(t.cases).where(t.cases.c.id == case.id).values(stage=CaseStage.HOLD.value))
 
 
 def queue_message(

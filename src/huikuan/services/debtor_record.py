@@ -15,6 +15,7 @@ from huikuan.compliance.contract import debtor_to_dict
 from huikuan.services.access import Viewer, debtor_case
 from huikuan.services.disputes import open_disputes_for
 from huikuan.services.gate import UNUSABLE
+from huikuan.services.holds import holds_for
 from huikuan.services.masking import mask_contact
 from huikuan.services.persons import person_for
 from huikuan.services.preferences import read_preferences
@@ -42,6 +43,7 @@ def debtor_record(uow: UnitOfWork, viewer: Viewer, debtor_id: int) -> dict[str, 
         "facts": facts,
         "contact_points": contact_points(uow, debtor_id),
         "preferences": read_preferences(conn, debtor_id),
+        "holds": holds_for(conn, debtor_id),
         "open_disputes": open_disputes_for(conn, debtor_id),
         "person": person_for(uow, viewer, debtor_id),
     }

@@ -23,9 +23,12 @@ from huikuan.services import notices
 from huikuan.services.account_status import end_accounts
 from huikuan.services.clock import floor_today
 from huikuan.services.creditors import get_creditor
+from huikuan.services.fact_history import changing_facts
 from huikuan.services.persons import link_by_national_id
 from huikuan.spreadsheet import csv_writer
+from huikuan.storage import audit
 from huikuan.storage import tables as t
+from huikuan.storage.holds import write_scrub_holds
 from huikuan.storage.payment_writer import Refused, write_payments
 from huikuan.storage.placement_writer import write_placement
 from huikuan.storage.uow import UnitOfWork
@@ -175,6 +178,8 @@ def import_accounts(
         "contact_points_created": counts.contact_points_created,
         "persons_linked": linked,
     }
+    if counts.scrubs.height:
+        report.details["holds_set"] = _scrub(uow, creditor.id or 0, counts.scrubs)
     if mapping_file is not None:
         conn.execute(
             update(t.creditors).where(t.creditors.c.id == creditor.id).values(header_mapping=mapping)
@@ -322,6 +327,25 @@ def import_recalls(
     report.written = True
     uow.commit()
     return report
+
+
+def _scrub(uow: UnitOfWork, creditor_id: int, scrubs: pl.DataFrame) -> int:
+    """The file's scrub flags take effect at once: holds with source "import" (bankrupt, deceased,
+    attorney, cease) and the disputed flag, with a version of the facts of each debtor they changed."""
+    now = datetime.now(UTC)
+    debtors = scrubs["debtor_id"].to_list()
+    with changing_facts(uow, debtors, user_id=None, reason="import.scrub", at=now):
+        count = write_scrub_holds(uow.session.connection(), creditor_id, scrubs, now)
+        audit.record(
+            uow.session,
+            at=now,
+            user_id=None,
+            action="hold.import",
+            entity="creditor",
+            entity_id=creditor_id,
+            detail={"holds": count, "debtors": len(debtors)},
+        )
+    return count
 
 
 def _finish_batch(uow: UnitOfWork, batch_id: int, report: ImportReport) -> None:

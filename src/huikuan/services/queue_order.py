@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 
 from huikuan.domain.days import day_start
 from huikuan.domain.enums import Role
-from huikuan.services.access import Viewer, case_scope
+from huikuan.services.access import Viewer, case_scope, trained_for_vulnerability
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.storage import tables as t
 
@@ -92,6 +92,24 @@ def _own_first(viewer: Viewer) -> list[Any]:
     return [case((t.cases.c.assigned_user_id == viewer.user_id, 0), else_=1)]
 
 
+def paused(now: datetime) -> Any:
+    """The debtor has a hold in force that stops collection contact (hardship, bankruptcy, Breathing
+    Space): the case leaves the queue until the hold ends or is ended (services/holds.py)."""
+    h = t.holds.c
+    return exists().where(
+        h.debtor_id == t.debtors.c.id,
+        h.kind.in_(("hardship", "bankruptcy", "breathing_space", "breathing_space_crisis")),
+        h.ended_at.is_(None),
+        or_(h.ends_at.is_(None), h.ends_at > now),
+    )
+
+
+def vulnerable() -> Any:
+    """The debtor has an open vulnerability hold: only trained collectors see the case in their queue."""
+    h = t.holds.c
+    return exists().where(h.debtor_id == t.debtors.c.id, h.kind == "vulnerability", h.ended_at.is_(None))
+
+
 def in_order(
     viewer: Viewer, clock: Clock, acc: Any, columns: Sequence[Any], *, due_only: bool
 ) -> Select[Any]:
@@ -113,6 +131,8 @@ def in_order(
             d.cease.is_(False),
             d.disputed.is_(False),
             d.deceased.is_(False),
+            ~paused(clock.now),
+            *([] if trained_for_vulnerability(viewer) else [~vulnerable()]),
         )
         .order_by(
             *_language_first(viewer),

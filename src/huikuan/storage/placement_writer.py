@@ -6,7 +6,7 @@ one; contact data already on file is not added twice, so the same file imported 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 from sqlalchemy import Connection, Table, and_, select
@@ -24,6 +24,7 @@ from huikuan.storage.bulk import (
     sqlite_pragmas,
     update_frame,
 )
+from huikuan.storage.holds import scrubbed
 from huikuan.storage.sealed import lookup_hashes, masks, sealed_ids
 
 # Account fields a new placement of the same reference may change.
@@ -68,6 +69,8 @@ class WriteCounts:
     debtors_created: int
     parties_created: int
     contact_points_created: int
+    # The scrub flags set, per debtor (storage/holds.py scrubbed): the caller sets them as holds.
+    scrubs: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 # SQLite page cache while loading a table: the loads append (secondary indexes are built afterwards),
@@ -90,6 +93,7 @@ def write_placement(conn: Connection, creditor_id: int, region: str, rows: pl.Da
     frame = _attach(rows, existing, "external_ref")
     del rows  # `frame` shares its columns; no other reference keeps the parsed frame alive
     frame, debtors_created = _assign_debtors(conn, creditor_id, region, frame)
+    scrubs = scrubbed(frame)
     frame = _assign_cases(conn, creditor_id, frame)
 
     account_columns = ["row", "account_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS]
@@ -131,6 +135,7 @@ def write_placement(conn: Connection, creditor_id: int, region: str, rows: pl.Da
         debtors_created=debtors_created,
         parties_created=parties_created,
         contact_points_created=points.height,
+        scrubs=scrubs,
     )
 
 

@@ -698,3 +698,26 @@ acknowledgments = Table(
     Column("note", String(200), nullable=False, default=""),
     Index("ix_acknowledgments_account", "account_id"),
 )
+
+# Holds on collection with a start and an end (services/holds.py): a hardship pause, an attorney, a death,
+# a bankruptcy, a cease request, a Breathing Space moratorium, a vulnerability. Open while ended_at is
+# null; the gate reads an open hold until ends_at. The debtor's boolean columns of the same names are kept
+# equal to "an open hold of this kind exists" in the same transaction.
+holds = Table(
+    "holds",
+    metadata,
+    _id(),
+    _fk("debtor_id", "debtors.id", ondelete="CASCADE"),
+    Column("kind", String(24), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime),  # the first instant it no longer holds; null: until it is ended
+    Column("until", Date),  # the last day as stated, in the debtor's local time (ends_at is its end)
+    Column("note", Text),
+    Column("source", String(12), nullable=False),  # collector, debtor, creditor, import
+    _fk("set_by", "users.id", nullable=True),  # null: an import, a job or the command line
+    _fk("party_id", "parties.id", nullable=True, ondelete="SET NULL"),  # the attorney, the estate's side
+    Column("ended_at", UTCDateTime),
+    _fk("ended_by", "users.id", nullable=True),
+    Column("end_reason", String(200)),
+    Index("ix_holds_debtor_ended_at", "debtor_id", "ended_at"),
+)

@@ -98,7 +98,9 @@ FLAG_BITS = {
     "employer_prohibits": 32,
     "opted_out": 64,  # opt_out_channels is not an empty list
     "inconvenient": 128,  # inconvenient_times is not an empty list
-    "linked": 256,  # the debtor is linked to a person placed by other creditors too (person_members)
+    "bankruptcy": 256,
+    "held": 512,  # an open hold the gate reads (table holds; a vulnerability is not one)
+    "linked": 1024,  # the debtor is linked to a person placed by other creditors too (person_members)
 }
 
 # A Chinese address's province, city and district; a US address's "City, ST".
@@ -565,13 +567,17 @@ class _Sql:
         flags = " + ".join(
             f"{self.num(disputed if name == 'disputed' else 'd.' + name)} * {bit}"
             for name, bit in FLAG_BITS.items()
-            if name not in ("opted_out", "inconvenient", "linked")
+            if name not in ("opted_out", "inconvenient", "held", "linked")
+        )
+        held = self.num(
+            "EXISTS (SELECT 1 FROM holds h WHERE h.debtor_id = d.id AND h.ended_at IS NULL "
+            "AND h.kind <> 'vulnerability')"
         )
         return (
             "SELECT c.id, c.debtor_id, c.creditor_id, c.assigned_user_id, d.language, d.time_zone, "
             f"d.address_country, d.address_region, {flags} + {self.nonempty_json('d.opt_out_channels')} * 64 "
-            f"+ {self.nonempty_json('d.inconvenient_times')} * 128 "
-            "+ CASE WHEN pm.debtor_id IS NULL THEN 0 ELSE 256 END, c.ability, c.willingness "
+            f"+ {self.nonempty_json('d.inconvenient_times')} * 128 + {held} * 512 "
+            "+ CASE WHEN pm.debtor_id IS NULL THEN 0 ELSE 1024 END, c.ability, c.willingness "
             "FROM cases c JOIN debtors d ON d.id = c.debtor_id "
             "LEFT JOIN person_members pm ON pm.debtor_id = d.id "
             f"WHERE c.stage <> 'closed'{self.of_creditors('c.creditor_id')}"

@@ -17,10 +17,12 @@ the pack, the plausible time zones (from the debtor's phones, address and stated
 scheduling zone: such cases share the masks of their group, computed once by asking the gate hour by
 hour. The other cases are asked about one by one, from their stored facts and history:
 
-- a flag the pack acts on (cease or deceased, disputed, attorney, opted-out channels) shows at the first
-  hour asked about, and blocks every hour; a case with an open dispute of one of its accounts is asked
-  about here too, about its first open account no dispute stops (`collectible_account`), so that a case
-  whose every account is disputed is refused and one with another account to collect is not;
+- a flag the pack acts on (cease, deceased, bankruptcy, disputed, attorney, opted-out channels) or any
+  open hold (table holds: hardship, breathing space ... with its end) shows at the first hour asked
+  about, and blocks every hour (a hold that ends during the plan day blocks the whole day: fail closed);
+  a case with an open dispute of one of its accounts is asked about here too, about its first open
+  account no dispute stops (`collectible_account`), so that a case whose every account is disputed is
+  refused and one with another account to collect is not;
 - history (call-frequency, post-conversation, daily-call-cap: call rules only) blocks calls from `now`
   until some instant, never later in the day once lifted, because no new event enters the history; so
   the call mask is the group's mask from the first hour the gate allows on, found with the gate's own
@@ -64,6 +66,8 @@ from huikuan.compliance.model import (
     Debt,
     DebtorFacts,
     Flags,
+    Hold,
+    HoldKind,
     InconvenientTime,
     Outcome,
     Party,
@@ -100,6 +104,18 @@ FACT_RULES = frozenset(RULE_IDS) - TIMED
 CONTACT_HOURS = "contact-hours"
 _IN_CHUNK = 5_000
 _KNOWN_ZONES = frozenset(available_timezones())
+
+# The stored hold kinds the gate reads (services/holds.py), by the gate's kind; a vulnerability routes
+# the case to a trained collector and is no hold the gate reads.
+GATE_HOLDS: dict[str, HoldKind] = {
+    "hardship": HoldKind.HARDSHIP,
+    "attorney": HoldKind.ATTORNEY,
+    "deceased": HoldKind.DECEASED,
+    "bankruptcy": HoldKind.BANKRUPTCY,
+    "cease": HoldKind.CEASE,
+    "breathing_space": HoldKind.BREATHING_SPACE,
+    "breathing_space_crisis": HoldKind.BREATHING_SPACE,
+}
 
 Hour = tuple[int, datetime, datetime]  # local hour, first instant asked about, its last second
 Mask = tuple[int, str | None]
@@ -257,6 +273,7 @@ def own_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, DebtorFa
             ),
         ):
             phones.setdefault(row.debtor_id, []).append(row.value)
+        holds = _open_holds(conn, chunk)
         query = select(
             d.id,
             d.time_zone,
@@ -267,6 +284,7 @@ def own_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, DebtorFa
             d.attorney,
             d.deceased,
             d.employer_prohibits,
+            d.bankruptcy,
             d.opt_out_channels,
             d.inconvenient_times,
             d.inconvenient_places,
@@ -285,9 +303,25 @@ def own_facts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, DebtorFa
                     deceased=bool(row.deceased),
                     employer_prohibits=bool(row.employer_prohibits),
                     opt_out=frozenset(_channels(row.opt_out_channels)),
+                    bankruptcy=bool(row.bankruptcy),
+                    holds=holds.get(row.id, ()),
                 ),
             )
     return facts
+
+
+def _open_holds(conn: Connection, debtor_ids: list[int]) -> dict[int, tuple[Hold, ...]]:
+    """The open holds the gate reads, by debtor, in the contract's order (kind, then end)."""
+    h = t.holds.c
+    found: dict[int, list[Hold]] = {}
+    query = select(h.debtor_id, h.kind, h.ends_at).where(
+        h.debtor_id.in_(debtor_ids), h.ended_at.is_(None), h.kind.in_(sorted(GATE_HOLDS))
+    )
+    for row in _rows(conn, query):
+        found.setdefault(row.debtor_id, []).append(Hold(GATE_HOLDS[row.kind], row.ends_at))
+    return {
+        did: tuple(sorted(hs, key=lambda x: (x.kind.value, x.until_ts or 0))) for did, hs in found.items()
+    }
 
 
 def gate_history(
@@ -795,7 +829,11 @@ def _triage(portfolio: Portfolio, infos: dict[int, _PackInfo]) -> pl.DataFrame:
             {
                 "creditor_id": cid,
                 "fact_bits": (
-                    (FLAG_BITS["cease"] | FLAG_BITS["deceased"] if p.enabled("cease") else 0)
+                    # Every open hold is asked about case by case: its end, not its kind, decides.
+                    FLAG_BITS["held"]
+                    | (FLAG_BITS["cease"] if p.enabled("cease") else 0)
+                    | (FLAG_BITS["deceased"] if p.enabled("deceased") else 0)
+                    | (FLAG_BITS["bankruptcy"] if p.enabled("bankruptcy") else 0)
                     | (FLAG_BITS["disputed"] if p.enabled("dispute") else 0)
                     | (FLAG_BITS["attorney"] if p.enabled("attorney") else 0)
                     | (FLAG_BITS["opted_out"] if p.enabled("channel-opt-out") else 0)

@@ -25,6 +25,7 @@ from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
 from huikuan.web.api import debtors as api_debtors
 from huikuan.web.api import disputes as api_disputes
+from huikuan.web.api import holds as api_holds
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import notices as api_notices
 from huikuan.web.api import outbox as api_outbox
@@ -45,6 +46,7 @@ from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import disputes as ui_disputes
 from huikuan.web.ui import facts as ui_facts
+from huikuan.web.ui import holds as ui_holds
 from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import notices as ui_notices
 from huikuan.web.ui import outbox as ui_outbox
@@ -64,6 +66,7 @@ ROUTERS = (
     ui_record.router,
     ui_contact.router,
     ui_facts.router,
+    ui_holds.router,
     ui_negotiation.router,
     ui_notices.router,
     ui_outbox.router,
@@ -79,6 +82,7 @@ ROUTERS = (
     api_record.router,
     api_contacts.router,
     api_debtors.router,
+    api_holds.router,
     api_negotiation.router,
     api_notices.router,
     api_outbox.router,

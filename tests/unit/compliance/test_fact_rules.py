@@ -35,7 +35,7 @@ def test_dispute_gives_no_next_allowed_at() -> None:
 
 def test_a_deceased_debtor_is_not_contacted() -> None:
     decision = judge(body(OPEN, flags={"deceased": True}))
-    assert rules(decision) == ["cease"] and decision.next_allowed_at is None
+    assert rules(decision) == ["deceased"] and decision.next_allowed_at is None
 
 
 def test_a_fact_bound_block_wins_over_a_timed_one() -> None:

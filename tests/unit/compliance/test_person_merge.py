@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import typing
 from dataclasses import fields, replace
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
 
-from huikuan.compliance.model import Address, DebtorFacts, Flags, InconvenientTime
+from huikuan.compliance.model import Address, DebtorFacts, Flags, Hold, HoldKind, InconvenientTime
 from huikuan.compliance.person import (
     FLAG_MERGES,
     UnmergedField,
@@ -28,6 +28,8 @@ def _strict_value(name: str, kind: Any) -> Any:
         return True
     if origin is frozenset:
         return frozenset({Channel.SMS})
+    if name == "holds":
+        return (Hold(HoldKind.HARDSHIP, datetime(2027, 2, 1, tzinfo=UTC)),)
     raise AssertionError(f"Flags.{name} has type {kind}: say here what a stricter value is")
 
 

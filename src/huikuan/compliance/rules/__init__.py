@@ -5,6 +5,7 @@ from __future__ import annotations
 from huikuan.compliance.rules.base import Block, Rule
 from huikuan.compliance.rules.calls import call_frequency, daily_call_cap, post_conversation
 from huikuan.compliance.rules.facts import attorney, cease, channel_opt_out, dispute, time_barred, workplace
+from huikuan.compliance.rules.holds import bankruptcy, breathing_space, deceased, hardship
 from huikuan.compliance.rules.hours import contact_hours, designated_inconvenient_time
 from huikuan.compliance.rules.notices import validation_notice
 from huikuan.compliance.rules.third_party import third_party_disclosure, third_party_repeat
@@ -16,6 +17,10 @@ RULES: dict[str, Rule] = {
     "post-conversation": post_conversation,
     "daily-call-cap": daily_call_cap,
     "cease": cease,
+    "deceased": deceased,
+    "bankruptcy": bankruptcy,
+    "hardship": hardship,
+    "breathing-space": breathing_space,
     "attorney": attorney,
     "workplace": workplace,
     "channel-opt-out": channel_opt_out,

@@ -1,4 +1,5 @@
-"""cease, attorney, workplace, channel-opt-out, dispute, time-barred: rules that only facts can lift.
+"""cease, attorney, workplace, channel-opt-out, dispute, time-barred: rules that only facts can lift (cease
+and attorney read their holds' ends, rules/holds.py).
 
 workplace refuses a contact at the place of employment that the employer prohibits or that the debtor
 said is inconvenient (12 CFR 1006.6(b)(1) and (b)(3)); the debtor's own statement binds in every pack."""
@@ -6,26 +7,29 @@ said is inconvenient (12 CFR 1006.6(b)(1) and (b)(3)); the debtor's own statemen
 from __future__ import annotations
 
 from huikuan.compliance.context import Context
-from huikuan.compliance.model import WORKPLACE, Role
+from huikuan.compliance.model import WORKPLACE, HoldKind, Role
 from huikuan.compliance.rules.base import Block
+from huikuan.compliance.rules.holds import held
 from huikuan.domain.enums import Channel
 
 
-def cease(ctx: Context, _t: int) -> Block | None:
-    flags = ctx.request.debtor.flags
+def cease(ctx: Context, t: int) -> Block | None:
     # Talking to the debtor's attorney stays possible: the attorney is how an end of efforts is told.
+    # A deceased debtor is the deceased rule's.
     if ctx.request.party.role is Role.ATTORNEY:
         return None
-    if flags.deceased:
-        return Block("the debtor is deceased: no contact about the debt through the gate", None)
-    if flags.cease:
-        return Block("the debtor asked in writing that contact cease", None)
+    blocked, lift = held(ctx, HoldKind.CEASE, ctx.request.debtor.flags.cease, t)
+    if blocked:
+        return Block("the debtor asked in writing that contact cease" if t == ctx.at else "", lift)
     return None
 
 
-def attorney(ctx: Context, _t: int) -> Block | None:
-    if ctx.request.debtor.flags.attorney and ctx.request.party.role is not Role.ATTORNEY:
-        return Block("the debtor is represented by an attorney: contact the attorney only", None)
+def attorney(ctx: Context, t: int) -> Block | None:
+    if ctx.request.party.role is Role.ATTORNEY:
+        return None
+    blocked, lift = held(ctx, HoldKind.ATTORNEY, ctx.request.debtor.flags.attorney, t)
+    if blocked:
+        return Block("the debtor is represented by an attorney: contact the attorney only", lift)
     return None
 
 

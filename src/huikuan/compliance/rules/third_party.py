@@ -5,10 +5,13 @@ from __future__ import annotations
 from huikuan.compliance.context import Context
 from huikuan.compliance.model import COMMUNICATION, Purpose
 from huikuan.compliance.rules.base import Block
+from huikuan.compliance.rules.holds import estate_only_after_death
 
 
-def third_party_disclosure(ctx: Context, _t: int) -> Block | None:
+def third_party_disclosure(ctx: Context, t: int) -> Block | None:
     role = ctx.request.party.role
+    if estate_only_after_death(ctx, t):
+        return Block(f"a {role.value} speaks for the debtor's estate only after the debtor's death", None)
     if role in ctx.s.collect_roles:
         return None
     if role not in ctx.s.locate_roles:

@@ -133,6 +133,7 @@ class DebtorRecordOut(BaseModel):
     )
     contact_points: list[ContactPointOut]
     preferences: PreferencesOut
+    holds: list[dict[str, Any]] = Field(description="Holds on collection, open and ended, newest first")
     open_disputes: list[dict[str, Any]] = Field(description="Disputes not yet closed, oldest first")
     person: dict[str, Any] = Field(
         description="The same person placed elsewhere: how many placements, which facts bind this case"
@@ -142,7 +143,7 @@ class DebtorRecordOut(BaseModel):
 @router.get("/{debtor_id}", responses={200: {"model": DebtorRecordOut}})
 def get_debtor(debtor_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """What we know about the debtor: the facts the gate reads, every contact point (masked), the
-    debtor's stated preferences, its open disputes and the same person's other placements."""
+    debtor's stated preferences, its holds, its open disputes and the same person's other placements."""
     return debtor_record(uow, viewer, debtor_id)
 
 

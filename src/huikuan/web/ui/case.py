@@ -22,6 +22,7 @@ from huikuan.services.case_timeline import FILTER_LABELS, FILTERS, timeline_view
 from huikuan.services.case_view import case_360, label
 from huikuan.services.claims import take_case
 from huikuan.services.complaints import has_open_complaint
+from huikuan.services.holds import open_holds_of
 from huikuan.services.identity_check import CHECKS_PER_HOUR, CallerSays, check_identity
 from huikuan.services.plan import explain_for
 from huikuan.services.queue import touch_claim
@@ -30,6 +31,7 @@ from huikuan.services.view_audit import note_case_viewed
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
+from huikuan.web.ui.holds import KIND_LABELS as HOLD_LABELS
 
 router = page_router()
 
@@ -70,6 +72,7 @@ TABS = (
         (
             Section("panel-fact-points", "fact-points", "Contact points", refresh=True),
             Section("panel-preferences", "preferences", "What the debtor states", refresh=True),
+            Section("holds", "holds", "Holds", refresh=True),
             Section("panel-person", "person", "The same person", refresh=True),
         ),
     ),
@@ -115,10 +118,14 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
     view = case_360(uow, viewer, case_id, locale=locale, with_timeline=False)
     ident = view.identity
     held = ident.claimed_by_id if ident.claim_expires_at and ident.claim_expires_at > view.now else None
-    takeable = may_take(viewer, ident.assigned_to_id, held)
+    open_holds = open_holds_of(uow.session.connection(), view.identity.debtor_id)
+    vulnerable = any(h["kind"] == "vulnerability" for h in open_holds)
+    takeable = may_take(viewer, ident.assigned_to_id, held, vulnerable=vulnerable)
     note_case_viewed(uow, viewer, case_id)  # after the reads, in a write of its own
     return {
         "view": view,
+        "open_holds": open_holds,
+        "hold_labels": HOLD_LABELS,
         "lbl": _labels(locale),
         "may_take": takeable,
         "checks_per_hour": CHECKS_PER_HOUR,
