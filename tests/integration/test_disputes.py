@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tests.support.floor import MORNING, Floor, us_case
 
 from huikuan.compliance.model import Channel
@@ -151,6 +151,25 @@ def test_in_us_reg_f_only_a_written_dispute_stops_collection(floor: Floor) -> No
     (row,) = [d for d in open_disputes_for(floor.uow, us.debtor_id) if d["id"] == written]
     assert row["deadline"] == floor_today(row["opened_at"]) + timedelta(days=30)
     assert _ask_account(floor, us.id, us.account_ids[0])[1] == ("dispute",)
+
+
+def test_in_us_reg_f_a_written_dispute_after_the_validation_period_does_not_stop_collection(
+    floor: Floor,
+) -> None:
+    us = us_case(floor)
+    account = us.account_ids[0]
+    mailed = floor_today() - timedelta(days=60)  # the period ended some three weeks ago
+    floor.uow.session.execute(
+        update(t.accounts)
+        .where(t.accounts.c.id == account)
+        .values(validation_mailed_on=mailed, validation_period_end=mailed + timedelta(days=37))
+    )
+    late = open_dispute(
+        floor.uow, floor.viewer("alice"), us.id, via="letter", written=True, account_id=account
+    )
+    assert read_gate_inputs(floor.uow, us.id).disputed == frozenset()  # answered, but collection goes on
+    (row,) = [d for d in open_disputes_for(floor.uow, us.debtor_id) if d["id"] == late]
+    assert row["stops_collection"] is False
 
 
 def _frames(floor: Floor, now: datetime):  # type: ignore[no-untyped-def]

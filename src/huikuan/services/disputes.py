@@ -330,13 +330,10 @@ def _pack(uow: UnitOfWork, creditor_id: int) -> str:
 
 def _validation_end(uow: UnitOfWork, case_id: int, account_id: int | None) -> date | None:
     """The end of the validation period of the disputed account (of the whole case: the latest of its
-    accounts), where it is recorded; None (unknown) until accounts carry `validation_ends_on`, and for an
+    accounts), as recorded when the notice was mailed (services/notices.py); None (unknown) for an
     account whose notice has not been mailed."""
-    column = t.accounts.c.get("validation_ends_on")
-    if column is None:
-        return None
     a = t.accounts.c
-    query = select(column).where(a.case_id == case_id)
+    query = select(a.validation_period_end).where(a.case_id == case_id)
     if account_id is not None:
         query = query.where(a.id == account_id)
     values: list[date | None] = list(uow.session.execute(query).scalars())
