@@ -13,7 +13,8 @@ from huikuan.compliance.model import Channel
 from huikuan.errors import Conflict, Forbidden
 from huikuan.services.clock import floor_today
 from huikuan.services.contacts import check_contact, record_contact
-from huikuan.services.disputes import advance_dispute, open_dispute, open_disputes_for
+from huikuan.services.dispute_steps import advance_dispute
+from huikuan.services.disputes import open_dispute, open_disputes_for
 from huikuan.services.fact_history import versions
 from huikuan.services.gate import ask, read_gate_inputs
 from huikuan.storage import tables as t

@@ -47,7 +47,10 @@ def test_a_dispute_is_opened_verified_and_resolved_through_the_api(app, floor: F
     assert got.headers["content-disposition"].startswith("attachment;")
     assert login_client(app, "carol").get(f"/api/v1/documents/{document['id']}").status_code == 404
     done = alice.post(f"/api/v1/disputes/{dispute['id']}/advance", json={"to": "resolved"}).json()
-    assert done["status"] == "resolved" and done["told"] == "letter_due" and len(done["documents"]) == 1
+    # The debtor is told: the answer letter is queued through the gate to the debtor's address.
+    assert done["status"] == "resolved" and done["told"] == "letter" and len(done["documents"]) == 1
+    outbox = alice.get("/api/v1/outbox").json()
+    assert any(m["template"] == "dispute_resolved" and m["channel"] == "letter" for m in outbox["messages"])
     assert alice.get("/api/v1/disputes").json()["paging"]["total"] == 0
     assert alice.get("/api/v1/disputes?state=closed").json()["paging"]["total"] == 1
 

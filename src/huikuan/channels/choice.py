@@ -29,6 +29,7 @@ class CaseState:
     arrangement_unconfirmed: bool = False  # ... not yet confirmed by a message since it was made
     promise: bool = False  # a pending promise
     validation_due: bool = False  # a US case whose validation notice has not been sent
+    dispute_resolved: bool = False  # never offered by hand: sent when a dispute is resolved
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ NEEDS: dict[str, str] = {
     "promise_reminder": "promise",
     "reminder": "open_balance",
     "demand": "open_balance",
+    "dispute_resolved": "dispute_resolved",
 }
 # (channel, template) pairs that state no fact whatever the name says.
 NEUTRAL = frozenset({("sms", "reminder")})

@@ -31,6 +31,7 @@ LABELS = {
     "arrangement_confirmation": "Arrangement confirmation",
     "demand": "Demand letter",
     "promise_reminder": "Promise reminder",
+    "dispute_resolved": "Answer to a dispute",
 }
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
 

@@ -6,10 +6,8 @@ collection of what it names: the account's Debt.disputed, or for the whole case 
 (debtors.disputed, which stays equal to "an open dispute of a whole case exists"). Every change is made
 inside `changing_facts`, so the gate's history knows when collection stopped and resumed, and audited.
 
-Resolved: the debt is owed as placed, collection resumes, and the debtor is told; no template for that
-exists yet, so the dispute records that a letter is due (`told = "letter_due"`, audit
-`dispute.letter_due`). Upheld: the debtor was right; the account (or every open account of the case) is
-closed, or adjusted to a lower balance when one is given.
+Opening, listing and reading disputes live here; moving one a step (and telling the debtor when it is
+resolved) is services/dispute_steps.py.
 """
 
 from __future__ import annotations
@@ -17,10 +15,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, insert, select, update
+from sqlalchemy import Connection, exists, insert, select, update
 
 from huikuan.domain.disputes import (
-    DISPUTE_STEPS,
     OPEN_DISPUTE,
     DisputeStatus,
     DisputeVia,
@@ -28,7 +25,7 @@ from huikuan.domain.disputes import (
     stops_collection,
 )
 from huikuan.domain.enums import CaseStage
-from huikuan.errors import Conflict, InvalidInput, NotFound
+from huikuan.errors import InvalidInput, NotFound
 from huikuan.services.access import Viewer, case_scope, case_to_work, visible_case
 from huikuan.services.clock import floor_today
 from huikuan.services.fact_history import changing_facts
@@ -39,13 +36,6 @@ from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gating import disputed_accounts
 
 _OPEN = [s.value for s in OPEN_DISPUTE]
-# Which instant and who each step stamps.
-_STAMPS = {
-    DisputeStatus.VERIFICATION_REQUESTED: ("requested_at", "requested_by"),
-    DisputeStatus.VERIFICATION_RECEIVED: ("received_at", "received_by"),
-    DisputeStatus.RESOLVED: ("closed_at", "closed_by"),
-    DisputeStatus.UPHELD: ("closed_at", "closed_by"),
-}
 
 
 def open_dispute(
@@ -84,7 +74,7 @@ def insert_dispute(
         way = DisputeVia(via)
     except ValueError:
         raise InvalidInput(
-            "{field}: {value} is not one of {allowed}", field="via", value=via, allowed=_names(DisputeVia)
+            "{field}: {value} is not one of {allowed}", field="via", value=via, allowed=names_of(DisputeVia)
         ) from None
     when = (at or datetime.now(UTC)).astimezone(UTC)
     day = floor_today(when)
@@ -114,7 +104,7 @@ def insert_dispute(
                 .returning(t.disputes.c.id)
             ).scalar_one()
         )
-        _sync(uow, case.debtor_id, case.id)
+        sync_dispute_flags(uow, case.debtor_id, case.id)
     audit.record(
         uow.session,
         at=when,
@@ -127,72 +117,8 @@ def insert_dispute(
     return new_id
 
 
-def advance_dispute(
-    uow: UnitOfWork,
-    viewer: Viewer,
-    dispute_id: int,
-    *,
-    to: str,
-    notes: str = "",
-    balance: int | None = None,
-    at: datetime | None = None,
-) -> dict[str, Any]:
-    """Moves a dispute one step (DISPUTE_STEPS); `balance` (minor units) adjusts an upheld account
-    instead of closing it. Returns the dispute as `dispute_row` gives it."""
-    row = _visible(uow, viewer, dispute_id)
-    case = case_to_work(uow, viewer, row.case_id)
-    try:
-        step = DisputeStatus(to)
-    except ValueError:
-        raise InvalidInput(
-            "{field}: {value} is not one of {allowed}", field="to", value=to, allowed=_names(DisputeStatus)
-        ) from None
-    now = DisputeStatus(row.status)
-    if step not in DISPUTE_STEPS[now]:
-        raise Conflict("a dispute that is {status} cannot become {step}", status=now.value, step=step.value)
-    if balance is not None and (step is not DisputeStatus.UPHELD or row.account_id is None or balance < 0):
-        raise InvalidInput(
-            "balance: only an upheld dispute of one account adjusts its balance (not negative)"
-        )
-    when = (at or datetime.now(UTC)).astimezone(UTC)
-    stamp, who = _STAMPS[step]
-    values: dict[str, Any] = {"status": step.value, stamp: when, who: viewer.user_id}
-    if notes.strip():
-        values["notes"] = ((row.notes + "\n") if row.notes else "") + notes.strip()[:2000]
-    if step is DisputeStatus.RESOLVED:
-        values["told"] = "letter_due"
-    with changing_facts(
-        uow, [row.debtor_id], user_id=viewer.user_id, reason=f"dispute.{step.value}", at=when
-    ):
-        uow.session.execute(update(t.disputes).where(t.disputes.c.id == dispute_id).values(**values))
-        if step is DisputeStatus.UPHELD:
-            _uphold(uow, row, balance, when)
-        _sync(uow, row.debtor_id, case.id)
-    audit.record(
-        uow.session,
-        at=when,
-        user_id=viewer.user_id,
-        action=f"dispute.{step.value}",
-        entity="case",
-        entity_id=row.case_id,
-        detail={"dispute_id": dispute_id, "account_id": row.account_id, "adjusted": balance is not None},
-    )
-    if step is DisputeStatus.RESOLVED:
-        audit.record(
-            uow.session,
-            at=when,
-            user_id=viewer.user_id,
-            action="dispute.letter_due",
-            entity="case",
-            entity_id=row.case_id,
-            detail={"dispute_id": dispute_id},
-        )
-    uow.commit()
-    return dispute_row(uow, viewer, dispute_id)
-
-
 def dispute_row(uow: UnitOfWork, viewer: Viewer, dispute_id: int) -> dict[str, Any]:
-    row = _visible(uow, viewer, dispute_id)
+    row = visible_dispute(uow, viewer, dispute_id)
     return _as_dict(row, floor_today())
 
 
@@ -266,7 +192,7 @@ def disputes_of_contact(uow: UnitOfWork, case: Any, user_id: int | None, at: dat
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _sync(uow: UnitOfWork, debtor_id: int, case_id: int) -> None:
+def sync_dispute_flags(uow: UnitOfWork, debtor_id: int, case_id: int) -> None:
     """debtors.disputed = an open dispute of a whole case that stops collection. The case's stage is
     "dispute" (out of the queue) while nothing of it may be collected: the whole case disputed, or every
     open account; back to "contacting" after."""
@@ -292,20 +218,7 @@ def _sync(uow: UnitOfWork, debtor_id: int, case_id: int) -> None:
         )
 
 
-def _uphold(uow: UnitOfWork, row: Any, balance: int | None, when: datetime) -> None:
-    a = t.accounts.c
-    where = and_(a.case_id == row.case_id, a.status == "open")
-    if row.account_id is not None:
-        where = and_(where, a.id == row.account_id)
-    if balance is not None:
-        uow.session.execute(update(t.accounts).where(where).values(balance=balance))
-    else:
-        uow.session.execute(
-            update(t.accounts).where(where).values(status="closed", closed_on=floor_today(when))
-        )
-
-
-def _visible(uow: UnitOfWork, viewer: Viewer, dispute_id: int) -> Any:
+def visible_dispute(uow: UnitOfWork, viewer: Viewer, dispute_id: int) -> Any:
     x, c = t.disputes.c, t.cases.c
     row = uow.session.execute(
         select(t.disputes).join(t.cases, c.id == x.case_id).where(x.id == dispute_id, case_scope(viewer))
@@ -343,7 +256,7 @@ def _validation_end(uow: UnitOfWork, case_id: int, account_id: int | None) -> da
     return max(known)
 
 
-def _names(kind: Any) -> str:
+def names_of(kind: Any) -> str:
     return ", ".join(m.value for m in kind)
 
 

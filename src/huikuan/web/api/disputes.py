@@ -17,6 +17,7 @@ from huikuan.config import get_settings
 from huikuan.domain.ids import MAX_ID
 from huikuan.errors import InvalidInput
 from huikuan.services import complaints as cs
+from huikuan.services import dispute_steps
 from huikuan.services import disputes as ds
 from huikuan.services.documents import Upload, add_document, documents_of, read_document
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
@@ -181,7 +182,7 @@ def advance_dispute(
 ) -> dict[str, Any]:
     """One step of the loop: open → verification_requested → verification_received → resolved; upheld
     from any open step (the account closed, or its balance corrected with `balance`)."""
-    ds.advance_dispute(uow, viewer, dispute_id, to=body.to, notes=body.notes, balance=body.balance)
+    dispute_steps.advance_dispute(uow, viewer, dispute_id, to=body.to, notes=body.notes, balance=body.balance)
     return _dispute(uow, viewer, dispute_id)
 
 

@@ -20,6 +20,7 @@ from huikuan.domain.ids import MAX_ID
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services import complaints as cs
+from huikuan.services import dispute_steps
 from huikuan.services import disputes as ds
 from huikuan.services.access import Viewer, may_work
 from huikuan.services.documents import Upload, add_document, documents_of, read_document
@@ -187,7 +188,7 @@ def post_dispute_step(
     to: Annotated[str, Form()],
     notes: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    row = ds.advance_dispute(uow, viewer, dispute_id, to=to, notes=notes)
+    row = dispute_steps.advance_dispute(uow, viewer, dispute_id, to=to, notes=notes)
     locale = request_locale(request)
     notice = gettext(
         "Dispute updated: {status}.", locale, status=_helpers(request)["lbl"]("dispute_status", to)
