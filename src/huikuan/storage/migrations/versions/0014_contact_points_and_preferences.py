@@ -1,7 +1,7 @@
 """contact points and the debtor's stated preferences
 
-Revision ID: 0011
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06 04:40:00
 
 Issue 12: who added a contact point and when, its consent, verification and the reason of its status,
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0014"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """disputes, documents and complaints
 
-Revision ID: 0013
-Revises: 0016
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 05:00:00
 
 The dispute loop, one document store and the complaints register (issue 12).
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0016"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
