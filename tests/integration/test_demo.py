@@ -321,3 +321,13 @@ def test_every_disputed_debtor_of_the_demo_has_an_open_dispute_of_its_whole_case
     flagged = {r.id for r in _rows(engine, "SELECT id FROM debtors WHERE disputed")}
     disputes = _rows(engine, "SELECT debtor_id FROM disputes WHERE status = 'open' AND account_id IS NULL")
     assert flagged and {r.debtor_id for r in disputes} == flagged
+
+
+def test_every_cease_and_hardship_of_the_demo_is_a_hold_as_if_a_collector_had_set_it(loaded):
+    engine, _summary = loaded
+    for kind in ("cease", "hardship"):
+        flagged = {r.id for r in _rows(engine, f"SELECT id FROM debtors WHERE {kind}")}
+        held = _rows(engine, f"SELECT debtor_id FROM holds WHERE kind = '{kind}' AND ended_at IS NULL")
+        assert {r.debtor_id for r in held} == flagged
+    paused = _rows(engine, "SELECT until, started_at FROM holds WHERE kind = 'hardship'")
+    assert paused and all(r.until is not None and r.started_at is not None for r in paused)

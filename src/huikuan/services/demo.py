@@ -1051,6 +1051,7 @@ class Simulator:
             elif outcome is Outcome.HARDSHIP:
                 if rng.random() < 0.3:
                     state.hardship = True
+                    state.facts_changed_at = self.out.interactions["at"][-1]
                     state.stage = CaseStage.HOLD
                     self._next(c, state, Channel.CALL, goals["hardship"], when + timedelta(days=30))
                     return False
@@ -1639,6 +1640,7 @@ def _write_history(conn: Connection, history: History, cases: list[CaseInput], t
             orient="row",
         ),
     )
+    _write_holds(conn, cases, states)
     _keep_fact_changes(conn, cases, states)
     _write_disputes(conn, cases, states)
     update_frame(
@@ -1675,13 +1677,46 @@ def _write_history(conn: Connection, history: History, cases: list[CaseInput], t
     )
 
 
+def _write_holds(conn: Connection, cases: list[CaseInput], states: dict[int, CaseState]) -> None:
+    """The holds of the simulated history (services/holds.py keeps the debtor's flag columns equal to its
+    holds): a cease request in writing, from the letter, until someone ends it; a hardship heard on a call,
+    a pause of 30 days from the call (to the end of that local day)."""
+    utc = pl.Datetime("us", "UTC")
+    rows = []
+    for c in cases:
+        s = states[c.case_id]
+        if s.facts_changed_at is None or not (s.cease or s.hardship):
+            continue
+        at = s.facts_changed_at
+        if s.cease:
+            rows.append((c.debtor_id, "cease", at, None, None, "debtor", s.collector))
+        if s.hardship:
+            until = local_day(at + timedelta(days=30), c.debtor.zone)
+            ends = day_start(until + timedelta(days=1), c.debtor.zone)
+            rows.append((c.debtor_id, "hardship", at, ends, until, "debtor", s.collector))
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "debtor_id": pl.Int64,
+            "kind": pl.Utf8,
+            "started_at": utc,
+            "ends_at": utc,
+            "until": pl.Date,
+            "source": pl.Utf8,
+            "set_by": pl.Int64,
+        },
+        orient="row",
+    )
+    insert_frame(conn, t.holds, frame)
+
+
 def _keep_fact_changes(conn: Connection, cases: list[CaseInput], states: dict[int, CaseState]) -> None:
-    """The disputes and cease requests of the simulated history as versions of the debtors' facts, from
-    the contact that raised them: before it the gate knew neither (services/fact_history.py)."""
+    """The disputes, cease requests and hardships of the simulated history as versions of the debtors'
+    facts, from the contact that raised them: before it the gate knew none (services/fact_history.py)."""
     changed = {c.debtor_id: s for c in cases if (s := states[c.case_id]).facts_changed_at is not None}
     for debtor_id, after in snapshots(conn, changed).items():
         state = changed[debtor_id]
-        flags = {**after["debtor"]["flags"], "cease": False, "disputed": False}
+        flags = {**after["debtor"]["flags"], "cease": False, "disputed": False, "holds": []}
         before = {**after, "debtor": {**after["debtor"], "flags": flags}}
         at = state.facts_changed_at
         assert at is not None
