@@ -16,11 +16,13 @@ from moto.server import ThreadedMotoServer
 from sqlalchemy import func, select
 from tests.support.floor import Floor
 from tests.support.messaging import use_settings
+from tests.support.web import login_client
 
 from huikuan.errors import NotFound, StoreFailed
 from huikuan.services.disputes import open_dispute
 from huikuan.services.documents import Upload, add_document, read_document
 from huikuan.storage import tables as t
+from huikuan.web.app import create_app
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"
 BUCKET = "huikuan-documents"
@@ -143,3 +145,21 @@ def test_a_missing_bucket_or_an_unreachable_store_refuses_the_upload_and_writes_
     assert floor.uow.session.execute(select(func.count()).select_from(t.documents)).scalar_one() == 0
     assert "document.added" not in _document_actions(floor)
     assert bucket.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
+
+
+def test_the_api_answers_a_missing_bucket_with_503_and_the_clear_message(
+    floor: Floor, bucket: Any, db_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_settings(monkeypatch, s3_bucket="no-such-bucket")
+    alice = login_client(create_app(db_env), "alice")
+    case = floor.cases[0]
+    dispute = alice.post(f"/api/v1/cases/{case.id}/disputes", json={"via": "letter", "written": True}).json()
+    sent = alice.post(
+        f"/api/v1/disputes/{dispute['id']}/documents",
+        data={"kind": "verification"},
+        files={"file": ("verification.pdf", PDF, "application/pdf")},
+    )
+    assert sent.status_code == 503, sent.text
+    assert sent.json()["error"] == "StoreFailed"
+    assert sent.json()["detail"].startswith("document store: the bucket no-such-bucket does not exist at")
+    assert alice.get(f"/api/v1/disputes/{dispute['id']}").json()["documents"] == []
