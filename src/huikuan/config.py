@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,10 +45,20 @@ class Settings(BaseSettings):
     sms_url: str | None = None  # the SMS provider's HTTP endpoint; unset: SMS stay queued
     sms_token: str | None = None
     letters_dir: str = "var/letters"
-    # The document store (services/documents.py): "fs" keeps files under documents_dir, owner-only; an
-    # S3-compatible store is a seam there, not built while boto3 is not a dependency.
+    # The document store for new uploads (services/documents.py): "fs" keeps files under documents_dir,
+    # owner-only; "s3" keeps them in the bucket s3_bucket of an S3-compatible service (AWS S3, MinIO,
+    # Aliyun OSS) at s3_endpoint_url, under s3_prefix. A file is always read from the store that holds it.
     document_store: str = "fs"
     documents_dir: str = "var/documents"
+    s3_bucket: str = ""  # the bucket must exist already: Huikuan never creates it
+    s3_endpoint_url: str | None = None  # unset: AWS S3 itself
+    s3_region: str | None = None
+    # Unset: boto3's default chain (AWS_* variables, ~/.aws, an instance role).
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_prefix: str = ""  # put before every key, e.g. "huikuan/"
+    # "auto", "path" (most MinIO set-ups) or "virtual" (Aliyun OSS requires it).
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     agency_name: str = ""  # who we are in messages; a name that does not say "collection"
     agency_name_zh: str = ""  # the same in Chinese, for messages in Chinese (else agency_name)

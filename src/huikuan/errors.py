@@ -56,6 +56,11 @@ class Busy(HuikuanError):
     retry_after_s = 5
 
 
+class StoreFailed(HuikuanError):
+    """The document store (an S3 bucket) is missing, unreachable or refused the request: nothing was kept
+    or read, and the message names the store and what went wrong."""
+
+
 class ImportRejected(HuikuanError):
     """A placement or payment file was rejected whole (strict mode with bad rows)."""
 

@@ -1682,7 +1682,7 @@ def _write_holds(conn: Connection, cases: list[CaseInput], states: dict[int, Cas
     holds): a cease request in writing, from the letter, until someone ends it; a hardship heard on a call,
     a pause of 30 days from the call (to the end of that local day)."""
     utc = pl.Datetime("us", "UTC")
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for c in cases:
         s = states[c.case_id]
         if s.facts_changed_at is None or not (s.cease or s.hardship):

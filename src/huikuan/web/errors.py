@@ -34,6 +34,7 @@ from huikuan.errors import (
     HuikuanError,
     NotAuthenticated,
     NotFound,
+    StoreFailed,
     Throttled,
 )
 from huikuan.i18n import gettext
@@ -47,6 +48,7 @@ STATUS = {
     Conflict: 409,
     AlreadyExists: 409,
     Busy: 503,
+    StoreFailed: 503,  # the document store (an S3 bucket) is missing or failing
 }
 
 
