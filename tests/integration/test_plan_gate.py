@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from tests.support.book import Book
 
-from huikuan.compliance.model import Channel, Direction, Outcome, Role
+from huikuan.compliance.model import Channel, Direction, EventOutcome, Role
 from huikuan.storage import tables as t
 from huikuan.strategy.features import read_portfolio
 from huikuan.strategy.gating import (
@@ -249,9 +249,9 @@ def test_gate_history_is_the_stored_interactions_by_party_and_debt(engine):
         facts = debtor_facts(conn, [debtor])
     events = history[f"D{debtor}"]
     assert [(e.at, e.channel, e.direction, e.outcome, e.party_role) for e in events] == [
-        (local(DAY, 8), Channel.CALL, Direction.OUTBOUND, Outcome.NO_ANSWER, Role.DEBTOR),
-        (local(DAY, 9), Channel.CALL, Direction.OUTBOUND, Outcome.CONVERSATION, Role.DEBTOR),
-        (local(DAY, 11), Channel.SMS, Direction.OUTBOUND, Outcome.DELIVERED, Role.DEBTOR),
+        (local(DAY, 8), Channel.CALL, Direction.OUTBOUND, EventOutcome.NO_ANSWER, Role.DEBTOR),
+        (local(DAY, 9), Channel.CALL, Direction.OUTBOUND, EventOutcome.CONVERSATION, Role.DEBTOR),
+        (local(DAY, 11), Channel.SMS, Direction.OUTBOUND, EventOutcome.DELIVERED, Role.DEBTOR),
     ]
     assert {e.debt_ids for e in events} == {(f"A{first}", f"A{second}")}
     assert facts[debtor].time_zone == "Asia/Shanghai" and facts[debtor].phones == ()

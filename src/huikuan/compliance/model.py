@@ -55,7 +55,10 @@ class HoldKind(StrEnum):
     BREATHING_SPACE = "breathing-space"
 
 
-class Outcome(StrEnum):
+class EventOutcome(StrEnum):
+    """How a past contact ended, in the gate's words (the decision contract's history `outcome`); the
+    workbench's outcomes (domain.enums.Outcome) are read into these by strategy/gating.py."""
+
     NO_ANSWER = "no_answer"
     BUSY = "busy"
     VOICEMAIL = "voicemail"
@@ -85,19 +88,24 @@ COMMUNICATION = 8  # the person heard from the collector (protective: a voicemai
 CONSENT = 16
 
 
-def event_kind(channel: Channel, direction: Direction, outcome: Outcome) -> int:
+def event_kind(channel: Channel, direction: Direction, outcome: EventOutcome) -> int:
     call = channel in CALL_CHANNELS
     out = direction is Direction.OUTBOUND
     kind = 0
-    if call and out and outcome is not Outcome.NOT_CONNECTED:
+    if call and out and outcome is not EventOutcome.NOT_CONNECTED:
         kind |= ATTEMPT
-    if call and outcome is Outcome.CONVERSATION:
+    if call and outcome is EventOutcome.CONVERSATION:
         kind |= CONVERSATION_CALL
-    if call and out and outcome in (Outcome.CONVERSATION, Outcome.CONSENT):
+    if call and out and outcome in (EventOutcome.CONVERSATION, EventOutcome.CONSENT):
         kind |= CONNECTED
-    if outcome in (Outcome.CONVERSATION, Outcome.VOICEMAIL, Outcome.DELIVERED, Outcome.CONSENT):
+    if outcome in (
+        EventOutcome.CONVERSATION,
+        EventOutcome.VOICEMAIL,
+        EventOutcome.DELIVERED,
+        EventOutcome.CONSENT,
+    ):
         kind |= COMMUNICATION
-    if outcome is Outcome.CONSENT:
+    if outcome is EventOutcome.CONSENT:
         kind |= CONSENT
     return kind
 
@@ -201,7 +209,7 @@ class HistoryEvent:
     channel: Channel
     direction: Direction
     party_id: str
-    outcome: Outcome
+    outcome: EventOutcome
     party_role: Role | None = None
     # Empty means "not known which debts": the call rules then count it for every debt.
     debt_ids: tuple[str, ...] = ()

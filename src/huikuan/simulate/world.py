@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from huikuan.compliance import HistoryEvent, load_pack
-from huikuan.compliance.model import Outcome, Role
+from huikuan.compliance.model import EventOutcome, Role
 from huikuan.domain.enums import Channel, Direction
 from huikuan.simulate import respond
 from huikuan.simulate.gatekeeper import CHANNEL, Gatekeeper
@@ -601,7 +601,7 @@ class World:
                     int(pop.case_id[i]),
                     Channel.CALL,
                     int(t),
-                    Outcome.CONVERSATION if ans else Outcome.NO_ANSWER,
+                    EventOutcome.CONVERSATION if ans else EventOutcome.NO_ANSWER,
                 )
             )
         for i, f_, t in zip(vr, found, at[visits], strict=True):
@@ -610,7 +610,7 @@ class World:
                     int(pop.case_id[i]),
                     Channel.VISIT,
                     int(t),
-                    Outcome.CONVERSATION if f_ else Outcome.NO_ANSWER,
+                    EventOutcome.CONVERSATION if f_ else EventOutcome.NO_ANSWER,
                 )
             )
         # Complaints from contacts that were not conversations.
@@ -630,7 +630,7 @@ class World:
                 continue
             tot.messages += len(mr)
             for i, t in zip(mr, at[sel], strict=True):
-                events.append(_event(int(pop.case_id[i]), CHANNEL[ch], int(t), Outcome.DELIVERED))
+                events.append(_event(int(pop.case_id[i]), CHANNEL[ch], int(t), EventOutcome.DELIVERED))
             read = rng.random(len(mr)) < pop.read[ch][mr]
             rr = mr[read]
             reminder = s.promise_open[rr] & (s.promise_due[rr] - d <= 2)
@@ -847,7 +847,7 @@ def _local_hour(table: np.ndarray, zone_of: np.ndarray, at: np.ndarray) -> np.nd
     return np.where(after, 24, hour).astype(np.int64)
 
 
-def _event(case_id: int, channel: Channel, epoch: int, outcome: Outcome) -> HistoryEvent:
+def _event(case_id: int, channel: Channel, epoch: int, outcome: EventOutcome) -> HistoryEvent:
     return HistoryEvent(
         at=datetime.fromtimestamp(epoch, UTC),
         channel=channel,

@@ -65,11 +65,11 @@ from huikuan.compliance.model import (
     Address,
     Debt,
     DebtorFacts,
+    EventOutcome,
     Flags,
     Hold,
     HoldKind,
     InconvenientTime,
-    Outcome,
     Party,
     Purpose,
     Role,
@@ -414,7 +414,7 @@ def _own_history(
 
 
 _CHANNELS: dict[str, Channel] = {c.value: c for c in Channel}
-_OUTCOMES: dict[str, Outcome] = {o.value: o for o in Outcome}
+_OUTCOMES: dict[str, EventOutcome] = {o.value: o for o in EventOutcome}
 _ROLES: dict[str, Role] = {r.value: r for r in Role}
 
 
@@ -425,7 +425,9 @@ def _event(row: Any, debts: tuple[str, ...]) -> HistoryEvent | None:
     if channel is None:
         return None
     # An outcome the gate does not know is read as the strictest one, a conversation.
-    outcome = Outcome.CONVERSATION if row.outcome in CONVERSATION_OUTCOMES else _OUTCOMES.get(row.outcome)
+    outcome = (
+        EventOutcome.CONVERSATION if row.outcome in CONVERSATION_OUTCOMES else _OUTCOMES.get(row.outcome)
+    )
     role: Role | None = Role.DEBTOR
     if row.party_id is None:
         party = party_id(row.debtor_id)
@@ -436,7 +438,7 @@ def _event(row: Any, debts: tuple[str, ...]) -> HistoryEvent | None:
         channel=channel,
         direction=Direction.INBOUND if row.direction == "inbound" else Direction.OUTBOUND,
         party_id=party,
-        outcome=outcome or Outcome.CONVERSATION,
+        outcome=outcome or EventOutcome.CONVERSATION,
         party_role=role,
         debt_ids=debts,
     )

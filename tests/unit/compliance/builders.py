@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from huikuan.compliance import Decision, HistoryEvent, decide, load_pack, parse_request
-from huikuan.compliance.model import Channel, Direction, Outcome, Role
+from huikuan.compliance.model import Channel, Direction, EventOutcome, Role
 
 NY_PHONE = "+12125550100"
 SF_PHONE = "+14155550100"
@@ -79,7 +79,7 @@ def event(
     }
 
 
-def hist(when: datetime, outcome: Outcome = Outcome.NO_ANSWER, **kw: Any) -> HistoryEvent:
+def hist(when: datetime, outcome: EventOutcome = EventOutcome.NO_ANSWER, **kw: Any) -> HistoryEvent:
     return HistoryEvent(
         at=when,
         channel=kw.get("channel", Channel.CALL),

@@ -13,10 +13,10 @@ from huikuan.compliance.model import (
     Debt,
     DebtorFacts,
     Direction,
+    EventOutcome,
     Flags,
     HistoryEvent,
     InconvenientTime,
-    Outcome,
     Party,
     Purpose,
     Recontact,
@@ -60,7 +60,7 @@ spans = (
 
 
 # Weighted so that the call counters (seven a week, three connected a day) are reached often.
-OUTCOMES = [Outcome.NO_ANSWER] * 4 + [Outcome.CONVERSATION] * 3 + list(Outcome)
+OUTCOMES = [EventOutcome.NO_ANSWER] * 4 + [EventOutcome.CONVERSATION] * 3 + list(EventOutcome)
 # (phones, address, zone): mostly coherent places, sometimes conflicting or unknown ones.
 PLACES = [
     (("+12125550100",), Address("US", "CA"), None),
@@ -134,7 +134,9 @@ def requests(draw: st.DrawFn, party_id: str | None = None) -> Request:
         # A burst of calls about the debt, to reach the weekly and daily counters.
         span = draw(st.sampled_from([1, 3, 7])) * 24 * 60
         burst = draw(st.lists(st.integers(0, span), min_size=3, max_size=9))
-        outcome = draw(st.sampled_from([Outcome.NO_ANSWER, Outcome.CONVERSATION, Outcome.VOICEMAIL]))
+        outcome = draw(
+            st.sampled_from([EventOutcome.NO_ANSWER, EventOutcome.CONVERSATION, EventOutcome.VOICEMAIL])
+        )
         history += tuple(
             HistoryEvent(
                 at - timedelta(minutes=m), Channel.CALL, Direction.OUTBOUND, pid, outcome, None, (debt.id,)

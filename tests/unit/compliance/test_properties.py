@@ -11,7 +11,7 @@ from tests.unit.compliance.strategies import events, requests, tightenings
 
 from huikuan.compliance import Decision, Pack, Request, decide, decide_many, decision_to_dict, load_pack
 from huikuan.compliance.gate import permits
-from huikuan.compliance.model import Channel, HistoryEvent, Outcome
+from huikuan.compliance.model import Channel, EventOutcome, HistoryEvent
 from huikuan.compliance.planner import PartyEvaluator
 
 PACKS = st.sampled_from(["us-reg-f", "cn", "uk-conc"])
@@ -69,7 +69,9 @@ def test_adding_history_never_turns_a_refusal_into_an_allowance(
     # (1006.14(b)(3)(i), comment 6(b)(1)-2), so the added events are the collector's own attempts.
     pack = load_pack(name)
     extra = data.draw(st.lists(events(request.at, (request.party.id,)), min_size=1, max_size=5))
-    extra = [replace(e, direction=e.direction.OUTBOUND) for e in extra if e.outcome is not Outcome.CONSENT]
+    extra = [
+        replace(e, direction=e.direction.OUTBOUND) for e in extra if e.outcome is not EventOutcome.CONSENT
+    ]
     before = decide(request, request.history, pack)
     after = decide(request, (*request.history, *extra), pack)
     if not before.allowed:

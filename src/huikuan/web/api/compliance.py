@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from huikuan.compliance.check import DEFAULT_PACK, check
 from huikuan.compliance.contract import InvalidRequest, decode_request
-from huikuan.compliance.model import Outcome, Purpose, Recontact, Role
+from huikuan.compliance.model import EventOutcome, Purpose, Recontact, Role
 from huikuan.compliance.pack import PackError
 from huikuan.config import get_settings
 from huikuan.domain.enums import Channel, Direction
@@ -101,7 +101,7 @@ class HistoryEventIn(_Strict):
     direction: Direction
     party_id: str
     party_role: Role | None = None
-    outcome: Outcome
+    outcome: EventOutcome
     debt_ids: list[str] = Field([], description="Empty: the event counts for every debt")
 
 
