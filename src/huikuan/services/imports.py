@@ -220,26 +220,7 @@ def import_payments(
     say("match")
     outcome = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=True)
     errors = [*parsed.errors, *(_row_error(e) for e in outcome.errors)]
-    report = ImportReport(
-        kind="payments",
-        file=str(path),
-        creditor=creditor.code,
-        mode=_mode(strict),
-        encoding=parsed.encoding,
-        rows_read=parsed.rows_read,
-        rejected=len({e.row for e in errors}),
-        skipped=len(parsed.skipped),
-        errors=_errors(errors),
-        skipped_rows=_skips(parsed.skipped),
-        columns=dict(parsed.columns),
-        ignored_columns=list(parsed.ignored_columns),
-    )
-    if errors and strict:
-        raise ImportRejected(
-            f"{report.rejected} bad row(s) in {path.name}; nothing was imported (strict mode)", report
-        )
-    if errors:
-        report.rejects_file = str(_write_rejects(path, parsed.rejected, errors, rejects))
+    report = _checked_report("payments", path, creditor, parsed, errors, strict=strict, rejects=rejects)
     say("write")
     done = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=False)
     report.created, report.unchanged = done.created, done.unchanged
@@ -288,26 +269,7 @@ def import_recalls(
         if ref not in known
     ]
     errors = [*parsed.errors, *unknown]
-    report = ImportReport(
-        kind="recalls",
-        file=str(path),
-        creditor=creditor.code,
-        mode=_mode(strict),
-        encoding=parsed.encoding,
-        rows_read=parsed.rows_read,
-        rejected=len({e.row for e in errors}),
-        skipped=len(parsed.skipped),
-        errors=_errors(errors),
-        skipped_rows=_skips(parsed.skipped),
-        columns=dict(parsed.columns),
-        ignored_columns=list(parsed.ignored_columns),
-    )
-    if errors and strict:
-        raise ImportRejected(
-            f"{report.rejected} bad row(s) in {path.name}; nothing was imported (strict mode)", report
-        )
-    if errors:
-        report.rejects_file = str(_write_rejects(path, parsed.rejected, errors, rejects))
+    report = _checked_report("recalls", path, creditor, parsed, errors, strict=strict, rejects=rejects)
     say("write")
     batch = _record_batch(uow, creditor.id or 0, "recalls", path, report)
     now = datetime.now(UTC)
@@ -346,6 +308,41 @@ def _scrub(uow: UnitOfWork, creditor_id: int, scrubs: pl.DataFrame) -> int:
             detail={"holds": count, "debtors": len(debtors)},
         )
     return count
+
+
+def _checked_report(
+    kind: str,
+    path: Path,
+    creditor: Any,
+    parsed: Any,
+    errors: list[RowError],
+    *,
+    strict: bool,
+    rejects: Path | None,
+) -> ImportReport:
+    """The report of a parsed file with its row errors: refused whole in strict mode (ImportRejected);
+    in lenient mode the bad rows are written to the rejects file beside it."""
+    report = ImportReport(
+        kind=kind,
+        file=str(path),
+        creditor=creditor.code,
+        mode=_mode(strict),
+        encoding=parsed.encoding,
+        rows_read=parsed.rows_read,
+        rejected=len({e.row for e in errors}),
+        skipped=len(parsed.skipped),
+        errors=_errors(errors),
+        skipped_rows=_skips(parsed.skipped),
+        columns=dict(parsed.columns),
+        ignored_columns=list(parsed.ignored_columns),
+    )
+    if errors and strict:
+        raise ImportRejected(
+            f"{report.rejected} bad row(s) in {path.name}; nothing was imported (strict mode)", report
+        )
+    if errors:
+        report.rejects_file = str(_write_rejects(path, parsed.rejected, errors, rejects))
+    return report
 
 
 def _finish_batch(uow: UnitOfWork, batch_id: int, report: ImportReport) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Subquery, and_, bindparam, delete, func, insert, select, update
 
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import allocate_ids
@@ -36,7 +36,7 @@ class LinkPlan:
         return sorted({d for _keep, debtors, _gone in self.components for d in debtors})
 
 
-def _group_hashes(creditor_id: int | None) -> object:
+def _group_hashes(creditor_id: int | None) -> Subquery:
     d, pm, un = t.debtors.c, t.person_members.c, t.person_unlinks.c
     query = (
         select(d.national_id_hash)
@@ -69,7 +69,7 @@ def national_id_plan(conn: Connection, creditor_id: int | None = None) -> LinkPl
         select(d.id, d.national_id_hash, pm.person_id)
         .select_from(t.debtors.outerjoin(t.person_members, pm.debtor_id == d.id))
         .where(
-            d.national_id_hash.in_(select(hashes.c.national_id_hash)),  # type: ignore[attr-defined]
+            d.national_id_hash.in_(select(hashes.c.national_id_hash)),
             d.anonymised_at.is_(None),
             d.id.not_in(select(un.debtor_id)),
         )
@@ -83,18 +83,22 @@ def national_id_plan(conn: Connection, creditor_id: int | None = None) -> LinkPl
     return _components([(r.id, r.national_id_hash, r.person_id) for r in rows], members)
 
 
+# A node of the union-find: ("d", debtor id), ("p", person id) or ("h", national ID hash).
+Node = tuple[str, int | str]
+
+
 def _components(rows: Sequence[tuple[int, str, int | None]], members: Sequence[tuple[int, int]]) -> LinkPlan:
     """Union-find over debtors ("d", id), persons ("p", id) and hashes ("h", hash)."""
-    parent: dict[tuple[str, object], tuple[str, object]] = {}
+    parent: dict[Node, Node] = {}
 
-    def root(x: tuple[str, object]) -> tuple[str, object]:
+    def root(x: Node) -> Node:
         parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    def join(a: tuple[str, object], b: tuple[str, object]) -> None:
+    def join(a: Node, b: Node) -> None:
         parent[root(a)] = root(b)
 
     for debtor, hashed, person in rows:
@@ -103,13 +107,13 @@ def _components(rows: Sequence[tuple[int, str, int | None]], members: Sequence[t
             join(("d", debtor), ("p", person))
     for debtor, person in members:
         join(("d", debtor), ("p", person))
-    groups: dict[tuple[str, object], tuple[set[int], set[int]]] = {}
+    groups: dict[Node, tuple[set[int], set[int]]] = {}
     for node in list(parent):
         debtors, persons = groups.setdefault(root(node), (set(), set()))
         if node[0] == "d":
-            debtors.add(int(node[1]))  # type: ignore[call-overload]
+            debtors.add(int(node[1]))
         elif node[0] == "p":
-            persons.add(int(node[1]))  # type: ignore[call-overload]
+            persons.add(int(node[1]))
     plan = LinkPlan(current=dict(members))
     for debtor, _h, person in rows:
         if person is not None:
