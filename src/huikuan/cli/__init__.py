@@ -17,6 +17,7 @@ from huikuan.cli import (
     creditors,
     imports,
     jobs,
+    money,
     persons,
     plan,
     privacy,
@@ -52,6 +53,9 @@ app.command("simulate")(simulate.simulate)
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(persons.app, name="persons")
+app.add_typer(money.payments_app, name="payments")
+app.add_typer(money.ledger_app, name="ledger")
+app.add_typer(money.terms_app, name="terms")
 
 
 def main() -> None:  # pragma: no cover

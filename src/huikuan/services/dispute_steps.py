@@ -25,6 +25,7 @@ from huikuan.services.access import Viewer, case_to_work
 from huikuan.services.account_status import end_accounts
 from huikuan.services.disputes import dispute_row, names_of, sync_dispute_flags, visible_dispute
 from huikuan.services.fact_history import changing_facts
+from huikuan.services.ledger import adjust_balances
 from huikuan.services.outbox import send
 from huikuan.storage import audit
 from huikuan.storage import tables as t
@@ -151,7 +152,9 @@ def _uphold(uow: UnitOfWork, row: Any, balance: int | None, when: datetime, user
     if row.account_id is not None:
         where = and_(where, a.id == row.account_id)
     if balance is not None:
-        uow.session.execute(update(t.accounts).where(where).values(balance=balance))
+        adjust_balances(
+            uow.session.connection(), where, balance, at=when, user_id=user_id, reason="dispute upheld"
+        )
         return
     ids = list(uow.session.execute(select(a.id).where(where)).scalars())
     end_accounts(

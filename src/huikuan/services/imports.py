@@ -167,7 +167,9 @@ def import_accounts(
         report.rejects_file = str(_write_rejects(path, parsed.rejected, parsed.errors, rejects))
     say("write")
     conn = uow.session.connection()
-    counts = write_placement(conn, creditor.id or 0, creditor.region, _take_rows(parsed))
+    counts = write_placement(
+        conn, creditor.id or 0, creditor.region, _take_rows(parsed), placed_on=floor_today(datetime.now(UTC))
+    )
     # The same person placed by other creditors: linked by national ID once for the whole batch.
     linked = link_by_national_id(uow, creditor.id or 0)
     report.created, report.updated, report.unchanged = counts.created, counts.updated, counts.unchanged

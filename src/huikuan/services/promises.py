@@ -132,14 +132,15 @@ def case_money(uow: UnitOfWork, case_id: int) -> CaseMoney:
 
 
 def paid_to_case(uow: UnitOfWork, case_id: int, start: datetime, end: datetime) -> int:
-    """What payments dated in [start, end) brought to the case's accounts (their allocations)."""
+    """What payments dated in [start, end) brought to the case's accounts (their allocations); a payment
+    reversed since brought nothing."""
     pa, p, a = t.payment_allocations.c, t.payments.c, t.accounts.c
     total = uow.session.execute(
         select(func.coalesce(func.sum(pa.amount), 0))
         .select_from(t.payment_allocations)
         .join(t.payments, p.id == pa.payment_id)
         .join(t.accounts, a.id == pa.account_id)
-        .where(a.case_id == case_id, p.paid_at >= start, p.paid_at < end)
+        .where(a.case_id == case_id, p.paid_at >= start, p.paid_at < end, p.status == "posted")
     ).scalar_one()
     return int(total)
 
@@ -260,7 +261,7 @@ def take_promise(
 
 
 @dataclass(frozen=True)
-class _Resolution:
+class Resolution:
     promise_id: int
     case_id: int
     status: PromiseStatus
@@ -268,7 +269,7 @@ class _Resolution:
     balance_left: int
 
 
-def _resolutions(uow: UnitOfWork, now: datetime) -> list[_Resolution]:
+def _resolutions(uow: UnitOfWork, now: datetime) -> list[Resolution]:
     """Every pending promise whose grace day has ended, with what was paid towards it."""
     p, c, cr = t.promises.c, t.cases.c, t.creditors.c
     # A cheap bound first (no zone is more than 14 hours from UTC); the exact local check follows.
@@ -293,7 +294,7 @@ def _resolutions(uow: UnitOfWork, now: datetime) -> list[_Resolution]:
             status = PromiseStatus.PARTLY_KEPT
         else:
             status = PromiseStatus.BROKEN
-        found.append(_Resolution(row.id, row.case_id, status, paid, case_money(uow, row.case_id).balance))
+        found.append(Resolution(row.id, row.case_id, status, paid, case_money(uow, row.case_id).balance))
     return found
 
 
@@ -312,7 +313,7 @@ def check_promises(uow: UnitOfWork, now: datetime) -> dict[str, int]:
         if claimed.rowcount != 1:
             uow.rollback()  # another run resolved it first
             continue
-        _after(uow, r, now)
+        after_resolution(uow, r, now)
         record(
             uow.session,
             at=now,
@@ -327,7 +328,7 @@ def check_promises(uow: UnitOfWork, now: datetime) -> dict[str, int]:
     return counts
 
 
-def _after(uow: UnitOfWork, r: _Resolution, now: datetime) -> None:
+def after_resolution(uow: UnitOfWork, r: Resolution, now: datetime) -> None:
     """What a resolved promise does to its case (left alone in dispute, on hold or closed)."""
     c = t.cases.c
     active = (c.id == r.case_id) & c.stage.not_in(QUIET_STAGES)

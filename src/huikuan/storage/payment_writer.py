@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from sqlalchemy import Connection, select
 
+from huikuan.domain.ledger import Book, EntryKind
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import allocate_ids, insert_frame, read_frame, update_frame
 
@@ -39,8 +40,14 @@ def write_payments(
     a, p = t.accounts.c, t.payments.c
     accounts = read_frame(
         conn,
-        select(a.id, a.external_ref, a.currency, a.balance).where(a.creditor_id == creditor_id),
-        {"account_id": pl.Int64, "external_ref": pl.Utf8, "account_currency": pl.Utf8, "balance": pl.Int64},
+        select(a.id, a.external_ref, a.currency, a.balance, a.case_id).where(a.creditor_id == creditor_id),
+        {
+            "account_id": pl.Int64,
+            "external_ref": pl.Utf8,
+            "account_currency": pl.Utf8,
+            "balance": pl.Int64,
+            "case_id": pl.Int64,
+        },
     )
     known = read_frame(
         conn,
@@ -77,10 +84,12 @@ def write_payments(
             pl.lit(creditor_id).alias("creditor_id"),
             pl.col("payment_ref").alias("external_ref"),
             "account_id",
+            "case_id",
             "amount",
             "currency",
             "paid_at",
             "method",
+            pl.col("paid_at").alias("posted_at"),
         ),
     )
     # Allocate in date order: each payment takes what is left of its account's balance.
@@ -93,9 +102,13 @@ def write_payments(
         conn,
         t.payment_allocations,
         allocated.filter(pl.col("allocated") > 0).select(
-            pl.col("id").alias("payment_id"), "account_id", pl.col("allocated").alias("amount")
+            pl.col("id").alias("payment_id"),
+            "account_id",
+            pl.col("allocated").alias("amount"),
+            pl.col("allocated").alias("principal"),
         ),
     )
+    journal_direct_payments(conn, creditor_id, allocated)
     per_account = allocated.group_by("account_id").agg(
         pl.col("balance").first(),
         pl.col("allocated").sum(),
@@ -117,3 +130,53 @@ def write_payments(
         ),
     )
     return outcome
+
+
+def journal_direct_payments(conn: Connection, creditor_id: int, allocated: pl.DataFrame) -> None:
+    """One journal entry per payment the creditor reports (money it received itself): portfolio <-
+    receivable for what the account took, direct -> held for any amount over its balance."""
+    if allocated.height == 0:
+        return
+    entry_ids = allocate_ids(conn, t.ledger_entries, allocated.height).alias("entry_id")
+    frame = allocated.with_columns(entry_ids)
+    insert_frame(
+        conn,
+        t.ledger_entries,
+        frame.select(
+            pl.col("entry_id").alias("id"),
+            pl.lit(EntryKind.PAYMENT.value).alias("kind"),
+            pl.lit(creditor_id).alias("creditor_id"),
+            "currency",
+            pl.col("paid_at").alias("at"),
+            pl.col("paid_at").alias("posted_at"),
+            pl.col("id").alias("payment_id"),
+            pl.lit("imported").alias("reason"),
+        ),
+    )
+    paid = frame.filter(pl.col("allocated") > 0).select(
+        "entry_id",
+        "currency",
+        pl.lit(Book.PORTFOLIO.value).alias("debit_book"),
+        pl.lit(creditor_id).cast(pl.Int64).alias("debit_ref"),
+        pl.lit(Book.RECEIVABLE.value).alias("credit_book"),
+        pl.col("account_id").alias("credit_ref"),
+        pl.col("allocated").alias("amount"),
+    )
+    held = frame.filter(pl.col("amount") > pl.col("allocated")).select(
+        "entry_id",
+        "currency",
+        pl.lit(Book.DIRECT.value).alias("debit_book"),
+        pl.lit(creditor_id).cast(pl.Int64).alias("debit_ref"),
+        pl.lit(Book.HELD.value).alias("credit_book"),
+        pl.col("account_id").alias("credit_ref"),
+        (pl.col("amount") - pl.col("allocated")).alias("amount"),
+    )
+    lines = pl.concat([paid, held])
+    insert_frame(conn, t.ledger_lines, lines.with_columns(allocate_ids(conn, t.ledger_lines, lines.height)))
+    update_frame(
+        conn,
+        t.payments,
+        held.select(pl.col("entry_id"), pl.col("amount").alias("held"))
+        .join(frame.select("entry_id", "id"), on="entry_id")
+        .select("id", "held"),
+    )

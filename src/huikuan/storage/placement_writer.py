@@ -7,11 +7,13 @@ one; contact data already on file is not added twice, so the same file imported 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import polars as pl
 from sqlalchemy import Connection, Table, and_, select
 
 from huikuan.domain.enums import PartyRole
+from huikuan.domain.ledger import Book, EntryKind
 from huikuan.domain.regions import CN_PROVINCES
 from huikuan.domain.relations import RELATION_ROLES
 from huikuan.sealing import keyring
@@ -25,6 +27,7 @@ from huikuan.storage.bulk import (
     update_frame,
 )
 from huikuan.storage.holds import scrubbed
+from huikuan.storage.ledger import write_bulk_entry
 from huikuan.storage.sealed import lookup_hashes, masks, sealed_ids
 
 # Account fields a new placement of the same reference may change.
@@ -79,8 +82,20 @@ class WriteCounts:
 _LOAD_CACHE_KIB = 65_536
 
 
-def write_placement(conn: Connection, creditor_id: int, region: str, rows: pl.DataFrame) -> WriteCounts:
+def write_placement(
+    conn: Connection,
+    creditor_id: int,
+    region: str,
+    rows: pl.DataFrame,
+    *,
+    placed_on: date | None = None,
+    at: datetime | None = None,
+) -> WriteCounts:
     """Inserts and updates in the caller's transaction; `rows` is the parser's frame of good rows.
+
+    `placed_on` is the creditor's local day (a new account's placement day); `at` the instant of the
+    journal's entries: one placement entry per currency opens the new accounts at their balance, one
+    adjustment entry per currency records the balances the file changed (domain/ledger.py).
 
     Hand the frame over (keep no other reference to it): it is released before the contact points,
     the largest load, which keeps a million-row import's peak memory down.
@@ -103,13 +118,34 @@ def write_placement(conn: Connection, creditor_id: int, region: str, rows: pl.Da
         conn,
         t.accounts,
         new_accounts.with_columns(
-            ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("open").alias("status")
-        ).select(["id", "creditor_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS, "status"]),
+            ids,
+            pl.lit(creditor_id).alias("creditor_id"),
+            pl.lit("open").alias("status"),
+            pl.lit(placed_on or date.today(), dtype=pl.Date).alias("placed_on"),
+        ).select(
+            [
+                "id",
+                "creditor_id",
+                "debtor_id",
+                "case_id",
+                "external_ref",
+                *ACCOUNT_FIELDS,
+                "status",
+                "placed_on",
+            ]
+        ),
     )
     changed = frame.select(*account_columns, *(f"old_{f}" for f in ACCOUNT_FIELDS)).filter(
         pl.col("account_id").is_not_null() & _differs()
     )
     update_frame(conn, t.accounts, changed.select(pl.col("account_id").alias("id"), *ACCOUNT_FIELDS))
+    journal_placement(
+        conn,
+        creditor_id,
+        new_accounts.select(pl.Series("account_id", ids), "currency", "balance"),
+        changed.select("account_id", "currency", "balance", "old_currency", "old_balance"),
+        at=at or datetime.now(UTC),
+    )
 
     created = new_accounts.height
     del new_accounts
@@ -411,3 +447,61 @@ def _write_parties(
         ["party_id", "kind", "value"], keep="first", maintain_order=True
     )
     return new.select("row"), new.height, new_points
+
+
+def journal_placement(
+    conn: Connection, creditor_id: int, new: pl.DataFrame, changed: pl.DataFrame, *, at: datetime
+) -> None:
+    """The journal's side of a placement: new accounts opened (receivable <- portfolio) and changed
+    balances adjusted, one entry per kind and currency. `changed` has the old and new currency and
+    balance; an account whose currency changed is closed in the old and opened in the new."""
+    opening = new.select(pl.col("account_id").alias("ref"), "currency", pl.col("balance").alias("delta"))
+    same = changed.filter(pl.col("currency") == pl.col("old_currency")).select(
+        pl.col("account_id").alias("ref"),
+        "currency",
+        (pl.col("balance") - pl.col("old_balance")).alias("delta"),
+    )
+    moved = changed.filter(pl.col("currency") != pl.col("old_currency"))
+    adjustments = pl.concat(
+        [
+            same,
+            moved.select(pl.col("account_id").alias("ref"), "currency", pl.col("balance").alias("delta")),
+            moved.select(
+                pl.col("account_id").alias("ref"),
+                pl.col("old_currency").alias("currency"),
+                (-pl.col("old_balance")).alias("delta"),
+            ),
+        ]
+    )
+    for kind, frame in ((EntryKind.PLACEMENT, opening), (EntryKind.ADJUSTMENT, adjustments)):
+        for (currency,), part in frame.filter(pl.col("delta") != 0).group_by("currency"):
+            write_bulk_entry(
+                conn,
+                kind=kind,
+                creditor_id=creditor_id,
+                currency=str(currency),
+                at=at,
+                reason="placement file"
+                if kind is EntryKind.PLACEMENT
+                else "balance changed by a placement file",
+                lines=receivable_lines(part, creditor_id),
+            )
+
+
+def receivable_lines(frame: pl.DataFrame, creditor_id: int) -> pl.DataFrame:
+    """Journal lines for signed changes of receivables (`ref` the account, `delta` the change): a rise
+    is receivable <- portfolio, a fall portfolio <- receivable."""
+    up = pl.col("delta") > 0
+    return frame.select(
+        pl.when(up)
+        .then(pl.lit(Book.RECEIVABLE.value))
+        .otherwise(pl.lit(Book.PORTFOLIO.value))
+        .alias("debit_book"),
+        pl.when(up).then(pl.col("ref")).otherwise(pl.lit(creditor_id)).cast(pl.Int64).alias("debit_ref"),
+        pl.when(up)
+        .then(pl.lit(Book.PORTFOLIO.value))
+        .otherwise(pl.lit(Book.RECEIVABLE.value))
+        .alias("credit_book"),
+        pl.when(up).then(pl.lit(creditor_id)).otherwise(pl.col("ref")).cast(pl.Int64).alias("credit_ref"),
+        pl.col("delta").abs().cast(pl.Int64).alias("amount"),
+    )

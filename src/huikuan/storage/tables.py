@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -266,6 +267,7 @@ accounts = Table(
     Column("contract_date", Date),
     Column("excess_interest", BigInteger, nullable=False, default=0),
     Column("status_reason", String(200)),  # why it was recalled, written off or returned
+    Column("placed_on", Date),  # the creditor's local day it was first placed (commission tiers by age)
     UniqueConstraint("creditor_id", "external_ref"),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("principal >= 0 AND interest >= 0 AND fees >= 0", name="parts_not_negative"),
@@ -358,6 +360,10 @@ instalments = Table(
     Index("ix_instalments_status_due", "status", "due_date"),
 )
 
+# A payment is money one debtor paid: by the agency's hand, through a provider, or reported by the creditor
+# (`source` direct). It is never edited: a reversal undoes it by an entry of its own (payment_reversals), and
+# a payment to the wrong case is reversed and posted again on the right one (`moved_from_id`). `account_id`
+# is the account it was posted to (its allocations say which debts it paid).
 payments = Table(
     "payments",
     metadata,
@@ -365,23 +371,43 @@ payments = Table(
     _fk("creditor_id", "creditors.id"),
     Column("external_ref", String(100), nullable=False),
     _fk("account_id", "accounts.id"),
+    _fk("case_id", "cases.id", nullable=True),
     Column("amount", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("paid_at", UTCDateTime, nullable=False),
     Column("method", String(40)),
+    Column("source", String(8), nullable=False, default="direct"),  # agency, direct
+    Column("route", String(10), nullable=False, default="creditor"),  # trust, creditor (domain.ledger.Route)
+    Column("status", String(10), nullable=False, default="posted"),  # posted, reversed
+    Column("provider", String(12)),  # alipay, wechatpay, stripe; null: by hand or imported
+    Column("commission", BigInteger, nullable=False, default=0),
+    Column("held", BigInteger, nullable=False, default=0),  # what no debt took (overpaid, or disputed)
+    Column("posted_at", UTCDateTime),
+    _fk("user_id", "users.id", nullable=True),
+    _fk("document_id", "documents.id", nullable=True),  # the proof: a bank slip, a cheque
+    _fk("moved_from_id", "payments.id", nullable=True),
+    Column("note", Text, nullable=False, default=""),
     UniqueConstraint("creditor_id", "external_ref"),
     CheckConstraint("amount > 0", name="amount_positive"),
     Index("ix_payments_account_paid_at", "account_id", "paid_at"),
+    Index("ix_payments_case", "case_id"),
+    Index("ix_payments_creditor_paid_at", "creditor_id", "paid_at"),
 )
 
+# What a payment paid off each debt, by part (the creditor's order: domain.ledger.allocate).
 payment_allocations = Table(
     "payment_allocations",
     metadata,
     _fk("payment_id", "payments.id", ondelete="CASCADE"),
     _fk("account_id", "accounts.id"),
     Column("amount", BigInteger, nullable=False),
+    Column("fees", BigInteger, nullable=False, default=0),
+    Column("interest", BigInteger, nullable=False, default=0),
+    Column("principal", BigInteger, nullable=False, default=0),
+    Column("commission", BigInteger, nullable=False, default=0),  # what this allocation earned the agency
     UniqueConstraint("payment_id", "account_id"),
     CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("amount = fees + interest + principal", name="parts_add_up"),
 )
 
 messages = Table(
@@ -720,4 +746,140 @@ holds = Table(
     _fk("ended_by", "users.id", nullable=True),
     Column("end_reason", String(200)),
     Index("ix_holds_debtor_ended_at", "debtor_id", "ended_at"),
+)
+
+# The journal: entries are inserted, never updated or deleted (triggers refuse both). Each line moves
+# `amount` from its credit side to its debit side in the entry's currency, so every entry balances by
+# construction; a side is a book and a reference (domain/ledger.py). The composite key ties a line's
+# currency to its entry's.
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    _id(),
+    Column("kind", String(12), nullable=False),
+    _fk("creditor_id", "creditors.id"),
+    Column("currency", String(3), nullable=False),
+    Column("at", UTCDateTime, nullable=False),  # when the money moved (a payment's paid_at)
+    Column("posted_at", UTCDateTime, nullable=False),  # when it was written
+    _fk("payment_id", "payments.id", nullable=True),
+    _fk("reverses_id", "ledger_entries.id", nullable=True),
+    _fk("user_id", "users.id", nullable=True),
+    Column("reason", Text, nullable=False, default=""),
+    UniqueConstraint("id", "currency", name="id_currency"),
+    UniqueConstraint("reverses_id"),
+    Index("ix_ledger_entries_creditor_at", "creditor_id", "at"),
+    Index("ix_ledger_entries_payment", "payment_id"),
+)
+
+ledger_lines = Table(
+    "ledger_lines",
+    metadata,
+    _id(),
+    Column("entry_id", Id, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("debit_book", String(16), nullable=False),
+    Column("debit_ref", Id, nullable=False),
+    Column("credit_book", String(16), nullable=False),
+    Column("credit_ref", Id, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    ForeignKeyConstraint(
+        ["entry_id", "currency"], ["ledger_entries.id", "ledger_entries.currency"], name="entry_currency"
+    ),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("debit_book <> credit_book OR debit_ref <> credit_ref", name="two_sides"),
+    Index("ix_ledger_lines_entry", "entry_id"),
+    Index("ix_ledger_lines_debit", "debit_book", "debit_ref"),
+    Index("ix_ledger_lines_credit", "credit_book", "credit_ref"),
+)
+
+payment_reversals = Table(
+    "payment_reversals",
+    metadata,
+    _id(),
+    _fk("payment_id", "payments.id"),
+    Column("kind", String(12), nullable=False),  # bounced, chargeback, refund, wrong_case, error
+    Column("reason", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    _fk("user_id", "users.id", nullable=True),
+    _fk("entry_id", "ledger_entries.id"),
+    _fk("moved_to_id", "payments.id", nullable=True),
+    UniqueConstraint("payment_id"),
+)
+
+# A creditor's money terms, one version per start day (domain/commission.py): where the money lands,
+# net or gross remittance, the order of allocation, commission tiers, flat fees and caps.
+money_terms = Table(
+    "money_terms",
+    metadata,
+    _id(),
+    _fk("creditor_id", "creditors.id"),
+    Column("starts_on", Date, nullable=False),
+    Column("terms", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    _fk("created_by", "users.id", nullable=True),
+    UniqueConstraint("creditor_id", "starts_on"),
+)
+
+# A payment link (and its QR code) for a case or an arrangement, through one provider; `out_trade_no` is
+# the order number the provider knows it by and its notification names.
+payment_links = Table(
+    "payment_links",
+    metadata,
+    _id(),
+    _fk("case_id", "cases.id"),
+    _fk("arrangement_id", "arrangements.id", nullable=True),
+    Column("provider", String(12), nullable=False),
+    Column("route", String(10), nullable=False),
+    Column("out_trade_no", String(64), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(10), nullable=False, default="open"),  # open, paid, expired, cancelled
+    Column("url", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    _fk("created_by", "users.id", nullable=True),
+    _fk("payment_id", "payments.id", nullable=True),
+    UniqueConstraint("out_trade_no"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    Index("ix_payment_links_case", "case_id"),
+)
+
+# Each provider notification taken, by the provider's own event or transaction id: a replay is answered
+# as before and changes nothing.
+provider_events = Table(
+    "provider_events",
+    metadata,
+    _id(),
+    Column("provider", String(12), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    _fk("payment_id", "payments.id", nullable=True),
+    Column("outcome", String(20), nullable=False),
+    UniqueConstraint("provider", "event_id"),
+)
+
+# A creditor's statement for a month, frozen once issued: the entries it covers are listed in
+# statement_entries, so a correction made later falls into the next statement.
+statements = Table(
+    "statements",
+    metadata,
+    _id(),
+    _fk("creditor_id", "creditors.id"),
+    Column("period", String(7), nullable=False),  # YYYY-MM, in the creditor's zone
+    Column("currency", String(3), nullable=False),
+    Column("remittance", String(8), nullable=False),  # net, gross
+    Column("totals", JSON, nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    _fk("issued_by", "users.id", nullable=True),
+    _fk("entry_id", "ledger_entries.id", nullable=True),  # its remittance entry
+    UniqueConstraint("creditor_id", "period"),
+)
+
+statement_entries = Table(
+    "statement_entries",
+    metadata,
+    _fk("statement_id", "statements.id"),
+    _fk("entry_id", "ledger_entries.id"),
+    UniqueConstraint("entry_id"),
+    Index("ix_statement_entries_statement", "statement_id"),
 )
