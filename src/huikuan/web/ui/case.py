@@ -65,6 +65,14 @@ TABS = (
             Section("panel-negotiation", "negotiation", "Negotiation"),
         ),
     ),
+    Tab(
+        "payments",
+        "Payments",
+        (
+            Section("panel-payments", "payments", "Payments", refresh=True),
+            # The payment links' section (Section("panel-links", "links", ...)) is added here at merge.
+        ),
+    ),
     Tab("messages", "Messages and letters", (Section("panel-message", "message", "Messages and letters"),)),
     Tab(
         "facts",
