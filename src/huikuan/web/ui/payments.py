@@ -228,8 +228,8 @@ def post_move(
     to_case_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    case_id = payment_case(uow, viewer, payment_id)
     move_by(uow, viewer, payment_id, to_case_id=to_case_id, reason=reason)
+    case_id = payment_case(uow, viewer, payment_id)
     notice = gettext(
         "Payment {id} moved to case {case}.", request_locale(request), id=payment_id, case=to_case_id
     )
