@@ -130,6 +130,7 @@ def test_an_administrator_adds_money_terms(new_page: Any, site: dict, lang: str)
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=terms-notice]").is_visible()
     assert page.locator(f"[data-testid=terms-{day}]").is_visible()
+    assert "20%" in page.inner_text(f"[data-testid=terms-{day}] [data-testid=terms-tiers]")
     for size, suffix in ((LAPTOP, "1366"), (PHONE, "phone")):
         page.set_viewport_size(size)
         page.screenshot(path=str(ARTIFACTS / f"payments-terms-{lang}-{suffix}.png"), full_page=True)

@@ -69,7 +69,7 @@ TABS = (
         "payments",
         "Payments",
         (
-            Section("panel-payments", "payments", "Payments", refresh=True),
+            Section("panel-payments", "payments", "Payments"),
             # The payment links' section (Section("panel-links", "links", ...)) is added here at merge.
         ),
     ),

@@ -9,6 +9,7 @@ language, the fields kept as typed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import permutations
@@ -128,6 +129,11 @@ def _amount(text: str, currency: str, field: str) -> int | None:
     return minor
 
 
+def percent(rate_bp: int) -> str:
+    """2500 -> "25%", 1250 -> "12.5%"."""
+    return f"{(Decimal(rate_bp) / 100).normalize():f}%"
+
+
 def _page(request: Request, uow: UnitOfWork, viewer: Any, creditor_id: int, **extra: Any) -> dict[str, Any]:
     locale = request_locale(request)
 
@@ -141,7 +147,7 @@ def _page(request: Request, uow: UnitOfWork, viewer: Any, creditor_id: int, **ex
         "tier_rows": range(TIER_ROWS),
         "lbl": lbl,
         "labels": LABELS,
-        "pct": lambda bp: f"{Decimal(bp) / 100:f}".rstrip("0").rstrip(".") + "%",
+        "pct": percent,
         "can_edit": viewer.role.value == "admin",
         "typed": None,
         "error": "",
@@ -164,8 +170,10 @@ def terms_page(
     added: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
     """The versions, newest first, and (for an administrator) the form of a new one."""
-    notice = gettext("Terms starting {day} added.", request_locale(request), day=added) if added else ""
-    return render(request, "admin/terms.html", _page(request, uow, viewer, creditor_id, notice=notice))
+    notice = ""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", added):  # the day just added, as the redirect names it
+        notice = gettext("Terms starting {day} added.", request_locale(request), day=added)
+    return render(request, "admin/terms.html", _page(request, uow, viewer, creditor_id, added=notice))
 
 
 @router.post("/creditors/{creditor_id}/terms", response_class=HTMLResponse)
