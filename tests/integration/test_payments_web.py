@@ -115,6 +115,8 @@ def test_a_reference_used_already_is_refused_with_409_and_nothing_is_written(
         ({"amount": "lots"}, "is not an amount in CNY"),
         ({"method": "alipay"}, "method: one of"),
         ({"reference": "  "}, "reference"),
+        ({"paid_at": "2026-12-01T10:00:00"}, "with its offset"),
+        ({"paid_at": "2099-12-01T10:00:00+08:00"}, "in the future"),
     ],
 )
 def test_a_payment_typed_wrong_is_refused_with_what_is_wrong(

@@ -15,7 +15,7 @@ Every write goes through services/payments.py, as the command line and the provi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import InvalidOperation
 
 from sqlalchemy import update
@@ -41,6 +41,7 @@ BY_HAND = ("cash", "bank_transfer", "cheque", "card", "other")  # the providers 
 REVERSE_KINDS = ("bounced", "chargeback", "refund", "error")  # a wrong case is a move
 NOTE_MAX = 2000
 REASON_MAX = 2000
+FUTURE_SLACK = timedelta(minutes=5)  # clocks a little apart
 AMOUNT_MAX_MINOR = 10**14  # a trillion in units of two decimals: anything more is a typing slip
 
 
@@ -74,6 +75,7 @@ def post_by_hand(uow: UnitOfWork, viewer: Viewer, cmd: HandPayment, *, preview: 
         raise InvalidInput("method: one of {allowed}", allowed=", ".join(BY_HAND))
     if len(cmd.note) > NOTE_MAX:
         raise InvalidInput("note: at most {n} characters", n=NOTE_MAX)
+    _when(cmd.paid_at)
     currency = case_currency(uow, cmd.case_id)
     directed = {account: _minor(text, currency) for account, text in cmd.directed.items() if text.strip()}
     posted = post_payment(
@@ -124,6 +126,16 @@ def move_by(uow: UnitOfWork, viewer: Viewer, payment_id: int, *, to_case_id: int
     visible_case(uow, viewer, to_case_id)
     _reason(reason)
     return move_payment(uow, viewer.user_id, payment_id, to_case_id=to_case_id, reason=reason)
+
+
+def _when(paid_at: datetime | None) -> None:
+    """A moment with its offset, not in the future (a few minutes of clocks apart aside)."""
+    if paid_at is None:
+        return
+    if paid_at.tzinfo is None:
+        raise InvalidInput("paid at: give the time with its offset, such as 2026-12-01T10:00:00+08:00")
+    if paid_at > datetime.now(UTC) + FUTURE_SLACK:
+        raise InvalidInput("paid at: a payment cannot be dated in the future")
 
 
 def _reason(reason: str) -> None:
