@@ -358,3 +358,19 @@ def test_a_supervisor_reads_the_terms_without_the_form_and_may_not_add_any(
     assert login_client(app, "alice").get(f"/admin/creditors/{bank}/terms").status_code == 403
     assert login_client(app, "vic").get("/admin/creditors").status_code == 403
     assert _count(engine, t.money_terms) == 0
+
+
+def test_a_proof_larger_than_an_ordinary_form_is_taken_by_the_check_and_the_post(
+    app: FastAPI, floor: Floor
+) -> None:
+    """Requests are limited to 1 MB, but a payment's form carries its proof (up to the documents' limit)."""
+    alice = login_client(app, "alice")
+    case = floor.cases[0]
+    scan = {"file": ("scan.pdf", PDF + b"\0" * 2_000_000, "application/pdf")}
+    form = {"amount": "10", "method": "cheque", "reference": "CHQ-2MB"}
+    hx = {"HX-Request": "true"}
+    assert (
+        alice.post(f"/cases/{case.id}/payments/preview", data=form, files=scan, headers=hx).status_code == 200
+    )
+    done = alice.post(f"/cases/{case.id}/payments", data=form, files=scan, headers=hx)
+    assert done.status_code == 200 and "scan.pdf" in done.text

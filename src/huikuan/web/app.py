@@ -98,7 +98,7 @@ ROUTERS = (
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")
-UPLOAD_SUFFIXES = ("/payments",)  # a payment's proof: /cases/{id}/payments and its API twin
+UPLOAD_SUFFIXES = ("/payments", "/payments/preview")  # a proof: /cases/{id}/payments, its check, the API
 
 
 # Swagger UI, started by /static/docs.js: the Content-Security-Policy (web/headers.py) allows no
