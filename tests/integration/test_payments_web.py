@@ -9,12 +9,13 @@ in its own account and earns no commission.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from tests.support.floor import PASSWORD, Floor
 from tests.support.messaging import use_settings
 from tests.support.web import login_client
@@ -374,3 +375,32 @@ def test_a_proof_larger_than_an_ordinary_form_is_taken_by_the_check_and_the_post
     )
     done = alice.post(f"/cases/{case.id}/payments", data=form, files=scan, headers=hx)
     assert done.status_code == 200 and "scan.pdf" in done.text
+
+
+def test_a_payment_recorded_before_payments_named_their_case_is_listed_on_its_accounts_case(
+    app: FastAPI, floor: Floor, engine: Engine
+) -> None:
+    case = floor.cases[0]
+    account = case.account_ids[1]
+    with engine.begin() as conn:  # the account alone, as payments were recorded before issue 14
+        payment_id = conn.execute(
+            insert(t.payments)
+            .values(
+                creditor_id=_bank(engine),
+                external_ref="OLD-1",
+                account_id=account,
+                amount=20_000,
+                currency="CNY",
+                paid_at=datetime(2026, 11, 2, tzinfo=UTC),
+            )
+            .returning(t.payments.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert(t.payment_allocations).values(
+                payment_id=payment_id, account_id=account, amount=20_000, principal=20_000
+            )
+        )
+    (payment,) = login_client(app, "alice").get(f"/api/v1/cases/{case.id}/payments").json()
+    assert payment["case_id"] == case.id and payment["amount"] == "200.00"
+    assert payment["source"] == "direct" and payment["route"] == "creditor"
+    assert login_client(app, "carol").get(f"/api/v1/cases/{case.id}/payments").status_code == 404

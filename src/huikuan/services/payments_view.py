@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from huikuan.errors import NotFound
 from huikuan.services.access import Viewer, case_scope, visible_case
@@ -28,7 +28,7 @@ def case_payments(uow: UnitOfWork, viewer: Viewer, case_id: int) -> list[dict[st
     rows = uow.session.execute(
         select(
             p.id,
-            p.case_id,
+            _case_of_payment().label("case_id"),
             p.external_ref,
             p.amount,
             p.currency,
@@ -47,9 +47,10 @@ def case_payments(uow: UnitOfWork, viewer: Viewer, case_id: int) -> list[dict[st
             u.display_name.label("posted_by"),
             d.filename.label("document_name"),
         )
+        .join(t.accounts, t.accounts.c.id == p.account_id)
         .outerjoin(t.users, u.id == p.user_id)
         .outerjoin(t.documents, d.id == p.document_id)
-        .where(p.case_id == case_id)
+        .where(_on_case(case_id))
         .order_by(p.paid_at.desc(), p.id.desc())
         .limit(CASE_PAYMENTS_MAX)
     ).all()
@@ -80,13 +81,26 @@ def payment_case(uow: UnitOfWork, viewer: Viewer, payment_id: int) -> int:
     """The case of a payment the viewer may see; NotFound otherwise (its existence is not disclosed)."""
     p = t.payments.c
     found = uow.session.execute(
-        select(p.case_id)
-        .join(t.cases, t.cases.c.id == p.case_id)
+        select(t.cases.c.id)
+        .select_from(t.payments)
+        .join(t.accounts, t.accounts.c.id == p.account_id)
+        .join(t.cases, t.cases.c.id == _case_of_payment())
         .where(p.id == payment_id, case_scope(viewer))
     ).scalar_one_or_none()
     if found is None:
         raise NotFound("There is no payment {payment_id} that you may see", payment_id=payment_id)
     return int(found)
+
+
+def _case_of_payment() -> ColumnElement[int]:
+    """A payment's case: its own, or (a payment recorded before payments named their case) its account's.
+    The query joins `accounts` on the payment's account."""
+    return func.coalesce(t.payments.c.case_id, t.accounts.c.case_id)
+
+
+def _on_case(case_id: int) -> ColumnElement[bool]:
+    p, a = t.payments.c, t.accounts.c
+    return or_(p.case_id == case_id, and_(p.case_id.is_(None), a.case_id == case_id))
 
 
 def _allocations(uow: UnitOfWork, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
