@@ -437,6 +437,7 @@ def _debts(
     """The case's open debts in the currency of its first, oldest first, with what is left of each part;
     and each account's product, placement day and placed balance (for the commission tiers)."""
     a, pa, p = t.accounts.c, t.payment_allocations.c, t.payments.c
+    mine = t.accounts.alias("mine")  # what was paid is summed over the case's accounts only
     paid = (
         select(
             pa.account_id,
@@ -445,7 +446,7 @@ def _debts(
             func.sum(pa.amount).label("amount"),
         )
         .join(t.payments, p.id == pa.payment_id)
-        .where(p.status == "posted")
+        .where(p.status == "posted", pa.account_id.in_(select(mine.c.id).where(mine.c.case_id == case.id)))
         .group_by(pa.account_id)
         .subquery()
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, select, union_all
 
 from huikuan.errors import NotFound
 from huikuan.services.access import Viewer, case_scope, visible_case
@@ -99,8 +99,14 @@ def _case_of_payment() -> ColumnElement[int]:
 
 
 def _on_case(case_id: int) -> ColumnElement[bool]:
+    """The payments of the case: those naming it, and those of its accounts naming no case. Two indexed
+    lookups in a union (an OR across the join would read every payment)."""
     p, a = t.payments.c, t.accounts.c
-    return or_(p.case_id == case_id, and_(p.case_id.is_(None), a.case_id == case_id))
+    named = select(p.id).where(p.case_id == case_id)
+    by_account = (
+        select(p.id).join(t.accounts, a.id == p.account_id).where(p.case_id.is_(None), a.case_id == case_id)
+    )
+    return p.id.in_(union_all(named, by_account))
 
 
 def _allocations(uow: UnitOfWork, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
