@@ -1,6 +1,7 @@
 """Payments in a real browser: a collector posts a payment received by bank transfer from the case page's
 payments tab (with the bank slip), checks it, confirms it and sees it in the list; a supervisor reverses
-it; an administrator adds a creditor's money terms. Screenshots, desktop and phone, zh and en:
+it; an administrator adds a creditor's money terms. No page has a serious accessibility problem (axe).
+Screenshots, desktop and phone, zh and en:
 tests/artifacts/screenshots/payments-*.png."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from tests.e2e.case_tabs import open_tab
 from tests.e2e.conftest import ARTIFACTS, log_in, settled
+from tests.e2e.test_accessibility import _findings
 from tests.support.floor import PASSWORD
 
 from huikuan.services.users import add_user
@@ -59,6 +61,7 @@ def test_a_collector_posts_a_payment_from_the_case_page_and_sees_it_listed(
     preview = page.locator("[data-testid=payment-preview]")
     assert preview.is_visible() and reference in preview.inner_text()
     page.locator("#panel-payments").screenshot(path=str(ARTIFACTS / f"payments-check-{lang}-1366.png"))
+    assert _findings(page) == []
     page.click("[data-testid=payment-confirm-post]")
     settled(page)
     assert page.locator("[data-testid=payments-notice]").is_visible()
@@ -114,6 +117,7 @@ def test_an_administrator_adds_money_terms(new_page: Any, site: dict, lang: str)
         page.click("[data-testid=nav-creditors]")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(ARTIFACTS / f"payments-creditors-{lang}-{suffix}.png"), full_page=True)
+    assert _findings(page) == []
     page.set_viewport_size(LAPTOP)
     page.locator("[data-testid^=creditor-terms-]").first.click()
     page.wait_for_load_state("networkidle")
@@ -131,6 +135,7 @@ def test_an_administrator_adds_money_terms(new_page: Any, site: dict, lang: str)
     assert page.locator("[data-testid=terms-notice]").is_visible()
     assert page.locator(f"[data-testid=terms-{day}]").is_visible()
     assert "20%" in page.inner_text(f"[data-testid=terms-{day}] [data-testid=terms-tiers]")
+    assert _findings(page) == []
     for size, suffix in ((LAPTOP, "1366"), (PHONE, "phone")):
         page.set_viewport_size(size)
         page.screenshot(path=str(ARTIFACTS / f"payments-terms-{lang}-{suffix}.png"), full_page=True)
