@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from fastapi.routing import iter_route_contexts
 from pypdf import PdfReader
-from sqlalchemy import update
+from sqlalchemy import select, update
 from tests.support.disputes import dispute_complaint_and_document
 from tests.support.floor import MORNING, PASSWORD, REGION, Floor
 from tests.support.messaging import channel_settings, use_settings
@@ -161,7 +161,7 @@ def _routes(app) -> list[str]:
     return sorted(paths)
 
 
-IDS = ("case_id", "message_id", "debtor_id", "dispute_id", "complaint_id")
+IDS = ("case_id", "message_id", "debtor_id", "dispute_id", "complaint_id", "creditor_id")
 
 
 def _seen(app, persona: str, ids: dict[str, int]) -> Iterator[tuple[str, str]]:
@@ -212,6 +212,9 @@ def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
         "debtor_id": case.debtor_id,
         "dispute_id": dispute,
         "complaint_id": complaint,
+        "creditor_id": floor.uow.session.execute(
+            select(t.cases.c.creditor_id).where(t.cases.c.id == case.id)
+        ).scalar_one(),
     }
     yield create_app(db_env), ids
     config.get_settings.cache_clear()
