@@ -14,10 +14,10 @@ import pytest
 import time_machine
 from sqlalchemy import Engine, func, select, text
 
+from huikuan.demo import DEMO_PASSWORD, load_demo
+from huikuan.demo import portfolio as demo
 from huikuan.domain.enums import Product
 from huikuan.errors import AlreadyExists
-from huikuan.services import demo
-from huikuan.services.demo import DEMO_PASSWORD, load_demo
 from huikuan.services.users import authenticate
 from huikuan.storage import tables as t
 from huikuan.storage.engine import make_engine

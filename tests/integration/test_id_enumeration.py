@@ -32,9 +32,8 @@ from tests.support.messaging import channel_settings, use_settings
 from tests.support.web import login_client
 
 from huikuan import config
-from huikuan.domain.national_id import age_on
+from huikuan.domain.national_id import ID_WEIGHTS, age_on, prc_id
 from huikuan.services.clock import floor_today
-from huikuan.services.demo import ID_WEIGHTS, prc_id
 from huikuan.services.outbox import dispatch_due, send
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t

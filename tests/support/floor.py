@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 from huikuan.domain.enums import ContactKind, ContactStatus, PartyRole, Product
 from huikuan.domain.ledger import Book, Entry, EntryKind, Leg, Side
 from huikuan.domain.model import Account, Case, ContactPoint, Debtor, Party
+from huikuan.domain.national_id import prc_id
 from huikuan.services.access import Viewer, get_viewer
 from huikuan.services.creditors import add_creditor
-from huikuan.services.demo import prc_id
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.storage.ledger import write_entry
