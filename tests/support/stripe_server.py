@@ -6,8 +6,9 @@ form-encoded body in bracket notation (line_items[0][price_data][unit_amount]=..
 Bearer token (401 otherwise), Idempotency-Key honoured (the same key and body give the same session back,
 another body under the same key is refused), validation errors in Stripe's error shape
 ({"error": {"type", "code", "param", "message"}}). A session it creates can then be paid: `paid_event`
-gives the checkout.session.completed event Stripe would send, and `signature_header` signs it
-(docs.stripe.com/webhooks#verify-manually) independently of the SDK under test.
+gives the checkout.session.completed event Stripe would send, `signature_header` signs it
+(docs.stripe.com/webhooks#verify-manually) independently of the SDK under test, and `deliver` posts it to a
+webhook endpoint (ours, /api/v1/payments/notify/stripe) as Stripe does.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+import httpx
 
 # Stripe's minimum charge per currency, in minor units (docs.stripe.com/currencies#minimum-and-maximum-
 # charge-amounts); a currency not listed here is not one this server charges in.
@@ -230,6 +233,7 @@ class StripeServer:
             "amount_subtotal": total,
             "amount_total": total,
             "currency": currency,
+            "adaptive_pricing": {"enabled": params.get("adaptive_pricing", {}).get("enabled") != "false"},
             "client_reference_id": params.get("client_reference_id"),
             "metadata": params.get("metadata", {}),
             "payment_intent": None,
@@ -259,7 +263,7 @@ def event(kind: str, obj: dict[str, Any], created: int) -> bytes:
     body = {
         "id": "evt_test_" + secrets.token_hex(10),
         "object": "event",
-        "api_version": "2026-10-28.clover",
+        "api_version": "2026-10-28.endive",
         "created": created,
         "livemode": False,
         "pending_webhooks": 1,
@@ -273,6 +277,15 @@ def signature_header(payload: bytes, secret: str, timestamp: int) -> str:
     """Stripe-Signature as Stripe computes it: t=<unix time>,v1=<hex HMAC-SHA256 of "t.payload">."""
     signed = str(timestamp).encode() + b"." + payload
     return f"t={timestamp},v1={hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()}"
+
+
+def deliver(url: str, payload: bytes, secret: str, timestamp: int) -> httpx.Response:
+    """Posts a webhook to an endpoint the way Stripe delivers it (JSON body, Stripe-Signature header)."""
+    headers = {
+        "content-type": "application/json; charset=utf-8",
+        "stripe-signature": signature_header(payload, secret, timestamp),
+    }
+    return httpx.post(url, content=payload, headers=headers)
 
 
 def _masked(key: str) -> str:

@@ -10,8 +10,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi import FastAPI, Request, Response
+from tests.support.server import running
 from tests.support.stripe_server import (
     StripeServer,
+    deliver,
     event,
     new_secret_key,
     new_webhook_secret,
@@ -43,8 +46,8 @@ def secret_key() -> str:
 
 @pytest.fixture
 def server(secret_key: str) -> Iterator[StripeServer]:
-    with stripe_server(secret_key) as running:
-        yield running
+    with stripe_server(secret_key) as local:
+        yield local
 
 
 @pytest.fixture
@@ -123,6 +126,7 @@ def test_a_link_is_a_checkout_session_for_the_exact_amount_naming_our_reference(
             },
         }
     ]
+    assert sent["adaptive_pricing"] == {"enabled": "false"}
     assert sent["client_reference_id"] == "PL-7"
     assert sent["metadata"] == {"out_trade_no": "PL-7"}
     assert sent["payment_intent_data"] == {"metadata": {"out_trade_no": "PL-7"}}
@@ -296,6 +300,32 @@ def test_a_signed_body_that_is_not_an_event_is_refused(stripe: StripeCheckout) -
     body = b'{"object": "event"}'
     with pytest.raises(BadNotification):
         stripe.verify(_signed(body), body, NOW)
+
+
+def test_a_webhook_delivered_over_http_is_verified_from_the_headers_the_web_server_hands_over(
+    stripe: StripeCheckout, server: StripeServer
+) -> None:
+    received: list[Paid | Ignored] = []
+    app = FastAPI()
+
+    @app.post("/notify")
+    async def notify(request: Request) -> Response:
+        try:
+            received.append(stripe.verify(dict(request.headers), await request.body(), NOW))
+        except BadNotification:
+            answer = stripe.answer(False)
+        else:
+            answer = stripe.answer(True)
+        return Response(answer.body, answer.status, media_type=answer.content_type)
+
+    body = _paid_body(stripe, server)
+    with running(app) as base:
+        refused = deliver(f"{base}/notify", body, new_webhook_secret(), int(NOW.timestamp()))
+        accepted = deliver(f"{base}/notify", body, WEBHOOK_SECRET, int(NOW.timestamp()))
+
+    assert (refused.status_code, refused.json()) == (400, {"received": False})
+    assert (accepted.status_code, accepted.json()) == (200, {"received": True})
+    assert [type(r) for r in received] == [Paid]
 
 
 def test_stripe_is_answered_in_json() -> None:

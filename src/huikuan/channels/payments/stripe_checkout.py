@@ -116,6 +116,8 @@ class StripeCheckout:
                     },
                 }
             ],
+            # The debtor pays the amount in the debt's currency; no conversion whose cost the payer bears.
+            "adaptive_pricing": {"enabled": False},
             "client_reference_id": request.out_trade_no,
             "metadata": metadata,
             "payment_intent_data": {"metadata": metadata},
