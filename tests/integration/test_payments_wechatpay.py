@@ -126,6 +126,19 @@ def test_the_platform_certificate_comes_from_the_configured_gateway_once(
         assert server.certificate_downloads == 1
 
 
+def test_platform_certificates_kept_in_the_cert_dir_are_not_downloaded_again(
+    merchant: Merchant, platform: Platform, tmp_path: Path
+) -> None:
+    env = settings(merchant, tmp_path, "") | {"HUIKUAN_WECHATPAY_CERT_DIR": str(tmp_path / "certs")}
+    with running(merchant, platform) as server:
+        for out_trade_no in ("HK20261206000017", "HK20261206000018"):
+            provider = from_env(env | {"HUIKUAN_WECHATPAY_GATEWAY": server.url})
+            assert provider is not None
+            provider.create_link(link_request(out_trade_no=out_trade_no))
+        assert server.certificate_downloads == 1
+    assert [p.name for p in (tmp_path / "certs").iterdir()] == [f"{platform.serial_no}.pem"]
+
+
 def test_with_the_creditors_sub_merchant_the_money_goes_to_it_through_the_partner_endpoint(
     wechat: tuple[WeChatPayServer, WeChatPayProvider], merchant: Merchant
 ) -> None:
