@@ -116,13 +116,13 @@ class WeChatPayProvider:
                 public_key_id=s.public_key_id,
             )
         except requests.RequestException as exc:
-            raise ProviderError(f"WeChat Pay could not be reached: {type(exc).__name__}") from exc
+            raise _refused("WeChat Pay could not be reached: {error}", error=type(exc).__name__) from exc
         except Exception as exc:  # the SDK raises a bare Exception for a bad key or no platform certificate
-            raise ProviderError(f"WeChat Pay is not usable with these settings: {exc}") from exc
+            raise _refused("WeChat Pay is not usable with these settings: {error}", error=exc) from exc
 
     def create_link(self, request: LinkRequest) -> Link:
         if request.currency not in self.currencies:
-            raise ProviderError(f"WeChat Pay charges in CNY, not {request.currency}")
+            raise _refused("WeChat Pay charges in CNY, not {currency}", currency=request.currency)
         sub_mchid = request.merchant.get("sub_mchid", "")
         # A creditor's own sub-merchant receives the money through the partner endpoint; without one, the
         # agency's own merchant through the direct endpoint.
@@ -139,13 +139,13 @@ class WeChatPayProvider:
                 pay_type=WeChatPayType.NATIVE,
             )
         except requests.RequestException as exc:
-            raise ProviderError(f"WeChat Pay could not be reached: {type(exc).__name__}") from exc
+            raise _refused("WeChat Pay could not be reached: {error}", error=type(exc).__name__) from exc
         except Exception as exc:  # the SDK raises a bare Exception when an answer's signature does not verify
-            raise ProviderError(f"WeChat Pay's answer was refused: {exc}") from exc
+            raise _refused("WeChat Pay's answer was refused: {error}", error=exc) from exc
         answer = _json(text)
         if not 200 <= status < 300:
             code, message = answer.get("code", status), answer.get("message", "")
-            raise ProviderError(f"WeChat Pay refused the order: {code} {message}".strip())
+            raise _refused("WeChat Pay refused the order: {code} {message}", code=code, message=message)
         code_url = answer.get("code_url")
         if not isinstance(code_url, str) or not code_url:
             raise ProviderError("WeChat Pay's answer has no code_url")
@@ -159,7 +159,7 @@ class WeChatPayProvider:
             # serial) and decrypts the resource; it gives None when either fails.
             notice = _Client(self._core, self.settings, partner_mode=False).callback(lowered, body)
         except Exception as exc:
-            raise BadNotification(f"the notification does not verify: {exc}") from exc
+            raise BadNotification("the notification does not verify") from exc
         if not notice:
             raise BadNotification("the notification's signature or encrypted resource does not verify")
         return self._read(notice)
@@ -206,6 +206,11 @@ def rfc3339(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(CHINA).isoformat(timespec="seconds")
+
+
+def _refused(msgid: str, /, **values: object) -> ProviderError:
+    """A ProviderError worded as fixed text with named fields, the way huikuan.errors words its messages."""
+    return ProviderError(msgid.format(**values))
 
 
 def _check_timestamp(value: str, now: datetime) -> None:
