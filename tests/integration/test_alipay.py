@@ -140,6 +140,24 @@ def test_an_answer_not_signed_with_alipays_key_is_refused(keys: Keys) -> None:
     assert impostor.orders  # it answered, with a QR code that is not used
 
 
+def test_an_answer_without_alipays_signature_is_refused(keys: Keys) -> None:
+    unsigned = Gateway(app_id=APP_ID, keys=keys, signs=False)
+
+    with alipay_gateway(unsigned) as url, pytest.raises(ProviderError, match="not signed"):
+        provider(keys, url).create_link(REQUEST)
+
+
+def test_a_refusal_quoting_the_signed_request_does_not_repeat_the_creditors_token(
+    keys: Keys, url: str
+) -> None:
+    stranger = AlipayProvider(APP_ID, private_pem(rsa_key()), public_pem(keys.alipay), url)
+
+    with pytest.raises(ProviderError, match="isv.invalid-signature") as refused:
+        stranger.create_link(replace(REQUEST, merchant={"app_auth_token": CREDITOR_TOKEN}))
+    assert "app_auth_token=[app_auth_token]" in str(refused.value)
+    assert CREDITOR_TOKEN not in str(refused.value)
+
+
 def test_an_unreachable_gateway_is_a_provider_error(keys: Keys) -> None:
     with pytest.raises(ProviderError, match="could not be reached"):
         provider(keys, f"http://127.0.0.1:{free_port()}/gateway.do").create_link(REQUEST)

@@ -146,7 +146,7 @@ def test_amounts_are_read_as_decimals_never_floats() -> None:
     assert fen("0.29") == 29  # int(0.29 * 100) would be 28
     assert fen("1234.5") == 123450
     assert fen("100") == 10000
-    for bad in ("1.234", "-1.00", "1e3", "NaN", " 1.00", "1,00"):
+    for bad in ("1.234", "-1.00", "1e3", "NaN", " 1.00", "1,00", "１.00"):
         with pytest.raises(BadNotification):
             fen(bad)
 

@@ -45,7 +45,7 @@ NOTIFY_MAX_AGE = timedelta(hours=48)
 NOTIFY_MAX_SKEW = timedelta(minutes=10)
 REQUEST_TIMEOUT_S = 15.0
 # Alipay's amounts: yuan with at most two decimals, within [0.01, 100000000].
-_YUAN = re.compile(r"\d{1,9}(\.\d{1,2})?")
+_YUAN = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
 _FORM = {"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"}
 
 
@@ -102,7 +102,10 @@ class _Client(AliPay):  # type: ignore[misc]  # the SDK has no type hints
             raise ProviderError(f"Alipay's answer has no {response_type}")
         # The signature covers the exact text of the response object, as Alipay wrote it.
         signed_text = self._get_string_to_be_signed(raw, response_type)
-        content: dict[str, Any] = json.loads(signed_text)
+        try:
+            content: dict[str, Any] = json.loads(signed_text)
+        except ValueError as exc:
+            raise ProviderError("Alipay's answer is not JSON") from exc
         sign = whole.get("sign")
         if sign:
             try:
@@ -155,13 +158,13 @@ class AlipayProvider:
             extra["app_auth_token"] = token
         answer = self._client.server_api(PRECREATE, biz_content, **extra)
         if answer.get("code") != SUCCESS_CODE:
-            raise ProviderError(
-                "Alipay refused the order: {code} {sub_code} {sub_msg}".format(
-                    code=answer.get("code", "?"),
-                    sub_code=answer.get("sub_code", ""),
-                    sub_msg=answer.get("sub_msg") or answer.get("msg", ""),
-                )
+            refusal = "Alipay refused the order: {code} {sub_code} {sub_msg}".format(
+                code=answer.get("code", "?"),
+                sub_code=answer.get("sub_code", ""),
+                sub_msg=answer.get("sub_msg") or answer.get("msg", ""),
             )
+            # Alipay's "invalid signature" quotes the whole signed request, the creditor's token with it.
+            raise ProviderError(refusal.replace(token, "[app_auth_token]") if token else refusal)
         if answer.get("out_trade_no") != request.out_trade_no or not answer.get("qr_code"):
             raise ProviderError("Alipay's answer names another order or no QR code")
         return Link(url=str(answer["qr_code"]))  # precreate gives no id of its own before payment
