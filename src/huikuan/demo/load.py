@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, select
 
 from huikuan.compliance import load_pack
 from huikuan.demo.history import CaseInput, Simulator
+from huikuan.demo.money import backdate_placements, post_agency_payments, set_demo_terms
 from huikuan.demo.portfolio import (
     BANK,
     CREDITORS,
@@ -76,6 +77,7 @@ def load_demo(
         c.code: add_creditor(uow, c.code, c.name, region=c.region, currency=c.currency, pack=c.pack).id
         for c in CREDITORS
     }
+    set_demo_terms(uow, creditor_ids, today)
     say("users")
     users = _add_users(uow)
     portfolio = generate_portfolio(rng, accounts, today)
@@ -91,6 +93,8 @@ def load_demo(
             write_placement_file(path, creditor, portfolio[creditor.code])
             _begin(uow)
             created += import_accounts(uow, path, creditor.code, as_of=today).created
+        _begin(uow)
+        backdate_placements(uow, today)
 
         say("history")
         _begin(uow)
@@ -114,6 +118,9 @@ def load_demo(
             _begin(uow)
             payments += import_payments(uow, path, creditor.code).created
 
+    say("money")
+    _begin(uow)
+    agency_payments = post_agency_payments(uow, rng, today, floor_zone())
     _begin(uow)
     record(
         uow.session,
@@ -130,6 +137,7 @@ def load_demo(
         "interactions": len(history.interactions["case_id"]),
         "promises": len(history.promises["case_id"]),
         "payments": payments,
+        "agency_payments": agency_payments,
         "creditors": [c.code for c in CREDITORS if portfolio[c.code]],
         "users": [{"username": u[0], "password": DEMO_PASSWORD, "role": u[1]} for u in USERS],
         "seed": seed,

@@ -45,7 +45,7 @@ Progress = Callable[[str], None]
 
 DEMO_PASSWORD = "huikuan-demo"
 HISTORY_DAYS = 90
-STAGES = ("creditors", "users", "placements", "history", "payments")
+STAGES = ("creditors", "users", "placements", "history", "payments", "money")
 
 
 # --- the creditors -------------------------------------------------------------------------------

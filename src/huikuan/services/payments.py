@@ -176,7 +176,7 @@ def post_payment(
                 amount=a.amount,
                 source=cmd.source,
                 product=products[a.account_id][0],
-                age_days=(day - (products[a.account_id][1] or day)).days,
+                age_days=max(0, (day - (products[a.account_id][1] or day)).days),
                 placed_balance=products[a.account_id][2],
                 earned_before=earned.get(a.account_id, 0),
             )
