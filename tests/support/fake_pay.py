@@ -14,10 +14,10 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from huikuan.channels.payments import registry
 from huikuan.channels.payments.base import (
@@ -129,6 +129,29 @@ def notice(
         SIGNATURE: sign(secret, stamp, body),
         "content-type": "application/json",
     }, body
+
+
+def payment_link(uow: UnitOfWork, case_id: int, at: datetime = datetime(2026, 11, 20, tzinfo=UTC)) -> int:
+    """A link on the case as the fake provider made it, written directly: its id (for the routes that
+    name a link, without a provider configured)."""
+    link_id = uow.session.execute(
+        insert(t.payment_links)
+        .values(
+            case_id=case_id,
+            provider=NAME,
+            route="creditor",
+            out_trade_no=f"HK{case_id:024x}",
+            amount=10_000,
+            currency="CNY",
+            status="open",
+            url=f"https://pay.fake.test/c/{case_id}",
+            created_at=at,
+            expires_at=at + timedelta(hours=24),
+        )
+        .returning(t.payment_links.c.id)
+    ).scalar_one()
+    uow.commit()
+    return int(link_id)
 
 
 def open_journal(uow: UnitOfWork, at: datetime) -> None:

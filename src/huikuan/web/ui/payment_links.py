@@ -36,7 +36,12 @@ router = page_router()
 
 PANEL = "payment-links"  # under /cases/{id}/panels/; the element's id is "panel-payment-links"
 # English msgids (payment_links.po) of a link's status and route.
-STATUS_LABELS = {"open": "Open", "paid": "Paid", "expired": "Expired", "cancelled": "Cancelled"}
+STATUS_LABELS = {
+    "open": "Waiting for payment",
+    "paid": "Paid",
+    "expired": "Expired",
+    "cancelled": "Cancelled",
+}
 ROUTE_LABELS = {
     "creditor": "Paid into the creditor's own merchant account",
     "trust": "Paid into the agency's trust account",
