@@ -237,3 +237,14 @@ def test_the_same_notification_arriving_twice_at_once_posts_one_payment(
     assert sorted(outcomes) == ["posted", "replay"]
     assert _count(floor, t.payments) == 1 and _count(floor, t.provider_events) == 1
     assert check_ledger(floor.uow).ok
+
+
+def test_a_link_paid_twice_posts_both_payments_and_keeps_the_first(floor: Floor, fake: FakeProvider) -> None:
+    """The money was received twice: both are posted (what the debts do not take is held), the link
+    names the first."""
+    link = _link(floor)
+    first = _take(floor, *notice(link.out_trade_no, 300_000, at=PAID_AT, event_id="evt-1", txn="T-1"))
+    second = _take(floor, *notice(link.out_trade_no, 300_000, at=PAID_AT, event_id="evt-2", txn="T-2"))
+    assert (first.outcome, second.outcome) == ("posted", "posted")
+    assert _count(floor, t.payments) == 2
+    assert floor.uow.session.execute(select(t.payment_links.c.payment_id)).scalar_one() == first.payment_id

@@ -251,12 +251,14 @@ def create_payment_link(
         return_url=settings.payment_return_url.strip() or settings.public_url.strip(),
         merchant=merchant or {},
     )
+    uow.rollback()  # nothing is held (SQLite's write lock, a snapshot) while the provider is asked
     try:
         made = provider.create_link(request)
     except ProviderError as exc:
         raise ProviderUnavailable(
             "{provider} did not make the link: {why}", provider=cmd.provider, why=str(exc)
         ) from exc
+    conn = uow.session.connection()
     link_id = conn.execute(
         insert(t.payment_links)
         .values(

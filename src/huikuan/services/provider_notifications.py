@@ -149,7 +149,7 @@ def _paid(uow: UnitOfWork, name: str, paid: Paid, now: datetime) -> tuple[str, i
     ).scalar_one_or_none()
     if earlier is not None:
         return "duplicate", int(earlier)
-    if paid.currency != link.currency:
+    if paid.currency.upper() != link.currency:
         return _not_posted(conn, link, about, now, f"paid in {paid.currency}, the link is in {link.currency}")
     try:
         with uow.session.begin_nested():  # a payment refused half-way leaves nothing behind
@@ -172,7 +172,10 @@ def _paid(uow: UnitOfWork, name: str, paid: Paid, now: datetime) -> tuple[str, i
     except HuikuanError as exc:
         return _not_posted(conn, link, about, now, str(exc))
     conn.execute(
-        update(t.payment_links).where(pl.id == link.id).values(status="paid", payment_id=posted.payment_id)
+        # A link paid twice (two transactions) keeps its first payment; the second is posted all the same.
+        update(t.payment_links)
+        .where(pl.id == link.id, pl.payment_id.is_(None))
+        .values(status="paid", payment_id=posted.payment_id)
     )
     outcome = "posted" if paid.amount == link.amount else "amount_differs"
     _note(
