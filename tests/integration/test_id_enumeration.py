@@ -27,6 +27,7 @@ from fastapi.routing import iter_route_contexts
 from pypdf import PdfReader
 from sqlalchemy import update
 from tests.support.disputes import dispute_complaint_and_document
+from tests.support.fake_pay import payment_link
 from tests.support.floor import MORNING, PASSWORD, REGION, Floor
 from tests.support.messaging import channel_settings, use_settings
 from tests.support.web import login_client
@@ -160,7 +161,7 @@ def _routes(app) -> list[str]:
     return sorted(paths)
 
 
-IDS = ("case_id", "message_id", "debtor_id", "dispute_id", "complaint_id")
+IDS = ("case_id", "message_id", "debtor_id", "dispute_id", "complaint_id", "link_id")
 
 
 def _seen(app, persona: str, ids: dict[str, int]) -> Iterator[tuple[str, str]]:
@@ -211,6 +212,7 @@ def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
         "debtor_id": case.debtor_id,
         "dispute_id": dispute,
         "complaint_id": complaint,
+        "link_id": payment_link(floor.uow, case.id),
     }
     yield create_app(db_env), ids
     config.get_settings.cache_clear()
