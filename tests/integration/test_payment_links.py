@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
-from tests.support.fake_pay import FakeProvider, install, open_journal
+from tests.support.fake_pay import FakeProvider, install
 from tests.support.floor import MORNING, Floor, us_case
 from tests.support.messaging import use_settings
 from typer.testing import CliRunner
@@ -30,7 +30,6 @@ SUB_MCHID = "1900000109"
 @pytest.fixture
 def fake(floor: Floor, monkeypatch: pytest.MonkeyPatch) -> FakeProvider:
     use_settings(monkeypatch, public_url=PUBLIC + "/")
-    open_journal(floor.uow, MORNING - timedelta(days=30))
     return install(monkeypatch)
 
 

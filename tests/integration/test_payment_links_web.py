@@ -3,11 +3,9 @@ refusal answered 503 with nothing kept, and the notification endpoint's rate lim
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select
-from tests.support.fake_pay import FakeProvider, install, open_journal
+from tests.support.fake_pay import FakeProvider, install
 from tests.support.floor import MORNING, Floor
 from tests.support.messaging import use_settings
 from tests.support.web import Browser, login_client
@@ -22,7 +20,6 @@ PANEL = "/cases/{id}/panels/payment-links"
 @pytest.fixture
 def fake(floor: Floor, monkeypatch: pytest.MonkeyPatch) -> FakeProvider:
     use_settings(monkeypatch, public_url="https://hk.example.test")
-    open_journal(floor.uow, MORNING - timedelta(days=30))
     provider = install(monkeypatch)
     set_merchant(floor.uow, None, "BANK", "fake", {"sub_mchid": "1900000109"}, now=MORNING)
     return provider

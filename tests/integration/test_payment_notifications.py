@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 from sqlalchemy import Engine, func, insert, select
-from tests.support.fake_pay import FakeProvider, install, notice, open_journal
+from tests.support.fake_pay import FakeProvider, install, notice
 from tests.support.floor import MORNING, Floor
 from tests.support.messaging import use_settings
 from tests.support.web import Browser, login_client
@@ -41,7 +41,6 @@ TOUCHED = (
 @pytest.fixture
 def fake(floor: Floor, monkeypatch: pytest.MonkeyPatch) -> FakeProvider:
     use_settings(monkeypatch, public_url="https://hk.example.test")
-    open_journal(floor.uow, MORNING - timedelta(days=30))
     provider = install(monkeypatch)
     set_merchant(floor.uow, None, "BANK", "fake", {"sub_mchid": "1900000109"}, now=MORNING)
     return provider

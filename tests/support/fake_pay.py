@@ -2,9 +2,8 @@
 (channels/payments/base.py) with an HMAC-SHA256 signature over `timestamp.body`, the way Stripe signs.
 
 `install(monkeypatch)` registers it in channels/payments/registry.FACTORIES as "fake", configured by
-FAKE_PAY_SECRET; `notice(...)` gives the headers and body of a notification it signs.
-Also `open_journal`: the floor's accounts are written by hand (tests/support/floor.py), not by a
-placement file, so their opening entries are written here for `huikuan ledger check` to hold.
+FAKE_PAY_SECRET; `notice(...)` gives the headers and body of a notification it signs; `payment_link`
+writes a link directly, for the routes that name one.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from huikuan.channels.payments import registry
 from huikuan.channels.payments.base import (
@@ -29,9 +28,7 @@ from huikuan.channels.payments.base import (
     Paid,
     ProviderError,
 )
-from huikuan.domain.ledger import Book, Entry, EntryKind, Leg, Side
 from huikuan.storage import tables as t
-from huikuan.storage.ledger import write_entry
 from huikuan.storage.uow import UnitOfWork
 
 NAME = "fake"
@@ -152,19 +149,3 @@ def payment_link(uow: UnitOfWork, case_id: int, at: datetime = datetime(2026, 11
     ).scalar_one()
     uow.commit()
     return int(link_id)
-
-
-def open_journal(uow: UnitOfWork, at: datetime) -> None:
-    """The opening entry of every account that has none yet (receivable <- the creditor's portfolio)."""
-    a, ll = t.accounts.c, t.ledger_lines.c
-    journaled = select(ll.debit_ref).where(ll.debit_book == Book.RECEIVABLE.value)
-    conn = uow.session.connection()
-    rows = conn.execute(
-        select(a.id, a.creditor_id, a.currency, a.balance).where(a.balance > 0, a.id.not_in(journaled))
-    ).all()
-    for r in rows:
-        leg = Leg(Side(Book.RECEIVABLE, r.id), Side(Book.PORTFOLIO, r.creditor_id), r.balance, r.currency)
-        write_entry(
-            conn, Entry(EntryKind.PLACEMENT, r.creditor_id, (leg,), "test floor"), at=at, posted_at=at
-        )
-    uow.commit()
