@@ -27,7 +27,7 @@ import segno
 from sqlalchemy import Connection, func, insert, select
 
 from huikuan.channels.payments import registry
-from huikuan.channels.payments.base import LinkRequest, Provider, ProviderError
+from huikuan.channels.payments.base import Link, LinkRequest, Provider, ProviderError
 from huikuan.config import get_settings
 from huikuan.domain.enums import ArrangementStatus
 from huikuan.domain.ledger import Route
@@ -238,19 +238,8 @@ def create_payment_link(
             offered=", ".join(sorted(offered)) or "-",
         )
     conn = uow.session.connection()
-    amount = _amount(conn, cmd, currency)
     merchant = merchant_fields(conn, creditor_id, cmd.provider) if route is Route.CREDITOR else None
-    settings = get_settings()
-    request = LinkRequest(
-        out_trade_no="HK" + secrets.token_hex(12),
-        amount=amount,
-        currency=currency,
-        subject=_subject(conn, cmd.case_id),
-        expires_at=now + timedelta(hours=settings.payment_link_hours),
-        notify_url=notify_url(cmd.provider),
-        return_url=settings.payment_return_url.strip() or settings.public_url.strip(),
-        merchant=merchant or {},
-    )
+    request = _request(conn, cmd, currency, merchant or {}, now)
     uow.rollback()  # nothing is held (SQLite's write lock, a snapshot) while the provider is asked
     try:
         made = provider.create_link(request)
@@ -258,7 +247,37 @@ def create_payment_link(
         raise ProviderUnavailable(
             "{provider} did not make the link: {why}", provider=cmd.provider, why=str(exc)
         ) from exc
-    conn = uow.session.connection()
+    link_id = _keep(uow.session.connection(), viewer, cmd, route, request, made, now)
+    uow.commit()
+    return _link(uow.session.connection(), link_id, now)
+
+
+def _request(
+    conn: Connection, cmd: NewLink, currency: str, merchant: dict[str, str], now: datetime
+) -> LinkRequest:
+    settings = get_settings()
+    return LinkRequest(
+        out_trade_no="HK" + secrets.token_hex(12),
+        amount=_amount(conn, cmd, currency),
+        currency=currency,
+        subject=_subject(conn, cmd.case_id),
+        expires_at=now + timedelta(hours=settings.payment_link_hours),
+        notify_url=notify_url(cmd.provider),
+        return_url=settings.payment_return_url.strip() or settings.public_url.strip(),
+        merchant=merchant,
+    )
+
+
+def _keep(
+    conn: Connection,
+    viewer: Viewer,
+    cmd: NewLink,
+    route: Route,
+    request: LinkRequest,
+    made: Link,
+    now: datetime,
+) -> int:
+    """Writes the link the provider made, audited; its id."""
     link_id = conn.execute(
         insert(t.payment_links)
         .values(
@@ -267,8 +286,8 @@ def create_payment_link(
             provider=cmd.provider,
             route=route.value,
             out_trade_no=request.out_trade_no,
-            amount=amount,
-            currency=currency,
+            amount=request.amount,
+            currency=request.currency,
             status="open",
             url=made.url,
             provider_ref=made.provider_ref or None,
@@ -285,10 +304,9 @@ def create_payment_link(
         action="payment_link.created",
         entity="case",
         entity_id=cmd.case_id,
-        detail={"link_id": link_id, "provider": cmd.provider, "amount": amount, "route": route.value},
+        detail={"link_id": link_id, "provider": cmd.provider, "amount": request.amount, "route": route.value},
     )
-    uow.commit()
-    return _link(uow.session.connection(), link_id, now)
+    return int(link_id)
 
 
 def _as_link(r: Any, now: datetime) -> PaymentLink:

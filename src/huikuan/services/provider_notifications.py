@@ -31,7 +31,7 @@ from huikuan.channels.payments import registry
 from huikuan.channels.payments.base import Answer, BadNotification, Ignored, Paid, Provider
 from huikuan.domain.ledger import Route
 from huikuan.errors import HuikuanError, NotFound
-from huikuan.services.payments import METHODS, PostPayment, post_payment
+from huikuan.services.payments import METHODS, Posted, PostPayment, post_payment
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -152,23 +152,7 @@ def _paid(uow: UnitOfWork, name: str, paid: Paid, now: datetime) -> tuple[str, i
     if paid.currency.upper() != link.currency:
         return _not_posted(conn, link, about, now, f"paid in {paid.currency}, the link is in {link.currency}")
     try:
-        with uow.session.begin_nested():  # a payment refused half-way leaves nothing behind
-            posted = post_payment(
-                uow,
-                None,
-                PostPayment(
-                    case_id=link.case_id,
-                    amount=paid.amount,
-                    method=name if name in METHODS else "other",
-                    reference=reference,
-                    paid_at=paid.paid_at,
-                    source="agency",
-                    provider=name,
-                    route=Route(link.route),
-                ),
-                now=now,
-                commit=False,
-            )
+        posted = _post(uow, name, paid, link, reference, now)
     except HuikuanError as exc:
         return _not_posted(conn, link, about, now, str(exc))
     conn.execute(
@@ -192,6 +176,27 @@ def _paid(uow: UnitOfWork, name: str, paid: Paid, now: datetime) -> tuple[str, i
         },
     )
     return outcome, posted.payment_id
+
+
+def _post(uow: UnitOfWork, name: str, paid: Paid, link: Any, reference: str, now: datetime) -> Posted:
+    """The amount actually paid, posted on the link's case by the link's route (not committed)."""
+    with uow.session.begin_nested():  # a payment refused half-way leaves nothing behind
+        return post_payment(
+            uow,
+            None,
+            PostPayment(
+                case_id=link.case_id,
+                amount=paid.amount,
+                method=name if name in METHODS else "other",
+                reference=reference,
+                paid_at=paid.paid_at,
+                source="agency",
+                provider=name,
+                route=Route(link.route),
+            ),
+            now=now,
+            commit=False,
+        )
 
 
 def _not_posted(conn: Any, link: Any, about: dict[str, Any], now: datetime, why: str) -> tuple[str, None]:
