@@ -34,6 +34,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import Engine, select
 from tests.support.disputes import dispute_complaint_and_document
+from tests.support.fake_pay import payment_link
 from tests.support.floor import PASSWORD, Floor, _case
 from tests.support.messaging import use_settings
 from tests.support.offers import offer_and_letter
@@ -299,6 +300,16 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/creditors"): rule(collectors=DENY, sue=OK, vic=DENY),
     ("GET", "/admin/creditors/{creditor_id}/terms"): rule(collectors=DENY, sue=OK, vic=DENY),
     ("POST", "/admin/creditors/{creditor_id}/terms"): ADMINISTER,
+    # Payment links: whoever sees the case reads them and their QR codes; those who may write make them.
+    ("GET", "/cases/{case_id}/panels/payment-links"): READ,
+    ("GET", "/api/v1/cases/{case_id}/payment-links"): READ,
+    ("GET", "/api/v1/payment-links/{link_id}/qr.svg"): READ,
+    ("POST", "/cases/{case_id}/payment-links"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/payment-links"): WORK,
+    # A provider's notifications: its signature, never a session; a provider not configured is not found.
+    ("POST", "/api/v1/payments/notify/{provider}"): Rule(
+        HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
+    ),
 }
 MOUNTS = {"/static"}  # files only
 
@@ -317,6 +328,7 @@ class Target:
     hold_id: int = 0
     payment_id: int = 0
     account_id: int = 0
+    link_id: int = 0
 
 
 # A valid body for each write, so that what refuses it is access, never the shape of the request.
@@ -376,6 +388,7 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
             "remittance": "net",
             "order": "fees,interest,principal",
         },
+        ("POST", "/cases/{case_id}/payment-links"): {"provider": "fake", "amount": "100.00"},
     }
 
 
@@ -446,6 +459,8 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
             "opt_out": ["sms"],
             "language": "zh",
         },
+        ("POST", "/api/v1/cases/{case_id}/payment-links"): {"provider": "fake", "amount": "100.00"},
+        ("POST", "/api/v1/payments/notify/{provider}"): {"event_id": "evt-1"},
     }
 
 
@@ -527,6 +542,7 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
             hold,
             _payment(floor, case.id, name),
             case.account_ids[0],
+            payment_link(floor.uow, case.id),
         )
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
@@ -557,11 +573,19 @@ def _url(path: str, target: Target) -> str:
         .replace("{point_id}", str(target.mobile_id))
         .replace("{hold_id}", str(target.hold_id))
         .replace("{payment_id}", str(target.payment_id))
+        .replace("{link_id}", str(target.link_id))
     )
 
 
-# The administrator's routes name a session, a key or a user, never a case: the first of each (bob).
-NOT_A_CASE = {"{session_id}": "1", "{key_id}": "1", "{username}": "bob", "{creditor_id}": "1"}
+# The administrator's routes name a session, a key, a user or a creditor, never a case: the first of
+# each (bob); a provider's notification names a provider (none is configured here).
+NOT_A_CASE = {
+    "{session_id}": "1",
+    "{key_id}": "1",
+    "{username}": "bob",
+    "{creditor_id}": "1",
+    "{provider}": "alipay",
+}
 
 
 def _fill(path: str) -> str:
@@ -580,6 +604,7 @@ CASE_IDS = (
     "{document_id}",
     "{hold_id}",
     "{payment_id}",
+    "{link_id}",
 )
 
 

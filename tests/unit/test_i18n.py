@@ -36,7 +36,7 @@ def test_every_message_of_the_command_line_has_a_chinese_translation() -> None:
 
 ERRORS = (
     r"(?:InvalidInput|NotFound|Forbidden|NotAuthenticated|Throttled|Conflict|AlreadyExists|ComplianceRefused"
-    r"|Busy|StoreFailed)"
+    r"|Busy|StoreFailed|ProviderUnavailable)"
 )
 
 

@@ -176,7 +176,7 @@ def post_payment(
                 amount=a.amount,
                 source=cmd.source,
                 product=products[a.account_id][0],
-                age_days=(day - (products[a.account_id][1] or day)).days,
+                age_days=max(0, (day - (products[a.account_id][1] or day)).days),
                 placed_balance=products[a.account_id][2],
                 earned_before=earned.get(a.account_id, 0),
             )
@@ -237,8 +237,6 @@ def post_payment(
         reason=f"{cmd.method} {reference}",
     )
     entry_id = write_entry(conn, entry, at=paid_at, posted_at=now, payment_id=payment_id, user_id=user_id)
-    if paid_off:
-        end_accounts(conn, paid_off, to_status="paid", reason="paid in full", at=now, user_id=user_id)
     audit.record(
         conn,
         at=now,
@@ -248,7 +246,10 @@ def post_payment(
         entity_id=cmd.case_id,
         detail={"payment_id": payment_id, "amount": cmd.amount, "method": cmd.method, "route": route.value},
     )
+    # Promises first: a promise the payment keeps is kept, not cancelled by the case closing below.
     kept = after_payment(uow, cmd.case_id, paid_off, now=now, user_id=user_id)
+    if paid_off:
+        end_accounts(conn, paid_off, to_status="paid", reason="paid in full", at=now, user_id=user_id)
     if commit:
         uow.commit()
     return Posted(

@@ -29,6 +29,7 @@ from huikuan.web.api import holds as api_holds
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import notices as api_notices
 from huikuan.web.api import outbox as api_outbox
+from huikuan.web.api import payment_links as api_payment_links
 from huikuan.web.api import payments as api_payments
 from huikuan.web.api import persons as api_persons
 from huikuan.web.api import portfolio as api_portfolio
@@ -52,6 +53,7 @@ from huikuan.web.ui import money_terms as ui_money_terms
 from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import notices as ui_notices
 from huikuan.web.ui import outbox as ui_outbox
+from huikuan.web.ui import payment_links as ui_payment_links
 from huikuan.web.ui import payments as ui_payments
 from huikuan.web.ui import person as ui_person
 from huikuan.web.ui import portfolio as ui_portfolio
@@ -78,6 +80,7 @@ ROUTERS = (
     ui_disputes.router,
     ui_payments.router,
     ui_money_terms.router,
+    ui_payment_links.router,
     api_session.router,
     api_admin.router,
     api_compliance.router,
@@ -95,6 +98,7 @@ ROUTERS = (
     api_persons.router,
     api_disputes.router,
     api_payments.router,
+    api_payment_links.router,
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")

@@ -70,7 +70,7 @@ TABS = (
         "Payments",
         (
             Section("panel-payments", "payments", "Payments"),
-            # The payment links' section (Section("panel-links", "links", ...)) is added here at merge.
+            Section("panel-payment-links", "payment-links", "Payment links"),
         ),
     ),
     Tab("messages", "Messages and letters", (Section("panel-message", "message", "Messages and letters"),)),

@@ -93,8 +93,6 @@ def _panel(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int, noti
         "reverse_kinds": REVERSE_KINDS,
         "notice": notice,
         "lbl": _lbl(request),
-        # The payment links' panel (another part of the money) is included here when it is mounted.
-        "links_panel": None,
     }
     return render(request, "case/_payments.html", context)
 

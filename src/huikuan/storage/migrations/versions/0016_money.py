@@ -342,7 +342,7 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
         op.execute("DROP FUNCTION IF EXISTS append_only()")
     with op.batch_alter_table("payment_allocations", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_payment_allocations_parts_add_up", type_="check")
+        batch_op.drop_constraint(batch_op.f("ck_payment_allocations_parts_add_up"), type_="check")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_payments_case_id_cases"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_payments_moved_from_id_payments"), type_="foreignkey")
