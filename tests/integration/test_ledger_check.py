@@ -140,7 +140,7 @@ def test_migration_0016_opens_a_consistent_journal_over_accounts_and_imported_pa
             pid = conn.execute(
                 text(
                     "INSERT INTO payments (creditor_id, external_ref, account_id, amount, currency, paid_at,"
-                    " method) (:c, :r, :a, :n, 'CNY', :at, 'bank') RETURNING id"
+                    " method) VALUES (:c, :r, :a, :n, 'CNY', :at, 'bank') RETURNING id"
                 ),
                 {"c": cid, "r": ref, "a": account, "n": amount, "at": datetime(2026, 5, 1, tzinfo=UTC)},
             ).scalar_one()
