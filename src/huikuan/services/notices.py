@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, or_, select, union, update
 
 from huikuan.channels.validation import validation_period_end
 from huikuan.compliance.limitation import DebtDates, excess_interest, limitation_date
@@ -171,12 +171,20 @@ def _acknowledged(conn: Connection, account_ids: Sequence[int]) -> dict[int, lis
 
 
 def _payment_dates(conn: Connection, account_ids: Sequence[int]) -> dict[int, list[date]]:
-    p = t.payments.c
+    """The days each account was paid on: by a payment made to it or allocated to it, never by one
+    reversed since (a bounced payment does not restart limitation)."""
+    p, pa = t.payments.c, t.payment_allocations.c
     zone = floor_zone()
     out: dict[int, list[date]] = {}
     for start in range(0, len(account_ids), _CHUNK):
         chunk = list(account_ids[start : start + _CHUNK])
-        for r in conn.execute(select(p.account_id, p.paid_at).where(p.account_id.in_(chunk))):
+        made = select(p.account_id, p.paid_at).where(p.account_id.in_(chunk), p.status == "posted")
+        allocated = (
+            select(pa.account_id, p.paid_at)
+            .join(t.payments, p.id == pa.payment_id)
+            .where(pa.account_id.in_(chunk), p.status == "posted")
+        )
+        for r in conn.execute(union(made, allocated)):
             out.setdefault(r.account_id, []).append(local_day(r.paid_at, zone))
     return out
 

@@ -321,7 +321,7 @@ def reverse_payment(
         entity_id=case_id,
         detail={"payment_id": payment_id, "kind": kind, "amount": pay.amount},
     )
-    counts = after_reversal(uow, case_id, pay.paid_at, now=now, user_id=user_id)
+    counts = after_reversal(uow, case_id, payment_id, now=now, user_id=user_id)
     if commit:
         uow.commit()
     return Reversed(payment_id, kind, pay.amount, pay.currency, entry_id, tuple(reopened), None, counts)
