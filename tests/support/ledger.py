@@ -3,37 +3,27 @@ opens them, and the sums the tests compare."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, update
+from tests.support.floor import open_journal as floor_open_journal
 
-from huikuan.domain.ledger import DEBIT_NORMAL, Book, Entry, EntryKind, Leg, Side, balances
+from huikuan.domain.ledger import DEBIT_NORMAL, Book, Leg, Side, balances
 from huikuan.storage import tables as t
-from huikuan.storage.ledger import write_entry
 from huikuan.storage.uow import UnitOfWork
 
 PLACED_ON = date(2026, 9, 1)
-OPENED = datetime(2026, 9, 1, tzinfo=UTC)
 
 
 def open_journal(uow: UnitOfWork, *, placed_on: date = PLACED_ON) -> None:
-    """One placement entry per creditor and currency for every account not in the journal yet (its
-    balance: receivable <- portfolio), and the accounts' placement day. Commits."""
+    """Every account not in the journal yet opened at its balance (tests/support/floor.open_journal), and
+    the accounts' placement day (the commission tiers read a payment's age from it). Commits."""
     a, ll = t.accounts.c, t.ledger_lines.c
     opened = select(ll.debit_ref).where(ll.debit_book == Book.RECEIVABLE.value)
-    rows = uow.session.execute(
-        select(a.id, a.creditor_id, a.currency, a.balance).where(a.balance > 0, a.id.not_in(opened))
-    ).all()
-    groups: dict[tuple[int, str], list[Leg]] = {}
-    for r in rows:
-        groups.setdefault((r.creditor_id, r.currency), []).append(
-            Leg(Side(Book.RECEIVABLE, r.id), Side(Book.PORTFOLIO, r.creditor_id), r.balance, r.currency)
-        )
-    conn = uow.session.connection()
-    for (creditor_id, _currency), legs in groups.items():
-        entry = Entry(EntryKind.PLACEMENT, creditor_id, tuple(legs), "placement file")
-        write_entry(conn, entry, at=OPENED, posted_at=OPENED)
+    fresh = uow.session.execute(select(a.id).where(a.balance > 0, a.id.not_in(opened))).scalars().all()
+    if fresh:
+        floor_open_journal(uow, list(fresh))
     uow.session.execute(update(t.accounts).where(a.placed_on.is_(None)).values(placed_on=placed_on))
     uow.commit()
 

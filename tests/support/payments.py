@@ -60,6 +60,7 @@ def pay(uow: UnitOfWork, account_id: int, amount: int, day: date) -> None:
                 "account_id": [account_id],
                 "amount": [amount],
                 "allocated": [allocated],
+                "commission": [0],
             }
         ),
     )

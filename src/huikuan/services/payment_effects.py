@@ -45,7 +45,9 @@ from huikuan.storage.uow import UnitOfWork
 def after_payment(
     uow: UnitOfWork, case_id: int, paid_off: list[int], *, now: datetime, user_id: int | None
 ) -> tuple[int, ...]:
-    """Keeps the case's pending promise if the payments since it was made cover it; the ids kept."""
+    """Keeps the case's pending promise if the payments since it was made cover it, and computes the
+    accounts' limitation dates again; the ids kept."""
+    del paid_off  # ended by the caller afterwards (after_paid_off)
     p, cr, c = t.promises.c, t.creditors.c, t.cases.c
     rows = uow.session.execute(
         select(p.id, p.amount, p.created_at, p.due_date, cr.time_zone)
@@ -82,9 +84,16 @@ def after_payment(
         )
         kept.append(int(row.id))
     _refresh_limitation(uow, case_id, now=now, user_id=user_id)
+    return tuple(kept)
+
+
+def after_paid_off(
+    uow: UnitOfWork, case_id: int, paid_off: list[int], *, now: datetime, user_id: int | None
+) -> None:
+    """Once the accounts paid off are ended (their queued messages cancelled): the paid-in-full letter
+    when nothing is left open on the case."""
     if paid_off and paid_in_full(uow, case_id):
         tell_paid_in_full(uow, case_id, now=now, user_id=user_id)
-    return tuple(kept)
 
 
 def _refresh_limitation(uow: UnitOfWork, case_id: int, *, now: datetime, user_id: int | None) -> None:

@@ -33,7 +33,7 @@ from huikuan.domain.ledger import Allocated, Debt, EntryKind, Route, allocate, p
 from huikuan.errors import Conflict, InvalidInput, NotFound
 from huikuan.services.account_status import end_accounts
 from huikuan.services.money_terms import terms_on
-from huikuan.services.payment_effects import after_payment, after_reversal
+from huikuan.services.payment_effects import after_paid_off, after_payment, after_reversal
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.ledger import entry_legs, write_entry
@@ -250,6 +250,7 @@ def post_payment(
     kept = after_payment(uow, cmd.case_id, paid_off, now=now, user_id=user_id)
     if paid_off:
         end_accounts(conn, paid_off, to_status="paid", reason="paid in full", at=now, user_id=user_id)
+        after_paid_off(uow, cmd.case_id, paid_off, now=now, user_id=user_id)
     if commit:
         uow.commit()
     return Posted(
