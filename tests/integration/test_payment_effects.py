@@ -87,7 +87,7 @@ def test_the_timeline_shows_a_reversed_payment_as_reversed_and_the_reversal_with
     reversal = by_kind["reversal"]
     assert (reversal.detail, reversal.reason, reversal.amount) == ("Bounced", "R01", -50_000)
     zh = case_timeline(uow, alice, case.id, locale="zh_CN", kinds=["payment"])
-    assert {item.detail for item in zh if item.kind == "reversal"} == {"退票"}
+    assert {item.detail for item in zh if item.kind == "reversal"} == {"退票/转账被退回"}
 
 
 def test_a_reversed_payment_is_neither_confirmed_nor_counted_by_the_planners_estimate(floor: Floor) -> None:

@@ -369,10 +369,11 @@ def _payment_items(
     return items
 
 
-# Why a payment was reversed (services/payments.REVERSAL_KINDS), as the timeline shows it (msgids).
+# Why a payment was reversed (services/payments.REVERSAL_KINDS), as the timeline shows it: the payments
+# tab's words (web/ui/payments.py LABELS["kind"]), msgids translated in payweb.po.
 REVERSAL_LABELS = {
     "bounced": "Bounced",
-    "chargeback": "Charged back",
+    "chargeback": "Chargeback",
     "refund": "Refunded",
     "wrong_case": "Posted to the wrong case",
     "error": "Posted in error",
