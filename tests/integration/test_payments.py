@@ -224,6 +224,24 @@ def test_a_reversal_restores_the_balances_reopens_the_account_and_breaks_the_kep
     assert check_ledger(uow).ok
 
 
+def test_a_case_closed_by_the_payment_that_paid_it_off_is_back_in_the_queue_when_it_is_reversed(
+    bank: Floor,
+) -> None:
+    uow = bank.uow
+    case_id = bank.cases[0].id
+    posted = _post(uow, case_id, 1_200_000, "R-ALL")
+    assert row(uow, t.cases, case_id).stage == "closed"
+    reverse_payment(uow, None, posted.payment_id, kind="chargeback", reason="card chargeback", now=NOW)
+    case = row(uow, t.cases, case_id)
+    assert (case.stage, case.next_action_channel, case.next_action_goal) == (
+        "contacting",
+        "call",
+        "follow_up",
+    )
+    assert case.next_action_due_at == NOW
+    assert check_ledger(uow).ok
+
+
 def test_a_payment_reversed_twice_is_refused_the_second_time(bank: Floor) -> None:
     uow = bank.uow
     posted = _post(uow, bank.cases[0].id, 1_000, "R8")

@@ -29,6 +29,8 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 
 from huikuan.domain.commission import Earning, commission
 from huikuan.domain.disputes import OPEN_DISPUTE
+from huikuan.domain.enums import CaseStage
+from huikuan.domain.goals import Goal
 from huikuan.domain.ledger import Allocated, Debt, EntryKind, Route, allocate, payment_entry, reversal
 from huikuan.errors import Conflict, InvalidInput, NotFound
 from huikuan.services.account_status import end_accounts
@@ -302,6 +304,8 @@ def reverse_payment(
         conn, undo, at=now, posted_at=now, payment_id=payment_id, reverses_id=original, user_id=user_id
     )
     reopened = _raise_balances(conn, payment_id, now, user_id)
+    if reopened:
+        _reopen_case(conn, pay.case_id or _case_of_account(conn, pay.account_id), now, user_id)
     conn.execute(
         insert(t.payment_reversals).values(
             payment_id=payment_id,
@@ -567,6 +571,32 @@ def _raise_balances(conn: Connection, payment_id: int, now: datetime, user_id: i
             )
             reopened.append(int(al.account_id))
     return reopened
+
+
+def _reopen_case(conn: Connection, case_id: int, now: datetime, user_id: int | None) -> None:
+    """A case closed because the payment paid it off comes back to the queue, to follow up now."""
+    c = t.cases.c
+    done = conn.execute(
+        update(t.cases)
+        .where(c.id == case_id, c.stage == CaseStage.CLOSED.value)
+        .values(
+            stage=CaseStage.CONTACTING.value,
+            next_action_channel="call",
+            next_action_goal=Goal.FOLLOW_UP.value,
+            next_action_note=None,
+            next_action_due_at=now,
+        )
+    )
+    if done.rowcount:
+        audit.record(
+            conn,
+            at=now,
+            user_id=user_id,
+            action="case.reopened",
+            entity="case",
+            entity_id=case_id,
+            detail={"why": "payment reversed"},
+        )
 
 
 def _case_of_account(conn: Connection, account_id: int) -> int:
