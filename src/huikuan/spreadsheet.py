@@ -51,3 +51,14 @@ class SafeCsvWriter:
 def csv_writer(fh: TextIO) -> SafeCsvWriter:
     """The writer every CSV file a person may open is written with (never csv.writer directly)."""
     return SafeCsvWriter(fh)
+
+
+def safe_text(name: str) -> Any:
+    """`safe_cell` as a Polars expression on a text column, for files written a chunk at a time: text
+    that would start a formula gets its leading apostrophe, a plain number is kept."""
+    import polars as pl
+
+    column = pl.col(name)
+    starts = r"^[=+\-@\t\r]"  # FORMULA_STARTS, as a character class
+    formula = column.str.contains(starts) & ~column.str.contains("^(?:" + PLAIN_NUMBER.pattern + ")$")
+    return pl.when(formula).then(pl.lit("'") + column).otherwise(column).alias(name)

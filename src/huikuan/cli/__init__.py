@@ -23,6 +23,7 @@ from huikuan.cli import (
     privacy,
     setup,
     simulate,
+    statements,
     users,
 )
 from huikuan.files import RESTRICTIVE_UMASK
@@ -56,6 +57,7 @@ app.add_typer(persons.app, name="persons")
 app.add_typer(money.payments_app, name="payments")
 app.add_typer(money.ledger_app, name="ledger")
 app.add_typer(money.terms_app, name="terms")
+app.add_typer(statements.app, name="statements")
 
 
 def main() -> None:  # pragma: no cover
