@@ -3,10 +3,10 @@ the document store (kind "statement").
 
 The detail has one row per payment and per reversal the statement covers (a reversal's amounts
 negative), read from the database a chunk at a time and written to the CSV and the XLSX in the same
-pass, so that a million rows keep memory flat: the XLSX is written by xlsxwriter in constant_memory
-mode and goes on to a new sheet past `SHEET_ROWS` data rows (Excel's 1,048,576 rows, less the header).
-Text cells go through huikuan.spreadsheet (no formula ever runs). Amounts are in major units of the
-row's currency: text in the CSV (exact), numbers in the XLSX.
+pass, so that a million rows keep memory flat: the XLSX is streamed by huikuan.xlsx_stream (xlsxwriter
+took minutes for a million rows) and goes on to a new sheet past `SHEET_ROWS` data rows (Excel's
+1,048,576 rows, less the header). Text cells go through huikuan.spreadsheet (no formula ever runs).
+Amounts are exact decimals in major units of the row's currency: text in the CSV, numbers in the XLSX.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import xlsxwriter
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
@@ -31,8 +30,9 @@ from huikuan.spreadsheet import safe_text
 from huikuan.storage import statements as store
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
+from huikuan.xlsx_stream import EXCEL_DATA_ROWS, XlsxStream
 
-SHEET_ROWS = 1_048_575  # data rows per sheet: Excel's limit less the header row
+SHEET_ROWS = EXCEL_DATA_ROWS  # data rows per sheet: Excel's limit less the header row
 COLUMNS = (
     ("date", "Date"),
     ("kind", "Kind"),
@@ -140,12 +140,6 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(text(name) for name in MONEY)
 
 
-def _as_numbers(frame: pl.DataFrame) -> pl.DataFrame:
-    """Minor units as numbers of major units (XLSX, where a spreadsheet sums them)."""
-    digits = _digits(frame)
-    return frame.with_columns((pl.col(n) / pl.lit(10).pow(digits)).alias(n) for n in MONEY)
-
-
 def write_detail(
     conn: Connection,
     statement_id: int,
@@ -157,35 +151,18 @@ def write_detail(
 ) -> tuple[int, int]:
     """Streams the detail into the CSV and the XLSX; (rows, sheets)."""
     headers = [gettext(label, locale) for _, label in COLUMNS]
-    book = xlsxwriter.Workbook(str(xlsx_path), {"constant_memory": True})
-    money = book.add_format({"num_format": "#,##0.00"})
-    sheet_name = gettext("Detail", locale)
-    sheets = 0
-    sheet: Any = None
-    row_in_sheet = split_rows  # forces the first sheet
-    rows = 0
-    try:
-        with csv_path.open("wb") as fh:
-            fh.write(("\ufeff" + ",".join(headers) + "\r\n").encode())
-            for chunk in store.detail_chunks(conn, statement_id):
-                frame = detail_frame(chunk, tz)
-                _as_text(frame).write_csv(fh, include_header=False, line_terminator="\r\n")
-                for values in _as_numbers(frame).iter_rows():
-                    if row_in_sheet >= split_rows:
-                        sheets += 1
-                        sheet = book.add_worksheet(sheet_name if sheets == 1 else f"{sheet_name} {sheets}")
-                        sheet.set_column(6, 10, 12, money)
-                        sheet.write_row(0, 0, headers)
-                        row_in_sheet = 0
-                    row_in_sheet += 1
-                    sheet.write_row(row_in_sheet, 0, values)
-                rows += frame.height
-        if sheets == 0:
-            sheets = 1
-            book.add_worksheet(sheet_name).write_row(0, 0, headers)
-    finally:
-        book.close()
-    return rows, sheets
+    money = frozenset(i for i, (name, _) in enumerate(COLUMNS) if name in MONEY)
+    sheet = gettext("Detail", locale)
+    with (
+        XlsxStream(xlsx_path, sheet, headers, numbers=money, split_rows=split_rows) as book,
+        csv_path.open("wb") as fh,
+    ):
+        fh.write(("\ufeff" + ",".join(headers) + "\r\n").encode())
+        for chunk in store.detail_chunks(conn, statement_id):
+            frame = _as_text(detail_frame(chunk, tz))
+            frame.write_csv(fh, include_header=False, line_terminator="\r\n")
+            book.append(frame)
+    return book.rows, book.sheets
 
 
 def keep_files(
