@@ -169,9 +169,11 @@ def keep_files(
     uow: UnitOfWork, user_id: int | None, statement_id: int, files: StatementFiles, at: datetime
 ) -> dict[str, int]:
     """Keeps the files in the document store under the statement, replacing the copies of an earlier
-    run of the same names; the document id of each file name."""
+    run of the same names, and commits; the document id of each file name. The replaced copies' bytes
+    are deleted only once their rows are gone for good."""
     d = t.documents.c
     kept: dict[str, int] = {}
+    stale: list[tuple[str, str]] = []
     chosen = store_for()
     for path in files.paths():
         old = uow.session.execute(
@@ -181,7 +183,7 @@ def keep_files(
         ).all()
         for row in old:
             uow.session.execute(delete(t.documents).where(d.id == row.id))
-            store_named(row.store).delete(row.stored_key)
+            stale.append((row.store, row.stored_key))
         data = path.read_bytes()
         key = f"{at:%Y/%m}/{secrets.token_hex(16)}"
         chosen.put(key, data)
@@ -205,4 +207,7 @@ def keep_files(
                 .returning(d.id)
             ).scalar_one()
         )
+    uow.commit()
+    for store_name, key in stale:
+        store_named(store_name).delete(key)
     return kept
