@@ -40,6 +40,7 @@ _STYLES = (
     "</styleSheet>"
 )
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+_NEEDS_ESCAPE = r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 
 def column_letters(index: int) -> str:
@@ -141,12 +142,14 @@ class XlsxStream:
                     .otherwise(pl.concat_str([*ref, pl.lit('" s="1"><v>'), value, pl.lit("</v></c>")]))
                 )
             else:
-                safe = (
-                    value.str.replace_all(_CONTROL, "")
-                    .str.replace_all("&", "&amp;", literal=True)
-                    .str.replace_all("<", "&lt;", literal=True)
-                    .str.replace_all(">", "&gt;", literal=True)
-                )
+                safe = value
+                if frame[name].str.contains(_NEEDS_ESCAPE).any():  # most columns never do: skip the work
+                    safe = (
+                        value.str.replace_all(_CONTROL, "")
+                        .str.replace_all("&", "&amp;", literal=True)
+                        .str.replace_all("<", "&lt;", literal=True)
+                        .str.replace_all(">", "&gt;", literal=True)
+                    )
                 cell = pl.concat_str([*ref, pl.lit('" t="inlineStr"><is><t>'), safe, pl.lit("</t></is></c>")])
             pieces.append(cell)
         pieces.append(pl.lit("</row>"))

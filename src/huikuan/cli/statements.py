@@ -40,7 +40,7 @@ def run(
     if locale not in (None, "zh_CN", "en"):
         raise fail(_("--locale: zh_CN or en"), 2, as_json=as_json)
     try:
-        with open_uow(immediate=True) as uow:
+        with open_uow() as uow:  # run_statement takes the write lock only to write
             done = run_statement(
                 uow, None, get_creditor(uow, creditor).id or 0, month, out, instant(now), locale=locale
             )

@@ -174,6 +174,7 @@ def keep_files(
     d = t.documents.c
     kept: dict[str, int] = {}
     stale: list[tuple[str, str]] = []
+    uow.begin_write()
     chosen = store_for()
     for path in files.paths():
         old = uow.session.execute(

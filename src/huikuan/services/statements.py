@@ -107,6 +107,12 @@ def run_statement(
     row = _statement_row(conn, creditor_id, month)
     issued_now = row is None
     if row is None:
+        # Only issuing writes: the write lock is taken for it, not for the files written afterwards.
+        uow.begin_write()
+        conn = uow.session.connection()
+        row = _statement_row(conn, creditor_id, month)
+        issued_now = row is None
+    if row is None:
         if now < end:
             raise Conflict("The month {month} is not over yet", month=month)
         later = conn.execute(
