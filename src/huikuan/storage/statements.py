@@ -150,6 +150,10 @@ def detail_chunks(conn: Connection, statement_id: int, chunk: int = 50_000) -> I
     if compiled.positiontup is not None:
         params = tuple(params[name] for name in compiled.positiontup)
     dbapi: Any = conn.connection.dbapi_connection
+    if not sqlite:
+        # A cursor is planned for its first rows (cursor_tuple_fraction 0.1): nested loops in date order
+        # that take minutes over a million rows. Every row is wanted: plan for all of them.
+        conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
     cursor = dbapi.cursor() if sqlite else dbapi.cursor(name=f"statement_{statement_id}_detail")
     raw = {k: (pl.Utf8 if isinstance(v, pl.Datetime) and sqlite else v) for k, v in DETAIL_SCHEMA.items()}
     try:
