@@ -42,16 +42,15 @@ DETAIL_SCHEMA: dict[str, Any] = {
 }
 
 
-def cover(conn: Connection, statement_id: int, creditor_id: int, end: datetime) -> int:
+def cover(conn: Connection, statement_id: int, creditor_id: int, end: datetime) -> None:
     """Takes into the statement every payment and reversal entry of the creditor dated before `end`
-    that no statement covers yet; how many it took."""
+    that no statement covers yet."""
     e, se = t.ledger_entries.c, t.statement_entries.c
     taken = exists().where(se.entry_id == e.id)
     chosen = select(literal(statement_id), e.id).where(
         e.creditor_id == creditor_id, e.kind.in_(COVERED_KINDS), e.at < end, ~taken
     )
-    result = conn.execute(insert(t.statement_entries).from_select(["statement_id", "entry_id"], chosen))
-    return int(result.rowcount or 0)
+    conn.execute(insert(t.statement_entries).from_select(["statement_id", "entry_id"], chosen))
 
 
 def add_entries(conn: Connection, statement_id: int, entry_ids: list[int]) -> None:
