@@ -2,7 +2,7 @@
 
     python bench/make_placement.py --rows 1000000 --out bench/out/placement.csv [--encoding gbk] [--seed 1]
 
-The same people and places as the demo (huikuan.services.demo), built column-wise with Polars so that a
+The same people and places as the demo (huikuan.demo), built column-wise with Polars so that a
 million rows take seconds: about 1.3 rows per debtor (same name, ID and phones), valid PRC IDs and phone
 numbers, amounts written four ways (12345.60, 12,345.60, ￥12,345.60, 12345.60元), dates four ways
 (2026-03-01, 2026/3/1, 2026年3月1日, 20260301), emergency contacts, guarantors, and a 合计 row at the end.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from huikuan.services.demo import (
+from huikuan.demo.people import (
     CN_MOBILE_PREFIXES,
     CN_REGIONS,
     ESTATES,

@@ -77,6 +77,15 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto `huikuan serve` believes (comma-separated
     # addresses or networks); unset: none, the client's address is the connection's.
     trusted_proxies: str = ""
+    # Payment links (services/payment_links.py): the address the internet reaches this server at, e.g.
+    # https://pay.example.cn; a provider posts its notifications to {public_url}/api/v1/payments/notify/NAME.
+    # Unset: no link can be made.
+    public_url: str = ""
+    payment_link_hours: int = Field(default=24, ge=1, le=24 * 30)  # a link expires after this many hours
+    # Where the payer's browser goes after paying (where the provider supports it); unset: public_url.
+    payment_return_url: str = ""
+    # Provider notifications a client address may post per minute (per process; 429 beyond); 0: no limit.
+    payment_notify_rate_per_minute: int = Field(default=600, ge=0)
 
 
 @lru_cache(maxsize=1)

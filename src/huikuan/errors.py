@@ -61,6 +61,11 @@ class StoreFailed(HuikuanError):
     or read, and the message names the store and what went wrong."""
 
 
+class ProviderUnavailable(HuikuanError):
+    """A payment provider refused or could not be reached (or is not set up): nothing was kept, and the
+    message says which provider and why."""
+
+
 class ImportRejected(HuikuanError):
     """A placement or payment file was rejected whole (strict mode with bad rows)."""
 

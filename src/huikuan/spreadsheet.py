@@ -62,3 +62,14 @@ def safe_text(name: str) -> Any:
     starts = r"^[=+\-@\t\r]"  # FORMULA_STARTS, as a character class
     formula = column.str.contains(starts) & ~column.str.contains("^(?:" + PLAIN_NUMBER.pattern + ")$")
     return pl.when(formula).then(pl.lit("'") + column).otherwise(column).alias(name)
+
+
+def csv_rows(frame: Any, fh: Any) -> None:
+    """Appends a Polars frame's rows (no header) to a CSV file opened in binary mode, every text column
+    through `safe_text`: how a file of a million rows is written a chunk at a time."""
+    import polars as pl
+
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.Utf8]
+    frame.with_columns(safe_text(name) for name in text).write_csv(
+        fh, include_header=False, line_terminator="\r\n"
+    )

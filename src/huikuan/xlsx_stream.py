@@ -1,14 +1,15 @@
 """An XLSX workbook written as a stream of Polars frames: a million rows in seconds, in flat memory.
 
-xlsxwriter (even in constant_memory mode) spends about 0.15 ms of Python per row of a dozen cells, so a
-statement's million rows took minutes; here each chunk's rows are turned into SpreadsheetML by Polars
-string expressions and deflated straight into the zip, and nothing but the current chunk is held.
+A cell-by-cell writer (even in its constant-memory mode) spends about 0.15 ms of Python per row of a
+dozen cells, so a statement's million rows took minutes; here each chunk's rows are turned into
+SpreadsheetML by Polars string expressions and deflated straight into the zip, and nothing but the
+current chunk is held.
 
 The workbook is the smallest Excel, LibreOffice and openpyxl all read: inline strings (no shared string
 table), numbers written as the exact decimal text they are given, one number format ("#,##0.00") for
 the money columns, a header row on each sheet, and a new sheet past `split_rows` data rows (Excel holds
-1,048,576 rows, header included). Text is XML-escaped and stripped of the control characters XML
-forbids; making it formula-safe is the caller's business (huikuan.spreadsheet).
+1,048,576 rows, header included). Text cells go through huikuan.spreadsheet.safe_text (never a
+formula), are XML-escaped and stripped of the control characters XML forbids.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import IO
 from xml.sax.saxutils import escape
 
 import polars as pl
+
+from huikuan.spreadsheet import safe_text
 
 EXCEL_DATA_ROWS = 1_048_575
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -142,10 +145,10 @@ class XlsxStream:
                     .otherwise(pl.concat_str([*ref, pl.lit('" s="1"><v>'), value, pl.lit("</v></c>")]))
                 )
             else:
-                safe = value
+                safe = safe_text(name).fill_null("")
                 if frame[name].str.contains(_NEEDS_ESCAPE).any():  # most columns never do: skip the work
                     safe = (
-                        value.str.replace_all(_CONTROL, "")
+                        safe.str.replace_all(_CONTROL, "")
                         .str.replace_all("&", "&amp;", literal=True)
                         .str.replace_all("<", "&lt;", literal=True)
                         .str.replace_all(">", "&gt;", literal=True)

@@ -20,7 +20,18 @@ from huikuan.storage import tables as t
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-TABS = ["history", "promises", "messages", "facts", "disputes", "debtor", "assessment", "plan", "record"]
+TABS = [
+    "history",
+    "promises",
+    "payments",
+    "messages",
+    "facts",
+    "disputes",
+    "debtor",
+    "assessment",
+    "plan",
+    "record",
+]
 PLAN_ROW = {
     "plan_date": date(2026, 11, 20),
     "strategy": "optimized",

@@ -35,6 +35,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import Engine, select
 from tests.support.disputes import dispute_complaint_and_document
+from tests.support.fake_pay import payment_link
 from tests.support.floor import PASSWORD, Floor, _case
 from tests.support.messaging import use_settings
 from tests.support.offers import offer_and_letter
@@ -42,6 +43,7 @@ from tests.support.web import Browser, api_key, login_client
 from tests.unit.compliance.builders import body as compliance_request
 
 from huikuan.services.holds import SetHold, end_hold, set_hold
+from huikuan.services.payments import PostPayment, post_payment
 from huikuan.services.statements import run_statement
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
@@ -285,6 +287,31 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/cases/{case_id}/accounts/end"): SUPERVISE,
     ("POST", "/cases/{case_id}/acknowledgments"): WORK,
     ("POST", "/api/v1/cases/{case_id}/acknowledgments"): WORK,
+    # Payments: whoever sees the case reads them; whoever may work it posts one by hand (the creditor's
+    # viewer never); supervisors and administrators reverse or move one.
+    ("GET", "/cases/{case_id}/panels/payments"): READ,
+    ("GET", "/api/v1/cases/{case_id}/payments"): READ,
+    ("POST", "/cases/{case_id}/payments/preview"): WORK,
+    ("POST", "/cases/{case_id}/payments"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/payments"): WORK,
+    ("POST", "/payments/{payment_id}/reverse"): SUPERVISE,
+    ("POST", "/payments/{payment_id}/move"): SUPERVISE,
+    ("POST", "/api/v1/payments/{payment_id}/reverse"): SUPERVISE,
+    ("POST", "/api/v1/payments/{payment_id}/move"): SUPERVISE,
+    # The creditors' money terms: supervisors read them, administrators add a version.
+    ("GET", "/admin/creditors"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("GET", "/admin/creditors/{creditor_id}/terms"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/creditors/{creditor_id}/terms"): ADMINISTER,
+    # Payment links: whoever sees the case reads them and their QR codes; those who may write make them.
+    ("GET", "/cases/{case_id}/panels/payment-links"): READ,
+    ("GET", "/api/v1/cases/{case_id}/payment-links"): READ,
+    ("GET", "/api/v1/payment-links/{link_id}/qr.svg"): READ,
+    ("POST", "/cases/{case_id}/payment-links"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/payment-links"): WORK,
+    # A provider's notifications: its signature, never a session; a provider not configured is not found.
+    ("POST", "/api/v1/payments/notify/{provider}"): Rule(
+        HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
+    ),
     # Creditors' statements: supervisors and administrators all, a creditor's viewer its own creditor's
     # (another creditor's statement is not found); an administrator runs a month; reconciliation of a
     # creditor's file by supervisors and administrators.
@@ -308,6 +335,9 @@ class Target:
     complaint_id: int = 0
     document_id: int = 0
     hold_id: int = 0
+    payment_id: int = 0
+    account_id: int = 0
+    link_id: int = 0
     statement_id: int = 0  # its creditor's statement for 2026-11
 
 
@@ -316,6 +346,7 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
     mobile, case = str(target.mobile_id), str(target.case_id)
     message = {"channel": "sms", "template": "reminder", "contact_point_id": mobile}
     offer = {"kind": "settlement", "total": "1000", "instalments": "1", "first_due": "2026-12-01"}
+    payment = {"amount": "10.00", "method": "cash", "reference": "MATRIX-1"}
     return {
         ("POST", "/settings"): {"locale": "en", "time_zone": "UTC"},
         ("POST", "/queue/next"): {},
@@ -358,8 +389,23 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/cases/{case_id}/contact-points/{point_id}/verify"): {},
         ("POST", "/cases/{case_id}/contact-points/{point_id}/mark"): {"mark": "disconnected"},
         ("POST", "/cases/{case_id}/preferences"): {"opt_out": "sms", "language": "zh"},
+        ("POST", "/cases/{case_id}/payments/preview"): payment,
+        ("POST", "/cases/{case_id}/payments"): payment,
+        ("POST", "/api/v1/cases/{case_id}/payments"): payment,
+        ("POST", "/payments/{payment_id}/reverse"): {"kind": "bounced", "reason": "returned"},
+        ("POST", "/payments/{payment_id}/move"): {"to_case_id": case, "reason": "wrong case"},
+        ("POST", "/admin/creditors/{creditor_id}/terms"): {
+            "starts_on": "2026-01-01",
+            "route": "trust",
+            "remittance": "net",
+            "order": "fees,interest,principal",
+        },
+        ("POST", "/cases/{case_id}/payment-links"): {"provider": "fake", "amount": "100.00"},
     }
 
+
+# The API's writes sent as a form (a file may go with them).
+FORM_API = {("POST", "/api/v1/cases/{case_id}/payments")}
 
 # The uploads' file: a small PDF, so that what refuses it is access.
 UPLOADS = {"file": ("verification.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}
@@ -418,11 +464,15 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         },
         ("POST", "/api/v1/debtors/{debtor_id}/contact-points/{point_id}/verify"): {},
         ("POST", "/api/v1/debtors/{debtor_id}/contact-points/{point_id}/mark"): {"mark": "wrong_number"},
+        ("POST", "/api/v1/payments/{payment_id}/reverse"): {"kind": "bounced", "reason": "returned"},
+        ("POST", "/api/v1/payments/{payment_id}/move"): {"to_case_id": target.case_id, "reason": "wrong"},
         ("PUT", "/api/v1/debtors/{debtor_id}/preferences"): {
             "inconvenient_times": [{"days": [1, 2, 3, 4, 5], "from": "09:00", "to": "18:00"}],
             "opt_out": ["sms"],
             "language": "zh",
         },
+        ("POST", "/api/v1/cases/{case_id}/payment-links"): {"provider": "fake", "amount": "100.00"},
+        ("POST", "/api/v1/payments/notify/{provider}"): {"event_id": "evt-1"},
     }
 
 
@@ -510,6 +560,9 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
             complaint,
             document,
             hold,
+            _payment(floor, case.id, name),
+            case.account_ids[0],
+            payment_link(floor.uow, case.id),
             statements["SHOP" if name == "S" else "BANK"],
         )
     app = create_app(db_env)
@@ -523,6 +576,12 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     return Site(app, floor, targets, clients, {case: names[every[case].debtor_id] for case in every})
 
 
+def _payment(floor: Floor, case_id: int, name: str) -> int:
+    """A payment of 100.00 received on the case, for the routes that name a payment."""
+    cmd = PostPayment(case_id=case_id, amount=10_000, method="cash", reference=f"MATRIX-{name}")
+    return post_payment(floor.uow, None, cmd).payment_id
+
+
 def _url(path: str, target: Target) -> str:
     return (
         path.replace("{case_id}", str(target.case_id))
@@ -534,12 +593,21 @@ def _url(path: str, target: Target) -> str:
         .replace("{document_id}", str(target.document_id))
         .replace("{point_id}", str(target.mobile_id))
         .replace("{hold_id}", str(target.hold_id))
+        .replace("{payment_id}", str(target.payment_id))
+        .replace("{link_id}", str(target.link_id))
         .replace("{statement_id}", str(target.statement_id))
     )
 
 
-# The administrator's routes name a session, a key or a user, never a case: the first of each (bob).
-NOT_A_CASE = {"{session_id}": "1", "{key_id}": "1", "{username}": "bob"}
+# The administrator's routes name a session, a key, a user or a creditor, never a case: the first of
+# each (bob); a provider's notification names a provider (none is configured here).
+NOT_A_CASE = {
+    "{session_id}": "1",
+    "{key_id}": "1",
+    "{username}": "bob",
+    "{creditor_id}": "1",
+    "{provider}": "alipay",
+}
 
 
 def _fill(path: str) -> str:
@@ -557,6 +625,8 @@ CASE_IDS = (
     "{complaint_id}",
     "{document_id}",
     "{hold_id}",
+    "{payment_id}",
+    "{link_id}",
     "{statement_id}",
 )
 
@@ -589,7 +659,7 @@ def outcome(path: str, status: int, location: str) -> str:
 
 def _ask(client: Browser, method: str, path: str, target: Target | None) -> tuple[str, Any]:
     url = _url(path, target) if target else _fill(path)
-    api = path.startswith("/api/")
+    api = path.startswith("/api/") and (method, path) not in FORM_API
     kwargs: dict[str, Any] = {"follow_redirects": False}
     if method != "GET":
         bodies = _json(target or Target(0, 0, 0, 0)) if api else _forms(target or Target(0, 0, 0, 0))
@@ -672,6 +742,7 @@ def _naming(own: Target, other: Target) -> list[tuple[str, str, dict[str, Any]]]
     sms = {"channel": "sms", "template": "reminder"}
     call = {"channel": "call", "outcome": "no_answer"}
     qq = {"kind": "qq", "value": "123456789", "source": "debtor"}
+    paid = {"amount": "1.00", "method": "cash", "reference": "NAMING-1"}
     return [
         ("json", f"/api/v1/cases/{case}/reveal", {"what": "contact_point", "contact_point_id": point}),
         ("form", f"/cases/{case}/reveal", {"what": "contact_point", "contact_point_id": str(point)}),
@@ -691,14 +762,20 @@ def _naming(own: Target, other: Target) -> list[tuple[str, str, dict[str, Any]]]
         ("form", f"/cases/{case}/contact-points/{point}/mark", {"mark": "wrong_number"}),
         ("json", "/api/v1/outbox/bulk", {**sms, "case_ids": [case, other.case_id]}),
         ("form", "/outbox/bulk", {"message": "sms:reminder", "case_id": [str(case), str(other.case_id)]}),
+        ("form", f"/api/v1/cases/{case}/payments", {**paid, "directed": [f"{other.account_id}=1"]}),
+        (
+            "form",
+            f"/cases/{case}/payments",
+            {**paid, "directed_account": [str(other.account_id)], "directed_amount": ["1"]},
+        ),
     ]
 
 
 def test_a_write_on_ones_own_case_naming_another_teams_or_creditors_point_or_party_is_refused(
     site: Site, engine: Engine
 ) -> None:
-    """alice may write on her case A; naming T's or S's contact point or party (or their case beside hers
-    in a bulk send: the whole send) is refused, shows nothing of them, and changes nothing."""
+    """alice may write on her case A; naming T's or S's contact point, party or account (or their case
+    beside hers in a bulk send: the whole send) is refused, shows nothing of them, and changes nothing."""
     before = _snapshot(engine)
     wrong = []
     for other in ("T", "S"):

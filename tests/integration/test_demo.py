@@ -14,10 +14,11 @@ import pytest
 import time_machine
 from sqlalchemy import Engine, func, select, text
 
+from huikuan.demo import DEMO_PASSWORD, load_demo
+from huikuan.demo import portfolio as demo
 from huikuan.domain.enums import Product
 from huikuan.errors import AlreadyExists
-from huikuan.services import demo
-from huikuan.services.demo import DEMO_PASSWORD, load_demo
+from huikuan.services.ledger import check_ledger
 from huikuan.services.users import authenticate
 from huikuan.storage import tables as t
 from huikuan.storage.engine import make_engine
@@ -55,6 +56,7 @@ def _rows(engine: Engine, sql: str) -> list[Any]:
 
 
 def test_the_demo_loads_into_a_fresh_database_with_its_history(loaded):
+    """Its creditors' placements and payments files, the history, and payments the agency received."""
     engine, summary = loaded
     assert summary["accounts"] == ACCOUNTS
     assert summary["interactions"] > ACCOUNTS and summary["payments"] > 0 and summary["promises"] > 0
@@ -65,10 +67,11 @@ def test_the_demo_loads_into_a_fresh_database_with_its_history(loaded):
     assert counts == {
         "accounts": summary["accounts"],
         "interactions": summary["interactions"],
-        "payments": summary["payments"],
+        "payments": summary["payments"] + summary["agency_payments"],
         "promises": summary["promises"],
         "creditors": 4,
     }
+    assert summary["agency_payments"] > 0
     stages = dict(_rows(engine, "SELECT stage, COUNT(*) FROM cases GROUP BY stage"))
     assert {"new", "contacting", "promised", "closed"} <= set(stages)
     assert (
@@ -331,3 +334,18 @@ def test_every_cease_and_hardship_of_the_demo_is_a_hold_as_if_a_collector_had_se
         assert {r.debtor_id for r in held} == flagged
     paused = _rows(engine, "SELECT until, started_at FROM holds WHERE kind = 'hardship'")
     assert paused and all(r.until is not None and r.started_at is not None for r in paused)
+
+
+def test_the_demos_money_is_in_a_consistent_ledger_with_each_creditors_terms(loaded):
+    """Chinese creditors' money lands in their own accounts (commission invoiced); the US creditor's in
+    the agency's trust account (remitted net); every balance ties to the journal."""
+    engine, _summary = loaded
+    with UnitOfWork(engine) as uow:
+        report = check_ledger(uow)
+    assert report.ok, report.examples
+    assert report.balances["CNY"]["trust"] == 0 and report.balances["CNY"]["commission_due"] > 0
+    assert report.balances["USD"]["trust"] > 0 and report.balances["USD"]["payable"] > 0
+    agency = "SELECT route, COUNT(*) FROM payments WHERE source = 'agency' GROUP BY route"
+    routes = dict(_rows(engine, agency))
+    assert set(routes) == {"creditor", "trust"}
+    assert _rows(engine, "SELECT COUNT(*) FROM money_terms")[0][0] == 4

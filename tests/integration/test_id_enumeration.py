@@ -25,16 +25,16 @@ from pathlib import Path
 import pytest
 from fastapi.routing import iter_route_contexts
 from pypdf import PdfReader
-from sqlalchemy import update
+from sqlalchemy import select, update
 from tests.support.disputes import dispute_complaint_and_document
+from tests.support.fake_pay import payment_link
 from tests.support.floor import MORNING, PASSWORD, REGION, Floor
 from tests.support.messaging import channel_settings, use_settings
 from tests.support.web import login_client
 
 from huikuan import config
-from huikuan.domain.national_id import age_on
+from huikuan.domain.national_id import ID_WEIGHTS, age_on, prc_id
 from huikuan.services.clock import floor_today
-from huikuan.services.demo import ID_WEIGHTS, prc_id
 from huikuan.services.outbox import dispatch_due, send
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
@@ -161,7 +161,7 @@ def _routes(app) -> list[str]:
     return sorted(paths)
 
 
-IDS = ("case_id", "message_id", "debtor_id", "dispute_id", "complaint_id")
+IDS = ("case_id", "message_id", "debtor_id", "dispute_id", "complaint_id", "link_id", "creditor_id")
 
 
 def _seen(app, persona: str, ids: dict[str, int]) -> Iterator[tuple[str, str]]:
@@ -212,6 +212,10 @@ def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
         "debtor_id": case.debtor_id,
         "dispute_id": dispute,
         "complaint_id": complaint,
+        "link_id": payment_link(floor.uow, case.id),
+        "creditor_id": floor.uow.session.execute(
+            select(t.cases.c.creditor_id).where(t.cases.c.id == case.id)
+        ).scalar_one(),
     }
     yield create_app(db_env), ids
     config.get_settings.cache_clear()

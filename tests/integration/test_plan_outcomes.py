@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 from tests.support.book import Book
 from tests.support.factories import cli
 
@@ -84,3 +84,15 @@ def test_a_strategys_results_count_the_payments_of_the_floors_days(engine: Engin
     with UnitOfWork(engine) as uow:
         results = strategy_results(uow, day, day)
     assert [(r["arm"], r["cases"], r["mean"]) for r in results] == [("optimized", 1, 10_000)]
+
+
+def test_a_payment_reversed_since_neither_counts_as_paid_nor_in_a_strategys_results(engine: Engine) -> None:
+    day = date(2026, 10, 1)
+    _planned_and_paid(engine, day, [datetime(2026, 10, 2, 2, 0, tzinfo=UTC)])
+    with engine.begin() as conn:
+        conn.execute(update(t.payments).values(status="reversed"))  # bounced (services/payments.py)
+    with UnitOfWork(engine) as uow:
+        outcomes = stored_outcomes(uow, day + timedelta(days=40))
+        results = strategy_results(uow, day, day + timedelta(days=5))
+    assert outcomes.get_column("paid_30d").to_list() == [False]
+    assert [(r["arm"], r["cases"], r["mean"]) for r in results] == [("optimized", 1, 0)]

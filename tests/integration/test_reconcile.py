@@ -11,7 +11,7 @@ import pytest
 from tests.support.factories import cli, cli_json
 from tests.support.floor import PASSWORD, Floor
 from tests.support.messaging import use_settings
-from tests.support.money import creditor_id, open_journal, pay, reverse, terms
+from tests.support.money import creditor_id, pay, reverse, terms
 from tests.support.web import login_client
 
 from huikuan.services.reconcile import reconcile
@@ -25,7 +25,6 @@ HEADER = "还款流水号,合同号,还款金额,还款日期,还款方式"
 @pytest.fixture
 def bank(floor: Floor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     use_settings(monkeypatch, documents_dir=str(tmp_path / "documents"))
-    open_journal(floor.uow)
     return creditor_id(floor.uow, "BANK")
 
 

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from tests.support.floor import Floor
 from tests.support.messaging import use_settings
-from tests.support.money import covered_by_book, creditor_id, open_journal, pay, reverse, terms
+from tests.support.money import covered_by_book, creditor_id, pay, reverse, terms
 
 from huikuan.domain.ledger import Book, Route
 from huikuan.errors import Conflict
@@ -33,7 +33,6 @@ AFTER_NOVEMBER = datetime(2026, 12, 3, 2, tzinfo=UTC)
 @pytest.fixture
 def bank(floor: Floor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     use_settings(monkeypatch, documents_dir=str(tmp_path / "documents"))
-    open_journal(floor.uow)
     return creditor_id(floor.uow, "BANK")
 
 

@@ -172,7 +172,7 @@ class Book:
             status=status,
         )
 
-    def payment(self, account: int, amount: int, paid_at: datetime) -> int:
+    def payment(self, account: int, amount: int, paid_at: datetime, status: str = "posted") -> int:
         row = self.conn.execute(t.accounts.select().where(t.accounts.c.id == account)).one()
         self._refs += 1
         return self._insert(
@@ -183,6 +183,7 @@ class Book:
             amount=amount,
             currency=row.currency,
             paid_at=paid_at,
+            status=status,
         )
 
 
@@ -224,6 +225,7 @@ def hand_built(conn: Connection) -> dict[str, int]:
     b.payment(first, 1_000, NOW - timedelta(days=10))
     b.payment(first, 2_000, NOW - timedelta(days=80))
     b.payment(first, 5_000, NOW - timedelta(days=100))
+    b.payment(first, 9_000, NOW - timedelta(days=5), status="reversed")  # bounced: counts for nothing
 
     b_debtor = b.debtor(us, "John Smith", zone=None, country="US", region="CA", language="en", disputed=True)
     bb = ids["b"] = b.case(us, b_debtor)

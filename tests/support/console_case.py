@@ -29,8 +29,8 @@ from tests.support.floor import PASSWORD, Floor
 
 from huikuan.domain.enums import CaseStage, ContactKind, ContactStatus, PartyRole, Product
 from huikuan.domain.model import Account, Case, ContactPoint, Debtor, Party
+from huikuan.domain.national_id import prc_id
 from huikuan.services.creditors import add_creditor
-from huikuan.services.demo import prc_id
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.storage.sealed import national_id_columns

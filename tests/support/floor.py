@@ -12,15 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from huikuan.domain.enums import ContactKind, ContactStatus, PartyRole, Product
+from huikuan.domain.ledger import Book, Entry, EntryKind, Leg, Side
 from huikuan.domain.model import Account, Case, ContactPoint, Debtor, Party
+from huikuan.domain.national_id import prc_id
 from huikuan.services.access import Viewer, get_viewer
 from huikuan.services.creditors import add_creditor
-from huikuan.services.demo import prc_id
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
+from huikuan.storage.ledger import write_entry
 from huikuan.storage.sealed import national_id_columns
 from huikuan.storage.uow import UnitOfWork
 
@@ -30,6 +32,7 @@ MORNING = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 20)
 REGION = "110101"  # the floor's debtors live in Beijing, Dongcheng district (the ID's region code)
 BORN = date(1980, 1, 1)
+PLACED_AT = datetime(2026, 8, 1, tzinfo=UTC)  # when the floor's accounts were placed
 
 
 @dataclass
@@ -147,8 +150,26 @@ def build_floor(uow: UnitOfWork) -> Floor:
         "supervisor": {"max_discount_bp": 5000, "max_instalments": 24, "min_first_payment_bp": 500},
     }
     uow.session.execute(update(t.creditors).values(authority_policy=policy))
+    for c in (*floor.cases, floor.other_creditor_case):
+        open_journal(uow, c.account_ids)
     uow.commit()
     return floor
+
+
+def open_journal(uow: UnitOfWork, account_ids: list[int]) -> None:
+    """The placement entries of accounts made here without an import: each opened at its balance."""
+    a = t.accounts.c
+    rows = uow.session.execute(
+        select(a.id, a.creditor_id, a.currency, a.balance).where(a.id.in_(account_ids))
+    ).all()
+    for r in rows:
+        leg = Leg(Side(Book.RECEIVABLE, r.id), Side(Book.PORTFOLIO, r.creditor_id), r.balance, r.currency)
+        write_entry(
+            uow.session.connection(),
+            Entry(EntryKind.PLACEMENT, r.creditor_id, (leg,), "floor"),
+            at=PLACED_AT,
+            posted_at=PLACED_AT,
+        )
 
 
 def us_case(floor: Floor) -> FloorCase:
@@ -170,6 +191,7 @@ def us_case(floor: Floor) -> FloorCase:
         .where(t.accounts.c.case_id == us.id)
         .values(currency="USD", charge_off_date=date(2026, 6, 30))
     )
+    open_journal(floor.uow, us.account_ids)
     s.execute(update(t.debtors).where(t.debtors.c.id == us.debtor_id).values(name="Jane Roe", language="en"))
     s.execute(
         update(t.contact_points)

@@ -1,5 +1,5 @@
-"""The floor's money for the statement tests: its journal opened (each account's placement entry, as a
-placement import writes it), a creditor's terms, payments posted and reversed on given days."""
+"""The floor's money for the statement tests (the floor opens its accounts' journal itself): a creditor's
+terms, payments posted and reversed on given days, the ledger's sums of what a statement covers."""
 
 from __future__ import annotations
 
@@ -8,25 +8,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from huikuan.domain.ledger import Book, Entry, EntryKind, Leg, Route, Side
+from huikuan.domain.ledger import Book, Route
 from huikuan.services.money_terms import set_terms
 from huikuan.services.payments import PostPayment, post_payment, reverse_payment
 from huikuan.storage import statements as statement_store
 from huikuan.storage import tables as t
-from huikuan.storage.ledger import write_entry
 from huikuan.storage.uow import UnitOfWork
 
 PLACED = datetime(2026, 8, 1, tzinfo=UTC)
-
-
-def open_journal(uow: UnitOfWork) -> None:
-    """A placement entry for every account that has none (the floor writes accounts directly)."""
-    conn = uow.session.connection()
-    a = t.accounts.c
-    for r in conn.execute(select(a.id, a.creditor_id, a.currency, a.balance).order_by(a.id)).all():
-        leg = Leg(Side(Book.RECEIVABLE, r.id), Side(Book.PORTFOLIO, r.creditor_id), r.balance, r.currency)
-        write_entry(conn, Entry(EntryKind.PLACEMENT, r.creditor_id, (leg,)), at=PLACED, posted_at=PLACED)
-    uow.commit()
 
 
 def terms(uow: UnitOfWork, creditor_id: int, *, route: str, remittance: str, rate_bp: int = 1000) -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import polars as pl
 from sqlalchemy import func, insert, select, update
 
 from huikuan.services.imports import import_payments
 from huikuan.storage import tables as t
+from huikuan.storage.payment_writer import journal_direct_payments
 from huikuan.storage.uow import UnitOfWork
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -24,7 +26,8 @@ def beijing(day: date, hour: int = 10) -> datetime:
 
 
 def pay(uow: UnitOfWork, account_id: int, amount: int, day: date) -> None:
-    """A payment of `amount` minor units dated `day` (00:00 Beijing, as imported), allocated in full."""
+    """A payment of `amount` minor units dated `day` (00:00 Beijing, as imported), allocated in full and
+    journalled as the import journals a direct payment."""
     a = t.accounts.c
     account = uow.session.execute(select(t.accounts).where(a.id == account_id)).one()
     allocated = min(amount, account.balance)
@@ -43,9 +46,24 @@ def pay(uow: UnitOfWork, account_id: int, amount: int, day: date) -> None:
     if allocated:
         uow.session.execute(
             insert(t.payment_allocations).values(
-                payment_id=payment_id, account_id=account_id, amount=allocated
+                payment_id=payment_id, account_id=account_id, amount=allocated, principal=allocated
             )
         )
+    journal_direct_payments(
+        uow.session.connection(),
+        account.creditor_id,
+        pl.DataFrame(
+            {
+                "id": [payment_id],
+                "currency": [account.currency],
+                "paid_at": [beijing(day, 0)],
+                "account_id": [account_id],
+                "amount": [amount],
+                "allocated": [allocated],
+                "commission": [0],
+            }
+        ),
+    )
     left = account.balance - allocated
     uow.session.execute(
         update(t.accounts)

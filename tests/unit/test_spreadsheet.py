@@ -13,14 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from huikuan.demo.load import write_payments_file
+from huikuan.demo.portfolio import CREDITORS, DemoAccount, DemoDebtor, write_placement_file
 from huikuan.domain.enums import Product
-from huikuan.services.demo import (
-    CREDITORS,
-    DemoAccount,
-    DemoDebtor,
-    write_payments_file,
-    write_placement_file,
-)
 from huikuan.spreadsheet import csv_writer, safe_cell
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "huikuan"

@@ -30,6 +30,7 @@ class CaseState:
     promise: bool = False  # a pending promise
     validation_due: bool = False  # a US case whose validation notice has not been sent
     dispute_resolved: bool = False  # never offered by hand: sent when a dispute is resolved
+    paid_in_full: bool = False  # never offered by hand: sent when a payment pays off the last account
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ NEEDS: dict[str, str] = {
     "reminder": "open_balance",
     "demand": "open_balance",
     "dispute_resolved": "dispute_resolved",
+    "paid_in_full": "paid_in_full",
 }
 # (channel, template) pairs that state no fact whatever the name says.
 NEUTRAL = frozenset({("sms", "reminder")})

@@ -32,6 +32,7 @@ LABELS = {
     "demand": "Demand letter",
     "promise_reminder": "Promise reminder",
     "dispute_resolved": "Answer to a dispute",
+    "paid_in_full": "Paid in full",
 }
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
 

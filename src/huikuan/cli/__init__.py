@@ -17,6 +17,7 @@ from huikuan.cli import (
     creditors,
     imports,
     jobs,
+    merchants,
     money,
     persons,
     plan,
@@ -55,6 +56,7 @@ app.add_typer(privacy.app, name="privacy")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(persons.app, name="persons")
 app.add_typer(money.payments_app, name="payments")
+money.payments_app.add_typer(merchants.app, name="merchant")
 app.add_typer(money.ledger_app, name="ledger")
 app.add_typer(money.terms_app, name="terms")
 app.add_typer(statements.app, name="statements")

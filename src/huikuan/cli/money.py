@@ -131,6 +131,32 @@ def move(
         )
 
 
+@payments_app.command("refund")
+def refund(
+    account_id: int = typer.Argument(..., help="The debt account the money is held for"),
+    amount: str = typer.Option(..., "--amount", help="How much to pay back, e.g. 50.00"),
+    reason: str = typer.Option(..., "--reason"),
+    as_json: bool = typer.Option(False, "--json"),
+    now: str | None = typer.Option(None, "--now"),
+) -> None:
+    """Pay back money held for a debtor (an overpayment): an entry of its own."""
+    from sqlalchemy import select
+
+    from huikuan.services.refunds import refund_held
+    from huikuan.storage import tables as t
+
+    with working_uow(immediate=True) as uow:
+        currency = uow.session.execute(
+            select(t.accounts.c.currency).where(t.accounts.c.id == account_id)
+        ).scalar_one_or_none()
+        minor = _amount(amount, currency or "CNY")
+        done = refund_held(uow, None, account_id, amount=minor, reason=reason, now=instant(now))
+    if as_json:
+        typer.echo(json.dumps(done.as_dict()))
+    else:
+        typer.echo(_("{amount} paid back; {left} still held", amount=amount, left=done.held_left))
+
+
 @ledger_app.command("check")
 def check(
     creditor: str | None = typer.Option(None, "--creditor", help="Only this creditor's part"),

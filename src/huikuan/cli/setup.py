@@ -33,8 +33,8 @@ def demo(
     if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when creditors exist already"),
 ) -> None:
     """Load a realistic demo portfolio (zh_CN and en_US) with 90 days of history."""
+    from huikuan.demo import load_demo
     from huikuan.services.creditors import list_creditors
-    from huikuan.services.demo import load_demo
 
     if if_empty:
         with open_uow() as uow:

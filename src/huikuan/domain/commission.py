@@ -21,7 +21,13 @@ REMITTANCES = ("net", "gross")
 
 
 class BadTerms(ValueError):
-    """Terms that cannot be used; the message names the field."""
+    """Terms that cannot be used; the message names the field. Like huikuan.errors' classes, it keeps an
+    English msgid with `{name}` fields and their values, so the service shows it translated."""
+
+    def __init__(self, msgid: str, /, **values: object) -> None:
+        self.msgid = msgid
+        self.values = values
+        super().__init__(msgid.format(**values) if values else msgid)
 
 
 @dataclass(frozen=True)
@@ -156,13 +162,13 @@ def terms_dict(terms: Terms) -> dict[str, Any]:
 
 def _tier(i: int, raw: Any) -> Tier:
     if not isinstance(raw, Mapping):
-        raise BadTerms(f"tiers[{i}]: a table of rate_bp and conditions")
+        raise BadTerms("tiers[{i}]: a table of rate_bp and conditions", i=i)
     rate = _whole(raw.get("rate_bp"), f"tiers[{i}].rate_bp")
     if rate > 10000:
-        raise BadTerms(f"tiers[{i}].rate_bp: at most 10000 (100%)")
+        raise BadTerms("tiers[{i}].rate_bp: at most 10000 (100%)", i=i)
     source = raw.get("source")
     if source is not None and source not in SOURCES:
-        raise BadTerms(f"tiers[{i}].source: agency or direct")
+        raise BadTerms("tiers[{i}].source: agency or direct", i=i)
     optional = {k: raw.get(k) for k in ("max_age_days", "max_balance")}
     return Tier(
         rate_bp=rate,
@@ -181,7 +187,7 @@ def _tier(i: int, raw: Any) -> Tier:
 
 def _whole(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BadTerms(f"{name}: a whole number, zero or more")
+        raise BadTerms("{name}: a whole number, zero or more", name=name)
     return value
 
 

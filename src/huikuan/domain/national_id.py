@@ -77,3 +77,12 @@ def age_on(birth: date | None, today: date) -> int | None:
 
 
 __all__ = ["age_on", "is_prc_id", "mask_national_id", "normalise_national_id", "prc_birth_date"]
+
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def prc_id(region_code: str, birth: date, sequence: int) -> str:
+    """An 18-character resident ID with its ISO 7064 MOD 11-2 check character (odd sequence: male)."""
+    body = f"{region_code}{birth:%Y%m%d}{sequence:03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]

@@ -189,7 +189,12 @@ def _estimated(uow: UnitOfWork, case_id: int, today: date) -> Estimate:
         select(func.count(), func.coalesce(func.sum(pay.amount), 0))
         .select_from(t.payments)
         .join(t.accounts, a.id == pay.account_id)
-        .where(a.case_id == case_id, pay.paid_at >= now - timedelta(days=90), pay.paid_at <= now)
+        .where(
+            a.case_id == case_id,
+            pay.status == "posted",  # a payment reversed since paid nothing
+            pay.paid_at >= now - timedelta(days=90),
+            pay.paid_at <= now,
+        )
     ).one()
     i = t.interactions.c
     events = s.execute(

@@ -54,7 +54,7 @@ SEARCH_MAX = 100  # characters of a search kept
 @dataclass(frozen=True)
 class TimelineItem:
     at: datetime
-    kind: str  # interaction, promise, payment, message, letter, arrangement, plan, refusal, status
+    kind: str  # interaction, promise, payment, reversal, message, letter, arrangement, plan, refusal, status
     ref_id: int
     label: str  # short, translated
     detail: str  # translated
@@ -192,6 +192,7 @@ _KIND_ORDER = {
     "promise": 3,
     "arrangement": 4,
     "payment": 5,
+    "reversal": 5,
     "status": 6,
 }
 
@@ -317,20 +318,22 @@ def _promise_items(
 def _payment_items(
     uow: UnitOfWork, case_id: int, money: Callable[[int, str], str], _: Callable[..., str]
 ) -> list[TimelineItem]:
-    pay, a = t.payments.c, t.accounts.c
+    """Each payment (a reversed one marked so), and each reversal on the day it was made, with its reason."""
+    pay, a, rv, u = t.payments.c, t.accounts.c, t.payment_reversals.c, t.users.c
     rows = uow.session.execute(
-        select(pay.id, pay.amount, pay.currency, pay.paid_at, pay.method, a.external_ref)
+        select(pay.id, pay.amount, pay.currency, pay.paid_at, pay.method, pay.status, a.external_ref)
         .select_from(t.payments.join(t.accounts, a.id == pay.account_id))
         .where(a.case_id == case_id)
     ).all()
-    return [
+    items = [
         TimelineItem(
             r.paid_at,
             "payment",
             r.id,
-            _("Payment of {amount}", amount=money(r.amount, r.currency)),
+            _("Payment of {amount}", amount=money(r.amount, r.currency))
+            + (" · " + _("reversed") if r.status == "reversed" else ""),
             _("account {ref}", ref=r.external_ref) + (f" · {r.method}" if r.method else ""),
-            None,
+            r.status if r.status == "reversed" else None,
             r.amount,
             r.currency,
             _("the debtor"),
@@ -338,6 +341,43 @@ def _payment_items(
         )
         for r in rows
     ]
+    reversals = uow.session.execute(
+        select(rv.id, rv.kind, rv.reason, rv.at, pay.amount, pay.currency, u.display_name)
+        .select_from(
+            t.payment_reversals.join(t.payments, pay.id == rv.payment_id)
+            .join(t.accounts, a.id == pay.account_id)
+            .outerjoin(t.users, u.id == rv.user_id)
+        )
+        .where(a.case_id == case_id)
+    ).all()
+    items += [
+        TimelineItem(
+            r.at,
+            "reversal",
+            r.id,
+            _("Payment of {amount} reversed", amount=money(r.amount, r.currency)),
+            _(REVERSAL_LABELS.get(r.kind, r.kind)),
+            "reversal",
+            -r.amount,
+            r.currency,
+            r.display_name or _("system"),
+            ("payment",),
+            reason=r.reason,
+        )
+        for r in reversals
+    ]
+    return items
+
+
+# Why a payment was reversed (services/payments.REVERSAL_KINDS), as the timeline shows it: the payments
+# tab's words (web/ui/payments.py LABELS["kind"]), msgids translated in payweb.po.
+REVERSAL_LABELS = {
+    "bounced": "Bounced",
+    "chargeback": "Chargeback",
+    "refund": "Refunded",
+    "wrong_case": "Posted to the wrong case",
+    "error": "Posted in error",
+}
 
 
 def _status_items(uow: UnitOfWork, case_id: int, lang: str, _: Callable[..., str]) -> list[TimelineItem]:

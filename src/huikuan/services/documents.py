@@ -39,8 +39,9 @@ from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
-KINDS = ("verification", "evidence", "letter", "recording", "import", "statement")
-ENTITIES = {"dispute": t.disputes, "complaint": t.complaints}
+KINDS = ("verification", "evidence", "letter", "recording", "import", "statement", "payment_proof")
+# What a document may belong to; each table has the case_id the access check reads.
+ENTITIES = {"dispute": t.disputes, "complaint": t.complaints, "payment": t.payments}
 # The types an upload may have, each with how its bytes begin.
 ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
     "application/pdf": (b"%PDF-",),
@@ -236,9 +237,16 @@ class Upload:
 
 
 def add_document(
-    uow: UnitOfWork, viewer: Viewer, upload: Upload, *, store: Store | None = None, at: datetime | None = None
+    uow: UnitOfWork,
+    viewer: Viewer,
+    upload: Upload,
+    *,
+    store: Store | None = None,
+    at: datetime | None = None,
+    commit: bool = True,
 ) -> int:
-    """Keeps an uploaded file for a dispute or complaint of a case the viewer may work; its id."""
+    """Keeps an uploaded file for a dispute, complaint or payment of a case the viewer may work; its id.
+    `commit=False` leaves the row in the caller's transaction (a payment's proof is written with it)."""
     case_id = _case_of(uow, viewer, upload.entity, upload.entity_id)
     case_to_work(uow, viewer, case_id)
     content_type = _checked(upload)
@@ -253,7 +261,8 @@ def add_document(
         with suppress(HuikuanError):
             chosen.delete(key)  # no row names the file: it is not left behind
         raise
-    uow.commit()
+    if commit:
+        uow.commit()
     return new_id
 
 

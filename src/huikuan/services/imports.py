@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import insert, select, update
 
+from huikuan.domain.commission import default_terms
 from huikuan.errors import ImportRejected, InvalidInput
 from huikuan.files import private_opener
 from huikuan.intake import load_mapping, parse_payments, parse_placement
@@ -24,12 +25,13 @@ from huikuan.services.account_status import end_accounts
 from huikuan.services.clock import floor_today
 from huikuan.services.creditors import get_creditor
 from huikuan.services.fact_history import changing_facts
+from huikuan.services.money_terms import terms_history
 from huikuan.services.persons import link_by_national_id
 from huikuan.spreadsheet import csv_writer
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.holds import write_scrub_holds
-from huikuan.storage.payment_writer import Refused, write_payments
+from huikuan.storage.payment_writer import CreditorTerms, Refused, write_payments
 from huikuan.storage.placement_writer import write_placement
 from huikuan.storage.uow import UnitOfWork
 
@@ -224,7 +226,11 @@ def import_payments(
     errors = [*parsed.errors, *(_row_error(e) for e in outcome.errors)]
     report = _checked_report("payments", path, creditor, parsed, errors, strict=strict, rejects=rejects)
     say("write")
-    done = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=False)
+    region, history = terms_history(conn, creditor.id or 0)
+    terms = CreditorTerms(history, default_terms(region, date.min))
+    done = write_payments(
+        conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=False, terms=terms
+    )
     report.created, report.unchanged = done.created, done.unchanged
     notices.refresh_creditor(conn, creditor.id or 0)
     _record_batch(uow, creditor.id or 0, "payments", path, report)

@@ -41,7 +41,9 @@ def case_state(uow: UnitOfWork, case_id: int, pack: str) -> CaseState:
         select(func.coalesce(func.sum(a.balance), 0)).where(a.case_id == case_id, a.status == "open")
     ).scalar_one()
     paid_at = s.execute(
-        select(func.max(pay.paid_at)).join(t.accounts, a.id == pay.account_id).where(a.case_id == case_id)
+        select(func.max(pay.paid_at))
+        .join(t.accounts, a.id == pay.account_id)
+        .where(a.case_id == case_id, pay.status == "posted")
     ).scalar_one_or_none()
     arranged = s.execute(
         select(ar.id, ar.created_at, ar.approved_at)
@@ -179,7 +181,7 @@ def payment(uow: UnitOfWork, case_id: int, zone: ZoneInfo, locale: str) -> dict[
     row = uow.session.execute(
         select(pay.amount, pay.currency, pay.paid_at)
         .join(t.accounts, a.id == pay.account_id)
-        .where(a.case_id == case_id)
+        .where(a.case_id == case_id, pay.status == "posted")  # never thank for a payment reversed
         .order_by(pay.paid_at.desc(), pay.id.desc())
         .limit(1)
     ).one_or_none()

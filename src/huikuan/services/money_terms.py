@@ -58,7 +58,8 @@ def set_terms(
     try:
         terms = parse_terms(raw, pack=pack)
     except BadTerms as exc:
-        raise InvalidInput("Terms not accepted: {why}", why=str(exc)) from exc
+        # The domain's msgid and values: shown translated (the field at fault named first).
+        raise InvalidInput(exc.msgid, **exc.values) from exc
     mt = t.money_terms.c
     taken = conn.execute(
         select(mt.id).where(mt.creditor_id == creditor_id, mt.starts_on == terms.starts_on)

@@ -171,14 +171,32 @@ def _acknowledged(conn: Connection, account_ids: Sequence[int]) -> dict[int, lis
 
 
 def _payment_dates(conn: Connection, account_ids: Sequence[int]) -> dict[int, list[date]]:
-    p = t.payments.c
+    """The days each account was paid on: by a payment made to it or allocated to it, never by one
+    reversed since (a bounced payment does not restart limitation)."""
+    p, pa, a = t.payments.c, t.payment_allocations.c, t.accounts.c
     zone = floor_zone()
-    out: dict[int, list[date]] = {}
+    out: dict[int, set[date]] = {}
     for start in range(0, len(account_ids), _CHUNK):
         chunk = list(account_ids[start : start + _CHUNK])
-        for r in conn.execute(select(p.account_id, p.paid_at).where(p.account_id.in_(chunk))):
-            out.setdefault(r.account_id, []).append(local_day(r.paid_at, zone))
-    return out
+        made = select(p.account_id, p.paid_at).where(p.account_id.in_(chunk), p.status == "posted")
+        found = list(conn.execute(made))
+        # A payment posted on a case pays several of its accounts: found through the case (indexed).
+        cases = sorted(
+            {r.case_id for r in conn.execute(select(a.case_id).where(a.id.in_(chunk))) if r.case_id}
+        )
+        for part in range(0, len(cases), _CHUNK):
+            allocated = (
+                select(pa.account_id, p.paid_at)
+                .select_from(t.payments)
+                .join(t.payment_allocations, pa.payment_id == p.id)
+                .where(p.case_id.in_(cases[part : part + _CHUNK]), p.status == "posted")
+            )
+            found += conn.execute(allocated)
+        mine = set(chunk)
+        for r in found:
+            if r.account_id in mine:
+                out.setdefault(r.account_id, set()).add(local_day(r.paid_at, zone))
+    return {k: sorted(v) for k, v in out.items()}
 
 
 def refresh_limitation(conn: Connection, account_ids: Iterable[int]) -> int:

@@ -33,7 +33,7 @@ from huikuan.domain.ledger import Allocated, Debt, EntryKind, Route, allocate, p
 from huikuan.errors import Conflict, InvalidInput, NotFound
 from huikuan.services.account_status import end_accounts
 from huikuan.services.money_terms import terms_on
-from huikuan.services.payment_effects import after_payment, after_reversal
+from huikuan.services.payment_effects import after_paid_off, after_payment, after_reversal
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.ledger import entry_legs, write_entry
@@ -176,7 +176,7 @@ def post_payment(
                 amount=a.amount,
                 source=cmd.source,
                 product=products[a.account_id][0],
-                age_days=(day - (products[a.account_id][1] or day)).days,
+                age_days=max(0, (day - (products[a.account_id][1] or day)).days),
                 placed_balance=products[a.account_id][2],
                 earned_before=earned.get(a.account_id, 0),
             )
@@ -237,8 +237,6 @@ def post_payment(
         reason=f"{cmd.method} {reference}",
     )
     entry_id = write_entry(conn, entry, at=paid_at, posted_at=now, payment_id=payment_id, user_id=user_id)
-    if paid_off:
-        end_accounts(conn, paid_off, to_status="paid", reason="paid in full", at=now, user_id=user_id)
     audit.record(
         conn,
         at=now,
@@ -248,7 +246,11 @@ def post_payment(
         entity_id=cmd.case_id,
         detail={"payment_id": payment_id, "amount": cmd.amount, "method": cmd.method, "route": route.value},
     )
+    # Promises first: a promise the payment keeps is kept, not cancelled by the case closing below.
     kept = after_payment(uow, cmd.case_id, paid_off, now=now, user_id=user_id)
+    if paid_off:
+        end_accounts(conn, paid_off, to_status="paid", reason="paid in full", at=now, user_id=user_id)
+        after_paid_off(uow, cmd.case_id, paid_off, now=now, user_id=user_id)
     if commit:
         uow.commit()
     return Posted(
@@ -320,7 +322,7 @@ def reverse_payment(
         entity_id=case_id,
         detail={"payment_id": payment_id, "kind": kind, "amount": pay.amount},
     )
-    counts = after_reversal(uow, case_id, pay.paid_at, now=now, user_id=user_id)
+    counts = after_reversal(uow, case_id, payment_id, now=now, user_id=user_id)
     if commit:
         uow.commit()
     return Reversed(payment_id, kind, pay.amount, pay.currency, entry_id, tuple(reopened), None, counts)
@@ -437,6 +439,7 @@ def _debts(
     """The case's open debts in the currency of its first, oldest first, with what is left of each part;
     and each account's product, placement day and placed balance (for the commission tiers)."""
     a, pa, p = t.accounts.c, t.payment_allocations.c, t.payments.c
+    mine = t.accounts.alias("mine")  # what was paid is summed over the case's accounts only
     paid = (
         select(
             pa.account_id,
@@ -445,7 +448,7 @@ def _debts(
             func.sum(pa.amount).label("amount"),
         )
         .join(t.payments, p.id == pa.payment_id)
-        .where(p.status == "posted")
+        .where(p.status == "posted", pa.account_id.in_(select(mine.c.id).where(mine.c.case_id == case.id)))
         .group_by(pa.account_id)
         .subquery()
     )

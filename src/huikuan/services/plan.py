@@ -203,7 +203,9 @@ def stored_outcomes(uow: UnitOfWork, day: date) -> pl.DataFrame:
     )
     paid = read_frame(
         conn,
-        select(a.case_id, pay.paid_at).join(t.payments, pay.account_id == a.id).where(a.case_id.in_(ids)),
+        select(a.case_id, pay.paid_at)
+        .join(t.payments, pay.account_id == a.id)
+        .where(a.case_id.in_(ids), pay.status == "posted"),  # a payment reversed since paid nothing
         {"case_id": pl.Int64, "paid_at": pl.Datetime("us", "UTC")},
     ).with_columns(pl.col("paid_at").dt.convert_time_zone(floor_zone()).dt.date().alias("paid_on"))
     hits = (
@@ -253,7 +255,7 @@ def strategy_results(uow: UnitOfWork, since: date, until: date, level: float = 0
         uow.session.connection(),
         select(a.case_id, a.currency, pay.amount)
         .join(t.payments, pay.account_id == a.id)
-        .where(pay.paid_at >= start, pay.paid_at < end),
+        .where(pay.paid_at >= start, pay.paid_at < end, pay.status == "posted"),
         {"case_id": pl.Int64, "currency": pl.Utf8, "amount": pl.Int64},
     )
     currency = read_frame(

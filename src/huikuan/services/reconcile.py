@@ -114,7 +114,7 @@ def reconcile(
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = (now or datetime.now().astimezone()).strftime("%Y%m%d-%H%M%S")
     csv_path = out_dir / f"reconcile-{creditor.code}-{stamp}.csv"
-    _write_csv(csv_path, differences, creditor.time_zone)
+    _write_differences(csv_path, differences, creditor.time_zone)
     return Reconciliation(
         creditor=creditor.code,
         file=path.name,
@@ -135,7 +135,7 @@ def _day(at: datetime | None, tz: str) -> str:
     return "" if at is None else str(at.astimezone(ZoneInfo(tz)).date())
 
 
-def _write_csv(path: Path, differences: list[dict[str, Any]], tz: str) -> None:
+def _write_differences(path: Path, differences: list[dict[str, Any]], tz: str) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         out = csv_writer(fh)
         out.writerow(

@@ -3,9 +3,9 @@ the document store (kind "statement").
 
 The detail has one row per payment and per reversal the statement covers (a reversal's amounts
 negative), read from the database a chunk at a time and written to the CSV and the XLSX in the same
-pass, so that a million rows keep memory flat: the XLSX is streamed by huikuan.xlsx_stream (xlsxwriter
-took minutes for a million rows) and goes on to a new sheet past `SHEET_ROWS` data rows (Excel's
-1,048,576 rows, less the header). Text cells go through huikuan.spreadsheet (no formula ever runs).
+pass, so that a million rows keep memory flat: the XLSX is streamed by huikuan.xlsx_stream (the
+usual writer library took minutes for a million rows) and goes on to a new sheet past `SHEET_ROWS`
+data rows (Excel's 1,048,576 rows, less the header). Text cells go through huikuan.spreadsheet (no formula ever runs).
 Amounts are exact decimals in major units of the row's currency: text in the CSV, numbers in the XLSX.
 """
 
@@ -26,7 +26,7 @@ from huikuan.domain.money import exponent
 from huikuan.i18n import gettext
 from huikuan.services.documents import store_for, store_named
 from huikuan.services.statement_pdf import render_invoice, render_statement
-from huikuan.spreadsheet import safe_text
+from huikuan.spreadsheet import csv_rows, safe_text
 from huikuan.storage import statements as store
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -160,7 +160,7 @@ def write_detail(
         fh.write(("\ufeff" + ",".join(headers) + "\r\n").encode())
         for chunk in store.detail_chunks(conn, statement_id):
             frame = _as_text(detail_frame(chunk, tz))
-            frame.write_csv(fh, include_header=False, line_terminator="\r\n")
+            csv_rows(frame, fh)
             book.append(frame)
     return book.rows, book.sheets
 

@@ -1,15 +1,20 @@
-"""Writes imported payments: each payment reference once, allocated to its account's balance."""
+"""Writes imported payments: each payment reference once, allocated to its account's balance by part in the
+creditor's order, its commission computed where the creditor's terms say direct payments earn it, and
+journalled as a direct payment (storage/payment_parts.py splits and earns)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
+from huikuan.domain.commission import Terms, TermsHistory
 from huikuan.domain.ledger import Book, EntryKind
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import allocate_ids, insert_frame, read_frame, update_frame
+from huikuan.storage.payment_parts import split_and_earn
 
 
 @dataclass(frozen=True)
@@ -30,23 +35,44 @@ class PaymentOutcome:
     errors: list[Refused] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CreditorTerms:
+    """The creditor's versions of its money terms, and those it has without any (services pass them in)."""
+
+    history: TermsHistory
+    fallback: Terms
+
+
 def write_payments(
-    conn: Connection, creditor_id: int, rows: pl.DataFrame, *, tz: str, dry_run: bool
+    conn: Connection,
+    creditor_id: int,
+    rows: pl.DataFrame,
+    *,
+    tz: str,
+    dry_run: bool,
+    terms: CreditorTerms | None = None,
 ) -> PaymentOutcome:
     """Matches payments to accounts; with dry_run only reports the rows that cannot be taken.
 
-    `tz` is the creditor's zone: an account's last payment date is the local date of the payment.
+    `tz` is the creditor's zone: an account's last payment date is the local date of the payment, and the
+    terms in force are those of that day (none given: the default order and no commission).
     """
     a, p = t.accounts.c, t.payments.c
     accounts = read_frame(
         conn,
-        select(a.id, a.external_ref, a.currency, a.balance, a.case_id).where(a.creditor_id == creditor_id),
+        select(
+            a.id, a.external_ref, a.currency, a.balance, a.case_id, a.fees, a.interest, a.product, a.placed_on
+        ).where(a.creditor_id == creditor_id),
         {
             "account_id": pl.Int64,
             "external_ref": pl.Utf8,
             "account_currency": pl.Utf8,
             "balance": pl.Int64,
             "case_id": pl.Int64,
+            "account_fees": pl.Int64,
+            "account_interest": pl.Int64,
+            "product": pl.Utf8,
+            "age_base": pl.Date,
         },
     )
     known = read_frame(
@@ -76,10 +102,11 @@ def write_payments(
 
     ids = allocate_ids(conn, t.payments, fresh.height)
     fresh = fresh.sort("paid_at").with_columns(ids)
+    allocated = _split_and_earn(conn, creditor_id, fresh, tz, terms)
     insert_frame(
         conn,
         t.payments,
-        fresh.select(
+        allocated.select(
             "id",
             pl.lit(creditor_id).alias("creditor_id"),
             pl.col("payment_ref").alias("external_ref"),
@@ -90,14 +117,10 @@ def write_payments(
             "paid_at",
             "method",
             pl.col("paid_at").alias("posted_at"),
+            "commission",
+            (pl.col("amount") - pl.col("allocated")).alias("held"),
         ),
     )
-    # Allocate in date order: each payment takes what is left of its account's balance.
-    allocated = fresh.with_columns(
-        (pl.col("balance") - pl.col("amount").cum_sum().over("account_id") + pl.col("amount"))
-        .clip(0)
-        .alias("left")
-    ).with_columns(pl.min_horizontal("amount", "left").alias("allocated"))
     insert_frame(
         conn,
         t.payment_allocations,
@@ -105,7 +128,10 @@ def write_payments(
             pl.col("id").alias("payment_id"),
             "account_id",
             pl.col("allocated").alias("amount"),
-            pl.col("allocated").alias("principal"),
+            "fees",
+            "interest",
+            "principal",
+            "commission",
         ),
     )
     journal_direct_payments(conn, creditor_id, allocated)
@@ -134,7 +160,8 @@ def write_payments(
 
 def journal_direct_payments(conn: Connection, creditor_id: int, allocated: pl.DataFrame) -> None:
     """One journal entry per payment the creditor reports (money it received itself): portfolio <-
-    receivable for what the account took, direct -> held for any amount over its balance."""
+    receivable for what the account took, direct -> held for any amount over its balance, and the
+    commission the creditor owes for it: commission_due -> income."""
     if allocated.height == 0:
         return
     entry_ids = allocate_ids(conn, t.ledger_entries, allocated.height).alias("entry_id")
@@ -171,12 +198,55 @@ def journal_direct_payments(conn: Connection, creditor_id: int, allocated: pl.Da
         pl.col("account_id").alias("credit_ref"),
         (pl.col("amount") - pl.col("allocated")).alias("amount"),
     )
-    lines = pl.concat([paid, held])
-    insert_frame(conn, t.ledger_lines, lines.with_columns(allocate_ids(conn, t.ledger_lines, lines.height)))
-    update_frame(
-        conn,
-        t.payments,
-        held.select(pl.col("entry_id"), pl.col("amount").alias("held"))
-        .join(frame.select("entry_id", "id"), on="entry_id")
-        .select("id", "held"),
+    earned = frame.filter(pl.col("commission") > 0).select(
+        "entry_id",
+        "currency",
+        pl.lit(Book.COMMISSION_DUE.value).alias("debit_book"),
+        pl.lit(creditor_id).cast(pl.Int64).alias("debit_ref"),
+        pl.lit(Book.INCOME.value).alias("credit_book"),
+        pl.lit(creditor_id).cast(pl.Int64).alias("credit_ref"),
+        pl.col("commission").alias("amount"),
     )
+    lines = pl.concat([paid, held, earned])
+    insert_frame(conn, t.ledger_lines, lines.with_columns(allocate_ids(conn, t.ledger_lines, lines.height)))
+
+
+def _split_and_earn(
+    conn: Connection, creditor_id: int, fresh: pl.DataFrame, tz: str, terms: CreditorTerms | None
+) -> pl.DataFrame:
+    """The new payments (sorted by paid_at) with their parts, what their accounts took and earned."""
+    pa, p = t.payment_allocations.c, t.payments.c
+    before = read_frame(
+        conn,
+        select(
+            pa.account_id,
+            func.sum(pa.fees),
+            func.sum(pa.interest),
+            func.sum(pa.amount),
+            func.sum(pa.commission),
+        )
+        .join(t.payments, p.id == pa.payment_id)
+        .where(p.creditor_id == creditor_id, p.status == "posted")
+        .group_by(pa.account_id),
+        {
+            "account_id": pl.Int64,
+            "fees_paid": pl.Int64,
+            "interest_paid": pl.Int64,
+            "amount_paid": pl.Int64,
+            "earned": pl.Int64,
+        },
+    )
+    frame = (
+        fresh.join(before, on="account_id", how="left")
+        .with_columns(pl.col("fees_paid", "interest_paid", "amount_paid", "earned").fill_null(0))
+        .with_columns(
+            (pl.col("account_fees") - pl.col("fees_paid")).alias("fees_left"),
+            (pl.col("account_interest") - pl.col("interest_paid")).alias("interest_left"),
+            (pl.col("balance") + pl.col("amount_paid")).alias("placed_balance"),
+            pl.col("paid_at").dt.convert_time_zone(tz).dt.date().alias("day"),
+        )
+        .sort("paid_at", "id")
+    )
+    if terms is None:
+        terms = CreditorTerms(TermsHistory(), Terms(starts_on=date.min))
+    return split_and_earn(frame, terms.history.versions, terms.fallback)

@@ -839,6 +839,7 @@ payment_links = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     _fk("created_by", "users.id", nullable=True),
     _fk("payment_id", "payments.id", nullable=True),
+    Column("provider_ref", String(128)),  # the provider's own id of the order or session, if it gives one
     UniqueConstraint("out_trade_no"),
     CheckConstraint("amount > 0", name="amount_positive"),
     Index("ix_payment_links_case", "case_id"),
@@ -855,7 +856,23 @@ provider_events = Table(
     Column("received_at", UTCDateTime, nullable=False),
     _fk("payment_id", "payments.id", nullable=True),
     Column("outcome", String(20), nullable=False),
+    Column("out_trade_no", String(64)),  # the order it named, if it named one
     UniqueConstraint("provider", "event_id"),
+)
+
+# Where a creditor's money lands with a provider in its service-provider mode (route `creditor`): the
+# creditor's own merchant, e.g. {"app_auth_token": ...} for Alipay, {"sub_mchid": ...} for WeChat Pay.
+# Each value is sealed (huikuan.sealing, purpose "payment merchant"): lists show it masked.
+payment_merchants = Table(
+    "payment_merchants",
+    metadata,
+    _id(),
+    _fk("creditor_id", "creditors.id"),
+    Column("provider", String(12), nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    _fk("created_by", "users.id", nullable=True),
+    UniqueConstraint("creditor_id", "provider"),
 )
 
 # A creditor's statement for a month, frozen once issued: the entries it covers are listed in

@@ -647,12 +647,13 @@ class _Sql:
         return f" AND {col} IN (SELECT id FROM {table} WHERE creditor_id IN ({self.creditors}))"
 
     def payments(self) -> str:
-        """Payments of the last 90 days with their case (payments first: there are few of them)."""
+        """Payments of the last 90 days with their case (payments first: there are few of them); a payment
+        reversed since counts for nothing."""
         since = datetime.fromtimestamp(self.now.timestamp() - 90 * 86_400, UTC)
         return (
             "SELECT a.case_id, p.amount FROM payments p CROSS JOIN accounts a "
             f"WHERE a.id = p.account_id AND p.paid_at >= {self.ts(since)}"
-            f" AND p.paid_at <= {self.ts(self.now)}"
+            f" AND p.paid_at <= {self.ts(self.now)} AND p.status = 'posted'"
             f" AND a.case_id IS NOT NULL{self.of_creditors('p.creditor_id')}"
         )
 

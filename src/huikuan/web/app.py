@@ -29,6 +29,8 @@ from huikuan.web.api import holds as api_holds
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import notices as api_notices
 from huikuan.web.api import outbox as api_outbox
+from huikuan.web.api import payment_links as api_payment_links
+from huikuan.web.api import payments as api_payments
 from huikuan.web.api import persons as api_persons
 from huikuan.web.api import portfolio as api_portfolio
 from huikuan.web.api import privacy as api_privacy
@@ -47,9 +49,12 @@ from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import disputes as ui_disputes
 from huikuan.web.ui import facts as ui_facts
 from huikuan.web.ui import holds as ui_holds
+from huikuan.web.ui import money_terms as ui_money_terms
 from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import notices as ui_notices
 from huikuan.web.ui import outbox as ui_outbox
+from huikuan.web.ui import payment_links as ui_payment_links
+from huikuan.web.ui import payments as ui_payments
 from huikuan.web.ui import person as ui_person
 from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
@@ -74,6 +79,9 @@ ROUTERS = (
     ui_person.router,
     ui_admin.router,
     ui_disputes.router,
+    ui_payments.router,
+    ui_money_terms.router,
+    ui_payment_links.router,
     ui_statements.router,
     api_session.router,
     api_admin.router,
@@ -91,9 +99,12 @@ ROUTERS = (
     api_privacy.router,
     api_persons.router,
     api_disputes.router,
+    api_payments.router,
+    api_payment_links.router,
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")
+UPLOAD_SUFFIXES = ("/payments", "/payments/preview")  # a proof: /cases/{id}/payments, its check, the API
 
 
 # Swagger UI, started by /static/docs.js: the Content-Security-Policy (web/headers.py) allows no
@@ -153,6 +164,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
             # Documents are uploaded here (services/documents.py refuses beyond the limit itself).
             **dict.fromkeys(UPLOAD_PREFIXES, settings.document_max_bytes + 64 * 1024),
         },
+        by_suffix=dict.fromkeys(UPLOAD_SUFFIXES, settings.document_max_bytes + 64 * 1024),
     )
     app.add_middleware(RequestLog)  # its request id, timing and error log cover all the above
     app.add_middleware(SecurityHeaders, https=settings.cookie_secure)

@@ -34,6 +34,7 @@ from huikuan.errors import (
     HuikuanError,
     NotAuthenticated,
     NotFound,
+    ProviderUnavailable,
     StoreFailed,
     Throttled,
 )
@@ -49,6 +50,7 @@ STATUS = {
     AlreadyExists: 409,
     Busy: 503,
     StoreFailed: 503,  # the document store (an S3 bucket) is missing or failing
+    ProviderUnavailable: 503,  # a payment provider refused a link or could not be reached
 }
 
 

@@ -15,16 +15,28 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class BodyLimits:
-    """ASGI middleware: the body limit of the longest matching prefix in `by_prefix`, else `default`."""
+    """ASGI middleware: the body limit of the longest matching prefix in `by_prefix`, else of the first
+    matching ending in `by_suffix` (a route under a case, such as /cases/{id}/payments), else `default`."""
 
-    def __init__(self, app: ASGIApp, *, default: int, by_prefix: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        default: int,
+        by_prefix: Mapping[str, int] | None = None,
+        by_suffix: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.default = default
         self.by_prefix = sorted((by_prefix or {}).items(), key=lambda item: -len(item[0]))
+        self.by_suffix = tuple((by_suffix or {}).items())
 
     def limit_for(self, path: str) -> int:
         for prefix, limit in self.by_prefix:
             if path.startswith(prefix):
+                return limit
+        for suffix, limit in self.by_suffix:
+            if path.endswith(suffix):
                 return limit
         return self.default
 

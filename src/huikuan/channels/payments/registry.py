@@ -6,9 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
+from huikuan.channels.payments import alipay, stripe_checkout, wechatpay
 from huikuan.channels.payments.base import Provider
 
-FACTORIES: dict[str, Callable[[Mapping[str, str]], Provider | None]] = {}
+FACTORIES: dict[str, Callable[[Mapping[str, str]], Provider | None]] = {
+    "alipay": alipay.from_env,
+    "stripe": stripe_checkout.from_env,
+    "wechatpay": wechatpay.from_env,
+}
 
 
 def configured(env: Mapping[str, str] | None = None) -> dict[str, Provider]:

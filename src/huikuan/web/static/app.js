@@ -337,3 +337,16 @@ document.addEventListener("click", function (evt) {
     whenLoaded(section, function () { left -= 1; if (left === 0) { window.print(); } });
   });
 });
+
+// The payments tab: the confirmation of a payment shows what was checked; changing the form, or "Change
+// it", takes it away, so that what is confirmed is always what was checked.
+function clearPaymentCheck(evt) {
+  var form = evt.target.closest && evt.target.closest("[data-payment-form]");
+  if (!form) { return; }
+  if (evt.type === "click" && !evt.target.closest("[data-payment-cancel]")) { return; }
+  var confirm = form.querySelector("#payment-confirm");
+  if (confirm) { confirm.innerHTML = ""; }
+}
+document.addEventListener("input", clearPaymentCheck);
+document.addEventListener("change", clearPaymentCheck);
+document.addEventListener("click", clearPaymentCheck);

@@ -65,6 +65,14 @@ TABS = (
             Section("panel-negotiation", "negotiation", "Negotiation"),
         ),
     ),
+    Tab(
+        "payments",
+        "Payments",
+        (
+            Section("panel-payments", "payments", "Payments"),
+            Section("panel-payment-links", "payment-links", "Payment links"),
+        ),
+    ),
     Tab("messages", "Messages and letters", (Section("panel-message", "message", "Messages and letters"),)),
     Tab(
         "facts",

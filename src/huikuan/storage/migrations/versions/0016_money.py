@@ -13,7 +13,8 @@ balance plus what imported payments paid), then each imported payment as a direc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
@@ -25,6 +26,20 @@ revision: str = "0016"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+@contextmanager
+def _allocations_kept() -> Iterator[None]:
+    """SQLite recreates `payments` to change its keys: dropping the old table deletes its rows first, and
+    their allocations with them (ON DELETE CASCADE). Keep a copy of the allocations and put it back."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("CREATE TEMP TABLE kept_allocations AS SELECT * FROM payment_allocations")
+    yield
+    if sqlite:
+        op.execute("DELETE FROM payment_allocations")
+        op.execute("INSERT INTO payment_allocations SELECT * FROM kept_allocations")
+        op.execute("DROP TABLE kept_allocations")
 
 
 def upgrade() -> None:
@@ -213,7 +228,7 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("placed_on", sa.Date(), nullable=True))
     op.execute("UPDATE accounts SET placed_on = CURRENT_DATE")
-    with op.batch_alter_table("payments", schema=None) as batch_op:
+    with _allocations_kept(), op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("case_id", Id, nullable=True))
         batch_op.add_column(sa.Column("source", sa.String(length=8), nullable=False, server_default="direct"))
         batch_op.add_column(
@@ -342,8 +357,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
         op.execute("DROP FUNCTION IF EXISTS append_only()")
     with op.batch_alter_table("payment_allocations", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_payment_allocations_parts_add_up", type_="check")
-    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_payment_allocations_parts_add_up"), type_="check")
+    with _allocations_kept(), op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_payments_case_id_cases"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_payments_moved_from_id_payments"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_payments_user_id_users"), type_="foreignkey")

@@ -1,0 +1,310 @@
+"""Loading the demo: creditors, users, placements and payments through the real import services, then
+the simulated history written in bulk."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from huikuan.compliance import load_pack
+from huikuan.demo.history import CaseInput, Simulator
+from huikuan.demo.money import backdate_placements, post_agency_payments, set_demo_terms
+from huikuan.demo.portfolio import (
+    BANK,
+    CREDITORS,
+    DEMO_PASSWORD,
+    VALIDATION_MAILED,
+    DemoCreditor,
+    DemoDebtor,
+    Progress,
+    generate_portfolio,
+    money_cell,
+    write_placement_file,
+)
+from huikuan.demo.rows import write_history
+from huikuan.domain.days import local_day
+from huikuan.domain.model import Team
+from huikuan.errors import AlreadyExists, InvalidInput
+from huikuan.services import notices
+from huikuan.services.clock import floor_today, floor_zone
+from huikuan.services.creditors import add_creditor
+from huikuan.services.users import add_user
+from huikuan.spreadsheet import csv_writer
+from huikuan.storage import tables as t
+from huikuan.storage.audit import record
+from huikuan.storage.uow import UnitOfWork
+
+# --- loading -------------------------------------------------------------------------------------
+
+# username, role, display name, team, creditor, languages, locale
+USERS = (
+    ("admin", "admin", "系统管理员", None, None, ["zh", "en"], "zh_CN"),
+    ("supervisor", "supervisor", "李娜（主管）", "一组", None, ["zh"], "zh_CN"),
+    ("collector1", "collector", "王磊", "一组", None, ["zh"], "zh_CN"),
+    ("collector2", "collector", "张敏", "一组", None, ["zh"], "zh_CN"),
+    ("collector3", "collector", "刘洋", "一组", None, ["zh"], "zh_CN"),
+    ("collector4", "collector", "Alex Chen", "Team A", None, ["en", "zh"], "en"),
+    ("bank_viewer", "creditor_viewer", "云海银行（查看）", None, BANK.code, ["zh"], "zh_CN"),
+)
+TEAM_LANGUAGES = {"一组": ["zh"], "Team A": ["en", "zh"]}
+MARKER = "demo.loaded"
+
+PAYMENT_HEADERS_CN = ["还款流水号", "合同号", "还款金额", "还款时间", "还款方式"]
+PAYMENT_HEADERS_US = ["payment_ref", "account_no", "amount", "paid_at", "method"]
+
+
+def load_demo(
+    uow: UnitOfWork, *, accounts: int, seed: int, progress: Progress | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """Loads the demo portfolio through the import services; refuses a database that has it already."""
+    from huikuan.services.imports import import_accounts, import_payments
+
+    if accounts < 1:
+        raise InvalidInput("accounts: the demo needs at least one account")
+    say = progress or (lambda _stage: None)
+    today = today or floor_today()
+    _refuse_second_load(uow)
+    rng = random.Random(seed)
+
+    say("creditors")
+    creditor_ids = {
+        c.code: add_creditor(uow, c.code, c.name, region=c.region, currency=c.currency, pack=c.pack).id
+        for c in CREDITORS
+    }
+    set_demo_terms(uow, creditor_ids, today)
+    say("users")
+    users = _add_users(uow)
+    portfolio = generate_portfolio(rng, accounts, today)
+
+    say("placements")
+    created = 0
+    with tempfile.TemporaryDirectory(prefix="huikuan-demo-") as tmp:
+        folder = Path(tmp)
+        for creditor in CREDITORS:
+            if not portfolio[creditor.code]:
+                continue
+            path = folder / f"{creditor.code}-placement-{today:%Y%m%d}.csv"
+            write_placement_file(path, creditor, portfolio[creditor.code])
+            _begin(uow)
+            created += import_accounts(uow, path, creditor.code, as_of=today).created
+        _begin(uow)
+        backdate_placements(uow, today)
+
+        say("history")
+        _begin(uow)
+        conn = uow.session.connection()
+        cases = _case_inputs(conn, portfolio, creditor_ids, users, rng)
+        simulator = Simulator(rng, today, zone=floor_zone())
+        for case in cases:
+            simulator.run(case)
+        history = simulator.out
+        write_history(conn, history, cases, today)
+        _notices_from_history(conn, creditor_ids)
+
+        say("payments")
+        payments = 0
+        for creditor in CREDITORS:
+            rows = history.payments.get(creditor.code)
+            if not rows:
+                continue
+            path = folder / f"{creditor.code}-payments-{today:%Y%m%d}.csv"
+            write_payments_file(path, creditor, rows)
+            _begin(uow)
+            payments += import_payments(uow, path, creditor.code).created
+
+    say("money")
+    _begin(uow)
+    agency_payments = post_agency_payments(uow, rng, today, floor_zone())
+    _begin(uow)
+    record(
+        uow.session,
+        at=datetime.now(UTC),
+        user_id=None,
+        action=MARKER,
+        entity="demo",
+        detail={"seed": seed, "accounts": accounts},
+    )
+    uow.commit()
+    return {
+        "accounts": created,
+        "debtors": len(cases),
+        "interactions": len(history.interactions["case_id"]),
+        "promises": len(history.promises["case_id"]),
+        "payments": payments,
+        "agency_payments": agency_payments,
+        "creditors": [c.code for c in CREDITORS if portfolio[c.code]],
+        "users": [{"username": u[0], "password": DEMO_PASSWORD, "role": u[1]} for u in USERS],
+        "seed": seed,
+    }
+
+
+def _notices_from_history(conn: Connection, creditor_ids: dict[str, int | None]) -> None:
+    """The validation notices the history mailed are recorded on their accounts; limitation dates follow
+    the demands made."""
+    i = t.interactions.c
+    mailed = conn.execute(
+        select(i.case_id, func.min(i.at).label("at"))
+        .where(i.channel == "letter", i.notes == VALIDATION_MAILED)
+        .group_by(i.case_id)
+    ).all()
+    for row in mailed:
+        notices.record_validation_mailed(conn, row.case_id, local_day(row.at, floor_zone()))
+    for creditor_id in creditor_ids.values():
+        notices.refresh_creditor(conn, creditor_id or 0)
+
+
+def _begin(uow: UnitOfWork) -> None:
+    """Starts the next transaction with SQLite's write lock: bulk writers allocate ids from MAX(id)."""
+    if not uow.session.in_transaction():
+        uow.begin_write()
+
+
+def _refuse_second_load(uow: UnitOfWork) -> None:
+    c = t.creditors.c
+    found = uow.session.execute(select(c.code).where(c.code.in_([x.code for x in CREDITORS]))).scalars().all()
+    if found:
+        marker = uow.session.execute(
+            select(t.audit_events.c.at).where(t.audit_events.c.action == MARKER).limit(1)
+        ).scalar()
+        if marker is not None:
+            raise AlreadyExists(
+                "the demo portfolio is already loaded (since {since} UTC); use a fresh database to load it "
+                "again",
+                since=f"{marker:%Y-%m-%d %H:%M}",
+            )
+        raise AlreadyExists(
+            "an earlier demo load stopped half-way (creditor {codes} exists without the rest of the demo); "
+            "load the demo into a fresh database",
+            codes=", ".join(sorted(found)),
+        )
+    names = [u[0] for u in USERS]
+    u = t.users.c
+    taken = uow.session.execute(select(u.username).where(u.username.in_(names))).scalars().all()
+    if taken:
+        raise AlreadyExists(
+            "user {names} exists already; the demo creates its own users: load it into a fresh database",
+            names=", ".join(sorted(taken)),
+        )
+
+
+def _add_users(uow: UnitOfWork) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for username, role, display, team, creditor, languages, locale in USERS:
+        user = add_user(
+            uow,
+            username,
+            DEMO_PASSWORD,
+            role=role,
+            display_name=display,
+            team=team,
+            creditor_code=creditor,
+            locale=locale,
+            languages=languages,
+        )
+        ids[username] = user.id or 0
+    for found in uow.session.scalars(select(Team).where(t.teams.c.name.in_(list(TEAM_LANGUAGES)))):
+        found.languages = TEAM_LANGUAGES[found.name]
+    uow.session.flush()
+    return ids
+
+
+@cache
+def _askable_roles(pack: str) -> frozenset[str]:
+    """The related parties' roles a pack lets be called (for payment or for location)."""
+    settings = load_pack(pack).settings
+    return frozenset(r.value for r in settings.collect_roles | settings.locate_roles)
+
+
+def _case_inputs(
+    conn: Connection,
+    portfolio: dict[str, list[DemoDebtor]],
+    creditor_ids: dict[str, int | None],
+    users: dict[str, int],
+    rng: random.Random,
+) -> list[CaseInput]:
+    """Pairs each generated debtor with the case, accounts and contact points its import created."""
+    a, cp, p, d, cr = t.accounts.c, t.contact_points.c, t.parties.c, t.debtors.c, t.creditors.c
+    ids = [i for i in creditor_ids.values() if i is not None]
+    by_ref = {
+        (row.creditor_id, row.external_ref): row
+        for row in conn.execute(
+            select(a.creditor_id, a.external_ref, a.id, a.debtor_id, a.case_id).where(a.creditor_id.in_(ids))
+        )
+    }
+    debtor_phone: dict[int, int] = {}
+    party_phone: dict[int, int] = {}
+    points = conn.execute(
+        select(cp.id, cp.debtor_id, cp.party_id)
+        .join(t.debtors, d.id == cp.debtor_id)
+        .where(d.creditor_id.in_(ids), cp.kind.in_(["mobile", "landline"]))
+        .order_by(cp.id)
+    )
+    for point_id, debtor_id, party_id in points:
+        if party_id is None:
+            debtor_phone.setdefault(debtor_id, point_id)
+        else:
+            party_phone.setdefault(party_id, point_id)
+    contacts: dict[int, list[tuple[int, int | None]]] = {}
+    parties = conn.execute(
+        select(p.id, p.debtor_id, p.role, cr.pack)
+        .join(t.debtors, d.id == p.debtor_id)
+        .join(t.creditors, cr.id == d.creditor_id)
+        .where(d.creditor_id.in_(ids), p.role != "employer")
+        .order_by(p.id)
+    )
+    for party_id, debtor_id, role, pack in parties:
+        if role not in _askable_roles(pack):
+            continue  # a role its pack forbids contacting (cn: a friend from the address book)
+        if party_id in party_phone:
+            contacts.setdefault(debtor_id, []).append((party_id, party_phone[party_id]))
+
+    zh_collectors = [users["collector1"], users["collector2"], users["collector3"]]
+    cases: dict[int, CaseInput] = {}
+    for creditor in CREDITORS:
+        creditor_id = creditor_ids[creditor.code]
+        for debtor in portfolio[creditor.code]:
+            for account in debtor.accounts:
+                row = by_ref[(creditor_id, account.ref)]
+                case = cases.get(row.case_id)
+                if case is None:
+                    collector = users["collector4"] if creditor.region == "US" else rng.choice(zh_collectors)
+                    case = cases[row.case_id] = CaseInput(
+                        case_id=row.case_id,
+                        debtor_id=row.debtor_id,
+                        creditor=creditor,
+                        debtor=debtor,
+                        accounts=[],
+                        overdue_since=account.overdue_since,
+                        phone_point=debtor_phone.get(row.debtor_id),
+                        contacts=contacts.get(row.debtor_id, []),
+                        collector=collector,
+                    )
+                case.accounts.append((row.id, account.ref, account.balance))
+                case.overdue_since = min(case.overdue_since, account.overdue_since)
+    return list(cases.values())
+
+
+def write_payments_file(
+    path: Path, creditor: DemoCreditor, rows: list[tuple[datetime, str, int, str]]
+) -> None:
+    """The creditor's payments export: one line per payment received, in time order."""
+    us = creditor.region == "US"
+    with path.open("w", encoding=creditor.encoding, newline="") as fh:
+        out = csv_writer(fh)
+        out.writerow(PAYMENT_HEADERS_US if us else PAYMENT_HEADERS_CN)
+        for n, (paid_at, ref, amount, method) in enumerate(sorted(rows), start=1):
+            out.writerow(
+                [
+                    f"{creditor.pay_prefix}{paid_at:%Y%m%d}{n:07d}",
+                    ref,
+                    money_cell(amount),
+                    paid_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    method,
+                ]
+            )
