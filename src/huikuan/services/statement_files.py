@@ -5,8 +5,9 @@ The detail has one row per payment and per reversal the statement covers (a reve
 negative), read from the database a chunk at a time and written to the CSV and the XLSX in the same
 pass, so that a million rows keep memory flat: the XLSX is streamed by huikuan.xlsx_stream (the
 usual writer library took minutes for a million rows) and goes on to a new sheet past `SHEET_ROWS`
-data rows (Excel's 1,048,576 rows, less the header). Text cells go through huikuan.spreadsheet (no formula ever runs).
-Amounts are exact decimals in major units of the row's currency: text in the CSV, numbers in the XLSX.
+data rows (Excel's 1,048,576 rows, less the header). Text cells go through huikuan.spreadsheet (no
+formula ever runs). Amounts are exact decimals in major units of the row's currency: text in the
+CSV, numbers in the XLSX.
 """
 
 from __future__ import annotations
