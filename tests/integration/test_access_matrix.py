@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from tests.unit.compliance.builders import body as compliance_request
 
 from huikuan.services.holds import SetHold, end_hold, set_hold
 from huikuan.services.payments import PostPayment, post_payment
+from huikuan.services.statements import run_statement
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
@@ -310,6 +312,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/payments/notify/{provider}"): Rule(
         HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
     ),
+    # Creditors' statements: supervisors and administrators all, a creditor's viewer its own creditor's
+    # (another creditor's statement is not found); an administrator runs a month; reconciliation of a
+    # creditor's file by supervisors and administrators.
+    ("GET", "/money/statements"): rule(collectors=DENY, sue=OK, vic=OK),
+    ("GET", "/money/statements/{statement_id}/download"): rule(collectors=DENY, sue=OK, vic=OK),
+    ("POST", "/money/statements/run"): ADMINISTER,
+    ("POST", "/money/statements/reconcile"): rule(collectors=DENY, sue=WRITE, vic=DENY),
 }
 MOUNTS = {"/static"}  # files only
 
@@ -329,6 +338,7 @@ class Target:
     payment_id: int = 0
     account_id: int = 0
     link_id: int = 0
+    statement_id: int = 0  # its creditor's statement for 2026-11
 
 
 # A valid body for each write, so that what refuses it is access, never the shape of the request.
@@ -357,6 +367,8 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/cases/{case_id}/messages/preview"): message,
         ("POST", "/cases/{case_id}/messages"): message,
         ("POST", "/outbox/bulk"): {"message": "sms:reminder", "case_id": case},
+        ("POST", "/money/statements/run"): {"creditor": "BANK", "month": "2026-10"},
+        ("POST", "/money/statements/reconcile"): {"creditor": "BANK"},
         ("POST", "/scripts"): {"stage": "early", "segment": "", "locale": "zh_CN", "opening": "您好"},
         ("POST", "/approvals/{arrangement_id}/approve"): {"note": "ok"},
         ("POST", "/approvals/{arrangement_id}/reject"): {"note": "no"},
@@ -522,6 +534,14 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
     floor.uow.commit()
     assert floor.other_creditor_case is not None
     cases = {"A": floor.cases[0], "T": team_case, "S": floor.other_creditor_case}
+    shop_id = floor.uow.session.execute(
+        select(t.creditors.c.id).where(t.creditors.c.code == "SHOP")
+    ).scalar_one()
+    month_end = datetime(2026, 12, 2, tzinfo=UTC)
+    statements = {
+        code: run_statement(floor.uow, None, creditor, "2026-11", tmp_path / "statements", month_end).id
+        for code, creditor in (("BANK", bank_id), ("SHOP", shop_id))
+    }
     targets = {}
     for name, case in cases.items():
         arrangement, message = offer_and_letter(engine, case.id, floor.users["alice"], letters)
@@ -543,6 +563,7 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
             _payment(floor, case.id, name),
             case.account_ids[0],
             payment_link(floor.uow, case.id),
+            statements["SHOP" if name == "S" else "BANK"],
         )
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
@@ -574,6 +595,7 @@ def _url(path: str, target: Target) -> str:
         .replace("{hold_id}", str(target.hold_id))
         .replace("{payment_id}", str(target.payment_id))
         .replace("{link_id}", str(target.link_id))
+        .replace("{statement_id}", str(target.statement_id))
     )
 
 
@@ -605,6 +627,7 @@ CASE_IDS = (
     "{hold_id}",
     "{payment_id}",
     "{link_id}",
+    "{statement_id}",
 )
 
 

@@ -19,7 +19,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,6 +36,7 @@ from huikuan import config
 from huikuan.domain.national_id import ID_WEIGHTS, age_on, prc_id
 from huikuan.services.clock import floor_today
 from huikuan.services.outbox import dispatch_due, send
+from huikuan.services.statements import run_statement
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.storage.sealed import national_id_columns
@@ -161,7 +162,16 @@ def _routes(app) -> list[str]:
     return sorted(paths)
 
 
-IDS = ("case_id", "message_id", "debtor_id", "dispute_id", "complaint_id", "link_id", "creditor_id")
+IDS = (
+    "case_id",
+    "message_id",
+    "debtor_id",
+    "dispute_id",
+    "complaint_id",
+    "link_id",
+    "creditor_id",
+    "statement_id",
+)
 
 
 def _seen(app, persona: str, ids: dict[str, int]) -> Iterator[tuple[str, str]]:
@@ -184,7 +194,12 @@ def _seen(app, persona: str, ids: dict[str, int]) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    use_settings(monkeypatch, letters_dir=str(tmp_path / "letters"), letter_return_address="北京|100010")
+    use_settings(
+        monkeypatch,
+        letters_dir=str(tmp_path / "letters"),
+        letter_return_address="北京|100010",
+        documents_dir=str(tmp_path / "documents"),
+    )
     add_user(floor.uow, "ada", PASSWORD, role="admin")
     case = floor.cases[0]
     floor.uow.session.execute(
@@ -217,6 +232,10 @@ def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
             select(t.cases.c.creditor_id).where(t.cases.c.id == case.id)
         ).scalar_one(),
     }
+    month_end = datetime(2026, 12, 2, tzinfo=UTC)
+    ids["statement_id"] = run_statement(
+        floor.uow, None, ids["creditor_id"], "2026-11", tmp_path / "statements", month_end
+    ).id
     yield create_app(db_env), ids
     config.get_settings.cache_clear()
 

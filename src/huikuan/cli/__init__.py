@@ -24,6 +24,7 @@ from huikuan.cli import (
     privacy,
     setup,
     simulate,
+    statements,
     users,
 )
 from huikuan.files import RESTRICTIVE_UMASK
@@ -58,6 +59,7 @@ app.add_typer(money.payments_app, name="payments")
 money.payments_app.add_typer(merchants.app, name="merchant")
 app.add_typer(money.ledger_app, name="ledger")
 app.add_typer(money.terms_app, name="terms")
+app.add_typer(statements.app, name="statements")
 
 
 def main() -> None:  # pragma: no cover

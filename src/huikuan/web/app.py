@@ -59,6 +59,7 @@ from huikuan.web.ui import person as ui_person
 from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 from huikuan.web.ui import record as ui_record
+from huikuan.web.ui import statements as ui_statements
 
 STATIC = Path(__file__).with_name("static")
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -81,6 +82,7 @@ ROUTERS = (
     ui_payments.router,
     ui_money_terms.router,
     ui_payment_links.router,
+    ui_statements.router,
     api_session.router,
     api_admin.router,
     api_compliance.router,
