@@ -1,0 +1,114 @@
+"""The schema: every table, with its constraints and the indexes the queues need, one module per kind of
+record: floor (the agency), debtors (the people), cases (the work), disputes, money and records. Use them
+as `from huikuan.storage import tables as t` and `t.accounts`; every table is named here, so importing this
+package registers them all with `metadata`.
+"""
+
+from __future__ import annotations
+
+from huikuan.storage.tables.base import Id, metadata
+from huikuan.storage.tables.cases import (
+    account_changes,
+    accounts,
+    arrangements,
+    cases,
+    instalments,
+    interactions,
+    messages,
+    plan_rows,
+    promises,
+)
+from huikuan.storage.tables.debtors import (
+    acknowledgments,
+    contact_points,
+    debtors,
+    fact_versions,
+    holds,
+    parties,
+    person_members,
+    person_unlinks,
+    persons,
+)
+from huikuan.storage.tables.disputes import (
+    complaints,
+    disputes,
+    documents,
+)
+from huikuan.storage.tables.floor import (
+    api_keys,
+    creditors,
+    job_leases,
+    login_attempts,
+    scripts,
+    teams,
+    user_sessions,
+    users,
+)
+from huikuan.storage.tables.money import (
+    ledger_entries,
+    ledger_lines,
+    money_terms,
+    payment_allocations,
+    payment_links,
+    payment_merchants,
+    payment_reversals,
+    payments,
+    provider_events,
+    statement_entries,
+    statements,
+)
+from huikuan.storage.tables.records import (
+    audit_events,
+    audit_head,
+    erasure_requests,
+    import_batches,
+)
+
+__all__ = [
+    "Id",
+    "account_changes",
+    "accounts",
+    "acknowledgments",
+    "api_keys",
+    "arrangements",
+    "audit_events",
+    "audit_head",
+    "cases",
+    "complaints",
+    "contact_points",
+    "creditors",
+    "debtors",
+    "disputes",
+    "documents",
+    "erasure_requests",
+    "fact_versions",
+    "holds",
+    "import_batches",
+    "instalments",
+    "interactions",
+    "job_leases",
+    "ledger_entries",
+    "ledger_lines",
+    "login_attempts",
+    "messages",
+    "metadata",
+    "money_terms",
+    "parties",
+    "payment_allocations",
+    "payment_links",
+    "payment_merchants",
+    "payment_reversals",
+    "payments",
+    "person_members",
+    "person_unlinks",
+    "persons",
+    "plan_rows",
+    "promises",
+    "provider_events",
+    "scripts",
+    "statement_entries",
+    "statements",
+    "teams",
+    "user_sessions",
+    "users",
+]
