@@ -178,8 +178,9 @@ def post_payment(
                 amount=a.amount,
                 source=cmd.source,
                 product=products[a.account_id][0],
-                # A payment dated before its account was placed counts as paid on the day it was placed.
-                age_days=max(0, (day - (products[a.account_id][1] or day)).days),
+                # Dated before its account was placed: its age is negative and no tier matches it (the
+                # agency cannot have earned it).
+                age_days=(day - (products[a.account_id][1] or day)).days,
                 placed_balance=products[a.account_id][2],
                 earned_before=earned.get(a.account_id, 0),
             )

@@ -68,8 +68,7 @@ def _split(frame: pl.DataFrame, order: Sequence[Part]) -> pl.DataFrame:
 def _earn(frame: pl.DataFrame, terms: Terms) -> pl.DataFrame:
     if not terms.direct_commission or (not terms.tiers and not terms.flat_fee):
         return frame.with_columns(pl.lit(0, dtype=pl.Int64).alias("commission"))
-    # A payment dated before its account was placed counts as paid on the day it was placed.
-    age = (pl.col("day") - pl.coalesce(pl.col("age_base"), pl.col("day"))).dt.total_days().clip(lower_bound=0)
+    age = (pl.col("day") - pl.coalesce(pl.col("age_base"), pl.col("day"))).dt.total_days()
     rate: pl.Expr = pl.lit(0, dtype=pl.Int64)
     for tier in reversed(terms.tiers):  # built inside out, so the first tier that matches wins
         matches = pl.lit(tier.source in (None, SOURCE))
@@ -122,7 +121,7 @@ def _one_by_one(frame: pl.DataFrame, versions: Sequence[Terms], fallback: Terms)
         taken = (share.fees, share.interest, share.principal) if share else (0, 0, 0)
         left[account] = [p - x for p, x in zip(parts, taken, strict=True)]
         before = earned.setdefault(account, int(r["earned"]))
-        age = max(0, (r["day"] - (r["age_base"] or r["day"])).days)
+        age = (r["day"] - (r["age_base"] or r["day"])).days
         (earns,) = commission(
             terms,
             [Earning(sum(taken), SOURCE, str(r["product"]), age, int(r["placed_balance"]), before)],

@@ -353,7 +353,9 @@ def exchange(p: Problem, choice: I64, rounds: int = 2) -> I64:
                 alt_v = np.maximum(alt_val[np.arange(len(ins)), alt_k], 0.0)
                 loss = cur[ins] - alt_v
                 gain_all = val[:, k] - cur
-                outs = np.nonzero(~inside & (gain_all > loss.min() + 1e-9))[0]
+                # Only a case to which option k is worth something may take it (never one worth less than
+                # doing nothing, however much the displaced case gains elsewhere).
+                outs = np.nonzero(~inside & (val[:, k] > 0) & (gain_all > loss.min() + 1e-9))[0]
                 if len(outs) == 0:
                     continue
                 gain = gain_all[outs]

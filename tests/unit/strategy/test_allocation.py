@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from huikuan.strategy.allocate import Problem, solve, used_by
@@ -12,6 +12,8 @@ from huikuan.strategy.exact import gap, random_problem, solve_exact
 
 
 @settings(max_examples=25, deadline=None)
+# A swap once let a case take an option worth less than nothing because the case it displaced gained more.
+@example(n=225, seed=4095, languages=3, tight=0.25)
 @given(
     n=st.integers(1, 400),
     seed=st.integers(0, 10_000),
