@@ -9,7 +9,8 @@ attempts in seven days and none in the week after a conversation in the US) and 
 Everything follows from the seed and the date: the same seed on the same day gives the same portfolio.
 
 Modules: people (made-up names, phones, addresses), portfolio (the creditors, their debtors and placement
-files), history (the simulated 90 days), load (everything written through the import services).
+files), history (the simulated 90 days, one case at a time: case_play its state, outcomes its draws and
+texts, recorder the rows it writes), load (everything written through the import services).
 """
 
 from __future__ import annotations

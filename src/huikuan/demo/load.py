@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from huikuan.compliance import load_pack
-from huikuan.demo.history import CaseInput, Simulator
+from huikuan.demo.history import Simulator
 from huikuan.demo.money import backdate_placements, post_agency_payments, set_demo_terms
 from huikuan.demo.portfolio import (
     BANK,
@@ -27,6 +27,7 @@ from huikuan.demo.portfolio import (
     money_cell,
     write_placement_file,
 )
+from huikuan.demo.recorder import CaseInput
 from huikuan.demo.rows import write_history
 from huikuan.domain.days import local_day
 from huikuan.domain.model import Team

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection
 
-from huikuan.demo.history import CaseInput, CaseState, History
+from huikuan.demo.recorder import CaseInput, CaseState, History
 from huikuan.domain.days import day_start, local_day
 from huikuan.domain.disputes import dispute_deadline
 from huikuan.domain.enums import CaseStage

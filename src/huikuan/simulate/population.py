@@ -13,7 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from huikuan.compliance import load_pack
-from huikuan.simulate.scenario import CHANNELS, HOUR_TYPES, STAGES, Scenario
+from huikuan.simulate.scenario import Scenario
+from huikuan.simulate.scenario_spec import CHANNELS, HOUR_TYPES, STAGES
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from huikuan.errors import HuikuanError
-from huikuan.simulate.scenario import SPEC, ScenarioError, from_dict, load, markdown_table
+from huikuan.simulate.scenario import ScenarioError, from_dict, load, markdown_table
+from huikuan.simulate.scenario_spec import SPEC
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "src" / "huikuan" / "simulate" / "scenarios"
 
