@@ -15,7 +15,8 @@ from tests.support.floor import MORNING, TODAY, Floor
 from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.assessment import assess, assessment, planner_estimate
 from huikuan.storage import tables as t
-from huikuan.strategy.features import case_features, read_portfolio
+from huikuan.storage.portfolio import read_portfolio
+from huikuan.strategy.features import case_features
 
 
 def _case(floor: Floor, n: int = 0) -> Any:

@@ -18,7 +18,7 @@ from huikuan.services.debtor_record import debtor_record
 from huikuan.services.fact_history import facts_at, versions
 from huikuan.services.preferences import ElectronicConsent, Preferences, TimeSpan, set_preferences
 from huikuan.storage import tables as t
-from huikuan.strategy.features import read_portfolio
+from huikuan.storage.portfolio import read_portfolio
 from huikuan.strategy.gating import allowed_frame, reference_allowed
 
 PACKS = ("cn", "uk-conc", "us-reg-f")

@@ -18,7 +18,7 @@ from huikuan.services.disputes import open_dispute, open_disputes_for
 from huikuan.services.fact_history import versions
 from huikuan.services.gate import ask, read_gate_inputs
 from huikuan.storage import tables as t
-from huikuan.strategy.features import read_portfolio
+from huikuan.storage.portfolio import read_portfolio
 from huikuan.strategy.gating import allowed_frame, reference_allowed
 
 

@@ -20,8 +20,8 @@ from huikuan.services.contacts import check_contact, queue_message, record_conta
 from huikuan.services.holds import SetHold, end_hold, holds_for, set_hold
 from huikuan.services.queue import my_work, team_queue
 from huikuan.storage import tables as t
+from huikuan.storage.portfolio import read_portfolio
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.features import read_portfolio
 from huikuan.strategy.gating import allowed_frame
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -14,8 +14,8 @@ from huikuan.services.contacts import check_contact
 from huikuan.services.gate import ask, read_gate_inputs
 from huikuan.services.scripts import case_script, save_script
 from huikuan.storage import tables as t
+from huikuan.storage.portfolio import read_portfolio
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.features import read_portfolio
 from huikuan.strategy.gating import _case_debts, allowed_frame
 
 

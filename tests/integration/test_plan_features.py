@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from tests.support.book import DAY, NOW, Book, check_hand_built, hand_built, utc
 
-from huikuan.strategy.features import answer_features, case_features, read_portfolio
+from huikuan.storage.portfolio import read_portfolio
+from huikuan.strategy.features import answer_features, case_features
 
 
 def test_features_match_a_hand_built_small_portfolio_exactly(engine):

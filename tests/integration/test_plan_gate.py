@@ -13,7 +13,7 @@ from tests.support.book import Book
 
 from huikuan.compliance.model import Channel, Direction, EventOutcome, Role
 from huikuan.storage import tables as t
-from huikuan.strategy.features import read_portfolio
+from huikuan.storage.portfolio import read_portfolio
 from huikuan.strategy.gating import (
     allowed_frame,
     day_hours,

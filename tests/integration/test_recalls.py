@@ -13,8 +13,8 @@ from huikuan.errors import ImportRejected
 from huikuan.services.clock import floor_today
 from huikuan.services.imports import import_recalls
 from huikuan.storage import tables as t
+from huikuan.storage.portfolio import read_portfolio
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.features import read_portfolio
 
 
 def _write(path, rows: list[str]) -> str:

@@ -12,8 +12,9 @@ import polars as pl
 from sqlalchemy import Connection, Engine, insert
 
 from huikuan.storage import tables as t
+from huikuan.storage.portfolio import load_collectors, read_portfolio
 from huikuan.strategy.api import ANSWERS_SCHEMA, CASES_SCHEMA, COLLECTORS_SCHEMA
-from huikuan.strategy.features import answer_features, case_features, load_collectors, read_portfolio
+from huikuan.strategy.features import answer_features, case_features
 
 DAY = date(2026, 3, 16)  # a Monday
 NOW = datetime(2026, 3, 15, 14, 0, tzinfo=UTC)  # Sunday 22:00 in Shanghai

@@ -22,6 +22,7 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from huikuan.domain.days import day_start
+from huikuan.domain.portfolio import DEFAULT_MINUTES
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.clock import floor_zone
@@ -29,17 +30,11 @@ from huikuan.services.plan_rows import prepare_plan
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import read_frame
 from huikuan.storage.plan_store import drop_older_rows, plan_row, store_plan_part
+from huikuan.storage.portfolio import load_collectors, read_portfolio
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.api import PlanInputs, PlanResult, StrategyConfig
 from huikuan.strategy.champion import plan_split, report
-from huikuan.strategy.features import (
-    DEFAULT_MINUTES,
-    answer_features,
-    case_features,
-    default_capacity,
-    load_collectors,
-    read_portfolio,
-)
+from huikuan.strategy.features import answer_features, case_features, default_capacity
 from huikuan.strategy.gating import allowed_frame, plan_violations
 
 Progress = Callable[[str], None]

@@ -18,6 +18,10 @@ from typing import Any
 
 import polars as pl
 
+# The COLLECTORS frame's schema is part of this contract; it lives with the portfolio in the domain, for
+# the database's reader (storage/portfolio.py) writes it too.
+from huikuan.domain.portfolio import COLLECTORS_SCHEMA as COLLECTORS_SCHEMA
+
 # Actions the planner chooses among, one per case per day at most.
 ACTIONS = ("call", "sms", "email", "wechat", "letter", "visit", "none")
 
@@ -60,13 +64,6 @@ ANSWERS_SCHEMA = {"debtor_id": pl.Int64, "hour_of_week": pl.Int16, "attempts": p
 # party's local hours of THIS day in which the contact would be allowed; 0 = not today).
 # `rule` names the compliance rule that removed the action when mask == 0 (null otherwise).
 ALLOWED_SCHEMA = {"case_id": pl.Int64, "action": pl.Utf8, "hour_mask": pl.Int32, "rule": pl.Utf8}
-
-COLLECTORS_SCHEMA = {
-    "user_id": pl.Int64,
-    "languages": pl.List(pl.Utf8),
-    "skills": pl.List(pl.Utf8),  # e.g. "field", "senior", "hardship"
-    "minutes": pl.Int32,  # call minutes available today
-}
 
 PLAN_SCHEMA = {
     "case_id": pl.Int64,
