@@ -25,6 +25,7 @@ from huikuan.domain.days import day_start
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.clock import floor_zone
+from huikuan.services.gate_inputs import allowed_frame
 from huikuan.services.plan_rows import prepare_plan
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import read_frame
@@ -40,7 +41,7 @@ from huikuan.strategy.features import (
     load_collectors,
     read_portfolio,
 )
-from huikuan.strategy.gating import allowed_frame, plan_violations
+from huikuan.strategy.gating import plan_violations
 
 Progress = Callable[[str], None]
 Planner = Callable[[PlanInputs, StrategyConfig], PlanResult]
