@@ -184,47 +184,7 @@ def triage(portfolio: Portfolio, infos: dict[int, PackInfo]) -> pl.DataFrame:
     History counts the debtor's events in each rule's own window (a generous one): a case whose counts
     cannot reach a rule's limit cannot be blocked by that rule.
     """
-    rows = []
-    for cid, info in infos.items():
-        p, s = info.pack, info.pack.settings
-        rows.append(
-            {
-                "creditor_id": cid,
-                "fact_bits": (
-                    # Every open hold is asked about case by case: its end, not its kind, decides.
-                    FLAG_BITS["held"]
-                    | (FLAG_BITS["cease"] if p.enabled("cease") else 0)
-                    | (FLAG_BITS["deceased"] if p.enabled("deceased") else 0)
-                    | (FLAG_BITS["bankruptcy"] if p.enabled("bankruptcy") else 0)
-                    | (FLAG_BITS["disputed"] if p.enabled("dispute") else 0)
-                    | (FLAG_BITS["attorney"] if p.enabled("attorney") else 0)
-                    | (FLAG_BITS["opted_out"] if p.enabled("channel-opt-out") else 0)
-                ),
-                "times_on": p.enabled("designated-inconvenient-time"),
-                "max_calls": s.max_calls if p.enabled("call-frequency") and s.max_calls > 0 else 0,
-                "calls_back": _days_back(s.window_days),
-                "post_on": p.enabled("post-conversation"),
-                "talk_back": _days_back(s.conversation_days),
-                "cap": s.daily_cap if p.enabled("daily-call-cap") else 0,
-                "consent_on": p.enabled("call-frequency") or p.enabled("post-conversation"),
-                "consent_back": _days_back(s.consent_days),
-            }
-        )
-    settings = pl.DataFrame(
-        rows,
-        schema={
-            "creditor_id": pl.Int64,
-            "fact_bits": pl.Int64,
-            "times_on": pl.Boolean,
-            "max_calls": pl.Int32,
-            "calls_back": pl.Int32,
-            "post_on": pl.Boolean,
-            "talk_back": pl.Int32,
-            "cap": pl.Int32,
-            "consent_on": pl.Boolean,
-            "consent_back": pl.Int32,
-        },
-    )
+    settings = _triage_settings(infos)
     conversation = [OUTCOME_CODES[o] for o in CONVERSATION_OUTCOMES]
     consent, not_connected = OUTCOME_CODES["consent"], OUTCOME_CODES["not_connected"]
     call = pl.col("channel").is_in(list(CALL_CODES))
@@ -274,6 +234,52 @@ def triage(portfolio: Portfolio, infos: dict[int, PackInfo]) -> pl.DataFrame:
             (pl.col("times_on") & (pl.col("flags") & FLAG_BITS["inconvenient"] > 0))
             | (history & pl.col("consent_on") & (pl.col("consents") > 0))
         ).alias("exhaustive"),
+    )
+
+
+def _triage_settings(infos: dict[int, PackInfo]) -> pl.DataFrame:
+    """Per creditor, what its pack makes the triage look at: the flags it acts on (fact_bits), the limits of
+    the call-count rules and how far back, in quarter hours, each counts."""
+    rows = []
+    for cid, info in infos.items():
+        p, s = info.pack, info.pack.settings
+        rows.append(
+            {
+                "creditor_id": cid,
+                "fact_bits": (
+                    # Every open hold is asked about case by case: its end, not its kind, decides.
+                    FLAG_BITS["held"]
+                    | (FLAG_BITS["cease"] if p.enabled("cease") else 0)
+                    | (FLAG_BITS["deceased"] if p.enabled("deceased") else 0)
+                    | (FLAG_BITS["bankruptcy"] if p.enabled("bankruptcy") else 0)
+                    | (FLAG_BITS["disputed"] if p.enabled("dispute") else 0)
+                    | (FLAG_BITS["attorney"] if p.enabled("attorney") else 0)
+                    | (FLAG_BITS["opted_out"] if p.enabled("channel-opt-out") else 0)
+                ),
+                "times_on": p.enabled("designated-inconvenient-time"),
+                "max_calls": s.max_calls if p.enabled("call-frequency") and s.max_calls > 0 else 0,
+                "calls_back": _days_back(s.window_days),
+                "post_on": p.enabled("post-conversation"),
+                "talk_back": _days_back(s.conversation_days),
+                "cap": s.daily_cap if p.enabled("daily-call-cap") else 0,
+                "consent_on": p.enabled("call-frequency") or p.enabled("post-conversation"),
+                "consent_back": _days_back(s.consent_days),
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "creditor_id": pl.Int64,
+            "fact_bits": pl.Int64,
+            "times_on": pl.Boolean,
+            "max_calls": pl.Int32,
+            "calls_back": pl.Int32,
+            "post_on": pl.Boolean,
+            "talk_back": pl.Int32,
+            "cap": pl.Int32,
+            "consent_on": pl.Boolean,
+            "consent_back": pl.Int32,
+        },
     )
 
 
