@@ -16,10 +16,10 @@ from huikuan.services.contact_points import NewPoint, add_point, mark_point, ver
 from huikuan.services.contacts import check_contact, queue_message, record_contact
 from huikuan.services.debtor_record import debtor_record
 from huikuan.services.fact_history import facts_at, versions
+from huikuan.services.gate_inputs import allowed_frame, reference_allowed
 from huikuan.services.preferences import ElectronicConsent, Preferences, TimeSpan, set_preferences
 from huikuan.storage import tables as t
 from huikuan.storage.portfolio import read_portfolio
-from huikuan.strategy.gating import allowed_frame, reference_allowed
 
 PACKS = ("cn", "uk-conc", "us-reg-f")
 FRIDAY_WORK_HOURS = TimeSpan("09:00", "18:00", (1, 2, 3, 4, 5))  # MORNING is Friday 10:00 in Beijing

@@ -17,9 +17,9 @@ from huikuan.services.dispute_steps import advance_dispute
 from huikuan.services.disputes import open_dispute, open_disputes_for
 from huikuan.services.fact_history import versions
 from huikuan.services.gate import ask, read_gate_inputs
+from huikuan.services.gate_inputs import allowed_frame, reference_allowed
 from huikuan.storage import tables as t
 from huikuan.storage.portfolio import read_portfolio
-from huikuan.strategy.gating import allowed_frame, reference_allowed
 
 
 def _disputed_flag(floor: Floor, debtor_id: int) -> bool:

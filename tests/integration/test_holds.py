@@ -17,12 +17,12 @@ from huikuan.services.access import get_viewer
 from huikuan.services.claims import take_case
 from huikuan.services.contact_log import ContactReport, log_contact
 from huikuan.services.contacts import check_contact, queue_message, record_contact
+from huikuan.services.gate_inputs import allowed_frame
 from huikuan.services.holds import SetHold, end_hold, holds_for, set_hold
 from huikuan.services.queue import my_work, team_queue
 from huikuan.storage import tables as t
 from huikuan.storage.portfolio import read_portfolio
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import allowed_frame
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, in the past (contacts are recorded as they happened) and after the holds were set.

@@ -12,11 +12,11 @@ from huikuan.services import notices
 from huikuan.services.clock import floor_today
 from huikuan.services.contacts import check_contact
 from huikuan.services.gate import ask, read_gate_inputs
+from huikuan.services.gate_inputs import allowed_frame, case_debts
 from huikuan.services.scripts import case_script, save_script
 from huikuan.storage import tables as t
 from huikuan.storage.portfolio import read_portfolio
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import _case_debts, allowed_frame
 
 
 def _us_case(conn, *, talked_at: datetime) -> tuple[int, int]:
@@ -79,7 +79,7 @@ def test_a_limitation_date_passed_makes_the_debt_time_barred_for_the_gate_and_th
     assert [r.debt.time_barred for r in requests] == [True]
     assert verdict.allowed or "time-barred" not in verdict.refused_by  # it never stops contact
     with engine.connect() as conn:
-        assert [d.time_barred for d in _case_debts(conn, [case], floor_today())[case]] == [True]
+        assert [d.time_barred for d in case_debts(conn, [case], floor_today())[case]] == [True]
 
 
 def test_a_recorded_demand_restarts_the_cn_limitation(engine):

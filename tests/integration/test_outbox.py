@@ -406,7 +406,7 @@ def test_a_message_that_waited_past_the_contact_hours_waits_for_the_morning(
 
 
 def test_a_sent_message_counts_in_the_gates_history(floor: Floor, tmp_path: Path) -> None:
-    from huikuan.strategy.gating import gate_history
+    from huikuan.services.gate_inputs import gate_history
 
     _sms(floor)
     with sms_provider() as provider:

@@ -21,12 +21,12 @@ from huikuan.errors import Forbidden
 from huikuan.services.creditors import add_creditor
 from huikuan.services.fact_history import changing_facts, versions
 from huikuan.services.gate import ask, read_gate_inputs
+from huikuan.services.gate_inputs import allowed_frame, debtor_facts, reference_allowed
 from huikuan.services.imports import import_accounts
 from huikuan.services.persons import confirm_link, link_by_national_id, person_for, suggestions, unlink
 from huikuan.storage import tables as t
 from huikuan.storage.portfolio import read_portfolio
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import allowed_frame, debtor_facts, reference_allowed
 from huikuan.web.app import create_app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -17,11 +17,12 @@ from typer.testing import CliRunner
 
 from huikuan.cli.plan import app as plan_app
 from huikuan.errors import ComplianceRefused
+from huikuan.services.gate_inputs import allowed_frame
 from huikuan.services.plan import explain, make_plan
 from huikuan.storage import tables as t
 from huikuan.storage.portfolio import read_portfolio
 from huikuan.strategy.api import PLAN_SCHEMA, PlanInputs, PlanResult, StrategyConfig
-from huikuan.strategy.gating import allowed_frame, plan_violations
+from huikuan.strategy.gating import plan_violations
 
 ISO_DAY = DAY.isoformat()
 ISO_NOW = NOW.isoformat()

@@ -12,16 +12,11 @@ from sqlalchemy import Engine
 from tests.support.book import Book
 
 from huikuan.compliance.model import Channel, Direction, EventOutcome, Role
+from huikuan.services.gate_inputs import allowed_frame, debtor_facts, gate_history, reference_allowed
 from huikuan.storage import tables as t
 from huikuan.storage.portfolio import read_portfolio
-from huikuan.strategy.gating import (
-    allowed_frame,
-    day_hours,
-    debtor_facts,
-    gate_history,
-    plan_violations,
-    reference_allowed,
-)
+from huikuan.strategy.gating import plan_violations
+from huikuan.strategy.hour_masks import day_hours
 
 DAY = date(2026, 3, 16)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -57,7 +57,7 @@ class HoldKind(StrEnum):
 
 class EventOutcome(StrEnum):
     """How a past contact ended, in the gate's words (the decision contract's history `outcome`); the
-    workbench's outcomes (domain.enums.Outcome) are read into these by strategy/gating.py."""
+    workbench's outcomes (domain.enums.Outcome) are read into these by strategy/gate_facts.py."""
 
     NO_ANSWER = "no_answer"
     BUSY = "busy"

@@ -49,7 +49,7 @@ from huikuan.services.gate import who as person
 from huikuan.services.masking import mask_contact, mask_national_id
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import creditor_pack, debt_id
+from huikuan.strategy.gate_facts import creditor_pack, debt_id
 
 # The channel a contact point is naturally used for; a QQ number has none the gate knows.
 NATURAL_CHANNELS: dict[str, str] = {

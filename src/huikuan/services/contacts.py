@@ -28,7 +28,7 @@ from huikuan.services.holds import SetHold, add_hold, open_hold_kinds
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import creditor_pack
+from huikuan.strategy.gate_facts import creditor_pack
 
 MESSAGE_CHANNELS = ("sms", "email", "wechat", "letter")
 

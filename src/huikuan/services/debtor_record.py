@@ -15,13 +15,13 @@ from huikuan.compliance.contract import debtor_to_dict
 from huikuan.services.access import Viewer, debtor_case
 from huikuan.services.disputes import open_disputes_for
 from huikuan.services.gate import UNUSABLE
+from huikuan.services.gate_inputs import debtor_facts
 from huikuan.services.holds import holds_for
 from huikuan.services.masking import mask_contact
 from huikuan.services.persons import person_for
 from huikuan.services.preferences import read_preferences
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import debtor_facts
 
 # Facts of the debtors table the gate does not read (yet) but a collector acts on.
 _OTHER_FLAGS = ("hardship", "bankruptcy")

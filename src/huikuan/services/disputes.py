@@ -32,8 +32,8 @@ from huikuan.services.fact_history import changing_facts
 from huikuan.services.paging import Paging, paging
 from huikuan.storage import audit
 from huikuan.storage import tables as t
+from huikuan.storage.gate_inputs import disputed_accounts
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import disputed_accounts
 
 _OPEN = [s.value for s in OPEN_DISPUTE]
 

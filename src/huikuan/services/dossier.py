@@ -25,12 +25,12 @@ from huikuan.domain.enums import Role
 from huikuan.errors import Forbidden
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.fact_history import changed_facts, versions
+from huikuan.services.gate_inputs import debtor_facts
 from huikuan.services.masking import mask_address, mask_email, mask_handle, mask_phone
 from huikuan.services.replay import replay_case
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import debtor_facts
 
 DOSSIER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 FORMATS = ("json", "pdf")

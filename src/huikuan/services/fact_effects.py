@@ -35,7 +35,7 @@ from huikuan.services.gate import GateInputs, Verdict, ask, read_gate_inputs
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import ACTION_CHANNELS, FACT_RULES
+from huikuan.strategy.hour_masks import ACTION_CHANNELS, FACT_RULES
 
 CANCELLED = "cancelled"
 DO_NOT_CONTACT = "do-not-contact"  # not a gate rule: the contact point itself is marked

@@ -2,9 +2,9 @@
 
 Every service that changes what the gate reads of a debtor (contact points, stated preferences, holds,
 disputes, notices, an import's scrub flags) makes the change inside `changing_facts`. It reads the facts
-before and after, through the same reader as the gate (strategy.gating.debtor_facts), and when they differ
-adds a version (table fact_versions) valid from that instant, with an audit event naming the version. The
-first change of a debtor also keeps the facts it had before, valid from the beginning, so that
+before and after, through the same reader as the gate (services.gate_inputs.debtor_facts), and when they
+differ adds a version (table fact_versions) valid from that instant, with an audit event naming the version.
+The first change of a debtor also keeps the facts it had before, valid from the beginning, so that
 `facts_at` answers for every instant: the facts as they stood then, which `huikuan compliance replay`
 runs every recorded contact against.
 """
@@ -22,17 +22,19 @@ from huikuan.compliance.contract import debtor_to_dict, parse_debtor
 from huikuan.compliance.model import DebtorFacts
 from huikuan.services.clock import floor_today
 from huikuan.services.fact_effects import apply_fact_effects
+from huikuan.services.gate_inputs import debt_facts, debtor_facts
 from huikuan.storage import audit
 from huikuan.storage import tables as t
+from huikuan.storage.gate_inputs import disputed_accounts, person_siblings
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import debt_facts, debt_id, debtor_facts, disputed_accounts, person_siblings
+from huikuan.strategy.gate_facts import debt_id
 
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def snapshots(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """The facts the gate reads now of each debtor, as the JSON a version keeps: the debtor's, and under
-    "debts" each account's own ("A<id>": time_barred, validation_sent (strategy.gating.debt_facts) and
+    "debts" each account's own ("A<id>": time_barred, validation_sent (services.gate_inputs.debt_facts) and
     disputed when an open dispute names it)."""
     ids = sorted(set(debtor_ids))
     out = {did: {"debtor": debtor_to_dict(facts)} for did, facts in debtor_facts(conn, ids).items()}
@@ -70,7 +72,8 @@ def changing_facts(
     one debtor states binds them all."""
     when = (at or datetime.now(UTC)).astimezone(UTC)
     conn = uow.session.connection()
-    # The other debtors of the same person read these debtors' facts too (gating.debtor_facts merges them).
+    # The other debtors of the same person read these debtors' facts too (gate_inputs.debtor_facts merges
+    # them).
     asked = set(debtor_ids)
     ids = sorted(asked | {s for sibs in person_siblings(conn, asked).values() for s in sibs})
     before = snapshots(conn, ids)

@@ -2,7 +2,7 @@
 the question is asked through one function (`ask`), by the contact paths (services/contacts.py), the
 outbox, the field visits and the case page's verdict per contact point (services/case_view.py).
 
-The facts and the history come from the same readers as the daily plan's (strategy.gating), so a
+The facts and the history come from the same readers as the daily plan's (services/gate_inputs.py), so a
 contact is judged the same way wherever it is asked about. A case with several accounts is asked about
 each open one (else every one), and the strictest answer holds (`combine_verdicts`).
 """
@@ -21,17 +21,11 @@ from huikuan.compliance.model import Debt, DebtorFacts, Party, Purpose, Role
 from huikuan.domain.enums import Channel
 from huikuan.errors import NotFound
 from huikuan.services.clock import floor_today
+from huikuan.services.gate_inputs import debt_facts, debtor_facts, gate_history
 from huikuan.storage import tables as t
+from huikuan.storage.gate_inputs import disputed_accounts
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import (
-    creditor_pack,
-    debt_facts,
-    debt_id,
-    debtor_facts,
-    disputed_accounts,
-    gate_history,
-    party_id,
-)
+from huikuan.strategy.gate_facts import creditor_pack, debt_id, party_id
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 PHONE_KINDS = ("mobile", "landline")
@@ -63,7 +57,7 @@ class GateInputs:
     party_roles: dict[int, str]
     party_phones: dict[int, tuple[str, ...]]
     disputed: frozenset[int] = frozenset()  # accounts whose collection an open dispute stops
-    debts: dict[int, Debt] = field(default_factory=dict)  # the accounts' stored facts (strategy.gating)
+    debts: dict[int, Debt] = field(default_factory=dict)  # the accounts' stored facts (services.gate_inputs)
 
 
 def gate_inputs(

@@ -1,6 +1,6 @@
 """Holds on collection with a start and an end: set, end and list them (table holds).
 
-A hold says who set it, why and until when. The gate reads the open ones (strategy.gating.debtor_facts):
+A hold says who set it, why and until when. The gate reads the open ones (services.gate_inputs.debtor_facts):
 each kind refuses under the rule of its name until its end, `next_allowed_at` naming that end. A hold
 "until" a day ends at the end of that day in the debtor's local time (the debtor's zone, else the
 creditor's). The debtor's boolean columns of the same kinds (cease, attorney, deceased, hardship,
@@ -31,7 +31,7 @@ from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.holds import sync_hold_flags
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import GATE_HOLDS, creditor_pack
+from huikuan.strategy.gate_facts import GATE_HOLDS, creditor_pack
 
 KINDS = (
     "hardship",

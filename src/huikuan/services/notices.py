@@ -7,7 +7,7 @@
 - The limitation date (compliance/limitation.py, the pack's `[obligations.limitation]`) is computed again
   on every placement and payment import for the creditor's accounts, and for a case's accounts whenever a
   demand is recorded on it (a contact recorded, a message sent). Whether a debt is time-barred is read
-  against the floor's day at the time of asking (strategy.gating.debt_facts), so no job is needed.
+  against the floor's day at the time of asking (services.gate_inputs.debt_facts), so no job is needed.
 - The cn interest cap: the interest above the lawful cap (`excess_interest`) is computed on import from
   the annual rate and the contract's date, and not collected (`collectable`).
 """
@@ -29,7 +29,7 @@ from huikuan.services.clock import floor_zone
 from huikuan.services.fact_history import changing_facts
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import creditor_pack
+from huikuan.strategy.gate_facts import creditor_pack
 
 US_PACK = "us-reg-f"
 VALIDATION_TEMPLATE = "demand"  # under us-reg-f the first demand letter is the validation notice

@@ -20,7 +20,7 @@ from huikuan.services.clock import floor_today
 from huikuan.spreadsheet import csv_writer
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import creditor_pack
+from huikuan.strategy.gate_facts import creditor_pack
 
 DEMANDS_HEADER = ("at_utc", "kind", "ref_id", "channel", "what", "by")
 

@@ -1,6 +1,6 @@
 """One person, one set of facts: the same person placed by several creditors is linked, and what it stated
-and its holds then bind every one of its cases (strategy.gating.debtor_facts merges them; the calls made
-to it on behalf of each creditor count together towards the daily call cap, gating.gate_history).
+and its holds then bind every one of its cases (services.gate_inputs.debtor_facts merges them; the calls made
+to it on behalf of each creditor count together towards the daily call cap, gate_inputs.gate_history).
 
 - By national ID, automatically: after each placement import (`link_by_national_id`, one set-based pass
   over the debtors that share a keyed hash with the creditor's) and once for the data already on file
@@ -27,6 +27,7 @@ from huikuan.compliance.person import facts_from_elsewhere, merge_person_facts
 from huikuan.errors import Conflict, Forbidden, InvalidInput
 from huikuan.services.access import Viewer, case_scope, debtor_case
 from huikuan.services.fact_history import changing_facts
+from huikuan.services.gate_inputs import own_facts
 from huikuan.services.masking import mask_phone
 from huikuan.storage import audit
 from huikuan.storage import tables as t
@@ -42,7 +43,6 @@ from huikuan.storage.person_links import (
 )
 from huikuan.storage.person_links import unlink as unlink_rows
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import own_facts
 
 PHONE_KINDS = ("mobile", "landline")
 

@@ -26,6 +26,7 @@ from huikuan.domain.portfolio import DEFAULT_MINUTES
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.clock import floor_zone
+from huikuan.services.gate_inputs import allowed_frame
 from huikuan.services.plan_rows import prepare_plan
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import read_frame
@@ -35,7 +36,7 @@ from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.api import PlanInputs, PlanResult, StrategyConfig
 from huikuan.strategy.champion import plan_split, report
 from huikuan.strategy.features import answer_features, case_features, default_capacity
-from huikuan.strategy.gating import allowed_frame, plan_violations
+from huikuan.strategy.gating import plan_violations
 
 Progress = Callable[[str], None]
 Planner = Callable[[PlanInputs, StrategyConfig], PlanResult]

@@ -2,7 +2,7 @@
 inconvenient places (the workplace), channels not to be used, the preferred language, and consent to
 electronic communications with when and how it was given.
 
-The gate reads the times, places and opt-outs (strategy.gating.debtor_facts) in every pack; the change is
+The gate reads the times, places and opt-outs (services.gate_inputs.debtor_facts) in every pack; the change is
 made inside `changing_facts`, so the case page, the contact paths, the outbox and the plan see it in the
 same request and the history keeps what was known before.
 """

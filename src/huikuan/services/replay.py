@@ -1,7 +1,7 @@
 """The compliance replay: every recorded contact of a case asked about again, as the gate knew it then.
 
 Each outbound contact of a case (an interaction, a message that went out), read as the gate's history
-reads it (strategy.gating.gate_history: the same party, channel and instant), is put to the gate again
+reads it (services.gate_inputs.gate_history: the same party, channel and instant), is put to the gate again
 through the one door (services/gate.ask) with:
 
 - the debtor's facts as they stood just before that instant (`fact_history.facts_at`; the current facts
@@ -31,9 +31,9 @@ from huikuan.domain.enums import Channel
 from huikuan.errors import NotFound
 from huikuan.services.fact_history import facts_at
 from huikuan.services.gate import GateInputs, ask, read_gate_inputs
+from huikuan.services.gate_inputs import gate_history
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import gate_history
 
 _CHANNELS = {c.value: c for c in Channel}
 _CHUNK = 200

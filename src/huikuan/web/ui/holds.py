@@ -19,7 +19,7 @@ from huikuan.services.case_view import label
 from huikuan.services.holds import KINDS, SetHold, end_hold, hold_debtor, holds_for, set_hold
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gating import creditor_pack
+from huikuan.strategy.gate_facts import creditor_pack
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import (
     UowDep,
