@@ -23,16 +23,10 @@ from sqlalchemy import update
 from huikuan.domain.money import Money
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, case_to_work, require_supervisor, visible_case
+from huikuan.services.case_debts import case_currency
 from huikuan.services.documents import Upload, add_document
-from huikuan.services.payments import (
-    Posted,
-    PostPayment,
-    Reversed,
-    case_currency,
-    move_payment,
-    post_payment,
-    reverse_payment,
-)
+from huikuan.services.payment_reversal import Reversed, move_payment, reverse_payment
+from huikuan.services.payments import Posted, PostPayment, post_payment
 from huikuan.services.payments_view import payment_case
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
