@@ -131,13 +131,6 @@ def case_360(
     point_views, debtor_zones = _point_views(inputs, points, party_by_id, head.name, at)
     plan = plan_rows(uow, case_id)
     identity = _identity(case, head, debtor_zones, latest_scores(plan), today, lang)
-    party_views = (
-        PartyView(None, "debtor", head.name, True, None, PAYMENT),
-        *(
-            PartyView(r.id, r.role, r.name, bool(r.liable), r.relation, _may_discuss(pack, r.role))
-            for r in parties
-        ),
-    )
     if with_timeline:
         done = interactions(uow, case_id)
         items = timeline(uow, case_id, done, party_by_id, plan, head.creditor_currency, lang)
@@ -152,7 +145,7 @@ def case_360(
         points=point_views,
         debts=debts,
         totals=_totals(debts),
-        parties=party_views,
+        parties=_party_views(head.name, parties, pack),
         timeline=items,
         last_contact=None
         if last is None
@@ -352,6 +345,17 @@ def _totals(debts: Sequence[DebtView]) -> tuple[Total, ...]:
             was.balance + x.balance,
         )
     return tuple(out[c] for c in sorted(out))
+
+
+def _party_views(debtor_name: str, parties: Sequence[Any], pack: Pack) -> tuple[PartyView, ...]:
+    """The debtor and each related party, with what the creditor's pack lets a collector discuss."""
+    return (
+        PartyView(None, "debtor", debtor_name, True, None, PAYMENT),
+        *(
+            PartyView(r.id, r.role, r.name, bool(r.liable), r.relation, _may_discuss(pack, r.role))
+            for r in parties
+        ),
+    )
 
 
 def _may_discuss(pack: Pack, role: str) -> str:

@@ -13,6 +13,7 @@ Rules (docs/negotiation.md):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -92,50 +93,8 @@ def propose_arrangement(
     discount = discount_bp(owed.balance, amount)
     beyond = exceeds(authority(owed.authority_policy, viewer.role), discount, schedule, amount)
     status = ArrangementStatus.AWAITING_APPROVAL if beyond else ArrangementStatus.ACTIVE
-    a = t.arrangements.c
-    new_id = int(
-        uow.session.execute(
-            insert(t.arrangements)
-            .values(
-                case_id=case_id,
-                kind=kind,
-                total_amount=amount,
-                currency=owed.currency,
-                schedule=[p.to_dict() for p in schedule],
-                discount_bp=discount,
-                status=status.value,
-                proposed_by=viewer.user_id,
-                reason=reason.strip(),
-                balance_at_offer=owed.balance,
-                created_at=now,
-                approved_by=None if beyond else viewer.user_id,
-                approved_at=None if beyond else now,
-                decided_at=None if beyond else now,
-            )
-            .returning(a.id)
-        ).scalar_one()
-    )
-    record(
-        uow.session,
-        at=now,
-        user_id=viewer.user_id,
-        action="arrangement.proposed",
-        entity="case",
-        entity_id=case_id,
-        detail={
-            "arrangement_id": new_id,
-            "kind": kind,
-            "total": amount,
-            "discount_bp": discount,
-            "payments": len(schedule),
-            "exceeds": [e.to_dict() for e in beyond],
-        },
-    )
-    if not beyond:
-        _activate(uow, new_id, case_id, schedule, owed.time_zone)
-    uow.commit()
-    return Offer(
-        new_id,
+    offer = Offer(
+        0,
         case_id,
         kind,
         status.value,
@@ -150,6 +109,56 @@ def propose_arrangement(
         viewer.display_name,
         created_at=now,
     )
+    new_id = _write_offer(uow, offer, now)
+    if not beyond:
+        _activate(uow, new_id, case_id, schedule, owed.time_zone)
+    uow.commit()
+    return replace(offer, id=new_id)
+
+
+def _write_offer(uow: UnitOfWork, offer: Offer, now: datetime) -> int:
+    """Writes a new offer (accepted by its proposer when within their authority) and audits it; its id."""
+    a = t.arrangements.c
+    within = not offer.exceeds
+    new_id = int(
+        uow.session.execute(
+            insert(t.arrangements)
+            .values(
+                case_id=offer.case_id,
+                kind=offer.kind,
+                total_amount=offer.total,
+                currency=offer.currency,
+                schedule=[p.to_dict() for p in offer.schedule],
+                discount_bp=offer.discount_bp,
+                status=offer.status,
+                proposed_by=offer.proposed_by,
+                reason=offer.reason,
+                balance_at_offer=offer.balance_at_offer,
+                created_at=now,
+                approved_by=offer.proposed_by if within else None,
+                approved_at=now if within else None,
+                decided_at=now if within else None,
+            )
+            .returning(a.id)
+        ).scalar_one()
+    )
+    record(
+        uow.session,
+        at=now,
+        user_id=offer.proposed_by,
+        action="arrangement.proposed",
+        entity="case",
+        entity_id=offer.case_id,
+        detail={
+            "arrangement_id": new_id,
+            "kind": offer.kind,
+            "total": offer.total,
+            "discount_bp": offer.discount_bp,
+            "payments": len(offer.schedule),
+            "exceeds": [e.to_dict() for e in offer.exceeds],
+        },
+    )
+    return new_id
 
 
 def _checked_amounts(

@@ -106,6 +106,8 @@ def post_payment(
     commit: bool = True,
 ) -> Posted:
     """Posts the payment (see the module docstring); commits unless `commit=False`."""
+    # Kept in one piece past 60 lines: the writes of one transaction in the order the ledger needs them
+    # (payment, balances, entry, audit, then the promises before the accounts paid off are ended).
     now = (now or datetime.now(UTC)).astimezone(UTC)
     paid_at = (cmd.paid_at or now).astimezone(UTC)
     conn = uow.session.connection()

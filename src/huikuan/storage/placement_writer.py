@@ -39,6 +39,7 @@ ACCOUNT_FIELDS = [
     "interest_rate_bp",
     "contract_date",
 ]
+_ACCOUNT_COLUMNS = ["row", "account_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS]
 _ACCOUNT_SCHEMA = {
     "account_id": pl.Int64,
     "external_ref": pl.Utf8,
@@ -99,44 +100,21 @@ def write_placement(
     scrubs = scrubbed(frame)
     frame = _assign_cases(conn, creditor_id, frame)
 
-    account_columns = ["row", "account_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS]
-    new_accounts = frame.select(account_columns).filter(pl.col("account_id").is_null())
-    ids = allocate_ids(conn, t.accounts, new_accounts.height)
-    load_frame(
-        conn,
-        t.accounts,
-        new_accounts.with_columns(
-            ids,
-            pl.lit(creditor_id).alias("creditor_id"),
-            pl.lit("open").alias("status"),
-            pl.lit(placed_on or date.today(), dtype=pl.Date).alias("placed_on"),
-        ).select(
-            [
-                "id",
-                "creditor_id",
-                "debtor_id",
-                "case_id",
-                "external_ref",
-                *ACCOUNT_FIELDS,
-                "status",
-                "placed_on",
-            ]
-        ),
-    )
-    changed = frame.select(*account_columns, *(f"old_{f}" for f in ACCOUNT_FIELDS)).filter(
+    opened = _load_new_accounts(conn, creditor_id, frame, placed_on or date.today())
+    changed = frame.select(*_ACCOUNT_COLUMNS, *(f"old_{f}" for f in ACCOUNT_FIELDS)).filter(
         pl.col("account_id").is_not_null() & _differs()
     )
     update_frame(conn, t.accounts, changed.select(pl.col("account_id").alias("id"), *ACCOUNT_FIELDS))
     journal_placement(
         conn,
         creditor_id,
-        new_accounts.select(pl.Series("account_id", ids), "currency", "balance"),
+        opened,
         changed.select("account_id", "currency", "balance", "old_currency", "old_balance"),
         at=at or datetime.now(UTC),
     )
 
-    created = new_accounts.height
-    del new_accounts
+    created = opened.height
+    del opened
     debtor_points = debtor_contacts(conn, creditor_id, frame)
     party_rows, parties_created, party_points = write_parties(conn, creditor_id, frame)
     old = frame.select("row", "account_id").filter(pl.col("account_id").is_not_null())
@@ -161,6 +139,36 @@ def write_placement(
         contact_points_created=points.height,
         scrubs=scrubs,
     )
+
+
+def _load_new_accounts(
+    conn: Connection, creditor_id: int, frame: pl.DataFrame, placed_on: date
+) -> pl.DataFrame:
+    """Loads the accounts not yet on file, placed on `placed_on`; their ids, currencies and balances."""
+    new_accounts = frame.select(_ACCOUNT_COLUMNS).filter(pl.col("account_id").is_null())
+    ids = allocate_ids(conn, t.accounts, new_accounts.height)
+    load_frame(
+        conn,
+        t.accounts,
+        new_accounts.with_columns(
+            ids,
+            pl.lit(creditor_id).alias("creditor_id"),
+            pl.lit("open").alias("status"),
+            pl.lit(placed_on, dtype=pl.Date).alias("placed_on"),
+        ).select(
+            [
+                "id",
+                "creditor_id",
+                "debtor_id",
+                "case_id",
+                "external_ref",
+                *ACCOUNT_FIELDS,
+                "status",
+                "placed_on",
+            ]
+        ),
+    )
+    return new_accounts.select(pl.Series("account_id", ids), "currency", "balance")
 
 
 def _existing_accounts(conn: Connection, creditor_id: int) -> pl.DataFrame:
