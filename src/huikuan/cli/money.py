@@ -1,6 +1,6 @@
 """`huikuan payments`, `huikuan ledger` and `huikuan terms`: the money from the command line
-(docs/money.md). Thin: parse the arguments, call services/payments.py, services/ledger.py and
-services/money_terms.py, print.
+(docs/money.md). Thin: parse the arguments, call services/payments.py,
+services/payment_reversal.py, services/ledger.py and services/money_terms.py, print.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ def case_currency(uow: UnitOfWork, case_id: int) -> str:
 
 
 def paying_case(conn: Connection, case_id: int) -> Any:
+    """The case with its creditor's pack, time zone and region (NotFound when there is none)."""
     c, cr = t.cases.c, t.creditors.c
     row = conn.execute(
         select(c.id, c.creditor_id, c.debtor_id, cr.pack, cr.time_zone, cr.region)
@@ -123,6 +124,7 @@ def _disputed(conn: Connection, debtor_id: int) -> frozenset[int]:
 
 
 def earned_before(conn: Connection, account_ids: Sequence[int]) -> dict[int, int]:
+    """The commission the posted payments earned so far on each account."""
     if not account_ids:
         return {}
     pa, p = t.payment_allocations.c, t.payments.c

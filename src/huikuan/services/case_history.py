@@ -20,6 +20,8 @@ from huikuan.storage.uow import UnitOfWork
 
 @dataclass(frozen=True)
 class TimelineItem:
+    """One entry of the case timeline, translated, with the filters it is shown under."""
+
     at: datetime
     kind: str  # interaction, promise, payment, reversal, message, letter, arrangement, plan, refusal, status
     ref_id: int
@@ -35,6 +37,7 @@ class TimelineItem:
 
 
 def interactions(uow: UnitOfWork, case_id: int, *, limit: int | None = None) -> list[Any]:
+    """The case's interactions, newest first, with who made them (the last `limit` only when given)."""
     i, u = t.interactions.c, t.users.c
     return list(
         uow.session.execute(
@@ -61,6 +64,7 @@ def interactions(uow: UnitOfWork, case_id: int, *, limit: int | None = None) -> 
 
 
 def plan_rows(uow: UnitOfWork, case_id: int) -> list[Any]:
+    """The daily plan's rows for the case, newest plan first, with whom each was planned for."""
     pl, u = t.plan_rows.c, t.users.c
     return list(
         uow.session.execute(
@@ -84,6 +88,7 @@ def plan_rows(uow: UnitOfWork, case_id: int) -> list[Any]:
 
 
 def latest_scores(plan: Sequence[Any]) -> dict[str, float]:
+    """The planner's latest scores (ability, willingness, …) from the newest plan row's reason."""
     if not plan:
         return {}
     scores = json_dict(plan[0].reason).get("scores")
@@ -93,6 +98,8 @@ def latest_scores(plan: Sequence[Any]) -> dict[str, float]:
 
 
 def money_formatter(locale: str) -> Callable[[int, str], str]:
+    """A formatter of minor units in a currency for the locale."""
+
     def fmt(minor: int, currency: str) -> str:
         return format_currency(Money(int(minor), currency).amount, currency, locale=locale)
 
@@ -100,6 +107,7 @@ def money_formatter(locale: str) -> Callable[[int, str], str]:
 
 
 def json_list(value: Any) -> list[Any]:
+    """A JSON column read as a list (empty when absent or not a list)."""
     if isinstance(value, str):
         try:
             value = json.loads(value or "[]")
@@ -109,6 +117,7 @@ def json_list(value: Any) -> list[Any]:
 
 
 def json_dict(value: Any) -> dict[str, Any]:
+    """A JSON column read as a dict (empty when absent or not a dict)."""
     if isinstance(value, str):
         try:
             value = json.loads(value or "{}")

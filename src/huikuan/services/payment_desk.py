@@ -9,7 +9,8 @@
 - Reverse one (bounced, chargeback, refund, error) or move one posted to the wrong case: supervisors and
   administrators, on payments of cases they see; a move only to a case they see, of the same creditor.
 
-Every write goes through services/payments.py, as the command line and the providers' notifications do.
+Every write goes through services/payments.py and services/payment_reversal.py, as the command line
+and the providers' notifications do.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ _MESSAGE_CHANNELS = frozenset({"sms", "email", "wechat", "letter"})
 def interaction_items(
     rows: Sequence[Any], parties: dict[int, Any], _: Callable[..., str]
 ) -> list[TimelineItem]:
+    """Each call, visit or message logged, with whom, its goal and how long it lasted."""
     items = []
     for r in rows:
         parts = []
@@ -79,6 +80,7 @@ def interaction_items(
 
 
 def message_items(uow: UnitOfWork, case_id: int, _: Callable[..., str]) -> list[TimelineItem]:
+    """Each message and letter, with its template and, for one held back or failed, why."""
     m, u = t.messages.c, t.users.c
     rows = uow.session.execute(
         select(
@@ -134,6 +136,7 @@ def message_items(uow: UnitOfWork, case_id: int, _: Callable[..., str]) -> list[
 def plan_items(
     rows: Sequence[Any], money: Callable[[int, str], str], currency: str, _: Callable[..., str]
 ) -> list[TimelineItem]:
+    """Each row of the daily plan for the case, with its segment, chance of payment and expected value."""
     items = []
     for r in rows:
         reason = json_dict(r.reason)

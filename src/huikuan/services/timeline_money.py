@@ -19,6 +19,7 @@ from huikuan.storage.uow import UnitOfWork
 def promise_items(
     uow: UnitOfWork, case_id: int, money: Callable[[int, str], str], _: Callable[..., str]
 ) -> list[TimelineItem]:
+    """Each promise to pay, with its status and what was paid of it."""
     pr, u = t.promises.c, t.users.c
     rows = uow.session.execute(
         select(
@@ -150,6 +151,7 @@ def status_items(uow: UnitOfWork, case_id: int, lang: str, _: Callable[..., str]
 def arrangement_items(
     uow: UnitOfWork, case_id: int, money: Callable[[int, str], str], _: Callable[..., str]
 ) -> list[TimelineItem]:
+    """Each settlement or instalment plan offered, with its status, discount and the reasons given."""
     ar, u = t.arrangements.c, t.users.c
     rows = uow.session.execute(
         select(
