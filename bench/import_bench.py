@@ -182,9 +182,9 @@ STEPS = (
     ("placement_writer.py", "_existing_accounts", "  read existing accounts"),
     ("placement_writer.py", "_assign_debtors", "  debtors: match + load"),
     ("placement_writer.py", "_assign_cases", "  cases: load"),
-    ("placement_writer.py", "_debtor_contacts", "  debtor contact points: find the new ones"),
-    ("placement_writer.py", "_write_parties", "  parties: load; their contact points: find"),
-    ("placement_writer.py", "_insert", "  all loads, with index builds (_insert)"),
+    ("placement_parties.py", "debtor_contacts", "  debtor contact points: find the new ones"),
+    ("placement_parties.py", "write_parties", "  parties: load; their contact points: find"),
+    ("bulk.py", "load_frame", "  all loads, with index builds (load_frame)"),
     ("bulk.py", "insert_frame", "    rows (insert_frame)"),
     ("bulk.py", "deferred_indexes", "    dropping and building indexes (SQLite)"),
     ("bulk.py", "update_frame", "  all updates (update_frame)"),
@@ -208,10 +208,10 @@ def breakdown(stats_file: Path) -> str:
             seconds = sum(v[3] for v in hits)
             lines.append(f"  {label:40} {seconds:8.2f} s  {100 * seconds / total:5.1f} %")
     for (f, _line, name), (_cc, _nc, _tt, _ct, callers) in table.items():
-        if f.endswith("placement_writer.py") and name == "_insert":
+        if f.endswith("bulk.py") and name == "load_frame":
             by_time = sorted(callers.items(), key=lambda kv: -kv[1][3])
             for (_cf, _cl, cname), (_ccc, cnc, _ctt, cct) in by_time:
-                lines.append(f"    _insert (rows + indexes) from {cname} ({cnc} calls) {cct:8.2f} s")
+                lines.append(f"    load_frame (rows + indexes) from {cname} ({cnc} calls) {cct:8.2f} s")
     return "\n".join(lines)
 
 

@@ -18,11 +18,12 @@ from huikuan.storage import tables as t
 CHILD = """
 import sys, time
 from pathlib import Path
+import huikuan.storage.bulk as bulk
 import huikuan.storage.placement_writer as writer
 def pause():
     Path(sys.argv[1]).write_text("writing")
     time.sleep(600)
-real_parties, real_insert = writer._write_parties, writer.insert_frame
+real_parties, real_insert = writer.write_parties, bulk.insert_frame
 def parties(*args, **kwargs):
     if sys.argv[2] == "parties":
         pause()
@@ -32,7 +33,7 @@ def insert(conn, table, frame):
     if sys.argv[2] == "contact_points" and table.name == "contact_points":
         pause()
     return done
-writer._write_parties, writer.insert_frame = parties, insert
+writer.write_parties, bulk.insert_frame = parties, insert
 from huikuan.cli import app
 app(sys.argv[3:])
 """

@@ -17,11 +17,8 @@ from tests.support.floor import MORNING, Floor
 from tests.support.payments import beijing, pay
 
 from huikuan.domain.goals import Goal
-from huikuan.services.negotiation import (
-    check_instalments,
-    open_negotiation,
-    propose_arrangement,
-)
+from huikuan.services.instalment_job import check_instalments
+from huikuan.services.negotiation import open_negotiation, propose_arrangement
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 

@@ -17,7 +17,8 @@ from tests.support.ledger import book_sums, open_journal, placed_minus_allocated
 from huikuan.errors import HuikuanError
 from huikuan.services.ledger import check_ledger
 from huikuan.services.money_terms import set_terms
-from huikuan.services.payments import PostPayment, move_payment, post_payment, reverse_payment
+from huikuan.services.payment_reversal import move_payment, reverse_payment
+from huikuan.services.payments import PostPayment, post_payment
 from huikuan.storage import tables as t
 
 _refs = itertools.count(1)

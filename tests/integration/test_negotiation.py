@@ -16,17 +16,10 @@ from tests.support.floor import MORNING, TODAY, Floor
 from tests.support.payments import count
 
 from huikuan.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huikuan.services.arrangement_terms import Offer, build_schedule, discount_bp
 from huikuan.services.claims import take_case
-from huikuan.services.negotiation import (
-    Offer,
-    approvals,
-    approve,
-    build_schedule,
-    discount_bp,
-    open_negotiation,
-    propose_arrangement,
-    reject,
-)
+from huikuan.services.negotiation import approve, open_negotiation, propose_arrangement, reject
+from huikuan.services.offers import approvals
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 

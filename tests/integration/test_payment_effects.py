@@ -13,9 +13,11 @@ from tests.support.payments import beijing
 
 from huikuan.services.assessment import planner_estimate
 from huikuan.services.case_timeline import case_timeline
+from huikuan.services.instalment_job import check_instalments
 from huikuan.services.message_facts import case_state, payment
-from huikuan.services.negotiation import check_instalments, open_negotiation, propose_arrangement
-from huikuan.services.payments import Posted, PostPayment, post_payment, reverse_payment
+from huikuan.services.negotiation import open_negotiation, propose_arrangement
+from huikuan.services.payment_reversal import reverse_payment
+from huikuan.services.payments import Posted, PostPayment, post_payment
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 

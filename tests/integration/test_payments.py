@@ -14,7 +14,8 @@ from huikuan.domain.ledger import Book
 from huikuan.errors import Conflict, InvalidInput
 from huikuan.services.ledger import check_ledger
 from huikuan.services.money_terms import set_terms
-from huikuan.services.payments import Posted, PostPayment, move_payment, post_payment, reverse_payment
+from huikuan.services.payment_reversal import move_payment, reverse_payment
+from huikuan.services.payments import Posted, PostPayment, post_payment
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from huikuan.domain.ledger import Book, Route
 from huikuan.services.money_terms import set_terms
-from huikuan.services.payments import PostPayment, post_payment, reverse_payment
+from huikuan.services.payment_reversal import reverse_payment
+from huikuan.services.payments import PostPayment, post_payment
 from huikuan.storage import statements as statement_store
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork

@@ -1,6 +1,6 @@
 """`huikuan payments`, `huikuan ledger` and `huikuan terms`: the money from the command line
-(docs/money.md). Thin: parse the arguments, call services/payments.py, services/ledger.py and
-services/money_terms.py, print.
+(docs/money.md). Thin: parse the arguments, call services/payments.py,
+services/payment_reversal.py, services/ledger.py and services/money_terms.py, print.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def post(
 ) -> None:
     """Post a payment received for a case: allocated to its debts, its commission computed, written to
     the ledger. A reference the creditor's payments used already is refused (exit 1, nothing written)."""
-    from huikuan.services.payments import PostPayment, case_currency, post_payment
+    from huikuan.services.case_debts import case_currency
+    from huikuan.services.payments import PostPayment, post_payment
 
     try:
         with open_uow(immediate=True) as uow:
@@ -95,7 +96,7 @@ def reverse(
     now: str | None = typer.Option(None, "--now"),
 ) -> None:
     """Reverse a payment by a new entry: balances restored, promises and instalments judged again."""
-    from huikuan.services.payments import reverse_payment
+    from huikuan.services.payment_reversal import reverse_payment
 
     with working_uow(immediate=True) as uow:
         done = reverse_payment(uow, None, payment_id, kind=kind, reason=reason, now=instant(now))
@@ -114,7 +115,7 @@ def move(
     now: str | None = typer.Option(None, "--now"),
 ) -> None:
     """Move a payment posted to the wrong case: reversed there, posted again on the right one."""
-    from huikuan.services.payments import move_payment
+    from huikuan.services.payment_reversal import move_payment
 
     with working_uow(immediate=True) as uow:
         done = move_payment(uow, None, payment_id, to_case_id=to_case, reason=reason, now=instant(now))

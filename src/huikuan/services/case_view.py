@@ -15,7 +15,6 @@ that question for one point.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,20 +28,24 @@ from huikuan.compliance.model import Debt, Purpose, Role
 from huikuan.domain.days import days_past_due
 from huikuan.domain.enums import Channel
 from huikuan.domain.model import bucket
-from huikuan.domain.money import Money
 from huikuan.domain.national_id import age_on
 from huikuan.i18n import gettext, normalize_locale
 from huikuan.services.access import Viewer, visible_case
+from huikuan.services.case_history import interactions, json_list, latest_scores, plan_rows
 from huikuan.services.case_labels import label
-from huikuan.services.case_timeline import (
-    TimelineItem,
-    case_timeline,
-    interactions,
-    json_list,
-    latest_scores,
-    plan_rows,
-    timeline,
+from huikuan.services.case_parts import (
+    CaseView,
+    DebtView,
+    GateVerdict,
+    Identity,
+    LastContact,
+    LocalTime,
+    NextAction,
+    PartyView,
+    PointView,
+    Total,
 )
+from huikuan.services.case_timeline import case_timeline, timeline
 from huikuan.services.clock import floor_today
 from huikuan.services.gate import PHONE_KINDS, UNUSABLE, WORK, GateInputs, ask, gate_inputs
 from huikuan.services.gate import who as person
@@ -64,162 +67,6 @@ PAYMENT, LOCATION, NO_CONTACT = "payment", "location", "none"
 # Made once: an alias builds its column collection when first used, a millisecond a page otherwise.
 _ASSIGNED = aliased(t.users, name="assigned_user")
 _CLAIMER = aliased(t.users, name="claimer")
-
-
-# --- what the page shows ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Identity:
-    debtor_id: int
-    name: str
-    national_id: str  # masked: a PRC ID shows only its region (domain/national_id.py)
-    has_national_id: bool
-    # Whole years, the one thing shown of the birth date: with the region, a PRC ID stays one of ~180,000.
-    # The date itself is revealed (services/reveal.py) or checked (services/identity_check.py).
-    age: int | None
-    has_birth_date: bool
-    language: str
-    flags: tuple[str, ...]  # the set ones, of FLAGS
-    opt_outs: tuple[str, ...]  # channels the debtor opted out of
-    inconvenient_times: tuple[str, ...]  # "12:00-14:00", the debtor's local time
-    time_zones: tuple[str, ...]  # where the debtor may be (phones, address, stated zone)
-    creditor_id: int
-    creditor_code: str
-    creditor_name: str
-    pack: str
-    stage: str
-    segment: str | None
-    assigned_to: str | None
-    assigned_to_id: int | None
-    claimed_by: str | None
-    claimed_by_id: int | None
-    claim_expires_at: datetime | None
-    ability: float | None
-    willingness: float | None
-    delinquency_reason: str | None
-    negotiation_reason: str | None
-    planner_ability: float | None  # the latest plan's estimate, beside the collector's assessment
-    planner_willingness: float | None
-
-
-@dataclass(frozen=True)
-class GateVerdict:
-    """The gate's answer now for the point's natural channel (as check_contact gives it)."""
-
-    channel: str
-    allowed: bool
-    next_allowed_at: datetime | None  # UTC; None when blocked until a fact changes
-    rules: tuple[str, ...]
-    reasons: tuple[str, ...]  # the gate's own explanations (English)
-    decision_id: str
-
-
-@dataclass(frozen=True)
-class LocalTime:
-    zone: str
-    at: datetime  # aware, in `zone`
-
-
-@dataclass(frozen=True)
-class PointView:
-    id: int
-    kind: str
-    masked: str
-    status: str
-    consent: bool
-    source: str
-    party_id: int | None  # None: the debtor's own
-    owner_name: str
-    owner_role: str
-    channel: str | None  # the natural channel; None when the gate knows none for the kind
-    local_times: tuple[LocalTime, ...]
-    verdict: GateVerdict | None  # None for a point not used (UNUSABLE) or a kind with no channel
-    place: str | None = None  # "work": it reaches the person at their place of employment
-
-    @property
-    def do_not_contact(self) -> bool:
-        return self.status == "do_not_contact"
-
-    @property
-    def unusable(self) -> bool:
-        """Marked wrong number, disconnected or do-not-contact: not offered, not dialled."""
-        return self.status in UNUSABLE
-
-
-@dataclass(frozen=True)
-class DebtView:
-    account_id: int
-    creditor_code: str
-    external_ref: str
-    product: str
-    currency: str
-    principal: int
-    interest: int
-    fees: int
-    balance: int
-    overdue_since: date | None
-    days_past_due: int
-    bucket: str
-    status: str
-
-
-@dataclass(frozen=True)
-class Total:
-    currency: str
-    accounts: int
-    principal: int
-    interest: int
-    fees: int
-    balance: int
-
-
-@dataclass(frozen=True)
-class PartyView:
-    id: int | None  # None: the debtor itself
-    role: str
-    name: str
-    liable: bool
-    relation: str | None
-    may_discuss: str  # PAYMENT, LOCATION or NO_CONTACT (the pack forbids contacting this role)
-
-
-@dataclass(frozen=True)
-class LastContact:
-    at: datetime
-    channel: str
-    outcome: str
-    goal: str | None  # a code of domain/goals.py
-    goal_note: str | None
-    goal_met: bool | None
-    by: str | None
-
-
-@dataclass(frozen=True)
-class NextAction:
-    channel: str | None
-    goal: str | None  # a code of domain/goals.py
-    note: str | None
-    due_at: datetime | None
-
-
-@dataclass(frozen=True)
-class CaseView:
-    case_id: int
-    now: datetime
-    locale: str
-    identity: Identity
-    points: tuple[PointView, ...]
-    debts: tuple[DebtView, ...]
-    totals: tuple[Total, ...]
-    parties: tuple[PartyView, ...]
-    timeline: tuple[TimelineItem, ...]
-    last_contact: LastContact | None
-    next_action: NextAction
-
-    @property
-    def balance_totals(self) -> tuple[Money, ...]:
-        return tuple(Money(x.balance, x.currency) for x in self.totals)
 
 
 # --- the gate, once per page ------------------------------------------------------------------------
@@ -265,10 +112,93 @@ def case_360(
     case = visible_case(uow, viewer, case_id)
     at = (now or datetime.now(UTC)).astimezone(UTC)
     lang = normalize_locale(locale or viewer.locale)
+    head = _head(uow, case)
+    pack = creditor_pack(head.pack, head.pack_overrides)
+    parties, points = _people(uow, case.debtor_id)
+    accounts = _accounts(uow, case_id)
+    today = floor_today(at)
+    debts = _debt_views(accounts, head.creditor_code, today)
+    inputs = gate_inputs(
+        uow,
+        case.id,
+        case.debtor_id,
+        pack,
+        [(r.id, r.status) for r in accounts],
+        [(p.id, p.role) for p in parties],
+        [(p.party_id, p.value) for p in points if p.party_id is not None and p.kind in PHONE_KINDS],
+    )
+    party_by_id = {r.id: r for r in parties}
+    point_views, debtor_zones = _point_views(inputs, points, party_by_id, head.name, at)
+    plan = plan_rows(uow, case_id)
+    identity = _identity(case, head, debtor_zones, latest_scores(plan), today, lang)
+    if with_timeline:
+        done = interactions(uow, case_id)
+        items = timeline(uow, case_id, done, party_by_id, plan, head.creditor_currency, lang)
+    else:
+        done, items = interactions(uow, case_id, limit=1), ()
+    last = done[0] if done else None
+    return CaseView(
+        case_id=case_id,
+        now=at,
+        locale=lang,
+        identity=identity,
+        points=point_views,
+        debts=debts,
+        totals=_totals(debts),
+        parties=_party_views(head.name, parties, pack),
+        timeline=items,
+        last_contact=None
+        if last is None
+        else LastContact(
+            last.at, last.channel, last.outcome, last.goal, last.goal_note, last.goal_met, last.user_name
+        ),
+        next_action=NextAction(
+            case.next_action_channel, case.next_action_goal, case.next_action_note, case.next_action_due_at
+        ),
+    )
+
+
+def _people(uow: UnitOfWork, debtor_id: int) -> tuple[Sequence[Any], Sequence[Any]]:
+    """The debtor's related parties, and every contact point (the debtor's own first)."""
     s = uow.session
-    d, cr, p, cp, a = t.debtors.c, t.creditors.c, t.parties.c, t.contact_points.c, t.accounts.c
+    p, cp = t.parties.c, t.contact_points.c
+    parties = s.execute(
+        select(p.id, p.role, p.name, p.liable, p.relation).where(p.debtor_id == debtor_id).order_by(p.id)
+    ).all()
+    points = s.execute(
+        select(cp.id, cp.party_id, cp.kind, cp.value, cp.status, cp.consent, cp.source, cp.place)
+        .where(cp.debtor_id == debtor_id)
+        .order_by(cp.party_id.is_not(None), cp.party_id, cp.id)
+    ).all()
+    return parties, points
+
+
+def _accounts(uow: UnitOfWork, case_id: int) -> Sequence[Any]:
+    """The case's accounts with their amounts and status."""
+    a = t.accounts.c
+    return uow.session.execute(
+        select(
+            a.id,
+            a.external_ref,
+            a.product,
+            a.currency,
+            a.principal,
+            a.interest,
+            a.fees,
+            a.balance,
+            a.overdue_since,
+            a.status,
+        )
+        .where(a.case_id == case_id)
+        .order_by(a.id)
+    ).all()
+
+
+def _head(uow: UnitOfWork, case: Any) -> Any:
+    """The debtor, the creditor and the names of who holds the case, in one row."""
+    d, cr = t.debtors.c, t.creditors.c
     assigned, claimer = _ASSIGNED, _CLAIMER
-    head = s.execute(
+    return uow.session.execute(
         select(
             d.name,
             d.national_id_masked,
@@ -293,36 +223,14 @@ def case_360(
         )
         .where(d.id == case.debtor_id)
     ).one()
-    pack = creditor_pack(head.pack, head.pack_overrides)
-    parties = s.execute(
-        select(p.id, p.role, p.name, p.liable, p.relation).where(p.debtor_id == case.debtor_id).order_by(p.id)
-    ).all()
-    points = s.execute(
-        select(cp.id, cp.party_id, cp.kind, cp.value, cp.status, cp.consent, cp.source, cp.place)
-        .where(cp.debtor_id == case.debtor_id)
-        .order_by(cp.party_id.is_not(None), cp.party_id, cp.id)
-    ).all()
-    accounts = s.execute(
-        select(
-            a.id,
-            a.external_ref,
-            a.product,
-            a.currency,
-            a.principal,
-            a.interest,
-            a.fees,
-            a.balance,
-            a.overdue_since,
-            a.status,
-        )
-        .where(a.case_id == case_id)
-        .order_by(a.id)
-    ).all()
-    today = floor_today(at)
-    debts = tuple(
+
+
+def _debt_views(accounts: Sequence[Any], creditor_code: str, today: date) -> tuple[DebtView, ...]:
+    """The case's accounts with their days past due and bucket on `today`."""
+    return tuple(
         DebtView(
             account_id=r.id,
-            creditor_code=head.creditor_code,
+            creditor_code=creditor_code,
             external_ref=r.external_ref,
             product=r.product,
             currency=r.currency,
@@ -337,21 +245,19 @@ def case_360(
         )
         for r in accounts
     )
-    inputs = gate_inputs(
-        uow,
-        case.id,
-        case.debtor_id,
-        pack,
-        [(r.id, r.status) for r in accounts],
-        [(p.id, p.role) for p in parties],
-        [(p.party_id, p.value) for p in points if p.party_id is not None and p.kind in PHONE_KINDS],
-    )
-    party_by_id = {r.id: r for r in parties}
+
+
+def _point_views(
+    inputs: GateInputs, points: Sequence[Any], owners: dict[int, Any], debtor_name: str, at: datetime
+) -> tuple[tuple[PointView, ...], tuple[str, ...]]:
+    """Each contact point masked, with its owner's local times and the gate's verdict at `at`; and the
+    time zones the debtor may be in."""
+    pack = inputs.pack
     debtor_zones: tuple[str, ...] = ()
     point_views = []
     for r in points:
         channel = NATURAL_CHANNELS.get(r.kind)
-        owner = party_by_id.get(r.party_id) if r.party_id is not None else None
+        owner = owners.get(r.party_id) if r.party_id is not None else None
         verdict: GateVerdict | None = None
         zones: tuple[str, ...] = ()
         if channel is not None and inputs.accounts and r.status not in UNUSABLE:
@@ -371,7 +277,7 @@ def case_360(
                 consent=bool(r.consent),
                 source=r.source,
                 party_id=r.party_id,
-                owner_name=owner.name if owner is not None else head.name,
+                owner_name=owner.name if owner is not None else debtor_name,
                 owner_role=owner.role if owner is not None else "debtor",
                 channel=channel,
                 local_times=tuple(LocalTime(z, at.astimezone(ZoneInfo(z))) for z in zones),
@@ -381,9 +287,14 @@ def case_360(
         )
     if not debtor_zones and inputs.accounts:
         debtor_zones = request_zones(_probe(inputs, None, None, "visit", at), pack.country)
-    plan = plan_rows(uow, case_id)
-    scores = latest_scores(plan)
-    identity = Identity(
+    return tuple(point_views), debtor_zones
+
+
+def _identity(
+    case: Any, head: Any, time_zones: tuple[str, ...], scores: dict[str, float], today: date, lang: str
+) -> Identity:
+    """Who the debtor is and where the case stands, with nothing that narrows a PRC ID down."""
+    return Identity(
         debtor_id=case.debtor_id,
         name=head.name,
         national_id=head.national_id_masked or "",
@@ -394,7 +305,7 @@ def case_360(
         flags=tuple(f for f in FLAGS if getattr(head, f)),
         opt_outs=tuple(json_list(head.opt_out_channels)),
         inconvenient_times=_spans(head.inconvenient_times, lang),
-        time_zones=debtor_zones,
+        time_zones=time_zones,
         creditor_id=case.creditor_id,
         creditor_code=head.creditor_code,
         creditor_name=head.creditor_name,
@@ -412,38 +323,6 @@ def case_360(
         negotiation_reason=case.negotiation_reason,
         planner_ability=scores.get("ability"),
         planner_willingness=scores.get("willingness"),
-    )
-    party_views = (
-        PartyView(None, "debtor", head.name, True, None, PAYMENT),
-        *(
-            PartyView(r.id, r.role, r.name, bool(r.liable), r.relation, _may_discuss(pack, r.role))
-            for r in parties
-        ),
-    )
-    if with_timeline:
-        done = interactions(uow, case_id)
-        items = timeline(uow, case_id, done, party_by_id, plan, head.creditor_currency, lang)
-    else:
-        done, items = interactions(uow, case_id, limit=1), ()
-    last = done[0] if done else None
-    return CaseView(
-        case_id=case_id,
-        now=at,
-        locale=lang,
-        identity=identity,
-        points=tuple(point_views),
-        debts=debts,
-        totals=_totals(debts),
-        parties=party_views,
-        timeline=items,
-        last_contact=None
-        if last is None
-        else LastContact(
-            last.at, last.channel, last.outcome, last.goal, last.goal_note, last.goal_met, last.user_name
-        ),
-        next_action=NextAction(
-            case.next_action_channel, case.next_action_goal, case.next_action_note, case.next_action_due_at
-        ),
     )
 
 
@@ -466,6 +345,17 @@ def _totals(debts: Sequence[DebtView]) -> tuple[Total, ...]:
             was.balance + x.balance,
         )
     return tuple(out[c] for c in sorted(out))
+
+
+def _party_views(debtor_name: str, parties: Sequence[Any], pack: Pack) -> tuple[PartyView, ...]:
+    """The debtor and each related party, with what the creditor's pack lets a collector discuss."""
+    return (
+        PartyView(None, "debtor", debtor_name, True, None, PAYMENT),
+        *(
+            PartyView(r.id, r.role, r.name, bool(r.liable), r.relation, _may_discuss(pack, r.role))
+            for r in parties
+        ),
+    )
 
 
 def _may_discuss(pack: Pack, role: str) -> str:
@@ -497,8 +387,6 @@ def _spans(value: Any, lang: str) -> tuple[str, ...]:
 
 
 __all__ = [
-    "CaseView",
-    "GateVerdict",
     "case_360",
     "case_timeline",
     "label",

@@ -9,7 +9,8 @@
 - Reverse one (bounced, chargeback, refund, error) or move one posted to the wrong case: supervisors and
   administrators, on payments of cases they see; a move only to a case they see, of the same creditor.
 
-Every write goes through services/payments.py, as the command line and the providers' notifications do.
+Every write goes through services/payments.py and services/payment_reversal.py, as the command line
+and the providers' notifications do.
 """
 
 from __future__ import annotations
@@ -23,16 +24,10 @@ from sqlalchemy import update
 from huikuan.domain.money import Money
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, case_to_work, require_supervisor, visible_case
+from huikuan.services.case_debts import case_currency
 from huikuan.services.documents import Upload, add_document
-from huikuan.services.payments import (
-    Posted,
-    PostPayment,
-    Reversed,
-    case_currency,
-    move_payment,
-    post_payment,
-    reverse_payment,
-)
+from huikuan.services.payment_reversal import Reversed, move_payment, reverse_payment
+from huikuan.services.payments import Posted, PostPayment, post_payment
 from huikuan.services.payments_view import payment_case
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork

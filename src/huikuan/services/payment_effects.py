@@ -7,8 +7,8 @@ A pending promise is kept the moment the case's payments since the day it was ma
 a window that holds the reversed payment's day: one that is no longer covered becomes partly kept or
 broken (audited `promise.reevaluated`), and the case goes back to the head of the queue as for any
 broken promise. Instalments are judged again by the `instalments` job from the payments that remain
-(services/negotiation.check_instalments: an instalment a reversed payment had paid is pending or missed
-again).
+(services/instalment_job.check_instalments: an instalment a reversed payment had paid is pending or
+missed again).
 
 A payment restarts the limitation period where the pack says so; a reversed one never did, so the
 accounts' limitation dates are computed again either way (services/notices.py), and an account whose

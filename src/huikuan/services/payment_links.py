@@ -34,9 +34,9 @@ from huikuan.domain.ledger import Route
 from huikuan.domain.money import Money
 from huikuan.errors import InvalidInput, NotFound, ProviderUnavailable
 from huikuan.services.access import Viewer, visible_case
+from huikuan.services.case_debts import case_currency
 from huikuan.services.money_terms import terms_on
 from huikuan.services.payment_merchants import merchant_fields, merchant_providers
-from huikuan.services.payments import case_currency
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork

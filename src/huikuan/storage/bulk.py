@@ -26,6 +26,10 @@ _ROWS_PER_STATEMENT = 200
 # Below this many rows, inserting into the indexes directly is as quick as rebuilding them.
 _DEFER_MIN_ROWS = 1_000
 _MAX_PARAMETERS = 30_000
+# SQLite page cache while loading a table: the loads append (secondary indexes are built afterwards),
+# so the engine's 256 MB cache buys them no speed and would only add to peak memory. The reads keep
+# the big cache: an unchanged re-import reads the creditor's rows through indexes, at random.
+_LOAD_CACHE_KIB = 65_536
 
 
 def allocate_ids(conn: Connection, table: Table, count: int) -> pl.Series:
@@ -197,6 +201,14 @@ def sqlite_pragmas(conn: Connection, **settings: str | int) -> Iterator[None]:
     finally:
         for name, value in before.items():
             conn.exec_driver_sql(f"PRAGMA {name} = {value}")
+
+
+def load_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
+    """Inserts a large frame as a load: a small page cache on SQLite, and its indexes built afterwards."""
+    if frame.height == 0:
+        return
+    with sqlite_pragmas(conn, cache_size=-_LOAD_CACHE_KIB), deferred_indexes(conn, table, frame.height):
+        insert_frame(conn, table, frame)
 
 
 def _copy(conn: Connection, table: Table, data: pl.DataFrame) -> None:

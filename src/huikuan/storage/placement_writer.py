@@ -1,5 +1,8 @@
 """Writes a parsed placement into the database in bulk: debtors, cases, accounts, parties, contacts.
 
+The parties and contact points are found in storage/placement_parties.py, the journal's entries written
+by storage/placement_journal.py.
+
 A row whose external_ref the creditor already placed updates that account and never creates a second
 one; contact data already on file is not added twice, so the same file imported twice changes nothing.
 """
@@ -10,24 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, select
+from sqlalchemy import Connection, and_, select
 
-from huikuan.domain.enums import PartyRole
-from huikuan.domain.ledger import Book, EntryKind
 from huikuan.domain.regions import CN_PROVINCES
-from huikuan.domain.relations import RELATION_ROLES
 from huikuan.sealing import keyring
 from huikuan.storage import tables as t
-from huikuan.storage.bulk import (
-    allocate_ids,
-    deferred_indexes,
-    insert_frame,
-    read_frame,
-    sqlite_pragmas,
-    update_frame,
-)
+from huikuan.storage.bulk import allocate_ids, load_frame, read_frame, update_frame
 from huikuan.storage.holds import scrubbed
-from huikuan.storage.ledger import write_bulk_entry
+from huikuan.storage.placement_journal import journal_placement
+from huikuan.storage.placement_parties import debtor_contacts, write_parties
 from huikuan.storage.sealed import lookup_hashes, masks, sealed_ids
 
 # Account fields a new placement of the same reference may change.
@@ -45,6 +39,7 @@ ACCOUNT_FIELDS = [
     "interest_rate_bp",
     "contract_date",
 ]
+_ACCOUNT_COLUMNS = ["row", "account_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS]
 _ACCOUNT_SCHEMA = {
     "account_id": pl.Int64,
     "external_ref": pl.Utf8,
@@ -76,12 +71,6 @@ class WriteCounts:
     scrubs: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
-# SQLite page cache while loading a table: the loads append (secondary indexes are built afterwards),
-# so the engine's 256 MB cache buys them no speed and would only add to peak memory. The reads keep
-# the big cache: an unchanged re-import reads the creditor's rows through indexes, at random.
-_LOAD_CACHE_KIB = 65_536
-
-
 def write_placement(
     conn: Connection,
     creditor_id: int,
@@ -111,52 +100,29 @@ def write_placement(
     scrubs = scrubbed(frame)
     frame = _assign_cases(conn, creditor_id, frame)
 
-    account_columns = ["row", "account_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS]
-    new_accounts = frame.select(account_columns).filter(pl.col("account_id").is_null())
-    ids = allocate_ids(conn, t.accounts, new_accounts.height)
-    _insert(
-        conn,
-        t.accounts,
-        new_accounts.with_columns(
-            ids,
-            pl.lit(creditor_id).alias("creditor_id"),
-            pl.lit("open").alias("status"),
-            pl.lit(placed_on or date.today(), dtype=pl.Date).alias("placed_on"),
-        ).select(
-            [
-                "id",
-                "creditor_id",
-                "debtor_id",
-                "case_id",
-                "external_ref",
-                *ACCOUNT_FIELDS,
-                "status",
-                "placed_on",
-            ]
-        ),
-    )
-    changed = frame.select(*account_columns, *(f"old_{f}" for f in ACCOUNT_FIELDS)).filter(
+    opened = _load_new_accounts(conn, creditor_id, frame, placed_on or date.today())
+    changed = frame.select(*_ACCOUNT_COLUMNS, *(f"old_{f}" for f in ACCOUNT_FIELDS)).filter(
         pl.col("account_id").is_not_null() & _differs()
     )
     update_frame(conn, t.accounts, changed.select(pl.col("account_id").alias("id"), *ACCOUNT_FIELDS))
     journal_placement(
         conn,
         creditor_id,
-        new_accounts.select(pl.Series("account_id", ids), "currency", "balance"),
+        opened,
         changed.select("account_id", "currency", "balance", "old_currency", "old_balance"),
         at=at or datetime.now(UTC),
     )
 
-    created = new_accounts.height
-    del new_accounts
-    debtor_points = _debtor_contacts(conn, creditor_id, frame)
-    party_rows, parties_created, party_points = _write_parties(conn, creditor_id, frame)
+    created = opened.height
+    del opened
+    debtor_points = debtor_contacts(conn, creditor_id, frame)
+    party_rows, parties_created, party_points = write_parties(conn, creditor_id, frame)
     old = frame.select("row", "account_id").filter(pl.col("account_id").is_not_null())
     del frame  # the parsed rows are not needed any more: free them before the largest load
     # The debtors' and the parties' contact points go in together: one load builds the table's indexes.
     points = pl.concat([debtor_points, party_points], how="diagonal_relaxed")
     point_ids = allocate_ids(conn, t.contact_points, points.height)
-    _insert(
+    load_frame(
         conn,
         t.contact_points,
         points.with_columns(point_ids, pl.lit("placement").alias("source")).drop("row"),
@@ -175,11 +141,34 @@ def write_placement(
     )
 
 
-def _insert(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
-    if frame.height == 0:
-        return
-    with sqlite_pragmas(conn, cache_size=-_LOAD_CACHE_KIB), deferred_indexes(conn, table, frame.height):
-        insert_frame(conn, table, frame)
+def _load_new_accounts(
+    conn: Connection, creditor_id: int, frame: pl.DataFrame, placed_on: date
+) -> pl.DataFrame:
+    """Loads the accounts not yet on file, placed on `placed_on`; their ids, currencies and balances."""
+    new_accounts = frame.select(_ACCOUNT_COLUMNS).filter(pl.col("account_id").is_null())
+    ids = allocate_ids(conn, t.accounts, new_accounts.height)
+    load_frame(
+        conn,
+        t.accounts,
+        new_accounts.with_columns(
+            ids,
+            pl.lit(creditor_id).alias("creditor_id"),
+            pl.lit("open").alias("status"),
+            pl.lit(placed_on, dtype=pl.Date).alias("placed_on"),
+        ).select(
+            [
+                "id",
+                "creditor_id",
+                "debtor_id",
+                "case_id",
+                "external_ref",
+                *ACCOUNT_FIELDS,
+                "status",
+                "placed_on",
+            ]
+        ),
+    )
+    return new_accounts.select(pl.Series("account_id", ids), "currency", "balance")
 
 
 def _existing_accounts(conn: Connection, creditor_id: int) -> pl.DataFrame:
@@ -274,7 +263,7 @@ def _assign_debtors(
         "national_id_hash",
         masks(fresh["national_id"]).alias("national_id_masked"),
     ).with_columns(sealed_ids(fresh["national_id"], keys=keys))
-    _insert(conn, t.debtors, new_debtors.drop("debtor_key"))
+    load_frame(conn, t.debtors, new_debtors.drop("debtor_key"))
     mapping = new_debtors.select(pl.col("id").alias("new_debtor_id"), "debtor_key")
     frame = _attach(frame, mapping, "debtor_key").with_columns(
         pl.coalesce("debtor_id", "new_debtor_id").alias("debtor_id")
@@ -305,203 +294,6 @@ def _assign_cases(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl
     new_cases = missing.with_columns(
         ids, pl.lit(creditor_id).alias("creditor_id"), pl.lit("new").alias("stage")
     )
-    _insert(conn, t.cases, new_cases)
+    load_frame(conn, t.cases, new_cases)
     all_cases = pl.concat([existing, new_cases.select(pl.col("id").alias("case_id"), "debtor_id")])
     return _attach(frame, all_cases, "debtor_id")
-
-
-def _debtor_contacts(conn: Connection, creditor_id: int, frame: pl.DataFrame) -> pl.DataFrame:
-    """The debtors' phones, emails and addresses not yet on file (`row`, `debtor_id`, `kind`, `value`)."""
-    phones = frame.select(
-        "row", "debtor_id", pl.col("phones").alias("value"), pl.col("phone_kinds").alias("kind")
-    ).explode(["value", "kind"])
-    others = [
-        frame.select("row", "debtor_id", pl.col(col).alias("value"), pl.lit(kind).alias("kind"))
-        for col, kind in (("email", "email"), ("address", "address"))
-    ]
-    wanted = pl.concat([phones, *others], how="vertical_relaxed").filter(
-        pl.col("value").is_not_null() & (pl.col("value") != "")
-    )
-    cp, d = t.contact_points.c, t.debtors.c
-    existing = read_frame(
-        conn,
-        select(cp.debtor_id, cp.kind, cp.value)
-        .join(t.debtors, d.id == cp.debtor_id)
-        .where(d.creditor_id == creditor_id, cp.party_id.is_(None)),
-        {"debtor_id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8},
-    )
-    return wanted.join(existing, on=["debtor_id", "kind", "value"], how="anti").unique(
-        ["debtor_id", "kind", "value"], keep="first", maintain_order=True
-    )
-
-
-def _party_frames(frame: pl.DataFrame) -> pl.DataFrame:
-    base = ["row", "debtor_id"]
-    null = pl.lit(None, dtype=pl.Utf8)
-    liable = [
-        frame.select(
-            *base,
-            pl.lit(role.value).alias("role"),
-            pl.col(f"{role.value}_name").alias("name"),
-            pl.lit(True).alias("liable"),
-            (pl.col("guarantor_national_id") if role is PartyRole.GUARANTOR else null).alias("national_id"),
-            null.alias("relation"),
-            pl.col(f"{role.value}_phone").alias("phone"),
-            pl.col(f"{role.value}_phone_kind").alias("phone_kind"),
-            null.alias("address"),
-        )
-        for role in (PartyRole.GUARANTOR, PartyRole.CO_BORROWER)
-    ]
-    employer = frame.select(
-        *base,
-        pl.lit(PartyRole.EMPLOYER.value).alias("role"),
-        pl.col("employer").alias("name"),
-        pl.lit(False).alias("liable"),
-        null.alias("national_id"),
-        null.alias("relation"),
-        null.alias("phone"),
-        null.alias("phone_kind"),
-        pl.col("employer_address").alias("address"),
-    )
-    contacts = (
-        frame.select(*base, "contacts")
-        .explode("contacts")
-        .filter(pl.col("contacts").is_not_null())
-        .unnest("contacts")
-        .select(
-            *base,
-            pl.col("relation")
-            .str.strip_chars()
-            .str.to_lowercase()
-            .replace_strict({k: v.value for k, v in RELATION_ROLES.items()}, default="emergency_contact")
-            .alias("role"),
-            pl.coalesce("name", "phone").alias("name"),
-            pl.lit(False).alias("liable"),
-            null.alias("national_id"),
-            pl.col("relation"),
-            pl.col("phone"),
-            pl.col("phone_kind"),
-            null.alias("address"),
-        )
-    )
-    return pl.concat([*liable, employer, contacts], how="vertical_relaxed").filter(
-        pl.col("name").is_not_null() & (pl.col("name") != "")
-    )
-
-
-def _write_parties(
-    conn: Connection, creditor_id: int, frame: pl.DataFrame
-) -> tuple[pl.DataFrame, int, pl.DataFrame]:
-    """Inserts the new parties; returns their rows, their count and their contact points not yet on file."""
-    wanted = _party_frames(frame)
-    p, d, cp = t.parties.c, t.debtors.c, t.contact_points.c
-    existing = read_frame(
-        conn,
-        select(p.id, p.debtor_id, p.role, p.name)
-        .join(t.debtors, d.id == p.debtor_id)
-        .where(d.creditor_id == creditor_id),
-        {"party_id": pl.Int64, "debtor_id": pl.Int64, "role": pl.Utf8, "name": pl.Utf8},
-    )
-    key = ["debtor_id", "role", "name"]
-    new = wanted.join(existing, on=key, how="anti").unique(key, keep="first", maintain_order=True)
-    ids = allocate_ids(conn, t.parties, new.height)
-    new = new.with_columns(ids, sealed_ids(new["national_id"], keys=keyring()))
-    _insert(
-        conn, t.parties, new.select("id", "debtor_id", "role", "name", "liable", "national_id", "relation")
-    )
-
-    all_parties = pl.concat([existing, new.select(pl.col("id").alias("party_id"), *key)])
-    with_ids = wanted.join(all_parties, on=key, how="left")
-    phones = with_ids.select(
-        "row",
-        "debtor_id",
-        "party_id",
-        pl.col("phone").alias("value"),
-        pl.col("phone_kind").fill_null("landline").alias("kind"),  # read by intake, as the debtor's
-    ).filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
-    points = pl.concat(
-        [
-            phones,
-            with_ids.select(
-                "row",
-                "debtor_id",
-                "party_id",
-                pl.col("address").alias("value"),
-                pl.lit("address").alias("kind"),
-            ).filter(pl.col("value").is_not_null() & (pl.col("value") != "")),
-        ]
-    )
-    schema = {"party_id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8}
-    existing_points = (
-        read_frame(
-            conn,
-            select(cp.party_id, cp.kind, cp.value)
-            .join(t.debtors, d.id == cp.debtor_id)
-            .where(d.creditor_id == creditor_id, cp.party_id.is_not(None)),
-            schema,
-        )
-        if existing.height  # a creditor's first file: no party has contact points yet
-        else pl.DataFrame(schema=schema)
-    )
-    new_points = points.join(existing_points, on=["party_id", "kind", "value"], how="anti").unique(
-        ["party_id", "kind", "value"], keep="first", maintain_order=True
-    )
-    return new.select("row"), new.height, new_points
-
-
-def journal_placement(
-    conn: Connection, creditor_id: int, new: pl.DataFrame, changed: pl.DataFrame, *, at: datetime
-) -> None:
-    """The journal's side of a placement: new accounts opened (receivable <- portfolio) and changed
-    balances adjusted, one entry per kind and currency. `changed` has the old and new currency and
-    balance; an account whose currency changed is closed in the old and opened in the new."""
-    opening = new.select(pl.col("account_id").alias("ref"), "currency", pl.col("balance").alias("delta"))
-    same = changed.filter(pl.col("currency") == pl.col("old_currency")).select(
-        pl.col("account_id").alias("ref"),
-        "currency",
-        (pl.col("balance") - pl.col("old_balance")).alias("delta"),
-    )
-    moved = changed.filter(pl.col("currency") != pl.col("old_currency"))
-    adjustments = pl.concat(
-        [
-            same,
-            moved.select(pl.col("account_id").alias("ref"), "currency", pl.col("balance").alias("delta")),
-            moved.select(
-                pl.col("account_id").alias("ref"),
-                pl.col("old_currency").alias("currency"),
-                (-pl.col("old_balance")).alias("delta"),
-            ),
-        ]
-    )
-    for kind, frame in ((EntryKind.PLACEMENT, opening), (EntryKind.ADJUSTMENT, adjustments)):
-        for (currency,), part in frame.filter(pl.col("delta") != 0).group_by("currency"):
-            write_bulk_entry(
-                conn,
-                kind=kind,
-                creditor_id=creditor_id,
-                currency=str(currency),
-                at=at,
-                reason="placement file"
-                if kind is EntryKind.PLACEMENT
-                else "balance changed by a placement file",
-                lines=receivable_lines(part, creditor_id),
-            )
-
-
-def receivable_lines(frame: pl.DataFrame, creditor_id: int) -> pl.DataFrame:
-    """Journal lines for signed changes of receivables (`ref` the account, `delta` the change): a rise
-    is receivable <- portfolio, a fall portfolio <- receivable."""
-    up = pl.col("delta") > 0
-    return frame.select(
-        pl.when(up)
-        .then(pl.lit(Book.RECEIVABLE.value))
-        .otherwise(pl.lit(Book.PORTFOLIO.value))
-        .alias("debit_book"),
-        pl.when(up).then(pl.col("ref")).otherwise(pl.lit(creditor_id)).cast(pl.Int64).alias("debit_ref"),
-        pl.when(up)
-        .then(pl.lit(Book.PORTFOLIO.value))
-        .otherwise(pl.lit(Book.RECEIVABLE.value))
-        .alias("credit_book"),
-        pl.when(up).then(pl.lit(creditor_id)).otherwise(pl.col("ref")).cast(pl.Int64).alias("credit_ref"),
-        pl.col("delta").abs().cast(pl.Int64).alias("amount"),
-    )

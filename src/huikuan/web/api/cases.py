@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 
 from huikuan.domain.ids import MAX_ID
 from huikuan.domain.money import Money
-from huikuan.services.case_view import CaseView, case_360
+from huikuan.services.case_parts import CaseView
+from huikuan.services.case_view import case_360
 from huikuan.services.identity_check import CallerSays, check_identity
 from huikuan.services.reveal import reveal
 from huikuan.services.view_audit import note_case_viewed

@@ -13,6 +13,7 @@ from fastapi import Body
 from pydantic import BaseModel, Field
 
 from huikuan.services import negotiation as neg
+from huikuan.services.offers import approvals
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import parse_day
@@ -69,7 +70,7 @@ def post_arrangement(
 @router.get("/approvals")
 def get_approvals(viewer: ApiViewerDep, uow: UowDep) -> list[dict[str, Any]]:
     """Offers awaiting approval (supervisors and admins), oldest first, with what each exceeds."""
-    return [offer.to_dict() for offer in neg.approvals(uow, viewer)]
+    return [offer.to_dict() for offer in approvals(uow, viewer)]
 
 
 @router.post("/approvals/{arrangement_id}/approve")

@@ -19,7 +19,9 @@ from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services import negotiation as neg
 from huikuan.services.access import Viewer, may_work
+from huikuan.services.arrangement_terms import Excess, Offer
 from huikuan.services.case_labels import label
+from huikuan.services.offers import approvals, negotiation_of
 from huikuan.services.promises import promises_of
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
@@ -71,7 +73,7 @@ def helpers(request: Request) -> dict[str, Callable[..., str]]:
     def tone(value: str) -> str:
         return TONES.get(value, "")
 
-    def excess(e: neg.Excess, _currency: str) -> str:
+    def excess(e: Excess, _currency: str) -> str:
         counts = e.limit == "max_instalments"
         pairs = (("offered", e.offered), ("allowed", e.allowed), ("by", e.by))
         values = {name: str(v) if counts else pct(v) for name, v in pairs}
@@ -113,7 +115,7 @@ def promise_panel(request: Request, case_id: PathId, viewer: ViewerDep, uow: Uow
 def _negotiation_panel(
     request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int, notice: str = ""
 ) -> HTMLResponse:
-    view = neg.negotiation_of(uow, viewer, case_id)
+    view = negotiation_of(uow, viewer, case_id)
     can_write = may_work(uow, viewer, case_id)
     context = {"view": view, "can_write": can_write, "notice": notice, **helpers(request)}
     return render(request, "case/_negotiation.html", context)
@@ -175,11 +177,11 @@ def post_arrangement(
 
 @router.get("/approvals", response_class=HTMLResponse)
 def approvals_page(request: Request, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
-    offers = neg.approvals(uow, viewer)
+    offers = approvals(uow, viewer)
     return render(request, "approvals/page.html", {"offers": offers, **helpers(request)})
 
 
-def _decided(request: Request, offer: neg.Offer) -> Response:
+def _decided(request: Request, offer: Offer) -> Response:
     if not is_htmx(request):
         return RedirectResponse("/approvals", status_code=303)
     return render(request, "approvals/_offer.html", {"o": offer, **helpers(request)})

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from huikuan.domain.ids import MAX_ID
 from huikuan.i18n import gettext
 from huikuan.services.access import Viewer, visible_case
+from huikuan.services.case_debts import case_currency
 from huikuan.services.payment_links import (
     NewLink,
     create_payment_link,
@@ -19,7 +20,6 @@ from huikuan.services.payment_links import (
     offered_providers,
     parse_amount,
 )
-from huikuan.services.payments import case_currency
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import (
