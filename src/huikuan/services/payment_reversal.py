@@ -89,7 +89,7 @@ def reverse_payment(
     )
     reopened = _raise_balances(conn, payment_id, now, user_id)
     if reopened:
-        _reopenpaying_case(conn, pay.case_id or _case_of_account(conn, pay.account_id), now, user_id)
+        _reopen_case(conn, pay.case_id or _case_of_account(conn, pay.account_id), now, user_id)
     conn.execute(
         insert(t.payment_reversals).values(
             payment_id=payment_id,
@@ -209,7 +209,7 @@ def _raise_balances(conn: Connection, payment_id: int, now: datetime, user_id: i
     return reopened
 
 
-def _reopenpaying_case(conn: Connection, case_id: int, now: datetime, user_id: int | None) -> None:
+def _reopen_case(conn: Connection, case_id: int, now: datetime, user_id: int | None) -> None:
     """A case closed because the payment paid it off comes back to the queue, to follow up now."""
     c = t.cases.c
     done = conn.execute(
