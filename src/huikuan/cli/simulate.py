@@ -34,7 +34,11 @@ def simulate(
     try:
         sc = load(scenario)
         if strategy not in REGISTRY:
-            raise HuikuanError(f"--strategy: unknown strategy {strategy!r} (known: {', '.join(REGISTRY)})")
+            raise HuikuanError(
+                "strategy: unknown strategy {name!r} (known: {known})",
+                name=strategy,
+                known=", ".join(REGISTRY),
+            )
 
         def progress(d: int, _info: dict[str, object]) -> None:
             if sys.stderr.isatty() and not as_json:
