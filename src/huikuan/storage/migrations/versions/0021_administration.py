@@ -4,8 +4,8 @@ Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-06 10:15:00
 
-Administration (issue 15): users' shifts, the message templates edited in the browser, and what the
-administration pages keep.
+Administration (issue 15): the message templates edited in the browser and what the creditors' and
+channels' pages keep.
 """
 
 from __future__ import annotations
