@@ -22,6 +22,7 @@ from huikuan.cli import (
     persons,
     plan,
     privacy,
+    scope,
     setup,
     simulate,
     statements,
@@ -44,6 +45,7 @@ def private_files() -> None:
 app.command("init")(setup.init)
 app.add_typer(creditors.app, name="creditor")
 app.add_typer(users.app, name="user")
+app.add_typer(scope.app, name="scope")
 app.add_typer(imports.app, name="import")
 app.command("demo")(setup.demo)
 app.command("serve")(setup.serve)

@@ -1,7 +1,10 @@
 """Who may see and change what: the viewer of every workbench use case, and the cases in its reach.
 
-- admin and supervisor: every case; they approve offers beyond a collector's authority and edit scripts.
-- collector: the cases assigned to it or to a member of its team, the unassigned pool, and what it holds.
+- admin: every case. supervisor: every case of the creditors it serves; they approve offers beyond a
+  collector's authority and edit scripts.
+- collector: the cases assigned to it or to a member of its team and the unassigned pool, of the creditors
+  it serves, and whatever is assigned to it or it holds (of any creditor: a case given to someone stays
+  theirs to see when its creditor is no longer served).
 - creditor_viewer: read-only, the cases of its own creditor only, from its portfolio (services/portfolio.py);
   it has no queue.
 
@@ -9,6 +12,11 @@ Seeing a case is not working it: a collector writes to a case (a contact, a prom
 an assessment) only while it holds the case from its queue or when the case is assigned to it; a
 supervisor or admin may write to any case it sees, and doing so on a case another person holds or is
 assigned is recorded in the audit log (`case.worked_by_supervisor`).
+
+The creditors a user serves (tables team_creditors and user_creditors, set by services/tenancy.py): its
+own rows if it has any, else its team's, else (no rows at all) every creditor. An administrator serves every
+creditor whatever its rows; a creditor's viewer its own creditor only. `Viewer.creditors` holds them (None:
+every creditor), read once per request with the viewer.
 
 A case out of reach is reported as not found (its existence is not disclosed).
 """
@@ -20,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from huikuan.config import get_settings
 from huikuan.domain.enums import Role
@@ -44,6 +52,7 @@ class Viewer:
     time_zone: str
     languages: tuple[str, ...] = ()  # the languages this user works in ("zh", "en")
     skills: tuple[str, ...] = ()  # e.g. "vulnerability": may take the cases of vulnerable debtors
+    creditors: frozenset[int] | None = None  # the creditors it serves (None: every creditor)
 
     @property
     def supervises(self) -> bool:
@@ -73,6 +82,7 @@ def get_viewer(uow: UnitOfWork, user_id: int) -> Viewer:
     if row is None:
         raise NotAuthenticated("Your session has ended: please log in again")
     zone = row.time_zone or get_settings().time_zone
+    role = Role(row.role)
     return Viewer(
         row.id,
         row.username,
@@ -84,21 +94,58 @@ def get_viewer(uow: UnitOfWork, user_id: int) -> Viewer:
         zone,
         tuple(row.languages or ()),
         tuple(row.skills or ()),
+        None if role in (Role.ADMIN, Role.CREDITOR_VIEWER) else served_creditors(uow, row.id, row.team_id),
     )
+
+
+def served_creditors(uow: UnitOfWork, user_id: int, team_id: int | None) -> frozenset[int] | None:
+    """The creditors a user serves: its own rows, else its team's, else None (every creditor)."""
+    uc, tc = t.user_creditors.c, t.team_creditors.c
+    own = frozenset(uow.session.execute(select(uc.creditor_id).where(uc.user_id == user_id)).scalars())
+    if own:
+        return own
+    if team_id is not None:
+        team = frozenset(uow.session.execute(select(tc.creditor_id).where(tc.team_id == team_id)).scalars())
+        if team:
+            return team
+    return None
+
+
+def creditor_scope(viewer: Viewer, creditor_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """A WHERE clause on any creditor column: the creditors the viewer serves (a creditor's viewer: its
+    own). For the lists that name creditors rather than cases (statements, creditors)."""
+    if viewer.role is Role.CREDITOR_VIEWER:
+        return creditor_id == viewer.creditor_id if viewer.creditor_id is not None else false()
+    if viewer.creditors is None:
+        return true()
+    return creditor_id.in_(sorted(viewer.creditors))
+
+
+def serves(viewer: Viewer, creditor_id: int) -> bool:
+    """Whether the viewer serves the creditor (see `creditor_scope`)."""
+    if viewer.role is Role.CREDITOR_VIEWER:
+        return viewer.creditor_id == creditor_id
+    return viewer.creditors is None or creditor_id in viewer.creditors
 
 
 def case_scope(viewer: Viewer) -> ColumnElement[bool]:
     """A WHERE clause on `cases` selecting the cases the viewer may see."""
     c = t.cases.c
-    if viewer.supervises:
-        return true()
     if viewer.role is Role.CREDITOR_VIEWER:
-        return c.creditor_id == viewer.creditor_id if viewer.creditor_id is not None else false()
+        return creditor_scope(viewer, c.creditor_id)
+    if viewer.creditors is None and viewer.supervises:
+        return true()
     mine = or_(c.assigned_user_id == viewer.user_id, c.claimed_by == viewer.user_id)
+    if viewer.supervises:
+        return or_(mine, creditor_scope(viewer, c.creditor_id))
     if viewer.team_id is None:
-        return or_(mine, c.assigned_user_id.is_(None))
-    team = select(t.users.c.id).where(t.users.c.team_id == viewer.team_id).scalar_subquery()
-    return or_(mine, c.assigned_user_id.is_(None), c.assigned_user_id.in_(team))
+        reach: ColumnElement[bool] = c.assigned_user_id.is_(None)
+    else:
+        team = select(t.users.c.id).where(t.users.c.team_id == viewer.team_id).scalar_subquery()
+        reach = or_(c.assigned_user_id.is_(None), c.assigned_user_id.in_(team))
+    if viewer.creditors is None:
+        return or_(mine, reach)
+    return or_(mine, and_(creditor_scope(viewer, c.creditor_id), reach))
 
 
 def visible_case(uow: UnitOfWork, viewer: Viewer, case_id: int, *, write: bool = False) -> Any:

@@ -1,7 +1,8 @@
 """Who may see which statements, and their files read back from the document store.
 
-Administrators and supervisors see every creditor's statements; a creditor's viewer its own creditor's
-only (another creditor's statement is not found, as if it did not exist); collectors none. Only an
+Administrators see every creditor's statements; supervisors those of the creditors they serve
+(services/access.py `creditor_scope`); a creditor's viewer its own creditor's only (another creditor's
+statement is not found, as if it did not exist); collectors none. Only an
 administrator runs a month; administrators and supervisors reconcile a creditor's file. Every download
 is audited.
 """
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from huikuan.domain.enums import Role
 from huikuan.errors import Forbidden, NotFound
-from huikuan.services.access import Viewer
+from huikuan.services.access import Viewer, creditor_scope, serves
 from huikuan.services.documents import store_named
 from huikuan.services.statements import list_statements
 from huikuan.storage import audit
@@ -40,10 +41,17 @@ def creditors_for(uow: UnitOfWork, viewer: Viewer) -> list[dict[str, Any]]:
     """The creditors whose statements the viewer sees (code, name, id)."""
     require_statements(viewer)
     c = t.creditors.c
-    query = select(c.id, c.code, c.name).order_by(c.code)
-    if viewer.role is Role.CREDITOR_VIEWER:
-        query = query.where(c.id == viewer.creditor_id)
+    query = select(c.id, c.code, c.name).where(creditor_scope(viewer, c.id)).order_by(c.code)
     return [dict(r._mapping) for r in uow.session.execute(query).all()]
+
+
+def served_creditor(uow: UnitOfWork, viewer: Viewer, code: str) -> int:
+    """The id of the creditor of this code if the viewer serves it (else NotFound, as if it did not exist)."""
+    c = t.creditors.c
+    found = uow.session.execute(select(c.id).where(c.code == code)).scalar()
+    if found is None or not serves(viewer, found):
+        raise NotFound("no creditor with code {code!r}; add it with `huikuan creditor add`", code=code)
+    return int(found)
 
 
 def statements_for(uow: UnitOfWork, viewer: Viewer) -> list[dict[str, Any]]:
@@ -52,7 +60,7 @@ def statements_for(uow: UnitOfWork, viewer: Viewer) -> list[dict[str, Any]]:
     scope = viewer.creditor_id if viewer.role is Role.CREDITOR_VIEWER else None
     if viewer.role is Role.CREDITOR_VIEWER and scope is None:
         return []
-    rows = list_statements(uow, scope)
+    rows = [row for row in list_statements(uow, scope) if serves(viewer, row["creditor_id"])]
     d = t.documents.c
     kept: dict[int, list[str]] = {}
     if rows:
@@ -80,7 +88,7 @@ def statement_file(
         .join(t.creditors, c.id == s.creditor_id)
         .where(s.id == statement_id)
     ).one_or_none()
-    if row is None or (viewer.role is Role.CREDITOR_VIEWER and row.creditor_id != viewer.creditor_id):
+    if row is None or not serves(viewer, row.creditor_id):
         raise NotFound("There is no statement {id}", id=statement_id)
     pattern = FILES.get(which)
     d = t.documents.c

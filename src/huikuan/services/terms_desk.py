@@ -1,6 +1,7 @@
 """Creditors' money terms at the desk: the administrators' pages read and add versions here.
 
-Supervisors and administrators read every creditor's versions; only an administrator adds one (through
+Administrators read every creditor's versions, supervisors those of the creditors they serve
+(services/access.py `creditor_scope`); only an administrator adds one (through
 services/money_terms.set_terms, as `huikuan terms set` does). A version is never changed: new terms take
 a new start day.
 """
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 
 from huikuan.domain.commission import Terms, default_terms, parse_terms
 from huikuan.errors import NotFound
-from huikuan.services.access import Viewer, require_admin, require_supervisor
+from huikuan.services.access import Viewer, creditor_scope, require_admin, require_supervisor
 from huikuan.services.money_terms import set_terms
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -23,7 +24,7 @@ BEFORE_ANY = date(2000, 1, 1)  # the day shown on the default terms: before any 
 
 
 def creditors(uow: UnitOfWork, viewer: Viewer) -> list[dict[str, Any]]:
-    """Every creditor with its region, currency and how many versions of terms it has."""
+    """Every creditor the viewer serves with its region, currency and how many versions of terms it has."""
     require_supervisor(viewer)
     cr, mt = t.creditors.c, t.money_terms.c
     versions = (
@@ -43,6 +44,7 @@ def creditors(uow: UnitOfWork, viewer: Viewer) -> list[dict[str, Any]]:
             versions.c.latest,
         )
         .outerjoin(versions, versions.c.creditor_id == cr.id)
+        .where(creditor_scope(viewer, cr.id))
         .order_by(cr.code)
     )
     return [dict(r._mapping) for r in rows]
@@ -54,7 +56,7 @@ def creditor_terms(uow: UnitOfWork, viewer: Viewer, creditor_id: int) -> dict[st
     require_supervisor(viewer)
     cr, mt, u = t.creditors.c, t.money_terms.c, t.users.c
     creditor = uow.session.execute(
-        select(cr.id, cr.code, cr.name, cr.region, cr.currency, cr.pack).where(cr.id == creditor_id)
+        select(cr.id, cr.code, cr.name, cr.region, cr.currency, cr.pack).where(cr.id == creditor_id, creditor_scope(viewer, cr.id))
     ).one_or_none()
     if creditor is None:
         raise NotFound("No creditor with id {id}", id=creditor_id)

@@ -63,6 +63,7 @@ from huikuan.storage.tables.records import (
     erasure_requests,
     import_batches,
 )
+from huikuan.storage.tables.tenancy import team_creditors, user_creditors
 
 __all__ = [
     "Id",
@@ -108,7 +109,9 @@ __all__ = [
     "scripts",
     "statement_entries",
     "statements",
+    "team_creditors",
     "teams",
+    "user_creditors",
     "user_sessions",
     "users",
 ]

@@ -19,7 +19,12 @@ from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, require_admin, require_supervisor
 from huikuan.services.creditors import get_creditor
 from huikuan.services.reconcile import Reconciliation, reconcile
-from huikuan.services.statement_access import creditors_for, statement_file, statements_for
+from huikuan.services.statement_access import (
+    creditors_for,
+    served_creditor,
+    statement_file,
+    statements_for,
+)
 from huikuan.services.statements import run_statement
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
@@ -86,6 +91,7 @@ async def reconcile_file(
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / f"payments{suffix}"
         path.write_bytes(data)
+        served_creditor(uow, viewer, creditor.strip())
         result = reconcile(uow, creditor.strip(), path, Path(work) / "out")
     return _page(request, uow, viewer, result)
 
