@@ -56,7 +56,9 @@ def creditor_terms(uow: UnitOfWork, viewer: Viewer, creditor_id: int) -> dict[st
     require_supervisor(viewer)
     cr, mt, u = t.creditors.c, t.money_terms.c, t.users.c
     creditor = uow.session.execute(
-        select(cr.id, cr.code, cr.name, cr.region, cr.currency, cr.pack).where(cr.id == creditor_id, creditor_scope(viewer, cr.id))
+        select(cr.id, cr.code, cr.name, cr.region, cr.currency, cr.pack).where(
+            cr.id == creditor_id, creditor_scope(viewer, cr.id)
+        )
     ).one_or_none()
     if creditor is None:
         raise NotFound("No creditor with id {id}", id=creditor_id)
