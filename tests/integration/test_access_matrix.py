@@ -319,6 +319,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/money/statements/{statement_id}/download"): rule(collectors=DENY, sue=OK, vic=OK),
     ("POST", "/money/statements/run"): ADMINISTER,
     ("POST", "/money/statements/reconcile"): rule(collectors=DENY, sue=WRITE, vic=DENY),
+    # issue 15: tenancy (which creditors each team and user serves): supervisors read, administrators set.
+    ("GET", "/admin/scope"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/scope/teams/{team_id}"): ADMINISTER,
+    ("POST", "/admin/scope/users"): ADMINISTER,
+    ("GET", "/api/v1/admin/teams/{team_id}/creditors"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("PUT", "/api/v1/admin/teams/{team_id}/creditors"): ADMINISTER,
+    ("GET", "/api/v1/admin/users/{user_id}/creditors"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("PUT", "/api/v1/admin/users/{user_id}/creditors"): ADMINISTER,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -401,6 +409,8 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
             "order": "fees,interest,principal",
         },
         ("POST", "/cases/{case_id}/payment-links"): {"provider": "fake", "amount": "100.00"},
+        ("POST", "/admin/scope/teams/{team_id}"): {"creditor": ["SHOP"]},
+        ("POST", "/admin/scope/users"): {"user_id": "1", "creditor": ["SHOP"]},
     }
 
 
@@ -473,6 +483,8 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         },
         ("POST", "/api/v1/cases/{case_id}/payment-links"): {"provider": "fake", "amount": "100.00"},
         ("POST", "/api/v1/payments/notify/{provider}"): {"event_id": "evt-1"},
+        ("PUT", "/api/v1/admin/teams/{team_id}/creditors"): {"creditors": ["SHOP"]},
+        ("PUT", "/api/v1/admin/users/{user_id}/creditors"): {"creditors": ["SHOP"]},
     }
 
 
@@ -606,6 +618,8 @@ NOT_A_CASE = {
     "{key_id}": "1",
     "{username}": "bob",
     "{creditor_id}": "1",
+    "{team_id}": "1",
+    "{user_id}": "1",
     "{provider}": "alipay",
 }
 
