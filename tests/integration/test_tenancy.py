@@ -42,7 +42,9 @@ from huikuan.web.app import create_app
 @pytest.fixture
 def shop_pool(floor: Floor) -> FloorCase:
     """A SHOP case in the unassigned pool, and dan (a collector of team 一组) and ada (an admin)."""
-    shop = floor.uow.session.execute(select(t.creditors.c.id).where(t.creditors.c.code == "SHOP")).scalar_one()
+    shop = floor.uow.session.execute(
+        select(t.creditors.c.id).where(t.creditors.c.code == "SHOP")
+    ).scalar_one()
     case = _case(floor.uow, shop, 6, 200_000, None)
     open_journal(floor.uow, case.account_ids)
     for username, role in (("dan", "collector"), ("ada", "admin")):
@@ -149,7 +151,9 @@ def test_disputes_and_the_outbox_follow_the_scope(
     assert {row.case_id for row in outbox(floor.uow, dan)} == {shop_pool.id}
 
 
-def test_only_an_administrator_sets_them_and_every_change_is_audited(floor: Floor, shop_pool: FloorCase) -> None:
+def test_only_an_administrator_sets_them_and_every_change_is_audited(
+    floor: Floor, shop_pool: FloorCase
+) -> None:
     team = team_id_of(floor.uow, "一组")
     with pytest.raises(Forbidden):
         set_team_creditors(floor.uow, floor.viewer("sue"), team, ["SHOP"])
@@ -161,7 +165,9 @@ def test_only_an_administrator_sets_them_and_every_change_is_audited(floor: Floo
     set_user_creditors(floor.uow, floor.viewer("ada"), floor.users["dan"], ["BANK", "SHOP"], now=MORNING)
     a = t.audit_events.c
     events = floor.uow.session.execute(
-        select(a.action, a.entity_id, a.detail, a.user_id).where(a.action.like("%.creditors_set")).order_by(a.id)
+        select(a.action, a.entity_id, a.detail, a.user_id)
+        .where(a.action.like("%.creditors_set"))
+        .order_by(a.id)
     ).all()
     assert [(e.action, e.entity_id, e.detail) for e in events] == [
         ("team.creditors_set", team, {"creditors": ["SHOP"]}),
@@ -213,7 +219,10 @@ def test_the_api_reads_and_replaces_a_teams_and_a_users_creditors(
     team = team_id_of(floor.uow, "一组")
     ada, sue = login_client(app, "ada"), login_client(app, "sue")
     put = ada.put(f"/api/v1/admin/teams/{team}/creditors", json={"creditors": ["SHOP"]})
-    assert put.status_code == 200 and put.json() == {"team": {"id": team, "name": "一组"}, "creditors": ["SHOP"]}
+    assert put.status_code == 200 and put.json() == {
+        "team": {"id": team, "name": "一组"},
+        "creditors": ["SHOP"],
+    }
     assert sue.get(f"/api/v1/admin/teams/{team}/creditors").json()["creditors"] == ["SHOP"]
     assert sue.put(f"/api/v1/admin/teams/{team}/creditors", json={"creditors": []}).status_code == 403
     dan = floor.users["dan"]
