@@ -6,6 +6,7 @@ package registers them all with `metadata`.
 
 from __future__ import annotations
 
+from huikuan.storage.tables.admin import message_templates
 from huikuan.storage.tables.base import Id, metadata
 from huikuan.storage.tables.cases import (
     account_changes,
@@ -65,6 +66,7 @@ from huikuan.storage.tables.records import (
 )
 
 __all__ = [
+    "message_templates",
     "Id",
     "account_changes",
     "accounts",
