@@ -73,16 +73,17 @@ def create(uow: UnitOfWork, viewer: Viewer, cmd: NewCreditor, now: datetime) -> 
     )
     if cmd.retention_years is not None:
         set_retention_years(uow, creditor.code, cmd.retention_years)
+    assert creditor.id is not None  # flushed by add_creditor
+    creditor_id = int(creditor.id)
     fields = ["code", "name", "region", "currency", "pack", "time_zone"]
     _audit(
         uow,
         viewer,
         "creditor.create",
-        creditor.id,
+        creditor_id,
         now,
         fields + ["retention_years"] * (cmd.retention_years is not None),
     )
-    creditor_id = int(creditor.id)
     uow.commit()
     return creditor_id
 

@@ -174,7 +174,8 @@ def revert(uow: UnitOfWork, viewer: Viewer, key: TemplateKey, now: datetime) -> 
     """Back to the shipped text for this key; NotFound if it was not edited. Audited; commits."""
     require_admin(viewer)
     _check_key(uow, key)
-    gone = uow.session.execute(t.message_templates.delete().where(*_where(key))).rowcount
+    done = uow.session.execute(t.message_templates.delete().where(*_where(key)))
+    gone = int(getattr(done, "rowcount", 0) or 0)
     if not gone:
         raise NotFound("Template {template} has no edited text here", template=f"{key.channel}/{key.name}")
     _audit(uow, viewer, "template.revert", key, now, ["subject", "body"])

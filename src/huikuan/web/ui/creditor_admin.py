@@ -21,6 +21,7 @@ from huikuan.services import creditor_admin, terms_desk
 from huikuan.services.access import Viewer, require_admin
 from huikuan.services.arrangement_terms import LIMITS
 from huikuan.services.creditor_admin import CreditorDetails, NewCreditor
+from huikuan.services.creditors import KNOWN_PACKS
 from huikuan.services.pack_preview import plan_impact
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
@@ -42,7 +43,7 @@ PERCENT_LIMITS = ("max_discount_bp", "min_first_payment_bp")
 def _list(uow: UnitOfWork, viewer: Viewer, **extra: Any) -> dict[str, Any]:
     return {
         "creditors": terms_desk.creditors(uow, viewer),
-        "packs": creditor_admin.KNOWN_PACKS,
+        "packs": KNOWN_PACKS,
         "zones": ZONES,
         "can_edit": viewer.role.value == "admin",
         "typed": None,
