@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from fastapi import FastAPI
 from sqlalchemy import Engine, insert, select
+from tests.support.factories import cli
 from tests.support.floor import PASSWORD, Floor
 from tests.support.messaging import use_settings
 from tests.support.web import login_client
@@ -100,6 +101,15 @@ def test_an_administrator_adds_a_creditor_and_the_audit_names_its_fields(
     assert page["authority"]["collector"]["max_instalments"] == 6  # the default authority
     (detail,) = _audit(engine, "creditor.create")
     assert detail["changed"] == ["code", "name", "region", "currency", "pack", "time_zone", "retention_years"]
+
+
+def test_the_command_line_adds_a_creditor_through_the_same_service_and_it_is_audited(
+    db_env: str, engine: Engine
+) -> None:
+    assert cli("creditor", "add", "CARD", "--name", "某卡中心").exit_code == 0
+    assert cli("creditor", "add", "CARD", "--name", "again").exit_code != 0
+    (detail,) = _audit(engine, "creditor.create")
+    assert detail["changed"][0] == "code"
 
 
 @pytest.mark.parametrize(

@@ -57,9 +57,11 @@ class CreditorDetails:
     retention_years: int | None = None
 
 
-def create(uow: UnitOfWork, viewer: Viewer, cmd: NewCreditor, now: datetime) -> int:
-    """Adds a creditor (an administrator only); its id. Audited; commits."""
-    require_admin(viewer)
+def create(uow: UnitOfWork, viewer: Viewer | None, cmd: NewCreditor, now: datetime) -> int:
+    """Adds a creditor (an administrator; None: the command line, run by the server's operator); its id.
+    Audited; commits."""
+    if viewer is not None:
+        require_admin(viewer)
     if not cmd.name.strip():
         raise InvalidInput("creditor name: must not be empty")
     creditor = add_creditor(
@@ -253,7 +255,7 @@ def _row(uow: UnitOfWork, creditor_id: int) -> Any:
 
 def _audit(
     uow: UnitOfWork,
-    viewer: Viewer,
+    viewer: Viewer | None,
     action: str,
     creditor_id: int,
     now: datetime,
@@ -263,7 +265,7 @@ def _audit(
     record(
         uow.session,
         at=now,
-        user_id=viewer.user_id,
+        user_id=viewer.user_id if viewer else None,
         action=action,
         entity="creditor",
         entity_id=creditor_id,
