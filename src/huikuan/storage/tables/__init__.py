@@ -66,7 +66,6 @@ from huikuan.storage.tables.records import (
 )
 
 __all__ = [
-    "message_templates",
     "Id",
     "account_changes",
     "accounts",
@@ -92,6 +91,7 @@ __all__ = [
     "ledger_entries",
     "ledger_lines",
     "login_attempts",
+    "message_templates",
     "messages",
     "metadata",
     "money_terms",
