@@ -327,6 +327,32 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/v1/admin/teams/{team_id}/creditors"): ADMINISTER,
     ("GET", "/api/v1/admin/users/{user_id}/creditors"): rule(collectors=DENY, sue=OK, vic=DENY),
     ("PUT", "/api/v1/admin/users/{user_id}/creditors"): ADMINISTER,
+    # issue 15: administration of creditors, message templates and channels. Supervisors read (and
+    # preview, which changes nothing); administrators change.
+    ("POST", "/admin/creditors"): ADMINISTER,
+    ("GET", "/admin/creditors/{creditor_id}"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/creditors/{creditor_id}"): ADMINISTER,
+    ("POST", "/admin/creditors/{creditor_id}/authority"): ADMINISTER,
+    ("POST", "/admin/creditors/{creditor_id}/pack/preview"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/creditors/{creditor_id}/pack"): ADMINISTER,
+    ("GET", "/admin/templates"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("GET", "/admin/templates/edit"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/templates/preview"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/templates/save"): ADMINISTER,
+    ("POST", "/admin/templates/revert"): ADMINISTER,
+    ("GET", "/admin/channels"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("GET", "/api/v1/admin/creditors"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/api/v1/admin/creditors"): ADMINISTER,
+    ("GET", "/api/v1/admin/creditors/{creditor_id}"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("PUT", "/api/v1/admin/creditors/{creditor_id}"): ADMINISTER,
+    ("PUT", "/api/v1/admin/creditors/{creditor_id}/authority"): ADMINISTER,
+    ("POST", "/api/v1/admin/creditors/{creditor_id}/pack/preview"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("PUT", "/api/v1/admin/creditors/{creditor_id}/pack"): ADMINISTER,
+    ("GET", "/api/v1/admin/templates"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/api/v1/admin/templates/preview"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("PUT", "/api/v1/admin/templates"): ADMINISTER,
+    ("POST", "/api/v1/admin/templates/revert"): ADMINISTER,
+    ("GET", "/api/v1/admin/channels"): rule(collectors=DENY, sue=OK, vic=DENY),
 }
 MOUNTS = {"/static"}  # files only
 
@@ -347,6 +373,17 @@ class Target:
     account_id: int = 0
     link_id: int = 0
     statement_id: int = 0  # its creditor's statement for 2026-11
+
+
+# issue 15: the bodies of the administration's pack and template writes (a form and the API alike).
+ADMIN_PACK = {"pack": "cn", "overrides": '[rules.contact-hours]\nstart = "09:00"\n'}
+ADMIN_TEMPLATE = {
+    "channel": "email",
+    "name": "reminder",
+    "locale": "en",
+    "subject": "Hello",
+    "body": "{{ disclosures.debt_collector }} {{ disclosures.opt_out }}",
+}
 
 
 # A valid body for each write, so that what refuses it is access, never the shape of the request.
@@ -411,6 +448,20 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/cases/{case_id}/payment-links"): {"provider": "fake", "amount": "100.00"},
         ("POST", "/admin/scope/teams/{team_id}"): {"creditor": ["SHOP"]},
         ("POST", "/admin/scope/users"): {"user_id": "1", "creditor": ["SHOP"]},
+        # issue 15: administration of creditors, message templates and channels.
+        ("POST", "/admin/creditors"): {"code": "MATRIX", "name": "矩阵", "region": "CN", "currency": "CNY"},
+        ("POST", "/admin/creditors/{creditor_id}"): {"name": "某银行", "time_zone": "Asia/Hong_Kong"},
+        ("POST", "/admin/creditors/{creditor_id}/authority"): {
+            "role": "collector",
+            "max_discount_bp": "5",
+            "max_instalments": "3",
+            "min_first_payment_bp": "10",
+        },
+        ("POST", "/admin/creditors/{creditor_id}/pack/preview"): ADMIN_PACK,
+        ("POST", "/admin/creditors/{creditor_id}/pack"): ADMIN_PACK,
+        ("POST", "/admin/templates/preview"): ADMIN_TEMPLATE,
+        ("POST", "/admin/templates/save"): ADMIN_TEMPLATE,
+        ("POST", "/admin/templates/revert"): {**ADMIN_TEMPLATE, "confirm": "yes"},
     }
 
 
@@ -485,6 +536,20 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/payments/notify/{provider}"): {"event_id": "evt-1"},
         ("PUT", "/api/v1/admin/teams/{team_id}/creditors"): {"creditors": ["SHOP"]},
         ("PUT", "/api/v1/admin/users/{user_id}/creditors"): {"creditors": ["SHOP"]},
+        # issue 15: administration of creditors, message templates and channels.
+        ("POST", "/api/v1/admin/creditors"): {"code": "MATRIX", "name": "矩阵"},
+        ("PUT", "/api/v1/admin/creditors/{creditor_id}"): {"name": "某银行", "time_zone": "Asia/Hong_Kong"},
+        ("PUT", "/api/v1/admin/creditors/{creditor_id}/authority"): {
+            "role": "collector",
+            "max_discount_bp": 500,
+            "max_instalments": 3,
+            "min_first_payment_bp": 1000,
+        },
+        ("POST", "/api/v1/admin/creditors/{creditor_id}/pack/preview"): ADMIN_PACK,
+        ("PUT", "/api/v1/admin/creditors/{creditor_id}/pack"): ADMIN_PACK,
+        ("POST", "/api/v1/admin/templates/preview"): ADMIN_TEMPLATE,
+        ("PUT", "/api/v1/admin/templates"): ADMIN_TEMPLATE,
+        ("POST", "/api/v1/admin/templates/revert"): ADMIN_TEMPLATE,
     }
 
 

@@ -18,7 +18,16 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_currency
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    meta,
+)
+from jinja2.sandbox import SandboxedEnvironment
 
 from huikuan.domain.money import Money
 
@@ -45,11 +54,61 @@ _env = Environment(
     keep_trailing_newline=False,
 )
 
+# An administrator's text (services/message_templates.py) is compiled here, in a sandbox: it may use the
+# context's fields, never reach Python's objects behind them.
+_edited = SandboxedEnvironment(
+    autoescape=False,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=False,
+)
+
 
 @dataclass(frozen=True)
 class Rendered:
     subject: str
     body: str
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    """A template's text as an administrator edits it: the subject (e-mail and letters) and the body, each
+    Jinja2 source with the same fields as the shipped file. The service layer looks it up and passes it in
+    (channels never read the database)."""
+
+    subject: str
+    body: str
+
+
+def _source(text: TemplateText) -> str:
+    return (
+        "{% block subject %}" + text.subject + "{% endblock %}{% block body %}" + text.body + "{% endblock %}"
+    )
+
+
+def edited_template(text: TemplateText) -> Template:
+    """The administrator's text as one template with `subject` and `body` blocks; TemplateSyntaxError if
+    it does not parse."""
+    return _edited.from_string(_source(text))
+
+
+def template_fields(text: TemplateText) -> frozenset[str]:
+    """The context fields the text names (top-level names only); TemplateSyntaxError if it does not parse."""
+    return frozenset(meta.find_undeclared_variables(_edited.parse(_source(text))))
+
+
+def shipped_text(channel: str, name: str, locale: str) -> TemplateText:
+    """The shipped file's subject and body sources (a file without blocks is all body); LookupError if
+    there is no such file."""
+    if not exists(channel, name, locale):
+        raise LookupError(f"{channel}/{name}.{locale}.j2")
+    source = (TEMPLATES / channel / f"{name}.{locale}.j2").read_text("utf-8")
+    body = re.search(r"{%-?\s*block body\s*-?%}(.*?){%-?\s*endblock\s*-?%}", source, re.S)
+    if body is None:
+        return TemplateText("", source.strip())
+    subject = re.search(r"{%-?\s*block subject\s*-?%}(.*?){%-?\s*endblock\s*-?%}", source, re.S)
+    return TemplateText(subject.group(1).strip() if subject else "", body.group(1).strip("\n"))
 
 
 def template_names(channel: str) -> list[str]:
@@ -67,15 +126,33 @@ def exists(channel: str, name: str, locale: str | None = None) -> bool:
     return any((TEMPLATES / channel / f"{name}.{loc}.j2").is_file() for loc in locales)
 
 
-def render(channel: str, name: str, locale: str, context: Mapping[str, Any]) -> Rendered:
-    """The subject and body of a template; raises LookupError if it does not exist in that language,
-    jinja2's errors if it does not render (a missing field)."""
+def render(
+    channel: str,
+    name: str,
+    locale: str,
+    context: Mapping[str, Any],
+    override: TemplateText | None = None,
+) -> Rendered:
+    """The subject and body of a template (`override`: an administrator's text in place of the shipped
+    file); raises LookupError if it does not exist in that language, jinja2's errors if it does not render
+    (a missing field)."""
     if not exists(channel, name, locale):
         raise LookupError(f"{channel}/{name}.{locale}.j2")
+    if override is not None:
+        return render_text(override, context)
     try:
         template = _env.get_template(f"{channel}/{name}.{locale}.j2")
     except (TemplateNotFound, TemplateSyntaxError) as exc:
         raise LookupError(str(exc)) from exc
+    return _rendered(template, context)
+
+
+def render_text(text: TemplateText, context: Mapping[str, Any]) -> Rendered:
+    """An administrator's text rendered with `context`; jinja2's errors if it does not parse or render."""
+    return _rendered(edited_template(text), context)
+
+
+def _rendered(template: Template, context: Mapping[str, Any]) -> Rendered:
     values = dict(context)
     if "body" not in template.blocks:
         return Rendered("", _tidy(template.render(values)))

@@ -21,22 +21,22 @@ def creditor_add(
     time_zone: str | None = typer.Option(None, "--time-zone", help="IANA zone; default by region"),
 ) -> None:
     """Add a creditor."""
-    from huikuan.services.creditors import add_creditor
+    from datetime import UTC, datetime
+
+    from huikuan.services.creditor_admin import NewCreditor, create
 
     try:
         with open_uow() as uow:
-            creditor = add_creditor(
-                uow, code, name, region=region, currency=currency, pack=pack, time_zone=time_zone
-            )
-            uow.commit()
+            cmd = NewCreditor(code, name, region, currency, pack, time_zone)
+            create(uow, None, cmd, datetime.now(UTC))  # the same service as the administration's pages
     except HuikuanError as exc:
         raise fail(str(exc)) from exc
     typer.echo(
         _(
             "Creditor {code} added ({pack}, {currency}).",
-            code=creditor.code,
-            pack=creditor.pack,
-            currency=creditor.currency,
+            code=code.strip(),
+            pack=pack,
+            currency=currency.upper(),
         )
     )
 

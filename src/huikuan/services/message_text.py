@@ -30,7 +30,7 @@ from huikuan.config import Settings, get_settings
 from huikuan.domain.enums import LIABLE_ROLES
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext, normalize_locale
-from huikuan.services import message_facts
+from huikuan.services import message_facts, message_templates
 from huikuan.services.message_facts import US_PACK, case_state, first_communication
 from huikuan.services.notices import time_barred_case
 from huikuan.storage import tables as t
@@ -83,6 +83,7 @@ def case_facts(uow: UnitOfWork, case_id: int) -> Any:
         select(
             c.id,
             c.debtor_id,
+            c.creditor_id,
             d.name.label("debtor_name"),
             d.language,
             cr.name.label("creditor_name"),
@@ -285,7 +286,8 @@ def compose(
         uow, facts, recipient, channel=channel, template=template, locale=locale, collector=collector, now=now
     )
     try:
-        done = render(channel, template, locale, context)
+        edited = message_templates.text_for(uow, channel, template, locale, facts.creditor_id)
+        done = render(channel, template, locale, context, edited)
     except LookupError:
         raise InvalidInput(
             "Template {template} has no {locale} version", template=f"{channel}/{template}", locale=locale

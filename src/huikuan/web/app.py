@@ -20,6 +20,7 @@ from huikuan.logs import configure_logging
 from huikuan.storage.engine import get_engine
 from huikuan.web import errors, monitoring
 from huikuan.web.api import admin as api_admin
+from huikuan.web.api import admin_config as api_admin_config
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
@@ -47,6 +48,7 @@ from huikuan.web.ui import admin as ui_admin
 from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
+from huikuan.web.ui import creditor_admin as ui_creditor_admin
 from huikuan.web.ui import disputes as ui_disputes
 from huikuan.web.ui import facts as ui_facts
 from huikuan.web.ui import holds as ui_holds
@@ -62,6 +64,7 @@ from huikuan.web.ui import queue as ui_queue
 from huikuan.web.ui import record as ui_record
 from huikuan.web.ui import scope as ui_scope
 from huikuan.web.ui import statements as ui_statements
+from huikuan.web.ui import template_admin as ui_template_admin
 
 STATIC = Path(__file__).with_name("static")
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -86,8 +89,11 @@ ROUTERS = (
     ui_payment_links.router,
     ui_statements.router,
     ui_scope.router,
+    ui_creditor_admin.router,
+    ui_template_admin.router,
     api_session.router,
     api_admin.router,
+    api_admin_config.router,
     api_compliance.router,
     api_queue.router,
     api_portfolio.router,

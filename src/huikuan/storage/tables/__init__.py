@@ -6,6 +6,7 @@ package registers them all with `metadata`.
 
 from __future__ import annotations
 
+from huikuan.storage.tables.admin import message_templates
 from huikuan.storage.tables.base import Id, metadata
 from huikuan.storage.tables.cases import (
     account_changes,
@@ -91,6 +92,7 @@ __all__ = [
     "ledger_entries",
     "ledger_lines",
     "login_attempts",
+    "message_templates",
     "messages",
     "metadata",
     "money_terms",

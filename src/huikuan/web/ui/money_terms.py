@@ -2,9 +2,9 @@
 (start day, where the money lands, net or gross remittance, the order of allocation, commission tiers,
 flat fee, cap, commission on direct payments) with the form that adds a version.
 
-Supervisors read; administrators add (services/terms_desk.py). The form has plain fields: a rate in
-percent, amounts in the creditor's currency; what it cannot take is shown beside it in the viewer's
-language, the fields kept as typed.
+Supervisors read; administrators add (services/terms_desk.py); the list of creditors is
+web/ui/creditor_admin.py. The form has plain fields: a rate in percent, amounts in the creditor's
+currency; what it cannot take is shown beside it in the viewer's language, the fields kept as typed.
 """
 
 from __future__ import annotations
@@ -153,12 +153,6 @@ def _page(request: Request, uow: UnitOfWork, viewer: Any, creditor_id: int, **ex
         "error": "",
         **extra,
     }
-
-
-@router.get("/creditors", response_class=HTMLResponse)
-def creditors_page(request: Request, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
-    """Every creditor, with a link to its money terms."""
-    return render(request, "admin/creditors.html", {"creditors": terms_desk.creditors(uow, viewer)})
 
 
 @router.get("/creditors/{creditor_id}/terms", response_class=HTMLResponse)

@@ -1,0 +1,48 @@
+"""An administrator's text of a template (channels/render.TemplateText) renders as the shipped file does,
+in a sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from jinja2.exceptions import SecurityError
+
+from huikuan.channels.render import (
+    LOCALES,
+    TemplateText,
+    exists,
+    render,
+    render_text,
+    shipped_text,
+    template_names,
+)
+from huikuan.services.message_templates import CHANNELS, sample_context
+
+SHIPPED = [
+    (channel, name, locale)
+    for channel in CHANNELS
+    for name in template_names(channel)
+    for locale in LOCALES
+    if exists(channel, name, locale)
+]
+
+
+@pytest.mark.parametrize(("channel", "name", "locale"), SHIPPED)
+def test_every_shipped_text_taken_as_an_edited_one_writes_the_same_message(
+    channel: str, name: str, locale: str
+) -> None:
+    context = sample_context(channel, locale)
+    assert render_text(shipped_text(channel, name, locale), context) == render(channel, name, locale, context)
+
+
+def test_an_edited_text_given_to_render_is_used_in_place_of_the_file() -> None:
+    context = sample_context("sms", "en")
+    done = render("sms", "reminder", "en", context, TemplateText("", "Hi {{ recipient_name }}"))
+    assert done.body == "Hi Sam Taylor"
+
+
+def test_an_edited_text_cannot_reach_python_behind_its_fields() -> None:
+    with pytest.raises(SecurityError):
+        render_text(
+            TemplateText("", "{{ recipient_name.__class__.__mro__[1].__subclasses__() }}"),
+            {"recipient_name": "x"},
+        )
