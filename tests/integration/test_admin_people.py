@@ -51,7 +51,9 @@ def _team_field(text: str, name: str) -> str:
 # Users
 
 
-def test_an_admin_creates_a_collector_with_a_password_made_for_it_shown_once(app: FastAPI, engine: Engine) -> None:
+def test_an_admin_creates_a_collector_with_a_password_made_for_it_shown_once(
+    app: FastAPI, engine: Engine
+) -> None:
     ada = login_client(app, "ada")
     page = ada.get("/admin/users").text
     team = _team_field(page, "一组")
@@ -75,7 +77,11 @@ def test_an_admin_creates_a_collector_with_a_password_made_for_it_shown_once(app
     password = re.search(r'data-testid="new-password-value"><code>([^<]+)<', answer.text)
     assert password, "the password made is shown"
     row = _user(engine, "dora")
-    assert row.shifts == [WEEKDAYS] and row.languages == ["zh", "en"] and row.skills == ["vulnerability", "field"]
+    assert (
+        row.shifts == [WEEKDAYS]
+        and row.languages == ["zh", "en"]
+        and row.skills == ["vulnerability", "field"]
+    )
     assert row.team_id == int(team) and row.time_zone == "Asia/Shanghai"
     assert password.group(1) not in ada.get("/admin/users/dora").text  # only this once
     assert login_client(app, "dora", password.group(1)).get("/queue").status_code == 200
@@ -143,7 +149,9 @@ def test_deactivating_needs_a_confirmation_ends_the_sessions_and_reactivating_le
     assert login_client(app, "bob").get("/queue").status_code == 200
 
 
-def test_resetting_a_password_shows_the_new_one_once_and_ends_the_users_sessions(app: FastAPI, engine: Engine) -> None:
+def test_resetting_a_password_shows_the_new_one_once_and_ends_the_users_sessions(
+    app: FastAPI, engine: Engine
+) -> None:
     ada = login_client(app, "ada")
     bob = login_client(app, "bob")
     answer = ada.post("/admin/users/bob/password", data={"confirm": "yes"})
@@ -189,7 +197,9 @@ def test_a_collector_and_a_creditors_viewer_see_nothing_of_the_administration(ap
 def test_an_admin_cannot_change_its_own_role(floor: Floor) -> None:
     ada = add_user(floor.uow, "ada", PASSWORD, role="admin")
     floor.uow.commit()
-    viewer = floor.viewer("sue").__class__(**{**floor.viewer("sue").__dict__, "user_id": ada.id, "role": ada.role})
+    viewer = floor.viewer("sue").__class__(
+        **{**floor.viewer("sue").__dict__, "user_id": ada.id, "role": ada.role}
+    )
     with pytest.raises(InvalidInput):
         update_user(floor.uow, viewer, "ada", UserChange(role="collector"))
     with pytest.raises(Forbidden):

@@ -51,7 +51,9 @@ def _query(uow: UnitOfWork, viewer: Viewer, where: AuditFilter) -> Select[Any]:
         query = query.where(e.entity == "case", e.entity_id == where.case_id)
     if where.kind:
         kind = where.kind.strip()
-        query = query.where(or_(e.action == kind, e.action.startswith(kind.rstrip(".") + ".", autoescape=True)))
+        query = query.where(
+            or_(e.action == kind, e.action.startswith(kind.rstrip(".") + ".", autoescape=True))
+        )
     if where.since is not None:
         query = query.where(e.at >= _start(where.since, viewer.time_zone))
     if where.until is not None:

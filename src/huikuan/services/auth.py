@@ -153,7 +153,11 @@ def set_preferences(uow: UnitOfWork, viewer: Viewer, *, locale: str, time_zone: 
     if time_zone not in available_timezones():
         raise InvalidInput("time zone: {zone} is not a known IANA zone", zone=time_zone)
     chosen = normalize_locale(locale)
-    changed = [name for name, old, new in (("locale", viewer.locale, chosen), ("time_zone", viewer.time_zone, time_zone)) if old != new]
+    changed = [
+        name
+        for name, old, new in (("locale", viewer.locale, chosen), ("time_zone", viewer.time_zone, time_zone))
+        if old != new
+    ]
     uow.session.execute(
         update(t.users).where(t.users.c.id == viewer.user_id).values(locale=chosen, time_zone=time_zone)
     )

@@ -107,7 +107,9 @@ def _team(uow: UnitOfWork, team_id: int | None) -> int | None:
     return team_id
 
 
-def create_user(uow: UnitOfWork, viewer: Viewer | None, cmd: NewUser, now: datetime | None = None) -> tuple[int, str]:
+def create_user(
+    uow: UnitOfWork, viewer: Viewer | None, cmd: NewUser, now: datetime | None = None
+) -> tuple[int, str]:
     """Adds the user; (its id, the password made for it, or "" when one was given)."""
     if viewer is not None:
         require_admin(viewer)
@@ -138,8 +140,11 @@ def create_user(uow: UnitOfWork, viewer: Viewer | None, cmd: NewUser, now: datet
         action="user.created",
         entity="user",
         entity_id=user_id,
-        detail={"role": user.role.value if isinstance(user.role, Role) else str(user.role),
-                "team_id": team_id, "password": "made" if made else "given"},
+        detail={
+            "role": user.role.value if isinstance(user.role, Role) else str(user.role),
+            "team_id": team_id,
+            "password": "made" if made else "given",
+        },
     )
     uow.commit()
     return user_id, made
@@ -158,7 +163,9 @@ def _role_values(uow: UnitOfWork, row: Any, change: UserChange) -> dict[str, Any
             role = Role(change.role).value
         except ValueError:
             raise InvalidInput(
-                "role: {role!r} is not one of {roles}", role=change.role, roles=", ".join(r.value for r in Role)
+                "role: {role!r} is not one of {roles}",
+                role=change.role,
+                roles=", ".join(r.value for r in Role),
             ) from None
         values["role"] = role
     creditor_id = row.creditor_id

@@ -29,25 +29,24 @@ class UserFilter:
 
 def _query() -> Select[Any]:
     u, tm, cr = t.users.c, t.teams.c, t.creditors.c
-    return (
-        select(
-            u.id,
-            u.username,
-            u.display_name,
-            u.role,
-            u.team_id,
-            tm.name.label("team"),
-            cr.code.label("creditor"),
-            u.locale,
-            u.time_zone,
-            u.languages,
-            u.skills,
-            u.shifts,
-            u.active,
-            u.password_changed_at,
-            u.totp_secret.is_not(None).label("mfa_enrolled"),
-        )
-        .select_from(t.users.outerjoin(t.teams, tm.id == u.team_id).outerjoin(t.creditors, cr.id == u.creditor_id))
+    return select(
+        u.id,
+        u.username,
+        u.display_name,
+        u.role,
+        u.team_id,
+        tm.name.label("team"),
+        cr.code.label("creditor"),
+        u.locale,
+        u.time_zone,
+        u.languages,
+        u.skills,
+        u.shifts,
+        u.active,
+        u.password_changed_at,
+        u.totp_secret.is_not(None).label("mfa_enrolled"),
+    ).select_from(
+        t.users.outerjoin(t.teams, tm.id == u.team_id).outerjoin(t.creditors, cr.id == u.creditor_id)
     )
 
 

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query
-
 from pydantic import BaseModel, Field
 
 from huikuan.services import teams

@@ -13,16 +13,41 @@ router = page_router()
 
 # (address, title, what it is for, administrators only): the order in which the cards are shown.
 CARDS = (
-    ("/admin/users", "Users", "Create accounts, set roles, teams, languages, skills and shifts; reset passwords.", False),
+    (
+        "/admin/users",
+        "Users",
+        "Create accounts, set roles, teams, languages, skills and shifts; reset passwords.",
+        False,
+    ),
     ("/admin/teams", "Teams", "The teams, their members and the languages they work in.", False),
     ("/admin/scope", "Scope", "Which creditors each team and each user serves.", False),
-    ("/workload", "Workload", "Each collector's open cases, today's contacts and load; move work between them.", False),
+    (
+        "/workload",
+        "Workload",
+        "Each collector's open cases, today's contacts and load; move work between them.",
+        False,
+    ),
     ("/admin/creditors", "Creditors", "Each creditor's terms, authority limits and rule pack.", False),
     ("/imports", "Imports", "Upload placement, payment and recall files and read their reports.", False),
-    ("/admin/templates", "Templates and scripts", "The messages sent to debtors and the collectors' scripts.", False),
-    ("/admin/channels", "Channels", "SMS, e-mail, letters and payments: configured or not, last delivery and error.", False),
+    (
+        "/admin/templates",
+        "Templates and scripts",
+        "The messages sent to debtors and the collectors' scripts.",
+        False,
+    ),
+    (
+        "/admin/channels",
+        "Channels",
+        "SMS, e-mail, letters and payments: configured or not, last delivery and error.",
+        False,
+    ),
     ("/admin/audit", "Audit log", "Who did what and when, by user, case, kind and time.", False),
-    ("/admin/sessions", "Sessions and keys", "Open sessions and API keys: end a session, make or revoke a key.", True),
+    (
+        "/admin/sessions",
+        "Sessions and keys",
+        "Open sessions and API keys: end a session, make or revoke a key.",
+        True,
+    ),
 )
 
 

@@ -37,7 +37,11 @@ def teams_page(request: Request, viewer: ViewerDep, uow: UowDep) -> HTMLResponse
 
 @router.post("", response_class=HTMLResponse)
 def create(
-    request: Request, viewer: ViewerDep, uow: UowDep, name: Annotated[str, Form()] = "", languages: Languages = None
+    request: Request,
+    viewer: ViewerDep,
+    uow: UowDep,
+    name: Annotated[str, Form()] = "",
+    languages: Languages = None,
 ) -> Response:
     require_admin(viewer)
     try:
@@ -49,13 +53,17 @@ def create(
     return RedirectResponse(f"/admin/teams/{team_id}?done=created", status_code=303)
 
 
-def _team(request: Request, uow: UnitOfWork, viewer: Viewer, team_id: int, status: int = 200, **extra: Any) -> HTMLResponse:
+def _team(
+    request: Request, uow: UnitOfWork, viewer: Viewer, team_id: int, status: int = 200, **extra: Any
+) -> HTMLResponse:
     context = {"team": team_record(uow, viewer, team_id), **_base(viewer), **extra}
     return render(request, "admin/team.html", context, status_code=status)
 
 
 @router.get("/{team_id}", response_class=HTMLResponse)
-def team_page(request: Request, team_id: PathId, viewer: ViewerDep, uow: UowDep, done: str = "") -> HTMLResponse:
+def team_page(
+    request: Request, team_id: PathId, viewer: ViewerDep, uow: UowDep, done: str = ""
+) -> HTMLResponse:
     return _team(request, uow, viewer, team_id, done=done)
 
 

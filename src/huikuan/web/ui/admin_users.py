@@ -50,7 +50,9 @@ def _filter(role: str, team: str, active: str) -> UserFilter:
     )
 
 
-def _list_page(request: Request, uow: UnitOfWork, viewer: Viewer, status: int = 200, **extra: Any) -> HTMLResponse:
+def _list_page(
+    request: Request, uow: UnitOfWork, viewer: Viewer, status: int = 200, **extra: Any
+) -> HTMLResponse:
     q = request.query_params
     where = _filter(q.get("role", ""), q.get("team", ""), q.get("active", ""))
     page = int(q.get("page", "1")) if q.get("page", "1").isdigit() else 1
@@ -105,7 +107,9 @@ def _user_page(
 
 
 @router.get("/{username}", response_class=HTMLResponse)
-def user_page(request: Request, username: str, viewer: ViewerDep, uow: UowDep, done: str = "") -> HTMLResponse:
+def user_page(
+    request: Request, username: str, viewer: ViewerDep, uow: UowDep, done: str = ""
+) -> HTMLResponse:
     return _user_page(request, uow, viewer, username, done=done)
 
 
@@ -162,7 +166,9 @@ def reset_password(
 
 
 @router.post("/{username}/mfa")
-def reset_mfa(username: str, viewer: ViewerDep, uow: UowDep, confirm: Annotated[str, Form()] = "") -> Response:
+def reset_mfa(
+    username: str, viewer: ViewerDep, uow: UowDep, confirm: Annotated[str, Form()] = ""
+) -> Response:
     require_admin(viewer)
     if confirm != "yes":
         raise InvalidInput("Confirm the change first")

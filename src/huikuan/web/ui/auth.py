@@ -168,7 +168,8 @@ def logout(request: Request, uow: UowDep) -> Response:
 
 
 def _settings(viewer: Viewer, **extra: Any) -> dict[str, Any]:
-    return {"zones": zone_choices(), "common_zones": len(COMMON_ZONES), "now": datetime.now(UTC), "viewer": viewer, **extra}
+    zones = {"zones": zone_choices(), "common_zones": len(COMMON_ZONES)}
+    return {**zones, "now": datetime.now(UTC), "viewer": viewer, **extra}
 
 
 @router.get("/settings", response_class=HTMLResponse)
