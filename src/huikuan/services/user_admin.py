@@ -143,7 +143,7 @@ def create_user(
         detail={
             "role": user.role.value if isinstance(user.role, Role) else str(user.role),
             "team_id": team_id,
-            "password": "made" if made else "given",
+            "password_made": bool(made),
         },
     )
     uow.commit()
