@@ -24,16 +24,25 @@ def list_teams(uow: UnitOfWork, viewer: Viewer) -> list[dict[str, Any]]:
     """Every team by name, with its members: all of them and the active ones."""
     require_supervisor(viewer)
     tm, u = t.teams.c, t.users.c
+    counts = (
+        select(
+            u.team_id,
+            func.count(u.id).label("members"),
+            func.count(u.id).filter(u.active.is_(True)).label("active_members"),
+        )
+        .where(u.team_id.is_not(None))
+        .group_by(u.team_id)
+        .subquery("counts")
+    )
     rows = uow.session.execute(
         select(
             tm.id,
             tm.name,
             tm.languages,
-            func.count(u.id).label("members"),
-            func.count(u.id).filter(u.active.is_(True)).label("active_members"),
+            func.coalesce(counts.c.members, 0).label("members"),
+            func.coalesce(counts.c.active_members, 0).label("active_members"),
         )
-        .select_from(t.teams.outerjoin(t.users, u.team_id == tm.id))
-        .group_by(tm.id, tm.name, tm.languages)
+        .select_from(t.teams.outerjoin(counts, counts.c.team_id == tm.id))
         .order_by(tm.name)
     ).all()
     return [{**row._mapping, "languages": list(row.languages or [])} for row in rows]

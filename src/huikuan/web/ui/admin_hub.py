@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from huikuan.domain.enums import Role
 from huikuan.services.access import require_supervisor
 from huikuan.web.ui.common import ViewerDep, page_router, render
 
@@ -54,7 +55,7 @@ CARDS = (
 @router.get("/admin", response_class=HTMLResponse)
 def hub(request: Request, viewer: ViewerDep) -> HTMLResponse:
     require_supervisor(viewer)
-    admin = viewer.role.value == "admin"
+    admin = viewer.role is Role.ADMIN
     cards = [
         {"href": href, "title": title, "about": about, "admin_only": only}
         for href, title, about, only in CARDS
