@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, func, select
 
 from huikuan.services.access import Viewer, require_supervisor
 from huikuan.services.paging import Paging, paging
@@ -22,6 +22,7 @@ from huikuan.storage.uow import UnitOfWork
 
 PER_PAGE = 50
 MOST_PER_PAGE = 200
+MOST_KINDS = 500  # the kinds offered by the filter
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,11 @@ def _query(uow: UnitOfWork, viewer: Viewer, where: AuditFilter) -> Select[Any]:
     if where.case_id is not None:
         query = query.where(e.entity == "case", e.entity_id == where.case_id)
     if where.kind:
-        kind = where.kind.strip()
-        query = query.where(
-            or_(e.action == kind, e.action.startswith(kind.rstrip(".") + ".", autoescape=True))
-        )
+        # The kinds the log holds that match (exactly, or by the first word): an IN list that the index
+        # on (action, at) serves, where a LIKE would not on every collation.
+        kind = where.kind.strip().rstrip(".")
+        matching = [k for k in _kinds(uow) if k == kind or k.startswith(kind + ".")]
+        query = query.where(e.action.in_(matching) if matching else false())
     if where.since is not None:
         query = query.where(e.at >= _start(where.since, viewer.time_zone))
     if where.until is not None:
@@ -78,8 +80,18 @@ def audit_events(
 def audit_kinds(uow: UnitOfWork, viewer: Viewer) -> list[str]:
     """The kinds of action the log holds, for the filter's choices."""
     require_supervisor(viewer)
-    action = t.audit_events.c.action
-    return [str(a) for a in uow.session.execute(select(action).distinct().order_by(action)).scalars()]
+    return _kinds(uow)
+
+
+def _kinds(uow: UnitOfWork) -> list[str]:
+    # A loose index scan (ix_audit_events_action_at): one probe per kind, not a pass over the whole log.
+    kinds = []
+    e = t.audit_events.c
+    kind = uow.session.execute(select(func.min(e.action))).scalar()
+    while kind is not None and len(kinds) < MOST_KINDS:
+        kinds.append(str(kind))
+        kind = uow.session.execute(select(func.min(e.action)).where(e.action > kind)).scalar()
+    return kinds
 
 
 __all__ = ["PER_PAGE", "AuditFilter", "audit_events", "audit_kinds"]

@@ -24,8 +24,13 @@ def upgrade() -> None:
     # When each user works: a list of {"days": [0..6], "start": "HH:MM", "end": "HH:MM"}; none yet.
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shifts", sa.JSON(), nullable=False, server_default="[]"))
+    # The audit viewer: a kind (and the list of kinds) or a user, newest first, on a log of millions.
+    op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at"])
+    op.create_index("ix_audit_events_user_at", "audit_events", ["user_id", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_events_user_at", table_name="audit_events")
+    op.drop_index("ix_audit_events_action_at", table_name="audit_events")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("shifts")
