@@ -248,6 +248,9 @@ def test_the_api_creates_lists_and_changes_users_and_teams(app: FastAPI, engine:
     sue = api_client(app, "sue")
     assert sue.get("/api/v1/admin/users").status_code == 200
     assert sue.post("/api/v1/admin/teams", json={"name": "四组"}).status_code == 403
+    assert sue.post("/api/v1/admin/users", json={"username": "gil"}).status_code == 403
+    assert sue.put("/api/v1/admin/users/fay", json={"role": "admin"}).status_code == 403
+    assert api_client(app, "alice").get("/api/v1/admin/teams").status_code == 403
 
 
 def test_the_command_line_adds_a_user_through_the_same_use_case(db_env: str, engine: Engine) -> None:
@@ -288,6 +291,8 @@ def test_the_audit_viewer_filters_by_user_kind_and_days_newest_first(app: FastAP
     page = ada.get("/admin/audit?user=ada&kind=team").text
     assert "Events: 2" in page
     assert page.index("team.created") < page.rindex("team.created")
+    assert "Events: 2" in ada.get("/admin/audit?user=ada&kind=team.created").text
+    assert "Events: 0" in ada.get("/admin/audit?user=ada&kind=tea").text  # a kind's first word, whole
     assert "Events: 0" in ada.get("/admin/audit?user=ada&kind=team&to=2000-01-01").text
     bad = ada.get("/admin/audit?from=yesterday")
     assert bad.status_code == 422 and 'data-testid="audit-error"' in bad.text
