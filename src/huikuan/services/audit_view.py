@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import ColumnElement, false, func, select
 
 from huikuan.services.access import Viewer, require_supervisor
 from huikuan.services.paging import Paging, paging
@@ -41,26 +41,25 @@ def _start(day: date, zone: str) -> datetime:
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
 
 
-def _query(uow: UnitOfWork, viewer: Viewer, where: AuditFilter) -> Select[Any]:
-    e, u = t.audit_events.c, t.users.c
-    query = select(
-        e.id, e.at, e.user_id, u.username, u.display_name, e.action, e.entity, e.entity_id, e.detail
-    ).select_from(t.audit_events.outerjoin(t.users, u.id == e.user_id))
+def _conditions(uow: UnitOfWork, viewer: Viewer, where: AuditFilter) -> list[ColumnElement[bool]]:
+    """The filter as conditions on audit_events alone (the count needs no join)."""
+    e = t.audit_events.c
+    found: list[ColumnElement[bool]] = []
     if where.username:
-        query = query.where(e.user_id == user_id_of(uow, where.username))
+        found.append(e.user_id == user_id_of(uow, where.username))
     if where.case_id is not None:
-        query = query.where(e.entity == "case", e.entity_id == where.case_id)
+        found += [e.entity == "case", e.entity_id == where.case_id]
     if where.kind:
         # The kinds the log holds that match (exactly, or by the first word): an IN list that the index
         # on (action, at) serves, where a LIKE would not on every collation.
         kind = where.kind.strip().rstrip(".")
         matching = [k for k in _kinds(uow) if k == kind or k.startswith(kind + ".")]
-        query = query.where(e.action.in_(matching) if matching else false())
+        found.append(e.action.in_(matching) if matching else false())
     if where.since is not None:
-        query = query.where(e.at >= _start(where.since, viewer.time_zone))
+        found.append(e.at >= _start(where.since, viewer.time_zone))
     if where.until is not None:
-        query = query.where(e.at < _start(where.until + timedelta(days=1), viewer.time_zone))
-    return query
+        found.append(e.at < _start(where.until + timedelta(days=1), viewer.time_zone))
+    return found
 
 
 def audit_events(
@@ -68,11 +67,22 @@ def audit_events(
 ) -> tuple[list[dict[str, Any]], Paging]:
     """A page of the events matching the filter, newest first, with the true total."""
     require_supervisor(viewer)
-    query = _query(uow, viewer, where)
-    placed = paging(uow, query, page, per_page, most=MOST_PER_PAGE)
-    e = t.audit_events.c
+    e, u = t.audit_events.c, t.users.c
+    conditions = _conditions(uow, viewer, where)
+    placed = paging(uow, select(e.id).where(*conditions), page, per_page, most=MOST_PER_PAGE)
+    # The page's rows first, then their users: the join touches 50 rows, not every match.
+    ids = (
+        select(e.id)
+        .where(*conditions)
+        .order_by(e.at.desc(), e.id.desc())
+        .offset(placed.offset)
+        .limit(placed.per_page)
+        .subquery("page")
+    )
     rows = uow.session.execute(
-        query.order_by(e.at.desc(), e.id.desc()).offset(placed.offset).limit(placed.per_page)
+        select(e.id, e.at, e.user_id, u.username, u.display_name, e.action, e.entity, e.entity_id, e.detail)
+        .select_from(t.audit_events.join(ids, ids.c.id == e.id).outerjoin(t.users, u.id == e.user_id))
+        .order_by(e.at.desc(), e.id.desc())
     ).all()
     return [dict(row._mapping) for row in rows], placed
 
