@@ -95,7 +95,7 @@ def audit_kinds(uow: UnitOfWork, viewer: Viewer) -> list[str]:
 
 def _kinds(uow: UnitOfWork) -> list[str]:
     # A loose index scan (ix_audit_events_action_at): one probe per kind, not a pass over the whole log.
-    kinds = []
+    kinds: list[str] = []
     e = t.audit_events.c
     kind = uow.session.execute(select(func.min(e.action))).scalar()
     while kind is not None and len(kinds) < MOST_KINDS:
