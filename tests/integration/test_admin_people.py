@@ -13,7 +13,6 @@ from tests.support.floor import PASSWORD, Floor
 from tests.support.web import api_client, login_client
 
 from huikuan.errors import Forbidden, InvalidInput
-from huikuan.services.shifts import parse_shifts
 from huikuan.services.user_admin import NewUser, UserChange, create_user, update_user
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
@@ -204,22 +203,6 @@ def test_an_admin_cannot_change_its_own_role(floor: Floor) -> None:
         update_user(floor.uow, viewer, "ada", UserChange(role="collector"))
     with pytest.raises(Forbidden):
         create_user(floor.uow, floor.viewer("sue"), NewUser(username="x", password=STRONG))
-
-
-def test_shifts_are_checked_and_kept_in_one_shape() -> None:
-    assert parse_shifts([{"days": ["4", 0, 0], "start": "08:30", "end": "12:00"}]) == [
-        {"days": [0, 4], "start": "08:30", "end": "12:00"}
-    ]
-    for bad in (
-        [{"days": [], "start": "09:00", "end": "10:00"}],
-        [{"days": [7], "start": "09:00", "end": "10:00"}],
-        [{"days": [1], "start": "9", "end": "10:00"}],
-        [{"days": [1], "start": "10:00", "end": "10:00"}],
-        [WEEKDAYS] * 8,
-        "mornings",
-    ):
-        with pytest.raises(InvalidInput):
-            parse_shifts(bad)
 
 
 # The API and the command line call the same use cases

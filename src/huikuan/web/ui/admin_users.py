@@ -22,10 +22,9 @@ from huikuan.services.user_list import UserFilter, list_users, user_record
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 from huikuan.web.ui.paging import page_link
-from huikuan.web.ui.people_forms import SHIFT_ROWS, team_id_of, user_form
+from huikuan.web.ui.people_forms import DAY_MSGIDS, SHIFT_ROWS, shift_text, team_id_of, user_form
 
 router = page_router("/admin/users")
-DAY_MSGIDS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # a shift's days, 0 Monday
 FormDep = Annotated[dict[str, Any], Depends(user_form)]
 
 
@@ -38,6 +37,7 @@ def _choices(uow: UnitOfWork, viewer: Viewer) -> dict[str, Any]:
         "work_languages": WORK_LANGUAGES,
         "shift_rows": SHIFT_ROWS,
         "day_msgids": DAY_MSGIDS,
+        "shift_text": shift_text,
         "is_admin": viewer.role is Role.ADMIN,
     }
 

@@ -3,6 +3,7 @@ take them (services/user_admin.py), the shifts from their rows of day boxes and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -56,8 +57,26 @@ async def user_form(request: Request) -> dict[str, Any]:
     }
 
 
+DAY_MSGIDS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # a shift's days, 0 Monday
+
+
+def shift_text(shift: dict[str, Any], translate: Callable[[str], str]) -> str:
+    """A shift in one short line: "Mon–Fri 09:00–18:00", "Sat Sun 22:00–06:00"."""
+    runs: list[list[int]] = []
+    for day in sorted({int(d) for d in shift.get("days") or ()}):
+        if runs and day == runs[-1][1] + 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    parts = []
+    for first, last in runs:
+        names = [translate(DAY_MSGIDS[first]), translate(DAY_MSGIDS[last])]
+        parts.append(names[0] if first == last else ("–" if last > first + 1 else " ").join(names))
+    return f"{' '.join(parts)} {shift.get('start', '')}–{shift.get('end', '')}"
+
+
 def team_id_of(fields: dict[str, Any]) -> int | None:
     return _team(str(fields["team"]))
 
 
-__all__ = ["SHIFT_ROWS", "team_id_of", "user_form"]
+__all__ = ["DAY_MSGIDS", "SHIFT_ROWS", "shift_text", "team_id_of", "user_form"]
