@@ -114,7 +114,8 @@ def test_an_administrator_adds_money_terms(new_page: Any, site: dict, lang: str)
     for size, suffix in ((LAPTOP, "1366"), (PHONE, "phone")):
         page.set_viewport_size(size)
         page.goto(f"{site['url']}/queue")
-        page.click("[data-testid=nav-creditors]")
+        page.click("[data-testid=nav-admin]")
+        page.click("[data-testid=hub-admin-creditors]")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(ARTIFACTS / f"payments-creditors-{lang}-{suffix}.png"), full_page=True)
     assert _findings(page) == []

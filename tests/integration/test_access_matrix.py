@@ -353,6 +353,30 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/v1/admin/templates"): ADMINISTER,
     ("POST", "/api/v1/admin/templates/revert"): ADMINISTER,
     ("GET", "/api/v1/admin/channels"): rule(collectors=DENY, sue=OK, vic=DENY),
+    # issue 15: people: the administration hub, users, teams and the audit log; supervisors read them,
+    # administrators change them (the hub's card of sessions and keys only for administrators).
+    ("GET", "/admin"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("GET", "/admin/users"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/users"): ADMINISTER,
+    ("GET", "/admin/users/{username}"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/users/{username}"): ADMINISTER,
+    ("POST", "/admin/users/{username}/active"): ADMINISTER,
+    ("POST", "/admin/users/{username}/password"): ADMINISTER,
+    ("POST", "/admin/users/{username}/mfa"): ADMINISTER,
+    ("GET", "/admin/teams"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/teams"): ADMINISTER,
+    ("GET", "/admin/teams/{team_id}"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/teams/{team_id}"): ADMINISTER,
+    ("GET", "/admin/audit"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("GET", "/api/v1/admin/users"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/api/v1/admin/users"): ADMINISTER,
+    ("GET", "/api/v1/admin/users/{username}"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("PUT", "/api/v1/admin/users/{username}"): ADMINISTER,
+    ("GET", "/api/v1/admin/teams"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/api/v1/admin/teams"): ADMINISTER,
+    ("GET", "/api/v1/admin/teams/{team_id}"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("PUT", "/api/v1/admin/teams/{team_id}"): ADMINISTER,
+    ("GET", "/api/v1/admin/audit"): rule(collectors=DENY, sue=OK, vic=DENY),
 }
 MOUNTS = {"/static"}  # files only
 
@@ -462,6 +486,14 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/admin/templates/preview"): ADMIN_TEMPLATE,
         ("POST", "/admin/templates/save"): ADMIN_TEMPLATE,
         ("POST", "/admin/templates/revert"): {**ADMIN_TEMPLATE, "confirm": "yes"},
+        # issue 15: people
+        ("POST", "/admin/users"): {"username": "eve", "role": "collector", "languages": "zh"},
+        ("POST", "/admin/users/{username}"): {"display_name": "Bob", "role": "collector", "languages": "zh"},
+        ("POST", "/admin/users/{username}/active"): {"active": "no", "confirm": "yes"},
+        ("POST", "/admin/users/{username}/password"): {"confirm": "yes"},
+        ("POST", "/admin/users/{username}/mfa"): {"confirm": "yes"},
+        ("POST", "/admin/teams"): {"name": "三组", "languages": "zh"},
+        ("POST", "/admin/teams/{team_id}"): {"name": "一组 renamed", "languages": "zh"},
     }
 
 
@@ -550,6 +582,11 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/admin/templates/preview"): ADMIN_TEMPLATE,
         ("PUT", "/api/v1/admin/templates"): ADMIN_TEMPLATE,
         ("POST", "/api/v1/admin/templates/revert"): ADMIN_TEMPLATE,
+        # issue 15: people
+        ("POST", "/api/v1/admin/users"): {"username": "eve", "role": "collector"},
+        ("PUT", "/api/v1/admin/users/{username}"): {"display_name": "Bob"},
+        ("POST", "/api/v1/admin/teams"): {"name": "三组"},
+        ("PUT", "/api/v1/admin/teams/{team_id}"): {"name": "一组 renamed"},
     }
 
 
@@ -686,6 +723,7 @@ NOT_A_CASE = {
     "{team_id}": "1",
     "{user_id}": "1",
     "{provider}": "alipay",
+    "{team_id}": "1",  # issue 15: people
 }
 
 

@@ -24,21 +24,22 @@ def user_add(
     locale: str = typer.Option("zh_CN", help="zh_CN or en"),
 ) -> None:
     """Add a user."""
-    from huikuan.services.users import add_user
+    from huikuan.services.teams import team_named
+    from huikuan.services.user_admin import NewUser, create_user
 
     with working_uow() as uow:
-        user = add_user(
-            uow,
-            username,
-            password,
+        team_id = team_named(uow, None, team) if team else None
+        cmd = NewUser(
+            username=username,
             role=role,
-            display_name=name,
-            team=team,
+            display_name=name or "",
+            password=password,
+            team_id=team_id,
             creditor_code=creditor,
             locale=locale,
         )
-        uow.commit()
-    typer.echo(_("User {username} added as {role}.", username=user.username, role=user.role))
+        create_user(uow, None, cmd)
+    typer.echo(_("User {username} added as {role}.", username=username.strip(), role=role))
 
 
 @app.command("reset-password")

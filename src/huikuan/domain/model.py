@@ -62,6 +62,7 @@ class User:
     time_zone: str | None = None
     languages: list[str] = field(default_factory=lambda: ["zh"])
     skills: list[str] = field(default_factory=list)
+    shifts: list[dict[str, Any]] = field(default_factory=list)  # when this user works (services/shifts.py)
     active: bool = True
     id: int | None = None
 

@@ -27,6 +27,7 @@ from huikuan.services.access import Viewer, get_viewer
 from huikuan.services.clock import floor_zone
 from huikuan.services.users import authenticate
 from huikuan.storage import tables as t
+from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 WINDOW = timedelta(minutes=15)
@@ -152,8 +153,29 @@ def set_preferences(uow: UnitOfWork, viewer: Viewer, *, locale: str, time_zone: 
     if time_zone not in available_timezones():
         raise InvalidInput("time zone: {zone} is not a known IANA zone", zone=time_zone)
     chosen = normalize_locale(locale)
+    changed = [
+        name
+        for name, old, new in (("locale", viewer.locale, chosen), ("time_zone", viewer.time_zone, time_zone))
+        if old != new
+    ]
     uow.session.execute(
         update(t.users).where(t.users.c.id == viewer.user_id).values(locale=chosen, time_zone=time_zone)
     )
+    if changed:
+        record(
+            uow.session,
+            at=datetime.now(UTC),
+            user_id=viewer.user_id,
+            action="user.settings_changed",
+            entity="user",
+            entity_id=viewer.user_id,
+            detail={"changed": changed},
+        )
     uow.commit()
     return chosen
+
+
+def zone_choices() -> list[str]:
+    """The zones a user may choose: the common ones first, then every other IANA zone by name."""
+    common = set(COMMON_ZONES)
+    return [*COMMON_ZONES, *sorted(z for z in available_timezones() if z not in common and "/" in z)]

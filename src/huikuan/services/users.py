@@ -175,6 +175,11 @@ def change_password(
     return end_user_sessions(uow, viewer.user_id, "password", by=viewer.user_id, keep=session_id, now=when)
 
 
+def random_password() -> str:
+    """A password made by the machine, to be handed over once and changed by its owner."""
+    return "-".join(secrets.token_urlsafe(6) for _ in range(3))
+
+
 def reset_password(uow: UnitOfWork, viewer: Viewer | None, username: str, now: datetime | None = None) -> str:
     """An administrator gives a user a new random password (returned once, to be handed over and changed
     by its owner); every session of the user ends. `viewer` None is the operator at the command line."""
@@ -182,7 +187,7 @@ def reset_password(uow: UnitOfWork, viewer: Viewer | None, username: str, now: d
         require_admin(viewer)
     when = now or datetime.now(UTC)
     user_id = user_id_of(uow, username)
-    password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    password = random_password()
     uow.begin_write()
     _set_password(uow, user_id, password, when)
     record(

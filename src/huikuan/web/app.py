@@ -21,6 +21,7 @@ from huikuan.storage.engine import get_engine
 from huikuan.web import errors, monitoring
 from huikuan.web.api import admin as api_admin
 from huikuan.web.api import admin_config as api_admin_config
+from huikuan.web.api import admin_people as api_admin_people
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
@@ -45,6 +46,10 @@ from huikuan.web.limits import BodyLimits
 from huikuan.web.observe import RequestLog
 from huikuan.web.scheduler import attach
 from huikuan.web.ui import admin as ui_admin
+from huikuan.web.ui import admin_audit as ui_admin_audit
+from huikuan.web.ui import admin_hub as ui_admin_hub
+from huikuan.web.ui import admin_teams as ui_admin_teams
+from huikuan.web.ui import admin_users as ui_admin_users
 from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
@@ -83,6 +88,10 @@ ROUTERS = (
     ui_outbox.router,
     ui_person.router,
     ui_admin.router,
+    ui_admin_hub.router,
+    ui_admin_users.router,
+    ui_admin_teams.router,
+    ui_admin_audit.router,
     ui_disputes.router,
     ui_payments.router,
     ui_money_terms.router,
@@ -94,6 +103,7 @@ ROUTERS = (
     api_session.router,
     api_admin.router,
     api_admin_config.router,
+    api_admin_people.router,
     api_compliance.router,
     api_queue.router,
     api_portfolio.router,

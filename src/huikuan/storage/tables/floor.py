@@ -62,6 +62,9 @@ users = Table(
     Column("time_zone", String(64)),  # where times are shown to this user; unset: the floor's zone
     Column("languages", JSON, nullable=False, default=list),
     Column("skills", JSON, nullable=False, default=list),
+    # When this user works: [{"days": [0..6] (0 Monday), "start": "09:00", "end": "18:00"}] (see
+    # services/shifts.py)
+    Column("shifts", JSON, nullable=False, default=list, server_default="[]"),
     Column("active", Boolean, nullable=False, default=True),
     Column("password_changed_at", UTCDateTime),
     Column("totp_secret", String(160)),  # the second factor's shared secret once enrolled, sealed

@@ -36,6 +36,9 @@ audit_events = Table(
     Index("ix_audit_events_entity", "entity", "entity_id"),  # a case's events (the timeline's refusals)
     Index("ix_audit_events_user_entity", "user_id", "entity", "entity_id", "at"),  # "viewed lately?"
     Index("ux_audit_events_seq", "seq", unique=True),  # one row per place: the chain cannot fork
+    # The audit viewer (services/audit_view.py): a kind, or a user, newest first; its list of kinds.
+    Index("ix_audit_events_action_at", "action", "at"),
+    Index("ix_audit_events_user_at", "user_id", "at"),
 )
 
 

@@ -23,6 +23,7 @@ from huikuan.services.auth import (
     second_factor_failed,
     set_locale,
     set_preferences,
+    zone_choices,
 )
 from huikuan.services.sessions import end_session, start_session
 from huikuan.services.users import change_password
@@ -167,12 +168,15 @@ def logout(request: Request, uow: UowDep) -> Response:
 
 
 def _settings(viewer: Viewer, **extra: Any) -> dict[str, Any]:
-    return {"zones": COMMON_ZONES, "viewer": viewer, **extra}
+    zones = {"zones": zone_choices(), "common_zones": len(COMMON_ZONES)}
+    return {**zones, "now": datetime.now(UTC), "viewer": viewer, **extra}
 
 
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(request: Request, viewer: ViewerDep, changed: int | None = None) -> HTMLResponse:
-    return render(request, "settings/page.html", _settings(viewer, changed=changed))
+def settings_page(
+    request: Request, viewer: ViewerDep, changed: int | None = None, saved: int | None = None
+) -> HTMLResponse:
+    return render(request, "settings/page.html", _settings(viewer, changed=changed, saved=saved))
 
 
 @router.post("/settings")
@@ -185,7 +189,7 @@ def save_settings(
 ) -> Response:
     chosen = set_preferences(uow, viewer, locale=locale, time_zone=time_zone)
     request.session["locale"] = chosen
-    return RedirectResponse("/settings", status_code=303)
+    return RedirectResponse("/settings?saved=1", status_code=303)
 
 
 @router.post("/settings/password", response_class=HTMLResponse)
