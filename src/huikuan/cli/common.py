@@ -58,7 +58,7 @@ def stages(label: str, total: int | None = None) -> Iterator[Any]:
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task(label, total=total)
 
-        def advance(stage: str) -> None:
+        def advance(stage: str, _rows: int | None = None) -> None:
             bar.update(task, advance=1 if total is not None else 0, description=f"{label}: {_(stage)}")
 
         yield advance
