@@ -33,7 +33,9 @@ def app(floor: Floor, db_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     return create_app(db_env)
 
 
-def upload(client: Browser, data: bytes, *, creditor: str = "BANK", mode: str = "lenient", **more: str) -> int:
+def upload(
+    client: Browser, data: bytes, *, creditor: str = "BANK", mode: str = "lenient", **more: str
+) -> int:
     """Uploads a placement file through the form, waits for its import to end; the batch's id."""
     answer = client.post(
         "/imports",

@@ -66,9 +66,7 @@ class StartImport:
     data: bytes
 
 
-def start_import(
-    uow: UnitOfWork, viewer: Viewer, cmd: StartImport, *, store: Store | None = None
-) -> int:
+def start_import(uow: UnitOfWork, viewer: Viewer, cmd: StartImport, *, store: Store | None = None) -> int:
     """Keeps the file and queues its batch (committed); the batch's id. `launch` runs it."""
     creditor = importable_creditor(uow, viewer, cmd.creditor)
     if cmd.kind not in KINDS:
@@ -258,15 +256,13 @@ def _failed(exc: Exception) -> dict[str, Any]:
 
 def _import(engine: Engine, batch_id: int) -> str:
     with UnitOfWork(engine) as uow:
-        batch = uow.session.execute(
-            t.import_batches.select().where(t.import_batches.c.id == batch_id)
-        ).one()
+        batch = uow.session.execute(t.import_batches.select().where(t.import_batches.c.id == batch_id)).one()
         doc = uow.session.execute(
             t.documents.select().where(t.documents.c.id == batch.file_document_id)
         ).one()
-        code = uow.session.execute(
-            t.creditors.select().where(t.creditors.c.id == batch.creditor_id)
-        ).one().code
+        code = (
+            uow.session.execute(t.creditors.select().where(t.creditors.c.id == batch.creditor_id)).one().code
+        )
     data = store_named(doc.store).get(doc.stored_key)
     with tempfile.TemporaryDirectory(prefix="huikuan-import-") as work:  # 0700: the owner's only
         path = Path(work) / f"upload{Path(batch.filename).suffix.lower()}"

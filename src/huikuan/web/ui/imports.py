@@ -85,7 +85,9 @@ async def upload(
         cmd = StartImport(creditor, kind, mode == "strict", file.filename, await file.read())
         batch_id = start_import(uow, viewer, cmd)
     except InvalidInput as exc:
-        context = _history(request, uow, viewer, creditor, 1, form_error=exc.translated(request_locale(request)))
+        context = _history(
+            request, uow, viewer, creditor, 1, form_error=exc.translated(request_locale(request))
+        )
         return render(request, "imports/page.html", context, status_code=422)
     launch(get_engine(request.app.state.database_url), batch_id)
     return RedirectResponse(f"/imports/{batch_id}", status_code=303)

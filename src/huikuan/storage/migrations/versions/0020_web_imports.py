@@ -34,9 +34,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("file_document_id", Id, nullable=True))
         batch_op.add_column(sa.Column("rejects_document_id", Id, nullable=True))
         batch_op.add_column(sa.Column("error", sa.Text(), nullable=True))
-        batch_op.create_foreign_key(
-            op.f("fk_import_batches_user_id_users"), "users", ["user_id"], ["id"]
-        )
+        batch_op.create_foreign_key(op.f("fk_import_batches_user_id_users"), "users", ["user_id"], ["id"])
         batch_op.create_foreign_key(
             op.f("fk_import_batches_file_document_id_documents"), "documents", ["file_document_id"], ["id"]
         )
