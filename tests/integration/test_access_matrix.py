@@ -36,8 +36,8 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import Engine, select
 from tests.support.disputes import dispute_complaint_and_document
 from tests.support.fake_pay import payment_link
-from tests.support.imports import batch_now, gbk_placement
 from tests.support.floor import PASSWORD, Floor, _case
+from tests.support.imports import batch_now, gbk_placement
 from tests.support.messaging import use_settings
 from tests.support.offers import offer_and_letter
 from tests.support.web import Browser, api_key, login_client

@@ -133,7 +133,7 @@ def import_accounts(
     batch_id: int | None = None,
 ) -> ImportReport:
     """Imports a placement file. Strict: any bad row rejects the file (ImportRejected, nothing written)."""
-    say = progress or (lambda _stage: None)
+    say = progress or (lambda *_: None)
     if not path.is_file():
         raise InvalidInput("file: {path} does not exist", path=str(path))
     creditor = get_creditor(uow, creditor_code)
@@ -209,7 +209,7 @@ def import_payments(
     batch_id: int | None = None,
 ) -> ImportReport:
     """Imports payments; a payment reference seen before counts once, an unknown account is an error row."""
-    say = progress or (lambda _stage: None)
+    say = progress or (lambda *_: None)
     if not path.is_file():
         raise InvalidInput("file: {path} does not exist", path=str(path))
     creditor = get_creditor(uow, creditor_code)
@@ -256,7 +256,7 @@ def import_recalls(
 ) -> ImportReport:
     """Imports a recall or closure file: each named open account leaves collection at once
     (services/account_status.py); an account already ended is unchanged; an unknown one is an error row."""
-    say = progress or (lambda _stage: None)
+    say = progress or (lambda *_: None)
     if not path.is_file():
         raise InvalidInput("file: {path} does not exist", path=str(path))
     creditor = get_creditor(uow, creditor_code)
