@@ -49,7 +49,7 @@ def stages(label: str, total: int | None = None) -> Iterator[Any]:
     """A progress bar (or, without a `total`, a spinner) naming the current stage, on a terminal only;
     silence without one (pipes, cron, CI, --json)."""
     if not sys.stderr.isatty():
-        yield lambda _stage: None
+        yield lambda _stage, _rows=None: None
         return
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
