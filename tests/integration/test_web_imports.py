@@ -234,3 +234,42 @@ def test_a_file_that_cannot_be_read_fails_with_its_reason(app: FastAPI) -> None:
     page = admin.get(f"/imports/{batch_id}").text
 
     assert 'data-status="failed"' in page and 'data-testid="batch-failed"' in page
+
+
+def test_the_jobs_run_a_batch_no_thread_took_and_fail_one_a_dead_process_left_running(
+    app: FastAPI, engine: Engine, floor: Floor
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from huikuan.services.import_jobs import StartImport, start_import
+    from huikuan.services.jobs import run_due
+
+    with floor.uow as uow:
+        orphan = start_import(
+            uow, floor.viewer("vic"), StartImport("BANK", "accounts", True, "o.csv", gbk_placement(2))
+        )
+        dead = start_import(
+            uow, floor.viewer("vic"), StartImport("BANK", "accounts", True, "d.csv", gbk_placement(1))
+        )
+    now = datetime.now(UTC)
+    b = t.import_batches.c
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.import_batches).where(b.id == orphan).values(started_at=now - timedelta(minutes=5))
+        )
+        conn.execute(
+            update(t.import_batches)
+            .where(b.id == dead)
+            .values(status="running", started_at=now - timedelta(hours=7))
+        )
+
+    done = run_due(engine, now=now, only="imports")["imports"]
+
+    assert done == {"ran": 1, "interrupted": 1}
+    with engine.connect() as conn:
+        status = dict(conn.execute(select(b.id, b.status).where(b.id.in_([orphan, dead]))).all())
+    assert status == {orphan: "done", dead: "failed"}
+    assert accounts_of(engine) == 2
+    assert "interrupted" in login_client(app, "vic").get(f"/imports/{dead}").text

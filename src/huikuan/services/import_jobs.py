@@ -22,11 +22,11 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
 
 from huikuan.config import get_settings
 from huikuan.errors import HuikuanError, ImportRejected, InvalidInput
@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 KINDS = ("accounts", "payments", "recalls")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TYPES = {".csv": "text/csv", ".txt": "text/plain", ".tsv": "text/tab-separated-values", ".xlsx": XLSX_TYPE}
+# A queued batch no thread took after this long is run by the jobs (its process ended first); a batch
+# running longer than STALE_RUNNING was interrupted (its process died): it is marked failed.
+ORPHANED_AFTER = timedelta(minutes=2)
+STALE_RUNNING = timedelta(hours=6)
 KEPT_ROWS = 1_000  # errors and skipped rows kept on the batch's report (the rejects file has them all)
 _NOT_TEXT = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"PAR1", b"%PDF", b"\x89PNG", b"\xff\xd8\xff")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -343,3 +347,35 @@ def _ended(
             detail={"batch_id": batch.id, "rows": rows, "rejected": int(data.get("rejected", 0))},
         )
         uow.commit()
+
+
+def run_orphaned(uow: UnitOfWork, now: datetime) -> dict[str, int]:
+    """The periodic job "imports" (services/jobs.py): runs the batches queued and never taken (the process
+    that kept them ended before its thread ran them), and marks failed those left running by a process
+    that died. Each batch is taken by one process only (run_batch)."""
+    engine = uow.engine
+    b = t.import_batches.c
+    with engine.connect() as conn:
+        queued = (
+            conn.execute(
+                select(b.id).where(b.status == "queued", b.started_at < now - ORPHANED_AFTER).order_by(b.id)
+            )
+            .scalars()
+            .all()
+        )
+    ran = sum(run_batch(engine, int(batch_id)) != "taken" for batch_id in queued)
+    with engine.begin() as conn:
+        interrupted = conn.execute(
+            update(t.import_batches)
+            .where(b.status == "running", b.started_at < now - STALE_RUNNING)
+            .values(
+                status="failed",
+                stage=None,
+                finished_at=now,
+                error="interrupted",
+                report={
+                    "failure": {"msgid": "The import was interrupted; nothing was written", "values": {}}
+                },
+            )
+        ).rowcount
+    return {"ran": ran, "interrupted": int(interrupted or 0)}
