@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from tests.e2e.conftest import log_in, shoot
+from tests.e2e.test_accessibility import _findings as accessibility_problems
 from tests.support.floor import PASSWORD
 from tests.support.imports import gbk_placement
 
@@ -89,10 +90,12 @@ def test_an_admin_uploads_a_gbk_placement_file_and_sees_its_report(
         page.click("[data-testid=download-rejects]")
     assert download.value.suggested_filename == "委案-2026-12.rejects.csv"
     shoot(page, f"imports-report-{lang}-{width}")
+    assert accessibility_problems(page) == []
     page.click("[data-testid=back-to-history]")
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=import-history] tbody tr").count() >= 1
     shoot(page, f"imports-history-{lang}-{width}")
+    assert accessibility_problems(page) == []
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
