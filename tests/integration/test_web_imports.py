@@ -233,7 +233,9 @@ def test_a_file_that_cannot_be_read_fails_with_its_reason(app: FastAPI) -> None:
 
     page = admin.get(f"/imports/{batch_id}").text
 
-    assert 'data-status="failed"' in page and 'data-testid="batch-failed"' in page
+    assert 'data-status="failed"' in page
+    failed = re.search(r'data-testid="batch-failed">(.*?)</div>', page, re.S)
+    assert failed is not None and "no header row found" in failed.group(1)
 
 
 def test_the_jobs_run_a_batch_no_thread_took_and_fail_one_a_dead_process_left_running(

@@ -21,6 +21,7 @@ import secrets
 import tempfile
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from huikuan.config import get_settings
 from huikuan.errors import HuikuanError, ImportRejected, InvalidInput
+from huikuan.files import write_private
 from huikuan.intake.errors import PlacementFileError
 from huikuan.services import imports
 from huikuan.services.access import Viewer
@@ -137,8 +139,8 @@ def checked_file(filename: str, data: bytes) -> tuple[str, str]:
 def _clean_name(filename: str) -> str:
     """The file's own name without any folder, control characters or quotes, at most 200 characters."""
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    kept = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>')
-    return (kept.strip() or "import.csv")[-200:]
+    kept = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>').strip()
+    return kept[-200:] if kept.strip(".") else "import.csv"
 
 
 def _keep(
@@ -154,6 +156,25 @@ def _keep(
     """A file of the batch kept in the store, with its documents row (no case: the batch is its owner)."""
     key = f"imports/{when:%Y/%m}/{secrets.token_hex(16)}"
     store.put(key, data)
+    try:
+        return _document_row(uow, store, key, batch_id, name, content_type, data, user_id, when)
+    except BaseException:
+        with suppress(HuikuanError):
+            store.delete(key)  # no row names the file: it is not left behind
+        raise
+
+
+def _document_row(
+    uow: UnitOfWork,
+    store: Store,
+    key: str,
+    batch_id: int,
+    name: str,
+    content_type: str,
+    data: bytes,
+    user_id: int | None,
+    when: datetime,
+) -> int:
     return int(
         uow.session.execute(
             insert(t.documents)
@@ -269,9 +290,10 @@ def _import(engine: Engine, batch_id: int) -> str:
         )
     data = store_named(doc.store).get(doc.stored_key)
     with tempfile.TemporaryDirectory(prefix="huikuan-import-") as work:  # 0700: the owner's only
-        path = Path(work) / f"upload{Path(batch.filename).suffix.lower()}"
-        path.write_bytes(data)
-        path.chmod(0o600)
+        folder = Path(work) / "upload"
+        folder.mkdir(mode=0o700)
+        path = folder / _clean_name(batch.filename)  # its own name, which the report's messages say
+        write_private(path, data)
         rejects = Path(work) / "rejects.csv"
         progress = _progress(engine, batch_id)
         try:
