@@ -63,7 +63,7 @@ def run(kind: str, rows: int, pg_url: str) -> dict[str, Any]:
 
     from huikuan import config
     from huikuan.services.creditors import add_creditor
-    from huikuan.services.import_jobs import wait_for
+    from huikuan.services.import_runs import wait_for
     from huikuan.services.users import add_user
     from huikuan.storage import migrate
     from huikuan.storage.engine import make_engine

@@ -7,7 +7,8 @@ from sqlalchemy import Engine
 from tests.support.floor import floor_national_id
 
 from huikuan.services.access import Viewer
-from huikuan.services.import_jobs import StartImport, run_batch, start_import, wait_for
+from huikuan.services.import_jobs import StartImport, start_import
+from huikuan.services.import_runs import run_batch, wait_for
 from huikuan.storage.uow import UnitOfWork
 
 HEADER = "贷款编号,借款人,证件号码,联系电话,应还金额,逾期日期"

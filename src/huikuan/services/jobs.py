@@ -31,7 +31,7 @@ from huikuan.logs import safe_message
 from huikuan.metrics import JOB_RUNS, JOB_SECONDS
 from huikuan.services.auth import forget_old_attempts
 from huikuan.services.daily_plan import plan_if_missing
-from huikuan.services.import_jobs import run_orphaned
+from huikuan.services.import_runs import run_orphaned
 from huikuan.services.instalment_job import check_instalments
 from huikuan.services.outbox import dispatch_due
 from huikuan.services.promises import check_promises

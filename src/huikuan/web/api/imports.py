@@ -17,7 +17,8 @@ from pydantic import BaseModel
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer
 from huikuan.services.import_history import batch_file, import_batch, import_history, require_importer
-from huikuan.services.import_jobs import StartImport, launch, start_import
+from huikuan.services.import_jobs import StartImport, start_import
+from huikuan.services.import_runs import launch
 from huikuan.storage.engine import get_engine
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
 from huikuan.web.ids import PathId

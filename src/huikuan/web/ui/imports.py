@@ -21,7 +21,8 @@ from huikuan.services.import_history import (
     import_history,
     require_importer,
 )
-from huikuan.services.import_jobs import KINDS, StartImport, launch, start_import
+from huikuan.services.import_jobs import KINDS, StartImport, start_import
+from huikuan.services.import_runs import launch
 from huikuan.storage.engine import get_engine
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
