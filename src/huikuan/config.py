@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # "auto", "path" (most MinIO set-ups) or "virtual" (Aliyun OSS requires it).
     s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    # The largest placement, payment or recall file uploaded in the browser (services/import_jobs.py).
+    import_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     agency_name: str = ""  # who we are in messages; a name that does not say "collection"
     agency_name_zh: str = ""  # the same in Chinese, for messages in Chinese (else agency_name)
     agency_phone: str = ""  # the number debtors call back; messages that need it are refused while unset

@@ -49,7 +49,7 @@ def stages(label: str, total: int | None = None) -> Iterator[Any]:
     """A progress bar (or, without a `total`, a spinner) naming the current stage, on a terminal only;
     silence without one (pipes, cron, CI, --json)."""
     if not sys.stderr.isatty():
-        yield lambda _stage: None
+        yield lambda _stage, _rows=None: None
         return
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -58,7 +58,7 @@ def stages(label: str, total: int | None = None) -> Iterator[Any]:
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task(label, total=total)
 
-        def advance(stage: str) -> None:
+        def advance(stage: str, _rows: int | None = None) -> None:
             bar.update(task, advance=1 if total is not None else 0, description=f"{label}: {_(stage)}")
 
         yield advance

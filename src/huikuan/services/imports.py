@@ -35,7 +35,8 @@ from huikuan.storage.payment_writer import CreditorTerms, Refused, write_payment
 from huikuan.storage.placement_writer import write_placement
 from huikuan.storage.uow import UnitOfWork
 
-Progress = Callable[[str], None]
+# Called with each stage ("parse", "match", "write"); "write" also with the rows read.
+Progress = Callable[..., None]
 
 
 @dataclass
@@ -129,9 +130,10 @@ def import_accounts(
     as_of: date | None = None,
     rejects: Path | None = None,
     progress: Progress | None = None,
+    batch_id: int | None = None,
 ) -> ImportReport:
     """Imports a placement file. Strict: any bad row rejects the file (ImportRejected, nothing written)."""
-    say = progress or (lambda _stage: None)
+    say = progress or (lambda *_: None)
     if not path.is_file():
         raise InvalidInput("file: {path} does not exist", path=str(path))
     creditor = get_creditor(uow, creditor_code)
@@ -167,7 +169,7 @@ def import_accounts(
         )
     if parsed.errors:
         report.rejects_file = str(_write_rejects(path, parsed.rejected, parsed.errors, rejects))
-    say("write")
+    say("write", parsed.rows_read)
     conn = uow.session.connection()
     counts = write_placement(
         conn, creditor.id or 0, creditor.region, _take_rows(parsed), placed_on=floor_today(datetime.now(UTC))
@@ -188,7 +190,7 @@ def import_accounts(
         conn.execute(
             update(t.creditors).where(t.creditors.c.id == creditor.id).values(header_mapping=mapping)
         )
-    _record_batch(uow, creditor.id or 0, "accounts", path, report)
+    _record_batch(uow, creditor.id or 0, "accounts", path, report, batch_id)
     report.written = True
     uow.commit()
     return report
@@ -204,9 +206,10 @@ def import_payments(
     sheet: str | None = None,
     rejects: Path | None = None,
     progress: Progress | None = None,
+    batch_id: int | None = None,
 ) -> ImportReport:
     """Imports payments; a payment reference seen before counts once, an unknown account is an error row."""
-    say = progress or (lambda _stage: None)
+    say = progress or (lambda *_: None)
     if not path.is_file():
         raise InvalidInput("file: {path} does not exist", path=str(path))
     creditor = get_creditor(uow, creditor_code)
@@ -225,7 +228,7 @@ def import_payments(
     outcome = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=True)
     errors = [*parsed.errors, *(_row_error(e) for e in outcome.errors)]
     report = _checked_report("payments", path, creditor, parsed, errors, strict=strict, rejects=rejects)
-    say("write")
+    say("write", parsed.rows_read)
     region, history = terms_history(conn, creditor.id or 0)
     terms = CreditorTerms(history, default_terms(region, date.min))
     done = write_payments(
@@ -233,7 +236,7 @@ def import_payments(
     )
     report.created, report.unchanged = done.created, done.unchanged
     notices.refresh_creditor(conn, creditor.id or 0)
-    _record_batch(uow, creditor.id or 0, "payments", path, report)
+    _record_batch(uow, creditor.id or 0, "payments", path, report, batch_id)
     report.written = True
     uow.commit()
     return report
@@ -249,10 +252,11 @@ def import_recalls(
     sheet: str | None = None,
     rejects: Path | None = None,
     progress: Progress | None = None,
+    batch_id: int | None = None,
 ) -> ImportReport:
     """Imports a recall or closure file: each named open account leaves collection at once
     (services/account_status.py); an account already ended is unchanged; an unknown one is an error row."""
-    say = progress or (lambda _stage: None)
+    say = progress or (lambda *_: None)
     if not path.is_file():
         raise InvalidInput("file: {path} does not exist", path=str(path))
     creditor = get_creditor(uow, creditor_code)
@@ -278,8 +282,8 @@ def import_recalls(
     ]
     errors = [*parsed.errors, *unknown]
     report = _checked_report("recalls", path, creditor, parsed, errors, strict=strict, rejects=rejects)
-    say("write")
-    batch = _record_batch(uow, creditor.id or 0, "recalls", path, report)
+    say("write", parsed.rows_read)
+    batch = _record_batch(uow, creditor.id or 0, "recalls", path, report, batch_id)
     now = datetime.now(UTC)
     ended: set[int] = set()
     by_change: dict[tuple[str, str], list[int]] = {}
@@ -360,9 +364,15 @@ def _finish_batch(uow: UnitOfWork, batch_id: int, report: ImportReport) -> None:
     )
 
 
-def _record_batch(uow: UnitOfWork, creditor_id: int, kind: str, path: Path, report: ImportReport) -> int:
+def _record_batch(
+    uow: UnitOfWork, creditor_id: int, kind: str, path: Path, report: ImportReport, batch_id: int | None
+) -> int:
+    """The batch's row: a new one, or the browser's (services/import_jobs.py), given its report."""
     now = datetime.now(UTC)
     summary = {k: v for k, v in report.to_dict().items() if k not in ("errors", "skipped_rows")}
+    if batch_id is not None:
+        _finish_batch(uow, batch_id, report)
+        return batch_id
     query = (
         insert(t.import_batches)
         .values(

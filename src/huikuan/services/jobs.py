@@ -31,6 +31,7 @@ from huikuan.logs import safe_message
 from huikuan.metrics import JOB_RUNS, JOB_SECONDS
 from huikuan.services.auth import forget_old_attempts
 from huikuan.services.daily_plan import plan_if_missing
+from huikuan.services.import_runs import run_orphaned
 from huikuan.services.instalment_job import check_instalments
 from huikuan.services.outbox import dispatch_due
 from huikuan.services.promises import check_promises
@@ -47,6 +48,7 @@ LEASE = timedelta(minutes=10)  # a job holding its lease longer is presumed dead
 PLAN_LEASE = timedelta(minutes=30)
 # A first run on years of closed debts anonymises them all, a few hundred per transaction.
 RETENTION_LEASE = timedelta(hours=2)
+IMPORTS_LEASE = timedelta(hours=1)  # a million-row placement file, imported by the jobs
 
 
 JobFunction = Callable[[UnitOfWork, datetime], dict[str, Any]]
@@ -96,6 +98,13 @@ REGISTRY: dict[str, Job] = {
             timedelta(days=1),
             "anonymise the personal data of debts closed past their retention; apply erasure requests",
             lease=RETENTION_LEASE,
+        ),
+        Job(
+            "imports",
+            run_orphaned,
+            timedelta(minutes=1),
+            "run uploaded imports no process took; mark failed those a dead process left running",
+            lease=IMPORTS_LEASE,
         ),
     )
 }

@@ -28,6 +28,7 @@ from huikuan.web.api import contacts as api_contacts
 from huikuan.web.api import debtors as api_debtors
 from huikuan.web.api import disputes as api_disputes
 from huikuan.web.api import holds as api_holds
+from huikuan.web.api import imports as api_imports
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import notices as api_notices
 from huikuan.web.api import outbox as api_outbox
@@ -57,6 +58,7 @@ from huikuan.web.ui import creditor_admin as ui_creditor_admin
 from huikuan.web.ui import disputes as ui_disputes
 from huikuan.web.ui import facts as ui_facts
 from huikuan.web.ui import holds as ui_holds
+from huikuan.web.ui import imports as ui_imports
 from huikuan.web.ui import money_terms as ui_money_terms
 from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import notices as ui_notices
@@ -100,6 +102,7 @@ ROUTERS = (
     ui_scope.router,
     ui_creditor_admin.router,
     ui_template_admin.router,
+    ui_imports.router,
     api_session.router,
     api_admin.router,
     api_admin_config.router,
@@ -121,10 +124,12 @@ ROUTERS = (
     api_payments.router,
     api_payment_links.router,
     api_scope.router,
+    api_imports.router,
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")
 UPLOAD_SUFFIXES = ("/payments", "/payments/preview")  # a proof: /cases/{id}/payments, its check, the API
+IMPORT_PREFIXES = ("/imports", "/api/v1/imports")  # placement, payment and recall files (import_jobs.py)
 
 
 # Swagger UI, started by /static/docs.js: the Content-Security-Policy (web/headers.py) allows no
@@ -183,6 +188,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
             api_compliance.router.prefix: settings.compliance_max_body_bytes,
             # Documents are uploaded here (services/documents.py refuses beyond the limit itself).
             **dict.fromkeys(UPLOAD_PREFIXES, settings.document_max_bytes + 64 * 1024),
+            **dict.fromkeys(IMPORT_PREFIXES, settings.import_max_bytes + 64 * 1024),
         },
         by_suffix=dict.fromkeys(UPLOAD_SUFFIXES, settings.document_max_bytes + 64 * 1024),
     )

@@ -82,4 +82,18 @@ import_batches = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
     Column("report", JSON, nullable=False, default=dict),
+    # Imports from the browser (services/import_jobs.py): who started it, how, where it stands, and the
+    # files it keeps (documents rows: the file as uploaded, the rejected rows). A command-line import
+    # has no user and is done when its row appears.
+    fk("user_id", "users.id", nullable=True),
+    Column("mode", String(8)),  # strict or lenient; null: an import of the command line before 0020
+    # queued -> running -> done | refused (strict mode, bad rows: nothing written) | failed (an error)
+    Column("status", String(12), nullable=False, default="done", server_default="done"),
+    Column("stage", String(12)),  # what a running import is doing: parse, match, write
+    Column("rows_total", BigInteger),  # known once the file is read
+    Column("rows_done", BigInteger, nullable=False, default=0, server_default="0"),
+    fk("file_document_id", "documents.id", nullable=True),
+    fk("rejects_document_id", "documents.id", nullable=True),
+    Column("error", Text),  # why a failed import failed (a fixed message)
+    Index("ix_import_batches_creditor", "creditor_id", "id"),  # a creditor's history, newest first
 )
