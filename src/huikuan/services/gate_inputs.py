@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from huikuan.compliance import HistoryEvent
 from huikuan.compliance.model import Debt, DebtorFacts
+from huikuan.domain.portfolio import Portfolio
 from huikuan.storage.gate_inputs import (
     CaseAccount,
     account_rows,
@@ -26,7 +27,6 @@ from huikuan.storage.gate_inputs import (
     person_siblings,
 )
 from huikuan.strategy.api import ALLOWED_SCHEMA
-from huikuan.strategy.features import Portfolio
 from huikuan.strategy.gate_facts import (
     GATE_HOLDS,
     collectible_account,

@@ -55,8 +55,8 @@ import polars as pl
 from huikuan.compliance import HistoryEvent
 from huikuan.compliance.model import Debt, DebtorFacts, Flags
 from huikuan.domain.enums import Channel
+from huikuan.domain.portfolio import QUARTER, Portfolio
 from huikuan.strategy.api import ALLOWED_SCHEMA
-from huikuan.strategy.features import QUARTER, Portfolio
 from huikuan.strategy.gate_facts import case_debt, creditor_pack, debt_id, party_id
 from huikuan.strategy.gate_groups import Group, PackInfo, case_groups, group_masks, pack_infos, triage
 from huikuan.strategy.hour_masks import (
