@@ -6,13 +6,12 @@ from __future__ import annotations
 import random
 import tempfile
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from huikuan.compliance import load_pack
+from huikuan.demo.gate_door import read_case_gates
 from huikuan.demo.history import Simulator
 from huikuan.demo.money import backdate_placements, post_agency_payments, set_demo_terms
 from huikuan.demo.portfolio import (
@@ -215,13 +214,6 @@ def _add_users(uow: UnitOfWork) -> dict[str, int]:
     return ids
 
 
-@cache
-def _askable_roles(pack: str) -> frozenset[str]:
-    """The related parties' roles a pack lets be called (for payment or for location)."""
-    settings = load_pack(pack).settings
-    return frozenset(r.value for r in settings.collect_roles | settings.locate_roles)
-
-
 def _case_inputs(
     conn: Connection,
     portfolio: dict[str, list[DemoDebtor]],
@@ -229,21 +221,45 @@ def _case_inputs(
     users: dict[str, int],
     rng: random.Random,
 ) -> list[CaseInput]:
-    """Pairs each generated debtor with the case, accounts and contact points its import created."""
-    a, cp, p, d, cr = t.accounts.c, t.contact_points.c, t.parties.c, t.debtors.c, t.creditors.c
+    """Pairs each generated debtor with the case, accounts and contact points its import created, and
+    each case with its door to the gate (gate_door.read_case_gates)."""
     ids = [i for i in creditor_ids.values() if i is not None]
-    by_ref = {
-        (row.creditor_id, row.external_ref): row
-        for row in conn.execute(
-            select(a.creditor_id, a.external_ref, a.id, a.debtor_id, a.case_id).where(a.creditor_id.in_(ids))
-        )
-    }
+    debtor_phone, party_phone = _phone_points(conn, ids)
+    cases = _paired_cases(
+        _accounts_by_ref(conn, ids),
+        portfolio,
+        creditor_ids,
+        users,
+        rng,
+        debtor_phone,
+        _contacts(conn, ids, party_phone),
+    )
+    gates = read_case_gates(
+        conn, ids, [(c.case_id, c.debtor_id, [a for a, _r, _b in c.accounts]) for c in cases]
+    )
+    for case in cases:
+        case.gate = gates[case.case_id]
+    return cases
+
+
+def _accounts_by_ref(conn: Connection, creditor_ids: list[int]) -> dict[tuple[int | None, str], Any]:
+    """The imported accounts by (creditor id, external reference)."""
+    a = t.accounts.c
+    query = select(a.creditor_id, a.external_ref, a.id, a.debtor_id, a.case_id).where(
+        a.creditor_id.in_(creditor_ids)
+    )
+    return {(row.creditor_id, row.external_ref): row for row in conn.execute(query)}
+
+
+def _phone_points(conn: Connection, creditor_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """The first phone contact point of each debtor (by debtor id) and of each related party (by party id)."""
+    cp, d = t.contact_points.c, t.debtors.c
     debtor_phone: dict[int, int] = {}
     party_phone: dict[int, int] = {}
     points = conn.execute(
         select(cp.id, cp.debtor_id, cp.party_id)
         .join(t.debtors, d.id == cp.debtor_id)
-        .where(d.creditor_id.in_(ids), cp.kind.in_(["mobile", "landline"]))
+        .where(d.creditor_id.in_(creditor_ids), cp.kind.in_(["mobile", "landline"]))
         .order_by(cp.id)
     )
     for point_id, debtor_id, party_id in points:
@@ -251,20 +267,38 @@ def _case_inputs(
             debtor_phone.setdefault(debtor_id, point_id)
         else:
             party_phone.setdefault(party_id, point_id)
+    return debtor_phone, party_phone
+
+
+def _contacts(
+    conn: Connection, creditor_ids: list[int], party_phone: dict[int, int]
+) -> dict[int, list[tuple[int, int | None]]]:
+    """Each debtor's related parties with a phone (party id, its phone's contact point): whom the gate
+    is asked about calling to locate the debtor (it refuses the roles its pack forbids)."""
+    p, d = t.parties.c, t.debtors.c
     contacts: dict[int, list[tuple[int, int | None]]] = {}
     parties = conn.execute(
-        select(p.id, p.debtor_id, p.role, cr.pack)
+        select(p.id, p.debtor_id)
         .join(t.debtors, d.id == p.debtor_id)
-        .join(t.creditors, cr.id == d.creditor_id)
-        .where(d.creditor_id.in_(ids), p.role != "employer")
+        .where(d.creditor_id.in_(creditor_ids))
         .order_by(p.id)
     )
-    for party_id, debtor_id, role, pack in parties:
-        if role not in _askable_roles(pack):
-            continue  # a role its pack forbids contacting (cn: a friend from the address book)
+    for party_id, debtor_id in parties:
         if party_id in party_phone:
             contacts.setdefault(debtor_id, []).append((party_id, party_phone[party_id]))
+    return contacts
 
+
+def _paired_cases(
+    by_ref: dict[tuple[int | None, str], Any],
+    portfolio: dict[str, list[DemoDebtor]],
+    creditor_ids: dict[str, int | None],
+    users: dict[str, int],
+    rng: random.Random,
+    debtor_phone: dict[int, int],
+    contacts: dict[int, list[tuple[int, int | None]]],
+) -> list[CaseInput]:
+    """Each imported case with its generated debtor, accounts, phone, contacts and collector."""
     zh_collectors = [users["collector1"], users["collector2"], users["collector3"]]
     cases: dict[int, CaseInput] = {}
     for creditor in CREDITORS:
