@@ -26,7 +26,7 @@ from huikuan.demo.portfolio import (
     money_cell,
     write_placement_file,
 )
-from huikuan.demo.recorder import CaseInput
+from huikuan.demo.recorder import CaseInput, History
 from huikuan.demo.rows import write_history
 from huikuan.domain.days import local_day
 from huikuan.domain.model import Team
@@ -63,8 +63,6 @@ def load_demo(
     uow: UnitOfWork, *, accounts: int, seed: int, progress: Progress | None = None, today: date | None = None
 ) -> dict[str, Any]:
     """Loads the demo portfolio through the import services; refuses a database that has it already."""
-    from huikuan.services.imports import import_accounts, import_payments
-
     if accounts < 1:
         raise InvalidInput("accounts: the demo needs at least one account")
     say = progress or (lambda _stage: None)
@@ -73,50 +71,19 @@ def load_demo(
     rng = random.Random(seed)
 
     say("creditors")
-    creditor_ids = {
-        c.code: add_creditor(uow, c.code, c.name, region=c.region, currency=c.currency, pack=c.pack).id
-        for c in CREDITORS
-    }
-    set_demo_terms(uow, creditor_ids, today)
+    creditor_ids = _add_creditors(uow, today)
     say("users")
     users = _add_users(uow)
     portfolio = generate_portfolio(rng, accounts, today)
 
     say("placements")
-    created = 0
     with tempfile.TemporaryDirectory(prefix="huikuan-demo-") as tmp:
         folder = Path(tmp)
-        for creditor in CREDITORS:
-            if not portfolio[creditor.code]:
-                continue
-            path = folder / f"{creditor.code}-placement-{today:%Y%m%d}.csv"
-            write_placement_file(path, creditor, portfolio[creditor.code])
-            _begin(uow)
-            created += import_accounts(uow, path, creditor.code, as_of=today).created
-        _begin(uow)
-        backdate_placements(uow, today)
-
+        created = _import_placements(uow, folder, portfolio, today)
         say("history")
-        _begin(uow)
-        conn = uow.session.connection()
-        cases = _case_inputs(conn, portfolio, creditor_ids, users, rng)
-        simulator = Simulator(rng, today, zone=floor_zone())
-        for case in cases:
-            simulator.run(case)
-        history = simulator.out
-        write_history(conn, history, cases, today)
-        _notices_from_history(conn, creditor_ids)
-
+        cases, history = _play_history(uow, portfolio, creditor_ids, users, rng, today)
         say("payments")
-        payments = 0
-        for creditor in CREDITORS:
-            rows = history.payments.get(creditor.code)
-            if not rows:
-                continue
-            path = folder / f"{creditor.code}-payments-{today:%Y%m%d}.csv"
-            write_payments_file(path, creditor, rows)
-            _begin(uow)
-            payments += import_payments(uow, path, creditor.code).created
+        payments = _import_payments(uow, folder, history, today)
 
     say("money")
     _begin(uow)
@@ -142,6 +109,71 @@ def load_demo(
         "users": [{"username": u[0], "password": DEMO_PASSWORD, "role": u[1]} for u in USERS],
         "seed": seed,
     }
+
+
+def _add_creditors(uow: UnitOfWork, today: date) -> dict[str, int | None]:
+    """The demo's creditors, with their terms, by code."""
+    creditor_ids = {
+        c.code: add_creditor(uow, c.code, c.name, region=c.region, currency=c.currency, pack=c.pack).id
+        for c in CREDITORS
+    }
+    set_demo_terms(uow, creditor_ids, today)
+    return creditor_ids
+
+
+def _import_placements(
+    uow: UnitOfWork, folder: Path, portfolio: dict[str, list[DemoDebtor]], today: date
+) -> int:
+    """Each creditor's placement file written and imported through the real import; the accounts made."""
+    from huikuan.services.imports import import_accounts
+
+    created = 0
+    for creditor in CREDITORS:
+        if not portfolio[creditor.code]:
+            continue
+        path = folder / f"{creditor.code}-placement-{today:%Y%m%d}.csv"
+        write_placement_file(path, creditor, portfolio[creditor.code])
+        _begin(uow)
+        created += import_accounts(uow, path, creditor.code, as_of=today).created
+    _begin(uow)
+    backdate_placements(uow, today)
+    return created
+
+
+def _play_history(
+    uow: UnitOfWork,
+    portfolio: dict[str, list[DemoDebtor]],
+    creditor_ids: dict[str, int | None],
+    users: dict[str, int],
+    rng: random.Random,
+    today: date,
+) -> tuple[list[CaseInput], History]:
+    """Every imported case played through the gate (history.Simulator) and its history written."""
+    _begin(uow)
+    conn = uow.session.connection()
+    cases = _case_inputs(conn, portfolio, creditor_ids, users, rng)
+    simulator = Simulator(rng, today, zone=floor_zone())
+    for case in cases:
+        simulator.run(case)
+    write_history(conn, simulator.out, cases, today)
+    _notices_from_history(conn, creditor_ids)
+    return cases, simulator.out
+
+
+def _import_payments(uow: UnitOfWork, folder: Path, history: History, today: date) -> int:
+    """The payments the history made, in each creditor's payments file, imported; the payments made."""
+    from huikuan.services.imports import import_payments
+
+    payments = 0
+    for creditor in CREDITORS:
+        rows = history.payments.get(creditor.code)
+        if not rows:
+            continue
+        path = folder / f"{creditor.code}-payments-{today:%Y%m%d}.csv"
+        write_payments_file(path, creditor, rows)
+        _begin(uow)
+        payments += import_payments(uow, path, creditor.code).created
+    return payments
 
 
 def _notices_from_history(conn: Connection, creditor_ids: dict[str, int | None]) -> None:
