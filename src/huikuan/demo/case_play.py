@@ -42,3 +42,4 @@ class CasePlay:
     bad_streak: int = 0
     talked_before: bool = False
     inbound_on: date | None = None
+    notice_due: bool = False  # a validation notice to mail (the gate has not allowed it yet)

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, select
 
 from huikuan.compliance import HistoryEvent
 from huikuan.domain.enums import Channel, Direction, Outcome
 from huikuan.services.gate import PHONE_KINDS, GateInputs, allows
-from huikuan.services.gate_inputs import debtor_facts
+from huikuan.services.gate_inputs import debt_facts, debtor_facts
 from huikuan.storage import tables as t
 from huikuan.strategy.gate_facts import creditor_pack, history_from_rows
 
@@ -50,6 +50,12 @@ class CaseGate:
         """Whether the gate allows this outbound contact (with the debtor, or with related `party`)."""
         return allows(replace(self.inputs, history=tuple(self.events)), channel=channel, party=party, at=at)
 
+    def notice_mailed(self) -> None:
+        """The validation notice of the case's accounts went out (as services/notices.py records it)."""
+        self.inputs = replace(
+            self.inputs, debts={k: replace(v, validation_sent=True) for k, v in self.inputs.debts.items()}
+        )
+
     def made(
         self, at: datetime, channel: Channel, direction: Direction, outcome: Outcome, party: int | None
     ) -> None:
@@ -64,13 +70,14 @@ class CaseGate:
 
 
 def read_case_gates(
-    conn: Connection, creditor_ids: Sequence[int], cases: Iterable[tuple[int, int, list[int]]]
+    conn: Connection, creditor_ids: Sequence[int], cases: Iterable[tuple[int, int, list[int]]], today: date
 ) -> dict[int, CaseGate]:
     """Each case's door (case id, debtor id, its account ids; of the creditors `creditor_ids`), with no
-    history yet: the debtors' stored facts, their creditor's pack, their related parties' roles and
-    phone numbers."""
+    history yet: the debtors' and the accounts' stored facts (no validation notice mailed yet), their
+    creditor's pack, their related parties' roles and phone numbers."""
     rows = list(cases)
     facts = debtor_facts(conn, [debtor for _case, debtor, _accounts in rows])
+    debts = debt_facts(conn, [a for _case, _debtor, accounts in rows for a in accounts], today)
     d, cr, p, cp = t.debtors.c, t.creditors.c, t.parties.c, t.contact_points.c
     theirs = d.creditor_id.in_(list(creditor_ids))
     packs = {
@@ -103,6 +110,7 @@ def read_case_gates(
                 accounts=tuple(accounts),
                 party_roles=roles.get(debtor, {}),
                 party_phones={k: tuple(sorted(v)) for k, v in phones.get(debtor, {}).items()},
+                debts={a: debts[a] for a in accounts},
             )
         )
         for case, debtor, accounts in rows

@@ -90,20 +90,26 @@ class Simulator(Recorder):
         p = CasePlay(
             c, state, balances, today, us, day, user, p_call, day, day, cease_on, visit_on, letter_on, pay_on
         )
-        # Regulation F: the validation notice goes out with the first communication.
-        minute = rng.randint(9 * 60, 16 * 60) if us else 0
-        if us and self._allowed(c, day, minute, Channel.LETTER):
-            self._record(
-                c,
-                day,
-                minute,
-                Channel.LETTER,
-                Outcome.DELIVERED,
-                goal=GOALS["letter"],
-                notes=VALIDATION_MAILED,
-            )
-            p.quiet_until = day + timedelta(days=1)
+        p.notice_due = us  # Regulation F: the validation notice goes out with the first communication
+        self._mail_notice(p)
         return p
+
+    def _mail_notice(self, p: CasePlay) -> None:
+        """The validation notice mailed, if the gate allows it at the minute drawn (else tried again the
+        next day); no call that day."""
+        if not p.notice_due:
+            return
+        c, day = p.c, p.day
+        minute = self.rng.randint(9 * 60, 16 * 60)
+        if not self._allowed(c, day, minute, Channel.LETTER):
+            return
+        self._record(
+            c, day, minute, Channel.LETTER, Outcome.DELIVERED, goal=GOALS["letter"], notes=VALIDATION_MAILED
+        )
+        if c.gate is not None:
+            c.gate.notice_mailed()
+        p.notice_due = False
+        p.quiet_until = max(p.quiet_until, day + timedelta(days=1))
 
     def _finish(self, p: CasePlay) -> None:
         """The case's stage and next action once its days are played."""
@@ -120,6 +126,7 @@ class Simulator(Recorder):
     def _play_day(self, p: CasePlay) -> Step:
         """One day of the case: its rare events first, then a quiet day or the day's calls and messages."""
         c, state, rng, day, us = p.c, p.state, self.rng, p.day, p.us
+        self._mail_notice(p)
         if p.cease_on == day:
             self._record(
                 c,

@@ -151,7 +151,7 @@ def _play_history(
     """Every imported case played through the gate (history.Simulator) and its history written."""
     _begin(uow)
     conn = uow.session.connection()
-    cases = _case_inputs(conn, portfolio, creditor_ids, users, rng)
+    cases = _case_inputs(conn, portfolio, creditor_ids, users, rng, today)
     simulator = Simulator(rng, today, zone=floor_zone())
     for case in cases:
         simulator.run(case)
@@ -252,6 +252,7 @@ def _case_inputs(
     creditor_ids: dict[str, int | None],
     users: dict[str, int],
     rng: random.Random,
+    today: date,
 ) -> list[CaseInput]:
     """Pairs each generated debtor with the case, accounts and contact points its import created, and
     each case with its door to the gate (gate_door.read_case_gates)."""
@@ -266,9 +267,8 @@ def _case_inputs(
         debtor_phone,
         _contacts(conn, ids, party_phone),
     )
-    gates = read_case_gates(
-        conn, ids, [(c.case_id, c.debtor_id, [a for a, _r, _b in c.accounts]) for c in cases]
-    )
+    owned = [(c.case_id, c.debtor_id, [account for account, _ref, _balance in c.accounts]) for c in cases]
+    gates = read_case_gates(conn, ids, owned, today)
     for case in cases:
         case.gate = gates[case.case_id]
     return cases
