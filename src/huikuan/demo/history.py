@@ -173,9 +173,12 @@ class Simulator(Recorder):
         if not us and roll < p.p_call + 0.03:
             self._sms(c, day, rng.randint(9 * 60, 19 * 60))
         elif us and c.debtor.email and roll < p.p_call + 0.02:
-            minute = rng.randint(9 * 60, 19 * 60)
-            if not self._allowed(c, day, minute, Channel.EMAIL):
-                return Step.NEXT
+            self._email(c, day, rng.randint(9 * 60, 19 * 60))
+        return Step.NEXT
+
+    def _email(self, c: CaseInput, day: date, minute: int) -> None:
+        """A payment reminder by e-mail (US), if the gate allows it."""
+        if self._allowed(c, day, minute, Channel.EMAIL):
             self._record(
                 c,
                 day,
@@ -185,7 +188,6 @@ class Simulator(Recorder):
                 goal=GOALS["email"],
                 notes="Payment reminder with opt-out notice",
             )
-        return Step.NEXT
 
     def _visit(self, p: CasePlay) -> Step:
         """A field visit (China, large balances): a conversation if the debtor is found."""
