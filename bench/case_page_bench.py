@@ -19,16 +19,15 @@ random cases (seeded) are timed one by one. Target: <= 150 ms per page.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
 import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import case_db  # bench/ is on the path when this script runs
 import numpy as np
 import polars as pl
 from make_portfolio import make_portfolio  # bench/ is on the path when this script runs
@@ -42,9 +41,7 @@ from huikuan.storage.migrate import upgrade
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-OUT = HERE / "out"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-DATABASE = "hk_bench_case"
+DATABASE = case_db.DATABASE
 USERNAME = "bench_sup"
 PASSWORD = "bench-password-1"
 TARGET_MS = 150.0
@@ -340,29 +337,15 @@ def bench(url: str, pages: int, warmup: int, seed: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--pg-url", default=DEFAULT_PG, help="Any database URL of the PostgreSQL server")
+    parser = case_db.parser(__doc__, seed=case_db.BUILD_SEED)
     parser.add_argument("--pages", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--rebuild", action="store_true", help="Build the database again even if recorded")
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
-    url = make_url(args.pg_url).set(database=DATABASE).render_as_string(hide_password=False)
-    OUT.mkdir(exist_ok=True)
-    record = OUT / f"case-page-{args.accounts}-postgresql.json"
-    if args.rebuild or not record.exists():
-        counts = build(url, args.accounts, args.seed)
-        record.write_text(json.dumps(counts, indent=2))
-    counts = json.loads(record.read_text())
-    print(f"database {DATABASE}: {json.dumps(counts)}", flush=True)
+    url, _counts = case_db.ready(args, build, args.seed)
     if args.build_only:
         return
     result = bench(url, args.pages, args.warmup, args.seed)
-    result["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    result["machine"] = case_db.machine()
     result["target_ms"] = TARGET_MS
     result["met"] = result["page"]["p95_ms"] <= TARGET_MS
     print(json.dumps(result, indent=2))

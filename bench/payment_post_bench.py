@@ -17,25 +17,20 @@ Every payment stays in the database (a payment is never deleted); each run's ref
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
 import re
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+import case_db
 import numpy as np
-from case_page_bench import DATABASE, DEFAULT_PG, PASSWORD, USERNAME, _stats, build, login
+from case_page_bench import PASSWORD, USERNAME, _stats, build, login
 from sqlalchemy import create_engine, select
-from sqlalchemy.engine import make_url
 
 from huikuan.storage import tables as t
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
 TARGET_MEDIAN_MS = 100.0
 
 
@@ -109,24 +104,12 @@ def bench(url: str, posts: int, warmup: int, seed: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--pg-url", default=DEFAULT_PG, help="Any database URL of the PostgreSQL server")
+    parser = case_db.parser(__doc__, seed=11)
     parser.add_argument("--posts", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--rebuild", action="store_true", help="Build the database again even if recorded")
     args = parser.parse_args()
-    url = make_url(args.pg_url).set(database=DATABASE).render_as_string(hide_password=False)
-    OUT.mkdir(exist_ok=True)
-    record = OUT / f"case-page-{args.accounts}-postgresql.json"
-    if args.rebuild or not record.exists():
-        record.write_text(json.dumps(build(url, args.accounts, 7), indent=2))
-    print(f"database {DATABASE}: {record.read_text()}", flush=True)
+    url, _counts = case_db.ready(args, build, case_db.BUILD_SEED)
     result = bench(url, args.posts, args.warmup, args.seed)
-    result["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    result["machine"] = case_db.machine()
     result["target_median_ms"] = TARGET_MEDIAN_MS
     result["met"] = result["post"]["median_ms"] <= TARGET_MEDIAN_MS
     print(json.dumps(result, indent=2))

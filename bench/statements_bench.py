@@ -21,18 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import create_engine, select
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from import_bench import (  # noqa: E402
+from import_bench import (  # bench/ is on the path when this script runs
     DEFAULT_PG,
     HUIKUAN,
     OUT,
@@ -41,10 +35,11 @@ from import_bench import (  # noqa: E402
     placement_file,
     run_child,
 )
+from sqlalchemy import create_engine, select
 
-from huikuan.domain.ledger import Book, EntryKind  # noqa: E402
-from huikuan.storage import tables as t  # noqa: E402
-from huikuan.storage.bulk import allocate_ids, insert_frame, read_frame, update_frame  # noqa: E402
+from huikuan.domain.ledger import Book, EntryKind
+from huikuan.storage import tables as t
+from huikuan.storage.bulk import allocate_ids, insert_frame, read_frame, update_frame
 
 TARGET_S = 60
 MEMORY_LIMIT_MB = 2048

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import polars as pl
 import pytest
 from sqlalchemy import select, update
 from tests.support.floor import MORNING, Floor, us_case
@@ -173,7 +174,7 @@ def test_in_us_reg_f_a_written_dispute_after_the_validation_period_does_not_stop
     assert row["stops_collection"] is False
 
 
-def _frames(floor: Floor, now: datetime):  # type: ignore[no-untyped-def]
+def _frames(floor: Floor, now: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
     conn = floor.uow.session.connection()
     portfolio = read_portfolio(conn, now.date(), now)
     return allowed_frame(conn, portfolio), reference_allowed(conn, portfolio)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from tests.support.floor import MORNING, Floor
 from tests.support.messaging import channel_settings, sms_provider, use_settings
 
@@ -50,7 +51,7 @@ def _set(uow: UnitOfWork, debtor_id: int, at: datetime = CHANGED, **values: obje
         uow.session.execute(update(t.debtors).where(t.debtors.c.id == debtor_id).values(**values))
 
 
-def _message(uow: UnitOfWork, message_id: int):  # type: ignore[no-untyped-def]
+def _message(uow: UnitOfWork, message_id: int) -> Row[Any]:
     return uow.session.execute(select(t.messages).where(t.messages.c.id == message_id)).one()
 
 
@@ -164,7 +165,7 @@ def _next_action(floor: Floor, channel: str, due: datetime) -> None:
     floor.uow.commit()
 
 
-def _case_next(floor: Floor):  # type: ignore[no-untyped-def]
+def _case_next(floor: Floor) -> Row[Any, Any, Any]:
     c = t.cases.c
     return floor.uow.session.execute(
         select(c.next_action_channel, c.next_action_goal, c.next_action_due_at).where(

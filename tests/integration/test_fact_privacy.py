@@ -4,6 +4,7 @@ subject-access export includes them and anonymising the debtor erases it from ev
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from tests.support.floor import Floor
@@ -27,7 +28,7 @@ def _opt_out(floor: Floor, debtor_id: int) -> None:
     floor.uow.commit()
 
 
-def _versions(floor: Floor, debtor_id: int) -> list[dict]:  # type: ignore[type-arg]
+def _versions(floor: Floor, debtor_id: int) -> list[dict[str, Any]]:
     v = t.fact_versions.c
     query = select(v.facts).where(v.debtor_id == debtor_id).order_by(v.id)
     return [r.facts for r in floor.uow.session.execute(query)]

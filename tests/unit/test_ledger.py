@@ -50,16 +50,38 @@ def test_the_debtors_direction_comes_first_and_the_rest_follows_the_order() -> N
     assert _parts(got) == {2: (0, 0, 900), 1: (0, 0, 300)}
 
 
-def test_a_direction_never_takes_a_debt_beyond_its_balance() -> None:
-    got = allocate(1_500, [Debt(1, 0, 0, 1_000), Debt(2, 0, 0, 200)], directed={2: 1_500})
-    assert _parts(got) == {2: (0, 0, 200), 1: (0, 0, 1_000)}
-    assert got.held == 300
-
-
-def test_no_debt_takes_more_than_each_of_its_parts() -> None:
-    got = allocate(10_000, [Debt(1, fees=10, interest=20, principal=30)])
-    assert _parts(got) == {1: (10, 20, 30)}
-    assert got.held == 10_000 - 60
+@pytest.mark.parametrize(
+    ("amount", "debts", "directed", "parts", "held"),
+    [
+        pytest.param(
+            1_500,
+            [Debt(1, 0, 0, 1_000), Debt(2, 0, 0, 200)],
+            {2: 1_500},
+            {2: (0, 0, 200), 1: (0, 0, 1_000)},
+            300,
+            id="a direction never takes a debt beyond its balance",
+        ),
+        pytest.param(
+            10_000,
+            [Debt(1, fees=10, interest=20, principal=30)],
+            None,
+            {1: (10, 20, 30)},
+            10_000 - 60,
+            id="no debt takes more than each of its parts",
+        ),
+        pytest.param(700, [Debt(1, 0, 0, 0)], None, {}, 700, id="what no debt can take is held"),
+    ],
+)
+def test_what_the_debts_cannot_take_is_held(
+    amount: int,
+    debts: list[Debt],
+    directed: dict[int, int] | None,
+    parts: dict[int, tuple[int, int, int]],
+    held: int,
+) -> None:
+    got = allocate(amount, debts, directed=directed)
+    assert _parts(got) == parts
+    assert got.held == held
 
 
 def test_a_disputed_debt_takes_nothing_under_section_810_even_when_directed() -> None:
@@ -74,12 +96,6 @@ def test_a_disputed_debt_is_paid_where_disputes_do_not_stop_payments() -> None:
     got = allocate(500, [Debt(1, 0, 0, 1_000, disputed=True)], skip_disputed=False)
     assert _parts(got) == {1: (0, 0, 500)}
     assert got.skipped_disputed == ()
-
-
-def test_what_no_debt_can_take_is_held() -> None:
-    got = allocate(700, [Debt(1, 0, 0, 0)])
-    assert got.allocations == ()
-    assert got.held == 700
 
 
 def test_a_payment_of_nothing_is_refused() -> None:

@@ -3,7 +3,7 @@ and conversations read and change, and what a played day leads to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
@@ -42,4 +42,4 @@ class CasePlay:
     bad_streak: int = 0
     talked_before: bool = False
     inbound_on: date | None = None
-    asked: set[int] = field(default_factory=set)  # the third parties called for location
+    notice_due: bool = False  # a validation notice to mail (the gate has not allowed it yet)

@@ -1,6 +1,6 @@
-"""The demo's 90 days of history, simulated per case within the contact rules (08:00-21:00 local; at
-most three connected calls a day in China; at most seven call attempts in seven days and none in the week
-after a conversation in the US): calls, SMS, letters, visits, promises and payments.
+"""The demo's 90 days of history, simulated per case: calls, SMS, letters, visits, promises and payments.
+Every outbound contact is first asked of the real compliance gate (gate_door.py), with the case's facts
+and the contacts recorded before it; one the gate refuses is not made. No contact rule is coded here.
 
 `Simulator.run` plays one case day by day (`_play_day`): a cease request, an unasked payment, a letter,
 a visit, an inbound call, a quiet day, or the day's calls (`_calls`), each right-party conversation with
@@ -90,18 +90,26 @@ class Simulator(Recorder):
         p = CasePlay(
             c, state, balances, today, us, day, user, p_call, day, day, cease_on, visit_on, letter_on, pay_on
         )
-        if us:  # Regulation F: the validation notice goes out with the first communication
-            self._record(
-                c,
-                day,
-                rng.randint(9 * 60, 16 * 60),
-                Channel.LETTER,
-                Outcome.DELIVERED,
-                goal=GOALS["letter"],
-                notes=VALIDATION_MAILED,
-            )
-            p.quiet_until = day + timedelta(days=1)
+        p.notice_due = us  # Regulation F: the validation notice goes out with the first communication
+        self._mail_notice(p)
         return p
+
+    def _mail_notice(self, p: CasePlay) -> None:
+        """The validation notice mailed, if the gate allows it at the minute drawn (else tried again the
+        next day); no call that day."""
+        if not p.notice_due:
+            return
+        c, day = p.c, p.day
+        minute = self.rng.randint(9 * 60, 16 * 60)
+        if not self._allowed(c, day, minute, Channel.LETTER):
+            return
+        self._record(
+            c, day, minute, Channel.LETTER, Outcome.DELIVERED, goal=GOALS["letter"], notes=VALIDATION_MAILED
+        )
+        if c.gate is not None:
+            c.gate.notice_mailed()
+        p.notice_due = False
+        p.quiet_until = max(p.quiet_until, day + timedelta(days=1))
 
     def _finish(self, p: CasePlay) -> None:
         """The case's stage and next action once its days are played."""
@@ -118,6 +126,7 @@ class Simulator(Recorder):
     def _play_day(self, p: CasePlay) -> Step:
         """One day of the case: its rare events first, then a quiet day or the day's calls and messages."""
         c, state, rng, day, us = p.c, p.state, self.rng, p.day, p.us
+        self._mail_notice(p)
         if p.cease_on == day:
             self._record(
                 c,
@@ -139,11 +148,12 @@ class Simulator(Recorder):
         if p.pending and day > p.pending[0]:
             p.goal = "broken" if self._last_promise_broken() else "promise"
             p.pending = None
-        if p.letter_on == day:
+        minute = rng.randint(9 * 60, 17 * 60) if p.letter_on == day else 0
+        if p.letter_on == day and self._allowed(c, day, minute, Channel.LETTER):
             self._record(
                 c,
                 day,
-                rng.randint(9 * 60, 17 * 60),
+                minute,
                 Channel.LETTER,
                 Outcome.DELIVERED,
                 goal=GOALS["letter"],
@@ -163,22 +173,29 @@ class Simulator(Recorder):
         if not us and roll < p.p_call + 0.03:
             self._sms(c, day, rng.randint(9 * 60, 19 * 60))
         elif us and c.debtor.email and roll < p.p_call + 0.02:
+            self._email(c, day, rng.randint(9 * 60, 19 * 60))
+        return Step.NEXT
+
+    def _email(self, c: CaseInput, day: date, minute: int) -> None:
+        """A payment reminder by e-mail (US), if the gate allows it."""
+        if self._allowed(c, day, minute, Channel.EMAIL):
             self._record(
                 c,
                 day,
-                rng.randint(9 * 60, 19 * 60),
+                minute,
                 Channel.EMAIL,
                 Outcome.DELIVERED,
                 goal=GOALS["email"],
                 notes="Payment reminder with opt-out notice",
             )
-        return Step.NEXT
 
     def _visit(self, p: CasePlay) -> Step:
         """A field visit (China, large balances): a conversation if the debtor is found."""
         c, rng, day = p.c, self.rng, p.day
         outcome = draw(rng, VISIT_OUTCOMES)
         minute = rng.randint(9 * 60, 17 * 60)
+        if not self._allowed(c, day, minute, Channel.VISIT):
+            return Step.NEXT
         duration = rng.randint(900, 3600)
         if outcome in CONVERSATIONS:
             if not self._conversation(
@@ -209,22 +226,21 @@ class Simulator(Recorder):
             p, outcome, day, minute, rng.randint(60, 600), Channel.CALL, Direction.INBOUND, "inbound"
         ):
             return Step.STOP
-        if p.us:
-            p.quiet_until = max(p.quiet_until, day + timedelta(days=8))
         return Step.NEXT
 
     def _calls(self, p: CasePlay) -> Step:
         """The day's calls: a third party asked after three bad numbers, else one to three attempts on the
         debtor's phone; a message after a day without a conversation."""
         c, state, rng, day, us = p.c, p.state, self.rng, p.day, p.us
-        askable = [x for x in c.contacts if not (us and x[0] in p.asked)]
-        if p.bad_streak >= 3 and askable and day >= p.contact_after:
-            self._locate(p, askable)
+        if p.bad_streak >= 3 and c.contacts and day >= p.contact_after:
+            self._locate(p, c.contacts)
             return Step.NEXT
-        attempts = 1 if us else rng.choice((1, 1, 1, 2, 2, 3))
+        attempts = rng.choice((1, 1, 1, 2, 2, 3))
         talked = False
         last = 8 * 60
-        for minute in self._minutes(attempts, us=us):
+        for minute in self._minutes(attempts):
+            if not self._allowed(c, day, minute, Channel.CALL):
+                continue  # the gate refuses it: not made
             last = minute
             outcome = draw(rng, US_ATTEMPTS if us else CN_ATTEMPTS)
             if outcome is None:
@@ -264,18 +280,14 @@ class Simulator(Recorder):
                 duration=duration,
             )
             if us and outcome is Outcome.THIRD_PARTY:
-                # The gate counts it as a conversation (CONVERSATION_OUTCOMES): no call for a week.
-                p.quiet_until = max(p.quiet_until, day + timedelta(days=8))
-                break
+                break  # someone else answered: no more calls to that number today
         self._after_calls(p, talked, last)
         return Step.NEXT
 
     def _after_calls(self, p: CasePlay, talked: bool, last: int) -> None:
-        """After the day's calls: a week's quiet after a US conversation; else maybe an SMS (China) that
-        may bring the debtor to call back, or a call back unasked (US)."""
+        """After the day's calls without a conversation: maybe an SMS (China) that may bring the debtor to
+        call back, or a call back unasked (US)."""
         c, rng, day, us = p.c, self.rng, p.day, p.us
-        if talked and us:  # no call in the seven days after a conversation
-            p.quiet_until = max(p.quiet_until, day + timedelta(days=8))
         if not talked and not us and rng.random() < 0.3:
             self._sms(c, day, min(last + rng.randint(5, 30), 20 * 60 + 50))
             if rng.random() < 0.1:
@@ -287,12 +299,15 @@ class Simulator(Recorder):
         """A call to a third party to locate the debtor; a word left may bring an inbound call."""
         c, rng, day = p.c, self.rng, p.day
         party, point = askable[rng.randrange(len(askable))]
-        p.asked.add(party)  # us-reg-f: a third party once only (third-party-repeat)
+        minute = self._minutes(1)[0]
+        p.contact_after = day + timedelta(days=7)
+        if not self._allowed(c, day, minute, Channel.CALL, party):
+            return  # the gate refuses it (a role its pack forbids, a third party asked before ...)
         outcome = draw(rng, CONTACT_ATTEMPTS)
         self._record(
             c,
             day,
-            self._minutes(1, us=p.us)[0],
+            minute,
             Channel.CALL,
             outcome,
             goal=GOALS["locate"],
@@ -302,7 +317,6 @@ class Simulator(Recorder):
             user=p.user,
             duration=rng.randint(30, 180) if outcome is Outcome.THIRD_PARTY else 0,
         )
-        p.contact_after = day + timedelta(days=7)
         if outcome is Outcome.THIRD_PARTY and rng.random() < 0.3:
             p.inbound_on = day + timedelta(days=rng.randint(1, 3))
 

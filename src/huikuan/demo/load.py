@@ -6,13 +6,12 @@ from __future__ import annotations
 import random
 import tempfile
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from huikuan.compliance import load_pack
+from huikuan.demo.gate_door import read_case_gates
 from huikuan.demo.history import Simulator
 from huikuan.demo.money import backdate_placements, post_agency_payments, set_demo_terms
 from huikuan.demo.portfolio import (
@@ -27,7 +26,7 @@ from huikuan.demo.portfolio import (
     money_cell,
     write_placement_file,
 )
-from huikuan.demo.recorder import CaseInput
+from huikuan.demo.recorder import CaseInput, History
 from huikuan.demo.rows import write_history
 from huikuan.domain.days import local_day
 from huikuan.domain.model import Team
@@ -64,8 +63,6 @@ def load_demo(
     uow: UnitOfWork, *, accounts: int, seed: int, progress: Progress | None = None, today: date | None = None
 ) -> dict[str, Any]:
     """Loads the demo portfolio through the import services; refuses a database that has it already."""
-    from huikuan.services.imports import import_accounts, import_payments
-
     if accounts < 1:
         raise InvalidInput("accounts: the demo needs at least one account")
     say = progress or (lambda _stage: None)
@@ -74,50 +71,19 @@ def load_demo(
     rng = random.Random(seed)
 
     say("creditors")
-    creditor_ids = {
-        c.code: add_creditor(uow, c.code, c.name, region=c.region, currency=c.currency, pack=c.pack).id
-        for c in CREDITORS
-    }
-    set_demo_terms(uow, creditor_ids, today)
+    creditor_ids = _add_creditors(uow, today)
     say("users")
     users = _add_users(uow)
     portfolio = generate_portfolio(rng, accounts, today)
 
     say("placements")
-    created = 0
     with tempfile.TemporaryDirectory(prefix="huikuan-demo-") as tmp:
         folder = Path(tmp)
-        for creditor in CREDITORS:
-            if not portfolio[creditor.code]:
-                continue
-            path = folder / f"{creditor.code}-placement-{today:%Y%m%d}.csv"
-            write_placement_file(path, creditor, portfolio[creditor.code])
-            _begin(uow)
-            created += import_accounts(uow, path, creditor.code, as_of=today).created
-        _begin(uow)
-        backdate_placements(uow, today)
-
+        created = _import_placements(uow, folder, portfolio, today)
         say("history")
-        _begin(uow)
-        conn = uow.session.connection()
-        cases = _case_inputs(conn, portfolio, creditor_ids, users, rng)
-        simulator = Simulator(rng, today, zone=floor_zone())
-        for case in cases:
-            simulator.run(case)
-        history = simulator.out
-        write_history(conn, history, cases, today)
-        _notices_from_history(conn, creditor_ids)
-
+        cases, history = _play_history(uow, portfolio, creditor_ids, users, rng, today)
         say("payments")
-        payments = 0
-        for creditor in CREDITORS:
-            rows = history.payments.get(creditor.code)
-            if not rows:
-                continue
-            path = folder / f"{creditor.code}-payments-{today:%Y%m%d}.csv"
-            write_payments_file(path, creditor, rows)
-            _begin(uow)
-            payments += import_payments(uow, path, creditor.code).created
+        payments = _import_payments(uow, folder, history, today)
 
     say("money")
     _begin(uow)
@@ -143,6 +109,71 @@ def load_demo(
         "users": [{"username": u[0], "password": DEMO_PASSWORD, "role": u[1]} for u in USERS],
         "seed": seed,
     }
+
+
+def _add_creditors(uow: UnitOfWork, today: date) -> dict[str, int | None]:
+    """The demo's creditors, with their terms, by code."""
+    creditor_ids = {
+        c.code: add_creditor(uow, c.code, c.name, region=c.region, currency=c.currency, pack=c.pack).id
+        for c in CREDITORS
+    }
+    set_demo_terms(uow, creditor_ids, today)
+    return creditor_ids
+
+
+def _import_placements(
+    uow: UnitOfWork, folder: Path, portfolio: dict[str, list[DemoDebtor]], today: date
+) -> int:
+    """Each creditor's placement file written and imported through the real import; the accounts made."""
+    from huikuan.services.imports import import_accounts
+
+    created = 0
+    for creditor in CREDITORS:
+        if not portfolio[creditor.code]:
+            continue
+        path = folder / f"{creditor.code}-placement-{today:%Y%m%d}.csv"
+        write_placement_file(path, creditor, portfolio[creditor.code])
+        _begin(uow)
+        created += import_accounts(uow, path, creditor.code, as_of=today).created
+    _begin(uow)
+    backdate_placements(uow, today)
+    return created
+
+
+def _play_history(
+    uow: UnitOfWork,
+    portfolio: dict[str, list[DemoDebtor]],
+    creditor_ids: dict[str, int | None],
+    users: dict[str, int],
+    rng: random.Random,
+    today: date,
+) -> tuple[list[CaseInput], History]:
+    """Every imported case played through the gate (history.Simulator) and its history written."""
+    _begin(uow)
+    conn = uow.session.connection()
+    cases = _case_inputs(conn, portfolio, creditor_ids, users, rng, today)
+    simulator = Simulator(rng, today, zone=floor_zone())
+    for case in cases:
+        simulator.run(case)
+    write_history(conn, simulator.out, cases, today)
+    _notices_from_history(conn, creditor_ids)
+    return cases, simulator.out
+
+
+def _import_payments(uow: UnitOfWork, folder: Path, history: History, today: date) -> int:
+    """The payments the history made, in each creditor's payments file, imported; the payments made."""
+    from huikuan.services.imports import import_payments
+
+    payments = 0
+    for creditor in CREDITORS:
+        rows = history.payments.get(creditor.code)
+        if not rows:
+            continue
+        path = folder / f"{creditor.code}-payments-{today:%Y%m%d}.csv"
+        write_payments_file(path, creditor, rows)
+        _begin(uow)
+        payments += import_payments(uow, path, creditor.code).created
+    return payments
 
 
 def _notices_from_history(conn: Connection, creditor_ids: dict[str, int | None]) -> None:
@@ -215,35 +246,52 @@ def _add_users(uow: UnitOfWork) -> dict[str, int]:
     return ids
 
 
-@cache
-def _askable_roles(pack: str) -> frozenset[str]:
-    """The related parties' roles a pack lets be called (for payment or for location)."""
-    settings = load_pack(pack).settings
-    return frozenset(r.value for r in settings.collect_roles | settings.locate_roles)
-
-
 def _case_inputs(
     conn: Connection,
     portfolio: dict[str, list[DemoDebtor]],
     creditor_ids: dict[str, int | None],
     users: dict[str, int],
     rng: random.Random,
+    today: date,
 ) -> list[CaseInput]:
-    """Pairs each generated debtor with the case, accounts and contact points its import created."""
-    a, cp, p, d, cr = t.accounts.c, t.contact_points.c, t.parties.c, t.debtors.c, t.creditors.c
+    """Pairs each generated debtor with the case, accounts and contact points its import created, and
+    each case with its door to the gate (gate_door.read_case_gates)."""
     ids = [i for i in creditor_ids.values() if i is not None]
-    by_ref = {
-        (row.creditor_id, row.external_ref): row
-        for row in conn.execute(
-            select(a.creditor_id, a.external_ref, a.id, a.debtor_id, a.case_id).where(a.creditor_id.in_(ids))
-        )
-    }
+    debtor_phone, party_phone = _phone_points(conn, ids)
+    cases = _paired_cases(
+        _accounts_by_ref(conn, ids),
+        portfolio,
+        creditor_ids,
+        users,
+        rng,
+        debtor_phone,
+        _contacts(conn, ids, party_phone),
+    )
+    owned = [(c.case_id, c.debtor_id, [account for account, _ref, _balance in c.accounts]) for c in cases]
+    gates = read_case_gates(conn, ids, owned, today)
+    for case in cases:
+        case.gate = gates[case.case_id]
+    return cases
+
+
+def _accounts_by_ref(conn: Connection, creditor_ids: list[int]) -> dict[tuple[int | None, str], Any]:
+    """The imported accounts by (creditor id, external reference)."""
+    a = t.accounts.c
+    query = select(a.creditor_id, a.external_ref, a.id, a.debtor_id, a.case_id).where(
+        a.creditor_id.in_(creditor_ids)
+    )
+    return {(row.creditor_id, row.external_ref): row for row in conn.execute(query)}
+
+
+def _phone_points(conn: Connection, creditor_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """The first phone contact point of each debtor (by debtor id) and of each related party (by party id)."""
+    cp, d = t.contact_points.c, t.debtors.c
     debtor_phone: dict[int, int] = {}
     party_phone: dict[int, int] = {}
     points = conn.execute(
         select(cp.id, cp.debtor_id, cp.party_id)
         .join(t.debtors, d.id == cp.debtor_id)
-        .where(d.creditor_id.in_(ids), cp.kind.in_(["mobile", "landline"]))
+        .where(d.creditor_id.in_(creditor_ids), cp.kind.in_(["mobile", "landline"]))
         .order_by(cp.id)
     )
     for point_id, debtor_id, party_id in points:
@@ -251,20 +299,38 @@ def _case_inputs(
             debtor_phone.setdefault(debtor_id, point_id)
         else:
             party_phone.setdefault(party_id, point_id)
+    return debtor_phone, party_phone
+
+
+def _contacts(
+    conn: Connection, creditor_ids: list[int], party_phone: dict[int, int]
+) -> dict[int, list[tuple[int, int | None]]]:
+    """Each debtor's related parties with a phone (party id, its phone's contact point): whom the gate
+    is asked about calling to locate the debtor (it refuses the roles its pack forbids)."""
+    p, d = t.parties.c, t.debtors.c
     contacts: dict[int, list[tuple[int, int | None]]] = {}
     parties = conn.execute(
-        select(p.id, p.debtor_id, p.role, cr.pack)
+        select(p.id, p.debtor_id)
         .join(t.debtors, d.id == p.debtor_id)
-        .join(t.creditors, cr.id == d.creditor_id)
-        .where(d.creditor_id.in_(ids), p.role != "employer")
+        .where(d.creditor_id.in_(creditor_ids))
         .order_by(p.id)
     )
-    for party_id, debtor_id, role, pack in parties:
-        if role not in _askable_roles(pack):
-            continue  # a role its pack forbids contacting (cn: a friend from the address book)
+    for party_id, debtor_id in parties:
         if party_id in party_phone:
             contacts.setdefault(debtor_id, []).append((party_id, party_phone[party_id]))
+    return contacts
 
+
+def _paired_cases(
+    by_ref: dict[tuple[int | None, str], Any],
+    portfolio: dict[str, list[DemoDebtor]],
+    creditor_ids: dict[str, int | None],
+    users: dict[str, int],
+    rng: random.Random,
+    debtor_phone: dict[int, int],
+    contacts: dict[int, list[tuple[int, int | None]]],
+) -> list[CaseInput]:
+    """Each imported case with its generated debtor, accounts, phone, contacts and collector."""
     zh_collectors = [users["collector1"], users["collector2"], users["collector3"]]
     cases: dict[int, CaseInput] = {}
     for creditor in CREDITORS:

@@ -11,7 +11,6 @@ from huikuan.domain.enums import Outcome
 from huikuan.domain.goals import Goal
 
 CALL_HOURS = tuple(range(8, 21))
-US_CALL_HOURS = (10, 18)  # the first and last local hour of a US call
 CALL_HOUR_CUM = list(accumulate((1, 3, 4, 3, 1, 1, 3, 3, 3, 4, 4, 4, 2)))
 # What one call attempt comes to; None is a right-party conversation, drawn from RPC_OUTCOMES.
 _O = Outcome

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from huikuan.demo.gate_door import CaseGate
 from huikuan.demo.outcomes import (
     CALL_HOUR_CUM,
     CALL_HOURS,
@@ -20,7 +21,6 @@ from huikuan.demo.outcomes import (
     NOTES,
     PROMISE_KEPT,
     PROMISE_PARTLY,
-    US_CALL_HOURS,
     US_METHODS,
 )
 from huikuan.demo.portfolio import HISTORY_DAYS, DemoCreditor, DemoDebtor
@@ -41,6 +41,7 @@ class CaseInput:
     phone_point: int | None
     contacts: list[tuple[int, int | None]]  # party id, its phone's contact point
     collector: int | None
+    gate: CaseGate | None = None  # the door to the gate, read after the import (gate_door.read_case_gates)
 
 
 @dataclass
@@ -117,6 +118,7 @@ class Recorder:
         self.begins = day_start(today, zone)
         self.start = today - timedelta(days=HISTORY_DAYS)
         self.out = history or History()
+        self._last_at: tuple[int, date, int, datetime] | None = None
 
     def _first_day_not_played(self, c: CaseInput) -> date:
         """The debtor's date when the floor's today begins: the case's history ends the day before."""
@@ -125,8 +127,24 @@ class Recorder:
     # Recording -----------------------------------------------------------------------------------
 
     def _at(self, c: CaseInput, day: date, minute: int) -> datetime:
+        """The instant of the case's local `minute` of `day`, its second drawn once: what happens in the
+        same minute (the gate's question, the contact, the promise made in it) happens at one instant."""
+        last = self._last_at
+        if last is not None and last[:3] == (c.case_id, day, minute):
+            return last[3]
         clock = time(minute // 60, minute % 60, self.rng.randrange(60))
-        return datetime.combine(day, clock, ZoneInfo(c.debtor.zone)).astimezone(UTC)
+        at = datetime.combine(day, clock, ZoneInfo(c.debtor.zone)).astimezone(UTC)
+        self._last_at = (c.case_id, day, minute, at)
+        return at
+
+    def _allowed(
+        self, c: CaseInput, day: date, minute: int, channel: Channel, party: int | None = None
+    ) -> bool:
+        """Whether the real gate allows this outbound contact at that minute, after the case's contacts
+        recorded so far (a case with no door is not asked: the caller checks no rule)."""
+        if c.gate is None:
+            return True
+        return c.gate.allows(self._at(c, day, minute), channel, party)
 
     def _record(
         self,
@@ -145,13 +163,16 @@ class Recorder:
         duration: int = 0,
         notes: str | None = None,
     ) -> None:
+        at = self._at(c, day, minute)
+        if c.gate is not None:
+            c.gate.made(at, channel, direction, outcome, party)
         i = self.out.interactions
         i["case_id"].append(c.case_id)
         i["debtor_id"].append(c.debtor_id)
         i["party_id"].append(party)
         i["contact_point_id"].append(point)
         i["user_id"].append(user)
-        i["at"].append(self._at(c, day, minute))
+        i["at"].append(at)
         i["channel"].append(channel.value)
         i["direction"].append(direction.value)
         i["outcome"].append(outcome.value)
@@ -160,15 +181,12 @@ class Recorder:
         i["notes"].append(notes if notes is not None else NOTES[c.debtor.language].get(outcome, ""))
         i["duration_s"].append(duration)
 
-    def _minutes(self, n: int, *, us: bool = False) -> list[int]:
-        """n call times on one day, in distinct hours between 08:00 and 20:45 local; in the US between
-        10:00 and 18:59, so that they are within the contact hours in every zone the gate finds plausible
-        for the debtor (a phone's area code and an address may be a zone or two apart)."""
+    def _minutes(self, n: int) -> list[int]:
+        """n call times on one day, in distinct hours of the floor's working day (08:00 to 20:45 local);
+        the gate says which of them may be called."""
         hours: list[int] = []
         while len(hours) < n:
             hour = CALL_HOURS[bisect.bisect(CALL_HOUR_CUM, self.rng.random() * CALL_HOUR_CUM[-1])]
-            if us and not US_CALL_HOURS[0] <= hour <= US_CALL_HOURS[1]:
-                continue
             if hour not in hours:
                 hours.append(hour)
         return sorted(h * 60 + self.rng.randint(0, 45 if h == 20 else 59) for h in hours)
@@ -204,6 +222,8 @@ class Recorder:
     # Messages, promises, the next action ---------------------------------------------------------
 
     def _sms(self, c: CaseInput, day: date, minute: int) -> None:
+        if not self._allowed(c, day, minute, Channel.SMS):
+            return
         outcome = Outcome.DELIVERED if self.rng.random() < 0.95 else Outcome.FAILED
         self._record(
             c,

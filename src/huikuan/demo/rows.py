@@ -19,116 +19,104 @@ from huikuan.services.fact_history import keep_change, snapshots
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import insert_frame, update_frame
 
+_UTC = pl.Datetime("us", "UTC")
+_INTERACTIONS: dict[str, Any] = {
+    "case_id": pl.Int64,
+    "debtor_id": pl.Int64,
+    "party_id": pl.Int64,
+    "contact_point_id": pl.Int64,
+    "user_id": pl.Int64,
+    "at": _UTC,
+    "channel": pl.Utf8,
+    "direction": pl.Utf8,
+    "outcome": pl.Utf8,
+    "goal": pl.Utf8,
+    "goal_met": pl.Boolean,
+    "notes": pl.Utf8,
+    "duration_s": pl.Int64,
+}
+_PROMISES: dict[str, Any] = {
+    "case_id": pl.Int64,
+    "amount": pl.Int64,
+    "currency": pl.Utf8,
+    "due_date": pl.Date,
+    "created_at": _UTC,
+    "created_by": pl.Int64,
+    "status": pl.Utf8,
+    "paid_amount": pl.Int64,
+    "resolved_at": _UTC,
+}
+# update_frame resets every defaulted column the frame lacks, so each one is given.
+_DEBTORS: dict[str, Any] = {
+    "id": pl.Int64,
+    "birth_date": pl.Date,
+    "language": pl.Utf8,
+    "time_zone": pl.Utf8,
+    "address_region": pl.Utf8,
+    "cease": pl.Boolean,
+    "disputed": pl.Boolean,
+    "attorney": pl.Boolean,
+    "deceased": pl.Boolean,
+    "hardship": pl.Boolean,
+    "bankruptcy": pl.Boolean,
+    "employer_prohibits": pl.Boolean,
+    "opt_out_channels": pl.List(pl.Utf8),
+    "inconvenient_times": pl.List(pl.Utf8),
+}
+_CASES: dict[str, Any] = {
+    "id": pl.Int64,
+    "stage": pl.Utf8,
+    "segment": pl.Utf8,
+    "assigned_user_id": pl.Int64,
+    "next_action_channel": pl.Utf8,
+    "next_action_goal": pl.Utf8,
+    "next_action_due_at": _UTC,
+    "priority": pl.Int64,
+}
+
 
 def write_history(conn: Connection, history: History, cases: list[CaseInput], today: date) -> None:
-    utc = pl.Datetime("us", "UTC")
-    insert_frame(
-        conn,
-        t.interactions,
-        pl.DataFrame(
-            history.interactions,
-            schema={
-                "case_id": pl.Int64,
-                "debtor_id": pl.Int64,
-                "party_id": pl.Int64,
-                "contact_point_id": pl.Int64,
-                "user_id": pl.Int64,
-                "at": utc,
-                "channel": pl.Utf8,
-                "direction": pl.Utf8,
-                "outcome": pl.Utf8,
-                "goal": pl.Utf8,
-                "goal_met": pl.Boolean,
-                "notes": pl.Utf8,
-                "duration_s": pl.Int64,
-            },
-        ),
-    )
-    insert_frame(
-        conn,
-        t.promises,
-        pl.DataFrame(
-            history.promises,
-            schema={
-                "case_id": pl.Int64,
-                "amount": pl.Int64,
-                "currency": pl.Utf8,
-                "due_date": pl.Date,
-                "created_at": utc,
-                "created_by": pl.Int64,
-                "status": pl.Utf8,
-                "paid_amount": pl.Int64,
-                "resolved_at": utc,
-            },
-        ),
-    )
+    """The played history written in bulk: interactions and promises, then what it left of each debtor,
+    hold, dispute, case and phone."""
+    insert_frame(conn, t.interactions, pl.DataFrame(history.interactions, schema=_INTERACTIONS))
+    insert_frame(conn, t.promises, pl.DataFrame(history.promises, schema=_PROMISES))
     states = history.states
-    # update_frame resets every defaulted column the frame lacks, so each one is given.
-    flag = pl.Boolean
-    update_frame(
-        conn,
-        t.debtors,
-        pl.DataFrame(
-            [
-                (
-                    c.debtor_id,
-                    c.debtor.birth,
-                    c.debtor.language,
-                    c.debtor.zone,
-                    c.debtor.region,
-                    s.cease,
-                    s.disputed,
-                    False,
-                    False,
-                    s.hardship,
-                    False,
-                    s.employer_prohibits,
-                    [],
-                    [],
-                )
-                for c in cases
-                for s in (states[c.case_id],)
-            ],
-            schema={
-                "id": pl.Int64,
-                "birth_date": pl.Date,
-                "language": pl.Utf8,
-                "time_zone": pl.Utf8,
-                "address_region": pl.Utf8,
-                "cease": flag,
-                "disputed": flag,
-                "attorney": flag,
-                "deceased": flag,
-                "hardship": flag,
-                "bankruptcy": flag,
-                "employer_prohibits": flag,
-                "opt_out_channels": pl.List(pl.Utf8),
-                "inconvenient_times": pl.List(pl.Utf8),
-            },
-            orient="row",
-        ),
-    )
+    write_debtor_facts(conn, cases, states)
     write_holds(conn, cases, states)
     keep_fact_changes(conn, cases, states)
     write_disputes(conn, cases, states)
-    update_frame(
-        conn,
-        t.cases,
-        pl.DataFrame(
-            [case_row(c, states[c.case_id], today) for c in cases],
-            schema={
-                "id": pl.Int64,
-                "stage": pl.Utf8,
-                "segment": pl.Utf8,
-                "assigned_user_id": pl.Int64,
-                "next_action_channel": pl.Utf8,
-                "next_action_goal": pl.Utf8,
-                "next_action_due_at": utc,
-                "priority": pl.Int64,
-            },
-            orient="row",
-        ),
-    )
+    rows = [case_row(c, states[c.case_id], today) for c in cases]
+    update_frame(conn, t.cases, pl.DataFrame(rows, schema=_CASES, orient="row"))
+    write_phone_statuses(conn, cases, states)
+
+
+def write_debtor_facts(conn: Connection, cases: list[CaseInput], states: dict[int, CaseState]) -> None:
+    """Each debtor's facts as generated and as its history left them (cease, dispute, hardship ...)."""
+    rows: list[tuple[Any, ...]] = [
+        (
+            c.debtor_id,
+            c.debtor.birth,
+            c.debtor.language,
+            c.debtor.zone,
+            c.debtor.region,
+            s.cease,
+            s.disputed,
+            False,
+            False,
+            s.hardship,
+            False,
+            s.employer_prohibits,
+            [],
+            [],
+        )
+        for c in cases
+        for s in (states[c.case_id],)
+    ]
+    update_frame(conn, t.debtors, pl.DataFrame(rows, schema=_DEBTORS, orient="row"))
+
+
+def write_phone_statuses(conn: Connection, cases: list[CaseInput], states: dict[int, CaseState]) -> None:
+    """The debtors' phones the history found wrong or disconnected."""
     bad = [
         (c.phone_point, states[c.case_id].phone_status)
         for c in cases

@@ -118,15 +118,7 @@ def case_360(
     accounts = _accounts(uow, case_id)
     today = floor_today(at)
     debts = _debt_views(accounts, head.creditor_code, today)
-    inputs = gate_inputs(
-        uow,
-        case.id,
-        case.debtor_id,
-        pack,
-        [(r.id, r.status) for r in accounts],
-        [(p.id, p.role) for p in parties],
-        [(p.party_id, p.value) for p in points if p.party_id is not None and p.kind in PHONE_KINDS],
-    )
+    inputs = _case_gate_inputs(uow, case, pack, accounts, parties, points)
     party_by_id = {r.id: r for r in parties}
     point_views, debtor_zones = _point_views(inputs, points, party_by_id, head.name, at)
     plan = plan_rows(uow, case_id)
@@ -136,7 +128,6 @@ def case_360(
         items = timeline(uow, case_id, done, party_by_id, plan, head.creditor_currency, lang)
     else:
         done, items = interactions(uow, case_id, limit=1), ()
-    last = done[0] if done else None
     return CaseView(
         case_id=case_id,
         now=at,
@@ -147,14 +138,40 @@ def case_360(
         totals=_totals(debts),
         parties=_party_views(head.name, parties, pack),
         timeline=items,
-        last_contact=None
-        if last is None
-        else LastContact(
-            last.at, last.channel, last.outcome, last.goal, last.goal_note, last.goal_met, last.user_name
-        ),
+        last_contact=_last_contact(done),
         next_action=NextAction(
             case.next_action_channel, case.next_action_goal, case.next_action_note, case.next_action_due_at
         ),
+    )
+
+
+def _case_gate_inputs(
+    uow: UnitOfWork,
+    case: Any,
+    pack: Pack,
+    accounts: Sequence[Any],
+    parties: Sequence[Any],
+    points: Sequence[Any],
+) -> GateInputs:
+    """The gate's inputs of the case (services/gate.py), from the rows the page has read already."""
+    return gate_inputs(
+        uow,
+        case.id,
+        case.debtor_id,
+        pack,
+        [(r.id, r.status) for r in accounts],
+        [(p.id, p.role) for p in parties],
+        [(p.party_id, p.value) for p in points if p.party_id is not None and p.kind in PHONE_KINDS],
+    )
+
+
+def _last_contact(done: Sequence[Any]) -> LastContact | None:
+    """The case's latest interaction (the first of `done`, newest first), if any."""
+    if not done:
+        return None
+    last = done[0]
+    return LastContact(
+        last.at, last.channel, last.outcome, last.goal, last.goal_note, last.goal_met, last.user_name
     )
 
 

@@ -152,8 +152,40 @@ def ask(
     workplace: bool = False,
 ) -> tuple[Verdict, list[Request]]:
     """May this contact happen at `at`? The combined verdict over the case's accounts, and the requests
-    asked. Without a `purpose`, a related party who is not liable may only be asked to help reach the
-    debtor.
+    asked (`case_requests`)."""
+    requests = case_requests(
+        inputs,
+        channel=channel,
+        party=party,
+        to=to,
+        at=at,
+        purpose=purpose,
+        account=account,
+        workplace=workplace,
+    )
+    return combine_verdicts([decide(r, inputs.history, inputs.pack) for r in requests]), requests
+
+
+def allows(inputs: GateInputs, *, channel: Channel, party: int | None, at: datetime) -> bool:
+    """Whether the gate allows this contact at `at`: `ask`'s question, answered yes or no alone (no
+    decision JSON), for a caller that asks many (the demo's history)."""
+    requests = case_requests(inputs, channel=channel, party=party, to=None, at=at)
+    return all(decide(r, inputs.history, inputs.pack).allowed for r in requests)
+
+
+def case_requests(
+    inputs: GateInputs,
+    *,
+    channel: Channel,
+    party: int | None,
+    to: str | None,
+    at: datetime,
+    purpose: Purpose | None = None,
+    account: int | None = None,
+    workplace: bool = False,
+) -> list[Request]:
+    """The requests a contact with the case is asked as, one per account it is about (`about`). Without a
+    `purpose`, a related party who is not liable may only be asked to help reach the debtor.
 
     The contact is about the accounts no open dispute stops (a disputed account is not collected, the
     others may be); when every one is disputed it is asked about them, and the gate refuses. With
@@ -163,7 +195,6 @@ def ask(
         Purpose.COLLECT if person.role in inputs.pack.settings.collect_roles else Purpose.LOCATE
     )
     when = at.astimezone(UTC)
-    asked = about(inputs, account)
     requests = [
         Request(
             when,
@@ -173,11 +204,11 @@ def ask(
             inputs.facts,
             replace(inputs.debts.get(acc) or Debt(debt_id(acc)), disputed=acc in inputs.disputed),
         )
-        for acc in asked
+        for acc in about(inputs, account)
     ]
     if not requests:
         raise NotFound("case {case_id} has no accounts", case_id=inputs.case_id)
-    return combine_verdicts([decide(r, inputs.history, inputs.pack) for r in requests]), requests
+    return requests
 
 
 def about(inputs: GateInputs, account: int | None = None) -> tuple[int, ...]:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from huikuan.compliance import HistoryEvent
 from huikuan.compliance.model import Debt, DebtorFacts
+from huikuan.domain.portfolio import Portfolio
 from huikuan.storage.gate_inputs import (
     CaseAccount,
     account_rows,
@@ -25,8 +26,7 @@ from huikuan.storage.gate_inputs import (
     owed_accounts,
     person_siblings,
 )
-from huikuan.strategy.api import ALLOWED_SCHEMA
-from huikuan.strategy.features import Portfolio
+from huikuan.strategy import gating
 from huikuan.strategy.gate_facts import (
     GATE_HOLDS,
     collectible_account,
@@ -39,12 +39,9 @@ from huikuan.strategy.gate_facts import (
 from huikuan.strategy.gating import (
     AllowedPlan,
     CaseInputs,
-    allowed_rows,
     history_since,
-    plan_allowed,
     reference_cases,
     reference_rows,
-    special_cases,
     unvalidated_debtors,
     validation_creditors,
 )
@@ -138,15 +135,23 @@ def collected_accounts(
 
 def allowed_frame(conn: Connection, portfolio: Portfolio) -> pl.DataFrame:
     """The ALLOWED frame (ALLOWED_SCHEMA): one row per plannable case and contact action
-    (strategy.gating), with the stored facts and history of the cases the gate is asked about one by one."""
-    if portfolio.cases.height == 0:
-        return pl.DataFrame(schema=ALLOWED_SCHEMA)
-    plan = plan_allowed(portfolio)
-    wanted = set(portfolio.cases.get_column("case_id").to_list())
-    waiting = awaiting_validation(conn, validation_creditors(plan), wanted)
-    special = special_cases(plan, waiting)
-    inputs = _special_inputs(conn, plan, special) if special.height else None
-    return allowed_rows(plan, special, inputs)
+    (strategy.gating.allowed_frame), with the stored facts and history of the cases the gate is asked
+    about one by one."""
+    return gating.allowed_frame(portfolio, _StoredInputs(conn))
+
+
+class _StoredInputs:
+    """The GateReader of the daily plan: what the gate's steps ask for, read from the database."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def awaiting_validation(self, plan: AllowedPlan) -> set[int]:
+        wanted = set(plan.portfolio.cases.get_column("case_id").to_list())
+        return awaiting_validation(self.conn, validation_creditors(plan), wanted)
+
+    def case_inputs(self, plan: AllowedPlan, special: pl.DataFrame) -> CaseInputs:
+        return _special_inputs(self.conn, plan, special)
 
 
 def _special_inputs(conn: Connection, plan: AllowedPlan, cases: pl.DataFrame) -> CaseInputs:

@@ -90,10 +90,30 @@ def propose_arrangement(
         raise Conflict("This case already has an offer awaiting approval or an active arrangement")
 
     schedule = build_schedule(amount, instalments, first, first_due, every_days)
+    offer = _priced_offer(viewer, case_id, owed, kind, amount, schedule, reason, now)
+    new_id = _write_offer(uow, offer, now)
+    if not offer.exceeds:
+        _activate(uow, new_id, case_id, schedule, owed.time_zone)
+    uow.commit()
+    return replace(offer, id=new_id)
+
+
+def _priced_offer(
+    viewer: Viewer,
+    case_id: int,
+    owed: CaseMoney,
+    kind: str,
+    amount: int,
+    schedule: list[Payment],
+    reason: str,
+    now: datetime,
+) -> Offer:
+    """The offer with its discount on the balance, and whether it goes beyond the proposer's authority
+    (then it awaits approval; else it is active at once)."""
     discount = discount_bp(owed.balance, amount)
     beyond = exceeds(authority(owed.authority_policy, viewer.role), discount, schedule, amount)
     status = ArrangementStatus.AWAITING_APPROVAL if beyond else ArrangementStatus.ACTIVE
-    offer = Offer(
+    return Offer(
         0,
         case_id,
         kind,
@@ -109,11 +129,6 @@ def propose_arrangement(
         viewer.display_name,
         created_at=now,
     )
-    new_id = _write_offer(uow, offer, now)
-    if not beyond:
-        _activate(uow, new_id, case_id, schedule, owed.time_zone)
-    uow.commit()
-    return replace(offer, id=new_id)
 
 
 def _write_offer(uow: UnitOfWork, offer: Offer, now: datetime) -> int:

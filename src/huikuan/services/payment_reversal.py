@@ -70,23 +70,8 @@ def reverse_payment(
     if not reason.strip():
         raise InvalidInput("Say why the payment is reversed")
     conn = uow.session.connection()
-    p = t.payments.c
-    pay = conn.execute(select(t.payments).where(p.id == payment_id).with_for_update()).one_or_none()
-    if pay is None:
-        raise NotFound("No payment with id {id}", id=payment_id)
-    claimed = conn.execute(
-        update(t.payments).where(p.id == payment_id, p.status == "posted").values(status="reversed")
-    )
-    if claimed.rowcount != 1:
-        raise Conflict("Payment {id} is reversed already", id=payment_id)
-    le = t.ledger_entries.c
-    original = conn.execute(
-        select(le.id).where(le.payment_id == payment_id, le.kind == EntryKind.PAYMENT.value)
-    ).scalar_one()
-    undo = reversal(entry_legs(conn, original), pay.creditor_id, reason.strip())
-    entry_id = write_entry(
-        conn, undo, at=now, posted_at=now, payment_id=payment_id, reverses_id=original, user_id=user_id
-    )
+    pay = _claim_posted(conn, payment_id)
+    entry_id = _reverse_entry(conn, payment_id, pay.creditor_id, reason.strip(), now, user_id)
     reopened = _raise_balances(conn, payment_id, now, user_id)
     if reopened:
         _reopen_case(conn, pay.case_id or _case_of_account(conn, pay.account_id), now, user_id)
@@ -114,6 +99,35 @@ def reverse_payment(
     if commit:
         uow.commit()
     return Reversed(payment_id, kind, pay.amount, pay.currency, entry_id, tuple(reopened), None, counts)
+
+
+def _claim_posted(conn: Connection, payment_id: int) -> Any:
+    """The payment, claimed for its reversal (posted -> reversed); NotFound, or Conflict when it is
+    reversed already."""
+    p = t.payments.c
+    pay = conn.execute(select(t.payments).where(p.id == payment_id).with_for_update()).one_or_none()
+    if pay is None:
+        raise NotFound("No payment with id {id}", id=payment_id)
+    claimed = conn.execute(
+        update(t.payments).where(p.id == payment_id, p.status == "posted").values(status="reversed")
+    )
+    if claimed.rowcount != 1:
+        raise Conflict("Payment {id} is reversed already", id=payment_id)
+    return pay
+
+
+def _reverse_entry(
+    conn: Connection, payment_id: int, creditor_id: int, reason: str, now: datetime, user_id: int | None
+) -> int:
+    """The ledger entry that swaps every leg of the payment's entry; its id."""
+    le = t.ledger_entries.c
+    original = conn.execute(
+        select(le.id).where(le.payment_id == payment_id, le.kind == EntryKind.PAYMENT.value)
+    ).scalar_one()
+    undo = reversal(entry_legs(conn, original), creditor_id, reason)
+    return write_entry(
+        conn, undo, at=now, posted_at=now, payment_id=payment_id, reverses_id=original, user_id=user_id
+    )
 
 
 def move_payment(

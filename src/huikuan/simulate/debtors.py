@@ -21,6 +21,7 @@ from huikuan.simulate.scenario import Scenario
 from huikuan.simulate.scenario_spec import STAGES
 from huikuan.simulate.state import NEVER, State
 from huikuan.simulate.team import Team
+from huikuan.strategy.gate_facts import debt_id, party_id
 
 MESSAGES = ("sms", "email", "wechat")
 
@@ -365,8 +366,8 @@ def _event(case_id: int, channel: Channel, epoch: int, outcome: EventOutcome) ->
         at=datetime.fromtimestamp(epoch, UTC),
         channel=channel,
         direction=Direction.OUTBOUND,
-        party_id=f"P{case_id}",
+        party_id=party_id(case_id),
         outcome=outcome,
         party_role=Role.DEBTOR,
-        debt_ids=(f"A{case_id}",),
+        debt_ids=(debt_id(case_id),),
     )

@@ -8,6 +8,7 @@ Visible: balance, days past due, product, language, time zone and address region
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -150,6 +151,7 @@ def _beta(rng: np.random.Generator, mean: F64, conc: float) -> F64:
 
 
 def generate(sc: Scenario, seed: int) -> Population:
+    """The scenario's population, drawn from `seed`: what the planner sees, then what only the world knows."""
     rng = np.random.default_rng([seed, 20260302])
     n = sc.i("scenario.debtors")
     zones, zone = _pick(rng, sc.table("portfolio.zones"), n)
@@ -164,35 +166,8 @@ def generate(sc: Scenario, seed: int) -> Population:
     median = np.array([medians[p] for p in products])[product]
     balance = np.maximum(np.round(rng.lognormal(np.log(median), sc.f("portfolio.balance_sigma"))), 100) * 100
     country = load_pack(sc.s("scenario.pack")).country
-    xj = sc.f("portfolio.xinjiang_in_beijing_time")
-    regions: list[str] = []
-    region_draw = rng.random(n)
-    region_pick = rng.integers(0, 1 << 30, n)
-    for i in range(n):
-        z = zones[zone[i]]
-        if z in US_REGIONS:
-            options = US_REGIONS[z]
-            regions.append(options[region_pick[i] % len(options)])
-        elif z == "Asia/Urumqi" or (z == "Asia/Shanghai" and region_draw[i] < xj):
-            regions.append("XJ")
-        else:
-            regions.append(CN_REGIONS[region_pick[i] % len(CN_REGIONS)])
-
-    st_ability = sc.table("debtors.ability")
-    st_will = sc.table("debtors.willingness")
-    conc = sc.f("debtors.concentration")
-    ability = _beta(rng, np.array([st_ability[s] for s in STAGES])[stage], conc)
-    willingness = _beta(rng, np.array([st_will[s] for s in STAGES])[stage], conc)
-    rates = sc.table("debtors.answer_rate")
-    answer = _beta(rng, np.array([rates[s] for s in STAGES])[stage], sc.f("debtors.answer_concentration"))
-    type_names, hour_type = _pick(rng, sc.table("debtors.hour_types"), n)
-    type_index = np.array([HOUR_TYPES.index(t) for t in type_names])[hour_type]
-    curves, _ = _curves(sc.table("debtors.hour_types"), sc.f("debtors.evening_peak"))
-    noise = rng.lognormal(0.0, sc.f("debtors.hour_noise"), (n, 24))
-    noise /= noise[:, WORK_HOURS].mean(axis=1, keepdims=True)
-    hour_curve = curves[type_index] * noise
-    reads = sc.table("debtors.read")
-    read = {ch: _beta(rng, np.full(n, reads[ch]), 3.0) for ch in CHANNELS}
+    regions = _regions(rng, zones, zone, sc.f("portfolio.xinjiang_in_beijing_time"))
+    hidden = _hidden(sc, rng, stage)
     n_districts = sc.i("portfolio.districts")
     district = [f"D{d:03d}" for d in rng.integers(0, n_districts, n)]
     return Population(
@@ -214,10 +189,50 @@ def generate(sc: Scenario, seed: int) -> Population:
         has_address=rng.random(n) < sc.f("portfolio.has_address"),
         district=district,
         inconvenient=rng.random(n) < sc.f("portfolio.inconvenient_share"),
-        ability=ability,
-        willingness=willingness,
-        answer=answer,
-        hour_type=type_index.astype(np.int64),
-        hour_curve=hour_curve,
-        read=read,
+        **hidden,
     )
+
+
+def _regions(rng: np.random.Generator, zones: list[str], zone: I64, xj: float) -> list[str]:
+    """Each debtor's address region, in its zone (a share `xj` of Beijing-time debtors in Xinjiang)."""
+    n = len(zone)
+    regions: list[str] = []
+    region_draw = rng.random(n)
+    region_pick = rng.integers(0, 1 << 30, n)
+    for i in range(n):
+        z = zones[zone[i]]
+        if z in US_REGIONS:
+            options = US_REGIONS[z]
+            regions.append(options[region_pick[i] % len(options)])
+        elif z == "Asia/Urumqi" or (z == "Asia/Shanghai" and region_draw[i] < xj):
+            regions.append("XJ")
+        else:
+            regions.append(CN_REGIONS[region_pick[i] % len(CN_REGIONS)])
+    return regions
+
+
+def _hidden(sc: Scenario, rng: np.random.Generator, stage: NDArray[np.int64]) -> dict[str, Any]:
+    """What only the world knows of each debtor: ability and willingness to pay, the answer rate and
+    the answering hours, the chance each channel's message is read."""
+    n = len(stage)
+    st_ability = sc.table("debtors.ability")
+    st_will = sc.table("debtors.willingness")
+    conc = sc.f("debtors.concentration")
+    ability = _beta(rng, np.array([st_ability[s] for s in STAGES])[stage], conc)
+    willingness = _beta(rng, np.array([st_will[s] for s in STAGES])[stage], conc)
+    rates = sc.table("debtors.answer_rate")
+    answer = _beta(rng, np.array([rates[s] for s in STAGES])[stage], sc.f("debtors.answer_concentration"))
+    type_names, hour_type = _pick(rng, sc.table("debtors.hour_types"), n)
+    type_index = np.array([HOUR_TYPES.index(t) for t in type_names])[hour_type]
+    curves, _ = _curves(sc.table("debtors.hour_types"), sc.f("debtors.evening_peak"))
+    noise = rng.lognormal(0.0, sc.f("debtors.hour_noise"), (n, 24))
+    noise /= noise[:, WORK_HOURS].mean(axis=1, keepdims=True)
+    reads = sc.table("debtors.read")
+    return {
+        "ability": ability,
+        "willingness": willingness,
+        "answer": answer,
+        "hour_type": type_index.astype(np.int64),
+        "hour_curve": curves[type_index] * noise,
+        "read": {ch: _beta(rng, np.full(n, reads[ch]), 3.0) for ch in CHANNELS},
+    }

@@ -66,14 +66,6 @@ class Result:
     ) -> Result:
         t = floor.totals
         sc = floor.scenario
-
-        def major(x: int) -> float:
-            return round(x / 100, 2)
-
-        def share(a: int, b: int) -> float | None:
-            return round(a / b, 4) if b else None
-
-        collectors = max(sc.i("team.collectors"), 1)
         data: dict[str, Any] = {
             "scenario": sc.s("scenario.name"),
             "strategy": strategy,
@@ -82,40 +74,8 @@ class Result:
             "debtors": floor.debtors,
             "currency": sc.s("scenario.currency"),
             "pack": sc.s("scenario.pack"),
-            "recovered": major(t.recovered),
-            "recovered_minor": t.recovered,
-            "cost": major(t.cost),
-            "net": major(t.recovered - t.cost),
-            "contacts": t.contacts,
-            "calls": t.calls,
-            "visits": t.visits,
-            "messages": t.messages,
-            "right_party_contacts": t.right_party_contacts,
-            "promises": t.promises,
-            "promises_kept": t.promises_kept,
-            "promises_broken": t.promises_broken,
-            "hardship_plans": t.plans,
-            "payments": t.payments,
-            "paid_off": t.closed,
-            "disputes": t.disputes,
-            "complaints": t.complaints,
-            "violations": t.violations,
-            "audited_contacts": t.audited,
-            "refused_by_gate": t.refused,
-            "not_reached": t.not_reached,
-            "plan_outside_allowed": t.plan_outside_allowed,
-            "calibration": {
-                "rpc_per_call_attempt": share(t.right_party_contacts - floor.visits_found, t.calls),
-                "rpc_per_call_attempt_by_stage": {
-                    name: share(t.rpc_by_stage[k], t.calls_by_stage[k])
-                    for k, name in enumerate(("early", "mid", "late"))
-                },
-                "promise_per_rpc": share(t.promises, t.right_party_contacts),
-                "kept_per_promise_due": share(t.promises_kept, t.promises_kept + t.promises_broken),
-                "calls_per_collector_day": round(t.calls / collectors / max(days, 1), 1),
-                "liquidation": share(t.recovered, t.initial_balance),
-                "recovered_per_collector_year": major(round(t.recovered / collectors * 365 / max(days, 1))),
-            },
+            **_counts(t),
+            "calibration": _calibration(floor, days),
             "seconds": round(seconds, 2),
             "gate_decisions": floor.gate_decisions,
             "series": {
@@ -127,3 +87,57 @@ class Result:
             },
         }
         return cls(data)
+
+
+def _major(x: int) -> float:
+    return round(x / 100, 2)
+
+
+def _share(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def _counts(t: Totals) -> dict[str, Any]:
+    """The run's money (in major units), contacts and their outcomes, and the gate's counts."""
+    return {
+        "recovered": _major(t.recovered),
+        "recovered_minor": t.recovered,
+        "cost": _major(t.cost),
+        "net": _major(t.recovered - t.cost),
+        "contacts": t.contacts,
+        "calls": t.calls,
+        "visits": t.visits,
+        "messages": t.messages,
+        "right_party_contacts": t.right_party_contacts,
+        "promises": t.promises,
+        "promises_kept": t.promises_kept,
+        "promises_broken": t.promises_broken,
+        "hardship_plans": t.plans,
+        "payments": t.payments,
+        "paid_off": t.closed,
+        "disputes": t.disputes,
+        "complaints": t.complaints,
+        "violations": t.violations,
+        "audited_contacts": t.audited,
+        "refused_by_gate": t.refused,
+        "not_reached": t.not_reached,
+        "plan_outside_allowed": t.plan_outside_allowed,
+    }
+
+
+def _calibration(floor: RunFacts, days: int) -> dict[str, Any]:
+    """The rates calibration.md compares with the industry's."""
+    t = floor.totals
+    collectors = max(floor.scenario.i("team.collectors"), 1)
+    return {
+        "rpc_per_call_attempt": _share(t.right_party_contacts - floor.visits_found, t.calls),
+        "rpc_per_call_attempt_by_stage": {
+            name: _share(t.rpc_by_stage[k], t.calls_by_stage[k])
+            for k, name in enumerate(("early", "mid", "late"))
+        },
+        "promise_per_rpc": _share(t.promises, t.right_party_contacts),
+        "kept_per_promise_due": _share(t.promises_kept, t.promises_kept + t.promises_broken),
+        "calls_per_collector_day": round(t.calls / collectors / max(days, 1), 1),
+        "liquidation": _share(t.recovered, t.initial_balance),
+        "recovered_per_collector_year": _major(round(t.recovered / collectors * 365 / max(days, 1))),
+    }

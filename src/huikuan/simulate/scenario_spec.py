@@ -46,12 +46,6 @@ SPEC: dict[str, dict[str, Param]] = {
         "plan_hour": Param(7, 0, 23, "int", doc="local hour of the floor at which the day is planned"),
         "learn": Param(True, kind="bool", doc="refit the payment model on the simulated outcomes"),
         "refit_every": Param(15, 1, 365, "int", doc="days between refits of the payment model"),
-        "probe_all_channels": Param(
-            False,
-            kind="bool",
-            doc="ask the gate about every channel of every case "
-            "each day (else: calls per case, other channels per kind of case)",
-        ),
     },
     "portfolio": {
         "zones": Param(

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from huikuan.compliance import HistoryEvent, load_pack
+from huikuan.compliance import HistoryEvent
 from huikuan.simulate.clock import local_hour, queue
 from huikuan.simulate.debtors import MESSAGES, Debtors
 from huikuan.simulate.gatekeeper import CHANNEL, Gatekeeper
@@ -39,6 +39,7 @@ from huikuan.simulate.team import Team, build_team
 from huikuan.strategy import plan_day
 from huikuan.strategy.api import Capacity, PlanInputs, StrategyConfig
 from huikuan.strategy.frames import read_allowed
+from huikuan.strategy.gate_facts import party_id
 from huikuan.strategy.strategies import get as get_strategy
 from huikuan.strategy.timegrid import local_hour_starts
 
@@ -62,14 +63,13 @@ class World:
         self.rng = np.random.default_rng([self.seed, 1])
         self.pop = generate(self.sc, self.seed)
         self.state = State.new(self.pop)
-        pack = load_pack(self.sc.s("scenario.pack"))
+        self.start = self.sc.day("scenario.start")
+        # The creditor's policy tightens the pack as a creditor's overrides do (strategy.gate_facts).
         policy = self.sc.strings("scenario.policy")
-        if policy:
-            pack = pack.tightened({"rules": {r: {"enabled": True} for r in policy}})
-        self.gate = Gatekeeper(pack, self.pop, self.sc.b("scenario.probe_all_channels"))
+        overrides = {"rules": {r: {"enabled": True} for r in policy}} if policy else {}
+        self.gate = Gatekeeper(self.sc.s("scenario.pack"), overrides, self.pop, self.start)
         self.actions = get_strategy(self.strategy).actions
         self.totals = Totals(initial_balance=int(self.pop.balance.sum()))
-        self.start = self.sc.day("scenario.start")
         lang_order = sorted(self.sc.table("portfolio.languages").items(), key=lambda kv: -kv[1])
         self.languages = [k for k, _ in lang_order]
         self.currency = self.sc.s("scenario.currency")
@@ -132,7 +132,7 @@ class World:
         team = build_team(sc, self.languages, day)
 
         t0 = time.perf_counter()
-        allowed = self._allowed(day, open_rows, disputed)
+        allowed = self._allowed(day, now, open_rows, disputed)
         t_gate = time.perf_counter() - t0
         inputs = self._plan_inputs(d, day, now, open_rows, allowed, team)
         params: dict[str, Any] = {"seed": self.seed}
@@ -158,7 +158,7 @@ class World:
             "bound_gap": result.bound_gap,
         }
 
-    def _allowed(self, day: date, open_rows: np.ndarray, disputed: np.ndarray) -> pl.DataFrame:
+    def _allowed(self, day: date, now: datetime, open_rows: np.ndarray, disputed: np.ndarray) -> pl.DataFrame:
         """The real gate's allowed frame for the open cases, by the means each debtor can be reached by."""
         pop = self.pop
         means = {
@@ -169,7 +169,7 @@ class World:
             "letter": pop.has_address,
             "visit": pop.has_address,
         }
-        return self.gate.allowed(day, open_rows, self.actions, means, disputed)
+        return self.gate.allowed(day, now, open_rows, self.actions, means, disputed)
 
     def _plan_inputs(
         self, d: int, day: date, now: datetime, open_rows: np.ndarray, allowed: pl.DataFrame, team: Team
@@ -330,7 +330,7 @@ class World:
             return
         history: dict[str, list[HistoryEvent]] = {}
         for k in pick:
-            party = f"P{int(self.pop.case_id[rows[k]])}"
+            party = party_id(int(self.pop.case_id[rows[k]]))
             channel = CHANNEL[str(actions[k])]
             history[party] = [
                 e for e in self.gate.history.get(party, []) if not (e.at == when[k] and e.channel is channel)

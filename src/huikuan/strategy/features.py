@@ -6,9 +6,6 @@ outcome (CHANNEL_CODES, OUTCOME_CODES) and its age in quarter hours before `now`
 week in ANSWERS is exact (each event is converted with its own zone's rules by Polars) and the 30- and
 90-day windows are measured to within 15 minutes.
 
-The names of the portfolio's codes (CALL_CODES aside, defined here) are also exported from here, for the
-gate's modules that read them with the Portfolio: domain/portfolio.py is their home.
-
 Definitions (the planner's contract is strategy/api.py; what the reader computes, such as balances and
 promises, is defined in storage/portfolio.py):
 - a call attempt is an outbound call or voicemail; a right-party contact (RPC) is a conversation with
@@ -187,12 +184,7 @@ def _hours_of_week(zone: str, now_quarter: int, ages: pl.Series) -> pl.Series:
 __all__ = [
     "CALL_CODES",
     "DAILY_SHARES",
-    "FLAG_BITS",
-    "OUTCOME_CODES",
-    "QUARTER",
-    "QUARTERS_PER_DAY",
     "VISITS_PER_FIELD_COLLECTOR",
-    "Portfolio",
     "answer_features",
     "case_features",
     "default_capacity",

@@ -16,8 +16,9 @@ from huikuan.compliance import Pack
 from huikuan.compliance.location import phone_zones, plausible_zones
 from huikuan.compliance.model import DebtorFacts
 from huikuan.domain.enums import CONVERSATION_OUTCOMES
+from huikuan.domain.portfolio import FLAG_BITS, OUTCOME_CODES, QUARTERS_PER_DAY, Portfolio
 from huikuan.strategy.api import ALLOWED_SCHEMA
-from huikuan.strategy.features import CALL_CODES, FLAG_BITS, OUTCOME_CODES, QUARTERS_PER_DAY, Portfolio
+from huikuan.strategy.features import CALL_CODES
 from huikuan.strategy.gate_facts import creditor_pack, stored_address
 from huikuan.strategy.hour_masks import ACTION_CHANNELS, Subject, day_hours, exhaustive_mask, request_maker
 

@@ -37,26 +37,28 @@ hour. The other cases are asked about one by one, from their stored facts and hi
 `reference_rows` asks about every case, action and hour with no grouping at all; it is the
 specification the grouped path must equal, and the tests compare the two on random portfolios.
 
-This module reads nothing: services/gate_inputs.py (`allowed_frame`, `reference_allowed`) reads what the
-steps ask for between them: `plan_allowed` groups and triages the portfolio, `special_cases` picks the
-cases asked about one by one, whose stored facts and history (CaseInputs) `allowed_rows` then asks about.
+This module reads nothing: `allowed_frame` runs the steps and a GateReader gives what they ask for between
+them (services/gate_inputs.py from the database, simulate/gate_inputs.py from the simulated world):
+`plan_allowed` groups and triages the portfolio, `special_cases` picks the cases asked about one by one,
+whose facts and history (CaseInputs) `allowed_rows` then asks about.
 The hours are asked about in strategy/hour_masks.py, the groups found in strategy/gate_groups.py and the
 stored rows read as the gate's objects in strategy/gate_facts.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
-from huikuan.compliance import HistoryEvent
-from huikuan.compliance.model import Debt, DebtorFacts, Flags
-from huikuan.domain.enums import Channel
+from huikuan.compliance import HistoryEvent, Pack
+from huikuan.compliance.model import Debt, DebtorFacts
+from huikuan.domain.enums import Channel, Direction
+from huikuan.domain.portfolio import QUARTER, Portfolio
 from huikuan.strategy.api import ALLOWED_SCHEMA
-from huikuan.strategy.features import QUARTER, Portfolio
 from huikuan.strategy.gate_facts import case_debt, creditor_pack, debt_id, party_id
 from huikuan.strategy.gate_groups import Group, PackInfo, case_groups, group_masks, pack_infos, triage
 from huikuan.strategy.hour_masks import (
@@ -96,6 +98,30 @@ class CaseInputs:
     history: dict[str, list[HistoryEvent]]
     debts: dict[int, list[Debt]]
     accounts_of: dict[int, tuple[int, bool]]
+
+
+class GateReader(Protocol):
+    """Where the ALLOWED frame's steps get what they ask for beyond the portfolio: the database
+    (services/gate_inputs.py) or the simulated world (simulate/gate_inputs.py)."""
+
+    def awaiting_validation(self, plan: AllowedPlan) -> set[int]:
+        """The cases awaiting a validation notice that someone has communicated with."""
+        ...
+
+    def case_inputs(self, plan: AllowedPlan, special: pl.DataFrame) -> CaseInputs:
+        """The facts, history, debts and collected accounts of the cases asked about one by one."""
+        ...
+
+
+def allowed_frame(portfolio: Portfolio, reader: GateReader) -> pl.DataFrame:
+    """The ALLOWED frame (ALLOWED_SCHEMA): one row per plannable case and contact action, by the steps
+    below, with what `reader` gives for the cases asked about one by one."""
+    if portfolio.cases.height == 0:
+        return pl.DataFrame(schema=ALLOWED_SCHEMA)
+    plan = plan_allowed(portfolio)
+    special = special_cases(plan, reader.awaiting_validation(plan))
+    inputs = reader.case_inputs(plan, special) if special.height else None
+    return allowed_rows(plan, special, inputs)
 
 
 def plan_allowed(portfolio: Portfolio) -> AllowedPlan:
@@ -152,52 +178,107 @@ def _per_case(plan: AllowedPlan, cases: pl.DataFrame, inputs: CaseInputs) -> pl.
     """The gate asked about each special case, from its stored facts and recent history.
 
     A case special for its flags alone (no history that can block, no designated times) is answered
-    like every case of its group with the same flags: the gate is asked once per (group, flags).
+    like every case of its group with the same flags: the gate is asked once per (group, flags). So is a
+    case with designated times whose history cannot change the answer (`_history_matters`), once per
+    (group, facts, debt).
     """
-    portfolio, infos, groups = plan.portfolio, plan.infos, plan.groups
-    facts, history, debts, accounts_of = inputs.facts, inputs.history, inputs.debts, inputs.accounts_of
-    group_masks = {(g, a): (m, r) for g, a, m, r in plan.masks.iter_rows()}
-    hours_of: dict[str, tuple[Hour, ...]] = {}
-    by_flags: dict[tuple[int, Flags, bool, str], Mask] = {}
+    asker = _CaseAsker(plan, inputs)
     out: dict[str, list[Any]] = {"case_id": [], "action": [], "hour_mask": [], "rule": []}
     wanted = cases.select(
         "case_id", "history", "exhaustive", "debtor_id", "creditor_id", "time_zone", "first_account", "group"
     )
-    for case_id, recent, exhaustive, debtor, creditor, zone, account, group in wanted.iter_rows():
-        if zone not in hours_of:
-            hours_of[zone] = day_hours(portfolio.day, zone, portfolio.now)
-        hours = hours_of[zone]
-        own = history.get(party_id(debtor), [])
-        pack = infos[creditor].pack
-        flags = facts[debtor].flags
-        # Times designated in another placement of the person reach this case through the merged facts.
-        if facts[debtor].inconvenient_times and pack.enabled("designated-inconvenient-time"):
-            exhaustive = True
-        account, owed = accounts_of[case_id]
-        debt = replace(case_debt(account, debts.get(case_id, ())), disputed=owed)
-        for action, channel in ACTION_CHANNELS.items():
-            call = channel is Channel.CALL
-            if exhaustive:
-                subject = Subject(request_maker(debtor, facts[debtor], channel, account, debt), own, pack)
-                mask, rule = exhaustive_mask(subject, hours, portfolio.day)
-            elif recent:
-                subject = Subject(request_maker(debtor, facts[debtor], channel, account, debt), own, pack)
-                mask, rule = case_mask(subject, hours, group_masks[(group, action)], call)
-            else:
-                key = (group, flags, owed, action)
-                if key not in by_flags:
-                    template = groups[group].facts
-                    alike = DebtorFacts(template.phones, template.address, template.time_zone, (), flags)
-                    subject = Subject(
-                        request_maker(0, alike, channel, 0, Debt(debt_id(0), disputed=owed)), (), pack
-                    )
-                    by_flags[key] = case_mask(subject, hours, group_masks[(group, action)], call)
-                mask, rule = by_flags[key]
+    for case_id, recent, exhaustive, debtor, creditor, zone, _first, group in wanted.iter_rows():
+        for action, (mask, rule) in asker.masks(case_id, recent, exhaustive, debtor, creditor, zone, group):
             out["case_id"].append(case_id)
             out["action"].append(action)
             out["hour_mask"].append(mask)
             out["rule"].append(rule)
     return pl.DataFrame(out, schema=ALLOWED_SCHEMA)
+
+
+class _CaseAsker:
+    """Asks the gate about one special case's actions, and keeps the answers cases share."""
+
+    def __init__(self, plan: AllowedPlan, inputs: CaseInputs) -> None:
+        self.plan = plan
+        self.inputs = inputs
+        self.group_masks = {(g, a): (m, r) for g, a, m, r in plan.masks.iter_rows()}
+        self.hours_of: dict[str, tuple[Hour, ...]] = {}
+        self.shared: dict[tuple[Any, ...], Mask] = {}
+
+    def masks(
+        self, case_id: int, recent: bool, exhaustive: bool, debtor: int, creditor: int, zone: str, group: int
+    ) -> list[tuple[str, Mask]]:
+        """Each contact action's mask and rule for the case."""
+        inputs = self.inputs
+        if zone not in self.hours_of:
+            self.hours_of[zone] = day_hours(self.plan.portfolio.day, zone, self.plan.portfolio.now)
+        own = inputs.history.get(party_id(debtor), [])
+        facts, pack = inputs.facts[debtor], self.plan.infos[creditor].pack
+        # Times designated in another placement of the person reach this case through the merged facts.
+        if facts.inconvenient_times and pack.enabled("designated-inconvenient-time"):
+            exhaustive = True
+        account, owed = inputs.accounts_of[case_id]
+        debt = replace(case_debt(account, inputs.debts.get(case_id, ())), disputed=owed)
+        case = _Case(debtor, facts, account, debt, own, pack, self.hours_of[zone])
+        if recent or (exhaustive and _history_matters(own, debt)):
+            return [(a, self._alone(case, a, group, exhaustive)) for a in ACTION_CHANNELS]
+        if exhaustive:
+            return [(a, self._alike_facts(case, a, group)) for a in ACTION_CHANNELS]
+        return [(a, self._alike_flags(case, a, group)) for a in ACTION_CHANNELS]
+
+    def _alone(self, case: _Case, action: str, group: int, exhaustive: bool) -> Mask:
+        """Asked about with its own request and history."""
+        channel = ACTION_CHANNELS[action]
+        maker = request_maker(case.debtor, case.facts, channel, case.account, case.debt)
+        subject = Subject(maker, case.history, case.pack)
+        if exhaustive:
+            return exhaustive_mask(subject, case.hours, self.plan.portfolio.day)
+        return case_mask(subject, case.hours, self.group_masks[(group, action)], channel is Channel.CALL)
+
+    def _alike_facts(self, case: _Case, action: str, group: int) -> Mask:
+        """Asked about every hour once for the cases of the group with the same facts and debt (its
+        history cannot change the answer, and the ids only match history)."""
+        key = ("facts", group, case.facts, replace(case.debt, id=""), action)
+        if key not in self.shared:
+            nobody = replace(case.debt, id=debt_id(0))
+            subject = Subject(request_maker(0, case.facts, ACTION_CHANNELS[action], 0, nobody), (), case.pack)
+            self.shared[key] = exhaustive_mask(subject, case.hours, self.plan.portfolio.day)
+        return self.shared[key]
+
+    def _alike_flags(self, case: _Case, action: str, group: int) -> Mask:
+        """Answered like every case of the group with the same flags (facts alone make it special)."""
+        flags, owed = case.facts.flags, bool(case.debt.disputed)
+        key = ("flags", group, flags, owed, action)
+        if key not in self.shared:
+            template = self.plan.groups[group].facts
+            alike = DebtorFacts(template.phones, template.address, template.time_zone, (), flags)
+            channel = ACTION_CHANNELS[action]
+            maker = request_maker(0, alike, channel, 0, Debt(debt_id(0), disputed=owed))
+            subject = Subject(maker, (), case.pack)
+            group_mask = self.group_masks[(group, action)]
+            self.shared[key] = case_mask(subject, case.hours, group_mask, channel is Channel.CALL)
+        return self.shared[key]
+
+
+@dataclass(frozen=True)
+class _Case:
+    """One special case as its requests are made: debtor, facts, account, debt, history, pack, hours."""
+
+    debtor: int
+    facts: DebtorFacts
+    account: int
+    debt: Debt
+    history: Sequence[HistoryEvent]
+    pack: Pack
+    hours: tuple[Hour, ...]
+
+
+def _history_matters(own: Sequence[HistoryEvent], debt: Debt) -> bool:
+    """Whether a case the triage finds no history of (no call count near a limit, no conversation, no
+    consent) may still be answered otherwise for its history: a validation notice not sent (the first
+    communication counts) or a contact the debtor started (one reply in a designated inconvenient time)."""
+    return debt.validation_sent is False or any(e.direction is Direction.INBOUND for e in own)
 
 
 def _unvalidated(debts: dict[int, list[Debt]], case_id: int) -> bool:
@@ -270,6 +351,8 @@ def reference_rows(portfolio: Portfolio, inputs: CaseInputs) -> pl.DataFrame:
 __all__ = [
     "AllowedPlan",
     "CaseInputs",
+    "GateReader",
+    "allowed_frame",
     "allowed_rows",
     "history_since",
     "plan_allowed",

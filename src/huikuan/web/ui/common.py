@@ -9,7 +9,7 @@ it into a message in the user's language (web/errors.py), so a route never catch
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -137,6 +137,20 @@ def request_locale(request: Request) -> str:
         return normalize_locale(str(request.session["locale"]))
     header = request.headers.get("accept-language", "")
     return normalize_locale(header.split(",")[0].split(";")[0] or None) if header else "zh_CN"
+
+
+def labeller(request: Request, labels: Mapping[str, Mapping[str, str]]) -> Callable[[str, str | None], str]:
+    """The templates' `lbl(vocabulary, value)`: a closed vocabulary's word for a value (English msgids
+    in `labels`) in the viewer's language; the value itself when it has none, a dash for no value."""
+    locale = request_locale(request)
+
+    def lbl(vocabulary: str, value: str | None) -> str:
+        if value is None:
+            return "—"
+        words = labels.get(vocabulary, {}).get(value)
+        return gettext(words, locale) if words else value
+
+    return lbl
 
 
 def money(minor: int | None, currency: str, locale: str) -> str:

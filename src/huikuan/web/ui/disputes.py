@@ -31,6 +31,7 @@ from huikuan.web.ui.common import (
     ViewerDep,
     case_changed,
     is_htmx,
+    labeller,
     page_router,
     render,
     request_locale,
@@ -100,15 +101,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def _helpers(request: Request) -> dict[str, Any]:
-    locale = request_locale(request)
-
-    def lbl(vocabulary: str, value: str | None) -> str:
-        if value is None:
-            return "—"
-        words = LABELS.get(vocabulary, {}).get(value)
-        return gettext(words, locale) if words else value
-
-    return {"lbl": lbl, "labels": LABELS}
+    return {"lbl": labeller(request, LABELS), "labels": LABELS}
 
 
 # --- the case page's panels ------------------------------------------------------------------------

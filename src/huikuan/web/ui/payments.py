@@ -10,7 +10,7 @@ creditor's viewer reads, never writes.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import File, Form, Request, UploadFile
@@ -38,6 +38,7 @@ from huikuan.web.ui.common import (
     ViewerDep,
     case_changed,
     is_htmx,
+    labeller,
     page_router,
     render,
     request_locale,
@@ -70,18 +71,6 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def _lbl(request: Request) -> Any:
-    locale = request_locale(request)
-
-    def lbl(vocabulary: str, value: str | None) -> str:
-        if value is None:
-            return "—"
-        words = LABELS.get(vocabulary, {}).get(value)
-        return gettext(words, locale) if words else value
-
-    return lbl
-
-
 def _panel(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int, notice: str = "") -> HTMLResponse:
     context = {
         "case_id": case_id,
@@ -92,7 +81,7 @@ def _panel(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int, noti
         "methods": BY_HAND,
         "reverse_kinds": REVERSE_KINDS,
         "notice": notice,
-        "lbl": _lbl(request),
+        "lbl": labeller(request, LABELS),
     }
     return render(request, "case/_payments.html", context)
 
@@ -167,7 +156,13 @@ def preview_payment(
     )
     posted = post_by_hand(uow, viewer, cmd, preview=True)
     accounts = {a["id"]: a["external_ref"] for a in open_accounts(uow, viewer, case_id)}
-    context = {"case_id": case_id, "posted": posted, "cmd": cmd, "accounts": accounts, "lbl": _lbl(request)}
+    context = {
+        "case_id": case_id,
+        "posted": posted,
+        "cmd": cmd,
+        "accounts": accounts,
+        "lbl": labeller(request, LABELS),
+    }
     return render(request, "case/_payment_confirm.html", context)
 
 
