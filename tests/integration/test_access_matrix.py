@@ -319,6 +319,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/money/statements/{statement_id}/download"): rule(collectors=DENY, sue=OK, vic=OK),
     ("POST", "/money/statements/run"): ADMINISTER,
     ("POST", "/money/statements/reconcile"): rule(collectors=DENY, sue=WRITE, vic=DENY),
+    # issue 15: search
+    # Every signed-in user searches, and finds only the cases it may see (tests/integration/test_search.py).
+    ("GET", "/search"): READ,
+    ("GET", "/api/v1/search"): READ,
 }
 MOUNTS = {"/static"}  # files only
 

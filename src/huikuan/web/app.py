@@ -36,6 +36,7 @@ from huikuan.web.api import portfolio as api_portfolio
 from huikuan.web.api import privacy as api_privacy
 from huikuan.web.api import queue as api_queue
 from huikuan.web.api import record as api_record
+from huikuan.web.api import search as api_search
 from huikuan.web.api import session as api_session
 from huikuan.web.capacity import Admission
 from huikuan.web.headers import SecurityHeaders
@@ -59,6 +60,7 @@ from huikuan.web.ui import person as ui_person
 from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 from huikuan.web.ui import record as ui_record
+from huikuan.web.ui import search as ui_search
 from huikuan.web.ui import statements as ui_statements
 
 STATIC = Path(__file__).with_name("static")
@@ -83,6 +85,7 @@ ROUTERS = (
     ui_money_terms.router,
     ui_payment_links.router,
     ui_statements.router,
+    ui_search.router,
     api_session.router,
     api_admin.router,
     api_compliance.router,
@@ -101,6 +104,7 @@ ROUTERS = (
     api_disputes.router,
     api_payments.router,
     api_payment_links.router,
+    api_search.router,
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")

@@ -1,0 +1,113 @@
+"""Writes the search keys (issue 15) of debtors and of their phones, in bulk: the one place they are
+computed from the stored values (domain/search_keys.py has the rules).
+
+Called wherever a name or a phone is written: the placement writer (the debtors and points it made),
+services/contact_points.py (a point added or changed), the demo load (every debtor at its end), the
+migration that brought the keys in (every row on file); anonymisation sets them to null with the values
+they were made from (`CLEARED`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import polars as pl
+from sqlalchemy import Connection, ColumnElement, select, true
+
+from huikuan.domain.search_keys import PHONE_KINDS, name_key, name_pinyin, national_digits
+from huikuan.storage import tables as t
+from huikuan.storage.bulk import read_frame, update_frame
+
+_CHUNK = 5_000
+# The keys of an erased debtor and of its erased points (services/anonymise.py writes them).
+CLEARED_DEBTOR = {"name_key": None, "name_pinyin": None}
+CLEARED_POINT = {"phone_digits": None, "phone_last4": None}
+
+
+def write_search_keys(
+    conn: Connection,
+    *,
+    debtor_ids: Iterable[int] = (),
+    point_ids: Iterable[int] = (),
+    everything: bool = False,
+) -> None:
+    """Computes and writes the keys of these debtors (name) and contact points (phone); `everything`:
+    of every debtor and every point on file. The caller's transaction holds the writes."""
+    if everything:
+        _write_debtors(conn, true())
+        _write_points(conn, true())
+        return
+    for chunk in _chunks(debtor_ids):
+        _write_debtors(conn, t.debtors.c.id.in_(chunk))
+    for chunk in _chunks(point_ids):
+        _write_points(conn, t.contact_points.c.id.in_(chunk))
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for value in ids:
+        batch.append(int(value))
+        if len(batch) == _CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_debtors(conn: Connection, which: ColumnElement[bool]) -> None:
+    d = t.debtors.c
+    last = 0
+    while True:
+        rows = read_frame(
+            conn,
+            select(d.id, d.name).where(which, d.id > last).order_by(d.id).limit(_CHUNK),
+            {"id": pl.Int64, "name": pl.Utf8},
+        )
+        if rows.height == 0:
+            return
+        names = rows["name"]
+        keyed = rows.select(
+            "id",
+            names.map_elements(_name_key, return_dtype=pl.Utf8, skip_nulls=True).alias("name_key"),
+            names.map_elements(_pinyin, return_dtype=pl.Utf8, skip_nulls=True).alias("name_pinyin"),
+        )
+        update_frame(conn, t.debtors, keyed)
+        last = int(rows["id"][-1])
+
+
+def _write_points(conn: Connection, which: ColumnElement[bool]) -> None:
+    cp = t.contact_points.c
+    last = 0
+    while True:
+        rows = read_frame(
+            conn,
+            select(cp.id, cp.kind, cp.value).where(which, cp.id > last).order_by(cp.id).limit(_CHUNK),
+            {"id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8},
+        )
+        if rows.height == 0:
+            return
+        phone = pl.col("kind").is_in(list(PHONE_KINDS))
+        keyed = rows.with_columns(
+            pl.when(phone)
+            .then(pl.col("value").map_elements(national_digits, return_dtype=pl.Utf8, skip_nulls=True))
+            .alias("phone_digits")
+        ).select("id", "phone_digits", pl.col("phone_digits").str.slice(-4).alias("phone_last4"))
+        keyed = keyed.with_columns(
+            pl.when(pl.col("phone_digits").str.len_chars() >= 4).then(pl.col("phone_last4")).alias("phone_last4")
+        )
+        update_frame(conn, t.contact_points, keyed)
+        last = int(rows["id"][-1])
+
+
+@lru_cache(maxsize=100_000)
+def _name_key(name: str) -> str | None:
+    return name_key(name)
+
+
+@lru_cache(maxsize=100_000)
+def _pinyin(name: str) -> str | None:
+    return name_pinyin(name)
+
+
+__all__ = ["CLEARED_DEBTOR", "CLEARED_POINT", "write_search_keys"]
