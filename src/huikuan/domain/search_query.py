@@ -2,9 +2,9 @@
 
 - letters only (Chinese or Latin): a name, by its prefix or its pinyin; also a contract number as typed;
 - a name and four characters ("张三 1234"): that name with a national ID ending in them;
-- a national ID's form (15 or 18 characters, digits and a final X): that ID; also a contract number;
+- a national ID's form (18 characters, digits and a final X): that ID;
 - digits (with spaces, dashes, brackets, a leading +): a phone (whole, or its last four digits or
-  more), a case id, a contract number;
+  more), a case id; 15 of them also a national ID of the old form (as 0086 and a mobile number);
 - anything else with a digit (E12345678, LN-0001): a contract number or a national ID.
 
 Every kind is also looked up as a contract number exactly as typed.
@@ -24,7 +24,7 @@ from huikuan.domain.search_keys import has_han, name_key
 
 MAX_QUERY_CHARS = 100
 CASE_ID_MAX_DIGITS = 12
-_PRC_ID = re.compile(r"\d{17}[\dX]|\d{15}")
+_PRC_ID = re.compile(r"\d{17}[\dX]")
 _PHONE_LIKE = re.compile(r"\+?[\d\s\-()]+")
 _NAME_AND_TAIL = re.compile(r"(?P<name>[^\d]+?)(?P<gap>\s*)(?P<tail>\d{3}[\dXx])")
 

@@ -35,6 +35,7 @@ MAX_PER_PAGE = 100
 COUNT_CAP = 1000  # counts stop here
 NAME_ID_CANDIDATES = 500  # the debtors of one name whose IDs are compared with the last four typed
 ACTION = "search"
+OLD_ID_DIGITS = 15  # a PRC ID of the old form, as long as 0086 and a mobile number
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def _exact_ids(uow: UnitOfWork, viewer: Viewer, query: SearchQuery) -> list[int]
         if len(query.digits) <= CASE_ID_MAX_DIGITS:
             wheres.append(c.id == int(query.digits))
     wheres.append(c.id.in_(select(a.case_id).where(a.external_ref == query.text)))
-    if query.kind in (QueryKind.NATIONAL_ID, QueryKind.REFERENCE):
+    old_id = query.kind is QueryKind.NUMBER and len(query.digits or "") == OLD_ID_DIGITS
+    if query.kind in (QueryKind.NATIONAL_ID, QueryKind.REFERENCE) or old_id:
         hashed = lookup_hash(query.text)
         wheres.append(c.debtor_id.in_(select(d.id).where(d.national_id_hash == hashed)))
     if query.kind is QueryKind.NAME_ID and query.name and query.tail:
@@ -191,16 +193,18 @@ def _hits(uow: UnitOfWork, ids: list[int], query: SearchQuery) -> tuple[SearchHi
         .where(c.id.in_(ids))
     ).all()
     points = uow.session.execute(
-        select(cp.debtor_id, cp.kind, cp.value, cp.phone_digits)
+        select(cp.debtor_id, cp.party_id, cp.kind, cp.value, cp.phone_digits)
         .where(cp.debtor_id.in_([r.debtor_id for r in rows]), cp.phone_digits.is_not(None))
         .order_by(cp.id)
     ).all()
-    wanted = query.digits if query.kind is QueryKind.NUMBER else None
+    tail = (query.digits or "")[-4:] if query.kind is QueryKind.NUMBER else None
+
+    def rank(p: Any) -> tuple[bool, bool]:  # the phone that matched first, the debtor's own before a party's
+        return (not (tail and str(p.phone_digits).endswith(tail)), p.party_id is not None)
+
     phones: dict[int, str] = {}
-    for p in points:
-        matched = bool(wanted) and str(p.phone_digits).endswith(str(wanted)[-4:])
-        if p.debtor_id not in phones or matched:
-            phones[p.debtor_id] = mask_contact(p.kind, p.value)
+    for p in sorted(points, key=rank):
+        phones.setdefault(p.debtor_id, mask_contact(p.kind, p.value))
     by_id = {r.id: r for r in rows}
     return tuple(
         SearchHit(
