@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-from tests.support.factories import GOOD_ROWS, IDS, placement
+from tests.support.factories import IDS, placement
 from tests.support.floor import Floor, floor_national_id
 from tests.support.web import login_client
 
@@ -160,9 +160,7 @@ def test_a_phone_added_to_a_case_is_found_at_once(floor: Floor) -> None:
 
 def test_an_import_keys_its_debtors_and_their_phones(placed: Floor) -> None:
     d, cp = t.debtors.c, t.contact_points.c
-    keys = placed.uow.session.execute(
-        select(d.name_key, d.name_pinyin).where(d.name == "张伟")
-    ).one()
+    keys = placed.uow.session.execute(select(d.name_key, d.name_pinyin).where(d.name == "张伟")).one()
     assert tuple(keys) == ("张伟", "zhangwei")
     phones = set(placed.uow.session.execute(select(cp.phone_digits, cp.phone_last4)).all())
     assert ("13800138000", "8000") in phones and ("1062345678", "5678") in phones
@@ -170,9 +168,7 @@ def test_an_import_keys_its_debtors_and_their_phones(placed: Floor) -> None:
 
 def test_an_anonymised_debtor_is_found_no_more(placed: Floor) -> None:
     li = _case_of(placed, "HT-003")
-    debtor = placed.uow.session.execute(
-        select(t.cases.c.debtor_id).where(t.cases.c.id == li)
-    ).scalar_one()
+    debtor = placed.uow.session.execute(select(t.cases.c.debtor_id).where(t.cases.c.id == li)).scalar_one()
     anonymise(placed.uow, [debtor], NOW, trigger="erasure")
     placed.uow.commit()
     assert _ids(_found(placed, "alice", "李娜")) == []

@@ -328,7 +328,8 @@ def _party(uow: UnitOfWork, cmd: SetHold, debtor: _Debtor) -> int | None:
     )
     if point is not None:
         point_id = uow.session.execute(
-            insert(t.contact_points).values(
+            insert(t.contact_points)
+            .values(
                 debtor_id=debtor.id,
                 party_id=party,
                 kind=point[0],
@@ -336,7 +337,8 @@ def _party(uow: UnitOfWork, cmd: SetHold, debtor: _Debtor) -> int | None:
                 status="unverified",
                 source=cmd.source if cmd.source != "import" else "placement",
                 consent=False,
-            ).returning(t.contact_points.c.id)  # fmt: skip
+            )
+            .returning(t.contact_points.c.id)
         ).scalar_one()
         write_search_keys(uow.session.connection(), point_ids=[point_id])
     return party

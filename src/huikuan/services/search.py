@@ -136,7 +136,9 @@ def _same_name(key: str) -> Any:
     return (d.name_key == key) | (d.name_pinyin == pinyin_text(key))
 
 
-def _broad_sources(uow: UnitOfWork, viewer: Viewer, query: SearchQuery, exact: list[int]) -> list[Select[Any]]:
+def _broad_sources(
+    uow: UnitOfWork, viewer: Viewer, query: SearchQuery, exact: list[int]
+) -> list[Select[Any]]:
     """The broad matches, each a query of case ids in its order (the sources never overlap)."""
     c, d, cp = t.cases.c, t.debtors.c, t.contact_points.c
     dialect = uow.session.get_bind().dialect.name

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import polars as pl
-from sqlalchemy import Connection, ColumnElement, select, true
+from sqlalchemy import ColumnElement, Connection, select, true
 
 from huikuan.domain.search_keys import PHONE_KINDS, name_key, name_pinyin, national_digits
 from huikuan.storage import tables as t
@@ -94,7 +94,9 @@ def _write_points(conn: Connection, which: ColumnElement[bool]) -> None:
             .alias("phone_digits")
         ).select("id", "phone_digits", pl.col("phone_digits").str.slice(-4).alias("phone_last4"))
         keyed = keyed.with_columns(
-            pl.when(pl.col("phone_digits").str.len_chars() >= 4).then(pl.col("phone_last4")).alias("phone_last4")
+            pl.when(pl.col("phone_digits").str.len_chars() >= 4)
+            .then(pl.col("phone_last4"))
+            .alias("phone_last4")
         )
         update_frame(conn, t.contact_points, keyed)
         last = int(rows["id"][-1])
