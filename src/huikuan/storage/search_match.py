@@ -17,7 +17,8 @@ def starts_with(column: Any, prefix: str, dialect: str) -> ColumnElement[bool]:
     """`column` begins with `prefix`, as its index serves it: on PostgreSQL a LIKE (the index has
     text_pattern_ops, whatever the database's collation), on SQLite a range of the binary order."""
     if dialect == "postgresql":
-        return column.startswith(prefix, autoescape=True)  # type: ignore[no-any-return]
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return column.like(escaped + "%", escape="\\")  # type: ignore[no-any-return]
     following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     return and_(column >= prefix, column < following)
 
