@@ -98,7 +98,10 @@ def _names(rng: np.random.Generator, n: int) -> list[str]:
     one = rng.integers(0, len(GIVEN), n)
     two = rng.integers(0, len(GIVEN), n)
     double = rng.random(n) < 0.6
-    return [SURNAMES[s] + GIVEN[a] + (GIVEN[b] if d else "") for s, a, b, d in zip(sur, one, two, double)]
+    return [
+        SURNAMES[s] + GIVEN[a] + (GIVEN[b] if d else "")
+        for s, a, b, d in zip(sur, one, two, double, strict=True)
+    ]
 
 
 def _national_ids(rng: np.random.Generator, n: int) -> list[str]:
@@ -107,7 +110,10 @@ def _national_ids(rng: np.random.Generator, n: int) -> list[str]:
     days = rng.integers(0, 365 * 40, n)
     base = np.datetime64("1960-01-01") + days.astype("timedelta64[D]")
     born = np.datetime_as_string(base, unit="D")
-    return [f"110101{b.replace('-', '')}{s:04d}"[:17] + str(s % 10) for b, s in zip(born, seq % 10_000)]
+    return [
+        f"110101{b.replace('-', '')}{s:04d}"[:17] + str(s % 10)
+        for b, s in zip(born, seq % 10_000, strict=True)
+    ]
 
 
 def _debtor_frame(rng: np.random.Generator, first: int, n: int, creditor: int) -> pl.DataFrame:
@@ -154,7 +160,8 @@ def _load_chunk(conn: Connection, rng: np.random.Generator, first: int, n: int, 
         }
     )
     owners = np.concatenate([ids.to_numpy(), ids.to_numpy()[rng.random(n) < 0.5]])
-    mobiles = [f"1{p}{x:09d}" for p, x in zip(rng.choice(list("3456789"), owners.size), rng.integers(0, 10**9, owners.size))]
+    heads = rng.choice(list("3456789"), owners.size)
+    mobiles = [f"1{p}{x:09d}" for p, x in zip(heads, rng.integers(0, 10**9, owners.size), strict=True)]
     points = pl.DataFrame(
         {
             "id": np.arange(ctx["next_point"], ctx["next_point"] + owners.size),
@@ -166,7 +173,12 @@ def _load_chunk(conn: Connection, rng: np.random.Generator, first: int, n: int, 
         }
     )
     ctx["next_point"] += owners.size
-    for table, frame in ((t.debtors, debtors), (t.cases, cases), (t.accounts, accounts), (t.contact_points, points)):
+    for table, frame in (
+        (t.debtors, debtors),
+        (t.cases, cases),
+        (t.accounts, accounts),
+        (t.contact_points, points),
+    ):
         insert_frame(conn, table, frame)
 
 
@@ -190,7 +202,11 @@ def build(db: str, url: str, total: int, seed: int) -> dict[str, Any]:
             print(f"  {min(first + CHUNK - 1, total):,} debtors", flush=True)
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
-    counts = {"debtors": total, "contact_points": ctx["next_point"] - 1, "seconds": round(time.perf_counter() - started, 1)}
+    counts = {
+        "debtors": total,
+        "contact_points": ctx["next_point"] - 1,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     engine.dispose()
     return counts
 
@@ -213,7 +229,7 @@ def _samples(engine: Any, rng: np.random.Generator, n: int) -> dict[str, list[st
         "phone (last 4)": [p[-4:] for p in phones][:n],
         "phone (whole, formatted)": [f"{p[3:6]} {p[6:10]} {p[10:]}" for p in phones][:n],
         "national ID": ids,
-        "name + ID last 4": [f"{r.name} {i[-4:]}" for r, i in zip(rows, ids)],
+        "name + ID last 4": [f"{r.name} {i[-4:]}" for r, i in zip(rows, ids, strict=True)],
         "contract number": [f"HT{r.id:09d}" for r in rows],
         "case id": [str(r.id) for r in rows],
     }
@@ -226,7 +242,10 @@ def bench(url: str, queries: int, seed: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with UnitOfWork(engine) as uow:
         users = dict(uow.session.execute(select(t.users.c.username, t.users.c.id)).all())
-        viewers = {"supervisor": get_viewer(uow, users["bench_sup"]), "collector": get_viewer(uow, users["bench_c1"])}
+        viewers = {
+            "supervisor": get_viewer(uow, users["bench_sup"]),
+            "collector": get_viewer(uow, users["bench_c1"]),
+        }
         for who, viewer in viewers.items():
             for kind, typed in samples.items():
                 for q in typed[:3]:  # warm-up
@@ -250,7 +269,9 @@ def bench(url: str, queries: int, seed: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--debtors", type=int, default=1_000_000)
     parser.add_argument("--db", choices=("both", "postgresql", "sqlite"), default="both")
     parser.add_argument("--pg-url", default=DEFAULT_PG, help="Any database URL of the PostgreSQL server")
@@ -277,7 +298,9 @@ def main() -> None:
             "machine": f"{platform.machine()} {os.cpu_count()} cpus, Python {platform.python_version()}",
             "results": results,
         }
-        (OUT / f"search-{args.debtors}-{db}-times.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        (OUT / f"search-{args.debtors}-{db}-times.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False)
+        )
         print(json.dumps(summary, indent=2, ensure_ascii=False))
 
 

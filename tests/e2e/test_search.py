@@ -68,5 +68,7 @@ def test_a_search_that_finds_nothing_says_so(open_page: Any, site: dict[str, Any
     page.fill("[data-testid=topbar-search-q]", "0001")  # alice's case: another team's, not carol's
     page.click("[data-testid=topbar-search-go]")
     page.wait_for_load_state("networkidle")
-    assert page.locator("[data-testid=search-empty]").inner_text() == "Nothing found among the cases you may see"
+    assert (
+        page.locator("[data-testid=search-empty]").inner_text() == "Nothing found among the cases you may see"
+    )
     shoot(page, "search-nothing-en-desktop")
