@@ -90,7 +90,7 @@ def search(
     if query is None:
         return SearchResults("", None, (), Paging(1, per_page, 0), False)
     exact = _exact_ids(uow, viewer, query)
-    broad = [(s, _count(uow, s)) for s in _broad_sources(uow, viewer, query, exact)]
+    broad = [(s, _count(uow, s)) for s in _broad_sources(viewer, query, exact)]
     total = min(len(exact) + sum(n for _, n in broad), COUNT_CAP)
     capped = len(exact) >= COUNT_CAP or any(n >= COUNT_CAP for _, n in broad)
     paging = Paging(page, per_page, total)
@@ -136,21 +136,18 @@ def _same_name(key: str) -> Any:
     return (d.name_key == key) | (d.name_pinyin == pinyin_text(key))
 
 
-def _broad_sources(
-    uow: UnitOfWork, viewer: Viewer, query: SearchQuery, exact: list[int]
-) -> list[Select[Any]]:
+def _broad_sources(viewer: Viewer, query: SearchQuery, exact: list[int]) -> list[Select[Any]]:
     """The broad matches, each a query of case ids in its order (the sources never overlap)."""
     c, d, cp = t.cases.c, t.debtors.c, t.contact_points.c
-    dialect = uow.session.get_bind().dialect.name
     base = [case_scope(viewer), c.id.not_in(exact)] if exact else [case_scope(viewer)]
     sources: list[Select[Any]] = []
     if query.kind is QueryKind.NAME and query.name:
-        by_key = starts_with(d.name_key, query.name, dialect)
+        by_key = starts_with(d.name_key, query.name)
         named = _scoped(c.id).join(t.debtors, d.id == c.debtor_id)
         sources.append(named.where(by_key, *base).order_by(d.name_key, c.id))
         spelled = pinyin_text(query.name)
         if spelled and not has_han(query.name):
-            by_pinyin = and_(starts_with(d.name_pinyin, spelled, dialect), ~by_key)
+            by_pinyin = and_(starts_with(d.name_pinyin, spelled), ~by_key)
             sources.append(named.where(by_pinyin, *base).order_by(d.name_pinyin, c.id))
     if query.kind is QueryKind.NUMBER and query.digits and len(query.digits) >= 4:
         digits = typed_phone_digits(query.text)

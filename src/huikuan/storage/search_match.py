@@ -1,5 +1,5 @@
-"""The two matches of a search (services/search.py) that differ by database or need the data key: a
-prefix over an indexed key, and the debtors of one name whose national ID ends in four characters."""
+"""Two matches of a search (services/search.py): a prefix over an indexed key, and the debtors of one
+name whose national ID ends in four characters."""
 
 from __future__ import annotations
 
@@ -13,12 +13,9 @@ from huikuan.sealing import SealError, unseal
 from huikuan.storage import tables as t
 
 
-def starts_with(column: Any, prefix: str, dialect: str) -> ColumnElement[bool]:
-    """`column` begins with `prefix`, as its index serves it: on PostgreSQL a LIKE (the index has
-    text_pattern_ops, whatever the database's collation), on SQLite a range of the binary order."""
-    if dialect == "postgresql":
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return column.like(escaped + "%", escape="\\")  # type: ignore[no-any-return]
+def starts_with(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` begins with `prefix`: a range of the byte order the key columns have on both databases
+    (collation "C" on PostgreSQL), which their index serves in order."""
     following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     return and_(column >= prefix, column < following)
 

@@ -50,13 +50,15 @@ debtors = Table(
     Column("electronic_consent_how", String(200)),
     Column("anonymised_at", UTCDateTime),  # set once its personal data is erased (services/anonymise.py)
     # Search keys (storage/search_keys.py, domain/search_keys.py): the name's normal form and its pinyin.
-    Column("name_key", String(200)),
-    Column("name_pinyin", String(400)),
+    # Byte order on PostgreSQL (collation "C"), as on SQLite: one index serves equality, prefix ranges
+    # and the order of the results, whatever the database's collation.
+    Column("name_key", String(200).with_variant(String(200, collation="C"), "postgresql")),
+    Column("name_pinyin", String(400).with_variant(String(400, collation="C"), "postgresql")),
     Index("ix_debtors_creditor_national_id_hash", "creditor_id", "national_id_hash"),
     Index("ix_debtors_creditor_name", "creditor_id", "name"),
     Index("ix_debtors_national_id_hash", "national_id_hash"),  # the same person across creditors
-    Index("ix_debtors_name_key", "name_key", postgresql_ops={"name_key": "text_pattern_ops"}),
-    Index("ix_debtors_name_pinyin", "name_pinyin", postgresql_ops={"name_pinyin": "text_pattern_ops"}),
+    Index("ix_debtors_name_key", "name_key"),
+    Index("ix_debtors_name_pinyin", "name_pinyin"),
 )
 
 

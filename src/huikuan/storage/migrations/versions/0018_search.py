@@ -24,23 +24,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _bytewise(length: int) -> sa.types.TypeEngine[str]:
+    """Text compared byte by byte on PostgreSQL (collation "C"), as SQLite compares it."""
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("debtors", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("name_key", sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column("name_pinyin", sa.String(length=400), nullable=True))
+        batch_op.add_column(sa.Column("name_key", _bytewise(200), nullable=True))
+        batch_op.add_column(sa.Column("name_pinyin", _bytewise(400), nullable=True))
     with op.batch_alter_table("contact_points", schema=None) as batch_op:
         batch_op.add_column(sa.Column("phone_digits", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("phone_last4", sa.String(length=4), nullable=True))
     write_search_keys(op.get_bind(), everything=True)
-    op.create_index(
-        "ix_debtors_name_key", "debtors", ["name_key"], postgresql_ops={"name_key": "text_pattern_ops"}
-    )
-    op.create_index(
-        "ix_debtors_name_pinyin",
-        "debtors",
-        ["name_pinyin"],
-        postgresql_ops={"name_pinyin": "text_pattern_ops"},
-    )
+    op.create_index("ix_debtors_name_key", "debtors", ["name_key"])
+    op.create_index("ix_debtors_name_pinyin", "debtors", ["name_pinyin"])
     op.create_index("ix_contact_points_phone_last4", "contact_points", ["phone_last4"])
     op.create_index("ix_contact_points_phone_digits", "contact_points", ["phone_digits"])
     op.create_index("ix_accounts_external_ref", "accounts", ["external_ref"])
