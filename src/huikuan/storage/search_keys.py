@@ -9,17 +9,18 @@ they were made from (`CLEARED`).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, select, true
+from sqlalchemy import ColumnElement, Connection, Table, select, true
 
 from huikuan.domain.search_keys import PHONE_KINDS, name_key, name_pinyin, national_digits
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import read_frame, update_frame
 
-_CHUNK = 5_000
+_CHUNK = 5_000  # ids per IN list, rows per read and write
 # The keys of an erased debtor and of its erased points (services/anonymise.py writes them).
 CLEARED_DEBTOR = {"name_key": None, "name_pinyin": None}
 CLEARED_POINT = {"phone_digits": None, "phone_last4": None}
@@ -72,7 +73,7 @@ def _write_debtors(conn: Connection, which: ColumnElement[bool]) -> None:
             names.map_elements(_name_key, return_dtype=pl.Utf8, skip_nulls=True).alias("name_key"),
             names.map_elements(_pinyin, return_dtype=pl.Utf8, skip_nulls=True).alias("name_pinyin"),
         )
-        update_frame(conn, t.debtors, keyed)
+        _store(conn, t.debtors, keyed)
         last = int(rows["id"][-1])
 
 
@@ -98,8 +99,31 @@ def _write_points(conn: Connection, which: ColumnElement[bool]) -> None:
             .then(pl.col("phone_last4"))
             .alias("phone_last4")
         )
-        update_frame(conn, t.contact_points, keyed)
+        _store(conn, t.contact_points, keyed)
         last = int(rows["id"][-1])
+
+
+def _store(conn: Connection, table: Table, keyed: pl.DataFrame) -> None:
+    """Writes the two key columns of `keyed` by id: on PostgreSQL through a temporary table loaded with
+    COPY and one UPDATE (a row-by-row UPDATE would add minutes to a million-row import)."""
+    if conn.dialect.name != "postgresql":
+        update_frame(conn, table, keyed)
+        return
+    first, second = (c for c in keyed.columns if c != "id")
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS search_keys_in (id bigint, k1 text, k2 text)"
+    )
+    conn.exec_driver_sql("TRUNCATE search_keys_in")
+    buffer = io.BytesIO()
+    keyed.select("id", first, second).write_csv(buffer, include_header=False, null_value="\\N")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy("COPY search_keys_in (id, k1, k2) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
+        copy.write(buffer.getvalue())
+    cursor.close()
+    conn.exec_driver_sql(
+        f'UPDATE "{table.name}" AS t SET "{first}" = k.k1, "{second}" = k.k2 FROM search_keys_in AS k'
+        " WHERE t.id = k.id"
+    )
 
 
 @lru_cache(maxsize=100_000)
