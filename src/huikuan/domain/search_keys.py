@@ -11,9 +11,10 @@ writes these keys; services/search.py reads a query with the same functions.
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-from pypinyin import lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 
 PHONE_KINDS = ("mobile", "landline")
 TAIL_DIGITS = 4
@@ -56,18 +57,25 @@ def name_key(name: str | None) -> str | None:
 
 def name_pinyin(name: str | None) -> str | None:
     """张三 -> zhangsan, 单雄信 -> shanxiongxin (a surname read as one); None for a name without Chinese
-    characters (its normal form already serves)."""
+    characters (its normal form already serves). Each character by its first reading (pypinyin's
+    dictionary), no phrase lookup: a name is no phrase, and a million names are read in seconds."""
     key = name_key(name)
     if key is None or not has_han(key):
         return None
-    first = _SURNAMES.get(key[0])
-    syllables = [first, *lazy_pinyin(key[1:])] if first else lazy_pinyin(key)
-    return pinyin_text("".join(syllables))
+    first = _SURNAMES.get(key[0]) or _syllable(key[0])
+    return first + "".join(_syllable(ch) for ch in key[1:])
+
+
+@cache
+def _syllable(ch: str) -> str:
+    readings = pinyin_dict.get(ord(ch))
+    return pinyin_text(readings.split(",")[0]) if readings else pinyin_text(ch)
 
 
 def pinyin_text(typed: str) -> str:
-    """A typed pinyin in the form kept: lower-case letters only, ü as v ("Zhāng San" -> zhangsan)."""
-    folded = unicodedata.normalize("NFKD", typed.casefold().replace("ü", "v"))
+    """A typed pinyin in the form kept: lower-case letters only, ü as v ("Zhāng San" -> zhangsan,
+    lǚ -> lv)."""
+    folded = unicodedata.normalize("NFKD", typed.casefold()).replace("u\u0308", "v")
     return "".join(ch for ch in folded if "a" <= ch <= "z")
 
 

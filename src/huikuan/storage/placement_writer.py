@@ -23,7 +23,7 @@ from huikuan.storage.holds import scrubbed
 from huikuan.storage.placement_journal import journal_placement
 from huikuan.storage.placement_parties import debtor_contacts, write_parties
 from huikuan.storage.sealed import lookup_hashes, masks, sealed_ids
-from huikuan.storage.search_keys import write_search_keys
+from huikuan.storage.search_keys import debtor_keys, point_keys
 
 # Account fields a new placement of the same reference may change.
 ACCOUNT_FIELDS = [
@@ -97,8 +97,7 @@ def write_placement(
     rows = rows.with_columns(pl.col(c).fill_null(0) for c in ("principal", "interest", "fees"))
     frame = _attach(rows, existing, "external_ref")
     del rows  # `frame` shares its columns; no other reference keeps the parsed frame alive
-    frame, new_debtor_ids = _assign_debtors(conn, creditor_id, region, frame)
-    debtors_created = new_debtor_ids.len()
+    frame, debtors_created = _assign_debtors(conn, creditor_id, region, frame)
     scrubs = scrubbed(frame)
     frame = _assign_cases(conn, creditor_id, frame)
 
@@ -127,9 +126,10 @@ def write_placement(
     load_frame(
         conn,
         t.contact_points,
-        points.with_columns(point_ids, pl.lit("placement").alias("source")).drop("row"),
+        points.with_columns(point_ids, pl.lit("placement").alias("source"))
+        .hstack(point_keys(points["kind"], points["value"]).get_columns())
+        .drop("row"),
     )
-    write_search_keys(conn, debtor_ids=new_debtor_ids, point_ids=point_ids)
 
     touched = pl.concat([changed.select("row"), points.select("row"), party_rows]).unique()
     updated = old.join(touched, on="row", how="semi").height
@@ -224,8 +224,9 @@ def _debtor_key() -> pl.Expr:
 
 def _assign_debtors(
     conn: Connection, creditor_id: int, region: str, frame: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.Series]:
-    """The frame with each row's debtor (found, or made here), and the ids of the debtors made."""
+) -> tuple[pl.DataFrame, int]:
+    """The frame with each row's debtor (found, or made here, with its search keys), and how many were
+    made."""
     d, cp = t.debtors.c, t.contact_points.c
     keys = keyring()
     by_id = read_frame(
@@ -267,12 +268,13 @@ def _assign_debtors(
         "national_id_hash",
         masks(fresh["national_id"]).alias("national_id_masked"),
     ).with_columns(sealed_ids(fresh["national_id"], keys=keys))
+    new_debtors = new_debtors.hstack(debtor_keys(new_debtors["name"]).get_columns())
     load_frame(conn, t.debtors, new_debtors.drop("debtor_key"))
     mapping = new_debtors.select(pl.col("id").alias("new_debtor_id"), "debtor_key")
     frame = _attach(frame, mapping, "debtor_key").with_columns(
         pl.coalesce("debtor_id", "new_debtor_id").alias("debtor_id")
     )
-    return frame.drop("new_debtor_id"), new_debtors["id"]
+    return frame.drop("new_debtor_id"), new_debtors.height
 
 
 def _address_region(region: str) -> pl.Expr:

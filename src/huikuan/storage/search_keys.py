@@ -1,22 +1,22 @@
 """Writes the search keys (issue 15) of debtors and of their phones, in bulk: the one place they are
 computed from the stored values (domain/search_keys.py has the rules).
 
-Called wherever a name or a phone is written: the placement writer (the debtors and points it made),
-services/contact_points.py (a point added or changed), the demo load (every debtor at its end), the
-migration that brought the keys in (every row on file); anonymisation sets them to null with the values
-they were made from (`CLEARED`).
+The placement writer loads its new debtors and points with their keys (`debtor_keys`, `point_keys`: the
+same computation, without a second pass over a million rows). `write_search_keys` is called wherever
+else a name or a phone is written: services/contact_points.py and services/holds.py (a point added),
+the demo load (every debtor, at its end), the migration that brought the keys in (every row on file).
+Anonymisation sets them to null with the values they were made from (`CLEARED_DEBTOR`, `CLEARED_POINT`).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Table, select, true
 
-from huikuan.domain.search_keys import PHONE_KINDS, name_key, name_pinyin, national_digits
+from huikuan.domain.search_keys import PHONE_KINDS, TAIL_DIGITS, name_key, name_pinyin, national_digits
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import read_frame, update_frame
 
@@ -67,12 +67,7 @@ def _write_debtors(conn: Connection, which: ColumnElement[bool]) -> None:
         )
         if rows.height == 0:
             return
-        names = rows["name"]
-        keyed = rows.select(
-            "id",
-            names.map_elements(_name_key, return_dtype=pl.Utf8, skip_nulls=True).alias("name_key"),
-            names.map_elements(_pinyin, return_dtype=pl.Utf8, skip_nulls=True).alias("name_pinyin"),
-        )
+        keyed = debtor_keys(rows["name"]).with_columns(rows["id"])
         _store(conn, t.debtors, keyed)
         last = int(rows["id"][-1])
 
@@ -88,17 +83,7 @@ def _write_points(conn: Connection, which: ColumnElement[bool]) -> None:
         )
         if rows.height == 0:
             return
-        phone = pl.col("kind").is_in(list(PHONE_KINDS))
-        keyed = rows.with_columns(
-            pl.when(phone)
-            .then(pl.col("value").map_elements(national_digits, return_dtype=pl.Utf8, skip_nulls=True))
-            .alias("phone_digits")
-        ).select("id", "phone_digits", pl.col("phone_digits").str.slice(-4).alias("phone_last4"))
-        keyed = keyed.with_columns(
-            pl.when(pl.col("phone_digits").str.len_chars() >= 4)
-            .then(pl.col("phone_last4"))
-            .alias("phone_last4")
-        )
+        keyed = point_keys(rows["kind"], rows["value"]).with_columns(rows["id"])
         _store(conn, t.contact_points, keyed)
         last = int(rows["id"][-1])
 
@@ -110,9 +95,7 @@ def _store(conn: Connection, table: Table, keyed: pl.DataFrame) -> None:
         update_frame(conn, table, keyed)
         return
     first, second = (c for c in keyed.columns if c != "id")
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE IF NOT EXISTS search_keys_in (id bigint, k1 text, k2 text)"
-    )
+    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS search_keys_in (id bigint, k1 text, k2 text)")
     conn.exec_driver_sql("TRUNCATE search_keys_in")
     buffer = io.BytesIO()
     keyed.select("id", first, second).write_csv(buffer, include_header=False, null_value="\\N")
@@ -120,20 +103,37 @@ def _store(conn: Connection, table: Table, keyed: pl.DataFrame) -> None:
     with cursor.copy("COPY search_keys_in (id, k1, k2) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
         copy.write(buffer.getvalue())
     cursor.close()
+    conn.exec_driver_sql("ANALYZE search_keys_in")  # else the planner guesses, and scans the table
     conn.exec_driver_sql(
         f'UPDATE "{table.name}" AS t SET "{first}" = k.k1, "{second}" = k.k2 FROM search_keys_in AS k'
         " WHERE t.id = k.id"
     )
 
 
-@lru_cache(maxsize=100_000)
-def _name_key(name: str) -> str | None:
-    return name_key(name)
+def debtor_keys(names: pl.Series) -> pl.DataFrame:
+    """The keys of each name (columns name_key, name_pinyin), computed once per distinct name: what the
+    placement writer loads with its new debtors, and what `write_search_keys` writes."""
+    distinct = names.drop_nulls().unique().to_list()
+    keys = {v: name_key(v) for v in distinct}
+    spelled = {v: name_pinyin(v) for v in distinct}
+    return pl.DataFrame(
+        [
+            names.replace_strict(keys, default=None, return_dtype=pl.Utf8).alias("name_key"),
+            names.replace_strict(spelled, default=None, return_dtype=pl.Utf8).alias("name_pinyin"),
+        ]
+    )
 
 
-@lru_cache(maxsize=100_000)
-def _pinyin(name: str) -> str | None:
-    return name_pinyin(name)
+def point_keys(kinds: pl.Series, values: pl.Series) -> pl.DataFrame:
+    """The keys of each contact point (columns phone_digits, phone_last4; null unless a phone): what the
+    placement writer loads with its new points, and what `write_search_keys` writes."""
+    digits = [
+        national_digits(v) if k in PHONE_KINDS else None
+        for k, v in zip(kinds.to_list(), values.to_list(), strict=True)
+    ]
+    found = pl.Series("phone_digits", digits, dtype=pl.Utf8)
+    tail = pl.when(found.str.len_chars() >= TAIL_DIGITS).then(found.str.slice(-TAIL_DIGITS))
+    return pl.DataFrame([found]).with_columns(tail.alias("phone_last4"))
 
 
-__all__ = ["CLEARED_DEBTOR", "CLEARED_POINT", "write_search_keys"]
+__all__ = ["CLEARED_DEBTOR", "CLEARED_POINT", "debtor_keys", "point_keys", "write_search_keys"]
