@@ -394,6 +394,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/imports/{batch_id}"): rule(collectors=DENY, sue=OK, vic=OK),
     ("GET", "/api/v1/imports/{batch_id}/file"): rule(collectors=DENY, sue=OK, vic=OK),
     ("GET", "/api/v1/imports/{batch_id}/rejects"): rule(collectors=DENY, sue=OK, vic=OK),
+    # issue 15: search
+    # Every signed-in user searches, and finds only the cases it may see (tests/integration/test_search.py).
+    ("GET", "/search"): READ,
+    ("GET", "/api/v1/search"): READ,
 }
 MOUNTS = {"/static"}  # files only
 

@@ -24,6 +24,7 @@ from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.storage.ledger import write_entry
 from huikuan.storage.sealed import national_id_columns
+from huikuan.storage.search_keys import write_search_keys
 from huikuan.storage.uow import UnitOfWork
 
 PASSWORD = "floor-password"
@@ -152,6 +153,7 @@ def build_floor(uow: UnitOfWork) -> Floor:
     uow.session.execute(update(t.creditors).values(authority_policy=policy))
     for c in (*floor.cases, floor.other_creditor_case):
         open_journal(uow, c.account_ids)
+    write_search_keys(uow.session.connection(), everything=True)  # written here without an import
     uow.commit()
     return floor
 

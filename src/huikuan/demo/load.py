@@ -38,6 +38,7 @@ from huikuan.services.users import add_user
 from huikuan.spreadsheet import csv_writer
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
+from huikuan.storage.search_keys import write_search_keys
 from huikuan.storage.uow import UnitOfWork
 
 # --- loading -------------------------------------------------------------------------------------
@@ -89,6 +90,7 @@ def load_demo(
     _begin(uow)
     agency_payments = post_agency_payments(uow, rng, today, floor_zone())
     _begin(uow)
+    write_search_keys(uow.session.connection(), everything=True)  # issue 15: every debtor findable
     record(
         uow.session,
         at=datetime.now(UTC),

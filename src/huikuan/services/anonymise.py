@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, select, update
 from huikuan.config import get_settings
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
+from huikuan.storage.search_keys import CLEARED_DEBTOR, CLEARED_POINT
 from huikuan.storage.uow import UnitOfWork
 
 ANONYMISED_NAME = "***"  # in place of a name: the same in every language, like a mask
@@ -48,9 +49,10 @@ DEBTOR_ERASED: dict[str, Any] = {
     "national_id_masked": None,
     "birth_date": None,
     "address_region": None,
+    **CLEARED_DEBTOR,
 }
 PARTY_ERASED: dict[str, Any] = {"name": ANONYMISED_NAME, "national_id": None, "relation": None}
-CONTACT_POINT_ERASED: dict[str, Any] = {"value": ""}
+CONTACT_POINT_ERASED: dict[str, Any] = {"value": "", **CLEARED_POINT}
 CASE_ERASED: dict[str, Any] = {"next_action_note": None}
 INTERACTION_ERASED: dict[str, Any] = {"notes": "", "goal_note": None}
 ARRANGEMENT_ERASED: dict[str, Any] = {"reason": "", "decision_note": ""}

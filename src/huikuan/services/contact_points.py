@@ -30,6 +30,7 @@ from huikuan.services.gate import PHONE_KINDS, WORK
 from huikuan.services.masking import mask_contact
 from huikuan.storage import audit
 from huikuan.storage import tables as t
+from huikuan.storage.search_keys import write_search_keys
 from huikuan.storage.uow import UnitOfWork
 
 PHONE = "phone"  # a number whose kind (mobile or landline) the normaliser decides, as the import does
@@ -100,6 +101,7 @@ def add_point(
                 .returning(t.contact_points.c.id)
             ).scalar_one()
         )
+        write_search_keys(uow.session.connection(), point_ids=[point_id])
         _audit(uow, viewer, when, "contact_point.added", point_id, case.id, kind=kind, source=new.source)
     uow.commit()
     return point_id

@@ -30,6 +30,7 @@ from huikuan.services.fact_history import changing_facts
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.holds import sync_hold_flags
+from huikuan.storage.search_keys import write_search_keys
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gate_facts import GATE_HOLDS, creditor_pack
 
@@ -326,8 +327,9 @@ def _party(uow: UnitOfWork, cmd: SetHold, debtor: _Debtor) -> int | None:
         ).scalar_one()
     )
     if point is not None:
-        uow.session.execute(
-            insert(t.contact_points).values(
+        point_id = uow.session.execute(
+            insert(t.contact_points)
+            .values(
                 debtor_id=debtor.id,
                 party_id=party,
                 kind=point[0],
@@ -335,8 +337,10 @@ def _party(uow: UnitOfWork, cmd: SetHold, debtor: _Debtor) -> int | None:
                 status="unverified",
                 source=cmd.source if cmd.source != "import" else "placement",
                 consent=False,
-            )  # fmt: skip
-        )
+            )
+            .returning(t.contact_points.c.id)
+        ).scalar_one()
+        write_search_keys(uow.session.connection(), point_ids=[point_id])
     return party
 
 

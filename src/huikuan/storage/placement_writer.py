@@ -23,6 +23,7 @@ from huikuan.storage.holds import scrubbed
 from huikuan.storage.placement_journal import journal_placement
 from huikuan.storage.placement_parties import debtor_contacts, write_parties
 from huikuan.storage.sealed import lookup_hashes, masks, sealed_ids
+from huikuan.storage.search_keys import debtor_keys, point_keys
 
 # Account fields a new placement of the same reference may change.
 ACCOUNT_FIELDS = [
@@ -125,7 +126,9 @@ def write_placement(
     load_frame(
         conn,
         t.contact_points,
-        points.with_columns(point_ids, pl.lit("placement").alias("source")).drop("row"),
+        points.with_columns(point_ids, pl.lit("placement").alias("source"))
+        .hstack(point_keys(points["kind"], points["value"]).get_columns())
+        .drop("row"),
     )
 
     touched = pl.concat([changed.select("row"), points.select("row"), party_rows]).unique()
@@ -222,6 +225,8 @@ def _debtor_key() -> pl.Expr:
 def _assign_debtors(
     conn: Connection, creditor_id: int, region: str, frame: pl.DataFrame
 ) -> tuple[pl.DataFrame, int]:
+    """The frame with each row's debtor (found, or made here, with its search keys), and how many were
+    made."""
     d, cp = t.debtors.c, t.contact_points.c
     keys = keyring()
     by_id = read_frame(
@@ -263,6 +268,7 @@ def _assign_debtors(
         "national_id_hash",
         masks(fresh["national_id"]).alias("national_id_masked"),
     ).with_columns(sealed_ids(fresh["national_id"], keys=keys))
+    new_debtors = new_debtors.hstack(debtor_keys(new_debtors["name"]).get_columns())
     load_frame(conn, t.debtors, new_debtors.drop("debtor_key"))
     mapping = new_debtors.select(pl.col("id").alias("new_debtor_id"), "debtor_key")
     frame = _attach(frame, mapping, "debtor_key").with_columns(

@@ -40,6 +40,7 @@ from huikuan.web.api import privacy as api_privacy
 from huikuan.web.api import queue as api_queue
 from huikuan.web.api import record as api_record
 from huikuan.web.api import scope as api_scope
+from huikuan.web.api import search as api_search
 from huikuan.web.api import session as api_session
 from huikuan.web.capacity import Admission
 from huikuan.web.headers import SecurityHeaders
@@ -70,6 +71,7 @@ from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 from huikuan.web.ui import record as ui_record
 from huikuan.web.ui import scope as ui_scope
+from huikuan.web.ui import search as ui_search
 from huikuan.web.ui import statements as ui_statements
 from huikuan.web.ui import template_admin as ui_template_admin
 
@@ -103,6 +105,7 @@ ROUTERS = (
     ui_creditor_admin.router,
     ui_template_admin.router,
     ui_imports.router,
+    ui_search.router,
     api_session.router,
     api_admin.router,
     api_admin_config.router,
@@ -125,6 +128,7 @@ ROUTERS = (
     api_payment_links.router,
     api_scope.router,
     api_imports.router,
+    api_search.router,
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")

@@ -92,6 +92,7 @@ accounts = Table(
     CheckConstraint("principal >= 0 AND interest >= 0 AND fees >= 0", name="parts_not_negative"),
     Index("ix_accounts_debtor", "debtor_id"),
     Index("ix_accounts_case", "case_id"),
+    Index("ix_accounts_external_ref", "external_ref"),  # a search by contract number, across creditors
 )
 
 

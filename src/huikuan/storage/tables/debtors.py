@@ -49,9 +49,16 @@ debtors = Table(
     Column("electronic_consent_at", UTCDateTime),
     Column("electronic_consent_how", String(200)),
     Column("anonymised_at", UTCDateTime),  # set once its personal data is erased (services/anonymise.py)
+    # Search keys (storage/search_keys.py, domain/search_keys.py): the name's normal form and its pinyin.
+    # Byte order on PostgreSQL (collation "C"), as on SQLite: one index serves equality, prefix ranges
+    # and the order of the results, whatever the database's collation.
+    Column("name_key", String(200).with_variant(String(200, collation="C"), "postgresql")),
+    Column("name_pinyin", String(400).with_variant(String(400, collation="C"), "postgresql")),
     Index("ix_debtors_creditor_national_id_hash", "creditor_id", "national_id_hash"),
     Index("ix_debtors_creditor_name", "creditor_id", "name"),
     Index("ix_debtors_national_id_hash", "national_id_hash"),  # the same person across creditors
+    Index("ix_debtors_name_key", "name_key"),
+    Index("ix_debtors_name_pinyin", "name_pinyin"),
 )
 
 
@@ -91,8 +98,13 @@ contact_points = Table(
     Column("status_reason", String(20)),
     Column("status_at", UTCDateTime),
     Column("place", String(12)),
+    # Search keys of a phone (storage/search_keys.py): its national digits and their last four.
+    Column("phone_digits", String(32)),
+    Column("phone_last4", String(4)),
     Index("ix_contact_points_debtor", "debtor_id"),
     Index("ix_contact_points_value", "kind", "value"),
+    Index("ix_contact_points_phone_last4", "phone_last4"),
+    Index("ix_contact_points_phone_digits", "phone_digits"),
 )
 
 
