@@ -760,7 +760,6 @@ NOT_A_CASE = {
     "{team_id}": "1",
     "{user_id}": "1",
     "{provider}": "alipay",
-    "{team_id}": "1",  # issue 15: people
 }
 
 
