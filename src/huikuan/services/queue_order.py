@@ -31,6 +31,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from huikuan.domain.days import day_start
 from huikuan.domain.enums import Role
 from huikuan.services.access import Viewer, case_scope, trained_for_vulnerability
+from huikuan.services.case_filter import CaseFilter, sort_keys, where
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.storage import tables as t
 
@@ -110,31 +111,51 @@ def vulnerable() -> Any:
     return exists().where(h.debtor_id == t.debtors.c.id, h.kind == "vulnerability", h.ended_at.is_(None))
 
 
-def in_order(
-    viewer: Viewer, clock: Clock, acc: Any, columns: Sequence[Any], *, due_only: bool
-) -> Select[Any]:
-    """The workable cases in the viewer's scope, in queue order, selecting `columns`.
+def workable(clock: Clock) -> list[Any]:
+    """The WHERE clauses of a workable case (on `cases` joined to `debtors`), the viewer's scope aside."""
+    c, d = t.cases.c, t.debtors.c
+    return [
+        c.open_accounts > 0,
+        c.stage.not_in(NOT_WORKABLE_STAGES),
+        d.cease.is_(False),
+        d.disputed.is_(False),
+        d.deceased.is_(False),
+        ~paused(clock.now),
+    ]
 
-    `acc` is the open-accounts subquery (`open_accounts()`), joined here: a case needs an open account.
+
+def in_order(
+    viewer: Viewer,
+    clock: Clock,
+    columns: Sequence[Any],
+    *,
+    due_only: bool,
+    narrow: CaseFilter | None = None,
+    sort: str = "queue",
+) -> Select[Any]:
+    """The workable cases in the viewer's scope, in queue order, selecting `columns` (from `cases`,
+    `debtors`, `creditors` and today's `plan_rows`).
+
+    `narrow` filters them and `sort` puts another key before the queue's order (services/case_filter.py).
+    The open balance, currency and oldest overdue date are the case's own (kept by triggers on
+    `accounts`): no account is read.
     """
-    c, d, p = t.cases.c, t.debtors.c, t.plan_rows.c
+    c, d, p, cr = t.cases.c, t.debtors.c, t.plan_rows.c, t.creditors.c
     planned = and_(p.case_id == c.id, p.plan_date == clock.today, p.action != "none")
     query = (
         select(*columns)
         .select_from(t.cases)
         .join(t.debtors, d.id == c.debtor_id)
-        .join(acc, acc.c.case_id == c.id)
+        .join(t.creditors, cr.id == c.creditor_id)
         .outerjoin(t.plan_rows, planned)
         .where(
             case_scope(viewer),
-            c.stage.not_in(NOT_WORKABLE_STAGES),
-            d.cease.is_(False),
-            d.disputed.is_(False),
-            d.deceased.is_(False),
-            ~paused(clock.now),
+            *workable(clock),
             *([] if trained_for_vulnerability(viewer) else [~vulnerable()]),
+            *(where(narrow, clock.today, clock.start_of_day, clock.end_of_day) if narrow else []),
         )
         .order_by(
+            *sort_keys(sort),
             *_language_first(viewer),
             case((p.id.is_not(None), 0), else_=1),
             p.slot_start.asc().nulls_last(),
@@ -143,8 +164,8 @@ def in_order(
             *_own_first(viewer),
             case((c.next_action_due_at <= clock.now, 0), (c.next_action_due_at.is_not(None), 1), else_=2),
             c.next_action_due_at.asc(),
-            acc.c.balance.desc(),
-            acc.c.overdue_since.asc().nulls_last(),
+            c.open_balance.desc(),
+            c.open_overdue_since.asc().nulls_last(),
             c.id.asc(),
         )
     )
@@ -153,4 +174,4 @@ def in_order(
     return query
 
 
-__all__ = ["NOT_WORKABLE_STAGES", "Clock", "clock_at", "in_order", "open_accounts", "speaks"]
+__all__ = ["NOT_WORKABLE_STAGES", "Clock", "clock_at", "in_order", "open_accounts", "speaks", "workable"]

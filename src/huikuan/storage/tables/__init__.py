@@ -35,6 +35,7 @@ from huikuan.storage.tables.disputes import (
     documents,
 )
 from huikuan.storage.tables.floor import (
+    absences,
     api_keys,
     creditors,
     job_leases,
@@ -66,6 +67,7 @@ from huikuan.storage.tables.records import (
 
 __all__ = [
     "Id",
+    "absences",
     "account_changes",
     "accounts",
     "acknowledgments",
