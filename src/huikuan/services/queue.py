@@ -26,8 +26,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
 from huikuan.domain.days import days_past_due
 from huikuan.errors import Forbidden
 from huikuan.services.access import Viewer, may_take, require_supervisor, require_writer, visible_case
-from huikuan.services.paging import Paging, paging
 from huikuan.services.case_filter import CaseFilter
+from huikuan.services.paging import Paging, paging
 from huikuan.services.queue_order import Clock, clock_at, in_order
 from huikuan.storage import tables as t
 from huikuan.storage.engine import is_sqlite
@@ -241,7 +241,9 @@ def queue_page(
     else:
         require_writer(viewer)
     clock = clock_at(now)
-    everything = in_order(viewer, clock, [t.cases.c.id], due_only=not ask.team, narrow=ask.narrow)
+    everything = in_order(
+        viewer, clock, [t.cases.c.id], due_only=not ask.team, narrow=ask.narrow, counting=True
+    )
     where = paging(uow, everything, ask.page, ask.per_page, most=MAX_PER_PAGE)
     items = _items(
         uow, viewer, clock, due_only=not ask.team, limit=where.per_page, offset=where.offset, ask=ask

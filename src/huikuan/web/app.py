@@ -37,6 +37,7 @@ from huikuan.web.api import privacy as api_privacy
 from huikuan.web.api import queue as api_queue
 from huikuan.web.api import record as api_record
 from huikuan.web.api import session as api_session
+from huikuan.web.api import workload as api_workload
 from huikuan.web.capacity import Admission
 from huikuan.web.headers import SecurityHeaders
 from huikuan.web.limits import BodyLimits
@@ -60,6 +61,7 @@ from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 from huikuan.web.ui import record as ui_record
 from huikuan.web.ui import statements as ui_statements
+from huikuan.web.ui import workload as ui_workload
 
 STATIC = Path(__file__).with_name("static")
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -83,6 +85,7 @@ ROUTERS = (
     ui_money_terms.router,
     ui_payment_links.router,
     ui_statements.router,
+    ui_workload.router,
     api_session.router,
     api_admin.router,
     api_compliance.router,
@@ -101,6 +104,7 @@ ROUTERS = (
     api_disputes.router,
     api_payments.router,
     api_payment_links.router,
+    api_workload.router,
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")
