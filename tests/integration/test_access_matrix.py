@@ -319,6 +319,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/money/statements/{statement_id}/download"): rule(collectors=DENY, sue=OK, vic=OK),
     ("POST", "/money/statements/run"): ADMINISTER,
     ("POST", "/money/statements/reconcile"): rule(collectors=DENY, sue=WRITE, vic=DENY),
+    # issue 15: workload (the team's load, bulk moves, rebalancing, absences): supervisors and administrators
+    ("GET", "/workload"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/workload/reassign"): SUPERVISE,
+    ("POST", "/workload/rebalance"): SUPERVISE,
+    ("POST", "/workload/absences"): SUPERVISE,
+    ("GET", "/api/v1/workload"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/api/v1/workload/reassign"): SUPERVISE,
+    ("POST", "/api/v1/workload/rebalance"): SUPERVISE,
+    ("POST", "/api/v1/workload/absences"): SUPERVISE,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -401,6 +410,15 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
             "order": "fees,interest,principal",
         },
         ("POST", "/cases/{case_id}/payment-links"): {"provider": "fake", "amount": "100.00"},
+        # issue 15: workload
+        ("POST", "/workload/reassign"): {"to": "pool", "case_id": case, "confirm": "1"},
+        ("POST", "/workload/rebalance"): {"confirm": "1"},
+        ("POST", "/workload/absences"): {
+            "user_id": "1",
+            "starts_on": "2026-11-20",
+            "ends_on": "2026-11-21",
+            "confirm": "1",
+        },
     }
 
 
@@ -473,6 +491,15 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         },
         ("POST", "/api/v1/cases/{case_id}/payment-links"): {"provider": "fake", "amount": "100.00"},
         ("POST", "/api/v1/payments/notify/{provider}"): {"event_id": "evt-1"},
+        # issue 15: workload
+        ("POST", "/api/v1/workload/reassign"): {"to": None, "case_ids": [target.case_id], "confirm": True},
+        ("POST", "/api/v1/workload/rebalance"): {"confirm": True},
+        ("POST", "/api/v1/workload/absences"): {
+            "user_id": 1,
+            "starts_on": "2026-11-20",
+            "ends_on": "2026-11-21",
+            "confirm": True,
+        },
     }
 
 

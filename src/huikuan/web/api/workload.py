@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from huikuan.errors import InvalidInput
+from huikuan.services.access import require_supervisor
 from huikuan.services.case_filter import POOL, CaseFilter
 from huikuan.services.workload import workload
 from huikuan.services.workload_moves import Absence, Reassign, reassign, rebalance, set_absence
@@ -32,9 +34,10 @@ class RebalanceBody(BaseModel):
 
 
 class AbsenceBody(BaseModel):
-    user_id: int = Field(ge=1)
-    starts_on: date
-    ends_on: date
+    # Optional to the parser, so that a collector is refused (403) before the body is looked at.
+    user_id: int = Field(0, ge=0)
+    starts_on: date | None = None
+    ends_on: date | None = None
     note: str = Field("", max_length=200)
     confirm: bool = False
 
@@ -49,6 +52,7 @@ def get_workload(viewer: ApiViewerDep, uow: UowDep, team: int | None = None) -> 
 @router.post("/reassign")
 def post_reassign(body: ReassignBody, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """Moves `case_ids`, or else the open cases `filter` selects, to `to`: `{"count", "done", "to"}`."""
+    require_supervisor(viewer)
     to = None if body.to in (None, "", POOL) else int(body.to) if str(body.to).isdigit() else -1
     ask = Reassign(
         to=to, case_ids=tuple(body.case_ids), narrow=CaseFilter.parse(body.filter), confirm=body.confirm
@@ -65,5 +69,8 @@ def post_rebalance(body: RebalanceBody, viewer: ApiViewerDep, uow: UowDep) -> di
 @router.post("/absences")
 def post_absence(body: AbsenceBody, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """Records an absence (with `confirm`) and moves the collector's cases due meanwhile to its team."""
+    require_supervisor(viewer)
+    if not body.user_id or body.starts_on is None or body.ends_on is None:
+        raise InvalidInput("Name the collector and the first and last days of the absence")
     ask = Absence(body.user_id, body.starts_on, body.ends_on, body.note, confirm=body.confirm)
     return set_absence(uow, viewer, ask).to_dict()

@@ -74,7 +74,7 @@ async def post_reassign(
     uow: UowDep,
     to: Annotated[str, Form(max_length=20)] = "",
     confirm: Annotated[str, Form(max_length=3)] = "",
-    team: Annotated[int | None, Form()] = None,
+    team: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:
     """Moves the ticked cases (`case_id`, repeated) or, with none ticked, the cases the filter fields
     select, to `to` (a collector's id, or "pool"); the first post shows the count to confirm."""
@@ -102,6 +102,7 @@ def post_rebalance(
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """Evens the team's open cases across its collectors at work, each person's cases together."""
+    require_supervisor(viewer)
     moved = rebalance(uow, viewer, team, confirm=confirm == "1")
     if moved.done:
         return _done(team, moved)
@@ -113,14 +114,15 @@ def post_absence(
     request: Request,
     viewer: ViewerDep,
     uow: UowDep,
-    user_id: Annotated[int, Form(ge=1)],
-    starts_on: Annotated[str, Form(max_length=10)],
-    ends_on: Annotated[str, Form(max_length=10)],
+    user_id: Annotated[int, Form(ge=0)] = 0,
+    starts_on: Annotated[str, Form(max_length=10)] = "",
+    ends_on: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=200)] = "",
     team: Annotated[int | None, Form()] = None,
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """Records a collector's absence and moves its cases due meanwhile to its team."""
+    require_supervisor(viewer)
     ask = Absence(
         user_id=user_id,
         starts_on=_day(starts_on),
