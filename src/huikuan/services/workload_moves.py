@@ -100,6 +100,8 @@ def chosen_cases(uow: UnitOfWork, viewer: Viewer, ask: Reassign) -> list[int]:
 def reassign(uow: UnitOfWork, viewer: Viewer, ask: Reassign) -> Moved:
     """Bulk reassignment (see the module's docstring). Only a supervisor or an admin may."""
     require_supervisor(viewer)
+    if ask.confirm:
+        uow.begin_write()  # what is counted is what is moved
     _target(uow, viewer, ask.to)
     ids = chosen_cases(uow, viewer, ask)
     if not ask.confirm:
@@ -125,7 +127,6 @@ def _move(
     now: datetime | None,
 ) -> None:
     c = t.cases.c
-    uow.begin_write()
     for to, ids in moves.items():
         for n in range(0, len(ids), 1000):
             uow.session.execute(
@@ -213,6 +214,8 @@ def rebalance(
     """Evens the open cases of a team across its active collectors who are not away today, keeping each
     person's cases together (see `balance`)."""
     team, _name = team_for(uow, viewer, team_id)
+    if confirm:
+        uow.begin_write()
     clock = clock_at(now)
     people = [u for u, _n in team_collectors(uow, team)]
     present = [u for u in people if u not in away_on(uow, people, clock.today)]
@@ -250,6 +253,8 @@ def set_absence(uow: UnitOfWork, viewer: Viewer, ask: Absence) -> Moved:
     """Records the absence and moves the collector's cases due by the end of it (with the rest of each
     person's cases it holds) to the others of its team who are at work, by load."""
     require_supervisor(viewer)
+    if ask.confirm:
+        uow.begin_write()
     u, c = t.users.c, t.cases.c
     row = uow.session.execute(select(u.team_id, u.role).where(u.id == ask.user_id)).first()
     if row is None or row.role != Role.COLLECTOR.value:
@@ -282,7 +287,6 @@ def set_absence(uow: UnitOfWork, viewer: Viewer, ask: Absence) -> Moved:
     moves = _changes(groups, balance(groups, others, _loads(uow, others))) if groups else {}
     count = sum(len(v) for v in moves.values())
     if ask.confirm:
-        uow.begin_write()
         absence = uow.session.execute(
             insert(t.absences).values(
                 user_id=ask.user_id,
