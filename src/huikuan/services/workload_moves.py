@@ -288,7 +288,8 @@ def set_absence(uow: UnitOfWork, viewer: Viewer, ask: Absence) -> Moved:
     count = sum(len(v) for v in moves.values())
     if ask.confirm:
         absence = uow.session.execute(
-            insert(t.absences).values(
+            insert(t.absences)
+            .values(
                 user_id=ask.user_id,
                 starts_on=ask.starts_on,
                 ends_on=ask.ends_on,
@@ -296,7 +297,8 @@ def set_absence(uow: UnitOfWork, viewer: Viewer, ask: Absence) -> Moved:
                 set_by=viewer.user_id,
                 set_at=ask.now or datetime.now(UTC),
             )
-        ).inserted_primary_key[0]
+            .returning(t.absences.c.id)
+        ).scalar_one()
         _move(
             uow,
             viewer,

@@ -80,7 +80,7 @@ async def post_reassign(
     select, to `to` (a collector's id, or "pool"); the first post shows the count to confirm."""
     require_supervisor(viewer)
     form = await request.form()
-    ids = tuple(int(v) for v in form.getlist("case_id") if str(v).isdigit())
+    ids = tuple(int(str(v)) for v in form.getlist("case_id") if str(v).isdigit())
     narrow = CaseFilter.parse(
         {k: form.get(k) for k in ("creditor", "stage", "segment", "dpd", "due", "collector")}
     )
