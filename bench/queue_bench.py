@@ -149,20 +149,24 @@ def _stats(times: list[float]) -> dict[str, float]:
 
 
 def _time(runs: int, call: Callable[[], Any]) -> dict[str, float]:
+    """Wall-clock milliseconds, and this process's CPU milliseconds (on SQLite the database's work is in
+    this process: its CPU time says what the query costs whatever else the machine is running)."""
     for _ in range(3):
         call()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         call()
         times.append((time.perf_counter() - started) * 1000)
-    return _stats(times)
+        cpu.append((time.process_time() - used) * 1000)
+    return {**_stats(times), "cpu_median_ms": round(statistics.median(cpu), 1)}
 
 
-def bench(url: str, runs: int) -> dict[str, Any]:
+def bench(url: str, runs: int, baseline: bool = False) -> dict[str, Any]:
+    """The timings; `baseline`: the code before issue 15 (no filters, no kept balance), run from another
+    checkout on the same database (PYTHONPATH=<that checkout>/src)."""
     from huikuan.services.access import get_viewer
-    from huikuan.services.case_filter import CaseFilter
-    from huikuan.services.queue import QueueQuery, next_case, queue_page
+    from huikuan.services.queue import next_case, queue_page
     from huikuan.storage.uow import UnitOfWork
 
     engine = make_engine(url)
@@ -177,13 +181,18 @@ def bench(url: str, runs: int) -> dict[str, Any]:
             "collector_queue_total": queue_page(uow, collector).paging.total,
             "team_view_total": queue_page(uow, supervisor, team=True).paging.total,
         }
-        narrow = QueueQuery(narrow=CaseFilter(dpd="91-180"), sort="balance")
         results = {
             "my_work_today_collector": _time(runs, lambda: queue_page(uow, collector)),
-            "my_work_today_filtered_sorted": _time(runs, lambda: queue_page(uow, collector, ask=narrow)),
             "team_view_supervisor": _time(runs, lambda: queue_page(uow, supervisor, team=True)),
             "next_case_collector": _time(runs, lambda: next_case(uow, collector)),
         }
+        if not baseline:
+            from huikuan.services.case_filter import CaseFilter
+            from huikuan.services.queue import QueueQuery
+
+            narrow = QueueQuery(narrow=CaseFilter(dpd="91-180"), sort="balance")
+            filtered = _time(runs, lambda: queue_page(uow, collector, ask=narrow))
+            results["my_work_today_filtered_sorted"] = filtered
         uow.session.execute(update(t.cases).values(claimed_by=None, claim_expires_at=None))
         uow.commit()
     engine.dispose()
@@ -199,19 +208,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--pg-url", default=os.environ.get("HUIKUAN_BENCH_PG_URL", DEFAULT_PG))
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--baseline", action="store_true", help="time the code on PYTHONPATH, no upgrade")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     for kind in kinds:
-        url = database(kind, args.accounts, args.pg_url, args.rebuild)
+        if args.baseline:
+            url = f"sqlite:///{OUT / f'queue-{args.accounts}.sqlite'}" if kind == "sqlite" else args.pg_url
+        else:
+            url = database(kind, args.accounts, args.pg_url, args.rebuild)
         result = {
             "db": kind,
+            "code": "baseline" if args.baseline else "this checkout",
             "target_median_ms": TARGET_MS,
             "machine": f"{platform.machine()} {os.cpu_count()} cores",
             "load_average": [round(x, 2) for x in os.getloadavg()],
-            **bench(url, args.runs),
+            **bench(url, args.runs, args.baseline),
         }
-        (OUT / f"queue-{args.accounts}-{kind}.json").write_text(json.dumps(result, indent=2))
+        name = f"queue-{args.accounts}-{kind}{'-baseline' if args.baseline else ''}.json"
+        (OUT / name).write_text(json.dumps(result, indent=2))
         print(json.dumps(result, indent=2), flush=True)
 
 

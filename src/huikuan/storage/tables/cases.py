@@ -47,8 +47,8 @@ cases = Table(
     Column("negotiation_opened_at", UTCDateTime),
     # Its open accounts, kept by database triggers on `accounts` (migration 0019) so that the queues need
     # not add them up: their number, summed balance (minor units), currency and oldest overdue date.
-    Column("open_accounts", Integer, nullable=False, default=0, server_default="0"),
-    Column("open_balance", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("open_accounts", Integer, nullable=False, server_default="0"),
+    Column("open_balance", BigInteger, nullable=False, server_default="0"),
     Column("open_currency", String(3)),
     Column("open_overdue_since", Date),
     UniqueConstraint("debtor_id"),
