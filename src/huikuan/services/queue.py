@@ -135,19 +135,11 @@ class QueueQuery:
 
 
 def _items(
-    uow: UnitOfWork,
-    viewer: Viewer,
-    clock: Clock,
-    *,
-    due_only: bool,
-    limit: int,
-    offset: int = 0,
-    ask: QueueQuery | None = None,
+    uow: UnitOfWork, viewer: Viewer, clock: Clock, ask: QueueQuery, *, limit: int, offset: int = 0
 ) -> list[QueueItem]:
     """One query: the cases with their debtor, creditor, open balance, plan row and holder."""
     c, d, p, cr = t.cases.c, t.debtors.c, t.plan_rows.c, t.creditors.c
     holder = t.users.alias("holder")
-    ask = ask or QueueQuery()
     active = and_(c.claimed_by.is_not(None), c.claim_expires_at >= clock.now)
     columns = [
         c.id,
@@ -169,7 +161,7 @@ def _items(
         case((active, c.claim_expires_at), else_=None).label("claim_expires_at"),
     ]
     query = (
-        in_order(viewer, clock, columns, due_only=due_only, narrow=ask.narrow, sort=ask.sort)
+        in_order(viewer, clock, columns, due_only=not ask.team, narrow=ask.narrow, sort=ask.sort)
         .outerjoin(holder, holder.c.id == c.claimed_by)
         .limit(limit)
         .offset(offset)
@@ -209,7 +201,7 @@ def my_work(
     floor's day, in queue order (the daily plan, else the default priority). A read-only viewer has none
     (Forbidden): its cases are on its portfolio."""
     require_writer(viewer)
-    return _items(uow, viewer, clock_at(now), due_only=True, limit=limit)
+    return _items(uow, viewer, clock_at(now), QueueQuery(), limit=limit)
 
 
 def team_queue(
@@ -218,7 +210,7 @@ def team_queue(
     """A supervisor's view: the first `limit` workable cases in its scope, due or not, in queue order,
     with their holders."""
     require_supervisor(viewer)
-    return _items(uow, viewer, clock_at(now), due_only=False, limit=limit)
+    return _items(uow, viewer, clock_at(now), QueueQuery(team=True), limit=limit)
 
 
 def queue_page(
@@ -245,9 +237,7 @@ def queue_page(
         viewer, clock, [t.cases.c.id], due_only=not ask.team, narrow=ask.narrow, counting=True
     )
     where = paging(uow, everything, ask.page, ask.per_page, most=MAX_PER_PAGE)
-    items = _items(
-        uow, viewer, clock, due_only=not ask.team, limit=where.per_page, offset=where.offset, ask=ask
-    )
+    items = _items(uow, viewer, clock, ask, limit=where.per_page, offset=where.offset)
     return QueuePage(items, where)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 from huikuan.domain.days import day_start
 from huikuan.domain.enums import Role
@@ -255,7 +255,7 @@ def set_absence(uow: UnitOfWork, viewer: Viewer, ask: Absence) -> Moved:
     require_supervisor(viewer)
     if ask.confirm:
         uow.begin_write()
-    u, c = t.users.c, t.cases.c
+    u = t.users.c
     row = uow.session.execute(select(u.team_id, u.role).where(u.id == ask.user_id)).first()
     if row is None or row.role != Role.COLLECTOR.value:
         raise NotFound("There is no such collector")
@@ -266,22 +266,7 @@ def set_absence(uow: UnitOfWork, viewer: Viewer, ask: Absence) -> Moved:
     team, _name = team_for(uow, viewer, row.team_id)
     others = [x for x, _n in team_collectors(uow, team) if x != ask.user_id]
     others = [x for x in others if x not in away_on(uow, others, ask.starts_on)]
-    end = day_start(ask.ends_on + timedelta(days=1), floor_zone())
-    due = or_(c.next_action_due_at.is_(None), c.next_action_due_at < end)
-    scope = case_scope(viewer)
-    due_ids = list(
-        uow.session.execute(
-            select(c.id).where(c.assigned_user_id == ask.user_id, open_case(), due, scope)
-        ).scalars()
-    )
-    groups = _groups(uow, [int(i) for i in due_ids])
-    held = [
-        int(i)
-        for i in uow.session.execute(
-            select(c.id).where(c.assigned_user_id == ask.user_id, open_case(), scope)
-        ).scalars()
-    ]
-    groups = {k: v for k, v in _groups(uow, held).items() if k in groups}  # each person whole
+    groups = _due_while_away(uow, viewer, ask)
     if groups and not others:
         raise InvalidInput("No one else of this team is at work to take these cases")
     moves = _changes(groups, balance(groups, others, _loads(uow, others))) if groups else {}
@@ -315,6 +300,19 @@ def set_absence(uow: UnitOfWork, viewer: Viewer, ask: Absence) -> Moved:
         )
         uow.commit()
     return Moved(count, ask.confirm, {k: len(v) for k, v in moves.items()})
+
+
+def _due_while_away(uow: UnitOfWork, viewer: Viewer, ask: Absence) -> dict[str, list[tuple[int, int | None]]]:
+    """The collector's open cases due by the end of its absence (or never given a next action), grouped
+    by person, each person with all of its cases the collector holds."""
+    c = t.cases.c
+    end = day_start(ask.ends_on + timedelta(days=1), floor_zone())
+    due = or_(c.next_action_due_at.is_(None), c.next_action_due_at < end)
+    mine = and_(c.assigned_user_id == ask.user_id, open_case(), case_scope(viewer))
+    due_ids = [int(i) for i in uow.session.execute(select(c.id).where(mine, due)).scalars()]
+    persons = _groups(uow, due_ids)
+    held = [int(i) for i in uow.session.execute(select(c.id).where(mine)).scalars()]
+    return {k: v for k, v in _groups(uow, held).items() if k in persons}
 
 
 def _loads(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
