@@ -55,11 +55,9 @@ def page(
 def _confirm(
     request: Request, action: str, moved: Moved, fields: list[tuple[str, str]], back: str
 ) -> Response:
-    return render(
-        request,
-        "workload/confirm.html",
-        {"action": action, "moved": moved, "fields": fields, "back": back},
-    )
+    """The count of a move, and the button that makes it (an absence is recorded even with none to move)."""
+    context = {"action": action, "moved": moved, "fields": fields, "back": back}
+    return render(request, "workload/confirm.html", {**context, "absence": action.endswith("/absences")})
 
 
 def _done(team: int | None, moved: Moved) -> Response:
