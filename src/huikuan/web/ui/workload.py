@@ -47,7 +47,7 @@ def page(
         "capacity": DAILY_CAPACITY,
         "choices": filter_choices(uow, viewer),
         "lbl": lambda vocabulary, value: label(vocabulary, value, locale),
-        "notice": gettext("Moved {n} cases", locale, n=int(done)) if done.isdigit() else None,
+        "moved_notice": gettext("Moved {n} cases", locale, n=int(done)) if done.isdigit() else None,
     }
     return render(request, "workload/page.html", context)
 
