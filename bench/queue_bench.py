@@ -193,7 +193,8 @@ def bench(url: str, runs: int, baseline: bool = False) -> dict[str, Any]:
             narrow = QueueQuery(narrow=CaseFilter(dpd="91-180"), sort="balance")
             filtered = _time(runs, lambda: queue_page(uow, collector, ask=narrow))
             results["my_work_today_filtered_sorted"] = filtered
-        uow.session.execute(update(t.cases).values(claimed_by=None, claim_expires_at=None))
+        free = update(t.cases).where(t.cases.c.claimed_by.is_not(None))  # touch only the claimed rows
+        uow.session.execute(free.values(claimed_by=None, claim_expires_at=None))
         uow.commit()
     engine.dispose()
     return {**counts, **results}
