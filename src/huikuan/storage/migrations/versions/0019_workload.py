@@ -40,8 +40,14 @@ RECOMPUTE = (
 _WATCHED = ("balance", "status", "case_id", "currency", "overdue_since")
 
 SQLITE_TRIGGERS = (
-    "CREATE TRIGGER accounts_open_after_insert AFTER INSERT ON accounts WHEN NEW.case_id IS NOT NULL "
-    f"BEGIN UPDATE cases SET {RECOMPUTE} WHERE id = NEW.case_id; END",
+    # An insert adds to the figures without reading `accounts`: a bulk load builds that table's indexes
+    # only after its rows are in (storage/bulk.py), and a lookup per row would read the whole table.
+    "CREATE TRIGGER accounts_open_after_insert AFTER INSERT ON accounts "
+    "WHEN NEW.case_id IS NOT NULL AND NEW.status = 'open' BEGIN UPDATE cases SET "
+    "open_accounts = open_accounts + 1, open_balance = open_balance + NEW.balance, "
+    "open_currency = MIN(COALESCE(open_currency, NEW.currency), NEW.currency), "
+    "open_overdue_since = MIN(COALESCE(open_overdue_since, NEW.overdue_since), "
+    "COALESCE(NEW.overdue_since, open_overdue_since)) WHERE id = NEW.case_id; END",
     f"CREATE TRIGGER accounts_open_after_update AFTER UPDATE OF {', '.join(_WATCHED)} ON accounts "
     "WHEN " + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _WATCHED) + " "
     f"BEGIN UPDATE cases SET {RECOMPUTE} WHERE id IN (OLD.case_id, NEW.case_id); END",
@@ -49,15 +55,19 @@ SQLITE_TRIGGERS = (
     f"BEGIN UPDATE cases SET {RECOMPUTE} WHERE id = OLD.case_id; END",
 )
 
+# One grouped pass over the accounts of the cases changed (a hash join when many changed, the index
+# when few), so that a bulk load, whose indexes are built after its rows, pays once.
 _PG_REFRESH = """
 UPDATE cases c SET open_accounts = COALESCE(s.n, 0), open_balance = COALESCE(s.balance, 0),
        open_currency = s.currency, open_overdue_since = s.overdue_since
 FROM (SELECT DISTINCT case_id FROM {changed} AS ch WHERE case_id IS NOT NULL) AS ids
-LEFT JOIN LATERAL (
-    SELECT COUNT(*) AS n, SUM(a.balance) AS balance, MIN(a.currency) AS currency,
+LEFT JOIN (
+    SELECT a.case_id, COUNT(*) AS n, SUM(a.balance) AS balance, MIN(a.currency) AS currency,
            MIN(a.overdue_since) AS overdue_since
-    FROM accounts a WHERE a.case_id = ids.case_id AND a.status = 'open'
-) AS s ON true
+    FROM accounts a
+    WHERE a.status = 'open' AND a.case_id IN (SELECT case_id FROM {changed} AS ch2)
+    GROUP BY a.case_id
+) AS s ON s.case_id = ids.case_id
 WHERE c.id = ids.case_id;
 """
 _PG_UPDATED = (
