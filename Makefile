@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python bench/simulate_bench.py
 	$(BIN)/python bench/lagrangian_bench.py
 	$(BIN)/python bench/case_page_bench.py
+	$(BIN)/python bench/queue_bench.py --db both
 	$(BIN)/python bench/statements_bench.py --payments 1000000 --accounts 100000 --db both
 	$(BIN)/python bench/payment_post_bench.py --posts 200
 	$(BIN)/python bench/floor_load.py --db sqlite --users 50 --duration 300

@@ -398,6 +398,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # Every signed-in user searches, and finds only the cases it may see (tests/integration/test_search.py).
     ("GET", "/search"): READ,
     ("GET", "/api/v1/search"): READ,
+    # issue 15: workload (the team's load, bulk moves, rebalancing, absences): supervisors and administrators
+    ("GET", "/workload"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/workload/reassign"): SUPERVISE,
+    ("POST", "/workload/rebalance"): SUPERVISE,
+    ("POST", "/workload/absences"): SUPERVISE,
+    ("GET", "/api/v1/workload"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/api/v1/workload/reassign"): SUPERVISE,
+    ("POST", "/api/v1/workload/rebalance"): SUPERVISE,
+    ("POST", "/api/v1/workload/absences"): SUPERVISE,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -518,6 +527,15 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/admin/teams/{team_id}"): {"name": "一组 renamed", "languages": "zh"},
         ("POST", "/imports"): {"creditor": "BANK", "kind": "accounts", "mode": "strict"},
         ("POST", "/api/v1/imports"): {"creditor": "BANK", "kind": "accounts", "mode": "strict"},
+        # issue 15: workload
+        ("POST", "/workload/reassign"): {"to": "pool", "case_id": case, "confirm": "1"},
+        ("POST", "/workload/rebalance"): {"confirm": "1"},
+        ("POST", "/workload/absences"): {
+            "user_id": "1",
+            "starts_on": "2026-11-20",
+            "ends_on": "2026-11-21",
+            "confirm": "1",
+        },
     }
 
 
@@ -611,6 +629,15 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("PUT", "/api/v1/admin/users/{username}"): {"display_name": "Bob"},
         ("POST", "/api/v1/admin/teams"): {"name": "三组"},
         ("PUT", "/api/v1/admin/teams/{team_id}"): {"name": "一组 renamed"},
+        # issue 15: workload
+        ("POST", "/api/v1/workload/reassign"): {"to": None, "case_ids": [target.case_id], "confirm": True},
+        ("POST", "/api/v1/workload/rebalance"): {"confirm": True},
+        ("POST", "/api/v1/workload/absences"): {
+            "user_id": 1,
+            "starts_on": "2026-11-20",
+            "ends_on": "2026-11-21",
+            "confirm": True,
+        },
     }
 
 

@@ -26,8 +26,9 @@ from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
 from huikuan.domain.days import days_past_due
 from huikuan.errors import Forbidden
 from huikuan.services.access import Viewer, may_take, require_supervisor, require_writer, visible_case
+from huikuan.services.case_filter import CaseFilter
 from huikuan.services.paging import Paging, paging
-from huikuan.services.queue_order import Clock, clock_at, in_order, open_accounts
+from huikuan.services.queue_order import Clock, clock_at, in_order
 from huikuan.storage import tables as t
 from huikuan.storage.engine import is_sqlite
 from huikuan.storage.uow import UnitOfWork
@@ -122,22 +123,32 @@ def _claim_free(now: datetime) -> ColumnElement[bool]:
     return or_(c.claimed_by.is_(None), c.claim_expires_at.is_(None), c.claim_expires_at < now)
 
 
+@dataclass(frozen=True)
+class QueueQuery:
+    """Which queue and how: the team view or "my work today", a filter, a sort order, a page."""
+
+    team: bool = False
+    narrow: CaseFilter | None = None
+    sort: str = "queue"
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
 def _items(
-    uow: UnitOfWork, viewer: Viewer, clock: Clock, *, due_only: bool, limit: int, offset: int = 0
+    uow: UnitOfWork, viewer: Viewer, clock: Clock, ask: QueueQuery, *, limit: int, offset: int = 0
 ) -> list[QueueItem]:
     """One query: the cases with their debtor, creditor, open balance, plan row and holder."""
     c, d, p, cr = t.cases.c, t.debtors.c, t.plan_rows.c, t.creditors.c
     holder = t.users.alias("holder")
-    acc = open_accounts()
     active = and_(c.claimed_by.is_not(None), c.claim_expires_at >= clock.now)
     columns = [
         c.id,
         d.name.label("debtor_name"),
         cr.name.label("creditor_name"),
         cr.code.label("creditor_code"),
-        acc.c.balance,
-        acc.c.currency,
-        acc.c.overdue_since,
+        c.open_balance.label("balance"),
+        c.open_currency.label("currency"),
+        c.open_overdue_since.label("overdue_since"),
         c.stage,
         c.next_action_channel,
         c.next_action_goal,
@@ -150,8 +161,7 @@ def _items(
         case((active, c.claim_expires_at), else_=None).label("claim_expires_at"),
     ]
     query = (
-        in_order(viewer, clock, acc, columns, due_only=due_only)
-        .join(t.creditors, cr.id == c.creditor_id)
+        in_order(viewer, clock, columns, due_only=not ask.team, narrow=ask.narrow, sort=ask.sort)
         .outerjoin(holder, holder.c.id == c.claimed_by)
         .limit(limit)
         .offset(offset)
@@ -164,7 +174,7 @@ def _items(
             creditor_name=r.creditor_name,
             creditor_code=r.creditor_code,
             balance=int(r.balance or 0),
-            currency=r.currency,
+            currency=r.currency or "",
             days_past_due=days_past_due(r.overdue_since, clock.today),
             stage=r.stage,
             next_action_channel=r.next_action_channel,
@@ -191,7 +201,7 @@ def my_work(
     floor's day, in queue order (the daily plan, else the default priority). A read-only viewer has none
     (Forbidden): its cases are on its portfolio."""
     require_writer(viewer)
-    return _items(uow, viewer, clock_at(now), due_only=True, limit=limit)
+    return _items(uow, viewer, clock_at(now), QueueQuery(), limit=limit)
 
 
 def team_queue(
@@ -200,7 +210,7 @@ def team_queue(
     """A supervisor's view: the first `limit` workable cases in its scope, due or not, in queue order,
     with their holders."""
     require_supervisor(viewer)
-    return _items(uow, viewer, clock_at(now), due_only=False, limit=limit)
+    return _items(uow, viewer, clock_at(now), QueueQuery(team=True), limit=limit)
 
 
 def queue_page(
@@ -211,18 +221,23 @@ def queue_page(
     page: int = 1,
     per_page: int = PER_PAGE,
     now: datetime | None = None,
+    ask: QueueQuery | None = None,
 ) -> QueuePage:
     """One page of "my work today" (or, `team=True`, of a supervisor's team view) and the true number of
     cases in it. Pages follow the queue order, which ends on the case id, so they never overlap and
-    together hold every case. A page past the end gives the last one."""
-    if team:
+    together hold every case. A page past the end gives the last one. `ask`, when given, says all of it
+    (the team view, the filter, the sort order and the page) instead of `team`, `page` and `per_page`."""
+    ask = ask or QueueQuery(team=team, page=page, per_page=per_page)
+    if ask.team:
         require_supervisor(viewer)
     else:
         require_writer(viewer)
     clock = clock_at(now)
-    everything = in_order(viewer, clock, open_accounts(), [t.cases.c.id], due_only=not team)
-    where = paging(uow, everything, page, per_page, most=MAX_PER_PAGE)
-    items = _items(uow, viewer, clock, due_only=not team, limit=where.per_page, offset=where.offset)
+    everything = in_order(
+        viewer, clock, [t.cases.c.id], due_only=not ask.team, narrow=ask.narrow, counting=True
+    )
+    where = paging(uow, everything, ask.page, ask.per_page, most=MAX_PER_PAGE)
+    items = _items(uow, viewer, clock, ask, limit=where.per_page, offset=where.offset)
     return QueuePage(items, where)
 
 
@@ -271,7 +286,7 @@ def _claim(uow: UnitOfWork, viewer: Viewer, case_id: int, clock: Clock, ttl: tim
 
 def _free_candidates(viewer: Viewer, clock: Clock, avoid: set[int]) -> Select[Any]:
     c = t.cases.c
-    query = in_order(viewer, clock, open_accounts(), [c.id], due_only=True).where(_claim_free(clock.now))
+    query = in_order(viewer, clock, [c.id], due_only=True).where(_claim_free(clock.now))
     return query.where(c.id.not_in(avoid)) if avoid else query
 
 
@@ -371,6 +386,7 @@ __all__ = [
     "CLAIM_TTL",
     "QueueItem",
     "QueuePage",
+    "QueueQuery",
     "expire_claims",
     "may_take",
     "my_work",

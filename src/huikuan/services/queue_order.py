@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from huikuan.domain.days import day_start
 from huikuan.domain.enums import Role
 from huikuan.services.access import Viewer, case_scope, trained_for_vulnerability
+from huikuan.services.case_filter import CaseFilter, sort_keys, where
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.storage import tables as t
 
@@ -93,11 +94,11 @@ def _own_first(viewer: Viewer) -> list[Any]:
 
 
 def paused(now: datetime) -> Any:
-    """The debtor has a hold in force that stops collection contact (hardship, bankruptcy, Breathing
-    Space): the case leaves the queue until the hold ends or is ended (services/holds.py)."""
+    """The debtors with a hold in force that stops collection contact (hardship, bankruptcy, Breathing
+    Space): their cases leave the queue until the hold ends or is ended (services/holds.py). A list of
+    debtor ids (not a test per case), so that the queue looks it up once."""
     h = t.holds.c
-    return exists().where(
-        h.debtor_id == t.debtors.c.id,
+    return select(h.debtor_id).where(
         h.kind.in_(("hardship", "bankruptcy", "breathing_space", "breathing_space_crisis")),
         h.ended_at.is_(None),
         or_(h.ends_at.is_(None), h.ends_at > now),
@@ -105,52 +106,73 @@ def paused(now: datetime) -> Any:
 
 
 def vulnerable() -> Any:
-    """The debtor has an open vulnerability hold: only trained collectors see the case in their queue."""
+    """The debtors with an open vulnerability hold: only trained collectors see their cases in a queue."""
     h = t.holds.c
-    return exists().where(h.debtor_id == t.debtors.c.id, h.kind == "vulnerability", h.ended_at.is_(None))
+    return select(h.debtor_id).where(h.kind == "vulnerability", h.ended_at.is_(None))
+
+
+def workable(clock: Clock) -> list[Any]:
+    """The WHERE clauses of a workable case (on `cases` joined to `debtors`), the viewer's scope aside."""
+    c, d = t.cases.c, t.debtors.c
+    return [
+        c.open_accounts > 0,
+        c.stage.not_in(NOT_WORKABLE_STAGES),
+        d.cease.is_(False),
+        d.disputed.is_(False),
+        d.deceased.is_(False),
+        t.debtors.c.id.not_in(paused(clock.now)),
+    ]
 
 
 def in_order(
-    viewer: Viewer, clock: Clock, acc: Any, columns: Sequence[Any], *, due_only: bool
+    viewer: Viewer,
+    clock: Clock,
+    columns: Sequence[Any],
+    *,
+    due_only: bool,
+    narrow: CaseFilter | None = None,
+    sort: str = "queue",
+    counting: bool = False,
 ) -> Select[Any]:
-    """The workable cases in the viewer's scope, in queue order, selecting `columns`.
+    """The workable cases in the viewer's scope, in queue order, selecting `columns` (from `cases`,
+    `debtors`, `creditors` and today's `plan_rows`).
 
-    `acc` is the open-accounts subquery (`open_accounts()`), joined here: a case needs an open account.
+    `narrow` filters them and `sort` puts another key before the queue's order (services/case_filter.py).
+    The open balance, currency and oldest overdue date are the case's own (kept by triggers on
+    `accounts`): no account is read. `counting=True` gives the same cases for a COUNT, without the joins
+    that cannot change their number (the creditor, today's plan row: one at most) nor the order.
     """
-    c, d, p = t.cases.c, t.debtors.c, t.plan_rows.c
+    c, d, p, cr = t.cases.c, t.debtors.c, t.plan_rows.c, t.creditors.c
     planned = and_(p.case_id == c.id, p.plan_date == clock.today, p.action != "none")
-    query = (
-        select(*columns)
-        .select_from(t.cases)
-        .join(t.debtors, d.id == c.debtor_id)
-        .join(acc, acc.c.case_id == c.id)
-        .outerjoin(t.plan_rows, planned)
-        .where(
-            case_scope(viewer),
-            c.stage.not_in(NOT_WORKABLE_STAGES),
-            d.cease.is_(False),
-            d.disputed.is_(False),
-            d.deceased.is_(False),
-            ~paused(clock.now),
-            *([] if trained_for_vulnerability(viewer) else [~vulnerable()]),
-        )
-        .order_by(
-            *_language_first(viewer),
-            case((p.id.is_not(None), 0), else_=1),
-            p.slot_start.asc().nulls_last(),
-            p.expected_value.desc().nulls_last(),
-            c.priority.desc(),
-            *_own_first(viewer),
-            case((c.next_action_due_at <= clock.now, 0), (c.next_action_due_at.is_not(None), 1), else_=2),
-            c.next_action_due_at.asc(),
-            acc.c.balance.desc(),
-            acc.c.overdue_since.asc().nulls_last(),
-            c.id.asc(),
-        )
+    # `+ 0`: the cases drive the join (the scope picks them), each debtor found by its key; without it
+    # SQLite reads every debtor first and looks its case up, whatever the scope.
+    query = select(*columns).select_from(t.cases).join(t.debtors, d.id == c.debtor_id + 0)
+    if not counting:
+        query = query.join(t.creditors, cr.id == c.creditor_id).outerjoin(t.plan_rows, planned)
+    query = query.where(
+        case_scope(viewer),
+        *workable(clock),
+        *([] if trained_for_vulnerability(viewer) else [d.id.not_in(vulnerable())]),
+        *(where(narrow, clock.today, clock.start_of_day, clock.end_of_day) if narrow else []),
     )
     if due_only:
         query = query.where(or_(c.next_action_due_at.is_(None), c.next_action_due_at < clock.end_of_day))
-    return query
+    if counting:
+        return query
+    return query.order_by(
+        *sort_keys(sort),
+        *_language_first(viewer),
+        case((p.id.is_not(None), 0), else_=1),
+        p.slot_start.asc().nulls_last(),
+        p.expected_value.desc().nulls_last(),
+        c.priority.desc(),
+        *_own_first(viewer),
+        case((c.next_action_due_at <= clock.now, 0), (c.next_action_due_at.is_not(None), 1), else_=2),
+        c.next_action_due_at.asc(),
+        c.open_balance.desc(),
+        c.open_overdue_since.asc().nulls_last(),
+        c.id.asc(),
+    )
 
 
-__all__ = ["NOT_WORKABLE_STAGES", "Clock", "clock_at", "in_order", "open_accounts", "speaks"]
+__all__ = ["NOT_WORKABLE_STAGES", "Clock", "clock_at", "in_order", "open_accounts", "speaks", "workable"]

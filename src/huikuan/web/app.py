@@ -42,6 +42,7 @@ from huikuan.web.api import record as api_record
 from huikuan.web.api import scope as api_scope
 from huikuan.web.api import search as api_search
 from huikuan.web.api import session as api_session
+from huikuan.web.api import workload as api_workload
 from huikuan.web.capacity import Admission
 from huikuan.web.headers import SecurityHeaders
 from huikuan.web.limits import BodyLimits
@@ -74,6 +75,7 @@ from huikuan.web.ui import scope as ui_scope
 from huikuan.web.ui import search as ui_search
 from huikuan.web.ui import statements as ui_statements
 from huikuan.web.ui import template_admin as ui_template_admin
+from huikuan.web.ui import workload as ui_workload
 
 STATIC = Path(__file__).with_name("static")
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -106,6 +108,7 @@ ROUTERS = (
     ui_template_admin.router,
     ui_imports.router,
     ui_search.router,
+    ui_workload.router,
     api_session.router,
     api_admin.router,
     api_admin_config.router,
@@ -129,6 +132,7 @@ ROUTERS = (
     api_scope.router,
     api_imports.router,
     api_search.router,
+    api_workload.router,
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")

@@ -36,6 +36,7 @@ from huikuan.storage.tables.disputes import (
     documents,
 )
 from huikuan.storage.tables.floor import (
+    absences,
     api_keys,
     creditors,
     job_leases,
@@ -68,6 +69,7 @@ from huikuan.storage.tables.tenancy import team_creditors, user_creditors
 
 __all__ = [
     "Id",
+    "absences",
     "account_changes",
     "accounts",
     "acknowledgments",

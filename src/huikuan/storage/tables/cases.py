@@ -45,6 +45,12 @@ cases = Table(
     # Set when the debtor asked for a settlement or plan, or cannot pay in full: only then may one be offered.
     Column("negotiation_reason", String(20)),
     Column("negotiation_opened_at", UTCDateTime),
+    # Its open accounts, kept by database triggers on `accounts` (migration 0019) so that the queues need
+    # not add them up: their number, summed balance (minor units), currency and oldest overdue date.
+    Column("open_accounts", Integer, nullable=False, server_default="0"),
+    Column("open_balance", BigInteger, nullable=False, server_default="0"),
+    Column("open_currency", String(3)),
+    Column("open_overdue_since", Date),
     UniqueConstraint("debtor_id"),
     CheckConstraint("ability IS NULL OR (ability >= 0 AND ability <= 1)", name="ability_range"),
     CheckConstraint(

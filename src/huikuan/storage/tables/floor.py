@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Index,
     Integer,
     String,
@@ -124,6 +125,22 @@ scripts = Table(
     fk("updated_by", "users.id", nullable=True),
     Column("updated_at", UTCDateTime),
     UniqueConstraint("stage", "segment", "locale"),
+)
+
+
+# A collector's leave or absence (services/workload.py): its cases due on those days go to its team.
+absences = Table(
+    "absences",
+    metadata,
+    id_column(),
+    fk("user_id", "users.id"),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),  # the last day away, inclusive
+    Column("note", String(200), nullable=False, default=""),
+    fk("set_by", "users.id"),
+    Column("set_at", UTCDateTime, nullable=False),
+    CheckConstraint("ends_on >= starts_on", name="days_in_order"),
+    Index("ix_absences_user_id", "user_id", "starts_on"),
 )
 
 

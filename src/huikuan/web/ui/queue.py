@@ -11,9 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huikuan.i18n import gettext
 from huikuan.services.access import Viewer
+from huikuan.services.case_filter import CaseFilter, parse_sort
 from huikuan.services.case_labels import label
 from huikuan.services.complaints import open_complaint_cases
-from huikuan.services.queue import next_case, queue_page, release_case
+from huikuan.services.queue import QueueQuery, next_case, queue_page, release_case
+from huikuan.services.workload import filter_choices
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
@@ -38,7 +40,13 @@ def _page(
     notice: str | None = None,
 ) -> HTMLResponse:
     locale = request_locale(request)
-    shown = queue_page(uow, viewer, team=team, page=page, per_page=min(per_page, MAX_PER_PAGE))
+    params = request.query_params
+    narrow = CaseFilter.parse(params)
+    if not viewer.supervises:
+        narrow = narrow.without_collector()
+    sort = parse_sort(params.get("sort"))
+    ask = QueueQuery(team=team, narrow=narrow, sort=sort, page=page, per_page=min(per_page, MAX_PER_PAGE))
+    shown = queue_page(uow, viewer, ask=ask)
 
     def lbl(vocabulary: str, value: str | None) -> str:
         return label(vocabulary, value, locale)
@@ -51,6 +59,8 @@ def _page(
         "team": team,
         "notice": notice,
         "lbl": lbl,
+        "f": {**narrow.query(), "sort": sort},
+        "choices": filter_choices(uow, viewer),
         # Cases with a complaint not yet closed, flagged to supervisors.
         "complained": open_complaint_cases(uow, [i.case_id for i in shown.items])
         if viewer.supervises
@@ -69,7 +79,9 @@ def queue(
     per_page: int = PER_PAGE,
 ) -> Response:
     """My work today; `?all=1`: a supervisor's view of every workable case and who holds it. `page`
-    and `per_page` walk through it. A creditor's viewer is sent to its portfolio."""
+    and `per_page` walk through it; `creditor`, `stage`, `segment`, `dpd`, `due` (and, for a supervisor,
+    `collector`) filter it and `sort` orders it (services/case_filter.py).
+    A creditor's viewer is sent to its portfolio."""
     if viewer.read_only:
         return RedirectResponse(PORTFOLIO, status_code=303)
     return _page(request, uow, viewer, team=all, page=page, per_page=per_page)

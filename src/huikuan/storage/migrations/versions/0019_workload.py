@@ -6,21 +6,136 @@ Create Date: 2026-12-06 10:15:00
 
 Workload (issue 15): each case's open balance kept on the case, collectors' absences, and what the
 queues sort and filter by.
+
+The case keeps its open accounts' number, summed balance, currency and oldest overdue date
+(cases.open_accounts, open_balance, open_currency, open_overdue_since), so that "my work today" and
+"next case" read one row per case instead of adding up every account. Triggers on `accounts` keep them:
+whatever writes an account (an import, a payment, a reversal, an adjustment, a recall, a job, a test),
+the case's figures are computed again from its accounts in the same transaction. PostgreSQL uses
+statement triggers with transition tables (one set-based UPDATE per statement, so a bulk import pays
+once); SQLite row triggers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 revision: str = "0019"
 down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_OPEN = "FROM accounts a WHERE a.case_id = cases.id AND a.status = 'open'"
+RECOMPUTE = (
+    "open_accounts = (SELECT COUNT(*) " + _OPEN + "), "
+    "open_balance = (SELECT COALESCE(SUM(a.balance), 0) " + _OPEN + "), "
+    "open_currency = (SELECT MIN(a.currency) " + _OPEN + "), "
+    "open_overdue_since = (SELECT MIN(a.overdue_since) " + _OPEN + ")"
+)
+_WATCHED = ("balance", "status", "case_id", "currency", "overdue_since")
+
+SQLITE_TRIGGERS = (
+    # An insert adds to the figures without reading `accounts`: a bulk load builds that table's indexes
+    # only after its rows are in (storage/bulk.py), and a lookup per row would read the whole table.
+    "CREATE TRIGGER accounts_open_after_insert AFTER INSERT ON accounts "
+    "WHEN NEW.case_id IS NOT NULL AND NEW.status = 'open' BEGIN UPDATE cases SET "
+    "open_accounts = open_accounts + 1, open_balance = open_balance + NEW.balance, "
+    "open_currency = MIN(COALESCE(open_currency, NEW.currency), NEW.currency), "
+    "open_overdue_since = MIN(COALESCE(open_overdue_since, NEW.overdue_since), "
+    "COALESCE(NEW.overdue_since, open_overdue_since)) WHERE id = NEW.case_id; END",
+    f"CREATE TRIGGER accounts_open_after_update AFTER UPDATE OF {', '.join(_WATCHED)} ON accounts "
+    "WHEN " + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _WATCHED) + " "
+    f"BEGIN UPDATE cases SET {RECOMPUTE} WHERE id IN (OLD.case_id, NEW.case_id); END",
+    "CREATE TRIGGER accounts_open_after_delete AFTER DELETE ON accounts WHEN OLD.case_id IS NOT NULL "
+    f"BEGIN UPDATE cases SET {RECOMPUTE} WHERE id = OLD.case_id; END",
+)
+
+# One grouped pass over the accounts of the cases changed (a hash join when many changed, the index
+# when few), so that a bulk load, whose indexes are built after its rows, pays once.
+_PG_REFRESH = """
+UPDATE cases c SET open_accounts = COALESCE(s.n, 0), open_balance = COALESCE(s.balance, 0),
+       open_currency = s.currency, open_overdue_since = s.overdue_since
+FROM (SELECT DISTINCT case_id FROM {changed} AS ch WHERE case_id IS NOT NULL) AS ids
+LEFT JOIN (
+    SELECT a.case_id, COUNT(*) AS n, SUM(a.balance) AS balance, MIN(a.currency) AS currency,
+           MIN(a.overdue_since) AS overdue_since
+    FROM accounts a
+    WHERE a.status = 'open' AND a.case_id IN (SELECT case_id FROM {changed} AS ch2)
+    GROUP BY a.case_id
+) AS s ON s.case_id = ids.case_id
+WHERE c.id = ids.case_id;
+"""
+_PG_UPDATED = (
+    "(SELECT o.case_id FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE "
+    + " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in _WATCHED)
+    + " UNION SELECT n.case_id FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE "
+    + " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in _WATCHED)
+    + ")"
+)
+POSTGRES_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION cases_open_refresh() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "IF TG_OP = 'INSERT' THEN" + _PG_REFRESH.format(changed="new_rows") + "\n"
+    "ELSIF TG_OP = 'DELETE' THEN" + _PG_REFRESH.format(changed="old_rows") + "\n"
+    "ELSE" + _PG_REFRESH.format(changed=_PG_UPDATED) + "\n"
+    "END IF;\nRETURN NULL;\nEND $$"
+)
+POSTGRES_TRIGGERS = (
+    "CREATE TRIGGER accounts_open_after_insert AFTER INSERT ON accounts REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION cases_open_refresh()",
+    "CREATE TRIGGER accounts_open_after_update AFTER UPDATE ON accounts "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION cases_open_refresh()",
+    "CREATE TRIGGER accounts_open_after_delete AFTER DELETE ON accounts REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION cases_open_refresh()",
+)
+_TRIGGER_NAMES = ("accounts_open_after_insert", "accounts_open_after_update", "accounts_open_after_delete")
+
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("open_accounts", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("open_balance", sa.BigInteger(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("open_currency", sa.String(length=3), nullable=True))
+        batch.add_column(sa.Column("open_overdue_since", sa.Date(), nullable=True))
+    op.execute(f"UPDATE cases SET {RECOMPUTE}")  # the backfill
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if not sqlite:
+        op.execute(POSTGRES_FUNCTION)
+    for statement in SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS:
+        op.execute(statement)
+    op.create_table(
+        "absences",
+        sa.Column("id", Id, autoincrement=True, nullable=False),
+        sa.Column("user_id", Id, nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("set_by", Id, nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_absences_days_in_order")),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_absences_user_id_users")),
+        sa.ForeignKeyConstraint(["set_by"], ["users.id"], name=op.f("fk_absences_set_by_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_absences")),
+    )
+    op.create_index("ix_absences_user_id", "absences", ["user_id", "starts_on"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_absences_user_id", table_name="absences")
+    op.drop_table("absences")
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for name in _TRIGGER_NAMES:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else " ON accounts"))
+    if not sqlite:
+        op.execute("DROP FUNCTION IF EXISTS cases_open_refresh()")
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("open_overdue_since")
+        batch.drop_column("open_currency")
+        batch.drop_column("open_balance")
+        batch.drop_column("open_accounts")
