@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
+from huikuan.domain.ids import MAX_ID
 from huikuan.errors import InvalidInput
 from huikuan.storage import tables as t
 
@@ -57,6 +58,8 @@ class CaseFilter:
 
         def text(name: str) -> str | None:
             value = params.get(name)
+            if value is not None and "\x00" in str(value):
+                raise InvalidInput("{name} holds a character no text may hold", name=name)
             return str(value).strip() or None if value is not None else None
 
         dpd, due, collector = text("dpd"), text("due"), text("collector")
@@ -93,9 +96,12 @@ def _number(value: str | None, name: str) -> int | None:
     if value is None:
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise InvalidInput("{name} must be a number", name=name) from None
+    if not 1 <= number <= MAX_ID:
+        raise InvalidInput("{name} must be a number", name=name)
+    return number
 
 
 def parse_sort(value: str | None) -> str:

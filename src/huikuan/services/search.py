@@ -85,8 +85,8 @@ def search(
 ) -> SearchResults:
     """One page of the cases the viewer may see that the query finds; audited (see the module)."""
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    page = max(page, 1)
-    query = read_query(typed or "")
+    page = min(max(page, 1), COUNT_CAP)  # past the cap there is no page to show
+    query = read_query((typed or "").replace("\x00", ""))  # a character no stored text holds
     if query is None:
         return SearchResults("", None, (), Paging(1, per_page, 0), False)
     exact = _exact_ids(uow, viewer, query)

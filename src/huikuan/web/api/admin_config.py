@@ -7,20 +7,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from huikuan.channels.render import TemplateText
 from huikuan.services import channel_status, creditor_admin, message_templates, terms_desk
 from huikuan.services.creditor_admin import CreditorDetails, NewCreditor
 from huikuan.services.message_templates import TemplateKey
 from huikuan.services.pack_preview import plan_impact
-from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.api.common import ApiViewerDep, Body, UowDep, api_router
 from huikuan.web.ids import PathId
 
 router = api_router("/admin", "administration")
 
 
-class CreditorIn(BaseModel):
+class CreditorIn(Body):
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=200)
     region: str = Field(default="CN", max_length=2)
@@ -30,25 +30,25 @@ class CreditorIn(BaseModel):
     retention_years: int | None = Field(default=None, description="Null: the pack's default")
 
 
-class DetailsIn(BaseModel):
+class DetailsIn(Body):
     name: str = Field(min_length=1, max_length=200)
     time_zone: str = Field(min_length=1, max_length=64)
     retention_years: int | None = None
 
 
-class AuthorityIn(BaseModel):
+class AuthorityIn(Body):
     role: str = Field(max_length=20, description="collector or supervisor")
     max_discount_bp: int = Field(description="Largest discount, basis points of the balance")
     max_instalments: int
     min_first_payment_bp: int = Field(description="Smallest first payment, basis points of the total")
 
 
-class PackIn(BaseModel):
+class PackIn(Body):
     pack: str = Field(max_length=40)
     overrides: str = Field(default="", max_length=20_000, description="The tightening as TOML [rules.<id>]")
 
 
-class TemplateIn(BaseModel):
+class TemplateIn(Body):
     channel: str = Field(max_length=12)
     name: str = Field(max_length=60)
     locale: str = Field(max_length=10)

@@ -7,26 +7,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Query
-from pydantic import BaseModel, Field
+from fastapi import Path, Query
+from pydantic import Field
 
 from huikuan.services import teams
 from huikuan.services.audit_view import AuditFilter, audit_events
 from huikuan.services.user_admin import KEEP, NewUser, UserChange, create_user, update_user
 from huikuan.services.user_list import UserFilter, list_users, user_record
-from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
-from huikuan.web.ids import PathId
+from huikuan.web.api.common import ApiViewerDep, Body, UowDep, api_router
+from huikuan.web.ids import NO_NUL, PathId, QueryId
+
+Username = Annotated[str, Path(max_length=80, pattern=NO_NUL)]
 
 router = api_router("/admin", "administration")
 
 
-class Shift(BaseModel):
+class Shift(Body):
     days: list[int] = Field(description="0 Monday .. 6 Sunday")
     start: str = Field(description="HH:MM, the floor's zone")
     end: str = Field(description="HH:MM; before start: runs past midnight")
 
 
-class UserIn(BaseModel):
+class UserIn(Body):
     username: str = Field(min_length=1, max_length=80)
     role: str = "collector"
     display_name: str = ""
@@ -40,7 +42,7 @@ class UserIn(BaseModel):
     shifts: list[Shift] = []
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Body):
     """The fields to change; a field not sent is kept (team_id null: no team)."""
 
     display_name: str | None = None
@@ -58,8 +60,8 @@ class UserUpdate(BaseModel):
 def users_list(
     viewer: ApiViewerDep,
     uow: UowDep,
-    role: str | None = None,
-    team_id: int | None = None,
+    role: Annotated[str | None, Query(max_length=20, pattern=NO_NUL)] = None,
+    team_id: QueryId = None,
     active: bool | None = None,
     page: int = 1,
     per_page: int = 50,
@@ -70,7 +72,7 @@ def users_list(
 
 
 @router.get("/users/{username}")
-def user_get(username: str, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
+def user_get(username: Username, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     return user_record(uow, viewer, username)
 
 
@@ -85,19 +87,21 @@ def user_create(body: UserIn, viewer: ApiViewerDep, uow: UowDep) -> dict[str, An
 
 
 @router.put("/users/{username}")
-def user_update(username: str, body: UserUpdate, viewer: ApiViewerDep, uow: UowDep) -> dict[str, list[str]]:
+def user_update(
+    username: Username, body: UserUpdate, viewer: ApiViewerDep, uow: UowDep
+) -> dict[str, list[str]]:
     """Changes the fields sent; the names of those that changed."""
     sent = body.model_dump(include=body.model_fields_set)
     change = UserChange(**{name: sent.get(name, KEEP) for name in UserUpdate.model_fields})
     return {"changed": update_user(uow, viewer, username, change)}
 
 
-class TeamIn(BaseModel):
+class TeamIn(Body):
     name: str = Field(min_length=1, max_length=100)
     languages: list[str] = []
 
 
-class TeamUpdate(BaseModel):
+class TeamUpdate(Body):
     name: str | None = Field(None, min_length=1, max_length=100)
     languages: list[str] | None = None
 
@@ -128,9 +132,9 @@ def team_update(team_id: PathId, body: TeamUpdate, viewer: ApiViewerDep, uow: Uo
 def audit(
     viewer: ApiViewerDep,
     uow: UowDep,
-    user: str | None = None,
-    case_id: int | None = None,
-    kind: str | None = None,
+    user: Annotated[str | None, Query(max_length=80, pattern=NO_NUL)] = None,
+    case_id: QueryId = None,
+    kind: Annotated[str | None, Query(max_length=60, pattern=NO_NUL)] = None,
     since: Annotated[date | None, Query(alias="from")] = None,
     until: Annotated[date | None, Query(alias="to")] = None,
     page: int = 1,

@@ -8,9 +8,10 @@ browser would send cached Basic credentials to a page of another site by itself,
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, field_validator
 
 from huikuan.errors import NotAuthenticated
 from huikuan.services.access import Viewer
@@ -58,3 +59,16 @@ __all__ = ["ApiViewerDep", "UowDep", "api_router"]
 
 def api_router(prefix: str, tag: str) -> APIRouter:
     return APIRouter(prefix=f"/api/v1{prefix}", tags=[tag])
+
+
+class Body(BaseModel):
+    """A JSON body whose texts a database can hold: the NUL character (which PostgreSQL refuses in text)
+    anywhere in a string, or in a list of strings, is refused as invalid input (422) before any query."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("text may not hold the NUL character")
+        return value

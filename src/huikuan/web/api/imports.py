@@ -21,7 +21,7 @@ from huikuan.services.import_jobs import StartImport, start_import
 from huikuan.services.import_runs import launch
 from huikuan.storage.engine import get_engine
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
-from huikuan.web.ids import PathId
+from huikuan.web.ids import NO_NUL, PathId
 from huikuan.web.ui.disputes import document_response
 
 router = api_router("/imports", "imports")
@@ -91,7 +91,7 @@ async def post_import(
 def list_imports(
     viewer: ApiViewerDep,
     uow: UowDep,
-    creditor: Annotated[str, Query(max_length=40)] = "",
+    creditor: Annotated[str, Query(max_length=40, pattern=NO_NUL)] = "",
     page: Page = 1,
     per_page: PerPage = 50,
 ) -> dict[str, Any]:

@@ -4,19 +4,21 @@ follows its team again)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from huikuan.services import tenancy
-from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
-from huikuan.web.ids import PathId
+from huikuan.web.api.common import ApiViewerDep, Body, UowDep, api_router
+from huikuan.web.ids import NO_NUL, PathId
 
 router = api_router("/admin", "administration")
 
 
-class CreditorsIn(BaseModel):
-    creditors: list[str] = Field(max_length=1000, description="The codes of the creditors served")
+class CreditorsIn(Body):
+    creditors: list[Annotated[str, Field(max_length=40, pattern=NO_NUL)]] = Field(
+        max_length=1000, description="The codes of the creditors served"
+    )
 
 
 @router.get("/teams/{team_id}/creditors")

@@ -7,43 +7,45 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from huikuan.domain.ids import MAX_ID
 from huikuan.errors import InvalidInput
 from huikuan.services.access import require_supervisor
 from huikuan.services.case_filter import POOL, CaseFilter
 from huikuan.services.workload import workload
 from huikuan.services.workload_moves import Absence, Reassign, reassign, rebalance, set_absence
-from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.api.common import ApiViewerDep, Body, UowDep, api_router
+from huikuan.web.ids import NO_NUL, BodyId, QueryId
 
 router = api_router("/workload", "workload")
 
 
-class ReassignBody(BaseModel):
-    to: int | str | None = Field(None, description='a collector\'s user id, or null / "pool" for the pool')
-    case_ids: list[int] = Field(default_factory=list, max_length=5000)
+class ReassignBody(Body):
+    to: BodyId | str | None = Field(None, description='a collector\'s user id, or null / "pool" for the pool')
+    case_ids: list[BodyId] = Field(default_factory=list, max_length=5000)
     filter: dict[str, str | int | None] = Field(
         default_factory=dict, description="creditor, stage, segment, dpd, due, collector (as on /queue)"
     )
     confirm: bool = False
 
 
-class RebalanceBody(BaseModel):
-    team: int | None = None
+class RebalanceBody(Body):
+    team: BodyId | None = None
     confirm: bool = False
 
 
-class AbsenceBody(BaseModel):
+class AbsenceBody(Body):
     # Optional to the parser, so that a collector is refused (403) before the body is looked at.
-    user_id: int = Field(0, ge=0)
+    user_id: int = Field(0, ge=0, le=MAX_ID)
     starts_on: date | None = None
     ends_on: date | None = None
-    note: str = Field("", max_length=200)
+    note: str = Field("", max_length=200, pattern=NO_NUL)
     confirm: bool = False
 
 
 @router.get("")
-def get_workload(viewer: ApiViewerDep, uow: UowDep, team: int | None = None) -> dict[str, Any]:
+def get_workload(viewer: ApiViewerDep, uow: UowDep, team: QueryId = None) -> dict[str, Any]:
     """Each collector's open cases, planned and done contacts today, promises due and load (planned
     contacts against `daily_capacity`); the pool; the team's absences."""
     return workload(uow, viewer, team).to_dict()
