@@ -7,14 +7,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import Field
 
 from huikuan.domain.ids import MAX_ID  # the largest id a BIGINT (PostgreSQL) or an INTEGER (SQLite) holds
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row's id: 1 to 2^63-1")]
 
-# The same bounds for an id in a query string or a JSON body, and text that a database can hold (PostgreSQL
+# The same bounds for an id in a query string, and text that a database can hold (PostgreSQL
 # refuses the NUL character): refused as 422 before any query.
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 NO_NUL = r"^[^\x00]*$"

@@ -5,7 +5,7 @@ would move and changes nothing (services/workload_moves.py)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -16,14 +16,18 @@ from huikuan.services.case_filter import POOL, CaseFilter
 from huikuan.services.workload import workload
 from huikuan.services.workload_moves import Absence, Reassign, reassign, rebalance, set_absence
 from huikuan.web.api.common import ApiViewerDep, Body, UowDep, api_router
-from huikuan.web.ids import NO_NUL, BodyId, QueryId
+from huikuan.web.ids import NO_NUL, QueryId
+
+# An id a row could have, or 0 (none): within 64 bits, so that a caller's role is refused (403) before its
+# body is looked at and no id reaches the database that none could have.
+IdIn = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 router = api_router("/workload", "workload")
 
 
 class ReassignBody(Body):
-    to: BodyId | str | None = Field(None, description='a collector\'s user id, or null / "pool" for the pool')
-    case_ids: list[BodyId] = Field(default_factory=list, max_length=5000)
+    to: IdIn | str | None = Field(None, description='a collector\'s user id, or null / "pool" for the pool')
+    case_ids: list[IdIn] = Field(default_factory=list, max_length=5000)
     filter: dict[str, str | int | None] = Field(
         default_factory=dict, description="creditor, stage, segment, dpd, due, collector (as on /queue)"
     )
@@ -31,7 +35,7 @@ class ReassignBody(Body):
 
 
 class RebalanceBody(Body):
-    team: BodyId | None = None
+    team: IdIn | None = None
     confirm: bool = False
 
 
