@@ -12,7 +12,8 @@ team's and the pool's cases; bench collector 1):
 - `page_sorted_on_cases`: the first 100 of the workable, due cases sorted by keys of `cases` alone (no
   debtor, no plan row): what a page costs when every key is on the case but no index gives the order;
 - `count_on_cases`: the true count of the same cases, on `cases` alone (a scan: the scope is an OR);
-- `queue_page_query` and `queue_count_query`: the queue's own two queries (services/queue_order.py).
+- `queue_page_query` and `queue_count_query`: the queue's own first page (its parts read in turn) and
+  true count (services/queue_order.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from queue_bench import DEFAULT_PG, OUT  # bench/ is on the path when this scrip
 from sqlalchemy import Connection, func, select, text
 
 from huikuan.services.access import get_viewer
-from huikuan.services.queue_order import clock_at, in_order
+from huikuan.services.queue_order import clock_at, in_order, ordered, page_rows
 from huikuan.storage import tables as t
 from huikuan.storage.engine import make_engine
 from huikuan.storage.uow import UnitOfWork
@@ -82,11 +83,11 @@ def run(url: str, runs: int) -> dict[str, float]:
     with UnitOfWork(engine) as uow:
         viewer = get_viewer(uow, COLLECTOR)
         c = t.cases.c
-        page = in_order(viewer, clock, [c.id, t.debtors.c.name], due_only=True).limit(100)
+        parts = ordered(uow, viewer, clock, [c.id, t.debtors.c.name], due_only=True)
         counted = in_order(viewer, clock, [c.id], due_only=True, counting=True).subquery()
         count = select(func.count()).select_from(counted)
         result = {
-            "queue_page_query": _median(runs, lambda: uow.session.execute(page).all()),
+            "queue_page_query": _median(runs, lambda: page_rows(uow, parts, 100)),
             "queue_count_query": _median(runs, lambda: uow.session.execute(count).scalar()),
         }
         params = {"me": COLLECTOR, "team": viewer.team_id, "end_of_day": clock.end_of_day}
