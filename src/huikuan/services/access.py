@@ -35,6 +35,7 @@ from huikuan.domain.enums import Role
 from huikuan.errors import Forbidden, NotAuthenticated, NotFound
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
+from huikuan.storage.member_of import member_of
 from huikuan.storage.uow import UnitOfWork
 
 
@@ -142,7 +143,7 @@ def case_scope(viewer: Viewer) -> ColumnElement[bool]:
         reach: ColumnElement[bool] = c.assigned_user_id.is_(None)
     else:
         team = select(t.users.c.id).where(t.users.c.team_id == viewer.team_id).scalar_subquery()
-        reach = or_(c.assigned_user_id.is_(None), c.assigned_user_id.in_(team))
+        reach = or_(c.assigned_user_id.is_(None), member_of(c.assigned_user_id, team))
     if viewer.creditors is None:
         return or_(mine, reach)
     return or_(mine, and_(creditor_scope(viewer, c.creditor_id), reach))

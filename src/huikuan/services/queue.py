@@ -28,7 +28,7 @@ from huikuan.errors import Forbidden
 from huikuan.services.access import Viewer, may_take, require_supervisor, require_writer, visible_case
 from huikuan.services.case_filter import CaseFilter
 from huikuan.services.paging import Paging, paging
-from huikuan.services.queue_order import Clock, clock_at, in_order
+from huikuan.services.queue_order import Clock, clock_at, in_order, ordered, page_rows
 from huikuan.storage import tables as t
 from huikuan.storage.engine import is_sqlite
 from huikuan.storage.uow import UnitOfWork
@@ -160,13 +160,10 @@ def _items(
         case((active, holder.c.display_name), else_=None).label("claimed_by_name"),
         case((active, c.claim_expires_at), else_=None).label("claim_expires_at"),
     ]
-    query = (
-        in_order(viewer, clock, columns, due_only=not ask.team, narrow=ask.narrow, sort=ask.sort)
-        .outerjoin(holder, holder.c.id == c.claimed_by)
-        .limit(limit)
-        .offset(offset)
+    parts = ordered(uow, viewer, clock, columns, due_only=not ask.team, narrow=ask.narrow, sort=ask.sort)
+    rows = page_rows(
+        uow, [part.outerjoin(holder, holder.c.id == c.claimed_by) for part in parts], limit, offset
     )
-    rows = uow.session.execute(query).all()
     return [
         QueueItem(
             case_id=r.id,
@@ -284,22 +281,24 @@ def _claim(uow: UnitOfWork, viewer: Viewer, case_id: int, clock: Clock, ttl: tim
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def _free_candidates(viewer: Viewer, clock: Clock, avoid: set[int]) -> Select[Any]:
+def _free_candidates(uow: UnitOfWork, viewer: Viewer, clock: Clock, avoid: set[int]) -> list[Select[Any]]:
+    """The free cases of "my work today" in queue order, as parts read one after the other."""
     c = t.cases.c
-    query = in_order(viewer, clock, [c.id], due_only=True).where(_claim_free(clock.now))
-    return query.where(c.id.not_in(avoid)) if avoid else query
+    free = [_claim_free(clock.now), *([c.id.not_in(avoid)] if avoid else [])]
+    return [part.where(*free) for part in ordered(uow, viewer, clock, [c.id], due_only=True)]
 
 
 def _pick_postgres(
     uow: UnitOfWork, viewer: Viewer, clock: Clock, avoid: set[int], ttl: timedelta
 ) -> int | None:
-    query = _free_candidates(viewer, clock, avoid).limit(1).with_for_update(skip_locked=True, of=t.cases)
-    for _round in range(_MAX_ROUNDS):
-        case_id = uow.session.execute(query).scalar()
-        if case_id is None:
-            return None
-        if _claim(uow, viewer, case_id, clock, ttl):
-            return int(case_id)
+    for part in _free_candidates(uow, viewer, clock, avoid):
+        query = part.limit(1).with_for_update(skip_locked=True, of=t.cases)
+        for _round in range(_MAX_ROUNDS):
+            case_id = uow.session.execute(query).scalar()
+            if case_id is None:
+                break
+            if _claim(uow, viewer, case_id, clock, ttl):
+                return int(case_id)
     return None
 
 
@@ -309,15 +308,16 @@ def _pick_sqlite(
     # The release above took SQLite's write lock, so no one claims in between; the conditional UPDATE
     # is what guarantees it all the same.
     tried: set[int] = set()
-    for _round in range(_MAX_ROUNDS):
-        query = _free_candidates(viewer, clock, avoid | tried).limit(_CANDIDATE_BATCH)
-        batch = list(uow.session.execute(query).scalars())
-        if not batch:
-            return None
-        for case_id in batch:
-            if _claim(uow, viewer, case_id, clock, ttl):
-                return int(case_id)
-            tried.add(case_id)
+    for part in _free_candidates(uow, viewer, clock, avoid):
+        for _round in range(_MAX_ROUNDS):
+            query = (part.where(t.cases.c.id.not_in(tried)) if tried else part).limit(_CANDIDATE_BATCH)
+            batch = list(uow.session.execute(query).scalars())
+            if not batch:
+                break
+            for case_id in batch:
+                if _claim(uow, viewer, case_id, clock, ttl):
+                    return int(case_id)
+                tried.add(case_id)
     return None
 
 

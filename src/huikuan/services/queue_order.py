@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Row, Select, and_, case, func, not_, or_, select, true
 
 from huikuan.domain.days import day_start
 from huikuan.domain.enums import Role
@@ -34,6 +34,7 @@ from huikuan.services.access import Viewer, case_scope, trained_for_vulnerabilit
 from huikuan.services.case_filter import CaseFilter, sort_keys, where
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.storage import tables as t
+from huikuan.storage.uow import UnitOfWork
 
 NOT_WORKABLE_STAGES = ("hold", "dispute", "closed")
 
@@ -111,16 +112,70 @@ def vulnerable() -> Any:
     return select(h.debtor_id).where(h.kind == "vulnerability", h.ended_at.is_(None))
 
 
+def blocked() -> Any:
+    """The debtors who asked for contact to cease, dispute the debt or are deceased: a list of debtor ids
+    read from a partial index (ix_debtors_blocked), so that a queue's count reads `cases` alone."""
+    d = t.debtors.c
+    return select(d.id).where(or_(d.cease, d.disputed, d.deceased))
+
+
 def workable(clock: Clock) -> list[Any]:
-    """The WHERE clauses of a workable case (on `cases` joined to `debtors`), the viewer's scope aside."""
-    c, d = t.cases.c, t.debtors.c
+    """The WHERE clauses of a workable case (on `cases` alone), the viewer's scope aside: the case's own
+    first, then the debtor lists."""
+    c = t.cases.c
     return [
         c.open_accounts > 0,
         c.stage.not_in(NOT_WORKABLE_STAGES),
-        d.cease.is_(False),
-        d.disputed.is_(False),
-        d.deceased.is_(False),
-        t.debtors.c.id.not_in(paused(clock.now)),
+        c.debtor_id.not_in(blocked()),
+        c.debtor_id.not_in(paused(clock.now)),
+    ]
+
+
+def _cases(
+    viewer: Viewer,
+    clock: Clock,
+    columns: Sequence[Any],
+    due_only: bool,
+    narrow: CaseFilter | None,
+    joined: bool,
+) -> Select[Any]:
+    """The workable cases in the viewer's scope, unordered; `joined`: with their debtor, creditor and
+    today's plan row (a count needs none of them)."""
+    c, d, p, cr = t.cases.c, t.debtors.c, t.plan_rows.c, t.creditors.c
+    query = select(*columns).select_from(t.cases)
+    if joined:
+        planned = and_(p.case_id == c.id, p.plan_date == clock.today, p.action != "none")
+        # `+ 0`: the cases drive the join (the scope or the plan's index picks them), each debtor found
+        # by its key; without it SQLite reads every debtor first and looks its case up.
+        query = (
+            query.join(t.debtors, d.id == c.debtor_id + 0)
+            .join(t.creditors, cr.id == c.creditor_id)
+            .outerjoin(t.plan_rows, planned)
+        )
+    due = [or_(c.next_action_due_at.is_(None), c.next_action_due_at < clock.end_of_day)] if due_only else []
+    # The debtor lists last: SQLite tests the clauses in this order, and the case's own are cheaper.
+    plain, listed = workable(clock)[:2], workable(clock)[2:]
+    return query.where(
+        case_scope(viewer),
+        *plain,
+        *(where(narrow, clock.today, clock.start_of_day, clock.end_of_day) if narrow else []),
+        *due,
+        *listed,
+        *([] if trained_for_vulnerability(viewer) else [c.debtor_id.not_in(vulnerable())]),
+    )
+
+
+def _after_plan(viewer: Viewer, clock: Clock) -> list[Any]:
+    """The keys of the order after the plan's (step 2 above)."""
+    c = t.cases.c
+    return [
+        c.priority.desc(),
+        *_own_first(viewer),
+        case((c.next_action_due_at <= clock.now, 0), (c.next_action_due_at.is_not(None), 1), else_=2),
+        c.next_action_due_at.asc(),
+        c.open_balance.desc(),
+        c.open_overdue_since.asc().nulls_last(),
+        c.id.asc(),
     ]
 
 
@@ -135,44 +190,98 @@ def in_order(
     counting: bool = False,
 ) -> Select[Any]:
     """The workable cases in the viewer's scope, in queue order, selecting `columns` (from `cases`,
-    `debtors`, `creditors` and today's `plan_rows`).
+    `debtors`, `creditors` and today's `plan_rows`), in one query that sorts them all.
 
     `narrow` filters them and `sort` puts another key before the queue's order (services/case_filter.py).
     The open balance, currency and oldest overdue date are the case's own (kept by triggers on
-    `accounts`): no account is read. `counting=True` gives the same cases for a COUNT, without the joins
-    that cannot change their number (the creditor, today's plan row: one at most) nor the order.
+    `accounts`): no account is read. `counting=True` gives the same cases for a COUNT, on `cases` alone.
     """
-    c, d, p, cr = t.cases.c, t.debtors.c, t.plan_rows.c, t.creditors.c
-    planned = and_(p.case_id == c.id, p.plan_date == clock.today, p.action != "none")
-    # `+ 0`: the cases drive the join (the scope picks them), each debtor found by its key; without it
-    # SQLite reads every debtor first and looks its case up, whatever the scope.
-    query = select(*columns).select_from(t.cases).join(t.debtors, d.id == c.debtor_id + 0)
-    if not counting:
-        query = query.join(t.creditors, cr.id == c.creditor_id).outerjoin(t.plan_rows, planned)
-    query = query.where(
-        case_scope(viewer),
-        *workable(clock),
-        *([] if trained_for_vulnerability(viewer) else [d.id.not_in(vulnerable())]),
-        *(where(narrow, clock.today, clock.start_of_day, clock.end_of_day) if narrow else []),
-    )
-    if due_only:
-        query = query.where(or_(c.next_action_due_at.is_(None), c.next_action_due_at < clock.end_of_day))
+    query = _cases(viewer, clock, columns, due_only, narrow, joined=not counting)
     if counting:
         return query
+    p = t.plan_rows.c
     return query.order_by(
         *sort_keys(sort),
         *_language_first(viewer),
         case((p.id.is_not(None), 0), else_=1),
         p.slot_start.asc().nulls_last(),
         p.expected_value.desc().nulls_last(),
-        c.priority.desc(),
-        *_own_first(viewer),
-        case((c.next_action_due_at <= clock.now, 0), (c.next_action_due_at.is_not(None), 1), else_=2),
-        c.next_action_due_at.asc(),
-        c.open_balance.desc(),
-        c.open_overdue_since.asc().nulls_last(),
-        c.id.asc(),
+        *_after_plan(viewer, clock),
     )
 
 
-__all__ = ["NOT_WORKABLE_STAGES", "Clock", "clock_at", "in_order", "open_accounts", "speaks", "workable"]
+def queue_parts(
+    viewer: Viewer, clock: Clock, columns: Sequence[Any], *, due_only: bool, narrow: CaseFilter | None = None
+) -> list[Select[Any]]:
+    """The cases of `in_order(..., sort="queue")` as consecutive parts, each in the order an index gives:
+    read one after the other, they are the same cases in the same order (while no plan is made ahead:
+    `plans_ahead`)."""
+    c, d = t.cases.c, t.debtors.c
+    base = _cases(viewer, clock, columns, due_only, narrow, joined=True)
+    today = and_(c.plan_day == clock.today, c.plan_live == true())
+    after = _after_plan(viewer, clock)
+    parts = [
+        base.where(today, c.plan_slot.is_not(None)).order_by(c.plan_slot.asc(), c.plan_rank.asc(), *after),
+        base.where(today, c.plan_slot.is_(None)).order_by(c.plan_rank.asc(), *after),
+        base.where(or_(c.plan_day.is_(None), c.plan_day != clock.today, c.plan_live.is_(False))).order_by(
+            *after
+        ),
+    ]
+    if viewer.role is not Role.COLLECTOR:
+        return parts
+    speaks_it = d.language.in_(speaks(viewer))
+    return [part.where(speaks_it) for part in parts] + [part.where(not_(speaks_it)) for part in parts]
+
+
+def plans_ahead(uow: UnitOfWork, clock: Clock) -> bool:
+    """Some case's latest plan row is of a day after today (found in the index ix_cases_plan)."""
+    c = t.cases.c
+    return uow.session.execute(select(c.id).where(c.plan_day > clock.today).limit(1)).first() is not None
+
+
+def ordered(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    clock: Clock,
+    columns: Sequence[Any],
+    *,
+    due_only: bool,
+    narrow: CaseFilter | None = None,
+    sort: str = "queue",
+) -> list[Select[Any]]:
+    """The queries that, read one after the other (`page_rows`), give the cases in queue order."""
+    if sort == "queue" and not plans_ahead(uow, clock):
+        return queue_parts(viewer, clock, columns, due_only=due_only, narrow=narrow)
+    return [in_order(viewer, clock, columns, due_only=due_only, narrow=narrow, sort=sort)]
+
+
+def page_rows(uow: UnitOfWork, parts: Sequence[Select[Any]], limit: int, offset: int = 0) -> list[Row[Any]]:
+    """The rows `offset` to `offset + limit` of the parts read one after the other. A part is counted
+    only when the page starts after its end."""
+    rows: list[Row[Any]] = []
+    skip = offset
+    for part in parts:
+        got = uow.session.execute(part.limit(limit - len(rows)).offset(skip)).all()
+        rows += got
+        if len(rows) >= limit:
+            break
+        if got:
+            skip = 0
+        elif skip:
+            counted = select(func.count()).select_from(part.order_by(None).subquery())
+            skip -= int(uow.session.execute(counted).scalar_one())
+    return rows
+
+
+__all__ = [
+    "NOT_WORKABLE_STAGES",
+    "Clock",
+    "clock_at",
+    "in_order",
+    "open_accounts",
+    "ordered",
+    "page_rows",
+    "queue_parts",
+    "speaks",
+    "workable",
+]

@@ -51,6 +51,13 @@ cases = Table(
     Column("open_balance", BigInteger, nullable=False, server_default="0"),
     Column("open_currency", String(3)),
     Column("open_overdue_since", Date),
+    # Its latest daily-plan row, kept by database triggers on `plan_rows` (migration 0019) so that an index
+    # gives the queue in the plan's order: that row's day, whether it plans an action (not `none`), its
+    # slot and its expected value negated (an ascending index then gives the highest first). NULL: no plan.
+    Column("plan_day", Date),
+    Column("plan_live", Boolean),
+    Column("plan_slot", UTCDateTime),
+    Column("plan_rank", BigInteger),
     UniqueConstraint("debtor_id"),
     CheckConstraint("ability IS NULL OR (ability >= 0 AND ability <= 1)", name="ability_range"),
     CheckConstraint(
@@ -59,6 +66,7 @@ cases = Table(
     Index("ix_cases_queue", "creditor_id", "stage", "next_action_due_at"),
     Index("ix_cases_assigned", "assigned_user_id", "next_action_due_at"),
     Index("ix_cases_claimed_by", "claimed_by"),
+    Index("ix_cases_plan", "plan_day", "plan_live", "plan_slot", "plan_rank"),
 )
 
 

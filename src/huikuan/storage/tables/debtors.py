@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from huikuan.storage.tables.base import Id, fk, id_column, metadata
@@ -59,6 +60,14 @@ debtors = Table(
     Index("ix_debtors_national_id_hash", "national_id_hash"),  # the same person across creditors
     Index("ix_debtors_name_key", "name_key"),
     Index("ix_debtors_name_pinyin", "name_pinyin"),
+    # The few debtors who leave every queue (services/queue_order.py `blocked`), read without a scan;
+    # on SQLite the condition is written as SQLAlchemy writes the query's, or SQLite does not use it.
+    Index(
+        "ix_debtors_blocked",
+        "id",
+        sqlite_where=text("cease = 1 OR disputed = 1 OR deceased = 1"),
+        postgresql_where=text("cease OR disputed OR deceased"),
+    ),
 )
 
 

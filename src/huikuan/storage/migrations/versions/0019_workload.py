@@ -14,6 +14,13 @@ whatever writes an account (an import, a payment, a reversal, an adjustment, a r
 the case's figures are computed again from its accounts in the same transaction. PostgreSQL uses
 statement triggers with transition tables (one set-based UPDATE per statement, so a bulk import pays
 once); SQLite row triggers.
+
+The case also keeps its latest daily-plan row's day, whether that row plans an action, its slot and its
+expected value negated (cases.plan_day, plan_live, plan_slot, plan_rank), kept by triggers on
+`plan_rows`, so that an index (ix_cases_plan) gives "my work today" and "next case" in the plan's order
+instead of every case of the scope being joined to its plan row and sorted. The debtors who block the
+queue (cease, dispute, deceased) are a partial index (ix_debtors_blocked), so that the true count of a
+queue reads `cases` alone.
 """
 
 from __future__ import annotations
@@ -96,6 +103,103 @@ POSTGRES_TRIGGERS = (
 )
 _TRIGGER_NAMES = ("accounts_open_after_insert", "accounts_open_after_update", "accounts_open_after_delete")
 
+# The latest plan row of the case (the plan's order, services/queue_order.py); none: all NULL.
+_PLAN_LATEST = (
+    "SELECT p.plan_date, p.action <> 'none', p.slot_start, -p.expected_value FROM plan_rows p "
+    "WHERE p.case_id = cases.id ORDER BY p.plan_date DESC LIMIT 1"
+)
+_PLAN_KEYS = "(plan_day, plan_live, plan_slot, plan_rank)"
+_PLAN_WATCHED = ("plan_date", "case_id", "action", "slot_start", "expected_value")
+SQLITE_PLAN_TRIGGERS = (
+    # An insert reads no plan row (a bulk load builds plan_rows' indexes after its rows are in): a row of
+    # a later or the same day replaces the kept one.
+    "CREATE TRIGGER plan_rows_keep_after_insert AFTER INSERT ON plan_rows BEGIN UPDATE cases SET "
+    "plan_day = NEW.plan_date, plan_live = NEW.action <> 'none', plan_slot = NEW.slot_start, "
+    "plan_rank = -NEW.expected_value "
+    "WHERE id = NEW.case_id AND (plan_day IS NULL OR plan_day <= NEW.plan_date); END",
+    f"CREATE TRIGGER plan_rows_keep_after_update AFTER UPDATE OF {', '.join(_PLAN_WATCHED)} ON plan_rows "
+    f"BEGIN UPDATE cases SET {_PLAN_KEYS} = ({_PLAN_LATEST}) WHERE id IN (OLD.case_id, NEW.case_id); END",
+    # Only the kept row's deletion changes anything (dropping older days' rows does not).
+    "CREATE TRIGGER plan_rows_keep_after_delete AFTER DELETE ON plan_rows BEGIN "
+    f"UPDATE cases SET {_PLAN_KEYS} = ({_PLAN_LATEST}) "
+    "WHERE id = OLD.case_id AND plan_day = OLD.plan_date; END",
+)
+_PG_PLAN_RECOMPUTE = """
+UPDATE cases c SET plan_day = s.plan_date, plan_live = s.action <> 'none', plan_slot = s.slot_start,
+       plan_rank = -s.expected_value
+FROM (SELECT ids.case_id, p.plan_date, p.action, p.slot_start, p.expected_value
+      FROM (SELECT DISTINCT case_id FROM {changed} AS ch) AS ids
+      LEFT JOIN LATERAL (SELECT * FROM plan_rows p WHERE p.case_id = ids.case_id
+                         ORDER BY p.plan_date DESC LIMIT 1) AS p ON true) AS s
+WHERE c.id = s.case_id;
+"""
+_PG_PLAN_INSERTED = """
+UPDATE cases c SET plan_day = n.plan_date, plan_live = n.action <> 'none', plan_slot = n.slot_start,
+       plan_rank = -n.expected_value
+FROM (SELECT DISTINCT ON (case_id) case_id, plan_date, action, slot_start, expected_value
+      FROM new_rows ORDER BY case_id, plan_date DESC) AS n
+WHERE c.id = n.case_id AND (c.plan_day IS NULL OR c.plan_day <= n.plan_date);
+"""
+POSTGRES_PLAN_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION cases_plan_refresh() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "IF TG_OP = 'INSERT' THEN" + _PG_PLAN_INSERTED + "\n"
+    "ELSIF TG_OP = 'DELETE' THEN" + _PG_PLAN_RECOMPUTE.format(changed="old_rows") + "\n"
+    "ELSE"
+    + _PG_PLAN_RECOMPUTE.format(
+        changed="(SELECT case_id FROM old_rows UNION SELECT case_id FROM new_rows)"
+    )
+    + "\n"
+    "END IF;\nRETURN NULL;\nEND $$"
+)
+POSTGRES_PLAN_TRIGGERS = (
+    "CREATE TRIGGER plan_rows_keep_after_insert AFTER INSERT ON plan_rows "
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cases_plan_refresh()",
+    "CREATE TRIGGER plan_rows_keep_after_update AFTER UPDATE ON plan_rows "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION cases_plan_refresh()",
+    "CREATE TRIGGER plan_rows_keep_after_delete AFTER DELETE ON plan_rows "
+    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION cases_plan_refresh()",
+)
+_PLAN_TRIGGER_NAMES = ("plan_rows_keep_after_insert", "plan_rows_keep_after_update", "plan_rows_keep_after_delete")
+BLOCKED = "cease OR disputed OR deceased"
+SQLITE_BLOCKED = "cease = 1 OR disputed = 1 OR deceased = 1"  # as SQLAlchemy writes the test there
+
+
+def _plan_keys_upgrade(sqlite: bool) -> None:
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("plan_day", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("plan_live", sa.Boolean(), nullable=True))
+        batch.add_column(sa.Column("plan_slot", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("plan_rank", sa.BigInteger(), nullable=True))
+    if sqlite:
+        op.execute(f"UPDATE cases SET {_PLAN_KEYS} = ({_PLAN_LATEST})")  # the backfill
+    else:
+        op.execute(_PG_PLAN_RECOMPUTE.format(changed="(SELECT id AS case_id FROM cases)"))
+        op.execute(POSTGRES_PLAN_FUNCTION)
+    for statement in SQLITE_PLAN_TRIGGERS if sqlite else POSTGRES_PLAN_TRIGGERS:
+        op.execute(statement)
+    op.create_index("ix_cases_plan", "cases", ["plan_day", "plan_live", "plan_slot", "plan_rank"])
+    op.create_index(
+        "ix_debtors_blocked",
+        "debtors",
+        ["id"],
+        sqlite_where=sa.text(SQLITE_BLOCKED),
+        postgresql_where=sa.text(BLOCKED),
+    )
+
+
+def _plan_keys_downgrade(sqlite: bool) -> None:
+    op.drop_index("ix_debtors_blocked", table_name="debtors")
+    op.drop_index("ix_cases_plan", table_name="cases")
+    for name in _PLAN_TRIGGER_NAMES:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else " ON plan_rows"))
+    if not sqlite:
+        op.execute("DROP FUNCTION IF EXISTS cases_plan_refresh()")
+    with op.batch_alter_table("cases") as batch:
+        for name in ("plan_rank", "plan_slot", "plan_live", "plan_day"):
+            batch.drop_column(name)
+
 
 def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
@@ -124,14 +228,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_absences")),
     )
     op.create_index("ix_absences_user_id", "absences", ["user_id", "starts_on"], unique=False)
+    _plan_keys_upgrade(sqlite)
 
 
 def downgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for name in _TRIGGER_NAMES:  # first: SQLite rebuilds `cases` below, which the triggers name
+        op.execute(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else " ON accounts"))
+    _plan_keys_downgrade(sqlite)
     op.drop_index("ix_absences_user_id", table_name="absences")
     op.drop_table("absences")
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    for name in _TRIGGER_NAMES:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else " ON accounts"))
     if not sqlite:
         op.execute("DROP FUNCTION IF EXISTS cases_open_refresh()")
     with op.batch_alter_table("cases") as batch:
