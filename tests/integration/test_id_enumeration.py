@@ -171,6 +171,10 @@ IDS = (
     "link_id",
     "creditor_id",
     "statement_id",
+    "username",
+    "user_id",
+    "team_id",
+    "batch_id",
 )
 
 
@@ -232,6 +236,12 @@ def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
             select(t.cases.c.creditor_id).where(t.cases.c.id == case.id)
         ).scalar_one(),
     }
+    alice = floor.users["alice"]
+    ids["username"], ids["user_id"] = "alice", alice
+    ids["team_id"] = floor.uow.session.execute(
+        select(t.users.c.team_id).where(t.users.c.id == alice)
+    ).scalar_one()
+    ids["batch_id"] = 1  # the floor imported nothing: the batch's page answers 404, its history none
     month_end = datetime(2026, 12, 2, tzinfo=UTC)
     ids["statement_id"] = run_statement(
         floor.uow, None, ids["creditor_id"], "2026-11", tmp_path / "statements", month_end
