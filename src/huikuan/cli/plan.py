@@ -83,6 +83,7 @@ def plan(
         return
     _echo_summary(summary)
 
+
 def _echo_summary(summary: dict[str, Any]) -> None:
     """The plan's summary for a person: the cases planned, the actions, the expected recovery."""
     typer.echo(
@@ -102,7 +103,6 @@ def _echo_summary(summary: dict[str, Any]) -> None:
         )
     if summary["replaced"]:
         typer.echo(_("  (replaced the {n} rows planned earlier for that day)", n=summary["replaced"]))
-
 
 
 @app.command()

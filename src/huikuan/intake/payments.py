@@ -161,6 +161,7 @@ def _repeats(
     """Per row, whether an earlier row has its payment reference and says the same (each of `pairs` is a
     value and the text shown when it is null); one that says something else is a duplicate_payment_ref
     error naming the earlier row."""
+
     def shown(value: pl.Series, fallback: pl.Series) -> pl.Expr:
         return pl.coalesce(pl.lit(value).cast(pl.String), pl.lit(fallback), pl.lit(""))
 

@@ -197,9 +197,7 @@ def _case_and_accounts(uow: UnitOfWork, case_id: int) -> tuple[Any, Sequence[Any
     return case, accounts
 
 
-def _recent_history(
-    uow: UnitOfWork, case_id: int, today: date
-) -> tuple[dict[str, int], Any, Sequence[Any]]:
+def _recent_history(uow: UnitOfWork, case_id: int, today: date) -> tuple[dict[str, int], Any, Sequence[Any]]:
     """The case's promises by status, its payments of the last 90 days (count, sum) and its contacts of
     the last 30, as of the end of the floor's day `today`."""
     s = uow.session

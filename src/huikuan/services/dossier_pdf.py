@@ -100,7 +100,10 @@ def _opening(
 
 
 def _facts_and_decisions(
-    data: dict[str, Any], _: Callable[..., str], p: Callable[..., Paragraph], head: ParagraphStyle,
+    data: dict[str, Any],
+    _: Callable[..., str],
+    p: Callable[..., Paragraph],
+    head: ParagraphStyle,
 ) -> list[Flowable]:
     """The versions of the facts, the facts now and the gate's decisions."""
     story = _section(
@@ -145,7 +148,10 @@ def _facts_and_decisions(
 
 
 def _contacts_and_replay(
-    data: dict[str, Any], _: Callable[..., str], p: Callable[..., Paragraph], head: ParagraphStyle,
+    data: dict[str, Any],
+    _: Callable[..., str],
+    p: Callable[..., Paragraph],
+    head: ParagraphStyle,
 ) -> list[Flowable]:
     """The contacts made and those the gate refuses on replay."""
     story = _section(

@@ -108,9 +108,7 @@ def _shrunk(mine: pl.DataFrame, base: F64, m: int, pri: AnswerPriors, out: NDArr
     per_debtor = mine.group_by("_u").agg(pl.col("answers").sum(), pl.col("_e").sum())
     s_d = np.ones(m)
     du = per_debtor["_u"].to_numpy()
-    s_d[du] = (per_debtor["answers"].to_numpy() + pri.k_debtor) / (
-        per_debtor["_e"].to_numpy() + pri.k_debtor
-    )
+    s_d[du] = (per_debtor["answers"].to_numpy() + pri.k_debtor) / (per_debtor["_e"].to_numpy() + pri.k_debtor)
     # Without data in an hour of the day, s_dt = s_d: the debtor's overall scale.
     np.multiply(base[None, :].astype(np.float32), s_d[:, None].astype(np.float32), out=out)
     pairs = mine.group_by("_u", "_t").agg(
@@ -121,9 +119,7 @@ def _shrunk(mine: pl.DataFrame, base: F64, m: int, pri: AnswerPriors, out: NDArr
     )
     pu = pairs["_u"].to_numpy()
     pt = pairs["_t"].to_numpy()
-    s_dt = (pairs["a"].to_numpy() + pri.k_debtor_hour * s_d[pu]) / (
-        pairs["e"].to_numpy() + pri.k_debtor_hour
-    )
+    s_dt = (pairs["a"].to_numpy() + pri.k_debtor_hour * s_d[pu]) / (pairs["e"].to_numpy() + pri.k_debtor_hour)
     prior = np.clip(base[pt] * s_dt, pri.floor, pri.ceiling)
     cell = (pairs["a_cell"].to_numpy() + pri.k_cell * prior) / (pairs["n_cell"].to_numpy() + pri.k_cell)
     out[pu, pt] = cell
