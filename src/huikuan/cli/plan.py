@@ -81,6 +81,11 @@ def plan(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
         return
+    _echo_summary(summary)
+
+
+def _echo_summary(summary: dict[str, Any]) -> None:
+    """The plan's summary for a person: the cases planned, the actions, the expected recovery."""
     typer.echo(
         _(
             "Plan for {day} ({strategy}): {cases} cases planned in {seconds:.1f} s.",
@@ -190,22 +195,7 @@ def explanation_lines(data: dict[str, Any], viewer: tzinfo) -> list[str]:
         ),
         _("  Action: {action}", action=_(data["action"])),
     ]
-    if data["slot_start"]:
-        slot = datetime.fromisoformat(data["slot_start"])
-        local = slot.astimezone(ZoneInfo(data["debtor_time_zone"])) if data["debtor_time_zone"] else slot
-        lines.append(
-            _(
-                "  When: {yours} your time; {theirs} the debtor's time ({zone})",
-                yours=slot.astimezone(viewer).strftime("%Y-%m-%d %H:%M %Z"),
-                theirs=local.strftime("%Y-%m-%d %H:%M"),
-                zone=data["debtor_time_zone"],
-            )
-        )
-    collector = data["collector"]
-    if collector:
-        lines.append(
-            _("  Collector: {name} ({username})", name=collector["name"], username=collector["username"])
-        )
+    lines += _when_and_who(data, viewer)
     scores = reason.get("scores") or {}
     lines += [
         _("  Segment: {segment}", segment=_(data["segment"] or "-")),
@@ -235,6 +225,35 @@ def explanation_lines(data: dict[str, Any], viewer: tzinfo) -> list[str]:
     lines.append(
         _("  Binding constraint: {binding}", binding=binding) if binding else _("  Binding constraint: none")
     )
+    lines += _other_choices(data, reason)
+    return lines
+
+
+def _when_and_who(data: dict[str, Any], viewer: tzinfo) -> list[str]:
+    """When the action is planned, in the viewer's and the debtor's time, and by which collector."""
+    lines: list[str] = []
+    if data["slot_start"]:
+        slot = datetime.fromisoformat(data["slot_start"])
+        local = slot.astimezone(ZoneInfo(data["debtor_time_zone"])) if data["debtor_time_zone"] else slot
+        lines.append(
+            _(
+                "  When: {yours} your time; {theirs} the debtor's time ({zone})",
+                yours=slot.astimezone(viewer).strftime("%Y-%m-%d %H:%M %Z"),
+                theirs=local.strftime("%Y-%m-%d %H:%M"),
+                zone=data["debtor_time_zone"],
+            )
+        )
+    collector = data["collector"]
+    if collector:
+        lines.append(
+            _("  Collector: {name} ({username})", name=collector["name"], username=collector["username"])
+        )
+    return lines
+
+
+def _other_choices(data: dict[str, Any], reason: dict[str, Any]) -> list[str]:
+    """The next best action, the alternatives the gate or the policy removed, and the planner's note."""
+    lines: list[str] = []
     alternative = reason.get("alternative")
     if isinstance(alternative, dict) and alternative.get("action"):
         lines.append(

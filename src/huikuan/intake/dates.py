@@ -66,16 +66,7 @@ def _date_parts(s: pl.Series, region: str) -> pl.DataFrame:
     )
     serial_date = pl.lit(_EXCEL_EPOCH) + pl.duration(days=pl.col("serial"))
     serial_seconds = (pl.col("serial_frac").fill_null(0.0) * 86400).round(0).cast(pl.Int64)
-    zone_col = pl.col("zone").str.replace(":", "")
-    offset = (
-        pl.when(pl.col("zone") == "Z")
-        .then(pl.lit(0, pl.Int64))
-        .otherwise(
-            zone_col.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
-            + zone_col.str.slice(3, 2).cast(pl.Int64, strict=False)
-        )
-    )
-    offset = pl.when(zone_col.str.starts_with("-")).then(-offset).otherwise(offset)
+    offset = _offset_minutes()
     return df.select(
         y=pl.coalesce(pl.col("y"), serial_date.dt.year().cast(pl.Int64)),
         m=pl.coalesce(pl.col("m"), serial_date.dt.month().cast(pl.Int64)),
@@ -86,6 +77,21 @@ def _date_parts(s: pl.Series, region: str) -> pl.DataFrame:
         us=pl.col("us"),
         offset=pl.when(pl.col("zone").is_not_null()).then(offset),
     )
+
+
+def _offset_minutes() -> pl.Expr:
+    """The "zone" column (Z, +08:00, -0500) as minutes east of UTC."""
+    zone_col = pl.col("zone").str.replace(":", "")
+    offset = (
+        pl.when(pl.col("zone") == "Z")
+        .then(pl.lit(0, pl.Int64))
+        .otherwise(
+            zone_col.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
+            + zone_col.str.slice(3, 2).cast(pl.Int64, strict=False)
+        )
+    )
+    offset = pl.when(zone_col.str.starts_with("-")).then(-offset).otherwise(offset)
+    return offset
 
 
 def _valid_date(parts: pl.DataFrame) -> pl.DataFrame:

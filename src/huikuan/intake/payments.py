@@ -9,12 +9,20 @@ from pathlib import Path
 import polars as pl
 
 from huikuan.intake.amounts import amounts
-from huikuan.intake.common import ErrorSink, duplicate_errors, ignored_columns, prepare, rejected_cells
+from huikuan.intake.common import (
+    ErrorSink,
+    Prepared,
+    duplicate_errors,
+    ignored_columns,
+    prepare,
+    rejected_cells,
+)
 from huikuan.intake.dates import check_zone, datetimes
 from huikuan.intake.headers import PAYMENT_FIELDS
 from huikuan.intake.phones import check_region
 from huikuan.intake.report import DUPLICATE_IN_FILE, RowError, SkippedRow
 from huikuan.intake.values import (
+    Checked,
     check_currency,
     clean,
     constant,
@@ -93,21 +101,11 @@ def parse_payments(
     sink.add("payment_ref", raw("payment_ref"), required(payment_ref, references(payment_ref).error))
     sink.add("external_ref", raw("external_ref"), required(external_ref, references(external_ref).error))
 
-    if "currency" in sources:
-        checked_currency = currencies(clean(raw("currency")), currency)
-        sink.add("currency", raw("currency"), checked_currency.error)
-        row_currency = checked_currency.value
-        digits: pl.Series | int = precisions(row_currency.fill_null(currency))
-    else:
-        row_currency = constant(currency, height, pl.String)
-        digits = precision(currency)
+    given = raw("currency") if "currency" in sources else None
+    row_currency, digits = _currencies(sink, given, currency, height)
 
     amount_text = clean(raw("amount"))
-    amount = amounts(amount_text, digits, blank="required")
-    zero = pl.select(
-        pl.when(amount.error.is_null() & (amount.value == 0)).then(pl.lit("zero_amount"))
-    ).to_series()
-    sink.add("amount", raw("amount"), amount.error.fill_null(zero.cast(pl.String)))
+    amount = _amounts(sink, raw("amount"), amount_text, digits)
 
     paid_text = clean(raw("paid_at"))
     paid = datetimes(paid_text, region, tz)
@@ -115,18 +113,61 @@ def parse_payments(
     method = text(clean(raw("method"))) if "method" in sources else constant(None, height, pl.String)
 
     # A payment given twice: the same payment again is set aside, a different one is an error.
+    pairs = [(external_ref, external_ref), (amount.value, amount_text), (row_currency, row_currency)]
+    pairs += [(paid.value, paid_text), (method, method)]
+    same = _repeats(sink, raw("payment_ref"), payment_ref, rows, pairs)
+
+    columns = {
+        "row": rows,
+        "payment_ref": payment_ref,
+        "external_ref": external_ref,
+        "amount": amount.value,
+        "currency": row_currency,
+        "paid_at": paid.value,
+        "method": method,
+    }
+    return _parsed(prepared, columns, sink, rows.filter(same))
+
+
+def _currencies(
+    sink: ErrorSink, given: pl.Series | None, currency: str, height: int
+) -> tuple[pl.Series, pl.Series | int]:
+    """Each row's currency (the creditor's where the file has no column) and the decimals it allows."""
+    if given is not None:
+        checked_currency = currencies(clean(given), currency)
+        sink.add("currency", given, checked_currency.error)
+        row_currency = checked_currency.value
+        return row_currency, precisions(row_currency.fill_null(currency))
+    return constant(currency, height, pl.String), precision(currency)
+
+
+def _amounts(sink: ErrorSink, given: pl.Series, amount_text: pl.Series, digits: pl.Series | int) -> Checked:
+    """The amounts in minor units; a blank or zero amount is an error."""
+    amount = amounts(amount_text, digits, blank="required")
+    zero = pl.select(
+        pl.when(amount.error.is_null() & (amount.value == 0)).then(pl.lit("zero_amount"))
+    ).to_series()
+    sink.add("amount", given, amount.error.fill_null(zero.cast(pl.String)))
+    return amount
+
+
+def _repeats(
+    sink: ErrorSink,
+    given: pl.Series,
+    payment_ref: pl.Series,
+    rows: pl.Series,
+    pairs: list[tuple[pl.Series, pl.Series]],
+) -> pl.Series:
+    """Per row, whether an earlier row has its payment reference and says the same (each of `pairs` is a
+    value and the text shown when it is null); one that says something else is a duplicate_payment_ref
+    error naming the earlier row."""
+
     def shown(value: pl.Series, fallback: pl.Series) -> pl.Expr:
         return pl.coalesce(pl.lit(value).cast(pl.String), pl.lit(fallback), pl.lit(""))
 
     signature = pl.select(
         pl.concat_str(
-            [
-                shown(external_ref, external_ref),
-                shown(amount.value, amount_text),
-                shown(row_currency, row_currency),
-                shown(paid.value, paid_text),
-                shown(method, method),
-            ],
+            [shown(value, fallback) for value, fallback in pairs],
             separator="\x1f",
         )
     ).to_series()
@@ -138,23 +179,18 @@ def parse_payments(
     different = later & (signature != first_signature)
     sink.add(
         "payment_ref",
-        raw("payment_ref"),
+        given,
         pl.select(pl.when(different).then(pl.lit("duplicate_payment_ref"))).to_series().cast(pl.String),
         first.cast(pl.String),
     )
+    return same
 
-    good = pl.DataFrame(
-        {
-            "row": rows,
-            "payment_ref": payment_ref,
-            "external_ref": external_ref,
-            "amount": amount.value,
-            "currency": row_currency,
-            "paid_at": paid.value,
-            "method": method,
-        }
-    ).select(pl.col(name).cast(dtype) for name, dtype in PAYMENT_SCHEMA.items())
-    repeated_rows = rows.filter(same)
+
+def _parsed(
+    prepared: Prepared, columns: dict[str, pl.Series], sink: ErrorSink, repeated_rows: pl.Series
+) -> ParsedPayments:
+    """The good rows (neither in error nor repeated), the errors and the skipped rows."""
+    good = pl.DataFrame(columns).select(pl.col(name).cast(dtype) for name, dtype in PAYMENT_SCHEMA.items())
     skipped = sorted(
         [*prepared.skipped, *(SkippedRow(int(r), DUPLICATE_IN_FILE) for r in repeated_rows.to_list())],
         key=lambda s: s.row,

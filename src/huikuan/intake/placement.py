@@ -166,6 +166,8 @@ def parse_placement(
     ISO 4217 currency, `as_of` the file's date (turns days past due into `overdue_since`).
     Raises PlacementFileError when the file cannot be read as a whole.
     """
+    # Long because it is one linear parse: the column jobs are closures over the same file's sources and
+    # cleaned columns, run in parallel and gathered into one frame; split, each would take them all.
     region = check_region(region)
     currency = check_currency(currency)
     prepared = prepare(Path(path), "placement", ("external_ref",), mapping, sheet)

@@ -87,16 +87,7 @@ def parse_recalls(
     else:
         recalled_on = constant(None, height, pl.Date)
 
-    signature = pl.select(
-        pl.concat_str([pl.lit(ref), pl.lit(reason), pl.lit(action)], separator="\x1f", ignore_nulls=True)
-    ).to_series()
-    later, first = duplicate_errors(ref, rows)
-    first_signature = (
-        pl.DataFrame({"k": ref, "s": signature}).select(pl.col("s").first().over("k")).to_series()
-    )
-    same = later & (signature == first_signature)
-    different = later & (signature != first_signature)
-    duplicate = pl.select(pl.when(different).then(pl.lit("duplicate_ref"))).to_series().cast(pl.String)
+    same, duplicate, first = _duplicates(ref, reason, action, rows)
     sink.add("external_ref", raw("external_ref"), duplicate, first.cast(pl.String))
 
     good = pl.DataFrame(
@@ -122,3 +113,21 @@ def parse_recalls(
         rejected_rows=len(bad),
         rejected=rejected_cells(prepared, sorted(bad)),
     )
+
+
+def _duplicates(
+    ref: pl.Series, reason: pl.Series, action: pl.Series, rows: pl.Series
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """A reference repeated in the file: the same recall again (skipped), or a different one (an error,
+    naming the first row); the repeats, the errors and the first rows."""
+    signature = pl.select(
+        pl.concat_str([pl.lit(ref), pl.lit(reason), pl.lit(action)], separator="\x1f", ignore_nulls=True)
+    ).to_series()
+    later, first = duplicate_errors(ref, rows)
+    first_signature = (
+        pl.DataFrame({"k": ref, "s": signature}).select(pl.col("s").first().over("k")).to_series()
+    )
+    same = later & (signature == first_signature)
+    different = later & (signature != first_signature)
+    duplicate = pl.select(pl.when(different).then(pl.lit("duplicate_ref"))).to_series().cast(pl.String)
+    return same, duplicate, first

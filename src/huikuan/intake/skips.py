@@ -43,6 +43,36 @@ def find_skips(
     blank = sub.select(
         pl.all_horizontal([pl.col(c).is_null() | pl.col(c).str.contains(r"^\s*$") for c in names])
     ).to_series()
+    repeated = _repeated_headers(sub, sub_keys, raw_headers, kind, mapping)
+    any_total = sub.select(
+        pl.any_horizontal([pl.col(c).str.contains(_TOTALS).fill_null(False) for c in names])
+    ).to_series()
+    sub_key_blank = pl.select(
+        pl.all_horizontal([k.is_null() for k in sub_keys]) if sub_keys else pl.lit(True)
+    )
+    sub_key_total = pl.select(pl.any_horizontal([k.str.contains(_TOTALS).fill_null(False) for k in sub_keys]))
+    totals = (sub_key_blank.to_series() & any_total) | sub_key_total.to_series()
+    sub_reasons = pl.select(
+        pl.when(blank)
+        .then(pl.lit(BLANK))
+        .when(repeated)
+        .then(pl.lit(REPEATED_HEADER))
+        .when(totals)
+        .then(pl.lit(TOTALS))
+        .otherwise(pl.lit(None, pl.String))
+    ).to_series()
+    return reasons.scatter(positions, sub_reasons)
+
+
+def _repeated_headers(
+    sub: pl.DataFrame,
+    sub_keys: Sequence[pl.Series],
+    raw_headers: Sequence[str | None],
+    kind: Kind,
+    mapping: Mapping[str, str] | None,
+) -> pl.Series:
+    """Per suspect row, whether it repeats the header: its key names something (no digit) and two of its
+    cells are the header's own or read as a header of this kind of file."""
     header_keys = [normalise_header(h or "") for h in raw_headers]
     repeated = pl.Series([False] * sub.height)
     key_names_something = pl.select(
@@ -62,21 +92,4 @@ def find_skips(
             )
             flags[i] = same >= 2 or header_score(list(cells), kind, mapping) >= 2
         repeated = pl.Series(flags)
-    any_total = sub.select(
-        pl.any_horizontal([pl.col(c).str.contains(_TOTALS).fill_null(False) for c in names])
-    ).to_series()
-    sub_key_blank = pl.select(
-        pl.all_horizontal([k.is_null() for k in sub_keys]) if sub_keys else pl.lit(True)
-    )
-    sub_key_total = pl.select(pl.any_horizontal([k.str.contains(_TOTALS).fill_null(False) for k in sub_keys]))
-    totals = (sub_key_blank.to_series() & any_total) | sub_key_total.to_series()
-    sub_reasons = pl.select(
-        pl.when(blank)
-        .then(pl.lit(BLANK))
-        .when(repeated)
-        .then(pl.lit(REPEATED_HEADER))
-        .when(totals)
-        .then(pl.lit(TOTALS))
-        .otherwise(pl.lit(None, pl.String))
-    ).to_series()
-    return reasons.scatter(positions, sub_reasons)
+    return repeated

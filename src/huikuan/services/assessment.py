@@ -14,8 +14,10 @@ indexed reads: well under 50 ms on a large database.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select, update
@@ -165,6 +167,21 @@ def _segment(ability: float, willingness: float) -> str:
 
 def _estimated(uow: UnitOfWork, case_id: int, today: date) -> Estimate:
     """segments.estimate on this one case's features, read with the plan's definitions (features.py)."""
+    case, accounts = _case_and_accounts(uow, case_id)
+    promises, paid, events = _recent_history(uow, case_id, today)
+    one = _one_case(case, accounts, today, promises, paid, events)
+    seg = estimate(one)
+    return Estimate(
+        round(float(seg.ability[0]), 4),
+        round(float(seg.willingness[0]), 4),
+        seg.names()[0],
+        "estimate",
+        today,
+    )
+
+
+def _case_and_accounts(uow: UnitOfWork, case_id: int) -> tuple[Any, Sequence[Any]]:
+    """The case with its debtor's holds, and its open accounts with a balance."""
     s = uow.session
     c, d, a = t.cases.c, t.debtors.c, t.accounts.c
     case = s.execute(
@@ -177,9 +194,14 @@ def _estimated(uow: UnitOfWork, case_id: int, today: date) -> Estimate:
             a.case_id == case_id, a.status == "open", a.balance > 0
         )
     ).all()
-    largest = max(accounts, key=lambda r: r.balance, default=None)
-    overdue = [r.overdue_since for r in accounts if r.overdue_since is not None]
-    dpd = (today - min(overdue)).days if overdue else 0
+    return case, accounts
+
+
+def _recent_history(uow: UnitOfWork, case_id: int, today: date) -> tuple[dict[str, int], Any, Sequence[Any]]:
+    """The case's promises by status, its payments of the last 90 days (count, sum) and its contacts of
+    the last 30, as of the end of the floor's day `today`."""
+    s = uow.session
+    a = t.accounts.c
     pr = t.promises.c
     counted = s.execute(select(pr.status, func.count()).where(pr.case_id == case_id).group_by(pr.status))
     promises: dict[str, int] = {str(status): int(n) for status, n in counted}
@@ -202,6 +224,23 @@ def _estimated(uow: UnitOfWork, case_id: int, today: date) -> Estimate:
             i.case_id == case_id, i.at >= now - timedelta(days=30), i.outcome != Outcome.REFUSED_BY_GATE.value
         )
     ).all()
+    return promises, paid, events
+
+
+def _one_case(
+    case: Any,
+    accounts: Sequence[Any],
+    today: date,
+    promises: dict[str, int],
+    paid: Any,
+    events: Sequence[Any],
+) -> Cases:
+    """The one case as the planner's arrays; the features not read here are unknown (NaN) or empty.
+    Long because it is one constructor call naming every feature of strategy/frames.Cases."""
+    case_id = case.id
+    largest = max(accounts, key=lambda r: r.balance, default=None)
+    overdue = [r.overdue_since for r in accounts if r.overdue_since is not None]
+    dpd = (today - min(overdue)).days if overdue else 0
     attempts = sum(1 for e in events if e.channel in ("call", "voicemail") and e.direction == "outbound")
     rpc = sum(1 for e in events if e.party_id is None and e.outcome in _RPC)
     # One case as the planner's arrays (strategy/frames.Cases), built directly: a Polars frame for a
@@ -257,11 +296,4 @@ def _estimated(uow: UnitOfWork, case_id: int, today: date) -> Estimate:
         days_since_attempt=f(nan),
         contacts_7d=f(nan),
     )
-    seg = estimate(one)
-    return Estimate(
-        round(float(seg.ability[0]), 4),
-        round(float(seg.willingness[0]), 4),
-        seg.names()[0],
-        "estimate",
-        today,
-    )
+    return one

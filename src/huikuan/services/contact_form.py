@@ -3,8 +3,10 @@ them (masked), the pending goal, the last contact, and whether the viewer may re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -74,7 +76,6 @@ def contact_form(uow: UnitOfWork, viewer: Viewer, case_id: int) -> ContactForm:
     parties = s.execute(
         select(p.id, p.name, p.role).where(p.debtor_id == case.debtor_id).order_by(p.id)
     ).all()
-    names = {row.id: (row.name, row.role) for row in parties}
     points = s.execute(
         select(cp.id, cp.party_id, cp.kind, cp.value, cp.status)
         .where(
@@ -84,6 +85,25 @@ def contact_form(uow: UnitOfWork, viewer: Viewer, case_id: int) -> ContactForm:
         )
         .order_by(cp.party_id.is_not(None), cp.party_id, cp.id)
     ).all()
+    reachable = _reachable(debtor, parties, points)
+    last = _last_contact(uow, case_id)
+    return ContactForm(
+        case_id=case_id,
+        stage=case.stage,
+        goal=case.next_action_goal,
+        goal_note=case.next_action_note,
+        next_channel=case.next_action_channel,
+        next_due_at=case.next_action_due_at,
+        reachable=tuple(reachable),
+        last=None if last is None else LastContact(*last),
+        can_write=refused is None,
+        why_not=None if refused is None else refused.translated(viewer.locale),
+    )
+
+
+def _reachable(debtor: Any, parties: Sequence[Any], points: Sequence[Any]) -> list[Reachable]:
+    """The debtor and their numbers and addresses first, then each party followed by theirs."""
+    names = {row.id: (row.name, row.role) for row in parties}
 
     def payment(role: str) -> bool:
         return role == "debtor" or may_discuss_payment(debtor.pack, debtor.pack_overrides, role)
@@ -122,26 +142,19 @@ def contact_form(uow: UnitOfWork, viewer: Viewer, case_id: int) -> ContactForm:
                         payment(role),
                     )
                 )
+    return reachable
+
+
+def _last_contact(uow: UnitOfWork, case_id: int) -> Any:
+    """The last contact made on the case (a refusal by the gate is none), or None."""
     i, u = t.interactions.c, t.users.c
-    last = s.execute(
+    return uow.session.execute(
         select(i.at, i.channel, i.outcome, i.goal, i.goal_note, i.goal_met, i.notes, u.display_name)
         .outerjoin(t.users, u.id == i.user_id)
         .where(i.case_id == case_id, i.outcome != Outcome.REFUSED_BY_GATE.value)
         .order_by(i.at.desc(), i.id.desc())
         .limit(1)
     ).one_or_none()
-    return ContactForm(
-        case_id=case_id,
-        stage=case.stage,
-        goal=case.next_action_goal,
-        goal_note=case.next_action_note,
-        next_channel=case.next_action_channel,
-        next_due_at=case.next_action_due_at,
-        reachable=tuple(reachable),
-        last=None if last is None else LastContact(*last),
-        can_write=refused is None,
-        why_not=None if refused is None else refused.translated(viewer.locale),
-    )
 
 
 def who_from_key(key: str | None) -> tuple[int | None, int | None]:

@@ -169,17 +169,7 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
     )
     if result is Outcome.HARDSHIP and party is None:
         pause_for_hardship(uow, viewer.user_id, case.debtor_id, after.due_at, now)
-    status = _POINT_STATUS.get(result)
-    if result is Outcome.WRONG_PARTY and report.contact_point_id is not None:
-        # A wrong number is the number's, not this debtor's: the mark follows it to every debtor.
-        apply_mark(
-            uow, viewer.user_id, case_id, case.debtor_id, report.contact_point_id, "wrong_number", when
-        )
-    elif status is not None and report.contact_point_id is not None:
-        cp = t.contact_points.c
-        uow.session.execute(
-            update(t.contact_points).where(cp.id == report.contact_point_id).values(status=status)
-        )
+    _mark_point(uow, viewer.user_id, case, report, result, when)
     promise_id = None
     if promise is not None:
         promise_id = take_promise(uow, viewer.user_id, case_id, promise, now=now, interaction_id=new_id)
@@ -192,8 +182,30 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
             what = {"channel": after.channel, "at": after.due_at.isoformat(), "next_action": True}
             keep_refusal(uow, case_id, viewer.user_id, what, verdict)
             raise refusal(verdict, viewer.time_zone, next_action=True)
+    row = _write_next_action(uow, case_id, after, promise_set=promise is not None)
+    uow.commit()
+    return LoggedContact(new_id, case_id, row.stage, NextAction(*row[1:]), promise_id)
+
+
+def _mark_point(
+    uow: UnitOfWork, user_id: int, case: Any, report: ContactReport, result: Outcome, when: datetime
+) -> None:
+    """Marks the number called after what the contact found (wrong number, dead, ...)."""
+    status = _POINT_STATUS.get(result)
+    if result is Outcome.WRONG_PARTY and report.contact_point_id is not None:
+        # A wrong number is the number's, not this debtor's: the mark follows it to every debtor.
+        apply_mark(uow, user_id, case.id, case.debtor_id, report.contact_point_id, "wrong_number", when)
+    elif status is not None and report.contact_point_id is not None:
+        cp = t.contact_points.c
+        uow.session.execute(
+            update(t.contact_points).where(cp.id == report.contact_point_id).values(status=status)
+        )
+
+
+def _write_next_action(uow: UnitOfWork, case_id: int, after: NextAction, *, promise_set: bool) -> Any:
+    """Sets the case's next action (a promise sets its own) and its stage; the case's row as it is now."""
     c = t.cases.c
-    if promise is None or after.channel is not None:  # a promise sets its own next action: checking it
+    if not promise_set or after.channel is not None:  # a promise sets its own next action: checking it
         uow.session.execute(
             update(t.cases)
             .where(c.id == case_id)
@@ -209,13 +221,11 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
         .where(c.id == case_id, c.stage == CaseStage.NEW.value)
         .values(stage=CaseStage.CONTACTING.value)
     )
-    row = uow.session.execute(
+    return uow.session.execute(
         select(
             c.stage, c.next_action_channel, c.next_action_goal, c.next_action_note, c.next_action_due_at
         ).where(c.id == case_id)
     ).one()
-    uow.commit()
-    return LoggedContact(new_id, case_id, row.stage, NextAction(*row[1:]), promise_id)
 
 
 def pause_for_hardship(

@@ -263,20 +263,7 @@ def insert_contact(
     goal_note: str | None = None,
 ) -> int:
     """record_contact without the commit: the interaction and its holds, in the caller's transaction."""
-    try:
-        result = Outcome(outcome)
-        way = Direction(direction)
-    except ValueError as exc:
-        raise InvalidInput("outcome or direction: {reason}", reason=str(exc)) from None
-    if result is Outcome.REFUSED_BY_GATE:
-        raise InvalidInput("outcome: refused_by_gate is recorded by the gate itself")
-    if duration_s < 0:
-        raise InvalidInput("duration: must not be negative")
-    if goal is not None and goal not in GOALS:
-        raise InvalidInput("goal: {value} is not one of the goals", value=goal)
-    when = (at or datetime.now(UTC)).astimezone(UTC)
-    if when > datetime.now(UTC):
-        raise InvalidInput("at: a contact cannot be recorded in the future")
+    result, way, when = _checked(outcome, direction, duration_s, goal, at)
     case = _case(uow, case_id)
     decision_id = None
     if way is Direction.OUTBOUND:
@@ -313,6 +300,26 @@ def insert_contact(
     if party is None and way is Direction.OUTBOUND:
         notices.demand_recorded(uow, case_id, case.debtor_id, user_id, when)  # restarts a cn limitation
     return int(new_id)
+
+
+def _checked(
+    outcome: str, direction: str, duration_s: int, goal: str | None, at: datetime | None
+) -> tuple[Outcome, Direction, datetime]:
+    """The contact's outcome, direction and moment (UTC), refused when they cannot be recorded."""
+    try:
+        result, way = Outcome(outcome), Direction(direction)
+    except ValueError as exc:
+        raise InvalidInput("outcome or direction: {reason}", reason=str(exc)) from None
+    if result is Outcome.REFUSED_BY_GATE:
+        raise InvalidInput("outcome: refused_by_gate is recorded by the gate itself")
+    if duration_s < 0:
+        raise InvalidInput("duration: must not be negative")
+    if goal is not None and goal not in GOALS:
+        raise InvalidInput("goal: {value} is not one of the goals", value=goal)
+    when = (at or datetime.now(UTC)).astimezone(UTC)
+    if when > datetime.now(UTC):
+        raise InvalidInput("at: a contact cannot be recorded in the future")
+    return result, way, when
 
 
 def _apply_holds(

@@ -40,6 +40,32 @@ def render_dossier(data: dict[str, Any], locale: str) -> bytes:
     def p(value: Any, style: ParagraphStyle = text) -> Paragraph:
         return Paragraph(escape("" if value is None else str(value)), style)
 
+    story = _opening(data, _, p, head, title)
+    story += _facts_and_decisions(data, _, p, head)
+    story += _contacts_and_replay(data, _, p, head)
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=_("Compliance dossier of case {case}", case=data["case_id"]),
+        initialFontName=font,
+    )
+    doc.build(story)
+    return out.getvalue()
+
+
+def _opening(
+    data: dict[str, Any],
+    _: Callable[..., str],
+    p: Callable[..., Paragraph],
+    head: ParagraphStyle,
+    title: ParagraphStyle,
+) -> list[Flowable]:
+    """The title, who and what the dossier is about, and the summary's counts."""
     story: list[Flowable] = [
         p(_("Compliance dossier of case {case}", case=data["case_id"]), title),
         p(
@@ -70,7 +96,17 @@ def render_dossier(data: dict[str, Any], locale: str) -> bytes:
             )
         ),
     ]
-    story += _section(
+    return story
+
+
+def _facts_and_decisions(
+    data: dict[str, Any],
+    _: Callable[..., str],
+    p: Callable[..., Paragraph],
+    head: ParagraphStyle,
+) -> list[Flowable]:
+    """The versions of the facts, the facts now and the gate's decisions."""
+    story = _section(
         p(_("The facts over time"), head),
         [_("From"), _("Who"), _("Why"), _("What changed"), _("Audit event")],
         [
@@ -108,7 +144,17 @@ def render_dossier(data: dict[str, Any], locale: str) -> bytes:
         p,
         _("No decision was recorded."),
     )
-    story += _section(
+    return story
+
+
+def _contacts_and_replay(
+    data: dict[str, Any],
+    _: Callable[..., str],
+    p: Callable[..., Paragraph],
+    head: ParagraphStyle,
+) -> list[Flowable]:
+    """The contacts made and those the gate refuses on replay."""
+    story = _section(
         p(_("Contacts"), head),
         [_("When"), _("What"), _("Channel"), _("Result"), _("To"), _("Decision id")],
         [
@@ -145,19 +191,7 @@ def render_dossier(data: dict[str, Any], locale: str) -> bytes:
         p,
         _("Every one of the {count} contacts is allowed on replay.", count=replay["contacts"]),
     )
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=_("Compliance dossier of case {case}", case=data["case_id"]),
-        initialFontName=font,
-    )
-    doc.build(story)
-    return out.getvalue()
+    return story
 
 
 def _section(

@@ -32,7 +32,7 @@ from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.holds import write_scrub_holds
 from huikuan.storage.payment_writer import CreditorTerms, Refused, write_payments
-from huikuan.storage.placement_writer import write_placement
+from huikuan.storage.placement_writer import WriteCounts, write_placement
 from huikuan.storage.uow import UnitOfWork
 
 # Called with each stage ("parse", "match", "write"); "write" also with the rows read.
@@ -149,43 +149,14 @@ def import_accounts(
         mapping=mapping,
         sheet=sheet,
     )
-    report = ImportReport(
-        kind="accounts",
-        file=str(path),
-        creditor=creditor.code,
-        mode=_mode(strict),
-        encoding=parsed.encoding,
-        rows_read=parsed.rows_read,
-        rejected=parsed.rejected_rows,
-        skipped=len(parsed.skipped),
-        errors=_errors(parsed.errors),
-        skipped_rows=_skips(parsed.skipped),
-        columns=dict(parsed.columns),
-        ignored_columns=list(parsed.ignored_columns),
-    )
-    if parsed.errors and strict:
-        raise ImportRejected(
-            f"{parsed.rejected_rows} bad row(s) in {path.name}; nothing was imported (strict mode)", report
-        )
-    if parsed.errors:
-        report.rejects_file = str(_write_rejects(path, parsed.rejected, parsed.errors, rejects))
+    errors = list(parsed.errors)
+    report = _checked_report("accounts", path, creditor, parsed, errors, strict=strict, rejects=rejects)
     say("write", parsed.rows_read)
     conn = uow.session.connection()
     counts = write_placement(
         conn, creditor.id or 0, creditor.region, _take_rows(parsed), placed_on=floor_today(datetime.now(UTC))
     )
-    # The same person placed by other creditors: linked by national ID once for the whole batch.
-    linked = link_by_national_id(uow, creditor.id or 0)
-    report.created, report.updated, report.unchanged = counts.created, counts.updated, counts.unchanged
-    notices.refresh_creditor(conn, creditor.id or 0)
-    report.details = {
-        "debtors_created": counts.debtors_created,
-        "parties_created": counts.parties_created,
-        "contact_points_created": counts.contact_points_created,
-        "persons_linked": linked,
-    }
-    if counts.scrubs.height:
-        report.details["holds_set"] = _scrub(uow, creditor.id or 0, counts.scrubs)
+    _placement_written(uow, creditor.id or 0, counts, report)
     if mapping_file is not None:
         conn.execute(
             update(t.creditors).where(t.creditors.c.id == creditor.id).values(header_mapping=mapping)
@@ -194,6 +165,23 @@ def import_accounts(
     report.written = True
     uow.commit()
     return report
+
+
+def _placement_written(uow: UnitOfWork, creditor_id: int, counts: WriteCounts, report: ImportReport) -> None:
+    """After the placement's rows are written: links the same people, refreshes the creditor's notices,
+    sets holds on the scrubbed accounts, and counts it all into `report`."""
+    # The same person placed by other creditors: linked by national ID once for the whole batch.
+    linked = link_by_national_id(uow, creditor_id)
+    report.created, report.updated, report.unchanged = counts.created, counts.updated, counts.unchanged
+    notices.refresh_creditor(uow.session.connection(), creditor_id)
+    report.details = {
+        "debtors_created": counts.debtors_created,
+        "parties_created": counts.parties_created,
+        "contact_points_created": counts.contact_points_created,
+        "persons_linked": linked,
+    }
+    if counts.scrubs.height:
+        report.details["holds_set"] = _scrub(uow, creditor_id, counts.scrubs)
 
 
 def import_payments(

@@ -103,32 +103,7 @@ def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
 
 
 def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: datetime) -> str:
-    m, c, d, p = t.messages.c, t.cases.c, t.debtors.c, t.parties.c
-    row = uow.session.execute(
-        select(
-            m.id,
-            m.case_id,
-            m.channel,
-            m.to,
-            m.subject,
-            m.body,
-            m.locale,
-            m.attempts,
-            m.party_id,
-            m.contact_point_id,
-            d.name.label("debtor_name"),
-            d.language,
-            d.cease,
-            d.disputed,
-            p.name.label("party_name"),
-        )
-        .select_from(
-            t.messages.join(t.cases, c.id == m.case_id)
-            .join(t.debtors, d.id == c.debtor_id)
-            .outerjoin(t.parties, p.id == m.party_id)
-        )
-        .where(m.id == message_id)
-    ).one()
+    row = _message(uow, message_id)
     uow.rollback()
     postponed_until = _gate_again(uow, row, now)
     if postponed_until is not None and postponed_until is not _HELD:
@@ -138,28 +113,10 @@ def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: dateti
         return "postponed"
     if row.cease or row.disputed or postponed_until is _HELD:
         _finish(uow, message_id, status="refused", error=HOLD_ERROR)
-        record(
-            uow.session,
-            at=now,
-            user_id=None,
-            action="message.held",
-            entity="message",
-            entity_id=message_id,
-            detail={"case_id": row.case_id, "cease": bool(row.cease), "disputed": bool(row.disputed)},
-        )
+        _record_held(uow, message_id, row, now)
         uow.commit()
         return "refused"
-    outgoing = Outgoing(
-        id=row.id,
-        channel=row.channel,
-        to=row.to,
-        subject=row.subject,
-        body=row.body,
-        locale=normalize_locale(row.locale or row.language),
-        recipient_name=row.party_name or row.debtor_name,
-        reference=reference(row.case_id),
-        now=now,
-    )
+    outgoing = _outgoing(row, now)
     attempts = row.attempts + 1
     try:
         receipt = transport.send(outgoing)
@@ -198,6 +155,64 @@ def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: dateti
     notices.message_sent(uow, message_id, now)
     uow.commit()
     return "sent"
+
+
+def _message(uow: UnitOfWork, message_id: int) -> Any:
+    """The message with what its sending needs: the debtor's name, language and holds, the party's name."""
+    m, c, d, p = t.messages.c, t.cases.c, t.debtors.c, t.parties.c
+    return uow.session.execute(
+        select(
+            m.id,
+            m.case_id,
+            m.channel,
+            m.to,
+            m.subject,
+            m.body,
+            m.locale,
+            m.attempts,
+            m.party_id,
+            m.contact_point_id,
+            d.name.label("debtor_name"),
+            d.language,
+            d.cease,
+            d.disputed,
+            p.name.label("party_name"),
+        )
+        .select_from(
+            t.messages.join(t.cases, c.id == m.case_id)
+            .join(t.debtors, d.id == c.debtor_id)
+            .outerjoin(t.parties, p.id == m.party_id)
+        )
+        .where(m.id == message_id)
+    ).one()
+
+
+def _outgoing(row: Any, now: datetime) -> Outgoing:
+    """The message as the transport sends it, addressed to the party or else the debtor."""
+    return Outgoing(
+        id=row.id,
+        channel=row.channel,
+        to=row.to,
+        subject=row.subject,
+        body=row.body,
+        locale=normalize_locale(row.locale or row.language),
+        recipient_name=row.party_name or row.debtor_name,
+        reference=reference(row.case_id),
+        now=now,
+    )
+
+
+def _record_held(uow: UnitOfWork, message_id: int, row: Any, now: datetime) -> None:
+    """Audits a message refused because the debtor ceased contact or disputes the debt."""
+    record(
+        uow.session,
+        at=now,
+        user_id=None,
+        action="message.held",
+        entity="message",
+        entity_id=message_id,
+        detail={"case_id": row.case_id, "cease": bool(row.cease), "disputed": bool(row.disputed)},
+    )
 
 
 _HELD = datetime.max.replace(tzinfo=UTC)  # the gate refuses with no time at which it would allow

@@ -66,20 +66,7 @@ def make_plan(
     the challenger, the rest by `strategy_name` (the champion); each plan row names its strategy."""
     say = progress or (lambda _stage: None)
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    if planner is None:
-        from huikuan.strategy.planner import plan_day
-        from huikuan.strategy.strategies import get
-
-        get(strategy_name)  # an unknown strategy fails now, not after the portfolio is read
-        planner = plan_day
-    if challenger is not None:
-        from huikuan.strategy.strategies import get
-
-        get(challenger)
-        if not 0.0 < challenger_share < 1.0:
-            raise InvalidInput("challenger share: must be between 0 and 1, e.g. 0.2")
-        if challenger == strategy_name:
-            raise InvalidInput("challenger: must differ from the champion strategy")
+    planner = _checked_planner(planner, strategy_name, challenger, challenger_share)
     clock = _Stages(say)
     creditor_ids = _creditor_ids(uow, creditors)
     conn = uow.session.connection()
@@ -100,7 +87,38 @@ def make_plan(
         result = plan_split(inputs, arms, shares, salt=CHAMPION_SALT)
 
     clock("check")
-    bad = plan_violations(result.plan, inputs.allowed, inputs.cases, day, now)
+    _check_allowed(result.plan, inputs, day, now)
+
+    clock("store")
+    written, replaced = _store(uow, day, strategy_name, result.plan, inputs.cases, now, creditor_ids)
+    return _summary(day, strategy_name, now, inputs, result, written, replaced, clock.done())
+
+
+def _checked_planner(
+    planner: Planner | None, strategy_name: str, challenger: str | None, challenger_share: float
+) -> Planner:
+    """The planner to run (the strategies' by default); an unknown strategy or a challenger that cannot
+    run beside the champion fails now, not after the portfolio is read."""
+    if planner is None:
+        from huikuan.strategy.planner import plan_day
+        from huikuan.strategy.strategies import get
+
+        get(strategy_name)  # an unknown strategy fails now, not after the portfolio is read
+        planner = plan_day
+    if challenger is not None:
+        from huikuan.strategy.strategies import get
+
+        get(challenger)
+        if not 0.0 < challenger_share < 1.0:
+            raise InvalidInput("challenger share: must be between 0 and 1, e.g. 0.2")
+        if challenger == strategy_name:
+            raise InvalidInput("challenger: must differ from the champion strategy")
+    return planner
+
+
+def _check_allowed(plan: pl.DataFrame, inputs: PlanInputs, day: date, now: datetime) -> None:
+    """Refuses the plan, stored nowhere, when it chose a contact the gate does not allow."""
+    bad = plan_violations(plan, inputs.allowed, inputs.cases, day, now)
     if bad.height:
         first = bad.row(0, named=True)
         raise ComplianceRefused(
@@ -111,10 +129,6 @@ def make_plan(
             case_id=first["case_id"],
             at=first["slot_start"],
         )
-
-    clock("store")
-    written, replaced = _store(uow, day, strategy_name, result.plan, inputs.cases, now, creditor_ids)
-    return _summary(day, strategy_name, now, inputs, result, written, replaced, clock.done())
 
 
 # Cases written per transaction: the web's writers wait at most one part's time for SQLite's write lock.
@@ -170,24 +184,9 @@ def stored_outcomes(uow: UnitOfWork, day: date) -> pl.DataFrame:
 
     from huikuan.strategy.payment import OUTCOMES_SCHEMA
 
-    p, a, pay = t.plan_rows.c, t.accounts.c, t.payments.c
+    a, pay = t.accounts.c, t.payments.c
     conn = uow.session.connection()
-    plans = read_frame(
-        conn,
-        select(p.case_id, p.action, p.p_pay, p.segment, p.plan_date)
-        .where(
-            p.plan_date <= day - timedelta(days=30), p.plan_date > day - timedelta(days=OUTCOME_WINDOW_DAYS)
-        )
-        .order_by(func.random())
-        .limit(OUTCOME_SAMPLE),
-        {
-            "case_id": pl.Int64,
-            "action": pl.Utf8,
-            "p_prior": pl.Float64,
-            "segment": pl.Utf8,
-            "plan_date": pl.Date,
-        },
-    )
+    plans = _sampled_plans(conn, day)
     schema: Any = OUTCOMES_SCHEMA
     if plans.height == 0:
         return pl.DataFrame(schema=schema)
@@ -204,16 +203,7 @@ def stored_outcomes(uow: UnitOfWork, day: date) -> pl.DataFrame:
         .where(a.case_id.in_(ids), pay.status == "posted"),  # a payment reversed since paid nothing
         {"case_id": pl.Int64, "paid_at": pl.Datetime("us", "UTC")},
     ).with_columns(pl.col("paid_at").dt.convert_time_zone(floor_zone()).dt.date().alias("paid_on"))
-    hits = (
-        plans.join(paid, on="case_id")
-        .filter(
-            (pl.col("paid_on") >= pl.col("plan_date"))
-            & (pl.col("paid_on") < pl.col("plan_date") + pl.duration(days=30))
-        )
-        .select("case_id", "plan_date")
-        .unique()
-        .with_columns(pl.lit(True).alias("paid_30d"))
-    )
+    hits = _paid_within_30_days(plans, paid)
     return (
         plans.join(overdue, on="case_id", how="left")
         .join(hits, on=["case_id", "plan_date"], how="left")
@@ -228,6 +218,43 @@ def stored_outcomes(uow: UnitOfWork, day: date) -> pl.DataFrame:
             pl.col("paid_30d").fill_null(False),
         )
         .cast(schema)
+    )
+
+
+def _sampled_plans(conn: Connection, day: date) -> pl.DataFrame:
+    """A random sample of the plan rows of days whose 30 days after are over by `day`."""
+    from sqlalchemy import func
+
+    p = t.plan_rows.c
+    return read_frame(
+        conn,
+        select(p.case_id, p.action, p.p_pay, p.segment, p.plan_date)
+        .where(
+            p.plan_date <= day - timedelta(days=30), p.plan_date > day - timedelta(days=OUTCOME_WINDOW_DAYS)
+        )
+        .order_by(func.random())
+        .limit(OUTCOME_SAMPLE),
+        {
+            "case_id": pl.Int64,
+            "action": pl.Utf8,
+            "p_prior": pl.Float64,
+            "segment": pl.Utf8,
+            "plan_date": pl.Date,
+        },
+    )
+
+
+def _paid_within_30_days(plans: pl.DataFrame, paid: pl.DataFrame) -> pl.DataFrame:
+    """The (case, plan day) pairs followed by a payment within 30 days, marked paid_30d."""
+    return (
+        plans.join(paid, on="case_id")
+        .filter(
+            (pl.col("paid_on") >= pl.col("plan_date"))
+            & (pl.col("paid_on") < pl.col("plan_date") + pl.duration(days=30))
+        )
+        .select("case_id", "plan_date")
+        .unique()
+        .with_columns(pl.lit(True).alias("paid_30d"))
     )
 
 

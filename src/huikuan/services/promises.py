@@ -195,23 +195,7 @@ def take_promise(
     sets the case's next action to checking the payment, in the caller's transaction; its id."""
     p = t.promises.c
     session = uow.session
-    old = session.execute(select(p.id).where(p.case_id == case_id, p.status == "pending")).scalars().all()
-    if old:
-        session.execute(
-            update(t.promises)
-            .where(p.id.in_(old), p.status == "pending")
-            .values(status=PromiseStatus.CANCELLED.value, resolved_at=now)
-        )
-        for old_id in old:
-            record(
-                uow.session,
-                at=now,
-                user_id=user_id,
-                action="promise.cancelled",
-                entity="promise",
-                entity_id=old_id,
-                detail={"case_id": case_id},
-            )
+    old = _cancel_pending(uow, user_id, case_id, now)
     new_id = int(
         session.execute(
             insert(t.promises)
@@ -229,23 +213,34 @@ def take_promise(
             .returning(p.id)
         ).scalar_one()
     )
-    record(
-        uow.session,
-        at=now,
-        user_id=user_id,
-        action="promise.made",
-        entity="case",
-        entity_id=case_id,
-        detail={
-            "promise_id": new_id,
-            "interaction_id": interaction_id,
-            "amount": terms.amount.minor,
-            "currency": terms.amount.currency,
-            "due_date": terms.due.isoformat(),
-            "replaces": list(old),
-        },
-    )
-    session.execute(
+    amount, currency, due = terms.amount.minor, terms.amount.currency, terms.due.isoformat()
+    detail = {"promise_id": new_id, "interaction_id": interaction_id, "replaces": old}
+    detail |= {"amount": amount, "currency": currency, "due_date": due}
+    record(uow.session, at=now, user_id=user_id, action="promise.made", entity="case", entity_id=case_id,
+           detail=detail)  # fmt: skip
+    _await_payment(uow, case_id, terms)
+    return new_id
+
+
+def _cancel_pending(uow: UnitOfWork, user_id: int, case_id: int, now: datetime) -> list[int]:
+    """Cancels (and audits) the case's pending promises, which a new one replaces; their ids."""
+    p = t.promises.c
+    old = list(uow.session.execute(select(p.id).where(p.case_id == case_id, p.status == "pending")).scalars())
+    if old:
+        uow.session.execute(
+            update(t.promises)
+            .where(p.id.in_(old), p.status == "pending")
+            .values(status=PromiseStatus.CANCELLED.value, resolved_at=now)
+        )
+    for old_id in old:
+        record(uow.session, at=now, user_id=user_id, action="promise.cancelled", entity="promise",
+               entity_id=old_id, detail={"case_id": case_id})  # fmt: skip
+    return old
+
+
+def _await_payment(uow: UnitOfWork, case_id: int, terms: PromiseTerms) -> None:
+    """Sets the case's next action to checking the promised payment the day after it is due."""
+    uow.session.execute(
         update(t.cases)
         .where(t.cases.c.id == case_id)
         .values(
@@ -257,7 +252,6 @@ def take_promise(
             next_action_due_at=day_start(terms.due + timedelta(days=1), terms.zone),
         )
     )
-    return new_id
 
 
 @dataclass(frozen=True)

@@ -82,33 +82,8 @@ def reconcile(
         pl.col("paid_at").alias("there_paid_at"),
     )
     here = recorded_payments(uow.session.connection(), creditor.id or 0)
-    span = None
-    if there.height:
-        tz = creditor.time_zone
-        first = there["there_paid_at"].dt.convert_time_zone(tz).dt.date().min()
-        last = there["there_paid_at"].dt.convert_time_zone(tz).dt.date().max()
-        span = (str(first), str(last))
-        local = pl.col("here_paid_at").dt.convert_time_zone(tz).dt.date()
-        in_span = local.is_between(pl.lit(first), pl.lit(last))
-    else:
-        in_span = pl.lit(False)
-    both = there.join(here, on="reference", how="full", coalesce=True)
-    found_here, found_there = pl.col("here_amount").is_not_null(), pl.col("there_amount").is_not_null()
-    same = (pl.col("here_amount") == pl.col("there_amount")) & (
-        pl.col("here_currency") == pl.col("there_currency")
-    )
-    both = both.with_columns(
-        pl.when(found_here & found_there & same)
-        .then(pl.lit("matched"))
-        .when(found_here & found_there)
-        .then(pl.lit("amount_differs"))
-        .when(found_there)
-        .then(pl.lit("missing_here"))
-        .when(in_span)
-        .then(pl.lit("missing_there"))
-        .otherwise(pl.lit(None, dtype=pl.Utf8))
-        .alias("category")
-    ).filter(pl.col("category").is_not_null())
+    span, in_span = _span(there, creditor.time_zone)
+    both = _categorised(there.join(here, on="reference", how="full", coalesce=True), in_span)
     counts = {c: int((both["category"] == c).sum()) for c in CATEGORIES}
     differences = both.filter(pl.col("category") != "matched").sort("category", "reference").to_dicts()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -125,6 +100,36 @@ def reconcile(
         csv=csv_path,
         differences=differences,
     )
+
+
+def _span(there: pl.DataFrame, tz: str) -> tuple[tuple[str, str] | None, pl.Expr]:
+    """The file's first and last local payment days, and whether a payment here falls between them."""
+    if not there.height:
+        return None, pl.lit(False)
+    first = there["there_paid_at"].dt.convert_time_zone(tz).dt.date().min()
+    last = there["there_paid_at"].dt.convert_time_zone(tz).dt.date().max()
+    local = pl.col("here_paid_at").dt.convert_time_zone(tz).dt.date()
+    return (str(first), str(last)), local.is_between(pl.lit(first), pl.lit(last))
+
+
+def _categorised(both: pl.DataFrame, in_span: pl.Expr) -> pl.DataFrame:
+    """Each reference's category; a payment here before or after the file's span is left out."""
+    found_here, found_there = pl.col("here_amount").is_not_null(), pl.col("there_amount").is_not_null()
+    same = (pl.col("here_amount") == pl.col("there_amount")) & (
+        pl.col("here_currency") == pl.col("there_currency")
+    )
+    return both.with_columns(
+        pl.when(found_here & found_there & same)
+        .then(pl.lit("matched"))
+        .when(found_here & found_there)
+        .then(pl.lit("amount_differs"))
+        .when(found_there)
+        .then(pl.lit("missing_here"))
+        .when(in_span)
+        .then(pl.lit("missing_there"))
+        .otherwise(pl.lit(None, dtype=pl.Utf8))
+        .alias("category")
+    ).filter(pl.col("category").is_not_null())
 
 
 def _money(minor: int | None, currency: str | None) -> str:

@@ -113,19 +113,7 @@ def run_statement(
         row = _statement_row(conn, creditor_id, month)
         issued_now = row is None
     if row is None:
-        if now < end:
-            raise Conflict("The month {month} is not over yet", month=month)
-        later = conn.execute(
-            select(t.statements.c.period).where(
-                t.statements.c.creditor_id == creditor_id, t.statements.c.period > month
-            )
-        ).scalar()
-        if later is not None:
-            raise Conflict(
-                "A statement for {later} is issued already: {month} cannot follow it",
-                later=later,
-                month=month,
-            )
+        _check_issuable(conn, creditor_id, month, end, now)
         row = _issue(conn, creditor, month, end, now, user_id)
         uow.commit()
     frozen = dict(row["totals"])
@@ -154,6 +142,23 @@ def run_statement(
         issued_now=issued_now,
         documents=documents,
     )
+
+
+def _check_issuable(conn: Connection, creditor_id: int, month: str, end: datetime, now: datetime) -> None:
+    """Refuses a month not over yet, and one a later statement of the creditor follows."""
+    if now < end:
+        raise Conflict("The month {month} is not over yet", month=month)
+    later = conn.execute(
+        select(t.statements.c.period).where(
+            t.statements.c.creditor_id == creditor_id, t.statements.c.period > month
+        )
+    ).scalar()
+    if later is not None:
+        raise Conflict(
+            "A statement for {later} is issued already: {month} cannot follow it",
+            later=later,
+            month=month,
+        )
 
 
 def recomputed_totals(uow: UnitOfWork, statement_id: int) -> dict[str, dict[str, int]]:

@@ -57,6 +57,23 @@ def write_payments(
     `tz` is the creditor's zone: an account's last payment date is the local date of the payment, and the
     terms in force are those of that day (none given: the default order and no commission).
     """
+    frame = _with_accounts(conn, creditor_id, rows)
+    outcome = PaymentOutcome()
+    fresh = _check(frame, outcome)
+    if dry_run or fresh.height == 0:
+        return outcome
+
+    ids = allocate_ids(conn, t.payments, fresh.height)
+    fresh = fresh.sort("paid_at").with_columns(ids)
+    allocated = _split_and_earn(conn, creditor_id, fresh, tz, terms)
+    _insert_payments(conn, creditor_id, allocated)
+    journal_direct_payments(conn, creditor_id, allocated)
+    _lower_balances(conn, allocated, tz)
+    return outcome
+
+
+def _with_accounts(conn: Connection, creditor_id: int, rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows with the creditor's account each names and the payment already known by its reference."""
     a, p = t.accounts.c, t.payments.c
     accounts = read_frame(
         conn,
@@ -80,8 +97,12 @@ def write_payments(
         select(p.external_ref, p.account_id, p.amount).where(p.creditor_id == creditor_id),
         {"payment_ref": pl.Utf8, "known_account_id": pl.Int64, "known_amount": pl.Int64},
     )
-    frame = rows.join(accounts, on="external_ref", how="left").join(known, on="payment_ref", how="left")
-    outcome = PaymentOutcome()
+    return rows.join(accounts, on="external_ref", how="left").join(known, on="payment_ref", how="left")
+
+
+def _check(frame: pl.DataFrame, outcome: PaymentOutcome) -> pl.DataFrame:
+    """Counts the rows into `outcome`, refusing unknown accounts, other currencies and reused references;
+    the rows to write."""
     for r in frame.filter(pl.col("account_id").is_null()).iter_rows(named=True):
         outcome.errors.append(Refused(r["row"], "external_ref", r["external_ref"], "unknown_account"))
     matched = frame.filter(pl.col("account_id").is_not_null())
@@ -97,12 +118,11 @@ def write_payments(
     fresh = matched.filter(pl.col("known_amount").is_null() & ~pl.col("row").is_in(list(bad_rows)))
     outcome.unchanged = seen.height - conflicting.height
     outcome.created = fresh.height
-    if dry_run or fresh.height == 0:
-        return outcome
+    return fresh
 
-    ids = allocate_ids(conn, t.payments, fresh.height)
-    fresh = fresh.sort("paid_at").with_columns(ids)
-    allocated = _split_and_earn(conn, creditor_id, fresh, tz, terms)
+
+def _insert_payments(conn: Connection, creditor_id: int, allocated: pl.DataFrame) -> None:
+    """Inserts the payments and their allocations to the accounts."""
     insert_frame(
         conn,
         t.payments,
@@ -134,7 +154,11 @@ def write_payments(
             "commission",
         ),
     )
-    journal_direct_payments(conn, creditor_id, allocated)
+
+
+def _lower_balances(conn: Connection, allocated: pl.DataFrame, tz: str) -> None:
+    """Lowers each account's balance by what was allocated to it, with its last payment; a balance paid
+    off closes the account as paid."""
     per_account = allocated.group_by("account_id").agg(
         pl.col("balance").first(),
         pl.col("allocated").sum(),
@@ -155,7 +179,6 @@ def write_payments(
             .alias("status"),
         ),
     )
-    return outcome
 
 
 def journal_direct_payments(conn: Connection, creditor_id: int, allocated: pl.DataFrame) -> None:

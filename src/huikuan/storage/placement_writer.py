@@ -102,17 +102,7 @@ def write_placement(
     frame = _assign_cases(conn, creditor_id, frame)
 
     opened = _load_new_accounts(conn, creditor_id, frame, placed_on or date.today())
-    changed = frame.select(*_ACCOUNT_COLUMNS, *(f"old_{f}" for f in ACCOUNT_FIELDS)).filter(
-        pl.col("account_id").is_not_null() & _differs()
-    )
-    update_frame(conn, t.accounts, changed.select(pl.col("account_id").alias("id"), *ACCOUNT_FIELDS))
-    journal_placement(
-        conn,
-        creditor_id,
-        opened,
-        changed.select("account_id", "currency", "balance", "old_currency", "old_balance"),
-        at=at or datetime.now(UTC),
-    )
+    changed = _update_changed(conn, creditor_id, frame, opened, at or datetime.now(UTC))
 
     created = opened.height
     del opened
@@ -121,15 +111,7 @@ def write_placement(
     old = frame.select("row", "account_id").filter(pl.col("account_id").is_not_null())
     del frame  # the parsed rows are not needed any more: free them before the largest load
     # The debtors' and the parties' contact points go in together: one load builds the table's indexes.
-    points = pl.concat([debtor_points, party_points], how="diagonal_relaxed")
-    point_ids = allocate_ids(conn, t.contact_points, points.height)
-    load_frame(
-        conn,
-        t.contact_points,
-        points.with_columns(point_ids, pl.lit("placement").alias("source"))
-        .hstack(point_keys(points["kind"], points["value"]).get_columns())
-        .drop("row"),
-    )
+    points = _load_points(conn, debtor_points, party_points)
 
     touched = pl.concat([changed.select("row"), points.select("row"), party_rows]).unique()
     updated = old.join(touched, on="row", how="semi").height
@@ -142,6 +124,39 @@ def write_placement(
         contact_points_created=points.height,
         scrubs=scrubs,
     )
+
+
+def _update_changed(
+    conn: Connection, creditor_id: int, frame: pl.DataFrame, opened: pl.DataFrame, at: datetime
+) -> pl.DataFrame:
+    """Updates the known accounts the file changed and journals the opened and the changed balances;
+    the changed accounts."""
+    changed = frame.select(*_ACCOUNT_COLUMNS, *(f"old_{f}" for f in ACCOUNT_FIELDS)).filter(
+        pl.col("account_id").is_not_null() & _differs()
+    )
+    update_frame(conn, t.accounts, changed.select(pl.col("account_id").alias("id"), *ACCOUNT_FIELDS))
+    journal_placement(
+        conn,
+        creditor_id,
+        opened,
+        changed.select("account_id", "currency", "balance", "old_currency", "old_balance"),
+        at=at,
+    )
+    return changed
+
+
+def _load_points(conn: Connection, debtor_points: pl.DataFrame, party_points: pl.DataFrame) -> pl.DataFrame:
+    """Loads the debtors' and the parties' new contact points; the points loaded."""
+    points = pl.concat([debtor_points, party_points], how="diagonal_relaxed")
+    point_ids = allocate_ids(conn, t.contact_points, points.height)
+    load_frame(
+        conn,
+        t.contact_points,
+        points.with_columns(point_ids, pl.lit("placement").alias("source"))
+        .hstack(point_keys(points["kind"], points["value"]).get_columns())
+        .drop("row"),
+    )
+    return points
 
 
 def _load_new_accounts(

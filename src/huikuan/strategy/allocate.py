@@ -346,11 +346,7 @@ def exchange(p: Problem, choice: I64, rounds: int = 2) -> I64:
                     continue
                 cur = np.where(cur_choice >= 0, val[idx, np.clip(cur_choice, 0, None)], 0.0)
                 ins = np.nonzero(inside)[0]
-                open_ = np.all((p.usage[g] <= left[None, :] + 1e-9) | (p.usage[g] == 0), axis=1)  # (K,)
-                open_[k] = False
-                alt_val = np.where(open_[None, :], val[ins], NEG)
-                alt_k = np.argmax(alt_val, axis=1) if k_count else np.zeros(len(ins), dtype=np.int64)
-                alt_v = np.maximum(alt_val[np.arange(len(ins)), alt_k], 0.0)
+                alt_k, alt_v = _best_open(p.usage[g], left, k, val[ins])
                 loss = cur[ins] - alt_v
                 gain_all = val[:, k] - cur
                 # Only a case to which option k is worth something may take it (never one worth less than
@@ -358,29 +354,12 @@ def exchange(p: Problem, choice: I64, rounds: int = 2) -> I64:
                 outs = np.nonzero(~inside & (val[:, k] > 0) & (gain_all > loss.min() + 1e-9))[0]
                 if len(outs) == 0:
                     continue
-                gain = gain_all[outs]
-                m = min(len(ins), len(outs))
-                if len(outs) > m:
-                    top = np.argpartition(-gain, m - 1)[:m]
-                    outs, gain = outs[top], gain[top]
-                order = np.argsort(-gain, kind="stable")
-                outs, gain = outs[order][:m], gain[order][:m]
-                by_loss = np.argsort(loss, kind="stable")[:m]
-                # Gains fall and losses rise along the pairs, so the profitable swaps are a prefix.
-                m = int(np.sum(gain > loss[by_loss] + 1e-9))
+                outs, gain, by_loss, m = _pairs(outs, gain_all[outs], loss, len(ins))
                 # Displaced cases take their open option while it has room, in pair order; a pair whose
                 # displaced case finds no room is swapped only if moving it to none still gains.
                 ins_m = by_loss[:m]
                 a = np.where(alt_v[ins_m] > 0, alt_k[ins_m], -1)
-                room = np.floor(
-                    np.min(
-                        np.where(
-                            p.usage[g] > 0, left[None, :] / np.where(p.usage[g] > 0, p.usage[g], 1), np.inf
-                        ),
-                        axis=1,
-                    )
-                    + 1e-9
-                )  # (K,) how many more each option of the group still takes
+                room = _room(p.usage[g], left)
                 has_alt = np.nonzero(a >= 0)[0]
                 if len(has_alt):
                     rank = _rank_within(a[has_alt], has_alt.astype(np.float64))
@@ -401,6 +380,40 @@ def exchange(p: Problem, choice: I64, rounds: int = 2) -> I64:
         if swapped == 0:
             break
     return choice
+
+
+def _best_open(usage: F64, left: F64, k: int, val: F64) -> tuple[I64, F64]:
+    """For each row of `val`, its best option other than `k` among those with room left, and that
+    option's value (at least 0, the value of none)."""
+    k_count = usage.shape[0]
+    open_ = np.all((usage <= left[None, :] + 1e-9) | (usage == 0), axis=1)  # (K,)
+    open_[k] = False
+    alt_val = np.where(open_[None, :], val, NEG)
+    alt_k = np.argmax(alt_val, axis=1) if k_count else np.zeros(len(val), dtype=np.int64)
+    alt_v = np.maximum(alt_val[np.arange(len(val)), alt_k], 0.0)
+    return alt_k, alt_v
+
+
+def _pairs(outs: I64, gain: F64, loss: F64, n_ins: int) -> tuple[I64, F64, I64, int]:
+    """The swaps to try: the outside cases by falling gain and the inside ones by rising loss, paired in
+    that order; and how many leading pairs gain more than they lose."""
+    m = min(n_ins, len(outs))
+    if len(outs) > m:
+        top = np.argpartition(-gain, m - 1)[:m]
+        outs, gain = outs[top], gain[top]
+    order = np.argsort(-gain, kind="stable")
+    outs, gain = outs[order][:m], gain[order][:m]
+    by_loss = np.argsort(loss, kind="stable")[:m]
+    # Gains fall and losses rise along the pairs, so the profitable swaps are a prefix.
+    return outs, gain, by_loss, int(np.sum(gain > loss[by_loss] + 1e-9))
+
+
+def _room(usage: F64, left: F64) -> F64:
+    """(K,) how many more each option of the group still takes."""
+    room: F64 = np.floor(
+        np.min(np.where(usage > 0, left[None, :] / np.where(usage > 0, usage, 1), np.inf), axis=1) + 1e-9
+    )
+    return room
 
 
 def solve(

@@ -95,29 +95,31 @@ def estimate(
     if mine.height == 0:
         out[:] = base[None, :]
     else:
-        per_debtor = mine.group_by("_u").agg(pl.col("answers").sum(), pl.col("_e").sum())
-        s_d = np.ones(m)
-        du = per_debtor["_u"].to_numpy()
-        s_d[du] = (per_debtor["answers"].to_numpy() + pri.k_debtor) / (
-            per_debtor["_e"].to_numpy() + pri.k_debtor
-        )
-        # Without data in an hour of the day, s_dt = s_d: the debtor's overall scale.
-        np.multiply(base[None, :].astype(np.float32), s_d[:, None].astype(np.float32), out=out)
-        pairs = mine.group_by("_u", "_t").agg(
-            pl.col("answers").sum().alias("a"),
-            pl.col("_e").sum().alias("e"),
-            pl.col("attempts").filter(pl.col("_today")).sum().alias("n_cell"),
-            pl.col("answers").filter(pl.col("_today")).sum().alias("a_cell"),
-        )
-        pu = pairs["_u"].to_numpy()
-        pt = pairs["_t"].to_numpy()
-        s_dt = (pairs["a"].to_numpy() + pri.k_debtor_hour * s_d[pu]) / (
-            pairs["e"].to_numpy() + pri.k_debtor_hour
-        )
-        prior = np.clip(base[pt] * s_dt, pri.floor, pri.ceiling)
-        cell = (pairs["a_cell"].to_numpy() + pri.k_cell * prior) / (pairs["n_cell"].to_numpy() + pri.k_cell)
-        out[pu, pt] = cell
+        _shrunk(mine, base, m, pri, out)
     if not unique_ids:
         out = out[inverse]
     np.clip(out, pri.floor, pri.ceiling, out=out)
     return AnswerCurves(p_h, p_t, float(rate), out)
+
+
+def _shrunk(mine: pl.DataFrame, base: F64, m: int, pri: AnswerPriors, out: NDArray[np.float32]) -> None:
+    """Writes into `out` each debtor's curve: the base curve scaled by the debtor's own answers, then per
+    hour of the day by the debtor's answers in it, each shrunk toward the level above."""
+    per_debtor = mine.group_by("_u").agg(pl.col("answers").sum(), pl.col("_e").sum())
+    s_d = np.ones(m)
+    du = per_debtor["_u"].to_numpy()
+    s_d[du] = (per_debtor["answers"].to_numpy() + pri.k_debtor) / (per_debtor["_e"].to_numpy() + pri.k_debtor)
+    # Without data in an hour of the day, s_dt = s_d: the debtor's overall scale.
+    np.multiply(base[None, :].astype(np.float32), s_d[:, None].astype(np.float32), out=out)
+    pairs = mine.group_by("_u", "_t").agg(
+        pl.col("answers").sum().alias("a"),
+        pl.col("_e").sum().alias("e"),
+        pl.col("attempts").filter(pl.col("_today")).sum().alias("n_cell"),
+        pl.col("answers").filter(pl.col("_today")).sum().alias("a_cell"),
+    )
+    pu = pairs["_u"].to_numpy()
+    pt = pairs["_t"].to_numpy()
+    s_dt = (pairs["a"].to_numpy() + pri.k_debtor_hour * s_d[pu]) / (pairs["e"].to_numpy() + pri.k_debtor_hour)
+    prior = np.clip(base[pt] * s_dt, pri.floor, pri.ceiling)
+    cell = (pairs["a_cell"].to_numpy() + pri.k_cell * prior) / (pairs["n_cell"].to_numpy() + pri.k_cell)
+    out[pu, pt] = cell

@@ -71,6 +71,13 @@ def reasons(
             "note": _strings(note, n),
         }
     )
+    return _as_json(frame, strategy, list(scores), list(removed))
+
+
+def _as_json(
+    frame: pl.DataFrame, strategy: str, score_names: list[str], removed_actions: list[str]
+) -> pl.Series:
+    """Each row of `frame` as the plan row's reason: one JSON object, its removed actions last."""
     alt = (
         pl.when(pl.col("_alt_action").is_not_null())
         .then(pl.struct(pl.col("_alt_action").alias("action"), pl.col("_alt_uplift").alias("uplift")))
@@ -82,7 +89,7 @@ def reasons(
         pl.col("segment"),
         pl.col("path"),
         pl.col("assessed"),
-        pl.struct([pl.col(f"_s_{k}").alias(k) for k in scores]).alias("scores"),
+        pl.struct([pl.col(f"_s_{k}").alias(k) for k in score_names]).alias("scores"),
         pl.col("expected_value"),
         pl.col("uplift"),
         pl.col("binding"),
@@ -94,7 +101,7 @@ def reasons(
     # times slower in Polars than concatenating strings.
     parts = [
         pl.concat_str([pl.lit(f'{{"action":"{a}","rule":"'), _escaped(pl.col(f"_rm_{a}")), pl.lit('"}')])
-        for a in removed
+        for a in removed_actions
     ]
     listed = pl.concat_str(parts, separator=",", ignore_nulls=True) if parts else pl.lit("")
     body = pl.struct(fields).struct.json_encode()

@@ -206,6 +206,8 @@ def build(
     call either, unless a promise is about to fall due: a contact-frequency policy of the planner's own on
     top of the gate (over-contact brings complaints, and cheap messages would otherwise use up each
     case's tolerance for contact before a call could)."""
+    # Long because it builds one Problem's arrays in order (call groups, values, policy, resources,
+    # removals) over a dozen shared per-case arrays; split, each step would take most of them.
     n = cases.n
     zr = grid.zone_row
     cost = _costs(cases, costs)

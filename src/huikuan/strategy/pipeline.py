@@ -145,6 +145,8 @@ def finish(
     bound_gap: float | None,
     stats: dict[str, Any],
 ) -> PlanResult:
+    # Long because it turns the solver's choice into the plan in one pass over shared per-case arrays
+    # (who, hour, slot, probability, value, reason) ending in one frame; split, each step takes them all.
     t0 = time.perf_counter()
     cases, grid, p = day.cases, day.grid, opts.problem
     n = cases.n

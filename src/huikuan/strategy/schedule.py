@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from huikuan.strategy.frames import F64, I64
+from huikuan.strategy.frames import F64, I64, B
 from huikuan.strategy.timegrid import Collectors
 
 
@@ -82,12 +82,7 @@ def assign_calls(
     daily = cap.sum(axis=1).astype(np.float64)
     load = np.zeros(n_col)
     own = collector_index(collectors, assigned)
-    speaks = np.array([[lang in s for lang in languages] for s in collectors.languages], dtype=bool).reshape(
-        n_col, len(languages)
-    )
-    has_skill = np.array([[sk in s for sk in skills] for s in collectors.skills], dtype=bool).reshape(
-        n_col, len(skills)
-    )
+    speaks, has_skill = _abilities(collectors, languages, skills)
     tier = np.array([len(s) for s in collectors.languages], dtype=np.int64)
     known = language >= 0
     lang = np.clip(language, 0, None)
@@ -99,13 +94,7 @@ def assign_calls(
         k = int(col[in_k[0]])
         c = cap[:, k]
         # 1. the case's own collector.
-        keep = in_k[own_ok[in_k] & (c[own[in_k]] > 0)]
-        if len(keep):
-            rank = _rank_within(own[keep], priority[keep])
-            kept = keep[rank < c[own[keep]]]
-            out[kept] = own[kept]
-            np.subtract.at(c, own[kept], 1)
-            np.add.at(load, own[kept], 1)
+        _keep_own(in_k[own_ok[in_k] & (c[own[in_k]] > 0)], own, priority, c, load, out)
         # 2. skills, 3. everyone else: language by language, the scarcest first.
         for wanted in [*range(len(skills)), -1]:
             free = in_k[(out[in_k] < 0) & known[in_k]]
@@ -126,6 +115,29 @@ def assign_calls(
                 np.add.at(load, who, 1)
         cap[:, k] = c
     return out
+
+
+def _abilities(collectors: Collectors, languages: list[str], skills: list[str]) -> tuple[B, B]:
+    """Per collector, whether they speak each of `languages` and have each of `skills`."""
+    n_col = len(collectors.user_id)
+    speaks = np.array([[lang in s for lang in languages] for s in collectors.languages], dtype=bool).reshape(
+        n_col, len(languages)
+    )
+    has_skill = np.array([[sk in s for sk in skills] for s in collectors.skills], dtype=bool).reshape(
+        n_col, len(skills)
+    )
+    return speaks, has_skill
+
+
+def _keep_own(keep: I64, own: I64, priority: F64, c: I64, load: F64, out: I64) -> None:
+    """Gives the calls `keep` to their case's own collector while the hour's capacity `c` lasts, the most
+    valuable first; counts them into `c`, `load` and `out`."""
+    if len(keep):
+        rank = _rank_within(own[keep], priority[keep])
+        kept = keep[rank < c[own[keep]]]
+        out[kept] = own[kept]
+        np.subtract.at(c, own[kept], 1)
+        np.add.at(load, own[kept], 1)
 
 
 def assign_visits(district: list[str | None], priority: F64, collectors: Collectors) -> I64:

@@ -70,6 +70,8 @@ def inputs(
     day: date = DAY,
     now: datetime = NOW,
 ) -> PlanInputs:
+    # Long because it draws one synthetic portfolio from one random generator: the order of the draws fixes
+    # every seed's data (tests and benchmarks rely on it), so a split would only scatter that sequence.
     rng = np.random.default_rng(seed)
     ids = np.arange(1, n + 1, dtype=np.int64)
     xinjiang = rng.random(n) < 0.05
