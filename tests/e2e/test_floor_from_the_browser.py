@@ -102,7 +102,8 @@ def _import(page: Any, code: str, n: str) -> None:
     )
     page.click("[data-testid=import-submit]")
     page.wait_for_url("**/imports/*")
-    page.wait_for_selector("[data-testid=batch-status][data-status=done]")
+    # The import runs in the background and the page polls it: on a busy machine that takes a while.
+    page.wait_for_selector("[data-testid=batch-status][data-status=done]", timeout=120_000)
     assert page.inner_text("[data-testid=count-created]") == "3"
     assert page.inner_text("[data-testid=count-rejected]") == "0"
 
