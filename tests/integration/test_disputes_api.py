@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.support.floor import Floor
+import time_machine
+from tests.support.floor import MORNING, Floor
 from tests.support.messaging import use_settings
 from tests.support.web import login_client
 
@@ -18,7 +19,9 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"
 @pytest.fixture
 def app(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
     use_settings(monkeypatch, documents_dir=str(tmp_path / "docs"))
-    return create_app(db_env)
+    # A weekday morning in Beijing: the answer letter may be sent at once (at night the gate defers it).
+    with time_machine.travel(MORNING, tick=True):
+        yield create_app(db_env)
 
 
 def test_a_dispute_is_opened_verified_and_resolved_through_the_api(app, floor: Floor) -> None:  # type: ignore[no-untyped-def]

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import Engine, func, select
 from tests.support.book import Book
-from tests.support.floor import Floor
+from tests.support.floor import MORNING, Floor
 
 from huikuan.errors import ComplianceRefused, Conflict, Forbidden, InvalidInput
 from huikuan.services.access import get_viewer
@@ -318,7 +319,7 @@ def test_a_hardship_heard_in_a_call_pauses_collection_until_the_day_before_the_n
     floor: Floor,
 ) -> None:
     case = floor.cases[0]
-    due = datetime.now(UTC) + timedelta(days=10)
+    due = MORNING + timedelta(days=10)  # at ten in Beijing, like the call
     report = ContactReport(
         channel="call",
         outcome="hardship",
@@ -326,8 +327,10 @@ def test_a_hardship_heard_in_a_call_pauses_collection_until_the_day_before_the_n
         next_channel="call",
         next_due_at=due,
     )
-    log_contact(floor.uow, floor.viewer("alice"), case.id, report)
-    (hold,) = holds_for(floor.uow, case.debtor_id)
+    # A weekday morning in Beijing: inside the contact hours whenever the test runs.
+    with time_machine.travel(MORNING, tick=True):
+        log_contact(floor.uow, floor.viewer("alice"), case.id, report)
+        (hold,) = holds_for(floor.uow, case.debtor_id)
     assert hold["kind"] == "hardship" and hold["source"] == "debtor" and hold["status"] == "open"
     assert hold["until"] == due.astimezone(SHANGHAI).date() - timedelta(days=1)
     d = t.debtors.c

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.support.floor import Floor
@@ -28,7 +28,12 @@ def test_a_hold_set_and_ended_through_the_api_reaches_the_gate_at_once(floor: Fl
     # The end of the last day in Beijing, the debtor's zone (the creditor's: the debtor states none).
     assert hold["ends_at"].startswith(f"{until}T16:00:00")
 
-    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    # Tomorrow at ten in Beijing, inside the contact hours whatever the hour the test runs.
+    tomorrow = datetime.combine(
+        datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1),
+        time(10),
+        ZoneInfo("Asia/Shanghai"),
+    )
     verdict = check_contact(floor.uow, case.id, channel="sms", at=tomorrow)
     assert [v["rule"] for v in verdict.decision["violations"]] == ["hardship"]
     floor.uow.rollback()
