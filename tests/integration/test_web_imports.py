@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from tests.support.floor import PASSWORD, Floor
 from tests.support.imports import FORMULA_NAME, finished, gbk_placement, placement_text
 from tests.support.messaging import use_settings
 from tests.support.web import Browser, login_client
 
+from huikuan.services import import_progress
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
@@ -141,6 +142,50 @@ def test_a_running_batch_polls_its_progress(app: FastAPI, engine: Engine, floor:
     page = login_client(app, "vic").get(f"/imports/{batch_id}").text
     assert 'data-status="queued"' in page
     assert f'hx-get="/imports/{batch_id}/progress"' in page and 'hx-trigger="every 1s"' in page
+
+
+def test_a_placement_import_says_each_of_its_steps_in_order(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said: list[str] = []
+    monkeypatch.setattr(import_progress, "note", lambda _batch, step: said.append(step))
+
+    upload(login_client(app, "ada"), placement_text(20).encode("utf-8"), mode="strict")
+
+    assert said == [name for name, _ in import_progress.STEPS["accounts"]]
+
+
+def test_a_running_batch_shows_the_step_it_has_reached_on_its_bar(app: FastAPI, floor: Floor) -> None:
+    """The step this process's import thread has reached shows at once, on any database."""
+    from huikuan.services.import_jobs import StartImport, start_import
+
+    with floor.uow as uow:
+        batch_id = start_import(
+            uow, floor.viewer("vic"), StartImport("BANK", "accounts", True, "a.csv", b"x,y\n1,2\n")
+        )
+        uow.session.execute(
+            update(t.import_batches)
+            .where(t.import_batches.c.id == batch_id)
+            .values(status="running", rows_total=500_000)
+        )
+        uow.commit()
+    import_progress.note(batch_id, "accounts")  # parse, check, people and cases are done: 15+2+15+4
+    try:
+        admin = login_client(app, "ada")
+        fragment = admin.get(f"/imports/{batch_id}/progress").text
+        api = admin.get(f"/api/v1/imports/{batch_id}").json()
+    finally:
+        import_progress.forget(batch_id)
+
+    assert 'value="36"' in fragment and "step 5 of 7" in fragment and "Writing the accounts" in fragment
+    assert "500000 rows" in fragment and 'hx-trigger="every 1s"' in fragment
+    assert (api["status"], api["stage"], api["step"], api["steps"], api["percent"]) == (
+        "running",
+        "accounts",
+        5,
+        7,
+        36,
+    )
 
 
 def test_a_creditor_viewer_imports_for_its_own_creditor_only_and_sees_only_its_history(

@@ -21,6 +21,7 @@ from sqlalchemy import Select, select
 
 from huikuan.domain.enums import Role
 from huikuan.errors import Forbidden, NotFound
+from huikuan.services import import_progress
 from huikuan.services.access import Viewer
 from huikuan.services.documents import store_named
 from huikuan.services.paging import Paging, paging
@@ -96,8 +97,10 @@ def _row(r: Any) -> dict[str, Any]:
     row["has_file"] = row["file_document_id"] is not None
     row["has_rejects"] = row["rejects_document_id"] is not None
     row["finished"] = row["status"] in ("done", "refused", "failed")
-    total, done = row["rows_total"], int(row["rows_done"] or 0)
-    row["percent"] = 100 if row["status"] == "done" else (int(100 * done / total) if total else 0)
+    if row["status"] == "running":  # this process's thread knows its step before (or without) the row
+        row["stage"] = import_progress.live_step(row["id"]) or row["stage"]
+    row["step"], row["steps"] = import_progress.step_number(row["kind"], row["stage"])
+    row["percent"] = import_progress.percent(row["kind"], row["status"], row["stage"])
     return row
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select, update
 from huikuan.errors import HuikuanError, ImportRejected
 from huikuan.files import write_private
 from huikuan.intake.errors import PlacementFileError
-from huikuan.services import imports
+from huikuan.services import import_progress, imports
 from huikuan.services.documents import store_for, store_named
 from huikuan.services.import_jobs import clean_name, keep_file
 from huikuan.storage import audit
@@ -102,6 +102,8 @@ def run_batch(engine: Engine, batch_id: int) -> str:
         if not isinstance(exc, HuikuanError):
             raise
         return "failed"
+    finally:
+        import_progress.forget(batch_id)
 
 
 def _failed(exc: Exception) -> dict[str, Any]:
@@ -160,10 +162,12 @@ def _import(engine: Engine, batch_id: int) -> str:
 
 
 def _progress(engine: Engine, batch_id: int) -> Callable[..., None]:
-    """The pipeline's stages written to the batch's row as they come (PostgreSQL: a connection of their
-    own beside the import's transaction; SQLite's one writer is the import, so nothing is written)."""
+    """The pipeline's steps as they come (services/import_progress.py): kept for this process's pages,
+    and written to the batch's row on PostgreSQL (a connection of their own beside the import's
+    transaction; SQLite's one writer is the import, so nothing is written there)."""
 
     def say(stage: str, rows: int | None = None) -> None:
+        import_progress.note(batch_id, stage)
         if is_sqlite(engine):
             return
         values: dict[str, Any] = {"stage": stage}

@@ -150,12 +150,18 @@ def import_accounts(
         sheet=sheet,
     )
     errors = list(parsed.errors)
+    say("check", parsed.rows_read)
     report = _checked_report("accounts", path, creditor, parsed, errors, strict=strict, rejects=rejects)
-    say("write", parsed.rows_read)
     conn = uow.session.connection()
     counts = write_placement(
-        conn, creditor.id or 0, creditor.region, _take_rows(parsed), placed_on=floor_today(datetime.now(UTC))
+        conn,
+        creditor.id or 0,
+        creditor.region,
+        _take_rows(parsed),
+        placed_on=floor_today(datetime.now(UTC)),
+        step=say,
     )
+    say("links")
     _placement_written(uow, creditor.id or 0, counts, report)
     if mapping_file is not None:
         conn.execute(
@@ -212,11 +218,11 @@ def import_payments(
         sheet=sheet,
     )
     conn = uow.session.connection()
-    say("match")
+    say("match", parsed.rows_read)
     outcome = write_payments(conn, creditor.id or 0, parsed.rows, tz=creditor.time_zone, dry_run=True)
     errors = [*parsed.errors, *(_row_error(e) for e in outcome.errors)]
     report = _checked_report("payments", path, creditor, parsed, errors, strict=strict, rejects=rejects)
-    say("write", parsed.rows_read)
+    say("write")
     region, history = terms_history(conn, creditor.id or 0)
     terms = CreditorTerms(history, default_terms(region, date.min))
     done = write_payments(
@@ -251,6 +257,7 @@ def import_recalls(
     mapping = load_mapping(mapping_file) if mapping_file is not None else dict(creditor.header_mapping)
     say("parse")
     parsed = parse_recalls(path, region=creditor.region, mapping=mapping, sheet=sheet)
+    say("match", parsed.rows_read)
     conn = uow.session.connection()
     a = t.accounts.c
     refs = parsed.rows.get_column("external_ref").to_list()
@@ -270,7 +277,7 @@ def import_recalls(
     ]
     errors = [*parsed.errors, *unknown]
     report = _checked_report("recalls", path, creditor, parsed, errors, strict=strict, rejects=rejects)
-    say("write", parsed.rows_read)
+    say("write")
     batch = _record_batch(uow, creditor.id or 0, "recalls", path, report, batch_id)
     now = datetime.now(UTC)
     ended: set[int] = set()

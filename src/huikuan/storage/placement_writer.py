@@ -9,6 +9,7 @@ one; contact data already on file is not added twice, so the same file imported 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -80,6 +81,7 @@ def write_placement(
     *,
     placed_on: date | None = None,
     at: datetime | None = None,
+    step: Callable[[str], None] | None = None,
 ) -> WriteCounts:
     """Inserts and updates in the caller's transaction; `rows` is the parser's frame of good rows.
 
@@ -88,10 +90,13 @@ def write_placement(
     adjustment entry per currency records the balances the file changed (domain/ledger.py).
 
     Hand the frame over (keep no other reference to it): it is released before the contact points,
-    the largest load, which keeps a million-row import's peak memory down.
+    the largest load, which keeps a million-row import's peak memory down. `step` is told each step as it
+    starts (people, cases, accounts, contacts), for a progress bar.
     """
+    say = step or (lambda _step: None)
     if rows.height == 0:
         return WriteCounts(0, 0, 0, 0, 0, 0)
+    say("people")
     existing = _existing_accounts(conn, creditor_id)
     # A blank or absent optional amount is zero (placement-format.md); the balance is always given.
     rows = rows.with_columns(pl.col(c).fill_null(0) for c in ("principal", "interest", "fees"))
@@ -99,13 +104,16 @@ def write_placement(
     del rows  # `frame` shares its columns; no other reference keeps the parsed frame alive
     frame, debtors_created = _assign_debtors(conn, creditor_id, region, frame)
     scrubs = scrubbed(frame)
+    say("cases")
     frame = _assign_cases(conn, creditor_id, frame)
 
+    say("accounts")
     opened = _load_new_accounts(conn, creditor_id, frame, placed_on or date.today())
     changed = _update_changed(conn, creditor_id, frame, opened, at or datetime.now(UTC))
 
     created = opened.height
     del opened
+    say("contacts")
     debtor_points = debtor_contacts(conn, creditor_id, frame)
     party_rows, parties_created, party_points = write_parties(conn, creditor_id, frame)
     old = frame.select("row", "account_id").filter(pl.col("account_id").is_not_null())

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer
@@ -36,10 +36,12 @@ class BatchOut(BaseModel):
     filename: str
     mode: str | None
     status: str
-    stage: str | None
+    stage: str | None = Field(description="the step a running import has reached (its name)")
+    step: int = Field(description="that step's number, from 1; 0 before the first or once ended")
+    steps: int = Field(description="the number of steps of this kind of import")
     rows_total: int | None
     rows_done: int
-    percent: int
+    percent: int = Field(description="the progress bar: the share of the steps done, 100 once done")
     started_at: datetime
     finished_at: datetime | None
     username: str | None
