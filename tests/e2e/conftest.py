@@ -28,6 +28,9 @@ from huikuan.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}  # open_page's
+LAPTOP = {"width": 1366, "height": 900}  # the widths of shoot_widths
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
@@ -156,12 +159,62 @@ def log_in(page: Any, site: dict[str, Any], username: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def in_language(page: Any, lang: str) -> None:
+    """Switches the page to `lang` (its <html lang>: "en" or "zh-CN") with the top bar's button, unless it
+    speaks it already."""
+    if page.locator("html").get_attribute("lang") != lang:
+        page.click("[data-testid=switch-language]")
+        page.wait_for_load_state("networkidle")
+
+
+def go(page: Any, url: str) -> None:
+    """Opens `url` and waits for the network to fall quiet."""
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def open_page(browser: Any, site: dict[str, Any]) -> Iterator[Any]:
+    """`open_page("alice", "zh", "phone")`: a logged-in page of its own browser, in that language ("zh" or
+    "en") and size (SIZES: "desktop" or "phone"); `timeout=` the milliseconds its waits allow."""
+    contexts = []
+
+    def make(username: str, language: str, size: str, *, timeout: int = 10_000) -> Any:
+        context = browser.new_context(
+            locale="zh-CN" if language == "zh" else "en-US", viewport=SIZES[size], device_scale_factor=1
+        )
+        context.set_default_timeout(timeout)
+        contexts.append(context)
+        page = context.new_page()
+        log_in(page, site, username)
+        wanted = "zh-CN" if language == "zh" else "en"
+        in_language(page, wanted)
+        assert page.locator("html").get_attribute("lang") == wanted
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 def shoot(page: Any, name: str) -> Path:
     """Keeps a full-page screenshot as a test artifact."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     target = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
     return target
+
+
+def shoot_widths(page: Any, name: str, *, fits_phone: bool = False) -> None:
+    """Keeps `{name}-1366` and `{name}-phone`: the page as it is at laptop and at phone width (back to laptop
+    after). With `fits_phone`, a page that scrolls sideways at phone width fails the test."""
+    for size, suffix in ((LAPTOP, "1366"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        shoot(page, f"{name}-{suffix}")
+        if fits_phone and size is PHONE:
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{name} scrolls sideways at phone width ({width}px)"
+    page.set_viewport_size(LAPTOP)
 
 
 def settled(page: Any) -> None:

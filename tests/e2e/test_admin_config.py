@@ -10,15 +10,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.e2e.conftest import ARTIFACTS, log_in
+from tests.e2e.conftest import go, in_language, log_in, shoot_widths
 from tests.e2e.test_accessibility import _findings
 from tests.support.floor import PASSWORD
 
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 
-LAPTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 WORDS = {
     "en": {
         "added": "Creditor added.",
@@ -27,12 +25,6 @@ WORDS = {
     },
     "zh-CN": {"added": "委托方已添加。", "refused": "收紧被拒绝", "saved": "规则包及收紧已保存。"},
 }
-
-
-def _language(page: Any, lang: str) -> None:
-    if page.locator("html").get_attribute("lang") != lang:
-        page.click("[data-testid=switch-language]")
-        page.wait_for_load_state("networkidle")
 
 
 def _admin(site: dict[str, Any]) -> None:
@@ -44,18 +36,6 @@ def _admin(site: dict[str, Any]) -> None:
             floor.uow.commit()
 
 
-def _shoot(page: Any, name: str) -> None:
-    for size, suffix in ((LAPTOP, "1366"), (PHONE, "phone")):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(ARTIFACTS / f"admin-{name}-{suffix}.png"), full_page=True)
-    page.set_viewport_size(LAPTOP)
-
-
-def _go(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-
-
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_an_administrator_creates_a_creditor_and_sets_its_terms_in_the_browser(
     new_page: Any, site: dict, lang: str
@@ -64,13 +44,13 @@ def test_an_administrator_creates_a_creditor_and_sets_its_terms_in_the_browser(
     words = WORDS[lang]
     page = new_page("en-US" if lang == "en" else "zh-CN")
     log_in(page, site, "ada")
-    _language(page, lang)
-    _go(page, f"{site['url']}/admin/creditors")
+    in_language(page, lang)
+    go(page, f"{site['url']}/admin/creditors")
     code = "CARD-EN" if lang == "en" else "CARD-ZH"
     page.fill("[data-testid=creditor-code]", code)
     page.fill("[data-testid=creditor-name]", "Card Centre" if lang == "en" else "某卡中心")
     page.fill("[data-testid=creditor-retention]", "8")
-    _shoot(page, f"creditors-{lang}")
+    shoot_widths(page, f"admin-creditors-{lang}")
     assert _findings(page) == []
     page.click("[data-testid=creditor-add]")
     page.wait_for_load_state("networkidle")
@@ -88,13 +68,13 @@ def test_an_administrator_creates_a_creditor_and_sets_its_terms_in_the_browser(
     page.click("[data-testid=pack-preview]")
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=pack-impact]").is_visible()
-    _shoot(page, f"creditor-preview-{lang}")
+    shoot_widths(page, f"admin-creditor-preview-{lang}")
     assert _findings(page) == []
     page.click("[data-testid=pack-save]")
     page.wait_for_load_state("networkidle")
     assert words["saved"] in page.inner_text("[data-testid=creditor-notice]")
     assert "09:00" in page.input_value("[data-testid=pack-overrides]")
-    _shoot(page, f"creditor-{lang}")
+    shoot_widths(page, f"admin-creditor-{lang}")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -104,9 +84,9 @@ def test_an_administrator_edits_a_template_with_a_preview_and_reads_the_channels
     _admin(site)
     page = new_page("en-US" if lang == "en" else "zh-CN")
     log_in(page, site, "ada")
-    _language(page, lang)
-    _go(page, f"{site['url']}/admin/templates")
-    _shoot(page, f"templates-{lang}")
+    in_language(page, lang)
+    go(page, f"{site['url']}/admin/templates")
+    shoot_widths(page, f"admin-templates-{lang}")
     page.click("[data-testid=template-edit-sms-reminder-zh_CN]")
     page.wait_for_load_state("networkidle")
     body = page.input_value("[data-testid=template-body]")
@@ -114,25 +94,25 @@ def test_an_administrator_edits_a_template_with_a_preview_and_reads_the_channels
     page.click("[data-testid=template-preview-button]")
     page.wait_for_load_state("networkidle")
     assert "【测试】" in page.inner_text("[data-testid=template-preview]")
-    _shoot(page, f"template-preview-{lang}")
+    shoot_widths(page, f"admin-template-preview-{lang}")
     assert _findings(page) == []
     page.fill("[data-testid=template-body]", "{{ national_id }}")
     page.click("[data-testid=template-save]")
     page.wait_for_load_state("networkidle")
     assert "national_id" in page.inner_text("[data-testid=template-error]")
-    _go(page, f"{site['url']}/admin/channels")
+    go(page, f"{site['url']}/admin/channels")
     assert page.locator("[data-testid=channel-sms]").is_visible()
-    _shoot(page, f"channels-{lang}")
+    shoot_widths(page, f"admin-channels-{lang}")
     assert _findings(page) == []
 
 
 def test_a_supervisor_reads_a_creditor_without_the_forms(new_page: Any, site: dict) -> None:
     page = new_page("zh-CN")
     log_in(page, site, "sue")
-    _go(page, f"{site['url']}/admin/creditors")
+    go(page, f"{site['url']}/admin/creditors")
     assert page.locator("[data-testid=creditor-form]").count() == 0
     page.locator("[data-testid^=creditor-page-]").first.click()
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=details-form]").count() == 0
     assert page.locator("[data-testid=pack-save]").count() == 0
-    _shoot(page, "creditor-supervisor-zh-CN")
+    shoot_widths(page, "admin-creditor-supervisor-zh-CN")

@@ -10,14 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.e2e.conftest import ARTIFACTS, log_in
+from tests.e2e.conftest import LAPTOP, PHONE, in_language, log_in, shoot, shoot_widths
 from tests.e2e.test_accessibility import _findings
 from tests.support.floor import PASSWORD
 
 from huikuan.services.users import add_user
-
-LAPTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -27,28 +24,6 @@ def ada(site: dict[str, Any]) -> str:
         add_user(floor.uow, "ada", PASSWORD, role="admin")
         floor.uow.commit()
     return "ada"
-
-
-def _language(page: Any, lang: str) -> None:
-    if page.locator("html").get_attribute("lang") != lang:
-        page.click("[data-testid=switch-language]")
-        page.wait_for_load_state("networkidle")
-
-
-def _shoot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"people-{name}.png"), full_page=True)
-
-
-def _both_widths(page: Any, name: str, lang: str) -> None:
-    """Screenshots of the page as it is, at desktop and at phone width (back to desktop after)."""
-    for size, suffix in ((LAPTOP, "1366"), (PHONE, "phone")):
-        page.set_viewport_size(size)
-        _shoot(page, f"{name}-{lang}-{suffix}")
-        if size is PHONE:
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert width <= PHONE["width"], f"{name} scrolls sideways at phone width ({width}px)"
-    page.set_viewport_size(LAPTOP)
 
 
 def _create_collector(
@@ -79,12 +54,12 @@ def test_an_administrator_creates_a_team_and_two_collectors_from_the_browser(
 ) -> None:
     page = new_page("en-US" if lang == "en" else "zh-CN")
     log_in(page, site, ada)
-    _language(page, lang)
+    in_language(page, lang)
     page.click("[data-testid=nav-admin]")
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=admin-hub] a").count() == 10
     assert _findings(page) == []
-    _both_widths(page, "hub", lang)
+    shoot_widths(page, f"people-hub-{lang}", fits_phone=True)
     page.click("[data-testid=hub-admin-teams]")
     page.wait_for_load_state("networkidle")
     team = "Night shift" if lang == "en" else "夜班组"
@@ -96,7 +71,7 @@ def test_an_administrator_creates_a_team_and_two_collectors_from_the_browser(
     suffix = "en" if lang == "en" else "zh"
     made = _create_collector(page, site, f"dan-{suffix}", team)
     assert len(made) >= 20
-    _both_widths(page, "user-created", lang)
+    shoot_widths(page, f"people-user-created-{lang}", fits_phone=True)
     _create_collector(page, site, f"eli-{suffix}", team, password="violet tractor harbour 88", shift=True)
     assert "09:00–18:00" in page.inner_text("[data-testid=user-shifts]")
     assert _findings(page) == []
@@ -104,12 +79,12 @@ def test_an_administrator_creates_a_team_and_two_collectors_from_the_browser(
     page.wait_for_load_state("networkidle")
     members = page.inner_text("[data-testid=team-members]")
     assert f"dan-{suffix}" in members and f"eli-{suffix}" in members
-    _both_widths(page, "team", lang)
+    shoot_widths(page, f"people-team-{lang}", fits_phone=True)
     page.goto(f"{site['url']}/admin/users?role=collector")
     page.wait_for_load_state("networkidle")
     assert page.locator(f"[data-testid=user-dan-{suffix}]").is_visible()
     assert _findings(page) == []
-    _both_widths(page, "users", lang)
+    shoot_widths(page, f"people-users-{lang}", fits_phone=True)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -118,13 +93,13 @@ def test_an_administrator_deactivates_a_user_after_confirming_and_reads_it_in_th
 ) -> None:
     page = new_page("en-US" if lang == "en" else "zh-CN")
     log_in(page, site, ada)
-    _language(page, lang)
+    in_language(page, lang)
     suffix = "en" if lang == "en" else "zh"
     username = f"fay-{suffix}"
     team = "一组"
     _create_collector(page, site, username, team)
     page.click("[data-testid=confirm-active] summary")
-    _both_widths(page, "user-confirm", lang)
+    shoot_widths(page, f"people-user-confirm-{lang}", fits_phone=True)
     page.click("[data-testid=active-submit]")
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=user-done]").is_visible()
@@ -135,13 +110,13 @@ def test_an_administrator_deactivates_a_user_after_confirming_and_reads_it_in_th
     assert "user.deactivated" in events and "user.created" in events
     assert events.index("user.deactivated") < events.index("user.created")  # newest first
     assert _findings(page) == []
-    _both_widths(page, "audit", lang)
+    shoot_widths(page, f"people-audit-{lang}", fits_phone=True)
 
 
 def test_a_supervisor_reads_the_users_without_a_form_to_change_them(new_page: Any, site: dict) -> None:
     page = new_page("zh-CN")
     log_in(page, site, "sue")
-    _language(page, "zh-CN")
+    in_language(page, "zh-CN")
     page.click("[data-testid=nav-admin]")
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=hub-read-only]").is_visible()
@@ -150,14 +125,14 @@ def test_a_supervisor_reads_the_users_without_a_form_to_change_them(new_page: An
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=users-read-only]").is_visible()
     assert page.locator("[data-testid=create-user]").count() == 0
-    _both_widths(page, "users-supervisor", "zh-CN")
+    shoot_widths(page, "people-users-supervisor-zh-CN", fits_phone=True)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_a_collector_sets_the_zone_of_its_times_on_a_phone(new_page: Any, site: dict, lang: str) -> None:
     page = new_page("en-US" if lang == "en" else "zh-CN", viewport=PHONE)
     log_in(page, site, "bob")
-    _language(page, lang)
+    in_language(page, lang)
     page.click("[data-testid=who]")
     page.wait_for_load_state("networkidle")
     zone = "Europe/London" if lang == "en" else "Asia/Urumqi"
@@ -169,6 +144,6 @@ def test_a_collector_sets_the_zone_of_its_times_on_a_phone(new_page: Any, site: 
     assert _findings(page) == []
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
-    _shoot(page, f"settings-{lang}-phone")
+    shoot(page, f"people-settings-{lang}-phone")
     page.set_viewport_size(LAPTOP)
-    _shoot(page, f"settings-{lang}-1366")
+    shoot(page, f"people-settings-{lang}-1366")

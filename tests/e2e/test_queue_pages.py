@@ -7,20 +7,18 @@ cell broken one character per line. Each is kept as a screenshot at desktop (136
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import update
-from tests.e2e.conftest import log_in, shoot
+from tests.e2e.conftest import shoot
 from tests.support.crowd import add_cases
 
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
 CROWD = 120  # beside the floor's 3 BANK cases and 1 SHOP case
-SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
@@ -30,31 +28,6 @@ def crowded(site: dict[str, Any]) -> dict[str, Any]:
     with uow:
         add_cases(uow, "BANK", CROWD)
     return site
-
-
-@pytest.fixture
-def open_page(browser: Any, crowded: dict[str, Any]) -> Iterator[Any]:
-    """`open_page("alice", "zh", "phone")`: a logged-in page of its own browser, in that language and size."""
-    contexts = []
-
-    def make(username: str, language: str, size: str) -> Any:
-        context = browser.new_context(
-            locale="zh-CN" if language == "zh" else "en-US", viewport=SIZES[size], device_scale_factor=1
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        log_in(page, crowded, username)
-        wanted = "zh-CN" if language == "zh" else "en"
-        if page.locator("html").get_attribute("lang") != wanted:
-            page.click("[data-testid=switch-language]")
-            page.wait_for_load_state("networkidle")
-        assert page.locator("html").get_attribute("lang") == wanted
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def _rows(page: Any, prefix: str) -> list[int]:

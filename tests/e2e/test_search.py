@@ -4,40 +4,13 @@ the top bar, finds the case (the phone masked) and opens it; in Chinese and Engl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.e2e.conftest import log_in, shoot
+from tests.e2e.conftest import shoot
 
-SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 TITLES = {"zh": "搜索", "en": "Search"}
 FOUND = {"zh": "找到的案件：1", "en": "Cases found: 1"}
-
-
-@pytest.fixture
-def open_page(browser: Any, site: dict[str, Any]) -> Iterator[Any]:
-    """`open_page("alice", "zh", "phone")`: a logged-in page of its own browser, in that language and size."""
-    contexts = []
-
-    def make(username: str, language: str, size: str) -> Any:
-        context = browser.new_context(
-            locale="zh-CN" if language == "zh" else "en-US", viewport=SIZES[size], device_scale_factor=1
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        log_in(page, site, username)
-        wanted = "zh-CN" if language == "zh" else "en"
-        if page.locator("html").get_attribute("lang") != wanted:
-            page.click("[data-testid=switch-language]")
-            page.wait_for_load_state("networkidle")
-        assert page.locator("html").get_attribute("lang") == wanted
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

@@ -5,18 +5,16 @@ days past due, and an absence recorded. Each is kept as a screenshot at desktop 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.e2e.conftest import log_in, shoot
+from tests.e2e.conftest import shoot
 from tests.support.crowd import add_cases
 
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
-
-SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
@@ -29,27 +27,9 @@ def crowded(site: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def open_page(browser: Any, crowded: dict[str, Any]) -> Iterator[Any]:
-    contexts = []
-
-    def make(username: str, language: str, size: str) -> Any:
-        context = browser.new_context(
-            locale="zh-CN" if language == "zh" else "en-US", viewport=SIZES[size], device_scale_factor=1
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        log_in(page, crowded, username)
-        wanted = "zh-CN" if language == "zh" else "en"
-        if page.locator("html").get_attribute("lang") != wanted:
-            page.click("[data-testid=switch-language]")
-            page.wait_for_load_state("networkidle")
-        assert page.locator("html").get_attribute("lang") == wanted
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
+def open_page(open_page: Any) -> Any:
+    """The shared page of tests/e2e/conftest.py, its waits allowed 15 s."""
+    return functools.partial(open_page, timeout=15_000)
 
 
 def _assigned(site: dict[str, Any], case_id: int) -> int | None:

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 from fastapi import Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from huikuan.errors import AlreadyExists, HuikuanError, InvalidInput
+from huikuan.errors import AlreadyExists, InvalidInput
 from huikuan.services import creditor_admin, terms_desk
 from huikuan.services.access import Viewer, require_admin
 from huikuan.services.arrangement_terms import LIMITS
@@ -26,6 +26,7 @@ from huikuan.services.pack_preview import plan_impact
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
+from huikuan.web.ui.form_submit import submit
 
 router = page_router("/admin")
 
@@ -81,14 +82,23 @@ def create_creditor(
         "time_zone": time_zone,
         "retention_years": retention_years,
     }
-    try:
+
+    def create() -> int:
         cmd = NewCreditor(code, name, region, currency, pack, time_zone or None, _years(retention_years))
-        creditor_id = creditor_admin.create(uow, viewer, cmd, datetime.now(UTC))
-    except (InvalidInput, AlreadyExists) as exc:
-        uow.rollback()
-        context = _list(uow, viewer, typed=typed, error=exc.translated(request_locale(request)))
+        return creditor_admin.create(uow, viewer, cmd, datetime.now(UTC))
+
+    def refused(error: str) -> HTMLResponse:
+        context = _list(uow, viewer, typed=typed, error=error)
         return render(request, "admin/creditors.html", context, status_code=422)
-    return RedirectResponse(f"/admin/creditors/{creditor_id}?done=created", status_code=303)
+
+    return submit(
+        request,
+        uow,
+        create,
+        done=lambda creditor_id: f"/admin/creditors/{creditor_id}?done=created",
+        refused=refused,
+        catch=(InvalidInput, AlreadyExists),
+    )
 
 
 def _years(text: str) -> int | None:
@@ -136,11 +146,10 @@ def _refused(
     viewer: Viewer,
     creditor_id: int,
     part: str,
-    exc: Exception,
+    message: str,
     **extra: Any,
 ) -> HTMLResponse:
-    uow.rollback()
-    message = exc.translated(request_locale(request)) if isinstance(exc, HuikuanError) else str(exc)
+    """The creditor's page again, `message` beside the form `part` (the unit of work rolled back)."""
     context = _page(uow, viewer, creditor_id, errors={part: message}, **extra)
     return render(request, "admin/creditor.html", context, status_code=422)
 
@@ -156,12 +165,18 @@ def save_details(
     retention_years: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     require_admin(viewer)
-    try:
+
+    def update() -> None:
         details = CreditorDetails(name, time_zone, _years(retention_years))
         creditor_admin.update(uow, viewer, creditor_id, details, datetime.now(UTC))
-    except InvalidInput as exc:
-        return _refused(request, uow, viewer, creditor_id, "details", exc)
-    return RedirectResponse(f"/admin/creditors/{creditor_id}?done=details", status_code=303)
+
+    return submit(
+        request,
+        uow,
+        update,
+        done=f"/admin/creditors/{creditor_id}?done=details",
+        refused=lambda error: _refused(request, uow, viewer, creditor_id, "details", error),
+    )
 
 
 def _limit(name: str, text: str) -> int:
@@ -194,12 +209,18 @@ def save_authority(
         "max_instalments": max_instalments,
         "min_first_payment_bp": min_first_payment_bp,
     }
-    try:
+
+    def set_authority() -> None:
         limits = {name: _limit(name, typed[name]) for name in LIMITS}
         creditor_admin.set_authority(uow, viewer, creditor_id, role, limits, datetime.now(UTC))
-    except InvalidInput as exc:
-        return _refused(request, uow, viewer, creditor_id, f"authority-{role}", exc)
-    return RedirectResponse(f"/admin/creditors/{creditor_id}?done=authority", status_code=303)
+
+    return submit(
+        request,
+        uow,
+        set_authority,
+        done=f"/admin/creditors/{creditor_id}?done=authority",
+        refused=lambda error: _refused(request, uow, viewer, creditor_id, f"authority-{role}", error),
+    )
 
 
 @router.post("/creditors/{creditor_id}/pack/preview", response_class=HTMLResponse)
@@ -216,7 +237,9 @@ def preview_pack(
     try:
         impact = plan_impact(uow, viewer, creditor_id, pack, overrides, datetime.now(UTC))
     except InvalidInput as exc:
-        return _refused(request, uow, viewer, creditor_id, "pack", exc, typed_pack=typed)
+        uow.rollback()
+        error = exc.translated(request_locale(request))
+        return _refused(request, uow, viewer, creditor_id, "pack", error, typed_pack=typed)
     context = _page(uow, viewer, creditor_id, typed_pack=typed, impact=impact)
     return render(request, "admin/creditor.html", context)
 
@@ -231,9 +254,11 @@ def save_pack(
     overrides: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     require_admin(viewer)
-    try:
-        creditor_admin.set_pack(uow, viewer, creditor_id, pack, overrides, datetime.now(UTC))
-    except InvalidInput as exc:
-        typed = {"pack": pack, "overrides": overrides}
-        return _refused(request, uow, viewer, creditor_id, "pack", exc, typed_pack=typed)
-    return RedirectResponse(f"/admin/creditors/{creditor_id}?done=pack", status_code=303)
+    typed = {"pack": pack, "overrides": overrides}
+    return submit(
+        request,
+        uow,
+        lambda: creditor_admin.set_pack(uow, viewer, creditor_id, pack, overrides, datetime.now(UTC)),
+        done=f"/admin/creditors/{creditor_id}?done=pack",
+        refused=lambda error: _refused(request, uow, viewer, creditor_id, "pack", error, typed_pack=typed),
+    )

@@ -13,16 +13,17 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from huikuan.channels.render import Rendered, TemplateText
-from huikuan.errors import HuikuanError, InvalidInput, NotFound
+from huikuan.errors import InvalidInput, NotFound
 from huikuan.services import channel_status, message_templates, terms_desk
 from huikuan.services.access import Viewer, require_admin
 from huikuan.services.message_templates import TemplateKey
 from huikuan.services.message_text import template_label
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
+from huikuan.web.ui.form_submit import submit
 
 router = page_router("/admin")
 
@@ -138,12 +139,13 @@ def save_template(
 ) -> Response:
     require_admin(viewer)
     key, text = _key(channel, name, locale, creditor), TemplateText(subject, body)
-    try:
-        message_templates.save(uow, viewer, key, text, datetime.now(UTC))
-    except InvalidInput as exc:
-        uow.rollback()
-        return _answer(request, uow, viewer, key, text, error=exc.translated(request_locale(request)))
-    return RedirectResponse(_back(key, "saved"), status_code=303)
+    return submit(
+        request,
+        uow,
+        lambda: message_templates.save(uow, viewer, key, text, datetime.now(UTC)),
+        done=_back(key, "saved"),
+        refused=lambda error: _answer(request, uow, viewer, key, text, error=error),
+    )
 
 
 @router.post("/templates/revert", response_class=HTMLResponse)
@@ -158,17 +160,19 @@ def revert_template(
 ) -> Response:
     require_admin(viewer)
     key = _key(channel, name, locale, creditor)
-    try:
-        message_templates.revert(uow, viewer, key, datetime.now(UTC))
-    except HuikuanError as exc:
-        uow.rollback()
-        if not isinstance(exc, NotFound):
-            raise
-        context = _page(
-            uow, viewer, key, request_locale(request), error=exc.translated(request_locale(request))
-        )
+
+    def refused(error: str) -> HTMLResponse:
+        context = _page(uow, viewer, key, request_locale(request), error=error)
         return render(request, "admin/template.html", context, status_code=404)
-    return RedirectResponse(_back(key, "reverted"), status_code=303)
+
+    return submit(
+        request,
+        uow,
+        lambda: message_templates.revert(uow, viewer, key, datetime.now(UTC)),
+        done=_back(key, "reverted"),
+        refused=refused,
+        catch=(NotFound,),  # nothing edited to revert; any other refusal is the app's to answer
+    )
 
 
 @router.get("/channels", response_class=HTMLResponse)
