@@ -8,7 +8,8 @@ from tests.support.factories import cli
 
 from huikuan.domain.days import local_day
 from huikuan.services.clock import floor_today
-from huikuan.services.plan import make_plan, stored_outcomes, strategy_results
+from huikuan.services.plan import make_plan
+from huikuan.services.plan_outcomes import stored_outcomes, strategy_results
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 

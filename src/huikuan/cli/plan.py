@@ -112,7 +112,7 @@ def results(
     as_json: bool = typer.Option(False, "--json", help="JSON on standard output"),
 ) -> None:
     """Each strategy's recoveries per case over the days, with a 95% confidence interval."""
-    from huikuan.services.plan import strategy_results
+    from huikuan.services.plan_outcomes import strategy_results
 
     first, last = _day(since), _day(until)
     try:
