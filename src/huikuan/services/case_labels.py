@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from huikuan.i18n import gettext
+from huikuan.services.case_history import json_list
 
 CHANNEL_LABELS = {
     "call": "Call",
@@ -220,3 +223,20 @@ def label(vocabulary: str, value: str | None, locale: str) -> str:
     if value is None:
         return ""
     return gettext(LABELS[vocabulary].get(value, value), locale)
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def time_spans(value: Any, lang: str) -> tuple[str, ...]:
+    """A debtor's stated times as "12:00-14:00", each led by the days it holds on when the debtor named
+    some ("Mon, Tue 09:00-18:00")."""
+    out = []
+    for item in json_list(value):
+        if isinstance(item, dict):
+            hours = f"{item.get('start', '?')}-{item.get('end', '?')}"
+            days = [d for d in item.get("days") or [] if isinstance(d, int) and 1 <= d <= 7]
+            if days and len(days) < 7:
+                hours = ", ".join(gettext(_WEEKDAYS[d - 1], lang) for d in sorted(days)) + " " + hours
+            out.append(hours)
+    return tuple(out)

@@ -29,10 +29,10 @@ from huikuan.domain.days import days_past_due
 from huikuan.domain.enums import Channel
 from huikuan.domain.model import bucket
 from huikuan.domain.national_id import age_on
-from huikuan.i18n import gettext, normalize_locale
+from huikuan.i18n import normalize_locale
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.case_history import interactions, json_list, latest_scores, plan_rows
-from huikuan.services.case_labels import label
+from huikuan.services.case_labels import label, time_spans
 from huikuan.services.case_parts import (
     CaseView,
     DebtView,
@@ -321,7 +321,7 @@ def _identity(
         language=head.language,
         flags=tuple(f for f in FLAGS if getattr(head, f)),
         opt_outs=tuple(json_list(head.opt_out_channels)),
-        inconvenient_times=_spans(head.inconvenient_times, lang),
+        inconvenient_times=time_spans(head.inconvenient_times, lang),
         time_zones=time_zones,
         creditor_id=case.creditor_id,
         creditor_code=head.creditor_code,
@@ -385,22 +385,6 @@ def _may_discuss(pack: Pack, role: str) -> str:
     if gate_role in pack.settings.locate_roles:
         return LOCATION
     return NO_CONTACT
-
-
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _spans(value: Any, lang: str) -> tuple[str, ...]:
-    """ "12:00-14:00", led by the days it holds on when the debtor named some ("Mon, Tue 09:00-18:00")."""
-    out = []
-    for item in json_list(value):
-        if isinstance(item, dict):
-            hours = f"{item.get('start', '?')}-{item.get('end', '?')}"
-            days = [d for d in item.get("days") or [] if isinstance(d, int) and 1 <= d <= 7]
-            if days and len(days) < 7:
-                hours = ", ".join(gettext(_WEEKDAYS[d - 1], lang) for d in sorted(days)) + " " + hours
-            out.append(hours)
-    return tuple(out)
 
 
 __all__ = [
