@@ -18,7 +18,7 @@ from typing import Any, cast
 import highspy
 import numpy as np
 
-from huikuan.strategy.allocate import Allocation, Problem
+from huikuan.strategy.capacity_problem import Allocation, Problem
 from huikuan.strategy.frames import F64, I64
 
 MAX_VARIABLES = 2_000_000

@@ -218,3 +218,14 @@ def read_allowed(allowed: pl.DataFrame, case_id: I64) -> Allowed:
             col = col.scatter(row[named], rule.gather(named))
         rules[action] = col
     return Allowed(masks, rules)
+
+
+def rank_within(keys: I64, priority: F64) -> I64:
+    """Rank of each item within its key, lowest priority value first."""
+    order = np.lexsort((priority, keys))
+    sorted_keys = keys[order]
+    start = np.r_[0, np.nonzero(np.diff(sorted_keys))[0] + 1]
+    first = np.repeat(start, np.diff(np.r_[start, len(keys)]))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys)) - first
+    return rank

@@ -23,8 +23,8 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from huikuan.strategy.allocate import Problem
 from huikuan.strategy.api import Capacity
+from huikuan.strategy.capacity_problem import Problem
 from huikuan.strategy.frames import F64, I64, Allowed, Cases
 from huikuan.strategy.payment import PaymentModel, Scores
 from huikuan.strategy.segments import SEGMENTS, Segments

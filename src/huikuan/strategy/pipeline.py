@@ -11,8 +11,8 @@ import numpy as np
 import polars as pl
 
 from huikuan.strategy import answers, segments
-from huikuan.strategy.allocate import Problem
 from huikuan.strategy.api import PLAN_SCHEMA, PlanInputs, PlanResult
+from huikuan.strategy.capacity_problem import Problem
 from huikuan.strategy.explain import reasons
 from huikuan.strategy.frames import F64, I64, Allowed, Cases, read_allowed, read_cases, schema
 from huikuan.strategy.options import Options, build

@@ -18,19 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from huikuan.strategy.frames import F64, I64, B
+from huikuan.strategy.frames import F64, I64, B, rank_within
 from huikuan.strategy.timegrid import Collectors
-
-
-def _rank_within(keys: I64, priority: F64) -> I64:
-    """Rank of each item within its key, best priority first."""
-    order = np.lexsort((-priority, keys))
-    sorted_keys = keys[order]
-    start = np.r_[0, np.nonzero(np.diff(sorted_keys))[0] + 1]
-    first = np.repeat(start, np.diff(np.r_[start, len(keys)]))
-    rank = np.empty(len(keys), dtype=np.int64)
-    rank[order] = np.arange(len(keys)) - first
-    return rank
 
 
 def _spread(n_calls: int, eligible: I64, cap: I64, load: F64, daily: F64, tier: I64) -> I64:
@@ -133,7 +122,7 @@ def _keep_own(keep: I64, own: I64, priority: F64, c: I64, load: F64, out: I64) -
     """Gives the calls `keep` to their case's own collector while the hour's capacity `c` lasts, the most
     valuable first; counts them into `c`, `load` and `out`."""
     if len(keep):
-        rank = _rank_within(own[keep], priority[keep])
+        rank = rank_within(own[keep], -priority[keep])  # best priority first
         kept = keep[rank < c[own[keep]]]
         out[kept] = own[kept]
         np.subtract.at(c, own[kept], 1)

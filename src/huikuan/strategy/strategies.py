@@ -24,8 +24,9 @@ import numpy as np
 
 from huikuan.errors import InvalidInput
 from huikuan.strategy import exact
-from huikuan.strategy.allocate import Problem, solve
+from huikuan.strategy.allocate import solve
 from huikuan.strategy.api import ACTIONS, PlanInputs, PlanResult
+from huikuan.strategy.capacity_problem import Problem
 from huikuan.strategy.frames import I64
 from huikuan.strategy.pipeline import Day, finish, prepare
 

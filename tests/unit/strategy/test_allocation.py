@@ -7,7 +7,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from huikuan.strategy.allocate import Problem, solve, used_by
+from huikuan.strategy.allocate import solve
+from huikuan.strategy.capacity_problem import Problem, used_by
 from huikuan.strategy.exact import gap, random_problem, solve_exact
 
 
