@@ -28,9 +28,9 @@ def placement_text(rows: int, *, first: int = 500, bad: tuple[int, ...] = (), pr
     return "\r\n".join(lines) + "\r\n"
 
 
-def gbk_placement(rows: int, **kwargs: object) -> bytes:
+def gbk_placement(rows: int, *, first: int = 500, bad: tuple[int, ...] = (), prefix: str = "W") -> bytes:
     """The same file encoded in GBK, as a Chinese bank's system writes it."""
-    return placement_text(rows, **kwargs).encode("gbk")  # type: ignore[arg-type]
+    return placement_text(rows, first=first, bad=bad, prefix=prefix).encode("gbk")
 
 
 def finished(batch_id: int) -> None:

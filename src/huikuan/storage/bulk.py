@@ -87,7 +87,8 @@ def _refuse_plain(table: Table, name: str, values: pl.Series) -> None:
         raise ValueError(f"{table.name}.{name} is stored sealed: seal it first (storage/sealed.py)")
 
 
-def _driver_cursor(conn: Connection) -> Any:
+def driver_cursor(conn: Connection) -> Any:
+    """The database driver's own cursor on `conn` (for what SQLAlchemy does not offer, such as COPY)."""
     driver: Any = conn.connection.driver_connection
     return driver.cursor()
 
@@ -128,7 +129,7 @@ def _sqlite_insert(conn: Connection, table: Table, data: pl.DataFrame) -> None:
     per = max(1, min(_ROWS_PER_STATEMENT, _MAX_PARAMETERS // len(bound)))
     width = per * len(bound)
     many = f'INSERT INTO "{table.name}" ({names}) VALUES ' + ", ".join([row] * per)
-    cursor = _driver_cursor(conn)
+    cursor = driver_cursor(conn)
     for chunk in data.select(bound).iter_slices(_CHUNK):
         flat = list(chain.from_iterable(zip(*(s.to_list() for s in chunk.get_columns()), strict=True)))
         full = chunk.height // per * width
@@ -213,7 +214,7 @@ def load_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
 
 def _copy(conn: Connection, table: Table, data: pl.DataFrame) -> None:
     quoted = ", ".join(f'"{c}"' for c in data.columns)
-    cursor = _driver_cursor(conn)
+    cursor = driver_cursor(conn)
     sql = f"COPY \"{table.name}\" ({quoted}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
     with cursor.copy(sql) as copy:
         for chunk in data.iter_slices(_CHUNK * 4):
@@ -234,7 +235,7 @@ def update_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
     mark = "?" if dialect == "sqlite" else "%s"
     sets = ", ".join(f'"{c}" = {mark}' for c in cols)
     sql = f'UPDATE "{table.name}" SET {sets} WHERE id = {mark}'
-    cursor = _driver_cursor(conn)
+    cursor = driver_cursor(conn)
     for chunk in data.iter_slices(_CHUNK):
         cursor.executemany(sql, chunk.rows())
     cursor.close()
@@ -251,7 +252,7 @@ def read_frame(conn: Connection, query: ClauseElement, schema: dict[str, Any]) -
     params: Any = compiled.params
     if compiled.positiontup is not None:  # qmark drivers (SQLite) take the values in order
         params = tuple(params[name] for name in compiled.positiontup)
-    cursor = _driver_cursor(conn)
+    cursor = driver_cursor(conn)
     cursor.execute(str(compiled), params)
     rows = cursor.fetchall()
     cursor.close()

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, Table, select, true
 
 from huikuan.domain.search_keys import PHONE_KINDS, TAIL_DIGITS, name_key, name_pinyin, national_digits
 from huikuan.storage import tables as t
-from huikuan.storage.bulk import read_frame, update_frame
+from huikuan.storage.bulk import driver_cursor, read_frame, update_frame
 
 _CHUNK = 5_000  # ids per IN list, rows per read and write
 # The keys of an erased debtor and of its erased points (services/anonymise.py writes them).
@@ -99,7 +99,7 @@ def _store(conn: Connection, table: Table, keyed: pl.DataFrame) -> None:
     conn.exec_driver_sql("TRUNCATE search_keys_in")
     buffer = io.BytesIO()
     keyed.select("id", first, second).write_csv(buffer, include_header=False, null_value="\\N")
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver_cursor(conn)
     with cursor.copy("COPY search_keys_in (id, k1, k2) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
         copy.write(buffer.getvalue())
     cursor.close()
