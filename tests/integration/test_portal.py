@@ -5,11 +5,12 @@ another creditor: not its numbers, not its accounts, not its statements."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from tests.support.floor import MORNING, TODAY, Floor
 from tests.support.portal import SHOP_COLLECTED, SHOP_PROMISED, seed_portal
 from tests.support.web import bearer, login_client
@@ -30,7 +31,7 @@ def seeded(floor: Floor) -> Floor:
     return floor
 
 
-def _rows(floor: Floor, table: t.Table) -> list[dict]:  # type: ignore[name-defined]
+def _rows(floor: Floor, table: Table) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in floor.uow.session.execute(select(table)).all()]
 
 
@@ -60,7 +61,9 @@ def test_liquidation_by_placement_month_adds_up_each_months_payments_by_months_s
 ) -> None:
     bank = _bank(seeded)
     accounts = {a["id"]: a for a in _rows(seeded, t.accounts) if a["creditor_id"] == bank}
-    payments = [p for p in _rows(seeded, t.payments) if p["account_id"] in accounts and p["status"] == "posted"]
+    payments = [
+        p for p in _rows(seeded, t.payments) if p["account_id"] in accounts and p["status"] == "posted"
+    ]
     shown = {v.month: v for v in glance(seeded.uow, seeded.viewer("vic"), now=MORNING).vintages}
     assert list(shown) == ["2026-09", "2026-08"]  # newest first; the shop's August is not the bank's
     for month, vintage in shown.items():
@@ -96,7 +99,9 @@ def test_promises_due_and_broken_and_open_disputes_and_complaints_are_counted_fr
     assert shown.due_soon == {"CNY": 10_000}
     assert shown.promises_broken == len(broken) == 1
     assert shown.broken == {"CNY": 30_000}
-    disputes = [d for d in _rows(seeded, t.disputes) if d["case_id"] in cases and d["status"] in OPEN_DISPUTES]
+    disputes = [
+        d for d in _rows(seeded, t.disputes) if d["case_id"] in cases and d["status"] in OPEN_DISPUTES
+    ]
     complaints = [
         c for c in _rows(seeded, t.complaints) if c["case_id"] in cases and c["status"] in OPEN_COMPLAINTS
     ]

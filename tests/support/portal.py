@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, update
+from tests.support.floor import MORNING, TODAY, Floor
 
 from huikuan.storage import tables as t
-from tests.support.floor import MORNING, TODAY, Floor
 
 SHOP_COLLECTED = 7_777_777
 SHOP_PROMISED = 99_999
@@ -27,7 +27,12 @@ def seed_portal(floor: Floor) -> None:
     assert shop is not None
     bank_id = s.execute(t.cases.select().where(t.cases.c.id == a1.id)).one().creditor_id
     shop_id = s.execute(t.cases.select().where(t.cases.c.id == shop.id)).one().creditor_id
-    placed = {a1.id: date(2026, 8, 3), b1.id: date(2026, 9, 10), c1.id: date(2026, 9, 20), shop.id: date(2026, 8, 5)}
+    placed = {
+        a1.id: date(2026, 8, 3),
+        b1.id: date(2026, 9, 10),
+        c1.id: date(2026, 9, 20),
+        shop.id: date(2026, 8, 5),
+    }
     for case_id, day in placed.items():
         s.execute(update(t.accounts).where(t.accounts.c.case_id == case_id).values(placed_on=day))
     s.execute(update(t.accounts).where(t.accounts.c.id == c1.account_ids[1]).values(status="paid", balance=0))
@@ -105,7 +110,12 @@ def seed_portal(floor: Floor) -> None:
     ):
         s.execute(
             insert(t.interactions).values(
-                case_id=case.id, debtor_id=case.debtor_id, at=at, channel=channel, direction="out", outcome=outcome
+                case_id=case.id,
+                debtor_id=case.debtor_id,
+                at=at,
+                channel=channel,
+                direction="out",
+                outcome=outcome,
             )
         )
     s.execute(

@@ -45,9 +45,7 @@ def ratio_bp(part: int, whole: int) -> int | None:
 
 
 def _money(values: dict[str, int]) -> list[dict[str, Any]]:
-    return [
-        {"amount": str(Money(v, c).amount), "minor": v, "currency": c} for c, v in sorted(values.items())
-    ]
+    return [{"amount": str(Money(v, c).amount), "minor": v, "currency": c} for c, v in sorted(values.items())]
 
 
 @dataclass(frozen=True)
@@ -260,9 +258,7 @@ def _promises(uow: UnitOfWork, creditor_id: int, today: date) -> dict[str, Any]:
     after = (first + timedelta(days=32)).replace(day=1)
     broken = uow.session.execute(
         select(pr.currency, func.count(), func.sum(left))
-        .where(
-            mine, pr.status == PromiseStatus.BROKEN.value, pr.due_date >= first, pr.due_date < after
-        )
+        .where(mine, pr.status == PromiseStatus.BROKEN.value, pr.due_date >= first, pr.due_date < after)
         .group_by(pr.currency)
     ).all()
     return {

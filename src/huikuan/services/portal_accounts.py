@@ -41,7 +41,12 @@ class LastAction:
     at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "channel": self.channel, "outcome": self.outcome, "at": self.at.isoformat()}
+        return {
+            "kind": self.kind,
+            "channel": self.channel,
+            "outcome": self.outcome,
+            "at": self.at.isoformat(),
+        }
 
 
 @dataclass(frozen=True)
@@ -195,4 +200,12 @@ def last_actions(uow: UnitOfWork, case_ids: set[int]) -> dict[int, LastAction]:
     return found
 
 
-__all__ = ["SORTS", "STATUSES", "LastAction", "PortalAccount", "PortalAccounts", "last_actions", "portal_accounts"]
+__all__ = [
+    "SORTS",
+    "STATUSES",
+    "LastAction",
+    "PortalAccount",
+    "PortalAccounts",
+    "last_actions",
+    "portal_accounts",
+]
