@@ -151,55 +151,56 @@ def glance(uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None) -> G
     assert viewer.creditor_id is not None
     creditor_id = viewer.creditor_id
     today = floor_today((now or datetime.now(UTC)).astimezone(UTC))
-    a = t.accounts.c
-    placed_amount = a.principal + a.interest + a.fees
-    is_open = a.status == "open"
-    accounts = uow.session.execute(
-        select(
-            a.currency,
-            func.count(),
-            func.sum(placed_amount),
-            func.sum(case((is_open, 1), else_=0)),
-            func.sum(case((is_open, a.balance), else_=0)),
-        )
-        .where(a.creditor_id == creditor_id)
-        .group_by(a.currency)
-    ).all()
-    p = t.payments.c
-    collected = uow.session.execute(
-        select(p.currency, func.sum(p.amount))
-        .where(p.creditor_id == creditor_id, p.status == "posted")
-        .group_by(p.currency)
-    ).all()
+    vintages, open_rows, collected = _vintages(uow, creditor_id, today)
     promises = _promises(uow, creditor_id, today)
     disputes, complaints = _open_counts(uow, creditor_id)
+    placed: dict[str, int] = {}
+    for v in vintages:  # one per placement month and currency: a few dozen at most
+        placed[v.currency] = placed.get(v.currency, 0) + v.placed
+    open_n: dict[str, int] = {}
+    open_balance: dict[str, int] = {}
+    for currency, n, balance in open_rows:
+        open_n[currency] = open_n.get(currency, 0) + n
+        open_balance[currency] = open_balance.get(currency, 0) + balance
     return Glance(
         today=today,
-        accounts=sum(int(r[1]) for r in accounts),
-        open_accounts=sum(int(r[3] or 0) for r in accounts),
-        placed={r[0]: int(r[2] or 0) for r in accounts},
-        open_balance={r[0]: int(r[4] or 0) for r in accounts if r[3]},
-        collected={r[0]: int(r[1] or 0) for r in collected},
-        vintages=_vintages(uow, creditor_id, today),
+        accounts=sum(v.accounts for v in vintages),
+        open_accounts=sum(open_n.values()),
+        placed=placed,
+        open_balance={c: b for c, b in open_balance.items() if open_n[c]},
+        collected=collected,
+        vintages=vintages,
         disputes_open=disputes,
         complaints_open=complaints,
         **promises,
     )
 
 
-def _vintages(uow: UnitOfWork, creditor_id: int, today: date) -> tuple[Vintage, ...]:
-    """Placed and collected by placement month and currency, and collected by months since placement."""
+def _vintages(
+    uow: UnitOfWork, creditor_id: int, today: date
+) -> tuple[tuple[Vintage, ...], list[tuple[str, int, int]], dict[str, int]]:
+    """Placed and collected by placement month and currency, collected by months since placement; from the
+    same two scans, the open accounts and their balance (currency, count, balance) of each such group, and
+    what was collected in all by currency."""
     a, p = t.accounts.c, t.payments.c
+    is_open = a.status == "open"
     placed_rows = select(
         _month_index(a.placed_on).label("m"),
         a.currency.label("currency"),
         (a.principal + a.interest + a.fees).label("placed"),
+        case((is_open, 1), else_=0).label("open"),
+        case((is_open, a.balance), else_=0).label("open_balance"),
     ).where(a.creditor_id == creditor_id)
     inner = placed_rows.subquery("placed_rows")
     placed = uow.session.execute(
-        select(inner.c.m, inner.c.currency, func.count(), func.sum(inner.c.placed)).group_by(
-            inner.c.m, inner.c.currency
-        )
+        select(
+            inner.c.m,
+            inner.c.currency,
+            func.count(),
+            func.sum(inner.c.placed),
+            func.sum(inner.c.open),
+            func.sum(inner.c.open_balance),
+        ).group_by(inner.c.m, inner.c.currency)
     ).all()
     paid_rows = (
         select(
@@ -217,13 +218,17 @@ def _vintages(uow: UnitOfWork, creditor_id: int, today: date) -> tuple[Vintage, 
         )
     ).all()
     by_key: dict[tuple[int | None, str], dict[int, int]] = {}
+    collected: dict[str, int] = {}
     for m, age, currency, amount in paid:  # one row per month, age and currency: a few dozen at most
+        collected[currency] = collected.get(currency, 0) + int(amount)
         ages = by_key.setdefault((m, currency), {})
         step = max(int(age or 0), 0)
         ages[step] = ages.get(step, 0) + int(amount)
     this_month = today.year * 12 + today.month - 1
     out = []
-    for m, currency, n, total in placed:
+    open_rows = []
+    for m, currency, n, total, open_n, open_balance in placed:
+        open_rows.append((currency, int(open_n or 0), int(open_balance or 0)))
         ages = by_key.get((m, currency), {})
         curve: list[int | None] = []
         running = 0
@@ -240,7 +245,8 @@ def _vintages(uow: UnitOfWork, creditor_id: int, today: date) -> tuple[Vintage, 
                 by_age=tuple(curve),
             )
         )
-    return tuple(sorted(out, key=lambda v: (v.month or "", v.currency), reverse=True))  # newest first
+    newest_first = tuple(sorted(out, key=lambda v: (v.month or "", v.currency), reverse=True))
+    return newest_first, open_rows, collected
 
 
 def _promises(uow: UnitOfWork, creditor_id: int, today: date) -> dict[str, Any]:
