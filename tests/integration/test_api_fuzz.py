@@ -4,8 +4,8 @@ browser's session, answers no server error, and what it answers conforms to what
 The app is create_app() on the test database with the floor of tests/support/floor.py and an offer
 awaiting approval on each case. sue (supervisor: she may do the most) logs in through the login form;
 every call carries her session cookie and her session's X-CSRF-Token, as the pages' scripts do. The
-creditor viewer vic and the administrator ada do the same for what sue is refused (OTHERS: the portfolio and the portal;
-the administrators' and the personal-data operations).
+creditor viewer vic and the administrator ada do the same for what sue is refused (OTHERS: the portfolio
+and the portal; the administrators' and the personal-data operations).
 
 Schemathesis runs as its command line does (its engine: examples, coverage of the schema's edges,
 fuzzing, stateful sequences), with a fixed seed and a bounded number of examples per operation: the same

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated
 
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
@@ -31,6 +31,11 @@ def percent(locale: str) -> Callable[[int | None], str]:
     return pct
 
 
+def count(locale: str) -> Callable[[int], str]:
+    """A count with the viewer's grouping (19,991)."""
+    return lambda n: format_decimal(n, locale=locale)
+
+
 @router.get("/portfolio/accounts", response_class=HTMLResponse)
 def accounts_page(
     request: Request,
@@ -48,6 +53,7 @@ def accounts_page(
         "accounts": shown,
         "paging": shown.paging,
         "statuses": STATUSES,
+        "n": count(locale),
         "sorts": SORTS,
         "page_link": lambda number: page_link(request, number),
         "lbl": lambda vocabulary, value: label(vocabulary, value, locale),

@@ -16,7 +16,7 @@ from huikuan.services.portfolio import PER_PAGE, portfolio
 from huikuan.services.statement_access import statements_for
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 from huikuan.web.ui.paging import page_link
-from huikuan.web.ui.portal import percent
+from huikuan.web.ui.portal import count, percent
 
 router = page_router()
 STATEMENTS_SHOWN = 6
@@ -38,6 +38,7 @@ def portfolio_page(
         "statements": statements[:STATEMENTS_SHOWN],
         "more_statements": len(statements) > STATEMENTS_SHOWN,
         "pct": percent(locale),
+        "n": count(locale),
         "paging": shown.paging,
         "page_link": lambda number: page_link(request, number),
         "lbl": lambda vocabulary, value: label(vocabulary, value, locale),
