@@ -48,9 +48,10 @@ def test_the_pages_of_the_day_have_no_serious_accessibility_problem(
         found[path] = _findings(page)
     viewer = new_page(locale)
     log_in(viewer, site, "vic")
-    viewer.goto(site["url"] + "/portfolio")
-    viewer.wait_for_load_state("networkidle")
-    found["/portfolio"] = _findings(viewer)
+    for path in ("/portfolio", "/portfolio/accounts"):
+        viewer.goto(site["url"] + path)
+        viewer.wait_for_load_state("networkidle")
+        found[path] = _findings(viewer)
     reader = new_page(locale)  # the console case as its creditor's read-only viewer sees it
     log_in(reader, site, "vera")
     reader.goto(f"{site['url']}/cases/{console_case.id}")

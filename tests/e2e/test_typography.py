@@ -168,7 +168,7 @@ def test_no_table_cell_leaves_a_chinese_character_alone_on_a_line_and_no_badge_w
             ("settings", "/settings"),
         ],
         "sue": [("team-queue", "/queue?all=1"), ("approvals", "/approvals")],
-        "vic": [("portfolio", "/portfolio")],
+        "vic": [("portfolio", "/portfolio"), ("portal-accounts", "/portfolio/accounts")],
     }
     found: dict[str, list[str]] = {}
     for username, paths in pages.items():

@@ -407,6 +407,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/workload/reassign"): SUPERVISE,
     ("POST", "/api/v1/workload/rebalance"): SUPERVISE,
     ("POST", "/api/v1/workload/absences"): SUPERVISE,
+    # issue 16: the creditor's portal (its accounts, its figures at a glance, its statements): its viewer
+    # only, its own creditor's rows only (tests/integration/test_portal.py); the floor has the queue.
+    ("GET", "/portfolio/accounts"): rule(collectors=DENY, sue=DENY, vic=OK),
+    ("GET", "/api/v1/portal/glance"): rule(collectors=DENY, sue=DENY, vic=OK),
+    ("GET", "/api/v1/portal/accounts"): rule(collectors=DENY, sue=DENY, vic=OK),
+    ("GET", "/api/v1/portal/statements"): rule(collectors=DENY, sue=DENY, vic=OK),
 }
 MOUNTS = {"/static"}  # files only
 

@@ -4,8 +4,8 @@ browser's session, answers no server error, and what it answers conforms to what
 The app is create_app() on the test database with the floor of tests/support/floor.py and an offer
 awaiting approval on each case. sue (supervisor: she may do the most) logs in through the login form;
 every call carries her session cookie and her session's X-CSRF-Token, as the pages' scripts do. The
-creditor viewer vic and the administrator ada do the same for what sue is refused (OTHERS: the portfolio;
-the administrators' and the personal-data operations).
+creditor viewer vic and the administrator ada do the same for what sue is refused (OTHERS: the portfolio
+and the portal; the administrators' and the personal-data operations).
 
 Schemathesis runs as its command line does (its engine: examples, coverage of the schema's edges,
 fuzzing, stateful sequences), with a fixed seed and a bounded number of examples per operation: the same
@@ -50,7 +50,7 @@ SEED = 20261120
 EXAMPLES = 60  # per operation, in the fuzzing phase
 CHECKS = ("not_a_server_error", "response_schema_conformance", "content_type_conformance")
 # Operations sue is refused (403) whatever she sends: fuzzed again as the persona who may use them.
-OTHERS = {"vic": r"^/api/v1/portfolio$", "ada": r"^/api/v1/(admin|privacy)/"}
+OTHERS = {"vic": r"^/api/v1/(portfolio$|portal/)", "ada": r"^/api/v1/(admin|privacy)/"}
 
 
 @dataclass

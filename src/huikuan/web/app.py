@@ -35,6 +35,7 @@ from huikuan.web.api import outbox as api_outbox
 from huikuan.web.api import payment_links as api_payment_links
 from huikuan.web.api import payments as api_payments
 from huikuan.web.api import persons as api_persons
+from huikuan.web.api import portal as api_portal
 from huikuan.web.api import portfolio as api_portfolio
 from huikuan.web.api import privacy as api_privacy
 from huikuan.web.api import queue as api_queue
@@ -68,6 +69,7 @@ from huikuan.web.ui import outbox as ui_outbox
 from huikuan.web.ui import payment_links as ui_payment_links
 from huikuan.web.ui import payments as ui_payments
 from huikuan.web.ui import person as ui_person
+from huikuan.web.ui import portal as ui_portal
 from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 from huikuan.web.ui import record as ui_record
@@ -84,6 +86,7 @@ ROUTERS = (
     ui_auth.router,
     ui_queue.router,
     ui_portfolio.router,
+    ui_portal.router,
     ui_case.router,
     ui_record.router,
     ui_contact.router,
@@ -116,6 +119,7 @@ ROUTERS = (
     api_compliance.router,
     api_queue.router,
     api_portfolio.router,
+    api_portal.router,
     api_cases.router,
     api_record.router,
     api_contacts.router,

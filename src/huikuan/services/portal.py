@@ -1,0 +1,292 @@
+"""The creditor's portal at a glance: what its read-only viewer sees first, its own creditor's figures only.
+
+- placed: the creditor's accounts and what was placed (principal + interest + fees as placed; payments
+  lower an account's balance, never these parts), by currency; and of them the open ones and their balance;
+- collected: what its debtors paid, by currency: the payments that stand (a reversed payment counts
+  nothing, as on the statements: collected less reversed);
+- liquidation by placement month (collected / placed of the accounts placed that month), with the
+  cumulative liquidation at 0, 1, 2 ... months since placement (calendar months, the payment's UTC month
+  against the account's placement month);
+- promises: pending (count and what is left of them), due in the next 7 days (the floor's today and the six
+  days after it), broken this month (due this calendar month and marked broken);
+- disputes and complaints still open (counts).
+
+Every figure is one grouped SQL query, filtered by the creditor first (accounts by their unique
+(creditor_id, external_ref) key, payments by (creditor_id, paid_at), promises, disputes and complaints by
+their case through the creditor's cases); no row of the raw history passes through Python. Only a creditor's
+viewer has a portal (services/portfolio.py `require_portfolio`); anyone else is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, case, cast, extract, func, select
+
+from huikuan.domain.disputes import OPEN_COMPLAINT, OPEN_DISPUTE
+from huikuan.domain.enums import PromiseStatus
+from huikuan.domain.money import Money
+from huikuan.services.access import Viewer
+from huikuan.services.clock import floor_today
+from huikuan.services.portfolio import require_portfolio
+from huikuan.storage import tables as t
+from huikuan.storage.uow import UnitOfWork
+
+VINTAGE_MONTHS = 6  # columns of months since placement: 0 (the placement month) to 5
+PROMISES_AHEAD_DAYS = 7
+BP = 10_000  # basis points in one
+
+
+def ratio_bp(part: int, whole: int) -> int | None:
+    """part / whole in basis points, rounded down; None when nothing was placed."""
+    return None if whole <= 0 else part * BP // whole
+
+
+def _money(values: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"amount": str(Money(v, c).amount), "minor": v, "currency": c} for c, v in sorted(values.items())]
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """The accounts placed in one month (None: placed before the day was recorded) in one currency."""
+
+    month: str | None  # YYYY-MM
+    currency: str
+    accounts: int
+    placed: int
+    collected: int
+    by_age: tuple[int | None, ...]  # cumulative collected at 0..VINTAGE_MONTHS-1 months; None: not yet
+
+    @property
+    def liquidation_bp(self) -> int | None:
+        return ratio_bp(self.collected, self.placed)
+
+    @property
+    def curve_bp(self) -> tuple[int | None, ...]:
+        return tuple(None if v is None else ratio_bp(v, self.placed) for v in self.by_age)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "month": self.month,
+            "currency": self.currency,
+            "accounts": self.accounts,
+            "placed": self.placed,
+            "collected": self.collected,
+            "liquidation_bp": self.liquidation_bp,
+            "curve_bp": list(self.curve_bp),
+        }
+
+
+@dataclass(frozen=True)
+class Glance:
+    today: date
+    accounts: int
+    open_accounts: int
+    placed: dict[str, int]  # currency -> minor units
+    open_balance: dict[str, int]
+    collected: dict[str, int]
+    vintages: tuple[Vintage, ...]
+    promises_pending: int
+    promised: dict[str, int]  # what is left of the pending promises
+    promises_due_soon: int
+    due_soon: dict[str, int]
+    promises_broken: int  # due this month, broken
+    broken: dict[str, int]
+    disputes_open: int
+    complaints_open: int
+
+    def liquidation_bp(self, currency: str) -> int | None:
+        return ratio_bp(self.collected.get(currency, 0), self.placed.get(currency, 0))
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted(set(self.placed) | set(self.collected))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(),
+            "accounts": self.accounts,
+            "open_accounts": self.open_accounts,
+            "placed": _money(self.placed),
+            "open_balance": _money(self.open_balance),
+            "collected": _money(self.collected),
+            "liquidation_bp": {c: self.liquidation_bp(c) for c in self.currencies},
+            "vintages": [v.to_dict() for v in self.vintages],
+            "vintage_months": VINTAGE_MONTHS,
+            "promises": {
+                "pending": self.promises_pending,
+                "pending_amount": _money(self.promised),
+                "due_next_7_days": self.promises_due_soon,
+                "due_next_7_days_amount": _money(self.due_soon),
+                "broken_this_month": self.promises_broken,
+                "broken_this_month_amount": _money(self.broken),
+            },
+            "disputes_open": self.disputes_open,
+            "complaints_open": self.complaints_open,
+        }
+
+
+def _month_index(column: Any) -> ColumnElement[int]:
+    """Months since year 0 of a date or instant: year * 12 + month - 1 (SQLite and PostgreSQL alike)."""
+    return cast(extract("year", column), Integer) * 12 + cast(extract("month", column), Integer) - 1
+
+
+def _utc(uow: UnitOfWork, instant: Any) -> Any:
+    """An instant column as UTC wall time: PostgreSQL would otherwise read its month in the session's zone
+    (SQLite keeps instants in UTC already)."""
+    if uow.session.get_bind().dialect.name == "postgresql":
+        return func.timezone("UTC", instant)
+    return instant
+
+
+def _month_name(index: int | None) -> str | None:
+    return None if index is None else f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def glance(uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None) -> Glance:
+    """The viewer's creditor's portfolio at a glance (see the module's docstring)."""
+    require_portfolio(viewer)
+    assert viewer.creditor_id is not None
+    creditor_id = viewer.creditor_id
+    today = floor_today((now or datetime.now(UTC)).astimezone(UTC))
+    vintages, open_rows, collected = _vintages(uow, creditor_id, today)
+    promises = _promises(uow, creditor_id, today)
+    disputes, complaints = _open_counts(uow, creditor_id)
+    placed: dict[str, int] = {}
+    for v in vintages:  # one per placement month and currency: a few dozen at most
+        placed[v.currency] = placed.get(v.currency, 0) + v.placed
+    open_n: dict[str, int] = {}
+    open_balance: dict[str, int] = {}
+    for currency, n, balance in open_rows:
+        open_n[currency] = open_n.get(currency, 0) + n
+        open_balance[currency] = open_balance.get(currency, 0) + balance
+    return Glance(
+        today=today,
+        accounts=sum(v.accounts for v in vintages),
+        open_accounts=sum(open_n.values()),
+        placed=placed,
+        open_balance={c: b for c, b in open_balance.items() if open_n[c]},
+        collected=collected,
+        vintages=vintages,
+        disputes_open=disputes,
+        complaints_open=complaints,
+        **promises,
+    )
+
+
+def _vintages(
+    uow: UnitOfWork, creditor_id: int, today: date
+) -> tuple[tuple[Vintage, ...], list[tuple[str, int, int]], dict[str, int]]:
+    """Placed and collected by placement month and currency, collected by months since placement; from the
+    same two scans, the open accounts and their balance (currency, count, balance) of each such group, and
+    what was collected in all by currency."""
+    a, p = t.accounts.c, t.payments.c
+    is_open = a.status == "open"
+    placed_rows = select(
+        _month_index(a.placed_on).label("m"),
+        a.currency.label("currency"),
+        (a.principal + a.interest + a.fees).label("placed"),
+        case((is_open, 1), else_=0).label("open"),
+        case((is_open, a.balance), else_=0).label("open_balance"),
+    ).where(a.creditor_id == creditor_id)
+    inner = placed_rows.subquery("placed_rows")
+    placed = uow.session.execute(
+        select(
+            inner.c.m,
+            inner.c.currency,
+            func.count(),
+            func.sum(inner.c.placed),
+            func.sum(inner.c.open),
+            func.sum(inner.c.open_balance),
+        ).group_by(inner.c.m, inner.c.currency)
+    ).all()
+    paid_rows = (
+        select(
+            _month_index(a.placed_on).label("m"),
+            (_month_index(_utc(uow, p.paid_at)) - _month_index(a.placed_on)).label("age"),
+            p.currency.label("currency"),
+            p.amount.label("amount"),
+        )
+        .select_from(t.payments.join(t.accounts, a.id == p.account_id))
+        .where(p.creditor_id == creditor_id, p.status == "posted")
+    ).subquery("paid_rows")
+    paid = uow.session.execute(
+        select(paid_rows.c.m, paid_rows.c.age, paid_rows.c.currency, func.sum(paid_rows.c.amount)).group_by(
+            paid_rows.c.m, paid_rows.c.age, paid_rows.c.currency
+        )
+    ).all()
+    by_key: dict[tuple[int | None, str], dict[int, int]] = {}
+    collected: dict[str, int] = {}
+    for m, age, currency, amount in paid:  # one row per month, age and currency: a few dozen at most
+        collected[currency] = collected.get(currency, 0) + int(amount)
+        ages = by_key.setdefault((m, currency), {})
+        step = max(int(age or 0), 0)
+        ages[step] = ages.get(step, 0) + int(amount)
+    this_month = today.year * 12 + today.month - 1
+    out = []
+    open_rows = []
+    for m, currency, n, total, open_n, open_balance in placed:
+        open_rows.append((currency, int(open_n or 0), int(open_balance or 0)))
+        ages = by_key.get((m, currency), {})
+        curve: list[int | None] = []
+        running = 0
+        for step in range(VINTAGE_MONTHS):
+            running += ages.get(step, 0)
+            curve.append(None if m is None or m + step > this_month else running)
+        out.append(
+            Vintage(
+                month=_month_name(None if m is None else int(m)),
+                currency=currency,
+                accounts=int(n),
+                placed=int(total or 0),
+                collected=sum(ages.values()),
+                by_age=tuple(curve),
+            )
+        )
+    newest_first = tuple(sorted(out, key=lambda v: (v.month or "", v.currency), reverse=True))
+    return newest_first, open_rows, collected
+
+
+def _promises(uow: UnitOfWork, creditor_id: int, today: date) -> dict[str, Any]:
+    pr, c = t.promises.c, t.cases.c
+    mine = pr.case_id.in_(select(c.id).where(c.creditor_id == creditor_id))
+    left = pr.amount - pr.paid_amount
+    soon = (pr.due_date >= today) & (pr.due_date < today + timedelta(days=PROMISES_AHEAD_DAYS))
+    soon_n = func.sum(case((soon, 1), else_=0))
+    pending = uow.session.execute(
+        select(pr.currency, func.count(), func.sum(left), soon_n, func.sum(case((soon, left), else_=0)))
+        .where(mine, pr.status == PromiseStatus.PENDING.value)
+        .group_by(pr.currency)
+    ).all()
+    first = today.replace(day=1)
+    after = (first + timedelta(days=32)).replace(day=1)
+    broken = uow.session.execute(
+        select(pr.currency, func.count(), func.sum(left))
+        .where(mine, pr.status == PromiseStatus.BROKEN.value, pr.due_date >= first, pr.due_date < after)
+        .group_by(pr.currency)
+    ).all()
+    return {
+        "promises_pending": sum(int(r[1]) for r in pending),
+        "promised": {r[0]: int(r[2] or 0) for r in pending},
+        "promises_due_soon": sum(int(r[3] or 0) for r in pending),
+        "due_soon": {r[0]: int(r[4] or 0) for r in pending if r[3]},
+        "promises_broken": sum(int(r[1]) for r in broken),
+        "broken": {r[0]: int(r[2] or 0) for r in broken},
+    }
+
+
+def _open_counts(uow: UnitOfWork, creditor_id: int) -> tuple[int, int]:
+    c, d, k = t.cases.c, t.disputes.c, t.complaints.c
+    mine = select(c.id).where(c.creditor_id == creditor_id)
+    disputes = uow.session.execute(
+        select(func.count()).where(d.case_id.in_(mine), d.status.in_([s.value for s in OPEN_DISPUTE]))
+    ).scalar_one()
+    complaints = uow.session.execute(
+        select(func.count()).where(k.case_id.in_(mine), k.status.in_([s.value for s in OPEN_COMPLAINT]))
+    ).scalar_one()
+    return int(disputes), int(complaints)
+
+
+__all__ = ["PROMISES_AHEAD_DAYS", "VINTAGE_MONTHS", "Glance", "Vintage", "glance", "ratio_bp"]
