@@ -92,7 +92,7 @@ def compute_day(conn: Connection, day: date, zone: str) -> int:
         *rc.case_events(conn, start, end, day),
         *rc.plan(conn, start, end, day),
     ]
-    teams = dict(conn.execute(select(t.users.c.id, t.users.c.team_id)).tuples().all())
+    teams = {r.id: r.team_id for r in conn.execute(select(t.users.c.id, t.users.c.team_id))}
     by_rule: dict[tuple[int, int | None, str, str], int] = {}
     for creditor_id, user_id, channel, currency, rules in rc.refusals(conn, start, end):
         counted.append(rc.Counted(creditor_id, user_id, channel, currency, {"refusals": 1}))
