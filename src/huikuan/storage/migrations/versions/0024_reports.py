@@ -83,9 +83,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("month_end", "account_id", name="uq_account_month_ends_month_end"),
     )
     op.create_index("ix_account_month_ends_creditor", "account_month_ends", ["creditor_id", "month_end"])
+    # The job reads one day's contacts at a time: without it, each day would scan every contact.
+    op.create_index("ix_interactions_at", "interactions", ["at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_interactions_at", table_name="interactions")
     op.drop_index("ix_account_month_ends_creditor", table_name="account_month_ends")
     op.drop_table("account_month_ends")
     op.drop_index("ix_report_refusals_creditor_day", table_name="report_refusals")
