@@ -407,8 +407,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/workload/reassign"): SUPERVISE,
     ("POST", "/api/v1/workload/rebalance"): SUPERVISE,
     ("POST", "/api/v1/workload/absences"): SUPERVISE,
-    # issue 16: reports (the measures of a scope): a collector its own figures, a supervisor or an administrator
-    # the creditors it serves, a creditor's viewer its own creditor (tests/integration/test_reports.py)
+    # issue 16: reports (the measures of a scope): a collector its own figures, a supervisor or an
+    # administrator the creditors it serves, a creditor's viewer its own (tests/integration/test_reports.py)
     ("GET", "/api/v1/reports/kpis"): READ,
 }
 MOUNTS = {"/static"}  # files only
