@@ -172,7 +172,8 @@ def test_roll_rates_and_vintages_come_from_the_month_end_snapshots(
     assert points[2]["collected"] == 20_000  # what October's payment paid, at October's end
 
 
-def test_recomputing_gives_the_same_rows(floor: Floor, worked: Portfolio) -> None:
+@pytest.mark.usefixtures("worked")
+def test_recomputing_gives_the_same_rows(floor: Floor) -> None:
     def rows() -> list[tuple[Any, ...]]:
         conn = floor.uow.session.connection()
         daily = sorted(tuple(str(v) for v in r) for r in conn.execute(select(t.report_daily)))
@@ -185,10 +186,10 @@ def test_recomputing_gives_the_same_rows(floor: Floor, worked: Portfolio) -> Non
     done = refresh(floor.uow, DECEMBER_RUN, date(2026, 10, 1))
     assert done["month_end_accounts"] == 0  # a month-end is taken once
     assert rows() == before
-    del worked
 
 
-def test_the_job_recomputes_the_day_of_a_payment_posted_late(floor: Floor, worked: Portfolio) -> None:
+@pytest.mark.usefixtures("worked")
+def test_the_job_recomputes_the_day_of_a_payment_posted_late(floor: Floor) -> None:
     """A payment of November 20th posted on December 3rd: its day is recomputed though long past."""
     floor.uow.session.execute(
         t.job_leases.insert().values(name="reports", last_run_at=DECEMBER_RUN, last_result={})
@@ -209,15 +210,14 @@ def test_the_job_recomputes_the_day_of_a_payment_posted_late(floor: Floor, worke
     r = t.report_daily.c
     collected = floor.uow.session.execute(select(r.collected).where(r.day == late)).scalars().all()
     assert sum(collected) == 7_000
-    del worked
 
 
-def test_a_creditors_viewer_sees_its_own_creditor_and_never_another(worked: Portfolio, db_env: str) -> None:
+@pytest.mark.usefixtures("worked")
+def test_a_creditors_viewer_sees_its_own_creditor_and_never_another(db_env: str) -> None:
     assert _kpis(db_env, "vic", "creditor=SHOP").status_code == 404
     own = _kpis(db_env, "vic", f"from={FIRST}&to={LAST}").json()
     bank = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}").json()
     assert own["measures"] == bank["measures"]
-    del worked
 
 
 def test_a_collector_sees_only_its_own_figures(floor: Floor, worked: Portfolio, db_env: str) -> None:
@@ -240,10 +240,17 @@ def test_a_supervisor_splits_by_collector_and_each_ties_to_the_raw_tables(
         assert groups[user] == {name: raw.get(name, 0) for name in COUNTS}
 
 
-def test_huikuan_reports_refresh_recomputes_from_a_day(db_env: str, worked: Portfolio) -> None:
+@pytest.mark.usefixtures("floor")
+def test_a_period_that_ends_before_it_begins_or_an_unknown_grouping_is_refused(db_env: str) -> None:
+    assert _kpis(db_env, "sue", "from=2026-11-02&to=2026-11-01").status_code == 422
+    assert _kpis(db_env, "sue", "group_by=year").status_code == 422
+    assert _kpis(db_env, "sue", "creditor=NOBODY").status_code == 404
+
+
+@pytest.mark.usefixtures("worked")
+def test_huikuan_reports_refresh_recomputes_from_a_day(db_env: str) -> None:
     code, done = cli_json("reports", "refresh", "--from", "2026-11-28", "--now", "2026-12-01T02:00:00Z")
     assert code == 0
     assert done == {"days": 4, "rows": done["rows"], "month_end_accounts": 0}
     code, refused = cli_json("reports", "refresh", "--from", "2026-12-02", "--now", "2026-12-01T02:00:00Z")
     assert code == 1 and "error" in refused
-    del worked

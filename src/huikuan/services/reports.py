@@ -70,16 +70,11 @@ def _last_run(uow: UnitOfWork) -> datetime | None:
 
 
 def _late_payment_days(uow: UnitOfWork, since: datetime, before: datetime, zone: str) -> set[date]:
-    """The floor days, before `before`, of payments posted (or reversed) since `since`."""
-    p, r = t.payments.c, t.payment_reversals.c
+    """The floor days, before `before`, of payments posted since `since` (a reversal counts on its own
+    day, which is recent: its payment's day needs no recomputing)."""
+    p = t.payments.c
     late = select(p.paid_at).where(p.posted_at >= since, p.paid_at < before)
-    reversed_ = (
-        select(p.paid_at)
-        .select_from(t.payments.join(t.payment_reversals, r.payment_id == p.id))
-        .where(r.at >= since, p.paid_at < before)
-    )
-    instants = [*uow.session.execute(late).scalars(), *uow.session.execute(reversed_).scalars()]
-    return {local_day(at, zone) for at in instants}
+    return {local_day(at, zone) for at in uow.session.execute(late).scalars()}
 
 
 def compute_day(conn: Connection, day: date, zone: str) -> int:

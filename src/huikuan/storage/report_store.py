@@ -49,12 +49,14 @@ def has_month_end(conn: Connection, month_end: date) -> bool:
 
 def take_month_end(conn: Connection, month_end: date, end: datetime) -> int:
     """Every account's state now, as the snapshot of `month_end` (whose last instant is before `end`):
-    what its payments posted before `end` paid off, its balance, bucket, status and holder."""
+    its balance, bucket, status and holder; placed: its balance plus all its posted payments paid off
+    (whenever); collected: what those paid before `end` paid off."""
     a, c, al, pay = t.accounts.c, t.cases.c, t.payment_allocations.c, t.payments.c
+    by_end = func.sum(case((pay.paid_at < end, al.amount), else_=0))
     taken = (
-        select(al.account_id, func.sum(al.amount).label("taken"))
+        select(al.account_id, func.sum(al.amount).label("taken"), by_end.label("by_end"))
         .select_from(t.payment_allocations.join(t.payments, pay.id == al.payment_id))
-        .where(pay.status == "posted", pay.paid_at < end)
+        .where(pay.status == "posted")
         .group_by(al.account_id)
         .subquery()
     )
@@ -66,6 +68,7 @@ def take_month_end(conn: Connection, month_end: date, end: datetime) -> int:
         a.product,
         c.segment,
         a.placed_on,
+        func.coalesce(taken.c.by_end, 0),
         func.coalesce(taken.c.taken, 0),
         a.balance,
         a.overdue_since,
@@ -82,6 +85,7 @@ def take_month_end(conn: Connection, month_end: date, end: datetime) -> int:
         "segment": pl.Utf8,
         "placed_on": pl.Date,
         "collected": pl.Int64,
+        "taken": pl.Int64,
         "balance": pl.Int64,
         "overdue_since": pl.Date,
         "status": pl.Utf8,
@@ -98,9 +102,9 @@ def take_month_end(conn: Connection, month_end: date, end: datetime) -> int:
             bucket.alias("dpd_bucket"),
             pl.lit(month_end).alias("month_end"),
             pl.col("placed_on").dt.month_start().alias("placed_month"),
-            (pl.col("balance") + pl.col("collected")).alias("placed"),
+            (pl.col("balance") + pl.col("taken")).alias("placed"),
         )
-        .drop("dpd", "placed_on", "overdue_since")
+        .drop("dpd", "placed_on", "overdue_since", "taken")
     )
     return insert_frame(conn, t.account_month_ends, frame)
 

@@ -58,7 +58,7 @@ account_month_ends = Table(
     Column("product", String(20), nullable=False),
     Column("segment", String(40)),
     Column("placed_month", Date),  # the first day of the month it was placed; null: not known
-    Column("placed", BigInteger, nullable=False),  # its balance at the snapshot plus what it had taken
+    Column("placed", BigInteger, nullable=False),  # its balance at the snapshot plus what payments took
     Column("collected", BigInteger, nullable=False),  # what its posted payments paid off by then
     Column("balance", BigInteger, nullable=False),
     Column("dpd_bucket", String(12), nullable=False),
