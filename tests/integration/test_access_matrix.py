@@ -413,6 +413,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/portal/glance"): rule(collectors=DENY, sue=DENY, vic=OK),
     ("GET", "/api/v1/portal/accounts"): rule(collectors=DENY, sue=DENY, vic=OK),
     ("GET", "/api/v1/portal/statements"): rule(collectors=DENY, sue=DENY, vic=OK),
+    # issue 16: reports (the measures of a scope): a collector its own figures, a supervisor or an
+    # administrator the creditors it serves, a creditor's viewer its own (tests/integration/test_reports.py)
+    ("GET", "/api/v1/reports/kpis"): READ,
 }
 MOUNTS = {"/static"}  # files only
 

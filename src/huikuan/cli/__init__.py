@@ -22,6 +22,7 @@ from huikuan.cli import (
     persons,
     plan,
     privacy,
+    reports,
     scope,
     setup,
     simulate,
@@ -62,6 +63,7 @@ money.payments_app.add_typer(merchants.app, name="merchant")
 app.add_typer(money.ledger_app, name="ledger")
 app.add_typer(money.terms_app, name="terms")
 app.add_typer(statements.app, name="statements")
+app.add_typer(reports.app, name="reports")
 
 
 def main() -> None:  # pragma: no cover

@@ -36,6 +36,7 @@ from huikuan.services.instalment_job import check_instalments
 from huikuan.services.outbox import dispatch_due
 from huikuan.services.promises import check_promises
 from huikuan.services.queue import expire_claims
+from huikuan.services.reports import reports_job
 from huikuan.services.retention import retention_job
 from huikuan.storage import tables as t
 from huikuan.storage.engine import is_sqlite
@@ -49,6 +50,7 @@ PLAN_LEASE = timedelta(minutes=30)
 # A first run on years of closed debts anonymises them all, a few hundred per transaction.
 RETENTION_LEASE = timedelta(hours=2)
 IMPORTS_LEASE = timedelta(hours=1)  # a million-row placement file, imported by the jobs
+REPORTS_LEASE = timedelta(minutes=30)  # a month-end snapshot of a million accounts
 
 
 JobFunction = Callable[[UnitOfWork, datetime], dict[str, Any]]
@@ -105,6 +107,13 @@ REGISTRY: dict[str, Job] = {
             timedelta(minutes=1),
             "run uploaded imports no process took; mark failed those a dead process left running",
             lease=IMPORTS_LEASE,
+        ),
+        Job(
+            "reports",
+            reports_job,
+            timedelta(hours=1),
+            "recompute the reports' daily counters since the last run; snapshot accounts at month-end",
+            lease=REPORTS_LEASE,
         ),
     )
 }

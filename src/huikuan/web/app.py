@@ -40,6 +40,7 @@ from huikuan.web.api import portfolio as api_portfolio
 from huikuan.web.api import privacy as api_privacy
 from huikuan.web.api import queue as api_queue
 from huikuan.web.api import record as api_record
+from huikuan.web.api import reports as api_reports
 from huikuan.web.api import scope as api_scope
 from huikuan.web.api import search as api_search
 from huikuan.web.api import session as api_session
@@ -137,6 +138,7 @@ ROUTERS = (
     api_imports.router,
     api_search.router,
     api_workload.router,
+    api_reports.router,
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")

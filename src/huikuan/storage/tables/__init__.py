@@ -65,12 +65,14 @@ from huikuan.storage.tables.records import (
     erasure_requests,
     import_batches,
 )
+from huikuan.storage.tables.reports import account_month_ends, report_daily, report_refusals
 from huikuan.storage.tables.tenancy import team_creditors, user_creditors
 
 __all__ = [
     "Id",
     "absences",
     "account_changes",
+    "account_month_ends",
     "accounts",
     "acknowledgments",
     "api_keys",
@@ -110,6 +112,8 @@ __all__ = [
     "plan_rows",
     "promises",
     "provider_events",
+    "report_daily",
+    "report_refusals",
     "scripts",
     "statement_entries",
     "statements",

@@ -151,6 +151,7 @@ interactions = Table(
     CheckConstraint("duration_s >= 0", name="duration_not_negative"),
     Index("ix_interactions_debtor_at", "debtor_id", "at"),
     Index("ix_interactions_case_at", "case_id", "at"),
+    Index("ix_interactions_at", "at"),  # a day's contacts, for the reports (services/reports.py)
 )
 
 

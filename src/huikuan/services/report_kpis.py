@@ -1,0 +1,183 @@
+"""The measures of a scope and period (GET /api/v1/reports/kpis; docs/reports.md), read from the reports'
+own tables only (services/reports.py keeps them), never from the raw history.
+
+Who sees what: an administrator or a supervisor the creditors it serves (services/access.py); a
+creditor's viewer its own creditor only (another creditor's code: not found); a collector its own
+figures only (the figures counted for it; another collector: not found).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from huikuan.domain.enums import Role
+from huikuan.domain.reports import (
+    COUNTS,
+    PERIODS,
+    add_counters,
+    cures,
+    money,
+    month_end,
+    per_thousand,
+    period_start,
+    rates,
+    roll_matrix,
+    vintage_curves,
+)
+from huikuan.errors import InvalidInput, NotFound
+from huikuan.services.access import Viewer, serves
+from huikuan.services.clock import floor_today
+from huikuan.services.reports import JOB
+from huikuan.storage import tables as t
+from huikuan.storage.report_store import (
+    SPLITS,
+    Scope,
+    daily_sums,
+    month_ends,
+    refusal_sums,
+    roll_pairs,
+    vintage_points,
+)
+from huikuan.storage.uow import UnitOfWork
+
+MAX_DAYS = 3660  # ten years in one answer
+
+
+@dataclass(frozen=True)
+class KpiQuery:
+    """What a report asks for; each None: the default (every creditor served, this month to today)."""
+
+    creditor: str | None = None
+    first: date | None = None
+    last: date | None = None
+    team: int | None = None
+    collector: int | None = None
+    channel: str | None = None
+    group_by: str | None = None  # day, week, month
+    split: str | None = None  # creditor, team, collector, channel
+
+
+def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = None) -> dict[str, Any]:
+    """The measures of docs/reports.md for the viewer's scope narrowed by `ask`."""
+    today = today or floor_today()
+    last = ask.last or today
+    first = ask.first or last.replace(day=1)
+    if first > last or (last - first).days > MAX_DAYS:
+        raise InvalidInput("The period runs from a day to a later one, {days} days at most", days=MAX_DAYS)
+    if ask.group_by is not None and ask.group_by not in PERIODS:
+        raise InvalidInput("Group by day, week or month")
+    if ask.split is not None and ask.split not in SPLITS:
+        raise InvalidInput("Split by creditor, team, collector or channel")
+    scope, code = _scope(uow, viewer, ask)
+    conn = uow.session.connection()
+    rows = daily_sums(conn, scope, first, last, ask.split)
+    answer: dict[str, Any] = {
+        "scope": {
+            "creditor": code,
+            "team": scope.team_id,
+            "collector": scope.user_id,
+            "channel": scope.channel,
+        },
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "computed_at": _computed_at(uow),
+        "measures": measures(rows),
+        "refusals_by_rule": refusal_sums(conn, scope, first, last),
+        "roll_rates": _rolls(uow, scope, first, last),
+        "vintages": vintage_curves(vintage_points(conn, scope, last)),
+    }
+    if ask.group_by:
+        answer["periods"] = _grouped(
+            rows, lambda r: period_start(_day(r["day"]), ask.group_by or "day").isoformat()
+        )
+    if ask.split:
+        answer["groups"] = _grouped(rows, lambda r: r["key"], key_name="key")
+    return answer
+
+
+def measures(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Counts, rates and money (per currency) of summed daily rows."""
+    rows = list(rows)
+    total = add_counters(rows)
+    by_currency: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_currency.setdefault(row["currency"], []).append(row)
+    return {
+        "counts": {name: total[name] for name in COUNTS},
+        "rates": {name: rate.to_dict() for name, rate in rates(total).items()},
+        "per_1000_contacts": {
+            "disputes": per_thousand(total["disputes"], total["contacts"]),
+            "complaints": per_thousand(total["complaints"], total["contacts"]),
+        },
+        "money": [
+            {"currency": currency, **money(add_counters(items))}
+            for currency, items in sorted(by_currency.items())
+        ],
+    }
+
+
+def _grouped(rows: list[dict[str, Any]], key: Any, key_name: str = "period") -> list[dict[str, Any]]:
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    ordered = sorted(groups.items(), key=lambda item: (item[0] is None, str(item[0])))
+    return [{key_name: k, "measures": measures(items)} for k, items in ordered]
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _scope(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery) -> tuple[Scope, str | None]:
+    """The scope the viewer may see, narrowed by the query; what it may not see is not found."""
+    creditor_ids: tuple[int, ...] | None
+    if ask.creditor is not None:
+        row = uow.session.execute(
+            select(t.creditors.c.id).where(t.creditors.c.code == ask.creditor)
+        ).one_or_none()
+        if row is None or not serves(viewer, row.id):
+            raise NotFound("There is no such creditor")
+        creditor_ids = (row.id,)
+    elif viewer.role is Role.CREDITOR_VIEWER:
+        creditor_ids = (viewer.creditor_id or 0,)
+    else:
+        creditor_ids = None if viewer.creditors is None else tuple(sorted(viewer.creditors))
+    user_id = ask.collector
+    team_id = ask.team
+    if viewer.role is Role.COLLECTOR:
+        if user_id not in (None, viewer.user_id) or team_id not in (None, viewer.team_id):
+            raise NotFound("There is no such collector")
+        user_id = viewer.user_id
+    return Scope(creditor_ids, team_id, user_id, ask.channel), ask.creditor
+
+
+def _rolls(uow: UnitOfWork, scope: Scope, first: date, last: date) -> list[dict[str, Any]]:
+    """The roll rates into each month-end of the period from the month-end before it."""
+    conn = uow.session.connection()
+    earliest = first.replace(day=1) - timedelta(days=1)
+    ends = month_ends(conn, earliest, last)
+    out = []
+    for earlier, later in zip(ends, ends[1:], strict=False):
+        if month_end(earlier + timedelta(days=1)) != later or later < first:
+            continue
+        pairs = roll_pairs(conn, scope, earlier, later)
+        out.append(
+            {
+                "from": earlier.isoformat(),
+                "to": later.isoformat(),
+                "matrix": roll_matrix(pairs),
+                "cures": cures(pairs),
+            }
+        )
+    return out
+
+
+def _computed_at(uow: UnitOfWork) -> str | None:
+    j = t.job_leases.c
+    at = uow.session.execute(select(j.last_run_at).where(j.name == JOB)).scalar_one_or_none()
+    return at.isoformat(timespec="seconds") if at else None

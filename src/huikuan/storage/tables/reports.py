@@ -1,0 +1,68 @@
+"""The reports' own tables (docs/reports.md), kept by the `reports` job (services/reports.py) from the
+raw records and never edited by hand: the daily counters, the gate's refusals by rule, and each account's
+state at each month-end. Ids are plain columns, not foreign keys: these rows are figures, and a figure
+outlives nothing it counts (it is recomputed, never cascaded).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Table, UniqueConstraint
+
+from huikuan.domain.reports import AMOUNTS, COUNTS
+from huikuan.storage.tables.base import Id, metadata
+
+# One row per floor day, creditor, team, collector (null: no one, e.g. a job or an import), channel
+# ("" where an event has none) and currency: the counters of domain/reports.py, counts and minor units.
+report_daily = Table(
+    "report_daily",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("creditor_id", Id, nullable=False),
+    Column("team_id", Id),
+    Column("user_id", Id),
+    Column("channel", String(12), nullable=False),
+    Column("currency", String(3), nullable=False),
+    *(Column(name, Integer, nullable=False, default=0) for name in COUNTS),
+    *(Column(name, BigInteger, nullable=False, default=0) for name in AMOUNTS),
+    Index("ix_report_daily_day_creditor", "day", "creditor_id"),
+    Index("ix_report_daily_creditor_day", "creditor_id", "day"),
+)
+
+
+# The gate's refusals of contacts (audit `contact.refused`), one row per day, scope and rule named.
+report_refusals = Table(
+    "report_refusals",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("creditor_id", Id, nullable=False),
+    Column("team_id", Id),
+    Column("user_id", Id),
+    Column("channel", String(12), nullable=False),
+    Column("rule", String(80), nullable=False),
+    Column("refusals", Integer, nullable=False),
+    Index("ix_report_refusals_creditor_day", "creditor_id", "day"),
+)
+
+
+# Each account's state when the job first ran after a month ended (month_end: that month's last floor
+# day): balance and days-past-due bucket, status, holder (the case's collector), what was placed and what
+# had been collected by then, so roll rates and liquidation curves can be read for any month since.
+account_month_ends = Table(
+    "account_month_ends",
+    metadata,
+    Column("month_end", Date, nullable=False),
+    Column("account_id", Id, nullable=False),
+    Column("creditor_id", Id, nullable=False),
+    Column("holder_id", Id),
+    Column("currency", String(3), nullable=False),
+    Column("product", String(20), nullable=False),
+    Column("segment", String(40)),
+    Column("placed_month", Date),  # the first day of the month it was placed; null: not known
+    Column("placed", BigInteger, nullable=False),  # its balance at the snapshot plus what payments took
+    Column("collected", BigInteger, nullable=False),  # what its posted payments paid off by then
+    Column("balance", BigInteger, nullable=False),
+    Column("dpd_bucket", String(12), nullable=False),
+    Column("status", String(12), nullable=False),
+    UniqueConstraint("month_end", "account_id"),
+    Index("ix_account_month_ends_creditor", "creditor_id", "month_end"),
+)

@@ -1,0 +1,40 @@
+"""JSON API of the reports (docs/reports.md): the measures of a scope and period, read from the daily
+counters and month-end snapshots the `reports` job keeps (services/report_kpis.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+
+from huikuan.services.report_kpis import KpiQuery, kpis
+from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
+from huikuan.web.ids import QueryId
+
+router = api_router("/reports", "reports")
+
+CreditorCode = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
+ChannelName = Annotated[str | None, Query(max_length=12, pattern=r"^[a-z_]+$")]
+
+
+@router.get("/kpis")
+def get_kpis(
+    viewer: ApiViewerDep,
+    uow: UowDep,
+    creditor: CreditorCode = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+    team: QueryId = None,
+    collector: QueryId = None,
+    channel: ChannelName = None,
+    group_by: Literal["day", "week", "month"] | None = None,
+    split: Literal["creditor", "team", "collector", "channel"] | None = None,
+) -> dict[str, Any]:
+    """The measures of the scope from `from` to `to` (floor days, both included; default: this month to
+    today): counts, rates as fractions with the counts they come from, money in minor units per currency,
+    the gate's refusals by rule, roll rates into each month-end of the period and the liquidation curves of
+    each placement month. `group_by` adds one entry per period, `split` one per creditor, team, collector
+    or channel. A creditor the caller does not serve answers 404."""
+    ask = KpiQuery(creditor, from_, to, team, collector, channel, group_by, split)
+    return kpis(uow, viewer, ask)

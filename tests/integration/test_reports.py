@@ -1,0 +1,256 @@
+"""The reports: the `reports` job turns two months of work into daily counters and month-end snapshots,
+and every measure GET /api/v1/reports/kpis returns ties to the same measure recomputed from the raw
+tables (tests/support/reports.py); a recomputed day replaces its rows; each role sees its own scope."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from tests.support.factories import cli_json
+from tests.support.floor import Floor
+from tests.support.reports import (
+    DECEMBER_RUN,
+    OCTOBER_RUN,
+    PLACED,
+    Portfolio,
+    at,
+    bucket,
+    november,
+    october,
+    raw_collected_by_last_channel,
+    raw_counts,
+    raw_refusals,
+)
+from tests.support.web import login_client
+
+from huikuan.domain.reports import COUNTS
+from huikuan.services.reports import refresh
+from huikuan.storage import tables as t
+from huikuan.web.app import create_app
+
+FIRST, LAST = date(2026, 10, 1), date(2026, 11, 30)
+
+
+@pytest.fixture
+def worked(floor: Floor) -> Portfolio:
+    """October's work, the job the morning after; November's, the job (from October 1st) on December 1st."""
+    book = october(floor)
+    refresh(floor.uow, OCTOBER_RUN)
+    november(floor)
+    refresh(floor.uow, DECEMBER_RUN, date(2026, 10, 1))
+    return book
+
+
+def _kpis(db_env: str, user: str, query: str) -> Any:
+    client = login_client(create_app(db_env), user)
+    return client.get(f"/api/v1/reports/kpis?{query}")
+
+
+def _rate(answer: dict[str, Any], numerator: int, denominator: int) -> None:
+    assert (answer["numerator"], answer["denominator"]) == (numerator, denominator)
+    expected = (
+        None if denominator == 0 else str((Decimal(numerator) / denominator).quantize(Decimal("0.0001")))
+    )
+    assert answer["value"] == expected
+
+
+def test_every_measure_of_the_api_ties_to_the_raw_tables(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    response = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}")
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    raw = raw_counts(floor.uow.session.connection(), worked.bank, FIRST, LAST)
+    counts = answer["measures"]["counts"]
+    assert counts == {name: raw.get(name, 0) for name in COUNTS}
+    assert (
+        counts["attempts"] == 7 and counts["payments"] == 4 and counts["paid_off"] == 2
+    )  # the book is not empty
+    rates = answer["measures"]["rates"]
+    _rate(rates["contact_rate"], raw["contacts"], raw["attempts"])
+    _rate(rates["right_party_contact_rate"], raw["rpcs"], raw["attempts"])
+    _rate(rates["promise_rate"], raw["promises_made"], raw["conversations"])
+    resolved = (
+        raw.get("promises_kept", 0) + raw.get("promises_partly_kept", 0) + raw.get("promises_broken", 0)
+    )
+    _rate(rates["promise_kept_rate"], raw.get("promises_kept", 0), resolved)
+    _rate(rates["plan_adherence"], raw["planned_made"], raw["planned"])
+    per_1000 = answer["measures"]["per_1000_contacts"]
+    assert Decimal(per_1000["disputes"]) == (Decimal(raw["disputes"] * 1000) / raw["contacts"]).quantize(
+        Decimal("0.01")
+    )
+    assert Decimal(per_1000["complaints"]) == (Decimal(raw["complaints"] * 1000) / raw["contacts"]).quantize(
+        Decimal("0.01")
+    )
+    net = raw["collected"] - raw["reversed"]
+    assert answer["measures"]["money"] == [
+        {
+            "currency": "CNY",
+            "promised": raw["promised_amount"],
+            "kept": raw["kept_amount"],
+            "collected": raw["collected"],
+            "reversed": raw["reversed"],
+            "net_collected": net,
+            "net_collected_per_contact": net // raw["contacts"],
+        }
+    ]
+    rules: dict[str, int] = {}
+    for refused in raw_refusals(floor.uow.session.connection(), worked.bank, FIRST, LAST):
+        for rule in refused:
+            rules[rule] = rules.get(rule, 0) + 1
+    assert answer["refusals_by_rule"] == rules == {"cn.frequency": 1, "cn.hours": 2}
+
+
+def test_collected_by_channel_follows_the_last_contact_before_each_payment(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    answer = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}&split=channel").json()
+    by_channel = {
+        g["key"]: g["measures"]["money"][0]["collected"] for g in answer["groups"] if g["measures"]["money"]
+    }
+    raw = raw_collected_by_last_channel(floor.uow.session.connection(), worked.bank, FIRST, LAST)
+    assert {k: v for k, v in by_channel.items() if v} == raw
+    assert set(raw) == {"sms", "visit"}  # the refused call before a payment is not a contact
+
+
+def test_a_month_grouping_adds_up_to_the_whole_and_each_month_ties_to_the_raw_tables(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    answer = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}&group_by=month").json()
+    months = {p["period"]: p["measures"]["counts"] for p in answer["periods"]}
+    conn = floor.uow.session.connection()
+    for first, last in ((date(2026, 10, 1), date(2026, 10, 31)), (date(2026, 11, 1), date(2026, 11, 30))):
+        raw = raw_counts(conn, worked.bank, first, last)
+        assert months[first.isoformat()] == {name: raw.get(name, 0) for name in COUNTS}
+    for name in COUNTS:
+        assert sum(m[name] for m in months.values()) == answer["measures"]["counts"][name]
+
+
+def test_roll_rates_and_vintages_come_from_the_month_end_snapshots(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    answer = _kpis(db_env, "sue", f"creditor=BANK&from=2026-11-01&to={LAST}").json()
+    conn = floor.uow.session.connection()
+    accounts = list(conn.execute(select(t.accounts).where(t.accounts.c.creditor_id == worked.bank)))
+    october_end, november_end = date(2026, 10, 31), date(2026, 11, 30)
+    expected: dict[str, dict[str, int]] = {}
+    for acc in accounts:  # every BANK account was open at October's end, overdue since August 1st
+        before = bucket((october_end - acc.overdue_since).days)
+        after = (
+            bucket((november_end - acc.overdue_since).days)
+            if acc.status == "open" and acc.balance
+            else "closed"
+        )
+        expected.setdefault(before, {}).setdefault(after, 0)
+        expected[before][after] += 1
+    [roll] = answer["roll_rates"]
+    assert (roll["from"], roll["to"]) == ("2026-10-31", "2026-11-30")
+    got = {b: {a: r["numerator"] for a, r in row["to"].items()} for b, row in roll["matrix"].items()}
+    assert got == expected == {"91-180": {"91-180": 4, "closed": 2}}
+    assert roll["cures"] == 0
+    allocated = {
+        acc.id: sum(
+            al.amount
+            for al in conn.execute(
+                select(t.payment_allocations.c.amount)
+                .join(t.payments, t.payments.c.id == t.payment_allocations.c.payment_id)
+                .where(t.payment_allocations.c.account_id == acc.id, t.payments.c.status == "posted")
+            )
+        )
+        for acc in accounts
+    }
+    [curve] = answer["vintages"]
+    assert curve["placed_month"] == PLACED.strftime("%Y-%m")
+    points = {p["months_since_placement"]: p for p in curve["points"]}
+    november_point = points[3]  # August to November
+    assert november_point["placed"] == sum(acc.balance + allocated[acc.id] for acc in accounts)
+    assert november_point["collected"] == sum(allocated.values())
+    assert points[2]["collected"] == 20_000  # what October's payment paid, at October's end
+
+
+@pytest.mark.usefixtures("worked")
+def test_recomputing_gives_the_same_rows(floor: Floor) -> None:
+    def rows() -> list[tuple[Any, ...]]:
+        conn = floor.uow.session.connection()
+        daily = sorted(tuple(str(v) for v in r) for r in conn.execute(select(t.report_daily)))
+        refused = sorted(tuple(str(v) for v in r) for r in conn.execute(select(t.report_refusals)))
+        ends = sorted(tuple(str(v) for v in r) for r in conn.execute(select(t.account_month_ends)))
+        return [*daily, ("--",), *refused, ("--",), *ends]
+
+    before = rows()
+    assert before
+    done = refresh(floor.uow, DECEMBER_RUN, date(2026, 10, 1))
+    assert done["month_end_accounts"] == 0  # a month-end is taken once
+    assert rows() == before
+
+
+@pytest.mark.usefixtures("worked")
+def test_the_job_recomputes_the_day_of_a_payment_posted_late(floor: Floor) -> None:
+    """A payment of November 20th posted on December 3rd: its day is recomputed though long past."""
+    floor.uow.session.execute(
+        t.job_leases.insert().values(name="reports", last_run_at=DECEMBER_RUN, last_result={})
+    )
+    floor.uow.commit()
+    from huikuan.services.payments import PostPayment, post_payment
+
+    late = date(2026, 11, 20)
+    a = floor.cases[0]
+    post_payment(
+        floor.uow,
+        None,
+        PostPayment(a.id, 7_000, "cash", "LATE", paid_at=at(late)),
+        now=DECEMBER_RUN + timedelta(days=2),
+    )
+    done = refresh(floor.uow, DECEMBER_RUN + timedelta(days=2))
+    assert done["days"] == 4  # December 1st to 3rd, and November 20th
+    r = t.report_daily.c
+    collected = floor.uow.session.execute(select(r.collected).where(r.day == late)).scalars().all()
+    assert sum(collected) == 7_000
+
+
+@pytest.mark.usefixtures("worked")
+def test_a_creditors_viewer_sees_its_own_creditor_and_never_another(db_env: str) -> None:
+    assert _kpis(db_env, "vic", "creditor=SHOP").status_code == 404
+    own = _kpis(db_env, "vic", f"from={FIRST}&to={LAST}").json()
+    bank = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}").json()
+    assert own["measures"] == bank["measures"]
+
+
+def test_a_collector_sees_only_its_own_figures(floor: Floor, worked: Portfolio, db_env: str) -> None:
+    answer = _kpis(db_env, "alice", f"from={FIRST}&to={LAST}").json()
+    assert answer["scope"]["collector"] == worked.alice
+    conn = floor.uow.session.connection()
+    raw = raw_counts(conn, worked.bank, FIRST, LAST, user=worked.alice)
+    assert answer["measures"]["counts"] == {name: raw.get(name, 0) for name in COUNTS}
+    assert _kpis(db_env, "alice", f"collector={worked.bob}").status_code == 404
+
+
+def test_a_supervisor_splits_by_collector_and_each_ties_to_the_raw_tables(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    answer = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}&split=collector").json()
+    groups = {g["key"]: g["measures"]["counts"] for g in answer["groups"]}
+    conn = floor.uow.session.connection()
+    for user in (worked.alice, worked.bob):
+        raw = raw_counts(conn, worked.bank, FIRST, LAST, user=user)
+        assert groups[user] == {name: raw.get(name, 0) for name in COUNTS}
+
+
+@pytest.mark.usefixtures("floor")
+def test_a_period_that_ends_before_it_begins_or_an_unknown_grouping_is_refused(db_env: str) -> None:
+    assert _kpis(db_env, "sue", "from=2026-11-02&to=2026-11-01").status_code == 422
+    assert _kpis(db_env, "sue", "group_by=year").status_code == 422
+    assert _kpis(db_env, "sue", "creditor=NOBODY").status_code == 404
+
+
+@pytest.mark.usefixtures("worked")
+def test_huikuan_reports_refresh_recomputes_from_a_day(db_env: str) -> None:
+    code, done = cli_json("reports", "refresh", "--from", "2026-11-28", "--now", "2026-12-01T02:00:00Z")
+    assert code == 0
+    assert done == {"days": 4, "rows": done["rows"], "month_end_accounts": 0}
+    code, refused = cli_json("reports", "refresh", "--from", "2026-12-02", "--now", "2026-12-01T02:00:00Z")
+    assert code == 1 and "error" in refused
