@@ -73,3 +73,22 @@ def test_every_reason_terms_are_refused_has_a_chinese_translation() -> None:
     msgids = _literals(r"raise BadTerms", text)
     assert "route: trust or creditor" in msgids
     assert sorted(m for m in msgids if m not in catalog) == []
+
+
+def test_a_text_kept_in_several_catalogs_says_the_same_thing_in_each() -> None:
+    """The catalogs are merged into one, so one English text has one Chinese text: a text meaning two
+    things needs two msgids."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    differ = []
+    for path in sorted((SRC / "locale" / "zh_CN" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fh:
+            for m in read_po(fh, locale="zh_CN"):
+                if not m.id or not m.string or m.fuzzy:
+                    continue
+                key, text = str(m.id), str(m.string)
+                if key in seen and seen[key][1] != text:
+                    differ.append(f"{key!r}: {seen[key][0]} {seen[key][1]!r}, {path.name} {text!r}")
+                seen.setdefault(key, (path.name, text))
+    assert differ == []

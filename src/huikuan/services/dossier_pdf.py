@@ -108,7 +108,7 @@ def _facts_and_decisions(
     """The versions of the facts, the facts now and the gate's decisions."""
     story = _section(
         p(_("The facts over time"), head),
-        [_("From"), _("Who"), _("Why"), _("What changed"), _("Audit event")],
+        [_("In force from"), _("Who"), _("Why"), _("What changed"), _("Audit event")],
         [
             [
                 _("the beginning")
@@ -156,7 +156,7 @@ def _contacts_and_replay(
     """The contacts made and those the gate refuses on replay."""
     story = _section(
         p(_("Contacts"), head),
-        [_("When"), _("What"), _("Channel"), _("Result"), _("To"), _("Decision id")],
+        [_("When"), _("What"), _("Channel"), _("Result"), _("Sent to"), _("Decision id")],
         [
             [
                 x["at"][:16].replace("T", " ") if x["at"] else "—",
