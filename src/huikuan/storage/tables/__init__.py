@@ -35,6 +35,7 @@ from huikuan.storage.tables.disputes import (
     disputes,
     documents,
 )
+from huikuan.storage.tables.exports import activity_mappings, export_requests
 from huikuan.storage.tables.floor import (
     absences,
     api_keys,
@@ -71,6 +72,7 @@ __all__ = [
     "Id",
     "absences",
     "account_changes",
+    "activity_mappings",
     "accounts",
     "acknowledgments",
     "api_keys",
@@ -85,6 +87,7 @@ __all__ = [
     "disputes",
     "documents",
     "erasure_requests",
+    "export_requests",
     "fact_versions",
     "holds",
     "import_batches",

@@ -146,9 +146,7 @@ POSTGRES_PLAN_FUNCTION = (
     "IF TG_OP = 'INSERT' THEN" + _PG_PLAN_INSERTED + "\n"
     "ELSIF TG_OP = 'DELETE' THEN" + _PG_PLAN_RECOMPUTE.format(changed="old_rows") + "\n"
     "ELSE"
-    + _PG_PLAN_RECOMPUTE.format(
-        changed="(SELECT case_id FROM old_rows UNION SELECT case_id FROM new_rows)"
-    )
+    + _PG_PLAN_RECOMPUTE.format(changed="(SELECT case_id FROM old_rows UNION SELECT case_id FROM new_rows)")
     + "\n"
     "END IF;\nRETURN NULL;\nEND $$"
 )
@@ -161,7 +159,11 @@ POSTGRES_PLAN_TRIGGERS = (
     "CREATE TRIGGER plan_rows_keep_after_delete AFTER DELETE ON plan_rows "
     "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION cases_plan_refresh()",
 )
-_PLAN_TRIGGER_NAMES = ("plan_rows_keep_after_insert", "plan_rows_keep_after_update", "plan_rows_keep_after_delete")
+_PLAN_TRIGGER_NAMES = (
+    "plan_rows_keep_after_insert",
+    "plan_rows_keep_after_update",
+    "plan_rows_keep_after_delete",
+)
 BLOCKED = "cease OR disputed OR deceased"
 SQLITE_BLOCKED = "cease = 1 OR disputed = 1 OR deceased = 1"  # as SQLAlchemy writes the test there
 
