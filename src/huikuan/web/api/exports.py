@@ -4,12 +4,15 @@ follow; the requests and their files; the creditors' daily activity files."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Any
 
-from fastapi import Path, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from huikuan.services.activity_files import activity_file_list, read_activity_file
+from huikuan.services.export_files import FORMATS
+from huikuan.services.export_lists import LISTS
 from huikuan.services.export_requests import (
     ExportFile,
     export_list,
@@ -22,9 +25,6 @@ from huikuan.web.ids import PathId
 from huikuan.web.ui.exports import file_response
 
 router = api_router("/exports", "exports")
-
-ListName = Annotated[str, Path(pattern="^[a-z]{1,20}$")]
-Format = Annotated[str, Path(pattern="^(csv|xlsx)$")]
 
 
 def _request(row: dict[str, Any]) -> dict[str, Any]:
@@ -77,21 +77,30 @@ def activity_list(viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     }
 
 
-@router.get("/activity/{document_id}")
-def activity_file(document_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> Response:
-    row, data = read_activity_file(uow, viewer, document_id)
+@router.get("/activity/{file_id}")
+def activity_file(file_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> Response:
+    row, data = read_activity_file(uow, viewer, file_id)
     return file_response(ExportFile(row["filename"], "text/csv; charset=utf-8", data, 0))
 
 
-@router.get("/{name}.{fmt}")
-def export(request: Request, name: ListName, fmt: Format, viewer: ApiViewerDep, uow: UowDep) -> Response:
-    """The list's file, or 202 `{"request": {...}}` when it is long enough for the job."""
-    params = dict(request.query_params.items())
-    locale = viewer.locale or "zh_CN"
-    done = export_list(uow, viewer, name, fmt, params, locale)
-    if done.file is None:
-        assert done.request_id is not None
-        return JSONResponse(
-            {"request": _request(export_request(uow, viewer, done.request_id))}, status_code=202
-        )
-    return file_response(done.file)
+def _export(name: str, fmt: str) -> Callable[..., Response]:
+    def export(request: Request, viewer: ApiViewerDep, uow: UowDep) -> Response:
+        params = dict(request.query_params.items())
+        done = export_list(uow, viewer, name, fmt, params, viewer.locale or "zh_CN")
+        if done.file is None:
+            assert done.request_id is not None
+            found = export_request(uow, viewer, done.request_id)
+            return JSONResponse({"request": _request(found)}, status_code=202)
+        return file_response(done.file)
+
+    export.__name__ = f"export_{name}_{fmt}"
+    export.__doc__ = (
+        f"The {name} list as {fmt.upper()} with the same query parameters as its page; past the threshold "
+        '202 `{"request": {...}}` to follow until its `file` is given.'
+    )
+    return export
+
+
+for _name in LISTS:
+    for _fmt in FORMATS:
+        router.add_api_route(f"/{_name}.{_fmt}", _export(_name, _fmt), methods=["GET"])
