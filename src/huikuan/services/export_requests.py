@@ -126,9 +126,10 @@ def _claim(uow: UnitOfWork) -> Any:
         if found is None:
             return None
         uow.begin_write()
-        taken = uow.session.execute(
+        done = uow.session.execute(
             update(t.export_requests).where(r.id == found.id, r.status == "queued").values(status="running")
-        ).rowcount
+        )
+        taken = int(getattr(done, "rowcount", 0) or 0)
         uow.commit()
         if taken == 1:
             return found
