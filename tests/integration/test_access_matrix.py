@@ -434,6 +434,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/exports/requests/{request_id}/file"): rule(collectors=HIDDEN, sue=HIDDEN, vic=HIDDEN),
     ("GET", "/api/v1/exports/activity"): rule(collectors=DENY, sue=DENY, ada=OK, vic=OK),
     ("GET", "/api/v1/exports/activity/{file_id}"): rule(collectors=DENY, sue=DENY, ada=HIDDEN, vic=HIDDEN),
+    ("POST", "/admin/creditors/{creditor_id}/activity-mapping"): ADMINISTER,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -539,6 +540,7 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
             "max_instalments": "3",
             "min_first_payment_bp": "10",
         },
+        ("POST", "/admin/creditors/{creditor_id}/activity-mapping"): {"mapping": "record=类型"},  # issue 16
         ("POST", "/admin/creditors/{creditor_id}/pack/preview"): ADMIN_PACK,
         ("POST", "/admin/creditors/{creditor_id}/pack"): ADMIN_PACK,
         ("POST", "/admin/templates/preview"): ADMIN_TEMPLATE,

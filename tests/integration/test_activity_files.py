@@ -250,3 +250,27 @@ def test_administrators_read_every_creditors_files_and_the_floor_none(app: FastA
     assert "activity-BANK-2026-11-20.csv" in ada.text and "activity-SHOP-2026-11-20.csv" in ada.text
     assert login_client(app, "sue").get("/exports/activity").status_code == 403
     assert login_client(app, "alice").get(f"/exports/activity/{_file_id(floor, 'BANK')}").status_code == 403
+
+
+def test_an_administrator_sets_the_creditors_headers_on_its_page_and_a_bad_line_is_shown(
+    app: FastAPI, floor: Floor
+) -> None:
+    bank = _creditor(floor, "BANK")
+    ada = login_client(app, "ada")
+    page = ada.get(f"/admin/creditors/{bank}")
+    assert 'data-testid="activity-mapping-form"' in page.text
+    ada.refresh_csrf(f"/admin/creditors/{bank}")
+    saved = ada.post(
+        f"/admin/creditors/{bank}/activity-mapping",
+        data={"mapping": "record=类型\nat=时间"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "record=类型\nat=时间" in ada.get(f"/admin/creditors/{bank}").text
+    wrong = ada.post(f"/admin/creditors/{bank}/activity-mapping", data={"mapping": "phone=手机"})
+    assert wrong.status_code == 422 and 'data-testid="activity-mapping-error"' in wrong.text
+    floor.uow.rollback()
+    first = activity_csv(floor.uow, bank, TODAY)[0].decode("utf-8-sig").splitlines()[0]
+    assert first.startswith("类型,时间,case")
+    sue = login_client(app, "sue").get(f"/admin/creditors/{bank}")
+    assert 'data-testid="activity-mapping-current"' in sue.text and "activity-mapping-form" not in sue.text

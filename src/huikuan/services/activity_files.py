@@ -94,7 +94,7 @@ def activity_rows(uow: UnitOfWork, creditor_id: int, day: date) -> list[dict[str
                 "at": r.at,
                 "case": r.case_id,
                 "channel": r.channel,
-                "direction": "out",
+                "direction": "outbound",
                 "outcome": r.status,
                 "contact": to if r.to else "",
                 "reference": r.template or "",

@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from huikuan.errors import AlreadyExists, HuikuanError, InvalidInput
 from huikuan.services import creditor_admin, terms_desk
 from huikuan.services.access import Viewer, require_admin
+from huikuan.services.activity_files import COLUMNS as ACTIVITY_COLUMNS
+from huikuan.services.activity_files import mapping_of, parse_mapping, set_mapping
 from huikuan.services.arrangement_terms import LIMITS
 from huikuan.services.creditor_admin import CreditorDetails, NewCreditor
 from huikuan.services.creditors import KNOWN_PACKS
@@ -35,6 +37,7 @@ NOTICES = {
     "details": "Details saved.",
     "authority": "Authority saved.",
     "pack": "Pack and tightening saved.",
+    "activity": "Activity file columns saved.",
 }
 # The form's words for each limit (percent of the balance, or a count).
 PERCENT_LIMITS = ("max_discount_bp", "min_first_payment_bp")
@@ -109,6 +112,8 @@ def _page(uow: UnitOfWork, viewer: Viewer, creditor_id: int, **extra: Any) -> di
         "percent_limits": PERCENT_LIMITS,
         "pct": lambda bp: f"{(Decimal(bp) / 100).normalize():f}",
         "can_edit": viewer.role.value == "admin",
+        "activity_columns": ACTIVITY_COLUMNS,
+        "activity_mapping": mapping_of(uow, creditor_id),
         "typed_pack": None,
         "impact": None,
         "errors": {},
@@ -200,6 +205,24 @@ def save_authority(
     except InvalidInput as exc:
         return _refused(request, uow, viewer, creditor_id, f"authority-{role}", exc)
     return RedirectResponse(f"/admin/creditors/{creditor_id}?done=authority", status_code=303)
+
+
+@router.post("/creditors/{creditor_id}/activity-mapping", response_class=HTMLResponse)
+def save_activity_mapping(
+    request: Request,
+    creditor_id: PathId,
+    viewer: ViewerDep,
+    uow: UowDep,
+    mapping: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """The creditor's own headers for its daily activity file (`column=header`, one a line; empty: ours)."""
+    require_admin(viewer)
+    creditor_admin.detail(uow, viewer, creditor_id)  # an unknown creditor is not found
+    try:
+        set_mapping(uow, viewer.user_id, creditor_id, parse_mapping(mapping))
+    except InvalidInput as exc:
+        return _refused(request, uow, viewer, creditor_id, "activity", exc)
+    return RedirectResponse(f"/admin/creditors/{creditor_id}?done=activity", status_code=303)
 
 
 @router.post("/creditors/{creditor_id}/pack/preview", response_class=HTMLResponse)
