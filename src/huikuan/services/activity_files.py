@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -212,7 +213,10 @@ def creditor_by_code(uow: UnitOfWork, code: str) -> Any:
 
 
 def file_name(code: str, day: date) -> str:
-    return f"activity-{code}-{day.isoformat()}.csv"
+    """activity-BANK-2026-11-20.csv; a code's characters other than letters, digits, - and _ become _
+    (the name is also a file's in HUIKUAN_ACTIVITY_DIR: never a path)."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", code)
+    return f"activity-{safe}-{day.isoformat()}.csv"
 
 
 def keep_activity_file(
