@@ -19,6 +19,7 @@ from tests.support.messaging import use_settings
 from tests.support.web import bearer, login_client
 
 from huikuan.errors import NotFound
+from huikuan.services import export_requests
 from huikuan.services.access import get_viewer
 from huikuan.services.case_filter import CaseFilter
 from huikuan.services.export_requests import export_list, export_request_file, run_export_requests
@@ -156,13 +157,21 @@ def test_a_list_past_the_threshold_is_written_by_the_job_and_only_its_asker_down
     got = sue.get(f"/exports/requests/{request_id}/file")
     assert got.status_code == 200 and len(_csv(got.content)) == 5
     assert login_client(app, "bob").get(f"/exports/requests/{request_id}/file").status_code == 404
-    api = TestClient(app).get("/api/v1/exports/queue.csv?all=1", headers=bearer(app, "sue"))
+    client, key = TestClient(app), bearer(app, "sue")
+    api = client.get("/api/v1/exports/queue.csv?all=1", headers=key)
     assert api.status_code == 202 and api.json()["request"]["status"] == "queued"
+    assert api.json()["request"]["filters"] == {"all": "1"} and api.json()["request"]["file"] is None
+    floor.uow.rollback()  # a fresh read, as the job's own unit of work has
+    run_export_requests(floor.uow, MORNING)
+    followed = client.get(f"/api/v1/exports/requests/{api.json()['request']['id']}", headers=key).json()
+    assert (followed["status"], followed["percent"], followed["rows_done"]) == ("done", 100, 4)
+    assert len(_csv(client.get(followed["file"], headers=key).content)) == 5
+    assert client.get(followed["file"], headers=bearer(app, "alice")).status_code == 404
     e = t.audit_events.c
     audited = (
         floor.uow.session.execute(select(e.detail).where(e.action == "export.downloaded")).scalars().all()
     )
-    assert [d["rows"] for d in audited] == [4]  # the job's file, once written
+    assert [d["rows"] for d in audited] == [4, 4]  # each job's file, once written
 
 
 def test_the_export_links_carry_the_pages_filters_but_not_its_page_number(app: FastAPI) -> None:
@@ -179,3 +188,24 @@ def test_another_creditors_viewer_finds_no_export_request_of_someone_else(floor:
     )
     with pytest.raises(NotFound):
         export_request_file(floor.uow, sam, 1)
+
+
+def test_a_running_export_shows_how_far_the_job_has_come(
+    app: FastAPI, floor: Floor, monkeypatch: pytest.MonkeyPatch, docs: Path
+) -> None:
+    use_settings(monkeypatch, documents_dir=str(docs), export_rows_at_once="2")
+    monkeypatch.setattr(export_requests, "PROGRESS_EVERY", 2)
+    sue = floor.viewer("sue")
+    asked = export_list(floor.uow, sue, "queue", "csv", {"all": "1"}, "en")
+    assert asked.request_id is not None
+    rows = export_requests._counted(floor.uow, asked.request_id, iter([{"case": n} for n in range(3)]))
+    next(rows), next(rows), next(rows)  # the second row's progress is written once the third is asked for
+    shown = export_requests.export_request(floor.uow, sue, asked.request_id)
+    assert (shown["status"], shown["rows_done"], shown["rows_total"], shown["percent"]) == (
+        "queued",
+        2,
+        4,
+        50,
+    )
+    page = login_client(app, "sue").get(f"/exports/requests/{asked.request_id}")
+    assert 'value="50"' in page.text and "2 of 4 rows" in page.text and 'hx-trigger="every 2s"' in page.text
