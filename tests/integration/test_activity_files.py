@@ -22,13 +22,8 @@ from typer.testing import CliRunner
 
 from huikuan.cli import app as cli_app
 from huikuan.errors import InvalidInput
-from huikuan.services.activity_files import (
-    COLUMNS,
-    activity_csv,
-    activity_files,
-    parse_mapping,
-    set_mapping,
-)
+from huikuan.services.activity_files import activity_csv, activity_files
+from huikuan.services.activity_mapping import COLUMNS, parse_mapping, set_mapping
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app

@@ -56,7 +56,8 @@ def activity_mapping(
     ),
 ) -> None:
     """Show or set the creditor's own headers for its activity file (our column = its header)."""
-    from huikuan.services.activity_files import creditor_by_code, mapping_of, parse_mapping, set_mapping
+    from huikuan.services.activity_files import creditor_by_code
+    from huikuan.services.activity_mapping import mapping_of, parse_mapping, set_mapping
 
     try:
         with open_uow() as uow:

@@ -3,10 +3,10 @@ changed and payment of one floor day on its accounts, one row each, as CSV (UTF-
 
 The creditor owns its accounts' data, so account references, outcomes and amounts are written as they are;
 the debtors' contact details are masked (services/masking.py), as on every screen. The headers are ours
-unless the creditor has its own mapping (`activity_mappings`: our column -> its header). Each night the
+unless the creditor has its own mapping (services/activity_mapping.py). Each night the
 `activity-files` job writes the previous floor day's file of every creditor into the document store (kind
-"activity", under the creditor) and, when HUIKUAN_ACTIVITY_DIR is set, a copy there (owner-only). The
-creditor's viewer downloads its own files, administrators every creditor's; downloads are audited.
+"activity", under the creditor) and, when HUIKUAN_ACTIVITY_DIR is set, a copy there (owner-only). Who reads
+them: services/activity_access.py.
 """
 
 from __future__ import annotations
@@ -24,35 +24,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select
 
 from huikuan.config import get_settings
-from huikuan.domain.enums import Role
 from huikuan.domain.money import Money
-from huikuan.errors import Forbidden, InvalidInput, NotFound
-from huikuan.services.access import Viewer
+from huikuan.errors import NotFound
+from huikuan.services.activity_mapping import COLUMNS, mapping_of
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.services.documents import store_for, store_named
 from huikuan.services.masking import mask_contact, mask_phone
 from huikuan.spreadsheet import csv_writer
 from huikuan.storage import activity
 from huikuan.storage import tables as t
-from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 KIND = "activity"
-COLUMNS = (
-    "record",  # contact, message, promise, payment
-    "at",  # local time on the floor
-    "case",
-    "account_ref",
-    "channel",
-    "direction",
-    "outcome",  # a contact's outcome, a message's, promise's or payment's status
-    "contact",  # masked
-    "amount",
-    "currency",
-    "due_date",
-    "reference",  # a payment's reference, a message's template
-    "collector",
-)
 
 
 def _span(day: date) -> tuple[datetime, datetime]:
@@ -137,55 +120,6 @@ def activity_rows(uow: UnitOfWork, creditor_id: int, day: date) -> list[dict[str
     for row in rows:
         row["at"] = _local(row["at"])
     return rows
-
-
-# --- the creditor's mapping ------------------------------------------------------------------------
-
-
-def mapping_of(uow: UnitOfWork, creditor_id: int) -> dict[str, str]:
-    m = t.activity_mappings.c
-    found = uow.session.execute(select(m.mapping).where(m.creditor_id == creditor_id)).scalar()
-    return dict(found or {})
-
-
-def parse_mapping(text: str) -> dict[str, str]:
-    """`record=Type, at=Time` (or one pair a line) -> a mapping; unknown columns are refused."""
-    mapping: dict[str, str] = {}
-    for part in text.replace("\n", ",").split(","):
-        if not part.strip():
-            continue
-        ours, sep, theirs = part.partition("=")
-        ours, theirs = ours.strip(), theirs.strip()
-        if not sep or ours not in COLUMNS or not theirs:
-            raise InvalidInput(
-                "activity mapping: {part} is not column=header (columns: {columns})",
-                part=part.strip(),
-                columns=", ".join(COLUMNS),
-            )
-        mapping[ours] = theirs[:100]
-    return mapping
-
-
-def set_mapping(uow: UnitOfWork, user_id: int | None, creditor_id: int, mapping: dict[str, str]) -> None:
-    """Replaces the creditor's mapping (empty: our headers) and audits the change; commits."""
-    now = datetime.now(UTC)
-    uow.begin_write()
-    m = t.activity_mappings.c
-    uow.session.execute(delete(t.activity_mappings).where(m.creditor_id == creditor_id))
-    if mapping:
-        uow.session.execute(
-            insert(t.activity_mappings).values(creditor_id=creditor_id, mapping=mapping, updated_at=now)
-        )
-    record(
-        uow.session,
-        at=now,
-        user_id=user_id,
-        action="creditor.activity_mapping_set",
-        entity="creditor",
-        entity_id=creditor_id,
-        detail={"columns": sorted(mapping)},
-    )
-    uow.commit()
 
 
 # --- the file ---------------------------------------------------------------------------------------
@@ -294,71 +228,12 @@ def activity_files(uow: UnitOfWork, now: datetime) -> dict[str, int]:
     return {"files": written, "rows": rows}
 
 
-# --- who reads them ---------------------------------------------------------------------------------
-
-
-def require_activity(viewer: Viewer) -> None:
-    if viewer.role is Role.ADMIN or (viewer.role is Role.CREDITOR_VIEWER and viewer.creditor_id is not None):
-        return
-    raise Forbidden("Only an administrator or the creditor's viewer may see the activity files")
-
-
-def activity_file_list(uow: UnitOfWork, viewer: Viewer, limit: int = 400) -> list[dict[str, Any]]:
-    """The activity files the viewer may read, newest first: its creditor's (a viewer), or all (an admin)."""
-    require_activity(viewer)
-    d, c = t.documents.c, t.creditors.c
-    query = (
-        select(
-            d.id,
-            d.filename,
-            d.size,
-            d.created_at,
-            c.code.label("creditor_code"),
-            c.name.label("creditor_name"),
-        )
-        .join(t.creditors, c.id == d.entity_id)
-        .where(d.entity == "creditor", d.kind == KIND)
-    )
-    if viewer.role is Role.CREDITOR_VIEWER:
-        query = query.where(d.entity_id == viewer.creditor_id)
-    rows = uow.session.execute(query.order_by(d.filename.desc(), d.id.desc()).limit(limit)).all()
-    return [dict(r._mapping) for r in rows]
-
-
-def read_activity_file(uow: UnitOfWork, viewer: Viewer, document_id: int) -> tuple[dict[str, Any], bytes]:
-    """One activity file the viewer may read, and its bytes; another creditor's is not found. Audited."""
-    require_activity(viewer)
-    d = t.documents.c
-    row = uow.session.execute(
-        select(t.documents).where(d.id == document_id, d.entity == "creditor", d.kind == KIND)
-    ).one_or_none()
-    if row is None or (viewer.role is Role.CREDITOR_VIEWER and row.entity_id != viewer.creditor_id):
-        raise NotFound("There is no activity file {id}", id=document_id)
-    data = store_named(row.store).get(row.stored_key)
-    uow.begin_write()
-    record(
-        uow.session,
-        at=datetime.now(UTC),
-        user_id=viewer.user_id,
-        action="document.downloaded",
-        entity="creditor",
-        entity_id=row.entity_id,
-        detail={"document_id": document_id, "kind": KIND},
-    )
-    uow.commit()
-    return dict(row._mapping), data
-
-
 __all__ = [
-    "COLUMNS",
+    "KIND",
     "activity_csv",
-    "activity_file_list",
     "activity_files",
     "activity_rows",
     "creditor_by_code",
+    "file_name",
     "keep_activity_file",
-    "mapping_of",
-    "parse_mapping",
-    "read_activity_file",
-    "set_mapping",
 ]

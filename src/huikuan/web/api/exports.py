@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from huikuan.services.activity_files import activity_file_list, read_activity_file
+from huikuan.services.activity_access import activity_file_list, read_activity_file
 from huikuan.services.export_files import FORMATS
 from huikuan.services.export_lists import LISTS
 from huikuan.services.export_requests import (

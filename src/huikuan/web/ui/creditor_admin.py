@@ -19,8 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from huikuan.errors import AlreadyExists, HuikuanError, InvalidInput
 from huikuan.services import creditor_admin, terms_desk
 from huikuan.services.access import Viewer, require_admin
-from huikuan.services.activity_files import COLUMNS as ACTIVITY_COLUMNS
-from huikuan.services.activity_files import mapping_of, parse_mapping, set_mapping
+from huikuan.services.activity_mapping import COLUMNS as ACTIVITY_COLUMNS
+from huikuan.services.activity_mapping import mapping_of, parse_mapping, set_mapping
 from huikuan.services.arrangement_terms import LIMITS
 from huikuan.services.creditor_admin import CreditorDetails, NewCreditor
 from huikuan.services.creditors import KNOWN_PACKS
