@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     sms_url: str | None = None  # the SMS provider's HTTP endpoint; unset: SMS stay queued
     sms_token: str | None = None
     letters_dir: str = "var/letters"
+    # Exports (services/export_requests.py, activity_files.py): a list longer than this is written by the
+    # `exports` job instead of at once; the nightly activity files are also copied here when set.
+    export_rows_at_once: int = 50_000
+    activity_dir: str | None = None
     # The document store for new uploads (services/documents.py): "fs" keeps files under documents_dir,
     # owner-only; "s3" keeps them in the bucket s3_bucket of an S3-compatible service (AWS S3, MinIO,
     # Aliyun OSS) at s3_endpoint_url, under s3_prefix. A file is always read from the store that holds it.

@@ -416,6 +416,34 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # issue 16: reports (the measures of a scope): a collector its own figures, a supervisor or an
     # administrator the creditors it serves, a creditor's viewer its own (tests/integration/test_reports.py)
     ("GET", "/api/v1/reports/kpis"): READ,
+    # issue 16: exports. A list downloads for whoever may see its page (the page's service decides): the
+    # queue for the floor, the portfolio for its creditor's viewer, the audit log for supervisors and
+    # administrators, the import history for them and the creditor's viewer, search for everyone. One's
+    # large exports are one's own (no one else's request is found: id 1 is nobody's here). The activity
+    # files: administrators and the creditor's viewer (its own only; no file exists here, hence 404).
+    **{
+        ("GET", f"{prefix}/{name}.{fmt}"): allowed
+        for prefix in ("/exports", "/api/v1/exports")
+        for fmt in ("csv", "xlsx")
+        for name, allowed in (
+            ("queue", rule(collectors=OK, sue=OK, vic=DENY)),
+            ("portfolio", rule(collectors=DENY, sue=DENY, vic=OK)),
+            ("audit", rule(collectors=DENY, sue=OK, vic=DENY)),
+            ("imports", rule(collectors=DENY, sue=OK, vic=OK)),
+            ("search", READ),
+        )
+    },
+    ("GET", "/exports"): READ,
+    ("GET", "/exports/requests/{request_id}"): rule(collectors=HIDDEN, sue=HIDDEN, vic=HIDDEN),
+    ("GET", "/exports/requests/{request_id}/file"): rule(collectors=HIDDEN, sue=HIDDEN, vic=HIDDEN),
+    ("GET", "/exports/activity"): rule(collectors=DENY, sue=DENY, ada=OK, vic=OK),
+    ("GET", "/exports/activity/{file_id}"): rule(collectors=DENY, sue=DENY, ada=HIDDEN, vic=HIDDEN),
+    ("GET", "/api/v1/exports/requests"): READ,
+    ("GET", "/api/v1/exports/requests/{request_id}"): rule(collectors=HIDDEN, sue=HIDDEN, vic=HIDDEN),
+    ("GET", "/api/v1/exports/requests/{request_id}/file"): rule(collectors=HIDDEN, sue=HIDDEN, vic=HIDDEN),
+    ("GET", "/api/v1/exports/activity"): rule(collectors=DENY, sue=DENY, ada=OK, vic=OK),
+    ("GET", "/api/v1/exports/activity/{file_id}"): rule(collectors=DENY, sue=DENY, ada=HIDDEN, vic=HIDDEN),
+    ("POST", "/admin/creditors/{creditor_id}/activity-mapping"): ADMINISTER,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -521,6 +549,7 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
             "max_instalments": "3",
             "min_first_payment_bp": "10",
         },
+        ("POST", "/admin/creditors/{creditor_id}/activity-mapping"): {"mapping": "record=类型"},  # issue 16
         ("POST", "/admin/creditors/{creditor_id}/pack/preview"): ADMIN_PACK,
         ("POST", "/admin/creditors/{creditor_id}/pack"): ADMIN_PACK,
         ("POST", "/admin/templates/preview"): ADMIN_TEMPLATE,
@@ -796,6 +825,8 @@ NOT_A_CASE = {
     "{team_id}": "1",
     "{user_id}": "1",
     "{provider}": "alipay",
+    "{request_id}": "1",  # issue 16: an export request (none is made here)
+    "{file_id}": "1",  # issue 16: an activity file (none is written here)
 }
 
 

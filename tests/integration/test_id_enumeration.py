@@ -175,6 +175,8 @@ IDS = (
     "user_id",
     "team_id",
     "batch_id",
+    "request_id",  # issue 16: an export request
+    "file_id",  # issue 16: an activity file
 )
 
 
@@ -242,6 +244,7 @@ def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
         select(t.users.c.team_id).where(t.users.c.id == alice)
     ).scalar_one()
     ids["batch_id"] = 1  # the floor imported nothing: the batch's page answers 404, its history none
+    ids["request_id"] = ids["file_id"] = 1  # no export request, no activity file: 404
     month_end = datetime(2026, 12, 2, tzinfo=UTC)
     ids["statement_id"] = run_statement(
         floor.uow, None, ids["creditor_id"], "2026-11", tmp_path / "statements", month_end

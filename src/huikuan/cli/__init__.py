@@ -10,8 +10,8 @@ import os
 
 import typer
 
-from huikuan.cli import audit as audit_commands
 from huikuan.cli import (
+    activity,
     compliance,
     contact,
     creditors,
@@ -29,6 +29,7 @@ from huikuan.cli import (
     statements,
     users,
 )
+from huikuan.cli import audit as audit_commands
 from huikuan.files import RESTRICTIVE_UMASK
 
 app = typer.Typer(
@@ -64,6 +65,8 @@ app.add_typer(money.ledger_app, name="ledger")
 app.add_typer(money.terms_app, name="terms")
 app.add_typer(statements.app, name="statements")
 app.add_typer(reports.app, name="reports")
+app.command("activity-file")(activity.activity_file)
+app.command("activity-mapping")(activity.activity_mapping)
 
 
 def main() -> None:  # pragma: no cover

@@ -7,6 +7,7 @@ the viewer shows each row as it is: who, when, the action, the entity and the de
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, false, func, select
 
+from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, require_supervisor
 from huikuan.services.paging import Paging, paging
 from huikuan.services.users import user_id_of
@@ -35,6 +37,29 @@ class AuditFilter:
     kind: str | None = None
     since: date | None = None
     until: date | None = None
+
+
+def _day(text: str, name: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput("{field}: {value} is not a date (YYYY-MM-DD)", field=name, value=text) from None
+
+
+def audit_filter(q: Mapping[str, str]) -> AuditFilter:
+    """The audit viewer's filter from its page's query (user, case, kind, from, to)."""
+    case = q.get("case", "").strip()
+    if case and not case.isdigit():
+        raise InvalidInput("case: {value} is not a case number", value=case)
+    return AuditFilter(
+        username=q.get("user", "").strip() or None,
+        case_id=int(case) if case else None,
+        kind=q.get("kind", "").strip() or None,
+        since=_day(q.get("from", ""), "from"),
+        until=_day(q.get("to", ""), "to"),
+    )
 
 
 def _start(day: date, zone: str) -> datetime:
@@ -104,4 +129,4 @@ def _kinds(uow: UnitOfWork) -> list[str]:
     return kinds
 
 
-__all__ = ["PER_PAGE", "AuditFilter", "audit_events", "audit_kinds"]
+__all__ = ["PER_PAGE", "AuditFilter", "audit_events", "audit_filter", "audit_kinds"]

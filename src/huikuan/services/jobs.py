@@ -29,8 +29,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from huikuan.errors import InvalidInput
 from huikuan.logs import safe_message
 from huikuan.metrics import JOB_RUNS, JOB_SECONDS
+from huikuan.services.activity_files import activity_files
 from huikuan.services.auth import forget_old_attempts
 from huikuan.services.daily_plan import plan_if_missing
+from huikuan.services.export_requests import run_export_requests
 from huikuan.services.import_runs import run_orphaned
 from huikuan.services.instalment_job import check_instalments
 from huikuan.services.outbox import dispatch_due
@@ -114,6 +116,19 @@ REGISTRY: dict[str, Job] = {
             timedelta(hours=1),
             "recompute the reports' daily counters since the last run; snapshot accounts at month-end",
             lease=REPORTS_LEASE,
+        ),
+        Job(
+            "exports",
+            run_export_requests,
+            timedelta(minutes=1),
+            "write the files of lists too long to download at once",
+            lease=IMPORTS_LEASE,
+        ),
+        Job(
+            "activity-files",
+            activity_files,
+            timedelta(hours=1),
+            "write each creditor's activity file of the previous floor day, once",
         ),
     )
 }

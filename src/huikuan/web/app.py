@@ -27,6 +27,7 @@ from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
 from huikuan.web.api import debtors as api_debtors
 from huikuan.web.api import disputes as api_disputes
+from huikuan.web.api import exports as api_exports
 from huikuan.web.api import holds as api_holds
 from huikuan.web.api import imports as api_imports
 from huikuan.web.api import negotiation as api_negotiation
@@ -60,6 +61,7 @@ from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import creditor_admin as ui_creditor_admin
 from huikuan.web.ui import disputes as ui_disputes
+from huikuan.web.ui import exports as ui_exports
 from huikuan.web.ui import facts as ui_facts
 from huikuan.web.ui import holds as ui_holds
 from huikuan.web.ui import imports as ui_imports
@@ -113,6 +115,7 @@ ROUTERS = (
     ui_imports.router,
     ui_search.router,
     ui_workload.router,
+    ui_exports.router,
     api_session.router,
     api_admin.router,
     api_admin_config.router,
@@ -139,6 +142,7 @@ ROUTERS = (
     api_search.router,
     api_workload.router,
     api_reports.router,
+    api_exports.router,
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")

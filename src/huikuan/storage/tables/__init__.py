@@ -35,6 +35,7 @@ from huikuan.storage.tables.disputes import (
     disputes,
     documents,
 )
+from huikuan.storage.tables.exports import activity_mappings, export_requests
 from huikuan.storage.tables.floor import (
     absences,
     api_keys,
@@ -73,6 +74,7 @@ __all__ = [
     "absences",
     "account_changes",
     "account_month_ends",
+    "activity_mappings",
     "accounts",
     "acknowledgments",
     "api_keys",
@@ -87,6 +89,7 @@ __all__ = [
     "disputes",
     "documents",
     "erasure_requests",
+    "export_requests",
     "fact_versions",
     "holds",
     "import_batches",

@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse, Response
 from huikuan.errors import AlreadyExists, InvalidInput
 from huikuan.services import creditor_admin, terms_desk
 from huikuan.services.access import Viewer, require_admin
+from huikuan.services.activity_mapping import COLUMNS as ACTIVITY_COLUMNS
+from huikuan.services.activity_mapping import mapping_of, parse_mapping, set_mapping
 from huikuan.services.arrangement_terms import LIMITS
 from huikuan.services.creditor_admin import CreditorDetails, NewCreditor
 from huikuan.services.creditors import KNOWN_PACKS
@@ -36,6 +38,7 @@ NOTICES = {
     "details": "Details saved.",
     "authority": "Authority saved.",
     "pack": "Pack and tightening saved.",
+    "activity": "Activity file columns saved.",
 }
 # The form's words for each limit (percent of the balance, or a count).
 PERCENT_LIMITS = ("max_discount_bp", "min_first_payment_bp")
@@ -119,6 +122,8 @@ def _page(uow: UnitOfWork, viewer: Viewer, creditor_id: int, **extra: Any) -> di
         "percent_limits": PERCENT_LIMITS,
         "pct": lambda bp: f"{(Decimal(bp) / 100).normalize():f}",
         "can_edit": viewer.role.value == "admin",
+        "activity_columns": ACTIVITY_COLUMNS,
+        "activity_mapping": mapping_of(uow, creditor_id),
         "typed_pack": None,
         "impact": None,
         "errors": {},
@@ -220,6 +225,26 @@ def save_authority(
         set_authority,
         done=f"/admin/creditors/{creditor_id}?done=authority",
         refused=lambda error: _refused(request, uow, viewer, creditor_id, f"authority-{role}", error),
+    )
+
+
+@router.post("/creditors/{creditor_id}/activity-mapping", response_class=HTMLResponse)
+def save_activity_mapping(
+    request: Request,
+    creditor_id: PathId,
+    viewer: ViewerDep,
+    uow: UowDep,
+    mapping: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """The creditor's own headers for its daily activity file (`column=header`, one a line; empty: ours)."""
+    require_admin(viewer)
+    creditor_admin.detail(uow, viewer, creditor_id)  # an unknown creditor is not found
+    return submit(
+        request,
+        uow,
+        lambda: set_mapping(uow, viewer.user_id, creditor_id, parse_mapping(mapping)),
+        done=f"/admin/creditors/{creditor_id}?done=activity",
+        refused=lambda error: _refused(request, uow, viewer, creditor_id, "activity", error),
     )
 
 
