@@ -176,12 +176,16 @@ def go(page: Any, url: str) -> None:
 @pytest.fixture
 def open_page(browser: Any, site: dict[str, Any]) -> Iterator[Any]:
     """`open_page("alice", "zh", "phone")`: a logged-in page of its own browser, in that language ("zh" or
-    "en") and size (SIZES: "desktop" or "phone"); `timeout=` the milliseconds its waits allow."""
+    "en") and size (SIZES: "desktop" or "phone"); `timeout=` the milliseconds its waits allow, and any
+    other option of the browser context (`accept_downloads=True`)."""
     contexts = []
 
-    def make(username: str, language: str, size: str, *, timeout: int = 10_000) -> Any:
+    def make(username: str, language: str, size: str, *, timeout: int = 10_000, **options: Any) -> Any:
         context = browser.new_context(
-            locale="zh-CN" if language == "zh" else "en-US", viewport=SIZES[size], device_scale_factor=1
+            locale="zh-CN" if language == "zh" else "en-US",
+            viewport=SIZES[size],
+            device_scale_factor=1,
+            **options,
         )
         context.set_default_timeout(timeout)
         contexts.append(context)

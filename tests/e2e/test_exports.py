@@ -4,20 +4,18 @@ and its daily activity file from the activity files page. Each is kept as a scre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, select
-from tests.e2e.conftest import log_in, shoot
+from tests.e2e.conftest import shoot
 from tests.support.floor import MORNING
 
 from huikuan.services.activity_files import activity_files
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
-SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 LANGUAGES = [("zh", "desktop"), ("en", "desktop"), ("zh", "phone"), ("en", "phone")]
 
 
@@ -48,38 +46,11 @@ def with_files(site: dict[str, Any]) -> dict[str, Any]:
     return site
 
 
-@pytest.fixture
-def open_page(browser: Any, with_files: dict[str, Any]) -> Iterator[Any]:
-    contexts = []
-
-    def make(username: str, language: str, size: str) -> Any:
-        context = browser.new_context(
-            locale="zh-CN" if language == "zh" else "en-US",
-            viewport=SIZES[size],
-            device_scale_factor=1,
-            accept_downloads=True,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        log_in(page, with_files, username)
-        wanted = "zh-CN" if language == "zh" else "en"
-        if page.locator("html").get_attribute("lang") != wanted:
-            page.click("[data-testid=switch-language]")
-            page.wait_for_load_state("networkidle")
-        assert page.locator("html").get_attribute("lang") == wanted
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 @pytest.mark.parametrize(("language", "size"), LANGUAGES)
 def test_the_creditors_viewer_exports_its_portfolio_as_csv(
     open_page: Any, with_files: dict[str, Any], language: str, size: str
 ) -> None:
-    page = open_page("vic", language, size)
+    page = open_page("vic", language, size, timeout=15_000, accept_downloads=True)
     page.goto(with_files["url"] + "/portfolio")
     link = page.locator("[data-testid=export-csv]")
     assert link.is_visible()
@@ -96,7 +67,7 @@ def test_the_creditors_viewer_exports_its_portfolio_as_csv(
 def test_the_creditors_viewer_downloads_its_activity_file(
     open_page: Any, with_files: dict[str, Any], language: str, size: str
 ) -> None:
-    page = open_page("vic", language, size)
+    page = open_page("vic", language, size, timeout=15_000, accept_downloads=True)
     page.goto(with_files["url"] + "/portfolio")
     page.click("[data-testid=activity-link]")
     page.wait_for_load_state("networkidle")

@@ -6,18 +6,16 @@ to its uploads), opens its accounts and filters them by status. Each is kept as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, select
-from tests.e2e.conftest import log_in, shoot
+from tests.e2e.conftest import shoot
 from tests.support.floor import MORNING
 from tests.support.portal import seed_portal
 
 from huikuan.storage import tables as t
 
-SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 NO_SIDEWAYS = "() => document.documentElement.scrollWidth <= window.innerWidth + 1"
 
 
@@ -40,37 +38,13 @@ def seeded(site: dict[str, Any]) -> dict[str, Any]:
     return site
 
 
-@pytest.fixture
-def open_page(browser: Any, seeded: dict[str, Any]) -> Iterator[Any]:
-    contexts = []
-
-    def make(username: str, language: str, size: str) -> Any:
-        context = browser.new_context(
-            locale="zh-CN" if language == "zh" else "en-US", viewport=SIZES[size], device_scale_factor=1
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        log_in(page, seeded, username)
-        wanted = "zh-CN" if language == "zh" else "en"
-        if page.locator("html").get_attribute("lang") != wanted:
-            page.click("[data-testid=switch-language]")
-            page.wait_for_load_state("networkidle")
-        assert page.locator("html").get_attribute("lang") == wanted
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 @pytest.mark.parametrize(
     ("language", "size"), [("zh", "desktop"), ("en", "desktop"), ("zh", "phone"), ("en", "phone")]
 )
 def test_the_banks_viewer_sees_its_portfolio_at_a_glance_and_opens_its_accounts(
     open_page: Any, seeded: dict[str, Any], language: str, size: str
 ) -> None:
-    page = open_page("vic", language, size)
+    page = open_page("vic", language, size, timeout=15_000)
     assert page.url.endswith("/portfolio")
     assert page.locator("[data-testid=portal-glance]").is_visible()
     assert page.locator("[data-testid=portal-collected-CNY]").inner_text().endswith("2,150.00")
