@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from huikuan.services.activity_access import activity_file_list, read_activity_file
-from huikuan.services.export_files import FORMATS
+from huikuan.services.export_files import CONTENT_TYPES, FORMATS
 from huikuan.services.export_lists import LISTS
 from huikuan.services.export_requests import (
     ExportFile,
@@ -54,7 +54,10 @@ def request_one(request_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[s
     return _request(export_request(uow, viewer, request_id))
 
 
-@router.get("/requests/{request_id}/file")
+_FILES = {200: {"content": {"text/csv": {}, CONTENT_TYPES["xlsx"]: {}}}}
+
+
+@router.get("/requests/{request_id}/file", responses=_FILES)
 def request_file(request_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> Response:
     return file_response(export_request_file(uow, viewer, request_id))
 
@@ -77,7 +80,7 @@ def activity_list(viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     }
 
 
-@router.get("/activity/{file_id}")
+@router.get("/activity/{file_id}", responses={200: {"content": {"text/csv": {}}}})
 def activity_file(file_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> Response:
     row, data = read_activity_file(uow, viewer, file_id)
     return file_response(ExportFile(row["filename"], "text/csv; charset=utf-8", data, 0))
@@ -103,4 +106,12 @@ def _export(name: str, fmt: str) -> Callable[..., Response]:
 
 for _name in LISTS:
     for _fmt in FORMATS:
-        router.add_api_route(f"/{_name}.{_fmt}", _export(_name, _fmt), methods=["GET"])
+        router.add_api_route(
+            f"/{_name}.{_fmt}",
+            _export(_name, _fmt),
+            methods=["GET"],
+            responses={
+                200: {"content": {CONTENT_TYPES[_fmt].split(";")[0]: {}}},
+                202: {"description": "too long to download at once: the export request to follow"},
+            },
+        )
