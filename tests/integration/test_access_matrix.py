@@ -416,6 +416,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # issue 16: reports (the measures of a scope): a collector its own figures, a supervisor or an
     # administrator the creditors it serves, a creditor's viewer its own (tests/integration/test_reports.py)
     ("GET", "/api/v1/reports/kpis"): READ,
+    # issue 16: dashboards. The floor's (/reports) for supervisors and administrators (a team's supervisor
+    # narrows to its own team only: tests/integration/test_dashboards.py); a collector's own results
+    # (/reports/me) for collectors; a creditor's viewer has its portal (/portfolio) instead.
+    ("GET", "/reports"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("GET", "/reports/me"): rule(collectors=OK, sue=DENY, vic=DENY),
 }
 MOUNTS = {"/static"}  # files only
 
