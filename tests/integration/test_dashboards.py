@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 import time_machine
-from tests.support.floor import Floor
+from tests.support.floor import PASSWORD, Floor
 from tests.support.reports import DECEMBER_RUN, OCTOBER_RUN, Portfolio, november, october, raw_counts
 from tests.support.web import login_client
 
 from huikuan.services.report_kpis import KpiQuery, kpis
 from huikuan.services.reports import JOB, refresh
+from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 
@@ -56,11 +57,14 @@ def _pct(rate: dict[str, Any]) -> str:
 def test_the_floor_dashboard_shows_what_the_kpi_service_answers(
     floor: Floor, worked: Portfolio, db_env: str
 ) -> None:
-    response = _get(db_env, "sue", f"/reports?{FILTERS}")
+    ada = add_user(floor.uow, "ada", PASSWORD, role="admin")  # every team's figures, to tie to the raw tables
+    floor.users["ada"] = ada.id or 0
+    floor.uow.commit()
+    response = _get(db_env, "ada", f"/reports?{FILTERS}")
     assert response.status_code == 200, response.text
     html = response.text
     ask = KpiQuery("BANK", FIRST, LAST, group_by="month", split="collector")
-    answer = kpis(floor.uow, floor.viewer("sue"), ask)
+    answer = kpis(floor.uow, floor.viewer("ada"), ask)
     rates = answer["measures"]["rates"]
     assert _shown(html, "reports-contact-rate") == _pct(rates["contact_rate"])
     assert _shown(html, "reports-rpc-rate") == _pct(rates["right_party_contact_rate"])
@@ -107,6 +111,9 @@ def test_a_supervisor_of_one_team_cannot_look_at_another_team(floor: Floor, work
     own = _get(db_env, "sue", f"/reports?collector={worked.alice}")
     assert own.status_code == 200
     assert f'<option value="{floor.users["carol"]}"' not in own.text  # not offered either
+    split = _get(db_env, "sue", f"/reports?from={FIRST}&to={LAST}&split=collector").text
+    assert f'data-testid="reports-split-{floor.users["carol"]}"' not in split  # nor counted in the split
+    assert f'data-testid="reports-split-{worked.alice}"' in split
 
 
 @pytest.mark.usefixtures("worked")

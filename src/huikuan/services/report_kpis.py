@@ -3,8 +3,9 @@ own tables only (services/reports.py keeps them), never from the raw history.
 
 Who sees what: an administrator or a supervisor the creditors it serves (services/access.py); a
 creditor's viewer its own creditor only (another creditor's code: not found); a collector its own
-figures only (the figures counted for it; another collector: not found). A supervisor of a team asks
-for its own team and that team's members only (another team or another team's collector: not found).
+figures only (the figures counted for it; another collector: not found). A supervisor of a team sees
+its own team's figures (what is counted for its members), as on the workload page; another team or
+another team's collector: not found. An administrator, or a supervisor of no team, sees every team's.
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ def _scope(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery) -> tuple[Scope, str |
     if viewer.role is Role.SUPERVISOR and viewer.team_id is not None:
         if team_id not in (None, viewer.team_id) or not _in_team(uow, user_id, viewer.team_id):
             raise NotFound("There is no such team or collector")
+        team_id = viewer.team_id
     if viewer.role is Role.COLLECTOR:
         if user_id not in (None, viewer.user_id) or team_id not in (None, viewer.team_id):
             raise NotFound("There is no such collector")
