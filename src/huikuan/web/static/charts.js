@@ -21,7 +21,7 @@
 
   var base = {
     animation: false,
-    grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 8, top: 44, bottom: 8, containLabel: true },
     tooltip: { trigger: "axis", formatter: textTooltip },
     legend: { top: 0, type: "scroll" },
   };
@@ -33,7 +33,8 @@
     });
     return Object.assign({}, base, {
       xAxis: { type: "category", data: s.periods, axisLabel: { hideOverlap: true } },
-      yAxis: [{ type: "value", name: l.collected }, { type: "value", name: l.contacts, splitLine: { show: false } }],
+      // The legend names the series; the left axis is money, the right one counts.
+      yAxis: [{ type: "value" }, { type: "value", minInterval: 1, splitLine: { show: false } }],
       series: money.concat([
         { name: l.contacts, type: "line", yAxisIndex: 1, data: s.contacts },
         { name: l.attempts, type: "line", yAxisIndex: 1, data: s.attempts },
@@ -55,8 +56,9 @@
   function vintages(data) {
     return Object.assign({}, base, {
       tooltip: { trigger: "item", formatter: textTooltip },
-      xAxis: { type: "value", name: data.labels.months, nameLocation: "middle", nameGap: 24, minInterval: 1 },
-      yAxis: { type: "value", name: data.labels.liquidation, min: 0 },
+      grid: Object.assign({}, base.grid, { bottom: 28 }),
+      xAxis: { type: "value", name: data.labels.months, nameLocation: "middle", nameGap: 26, minInterval: 1 },
+      yAxis: { type: "value", min: 0, axisLabel: { formatter: "{value}%" } },
       series: data.series.vintages.map(function (v) {
         return { name: v.name, type: "line", data: v.points.map(function (p) { return [p[0], num(p[1])]; }) };
       }),
