@@ -68,6 +68,7 @@
   function compare(data) {
     var s = data.series, l = data.labels;
     return Object.assign({}, base, {
+      grid: Object.assign({}, base.grid, { right: 24 }),  // room for the last label, 100%
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: textTooltip },
       xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
       yAxis: { type: "category", data: l.rates.slice().reverse() },
