@@ -33,7 +33,9 @@ def worked(floor: Floor) -> Portfolio:
     refresh(floor.uow, OCTOBER_RUN)
     november(floor)
     refresh(floor.uow, DECEMBER_RUN, date(2026, 10, 1))
-    floor.uow.session.execute(t.job_leases.insert().values(name=JOB, last_run_at=DECEMBER_RUN, last_result={}))
+    floor.uow.session.execute(
+        t.job_leases.insert().values(name=JOB, last_run_at=DECEMBER_RUN, last_result={})
+    )
     floor.uow.commit()
     return book
 
@@ -102,10 +104,12 @@ def test_the_filters_round_trip_through_the_address(floor: Floor, worked: Portfo
     assert _shown(html, "reports-contact-rate") == _pct(narrowed["measures"]["rates"]["contact_rate"])
 
 
-def test_a_supervisor_of_one_team_cannot_look_at_another_team(floor: Floor, worked: Portfolio, db_env: str) -> None:
-    other_team = floor.uow.session.execute(
-        t.users.select().where(t.users.c.id == floor.users["carol"])
-    ).one().team_id
+def test_a_supervisor_of_one_team_cannot_look_at_another_team(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    other_team = (
+        floor.uow.session.execute(t.users.select().where(t.users.c.id == floor.users["carol"])).one().team_id
+    )
     assert _get(db_env, "sue", f"/reports?team={other_team}").status_code == 404
     assert _get(db_env, "sue", f"/reports?collector={floor.users['carol']}").status_code == 404
     own = _get(db_env, "sue", f"/reports?collector={worked.alice}")

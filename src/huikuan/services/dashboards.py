@@ -92,7 +92,9 @@ class Dashboard:
         }
 
 
-def floor_dashboard(uow: UnitOfWork, viewer: Viewer, ask: DashboardAsk, today: date | None = None) -> Dashboard:
+def floor_dashboard(
+    uow: UnitOfWork, viewer: Viewer, ask: DashboardAsk, today: date | None = None
+) -> Dashboard:
     """The floor's dashboard: the measures of the filters, by period and split (supervisors, admins)."""
     require_supervisor(viewer)
     query = KpiQuery(
