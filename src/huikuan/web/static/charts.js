@@ -1,6 +1,6 @@
 // The dashboards' charts (templates/reports/): each <div data-chart="KIND" data-source="ID"> is drawn
-// with Apache ECharts (/static/echarts/echarts.min.js) from the JSON in <script type="application/json"
-// id="ID">, so no inline script is needed (the Content-Security-Policy allows none). Every chart's figures
+// with Apache ECharts (/static/echarts/echarts.min.js) from the JSON in the data-json attribute of the
+// element with that id, so no inline script is needed (the Content-Security-Policy allows none). Every chart's figures
 // are also in a table on the page, for readers without JavaScript and for screen readers.
 (function () {
   "use strict";
@@ -88,7 +88,7 @@
       var make = KINDS[box.dataset.chart];
       if (!source || !make) return;
       var chart = window.echarts.init(box, null, { renderer: "svg" });
-      chart.setOption(make(JSON.parse(source.textContent)));
+      chart.setOption(make(JSON.parse(source.dataset.json)));
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }
