@@ -158,3 +158,24 @@ def test_before_the_reports_job_has_run_the_page_says_so_and_what_to_do(db_env: 
     assert "huikuan reports refresh" in html
     assert ("have not been computed yet" in html) == (locale == "en")
     assert ("尚未" in html) == (locale == "zh_CN")
+
+
+@pytest.mark.usefixtures("worked")
+def test_an_id_in_the_address_discloses_nothing_and_a_malformed_one_is_refused(
+    floor: Floor, db_env: str
+) -> None:
+    """A team's supervisor gets the same answer for another team's (or collector's) id as for one that does
+    not exist; an id no row can have is invalid input, not a server error."""
+    client = login_client(create_app(db_env), "sue")
+    carol = floor.users["carol"]
+    other_team = floor.uow.session.execute(t.users.select().where(t.users.c.id == carol)).one().team_id
+    answers = [
+        client.get(f"/reports?{name}={value}")
+        for name in ("team", "collector")
+        for value in (other_team if name == "team" else carol, 999_999)
+    ]
+    assert {(a.status_code, "no such team or collector" in a.text) for a in answers} == {(404, True)}
+    for bad in ("0", "-1", "abc", "99999999999999999999", "1%00"):
+        assert client.get(f"/reports?team={bad}").status_code == 422, bad
+    assert client.get("/reports?from=2026-13-01").status_code == 422
+    assert client.get("/reports?group_by=year").status_code == 422
