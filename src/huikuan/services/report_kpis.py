@@ -174,14 +174,14 @@ def team_kpis(uow: UnitOfWork, viewer: Viewer, first: date, last: date) -> dict[
     """A collector's team's measures over first..last (within the creditors the collector serves) and
     how many active collectors the team has: what `/reports/me` sets a collector's own figures against.
     The team's totals only: no other member's own figures, refusals, roll rates or vintages."""
+    if viewer.team_id is None:
+        return {"measures": measures([]), "collectors": 0}
     u = t.users.c
     members = uow.session.execute(
         select(func.count())
         .select_from(t.users)
         .where(u.team_id == viewer.team_id, u.role == Role.COLLECTOR.value, u.active.is_(True))
     ).scalar_one()
-    if viewer.team_id is None:
-        return {"measures": measures([]), "collectors": 0}
     creditors = None if viewer.creditors is None else tuple(sorted(viewer.creditors))
     rows = daily_sums(uow.session.connection(), Scope(creditors, viewer.team_id), first, last, None)
     return {"measures": measures(rows), "collectors": int(members)}
