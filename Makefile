@@ -88,6 +88,9 @@ vendor:
 	mkdir -p $(STATIC)/swagger-ui
 	cp $(SWAGGER)/swagger-ui-bundle.js $(SWAGGER)/swagger-ui-bundle.js.LICENSE.txt $(SWAGGER)/swagger-ui.css \
 	   $(SWAGGER)/LICENSE $(SWAGGER)/NOTICE $(STATIC)/swagger-ui/
+	mkdir -p $(STATIC)/echarts
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE node_modules/echarts/NOTICE \
+	   node_modules/echarts/licenses/LICENSE-d3 $(STATIC)/echarts/
 	cp node_modules/axe-core/axe.min.js tests/e2e/vendor/axe.min.js
 	cp node_modules/axe-core/LICENSE tests/e2e/vendor/axe-core.LICENSE
 

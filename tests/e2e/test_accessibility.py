@@ -41,7 +41,7 @@ def test_the_pages_of_the_day_have_no_serious_accessibility_problem(
         page.click("[data-testid=switch-language]")
         page.wait_for_load_state("networkidle")
     cases = [f"/cases/{site['floor'].cases[0].id}", f"/cases/{console_case.id}"]  # the second: long names
-    for path in ("/queue", *cases, "/outbox", "/visits", "/scripts"):
+    for path in ("/queue", *cases, "/outbox", "/visits", "/scripts", "/reports/me"):
         page.goto(site["url"] + path)
         page.wait_for_load_state("networkidle")
         settled(page)
@@ -52,6 +52,11 @@ def test_the_pages_of_the_day_have_no_serious_accessibility_problem(
         viewer.goto(site["url"] + path)
         viewer.wait_for_load_state("networkidle")
         found[path] = _findings(viewer)
+    supervisor = new_page(locale)
+    log_in(supervisor, site, "sue")
+    supervisor.goto(site["url"] + "/reports")
+    supervisor.wait_for_load_state("networkidle")
+    found["/reports"] = _findings(supervisor)
     reader = new_page(locale)  # the console case as its creditor's read-only viewer sees it
     log_in(reader, site, "vera")
     reader.goto(f"{site['url']}/cases/{console_case.id}")

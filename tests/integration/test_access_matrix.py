@@ -444,6 +444,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/exports/activity"): rule(collectors=DENY, sue=DENY, ada=OK, vic=OK),
     ("GET", "/api/v1/exports/activity/{file_id}"): rule(collectors=DENY, sue=DENY, ada=HIDDEN, vic=HIDDEN),
     ("POST", "/admin/creditors/{creditor_id}/activity-mapping"): ADMINISTER,
+    # issue 16: dashboards. The floor's (/reports) for supervisors and administrators (a team's supervisor
+    # narrows to its own team only: tests/integration/test_dashboards.py); a collector's own results
+    # (/reports/me) for collectors; a creditor's viewer has its portal (/portfolio) instead.
+    ("GET", "/reports"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("GET", "/reports/me"): rule(collectors=OK, sue=DENY, vic=DENY),
 }
 MOUNTS = {"/static"}  # files only
 

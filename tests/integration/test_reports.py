@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.support.factories import cli_json
-from tests.support.floor import Floor
+from tests.support.floor import PASSWORD, Floor
 from tests.support.reports import (
     DECEMBER_RUN,
     OCTOBER_RUN,
@@ -29,6 +29,7 @@ from tests.support.web import login_client
 
 from huikuan.domain.reports import COUNTS
 from huikuan.services.reports import refresh
+from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 
@@ -37,7 +38,9 @@ FIRST, LAST = date(2026, 10, 1), date(2026, 11, 30)
 
 @pytest.fixture
 def worked(floor: Floor) -> Portfolio:
-    """October's work, the job the morning after; November's, the job (from October 1st) on December 1st."""
+    """October's work, the job the morning after; November's, the job (from October 1st) on December 1st;
+    and ada, an administrator, who sees every team's figures."""
+    add_user(floor.uow, "ada", PASSWORD, role="admin")
     book = october(floor)
     refresh(floor.uow, OCTOBER_RUN)
     november(floor)
@@ -61,7 +64,7 @@ def _rate(answer: dict[str, Any], numerator: int, denominator: int) -> None:
 def test_every_measure_of_the_api_ties_to_the_raw_tables(
     floor: Floor, worked: Portfolio, db_env: str
 ) -> None:
-    response = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}")
+    response = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}")
     assert response.status_code == 200, response.text
     answer = response.json()
     raw = raw_counts(floor.uow.session.connection(), worked.bank, FIRST, LAST)
@@ -108,7 +111,7 @@ def test_every_measure_of_the_api_ties_to_the_raw_tables(
 def test_collected_by_channel_follows_the_last_contact_before_each_payment(
     floor: Floor, worked: Portfolio, db_env: str
 ) -> None:
-    answer = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}&split=channel").json()
+    answer = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}&split=channel").json()
     by_channel = {
         g["key"]: g["measures"]["money"][0]["collected"] for g in answer["groups"] if g["measures"]["money"]
     }
@@ -120,7 +123,7 @@ def test_collected_by_channel_follows_the_last_contact_before_each_payment(
 def test_a_month_grouping_adds_up_to_the_whole_and_each_month_ties_to_the_raw_tables(
     floor: Floor, worked: Portfolio, db_env: str
 ) -> None:
-    answer = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}&group_by=month").json()
+    answer = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}&group_by=month").json()
     months = {p["period"]: p["measures"]["counts"] for p in answer["periods"]}
     conn = floor.uow.session.connection()
     for first, last in ((date(2026, 10, 1), date(2026, 10, 31)), (date(2026, 11, 1), date(2026, 11, 30))):
@@ -133,7 +136,7 @@ def test_a_month_grouping_adds_up_to_the_whole_and_each_month_ties_to_the_raw_ta
 def test_roll_rates_and_vintages_come_from_the_month_end_snapshots(
     floor: Floor, worked: Portfolio, db_env: str
 ) -> None:
-    answer = _kpis(db_env, "sue", f"creditor=BANK&from=2026-11-01&to={LAST}").json()
+    answer = _kpis(db_env, "ada", f"creditor=BANK&from=2026-11-01&to={LAST}").json()
     conn = floor.uow.session.connection()
     accounts = list(conn.execute(select(t.accounts).where(t.accounts.c.creditor_id == worked.bank)))
     october_end, november_end = date(2026, 10, 31), date(2026, 11, 30)
@@ -216,7 +219,7 @@ def test_the_job_recomputes_the_day_of_a_payment_posted_late(floor: Floor) -> No
 def test_a_creditors_viewer_sees_its_own_creditor_and_never_another(db_env: str) -> None:
     assert _kpis(db_env, "vic", "creditor=SHOP").status_code == 404
     own = _kpis(db_env, "vic", f"from={FIRST}&to={LAST}").json()
-    bank = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}").json()
+    bank = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}").json()
     assert own["measures"] == bank["measures"]
 
 
@@ -238,6 +241,25 @@ def test_a_supervisor_splits_by_collector_and_each_ties_to_the_raw_tables(
     for user in (worked.alice, worked.bob):
         raw = raw_counts(conn, worked.bank, FIRST, LAST, user=user)
         assert groups[user] == {name: raw.get(name, 0) for name in COUNTS}
+
+
+def test_a_teams_supervisor_sees_its_teams_figures_and_not_another_teams(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    answer = _kpis(db_env, "sue", f"from={FIRST}&to={LAST}&split=collector").json()
+    assert {g["key"] for g in answer["groups"]} <= {worked.alice, worked.bob}
+    conn = floor.uow.session.connection()
+    for name in ("attempts", "contacts", "promises_made"):
+        team = sum(
+            raw_counts(conn, creditor, FIRST, LAST, user=user).get(name, 0)
+            for creditor in (worked.bank, worked.shop)
+            for user in (worked.alice, worked.bob)
+        )
+        assert answer["measures"]["counts"][name] == team
+    carol = floor.users["carol"]
+    other_team = conn.execute(select(t.users.c.team_id).where(t.users.c.id == carol)).scalar_one()
+    assert _kpis(db_env, "sue", f"team={other_team}").status_code == 404
+    assert _kpis(db_env, "sue", f"collector={carol}").status_code == 404
 
 
 @pytest.mark.usefixtures("floor")

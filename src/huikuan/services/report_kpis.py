@@ -3,7 +3,9 @@ own tables only (services/reports.py keeps them), never from the raw history.
 
 Who sees what: an administrator or a supervisor the creditors it serves (services/access.py); a
 creditor's viewer its own creditor only (another creditor's code: not found); a collector its own
-figures only (the figures counted for it; another collector: not found).
+figures only (the figures counted for it; another collector: not found). A supervisor of a team sees
+its own team's figures (what is counted for its members), as on the workload page; another team or
+another team's collector: not found. An administrator, or a supervisor of no team, sees every team's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from huikuan.domain.enums import Role
 from huikuan.domain.reports import (
@@ -149,11 +151,40 @@ def _scope(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery) -> tuple[Scope, str |
         creditor_ids = None if viewer.creditors is None else tuple(sorted(viewer.creditors))
     user_id = ask.collector
     team_id = ask.team
+    if viewer.role is Role.SUPERVISOR and viewer.team_id is not None:
+        if team_id not in (None, viewer.team_id) or not _in_team(uow, user_id, viewer.team_id):
+            raise NotFound("There is no such team or collector")
+        team_id = viewer.team_id
     if viewer.role is Role.COLLECTOR:
         if user_id not in (None, viewer.user_id) or team_id not in (None, viewer.team_id):
             raise NotFound("There is no such collector")
         user_id = viewer.user_id
     return Scope(creditor_ids, team_id, user_id, ask.channel), ask.creditor
+
+
+def _in_team(uow: UnitOfWork, user_id: int | None, team_id: int) -> bool:
+    if user_id is None:
+        return True
+    u = t.users.c
+    found = uow.session.execute(select(u.id).where(u.id == user_id, u.team_id == team_id)).first()
+    return found is not None
+
+
+def team_kpis(uow: UnitOfWork, viewer: Viewer, first: date, last: date) -> dict[str, Any]:
+    """A collector's team's measures over first..last (within the creditors the collector serves) and
+    how many active collectors the team has: what `/reports/me` sets a collector's own figures against.
+    The team's totals only: no other member's own figures, refusals, roll rates or vintages."""
+    if viewer.team_id is None:
+        return {"measures": measures([]), "collectors": 0}
+    u = t.users.c
+    members = uow.session.execute(
+        select(func.count())
+        .select_from(t.users)
+        .where(u.team_id == viewer.team_id, u.role == Role.COLLECTOR.value, u.active.is_(True))
+    ).scalar_one()
+    creditors = None if viewer.creditors is None else tuple(sorted(viewer.creditors))
+    rows = daily_sums(uow.session.connection(), Scope(creditors, viewer.team_id), first, last, None)
+    return {"measures": measures(rows), "collectors": int(members)}
 
 
 def _rolls(uow: UnitOfWork, scope: Scope, first: date, last: date) -> list[dict[str, Any]]:

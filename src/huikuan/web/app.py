@@ -76,6 +76,7 @@ from huikuan.web.ui import portal as ui_portal
 from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 from huikuan.web.ui import record as ui_record
+from huikuan.web.ui import reports as ui_reports
 from huikuan.web.ui import scope as ui_scope
 from huikuan.web.ui import search as ui_search
 from huikuan.web.ui import statements as ui_statements
@@ -116,6 +117,7 @@ ROUTERS = (
     ui_search.router,
     ui_workload.router,
     ui_exports.router,
+    ui_reports.router,
     api_session.router,
     api_admin.router,
     api_admin_config.router,

@@ -28,6 +28,12 @@ CARDS = (
         "Each collector's open cases, today's contacts and load; move work between them.",
         False,
     ),
+    (
+        "/reports",
+        "Reports",
+        "The floor's figures: contact and promise rates, collected, refusals, vintages and roll rates.",
+        False,
+    ),
     ("/admin/creditors", "Creditors", "Each creditor's terms, authority limits and rule pack.", False),
     ("/imports", "Imports", "Upload placement, payment and recall files and read their reports.", False),
     (
