@@ -54,7 +54,7 @@ def request_one(request_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[s
     return _request(export_request(uow, viewer, request_id))
 
 
-_FILES = {200: {"content": {"text/csv": {}, CONTENT_TYPES["xlsx"]: {}}}}
+_FILES: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}, CONTENT_TYPES["xlsx"]: {}}}}
 
 
 @router.get("/requests/{request_id}/file", responses=_FILES)
