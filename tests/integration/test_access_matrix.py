@@ -449,6 +449,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # (/reports/me) for collectors; a creditor's viewer has its portal (/portfolio) instead.
     ("GET", "/reports"): rule(collectors=DENY, sue=OK, vic=DENY),
     ("GET", "/reports/me"): rule(collectors=OK, sue=DENY, vic=DENY),
+    # issue 16: the monthly report per creditor. Its PDF: administrators and the creditor's viewer (its
+    # own only; none is made here, hence 404: tests/integration/test_monthly_reports.py downloads one);
+    # who it is e-mailed to: set by administrators.
+    ("GET", "/portfolio/monthly-reports/{file_id}"): rule(collectors=DENY, sue=DENY, ada=HIDDEN, vic=HIDDEN),
+    ("POST", "/admin/creditors/{creditor_id}/report-recipients"): ADMINISTER,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -555,6 +560,7 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
             "min_first_payment_bp": "10",
         },
         ("POST", "/admin/creditors/{creditor_id}/activity-mapping"): {"mapping": "record=类型"},  # issue 16
+        ("POST", "/admin/creditors/{creditor_id}/report-recipients"): {"emails": "reports@bank.example"},
         ("POST", "/admin/creditors/{creditor_id}/pack/preview"): ADMIN_PACK,
         ("POST", "/admin/creditors/{creditor_id}/pack"): ADMIN_PACK,
         ("POST", "/admin/templates/preview"): ADMIN_TEMPLATE,

@@ -28,6 +28,8 @@ class Outgoing:
     recipient_name: str
     reference: str  # our reference for the case, quoted by the debtor
     now: datetime  # the instant of sending (a letter's date and folder)
+    # Files sent with it, (file name, content type, bytes): e-mail only (a creditor's monthly report).
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from huikuan.cli import (
     jobs,
     merchants,
     money,
+    monthly,
     persons,
     plan,
     privacy,
@@ -67,6 +68,8 @@ app.add_typer(statements.app, name="statements")
 app.add_typer(reports.app, name="reports")
 app.command("activity-file")(activity.activity_file)
 app.command("activity-mapping")(activity.activity_mapping)
+app.command("monthly-report")(monthly.monthly_report)
+app.command("monthly-report-recipients")(monthly.monthly_report_recipients)
 
 
 def main() -> None:  # pragma: no cover

@@ -35,6 +35,7 @@ from huikuan.services.daily_plan import plan_if_missing
 from huikuan.services.export_requests import run_export_requests
 from huikuan.services.import_runs import run_orphaned
 from huikuan.services.instalment_job import check_instalments
+from huikuan.services.monthly_job import monthly_reports
 from huikuan.services.outbox import dispatch_due
 from huikuan.services.promises import check_promises
 from huikuan.services.queue import expire_claims
@@ -129,6 +130,12 @@ REGISTRY: dict[str, Job] = {
             activity_files,
             timedelta(hours=1),
             "write each creditor's activity file of the previous floor day, once",
+        ),
+        Job(
+            "monthly-reports",
+            monthly_reports,
+            timedelta(days=1),
+            "make and e-mail last month's report of each creditor with report recipients, once",
         ),
     )
 }

@@ -66,6 +66,7 @@ from huikuan.web.ui import facts as ui_facts
 from huikuan.web.ui import holds as ui_holds
 from huikuan.web.ui import imports as ui_imports
 from huikuan.web.ui import money_terms as ui_money_terms
+from huikuan.web.ui import monthly_reports as ui_monthly_reports
 from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import notices as ui_notices
 from huikuan.web.ui import outbox as ui_outbox
@@ -118,6 +119,7 @@ ROUTERS = (
     ui_workload.router,
     ui_exports.router,
     ui_reports.router,
+    ui_monthly_reports.router,
     api_session.router,
     api_admin.router,
     api_admin_config.router,

@@ -1,4 +1,5 @@
-"""E-mail over SMTP: plain UTF-8 text, optional STARTTLS and login; the Message-ID is the provider reference.
+"""E-mail over SMTP: plain UTF-8 text (with any attached files), optional STARTTLS and login; the
+Message-ID is the provider reference.
 
 A 5xx reply about this message (the recipient refused, the content rejected) fails it for good; a 4xx
 reply, a refused login, a timeout or no connection is transient, tried again later.
@@ -45,6 +46,9 @@ class EmailTransport:
         domain = self.sender.rpartition("@")[2] or None
         mail["Message-ID"] = make_msgid(idstring=f"m{message.id}", domain=domain)
         mail.set_content(message.body, charset="utf-8")
+        for filename, content_type, data in message.attachments:
+            main, _, sub = content_type.partition("/")
+            mail.add_attachment(data, maintype=main, subtype=sub, filename=filename)
         return mail
 
     def send(self, message: Outgoing) -> Receipt:

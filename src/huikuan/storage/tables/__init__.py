@@ -60,6 +60,7 @@ from huikuan.storage.tables.money import (
     statement_entries,
     statements,
 )
+from huikuan.storage.tables.monthly import report_recipients
 from huikuan.storage.tables.records import (
     audit_events,
     audit_head,
@@ -116,6 +117,7 @@ __all__ = [
     "promises",
     "provider_events",
     "report_daily",
+    "report_recipients",
     "report_refusals",
     "scripts",
     "statement_entries",

@@ -24,7 +24,9 @@ from huikuan.services.activity_mapping import mapping_of, parse_mapping, set_map
 from huikuan.services.arrangement_terms import LIMITS
 from huikuan.services.creditor_admin import CreditorDetails, NewCreditor
 from huikuan.services.creditors import KNOWN_PACKS
+from huikuan.services.monthly_access import monthly_report_list
 from huikuan.services.pack_preview import plan_impact
+from huikuan.services.report_recipients import recipients_of
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
@@ -39,6 +41,7 @@ NOTICES = {
     "authority": "Authority saved.",
     "pack": "Pack and tightening saved.",
     "activity": "Activity file columns saved.",
+    "recipients": "Report recipients saved.",
 }
 # The form's words for each limit (percent of the balance, or a count).
 PERCENT_LIMITS = ("max_discount_bp", "min_first_payment_bp")
@@ -115,15 +118,19 @@ def _years(text: str) -> int | None:
 
 def _page(uow: UnitOfWork, viewer: Viewer, creditor_id: int, **extra: Any) -> dict[str, Any]:
     data = creditor_admin.detail(uow, viewer, creditor_id)
+    can_edit = viewer.role.value == "admin"
     return {
         **data,
         "zones": ZONES,
         "limits": LIMITS,
         "percent_limits": PERCENT_LIMITS,
         "pct": lambda bp: f"{(Decimal(bp) / 100).normalize():f}",
-        "can_edit": viewer.role.value == "admin",
+        "can_edit": can_edit,
         "activity_columns": ACTIVITY_COLUMNS,
         "activity_mapping": mapping_of(uow, creditor_id),
+        "report_recipients": recipients_of(uow, creditor_id),
+        "typed_recipients": None,
+        "monthly_reports": monthly_report_list(uow, viewer, creditor_id) if can_edit else [],
         "typed_pack": None,
         "impact": None,
         "errors": {},

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from huikuan.services.case_labels import label
+from huikuan.services.monthly_access import monthly_report_list
 from huikuan.services.portal import VINTAGE_MONTHS, glance
 from huikuan.services.portfolio import PER_PAGE, portfolio
 from huikuan.services.statement_access import statements_for
@@ -37,6 +38,7 @@ def portfolio_page(
         "vintage_months": range(VINTAGE_MONTHS),
         "statements": statements[:STATEMENTS_SHOWN],
         "more_statements": len(statements) > STATEMENTS_SHOWN,
+        "monthly_reports": monthly_report_list(uow, viewer),
         "pct": percent(locale),
         "n": count(locale),
         "paging": shown.paging,
