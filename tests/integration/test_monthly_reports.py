@@ -7,7 +7,7 @@ creditor's viewer and administrators download it, anyone else's viewer finds not
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -57,6 +57,11 @@ def _creditor_id(floor: Floor, code: str) -> int:
     return int(creditor_row(floor.uow, code).id)
 
 
+def _ada(floor: Floor) -> int:
+    u = t.users.c
+    return int(floor.uow.session.execute(select(u.id).where(u.username == "ada")).scalar_one())
+
+
 def _text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
@@ -73,10 +78,7 @@ def test_the_report_holds_the_months_measures_of_the_kpis_for_its_creditor_and_n
 ) -> None:
     floor = worked
     bank = creditor_row(floor.uow, "BANK")
-    ada = get_viewer(
-        floor.uow,
-        int(floor.uow.session.execute(select(t.users.c.id).where(t.users.c.username == "ada")).scalar_one()),
-    )
+    ada = get_viewer(floor.uow, _ada(floor))
     ask = KpiQuery(creditor="BANK", first=date(2026, 11, 1), last=date(2026, 11, 30))
     answer = kpis(floor.uow, ada, ask)
     figures = month_figures(floor.uow, bank, NOVEMBER)
@@ -206,14 +208,7 @@ def test_the_viewer_downloads_its_own_creditors_reports_from_the_portal_and_neve
     ).all()
     assert [(row.user_id, row.detail["document_id"]) for row in downloads] == [
         (floor.users["vic"], bank),
-        (
-            int(
-                floor.uow.session.execute(
-                    select(t.users.c.id).where(t.users.c.username == "ada")
-                ).scalar_one()
-            ),
-            shop,
-        ),
+        (_ada(floor), shop),
     ]
 
 

@@ -136,7 +136,10 @@ def _vintages(curves: list[Mapping[str, Any]], p: Any, _: Any, head: ParagraphSt
     if not curves:
         return [*out, p(_("No placement month yet."))]
     out.append(p(_("Collected / placed at each month's end, by months since placement (0: its own month).")))
-    rows = [[p(_("Placement month")), p(_("Currency")), p(_("Placed amount"))] + [p(n) for n in range(VINTAGE_STEPS)]]
+    rows = [
+        [p(_("Placement month")), p(_("Currency")), p(_("Placed amount"))]
+        + [p(n) for n in range(VINTAGE_STEPS)]
+    ]
     for curve in curves:
         points = {pt["months_since_placement"]: pt for pt in curve["points"]}
         last = curve["points"][-1]
