@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from huikuan.channels.letter.pdf import letter_font
 from huikuan.domain.money import Money
 from huikuan.i18n import gettext
-from huikuan.services.statement_pdf import WIDTH, _build, _styles
+from huikuan.services.statement_pdf import WIDTH, build_pdf, pdf_styles
 
 VINTAGE_STEPS = 6  # columns of months since placement: 0 (the placement month) to 5
 COUNT_LINES = (
@@ -74,7 +74,7 @@ def _table(rows: list[list[Paragraph]], widths: list[float]) -> Table:
 def render_monthly_report(figures: Mapping[str, Any], locale: str) -> bytes:
     """The report of services/monthly_report.py `month_figures` as PDF bytes."""
     font = letter_font()
-    text, head, title_style = _styles(font)
+    text, head, title_style = pdf_styles(font)
 
     def _(msgid: str, **values: Any) -> str:
         return gettext(msgid, locale, **values)
@@ -112,7 +112,7 @@ def render_monthly_report(figures: Mapping[str, Any], locale: str) -> bytes:
     story += [_table(rows, [WIDTH * 0.16] + [WIDTH * 0.21] * 4), Spacer(1, 4)]
     story += _measures(figures["measures"], p, _, head)
     story += _vintages(figures["vintages"], p, _, head)
-    return _build(story, title, font)
+    return build_pdf(story, title, font)
 
 
 def _measures(measures: Mapping[str, Any], p: Any, _: Any, head: ParagraphStyle) -> list[Flowable]:

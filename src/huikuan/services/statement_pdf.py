@@ -47,7 +47,7 @@ INVOICED = (
 )
 
 
-def _styles(font: str) -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
+def pdf_styles(font: str) -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
     text = ParagraphStyle("text", fontName=font, fontSize=9.5, leading=13, wordWrap="CJK")
     head = ParagraphStyle("head", fontName=font, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4)
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=6)
@@ -68,7 +68,7 @@ def _table(rows: list[list[Paragraph]]) -> Table:
     return table
 
 
-def _build(story: list[Flowable], title: str, font: str) -> bytes:
+def build_pdf(story: list[Flowable], title: str, font: str) -> bytes:
     out = io.BytesIO()
     SimpleDocTemplate(
         out,
@@ -86,7 +86,7 @@ def _build(story: list[Flowable], title: str, font: str) -> bytes:
 def render_statement(statement: Mapping[str, Any], locale: str) -> bytes:
     """The statement (its row with creditor_code, creditor_name) as PDF bytes."""
     font = letter_font()
-    text, head, title_style = _styles(font)
+    text, head, title_style = pdf_styles(font)
 
     def _(msgid: str, **values: Any) -> str:
         return gettext(msgid, locale, **values)
@@ -139,13 +139,13 @@ def render_statement(statement: Mapping[str, Any], locale: str) -> bytes:
     story.append(
         p(_("The detail of every payment and reversal is in the CSV and XLSX files of this statement."))
     )
-    return _build(story, title, font)
+    return build_pdf(story, title, font)
 
 
 def render_invoice(statement: Mapping[str, Any], locale: str) -> bytes:
     """The invoice for the commission the creditor owes for the period, as PDF bytes."""
     font = letter_font()
-    text, head, title_style = _styles(font)
+    text, head, title_style = pdf_styles(font)
 
     def _(msgid: str, **values: Any) -> str:
         return gettext(msgid, locale, **values)
@@ -185,4 +185,4 @@ def render_invoice(statement: Mapping[str, Any], locale: str) -> bytes:
                 rows.append([p(_(label)), p(Money(parts[kind], currency).amount)])
         rows.append([p(_("Total due")), p(Money(got["invoice"], currency).amount)])
         story += [p(_("In {currency}", currency=currency), head), _table(rows), Spacer(1, 4)]
-    return _build(story, title, font)
+    return build_pdf(story, title, font)
