@@ -32,6 +32,8 @@ run: install
 	$(BIN)/huikuan init
 	$(BIN)/huikuan demo --accounts 2000 --seed 7 --if-empty
 	$(BIN)/huikuan plan
+	# The reports' daily figures over the demo's 90 days of history (the jobs keep them from now on).
+	$(BIN)/huikuan reports refresh --from $$(date -d '-95 days' +%F)
 	@echo ""
 	@echo "Huikuan is starting on http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)  (API docs: http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)/docs)"
 	@echo "Log in as admin / huikuan-demo (supervisor, collector1..collector4: same password)"
