@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 from tests.e2e.case_tabs import open_tab
-from tests.e2e.conftest import ARTIFACTS, log_in, settled
+from tests.e2e.conftest import ARTIFACTS, in_language, log_in, settled
 from tests.e2e.test_accessibility import AXE, GRAVE, _findings
 
 from huikuan.storage import tables as t
@@ -54,12 +54,6 @@ PLAN_ROW = {
 }
 
 
-def _language(page: Any, lang: str) -> None:
-    if page.locator("html").get_attribute("lang") != lang:
-        page.click("[data-testid=switch-language]")
-        page.wait_for_load_state("networkidle")
-
-
 def _open(page: Any, site: dict, query: str = "", size: dict[str, int] = LAPTOP) -> None:
     page.set_viewport_size(size)
     page.goto(f"{site['url']}/cases/{site['floor'].cases[0].id}{query}")
@@ -92,7 +86,7 @@ def test_the_tabs_follow_the_keyboard_pattern_and_fetch_a_panel_only_when_shown(
 ) -> None:
     page = new_page("en-US")
     log_in(page, site, "alice")
-    _language(page, "en")
+    in_language(page, "en")
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
     _open(page, site, "?tab=debtor")
@@ -139,7 +133,7 @@ def test_the_tabs_follow_the_keyboard_pattern_and_fetch_a_panel_only_when_shown(
 def test_a_recorded_contact_refreshes_the_loaded_panels_only(new_page: Any, site: dict) -> None:
     page = new_page("en-US")
     log_in(page, site, "alice")
-    _language(page, "en")
+    in_language(page, "en")
     _open(page, site)
     open_tab(page, "history")
     open_tab(page, "promises")
@@ -224,7 +218,7 @@ def test_the_printed_summary_has_the_header_points_debts_and_timeline_and_no_con
 ) -> None:
     page = new_page(locale)
     log_in(page, site, "alice")
-    _language(page, lang)
+    in_language(page, lang)
     _open(page, site, "?tab=assessment")
     page.evaluate("() => { window.print = () => { window.printed = (window.printed || 0) + 1; }; }")
     page.click("[data-testid=print-summary]")
@@ -286,7 +280,7 @@ def test_why_this_action_gives_the_planners_reason(
             conn.execute(insert(t.plan_rows).values(case_id=case.id, **PLAN_ROW))
     page = new_page(locale)
     log_in(page, site, "alice")
-    _language(page, lang)
+    in_language(page, lang)
     page.goto(f"{site['url']}/cases/{case.id}?tab=plan")
     open_tab(page, "plan")
     table = page.locator("[data-testid=plan-explanation]")
@@ -305,7 +299,7 @@ def test_no_tab_has_a_serious_accessibility_problem(new_page: Any, site: dict, l
     lang = "en" if locale == "en-US" else "zh-CN"
     page = new_page(locale)
     log_in(page, site, "alice")
-    _language(page, lang)
+    in_language(page, lang)
     _open(page, site)
     found = {}
     for name in TABS:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.case_tabs import open_tab
-from tests.e2e.conftest import ARTIFACTS, log_in, settled
+from tests.e2e.conftest import ARTIFACTS, in_language, log_in, settled
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -18,12 +18,6 @@ def _open(page: Any, site: dict, case_id: int, size: dict[str, int] = LAPTOP) ->
     page.goto(f"{site['url']}/cases/{case_id}")
     page.wait_for_load_state("networkidle")
     settled(page)
-
-
-def _language(page: Any, lang: str) -> None:
-    if page.locator("html").get_attribute("lang") != lang:
-        page.click("[data-testid=switch-language]")
-        page.wait_for_load_state("networkidle")
 
 
 def _in_view(page: Any, selector: str) -> bool:
@@ -43,7 +37,7 @@ def test_an_error_shows_in_the_panel_and_a_promise_is_taken_with_its_conversatio
 ) -> None:
     page = new_page("en-US")
     log_in(page, site, "alice")
-    _language(page, "en")
+    in_language(page, "en")
     _open(page, site, site["floor"].cases[0].id)
     promise = page.locator("[data-testid=promise-fields]")
     page.select_option("[data-testid=contact-outcome]", "no_answer")
@@ -78,7 +72,7 @@ def test_an_error_shows_in_the_panel_and_a_promise_is_taken_with_its_conversatio
     _screen(page, "contact-promise-recorded")
 
     # The same goal, in Chinese, for a reader of Chinese (stored as a code, not in the writer's words).
-    _language(page, "zh-CN")
+    in_language(page, "zh-CN")
     header = page.locator("#case-header [data-testid=next-action]").inner_text()
     assert "核实承诺的还款是否到账" in header and "Check" not in header
     _open(page, site, site["floor"].cases[0].id, PHONE)
@@ -94,7 +88,7 @@ def test_only_the_person_working_a_case_records_on_it(new_page: Any, site: dict)
     floor = site["floor"]
     bob = new_page("en-US")
     log_in(bob, site, "bob")
-    _language(bob, "en")
+    in_language(bob, "en")
     _open(bob, site, floor.cases[0].id)  # alice's case
     why = bob.locator("[data-testid=contact-why-not]")
     why.wait_for()
@@ -109,7 +103,7 @@ def test_only_the_person_working_a_case_records_on_it(new_page: Any, site: dict)
 
     alice = new_page("en-US")
     log_in(alice, site, "alice")
-    _language(alice, "en")
+    in_language(alice, "en")
     _open(alice, site, floor.cases[2].id)  # the pool's case: nobody holds it
     alice.locator("[data-testid=contact-why-not]").wait_for()
     assert "Take this case" in alice.locator("[data-testid=contact-why-not]").inner_text()
@@ -132,7 +126,7 @@ def test_the_next_call_fits_one_screen_at_1366_by_768(new_page: Any, site: dict)
     for lang, locale in (("zh-CN", "zh-CN"), ("en", "en-US")):
         page = new_page(locale)
         log_in(page, site, "alice")
-        _language(page, lang)
+        in_language(page, lang)
         _open(page, site, site["floor"].cases[0].id)
         page.locator("[data-testid=contact-form]").wait_for()
         _screen(page, f"console-{lang}-1366")
@@ -153,7 +147,7 @@ def test_the_next_call_fits_one_screen_at_1366_by_768(new_page: Any, site: dict)
 def test_the_keyboard_records_a_promise_and_moves_to_the_next_case(new_page: Any, site: dict) -> None:
     page = new_page("en-US")
     log_in(page, site, "alice")
-    _language(page, "en")
+    in_language(page, "en")
     page.goto(site["url"] + "/queue")
     page.click("[data-testid=next-case]")
     page.wait_for_load_state("networkidle")

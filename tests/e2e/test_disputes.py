@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from tests.e2e.case_tabs import open_tab
-from tests.e2e.conftest import ARTIFACTS, log_in, settled
+from tests.e2e.conftest import ARTIFACTS, in_language, log_in, settled
 
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -19,12 +19,6 @@ WORDS = {
     "en": {"resolved": "Resolved: collection resumes", "tab": "Disputes and complaints"},
     "zh-CN": {"resolved": "已解决：恢复催收", "tab": "争议与投诉"},
 }
-
-
-def _language(page: Any, lang: str) -> None:
-    if page.locator("html").get_attribute("lang") != lang:
-        page.click("[data-testid=switch-language]")
-        page.wait_for_load_state("networkidle")
 
 
 def _step(page: Any, testid: str) -> None:
@@ -38,7 +32,7 @@ def test_a_dispute_is_opened_verified_with_a_pdf_and_resolved(new_page: Any, sit
     case = site["floor"].cases[0]
     page = new_page("en-US" if lang == "en" else "zh-CN")
     log_in(page, site, "alice")
-    _language(page, lang)
+    in_language(page, lang)
     page.goto(f"{site['url']}/cases/{case.id}?tab=disputes")
     page.wait_for_load_state("networkidle")
     settled(page)
@@ -80,7 +74,7 @@ def test_the_supervisor_sees_the_lists_of_disputes_and_complaints(
     case = site["floor"].cases[1]
     page = new_page("en-US" if lang == "en" else "zh-CN")
     log_in(page, site, "sue")
-    _language(page, lang)
+    in_language(page, lang)
     page.goto(f"{site['url']}/cases/{case.id}?tab=disputes")
     page.wait_for_load_state("networkidle")
     open_tab(page, "disputes")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.e2e.conftest import log_in, shoot
+from tests.e2e.conftest import in_language, log_in, shoot
 from tests.e2e.test_accessibility import _findings as accessibility_problems
 from tests.support.floor import PASSWORD
 from tests.support.imports import gbk_placement
@@ -35,12 +35,6 @@ def admin(site: dict[str, Any]) -> str:
         floor.users["ada"] = add_user(uow, "ada", PASSWORD, role="admin").id or 0
         uow.commit()
     return "ada"
-
-
-def _language(page: Any, lang: str) -> None:
-    if page.locator("html").get_attribute("lang") != lang:
-        page.click("[data-testid=switch-language]")
-        page.wait_for_load_state("networkidle")
 
 
 def _upload(page: Any, creditor: str, mode: str, data: bytes, name: str) -> None:
@@ -70,7 +64,7 @@ def test_an_admin_uploads_a_gbk_placement_file_and_sees_its_report(
 ) -> None:
     page = new_page("en-US" if lang == "en" else "zh-CN", viewport=WIDTHS[width])
     log_in(page, site, admin)
-    _language(page, lang)
+    in_language(page, lang)
     assert page.inner_text("[data-testid=nav-imports]").strip() == WORDS[lang]["nav"]
     page.click("[data-testid=nav-imports]")
     page.wait_for_load_state("networkidle")
@@ -105,7 +99,7 @@ def test_a_creditor_viewer_imports_for_its_own_creditor_and_strict_mode_refuses_
 ) -> None:
     page = new_page("en-US" if lang == "en" else "zh-CN", viewport=WIDTHS[width])
     log_in(page, site, "vic")
-    _language(page, lang)
+    in_language(page, lang)
     page.click("[data-testid=nav-imports]")
     page.wait_for_load_state("networkidle")
     creditors = page.locator("[data-testid=import-creditor] option").all_inner_texts()

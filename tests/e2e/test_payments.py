@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from tests.e2e.case_tabs import open_tab
-from tests.e2e.conftest import ARTIFACTS, log_in, settled
+from tests.e2e.conftest import ARTIFACTS, in_language, log_in, settled
 from tests.e2e.test_accessibility import _findings
 from tests.support.floor import PASSWORD
 
@@ -23,12 +23,6 @@ WORDS = {
     "en": {"tab": "Payments", "posted": "Posted", "reversed": "Reversed"},
     "zh-CN": {"tab": "付款", "posted": "已入账", "reversed": "已冲正"},
 }
-
-
-def _language(page: Any, lang: str) -> None:
-    if page.locator("html").get_attribute("lang") != lang:
-        page.click("[data-testid=switch-language]")
-        page.wait_for_load_state("networkidle")
 
 
 def _payments_tab(page: Any, site: dict[str, Any], case_id: int) -> None:
@@ -46,7 +40,7 @@ def test_a_collector_posts_a_payment_from_the_case_page_and_sees_it_listed(
     reference = f"BANK-{lang}"
     page = new_page("en-US" if lang == "en" else "zh-CN")
     log_in(page, site, "alice")
-    _language(page, lang)
+    in_language(page, lang)
     _payments_tab(page, site, case.id)
     assert page.inner_text("[data-testid=tab-payments]").strip() == WORDS[lang]["tab"]
     page.fill("[data-testid=payment-amount]", "1,250.00")
@@ -80,7 +74,7 @@ def test_a_supervisor_reverses_a_payment_after_confirming(new_page: Any, site: d
     case = site["floor"].cases[2]  # the pool's case: sue works it
     page = new_page("en-US")
     log_in(page, site, "sue")
-    _language(page, "en")
+    in_language(page, "en")
     _payments_tab(page, site, case.id)
     page.fill("[data-testid=payment-amount]", "100")
     page.fill("[data-testid=payment-reference]", "CHEQUE-7")
@@ -110,7 +104,7 @@ def test_an_administrator_adds_money_terms(new_page: Any, site: dict, lang: str)
             floor.uow.commit()
     page = new_page("en-US" if lang == "en" else "zh-CN")
     log_in(page, site, "ada")
-    _language(page, lang)
+    in_language(page, lang)
     for size, suffix in ((LAPTOP, "1366"), (PHONE, "phone")):
         page.set_viewport_size(size)
         page.goto(f"{site['url']}/queue")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select, update
 from tests.e2e.case_tabs import open_tab
-from tests.e2e.conftest import ARTIFACTS, log_in
+from tests.e2e.conftest import ARTIFACTS, in_language, log_in
 from tests.e2e.test_accessibility import AXE, GRAVE
 
 from huikuan.services.fact_history import changing_facts
@@ -50,12 +50,6 @@ def _history(site: dict) -> int:
     return case.id
 
 
-def _language(page: Any, lang: str) -> None:
-    if page.locator("html").get_attribute("lang") != lang:
-        page.click("[data-testid=switch-language]")
-        page.wait_for_load_state("networkidle")
-
-
 @pytest.mark.parametrize(
     ("locale", "lang", "words"), [("zh-CN", "zh-CN", "合规记录"), ("en-US", "en", "Compliance record")]
 )
@@ -65,7 +59,7 @@ def test_the_record_tab_shows_the_versions_the_replay_and_the_dossier(
     case_id = _history(site)
     page = new_page(locale)
     log_in(page, site, "sue")
-    _language(page, lang)
+    in_language(page, lang)
     page.set_viewport_size(LAPTOP)
     page.goto(f"{site['url']}/cases/{case_id}?tab=record")
     open_tab(page, "record")
