@@ -316,4 +316,12 @@ def compose(
             pack=facts.pack,
             missing=", ".join(gaps),
         )
+    shown = disclosures.revealing(facts.pack, channel, done.subject, done.body)
+    if shown:
+        raise InvalidInput(
+            "Template {template} shows {words} where a third party may read it first ({pack} rules)",
+            template=f"{channel}/{template}",
+            words=", ".join(shown),
+            pack=facts.pack,
+        )
     return done.subject[:300], done.body
