@@ -69,3 +69,9 @@ def test_every_chinese_message_names_its_sender_and_a_chinese_sms_opens_with_it(
         assert context["sender"] in body, f"{pack} {channel}/{name}"
         if pack == "cn" and channel == "sms":
             assert body.startswith(f"【{context['sender']}】")
+
+
+def test_a_name_is_not_debt_wording() -> None:
+    text = "【某服务】测试债务人1您好，关于您在某银行的账户事宜"
+    assert disclosures.revealing("cn", "sms", "", text) == ["债"]
+    assert disclosures.revealing("cn", "sms", "", text, names=("测试债务人1", "某银行")) == []

@@ -131,10 +131,15 @@ def discreet_part(pack: str, channel: str, subject: str, body: str) -> str:
     return body if "sms" in table and channel in table["sms"].channels else ""
 
 
-def revealing(pack: str, channel: str, subject: str, body: str) -> list[str]:
-    """The debt words (DEBT_WORDS) in the part a third party may read first; empty when it is discreet."""
-    part = discreet_part(pack, channel, subject, body).lower()
-    return [word for word in DEBT_WORDS if word in part]
+def revealing(pack: str, channel: str, subject: str, body: str, names: tuple[str, ...] = ()) -> list[str]:
+    """The debt words (DEBT_WORDS) in the part a third party may read first; empty when it is discreet.
+    `names` (the recipient's, the creditor's, the sender's) are people's and companies' own names, left
+    out first: a debtor called 王债 is not a word about a debt."""
+    part = discreet_part(pack, channel, subject, body)
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        part = part.replace(name, " ")
+    lowered = part.lower()
+    return [word for word in DEBT_WORDS if word in lowered]
 
 
 def rules(pack: str) -> dict[str, Requirement]:

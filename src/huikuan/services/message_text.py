@@ -316,7 +316,10 @@ def compose(
             pack=facts.pack,
             missing=", ".join(gaps),
         )
-    shown = disclosures.revealing(facts.pack, channel, done.subject, done.body)
+    names = tuple(
+        str(context.get(k) or "") for k in ("recipient_name", "debtor_name", "creditor_name", "sender")
+    )
+    shown = disclosures.revealing(facts.pack, channel, done.subject, done.body, names)
     if shown:
         raise InvalidInput(
             "Template {template} shows {words} where a third party may read it first ({pack} rules)",
