@@ -113,7 +113,9 @@ def check_contact(
         purpose=goal,
         workplace=at_work,
         automated=automated,
-        express_consent=consent,
+        # Read only for an automated contact, the one the consent is about: a collector's contact is
+        # asked as the case page asks it, with the same decision id.
+        express_consent=consent and automated,
     )
     return verdict
 
