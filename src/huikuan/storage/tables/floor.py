@@ -39,7 +39,7 @@ creditors = Table(
     # Checked by services/creditors.py (a CHECK would make SQLite rebuild a table that others refer to).
     Column("retention_years", Integer),
     # A sandbox creditor's messages are never handed to a provider: marked sent as "sandbox-<id>".
-    Column("sandbox", Boolean, nullable=False, default=False, server_default=false()),
+    Column("sandbox", Boolean, nullable=False, server_default=false()),
 )
 
 

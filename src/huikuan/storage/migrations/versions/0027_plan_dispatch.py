@@ -23,16 +23,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("messages") as batch:
-        batch.add_column(sa.Column("plan_date", sa.Date(), nullable=True))
+    # Plain ADD/DROP COLUMN (SQLite 3.35+): a batch copy of creditors would break the keys pointing at it.
+    op.add_column("messages", sa.Column("plan_date", sa.Date(), nullable=True))
     op.create_index("ux_messages_plan", "messages", ["case_id", "plan_date", "channel"], unique=True)
-    with op.batch_alter_table("creditors") as batch:
-        batch.add_column(sa.Column("sandbox", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("creditors", sa.Column("sandbox", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("creditors") as batch:
-        batch.drop_column("sandbox")
+    op.drop_column("creditors", "sandbox")
     op.drop_index("ux_messages_plan", table_name="messages")
-    with op.batch_alter_table("messages") as batch:
-        batch.drop_column("plan_date")
+    op.drop_column("messages", "plan_date")
