@@ -12,17 +12,24 @@ from typing import Any
 import polars as pl
 import pytest
 import time_machine
+from fastapi import FastAPI
 from sqlalchemy import Engine, insert, select, update
-from tests.support.floor import MORNING, TODAY, Floor
+from tests.support.factories import cli
+from tests.support.floor import MORNING, PASSWORD, TODAY, Floor
 from tests.support.messaging import channel_settings, sms_provider, use_settings
+from tests.support.web import login_client
 
 from huikuan import config
 from huikuan.config import Settings
+from huikuan.errors import Forbidden
+from huikuan.services.creditor_admin import set_sandbox
 from huikuan.services.jobs import run_due
 from huikuan.services.outbox import describe_error, dispatch_due
 from huikuan.services.plan import without_channels
 from huikuan.services.plan_dispatch import dispatch_plan
+from huikuan.services.users import add_user
 from huikuan.storage import tables as t
+from huikuan.web.app import create_app
 
 SLOT = MORNING + timedelta(hours=1)  # 11:00 in Beijing
 
@@ -248,3 +255,90 @@ def test_make_plan_never_plans_an_unconfigured_channel(floor: Floor, monkeypatch
     summary = make_plan(floor.uow, TODAY, now=datetime(2026, 11, 20, 0, 30, tzinfo=UTC))
     assert summary["written"] > 0
     assert not {"sms", "email", "wechat"} & set(summary["actions"])
+
+
+# --- what people see: the channel page, the outbox's hints, a sandbox creditor --------------------------
+
+
+@pytest.fixture
+def app(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FastAPI:
+    use_settings(monkeypatch, letters_dir=str(tmp_path / "letters"))
+    return create_app(db_env)
+
+
+@pytest.fixture
+def ada(floor: Floor) -> Any:
+    user = add_user(floor.uow, "ada", PASSWORD, role="admin")
+    floor.uow.commit()
+    floor.users["ada"] = user.id or 0
+    return floor.viewer("ada")
+
+
+def test_the_outbox_says_why_a_message_waits_in_both_languages(app: FastAPI, floor: Floor) -> None:
+    _plan(floor, (0, "sms", SLOT))
+    dispatch_plan(floor.uow, MORNING, settings=_sms_only(Path("unused")))  # queued while it could send
+    (m,) = _messages(floor)
+    english = login_client(app, "sue").get("/outbox").text
+    chinese = login_client(app, "sue", locale="zh_CN").get("/outbox").text
+    assert f'data-testid="outbox-hint-{m.id}"' in english
+    assert "This channel is not configured: set HUIKUAN_SMS_URL" in english
+    assert "该渠道尚未配置：请设置 HUIKUAN_SMS_URL" in chinese
+
+
+def test_the_outbox_marks_a_sandbox_message(
+    app: FastAPI, floor: Floor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _plan(floor, (0, "sms", SLOT))
+    settings = channel_settings(tmp_path, sandbox=True)
+    dispatch_plan(floor.uow, MORNING, settings=settings)
+    dispatch_due(floor.uow, SLOT, settings=settings)
+    (m,) = _messages(floor)
+    assert f'data-testid="outbox-sandbox-{m.id}"' in login_client(app, "sue").get("/outbox").text
+    assert "沙盒" in login_client(app, "sue", locale="zh_CN").get("/outbox").text
+
+
+def test_the_channel_page_shows_each_channels_state(
+    app: FastAPI, floor: Floor, ada: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = login_client(app, "ada").get("/admin/channels").text
+    assert "set HUIKUAN_SMS_URL" in page and "has no transport yet" in page
+    use_settings(monkeypatch, sandbox="1")
+    page = login_client(app, "ada", locale="zh_CN").get("/admin/channels").text
+    assert page.count("沙盒：不会交给任何服务商发送（HUIKUAN_SANDBOX）") == 4
+    answer = login_client(app, "sue").get("/api/v1/admin/channels").json()
+    assert {c["channel"]: c["state"] for c in answer["channels"]} == dict.fromkeys(
+        ("sms", "email", "letter", "wechat"), "sandbox"
+    )
+
+
+def test_an_administrator_marks_a_creditor_sandbox_by_page_api_or_command_line(
+    app: FastAPI, floor: Floor, ada: Any, engine: Engine, db_env: str
+) -> None:
+    bank = int(
+        floor.uow.session.execute(select(t.creditors.c.id).where(t.creditors.c.code == "BANK")).scalar_one()
+    )
+
+    def sandbox() -> bool:
+        with engine.connect() as conn:
+            found = conn.execute(select(t.creditors.c.sandbox).where(t.creditors.c.id == bank)).scalar_one()
+        return bool(found)
+
+    api = login_client(app, "ada")
+    put = api.put(
+        f"/api/v1/admin/creditors/{bank}",
+        json={"name": "某银行", "time_zone": "Asia/Shanghai", "sandbox": True},
+    )
+    assert put.status_code == 200 and put.json()["changed"] == ["sandbox"] and sandbox()
+    api.refresh_csrf(f"/admin/creditors/{bank}")
+    form = {"name": "某银行", "time_zone": "Asia/Shanghai", "retention_years": ""}
+    assert api.post(f"/admin/creditors/{bank}", data=form).status_code < 400 and not sandbox()
+    assert cli("creditor", "sandbox", "BANK", "--on").exit_code == 0 and sandbox()
+    assert cli("creditor", "sandbox", "NOPE", "--on").exit_code != 0
+    with engine.connect() as conn:
+        details = [
+            r.detail
+            for r in conn.execute(select(t.audit_events).where(t.audit_events.c.action == "creditor.update"))
+        ]
+    assert [d["changed"] for d in details] == [["sandbox"]] * 3
+    with pytest.raises(Forbidden):
+        set_sandbox(floor.uow, floor.viewer("sue"), "BANK", False, MORNING)
