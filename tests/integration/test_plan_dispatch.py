@@ -110,6 +110,17 @@ def test_todays_planned_messages_are_queued_for_their_slots_by_the_system_with_t
     assert audit.user_id is None and audit.detail["queued"] == 2
 
 
+def test_a_letter_without_a_slot_queued_before_the_contact_hours_waits_for_them(
+    floor: Floor, tmp_path: Path
+) -> None:
+    early = datetime(2026, 11, 19, 22, 30, tzinfo=UTC)  # 06:30 in Beijing on the plan day
+    _plan(floor, (1, "letter", None))
+    counts = dispatch_plan(floor.uow, early, settings=_sms_only(tmp_path))
+    assert (counts["queued"], counts["refused"]) == (1, {})
+    (letter,) = _messages(floor)
+    assert letter.status == "queued" and early < letter.next_attempt_at < MORNING
+
+
 def test_running_it_again_queues_nothing_twice(floor: Floor, tmp_path: Path) -> None:
     _plan(floor, (0, "sms", SLOT), (1, "sms", SLOT))
     settings = _sms_only(tmp_path)

@@ -32,7 +32,7 @@ from huikuan.config import Settings, get_settings
 from huikuan.domain.days import local_day
 from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.services.clock import floor_zone
-from huikuan.services.contacts import queue_message
+from huikuan.services.contacts import check_contact, queue_message
 from huikuan.services.message_facts import case_state
 from huikuan.services.message_text import (
     CHANNELS,
@@ -123,6 +123,8 @@ def _queue_one(uow: UnitOfWork, row: Any, day: date, now: datetime) -> str:
     if isinstance(message, str):
         uow.rollback()
         return message
+    if send_at is None:
+        send_at = _first_allowed(uow, row.case_id, channel, message, now)
     try:
         queue_message(
             uow,
@@ -147,6 +149,21 @@ def _queue_one(uow: UnitOfWork, row: Any, day: date, now: datetime) -> str:
         uow.rollback()
         return "not_writable"
     return "queued"
+
+
+def _first_allowed(
+    uow: UnitOfWork, case_id: int, channel: str, message: _Written, now: datetime
+) -> datetime | None:
+    """For a message the plan gave no slot (a letter): now if the gate allows it, else the moment the gate
+    names (a letter is not posted at night), else None (queue_message then keeps the refusal)."""
+    verdict = check_contact(
+        uow, case_id, channel=channel, at=now, party=message.party_id, contact_point_id=message.point_id
+    )
+    uow.rollback()
+    until = verdict.decision.get("next_allowed_at")
+    if verdict.allowed or not until:
+        return None
+    return datetime.fromisoformat(str(until).replace("Z", "+00:00")).astimezone(UTC)
 
 
 @dataclass(frozen=True)
