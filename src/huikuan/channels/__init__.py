@@ -39,7 +39,10 @@ NEEDS: dict[str, str | None] = {
 
 
 def channel_state(channel: str, settings: Settings) -> str:
-    """ "sandbox" on a sandbox floor, else "configured" or "not_configured"."""
+    """ "sandbox" on a sandbox floor, else "configured" or "not_configured". A channel with no transport in
+    this version (NEEDS None: WeChat) is not configured, sandbox or not."""
+    if NEEDS.get(channel) is None:
+        return "not_configured"
     if settings.sandbox:
         return "sandbox"
     return "configured" if transport_for(channel, settings) is not None else "not_configured"

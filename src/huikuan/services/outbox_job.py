@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
-from huikuan.channels import MESSAGE_CHANNELS, transport_for
+from huikuan.channels import MESSAGE_CHANNELS, channel_state, transport_for
 from huikuan.channels.base import DefinitiveFailure, Outgoing, Receipt, TransientFailure, Transport
 from huikuan.config import Settings, get_settings
 from huikuan.errors import InvalidInput, NotFound
@@ -62,8 +62,10 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
     m = t.messages.c
     transports = {ch: transport_for(ch, settings) for ch in MESSAGE_CHANNELS}
     sandbox: Transport = _Sandbox()
-    if settings.sandbox:
-        transports = dict.fromkeys(MESSAGE_CHANNELS, sandbox)
+    if settings.sandbox:  # every channel that has a transport at all; nothing is handed to it
+        transports = {
+            ch: (sandbox if channel_state(ch, settings) == "sandbox" else None) for ch in transports
+        }
     ready = [ch for ch, tr in transports.items() if tr is not None]
     # A sandbox creditor's messages leave on every channel, configured or not: nothing is sent.
     sendable = or_(m.channel.in_(ready), m.case_id.in_(_sandbox_cases()))

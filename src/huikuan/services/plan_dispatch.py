@@ -62,8 +62,10 @@ def dispatch_plan(uow: UnitOfWork, now: datetime, *, settings: Settings | None =
     for row in rows:
         if row.message_id is not None:
             counts["already"] += 1
-        elif row.action not in ready or row.action not in CHANNELS:
+        elif row.action not in ready:
             skipped["not_configured"] += 1
+        elif row.action not in CHANNELS:  # a channel with no templates
+            skipped["not_writable"] += 1
         else:
             outcome = _queue_one(uow, row, day, now)
             if outcome.startswith("refused:"):
