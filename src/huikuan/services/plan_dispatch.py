@@ -12,8 +12,9 @@ Running the job again queues nothing twice: a case's message of a plan day and c
 the rules (and the refusal as an audit event), so that it is not asked about again every few minutes.
 
 Counts: `planned` (today's planned messages) = `queued` + `already` (queued or refused by an earlier run)
-+ the sum of `refused` (by rule) + `skipped` (the sum of `skipped_by`: `not_configured`, the channel
-cannot send; `no_contact_point`; `not_writable`, no template applies or it cannot be written).
++ the sum of `refused` (each refused message once, by its first rule) + `skipped` (the sum of
+`skipped_by`: `not_configured`, the channel cannot send; `no_contact_point`; `not_writable`, no template
+applies or it cannot be written).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from huikuan.channels import KINDS, MESSAGE_CHANNELS, sendable_channels
 from huikuan.channels.choice import choose
@@ -68,11 +70,10 @@ def dispatch_plan(uow: UnitOfWork, now: datetime, *, settings: Settings | None =
             skipped["not_writable"] += 1
         else:
             outcome = _queue_one(uow, row, day, now)
-            if outcome.startswith("refused:"):
-                for rule in outcome.removeprefix("refused:").split(","):
-                    refused[rule] += 1
-            elif outcome == "queued":
-                counts["queued"] += 1
+            if outcome.startswith("refused:"):  # counted once, by its first rule
+                refused[outcome.removeprefix("refused:").split(",")[0]] += 1
+            elif outcome in ("queued", "already"):
+                counts[outcome] += 1
             else:
                 skipped[outcome] += 1
     result: dict[str, Any] = {
@@ -145,8 +146,15 @@ def _queue_one(uow: UnitOfWork, row: Any, day: date, now: datetime) -> str:
         )
     except ComplianceRefused as exc:
         rules = _rules(exc)
-        _keep_refused(uow, row.case_id, channel, message, day, now, rules)
+        try:
+            _keep_refused(uow, row.case_id, channel, message, day, now, rules)
+        except IntegrityError:  # another run kept it meanwhile
+            uow.rollback()
+            return "already"
         return "refused:" + ",".join(rules)
+    except IntegrityError:  # another run (a second worker past its lease) queued it meanwhile
+        uow.rollback()
+        return "already"
     except InvalidInput:
         uow.rollback()
         return "not_writable"
