@@ -31,16 +31,28 @@ run: install
 	mkdir -p -m 700 var
 	$(BIN)/huikuan init
 	$(BIN)/huikuan demo --accounts 2000 --seed 7 --if-empty
-	$(BIN)/huikuan plan
 	# The reports' daily figures over the demo's 90 days of history (the jobs keep them from now on).
 	$(BIN)/huikuan reports refresh --from $$(date -d '-95 days' +%F)
 	@echo ""
 	@echo "Huikuan is starting on http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)  (API docs: http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)/docs)"
 	@echo "Log in as admin / huikuan-demo (supervisor, collector1..collector4: same password)"
+	@echo "The demo's SMS go to a local stand-in provider, its e-mails to the mailbox var/mail (a local SMTP sink),"
+	@echo "its letters to var/letters: the plan's messages go out at their slots (HUIKUAN_SMS_URL set: yours)."
 	@echo ""
-	# The jobs (outbox, promises, instalments, claims, the daily plan) in their own process beside the web server.
-	$(BIN)/huikuan jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
-	$(BIN)/huikuan serve --host $(HUIKUAN_HOST) --port $(HUIKUAN_PORT)
+	# The demo's SMS provider and mail server: local stand-ins on free ports (unless HUIKUAN_SMS_URL or
+	# HUIKUAN_SMTP_PORT say otherwise), then today's plan (which plans only channels that can send), then
+	# the jobs (the plan's messages, the outbox, promises, instalments, claims, the daily plan) in their own
+	# process beside the web server.
+	free() { $(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }; \
+	sms_port=$$(free); smtp_port=$$(free); \
+	$(BIN)/python bench/sms_provider.py --port $$sms_port --max-seconds 2592000 & sms=$$!; \
+	$(BIN)/python -m aiosmtpd -n -u -l 127.0.0.1:$$smtp_port -c aiosmtpd.handlers.Mailbox var/mail & smtp=$$!; \
+	trap 'kill $$sms $$smtp $${worker:-} 2>/dev/null' EXIT; \
+	export HUIKUAN_SMS_URL=$${HUIKUAN_SMS_URL:-http://127.0.0.1:$$sms_port/sms}; \
+	export HUIKUAN_SMTP_HOST=$${HUIKUAN_SMTP_HOST:-127.0.0.1} HUIKUAN_SMTP_PORT=$${HUIKUAN_SMTP_PORT:-$$smtp_port}; \
+	$(BIN)/huikuan plan && \
+	{ $(BIN)/huikuan jobs worker & worker=$$!; \
+	$(BIN)/huikuan serve --host $(HUIKUAN_HOST) --port $(HUIKUAN_PORT); }
 
 # The whole suite on SQLite, then again on PostgreSQL (skipped locally without it, a failure under CI).
 test: install

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     sms_url: str | None = None  # the SMS provider's HTTP endpoint; unset: SMS stay queued
     sms_token: str | None = None
     letters_dir: str = "var/letters"
+    # The whole floor is a sandbox (a demo, a trial): no message is handed to any provider; each is marked
+    # sent with the reference "sandbox-<id>". A creditor can be a sandbox on its own (creditors.sandbox).
+    sandbox: bool = False
     # Exports (services/export_requests.py, activity_files.py): a list longer than this is written by the
     # `exports` job instead of at once; the nightly activity files are also copied here when set.
     export_rows_at_once: int = 50_000

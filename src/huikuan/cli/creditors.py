@@ -1,4 +1,4 @@
-"""`huikuan creditor add|list|retention`: the creditors (tenants) whose accounts the agency works."""
+"""`huikuan creditor add|list|sandbox|retention`: the creditors (tenants) whose accounts the agency works."""
 
 from __future__ import annotations
 
@@ -49,6 +49,28 @@ def creditor_list() -> None:
     with open_uow() as uow:
         for c in list_creditors(uow):
             typer.echo(f"{c.code}\t{c.name}\t{c.region}\t{c.currency}\t{c.pack}")
+
+
+@app.command("sandbox")
+def creditor_sandbox(
+    code: str = typer.Argument(..., help="The creditor's code"),
+    on: bool = typer.Option(True, "--on/--off", help="Sandbox: its messages are never sent"),
+) -> None:
+    """Mark a creditor sandbox (--on) or not (--off): a sandbox creditor's messages are marked sent with
+    a "sandbox-" reference and never handed to a provider (docs/messages.md)."""
+    from datetime import UTC, datetime
+
+    from huikuan.services.creditor_admin import set_sandbox
+
+    try:
+        with open_uow() as uow:
+            set_sandbox(uow, None, code, on, datetime.now(UTC))
+    except HuikuanError as exc:
+        raise fail(str(exc)) from exc
+    if on:
+        typer.echo(_("Creditor {code} is a sandbox: its messages are never sent.", code=code))
+    else:
+        typer.echo(_("Creditor {code} is not a sandbox: its messages are sent.", code=code))
 
 
 @app.command("retention")

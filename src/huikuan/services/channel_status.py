@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from huikuan.channels import transport_for
+from huikuan.channels import NEEDS, channel_state, transport_for
 from huikuan.channels.payments import registry
 from huikuan.config import Settings, get_settings
 from huikuan.services.access import Viewer, require_supervisor
@@ -82,6 +82,9 @@ def channels(uow: UnitOfWork, viewer: Viewer, settings: Settings | None = None) 
             {
                 "channel": channel,
                 "configured": transport_for(channel, settings) is not None,
+                # configured, not_configured (with the setting it needs), or sandbox (nothing is sent)
+                "state": channel_state(channel, settings),
+                "needs": NEEDS[channel],
                 "settings": [_shown(settings, name, secret) for name, secret in SETTINGS[channel]],
                 "last_sent": last_sent,
                 "last_error": masked_error(error.error) if error else "",

@@ -11,7 +11,7 @@ services/contact_log.py; the contact form's contents are services/contact_form.p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -129,6 +129,8 @@ def _allowed_or_refused(
     party: int | None,
     contact_point_id: int | None,
     zone: str | None = None,
+    *,
+    plan_date: date | None = None,
 ) -> Verdict:
     """The gate's allowance, or ComplianceRefused once the refusal is kept (who, when, what, rules). A
     message no user sends (user_id None: a job's) is automated."""
@@ -143,7 +145,14 @@ def _allowed_or_refused(
     )
     if verdict.allowed:
         return verdict
-    what = {"channel": channel, "at": when.isoformat(), "party": party, "contact_point_id": contact_point_id}
+    what: dict[str, Any] = {
+        "channel": channel,
+        "at": when.isoformat(),
+        "party": party,
+        "contact_point_id": contact_point_id,
+    }
+    if plan_date is not None:  # queued by the daily plan, not by a person
+        what["plan_date"] = plan_date.isoformat()
     keep_refusal(uow, case_id, user_id, what, verdict)
     raise refusal(verdict, zone)
 
@@ -369,9 +378,15 @@ def queue_message(
     party: int | None = None,
     at: datetime | None = None,
     locale: str | None = None,
+    send_at: datetime | None = None,
+    plan_date: date | None = None,
 ) -> int:
     """Puts a message in the outbox if the gate allows sending it now; the decision id, who sent it, to
-    which person and point, and in which language go with it."""
+    which person and point, and in which language go with it.
+
+    With `send_at` (the daily plan's slot), the gate is asked about that moment and the message waits
+    in the outbox until then; `plan_date` marks a message the daily plan queued (the refusal's audit
+    event says so too)."""
     if channel not in MESSAGE_CHANNELS:
         raise InvalidInput(
             "channel: {channel!r} is not one of {channels}",
@@ -381,7 +396,10 @@ def queue_message(
     if not body.strip():
         raise InvalidInput("body: a message needs a text")
     when = (at or datetime.now(UTC)).astimezone(UTC)
-    verdict = _allowed_or_refused(uow, case_id, user_id, channel, when, party, contact_point_id)
+    due = send_at.astimezone(UTC) if send_at is not None else None
+    verdict = _allowed_or_refused(
+        uow, case_id, user_id, channel, due or when, party, contact_point_id, plan_date=plan_date
+    )
     to = _to(uow, contact_point_id, _case(uow, case_id).debtor_id, party) or ""
     new_id = (
         uow.session.connection()
@@ -401,6 +419,8 @@ def queue_message(
                 party_id=party,
                 user_id=user_id,
                 locale=locale,
+                next_attempt_at=due,
+                plan_date=plan_date,
             )
             .returning(t.messages.c.id)
         )

@@ -55,6 +55,8 @@ class CreditorDetails:
     name: str
     time_zone: str
     retention_years: int | None = None
+    # A sandbox creditor's messages are never handed to a provider (None: unchanged).
+    sandbox: bool | None = None
 
 
 def create(uow: UnitOfWork, viewer: Viewer | None, cmd: NewCreditor, now: datetime) -> int:
@@ -128,10 +130,31 @@ def update(
     if details.retention_years != row.retention_years:
         set_retention_years(uow, row.code, details.retention_years)
         changed.append("retention_years")
+    if details.sandbox is not None and details.sandbox != row.sandbox:
+        c = t.creditors.c
+        uow.session.execute(t.creditors.update().where(c.id == creditor_id).values(sandbox=details.sandbox))
+        changed.append("sandbox")
     if changed:
         _audit(uow, viewer, "creditor.update", creditor_id, now, changed)
     uow.commit()
     return changed
+
+
+def set_sandbox(uow: UnitOfWork, viewer: Viewer | None, code: str, sandbox: bool, now: datetime) -> bool:
+    """Marks the creditor (by code) sandbox or not: a sandbox creditor's messages are never handed to a
+    provider. Whether it changed; audited; commits. The command line passes no viewer."""
+    if viewer is not None:
+        require_admin(viewer)
+    c = t.creditors.c
+    row = uow.session.execute(select(c.id, c.sandbox).where(c.code == code.strip())).one_or_none()
+    if row is None:
+        raise NotFound("no creditor with code {code!r}", code=code)
+    if bool(row.sandbox) == sandbox:
+        return False
+    uow.session.execute(t.creditors.update().where(c.id == row.id).values(sandbox=sandbox))
+    _audit(uow, viewer, "creditor.update", row.id, now, ["sandbox"])
+    uow.commit()
+    return True
 
 
 def set_authority(
@@ -244,6 +267,7 @@ def _row(uow: UnitOfWork, creditor_id: int) -> Any:
             c.pack,
             c.time_zone,
             c.retention_years,
+            c.sandbox,
             c.authority_policy,
             c.pack_overrides,
         ).where(c.id == creditor_id)

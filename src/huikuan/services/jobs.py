@@ -37,6 +37,7 @@ from huikuan.services.import_runs import run_orphaned
 from huikuan.services.instalment_job import check_instalments
 from huikuan.services.monthly_job import monthly_reports
 from huikuan.services.outbox import dispatch_due
+from huikuan.services.plan_dispatch import dispatch_plan
 from huikuan.services.promises import check_promises
 from huikuan.services.queue import expire_claims
 from huikuan.services.reports import reports_job
@@ -95,6 +96,13 @@ REGISTRY: dict[str, Job] = {
             plan_if_missing,
             timedelta(minutes=5),
             "make today's plan after the plan hour if there is none",
+            lease=PLAN_LEASE,
+        ),
+        Job(
+            "plan-dispatch",
+            dispatch_plan,
+            timedelta(minutes=5),
+            "queue today's planned messages and letters in the outbox, each for its planned slot",
             lease=PLAN_LEASE,
         ),
         Job(

@@ -21,8 +21,9 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, true
 
-from huikuan.channels import KINDS
+from huikuan.channels import KINDS, MESSAGE_CHANNELS, NEEDS, channel_state
 from huikuan.channels.choice import Choice, choose
+from huikuan.config import Settings, get_settings
 from huikuan.domain.enums import LIABLE_ROLES, MessageStatus
 from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.services.access import Viewer, case_scope, case_to_work, require_writer, visible_case
@@ -241,7 +242,7 @@ def bulk_send(
     debtors = {cid: case_to_work(uow, viewer, cid, when).debtor_id for cid in ids}
     results: list[BulkResult] = []
     for cid in ids:
-        point = _first_point(uow, debtors[cid], KINDS[channel])
+        point = first_point(uow, debtors[cid], KINDS[channel])
         if point is None:
             results.append(BulkResult(cid, "no_contact_point"))
             continue
@@ -275,7 +276,7 @@ def bulk_send(
     return results
 
 
-def _first_point(uow: UnitOfWork, debtor_id: int, kind: str) -> int | None:
+def first_point(uow: UnitOfWork, debtor_id: int, kind: str) -> int | None:
     cp = t.contact_points.c
     found = uow.session.execute(
         select(cp.id)
@@ -426,6 +427,13 @@ def bulk_candidates(uow: UnitOfWork, viewer: Viewer, *, limit: int = 200) -> lis
     return [CaseChoice(r.id, r.name, r.creditor_name, int(r.balance), r.currency, r.stage) for r in rows]
 
 
+def channels_waiting(settings: Settings | None = None) -> dict[str, str | None]:
+    """The channels whose queued messages wait because they cannot send, with the setting each needs
+    (None: the channel has no transport yet): the outbox says why a message stays queued."""
+    settings = settings or get_settings()
+    return {ch: NEEDS[ch] for ch in MESSAGE_CHANNELS if channel_state(ch, settings) == "not_configured"}
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
@@ -440,9 +448,11 @@ __all__ = [
     "bulk_candidates",
     "bulk_send",
     "case_messages",
+    "channels_waiting",
     "contact_points",
     "describe_error",
     "dispatch_due",
+    "first_point",
     "mark_delivered",
     "outbox",
     "preview",

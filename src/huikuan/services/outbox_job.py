@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
-from huikuan.channels import transport_for
-from huikuan.channels.base import DefinitiveFailure, Outgoing, TransientFailure, Transport
+from huikuan.channels import MESSAGE_CHANNELS, channel_state, transport_for
+from huikuan.channels.base import DefinitiveFailure, Outgoing, Receipt, TransientFailure, Transport
 from huikuan.config import Settings, get_settings
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.i18n import gettext, normalize_locale
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 HOLD_ERROR = "contact hold since queued"
 # A queued message cancelled because an account of its case was recalled, closed, written off or returned.
 ACCOUNT_ENDED_ERROR = "an account of the case left collection since queued"
+# A message of the daily plan the gate refused when the plan queued it (services/plan_dispatch.py).
+PLAN_REFUSED_ERROR = "the compliance gate refused the planned message: {rules}"
 CLAIM = timedelta(minutes=5)
 # A transient failure is tried again after 1, 5 and 30 minutes; the fourth failure is final.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
@@ -59,28 +61,50 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
     settings = settings or get_settings()
     counts = {"sent": 0, "failed": 0, "retry": 0, "refused": 0, "postponed": 0, "waiting": 0}
     m = t.messages.c
-    transports = {ch: transport_for(ch, settings) for ch in ("sms", "email", "letter", "wechat")}
+    transports = {ch: transport_for(ch, settings) for ch in MESSAGE_CHANNELS}
+    sandbox: Transport = _Sandbox()
+    if settings.sandbox:  # every channel that has a transport at all; nothing is handed to it
+        transports = {
+            ch: (sandbox if channel_state(ch, settings) == "sandbox" else None) for ch in transports
+        }
     ready = [ch for ch, tr in transports.items() if tr is not None]
+    # A sandbox creditor's messages leave on every channel, configured or not: nothing is sent.
+    sendable = or_(m.channel.in_(ready), m.case_id.in_(_sandbox_cases()))
     counts["waiting"] = int(
         uow.session.execute(
-            select(func.count()).where(m.status == "queued", m.channel.not_in(ready), *_due(now))
+            select(func.count()).where(m.status == "queued", ~sendable, *_due(now))
         ).scalar_one()
     )
     for _ in range(50):  # batches; each message leaves the due set once tried
         rows = uow.session.execute(
             select(m.id, m.channel)
-            .where(m.status == "queued", m.channel.in_(ready), *_due(now))
+            .where(m.status == "queued", sendable, *_due(now))
             .order_by(m.id)
             .limit(BATCH)
         ).all()
         uow.rollback()  # end the read: each claim below is its own short write
         for row in rows:
-            transport = transports[row.channel]
-            if transport is not None and _claim(uow, row.id, now):
-                counts[_deliver(uow, row.id, transport, now)] += 1
+            transport = transports[row.channel] or sandbox
+            if _claim(uow, row.id, now):
+                counts[_deliver(uow, row.id, transport, now, sandbox)] += 1
         if len(rows) < BATCH:
             break
     return counts
+
+
+class _Sandbox:
+    """Sends nothing: a sandbox message is marked sent with the reference "sandbox-<id>"."""
+
+    def send(self, message: Outgoing) -> Receipt:
+        return Receipt(provider_ref=f"{SANDBOX_REF}{message.id}")
+
+
+SANDBOX_REF = "sandbox-"
+
+
+def _sandbox_cases() -> Any:
+    c, cr = t.cases.c, t.creditors.c
+    return select(c.id).join(t.creditors, cr.id == c.creditor_id).where(cr.sandbox.is_(True))
 
 
 def _due(now: datetime) -> tuple[Any, ...]:
@@ -103,9 +127,13 @@ def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
     return ok
 
 
-def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: datetime) -> str:
+def _deliver(
+    uow: UnitOfWork, message_id: int, transport: Transport, now: datetime, sandbox: Transport
+) -> str:
     row = _message(uow, message_id)
     uow.rollback()
+    if row.sandbox:  # a sandbox creditor: never handed to a provider
+        transport = sandbox
     # An opt-out's confirmation is the one message a channel's opt-out allows (services/inbound_reply.py).
     postponed_until = None if row.template == OPT_OUT_CONFIRMATION else _gate_again(uow, row, now)
     if postponed_until is not None and postponed_until is not _HELD:
@@ -162,7 +190,7 @@ def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: dateti
 
 def _message(uow: UnitOfWork, message_id: int) -> Any:
     """The message with what its sending needs: the debtor's name, language and holds, the party's name."""
-    m, c, d, p = t.messages.c, t.cases.c, t.debtors.c, t.parties.c
+    m, c, d, p, cr = t.messages.c, t.cases.c, t.debtors.c, t.parties.c, t.creditors.c
     return uow.session.execute(
         select(
             m.id,
@@ -182,10 +210,12 @@ def _message(uow: UnitOfWork, message_id: int) -> Any:
             d.cease,
             d.disputed,
             p.name.label("party_name"),
+            cr.sandbox,
         )
         .select_from(
             t.messages.join(t.cases, c.id == m.case_id)
             .join(t.debtors, d.id == c.debtor_id)
+            .join(t.creditors, cr.id == c.creditor_id)
             .outerjoin(t.parties, p.id == m.party_id)
         )
         .where(m.id == message_id)
@@ -298,6 +328,7 @@ STORED_ERRORS = (
     HOLD_ERROR,
     CANCELLED_ERROR,
     ACCOUNT_ENDED_ERROR,
+    PLAN_REFUSED_ERROR,
     "SMS provider not reachable: {reason}",
     "SMS provider answered {status}: {reason}",
     "SMS provider refused the message ({status}): {reason}",

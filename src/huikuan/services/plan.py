@@ -21,6 +21,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, select
 
+from huikuan.channels import MESSAGE_CHANNELS, sendable_channels
+from huikuan.config import get_settings
 from huikuan.domain.portfolio import DEFAULT_MINUTES
 from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
 from huikuan.services.access import Viewer, visible_case
@@ -69,7 +71,16 @@ def make_plan(
     creditor_ids = _creditor_ids(uow, creditors)
     conn = uow.session.connection()
     # The session has written nothing: the interactions may be read on a second connection meanwhile.
-    inputs = load_plan_inputs(conn, day, now, creditor_ids, minutes=minutes, progress=clock, parallel=True)
+    inputs = load_plan_inputs(
+        conn,
+        day,
+        now,
+        creditor_ids,
+        minutes=minutes,
+        progress=clock,
+        parallel=True,
+        channels=sendable_channels(get_settings()),
+    )
     uow.rollback()  # the reads are done: end the snapshot before the long computation
 
     clock("plan")
@@ -296,6 +307,7 @@ def load_plan_inputs(
     minutes: int = DEFAULT_MINUTES,
     progress: Progress | None = None,
     parallel: bool = False,
+    channels: frozenset[str] | None = None,
 ) -> PlanInputs:
     """Everything plan_day needs for `day`, as known at `now`: features, the gate's hours, capacity.
     (Here, in the use case, so that the features and the gate, which share the portfolio read once, never
@@ -308,6 +320,8 @@ def load_plan_inputs(
     collectors = load_collectors(conn, minutes)
     say("gate")
     allowed = allowed_frame(conn, portfolio)
+    if channels is not None:
+        allowed = without_channels(allowed, frozenset(MESSAGE_CHANNELS) - channels)
     return PlanInputs(
         day=day,
         now=now,
@@ -316,6 +330,25 @@ def load_plan_inputs(
         allowed=allowed,
         capacity=default_capacity(collectors, cases.height),
         costs={},  # the planner's calibrated defaults (strategy/options.py)
+    )
+
+
+# The rule named when a message channel cannot send (no transport configured): the plan never chooses it.
+NOT_CONFIGURED_RULE = "channel-not-configured"
+
+
+def without_channels(allowed: pl.DataFrame, unusable: frozenset[str]) -> pl.DataFrame:
+    """The ALLOWED frame with the channels that cannot send closed all day (the planner stays pure: it is
+    told, not asked, which channels exist)."""
+    if not unusable:
+        return allowed
+    closed = pl.col("action").is_in(sorted(unusable))
+    return allowed.with_columns(
+        pl.when(closed).then(pl.lit(0, pl.Int32)).otherwise(pl.col("hour_mask")).alias("hour_mask"),
+        pl.when(closed & (pl.col("hour_mask") != 0))
+        .then(pl.lit(NOT_CONFIGURED_RULE))
+        .otherwise(pl.col("rule"))
+        .alias("rule"),
     )
 
 

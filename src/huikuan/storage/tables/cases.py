@@ -243,8 +243,12 @@ messages = Table(
     Column("next_attempt_at", UTCDateTime),
     Column("claimed_until", UTCDateTime),
     Column("document", String(500)),  # a letter's PDF, relative to the letters directory
+    # The plan day of a message the daily plan queued (services/plan_dispatch.py); NULL: queued by a person.
+    Column("plan_date", Date),
     Index("ix_messages_status", "status"),
     Index("ix_messages_case", "case_id"),
+    # The plan queues a case's message of a day once (NULL plan dates never collide).
+    Index("ux_messages_plan", "case_id", "plan_date", "channel", unique=True),
 )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from huikuan.storage.tables.base import fk, id_column, metadata
@@ -37,6 +38,8 @@ creditors = Table(
     # Years after a debtor's last account closes before its personal data is anonymised; null: the pack's.
     # Checked by services/creditors.py (a CHECK would make SQLite rebuild a table that others refer to).
     Column("retention_years", Integer),
+    # A sandbox creditor's messages are never handed to a provider: marked sent as "sandbox-<id>".
+    Column("sandbox", Boolean, nullable=False, server_default=false()),
 )
 
 

@@ -34,6 +34,9 @@ class DetailsIn(Body):
     name: str = Field(min_length=1, max_length=200)
     time_zone: str = Field(min_length=1, max_length=64)
     retention_years: int | None = None
+    sandbox: bool | None = Field(
+        default=None, description="True: its messages are never sent; null: unchanged"
+    )
 
 
 class AuthorityIn(Body):
@@ -94,8 +97,8 @@ def get_creditor(creditor_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict
 def update_creditor(
     creditor_id: PathId, body: DetailsIn, viewer: ApiViewerDep, uow: UowDep
 ) -> dict[str, Any]:
-    """Changes the name, time zone and retention; `changed` names what changed."""
-    details = CreditorDetails(body.name, body.time_zone, body.retention_years)
+    """Changes the name, time zone, retention and sandbox; `changed` names what changed."""
+    details = CreditorDetails(body.name, body.time_zone, body.retention_years, body.sandbox)
     changed = creditor_admin.update(uow, viewer, creditor_id, details, datetime.now(UTC))
     return {"changed": changed, **_json(creditor_admin.detail(uow, viewer, creditor_id))}
 

@@ -175,11 +175,12 @@ def save_details(
     name: Annotated[str, Form(max_length=200)] = "",
     time_zone: Annotated[str, Form(max_length=64)] = "",
     retention_years: Annotated[str, Form(max_length=3)] = "",
+    sandbox: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     require_admin(viewer)
 
     def update() -> None:
-        details = CreditorDetails(name, time_zone, _years(retention_years))
+        details = CreditorDetails(name, time_zone, _years(retention_years), sandbox == "on")
         creditor_admin.update(uow, viewer, creditor_id, details, datetime.now(UTC))
 
     return submit(

@@ -211,7 +211,13 @@ def outbox_page(
     request: Request, viewer: ViewerDep, uow: UowDep, status: Annotated[str, Query()] = ""
 ) -> HTMLResponse:
     rows = svc.outbox(uow, viewer, status=status or None, limit=200)
-    context = {"rows": rows, "status": status, "statuses": list(TONES), **helpers(request)}
+    context = {
+        "rows": rows,
+        "status": status,
+        "statuses": list(TONES),
+        "waiting": svc.channels_waiting(),
+        **helpers(request),
+    }
     return render(request, "outbox/page.html", context)
 
 
