@@ -18,7 +18,7 @@ from alembic import op
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = "0028"
-down_revision: str | None = "0026"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
