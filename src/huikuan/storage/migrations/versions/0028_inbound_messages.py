@@ -1,7 +1,7 @@
 """inbound messages
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-06 16:50:00
 
 Replies that come back (issue 17, item 4): the messages people send us by SMS, e-mail or WeChat, each with
