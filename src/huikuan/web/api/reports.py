@@ -16,6 +16,8 @@ router = api_router("/reports", "reports")
 
 CreditorCode = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 ChannelName = Annotated[str | None, Query(max_length=12, pattern=r"^[a-z_]+$")]
+ProductName = Annotated[str | None, Query(max_length=20, pattern=r"^[A-Za-z0-9_.-]+$")]
+SegmentName = Annotated[str | None, Query(max_length=40)]
 
 
 @router.get("/kpis")
@@ -29,12 +31,15 @@ def get_kpis(
     collector: QueryId = None,
     channel: ChannelName = None,
     group_by: Literal["day", "week", "month"] | None = None,
-    split: Literal["creditor", "team", "collector", "channel"] | None = None,
+    split: Literal["creditor", "team", "collector", "channel", "product", "segment"] | None = None,
+    product: ProductName = None,
+    segment: SegmentName = None,
 ) -> dict[str, Any]:
     """The measures of the scope from `from` to `to` (floor days, both included; default: this month to
     today): counts, rates as fractions with the counts they come from, money in minor units per currency,
     the gate's refusals by rule, roll rates into each month-end of the period and the liquidation curves of
-    each placement month. `group_by` adds one entry per period, `split` one per creditor, team, collector
-    or channel. A creditor the caller does not serve answers 404."""
-    ask = KpiQuery(creditor, from_, to, team, collector, channel, group_by, split)
+    each placement month, the cost per channel, and champion against challenger (`strategies`). `group_by`
+    adds one entry per period, `split` one per creditor, team, collector, channel, product or segment.
+    A creditor the caller does not serve answers 404."""
+    ask = KpiQuery(creditor, from_, to, team, collector, channel, group_by, split, product, segment)
     return kpis(uow, viewer, ask)
