@@ -1,10 +1,12 @@
 """The reads behind one floor day's counters (docs/reports.md): each function counts one kind of record
 in the day's window [start, end) (UTC) and returns `Counted` rows keyed by creditor, collector, channel,
-currency, product and segment. Who a record counts for: a contact, a promise or a refusal is its
-author's; a payment, a reversal, a paid-off account, a dispute, a complaint and a plan row without a
-collector are the case's collector's at the time of counting. A payment or a paid-off account has its account's product; what
-happens to a case (a contact, a promise, a plan row, a dispute, ...) the product of the case's first
-account (lowest id); the segment is the case's ("" where none).
+currency, product and segment.
+
+Who a record counts for: a contact, a promise or a refusal is its author's; a payment, a reversal, a
+paid-off account, a dispute, a complaint and a plan row without a collector are the case's collector's at
+the time of counting. A payment or a paid-off account has its account's product; what happens to a case
+(a contact, a promise, a plan row, a dispute, ...) the product of the case's first account (lowest id);
+the segment is the case's ("" where none).
 """
 
 from __future__ import annotations
@@ -69,14 +71,15 @@ def contacts(conn: Connection, start: datetime, end: datetime) -> Iterator[Count
     """Attempts, contacts, right-party contacts (outbound) and right-party conversations (both ways)."""
     i, c, cr = t.interactions.c, t.cases.c, t.creditors.c
     out = and_(i.direction == "outbound", i.outcome != REFUSED)
+    product, segment = _case_product(c.id), _segment(c.segment)
     query = (
         select(
             c.creditor_id,
             i.user_id,
             i.channel,
             cr.currency,
-            _case_product(c.id),
-            _segment(c.segment),
+            product,
+            segment,
             _when(out).label("attempts"),
             _when(and_(out, i.outcome.in_(CONVERSATIONS))).label("contacts"),
             _when(and_(out, i.outcome.in_(RIGHT_PARTY))).label("rpcs"),
@@ -84,7 +87,7 @@ def contacts(conn: Connection, start: datetime, end: datetime) -> Iterator[Count
         )
         .select_from(t.interactions.join(t.cases).join(t.creditors, cr.id == c.creditor_id))
         .where(i.at >= start, i.at < end)
-        .group_by(c.creditor_id, i.user_id, i.channel, cr.currency, "product", "segment")
+        .group_by(c.creditor_id, i.user_id, i.channel, cr.currency, product, segment)
     )
     return _rows(conn, query, ("attempts", "contacts", "rpcs", "conversations"))
 
@@ -171,18 +174,19 @@ def case_events(conn: Connection, start: datetime, end: datetime, day: date) -> 
     """Accounts paid off on the day (paid or settled, last paid that day), disputes opened and complaints
     received in the window, each counted for the case's collector."""
     a, c, d, k, cr = t.accounts.c, t.cases.c, t.disputes.c, t.complaints.c, t.creditors.c
+    segment = _segment(c.segment)
     paid_off = (
         select(
             a.creditor_id,
             c.assigned_user_id.label("user_id"),
             a.currency,
             a.product,
-            _segment(c.segment),
+            segment,
             func.count().label("paid_off"),
         )
         .select_from(t.accounts.outerjoin(t.cases, c.id == a.case_id))
         .where(a.status.in_(("paid", "settled")), a.last_payment_date == day)
-        .group_by(a.creditor_id, c.assigned_user_id, a.currency, a.product, "segment")
+        .group_by(a.creditor_id, c.assigned_user_id, a.currency, a.product, segment)
     )
     for row in conn.execute(paid_off):
         yield Counted(
@@ -194,6 +198,7 @@ def case_events(conn: Connection, start: datetime, end: datetime, day: date) -> 
             row.product,
             row.segment,
         )
+    product = _case_product(c.id)
     for table, at, name in (
         (t.disputes, d.opened_at, "disputes"),
         (t.complaints, k.received_at, "complaints"),
@@ -203,15 +208,15 @@ def case_events(conn: Connection, start: datetime, end: datetime, day: date) -> 
                 c.creditor_id,
                 c.assigned_user_id.label("user_id"),
                 cr.currency,
-                _case_product(c.id),
-                _segment(c.segment),
+                product,
+                segment,
                 func.count().label(name),
             )
             .select_from(
                 table.join(t.cases, c.id == table.c.case_id).join(t.creditors, cr.id == c.creditor_id)
             )
             .where(at >= start, at < end)
-            .group_by(c.creditor_id, c.assigned_user_id, cr.currency, "product", "segment")
+            .group_by(c.creditor_id, c.assigned_user_id, cr.currency, product, segment)
         )
         for row in conn.execute(query):
             values = {name: getattr(row, name)}
@@ -225,6 +230,7 @@ def plan(conn: Connection, start: datetime, end: datetime, day: date) -> Iterato
     anyone, on any channel), counted for the plan row's collector or else the case's."""
     pr, c, cr, i = t.plan_rows.c, t.cases.c, t.creditors.c, t.interactions.c
     user = func.coalesce(pr.user_id, c.assigned_user_id).label("user_id")
+    product, segment = _case_product(c.id), _segment(c.segment)
     made = exists().where(
         i.case_id == pr.case_id, i.at >= start, i.at < end, i.direction == "outbound", i.outcome != REFUSED
     )
@@ -234,14 +240,14 @@ def plan(conn: Connection, start: datetime, end: datetime, day: date) -> Iterato
             user,
             pr.action.label("channel"),
             cr.currency,
-            _case_product(c.id),
-            _segment(c.segment),
+            product,
+            segment,
             func.count().label("planned"),
             _when(made).label("planned_made"),
         )
         .select_from(t.plan_rows.join(t.cases, c.id == pr.case_id).join(t.creditors, cr.id == c.creditor_id))
         .where(pr.plan_date == day, pr.action != "none")
-        .group_by(c.creditor_id, user, pr.action, cr.currency, "product", "segment")
+        .group_by(c.creditor_id, user, pr.action, cr.currency, product, segment)
     )
     return _rows(conn, query, ("planned", "planned_made"))
 
