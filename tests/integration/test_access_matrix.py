@@ -454,6 +454,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # who it is e-mailed to: set by administrators.
     ("GET", "/portfolio/monthly-reports/{file_id}"): rule(collectors=DENY, sue=DENY, ada=HIDDEN, vic=HIDDEN),
     ("POST", "/admin/creditors/{creditor_id}/report-recipients"): ADMINISTER,
+    # --- reports16 ---
+    # The unit costs per channel: read by supervisors and administrators, set by administrators
+    # (tests/integration/test_report_costs.py). The dashboard's table as a list export: whoever may open
+    # /reports (supervisors and administrators).
+    ("GET", "/api/v1/reports/costs"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("PUT", "/api/v1/reports/costs"): ADMINISTER,
+    **{
+        ("GET", f"{prefix}/reports.{fmt}"): rule(collectors=DENY, sue=OK, vic=DENY)
+        for prefix in ("/exports", "/api/v1/exports")
+        for fmt in ("csv", "xlsx")
+    },
 }
 MOUNTS = {"/static"}  # files only
 
@@ -686,6 +697,13 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
             "starts_on": "2026-11-20",
             "ends_on": "2026-11-21",
             "confirm": True,
+        },
+        # --- reports16 ---
+        ("PUT", "/api/v1/reports/costs"): {
+            "channel": "call",
+            "unit_cost_minor": 150,
+            "currency": "CNY",
+            "effective_from": "2026-11-01",
         },
     }
 
