@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -77,7 +78,7 @@ def test_the_cost_of_a_channel_is_each_days_attempts_times_the_cost_in_force_tha
     assert costs["call"]["attempts"] == sum(n for (ch, _d), n in raw.items() if ch == "call")
     assert costs["visit"]["cost"] == 0 and costs["visit"]["attempts_without_cost"] == 1  # no cost set
     contacts = costs["call"]["contacts"]
-    assert costs["call"]["cost_per_contact"] == f"{calls / contacts:.2f}"
+    assert costs["call"]["cost_per_contact"] == round(Fraction(calls, contacts))
     sms_collected = costs["sms"]["net_collected"]  # payments after an SMS count for the SMS
     assert costs["sms"]["collected_per_unit_cost"] == f"{sms_collected / sms:.2f}"
 

@@ -38,7 +38,7 @@ def test_each_days_attempts_cost_the_unit_cost_of_that_day() -> None:
         "net_collected": 50_000,
         "cost": 10 * 150 + 5 * 200,
         "attempts_without_cost": 0,
-        "cost_per_contact": "416.67",  # 2500 / 6
+        "cost_per_contact": 417,  # 2500 / 6, in whole minor units
         "collected_per_unit_cost": "20.00",  # 50000 / 2500
     }
     assert (sms["cost"], sms["cost_per_contact"], sms["collected_per_unit_cost"]) == (500, None, "2.00")

@@ -64,7 +64,8 @@ def test_the_champion_is_the_arm_with_most_cases_and_comes_first() -> None:
     assert champion["difference"] is None and champion["promise_rate_difference"] is None
     assert champion["collected_per_case"] == 50 and champion["promise_rate"] == "0.2500"
     assert challenger["strategy"] == "aggressive" and challenger["champion"] is False
-    assert (challenger["difference"], challenger["interval_low"], challenger["interval_high"]) == (150, 23, 277)
+    interval = (challenger["difference"], challenger["interval_low"], challenger["interval_high"])
+    assert interval == (150, 23, 277)
     assert challenger["significant"] is True
     assert challenger["paid_rate"] == "1.0000"
     promise = challenger["promise_rate_difference"]

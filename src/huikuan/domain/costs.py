@@ -55,9 +55,17 @@ def _ratio(numerator: int, denominator: int) -> str | None:
     return str((Decimal(numerator) / Decimal(denominator)).quantize(RATIO_PLACES, ROUND_HALF_EVEN))
 
 
+def _per(numerator: int, denominator: int) -> int | None:
+    """numerator / denominator in whole minor units, rounded half-even."""
+    if denominator == 0:
+        return None
+    return int((Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1), ROUND_HALF_EVEN))
+
+
 def channel_costs(days: Iterable[ChannelDay], costs: Sequence[UnitCost]) -> list[dict[str, Any]]:
     """Per channel and currency: attempts, contacts, net collected, cost (attempts of each day times the
-    unit cost in force that day), cost per contact and net collected per unit of cost. A day with no
+    unit cost in force that day), cost per contact (whole minor units) and net collected per unit of cost
+    (a ratio, two places). A day with no
     unit cost in force adds no cost and is counted in `attempts_without_cost`."""
     totals: dict[tuple[str, str], dict[str, int]] = {}
     for d in days:
@@ -80,7 +88,7 @@ def channel_costs(days: Iterable[ChannelDay], costs: Sequence[UnitCost]) -> list
             "channel": channel,
             "currency": currency,
             **row,
-            "cost_per_contact": _ratio(row["cost"], row["contacts"]),
+            "cost_per_contact": _per(row["cost"], row["contacts"]),
             "collected_per_unit_cost": _ratio(row["net_collected"], row["cost"]),
         }
         for (channel, currency), row in sorted(totals.items())

@@ -21,6 +21,7 @@ ARM_SCHEMA = {
     "recovered": pl.Int64,
     "promised": pl.Boolean,
     "paid": pl.Boolean,
+    "rows": pl.Int64,
 }
 
 
@@ -46,7 +47,8 @@ def arm_cases(
     conn: Connection, scope: Scope, first: date, last: date, start: datetime, end: datetime
 ) -> pl.DataFrame:
     """One row per case planned on days first..last (UTC window [start, end) for its payments and
-    promises): its strategy, currency, what it paid (minor units), whether it promised, whether it paid."""
+    promises): its strategy, currency, what it paid (minor units), whether it promised, whether it paid;
+    and `rows`, how many plan rows it had in the period (the same on each of its rows)."""
     pr, c, cr, a, pay, p = t.plan_rows.c, t.cases.c, t.creditors.c, t.accounts.c, t.payments.c, t.promises.c
     planned = read_frame(
         conn,
@@ -57,7 +59,13 @@ def arm_cases(
     )
     if planned.height == 0:
         return pl.DataFrame(schema=ARM_SCHEMA)
-    arms = planned.sort("plan_date").group_by("case_id").agg(pl.col("strategy", "currency").last())
+    rows = planned.group_by("strategy", "currency").agg(pl.len().cast(pl.Int64).alias("rows"))
+    arms = (
+        planned.sort("plan_date")
+        .group_by("case_id")
+        .agg(pl.col("strategy", "currency").last())
+        .join(rows, on=["strategy", "currency"], how="left")
+    )
     in_plan = select(pr.case_id).where(pr.plan_date >= first, pr.plan_date <= last)
     paid = read_frame(
         conn,
@@ -83,6 +91,7 @@ def arm_cases(
             pl.col("recovered").fill_null(0),
             pl.col("promised").fill_null(False),
             (pl.col("recovered").fill_null(0) > 0).alias("paid"),
+            pl.col("rows").fill_null(0),
         )
         .cast(ARM_SCHEMA)  # type: ignore[arg-type]
     )
@@ -90,7 +99,8 @@ def arm_cases(
 
 def arm_sums(frame: pl.DataFrame) -> list[dict[str, int | str]]:
     """Per strategy and currency: cases, the sum and the sum of squares of what they paid, and how many
-    promised and paid (integers: the squares are summed as Python integers, which do not overflow)."""
+    promised and paid, and the strategy's plan rows in the period (integers: the squares are summed as
+    Python integers, which do not overflow)."""
     out: list[dict[str, int | str]] = []
     for (strategy, currency), part in sorted(
         frame.partition_by("strategy", "currency", as_dict=True).items(), key=lambda item: str(item[0])
@@ -105,6 +115,7 @@ def arm_sums(frame: pl.DataFrame) -> list[dict[str, int | str]]:
                 "collected_squares": sum(v * v for v in values),
                 "promised": int(part["promised"].sum()),
                 "paid": int(part["paid"].sum()),
+                "rows": int(part["rows"].max() or 0),
             }
         )
     return out
