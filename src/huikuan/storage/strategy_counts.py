@@ -115,7 +115,7 @@ def arm_sums(frame: pl.DataFrame) -> list[dict[str, int | str]]:
                 "collected_squares": sum(v * v for v in values),
                 "promised": int(part["promised"].sum()),
                 "paid": int(part["paid"].sum()),
-                "rows": int(part["rows"].max() or 0),
+                "rows": int(part["rows"].cast(pl.Int64).to_list()[0] or 0),
             }
         )
     return out
