@@ -203,6 +203,9 @@ def test_the_floor_dashboard_compares_the_strategies_and_links_its_exports(
     assert 'href="/exports/reports.csv?creditor=BANK' in html and "split=product" in html
     assert 'data-testid="reports-split-credit_card"' in html  # split by product
     assert 'data-testid="reports-cost-call"' in html
+    narrowed = _get(db_env, "sue", f"/reports?{FILTERS}&product=microloan").text
+    assert 'name="product" value="microloan"' in narrowed
+    assert 'data-testid="reports-net-none"' in narrowed  # no account of that product on this floor
     zh = _get(db_env, "sue", f"/reports?{FILTERS}", locale="zh_CN").text
     assert _shown(zh, "reports-strategy-verdict-challenger") == "案件太少，无法比较"
     exported = login_client(create_app(db_env), "sue").get(f"/exports/reports.csv?{FILTERS}")
