@@ -460,6 +460,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/inbound/sms"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("POST", "/api/v1/inbound/email"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("POST", "/api/v1/inbound/email-bounce"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    # --- reports16 ---
+    # The unit costs per channel: read by supervisors and administrators, set by administrators
+    # (tests/integration/test_report_costs.py). The dashboard's table as a list export: whoever may open
+    # /reports (supervisors and administrators).
+    ("GET", "/api/v1/reports/costs"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("PUT", "/api/v1/reports/costs"): ADMINISTER,
+    **{
+        ("GET", f"{prefix}/reports.{fmt}"): rule(collectors=DENY, sue=OK, vic=DENY)
+        for prefix in ("/exports", "/api/v1/exports")
+        for fmt in ("csv", "xlsx")
+    },
 }
 MOUNTS = {"/static"}  # files only
 
@@ -697,6 +708,13 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/inbound/sms"): {"from": "+8613800138000", "to": "10690000", "text": "TD"},
         ("POST", "/api/v1/inbound/email"): {"from": "li@example.com", "subject": "Re", "text": "STOP"},
         ("POST", "/api/v1/inbound/email-bounce"): {"recipient": "li@example.com", "kind": "hard"},
+        # --- reports16 ---
+        ("PUT", "/api/v1/reports/costs"): {
+            "channel": "call",
+            "unit_cost_minor": 150,
+            "currency": "CNY",
+            "effective_from": "2026-11-01",
+        },
     }
 
 

@@ -179,3 +179,47 @@ def test_an_id_in_the_address_discloses_nothing_and_a_malformed_one_is_refused(
         assert client.get(f"/reports?team={bad}").status_code == 422, bad
     assert client.get("/reports?from=2026-13-01").status_code == 422
     assert client.get("/reports?group_by=year").status_code == 422
+
+
+def test_the_floor_dashboard_compares_the_strategies_and_links_its_exports(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    """October planned every case by `champion`; B moves to `challenger` on November 1st: too few cases
+    for an interval of the mean, and the page says which strategy is the champion, in both languages."""
+    _a, b, _pool = floor.cases
+    floor.uow.session.execute(
+        t.plan_rows.insert().values(
+            plan_date=date(2026, 11, 1),
+            strategy="challenger",
+            case_id=b.id,
+            action="call",
+            created_at=datetime(2026, 10, 31, 18, 0, tzinfo=UTC),
+        )
+    )
+    floor.uow.commit()
+    html = _get(db_env, "sue", f"/reports?{FILTERS}&split=product").text
+    assert _shown(html, "reports-strategy-verdict-champion").startswith("The champion")
+    assert _shown(html, "reports-strategy-verdict-challenger") == "Too few cases to compare"
+    assert 'href="/exports/reports.csv?creditor=BANK' in html and "split=product" in html
+    assert 'data-testid="reports-split-credit_card"' in html  # split by product
+    assert 'data-testid="reports-cost-call"' in html
+    narrowed = _get(db_env, "sue", f"/reports?{FILTERS}&product=microloan").text
+    assert 'name="product" value="microloan"' in narrowed
+    assert 'data-testid="reports-net-none"' in narrowed  # no account of that product on this floor
+    zh = _get(db_env, "sue", f"/reports?{FILTERS}", locale="zh_CN").text
+    assert _shown(zh, "reports-strategy-verdict-challenger") == "案件太少，无法比较"
+    exported = login_client(create_app(db_env), "sue").get(f"/exports/reports.csv?{FILTERS}")
+    assert exported.status_code == 200
+    lines = exported.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Group,Attempts,") and len(lines) > 1
+
+
+def test_the_admin_hub_links_the_downloads_each_role_may_have(floor: Floor, db_env: str) -> None:
+    add_user(floor.uow, "ada", PASSWORD, role="admin")
+    floor.uow.commit()
+    sue = _get(db_env, "sue", "/admin").text
+    assert 'href="/exports/audit.csv"' in sue and 'href="/exports/reports.xlsx"' in sue
+    assert 'href="/exports/queue.csv?all=1"' in sue
+    assert "/exports/activity" not in sue  # the activity files: administrators and creditors' viewers
+    ada = _get(db_env, "ada", "/admin").text
+    assert 'href="/exports/activity"' in ada

@@ -256,3 +256,61 @@ def test_the_command_line_makes_the_report_and_sets_the_recipients(
     assert _reports(worked) == ["monthly-report-BANK-2026-11.pdf"]
     shown = CliRunner().invoke(cli_app, ["monthly-report-recipients", "BANK", "a@bank.example"])
     assert shown.exit_code == 0 and '["a@bank.example"]' in shown.output
+
+
+def _smtp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, port: int) -> None:
+    use_settings(
+        monkeypatch,
+        documents_dir=str(tmp_path / "docs"),
+        smtp_host="127.0.0.1",
+        smtp_port=str(port),
+        mail_from="reports@hk.example",
+    )
+
+
+def _sends(floor: Floor) -> list[tuple[str, int, bool]]:
+    floor.uow.rollback()
+    s = t.monthly_report_sends.c
+    rows = floor.uow.session.execute(select(s.email, s.attempts, s.sent_at).order_by(s.email))
+    return [(email, attempts, sent_at is not None) for email, attempts, sent_at in rows]
+
+
+def test_a_report_not_sent_for_want_of_a_mail_server_is_sent_by_the_next_run_and_never_again(
+    worked: Floor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    floor = worked
+    set_recipients(floor.uow, None, _creditor_id(floor, "BANK"), ["reports@bank.example"])
+    assert monthly_reports(floor.uow, DECEMBER_RUN) == {"made": 1, "sent": 0, "not_sent": 1}
+    assert _sends(floor) == [("reports@bank.example", 1, False)]
+    with smtp_server() as (box, port):
+        _smtp(monkeypatch, tmp_path, port)
+        assert monthly_reports(floor.uow, DECEMBER_RUN) == {"made": 0, "sent": 1, "not_sent": 0}
+        assert monthly_reports(floor.uow, DECEMBER_RUN) == NOTHING
+    assert box.recipients == [["reports@bank.example"]]
+    (mail,) = _mails(box.messages)
+    (attached,) = list(mail.iter_attachments())
+    assert attached.get_filename() == "monthly-report-BANK-2026-11.pdf"
+    pdf: Any = attached.get_content()
+    assert "某银行" in _text(pdf)  # the kept report, read back from the document store
+    assert _sends(floor) == [("reports@bank.example", 2, True)]
+    assert _reports(floor) == ["monthly-report-BANK-2026-11.pdf"]  # made once
+
+
+def test_a_report_the_mail_server_refused_is_tried_again_and_a_sent_one_is_not_sent_twice(
+    worked: Floor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    floor = worked
+    set_recipients(floor.uow, None, _creditor_id(floor, "BANK"), ["reports@bank.example"])
+    with smtp_server(refuse="550 5.1.1 no such user") as (_refusing, port):
+        _smtp(monkeypatch, tmp_path, port)
+        assert monthly_reports(floor.uow, DECEMBER_RUN) == {"made": 1, "sent": 0, "not_sent": 1}
+    assert _sends(floor) == [("reports@bank.example", 1, False)]
+    with smtp_server() as (box, port):
+        _smtp(monkeypatch, tmp_path, port)
+        assert monthly_reports(floor.uow, DECEMBER_RUN) == {"made": 0, "sent": 1, "not_sent": 0}
+        set_recipients(
+            floor.uow, None, _creditor_id(floor, "BANK"), ["reports@bank.example", "later@bank.example"]
+        )
+        assert monthly_reports(floor.uow, DECEMBER_RUN) == NOTHING  # sent: never again
+    assert box.recipients == [["reports@bank.example"]]
+    assert _sends(floor) == [("reports@bank.example", 2, True)]

@@ -16,6 +16,7 @@ from tests.support.reports import (
     DECEMBER_RUN,
     OCTOBER_RUN,
     PLACED,
+    Dimensions,
     Portfolio,
     at,
     bucket,
@@ -36,12 +37,27 @@ from huikuan.web.app import create_app
 FIRST, LAST = date(2026, 10, 1), date(2026, 11, 30)
 
 
+def _products_and_segments(floor: Floor) -> None:
+    """Case A is of segment `early`, its first account a credit card and its second a consumer loan; case
+    B of segment `late`, both accounts microloans; the pool's case of no segment, credit cards."""
+    a, b, _pool = floor.cases
+    c, acc = t.cases.c, t.accounts.c
+    session = floor.uow.session
+    session.execute(t.cases.update().where(c.id == a.id).values(segment="early"))
+    session.execute(t.cases.update().where(c.id == b.id).values(segment="late"))
+    second = select(acc.id).where(acc.case_id == a.id).order_by(acc.id.desc()).limit(1).scalar_subquery()
+    session.execute(t.accounts.update().where(acc.id == second).values(product="consumer_loan"))
+    session.execute(t.accounts.update().where(acc.case_id == b.id).values(product="microloan"))
+    floor.uow.commit()
+
+
 @pytest.fixture
 def worked(floor: Floor) -> Portfolio:
     """October's work, the job the morning after; November's, the job (from October 1st) on December 1st;
-    and ada, an administrator, who sees every team's figures."""
+    and ada, an administrator, who sees every team's figures. The cases have products and segments."""
     add_user(floor.uow, "ada", PASSWORD, role="admin")
     book = october(floor)
+    _products_and_segments(floor)
     refresh(floor.uow, OCTOBER_RUN)
     november(floor)
     refresh(floor.uow, DECEMBER_RUN, date(2026, 10, 1))
@@ -276,3 +292,39 @@ def test_huikuan_reports_refresh_recomputes_from_a_day(db_env: str) -> None:
     assert done == {"days": 4, "rows": done["rows"], "month_end_accounts": 0}
     code, refused = cli_json("reports", "refresh", "--from", "2026-12-02", "--now", "2026-12-01T02:00:00Z")
     assert code == 1 and "error" in refused
+
+
+@pytest.mark.parametrize("dimension", ["product", "segment"])
+def test_a_split_by_product_or_segment_ties_each_key_to_the_raw_tables(
+    floor: Floor, worked: Portfolio, db_env: str, dimension: str
+) -> None:
+    answer = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}&split={dimension}").json()
+    groups = {g["key"]: g["measures"] for g in answer["groups"]}
+    keys = {"product": ("credit_card", "consumer_loan", "microloan"), "segment": ("early", "late", "")}
+    assert set(groups) <= set(keys[dimension]) and len(groups) >= 2
+    conn = floor.uow.session.connection()
+    nothing = {"counts": dict.fromkeys(COUNTS, 0), "money": []}
+    for key in keys[dimension]:  # a key with no row (no record of that product) has nothing raw either
+        measures = groups.get(key, nothing)
+        raw = raw_counts(conn, worked.bank, FIRST, LAST, only=Dimensions(**{dimension: key}))
+        assert measures["counts"] == {name: raw.get(name, 0) for name in COUNTS}, key
+        net = raw.get("collected", 0) - raw.get("reversed", 0)
+        assert sum(m["net_collected"] for m in measures["money"]) == net, key
+    for name in COUNTS:
+        assert sum(g["counts"][name] for g in groups.values()) == answer["measures"]["counts"][name]
+
+
+def test_a_product_and_a_segment_filter_the_measures_and_the_snapshots(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    conn = floor.uow.session.connection()
+    answer = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}&segment=early").json()
+    raw = raw_counts(conn, worked.bank, FIRST, LAST, only=Dimensions(segment="early"))
+    assert answer["measures"]["counts"] == {name: raw.get(name, 0) for name in COUNTS}
+    assert answer["measures"]["counts"]["attempts"] == 4  # case A's: the refused call is not an attempt
+    answer = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}&product=microloan").json()
+    raw = raw_counts(conn, worked.bank, FIRST, LAST, only=Dimensions(product="microloan"))
+    assert answer["measures"]["counts"] == {name: raw.get(name, 0) for name in COUNTS}
+    assert answer["scope"]["product"] == "microloan"
+    # the month-end snapshots keep each account's own product: case B's two microloans
+    assert {p["accounts"] for v in answer["vintages"] for p in v["points"]} == {2}

@@ -197,14 +197,45 @@ def _bank_cases(conn: Connection, creditor_id: int) -> dict[int, Any]:
     return {r.id: r for r in conn.execute(select(t.cases).where(c.creditor_id == creditor_id))}
 
 
+@dataclass(frozen=True)
+class Dimensions:
+    """A product and a segment to keep to (None: any); a record's product is its account's, or else its
+    case's first account's (lowest id); its segment its case's ("" where none)."""
+
+    product: str | None = None
+    segment: str | None = None
+
+    def fits(self, conn: Connection, case_id: int | None, account_id: int | None = None) -> bool:
+        a = t.accounts.c
+        if self.segment is not None:
+            segment = conn.execute(select(t.cases.c.segment).where(t.cases.c.id == case_id)).scalar()
+            if (segment or "") != self.segment:
+                return False
+        if self.product is not None:
+            which = a.id == account_id if account_id is not None else a.case_id == case_id
+            product = conn.execute(select(a.product).where(which).order_by(a.id).limit(1)).scalar()
+            if product != self.product:
+                return False
+        return True
+
+
+ANY = Dimensions()
+
+
 def raw_counts(
-    conn: Connection, creditor_id: int, first: date, last: date, user: int | None = None
+    conn: Connection,
+    creditor_id: int,
+    first: date,
+    last: date,
+    user: int | None = None,
+    only: Dimensions = ANY,
 ) -> dict[str, int]:
-    """Each counter of the reports, from the raw tables, for one creditor (and one collector)."""
+    """Each counter of the reports, from the raw tables, for one creditor (and one collector, one
+    product, one segment)."""
     cases = _bank_cases(conn, creditor_id)
 
     def mine(case_id: int | None, author: int | None) -> bool:
-        return case_id in cases and (user is None or author == user)
+        return case_id in cases and (user is None or author == user) and only.fits(conn, case_id)
 
     def within(instant: datetime | None) -> bool:
         return instant is not None and first <= local(instant) <= last
@@ -236,7 +267,12 @@ def raw_counts(
     pays = {p.id: p for p in conn.execute(select(t.payments))}
     for p in pays.values():
         case_id = account_case[p.account_id]
-        if p.creditor_id == creditor_id and within(p.paid_at) and (user is None or holder(case_id) == user):
+        if (
+            p.creditor_id == creditor_id
+            and within(p.paid_at)
+            and (user is None or holder(case_id) == user)
+            and only.fits(conn, case_id, p.account_id)
+        ):
             n["payments"] += 1
             n["collected"] += p.amount
     for r in conn.execute(select(t.payment_reversals)):
@@ -245,6 +281,7 @@ def raw_counts(
             p.creditor_id == creditor_id
             and within(r.at)
             and (user is None or holder(account_case[p.account_id]) == user)
+            and only.fits(conn, account_case[p.account_id], p.account_id)
         ):
             n["reversed"] += p.amount
     for acc in conn.execute(select(t.accounts).where(t.accounts.c.creditor_id == creditor_id)):
@@ -252,6 +289,7 @@ def raw_counts(
             acc.status in ("paid", "settled")
             and acc.last_payment_date
             and first <= acc.last_payment_date <= last
+            and only.fits(conn, acc.case_id, acc.id)
         ):
             n["paid_off"] += user is None or holder(acc.case_id) == user
     for table, when, name in (
@@ -272,14 +310,19 @@ def raw_counts(
             and local(r.at) == row.plan_date
             for r in conn.execute(select(t.interactions))
         )
-    for rules in raw_refusals(conn, creditor_id, first, last, user):
+    for rules in raw_refusals(conn, creditor_id, first, last, user, only):
         n["refusals"] += 1
         del rules
     return dict(n)
 
 
 def raw_refusals(
-    conn: Connection, creditor_id: int, first: date, last: date, user: int | None = None
+    conn: Connection,
+    creditor_id: int,
+    first: date,
+    last: date,
+    user: int | None = None,
+    only: Dimensions = ANY,
 ) -> list[list[str]]:
     """The rules of each gate refusal on the creditor's cases."""
     cases = _bank_cases(conn, creditor_id)
@@ -287,7 +330,10 @@ def raw_refusals(
     return [
         list(r.detail["rules"])
         for r in conn.execute(select(t.audit_events).where(e.action == "contact.refused"))
-        if r.entity_id in cases and first <= local(r.at) <= last and (user is None or r.user_id == user)
+        if r.entity_id in cases
+        and first <= local(r.at) <= last
+        and (user is None or r.user_id == user)
+        and only.fits(conn, r.entity_id)
     ]
 
 

@@ -10,6 +10,7 @@ collector its own figures and its team's totals only; a creditor's viewer has it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,9 +19,10 @@ from typing import Any
 from sqlalchemy import select
 
 from huikuan.domain.enums import Channel, Role
+from huikuan.domain.ids import MAX_ID
 from huikuan.domain.money import Money
 from huikuan.domain.reports import BUCKET_NAMES, CLOSED, PERIODS
-from huikuan.errors import Forbidden
+from huikuan.errors import Forbidden, InvalidInput
 from huikuan.services.access import Viewer, creditor_scope, require_supervisor
 from huikuan.services.clock import floor_today
 from huikuan.services.report_kpis import KpiQuery, kpis, team_kpis
@@ -45,6 +47,61 @@ class DashboardAsk:
     last: date | None = None
     group_by: str = "day"
     split: str = "collector"
+    product: str | None = None
+    segment: str | None = None
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str]) -> DashboardAsk:
+        """The filters as the address gives them (blank: the default); InvalidInput names a bad one."""
+
+        def text(name: str) -> str | None:
+            return str(params.get(name) or "").strip() or None
+
+        return cls(
+            text("creditor"),
+            _id(text("team")),
+            _id(text("collector")),
+            text("channel"),
+            _day(text("from")),
+            _day(text("to")),
+            text("group_by") or "day",
+            text("split") or "collector",
+            text("product"),
+            text("segment"),
+        )
+
+    def query(self) -> dict[str, str]:
+        """The filters as an address's query (what a link to an export of this view keeps)."""
+        values = {
+            "creditor": self.creditor,
+            "team": self.team,
+            "collector": self.collector,
+            "channel": self.channel,
+            "from": self.first,
+            "to": self.last,
+            "group_by": self.group_by,
+            "split": self.split,
+            "product": self.product,
+            "segment": self.segment,
+        }
+        return {k: str(v) for k, v in values.items() if v is not None and v != ""}
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("{value} is not a date (YYYY-MM-DD)", value=text) from None
+
+
+def _id(text: str | None) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise InvalidInput("{value} is not an id", value=text)
+    return int(text)
 
 
 @dataclass
@@ -98,7 +155,16 @@ def floor_dashboard(
     """The floor's dashboard: the measures of the filters, by period and split (supervisors, admins)."""
     require_supervisor(viewer)
     query = KpiQuery(
-        ask.creditor, ask.first, ask.last, ask.team, ask.collector, ask.channel, ask.group_by, ask.split
+        ask.creditor,
+        ask.first,
+        ask.last,
+        ask.team,
+        ask.collector,
+        ask.channel,
+        ask.group_by,
+        ask.split,
+        ask.product,
+        ask.segment,
     )
     answer = kpis(uow, viewer, query, today)
     shown = Dashboard(ask, answer, _instant(answer["computed_at"]))
@@ -193,7 +259,7 @@ def _collectors(uow: UnitOfWork, viewer: Viewer) -> list[tuple[int, str]]:
 def _names(uow: UnitOfWork, split: str, keys: list[Any]) -> dict[Any, str]:
     """The split's keys named: a creditor's code, a team's or a collector's name (a channel is its own)."""
     ids = [k for k in keys if isinstance(k, int)]
-    if not ids or split == "channel":
+    if not ids or split not in ("creditor", "team", "collector"):
         return {}
     table, column = {
         "creditor": (t.creditors, t.creditors.c.code),

@@ -31,6 +31,7 @@ from huikuan.services.portfolio import MAX_PER_PAGE as PORTFOLIO_PAGE
 from huikuan.services.portfolio import portfolio
 from huikuan.services.queue import MAX_PER_PAGE as QUEUE_PAGE
 from huikuan.services.queue import QueueQuery, queue_page
+from huikuan.services.report_export import REPORT_COLUMNS, REPORT_FILTERS, report_count, report_rows
 from huikuan.services.search import MAX_PER_PAGE as SEARCH_PAGE
 from huikuan.services.search import search
 from huikuan.storage.uow import UnitOfWork
@@ -286,6 +287,7 @@ LISTS: dict[str, ListExport] = {
             ("q",),
             private=("q",),
         ),
+        ListExport("reports", "Reports", REPORT_COLUMNS, report_rows, report_count, REPORT_FILTERS),
     )
 }
 

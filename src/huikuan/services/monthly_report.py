@@ -158,6 +158,24 @@ def make_report(uow: UnitOfWork, creditor: Any, month: str, now: datetime) -> Ma
     return Made(int(doc_id), name, data, locale, creditor.code, month)
 
 
+def stored_report(uow: UnitOfWork, creditor: Any, month: str) -> Made | None:
+    """The creditor's kept report of the month, read back from the document store (None: there is none)."""
+    d = t.documents.c
+    row = uow.session.execute(
+        select(d.id, d.store, d.stored_key).where(
+            d.entity == "creditor",
+            d.entity_id == creditor.id,
+            d.kind == KIND,
+            d.filename == file_name(creditor.code, month),
+        )
+    ).first()
+    if row is None:
+        return None
+    data = store_named(row.store).get(row.stored_key)
+    name = file_name(creditor.code, month)
+    return Made(int(row.id), name, data, report_locale(creditor.region), creditor.code, month)
+
+
 def has_report(uow: UnitOfWork, creditor: Any, month: str) -> bool:
     d = t.documents.c
     found = uow.session.execute(
@@ -183,4 +201,5 @@ __all__ = [
     "parse_month",
     "ready",
     "report_locale",
+    "stored_report",
 ]

@@ -33,8 +33,10 @@ from huikuan.domain.reports import (
 )
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.services.access import Viewer, serves
+from huikuan.services.channel_costs import costs_of
 from huikuan.services.clock import floor_today
 from huikuan.services.reports import JOB
+from huikuan.services.strategy_compare import strategies
 from huikuan.storage import tables as t
 from huikuan.storage.report_store import (
     SPLITS,
@@ -61,7 +63,9 @@ class KpiQuery:
     collector: int | None = None
     channel: str | None = None
     group_by: str | None = None  # day, week, month
-    split: str | None = None  # creditor, team, collector, channel
+    split: str | None = None  # creditor, team, collector, channel, product, segment
+    product: str | None = None
+    segment: str | None = None  # "": cases of no segment
 
 
 def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = None) -> dict[str, Any]:
@@ -74,7 +78,7 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
     if ask.group_by is not None and ask.group_by not in PERIODS:
         raise InvalidInput("Group by day, week or month")
     if ask.split is not None and ask.split not in SPLITS:
-        raise InvalidInput("Split by creditor, team, collector or channel")
+        raise InvalidInput("Split by creditor, team, collector, channel, product or segment")
     scope, code = _scope(uow, viewer, ask)
     conn = uow.session.connection()
     rows = daily_sums(conn, scope, first, last, ask.split)
@@ -84,6 +88,8 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
             "team": scope.team_id,
             "collector": scope.user_id,
             "channel": scope.channel,
+            "product": scope.product,
+            "segment": scope.segment,
         },
         "from": first.isoformat(),
         "to": last.isoformat(),
@@ -92,6 +98,8 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
         "refusals_by_rule": refusal_sums(conn, scope, first, last),
         "roll_rates": _rolls(uow, scope, first, last),
         "vintages": vintage_curves(vintage_points(conn, scope, last)),
+        "costs": costs_of(conn, scope, first, last),
+        "strategies": strategies(conn, scope, first, last),
     }
     if ask.group_by:
         answer["periods"] = _grouped(
@@ -159,7 +167,7 @@ def _scope(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery) -> tuple[Scope, str |
         if user_id not in (None, viewer.user_id) or team_id not in (None, viewer.team_id):
             raise NotFound("There is no such collector")
         user_id = viewer.user_id
-    return Scope(creditor_ids, team_id, user_id, ask.channel), ask.creditor
+    return Scope(creditor_ids, team_id, user_id, ask.channel, ask.product, ask.segment), ask.creditor
 
 
 def _in_team(uow: UnitOfWork, user_id: int | None, team_id: int) -> bool:

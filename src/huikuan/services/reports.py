@@ -89,10 +89,10 @@ def compute_day(conn: Connection, day: date, zone: str) -> int:
     ]
     teams = {r.id: r.team_id for r in conn.execute(select(t.users.c.id, t.users.c.team_id))}
     by_rule: dict[tuple[int, int | None, str, str], int] = {}
-    for creditor_id, user_id, channel, currency, rules in rc.refusals(conn, start, end):
-        counted.append(rc.Counted(creditor_id, user_id, channel, currency, {"refusals": 1}))
+    for refused_one, rules in rc.refusals(conn, start, end):
+        counted.append(refused_one)
         for rule in rules:
-            key = (creditor_id, user_id, channel, rule)
+            key = (refused_one.creditor_id, refused_one.user_id, refused_one.channel, rule)
             by_rule[key] = by_rule.get(key, 0) + 1
     rows = _merge(counted, teams)
     refused = [
@@ -111,10 +111,11 @@ def compute_day(conn: Connection, day: date, zone: str) -> int:
 
 
 def _merge(counted: Iterable[rc.Counted], teams: dict[int, int | None]) -> list[dict[str, Any]]:
-    """One row per creditor, collector, channel and currency, its counters added up."""
-    merged: dict[tuple[int, int | None, str, str], dict[str, int]] = {}
+    """One row per creditor, collector, channel, currency, product and segment, its counters added up."""
+    merged: dict[tuple[int, int | None, str, str, str, str], dict[str, int]] = {}
     for c in counted:
-        row = merged.setdefault((c.creditor_id, c.user_id, c.channel, c.currency), dict.fromkeys(COUNTERS, 0))
+        key = (c.creditor_id, c.user_id, c.channel, c.currency, c.product, c.segment)
+        row = merged.setdefault(key, dict.fromkeys(COUNTERS, 0))
         for name, value in c.values.items():
             row[name] += value
     return [
@@ -124,7 +125,9 @@ def _merge(counted: Iterable[rc.Counted], teams: dict[int, int | None]) -> list[
             "user_id": user_id,
             "channel": channel,
             "currency": currency,
+            "product": product,
+            "segment": segment,
             **values,
         }
-        for (creditor_id, user_id, channel, currency), values in merged.items()
+        for (creditor_id, user_id, channel, currency, product, segment), values in merged.items()
     ]

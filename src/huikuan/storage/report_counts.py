@@ -1,8 +1,12 @@
 """The reads behind one floor day's counters (docs/reports.md): each function counts one kind of record
-in the day's window [start, end) (UTC) and returns `Counted` rows keyed by creditor, collector, channel
-and currency. Who a record counts for: a contact, a promise or a refusal is its author's; a payment, a
-reversal, a paid-off account, a dispute, a complaint and a plan row without a collector are the case's
-collector's at the time of counting.
+in the day's window [start, end) (UTC) and returns `Counted` rows keyed by creditor, collector, channel,
+currency, product and segment.
+
+Who a record counts for: a contact, a promise or a refusal is its author's; a payment, a reversal, a
+paid-off account, a dispute, a complaint and a plan row without a collector are the case's collector's at
+the time of counting. A payment or a paid-off account has its account's product; what happens to a case
+(a contact, a promise, a plan row, a dispute, ...) the product of the case's first account (lowest id);
+the segment is the case's ("" where none).
 """
 
 from __future__ import annotations
@@ -30,6 +34,19 @@ class Counted:
     channel: str
     currency: str
     values: dict[str, int] = field(default_factory=dict)
+    product: str = ""
+    segment: str = ""
+
+
+def _case_product(case_id: Any) -> Any:
+    """The product of the case's first account (lowest id)."""
+    a = t.accounts.c
+    first = select(a.product).where(a.case_id == case_id).order_by(a.id).limit(1).scalar_subquery()
+    return func.coalesce(first, literal("")).label("product")
+
+
+def _segment(segment: Any) -> Any:
+    return func.coalesce(segment, literal("")).label("segment")
 
 
 def _when(condition: Any) -> Any:
@@ -39,19 +56,30 @@ def _when(condition: Any) -> Any:
 def _rows(conn: Connection, query: Any, names: tuple[str, ...]) -> Iterator[Counted]:
     for row in conn.execute(query):
         values = {name: int(getattr(row, name) or 0) for name in names}
-        yield Counted(row.creditor_id, row.user_id, row.channel or NO_CHANNEL, row.currency, values)
+        yield Counted(
+            row.creditor_id,
+            row.user_id,
+            row.channel or NO_CHANNEL,
+            row.currency,
+            values,
+            row.product or "",
+            row.segment or "",
+        )
 
 
 def contacts(conn: Connection, start: datetime, end: datetime) -> Iterator[Counted]:
     """Attempts, contacts, right-party contacts (outbound) and right-party conversations (both ways)."""
     i, c, cr = t.interactions.c, t.cases.c, t.creditors.c
     out = and_(i.direction == "outbound", i.outcome != REFUSED)
+    product, segment = _case_product(c.id), _segment(c.segment)
     query = (
         select(
             c.creditor_id,
             i.user_id,
             i.channel,
             cr.currency,
+            product,
+            segment,
             _when(out).label("attempts"),
             _when(and_(out, i.outcome.in_(CONVERSATIONS))).label("contacts"),
             _when(and_(out, i.outcome.in_(RIGHT_PARTY))).label("rpcs"),
@@ -59,7 +87,7 @@ def contacts(conn: Connection, start: datetime, end: datetime) -> Iterator[Count
         )
         .select_from(t.interactions.join(t.cases).join(t.creditors, cr.id == c.creditor_id))
         .where(i.at >= start, i.at < end)
-        .group_by(c.creditor_id, i.user_id, i.channel, cr.currency)
+        .group_by(c.creditor_id, i.user_id, i.channel, cr.currency, product, segment)
     )
     return _rows(conn, query, ("attempts", "contacts", "rpcs", "conversations"))
 
@@ -68,8 +96,11 @@ def _promises(*columns: Any) -> Any:
     p, c, i = t.promises.c, t.cases.c, t.interactions.c
     channel = func.coalesce(i.channel, literal(NO_CHANNEL)).label("channel")
     frm = t.promises.join(t.cases, c.id == p.case_id).outerjoin(t.interactions, i.id == p.interaction_id)
-    group = (c.creditor_id, p.created_by, channel, p.currency)
-    query = select(c.creditor_id, p.created_by.label("user_id"), channel, p.currency, *columns)
+    product, segment = _case_product(c.id), _segment(c.segment)
+    group = (c.creditor_id, p.created_by, channel, p.currency, product, segment)
+    query = select(
+        c.creditor_id, p.created_by.label("user_id"), channel, p.currency, product, segment, *columns
+    )
     return query.select_from(frm), group
 
 
@@ -122,6 +153,8 @@ def payments(conn: Connection, start: datetime, end: datetime) -> Iterator[Count
         pay.currency,
         pay.amount,
         _last_touch(a.case_id, pay.paid_at),
+        a.product,
+        c.segment,
     )
     received = select(*cols).select_from(frm).where(pay.paid_at >= start, pay.paid_at < end)
     reversed_ = (
@@ -130,37 +163,66 @@ def payments(conn: Connection, start: datetime, end: datetime) -> Iterator[Count
         .where(r.at >= start, r.at < end)
     )
     for query, count, amount in ((received, "payments", "collected"), (reversed_, None, "reversed")):
-        for creditor_id, user_id, currency, value, channel in conn.execute(query):
+        for creditor_id, user_id, currency, value, channel, product, segment in conn.execute(query):
             values = {amount: int(value), **({count: 1} if count else {})}
-            yield Counted(creditor_id, user_id, channel or NO_CHANNEL, currency, values)
+            yield Counted(
+                creditor_id, user_id, channel or NO_CHANNEL, currency, values, product, segment or ""
+            )
 
 
 def case_events(conn: Connection, start: datetime, end: datetime, day: date) -> Iterator[Counted]:
     """Accounts paid off on the day (paid or settled, last paid that day), disputes opened and complaints
     received in the window, each counted for the case's collector."""
     a, c, d, k, cr = t.accounts.c, t.cases.c, t.disputes.c, t.complaints.c, t.creditors.c
+    segment = _segment(c.segment)
     paid_off = (
-        select(a.creditor_id, c.assigned_user_id.label("user_id"), a.currency, func.count().label("paid_off"))
+        select(
+            a.creditor_id,
+            c.assigned_user_id.label("user_id"),
+            a.currency,
+            a.product,
+            segment,
+            func.count().label("paid_off"),
+        )
         .select_from(t.accounts.outerjoin(t.cases, c.id == a.case_id))
         .where(a.status.in_(("paid", "settled")), a.last_payment_date == day)
-        .group_by(a.creditor_id, c.assigned_user_id, a.currency)
+        .group_by(a.creditor_id, c.assigned_user_id, a.currency, a.product, segment)
     )
     for row in conn.execute(paid_off):
-        yield Counted(row.creditor_id, row.user_id, NO_CHANNEL, row.currency, {"paid_off": row.paid_off})
+        yield Counted(
+            row.creditor_id,
+            row.user_id,
+            NO_CHANNEL,
+            row.currency,
+            {"paid_off": row.paid_off},
+            row.product,
+            row.segment,
+        )
+    product = _case_product(c.id)
     for table, at, name in (
         (t.disputes, d.opened_at, "disputes"),
         (t.complaints, k.received_at, "complaints"),
     ):
         query = (
-            select(c.creditor_id, c.assigned_user_id.label("user_id"), cr.currency, func.count().label(name))
+            select(
+                c.creditor_id,
+                c.assigned_user_id.label("user_id"),
+                cr.currency,
+                product,
+                segment,
+                func.count().label(name),
+            )
             .select_from(
                 table.join(t.cases, c.id == table.c.case_id).join(t.creditors, cr.id == c.creditor_id)
             )
             .where(at >= start, at < end)
-            .group_by(c.creditor_id, c.assigned_user_id, cr.currency)
+            .group_by(c.creditor_id, c.assigned_user_id, cr.currency, product, segment)
         )
         for row in conn.execute(query):
-            yield Counted(row.creditor_id, row.user_id, NO_CHANNEL, row.currency, {name: getattr(row, name)})
+            values = {name: getattr(row, name)}
+            yield Counted(
+                row.creditor_id, row.user_id, NO_CHANNEL, row.currency, values, row.product, row.segment
+            )
 
 
 def plan(conn: Connection, start: datetime, end: datetime, day: date) -> Iterator[Counted]:
@@ -168,6 +230,7 @@ def plan(conn: Connection, start: datetime, end: datetime, day: date) -> Iterato
     anyone, on any channel), counted for the plan row's collector or else the case's."""
     pr, c, cr, i = t.plan_rows.c, t.cases.c, t.creditors.c, t.interactions.c
     user = func.coalesce(pr.user_id, c.assigned_user_id).label("user_id")
+    product, segment = _case_product(c.id), _segment(c.segment)
     made = exists().where(
         i.case_id == pr.case_id, i.at >= start, i.at < end, i.direction == "outbound", i.outcome != REFUSED
     )
@@ -177,23 +240,23 @@ def plan(conn: Connection, start: datetime, end: datetime, day: date) -> Iterato
             user,
             pr.action.label("channel"),
             cr.currency,
+            product,
+            segment,
             func.count().label("planned"),
             _when(made).label("planned_made"),
         )
         .select_from(t.plan_rows.join(t.cases, c.id == pr.case_id).join(t.creditors, cr.id == c.creditor_id))
         .where(pr.plan_date == day, pr.action != "none")
-        .group_by(c.creditor_id, user, pr.action, cr.currency)
+        .group_by(c.creditor_id, user, pr.action, cr.currency, product, segment)
     )
     return _rows(conn, query, ("planned", "planned_made"))
 
 
-def refusals(
-    conn: Connection, start: datetime, end: datetime
-) -> Iterator[tuple[int, int | None, str, str, tuple[str, ...]]]:
-    """The gate's refusals of contacts in the window: (creditor, user, channel, currency, the rules)."""
+def refusals(conn: Connection, start: datetime, end: datetime) -> Iterator[tuple[Counted, tuple[str, ...]]]:
+    """The gate's refusals of contacts in the window: each counted once (`refusals`), with its rules."""
     e, c, cr = t.audit_events.c, t.cases.c, t.creditors.c
     query = (
-        select(c.creditor_id, e.user_id, cr.currency, e.detail)
+        select(c.creditor_id, e.user_id, cr.currency, _case_product(c.id), _segment(c.segment), e.detail)
         .select_from(
             t.audit_events.join(t.cases, and_(e.entity == "case", c.id == e.entity_id)).join(
                 t.creditors, cr.id == c.creditor_id
@@ -201,7 +264,7 @@ def refusals(
         )
         .where(e.action == "contact.refused", e.at >= start, e.at < end)
     )
-    for creditor_id, user_id, currency, detail in conn.execute(query):
+    for creditor_id, user_id, currency, product, segment, detail in conn.execute(query):
         channel = str((detail or {}).get("channel") or NO_CHANNEL)
         rules = tuple(str(rule) for rule in (detail or {}).get("rules") or ()) or ("unknown",)
-        yield creditor_id, user_id, channel, currency, rules
+        yield Counted(creditor_id, user_id, channel, currency, {"refusals": 1}, product, segment), rules

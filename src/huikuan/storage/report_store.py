@@ -19,7 +19,14 @@ from huikuan.storage import tables as t
 from huikuan.storage.bulk import insert_frame, read_frame
 
 # What a report may be split by, and the column of report_daily that holds it.
-SPLITS = {"creditor": "creditor_id", "team": "team_id", "collector": "user_id", "channel": "channel"}
+SPLITS = {
+    "creditor": "creditor_id",
+    "team": "team_id",
+    "collector": "user_id",
+    "channel": "channel",
+    "product": "product",
+    "segment": "segment",
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,8 @@ class Scope:
     team_id: int | None = None
     user_id: int | None = None
     channel: str | None = None
+    product: str | None = None
+    segment: str | None = None  # "" : cases of no segment
 
 
 def replace_day(
@@ -111,7 +120,12 @@ def take_month_end(conn: Connection, month_end: date, end: datetime) -> int:
 
 def _daily_scope(scope: Scope) -> ColumnElement[bool]:
     r = t.report_daily.c
-    return _scope(scope, r.creditor_id, r.team_id, r.user_id, r.channel)
+    parts = _scope(scope, r.creditor_id, r.team_id, r.user_id, r.channel)
+    if scope.product is not None:
+        parts = and_(parts, r.product == scope.product)
+    if scope.segment is not None:
+        parts = and_(parts, r.segment == scope.segment)
+    return parts
 
 
 def _scope(scope: Scope, creditor: Any, team: Any, user: Any, channel: Any) -> ColumnElement[bool]:
@@ -162,6 +176,10 @@ def _snapshot_scope(scope: Scope, m: Any) -> ColumnElement[bool]:
     parts = _scope(
         Scope(scope.creditor_ids, None, scope.user_id, None), m.creditor_id, None, m.holder_id, None
     )
+    if scope.product is not None:
+        parts = and_(parts, m.product == scope.product)
+    if scope.segment is not None:
+        parts = and_(parts, func.coalesce(m.segment, "") == scope.segment)
     return and_(parts, m.holder_id.in_(team)) if team is not None else parts
 
 

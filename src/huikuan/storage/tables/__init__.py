@@ -68,10 +68,18 @@ from huikuan.storage.tables.records import (
     erasure_requests,
     import_batches,
 )
-from huikuan.storage.tables.reports import account_month_ends, report_daily, report_refusals
+from huikuan.storage.tables.reports import (
+    account_month_ends,
+    channel_costs,
+    monthly_report_sends,
+    report_daily,
+    report_refusals,
+)
 from huikuan.storage.tables.tenancy import team_creditors, user_creditors
 
 __all__ = [
+    "channel_costs",
+    "monthly_report_sends",
     "Id",
     "absences",
     "account_changes",

@@ -6,13 +6,15 @@ outlives nothing it counts (it is recomputed, never cascaded).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 
 from huikuan.domain.reports import AMOUNTS, COUNTS
 from huikuan.storage.tables.base import Id, metadata
+from huikuan.storage.types import UTCDateTime
 
 # One row per floor day, creditor, team, collector (null: no one, e.g. a job or an import), channel
-# ("" where an event has none) and currency: the counters of domain/reports.py, counts and minor units.
+# ("" where an event has none), currency, product and segment (of the account, or of the case's first
+# account; "" where none): the counters of domain/reports.py, counts and minor units.
 report_daily = Table(
     "report_daily",
     metadata,
@@ -22,6 +24,8 @@ report_daily = Table(
     Column("user_id", Id),
     Column("channel", String(12), nullable=False),
     Column("currency", String(3), nullable=False),
+    Column("product", String(20), nullable=False, default="", server_default=""),
+    Column("segment", String(40), nullable=False, default="", server_default=""),
     *(Column(name, Integer, nullable=False, default=0) for name in COUNTS),
     *(Column(name, BigInteger, nullable=False, default=0) for name in AMOUNTS),
     Index("ix_report_daily_day_creditor", "day", "creditor_id"),
@@ -65,4 +69,34 @@ account_month_ends = Table(
     Column("status", String(12), nullable=False),
     UniqueConstraint("month_end", "account_id"),
     Index("ix_account_month_ends_creditor", "creditor_id", "month_end"),
+)
+
+
+# What a unit of work costs, set by an administrator: per attempt on a channel, or per collector-hour
+# (channel "hour"), in minor units of a currency, in force from a floor day until the next row's day.
+channel_costs = Table(
+    "channel_costs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel", String(12), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("unit_cost_minor", BigInteger, nullable=False),
+    Column("set_by", Id),
+    Column("set_at", UTCDateTime, nullable=False),
+    UniqueConstraint("channel", "currency", "effective_from"),
+)
+
+
+# Each monthly report's sending to each recipient: tried how often, and when it was handed over (null:
+# not yet; the `monthly-reports` job tries again on its next run, and never once it is sent).
+monthly_report_sends = Table(
+    "monthly_report_sends",
+    metadata,
+    Column("creditor_id", Id, ForeignKey("creditors.id", ondelete="CASCADE"), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("email", String(254), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("last_attempt_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
 )

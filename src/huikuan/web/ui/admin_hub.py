@@ -58,6 +58,19 @@ CARDS = (
 )
 
 
+# The files the hub links to (docs/exports.md): (address without its format, title, formats,
+# administrators only). Supervisors and administrators may download each list; activity files are the
+# administrators' (and each creditor's viewer's, from its portfolio).
+DOWNLOADS = (
+    ("/exports/reports", "Reports", ("csv", "xlsx"), False),
+    ("/exports/audit", "Audit log", ("csv", "xlsx"), False),
+    ("/exports/imports", "Imports", ("csv", "xlsx"), False),
+    ("/exports/queue?all=1", "Team queue", ("csv", "xlsx"), False),
+    ("/exports/activity", "Activity files", (), True),
+    ("/exports", "My exports", (), False),
+)
+
+
 @router.get("/admin", response_class=HTMLResponse)
 def hub(request: Request, viewer: ViewerDep) -> HTMLResponse:
     require_supervisor(viewer)
@@ -67,4 +80,9 @@ def hub(request: Request, viewer: ViewerDep) -> HTMLResponse:
         for href, title, about, only in CARDS
         if admin or not only
     ]
-    return render(request, "admin/hub.html", {"cards": cards})
+    downloads = [
+        {"href": href, "title": title, "formats": formats}
+        for href, title, formats, only in DOWNLOADS
+        if admin or not only
+    ]
+    return render(request, "admin/hub.html", {"cards": cards, "downloads": downloads})

@@ -5,7 +5,6 @@ figures come from services/dashboards.py, which reads the KPI service only."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -13,31 +12,12 @@ from babel.numbers import format_decimal, format_percent
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
-from huikuan.domain.ids import MAX_ID
-from huikuan.errors import InvalidInput
 from huikuan.services.dashboards import DashboardAsk, floor_dashboard, my_results
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 
 router = page_router()
 
 Text = Annotated[str, Query(max_length=40, pattern=r"^[A-Za-z0-9_.-]*$")]
-
-
-def _day(text: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("{value} is not a date (YYYY-MM-DD)", value=text) from None
-
-
-def _id(text: str) -> int | None:
-    if not text:
-        return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-        raise InvalidInput("{value} is not an id", value=text)
-    return int(text)
 
 
 def rate(locale: str) -> Callable[[dict[str, Any] | None], str]:
@@ -72,19 +52,23 @@ def page(
     to: Annotated[str, Query(max_length=10)] = "",
     group_by: Text = "day",
     split: Text = "collector",
+    product: Text = "",
+    segment: Text = "",
 ) -> HTMLResponse:
     """The floor's measures for the filters (each in the address), by period and split."""
-    ask = DashboardAsk(
-        creditor or None,
-        _id(team),
-        _id(collector),
-        channel or None,
-        _day(from_),
-        _day(to),
-        group_by or "day",
-        split or "collector",
-    )
-    shown = floor_dashboard(uow, viewer, ask)
+    given = {
+        "creditor": creditor,
+        "team": team,
+        "collector": collector,
+        "channel": channel,
+        "from": from_,
+        "to": to,
+        "group_by": group_by,
+        "split": split,
+        "product": product,
+        "segment": segment,
+    }
+    shown = floor_dashboard(uow, viewer, DashboardAsk.parse(given))
     return render(request, "reports/page.html", {"d": shown, "a": shown.answer, **_formatters(request)})
 
 
