@@ -1,7 +1,7 @@
 """report dimensions, channel costs and monthly report sendings
 
 Revision ID: 0031
-Revises: 0026
+Revises: 0030
 Create Date: 2026-12-06 16:45:00
 
 Issue 16's remaining points: product and segment as dimensions of the daily counters (filled by the next
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0031"
-down_revision: str | None = "0026"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
