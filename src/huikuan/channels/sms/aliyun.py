@@ -79,7 +79,9 @@ class AliyunSms:
         except (UnretryableException, OSError) as exc:
             # The class of the network fault only: the SDK's text quotes the URL, phone number included.
             inner = getattr(exc, "inner_exception", None) or exc
-            raise TransientFailure("SMS provider not reachable: {reason}", reason=type(inner).__name__) from None
+            raise TransientFailure(
+                "SMS provider not reachable: {reason}", reason=type(inner).__name__
+            ) from None
         code = body.code or ""
         if code == "OK":
             return Receipt(provider_ref=body.biz_id)

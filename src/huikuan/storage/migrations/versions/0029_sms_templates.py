@@ -1,7 +1,7 @@
 """sms templates
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0028
 Create Date: 2026-12-06 16:45:00
 
 The SMS providers (issue 17, item 3): each creditor's approved template and signature codes per provider.
@@ -17,7 +17,7 @@ from alembic import op
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = "0029"
-down_revision: str | None = "0026"
+down_revision: str | None = "0028"  # after h/inbound's 0028 (merged here); the lead re-chains
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
