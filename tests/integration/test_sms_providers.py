@@ -19,6 +19,8 @@ from tests.support.tencent_sms_server import TencentSmsServer
 from tests.support.twilio_server import TwilioServer
 
 from huikuan import config
+from huikuan.channels.sms import limits
+from huikuan.channels.sms.limits import TokenBucket
 from huikuan.services.message_text import reference
 from huikuan.services.outbox import describe_error, dispatch_due, send
 from huikuan.storage import tables as t
@@ -209,9 +211,15 @@ def test_an_outage_mid_batch_leaves_the_rest_queued_and_each_is_sent_exactly_onc
     assert {_message(floor, i).status for i in ids} == {"sent"}
 
 
-def test_the_providers_rate_bounds_one_run_and_the_rest_waits_queued(floor: Floor, tmp_path: Path) -> None:
+def test_the_providers_rate_paces_and_bounds_one_run_and_the_rest_waits_queued(
+    floor: Floor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     approve_reminder(floor, "aliyun")
     ids = [_queue(floor, n) for n in range(3)]
+    waits: list[float] = []
+    clock = iter(range(0, 10_000, 1)).__next__  # a second passes between two looks at the clock
+    paced = TokenBucket(0.04, clock=lambda: float(clock()), sleep=waits.append)
+    monkeypatch.setitem(limits._buckets, ("aliyun", 0.04), paced)
     with AliyunSmsServer() as server:
         # 0.04 a second: two messages in a run of the once-a-minute job (50 seconds of sending).
         settings = provider_settings(tmp_path, "aliyun", server.url, sms_rate_per_second=0.04)
@@ -219,5 +227,7 @@ def test_the_providers_rate_bounds_one_run_and_the_rest_waits_queued(floor: Floo
         untouched = _message(floor, ids[2])
         second = dispatch_due(floor.uow, MORNING + timedelta(minutes=1), settings=settings)
     assert (first["sent"], second["sent"]) == (2, 1)
+    # One token at once at 0.04 a second: the second message waited (25 s less the second that passed).
+    assert waits[0] == pytest.approx(24.0)
     assert (untouched.status, untouched.attempts, untouched.next_attempt_at) == ("queued", 0, None)
     assert server.sent_per_message() == {str(i): 1 for i in ids}
