@@ -52,7 +52,7 @@ class TwilioSms:
         if self.bucket is not None:
             self.bucket.take()
         try:
-            sent = self.client.messages.create(to=message.to, body=message.body, **extra)  # type: ignore[arg-type]
+            sent = self.client.messages.create(to=message.to, body=message.body, **extra)
         except TwilioRestException as exc:
             reason = f"{exc.code}: {exc.msg}"[:300]
             if exc.status >= 500 or exc.status == 429 or exc.code in TRANSIENT_CODES:

@@ -37,7 +37,7 @@ from huikuan.web.ui.common import client_address
 
 router = api_router("/callbacks/sms", "sms callbacks")
 PROVIDERS = ("aliyun", "tencent", "twilio")
-_RESPONSES = {
+_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "The body is not in the provider's shape"},
     403: {"description": "From outside the allowed networks, or Twilio's signature does not verify"},
     404: {"description": "No such callback address (a wrong secret among others)"},
