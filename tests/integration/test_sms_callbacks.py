@@ -17,9 +17,11 @@ from tests.support.aliyun_sms_server import AliyunSmsServer
 from tests.support.floor import MORNING, Floor
 from tests.support.messaging import use_settings
 from tests.support.server import running
+from tests.support.sms_providers import approve_reminder
 from tests.support.sms_server_base import Accepted
 from tests.support.tencent_sms_server import TencentSmsServer
 from tests.support.twilio_server import AUTH_TOKEN, TwilioServer
+from tests.support.web import login_client
 
 from huikuan import config
 from huikuan.services.contacts import check_contact
@@ -173,3 +175,16 @@ def test_another_reply_reaches_the_case_as_an_inbound_contact(app: FastAPI, floo
     i = t.interactions.c
     row = floor.uow.session.execute(select(i.case_id, i.channel, i.direction)).one()
     assert tuple(row) == (floor.cases[0].id, "sms", "inbound")
+
+
+def test_the_channel_page_shows_the_provider_and_the_approved_templates_but_no_secret(
+    app: FastAPI, floor: Floor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUIKUAN_SMS_PROVIDER", "aliyun")
+    monkeypatch.setenv("HUIKUAN_ALIYUN_ACCESS_KEY_ID", "LTAI-the-id")
+    monkeypatch.setenv("HUIKUAN_ALIYUN_ACCESS_KEY_SECRET", "the-aliyun-secret")
+    config.get_settings.cache_clear()
+    approve_reminder(floor, "aliyun")
+    page = login_client(app, "sue").get("/admin/channels").text
+    assert "SMS_100001" in page and "aliyun_access_key_secret" in page
+    assert "the-aliyun-secret" not in page and "LTAI-the-id" not in page and SECRET not in page
