@@ -257,3 +257,15 @@ def test_an_unknown_bounce_reason_or_channel_is_refused(floor: Floor) -> None:
         mark_bounce(floor.uow, "email", "a@example.com", reason="lost", now=MORNING)
     with pytest.raises(InvalidInput, match="channel"):
         receive(floor.uow, Inbound("fax", "x", "y", "TD", RECEIVED, "http"), now=MORNING)
+
+
+def test_anonymising_the_debtor_erases_the_replies_from_its_numbers(floor: Floor) -> None:
+    from huikuan.services.anonymise import anonymise
+
+    receive(floor.uow, sms("我下周还款"), now=MORNING)
+    receive(floor.uow, sms("hello", sender="+8613912345678", ref="m-2"), now=MORNING)
+    anonymise(floor.uow, [floor.cases[0].debtor_id], MORNING, trigger="erasure")
+    floor.uow.commit()
+    im = t.inbound_messages.c
+    rows = floor.uow.session.execute(select(im.sender, im.text).order_by(im.id)).all()
+    assert [tuple(r) for r in rows] == [("", ""), ("+8613912345678", "hello")]
