@@ -143,6 +143,11 @@ def test_callbacks_from_outside_the_allowed_networks_are_refused(
     config.get_settings.cache_clear()
     assert TestClient(app).post(f"{BASE}/aliyun/{SECRET}", json=report).status_code == 403
     assert _status(floor, message_id) == ("sent", None)
+    # A misspelt network allows nothing, even from loopback.
+    monkeypatch.setenv("HUIKUAN_SMS_CALLBACK_NETWORKS", "127.0.0.O/8")
+    config.get_settings.cache_clear()
+    with running(app) as url:
+        assert httpx.post(f"{url}{BASE}/aliyun/{SECRET}", json=report, timeout=10).status_code == 403
     # From an allowed network (a real server on loopback, so the client has an address): applied.
     monkeypatch.setenv("HUIKUAN_SMS_CALLBACK_NETWORKS", "106.11.0.0/16, 127.0.0.0/8")
     config.get_settings.cache_clear()

@@ -58,8 +58,19 @@ def _check(provider: str, secret: str, request: Request, settings: Settings) -> 
             address = ipaddress.ip_address(client_address(request))
         except ValueError:
             address = None
-        if address is None or not any(address in ipaddress.ip_network(n, strict=False) for n in networks):
+        if address is None or not any(address in net for net in _networks(networks)):
             raise Forbidden("Callbacks are not accepted from {address}", address=client_address(request))
+
+
+def _networks(given: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The allowed networks; a misspelt entry allows nothing (closed, never open)."""
+    found = []
+    for text in given:
+        try:
+            found.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            continue
+    return found
 
 
 def _twilio_form(request: Request, body: bytes, settings: Settings) -> dict[str, str]:
