@@ -44,6 +44,30 @@ class Settings(BaseSettings):
     mail_from: str = "collections@huikuan.invalid"
     sms_url: str | None = None  # the SMS provider's HTTP endpoint; unset: SMS stay queued
     sms_token: str | None = None
+    # Which SMS provider sends (docs/channels.md): "generic" (the HTTP API at sms_url), "aliyun" (Dysmsapi),
+    # "tencent" (Tencent Cloud SMS) or "twilio". Aliyun and Tencent send only templates approved for the
+    # message's creditor (`huikuan sms-templates set`).
+    sms_provider: Literal["generic", "aliyun", "tencent", "twilio"] = "generic"
+    # Another address for the provider's API, e.g. http://127.0.0.1:9000 (a local test server); unset: the
+    # provider's public endpoint.
+    sms_endpoint: str | None = None
+    # Messages per second handed to the provider by each worker process; unset: the provider's default
+    # (channels/sms/limits.py). With several workers, give each its share of the account's limit.
+    sms_rate_per_second: float | None = Field(default=None, gt=0)
+    aliyun_access_key_id: str | None = None
+    aliyun_access_key_secret: str | None = None
+    tencent_secret_id: str | None = None
+    tencent_secret_key: str | None = None
+    tencent_sms_app_id: str | None = None  # SmsSdkAppId
+    tencent_region: str = "ap-guangzhou"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None  # a Twilio number (+1...) or a Messaging Service SID (MG...)
+    # The secret in the providers' callback path /api/v1/callbacks/sms/{provider}/{secret} (they send no
+    # token); unset: no callback is accepted. The networks callbacks may come from (comma-separated
+    # CIDRs); empty: any address.
+    sms_callback_secret: str | None = None
+    sms_callback_networks: str = ""
     letters_dir: str = "var/letters"
     # The whole floor is a sandbox (a demo, a trial): no message is handed to any provider; each is marked
     # sent with the reference "sandbox-<id>". A creditor can be a sandbox on its own (creditors.sandbox).

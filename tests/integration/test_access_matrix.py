@@ -471,6 +471,16 @@ MATRIX: dict[tuple[str, str], Rule] = {
         for prefix in ("/exports", "/api/v1/exports")
         for fmt in ("csv", "xlsx")
     },
+    # --- smsprov ---
+    # issue 17: the SMS providers' callbacks (delivery reports, replies) on a secret path, never a session:
+    # a wrong secret (or none configured, as here) is no page for anyone
+    # (tests/integration/test_sms_callbacks.py sends the right one).
+    ("POST", "/api/v1/callbacks/sms/{provider}/{secret}"): Rule(
+        HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
+    ),
+    ("POST", "/api/v1/callbacks/sms/{provider}/{secret}/reply"): Rule(
+        HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
+    ),
 }
 MOUNTS = {"/static"}  # files only
 
@@ -715,6 +725,9 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
             "currency": "CNY",
             "effective_from": "2026-11-01",
         },
+        # --- smsprov ---
+        ("POST", "/api/v1/callbacks/sms/{provider}/{secret}"): {"MessageSid": "SM1", "MessageStatus": "sent"},
+        ("POST", "/api/v1/callbacks/sms/{provider}/{secret}/reply"): {"From": "+8613800138000", "Body": "TD"},
     }
 
 
@@ -866,6 +879,8 @@ NOT_A_CASE = {
     "{provider}": "alipay",
     "{request_id}": "1",  # issue 16: an export request (none is made here)
     "{file_id}": "1",  # issue 16: an activity file (none is written here)
+    # --- smsprov ---
+    "{secret}": "not-the-secret",  # issue 17: an SMS provider's callback path (no secret is configured)
 }
 
 

@@ -30,6 +30,24 @@ class Outgoing:
     now: datetime  # the instant of sending (a letter's date and folder)
     # Files sent with it, (file name, content type, bytes): e-mail only (a creditor's monthly report).
     attachments: tuple[tuple[str, str, bytes], ...] = ()
+    # What a provider that sends only approved templates (Aliyun, Tencent Cloud SMS) needs; a transport
+    # that sends the text as it is ignores them. The creditor's code, our template key (reminder ...),
+    # the values its variables may take (name, reference, phone), and the creditor's approved code for
+    # that template at the configured provider, None when it has none.
+    creditor_code: str | None = None
+    template: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+    provider_template: ProviderTemplate | None = None
+
+
+@dataclass(frozen=True)
+class ProviderTemplate:
+    """A template approved at an SMS provider for one creditor: its code there, the signature (签名) it
+    is sent under, and the names of its variables in the provider's order."""
+
+    code: str
+    sign_name: str
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

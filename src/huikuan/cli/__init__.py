@@ -27,6 +27,7 @@ from huikuan.cli import (
     scope,
     setup,
     simulate,
+    sms_templates,
     statements,
     users,
 )
@@ -56,6 +57,7 @@ app.add_typer(compliance.app, name="compliance", help="The compliance gate.")
 app.add_typer(contact.app, name="contact", help="Contacts, through the compliance gate.")
 app.add_typer(plan.app, name="plan")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(sms_templates.app, name="sms-templates")
 app.command("simulate")(simulate.simulate)
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(audit_commands.app, name="audit")

@@ -17,6 +17,7 @@ from huikuan.channels import NEEDS, channel_state, transport_for
 from huikuan.channels.payments import registry
 from huikuan.config import Settings, get_settings
 from huikuan.services.access import Viewer, require_supervisor
+from huikuan.services.sms_templates import list_templates
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
@@ -34,6 +35,24 @@ SETTINGS: dict[str, tuple[tuple[str, bool], ...]] = {
     "letter": (("letters_dir", False), ("letter_return_address", False)),
     "wechat": (),
 }
+# The SMS settings shown depend on the provider chosen (channels/sms/__init__.py).
+SMS_SETTINGS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "generic": (("sms_url", False), ("sms_token", True)),
+    "aliyun": (("aliyun_access_key_id", True), ("aliyun_access_key_secret", True)),
+    "tencent": (
+        ("tencent_sms_app_id", False),
+        ("tencent_region", False),
+        ("tencent_secret_id", True),
+        ("tencent_secret_key", True),
+    ),
+    "twilio": (("twilio_from", False), ("twilio_account_sid", True), ("twilio_auth_token", True)),
+}
+SMS_COMMON = (
+    ("sms_provider", False),
+    ("sms_endpoint_url", False),
+    ("sms_rate_per_second", False),
+    ("sms_callback_secret", True),
+)
 SENT = ("sent", "delivered")
 _EMAIL = re.compile(r"[^\s@<>]+@[^\s@<>]+")
 _DIGITS = re.compile(r"\d{5,}")
@@ -47,7 +66,20 @@ def masked_error(text: str | None) -> str:
     return _DIGITS.sub("•••", _EMAIL.sub("•••@•••", text))[:ERROR_CHARS]
 
 
+def _settings_of(channel: str, settings: Settings) -> tuple[tuple[str, bool], ...]:
+    if channel != "sms":
+        return SETTINGS[channel]
+    return SMS_COMMON + SMS_SETTINGS[settings.sms_provider]
+
+
 def _shown(settings: Settings, name: str, secret: bool) -> dict[str, Any]:
+    if name == "sms_endpoint_url":  # shown as a URL (where it goes, no more)
+        value = settings.sms_endpoint
+        name = "sms_endpoint"
+        if value and "//" in value:
+            parts = urlsplit(value)
+            value = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+        return {"name": name, "set": bool(value), "value": value or ""}
     value = getattr(settings, name)
     if secret or value in (None, ""):
         return {"name": name, "set": value not in (None, ""), "value": ""}
@@ -85,7 +117,9 @@ def channels(uow: UnitOfWork, viewer: Viewer, settings: Settings | None = None) 
                 # configured, not_configured (with the setting it needs), or sandbox (nothing is sent)
                 "state": channel_state(channel, settings),
                 "needs": NEEDS[channel],
-                "settings": [_shown(settings, name, secret) for name, secret in SETTINGS[channel]],
+                "settings": [
+                    _shown(settings, name, secret) for name, secret in _settings_of(channel, settings)
+                ],
                 "last_sent": last_sent,
                 "last_error": masked_error(error.error) if error else "",
                 "last_error_at": (error.created_at if error else None),
@@ -112,3 +146,9 @@ def payment_providers(uow: UnitOfWork, viewer: Viewer) -> list[dict[str, Any]]:
             {"provider": name, "configured": name in ready, "merchants": int(merchants), "last_link": last}
         )
     return found
+
+
+def sms_templates(uow: UnitOfWork, viewer: Viewer) -> list[dict[str, Any]]:
+    """Each creditor's SMS templates approved at the providers (set with `huikuan sms-templates`)."""
+    require_supervisor(viewer)
+    return [r.to_dict() for r in list_templates(uow)]

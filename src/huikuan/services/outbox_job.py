@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,8 @@ from sqlalchemy import func, or_, select, update
 
 from huikuan.channels import MESSAGE_CHANNELS, channel_state, transport_for
 from huikuan.channels.base import DefinitiveFailure, Outgoing, Receipt, TransientFailure, Transport
+from huikuan.channels.sms.limits import per_run
+from huikuan.channels.sms.templated import MISSING_PARAM_ERROR, NO_TEMPLATE_ERROR
 from huikuan.config import Settings, get_settings
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.i18n import gettext, normalize_locale
@@ -32,6 +35,7 @@ from huikuan.services.contacts import check_contact
 from huikuan.services.fact_effects import CANCELLED_ERROR
 from huikuan.services.inbound_reply import OPT_OUT_CONFIRMATION
 from huikuan.services.message_text import reference
+from huikuan.services.sms_templates import approved_template
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -67,6 +71,8 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
         transports = {
             ch: (sandbox if channel_state(ch, settings) == "sandbox" else None) for ch in transports
         }
+    # The provider's rate over one run of the once-a-minute job: a larger backlog waits for the next run.
+    sms_budget = per_run(settings.sms_provider, settings.sms_rate_per_second)
     ready = [ch for ch, tr in transports.items() if tr is not None]
     # A sandbox creditor's messages leave on every channel, configured or not: nothing is sent.
     sendable = or_(m.channel.in_(ready), m.case_id.in_(_sandbox_cases()))
@@ -78,15 +84,21 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
     for _ in range(50):  # batches; each message leaves the due set once tried
         rows = uow.session.execute(
             select(m.id, m.channel)
-            .where(m.status == "queued", sendable, *_due(now))
+            .where(m.status == "queued", sendable, *_due(now), *_over(sms_budget))
             .order_by(m.id)
             .limit(BATCH)
         ).all()
         uow.rollback()  # end the read: each claim below is its own short write
         for row in rows:
             transport = transports[row.channel] or sandbox
+            provider = transport is not sandbox and row.channel == "sms"
+            if provider and sms_budget <= 0:
+                continue  # the provider's share of this run is spent: it waits, queued, for the next
             if _claim(uow, row.id, now):
-                counts[_deliver(uow, row.id, transport, now, sandbox)] += 1
+                outcome = _deliver(uow, row.id, transport, now, sandbox, settings)
+                counts[outcome] += 1
+                if provider and outcome in ("sent", "failed", "retry"):
+                    sms_budget -= 1
         if len(rows) < BATCH:
             break
     return counts
@@ -105,6 +117,11 @@ SANDBOX_REF = "sandbox-"
 def _sandbox_cases() -> Any:
     c, cr = t.cases.c, t.creditors.c
     return select(c.id).join(t.creditors, cr.id == c.creditor_id).where(cr.sandbox.is_(True))
+
+
+def _over(sms_budget: int) -> tuple[Any, ...]:
+    """No more SMS in this run once the provider's share of the run is spent."""
+    return () if sms_budget > 0 else (t.messages.c.channel != "sms",)
 
 
 def _due(now: datetime) -> tuple[Any, ...]:
@@ -128,7 +145,12 @@ def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
 
 
 def _deliver(
-    uow: UnitOfWork, message_id: int, transport: Transport, now: datetime, sandbox: Transport
+    uow: UnitOfWork,
+    message_id: int,
+    transport: Transport,
+    now: datetime,
+    sandbox: Transport,
+    settings: Settings,
 ) -> str:
     row = _message(uow, message_id)
     uow.rollback()
@@ -147,7 +169,11 @@ def _deliver(
         _record_held(uow, message_id, row, now)
         uow.commit()
         return "refused"
-    outgoing = _outgoing(row, now)
+    outgoing = _outgoing(row, now, settings.agency_phone)
+    if row.channel == "sms" and transport is not sandbox and settings.sms_provider != "generic":
+        found = approved_template(uow, row.creditor_id, settings.sms_provider, row.template)
+        uow.rollback()
+        outgoing = replace(outgoing, provider_template=found)
     attempts = row.attempts + 1
     try:
         receipt = transport.send(outgoing)
@@ -211,6 +237,8 @@ def _message(uow: UnitOfWork, message_id: int) -> Any:
             d.disputed,
             p.name.label("party_name"),
             cr.sandbox,
+            c.creditor_id,
+            cr.code.label("creditor_code"),
         )
         .select_from(
             t.messages.join(t.cases, c.id == m.case_id)
@@ -222,7 +250,7 @@ def _message(uow: UnitOfWork, message_id: int) -> Any:
     ).one()
 
 
-def _outgoing(row: Any, now: datetime) -> Outgoing:
+def _outgoing(row: Any, now: datetime, phone: str = "") -> Outgoing:
     """The message as the transport sends it, addressed to the party or else the debtor."""
     return Outgoing(
         id=row.id,
@@ -234,6 +262,13 @@ def _outgoing(row: Any, now: datetime) -> Outgoing:
         recipient_name=row.party_name or row.debtor_name,
         reference=reference(row.case_id),
         now=now,
+        creditor_code=row.creditor_code,
+        template=row.template,
+        params=(
+            ("name", row.party_name or row.debtor_name),
+            ("reference", reference(row.case_id)),
+            ("phone", phone),
+        ),
     )
 
 
@@ -342,6 +377,8 @@ STORED_ERRORS = (
     "No font for letters: install the fonts-wqy-microhei package (it puts {file} in place)",
     "the provider reports {status}: {reason}",
     "the provider reports {status}",
+    NO_TEMPLATE_ERROR,
+    MISSING_PARAM_ERROR,
 )
 
 

@@ -46,6 +46,7 @@ from huikuan.web.api import reports as api_reports
 from huikuan.web.api import scope as api_scope
 from huikuan.web.api import search as api_search
 from huikuan.web.api import session as api_session
+from huikuan.web.api import sms_callbacks as api_sms_callbacks
 from huikuan.web.api import workload as api_workload
 from huikuan.web.capacity import Admission
 from huikuan.web.headers import SecurityHeaders
@@ -138,6 +139,7 @@ ROUTERS = (
     api_notices.router,
     api_outbox.router,
     api_inbound.router,
+    api_sms_callbacks.router,
     api_privacy.router,
     api_persons.router,
     api_disputes.router,

@@ -75,6 +75,7 @@ from huikuan.storage.tables.reports import (
     report_daily,
     report_refusals,
 )
+from huikuan.storage.tables.sms_templates import sms_templates
 from huikuan.storage.tables.tenancy import team_creditors, user_creditors
 
 __all__ = [
@@ -130,6 +131,7 @@ __all__ = [
     "report_recipients",
     "report_refusals",
     "scripts",
+    "sms_templates",
     "statement_entries",
     "statements",
     "team_creditors",

@@ -181,5 +181,6 @@ def channels_page(request: Request, viewer: ViewerDep, uow: UowDep) -> HTMLRespo
     context = {
         "channels": channel_status.channels(uow, viewer),
         "providers": channel_status.payment_providers(uow, viewer),
+        "sms_templates": channel_status.sms_templates(uow, viewer),
     }
     return render(request, "admin/channels.html", context)
