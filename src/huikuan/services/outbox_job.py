@@ -27,7 +27,7 @@ from huikuan.channels.base import DefinitiveFailure, Outgoing, TransientFailure,
 from huikuan.config import Settings, get_settings
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.i18n import gettext, normalize_locale
-from huikuan.services import notices
+from huikuan.services import notices, wechat_outbox
 from huikuan.services.contacts import check_contact
 from huikuan.services.fact_effects import CANCELLED_ERROR
 from huikuan.services.message_text import reference
@@ -60,6 +60,7 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
     m = t.messages.c
     transports = {ch: transport_for(ch, settings) for ch in ("sms", "email", "letter", "wechat")}
     ready = [ch for ch, tr in transports.items() if tr is not None]
+    wechat_outbox.prepare(uow, transports["wechat"])
     counts["waiting"] = int(
         uow.session.execute(
             select(func.count()).where(m.status == "queued", m.channel.not_in(ready), *_due(now))
@@ -76,7 +77,7 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
         for row in rows:
             transport = transports[row.channel]
             if transport is not None and _claim(uow, row.id, now):
-                counts[_deliver(uow, row.id, transport, now)] += 1
+                counts[_deliver(uow, row.id, transport, now, settings)] += 1
         if len(rows) < BATCH:
             break
     return counts
@@ -102,7 +103,7 @@ def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
     return ok
 
 
-def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: datetime) -> str:
+def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: datetime, settings: Settings) -> str:
     row = _message(uow, message_id)
     uow.rollback()
     postponed_until = _gate_again(uow, row, now)
@@ -117,11 +118,14 @@ def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: dateti
         uow.commit()
         return "refused"
     outgoing = _outgoing(row, now)
+    if row.channel == "wechat":  # its binding, the creditor's template, the 48-hour window
+        outgoing = wechat_outbox.outgoing(uow, outgoing, row.case_id, settings)
     attempts = row.attempts + 1
     try:
         receipt = transport.send(outgoing)
     except DefinitiveFailure as exc:
         _finish(uow, message_id, status="failed", error=str(exc), attempts=attempts)
+        wechat_outbox.after_failure(uow, exc, now)
         uow.commit()
         return "failed"
     except Exception as exc:  # a transient failure, or a fault of ours: never lose the message silently
@@ -305,6 +309,14 @@ STORED_ERRORS = (
     "No font for letters: install the fonts-wqy-microhei package (it puts {file} in place)",
     "the provider reports {status}: {reason}",
     "the provider reports {status}",
+    # WeChat (channels/wechat/transport.py)
+    "no active WeChat binding for this recipient",
+    "no WeChat template message is set up for this creditor",
+    "WeChat: the person no longer follows the account ({code})",
+    "WeChat: not an openid of this account ({code})",
+    "WeChat refused the message ({code}): {reason}",
+    "WeChat answered {code}: {reason}",
+    "WeChat not reachable: {reason}",
 )
 
 

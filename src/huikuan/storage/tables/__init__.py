@@ -69,6 +69,7 @@ from huikuan.storage.tables.records import (
 )
 from huikuan.storage.tables.reports import account_month_ends, report_daily, report_refusals
 from huikuan.storage.tables.tenancy import team_creditors, user_creditors
+from huikuan.storage.tables.wechat import wechat_bindings, wechat_inbound, wechat_session, wechat_templates
 
 __all__ = [
     "Id",
@@ -127,4 +128,8 @@ __all__ = [
     "user_creditors",
     "user_sessions",
     "users",
+    "wechat_bindings",
+    "wechat_inbound",
+    "wechat_session",
+    "wechat_templates",
 ]
