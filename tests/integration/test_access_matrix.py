@@ -454,6 +454,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # who it is e-mailed to: set by administrators.
     ("GET", "/portfolio/monthly-reports/{file_id}"): rule(collectors=DENY, sue=DENY, ada=HIDDEN, vic=HIDDEN),
     ("POST", "/admin/creditors/{creditor_id}/report-recipients"): ADMINISTER,
+    # --- inbound ---
+    # issue 17: replies and bounces from the providers: their Bearer token, never a user's session (no
+    # token at all is a 401 for everyone; tests/integration/test_inbound_api.py sends the provider's).
+    ("POST", "/api/v1/inbound/sms"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    ("POST", "/api/v1/inbound/email"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    ("POST", "/api/v1/inbound/email-bounce"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
 }
 MOUNTS = {"/static"}  # files only
 
@@ -687,6 +693,10 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
             "ends_on": "2026-11-21",
             "confirm": True,
         },
+        # --- inbound ---
+        ("POST", "/api/v1/inbound/sms"): {"from": "+8613800138000", "to": "10690000", "text": "TD"},
+        ("POST", "/api/v1/inbound/email"): {"from": "li@example.com", "subject": "Re", "text": "STOP"},
+        ("POST", "/api/v1/inbound/email-bounce"): {"recipient": "li@example.com", "kind": "hard"},
     }
 
 

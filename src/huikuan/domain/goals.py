@@ -26,6 +26,7 @@ class Goal(StrEnum):
     SEND_NOTICE = "send_notice"
     VISIT_ASSESS = "visit_assess"
     TAKE_INBOUND_CALL = "take_inbound_call"
+    ANSWER_REPLY = "answer_reply"  # the debtor wrote back (services/inbound.py)
     # After an outcome
     REACH_DEBTOR = "reach_debtor"
     REACH_AFTER_VOICEMAIL = "reach_after_voicemail"

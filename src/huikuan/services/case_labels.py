@@ -175,6 +175,7 @@ GOAL_LABELS = {
     "send_notice": "Send the demand or validation notice",
     "visit_assess": "Visit to assess the ability to pay",
     "take_inbound_call": "Take the debtor's call",
+    "answer_reply": "Answer the debtor's reply",
     "reach_debtor": "Reach the debtor",
     "reach_after_voicemail": "Reach the debtor after the voicemail",
     "find_working_number": "Find a working number",

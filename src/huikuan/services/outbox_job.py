@@ -30,6 +30,7 @@ from huikuan.i18n import gettext, normalize_locale
 from huikuan.services import notices, wechat_outbox
 from huikuan.services.contacts import check_contact
 from huikuan.services.fact_effects import CANCELLED_ERROR
+from huikuan.services.inbound_reply import OPT_OUT_CONFIRMATION
 from huikuan.services.message_text import reference
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
@@ -106,13 +107,15 @@ def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
 def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: datetime, settings: Settings) -> str:
     row = _message(uow, message_id)
     uow.rollback()
-    postponed_until = _gate_again(uow, row, now)
+    # An opt-out's confirmation is the one message a channel's opt-out allows (services/inbound_reply.py).
+    postponed_until = None if row.template == OPT_OUT_CONFIRMATION else _gate_again(uow, row, now)
     if postponed_until is not None and postponed_until is not _HELD:
         # Outside the hours (or over a frequency cap) now: it waits, queued, until the gate allows it.
         _finish(uow, message_id, status="queued", next_attempt_at=postponed_until)
         uow.commit()
         return "postponed"
-    if row.cease or row.disputed or postponed_until is _HELD:
+    held = (row.cease or row.disputed) and row.template != OPT_OUT_CONFIRMATION
+    if held or postponed_until is _HELD:
         _finish(uow, message_id, status="refused", error=HOLD_ERROR)
         _record_held(uow, message_id, row, now)
         uow.commit()
@@ -172,6 +175,7 @@ def _message(uow: UnitOfWork, message_id: int) -> Any:
             m.to,
             m.subject,
             m.body,
+            m.template,
             m.locale,
             m.attempts,
             m.party_id,

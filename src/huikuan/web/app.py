@@ -30,6 +30,7 @@ from huikuan.web.api import disputes as api_disputes
 from huikuan.web.api import exports as api_exports
 from huikuan.web.api import holds as api_holds
 from huikuan.web.api import imports as api_imports
+from huikuan.web.api import inbound as api_inbound
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import notices as api_notices
 from huikuan.web.api import outbox as api_outbox
@@ -136,6 +137,7 @@ ROUTERS = (
     api_negotiation.router,
     api_notices.router,
     api_outbox.router,
+    api_inbound.router,
     api_privacy.router,
     api_persons.router,
     api_disputes.router,

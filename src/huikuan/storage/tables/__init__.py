@@ -47,6 +47,7 @@ from huikuan.storage.tables.floor import (
     user_sessions,
     users,
 )
+from huikuan.storage.tables.inbound import inbound_messages
 from huikuan.storage.tables.money import (
     ledger_entries,
     ledger_lines,
@@ -95,6 +96,7 @@ __all__ = [
     "fact_versions",
     "holds",
     "import_batches",
+    "inbound_messages",
     "instalments",
     "interactions",
     "job_leases",

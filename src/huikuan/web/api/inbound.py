@@ -1,0 +1,125 @@
+"""What comes back from the providers (docs/channels.md, "Replies and opt-outs" and "Bounces"): a person's
+SMS reply, an e-mail reply, and an e-mail bounce, each handed to services/inbound.py.
+
+The callers are providers, not users: they are authenticated as the SMS delivery reports are, by
+HUIKUAN_SMS_TOKEN sent as `Authorization: Bearer <token>` (web/api/outbox.provider). A request with no
+Bearer token answers 401, a wrong token (or none configured) 403. Whatever the sender, the answer says
+only that the message was received: whether a debtor has that number is never disclosed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Depends, Request
+from pydantic import Field
+
+from huikuan.channels.inbound import Inbound
+from huikuan.errors import NotAuthenticated
+from huikuan.services import inbound as svc
+from huikuan.web.api.common import Body, UowDep, api_router
+from huikuan.web.api.outbox import provider
+
+router = api_router("/inbound", "inbound")
+
+
+def provider_token(request: Request) -> None:
+    """The provider's Bearer token, checked as the delivery reports' is; none at all is a 401."""
+    if not request.headers.get("authorization", "").lower().startswith("bearer "):
+        raise NotAuthenticated("Send the provider's token as Authorization: Bearer <token>")
+    provider(request)
+
+
+class SmsIn(Body):
+    sender: str = Field(alias="from", max_length=64, examples=["+8613800138000"])
+    to: str = Field(default="", max_length=64, examples=["10690000"])
+    text: str = Field(max_length=2000, examples=["TD"])
+    received_at: datetime | None = Field(default=None, description="when the provider received it; now")
+    id: str | None = Field(default=None, max_length=200, description="the provider's id of the message")
+    provider: str = Field(default="http", max_length=20)
+
+
+class EmailIn(Body):
+    sender: str = Field(alias="from", max_length=500, examples=["li.lei@example.com"])
+    to: str = Field(default="", max_length=500)
+    subject: str = Field(default="", max_length=300)
+    text: str = Field(default="", max_length=20000)
+    received_at: datetime | None = None
+    in_reply_to: str | None = Field(default=None, max_length=500)
+    message_id: str | None = Field(default=None, max_length=200, description="the e-mail's Message-ID")
+    provider: str = Field(default="email", max_length=20)
+
+
+class BounceIn(Body):
+    recipient: str = Field(max_length=500, description="the address (or number) that could not be reached")
+    channel: str = Field(default="email", examples=["email", "sms"])
+    kind: str = Field(default="hard", description="hard (the address does not exist) or soft (try again)")
+    status: str | None = Field(default=None, max_length=20, description="the DSN status, e.g. 5.1.1")
+    diagnostic: str | None = Field(default=None, max_length=500)
+    provider: str = Field(default="email", max_length=20)
+
+
+@router.post("/sms", dependencies=[Depends(provider_token)])
+def inbound_sms(body: SmsIn, uow: UowDep) -> dict[str, Any]:
+    """A person's SMS to our number: an opt-out keyword opts the number out of SMS; other text reaches
+    the collector."""
+    now = datetime.now(UTC)
+    message = Inbound(
+        channel="sms",
+        sender=body.sender,
+        to=body.to,
+        text=body.text,
+        received_at=_utc(body.received_at, now),
+        provider=body.provider,
+        provider_ref=body.id,
+    )
+    return _answer(svc.receive(uow, message, now=now))
+
+
+@router.post("/email", dependencies=[Depends(provider_token)])
+def inbound_email(body: EmailIn, uow: UowDep) -> dict[str, Any]:
+    """A reply by e-mail (the mail provider's inbound webhook, as JSON)."""
+    now = datetime.now(UTC)
+    message = Inbound(
+        channel="email",
+        sender=body.sender,
+        to=body.to,
+        text=body.text,
+        received_at=_utc(body.received_at, now),
+        provider=body.provider,
+        provider_ref=body.message_id,
+        subject=body.subject,
+        in_reply_to=body.in_reply_to,
+    )
+    return _answer(svc.receive(uow, message, now=now))
+
+
+@router.post("/email-bounce", dependencies=[Depends(provider_token)])
+def email_bounce(body: BounceIn, uow: UowDep) -> dict[str, Any]:
+    """A bounce: a hard one (or a DSN status 5.x.x) marks every point with that address as not working;
+    a soft one (4.x.x) is only acknowledged, as the outbox already retries."""
+    permanent = body.kind == "hard" if not body.status else body.status.strip().startswith("5")
+    if not permanent:
+        return {"received": True, "marked": 0}
+    done = svc.mark_bounce(
+        uow,
+        body.channel,
+        body.recipient,
+        reason="bounced" if body.channel == "email" else "invalid",
+        now=datetime.now(UTC),
+        provider=body.provider,
+        detail=" ".join(x for x in (body.status, body.diagnostic) if x),
+    )
+    return {"received": True, "marked": len(done.point_ids)}
+
+
+def _utc(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _answer(result: svc.ReceiveResult) -> dict[str, Any]:
+    """Received, and nothing more: the same answer for a known and an unknown sender."""
+    return {"received": True, "id": result.inbound_id}
