@@ -66,7 +66,7 @@ class WechatServer:
     def expire_tokens(self) -> None:
         """Every token issued so far expires now (as after two hours, or a token fetched elsewhere)."""
         with self.lock:
-            self.tokens = {token: 0.0 for token in self.tokens}
+            self.tokens = dict.fromkeys(self.tokens, 0.0)
 
     # --- the endpoints ------------------------------------------------------------------------------------
 
@@ -83,7 +83,10 @@ class WechatServer:
         with self.lock:
             expiry = self.tokens.get(query.get("access_token", ""))
             if expiry is None:
-                return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
+                return {
+                    "errcode": 40001,
+                    "errmsg": "invalid credential, access_token is invalid or not latest",
+                }
             if expiry <= time.time():
                 return {"errcode": 42001, "errmsg": "access_token expired"}
             if self.busy > 0:
@@ -104,7 +107,10 @@ class WechatServer:
                 kind = "template"
             else:
                 if time.time() - self.wrote_at.get(openid, float("-inf")) > CUSTOMER_SERVICE_SECONDS:
-                    return {"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}
+                    return {
+                        "errcode": 45015,
+                        "errmsg": "response out of time limit or subscription is canceled",
+                    }
                 kind = "custom"
             self.sent.append({"kind": kind, **body})
             return {"errcode": 0, "errmsg": "ok", "msgid": 1000 + len(self.sent)}

@@ -104,7 +104,9 @@ def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
     return ok
 
 
-def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: datetime, settings: Settings) -> str:
+def _deliver(
+    uow: UnitOfWork, message_id: int, transport: Transport, now: datetime, settings: Settings
+) -> str:
     row = _message(uow, message_id)
     uow.rollback()
     # An opt-out's confirmation is the one message a channel's opt-out allows (services/inbound_reply.py).
@@ -123,6 +125,8 @@ def _deliver(uow: UnitOfWork, message_id: int, transport: Transport, now: dateti
     outgoing = _outgoing(row, now)
     if row.channel == "wechat":  # its binding, the creditor's template, the 48-hour window
         outgoing = wechat_outbox.outgoing(uow, outgoing, row.case_id, settings)
+    elif row.channel == "letter":  # the case's WeChat bind link, as a QR code
+        outgoing = wechat_outbox.with_bind_link(outgoing, row.case_id, settings)
     attempts = row.attempts + 1
     try:
         receipt = transport.send(outgoing)

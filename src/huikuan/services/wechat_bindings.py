@@ -13,16 +13,19 @@ followed binding (`bound_debtors`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Connection, insert, select, update
 
 from huikuan.channels.wechat import oauth
 from huikuan.config import Settings
 from huikuan.domain.enums import ContactStatus
+from huikuan.domain.portfolio import Portfolio
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.i18n import gettext
 from huikuan.local_secrets import local_secret
@@ -68,7 +71,7 @@ def bind_url(settings: Settings, case_id: int) -> str | None:
     return f"{settings.public_url.rstrip('/')}/wx/bind/{bind_token(settings, case_id)}"
 
 
-def case_of(settings: Settings, token: str, *, now: datetime | None = None) -> int:
+def case_of(settings: Settings, token: str) -> int:
     """The case a bind token names; NotFound when it is forged or expired."""
     try:
         data = _signer(settings, BIND_SALT).loads(token, max_age=settings.wechat_bind_days * 86_400)
@@ -96,6 +99,20 @@ def consent(uow: UnitOfWork, settings: Settings, code: str, state: str, locale: 
     return Consent(token=token, case_id=case_id, openid=openid, text=consent_text(settings, locale))
 
 
+def consent_again(settings: Settings, token: str, locale: str) -> Consent:
+    """The same consent in another language (the page's language switch), from its signed token."""
+    case_id, openid = _consent_token(settings, token)
+    return Consent(token=token, case_id=case_id, openid=openid, text=consent_text(settings, locale))
+
+
+def _consent_token(settings: Settings, token: str) -> tuple[int, str]:
+    try:
+        data = _signer(settings, CONSENT_SALT).loads(token, max_age=CONSENT_SECONDS)
+    except BadSignature:
+        raise InvalidInput("This page has expired: open the link again") from None
+    return int(data["c"]), str(data["o"])
+
+
 def consent_text(settings: Settings, locale: str) -> str:
     agency = (settings.agency_name_zh if locale == "zh_CN" else "") or settings.agency_name or "Huikuan"
     return gettext(CONSENT_TEXT, locale, agency=agency)
@@ -114,12 +131,9 @@ def bind(
     """The person said yes: the openid is bound to the case's debtor (again, if it was before); the
     binding's id."""
     when = (now or datetime.now(UTC)).astimezone(UTC)
-    try:
-        data = _signer(settings, CONSENT_SALT).loads(token, max_age=CONSENT_SECONDS)
-    except BadSignature:
-        raise InvalidInput("This page has expired: open the link again") from None
-    case = _case(uow, int(data["c"]))
-    debtor_id, openid, app_id = int(case.debtor_id), str(data["o"]), settings.wechat_app_id
+    case_id, openid = _consent_token(settings, token)
+    case = _case(uow, case_id)
+    debtor_id, app_id = int(case.debtor_id), settings.wechat_app_id
     text = consent_text(settings, locale)
     b, cp = t.wechat_bindings.c, t.contact_points.c
     with changing_facts(uow, [debtor_id], user_id=None, reason="wechat.bound", at=when):
@@ -226,11 +240,17 @@ def bound_debtors(conn: Connection, app_id: str) -> list[int]:
         return []
     b = t.wechat_bindings.c
     rows = conn.execute(
-        select(b.debtor_id)
-        .where(b.app_id == app_id, b.status == "active", b.followed.is_(True))
-        .distinct()
+        select(b.debtor_id).where(b.app_id == app_id, b.status == "active", b.followed.is_(True)).distinct()
     ).scalars()
     return [int(d) for d in rows]
+
+
+def wechat_reach(portfolio: Portfolio, bound: Sequence[int]) -> Portfolio:
+    """The portfolio with `has_wechat` true exactly for the debtors in `bound` (bound_debtors)."""
+    if "has_wechat" not in portfolio.cases.columns:
+        return portfolio
+    reach = pl.col("debtor_id").is_in(list(bound)).fill_null(False).alias("has_wechat")
+    return replace(portfolio, cases=portfolio.cases.with_columns(reach))
 
 
 def _points(uow: UnitOfWork, ids: list[int | None], status: str, reason: str | None, now: datetime) -> None:

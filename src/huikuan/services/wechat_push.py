@@ -89,7 +89,9 @@ def _keep_inbound_time(uow: UnitOfWork, app_id: str, openid: str, when: datetime
         select(i.last_inbound_at).where(i.app_id == app_id, i.openid == openid)
     ).one_or_none()
     if known is None:
-        uow.session.execute(insert(t.wechat_inbound).values(app_id=app_id, openid=openid, last_inbound_at=when))
+        uow.session.execute(
+            insert(t.wechat_inbound).values(app_id=app_id, openid=openid, last_inbound_at=when)
+        )
     elif known.last_inbound_at < when:
         uow.session.execute(
             update(t.wechat_inbound)

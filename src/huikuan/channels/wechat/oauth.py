@@ -37,7 +37,9 @@ def openid_for(settings: Settings, code: str) -> str:
     try:
         answer = _client(settings).fetch_access_token(code)
     except WeChatOAuthException as exc:
-        raise InvalidInput("WeChat refused the sign-in ({code}): {reason}", code=exc.errcode, reason=exc.errmsg) from None
+        raise InvalidInput(
+            "WeChat refused the sign-in ({code}): {reason}", code=exc.errcode, reason=exc.errmsg
+        ) from None
     except requests.RequestException:
         raise ProviderUnavailable("WeChat is not reachable: try again in a moment") from None
     openid = answer.get("openid") if isinstance(answer, dict) else None

@@ -64,10 +64,20 @@ class WechatRecipientGone(DefinitiveFailure):
     """WeChat refused the openid for good: unfollowed (43004) or not an openid of this account (40003)."""
 
     def __init__(self, msgid: str, *, app_id: str, openid: str, code: int, **values: Any) -> None:
-        super().__init__(msgid, **values)
+        super().__init__(msgid, code=code, **values)
         self.app_id = app_id
         self.openid = openid
         self.code = code
+
+
+class _Client(WeChatClient):  # type: ignore[misc]
+    """wechatpy's client, with the token fetched from API_BASE_URL too (wechatpy names WeChat's host)."""
+
+    def fetch_access_token(self) -> Any:
+        return self._fetch_access_token(
+            url=self.API_BASE_URL + "token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        )
 
 
 class WechatTransport:
@@ -82,7 +92,7 @@ class WechatTransport:
     ) -> None:
         self.app_id = app_id
         # wechatpy's own retry on a refused token repeats as long as WeChat refuses: ours tries once.
-        self.client = WeChatClient(
+        self.client = _Client(
             app_id, secret, session=session or MemoryStorage(), timeout=timeout, auto_retry=False
         )
         if api_base_url:

@@ -1,7 +1,7 @@
 """wechat
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0028
 Create Date: 2026-12-06 16:50:00
 
 WeChat official-account messaging (issue 17): openids bound to debtors with their consent, the last
@@ -19,7 +19,7 @@ Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 When = sa.DateTime(timezone=True)
 
 revision: str = "0030"
-down_revision: str | None = "0026"
+down_revision: str | None = "0028"  # 0026 on main; 0028 is h/inbound's, merged here
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
