@@ -460,6 +460,20 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/inbound/sms"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("POST", "/api/v1/inbound/email"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("POST", "/api/v1/inbound/email-bounce"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    # --- wechat ---
+    # issue 17: binding a debtor's WeChat (the bind link, WeChat's OAuth redirect, the consent) is for the
+    # person, with a signed token and no login; the official account's push has its secret path and
+    # WeChat's signature. No official account is configured here, so none of them exists (404) for anyone
+    # (tests/integration/test_wechat_binding.py and test_wechat_push.py run them with WeChat configured).
+    ("GET", "/wx/bind/{token}"): Rule(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("GET", "/wx/oauth"): Rule(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("POST", "/wx/oauth"): Rule(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("GET", "/api/v1/callbacks/wechat/{secret}"): Rule(
+        HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
+    ),
+    ("POST", "/api/v1/callbacks/wechat/{secret}"): Rule(
+        HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
+    ),
 }
 MOUNTS = {"/static"}  # files only
 
@@ -591,6 +605,8 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
             "ends_on": "2026-11-21",
             "confirm": "1",
         },
+        # --- wechat ---
+        ("POST", "/wx/oauth"): {"token": "not-a-consent", "locale": "zh_CN", "agree": "yes"},
     }
 
 
@@ -697,6 +713,8 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/inbound/sms"): {"from": "+8613800138000", "to": "10690000", "text": "TD"},
         ("POST", "/api/v1/inbound/email"): {"from": "li@example.com", "subject": "Re", "text": "STOP"},
         ("POST", "/api/v1/inbound/email-bounce"): {"recipient": "li@example.com", "kind": "hard"},
+        # --- wechat --- (WeChat posts XML; refused before the body is read)
+        ("POST", "/api/v1/callbacks/wechat/{secret}"): {},
     }
 
 

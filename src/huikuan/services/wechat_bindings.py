@@ -80,18 +80,22 @@ def case_of(settings: Settings, token: str) -> int:
     return int(data["c"])
 
 
-def authorize_url(uow: UnitOfWork, settings: Settings, token: str) -> str:
-    """Where a bind link sends the person: WeChat's authorization page, with the token as its state."""
+def require_wechat(settings: Settings) -> None:
+    """NotFound while the floor has no official account: its pages do not exist."""
     if not oauth.configured(settings):
         raise NotFound("This link is not valid or has expired")
+
+
+def authorize_url(uow: UnitOfWork, settings: Settings, token: str) -> str:
+    """Where a bind link sends the person: WeChat's authorization page, with the token as its state."""
+    require_wechat(settings)
     _case(uow, case_of(settings, token))
     return oauth.authorize_url(settings, redirect_uri=_callback(settings), state=token)
 
 
 def consent(uow: UnitOfWork, settings: Settings, code: str, state: str, locale: str) -> Consent:
     """WeChat's redirect: the code exchanged for the openid, and the consent the person is asked for."""
-    if not oauth.configured(settings):
-        raise NotFound("This link is not valid or has expired")
+    require_wechat(settings)
     case_id = case_of(settings, state)
     _case(uow, case_id)
     openid = oauth.openid_for(settings, code)

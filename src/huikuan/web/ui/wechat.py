@@ -64,8 +64,9 @@ def give_consent(
 ) -> HTMLResponse:
     """The person's answer: yes binds the openid, "language" shows the page in the other language,
     anything else binds nothing."""
-    page_locale = _locale(request, locale)
     settings = get_settings()
+    wechat_bindings.require_wechat(settings)
+    page_locale = _locale(request, locale)
     if agree == "language":
         asked = wechat_bindings.consent_again(settings, token, page_locale)
         other = "en" if page_locale == "zh_CN" else "zh_CN"
