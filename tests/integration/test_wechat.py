@@ -15,10 +15,12 @@ from tests.support.floor import MORNING, Floor
 from tests.support.messaging import channel_settings, use_settings
 from tests.support.wechat import TEMPLATE_ID, bind, creditor_template, wechat_settings
 from tests.support.wechat_server import WechatServer, wechat_server
+from typer.testing import CliRunner
 
 from huikuan import config
 from huikuan.channels import transport_for
 from huikuan.channels.wechat import WechatTransport
+from huikuan.cli import app as cli_app
 from huikuan.config import Settings
 from huikuan.services.message_text import reference
 from huikuan.services.outbox import describe_error, dispatch_due, send
@@ -255,3 +257,23 @@ def test_without_the_creditors_template_a_follower_outside_48_hours_gets_nothing
     assert dispatch_due(floor.uow, MORNING, settings=settings)["failed"] == 1
     assert _message(floor, message_id).error == "no WeChat template message is set up for this creditor"
     assert server.sent == []
+
+
+def test_an_administrator_sets_a_creditors_template_from_the_command_line_and_bad_fields_are_refused(
+    floor: Floor,
+    db_env: str,  # noqa: ARG001 - the CLI's database
+) -> None:
+    runner = CliRunner()
+    assert "no WeChat template" in runner.invoke(cli_app, ["creditor", "wechat-template", "BANK"]).output
+    args = ["creditor", "wechat-template", "BANK", "--template-id", "TPL-neutral-1"]
+    done = runner.invoke(cli_app, [*args, "--field", "keyword1=reference", "--field", "remark=notice"])
+    assert done.exit_code == 0, done.output
+    shown = runner.invoke(cli_app, ["creditor", "wechat-template", "BANK"]).output
+    assert "TPL-neutral-1 (keyword1=reference, remark=notice)" in shown
+    # An amount is no field a template may show, and "first" is always our neutral line.
+    for bad in ("keyword2=balance", "first=subject"):
+        refused = runner.invoke(cli_app, [*args, "--field", bad])
+        assert refused.exit_code != 0
+    floor.uow.rollback()
+    (row,) = floor.uow.session.execute(select(t.wechat_templates.c.fields)).all()
+    assert row.fields == {"keyword1": "reference", "remark": "notice"}
