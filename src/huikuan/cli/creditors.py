@@ -110,7 +110,7 @@ def creditor_wechat_template(
     """Show or set the creditor's WeChat template message (docs/channels.md, "WeChat")."""
     from datetime import UTC, datetime
 
-    from huikuan.services.wechat_templates import set_template, template_of
+    from huikuan.services.wechat_templates import WechatTemplate, set_template, template_of
 
     try:
         fields = dict(part.split("=", 1) for part in field)
@@ -118,6 +118,7 @@ def creditor_wechat_template(
         raise fail(_("Give each --field as keyword=field"), 2) from None
     try:
         with open_uow() as uow:
+            found: WechatTemplate | None
             if template_id is not None:
                 found = set_template(uow, code, template_id, fields, now=datetime.now(UTC))
             else:
