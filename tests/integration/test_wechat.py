@@ -277,3 +277,16 @@ def test_an_administrator_sets_a_creditors_template_from_the_command_line_and_ba
     floor.uow.rollback()
     (row,) = floor.uow.session.execute(select(t.wechat_templates.c.fields)).all()
     assert row.fields == {"keyword1": "reference", "remark": "notice"}
+
+
+def test_a_wrong_app_secret_leaves_the_message_queued_for_a_retry_and_names_the_credentials(
+    floor: Floor, server: WechatServer, tmp_path: Path
+) -> None:
+    good = wechat_settings(tmp_path, server)
+    case_id, point = _bound_case(floor, server, good)
+    message_id = _queue(floor, case_id, point)
+    wrong = wechat_settings(tmp_path, server, wechat_app_secret="not-the-secret")
+    assert dispatch_due(floor.uow, MORNING, settings=wrong)["retry"] == 1
+    m = _message(floor, message_id)
+    assert m.status == "queued" and "40125" in m.error
+    assert describe_error(m.error, "zh_CN").startswith("微信拒绝了公众号的凭据（40125）")

@@ -37,7 +37,7 @@ def wechat_values(server: WechatServer) -> dict[str, str]:
 
 
 def wechat_settings(tmp_path: Path, server: WechatServer, **values: Any) -> Settings:
-    return channel_settings(tmp_path, **wechat_values(server), **values)
+    return channel_settings(tmp_path, **{**wechat_values(server), **values})
 
 
 def creditor_template(floor: Floor, creditor_id: int, fields: dict[str, str] | None = None) -> None:

@@ -325,6 +325,7 @@ STORED_ERRORS = (
     "WeChat refused the message ({code}): {reason}",
     "WeChat answered {code}: {reason}",
     "WeChat not reachable: {reason}",
+    "WeChat refused the account's credentials ({code}): {reason}",
 )
 
 

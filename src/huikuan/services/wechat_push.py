@@ -66,7 +66,6 @@ def receive_push(uow: UnitOfWork, settings: Settings, body: bytes, *, now: datet
     uow.commit()
     if kind != "text":
         return "message"
-    received = message.create_time if isinstance(message.create_time, datetime) else when
     inbound.receive(
         uow,
         Inbound(
@@ -74,7 +73,7 @@ def receive_push(uow: UnitOfWork, settings: Settings, body: bytes, *, now: datet
             sender=openid,
             to=str(getattr(message, "target", "") or app_id),
             text=str(message.content or ""),
-            received_at=received.astimezone(UTC) if received.tzinfo else received.replace(tzinfo=UTC),
+            received_at=when,  # WeChat's CreateTime is in whole seconds and pushed at once: ours is as good
             provider="wechat",
             provider_ref=str(message.id) if getattr(message, "id", None) else None,
         ),

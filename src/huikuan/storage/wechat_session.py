@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from wechatpy.session import SessionStorage
 
 from huikuan.storage.tables.wechat import wechat_session
@@ -38,10 +39,15 @@ class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]
         s = wechat_session.c
         expires = self.clock() + timedelta(seconds=ttl) if ttl else None
         values = {"value": json.dumps(value), "expires_at": expires}
-        with self.engine.begin() as conn:
-            done = conn.execute(update(wechat_session).where(s.key == key[:KEY_MAX]).values(**values))
-            if getattr(done, "rowcount", 0) == 0:
-                conn.execute(insert(wechat_session).values(key=key[:KEY_MAX], **values))
+        for _ in range(2):  # two processes may insert the same key at once: the second one updates
+            try:
+                with self.engine.begin() as conn:
+                    done = conn.execute(update(wechat_session).where(s.key == key[:KEY_MAX]).values(**values))
+                    if getattr(done, "rowcount", 0) == 0:
+                        conn.execute(insert(wechat_session).values(key=key[:KEY_MAX], **values))
+                return
+            except IntegrityError:
+                continue
 
     def delete(self, key: str) -> None:
         with self.engine.begin() as conn:

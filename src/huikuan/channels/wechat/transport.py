@@ -11,6 +11,7 @@ WeChat's answers, as our failures:
 - 43004 the person unfollowed the account; 40003 not an openid of this account: definitive, and the
   binding is marked (WechatRecipientGone carries which);
 - 45009 the day's API quota is spent, -1 the system is busy, no connection: transient, tried again later;
+- the account's credentials refused (wrong secret, 40164 our address not whitelisted): transient too;
 - 45015 out of the 48 hours (someone's clock disagreed with ours): the template message is sent instead;
 - anything else: definitive, with WeChat's own words.
 """
@@ -41,6 +42,10 @@ OUT_OF_WINDOW = 45015
 SYSTEM_BUSY = -1
 # The access token is invalid (40001, 40014) or expired (42001): a new one is fetched and the call tried once.
 TOKEN_REFUSED = frozenset({40001, 40014, 42001})
+# The account's credentials refused (a wrong AppID or AppSecret, our address not on the account's IP
+# whitelist, a token still refused after a fresh one): a configuration mistake, not the message's; it
+# waits, like a letter whose return address must be fixed.
+CREDENTIALS_REFUSED = TOKEN_REFUSED | {40013, 40125, 40164, 41001, 41002, 41004}
 # Our fields a creditor's template keywords may show (wechat_templates.fields maps keyword -> field).
 FIELDS = ("reference", "date", "agency", "subject", "notice")
 NEUTRAL_FIRST = "You have a new message"
@@ -158,6 +163,10 @@ class WechatTransport:
             )
         if code == OUT_OF_WINDOW:
             return _OutOfWindow("WeChat refused the message ({code}): {reason}", code=code, reason=reason)
+        if code in CREDENTIALS_REFUSED:
+            return TransientFailure(
+                "WeChat refused the account's credentials ({code}): {reason}", code=code, reason=reason
+            )
         if code in (QUOTA_REACHED, SYSTEM_BUSY):
             return TransientFailure("WeChat answered {code}: {reason}", code=code, reason=reason)
         return DefinitiveFailure("WeChat refused the message ({code}): {reason}", code=code, reason=reason)
