@@ -118,7 +118,8 @@ def _consent_token(settings: Settings, token: str) -> tuple[int, str]:
 
 
 def consent_text(settings: Settings, locale: str) -> str:
-    agency = (settings.agency_name_zh if locale == "zh_CN" else "") or settings.agency_name or "Huikuan"
+    own = settings.agency_name_zh if locale == "zh_CN" else settings.agency_name
+    agency = own or settings.agency_name or settings.agency_name_zh or "Huikuan"
     return gettext(CONSENT_TEXT, locale, agency=agency)
 
 
