@@ -166,7 +166,13 @@ def test_an_sms_opt_out_refuses_a_queued_sms_in_every_pack(floor: Floor, pack):
     set_preferences(floor.uow, alice, case.debtor_id, Preferences(opt_out=("sms",)))
     with pytest.raises(ComplianceRefused) as refused:
         queue_message(
-            floor.uow, case.id, channel="sms", contact_point_id=case.mobile_id, body="您好", at=MORNING
+            floor.uow,
+            case.id,
+            channel="sms",
+            contact_point_id=case.mobile_id,
+            body="您好",
+            at=MORNING,
+            user_id=floor.users["alice"],  # a collector's message (a job's would be automated, TCPA)
         )
     assert [v["rule"] for v in refused.value.decision["violations"]] == ["channel-opt-out"]
     # An empty list clears it.

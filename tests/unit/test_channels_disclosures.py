@@ -3,9 +3,8 @@ each pack x channel x template x language is rendered and checked."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from tests.support.message_context import template_context as _context
 
 from huikuan.channels import disclosures
 from huikuan.channels.render import LOCALES, render, template_names
@@ -19,52 +18,6 @@ CASES = [
     for template in template_names(channel)
     for locale in LOCALES
 ]
-
-
-def _context(pack: str, channel: str, locale: str, *, initial: bool) -> dict[str, Any]:
-    sender, creditor = "Lakeside Services", "Acme Bank"
-    money, day = "$1.00", "December 1, 2026"
-    return {
-        "recipient_name": "Jane Roe",
-        "recipient_address": ["1 Main St", "Springfield, IL 62704"],
-        "debtor_name": "Jane Roe",
-        "creditor_name": creditor,
-        "sender": sender,
-        "agency_address": ["PO Box 1200", "Chicago, IL 60601"],
-        "agency_phone": "+1 312 555 0100",
-        "collector": None,
-        "signer": sender,
-        "reference": "C000001",
-        "today": day,
-        "dispute_by": day,
-        "pack": pack,
-        "us_validation": pack == "us-reg-f" and channel == "letter",
-        "disclosures": disclosures.required(
-            pack, channel, locale, sender=sender, creditor=creditor, initial=initial
-        ),
-        "balance": money,
-        "accounts": [
-            {
-                "ref": "A-1",
-                "product": "Credit card",
-                "currency": "USD",
-                "principal": money,
-                "interest": money,
-                "fees": money,
-                "balance": money,
-                "balance_minor": 100,
-                "itemization_date": day,
-                "credits": money,
-            }
-        ],
-        "promise": {"amount": money, "due_date": day},
-        "arrangement": {
-            "kind": "instalment",
-            "total": money,
-            "instalments": [{"seq": 1, "due_date": day, "amount": money}],
-        },
-        "payment": {"amount": money, "date": day},
-    }
 
 
 @pytest.mark.parametrize("initial", [True, False])

@@ -89,6 +89,59 @@ _DEBT_COLLECTOR = {
 }
 
 
+# What a third party may read before the person opens the message, per pack: the part (an SMS's or WeChat
+# notification's whole text, which a locked screen previews; an e-mail's subject, which an inbox lists)
+# must carry no word that says a debt is being collected (DEBT_WORDS). An envelope is checked where the
+# letter is made (channels/letter: the window shows only the addresses). A US text must say it is from
+# a debt collector (12 CFR 1006.18(e)), so us-reg-f keeps only the e-mail subject discreet.
+DISCREET: dict[str, dict[str, Requirement]] = {
+    "cn": {
+        "sms": Requirement(
+            ("sms", "wechat"),
+            "CBA credit-card collection guideline (2018) and NIFA collection convention (2018): the debt is "
+            "not disclosed to anyone but the debtor; a locked phone shows the message to whoever holds it",
+        ),
+        "email": Requirement(("email",), "as for sms: an inbox lists the subject to whoever reads it"),
+    },
+    "uk-conc": {
+        "sms": Requirement(
+            ("sms", "wechat"),
+            "Huikuan's reading of CONC 7.9 and the FCA's debt-collection guidance: nothing that tells a "
+            "third party of the debt where it may read it first",
+        ),
+        "email": Requirement(("email",), "as for sms: the subject line"),
+    },
+    "us-reg-f": {
+        "email": Requirement(
+            ("email",),
+            "FDCPA 805(b) and 12 CFR 1006.6(d): no disclosure to a third party; an e-mail's subject is "
+            "read before the message is opened (the CFPB's commentary to 1006.6(d)(4))",
+        ),
+    },
+}
+DEBT_WORDS = ("欠", "债", "催", "逾期", "debt", "collect", "overdue", "arrears", "past due")
+
+
+def discreet_part(pack: str, channel: str, subject: str, body: str) -> str:
+    """The part of a message a third party may read first, under the pack ("" when none is kept
+    discreet): the whole text of an SMS or WeChat message, the subject of an e-mail."""
+    table = DISCREET.get(pack, DISCREET[DEFAULT])
+    if channel == "email":
+        return subject if "email" in table else ""
+    return body if "sms" in table and channel in table["sms"].channels else ""
+
+
+def revealing(pack: str, channel: str, subject: str, body: str, names: tuple[str, ...] = ()) -> list[str]:
+    """The debt words (DEBT_WORDS) in the part a third party may read first; empty when it is discreet.
+    `names` (the recipient's, the creditor's, the sender's) are people's and companies' own names, left
+    out first: a debtor called 王债 is not a word about a debt."""
+    part = discreet_part(pack, channel, subject, body)
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        part = part.replace(name, " ")
+    lowered = part.lower()
+    return [word for word in DEBT_WORDS if word in lowered]
+
+
 def rules(pack: str) -> dict[str, Requirement]:
     return RULES.get(pack, RULES[DEFAULT])
 

@@ -47,8 +47,12 @@ class InvalidRequest(HuikuanError):
 
 
 # "pack" picks the rule pack at the HTTP and command-line edges; the gate itself does not read it.
-_REQUEST_KEYS = frozenset({"at", "channel", "purpose", "party", "debtor", "debt", "history", "pack"})
-_PARTY_KEYS = frozenset({"id", "role", "to", "phones", "address", "time_zone", "workplace", "recontact"})
+_REQUEST_KEYS = frozenset(
+    {"at", "channel", "purpose", "party", "debtor", "debt", "history", "pack", "automated"}
+)
+_PARTY_KEYS = frozenset(
+    {"id", "role", "to", "phones", "address", "time_zone", "workplace", "recontact", "express_consent"}
+)
 _DEBTOR_KEYS = frozenset(
     {"phones", "address", "time_zone", "inconvenient_times", "inconvenient_places", "flags"}
 )
@@ -108,6 +112,7 @@ def parse_request(data: Any) -> Request:
         debtor=_debtor(_required(obj, "debtor", ""), "debtor"),
         debt=_debt(_required(obj, "debt", ""), "debt"),
         history=tuple(_list(obj.get("history"), "history", _event)),
+        automated=_flag(obj.get("automated"), "automated"),
     )
 
 
@@ -168,6 +173,11 @@ def request_to_dict(request: Request, with_history: bool = True) -> dict[str, An
             "disputed": request.debt.disputed,
         },
     }
+    # Extensions written only when set, so that a request without them keeps its decision id.
+    if party.express_consent:
+        out["party"]["express_consent"] = True
+    if request.automated:
+        out["automated"] = True
     if with_history:
         out["history"] = [event_to_dict(e) for e in request.history]
     return out
@@ -239,6 +249,7 @@ def _party(value: Any, path: str) -> Party:
         time_zone=_zone(obj.get("time_zone"), f"{path}.time_zone"),
         workplace=_flag(obj.get("workplace"), f"{path}.workplace"),
         recontact=None if recontact is None else _enum(recontact, f"{path}.recontact", Recontact),
+        express_consent=_flag(obj.get("express_consent"), f"{path}.express_consent"),
     )
 
 

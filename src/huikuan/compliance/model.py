@@ -186,6 +186,9 @@ class Party:
     time_zone: str | None = None
     workplace: bool = False
     recontact: Recontact | None = None
+    # The number contacted carries the person's prior express consent to automated calls and texts
+    # (TCPA, 47 U.S.C. 227(b)(1)(A)(iii)), recorded on the contact point with its source and time.
+    express_consent: bool = False
 
     @property
     def has_own_location(self) -> bool:
@@ -233,6 +236,8 @@ class Request:
     debtor: DebtorFacts
     debt: Debt
     history: tuple[HistoryEvent, ...] = ()
+    # Sent by automated means (the outbox's gateway, a dialer), not typed or dialled by a collector.
+    automated: bool = False
 
     @property
     def is_call(self) -> bool:

@@ -30,6 +30,7 @@ RULE_IDS: tuple[str, ...] = (
     "attorney",
     "workplace",
     "channel-opt-out",
+    "automated-text-consent",
     "dispute",
     "third-party-disclosure",
     "third-party-repeat",
@@ -69,6 +70,7 @@ PARAMS: dict[str, dict[str, ParamSpec]] = {
     "attorney": {},
     "workplace": {},
     "channel-opt-out": {},
+    "automated-text-consent": {},
     "dispute": {},
     "third-party-disclosure": {
         "collect_roles": ParamSpec("roles", "subset"),

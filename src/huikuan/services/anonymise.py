@@ -3,8 +3,9 @@
 Erased: the names of the debtor and its related parties (a placeholder instead), national IDs, the birth
 date, the region of the address, every contact point's value (phones, e-mails, WeChat and QQ ids,
 addresses), the free text written about the person (contact notes, a next action's note, an offer's
-reason and its decision note), the messages' recipient, subject, body and provider error, the letters'
-PDF files on disk, and in every kept version of the debtor's facts (fact_versions) its phone numbers and
+reason and its decision note), the messages' recipient, subject, body and provider error, the replies
+received from the debtor's numbers and addresses (their sender, subject and text), the letters' PDF files
+on disk, and in every kept version of the debtor's facts (fact_versions) its phone numbers and
 its address's region (the country, zone, flags, opt-outs and designated times the gate decided on stay,
 so a replay still reads what the gate read of them).
 
@@ -56,6 +57,8 @@ CONTACT_POINT_ERASED: dict[str, Any] = {"value": "", **CLEARED_POINT}
 CASE_ERASED: dict[str, Any] = {"next_action_note": None}
 INTERACTION_ERASED: dict[str, Any] = {"notes": "", "goal_note": None}
 ARRANGEMENT_ERASED: dict[str, Any] = {"reason": "", "decision_note": ""}
+REPLY_ERASED: dict[str, Any] = {"sender": "", "subject": "", "text": ""}
+REPLY_KINDS = ("mobile", "landline", "email", "wechat")  # the points a reply may come from
 MESSAGE_ERASED: dict[str, Any] = {"to": "", "subject": "", "body": "", "error": None, "document": None}
 
 
@@ -153,6 +156,7 @@ def _erase(uow: UnitOfWork, debtor_ids: list[int]) -> list[str]:
     p, cp, c, i = t.parties.c, t.contact_points.c, t.cases.c, t.interactions.c
     ar, m = t.arrangements.c, t.messages.c
     s.execute(update(t.parties).where(p.debtor_id.in_(debtor_ids)).values(**PARTY_ERASED))
+    _erase_replies(uow, debtor_ids)
     s.execute(update(t.contact_points).where(cp.debtor_id.in_(debtor_ids)).values(**CONTACT_POINT_ERASED))
     s.execute(update(t.interactions).where(i.debtor_id.in_(debtor_ids)).values(**INTERACTION_ERASED))
     _erase_fact_versions(uow, debtor_ids)
@@ -169,6 +173,21 @@ def _erase(uow: UnitOfWork, debtor_ids: list[int]) -> list[str]:
         ]
         s.execute(update(t.messages).where(m.case_id.in_(batch)).values(**MESSAGE_ERASED))
     return files
+
+
+def _erase_replies(uow: UnitOfWork, debtor_ids: list[int]) -> None:
+    """The replies received from the debtors' numbers and addresses (inbound_messages): sender, text and
+    subject cleared, read before the points themselves are."""
+    cp, im = t.contact_points.c, t.inbound_messages.c
+    values = sorted(
+        set(
+            uow.session.execute(
+                select(cp.value).where(cp.debtor_id.in_(debtor_ids), cp.kind.in_(REPLY_KINDS))
+            ).scalars()
+        )
+    )
+    for batch in chunks(values):
+        uow.session.execute(update(t.inbound_messages).where(im.sender.in_(batch)).values(**REPLY_ERASED))
 
 
 def erased_facts(facts: dict[str, Any]) -> dict[str, Any]:

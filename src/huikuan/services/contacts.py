@@ -51,14 +51,15 @@ def _to(uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: in
 
 def _point(
     uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: int | None
-) -> tuple[str | None, bool]:
-    """The address contacted through the point, and whether it reaches the person at work; a point marked
-    do-not-contact, wrong number or disconnected is refused (InvalidInput)."""
+) -> tuple[str | None, bool, bool]:
+    """The address contacted through the point, whether it reaches the person at work, and whether it
+    carries the person's prior express consent (contact_points.consent); a point marked do-not-contact,
+    wrong number or disconnected is refused (InvalidInput)."""
     if contact_point_id is None:
-        return None, False
+        return None, False, False
     cp = t.contact_points.c
     row = uow.session.execute(
-        select(cp.value, cp.party_id, cp.status, cp.place).where(
+        select(cp.value, cp.party_id, cp.status, cp.place, cp.consent).where(
             cp.id == contact_point_id, cp.debtor_id == debtor_id
         )
     ).one_or_none()
@@ -74,7 +75,7 @@ def _point(
             point=contact_point_id,
             status=row.status,
         )
-    return str(row.value), row.place == WORK
+    return str(row.value), row.place == WORK, bool(row.consent)
 
 
 def check_contact(
@@ -86,8 +87,11 @@ def check_contact(
     party: int | None = None,
     contact_point_id: int | None = None,
     purpose: str | None = None,
+    automated: bool = False,
 ) -> Verdict:
-    """Whether the contact may happen at `at` (default now), for every open account of the case."""
+    """Whether the contact may happen at `at` (default now), for every open account of the case;
+    `automated` for a message no collector sent (the gate's automated-text-consent rule then reads the
+    point's consent)."""
     try:
         gate_channel = Channel(channel)
     except ValueError:
@@ -98,10 +102,20 @@ def check_contact(
         ) from None
     when = (at or datetime.now(UTC)).astimezone(UTC)
     inputs = read_gate_inputs(uow, case_id)
-    to, at_work = _point(uow, contact_point_id, inputs.debtor_id, party)
+    to, at_work, consent = _point(uow, contact_point_id, inputs.debtor_id, party)
     goal = Purpose(purpose) if purpose else None
     verdict, _requests = ask(
-        inputs, channel=gate_channel, party=party, to=to, at=when, purpose=goal, workplace=at_work
+        inputs,
+        channel=gate_channel,
+        party=party,
+        to=to,
+        at=when,
+        purpose=goal,
+        workplace=at_work,
+        automated=automated,
+        # Read only for an automated contact, the one the consent is about: a collector's contact is
+        # asked as the case page asks it, with the same decision id.
+        express_consent=consent and automated,
     )
     return verdict
 
@@ -116,9 +130,16 @@ def _allowed_or_refused(
     contact_point_id: int | None,
     zone: str | None = None,
 ) -> Verdict:
-    """The gate's allowance, or ComplianceRefused once the refusal is kept (who, when, what, rules)."""
+    """The gate's allowance, or ComplianceRefused once the refusal is kept (who, when, what, rules). A
+    message no user sends (user_id None: a job's) is automated."""
     verdict = check_contact(
-        uow, case_id, channel=channel, at=when, party=party, contact_point_id=contact_point_id
+        uow,
+        case_id,
+        channel=channel,
+        at=when,
+        party=party,
+        contact_point_id=contact_point_id,
+        automated=user_id is None,
     )
     if verdict.allowed:
         return verdict

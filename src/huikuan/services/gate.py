@@ -124,11 +124,25 @@ def read_gate_inputs(uow: UnitOfWork, case_id: int) -> GateInputs:
     )
 
 
-def who(inputs: GateInputs, party: int | None, to: str | None, *, workplace: bool = False) -> Party:
+def who(
+    inputs: GateInputs,
+    party: int | None,
+    to: str | None,
+    *,
+    workplace: bool = False,
+    express_consent: bool = False,
+) -> Party:
     """The person contacted: the debtor, or one of its related parties (NotFound for another's);
-    `workplace` when the contact reaches them at their place of employment (a point marked "work")."""
+    `workplace` when the contact reaches them at their place of employment (a point marked "work");
+    `express_consent` when the point carries their prior express consent (contact_points.consent)."""
     if party is None:
-        return Party(party_id(inputs.debtor_id), Role.DEBTOR, to=to, workplace=workplace)
+        return Party(
+            party_id(inputs.debtor_id),
+            Role.DEBTOR,
+            to=to,
+            workplace=workplace,
+            express_consent=express_consent,
+        )
     if party not in inputs.party_roles:
         raise NotFound("no related party {party} of this debtor", party=party)
     return Party(
@@ -137,6 +151,7 @@ def who(inputs: GateInputs, party: int | None, to: str | None, *, workplace: boo
         to=to,
         phones=inputs.party_phones.get(party, ()),
         workplace=workplace,
+        express_consent=express_consent,
     )
 
 
@@ -150,6 +165,8 @@ def ask(
     purpose: Purpose | None = None,
     account: int | None = None,
     workplace: bool = False,
+    automated: bool = False,
+    express_consent: bool = False,
 ) -> tuple[Verdict, list[Request]]:
     """May this contact happen at `at`? The combined verdict over the case's accounts, and the requests
     asked (`case_requests`)."""
@@ -162,6 +179,8 @@ def ask(
         purpose=purpose,
         account=account,
         workplace=workplace,
+        automated=automated,
+        express_consent=express_consent,
     )
     return combine_verdicts([decide(r, inputs.history, inputs.pack) for r in requests]), requests
 
@@ -183,6 +202,8 @@ def case_requests(
     purpose: Purpose | None = None,
     account: int | None = None,
     workplace: bool = False,
+    automated: bool = False,
+    express_consent: bool = False,
 ) -> list[Request]:
     """The requests a contact with the case is asked as, one per account it is about (`about`). Without a
     `purpose`, a related party who is not liable may only be asked to help reach the debtor.
@@ -190,7 +211,7 @@ def case_requests(
     The contact is about the accounts no open dispute stops (a disputed account is not collected, the
     others may be); when every one is disputed it is asked about them, and the gate refuses. With
     `account`, it is asked about that account alone."""
-    person = who(inputs, party, to, workplace=workplace)
+    person = who(inputs, party, to, workplace=workplace, express_consent=express_consent)
     goal = purpose or (
         Purpose.COLLECT if person.role in inputs.pack.settings.collect_roles else Purpose.LOCATE
     )
@@ -203,6 +224,7 @@ def case_requests(
             person,
             inputs.facts,
             replace(inputs.debts.get(acc) or Debt(debt_id(acc)), disputed=acc in inputs.disputed),
+            automated=automated,
         )
         for acc in about(inputs, account)
     ]

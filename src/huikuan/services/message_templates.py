@@ -248,7 +248,7 @@ def _checked(key: TemplateKey, text: TemplateText) -> Rendered:
             code=f"disclosures.{lost[0]}",
         )
     try:
-        return render_text(text, sample_context(key.channel, key.locale))
+        rendered = render_text(text, sample_context(key.channel, key.locale))
     except TemplateError as exc:
         raise InvalidInput(
             "The text cannot be written with sample values: {reason}", reason=str(exc)
@@ -257,6 +257,16 @@ def _checked(key: TemplateKey, text: TemplateText) -> Rendered:
         raise InvalidInput(
             "The text cannot be written with sample values: {reason}", reason=str(exc)
         ) from None
+    for pack in disclosures.DISCREET:
+        shown = disclosures.revealing(pack, key.channel, rendered.subject, rendered.body)
+        if shown:
+            raise InvalidInput(
+                "Template {template} shows {words} where a third party may read it first ({pack} rules)",
+                template=f"{key.channel}/{key.name}",
+                words=", ".join(shown),
+                pack=pack,
+            )
+    return rendered
 
 
 def sample_context(channel: str, locale: str, pack: str = "cn") -> dict[str, Any]:

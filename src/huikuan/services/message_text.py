@@ -316,4 +316,15 @@ def compose(
             pack=facts.pack,
             missing=", ".join(gaps),
         )
+    names = tuple(
+        str(context.get(k) or "") for k in ("recipient_name", "debtor_name", "creditor_name", "sender")
+    )
+    shown = disclosures.revealing(facts.pack, channel, done.subject, done.body, names)
+    if shown:
+        raise InvalidInput(
+            "Template {template} shows {words} where a third party may read it first ({pack} rules)",
+            template=f"{channel}/{template}",
+            words=", ".join(shown),
+            pack=facts.pack,
+        )
     return done.subject[:300], done.body

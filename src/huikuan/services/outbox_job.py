@@ -184,6 +184,7 @@ def _message(uow: UnitOfWork, message_id: int) -> Any:
             m.attempts,
             m.party_id,
             m.contact_point_id,
+            m.user_id,
             d.name.label("debtor_name"),
             d.language,
             d.cease,
@@ -241,6 +242,7 @@ def _gate_again(uow: UnitOfWork, row: Any, now: datetime) -> datetime | None:
             at=now,
             party=row.party_id,
             contact_point_id=row.contact_point_id,
+            automated=row.user_id is None,
         )
     except InvalidInput:  # the point is marked do-not-contact since the message was queued
         uow.rollback()

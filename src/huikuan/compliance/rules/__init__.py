@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from huikuan.compliance.rules.base import Block, Rule
 from huikuan.compliance.rules.calls import call_frequency, daily_call_cap, post_conversation
-from huikuan.compliance.rules.facts import attorney, cease, channel_opt_out, dispute, time_barred, workplace
+from huikuan.compliance.rules.facts import (
+    attorney,
+    automated_text_consent,
+    cease,
+    channel_opt_out,
+    dispute,
+    time_barred,
+    workplace,
+)
 from huikuan.compliance.rules.holds import bankruptcy, breathing_space, deceased, hardship
 from huikuan.compliance.rules.hours import contact_hours, designated_inconvenient_time
 from huikuan.compliance.rules.notices import validation_notice
@@ -24,6 +32,7 @@ RULES: dict[str, Rule] = {
     "attorney": attorney,
     "workplace": workplace,
     "channel-opt-out": channel_opt_out,
+    "automated-text-consent": automated_text_consent,
     "dispute": dispute,
     "third-party-disclosure": third_party_disclosure,
     "third-party-repeat": third_party_repeat,

@@ -53,6 +53,15 @@ def channel_opt_out(ctx: Context, _t: int) -> Block | None:
     return None
 
 
+def automated_text_consent(ctx: Context, _t: int) -> Block | None:
+    """An automated text needs the prior express consent of the number's holder: a text is a call under
+    the TCPA (FCC 2015 Declaratory Ruling), and an automated call to a mobile needs that consent."""
+    request = ctx.request
+    if request.channel is Channel.SMS and request.automated and not request.party.express_consent:
+        return Block("an automated text needs the person's prior express consent on that number", None)
+    return None
+
+
 def dispute(ctx: Context, _t: int) -> Block | None:
     disputed = ctx.request.debtor.flags.disputed or ctx.request.debt.disputed
     if disputed and ctx.request.party.role is not Role.ATTORNEY:

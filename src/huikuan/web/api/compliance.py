@@ -75,6 +75,10 @@ class PartyIn(_Strict):
     recontact: Recontact | None = Field(
         None, description="Why a third party already reached may be contacted again (extension)"
     )
+    express_consent: bool = Field(
+        False,
+        description="The number carries the person's prior express consent to automated texts (extension)",
+    )
 
 
 class DebtorIn(_Strict):
@@ -116,6 +120,7 @@ class DecisionRequest(_Strict):
     debt: DebtIn
     history: list[HistoryEventIn] = []
     pack: str | None = Field(None, description=f"Rule pack; default {DEFAULT_PACK}")
+    automated: bool = Field(False, description="Sent by automated means, not by a collector (extension)")
 
 
 class ViolationOut(BaseModel):
