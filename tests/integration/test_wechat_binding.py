@@ -215,3 +215,34 @@ def test_a_letter_prints_the_cases_bind_link_as_a_qr_code_when_wechat_is_configu
         pages[name] = PdfReader(tmp_path / "letters" / document).pages[0]
     assert len(pages["with"].images) == 1 and len(pages["without"].images) == 0
     assert "用微信扫一扫" in pages["with"].extract_text()
+
+
+def test_a_letter_to_a_guarantor_carries_no_bind_link(
+    floor: Floor, server: WechatServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_settings(monkeypatch, letter_return_address=RETURN)
+    c = floor.cases[0]
+    point = floor.uow.session.execute(
+        t.contact_points.insert()
+        .values(
+            debtor_id=c.debtor_id, party_id=c.guarantor_id, kind="address", value="上海市黄浦区中山东一路1号"
+        )
+        .returning(t.contact_points.c.id)
+    ).scalar_one()
+    floor.uow.commit()
+    mid = send(
+        floor.uow,
+        floor.viewer("alice"),
+        c.id,
+        template="demand",
+        channel="letter",
+        contact_point_id=int(point),
+        now=MORNING,
+    )
+    settings = wechat_settings(tmp_path, server, letter_return_address=RETURN)
+    assert dispatch_due(floor.uow, MORNING, settings=settings)["sent"] == 1
+    floor.uow.rollback()
+    document = floor.uow.session.execute(
+        select(t.messages.c.document).where(t.messages.c.id == mid)
+    ).scalar_one()
+    assert len(PdfReader(tmp_path / "letters" / document).pages[0].images) == 0

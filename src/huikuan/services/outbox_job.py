@@ -125,7 +125,7 @@ def _deliver(
     outgoing = _outgoing(row, now)
     if row.channel == "wechat":  # its binding, the creditor's template, the 48-hour window
         outgoing = wechat_outbox.outgoing(uow, outgoing, row.case_id, settings)
-    elif row.channel == "letter":  # the case's WeChat bind link, as a QR code
+    elif row.channel == "letter" and row.party_id is None:  # the debtor's: its WeChat bind link as a QR code
         outgoing = wechat_outbox.with_bind_link(outgoing, row.case_id, settings)
     attempts = row.attempts + 1
     try:
