@@ -22,6 +22,7 @@ from huikuan.channels import transport_for
 from huikuan.channels.wechat import WechatTransport
 from huikuan.cli import app as cli_app
 from huikuan.config import Settings
+from huikuan.services.channel_status import channels
 from huikuan.services.message_text import reference
 from huikuan.services.outbox import describe_error, dispatch_due, send
 from huikuan.storage import tables as t
@@ -290,3 +291,13 @@ def test_a_wrong_app_secret_leaves_the_message_queued_for_a_retry_and_names_the_
     m = _message(floor, message_id)
     assert m.status == "queued" and "40125" in m.error
     assert describe_error(m.error, "zh_CN").startswith("微信拒绝了公众号的凭据（40125）")
+
+
+def test_the_channels_page_says_wechat_is_configured_and_never_shows_its_secrets(
+    floor: Floor, settings: Settings
+) -> None:
+    (wechat,) = [c for c in channels(floor.uow, floor.viewer("sue"), settings) if c["channel"] == "wechat"]
+    assert wechat["configured"] is True
+    shown = {s["name"]: s for s in wechat["settings"]}
+    assert shown["wechat_app_id"]["value"] == settings.wechat_app_id
+    assert shown["wechat_app_secret"] == {"name": "wechat_app_secret", "set": True, "value": ""}

@@ -32,7 +32,13 @@ SETTINGS: dict[str, tuple[tuple[str, bool], ...]] = {
         ("mail_from", False),
     ),
     "letter": (("letters_dir", False), ("letter_return_address", False)),
-    "wechat": (),
+    "wechat": (
+        ("wechat_app_id", False),
+        ("wechat_app_secret", True),
+        ("wechat_token", True),
+        ("wechat_callback_secret", True),
+        ("public_url", False),
+    ),
 }
 SENT = ("sent", "delivered")
 _EMAIL = re.compile(r"[^\s@<>]+@[^\s@<>]+")
