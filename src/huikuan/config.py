@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     wechat_callback_secret: str = ""
     wechat_api_url: str = ""
     wechat_bind_days: int = Field(default=60, ge=1, le=366)
+    # The page a template message's "details" link opens (the debtor portal inside WeChat); unset: no link.
+    wechat_details_url: str = ""
     # Provider notifications a client address may post per minute (per process; 429 beyond); 0: no limit.
     payment_notify_rate_per_minute: int = Field(default=600, ge=0)
 

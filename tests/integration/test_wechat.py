@@ -122,7 +122,7 @@ def test_a_follower_gets_the_creditors_template_message_whose_first_line_says_no
     assert sent["data"]["remark"]["value"] == "点击查看详情"
     shown = " ".join(v["value"] for v in sent["data"].values())
     assert not any(word in shown for word in ("欠", "债", "逾期", "催收", "还款"))
-    assert sent["url"] == "https://hk.example.cn"
+    assert sent["url"] == "https://hk.example.cn/portal"  # the details, behind the link
     m = _message(floor, message_id)
     assert (m.status, m.provider_ref) == ("sent", "1001")
 

@@ -32,6 +32,7 @@ def wechat_values(server: WechatServer) -> dict[str, str]:
         "wechat_token": "push-token",
         "wechat_callback_secret": "push-path-secret",
         "public_url": PUBLIC_URL,
+        "wechat_details_url": PUBLIC_URL + "/portal",
         "secret_key": SECRET_KEY,
     }
 

@@ -54,7 +54,7 @@ def outgoing(uow: UnitOfWork, message: Outgoing, case_id: int, settings: Setting
         template_id=template.template_id if template else None,
         fields=dict(template.fields) if template else {},
         last_inbound_at=last,
-        url=settings.public_url or None,
+        url=settings.wechat_details_url or None,
         agency=(settings.agency_name_zh if zh else "") or settings.agency_name,
     )
 
