@@ -286,6 +286,7 @@ def test_a_wrong_app_secret_leaves_the_message_queued_for_a_retry_and_names_the_
     good = wechat_settings(tmp_path, server)
     case_id, point = _bound_case(floor, server, good)
     message_id = _queue(floor, case_id, point)
+    server.expire_tokens()  # the token in store expires: a new one is asked for with the wrong secret
     wrong = wechat_settings(tmp_path, server, wechat_app_secret="not-the-secret")
     assert dispatch_due(floor.uow, MORNING, settings=wrong)["retry"] == 1
     m = _message(floor, message_id)

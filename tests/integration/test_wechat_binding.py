@@ -92,6 +92,7 @@ def test_the_person_agrees_and_the_openid_is_bound_with_the_consent_shown_its_ti
     floor: Floor, site: Browser, server: WechatServer
 ) -> None:
     case = floor.cases[0]
+    server.follower(OPENID)
     page = _open_link(site, server, case.id)
     assert "我同意" in page and "通过本微信公众号向我发送" in page
     form = _form(page)
@@ -246,3 +247,22 @@ def test_a_letter_to_a_guarantor_carries_no_bind_link(
         select(t.messages.c.document).where(t.messages.c.id == mid)
     ).scalar_one()
     assert len(PdfReader(tmp_path / "letters" / document).pages[0].images) == 0
+
+
+def test_a_person_who_binds_without_following_the_account_is_not_planned_until_they_follow(
+    floor: Floor, server: WechatServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = wechat_settings(tmp_path, server)
+    use_settings(monkeypatch, **wechat_values(server))
+    case = floor.cases[0]
+    code = server.issue_code(OPENID)  # WeChat knows the person (OAuth), who does not follow the account
+    asked = wechat_bindings.consent(
+        floor.uow, settings, code, wechat_bindings.bind_token(settings, case.id), "en"
+    )
+    wechat_bindings.bind(floor.uow, settings, asked.token, locale="en", address="203.0.113.9", now=MORNING)
+    floor.uow.rollback()
+    assert floor.uow.session.execute(select(t.wechat_bindings.c.followed)).scalar_one() is False
+    assert wechat_bindings.bound_debtors(floor.uow.session.connection(), server.app_id) == []
+    wechat_bindings.set_followed(floor.uow, server.app_id, OPENID, True, now=MORNING)  # the subscribe event
+    floor.uow.commit()
+    assert wechat_bindings.bound_debtors(floor.uow.session.connection(), server.app_id) == [case.debtor_id]

@@ -5,7 +5,9 @@
 - POST /cgi-bin/message/template/send?access_token: a template message {touser, template_id, url, data};
 - POST /cgi-bin/message/custom/send?access_token: a customer-service message {touser, msgtype, text};
 - GET /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code: the openid of a code
-  this server issued (`issue_code`), valid once and for five minutes (40029 otherwise).
+  this server issued (`issue_code`), valid once and for five minutes (40029 otherwise);
+- GET /cgi-bin/user/info?access_token&openid: whether the person follows the account (`subscribe` 1 or 0;
+  40003 an openid the account does not know).
 
 Every message call checks the token (40001 unknown, 42001 expired), the recipient (40003 an openid the
 account does not know, 43004 a template message to someone not following), the template id (40037),
@@ -75,6 +77,8 @@ class WechatServer:
             return self._token(query)
         if path == "/sns/oauth2/access_token":
             return self._oauth(query)
+        if path == "/cgi-bin/user/info":
+            return self._user(query)
         return {"errcode": 40066, "errmsg": "invalid url"}
 
     def post(self, path: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +131,17 @@ class WechatServer:
             token = "ACCESS_" + secrets.token_hex(16)
             self.tokens[token] = time.time() + self.token_seconds
         return {"access_token": token, "expires_in": self.token_seconds}
+
+    def _user(self, query: dict[str, str]) -> dict[str, Any]:
+        expiry = self.tokens.get(query.get("access_token", ""))
+        if expiry is None:
+            return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
+        if expiry <= time.time():
+            return {"errcode": 42001, "errmsg": "access_token expired"}
+        openid = query.get("openid", "")
+        if openid not in self.known:
+            return {"errcode": 40003, "errmsg": "invalid openid"}
+        return {"subscribe": 1 if openid in self.followers else 0, "openid": openid}
 
     def _oauth(self, query: dict[str, str]) -> dict[str, Any]:
         if query.get("appid") != self.app_id or query.get("secret") != self.secret:

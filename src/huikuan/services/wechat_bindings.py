@@ -22,6 +22,7 @@ import polars as pl
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Connection, insert, select, update
 
+from huikuan.channels import wechat
 from huikuan.channels.wechat import oauth
 from huikuan.config import Settings
 from huikuan.domain.enums import ContactStatus
@@ -33,6 +34,7 @@ from huikuan.services.fact_history import changing_facts
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
+from huikuan.storage.wechat_session import DatabaseSessionStorage
 
 BIND_SALT = "huikuan.wechat.bind"
 CONSENT_SALT = "huikuan.wechat.consent"
@@ -137,6 +139,10 @@ def bind(
     binding's id."""
     when = (now or datetime.now(UTC)).astimezone(UTC)
     case_id, openid = _consent_token(settings, token)
+    # Asked before our transaction begins: the token store writes on its own connection, and a SQLite
+    # transaction that began before that write could not write after it.
+    uow.rollback()
+    followed = _follows(uow, settings, openid)
     case = _case(uow, case_id)
     debtor_id, app_id = int(case.debtor_id), settings.wechat_app_id
     text = consent_text(settings, locale)
@@ -169,7 +175,7 @@ def bind(
             "consent_locale": locale,
             "consent_at": when,
             "consent_address": address[:ADDRESS_MAX],
-            "followed": True,
+            "followed": followed,
             "status": "active",
             "status_at": when,
             "contact_point_id": point_id,
@@ -266,6 +272,17 @@ def _points(uow: UnitOfWork, ids: list[int | None], status: str, reason: str | N
             .where(t.contact_points.c.id.in_(wanted))
             .values(status=status, status_reason=reason, status_at=now)
         )
+
+
+def _follows(uow: UnitOfWork, settings: Settings, openid: str) -> bool:
+    """Whether the person follows the account now (a letter's QR code may be scanned by someone who does
+    not): asked of WeChat; when it cannot say, yes, and a 43004 or the unsubscribe event corrects it."""
+    client = wechat.transport(settings)
+    if client is None:
+        return True
+    client.use_session(DatabaseSessionStorage(uow.engine))
+    known = client.follows(openid)
+    return True if known is None else known
 
 
 def _case(uow: UnitOfWork, case_id: int) -> Any:

@@ -107,6 +107,21 @@ class WechatTransport:
         """Keeps the access token in `session` (one shared by every process) from now on."""
         self.client.session = session
 
+    def follows(self, openid: str) -> bool | None:
+        """Whether the person follows the account (cgi-bin/user/info `subscribe`); None when WeChat cannot
+        say now (unreachable, or it refused)."""
+        try:
+            try:
+                answer = self.client.user.get(openid)
+            except WeChatClientException as exc:
+                if exc.errcode not in TOKEN_REFUSED:
+                    raise
+                self.client.fetch_access_token()
+                answer = self.client.user.get(openid)
+        except (WeChatClientException, requests.RequestException):
+            return None
+        return bool(answer.get("subscribe")) if isinstance(answer, dict) else None
+
     def send(self, message: Outgoing) -> Receipt:
         wx = message if isinstance(message, WechatOutgoing) else WechatOutgoing(**_fields_of(message))
         if not wx.bound:
