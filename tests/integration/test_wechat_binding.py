@@ -23,6 +23,7 @@ from tests.support.wechat_server import WechatServer, wechat_server
 from huikuan import config
 from huikuan.config import get_settings
 from huikuan.services import wechat_bindings
+from huikuan.services.anonymise import anonymise
 from huikuan.services.outbox import dispatch_due, send
 from huikuan.services.plan import load_plan_inputs
 from huikuan.storage import tables as t
@@ -266,3 +267,19 @@ def test_a_person_who_binds_without_following_the_account_is_not_planned_until_t
     wechat_bindings.set_followed(floor.uow, server.app_id, OPENID, True, now=MORNING)  # the subscribe event
     floor.uow.commit()
     assert wechat_bindings.bound_debtors(floor.uow.session.connection(), server.app_id) == [case.debtor_id]
+
+
+def test_anonymising_a_debtor_deletes_its_wechat_binding_and_the_time_its_openid_last_wrote(
+    floor: Floor, server: WechatServer, tmp_path: Path
+) -> None:
+    settings = wechat_settings(tmp_path, server)
+    case = floor.cases[0]
+    bind(floor, server, settings, case.id, OPENID)
+    floor.uow.session.execute(
+        t.wechat_inbound.insert().values(app_id=server.app_id, openid=OPENID, last_inbound_at=MORNING)
+    )
+    floor.uow.commit()
+    anonymise(floor.uow, [case.debtor_id], MORNING + timedelta(days=1), trigger="request")
+    floor.uow.commit()
+    assert floor.uow.session.execute(select(t.wechat_bindings)).all() == []
+    assert floor.uow.session.execute(select(t.wechat_inbound)).all() == []
