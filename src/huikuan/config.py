@@ -117,6 +117,18 @@ class Settings(BaseSettings):
     payment_link_hours: int = Field(default=24, ge=1, le=24 * 30)  # a link expires after this many hours
     # Where the payer's browser goes after paying (where the provider supports it); unset: public_url.
     payment_return_url: str = ""
+    # WeChat official account (channels/wechat): its app id and secret (unset: WeChat messages stay queued
+    # and WeChat is never planned); the token its message push is signed with, and the secret part of the
+    # push's address ({public_url}/api/v1/callbacks/wechat/{wechat_callback_secret}); wechat_api_url replaces
+    # https://api.weixin.qq.com (a test server); a bind link (letters' QR codes) is valid this many days.
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_token: str = ""
+    wechat_callback_secret: str = ""
+    wechat_api_url: str = ""
+    wechat_bind_days: int = Field(default=60, ge=1, le=366)
+    # The page a template message's "details" link opens (the debtor portal inside WeChat); unset: no link.
+    wechat_details_url: str = ""
     # Provider notifications a client address may post per minute (per process; 429 beyond); 0: no limit.
     payment_notify_rate_per_minute: int = Field(default=600, ge=0)
 

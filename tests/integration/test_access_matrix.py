@@ -479,6 +479,18 @@ MATRIX: dict[tuple[str, str], Rule] = {
         HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
     ),
     ("POST", "/api/v1/callbacks/sms/{provider}/{secret}/reply"): Rule(
+    # --- wechat ---
+    # issue 17: binding a debtor's WeChat (the bind link, WeChat's OAuth redirect, the consent) is for the
+    # person, with a signed token and no login; the official account's push has its secret path and
+    # WeChat's signature. No official account is configured here, so none of them exists (404) for anyone
+    # (tests/integration/test_wechat_binding.py and test_wechat_push.py run them with WeChat configured).
+    ("GET", "/wx/bind/{token}"): Rule(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("GET", "/wx/oauth"): Rule(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("POST", "/wx/oauth"): Rule(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("GET", "/api/v1/callbacks/wechat/{secret}"): Rule(
+        HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
+    ),
+    ("POST", "/api/v1/callbacks/wechat/{secret}"): Rule(
         HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
     ),
 }
@@ -612,6 +624,8 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
             "ends_on": "2026-11-21",
             "confirm": "1",
         },
+        # --- wechat ---
+        ("POST", "/wx/oauth"): {"token": "not-a-consent", "locale": "zh_CN", "agree": "yes"},
     }
 
 
@@ -728,6 +742,8 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         # --- smsprov ---
         ("POST", "/api/v1/callbacks/sms/{provider}/{secret}"): {"MessageSid": "SM1", "MessageStatus": "sent"},
         ("POST", "/api/v1/callbacks/sms/{provider}/{secret}/reply"): {"From": "+8613800138000", "Body": "TD"},
+        # --- wechat --- (WeChat posts XML; refused before the body is read)
+        ("POST", "/api/v1/callbacks/wechat/{secret}"): {},
     }
 
 

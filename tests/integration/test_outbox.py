@@ -429,6 +429,7 @@ def test_a_case_that_has_not_paid_is_offered_no_thanks_and_no_arrangement_confir
         "sms": (("reminder",), "reminder"),
         "email": (("reminder",), "reminder"),
         "letter": (("demand",), "demand"),
+        "wechat": (("reminder",), "reminder"),  # to a bound openid only (tests/integration/test_wechat.py)
     }
     # Every default can be written for the case as it stands.
     for channel, (_, default) in _offered(floor).items():

@@ -204,6 +204,7 @@ def test_the_panel_and_the_api_offer_only_the_templates_that_apply_with_a_sendab
                 "sms": {"templates": ["reminder"], "default": "reminder"},
                 "email": {"templates": ["reminder"], "default": "reminder"},
                 "letter": {"templates": ["demand"], "default": "demand"},
+                "wechat": {"templates": ["reminder"], "default": "reminder"},
             }
         }
         # The e-mail panel's default goes out (it was a 422 "no active arrangement" before).

@@ -312,14 +312,13 @@ def test_the_channel_page_shows_each_channels_state(
     app: FastAPI, floor: Floor, ada: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = login_client(app, "ada").get("/admin/channels").text
-    assert "set HUIKUAN_SMS_URL" in page and "has no transport yet" in page
+    assert "set HUIKUAN_SMS_URL" in page and "set HUIKUAN_WECHAT_APP_ID, HUIKUAN_WECHAT_APP_SECRET" in page
     use_settings(monkeypatch, sandbox="1")
     page = login_client(app, "ada", locale="zh_CN").get("/admin/channels").text
-    assert page.count("沙盒：不会交给任何服务商发送（HUIKUAN_SANDBOX）") == 3
+    assert page.count("沙盒：不会交给任何服务商发送（HUIKUAN_SANDBOX）") == 4
     answer = login_client(app, "sue").get("/api/v1/admin/channels").json()
     states = {c["channel"]: c["state"] for c in answer["channels"]}
-    # WeChat has no transport in this version: a sandbox does not make it one.
-    assert states == {"sms": "sandbox", "email": "sandbox", "letter": "sandbox", "wechat": "not_configured"}
+    assert states == {"sms": "sandbox", "email": "sandbox", "letter": "sandbox", "wechat": "sandbox"}
 
 
 def test_an_administrator_marks_a_creditor_sandbox_by_page_api_or_command_line(

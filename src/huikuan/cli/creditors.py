@@ -1,4 +1,5 @@
-"""`huikuan creditor add|list|sandbox|retention`: the creditors (tenants) whose accounts the agency works."""
+"""`huikuan creditor add|list|sandbox|retention|wechat-template`: the creditors (tenants) whose accounts the
+agency works."""
 
 from __future__ import annotations
 
@@ -116,3 +117,40 @@ def creditor_retention(
                 pack=policy.pack,
             )
         )
+
+
+@app.command("wechat-template")
+def creditor_wechat_template(
+    code: str = typer.Argument(..., help="The creditor's code"),
+    template_id: str | None = typer.Option(None, "--template-id", help="The approved template's id"),
+    field: list[str] = typer.Option(  # noqa: B008
+        [],
+        "--field",
+        help="keyword=field, e.g. keyword1=reference (fields: reference, date, agency, subject, notice)",
+    ),
+) -> None:
+    """Show or set the creditor's WeChat template message (docs/channels.md, "WeChat")."""
+    from datetime import UTC, datetime
+
+    from huikuan.services.wechat_templates import WechatTemplate, set_template, template_of
+
+    try:
+        fields = dict(part.split("=", 1) for part in field)
+    except ValueError:
+        raise fail(_("Give each --field as keyword=field"), 2) from None
+    try:
+        with open_uow() as uow:
+            found: WechatTemplate | None
+            if template_id is not None:
+                found = set_template(uow, code, template_id, fields, now=datetime.now(UTC))
+            else:
+                found = template_of(uow, code)
+    except HuikuanError as exc:
+        raise fail(str(exc)) from exc
+    if found is None:
+        typer.echo(_("Creditor {code} has no WeChat template message.", code=code))
+        return
+    shown = ", ".join(f"{k}={v}" for k, v in found.fields.items())
+    typer.echo(
+        _("Creditor {code}: WeChat template {id} ({fields}).", code=code, id=found.template_id, fields=shown)
+    )

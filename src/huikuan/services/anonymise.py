@@ -4,10 +4,11 @@ Erased: the names of the debtor and its related parties (a placeholder instead),
 date, the region of the address, every contact point's value (phones, e-mails, WeChat and QQ ids,
 addresses), the free text written about the person (contact notes, a next action's note, an offer's
 reason and its decision note), the messages' recipient, subject, body and provider error, the replies
-received from the debtor's numbers and addresses (their sender, subject and text), the letters' PDF files
-on disk, and in every kept version of the debtor's facts (fact_versions) its phone numbers and
-its address's region (the country, zone, flags, opt-outs and designated times the gate decided on stay,
-so a replay still reads what the gate read of them).
+received from the debtor's numbers and addresses (their sender, subject and text), its WeChat bindings
+(openid, consent text and address) and when those openids last wrote, the letters' PDF files on disk,
+and in every kept version of the debtor's facts (fact_versions) its phone numbers and its address's
+region (the country, zone, flags, opt-outs and designated times the gate decided on stay, so a replay still
+reads what the gate read of them).
 
 Kept: accounts and their amounts, payments and allocations, promises, arrangements and instalments, the
 statuses, dates and outcomes of contacts and messages, the gate's decision ids, the debtor's flags (cease,
@@ -29,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 
 from huikuan.config import get_settings
 from huikuan.storage import tables as t
@@ -157,6 +158,7 @@ def _erase(uow: UnitOfWork, debtor_ids: list[int]) -> list[str]:
     ar, m = t.arrangements.c, t.messages.c
     s.execute(update(t.parties).where(p.debtor_id.in_(debtor_ids)).values(**PARTY_ERASED))
     _erase_replies(uow, debtor_ids)
+    _erase_wechat(uow, debtor_ids)
     s.execute(update(t.contact_points).where(cp.debtor_id.in_(debtor_ids)).values(**CONTACT_POINT_ERASED))
     s.execute(update(t.interactions).where(i.debtor_id.in_(debtor_ids)).values(**INTERACTION_ERASED))
     _erase_fact_versions(uow, debtor_ids)
@@ -188,6 +190,16 @@ def _erase_replies(uow: UnitOfWork, debtor_ids: list[int]) -> None:
     )
     for batch in chunks(values):
         uow.session.execute(update(t.inbound_messages).where(im.sender.in_(batch)).values(**REPLY_ERASED))
+
+
+def _erase_wechat(uow: UnitOfWork, debtor_ids: list[int]) -> None:
+    """The debtors' WeChat bindings (openid, consent text and address) and the times their openids last
+    wrote to the account: deleted, read before the points are erased."""
+    b, wi = t.wechat_bindings.c, t.wechat_inbound.c
+    openids = sorted(set(uow.session.execute(select(b.openid).where(b.debtor_id.in_(debtor_ids))).scalars()))
+    uow.session.execute(delete(t.wechat_bindings).where(b.debtor_id.in_(debtor_ids)))
+    for batch in chunks(openids):
+        uow.session.execute(delete(t.wechat_inbound).where(wi.openid.in_(batch)))
 
 
 def erased_facts(facts: dict[str, Any]) -> dict[str, Any]:

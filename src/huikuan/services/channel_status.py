@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from huikuan.channels import NEEDS, channel_state, transport_for
+from huikuan.channels import channel_state, needs, transport_for
 from huikuan.channels.payments import registry
 from huikuan.config import Settings, get_settings
 from huikuan.services.access import Viewer, require_supervisor
@@ -33,7 +33,13 @@ SETTINGS: dict[str, tuple[tuple[str, bool], ...]] = {
         ("mail_from", False),
     ),
     "letter": (("letters_dir", False), ("letter_return_address", False)),
-    "wechat": (),
+    "wechat": (
+        ("wechat_app_id", False),
+        ("wechat_app_secret", True),
+        ("wechat_token", True),
+        ("wechat_callback_secret", True),
+        ("public_url", False),
+    ),
 }
 # The SMS settings shown depend on the provider chosen (channels/sms/__init__.py).
 SMS_SETTINGS: dict[str, tuple[tuple[str, bool], ...]] = {
@@ -116,7 +122,7 @@ def channels(uow: UnitOfWork, viewer: Viewer, settings: Settings | None = None) 
                 "configured": transport_for(channel, settings) is not None,
                 # configured, not_configured (with the setting it needs), or sandbox (nothing is sent)
                 "state": channel_state(channel, settings),
-                "needs": NEEDS[channel],
+                "needs": needs(channel, settings),
                 "settings": [
                     _shown(settings, name, secret) for name, secret in _settings_of(channel, settings)
                 ],

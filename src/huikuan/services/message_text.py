@@ -36,7 +36,7 @@ from huikuan.services.notices import time_barred_case
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
-CHANNELS = ("sms", "email", "letter")  # the channels with templates; WeChat has none yet
+CHANNELS = ("sms", "email", "letter", "wechat")  # the channels with templates
 UNUSABLE = ("do_not_contact", "wrong_party", "disconnected")
 DISPUTE_DAYS = 30  # the debtor's time to dispute, counted from an assumed receipt 5 business days after
 

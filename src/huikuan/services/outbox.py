@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, true
 
-from huikuan.channels import KINDS, MESSAGE_CHANNELS, NEEDS, channel_state
+from huikuan.channels import KINDS, MESSAGE_CHANNELS, channel_state, needs
 from huikuan.channels.choice import Choice, choose
 from huikuan.config import Settings, get_settings
 from huikuan.domain.enums import LIABLE_ROLES, MessageStatus
@@ -427,11 +427,11 @@ def bulk_candidates(uow: UnitOfWork, viewer: Viewer, *, limit: int = 200) -> lis
     return [CaseChoice(r.id, r.name, r.creditor_name, int(r.balance), r.currency, r.stage) for r in rows]
 
 
-def channels_waiting(settings: Settings | None = None) -> dict[str, str | None]:
-    """The channels whose queued messages wait because they cannot send, with the setting each needs
-    (None: the channel has no transport yet): the outbox says why a message stays queued."""
+def channels_waiting(settings: Settings | None = None) -> dict[str, str]:
+    """The channels whose queued messages wait because they cannot send, with the settings each needs:
+    the outbox says why a message stays queued."""
     settings = settings or get_settings()
-    return {ch: NEEDS[ch] for ch in MESSAGE_CHANNELS if channel_state(ch, settings) == "not_configured"}
+    return {ch: needs(ch, settings) for ch in MESSAGE_CHANNELS if channel_state(ch, settings) == "not_configured"}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -30,7 +30,7 @@ from huikuan.channels.sms.templated import MISSING_PARAM_ERROR, NO_TEMPLATE_ERRO
 from huikuan.config import Settings, get_settings
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.i18n import gettext, normalize_locale
-from huikuan.services import notices
+from huikuan.services import notices, wechat_outbox
 from huikuan.services.contacts import check_contact
 from huikuan.services.fact_effects import CANCELLED_ERROR
 from huikuan.services.inbound_reply import OPT_OUT_CONFIRMATION
@@ -76,6 +76,7 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
     ready = [ch for ch, tr in transports.items() if tr is not None]
     # A sandbox creditor's messages leave on every channel, configured or not: nothing is sent.
     sendable = or_(m.channel.in_(ready), m.case_id.in_(_sandbox_cases()))
+    wechat_outbox.prepare(uow, transports["wechat"])
     counts["waiting"] = int(
         uow.session.execute(
             select(func.count()).where(m.status == "queued", ~sendable, *_due(now))
@@ -170,15 +171,22 @@ def _deliver(
         uow.commit()
         return "refused"
     outgoing = _outgoing(row, now, settings.agency_phone)
-    if row.channel == "sms" and transport is not sandbox and settings.sms_provider != "generic":
+    if transport is sandbox:
+        pass  # nothing is handed to a provider: no provider's template or binding is looked up
+    elif row.channel == "sms" and settings.sms_provider != "generic":
         found = approved_template(uow, row.creditor_id, settings.sms_provider, row.template)
         uow.rollback()
         outgoing = replace(outgoing, provider_template=found)
+    elif row.channel == "wechat":  # its binding, the creditor's template, the 48-hour window
+        outgoing = wechat_outbox.outgoing(uow, outgoing, row.case_id, settings)
+    if row.channel == "letter" and row.party_id is None:  # the debtor's: its WeChat bind link as a QR code
+        outgoing = wechat_outbox.with_bind_link(outgoing, row.case_id, settings)
     attempts = row.attempts + 1
     try:
         receipt = transport.send(outgoing)
     except DefinitiveFailure as exc:
         _finish(uow, message_id, status="failed", error=str(exc), attempts=attempts)
+        wechat_outbox.after_failure(uow, exc, now)
         uow.commit()
         return "failed"
     except Exception as exc:  # a transient failure, or a fault of ours: never lose the message silently
@@ -379,6 +387,15 @@ STORED_ERRORS = (
     "the provider reports {status}",
     NO_TEMPLATE_ERROR,
     MISSING_PARAM_ERROR,
+    # WeChat (channels/wechat/transport.py)
+    "no active WeChat binding for this recipient",
+    "no WeChat template message is set up for this creditor",
+    "WeChat: the person no longer follows the account ({code})",
+    "WeChat: not an openid of this account ({code})",
+    "WeChat refused the message ({code}): {reason}",
+    "WeChat answered {code}: {reason}",
+    "WeChat not reachable: {reason}",
+    "WeChat refused the account's credentials ({code}): {reason}",
 )
 
 

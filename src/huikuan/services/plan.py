@@ -29,6 +29,7 @@ from huikuan.services.access import Viewer, visible_case
 from huikuan.services.gate_inputs import allowed_frame
 from huikuan.services.plan_outcomes import stored_outcomes
 from huikuan.services.plan_rows import prepare_plan
+from huikuan.services.wechat_bindings import bound_debtors, wechat_reach
 from huikuan.storage import tables as t
 from huikuan.storage.plan_store import drop_older_rows, plan_row, store_plan_part
 from huikuan.storage.portfolio import load_collectors, read_portfolio
@@ -315,6 +316,9 @@ def load_plan_inputs(
     say = progress or (lambda _stage: None)
     say("features")
     portfolio = read_portfolio(conn, day, now, creditor_ids, parallel=parallel)
+    # WeChat reaches only an openid bound with consent to a follower of the account (none when the floor
+    # has no official account configured): a WeChat id the creditor gave us is no way to send.
+    portfolio = wechat_reach(portfolio, bound_debtors(conn, get_settings().wechat_app_id))
     cases = case_features(portfolio)
     answers = answer_features(portfolio)
     collectors = load_collectors(conn, minutes)

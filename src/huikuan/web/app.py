@@ -47,6 +47,7 @@ from huikuan.web.api import scope as api_scope
 from huikuan.web.api import search as api_search
 from huikuan.web.api import session as api_session
 from huikuan.web.api import sms_callbacks as api_sms_callbacks
+from huikuan.web.api import wechat as api_wechat
 from huikuan.web.api import workload as api_workload
 from huikuan.web.capacity import Admission
 from huikuan.web.headers import SecurityHeaders
@@ -84,6 +85,7 @@ from huikuan.web.ui import scope as ui_scope
 from huikuan.web.ui import search as ui_search
 from huikuan.web.ui import statements as ui_statements
 from huikuan.web.ui import template_admin as ui_template_admin
+from huikuan.web.ui import wechat as ui_wechat
 from huikuan.web.ui import workload as ui_workload
 
 STATIC = Path(__file__).with_name("static")
@@ -112,6 +114,7 @@ ROUTERS = (
     ui_payments.router,
     ui_money_terms.router,
     ui_payment_links.router,
+    ui_wechat.router,
     ui_statements.router,
     ui_scope.router,
     ui_creditor_admin.router,
@@ -145,6 +148,7 @@ ROUTERS = (
     api_disputes.router,
     api_payments.router,
     api_payment_links.router,
+    api_wechat.router,
     api_scope.router,
     api_imports.router,
     api_search.router,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from huikuan.channels.letter.transport import LetterTransport
+from huikuan.channels.letter.transport import LetterOutgoing, LetterTransport
 from huikuan.config import Settings
 
 KIND = "address"  # the contact point kind this channel sends to
@@ -26,4 +26,4 @@ def transport(settings: Settings) -> LetterTransport:
     return LetterTransport(settings.letters_dir, return_address(settings), settings.time_zone)
 
 
-__all__ = ["KIND", "LetterTransport", "return_address", "split_address", "transport"]
+__all__ = ["KIND", "LetterOutgoing", "LetterTransport", "return_address", "split_address", "transport"]

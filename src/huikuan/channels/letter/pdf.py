@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -33,10 +34,13 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     HRFlowable,
+    Image,
     KeepTogether,
     PageTemplate,
     Paragraph,
     Spacer,
+    Table,
+    TableStyle,
 )
 
 from huikuan.errors import HuikuanError
@@ -131,6 +135,10 @@ class Letter:
     subject: str
     body: str
     locale: str
+    # The case's WeChat bind link (services/wechat_bindings.py), printed as a QR code under the text with
+    # its caption; None: no code (WeChat not configured).
+    wechat_url: str | None = None
+    wechat_caption: str = ""
 
 
 def disclosing_words(text: str) -> list[str]:
@@ -224,9 +232,26 @@ def _story(letter: Letter) -> list[Flowable]:
         lines = block.strip("\n").splitlines()
         text = "<br/>".join(_indent(line) for line in lines)
         (form if form is not None else story).append(Paragraph(text, _style(10.5, zh)))
+    if letter.wechat_url:
+        story.append(_wechat_code(letter, zh))
     if form is not None:
         story.append(KeepTogether(form))
     return story
+
+
+QR_SIZE = 28 * mm
+
+
+def _wechat_code(letter: Letter, zh: bool) -> Flowable:
+    """The bind link as a QR code, with its caption beside it, kept together."""
+    png = io.BytesIO()
+    segno.make(letter.wechat_url or "", error="m").save(png, kind="png", scale=4, border=2)
+    png.seek(0)
+    code = Image(png, width=QR_SIZE, height=QR_SIZE)
+    caption = Paragraph(escape(letter.wechat_caption), _style(9.5, zh))
+    table = Table([[code, caption]], colWidths=[QR_SIZE + 4 * mm, None])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return KeepTogether([Spacer(1, 4 * mm), table])
 
 
 def _indent(line: str) -> str:

@@ -4,6 +4,7 @@ sent from then on; the floor prints and posts the month's folder (docs/messages.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,15 @@ from huikuan.channels.base import Outgoing, Receipt, TransientFailure
 from huikuan.channels.letter.pdf import Letter, LetterFontMissing, disclosing_words, render_letter
 from huikuan.files import private_dir, write_private
 from huikuan.i18n import gettext
+
+WECHAT_CAPTION = "Scan with WeChat to receive messages about your account on WeChat instead of by post."
+
+
+@dataclass(frozen=True)
+class LetterOutgoing(Outgoing):
+    """A letter with the case's WeChat bind link, printed as a QR code (None: no code)."""
+
+    wechat_url: str | None = None
 
 
 class LetterTransport:
@@ -38,6 +48,8 @@ class LetterTransport:
             subject=message.subject,
             body=message.body,
             locale=message.locale,
+            wechat_url=getattr(message, "wechat_url", None),
+            wechat_caption=gettext(WECHAT_CAPTION, message.locale),
         )
         relative = Path(f"{day:%Y-%m}") / f"{message.id}.pdf"
         target = self.letters_dir / relative

@@ -77,6 +77,7 @@ from huikuan.storage.tables.reports import (
 )
 from huikuan.storage.tables.sms_templates import sms_templates
 from huikuan.storage.tables.tenancy import team_creditors, user_creditors
+from huikuan.storage.tables.wechat import wechat_bindings, wechat_inbound, wechat_session, wechat_templates
 
 __all__ = [
     "channel_costs",
@@ -139,4 +140,8 @@ __all__ = [
     "user_creditors",
     "user_sessions",
     "users",
+    "wechat_bindings",
+    "wechat_inbound",
+    "wechat_session",
+    "wechat_templates",
 ]
