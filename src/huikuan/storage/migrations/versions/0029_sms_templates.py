@@ -17,7 +17,7 @@ from alembic import op
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = "0029"
-down_revision: str | None = "0028"  # after h/inbound's 0028 (merged here); the lead re-chains
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
