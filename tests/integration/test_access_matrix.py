@@ -479,6 +479,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
         HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
     ),
     ("POST", "/api/v1/callbacks/sms/{provider}/{secret}/reply"): Rule(
+        HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
+    ),
     # --- wechat ---
     # issue 17: binding a debtor's WeChat (the bind link, WeChat's OAuth redirect, the consent) is for the
     # person, with a signed token and no login; the official account's push has its secret path and

@@ -431,7 +431,8 @@ def channels_waiting(settings: Settings | None = None) -> dict[str, str]:
     """The channels whose queued messages wait because they cannot send, with the settings each needs:
     the outbox says why a message stays queued."""
     settings = settings or get_settings()
-    return {ch: needs(ch, settings) for ch in MESSAGE_CHANNELS if channel_state(ch, settings) == "not_configured"}
+    waiting = [ch for ch in MESSAGE_CHANNELS if channel_state(ch, settings) == "not_configured"]
+    return {ch: needs(ch, settings) for ch in waiting}
 
 
 def _iso(value: datetime | None) -> str | None:
