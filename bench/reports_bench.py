@@ -98,6 +98,50 @@ def _time(runs: int, call: Callable[[], Any]) -> dict[str, float]:
     return timed(runs, call)
 
 
+def where_the_time_goes(url: str, runs: int) -> dict[str, Any]:
+    """The KPI query's parts for the last 90 days split by collector (storage/report_store.py, as
+    services/report_kpis.py calls them for the supervisor), and the floors: the same rows read the
+    simplest way (every report_daily row of the period; a count over the snapshot's rows)."""
+    from sqlalchemy import text
+
+    from huikuan.storage.report_store import Scope, daily_sums, month_ends, refusal_sums, vintage_points
+
+    engine = make_engine(url)
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=90)
+    scope = Scope((1,))
+    with engine.connect() as conn:
+        ends = month_ends(conn, first.replace(day=1) - timedelta(days=1), today)
+        return {
+            "month_ends_kept": [d.isoformat() for d in ends],
+            "snapshot_rows": conn.execute(text("SELECT count(*) FROM account_month_ends")).scalar_one(),
+            "part_daily_sums_by_collector": timed(
+                runs, lambda: daily_sums(conn, scope, first, today, "collector"), warm_up=1
+            ),
+            "part_refusal_sums": timed(runs, lambda: refusal_sums(conn, scope, first, today), warm_up=1),
+            "part_month_ends": timed(runs, lambda: month_ends(conn, first, today), warm_up=1),
+            "part_vintage_points": timed(runs, lambda: vintage_points(conn, scope, today), warm_up=1),
+            "floor_report_daily_rows_of_90_days": timed(
+                runs,
+                lambda: conn.execute(
+                    text("SELECT * FROM report_daily WHERE day >= :f AND day <= :l"), {"f": first, "l": today}
+                ).all(),
+                warm_up=1,
+            ),
+            "floor_count_snapshot_rows": timed(
+                runs,
+                lambda: conn.execute(
+                    text(
+                        "SELECT count(*), sum(placed), sum(collected) FROM account_month_ends "
+                        "WHERE month_end <= :l AND placed_month IS NOT NULL"
+                    ),
+                    {"l": today},
+                ).one(),
+                warm_up=1,
+            ),
+        }
+
+
 def bench(url: str, runs: int) -> dict[str, Any]:
     from huikuan.services.access import get_viewer
     from huikuan.services.report_kpis import KpiQuery, kpis
@@ -156,10 +200,21 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--per-account", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="time only the KPI query's parts and the floors (a kept database)",
+    )
     database_args(parser, DEFAULT_PG, "sqlite")
     args = parser.parse_args()
     for kind in kinds(args.db):
         url, built = database(kind, args.accounts, args.per_account, args.pg_url, args.rebuild)
+        if args.parts:
+            report(
+                f"reports-{args.accounts}-{kind}-parts",
+                {"db": kind, **machine(), **where_the_time_goes(url, args.runs)},
+            )
+            continue
         result = {"db": kind, **machine(), "built": built, **bench(url, args.runs)}
         report(f"reports-{args.accounts}-{kind}", result)
 
