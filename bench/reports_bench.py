@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/reports_bench.py [--accounts 20000] [--per-account 10]
                                             [--db sqlite|postgresql|both]
-                                            [--runs 10] [--rebuild]
+                                            [--runs 10] [--rebuild] [--parts]
 
 The databases are built once and kept (bench/out/reports-N.sqlite; `hk_bench_reports_N` on the server of
 --pg-url): the daily-plan benchmark's portfolio (bench/make_portfolio.py: one `cn` creditor, about
@@ -16,6 +16,9 @@ Timed:
   today), `--runs` times; target <= 60 s at 1,000,000 accounts;
 - the KPI query of the API (services/report_kpis.py, as the supervisor): this month by day, and the last
   90 days split by collector; target <= 1 s at 1,000,000 accounts.
+
+With --parts (on a kept database), only where the KPI query's time goes: its storage queries one by one, and
+the floors (the period's report_daily rows read bare; a scan of the month-end snapshot's rows).
 """
 
 from __future__ import annotations
