@@ -121,6 +121,9 @@ def where_the_time_goes(url: str, runs: int) -> dict[str, Any]:
             "part_daily_sums_by_collector": timed(
                 runs, lambda: daily_sums(conn, scope, first, today, "collector"), warm_up=1
             ),
+            "part_daily_sums_by_collector_whole_period": timed(
+                runs, lambda: daily_sums(conn, scope, first, today, "collector", by_day=False), warm_up=1
+            ),
             "part_refusal_sums": timed(runs, lambda: refusal_sums(conn, scope, first, today), warm_up=1),
             "part_month_ends": timed(runs, lambda: month_ends(conn, first, today), warm_up=1),
             "part_vintage_points": timed(runs, lambda: vintage_points(conn, scope, today), warm_up=1),

@@ -77,7 +77,7 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
         raise InvalidInput("Split by creditor, team, collector or channel")
     scope, code = _scope(uow, viewer, ask)
     conn = uow.session.connection()
-    rows = daily_sums(conn, scope, first, last, ask.split)
+    rows = daily_sums(conn, scope, first, last, ask.split, by_day=ask.group_by is not None)
     answer: dict[str, Any] = {
         "scope": {
             "creditor": code,
