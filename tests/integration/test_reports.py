@@ -28,10 +28,12 @@ from tests.support.reports import (
 )
 from tests.support.web import login_client
 
-from huikuan.domain.reports import COUNTS
+from huikuan.domain.reports import COUNTS, period_start
+from huikuan.services.report_kpis import measures
 from huikuan.services.reports import refresh
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
+from huikuan.storage.report_store import Scope, daily_sums
 from huikuan.web.app import create_app
 
 FIRST, LAST = date(2026, 10, 1), date(2026, 11, 30)
@@ -328,3 +330,30 @@ def test_a_product_and_a_segment_filter_the_measures_and_the_snapshots(
     assert answer["scope"]["product"] == "microloan"
     # the month-end snapshots keep each account's own product: case B's two microloans
     assert {p["accounts"] for v in answer["vintages"] for p in v["points"]} == {2}
+
+
+@pytest.mark.parametrize(
+    ("group_by", "split"), [("week", "collector"), ("day", "channel"), ("month", "team")]
+)
+def test_grouped_and_split_together_equal_the_day_by_key_rows_added_up(
+    floor: Floor, worked: Portfolio, db_env: str, group_by: str, split: str
+) -> None:
+    """The periods, the groups and the whole, summed in SQL by day or by key, are exactly what adding up
+    report_daily's rows of one day and one key gives (weeks start on Monday)."""
+    answer = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}&group_by={group_by}&split={split}")
+    answer = answer.json()
+    conn = floor.uow.session.connection()
+    rows = daily_sums(conn, Scope((worked.bank,)), FIRST, LAST, split)  # one row per day, currency and key
+    assert rows and any(r["key"] is not None for r in rows)
+
+    def added(key: Any) -> list[dict[str, Any]]:
+        groups: dict[Any, list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault(key(row), []).append(row)
+        ordered = sorted(groups.items(), key=lambda item: (item[0] is None, str(item[0])))
+        return [{"k": k, "measures": measures(items)} for k, items in ordered]
+
+    periods = added(lambda r: period_start(r["day"], group_by).isoformat())
+    assert [{"k": p["period"], "measures": p["measures"]} for p in answer["periods"]] == periods
+    assert [{"k": g["key"], "measures": g["measures"]} for g in answer["groups"]] == added(lambda r: r["key"])
+    assert answer["measures"] == measures(rows)

@@ -81,7 +81,14 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
         raise InvalidInput("Split by creditor, team, collector, channel, product or segment")
     scope, code = _scope(uow, viewer, ask)
     conn = uow.session.connection()
-    rows = daily_sums(conn, scope, first, last, ask.split, by_day=ask.group_by is not None)
+    # Summed in SQL, never one row per day and split key to Python (at 1,000,000 accounts ~45,000 rows
+    # for 90 days by collector): by day and currency for the periods (bucketed here: at most a few
+    # hundred rows), by split key and currency over the whole period for the groups.
+    by_day = daily_sums(conn, scope, first, last, None) if ask.group_by else None
+    by_key = daily_sums(conn, scope, first, last, ask.split, by_day=False) if ask.split else None
+    rows = by_day if by_day is not None else by_key
+    if rows is None:
+        rows = daily_sums(conn, scope, first, last, None, by_day=False)
     answer: dict[str, Any] = {
         "scope": {
             "creditor": code,
@@ -101,12 +108,12 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
         "costs": costs_of(conn, scope, first, last),
         "strategies": strategies(conn, scope, first, last),
     }
-    if ask.group_by:
+    if by_day is not None:
         answer["periods"] = _grouped(
-            rows, lambda r: period_start(_day(r["day"]), ask.group_by or "day").isoformat()
+            by_day, lambda r: period_start(_day(r["day"]), ask.group_by or "day").isoformat()
         )
-    if ask.split:
-        answer["groups"] = _grouped(rows, lambda r: r["key"], key_name="key")
+    if by_key is not None:
+        answer["groups"] = _grouped(by_key, lambda r: r["key"], key_name="key")
     return answer
 
 
