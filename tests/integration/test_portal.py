@@ -18,6 +18,7 @@ from tests.support.web import bearer, login_client
 from huikuan.errors import Forbidden, InvalidInput
 from huikuan.services.portal import VINTAGE_MONTHS, glance
 from huikuan.services.portal_accounts import portal_accounts
+from huikuan.services.reports import refresh
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 
@@ -222,3 +223,49 @@ def test_the_portal_is_refused_to_the_floor(app: FastAPI, who: str) -> None:
     assert login_client(app, who).get("/portfolio/accounts").status_code == 403
     for path in ("glance", "accounts", "statements"):
         assert TestClient(app).get(f"/api/v1/portal/{path}", headers=bearer(app, who)).status_code == 403
+
+
+# --- the figures the reports job keeps ---------------------------------------------------------------------
+
+
+def _figures(shown: Any) -> tuple[Any, ...]:
+    return (
+        shown.accounts,
+        shown.open_accounts,
+        shown.placed,
+        shown.open_balance,
+        shown.collected,
+        shown.vintages,
+    )
+
+
+def test_the_kept_figures_are_the_live_ones_as_of_the_jobs_run_and_only_the_banks(seeded: Floor) -> None:
+    viewer = seeded.viewer("vic")
+    before = glance(seeded.uow, viewer, now=MORNING)
+    assert before.as_of is None  # the job never ran: counted live
+    refresh(seeded.uow, MORNING)
+    kept = glance(seeded.uow, viewer, now=MORNING)
+    assert kept.as_of == MORNING
+    assert _figures(kept) == _figures(before) == _figures(glance(seeded.uow, viewer, now=MORNING, live=True))
+    assert kept.collected == {"CNY": 215_000}  # the shop's payments are kept too, but never shown here
+    bank, a = _bank(seeded), t.accounts.c
+    session = seeded.uow.session
+    session.execute(
+        t.accounts.update().where(a.creditor_id == bank, a.status == "open").values(status="closed")
+    )
+    seeded.uow.commit()
+    after = glance(seeded.uow, viewer, now=MORNING)
+    assert _figures(after) == _figures(kept) and after.open_accounts == 5  # as of the job's run
+    assert glance(seeded.uow, viewer, now=MORNING, live=True).open_accounts == 0
+    refresh(seeded.uow, MORNING)
+    assert glance(seeded.uow, viewer, now=MORNING).open_accounts == 0
+
+
+def test_the_landing_page_says_as_of_when_the_job_kept_its_figures(app: FastAPI, seeded: Floor) -> None:
+    assert 'data-testid="portal-as-of"' not in login_client(app, "vic").get("/portfolio").text
+    refresh(seeded.uow, MORNING)
+    text = login_client(app, "vic").get("/portfolio").text
+    assert 'data-testid="portal-as-of"' in text and "as of" in text
+    assert "CN¥2,150.00" in text and "77,777.77" not in text
+    zh = login_client(app, "vic", locale="zh_CN").get("/portfolio").text
+    assert "报表任务最近一次运行" in zh and "¥2,150.00" in zh

@@ -5,7 +5,10 @@ Each run (re)computes, from the raw records, every floor day since the day of it
 today, and the days of payments received earlier but posted since its last run (an imported payment file
 reports days past); a day recomputed replaces that day's rows, so running twice changes nothing. It then
 takes the snapshot of the last month-end passed if there is none yet (a snapshot is written once: it is
-the accounts' state when the job first ran after the month ended).
+the accounts' state when the job first ran after the month ended). Last, it keeps the creditor portal's
+figures at a glance whole (storage/portfolio_store.py: a few grouped rows per creditor, counted in SQL from
+every account and posted payment; an account's balance and status change by payments, adjustments,
+recalls and closures alike, so they are counted whole rather than patched).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from huikuan.domain.days import day_start, local_day
 from huikuan.domain.reports import COUNTERS
 from huikuan.errors import InvalidInput
 from huikuan.services.clock import floor_today, floor_zone
+from huikuan.storage import portfolio_store
 from huikuan.storage import report_counts as rc
 from huikuan.storage import tables as t
 from huikuan.storage.report_store import has_month_end, replace_day, take_month_end
@@ -60,6 +64,9 @@ def refresh(uow: UnitOfWork, now: datetime, first: date | None = None) -> dict[s
     conn = uow.session.connection()
     if not has_month_end(conn, end):
         snapshots = take_month_end(conn, end, day_start(end + timedelta(days=1), zone))
+    uow.commit()
+    uow.begin_write()
+    portfolio_store.keep(uow.session.connection(), now)
     uow.commit()
     return {"days": len(days), "rows": rows, "month_end_accounts": snapshots}
 

@@ -72,6 +72,9 @@ from huikuan.storage.tables.reports import (
     account_month_ends,
     channel_costs,
     monthly_report_sends,
+    portfolio_months,
+    portfolio_paid,
+    portfolio_taken,
     report_daily,
     report_refusals,
 )
@@ -82,6 +85,9 @@ from huikuan.storage.tables.wechat import wechat_bindings, wechat_inbound, wecha
 __all__ = [
     "channel_costs",
     "monthly_report_sends",
+    "portfolio_months",
+    "portfolio_paid",
+    "portfolio_taken",
     "Id",
     "absences",
     "account_changes",

@@ -100,3 +100,42 @@ monthly_report_sends = Table(
     Column("last_attempt_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
 )
+
+
+# The creditor portal's figures at a glance (services/portal.py), kept whole by each run of the `reports`
+# job with the portal's own definitions, so the landing page reads a few dozen rows instead of every
+# account. placed_month: months since year 0 of the placement day (year * 12 + month - 1; null: placed
+# before the day was recorded).
+portfolio_months = Table(
+    "portfolio_months",
+    metadata,
+    Column("creditor_id", Id, nullable=False),
+    Column("placed_month", Integer),
+    Column("currency", String(3), nullable=False),
+    Column("accounts", Integer, nullable=False),
+    Column("placed", BigInteger, nullable=False),  # principal + interest + fees as placed
+    Column("open_accounts", Integer, nullable=False),
+    Column("open_balance", BigInteger, nullable=False),
+    Index("ix_portfolio_months_creditor", "creditor_id"),
+)
+
+# The posted payments by the account's placement month, months since placement (the payment's UTC month
+# against the placement month) and currency.
+portfolio_paid = Table(
+    "portfolio_paid",
+    metadata,
+    Column("creditor_id", Id, nullable=False),
+    Column("placed_month", Integer),
+    Column("age", Integer),
+    Column("currency", String(3), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Index("ix_portfolio_paid_creditor", "creditor_id"),
+)
+
+# When the two tables above were last kept (one row; none: never, and the portal counts live).
+portfolio_taken = Table(
+    "portfolio_taken",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("taken_at", UTCDateTime, nullable=False),
+)
