@@ -236,6 +236,12 @@ def _figures(shown: Any) -> tuple[Any, ...]:
         shown.open_balance,
         shown.collected,
         shown.vintages,
+        shown.promises_pending,
+        shown.promised,
+        shown.promises_due_soon,
+        shown.due_soon,
+        shown.promises_broken,
+        shown.broken,
     )
 
 
@@ -248,17 +254,21 @@ def test_the_kept_figures_are_the_live_ones_as_of_the_jobs_run_and_only_the_bank
     assert kept.as_of == MORNING
     assert _figures(kept) == _figures(before) == _figures(glance(seeded.uow, viewer, now=MORNING, live=True))
     assert kept.collected == {"CNY": 215_000}  # the shop's payments are kept too, but never shown here
+    assert kept.promises_pending > 0 and kept.promises_broken > 0
     bank, a = _bank(seeded), t.accounts.c
     session = seeded.uow.session
     session.execute(
         t.accounts.update().where(a.creditor_id == bank, a.status == "open").values(status="closed")
     )
+    pr = t.promises.c
+    session.execute(t.promises.update().where(pr.status == "pending").values(status="kept"))
     seeded.uow.commit()
     after = glance(seeded.uow, viewer, now=MORNING)
     assert _figures(after) == _figures(kept) and after.open_accounts == 5  # as of the job's run
-    assert glance(seeded.uow, viewer, now=MORNING, live=True).open_accounts == 0
+    now_live = glance(seeded.uow, viewer, now=MORNING, live=True)
+    assert (now_live.open_accounts, now_live.promises_pending) == (0, 0)
     refresh(seeded.uow, MORNING)
-    assert glance(seeded.uow, viewer, now=MORNING).open_accounts == 0
+    assert _figures(glance(seeded.uow, viewer, now=MORNING)) == _figures(now_live)
 
 
 def test_the_landing_page_says_as_of_when_the_job_kept_its_figures(app: FastAPI, seeded: Floor) -> None:

@@ -11,12 +11,12 @@
   days after it), broken this month (due this calendar month and marked broken);
 - disputes and complaints still open (counts).
 
-Placed, collected and liquidation come from what the `reports` job keeps on each run (storage/
+Placed, collected, liquidation and the promises come from what the `reports` job keeps on each run (storage/
 portfolio_store.py, the same groupings as counted live, so the figures are the same as counting now would
 have given at the job's run; the page says "as of" then); before the job's first run they are counted live.
 At 1,000,000 accounts counting them live takes seconds (every account read), reading them a few dozen rows.
-Every other figure is one grouped SQL query, filtered by the creditor first (promises, disputes and
-complaints by their case through the creditor's cases); no row of the raw history passes through Python.
+Open disputes and complaints are counted live, one grouped SQL query each, filtered by their case through
+the creditor's cases; no row of the raw history passes through Python.
 Only a creditor's viewer has a portal (services/portfolio.py `require_portfolio`); anyone else is refused.
 """
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from huikuan.domain.disputes import OPEN_COMPLAINT, OPEN_DISPUTE
 from huikuan.domain.enums import PromiseStatus
@@ -36,7 +36,7 @@ from huikuan.services.clock import floor_today
 from huikuan.services.portfolio import require_portfolio
 from huikuan.storage import portfolio_store
 from huikuan.storage import tables as t
-from huikuan.storage.portfolio_store import PaidRow, PlacedRow
+from huikuan.storage.portfolio_store import PaidRow, PlacedRow, PromiseRow
 from huikuan.storage.uow import UnitOfWork
 
 VINTAGE_MONTHS = 6  # columns of months since placement: 0 (the placement month) to 5
@@ -87,7 +87,7 @@ class Vintage:
 @dataclass(frozen=True)
 class Glance:
     today: date
-    as_of: datetime | None  # placed, collected and liquidation as kept by the reports job then; None: now
+    as_of: datetime | None  # placed, collected, liquidation, promises as the reports job kept them; None: now
     accounts: int
     open_accounts: int
     placed: dict[str, int]  # currency -> minor units
@@ -140,22 +140,18 @@ def _month_name(index: int | None) -> str | None:
 
 
 def glance(uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None, live: bool = False) -> Glance:
-    """The viewer's creditor's portfolio at a glance (see the module's docstring): placed, collected and
-    liquidation as the `reports` job last kept them (`as_of`), or counted now if it never has (or `live`);
-    promises, disputes and complaints counted now."""
+    """The viewer's creditor's portfolio at a glance (see the module's docstring): placed, collected,
+    liquidation and promises as the `reports` job last kept them (`as_of`; the promises' windows are read
+    against today), or counted now if it never has (or `live`); open disputes and complaints counted now."""
     require_portfolio(viewer)
     assert viewer.creditor_id is not None
     creditor_id = viewer.creditor_id
     today = floor_today((now or datetime.now(UTC)).astimezone(UTC))
     conn = uow.session.connection()
     kept_groups = None if live else portfolio_store.kept(conn, creditor_id)
-    if kept_groups is None:
-        as_of = None
-        placed_rows, paid_rows = portfolio_store.live(conn, creditor_id)
-    else:
-        as_of, placed_rows, paid_rows = kept_groups
-    vintages, open_rows, collected = _vintages(placed_rows, paid_rows, today)
-    promises = _promises(uow, creditor_id, today)
+    as_of, groups = (None, portfolio_store.live(conn, creditor_id)) if kept_groups is None else kept_groups
+    vintages, open_rows, collected = _vintages(groups.placed, groups.paid, today)
+    promises = _promises(groups.promises, today)
     disputes, complaints = _open_counts(uow, creditor_id)
     placed: dict[str, int] = {}
     for v in vintages:  # one per placement month and currency: a few dozen at most
@@ -218,32 +214,31 @@ def _vintages(
     return newest_first, open_rows, collected
 
 
-def _promises(uow: UnitOfWork, creditor_id: int, today: date) -> dict[str, Any]:
-    pr, c = t.promises.c, t.cases.c
-    mine = pr.case_id.in_(select(c.id).where(c.creditor_id == creditor_id))
-    left = pr.amount - pr.paid_amount
-    soon = (pr.due_date >= today) & (pr.due_date < today + timedelta(days=PROMISES_AHEAD_DAYS))
-    soon_n = func.sum(case((soon, 1), else_=0))
-    pending = uow.session.execute(
-        select(pr.currency, func.count(), func.sum(left), soon_n, func.sum(case((soon, left), else_=0)))
-        .where(mine, pr.status == PromiseStatus.PENDING.value)
-        .group_by(pr.currency)
-    ).all()
+def _promises(rows: list[PromiseRow], today: date) -> dict[str, Any]:
+    """Pending promises (count and what is left), those due today and the six days after, and those due
+    this month and broken, by currency; from the promises grouped by status, due day and currency."""
     first = today.replace(day=1)
     after = (first + timedelta(days=32)).replace(day=1)
-    broken = uow.session.execute(
-        select(pr.currency, func.count(), func.sum(left))
-        .where(mine, pr.status == PromiseStatus.BROKEN.value, pr.due_date >= first, pr.due_date < after)
-        .group_by(pr.currency)
-    ).all()
-    return {
-        "promises_pending": sum(int(r[1]) for r in pending),
-        "promised": {r[0]: int(r[2] or 0) for r in pending},
-        "promises_due_soon": sum(int(r[3] or 0) for r in pending),
-        "due_soon": {r[0]: int(r[4] or 0) for r in pending if r[3]},
-        "promises_broken": sum(int(r[1]) for r in broken),
-        "broken": {r[0]: int(r[2] or 0) for r in broken},
+    soon_end = today + timedelta(days=PROMISES_AHEAD_DAYS)
+    out: dict[str, Any] = {
+        "promises_pending": 0,
+        "promised": {},
+        "promises_due_soon": 0,
+        "due_soon": {},
+        "promises_broken": 0,
+        "broken": {},
     }
+    for status, due, currency, n, left in rows:  # one per status, due day and currency
+        if status == PromiseStatus.PENDING.value:
+            out["promises_pending"] += n
+            out["promised"][currency] = out["promised"].get(currency, 0) + left
+            if today <= due < soon_end:
+                out["promises_due_soon"] += n
+                out["due_soon"][currency] = out["due_soon"].get(currency, 0) + left
+        elif status == PromiseStatus.BROKEN.value and first <= due < after:
+            out["promises_broken"] += n
+            out["broken"][currency] = out["broken"].get(currency, 0) + left
+    return out
 
 
 def _open_counts(uow: UnitOfWork, creditor_id: int) -> tuple[int, int]:

@@ -12,7 +12,8 @@ A placement month is a month index, year * 12 + month - 1 (None: placed before t
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -35,6 +36,16 @@ from huikuan.storage import tables as t
 PlacedRow = tuple[int | None, str, int, int, int, int]
 # (placed month, months since placement, currency, amount)
 PaidRow = tuple[int | None, int | None, str, int]
+# (status, due day, currency, promises, what is left of them)
+PromiseRow = tuple[str, date, str, int, int]
+KEPT_PROMISES = ("pending", "broken")
+
+
+@dataclass(frozen=True)
+class Groups:
+    placed: list[PlacedRow]
+    paid: list[PaidRow]
+    promises: list[PromiseRow]
 
 
 def _month_index(column: Any) -> ColumnElement[int]:
@@ -94,11 +105,38 @@ def _paid_query(conn: Connection, creditor_id: int | None) -> Select[Any]:
     ).group_by(inner.c.creditor_id, inner.c.m, inner.c.age, inner.c.currency)
 
 
-def live(conn: Connection, creditor_id: int) -> tuple[list[PlacedRow], list[PaidRow]]:
-    """The creditor's groups counted now from the accounts and the payments."""
+def _promises_query(creditor_id: int | None) -> Select[Any]:
+    pr, c = t.promises.c, t.cases.c
+    rows = (
+        select(
+            c.creditor_id.label("creditor_id"),
+            pr.status.label("status"),
+            pr.due_date.label("due_date"),
+            pr.currency.label("currency"),
+            (pr.amount - pr.paid_amount).label("left"),
+        )
+        .select_from(t.promises.join(t.cases, c.id == pr.case_id))
+        .where(pr.status.in_(KEPT_PROMISES))
+    )
+    if creditor_id is not None:
+        rows = rows.where(c.creditor_id == creditor_id)
+    inner = rows.subquery("promise_rows")
+    return select(
+        inner.c.creditor_id,
+        inner.c.status,
+        inner.c.due_date,
+        inner.c.currency,
+        func.count(),
+        func.coalesce(func.sum(inner.c.left), 0),
+    ).group_by(inner.c.creditor_id, inner.c.status, inner.c.due_date, inner.c.currency)
+
+
+def live(conn: Connection, creditor_id: int) -> Groups:
+    """The creditor's groups counted now from the accounts, the payments and the promises."""
     placed = [_placed(r[1:]) for r in conn.execute(_placed_query(creditor_id))]
     paid = [_paid(r[1:]) for r in conn.execute(_paid_query(conn, creditor_id))]
-    return placed, paid
+    promises = [_promise(r[1:]) for r in conn.execute(_promises_query(creditor_id))]
+    return Groups(placed, paid, promises)
 
 
 def keep(conn: Connection, now: datetime) -> int:
@@ -107,6 +145,7 @@ def keep(conn: Connection, now: datetime) -> int:
     m, pd = t.portfolio_months, t.portfolio_paid
     conn.execute(delete(m))
     conn.execute(delete(pd))
+    conn.execute(delete(t.portfolio_promises))
     conn.execute(delete(t.portfolio_taken))
     months = (
         "creditor_id",
@@ -120,11 +159,18 @@ def keep(conn: Connection, now: datetime) -> int:
     kept = conn.execute(insert(m).from_select(list(months), _placed_query(None))).rowcount or 0
     paid_columns = ("creditor_id", "placed_month", "age", "currency", "amount")
     kept += conn.execute(insert(pd).from_select(list(paid_columns), _paid_query(conn, None))).rowcount or 0
+    promise_columns = ("creditor_id", "status", "due_date", "currency", "promises", "amount_left")
+    kept += (
+        conn.execute(
+            insert(t.portfolio_promises).from_select(list(promise_columns), _promises_query(None))
+        ).rowcount
+        or 0
+    )
     conn.execute(insert(t.portfolio_taken).values(id=1, taken_at=now))
     return max(kept, 0)
 
 
-def kept(conn: Connection, creditor_id: int) -> tuple[datetime, list[PlacedRow], list[PaidRow]] | None:
+def kept(conn: Connection, creditor_id: int) -> tuple[datetime, Groups] | None:
     """The creditor's groups as the job last kept them, and when; None if it never has."""
     taken = conn.execute(select(t.portfolio_taken.c.taken_at)).scalar_one_or_none()
     if taken is None:
@@ -138,7 +184,21 @@ def kept(conn: Connection, creditor_id: int) -> tuple[datetime, list[PlacedRow],
     paid = conn.execute(
         select(pd.placed_month, pd.age, pd.currency, pd.amount).where(pd.creditor_id == creditor_id)
     )
-    return taken, [_placed(r) for r in placed], [_paid(r) for r in paid]
+    k = t.portfolio_promises.c
+    promises = conn.execute(
+        select(k.status, k.due_date, k.currency, k.promises, k.amount_left).where(
+            k.creditor_id == creditor_id
+        )
+    )
+    return taken, Groups(
+        [_placed(r) for r in placed], [_paid(r) for r in paid], [_promise(r) for r in promises]
+    )
+
+
+def _promise(r: Any) -> PromiseRow:
+    status, due, currency, n, left = r
+    due_day = due if isinstance(due, date) else date.fromisoformat(str(due))
+    return (str(status), due_day, currency, int(n), int(left or 0))
 
 
 def _placed(r: Any) -> PlacedRow:

@@ -139,3 +139,18 @@ portfolio_taken = Table(
     Column("id", Integer, primary_key=True),
     Column("taken_at", UTCDateTime, nullable=False),
 )
+
+# The creditor's pending and broken promises by due day and currency: how many, and what is left of them
+# (amount less paid), so the portal's promise figures (pending, due in the next days, broken this month)
+# read a few hundred rows.
+portfolio_promises = Table(
+    "portfolio_promises",
+    metadata,
+    Column("creditor_id", Id, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("promises", Integer, nullable=False),
+    Column("amount_left", BigInteger, nullable=False),
+    Index("ix_portfolio_promises_creditor", "creditor_id"),
+)

@@ -5,8 +5,8 @@ Revises: 0031
 Create Date: 2026-12-06 17:45:00
 
 Issue 16: the portal's landing figures (placed, collected, liquidation by placement month) read every
-account of the creditor, seconds at 1,000,000 accounts; the `reports` job now keeps them grouped per
-creditor, placement month and currency (and months since placement for the payments). Empty until the
+account of the creditor, and the promise figures every promise, seconds at 1,000,000 accounts; the `reports` job now keeps them grouped per
+creditor, placement month and currency (and months since placement for the payments), and the pending and broken promises per due day. Empty until the
 job's next run (or `huikuan reports refresh`): until then the portal counts live, as before.
 """
 
@@ -47,6 +47,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_portfolio_paid_creditor", "portfolio_paid", ["creditor_id"])
     op.create_table(
+        "portfolio_promises",
+        sa.Column("creditor_id", ID, nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("promises", sa.Integer(), nullable=False),
+        sa.Column("amount_left", sa.BigInteger(), nullable=False),
+    )
+    op.create_index("ix_portfolio_promises_creditor", "portfolio_promises", ["creditor_id"])
+    op.create_table(
         "portfolio_taken",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
@@ -56,6 +66,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("portfolio_taken")
+    op.drop_index("ix_portfolio_promises_creditor", table_name="portfolio_promises")
+    op.drop_table("portfolio_promises")
     op.drop_index("ix_portfolio_paid_creditor", table_name="portfolio_paid")
     op.drop_table("portfolio_paid")
     op.drop_index("ix_portfolio_months_creditor", table_name="portfolio_months")
