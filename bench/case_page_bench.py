@@ -30,9 +30,9 @@ from typing import Any
 import case_db  # bench/ is on the path when this script runs
 import numpy as np
 import polars as pl
+from common import pg_admin, stats
 from make_portfolio import make_portfolio  # bench/ is on the path when this script runs
 from sqlalchemy import Connection, create_engine, func, select, text
-from sqlalchemy.engine import make_url
 
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import allocate_ids, insert_frame
@@ -55,16 +55,6 @@ TEMPLATES = {
     "wechat": ("reminder_wechat",),
     "letter": ("first_letter", "final_letter"),
 }
-
-
-def _pg_admin(url: str, statement: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parsed = make_url(url)
-    conninfo = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql.SQL(statement).format(db=sql.Identifier(parsed.database)))
 
 
 def _name(rng: np.random.Generator, n: int, prefix: str) -> list[str]:
@@ -226,8 +216,8 @@ def _arrangements(conn: Connection, rng: np.random.Generator, cases: np.ndarray,
 
 def build(url: str, accounts: int, seed: int) -> dict[str, Any]:
     """Creates the database afresh and fills it; returns the counts and the seconds it took."""
-    _pg_admin(url, "DROP DATABASE IF EXISTS {db}")
-    _pg_admin(url, "CREATE DATABASE {db}")
+    pg_admin(url, "DROP DATABASE IF EXISTS {db}")
+    pg_admin(url, "CREATE DATABASE {db}")
     engine = make_engine(url)
     upgrade(engine)
     today = datetime.now(UTC).date()
@@ -268,13 +258,7 @@ def login(client: Any, username: str, password: str) -> None:
 
 
 def _stats(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    return {
-        "median_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
-        "max_ms": round(ordered[-1], 1),
-        "mean_ms": round(statistics.fmean(ordered), 1),
-    }
+    return {**stats(times), "mean_ms": round(statistics.fmean(times), 1)}
 
 
 def bench(url: str, pages: int, warmup: int, seed: int) -> dict[str, Any]:

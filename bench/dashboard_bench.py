@@ -16,27 +16,15 @@ Target: <= 1 s per dashboard at 1,000,000 accounts (issue 16).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from case_page_bench import login  # bench/ is on the path when this script runs
-from reports_bench import DEFAULT_PG, OUT, database
+from common import database_args, kinds, machine, report, timed
+from reports_bench import DEFAULT_PG, database
 
 PASSWORD = "bench-password-1"  # bench_sup's, as reports_bench.py makes it
-
-
-def _stats(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    return {
-        "median_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
-        "max_ms": round(ordered[-1], 1),
-    }
 
 
 def bench(url: str, runs: int) -> dict[str, Any]:
@@ -61,12 +49,7 @@ def bench(url: str, runs: int) -> dict[str, Any]:
             first = client.get(path)  # warm-up, and the check that the page is the dashboard
             if first.status_code != 200 or 'data-chart="trend"' not in first.text:
                 raise SystemExit(f"{path}: {first.status_code} {first.text[:300]}")
-            times = []
-            for _ in range(runs):
-                started = time.perf_counter()
-                client.get(path)
-                times.append((time.perf_counter() - started) * 1000)
-            results[name] = {**_stats(times), "bytes": len(first.content)}
+            results[name] = {**timed(runs, lambda path=path: client.get(path)), "bytes": len(first.content)}
     return results
 
 
@@ -76,23 +59,13 @@ def main() -> None:
     )
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--per-account", type=float, default=10.0)
-    parser.add_argument("--db", choices=("both", "sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--pg-url", default=os.environ.get("HUIKUAN_BENCH_PG_URL", DEFAULT_PG))
+    database_args(parser, DEFAULT_PG, "sqlite")
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    for kind in kinds:
-        url, _built = database(kind, args.accounts, args.per_account, args.pg_url, rebuild=False)
-        result = {
-            "db": kind,
-            "accounts": args.accounts,
-            "machine": f"{platform.machine()} {os.cpu_count()} cores",
-            "load_average": [round(x, 2) for x in os.getloadavg()],
-            **bench(url, args.runs),
-        }
-        (OUT / f"dashboard-{args.accounts}-{kind}.json").write_text(json.dumps(result, indent=2))
-        print(json.dumps(result, indent=2), flush=True)
+    for kind in kinds(args.db):
+        url, _built = database(kind, args.accounts, args.per_account, args.pg_url, args.rebuild)
+        result = {"db": kind, "accounts": args.accounts, **machine(), **bench(url, args.runs)}
+        report(f"dashboard-{args.accounts}-{kind}", result)
 
 
 if __name__ == "__main__":

@@ -17,20 +17,16 @@ yet (the reports issue sets one for the dashboards).
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from common import database_args, kept_database, kinds, machine, report, timed
 from make_portfolio import CREDITOR, make_portfolio  # bench/ is on the path when this script runs
-from queue_bench import OUT, _pg_admin, _pg_exists
 from sqlalchemy import Engine, func, select, update
 
 from huikuan.storage import tables as t
 from huikuan.storage.engine import make_engine
-from huikuan.storage.migrate import upgrade
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/hk_bench_portal"
 
@@ -68,47 +64,13 @@ def _fill(engine: Engine, accounts: int) -> dict[str, Any]:
 
 
 def database(kind: str, accounts: int, pg_url: str, rebuild: bool) -> str:
-    if kind == "sqlite":
-        path = OUT / f"portal-{accounts}.sqlite"
-        OUT.mkdir(exist_ok=True)
-        url = f"sqlite:///{path}"
-        if rebuild and path.exists():
-            path.unlink()
-        fresh = not path.exists()
-    else:
-        url = pg_url
-        if rebuild:
-            _pg_admin(url, "DROP DATABASE IF EXISTS {db}")
-        fresh = not _pg_exists(url)
-        if fresh:
-            _pg_admin(url, "CREATE DATABASE {db}")
-    engine = make_engine(url)
-    upgrade(engine)
-    if fresh:
-        print(f"building {kind} ({accounts:,} accounts) ...", flush=True)
-        print(json.dumps(_fill(engine, accounts)), flush=True)
-        with engine.connect() as conn:
-            if kind == "sqlite":
-                conn.exec_driver_sql("ANALYZE")
-            else:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-    engine.dispose()
+    name = f"portal-{accounts}.sqlite"
+    url, _built = kept_database(kind, name, pg_url, rebuild, lambda engine: _fill(engine, accounts))
     return url
 
 
 def _time(runs: int, call: Callable[[], Any]) -> dict[str, float]:
-    for _ in range(2):
-        call()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(times)
-    return {
-        "median_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
-    }
+    return timed(runs, call, warm_up=2)
 
 
 def bench(url: str, runs: int) -> dict[str, Any]:
@@ -143,15 +105,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--accounts", type=int, default=20_000)
-    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--pg-url", default=DEFAULT_PG)
-    parser.add_argument("--rebuild", action="store_true")
+    database_args(parser, DEFAULT_PG, "both")
     args = parser.parse_args()
-    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    for kind in kinds:
+    for kind in kinds(args.db):
         url = database(kind, args.accounts, args.pg_url, args.rebuild)
-        print(json.dumps({"db": kind, **bench(url, args.runs)}), flush=True)
+        report(f"portal-{args.accounts}-{kind}", {"db": kind, **machine(), **bench(url, args.runs)})
 
 
 if __name__ == "__main__":

@@ -17,49 +17,21 @@ case" (each call releases the previous claim and claims the next free case). Tar
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from make_portfolio import make_portfolio  # bench/ is on the path when this script runs
+from common import OUT, database_args, kept_database, kinds, machine, report, timed  # bench/ is on the path
+from make_portfolio import make_portfolio
 from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.engine import make_url
 
 from huikuan.storage import tables as t
 from huikuan.storage.engine import make_engine
-from huikuan.storage.migrate import upgrade
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/hk_bench_queue"
 TARGET_MS = 50.0
 TEAM_SIZE = 10
-
-
-def _pg_admin(url: str, statement: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parsed = make_url(url)
-    conninfo = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql.SQL(statement).format(db=sql.Identifier(parsed.database)))
-
-
-def _pg_exists(url: str) -> bool:
-    import psycopg
-
-    parsed = make_url(url)
-    conninfo = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone()
-    return found is not None
 
 
 def _fill(engine: Engine, accounts: int) -> dict[str, Any]:
@@ -112,54 +84,13 @@ def _fill(engine: Engine, accounts: int) -> dict[str, Any]:
 
 def database(kind: str, accounts: int, pg_url: str, rebuild: bool) -> str:
     """The URL of the bench database of that kind, built if it is not there (or --rebuild)."""
-    if kind == "sqlite":
-        path = OUT / f"queue-{accounts}.sqlite"
-        url = f"sqlite:///{path}"
-        if rebuild and path.exists():
-            path.unlink()
-        fresh = not path.exists()
-    else:
-        url = pg_url
-        if rebuild:
-            _pg_admin(url, "DROP DATABASE IF EXISTS {db}")
-        fresh = not _pg_exists(url)
-        if fresh:
-            _pg_admin(url, "CREATE DATABASE {db}")
-    engine = make_engine(url)
-    upgrade(engine)
-    if fresh:
-        print(f"building {kind} ({accounts:,} accounts) ...", flush=True)
-        print(json.dumps(_fill(engine, accounts)), flush=True)
-        with engine.connect() as conn:
-            if kind == "sqlite":
-                conn.exec_driver_sql("ANALYZE")
-            else:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-    engine.dispose()
+    name = f"queue-{accounts}.sqlite"
+    url, _built = kept_database(kind, name, pg_url, rebuild, lambda engine: _fill(engine, accounts))
     return url
 
 
-def _stats(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    return {
-        "median_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
-        "max_ms": round(ordered[-1], 1),
-    }
-
-
 def _time(runs: int, call: Callable[[], Any]) -> dict[str, float]:
-    """Wall-clock milliseconds, and this process's CPU milliseconds (on SQLite the database's work is in
-    this process: its CPU time says what the query costs whatever else the machine is running)."""
-    for _ in range(3):
-        call()
-    times, cpu = [], []
-    for _ in range(runs):
-        started, used = time.perf_counter(), time.process_time()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - used) * 1000)
-    return {**_stats(times), "cpu_median_ms": round(statistics.median(cpu), 1)}
+    return timed(runs, call, warm_up=3)
 
 
 def bench(url: str, runs: int, baseline: bool = False) -> dict[str, Any]:
@@ -205,15 +136,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--db", choices=("both", "sqlite", "postgresql"), default="both")
     parser.add_argument("--runs", type=int, default=60)
-    parser.add_argument("--pg-url", default=os.environ.get("HUIKUAN_BENCH_PG_URL", DEFAULT_PG))
-    parser.add_argument("--rebuild", action="store_true")
+    database_args(parser, DEFAULT_PG, "both")
     parser.add_argument("--baseline", action="store_true", help="time the code on PYTHONPATH, no upgrade")
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    for kind in kinds:
+    for kind in kinds(args.db):
         if args.baseline:
             url = f"sqlite:///{OUT / f'queue-{args.accounts}.sqlite'}" if kind == "sqlite" else args.pg_url
         else:
@@ -222,13 +149,10 @@ def main() -> None:
             "db": kind,
             "code": "baseline" if args.baseline else "this checkout",
             "target_median_ms": TARGET_MS,
-            "machine": f"{platform.machine()} {os.cpu_count()} cores",
-            "load_average": [round(x, 2) for x in os.getloadavg()],
+            **machine(),
             **bench(url, args.runs, args.baseline),
         }
-        name = f"queue-{args.accounts}-{kind}{'-baseline' if args.baseline else ''}.json"
-        (OUT / name).write_text(json.dumps(result, indent=2))
-        print(json.dumps(result, indent=2), flush=True)
+        report(f"queue-{args.accounts}-{kind}{'-baseline' if args.baseline else ''}", result)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ import statistics
 import time
 from typing import Any
 
-from queue_bench import DEFAULT_PG, OUT  # bench/ is on the path when this script runs
+from common import OUT  # bench/ is on the path when this script runs
+from queue_bench import DEFAULT_PG
 from sqlalchemy import Connection, func, select, text
 
 from huikuan.services.access import get_viewer

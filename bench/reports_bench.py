@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/reports_bench.py [--accounts 20000] [--per-account 10]
                                             [--db sqlite|postgresql|both]
-                                            [--runs 10] [--rebuild]
+                                            [--runs 10] [--rebuild] [--parts]
 
 The databases are built once and kept (bench/out/reports-N.sqlite; `hk_bench_reports_N` on the server of
 --pg-url): the daily-plan benchmark's portfolio (bench/make_portfolio.py: one `cn` creditor, about
@@ -16,62 +16,36 @@ Timed:
   today), `--runs` times; target <= 60 s at 1,000,000 accounts;
 - the KPI query of the API (services/report_kpis.py, as the supervisor): this month by day, and the last
   90 days split by collector; target <= 1 s at 1,000,000 accounts.
+
+With --parts (on a kept database), only where the KPI query's time goes: its storage queries one by one, and
+the floors (the period's report_daily rows read bare; a scan of the month-end snapshot's rows).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from make_portfolio import make_portfolio  # bench/ is on the path when this script runs
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.engine import make_url
+from common import database_args, kept_database, kinds, machine, pg_named, report, timed  # bench/ on the path
+from make_portfolio import make_portfolio
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from huikuan.storage import tables as t
 from huikuan.storage.engine import make_engine
-from huikuan.storage.migrate import upgrade
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/hk_bench_reports"
 TEAM_SIZE = 10
 
 
-def _pg_admin(url: str, statement: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parsed = make_url(url)
-    conninfo = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql.SQL(statement).format(db=sql.Identifier(parsed.database)))
-
-
-def _pg_exists(url: str) -> bool:
-    import psycopg
-
-    parsed = make_url(url)
-    conninfo = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone()
-    return found is not None
-
-
-def _fill(url: str, accounts: int, per_account: float) -> dict[str, Any]:
+def _fill(engine: Engine, accounts: int, per_account: float) -> dict[str, Any]:
     """The portfolio, teams of collectors, today's plan, the supervisor, and the 90-day backfill."""
     from huikuan.services.reports import refresh
     from huikuan.services.users import add_user
     from huikuan.storage.uow import UnitOfWork
 
-    engine = make_engine(url)
     today = datetime.now(UTC).date()
     counts = make_portfolio(engine, accounts, seed=11, today=today, per_account=per_account)
     with engine.begin() as conn:
@@ -105,53 +79,73 @@ def _fill(url: str, accounts: int, per_account: float) -> dict[str, Any]:
         started = time.perf_counter()
         counts["backfill"] = refresh(uow, datetime.now(UTC), today - timedelta(days=90))
         counts["backfill_seconds"] = round(time.perf_counter() - started, 1)
-    engine.dispose()
     return counts
 
 
 def database(
     kind: str, accounts: int, per_account: float, pg_url: str, rebuild: bool
 ) -> tuple[str, dict[str, Any]]:
-    """The URL of the bench database of that kind, built if it is not there (or --rebuild)."""
-    if kind == "sqlite":
-        path = OUT / f"reports-{accounts}.sqlite"
-        url = f"sqlite:///{path}"
-        if rebuild and path.exists():
-            path.unlink()
-        fresh = not path.exists()
-    else:
-        url = (
-            make_url(pg_url)
-            .set(database=f"hk_bench_reports_{accounts}")
-            .render_as_string(hide_password=False)
-        )
-        if rebuild:
-            _pg_admin(url, "DROP DATABASE IF EXISTS {db}")
-        fresh = not _pg_exists(url)
-        if fresh:
-            _pg_admin(url, "CREATE DATABASE {db}")
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    built: dict[str, Any] = {}
-    if fresh:
-        print(f"building {kind} ({accounts:,} accounts) ...", flush=True)
-        built = _fill(url, accounts, per_account)
-        print(json.dumps(built, default=str), flush=True)
-    return url, built
+    """The URL of the bench database of that kind, built if it is not there (or --rebuild), and what the
+    build did (empty for a kept database)."""
+    url, built = kept_database(
+        kind,
+        f"reports-{accounts}.sqlite",
+        pg_named(pg_url, f"hk_bench_reports_{accounts}"),
+        rebuild,
+        lambda engine: _fill(engine, accounts, per_account),
+    )
+    return url, built or {}
 
 
 def _time(runs: int, call: Callable[[], Any]) -> dict[str, float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(times)
-    return {
-        "median_ms": round(statistics.median(ordered), 1),
-        "max_ms": round(ordered[-1], 1),
-    }
+    return timed(runs, call)
+
+
+def where_the_time_goes(url: str, runs: int) -> dict[str, Any]:
+    """The KPI query's parts for the last 90 days split by collector (storage/report_store.py, as
+    services/report_kpis.py calls them for the supervisor), and the floors: the same rows read the
+    simplest way (every report_daily row of the period; a count over the snapshot's rows)."""
+    from sqlalchemy import text
+
+    from huikuan.storage.report_store import Scope, daily_sums, month_ends, refusal_sums, vintage_points
+
+    engine = make_engine(url)
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=90)
+    scope = Scope((1,))
+    with engine.connect() as conn:
+        ends = month_ends(conn, first.replace(day=1) - timedelta(days=1), today)
+        return {
+            "month_ends_kept": [d.isoformat() for d in ends],
+            "snapshot_rows": conn.execute(text("SELECT count(*) FROM account_month_ends")).scalar_one(),
+            "part_daily_sums_by_collector": timed(
+                runs, lambda: daily_sums(conn, scope, first, today, "collector"), warm_up=1
+            ),
+            "part_daily_sums_by_collector_whole_period": timed(
+                runs, lambda: daily_sums(conn, scope, first, today, "collector", by_day=False), warm_up=1
+            ),
+            "part_refusal_sums": timed(runs, lambda: refusal_sums(conn, scope, first, today), warm_up=1),
+            "part_month_ends": timed(runs, lambda: month_ends(conn, first, today), warm_up=1),
+            "part_vintage_points": timed(runs, lambda: vintage_points(conn, scope, today), warm_up=1),
+            "floor_report_daily_rows_of_90_days": timed(
+                runs,
+                lambda: conn.execute(
+                    text("SELECT * FROM report_daily WHERE day >= :f AND day <= :l"), {"f": first, "l": today}
+                ).all(),
+                warm_up=1,
+            ),
+            "floor_count_snapshot_rows": timed(
+                runs,
+                lambda: conn.execute(
+                    text(
+                        "SELECT count(*), sum(placed), sum(collected) FROM account_month_ends "
+                        "WHERE month_end <= :l AND placed_month IS NOT NULL"
+                    ),
+                    {"l": today},
+                ).one(),
+                warm_up=1,
+            ),
+        }
 
 
 def bench(url: str, runs: int) -> dict[str, Any]:
@@ -211,24 +205,24 @@ def main() -> None:
     )
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--per-account", type=float, default=10.0)
-    parser.add_argument("--db", choices=("both", "sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--pg-url", default=os.environ.get("HUIKUAN_BENCH_PG_URL", DEFAULT_PG))
-    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="time only the KPI query's parts and the floors (a kept database)",
+    )
+    database_args(parser, DEFAULT_PG, "sqlite")
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    for kind in kinds:
+    for kind in kinds(args.db):
         url, built = database(kind, args.accounts, args.per_account, args.pg_url, args.rebuild)
-        result = {
-            "db": kind,
-            "machine": f"{platform.machine()} {os.cpu_count()} cores",
-            "load_average": [round(x, 2) for x in os.getloadavg()],
-            "built": built,
-            **bench(url, args.runs),
-        }
-        (OUT / f"reports-{args.accounts}-{kind}.json").write_text(json.dumps(result, indent=2, default=str))
-        print(json.dumps(result, indent=2, default=str), flush=True)
+        if args.parts:
+            report(
+                f"reports-{args.accounts}-{kind}-parts",
+                {"db": kind, **machine(), **where_the_time_goes(url, args.runs)},
+            )
+            continue
+        result = {"db": kind, **machine(), "built": built, **bench(url, args.runs)}
+        report(f"reports-{args.accounts}-{kind}", result)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tests.e2e.conftest import log_in, shoot
+from tests.e2e.conftest import go, in_language, log_in, shoot
 from tests.support.floor import PASSWORD
 
 from huikuan.domain.national_id import prc_id
@@ -30,17 +30,7 @@ WORDS = {
 }
 
 
-def _language(page: Any, lang: str) -> None:
-    wanted = "zh-CN" if lang == "zh" else "en"
-    if page.locator("html").get_attribute("lang") != wanted:
-        page.click("[data-testid=switch-language]")
-        page.wait_for_load_state("networkidle")
-    assert page.locator("html").get_attribute("lang") == wanted
-
-
-def _go(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 
 def _administrator(site: dict[str, Any]) -> None:
@@ -72,12 +62,12 @@ def _create_creditor(page: Any, site: dict[str, Any], code: str) -> None:
 
 
 def _create_team_and_collectors(page: Any, site: dict[str, Any], team: str, names: list[str]) -> None:
-    _go(page, site["url"] + "/admin/teams")
+    go(page, site["url"] + "/admin/teams")
     page.fill("[data-testid=team-name]", team)
     page.click("[data-testid=team-submit]")
     page.wait_for_load_state("networkidle")
     for username in names:
-        _go(page, site["url"] + "/admin/users")
+        go(page, site["url"] + "/admin/users")
         page.fill("[data-testid=new-username]", username)
         page.fill("[data-testid=new-display-name]", username.capitalize())
         page.fill("[data-testid=new-password]", PASSWORD)
@@ -109,7 +99,7 @@ def _import(page: Any, code: str, n: str) -> None:
 
 
 def _assign_to(page: Any, site: dict[str, Any], team: str, creditor_id: int, collector: str) -> None:
-    _go(page, site["url"] + "/queue")
+    go(page, site["url"] + "/queue")
     page.click("[data-testid=nav-workload]")
     page.wait_for_load_state("networkidle")
     page.select_option("[data-testid=workload-team]", label=team)
@@ -136,7 +126,8 @@ def test_a_new_administrator_sets_up_a_floor_and_a_collector_finds_a_debtor_by_a
     _administrator(site)
     page = new_page("zh-CN" if admin_lang == "zh" else "en-US")
     log_in(page, site, "ada")
-    _language(page, admin_lang)
+    in_language(page, HTML_LANG[admin_lang])
+    assert page.locator("html").get_attribute("lang") == HTML_LANG[admin_lang]
 
     _create_creditor(page, site, words["code"])
     _create_team_and_collectors(page, site, words["team"], [first, second])
@@ -162,7 +153,8 @@ def test_a_new_administrator_sets_up_a_floor_and_a_collector_finds_a_debtor_by_a
     phone = {"width": 390, "height": 844}
     collector = new_page("en-US" if words["collector_lang"] == "en" else "zh-CN", viewport=phone)
     log_in(collector, site, first)
-    _language(collector, words["collector_lang"])
+    in_language(collector, HTML_LANG[words["collector_lang"]])
+    assert collector.locator("html").get_attribute("lang") == HTML_LANG[words["collector_lang"]]
     last_four = f"0{words['n']}72"
     collector.fill("[data-testid=topbar-search-q]", last_four)
     collector.click("[data-testid=topbar-search-go]")

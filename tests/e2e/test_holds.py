@@ -9,18 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.e2e.case_tabs import open_tab
-from tests.e2e.conftest import log_in, settled, shoot
+from tests.e2e.conftest import in_language, log_in, settled, shoot
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 WORDS = "I lost my job, give me two months"
-
-
-def _language(page: Any, lang: str) -> None:
-    if page.locator("html").get_attribute("lang") != lang:
-        page.click("[data-testid=switch-language]")
-        page.wait_for_load_state("networkidle")
-        settled(page)
 
 
 def test_a_hardship_pause_recorded_in_the_browser_refuses_calls_until_it_ends(
@@ -31,7 +24,8 @@ def test_a_hardship_pause_recorded_in_the_browser_refuses_calls_until_it_ends(
     case_id = site["floor"].cases[0].id
     page.goto(f"{site['url']}/cases/{case_id}?tab=facts")
     page.wait_for_load_state("networkidle")
-    _language(page, "en")
+    in_language(page, "en")
+    settled(page)
     open_tab(page, "facts")
     assert page.locator("[data-testid=holds-none]").is_visible()
 
@@ -64,14 +58,16 @@ def test_a_hardship_pause_recorded_in_the_browser_refuses_calls_until_it_ends(
     shoot(page, "holds-desktop-en")
     page.set_viewport_size(PHONE)
     shoot(page, "holds-phone-en")
-    _language(page, "zh")
+    in_language(page, "zh-CN")
+    settled(page)
     open_tab(page, "facts")
     assert "事实与暂停" in page.locator("[data-testid=tab-facts]").inner_text()
     page.set_viewport_size(PHONE)
     shoot(page, "holds-phone-zh")
     page.set_viewport_size(LAPTOP)
     shoot(page, "holds-desktop-zh")
-    _language(page, "en")
+    in_language(page, "en")
+    settled(page)
     open_tab(page, "facts")
 
     # Ending it asks first; then the hold is listed as ended and the header no longer shows it.

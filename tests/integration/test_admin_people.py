@@ -312,6 +312,9 @@ def test_a_user_sets_its_time_zone_from_every_iana_zone_and_the_change_is_audite
 def test_the_nav_has_one_administration_link_for_supervisors_and_admins(app: FastAPI) -> None:
     assert 'data-testid="nav-admin"' in login_client(app, "sue").get("/queue").text
     assert 'data-testid="nav-admin"' not in login_client(app, "alice").get("/queue").text
+    # The scripts: a collector's link in the bar; a supervisor's are under Administration.
+    assert 'data-testid="nav-scripts"' in login_client(app, "alice").get("/queue").text
+    assert 'data-testid="nav-scripts"' not in login_client(app, "sue").get("/queue").text
     hub = login_client(app, "ada").get("/admin").text
     for target in ("users", "teams", "creditors", "templates", "channels", "audit", "scope", "sessions"):
         assert f'href="/admin/{target}"' in hub

@@ -118,6 +118,10 @@ def test_the_banks_viewer_lands_on_its_portfolio_and_the_nav_names_it(app: FastA
     assert page.status_code == 200
     assert 'data-testid="nav-portfolio"' in page.text and 'data-testid="nav-queue"' not in page.text
     assert "My work today" not in page.text
+    # Its nav: the portfolio, disputes, outbox, statements and imports; nothing of the floor's work.
+    for other in ("nav-queue", "nav-scripts", "nav-workload", "nav-my-results", "nav-approvals", "nav-admin"):
+        assert f'data-testid="{other}"' not in page.text
+    assert 'href="/scripts"' not in page.text and 'href="/visits"' not in page.text
     assert f'href="/cases/{floor.cases[0].id}"' in page.text and "CN¥12,000.00" in page.text
     assert floor.other_creditor_case is not None
     assert f'href="/cases/{floor.other_creditor_case.id}"' not in page.text

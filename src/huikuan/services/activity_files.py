@@ -11,24 +11,22 @@ them: services/activity_access.py.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
-import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 
 from huikuan.config import get_settings
 from huikuan.domain.money import Money
-from huikuan.errors import NotFound
+from huikuan.errors import Forbidden, NotFound
 from huikuan.services.activity_mapping import COLUMNS, mapping_of
 from huikuan.services.clock import floor_today, floor_zone
-from huikuan.services.documents import store_for, store_named
+from huikuan.services.creditor_files import FileKind, replace_file
 from huikuan.services.masking import mask_contact, mask_phone
 from huikuan.spreadsheet import csv_writer
 from huikuan.storage import activity
@@ -36,6 +34,12 @@ from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
 KIND = "activity"
+FILES = FileKind(
+    KIND,
+    "text/csv",
+    refused=lambda: Forbidden("Only an administrator or the creditor's viewer may see the activity files"),
+    missing=lambda document_id: NotFound("There is no activity file {id}", id=document_id),
+)
 
 
 def _span(day: date) -> tuple[datetime, datetime]:
@@ -160,43 +164,11 @@ def keep_activity_file(
     same day) and into HUIKUAN_ACTIVITY_DIR when set; commits. (document id, rows)."""
     data, count = activity_csv(uow, creditor_id, day)
     name = file_name(code, day)
-    d = t.documents.c
-    uow.begin_write()
-    stale = uow.session.execute(
-        select(d.id, d.store, d.stored_key).where(
-            d.entity == "creditor", d.entity_id == creditor_id, d.kind == KIND, d.filename == name
-        )
-    ).all()
-    for row in stale:
-        uow.session.execute(delete(t.documents).where(d.id == row.id))
-    chosen = store_for()
-    key = f"{at:%Y/%m}/{secrets.token_hex(16)}"
-    chosen.put(key, data)
-    doc_id = uow.session.execute(
-        insert(t.documents)
-        .values(
-            kind=KIND,
-            filename=name,
-            content_type="text/csv",
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            store=chosen.name,
-            stored_key=key,
-            entity="creditor",
-            entity_id=creditor_id,
-            case_id=None,
-            created_at=at,
-            created_by=None,
-        )
-        .returning(d.id)
-    ).scalar_one()
-    uow.commit()
-    for row in stale:
-        store_named(row.store).delete(row.stored_key)
+    doc_id = replace_file(uow, FILES, creditor_id, name, data, at)
     folder = get_settings().activity_dir
     if folder:
         _deliver(Path(folder), name, data)
-    return int(doc_id), count
+    return doc_id, count
 
 
 def _deliver(folder: Path, name: str, data: bytes) -> None:

@@ -4,13 +4,11 @@ Set by an administrator on the creditor's page or with `huikuan activity-mapping
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 
 from huikuan.errors import InvalidInput
+from huikuan.services.creditor_setting import replace_setting
 from huikuan.storage import tables as t
-from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 COLUMNS = (
@@ -56,24 +54,15 @@ def parse_mapping(text: str) -> dict[str, str]:
 
 def set_mapping(uow: UnitOfWork, user_id: int | None, creditor_id: int, mapping: dict[str, str]) -> None:
     """Replaces the creditor's mapping (empty: our headers) and audits the change; commits."""
-    now = datetime.now(UTC)
-    uow.begin_write()
-    m = t.activity_mappings.c
-    uow.session.execute(delete(t.activity_mappings).where(m.creditor_id == creditor_id))
-    if mapping:
-        uow.session.execute(
-            insert(t.activity_mappings).values(creditor_id=creditor_id, mapping=mapping, updated_at=now)
-        )
-    record(
-        uow.session,
-        at=now,
+    replace_setting(
+        uow,
+        t.activity_mappings,
+        creditor_id,
+        {"mapping": mapping} if mapping else None,
         user_id=user_id,
         action="creditor.activity_mapping_set",
-        entity="creditor",
-        entity_id=creditor_id,
         detail={"columns": sorted(mapping)},
     )
-    uow.commit()
 
 
 __all__ = ["COLUMNS", "mapping_of", "parse_mapping", "set_mapping"]

@@ -41,14 +41,31 @@ Params = Mapping[str, str]
 
 
 @dataclass(frozen=True)
+class Asked:
+    """What a list is asked for: by whom, with the page's query parameters, in which language (a count
+    shows no labels). Each list reads only what it needs of it."""
+
+    uow: UnitOfWork
+    viewer: Viewer
+    params: Params
+    locale: str = "en"
+
+
+@dataclass(frozen=True)
 class ListExport:
     name: str  # in the address: /exports/{name}.csv
     title: str  # an English msgid: the sheet's name and the file's
     columns: tuple[Column, ...]
-    rows: Callable[[UnitOfWork, Viewer, Params, str], Rows]
-    count: Callable[[UnitOfWork, Viewer, Params], int]  # the rows the filters select
+    read: Callable[[Asked], Rows]
+    counted: Callable[[Asked], int]  # the rows the filters select
     filters: tuple[str, ...]  # the query parameters it reads (the rest are ignored and not audited)
     private: tuple[str, ...] = ()  # of these, those never written to the audit log (what was searched)
+
+    def rows(self, uow: UnitOfWork, viewer: Viewer, params: Params, locale: str) -> Rows:
+        return self.read(Asked(uow, viewer, params, locale))
+
+    def count(self, uow: UnitOfWork, viewer: Viewer, params: Params) -> int:
+        return self.counted(Asked(uow, viewer, params))
 
 
 def _walk(fetch: Callable[[int], tuple[list[Any], Paging]]) -> Iterator[Any]:
@@ -82,9 +99,9 @@ def _queue_ask(viewer: Viewer, params: Params, page: int) -> QueueQuery:
     )
 
 
-def _queue_rows(uow: UnitOfWork, viewer: Viewer, params: Params, locale: str) -> Rows:
+def _queue_rows(q: Asked) -> Rows:
     def fetch(page: int) -> tuple[list[Any], Paging]:
-        shown = queue_page(uow, viewer, ask=_queue_ask(viewer, params, page))
+        shown = queue_page(q.uow, q.viewer, ask=_queue_ask(q.viewer, q.params, page))
         return list(shown.items), shown.paging
 
     for item in _walk(fetch):
@@ -95,24 +112,24 @@ def _queue_rows(uow: UnitOfWork, viewer: Viewer, params: Params, locale: str) ->
             "balance": _amount(item.balance, item.currency),
             "currency": item.currency,
             "dpd": item.days_past_due,
-            "stage": label("stage", item.stage, locale),
-            "next": label("channel", item.next_action_channel, locale) if item.next_action_channel else "",
-            "due_at": _local(item.next_action_due_at, viewer.time_zone),
+            "stage": label("stage", item.stage, q.locale),
+            "next": label("channel", item.next_action_channel, q.locale) if item.next_action_channel else "",
+            "due_at": _local(item.next_action_due_at, q.viewer.time_zone),
             "held_by": item.claimed_by_name or "",
         }
 
 
-def _queue_count(uow: UnitOfWork, viewer: Viewer, params: Params) -> int:
-    ask = _queue_ask(viewer, params, 1)
-    return queue_page(uow, viewer, ask=QueueQuery(ask.team, ask.narrow, ask.sort, 1, 1)).paging.total
+def _queue_count(q: Asked) -> int:
+    ask = _queue_ask(q.viewer, q.params, 1)
+    return queue_page(q.uow, q.viewer, ask=QueueQuery(ask.team, ask.narrow, ask.sort, 1, 1)).paging.total
 
 
 # --- the creditor's viewer's portfolio --------------------------------------------------------------
 
 
-def _portfolio_rows(uow: UnitOfWork, viewer: Viewer, params: Params, locale: str) -> Rows:  # noqa: ARG001
+def _portfolio_rows(q: Asked) -> Rows:
     def fetch(page: int) -> tuple[list[Any], Paging]:
-        shown = portfolio(uow, viewer, page=page, per_page=PORTFOLIO_PAGE)
+        shown = portfolio(q.uow, q.viewer, page=page, per_page=PORTFOLIO_PAGE)
         return list(shown.cases), shown.paging
 
     for item in _walk(fetch):
@@ -122,24 +139,24 @@ def _portfolio_rows(uow: UnitOfWork, viewer: Viewer, params: Params, locale: str
             "balance": _amount(item.balance, item.currency),
             "currency": item.currency,
             "dpd": item.days_past_due,
-            "stage": label("stage", item.stage, locale),
+            "stage": label("stage", item.stage, q.locale),
             "collector": item.assigned_to or "",
             "held_by": item.held_by or "",
         }
 
 
-def _portfolio_count(uow: UnitOfWork, viewer: Viewer, params: Params) -> int:  # noqa: ARG001
-    return portfolio(uow, viewer, page=1, per_page=1).paging.total
+def _portfolio_count(q: Asked) -> int:
+    return portfolio(q.uow, q.viewer, page=1, per_page=1).paging.total
 
 
 # --- the audit viewer -------------------------------------------------------------------------------
 
 
-def _audit_rows(uow: UnitOfWork, viewer: Viewer, params: Params, locale: str) -> Rows:  # noqa: ARG001
-    where = audit_filter(params)
-    for event in _walk(lambda page: audit_events(uow, viewer, where, page, AUDIT_PAGE)):
+def _audit_rows(q: Asked) -> Rows:
+    where = audit_filter(q.params)
+    for event in _walk(lambda page: audit_events(q.uow, q.viewer, where, page, AUDIT_PAGE)):
         yield {
-            "at": _local(event["at"], viewer.time_zone),
+            "at": _local(event["at"], q.viewer.time_zone),
             "user": event["username"] or "",
             "action": event["action"],
             "entity": event["entity"] or "",
@@ -148,16 +165,19 @@ def _audit_rows(uow: UnitOfWork, viewer: Viewer, params: Params, locale: str) ->
         }
 
 
-def _audit_count(uow: UnitOfWork, viewer: Viewer, params: Params) -> int:
-    return audit_events(uow, viewer, audit_filter(params), 1, 1)[1].total
+def _audit_count(q: Asked) -> int:
+    return audit_events(q.uow, q.viewer, audit_filter(q.params), 1, 1)[1].total
 
 
 # --- the import history -----------------------------------------------------------------------------
 
 
-def _imports_rows(uow: UnitOfWork, viewer: Viewer, params: Params, locale: str) -> Rows:  # noqa: ARG001
-    creditor = params.get("creditor", "").strip() or None
-    fetch = lambda page: import_history(uow, viewer, creditor, page=page, per_page=IMPORTS_PAGE)  # noqa: E731
+def _imports_rows(q: Asked) -> Rows:
+    creditor = q.params.get("creditor", "").strip() or None
+
+    def fetch(page: int) -> tuple[list[Any], Paging]:
+        return import_history(q.uow, q.viewer, creditor, page=page, per_page=IMPORTS_PAGE)
+
     for batch in _walk(fetch):
         yield {
             "batch": batch["id"],
@@ -165,25 +185,25 @@ def _imports_rows(uow: UnitOfWork, viewer: Viewer, params: Params, locale: str) 
             "kind": batch["kind"],
             "filename": batch["filename"],
             "status": batch["status"],
-            "started_at": _local(batch["started_at"], viewer.time_zone),
+            "started_at": _local(batch["started_at"], q.viewer.time_zone),
             "user": batch["user_name"] or "",
             **{key: batch["counts"][key] for key in ("rows_read", "created", "updated", "rejected")},
         }
 
 
-def _imports_count(uow: UnitOfWork, viewer: Viewer, params: Params) -> int:
-    creditor = params.get("creditor", "").strip() or None
-    return import_history(uow, viewer, creditor, page=1, per_page=1)[1].total
+def _imports_count(q: Asked) -> int:
+    creditor = q.params.get("creditor", "").strip() or None
+    return import_history(q.uow, q.viewer, creditor, page=1, per_page=1)[1].total
 
 
 # --- search results ---------------------------------------------------------------------------------
 
 
-def _search_rows(uow: UnitOfWork, viewer: Viewer, params: Params, locale: str) -> Rows:
-    typed = params.get("q", "")
+def _search_rows(q: Asked) -> Rows:
+    typed = q.params.get("q", "")
 
     def fetch(page: int) -> tuple[list[Any], Paging]:
-        found = search(uow, viewer, typed, page=page, per_page=SEARCH_PAGE)
+        found = search(q.uow, q.viewer, typed, page=page, per_page=SEARCH_PAGE)
         return list(found.hits), found.paging
 
     for hit in _walk(fetch):
@@ -191,14 +211,14 @@ def _search_rows(uow: UnitOfWork, viewer: Viewer, params: Params, locale: str) -
             "case": hit.case_id,
             "debtor": hit.debtor_name,
             "creditor": hit.creditor_name,
-            "stage": label("stage", hit.stage, locale),
+            "stage": label("stage", hit.stage, q.locale),
             "national_id": hit.national_id,
             "phone": hit.phone or "",
         }
 
 
-def _search_count(uow: UnitOfWork, viewer: Viewer, params: Params) -> int:
-    return search(uow, viewer, params.get("q", ""), page=1, per_page=1).paging.total
+def _search_count(q: Asked) -> int:
+    return search(q.uow, q.viewer, q.params.get("q", ""), page=1, per_page=1).paging.total
 
 
 CASE, DEBTOR, STAGE = Column("case", "Case"), Column("debtor", "Debtor"), Column("stage", "Stage")

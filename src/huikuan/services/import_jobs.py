@@ -17,8 +17,6 @@ file.
 from __future__ import annotations
 
 import hashlib
-import secrets
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,8 +24,9 @@ from pathlib import Path
 from sqlalchemy import insert, update
 
 from huikuan.config import get_settings
-from huikuan.errors import HuikuanError, InvalidInput
+from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer
+from huikuan.services.creditor_files import NewDocument, keep_document
 from huikuan.services.documents import Store, store_for
 from huikuan.services.import_history import importable_creditor
 from huikuan.storage import audit
@@ -134,44 +133,5 @@ def keep_file(
     when: datetime,
 ) -> int:
     """A file of the batch kept in the store, with its documents row (no case: the batch is its owner)."""
-    key = f"imports/{when:%Y/%m}/{secrets.token_hex(16)}"
-    store.put(key, data)
-    try:
-        return _document_row(uow, store, key, batch_id, name, content_type, data, user_id, when)
-    except BaseException:
-        with suppress(HuikuanError):
-            store.delete(key)  # no row names the file: it is not left behind
-        raise
-
-
-def _document_row(
-    uow: UnitOfWork,
-    store: Store,
-    key: str,
-    batch_id: int,
-    name: str,
-    content_type: str,
-    data: bytes,
-    user_id: int | None,
-    when: datetime,
-) -> int:
-    return int(
-        uow.session.execute(
-            insert(t.documents)
-            .values(
-                kind="import",
-                filename=name,
-                content_type=content_type,
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                store=store.name,
-                stored_key=key,
-                entity="import_batch",
-                entity_id=batch_id,
-                case_id=None,
-                created_at=when,
-                created_by=user_id,
-            )
-            .returning(t.documents.c.id)
-        ).scalar_one()
-    )
+    new = NewDocument("import", name, content_type, data, "import_batch", batch_id, when, user_id)
+    return keep_document(uow, store, new, prefix="imports/")

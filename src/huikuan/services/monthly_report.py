@@ -12,19 +12,17 @@ snapshot (it computes the month's last day in the same run).
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 
 from huikuan.domain.reports import Rate, month_end, vintage_curves
-from huikuan.errors import InvalidInput, NotFound
+from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.clock import floor_today
-from huikuan.services.documents import store_for, store_named
+from huikuan.services.creditor_files import FileKind, replace_file
 from huikuan.services.monthly_pdf import render_monthly_report
 from huikuan.services.report_kpis import measures
 from huikuan.storage import tables as t
@@ -32,6 +30,12 @@ from huikuan.storage.report_store import Scope, daily_sums, has_month_end, vinta
 from huikuan.storage.uow import UnitOfWork
 
 KIND = "monthly_report"
+FILES = FileKind(
+    KIND,
+    "application/pdf",
+    refused=lambda: Forbidden("Only an administrator or the creditor's viewer may see the monthly reports"),
+    missing=lambda document_id: NotFound("There is no monthly report {id}", id=document_id),
+)
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -122,40 +126,8 @@ def make_report(uow: UnitOfWork, creditor: Any, month: str, now: datetime) -> Ma
     locale = report_locale(creditor.region)
     data = render_monthly_report(month_figures(uow, creditor, month), locale)
     name = file_name(creditor.code, month)
-    d = t.documents.c
-    uow.begin_write()
-    stale = uow.session.execute(
-        select(d.id, d.store, d.stored_key).where(
-            d.entity == "creditor", d.entity_id == creditor.id, d.kind == KIND, d.filename == name
-        )
-    ).all()
-    for row in stale:
-        uow.session.execute(delete(t.documents).where(d.id == row.id))
-    chosen = store_for()
-    key = f"{now:%Y/%m}/{secrets.token_hex(16)}"
-    chosen.put(key, data)
-    doc_id = uow.session.execute(
-        insert(t.documents)
-        .values(
-            kind=KIND,
-            filename=name,
-            content_type="application/pdf",
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            store=chosen.name,
-            stored_key=key,
-            entity="creditor",
-            entity_id=creditor.id,
-            case_id=None,
-            created_at=now,
-            created_by=None,
-        )
-        .returning(d.id)
-    ).scalar_one()
-    uow.commit()
-    for row in stale:
-        store_named(row.store).delete(row.stored_key)
-    return Made(int(doc_id), name, data, locale, creditor.code, month)
+    doc_id = replace_file(uow, FILES, creditor.id, name, data, now)
+    return Made(doc_id, name, data, locale, creditor.code, month)
 
 
 def stored_report(uow: UnitOfWork, creditor: Any, month: str) -> Made | None:

@@ -81,7 +81,7 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
         raise InvalidInput("Split by creditor, team, collector, channel, product or segment")
     scope, code = _scope(uow, viewer, ask)
     conn = uow.session.connection()
-    rows = daily_sums(conn, scope, first, last, ask.split)
+    rows = daily_sums(conn, scope, first, last, ask.split, by_day=ask.group_by is not None)
     answer: dict[str, Any] = {
         "scope": {
             "creditor": code,
@@ -112,11 +112,11 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
 
 def measures(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Counts, rates and money (per currency) of summed daily rows."""
-    rows = list(rows)
-    total = add_counters(rows)
     by_currency: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
         by_currency.setdefault(row["currency"], []).append(row)
+    summed = {currency: add_counters(items) for currency, items in sorted(by_currency.items())}
+    total = add_counters(summed.values())  # each row is added up once: per currency, then those few
     return {
         "counts": {name: total[name] for name in COUNTS},
         "rates": {name: rate.to_dict() for name, rate in rates(total).items()},
@@ -124,10 +124,7 @@ def measures(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             "disputes": per_thousand(total["disputes"], total["contacts"]),
             "complaints": per_thousand(total["complaints"], total["contacts"]),
         },
-        "money": [
-            {"currency": currency, **money(add_counters(items))}
-            for currency, items in sorted(by_currency.items())
-        ],
+        "money": [{"currency": currency, **money(counters)} for currency, counters in summed.items()],
     }
 
 

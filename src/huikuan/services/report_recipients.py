@@ -5,13 +5,12 @@ Each change is audited by field name (`report_recipients`) and count, never by t
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 
 from huikuan.errors import InvalidInput
+from huikuan.services.creditor_setting import replace_setting
 from huikuan.storage import tables as t
-from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 MAX_RECIPIENTS = 10
@@ -43,24 +42,15 @@ def parse_recipients(text: str) -> list[str]:
 
 def set_recipients(uow: UnitOfWork, user_id: int | None, creditor_id: int, emails: list[str]) -> None:
     """Replaces the creditor's recipients (empty: none) and audits the change; commits."""
-    now = datetime.now(UTC)
-    uow.begin_write()
-    r = t.report_recipients.c
-    uow.session.execute(delete(t.report_recipients).where(r.creditor_id == creditor_id))
-    if emails:
-        uow.session.execute(
-            insert(t.report_recipients).values(creditor_id=creditor_id, emails=emails, updated_at=now)
-        )
-    record(
-        uow.session,
-        at=now,
+    replace_setting(
+        uow,
+        t.report_recipients,
+        creditor_id,
+        {"emails": emails} if emails else None,
         user_id=user_id,
         action="creditor.update",
-        entity="creditor",
-        entity_id=creditor_id,
         detail={"changed": ["report_recipients"], "recipients": len(emails)},
     )
-    uow.commit()
 
 
 def creditors_with_recipients(uow: UnitOfWork) -> list[tuple[int, list[str]]]:

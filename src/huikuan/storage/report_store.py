@@ -142,16 +142,18 @@ def _scope(scope: Scope, creditor: Any, team: Any, user: Any, channel: Any) -> C
 
 
 def daily_sums(
-    conn: Connection, scope: Scope, first: date, last: date, split: str | None
+    conn: Connection, scope: Scope, first: date, last: date, split: str | None, by_day: bool = True
 ) -> list[dict[str, Any]]:
-    """The counters summed by day, currency and (if asked) one split, over days first..last."""
+    """The counters summed by day (or, `by_day=False`, over the whole period: the rows' day is None),
+    currency and (if asked) one split, over days first..last."""
     r = t.report_daily.c
     key = getattr(r, SPLITS[split]) if split else literal(None)
+    day = r.day if by_day else literal(None)
     sums = [func.sum(getattr(r, name)).label(name) for name in COUNTERS]
     query = (
-        select(r.day, r.currency, key.label("key"), *sums)
+        select(day.label("day"), r.currency, key.label("key"), *sums)
         .where(r.day >= first, r.day <= last, _daily_scope(scope))
-        .group_by(r.day, r.currency, key)
+        .group_by(day, r.currency, key)
     )
     return [dict(row._mapping) for row in conn.execute(query)]
 
