@@ -11,7 +11,7 @@ there are counted as such: a message is never queued twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,14 +20,15 @@ from sqlalchemy.exc import IntegrityError
 
 from huikuan.channels import KINDS
 from huikuan.channels.choice import choose
-from huikuan.channels.render import template_names
+from huikuan.channels.render import TemplateText, template_names
 from huikuan.domain.enums import Channel
 from huikuan.errors import InvalidInput
 from huikuan.services.contacts import _decision_reference, point_terms
 from huikuan.services.gate import GateInputs, Verdict, ask, read_gate_inputs_many
-from huikuan.services.message_facts import case_state
-from huikuan.services.message_text import case_facts, compose, message_locale, recipient
-from huikuan.services.outbox import first_point
+from huikuan.services.message_facts import state_of
+from huikuan.services.message_rows import CaseRows, case_rows
+from huikuan.services.message_text import case_facts_many, compose, message_locale, point_rows, recipient_of
+from huikuan.services.outbox import first_points
 from huikuan.services.outbox_job import PLAN_REFUSED_ERROR
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
@@ -58,10 +59,11 @@ def queue_batch(uow: UnitOfWork, rows: list[Any], day: date, now: datetime) -> l
     skipped ("no_contact_point", "not_writable")."""
     outcomes: list[str] = [""] * len(rows)
     messages: dict[int, tuple[Written, datetime | None]] = {}
+    known = _Known.read(uow, rows)
     for n, row in enumerate(rows):
         send_at = max(row.slot_start, now) if row.slot_start is not None else None
         try:
-            message = written(uow, row.case_id, row.action, send_at or now)
+            message = known.written(uow, row.case_id, row.action, send_at or now)
         except InvalidInput:
             message = "not_writable"
         if isinstance(message, str):
@@ -88,22 +90,50 @@ def queue_batch(uow: UnitOfWork, rows: list[Any], day: date, now: datetime) -> l
     return outcomes
 
 
-def written(uow: UnitOfWork, case_id: int, channel: str, send_at: datetime) -> Written | str:
-    """The message the case's state calls for on the channel, to the debtor's first usable point; or why
-    there is none ("no_contact_point", "not_writable")."""
-    facts = case_facts(uow, case_id)
-    point = first_point(uow, facts.debtor_id, KINDS[channel])
-    if point is None:
-        return "no_contact_point"
-    template = choose(channel, template_names(channel), case_state(uow, facts.id, facts.pack)).default
-    if not template:
-        return "not_writable"
-    to = recipient(uow, facts, channel, point)
-    lang = message_locale(facts, channel, template, None)
-    subject, body = compose(
-        uow, facts, to, channel=channel, template=template, locale=lang, collector="", now=send_at
-    )
-    return Written(to.point_id, to.party_id, template, lang, subject, body)
+@dataclass
+class _Known:
+    """What a batch's messages are written from, read for the whole batch."""
+
+    facts: dict[int, Any]
+    points: dict[tuple[int, str], int]  # (debtor, kind): the first usable point
+    recipients: dict[int, Any]  # point id: its row (message_text.point_rows)
+    rows: dict[int, CaseRows]
+    edited: dict[tuple[str, str, str, int], TemplateText | None] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, uow: UnitOfWork, planned: list[Any]) -> _Known:
+        facts = case_facts_many(uow, [p.case_id for p in planned])
+        points: dict[tuple[int, str], int] = {}
+        for kind in sorted({KINDS[p.action] for p in planned}):
+            debtors = [facts[p.case_id].debtor_id for p in planned if p.case_id in facts]
+            for debtor, point in first_points(uow, debtors, kind).items():
+                points[(debtor, kind)] = point
+        return cls(facts, points, point_rows(uow, points.values()), case_rows(uow, facts))
+
+    def written(self, uow: UnitOfWork, case_id: int, channel: str, send_at: datetime) -> Written | str:
+        facts = self.facts[case_id]
+        point = self.points.get((facts.debtor_id, KINDS[channel]))
+        if point is None:
+            return "no_contact_point"
+        rows = self.rows[case_id]
+        template = choose(channel, template_names(channel), state_of(rows, facts.pack)).default
+        if not template:
+            return "not_writable"
+        to = recipient_of(facts, channel, point, self.recipients.get(point))
+        lang = message_locale(facts, channel, template, None)
+        subject, body = compose(
+            uow,
+            facts,
+            to,
+            channel=channel,
+            template=template,
+            locale=lang,
+            collector="",
+            now=send_at,
+            rows=rows,
+            edited_texts=self.edited,
+        )
+        return Written(to.point_id, to.party_id, template, lang, subject, body)
 
 
 def _points(uow: UnitOfWork, point_ids: list[int]) -> dict[tuple[int, int], Any]:
