@@ -51,6 +51,7 @@ def _read(uow: UnitOfWork, ids: list[int], out: dict[int, CaseRows]) -> None:
     s = uow.session
     a, pay, ar, ins = t.accounts.c, t.payments.c, t.arrangements.c, t.instalments.c
     pr, m, i = t.promises.c, t.messages.c, t.interactions.c
+    r: Any
     accounts = select(
         a.case_id,
         a.external_ref,
