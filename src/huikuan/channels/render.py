@@ -176,6 +176,7 @@ def _babel(locale: str) -> Locale:
     return Locale.parse(locale)
 
 
+@lru_cache(maxsize=4096)  # a job writes the same amounts (nothing, a common fee) many times over
 def money_text(minor: int, currency: str, locale: str) -> str:
     """12345 CNY -> ¥123.45 (zh_CN) or CN¥123.45 (en): exact, from minor units."""
     return format_currency(Money(int(minor), currency).amount, currency, locale=_babel(locale))
