@@ -8,7 +8,8 @@ planned). The plan chooses calls for many cases; to time messages alone, every c
 give a message is then given one (one in ten a letter, the rest an SMS at a slot between 10:00 and 18:00
 China time), untimed. Then `dispatch_plan` runs once, timed, in this process, as the job does at 08:00
 China time: each message is written from the template its case's state calls for, asked about at its
-slot by the gate, and queued (or refused) one by one through `contacts.queue_message`.
+slot by the gate, and queued (or refused) in batches (services/plan_queue.py). The floor is timed
+too: the same messages put into the outbox with one executemany and nothing else.
 
 Target: 200,000 planned messages in <= 60 s (docs/benchmarks.md). The rate measured on a smaller
 portfolio gives the figure for 200,000 (the job's work is per message; the printed line says so).

@@ -1,10 +1,11 @@
 """The plan sends its own messages: the `plan-dispatch` job puts each of today's planned SMS, e-mails,
 WeChat messages and letters in the outbox, to go out at the plan's slot.
 
-Each planned message takes the collector's own path: the template the case's state calls for
-(channels/choice.py, as the send form preselects it), rendered by services/message_text.py, then
-`contacts.queue_message` (the gate, asked about the slot), as the system (user None), marked with its
-plan day. The outbox job asks the gate again when the slot comes (services/outbox_job.py): a case that
+Each planned message is judged as the collector's own path judges it: the template the case's state
+calls for (channels/choice.py, as the send form preselects it), rendered by services/message_text.py,
+then the gate asked about the slot as `contacts.queue_message` asks it, as the system (user None),
+marked with its plan day. The job works in batches of BATCH messages (services/plan_queue.py): what
+they are written and judged from is read for the whole batch, and the batch is written at once. The outbox job asks the gate again when the slot comes (services/outbox_job.py): a case that
 was put on hold, ceased or disputed meanwhile is not sent.
 
 Running the job again queues nothing twice: a case's message of a plan day and channel is unique
