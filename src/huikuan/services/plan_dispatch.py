@@ -5,8 +5,9 @@ Each planned message is judged as the collector's own path judges it: the templa
 calls for (channels/choice.py, as the send form preselects it), rendered by services/message_text.py,
 then the gate asked about the slot as `contacts.queue_message` asks it, as the system (user None),
 marked with its plan day. The job works in batches of BATCH messages (services/plan_queue.py): what
-they are written and judged from is read for the whole batch, and the batch is written at once. The outbox job asks the gate again when the slot comes (services/outbox_job.py): a case that
-was put on hold, ceased or disputed meanwhile is not sent.
+they are written and judged from is read for the whole batch, and the batch is written at once.
+The outbox job asks the gate again when the slot comes (services/outbox_job.py): a case that was put on
+hold, ceased or disputed meanwhile is not sent.
 
 Running the job again queues nothing twice: a case's message of a plan day and channel is unique
 (messages.plan_date, ux_messages_plan). A message the gate refuses is kept in the outbox as refused with
