@@ -9,7 +9,6 @@ each open one (else every one), and the strictest answer holds (`combine_verdict
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -131,10 +130,12 @@ def read_gate_inputs_many(uow: UnitOfWork, case_ids: Sequence[int]) -> dict[int,
     conn = uow.session.connection()
     ids = sorted(set(case_ids))
     cases = conn.execute(
-        select(c.id, c.debtor_id, cr.pack, cr.pack_overrides)
+        select(c.id, c.debtor_id, c.creditor_id)
         .join(t.creditors, cr.id == c.creditor_id)
         .where(c.id.in_(ids))
     ).all()
+    creditors = select(cr.id, cr.pack, cr.pack_overrides).where(cr.id.in_({r.creditor_id for r in cases}))
+    packs = {r.id: creditor_pack(r.pack, r.pack_overrides) for r in conn.execute(creditors)}
     debtors = sorted({r.debtor_id for r in cases})
     accounts: dict[int, list[tuple[int, str]]] = {}
     for r in conn.execute(select(a.case_id, a.id, a.status).where(a.case_id.in_(ids)).order_by(a.id)):
@@ -156,18 +157,14 @@ def read_gate_inputs_many(uow: UnitOfWork, case_ids: Sequence[int]) -> dict[int,
         for case_id, accs in accounts.items()
     }
     debts = debt_facts(conn, [acc for accs in open_of.values() for acc in accs], floor_today())
-    packs: dict[tuple[str, str], Pack] = {}
     out: dict[int, GateInputs] = {}
     for case in cases:
-        key = (case.pack, json.dumps(case.pack_overrides, sort_keys=True, default=str))
-        if key not in packs:
-            packs[key] = creditor_pack(case.pack, case.pack_overrides)
         open_ids = open_of.get(case.id, [])
         events = histories[case.debtor_id].values()
         out[case.id] = GateInputs(
             case_id=case.id,
             debtor_id=case.debtor_id,
-            pack=packs[key],
+            pack=packs[case.creditor_id],
             facts=facts[case.debtor_id],
             history=tuple(sorted((e for evs in events for e in evs), key=lambda e: e.at)),
             accounts=tuple(open_ids),
