@@ -174,12 +174,12 @@ def keep_refusal(
         action="contact.refused",
         entity="case",
         entity_id=case_id,
-        detail={**what, "rules": list(verdict.refused_by), "decision": _decision_reference(verdict.decision)},
+        detail={**what, "rules": list(verdict.refused_by), "decision": decision_reference(verdict.decision)},
     )
     uow.commit()
 
 
-def _decision_reference(decision: dict[str, Any]) -> dict[str, Any]:
+def decision_reference(decision: dict[str, Any]) -> dict[str, Any]:
     """What the audit keeps of a decision: its id and the rules, never the rules' texts (they can name the
     debtor's hours, zone or circumstances)."""
     return {

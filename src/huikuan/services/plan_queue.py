@@ -23,7 +23,7 @@ from huikuan.channels.choice import choose
 from huikuan.channels.render import TemplateText, template_names
 from huikuan.domain.enums import Channel
 from huikuan.errors import InvalidInput
-from huikuan.services.contacts import _decision_reference, point_terms
+from huikuan.services.contacts import decision_reference, point_terms
 from huikuan.services.gate import GateInputs, Verdict, ask, read_gate_inputs_many
 from huikuan.services.message_facts import state_of
 from huikuan.services.message_rows import CaseRows, case_rows
@@ -234,7 +234,7 @@ def _refusal(row: Any, message: Written, when: datetime, day: date, verdict: Ver
         "detail": {
             **what,
             "rules": list(verdict.refused_by),
-            "decision": _decision_reference(verdict.decision),
+            "decision": decision_reference(verdict.decision),
         },
     }
 
