@@ -8,6 +8,8 @@ export HUIKUAN_DATABASE_URL ?= sqlite:///var/huikuan.db
 # Where `make run` serves (README: HUIKUAN_HOST, HUIKUAN_PORT), from the environment or `make run HUIKUAN_PORT=8080`.
 HUIKUAN_HOST ?= 127.0.0.1
 HUIKUAN_PORT ?= 8000
+# The demo's WeChat official account, the one `make run`'s local WeChat answers for (src/huikuan/demo/wechat.py).
+DEMO_WECHAT_APP_ID := wxd3m0a11ce0000001
 
 .PHONY: install run test test-quick test-sqlite test-postgres lint bench clean vendor baselines
 
@@ -27,6 +29,8 @@ run: export HUIKUAN_LETTER_RETURN_ADDRESS ?= PO Box 100|Beijing 100000
 # The demo's logins are printed below: no second factor on the demo floor (a real floor's default asks
 # supervisors and administrators for one; docs/security.md).
 run: export HUIKUAN_MFA_ROLES ?=
+# The token the local SMS provider's replies carry (bench/sms_provider.py reply; docs/channels.md).
+run: export HUIKUAN_SMS_TOKEN ?= huikuan-demo-sms-token
 run: install
 	mkdir -p -m 700 var
 	$(BIN)/huikuan init
@@ -37,17 +41,26 @@ run: install
 	@echo "Huikuan is starting on http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)  (API docs: http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)/docs)"
 	@echo "Log in as admin / huikuan-demo (supervisor, collector1..collector4: same password)"
 	@echo "The demo's SMS go to a local stand-in provider, its e-mails to the mailbox var/mail (a local SMTP sink),"
-	@echo "its letters to var/letters: the plan's messages go out at their slots (HUIKUAN_SMS_URL set: yours)."
+	@echo "its letters to var/letters, its WeChat messages to a local stand-in WeChat (HUIKUAN_WECHAT_APP_ID"
+	@echo "unset): the plan's messages go out at their slots (HUIKUAN_SMS_URL set: yours)."
+	@echo "A debtor's SMS reply: $(BIN)/python bench/sms_provider.py reply --server http://$(HUIKUAN_HOST):$(HUIKUAN_PORT) --from +86... --text TD"
 	@echo ""
-	# The demo's SMS provider and mail server: local stand-ins on free ports (unless HUIKUAN_SMS_URL or
-	# HUIKUAN_SMTP_PORT say otherwise), then today's plan (which plans only channels that can send), then
-	# the jobs (the plan's messages, the outbox, promises, instalments, claims, the daily plan) in their own
-	# process beside the web server.
+	# The demo's SMS provider, mail server and WeChat: local stand-ins on free ports (unless HUIKUAN_SMS_URL,
+	# HUIKUAN_SMTP_PORT or HUIKUAN_WECHAT_APP_ID say otherwise), then today's plan (which plans only
+	# channels that can send), then the jobs (the plan's messages, the outbox, promises, instalments,
+	# claims, the daily plan) in their own process beside the web server.
 	free() { $(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }; \
 	sms_port=$$(free); smtp_port=$$(free); \
-	$(BIN)/python bench/sms_provider.py --port $$sms_port --max-seconds 2592000 & sms=$$!; \
+	$(BIN)/python bench/sms_provider.py --port $$sms_port --max-seconds 2592000 --verbose & sms=$$!; \
 	$(BIN)/python -m aiosmtpd -n -u -l 127.0.0.1:$$smtp_port -c aiosmtpd.handlers.Mailbox var/mail & smtp=$$!; \
-	trap 'kill $$sms $$smtp $${worker:-} 2>/dev/null' EXIT; \
+	if [ -z "$${HUIKUAN_WECHAT_APP_ID:-}" ]; then \
+	  wx_port=$$(free); \
+	  export HUIKUAN_WECHAT_APP_ID=$(DEMO_WECHAT_APP_ID) HUIKUAN_WECHAT_APP_SECRET=huikuan-demo-wechat-secret; \
+	  export HUIKUAN_WECHAT_API_URL=http://127.0.0.1:$$wx_port; \
+	  $(BIN)/python bench/wechat_server.py --port $$wx_port --app-id $$HUIKUAN_WECHAT_APP_ID \
+	    --secret $$HUIKUAN_WECHAT_APP_SECRET --open --max-seconds 2592000 --verbose & wx=$$!; \
+	fi; \
+	trap 'kill $$sms $$smtp $${wx:-} $${worker:-} 2>/dev/null' EXIT; \
 	export HUIKUAN_SMS_URL=$${HUIKUAN_SMS_URL:-http://127.0.0.1:$$sms_port/sms}; \
 	export HUIKUAN_SMTP_HOST=$${HUIKUAN_SMTP_HOST:-127.0.0.1} HUIKUAN_SMTP_PORT=$${HUIKUAN_SMTP_PORT:-$$smtp_port}; \
 	$(BIN)/huikuan plan && \

@@ -9,16 +9,24 @@ count to check that the outbox job did send. Listens on 127.0.0.1 only.
     HUIKUAN_SMS_URL=http://127.0.0.1:8399/sms .venv/bin/huikuan serve ...
 
 Stops on SIGTERM or Ctrl-C, and by itself after --max-seconds (default 6 hours), so it never lingers.
+
+It also plays the provider's other half, a debtor's reply: `reply` posts it to Huikuan's generic SMS
+webhook (POST /api/v1/inbound/sms with the provider's token, HUIKUAN_SMS_TOKEN), as a provider would:
+
+    .venv/bin/python bench/sms_provider.py reply --from +8613800138000 --text TD  # to :8000
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,10 +40,12 @@ class Provider:
         self.lock = threading.Lock()
         self.received = 0
         self.bad = 0
+        self.recipients: list[str] = []  # each message's "to", in the order received
 
-    def accept(self) -> int:
+    def accept(self, to: str = "") -> int:
         with self.lock:
             self.received += 1
+            self.recipients.append(to)
             return self.received
 
     def refuse(self) -> None:
@@ -70,7 +80,7 @@ def make_handler(provider: Provider, verbose: bool) -> type[BaseHTTPRequestHandl
                 provider.refuse()
                 self._answer(400, {"error": "expected JSON with to, text and reference"})
                 return
-            n = provider.accept()
+            n = provider.accept(str(payload.get("to")))
             if verbose:
                 print(f"sms {n} to {payload.get('to')} ref {payload.get('reference')}", flush=True)
             self._answer(200, {"id": f"sms-{n}"})
@@ -84,7 +94,37 @@ def make_handler(provider: Provider, verbose: bool) -> type[BaseHTTPRequestHandl
     return Handler
 
 
+def reply(argv: list[str]) -> int:
+    """A debtor's reply posted to the server's generic SMS webhook; prints its answer."""
+    parser = argparse.ArgumentParser(prog="sms_provider.py reply", description=reply.__doc__)
+    parser.add_argument("--server", default="http://127.0.0.1:8000", help="Huikuan's address")
+    parser.add_argument(
+        "--from", dest="sender", required=True, help="the debtor's number, e.g. +8613800138000"
+    )
+    parser.add_argument("--text", required=True, help="what the debtor wrote (TD opts the number out)")
+    parser.add_argument("--to", default="10690000", help="our number")
+    parser.add_argument("--token", default=os.environ.get("HUIKUAN_SMS_TOKEN", ""), help="HUIKUAN_SMS_TOKEN")
+    args = parser.parse_args(argv)
+    body = json.dumps({"from": args.sender, "to": args.to, "text": args.text}).encode()
+    request = urllib.request.Request(
+        args.server.rstrip("/") + "/api/v1/inbound/sms",
+        data=body,
+        method="POST",
+        headers={"content-type": "application/json", "authorization": f"Bearer {args.token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (an http(s) address given)
+            print(answer.read().decode(), flush=True)
+    except urllib.error.HTTPError as refused:  # 401 no token, 403 another one
+        print(f"{refused.code}: {refused.read().decode()}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["reply"]:
+        return reply(argv[1:])
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -455,11 +455,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/portfolio/monthly-reports/{file_id}"): rule(collectors=DENY, sue=DENY, ada=HIDDEN, vic=HIDDEN),
     ("POST", "/admin/creditors/{creditor_id}/report-recipients"): ADMINISTER,
     # --- inbound ---
-    # issue 17: replies and bounces from the providers: their Bearer token, never a user's session (no
-    # token at all is a 401 for everyone; tests/integration/test_inbound_api.py sends the provider's).
-    ("POST", "/api/v1/inbound/sms"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
-    ("POST", "/api/v1/inbound/email"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
-    ("POST", "/api/v1/inbound/email-bounce"): Rule(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    # issue 17: replies and bounces from the providers: their Bearer token, never a user's session (403
+    # for everyone, as the delivery report; tests/integration/test_inbound_api.py sends the provider's).
+    ("POST", "/api/v1/inbound/sms"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
+    ("POST", "/api/v1/inbound/email"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
+    ("POST", "/api/v1/inbound/email-bounce"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
     # --- reports16 ---
     # The unit costs per channel: read by supervisors and administrators, set by administrators
     # (tests/integration/test_report_costs.py). The dashboard's table as a list export: whoever may open

@@ -32,7 +32,7 @@ def app(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 def test_without_the_providers_token_nothing_is_received(app: FastAPI, floor: Floor, path: str) -> None:
     client = TestClient(app)
     body = {**TD, "recipient": "x@example.com"}
-    assert client.post(path, json=body).status_code == 401
+    assert client.post(path, json=body).status_code == 403
     assert client.post(path, json=body, headers={"Authorization": "Bearer guess"}).status_code == 403
     floor.uow.rollback()
     assert floor.uow.session.execute(select(t.inbound_messages.c.id)).first() is None

@@ -13,9 +13,11 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency
 from jinja2 import (
@@ -168,14 +170,21 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
+@lru_cache(maxsize=64)
+def _babel(locale: str) -> Locale:
+    """The parsed locale (Babel parses a locale's name again on every call otherwise)."""
+    return Locale.parse(locale)
+
+
+@lru_cache(maxsize=4096)  # a job writes the same amounts (nothing, a common fee) many times over
 def money_text(minor: int, currency: str, locale: str) -> str:
     """12345 CNY -> ¥123.45 (zh_CN) or CN¥123.45 (en): exact, from minor units."""
-    return format_currency(Money(int(minor), currency).amount, currency, locale=locale)
+    return format_currency(Money(int(minor), currency).amount, currency, locale=_babel(locale))
 
 
 def date_text(day: date, locale: str) -> str:
     """2026年11月20日 (zh_CN) or November 20, 2026 (en)."""
-    return format_date(day, format="long", locale=locale)
+    return format_date(day, format="long", locale=_babel(locale))
 
 
 def written_in(name: str, locale: str) -> bool:

@@ -28,6 +28,7 @@ from huikuan.demo.portfolio import (
 )
 from huikuan.demo.recorder import CaseInput, History
 from huikuan.demo.rows import write_history
+from huikuan.demo.wechat import bind_demo_wechat, demo_app_id
 from huikuan.domain.days import local_day
 from huikuan.domain.model import Team
 from huikuan.errors import AlreadyExists, InvalidInput
@@ -61,9 +62,17 @@ PAYMENT_HEADERS_US = ["payment_ref", "account_no", "amount", "paid_at", "method"
 
 
 def load_demo(
-    uow: UnitOfWork, *, accounts: int, seed: int, progress: Progress | None = None, today: date | None = None
+    uow: UnitOfWork,
+    *,
+    accounts: int,
+    seed: int,
+    progress: Progress | None = None,
+    today: date | None = None,
+    wechat_app_id: str | None = None,
 ) -> dict[str, Any]:
-    """Loads the demo portfolio through the import services; refuses a database that has it already."""
+    """Loads the demo portfolio through the import services; refuses a database that has it already.
+    A share of the Chinese debtors is bound to the WeChat account `wechat_app_id` (default: the configured
+    one, or the demo's own; demo/wechat.py)."""
     if accounts < 1:
         raise InvalidInput("accounts: the demo needs at least one account")
     say = progress or (lambda _stage: None)
@@ -90,6 +99,8 @@ def load_demo(
     _begin(uow)
     agency_payments = post_agency_payments(uow, rng, today, floor_zone())
     _begin(uow)
+    app_id = wechat_app_id or demo_app_id()
+    bound = bind_demo_wechat(uow.session.connection(), creditor_ids, seed=seed, today=today, app_id=app_id)
     write_search_keys(uow.session.connection(), everything=True)  # issue 15: every debtor findable
     record(
         uow.session,
@@ -107,6 +118,7 @@ def load_demo(
         "promises": len(history.promises["case_id"]),
         "payments": payments,
         "agency_payments": agency_payments,
+        "wechat_bindings": bound,
         "creditors": [c.code for c in CREDITORS if portfolio[c.code]],
         "users": [{"username": u[0], "password": DEMO_PASSWORD, "role": u[1]} for u in USERS],
         "seed": seed,

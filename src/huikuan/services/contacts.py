@@ -63,6 +63,12 @@ def _point(
             cp.id == contact_point_id, cp.debtor_id == debtor_id
         )
     ).one_or_none()
+    return point_terms(row, contact_point_id, party)
+
+
+def point_terms(row: Any, contact_point_id: int, party: int | None) -> tuple[str, bool, bool]:
+    """`_point`'s answer from the point's stored row (value, party_id, status, place, consent; None: not
+    one of the debtor's points), for a caller that read many points at once."""
     if row is None or row.party_id != party:
         raise InvalidInput(
             "contact point {point} does not belong to the person contacted", point=contact_point_id
@@ -168,12 +174,12 @@ def keep_refusal(
         action="contact.refused",
         entity="case",
         entity_id=case_id,
-        detail={**what, "rules": list(verdict.refused_by), "decision": _decision_reference(verdict.decision)},
+        detail={**what, "rules": list(verdict.refused_by), "decision": decision_reference(verdict.decision)},
     )
     uow.commit()
 
 
-def _decision_reference(decision: dict[str, Any]) -> dict[str, Any]:
+def decision_reference(decision: dict[str, Any]) -> dict[str, Any]:
     """What the audit keeps of a decision: its id and the rules, never the rules' texts (they can name the
     debtor's hours, zone or circumstances)."""
     return {

@@ -169,6 +169,17 @@ def _audit_count(q: Asked) -> int:
     return audit_events(q.uow, q.viewer, audit_filter(q.params), 1, 1)[1].total
 
 
+# --- the dashboard's table (services/report_export.py) ---------------------------------------------------
+
+
+def _report_rows(q: Asked) -> Rows:
+    return report_rows(q.uow, q.viewer, q.params)
+
+
+def _report_count(q: Asked) -> int:
+    return report_count(q.uow, q.viewer, q.params)
+
+
 # --- the import history -----------------------------------------------------------------------------
 
 
@@ -307,7 +318,7 @@ LISTS: dict[str, ListExport] = {
             ("q",),
             private=("q",),
         ),
-        ListExport("reports", "Reports", REPORT_COLUMNS, report_rows, report_count, REPORT_FILTERS),
+        ListExport("reports", "Reports", REPORT_COLUMNS, _report_rows, _report_count, REPORT_FILTERS),
     )
 }
 

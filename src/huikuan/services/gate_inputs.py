@@ -17,6 +17,7 @@ from huikuan.compliance.model import Debt, DebtorFacts
 from huikuan.domain.portfolio import Portfolio
 from huikuan.storage.gate_inputs import (
     CaseAccount,
+    ContactRow,
     account_rows,
     awaiting_validation,
     case_accounts,
@@ -102,6 +103,33 @@ def _own_history(
     for acc in case_accounts(conn, {r.case_id for r in rows}):
         accounts.setdefault(acc.case_id, []).append(acc.id)
     return history_from_rows(rows, accounts)
+
+
+def histories_by_debtor(
+    conn: Connection, debtor_ids: Iterable[int]
+) -> dict[int, dict[str, list[HistoryEvent]]]:
+    """`gate_history(conn, [debtor])` of each of these debtors (their whole history), read at once: each
+    debtor's own events, with its person's contacts made on behalf of the other creditors."""
+    ids = sorted(set(debtor_ids))
+    siblings = person_siblings(conn, ids)
+    extra = sorted({s for sibs in siblings.values() for s in sibs} - set(ids))
+    rows = contact_rows(conn, [*ids, *extra])
+    accounts: dict[int, list[int]] = {}
+    for acc in case_accounts(conn, {r.case_id for r in rows}):
+        accounts.setdefault(acc.case_id, []).append(acc.id)
+    by_debtor: dict[int, list[ContactRow]] = {}
+    for row in rows:
+        by_debtor.setdefault(row.debtor_id, []).append(row)
+    own = {did: history_from_rows(by_debtor.get(did, []), accounts) for did in [*ids, *extra]}
+    out: dict[int, dict[str, list[HistoryEvent]]] = {}
+    for did in ids:
+        sibs = siblings.get(did)
+        if not sibs:
+            out[did] = own[did]
+            continue
+        others = {k: v for s in sibs for k, v in own[s].items()}
+        out[did] = person_history(dict(own[did]), others, {did: sibs}, {did})
+    return out
 
 
 def case_debts(conn: Connection, case_ids: Sequence[int], day: date) -> dict[int, list[Debt]]:
@@ -190,6 +218,7 @@ __all__ = [
     "debt_facts",
     "debtor_facts",
     "gate_history",
+    "histories_by_debtor",
     "own_facts",
     "reference_allowed",
 ]

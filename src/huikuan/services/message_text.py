@@ -11,6 +11,7 @@ A rendered text that leaves out a disclosure its pack requires is refused (chann
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,11 +19,20 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 
 from huikuan.channels import KINDS, disclosures
 from huikuan.channels.choice import CaseState, missing_fact
 from huikuan.channels.letter import return_address, split_address
-from huikuan.channels.render import LABELS, date_text, money_text, render, template_names, written_in
+from huikuan.channels.render import (
+    LABELS,
+    TemplateText,
+    date_text,
+    money_text,
+    render,
+    template_names,
+    written_in,
+)
 from huikuan.channels.render import exists as template_exists
 from huikuan.channels.suit import mentions_suit
 from huikuan.channels.validation import validation_period_end
@@ -31,7 +41,8 @@ from huikuan.domain.enums import LIABLE_ROLES
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext, normalize_locale
 from huikuan.services import message_facts, message_templates
-from huikuan.services.message_facts import US_PACK, case_state, first_communication
+from huikuan.services.message_facts import US_PACK
+from huikuan.services.message_rows import CaseRows, case_rows
 from huikuan.services.notices import time_barred_case
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -78,8 +89,17 @@ def check_template(channel: str, template: str) -> None:
 
 
 def case_facts(uow: UnitOfWork, case_id: int) -> Any:
+    found = case_facts_many(uow, [case_id])
+    if case_id not in found:
+        raise NoResultFound(f"no case {case_id}")
+    return found[case_id]
+
+
+def case_facts_many(uow: UnitOfWork, case_ids: Iterable[int]) -> dict[int, Any]:
+    """Each case's facts a message needs: its debtor's name and language, its creditor's name, pack and
+    zone (an unknown case is left out)."""
     c, d, cr = t.cases.c, t.debtors.c, t.creditors.c
-    return uow.session.execute(
+    query = (
         select(
             c.id,
             c.debtor_id,
@@ -92,13 +112,13 @@ def case_facts(uow: UnitOfWork, case_id: int) -> Any:
         )
         .join(t.debtors, d.id == c.debtor_id)
         .join(t.creditors, cr.id == c.creditor_id)
-        .where(c.id == case_id)
-    ).one()
+    )
+    return {r.id: r for r in uow.session.execute(query.where(c.id.in_(sorted(set(case_ids)))))}
 
 
 def recipient(uow: UnitOfWork, facts: Any, channel: str, contact_point_id: int | None) -> Recipient:
     """The contact point checked against the case and channel; None: the debtor, for a preview."""
-    cp, p = t.contact_points.c, t.parties.c
+    cp = t.contact_points.c
     if contact_point_id is None:
         address = ""
         if channel == "letter":
@@ -117,11 +137,21 @@ def recipient(uow: UnitOfWork, facts: Any, channel: str, contact_point_id: int |
                 or ""
             )
         return Recipient(0, None, facts.debtor_name, address)
-    row = uow.session.execute(
-        select(cp.id, cp.debtor_id, cp.kind, cp.status, cp.party_id, p.role, p.name, p.liable, cp.value)
-        .select_from(t.contact_points.outerjoin(t.parties, p.id == cp.party_id))
-        .where(cp.id == contact_point_id)
-    ).one_or_none()
+    row = point_rows(uow, [contact_point_id]).get(contact_point_id)
+    return recipient_of(facts, channel, contact_point_id, row)
+
+
+def point_rows(uow: UnitOfWork, point_ids: Iterable[int]) -> dict[int, Any]:
+    """The contact points a message may go to, with their parties' role, name and liability."""
+    cp, p = t.contact_points.c, t.parties.c
+    query = select(
+        cp.id, cp.debtor_id, cp.kind, cp.status, cp.party_id, p.role, p.name, p.liable, cp.value
+    ).select_from(t.contact_points.outerjoin(t.parties, p.id == cp.party_id))
+    return {r.id: r for r in uow.session.execute(query.where(cp.id.in_(sorted(set(point_ids)))))}
+
+
+def recipient_of(facts: Any, channel: str, contact_point_id: int, row: Any) -> Recipient:
+    """`recipient` from the point's row (`point_rows`; None: no such point)."""
     if row is None or row.debtor_id != facts.debtor_id:
         raise InvalidInput(
             "Contact point {point} is not one of this case's contact points", point=contact_point_id
@@ -198,7 +228,6 @@ def signer_name(collector: str, locale: str) -> str | None:
 
 
 def _context(
-    uow: UnitOfWork,
     facts: Any,
     recipient: Recipient,
     *,
@@ -207,11 +236,12 @@ def _context(
     locale: str,
     collector: str,
     now: datetime,
+    rows: CaseRows,
 ) -> dict[str, Any]:
     settings = _settings_for(facts, channel, template)
     zone = ZoneInfo(facts.time_zone or settings.time_zone)
     today = now.astimezone(zone).date()
-    accounts = message_facts.accounts(uow, facts.id, today, locale)
+    accounts = message_facts.accounts_of(rows, today, locale)
     totals: dict[str, int] = {}
     for acc in accounts:
         totals[acc["currency"]] = totals.get(acc["currency"], 0) + acc["balance_minor"]
@@ -241,14 +271,14 @@ def _context(
             locale,
             sender=sender,
             creditor=facts.creditor_name,
-            initial=first_communication(uow, facts.id),
+            initial=message_facts.is_first_communication(rows),
         ),
         "balance": " + ".join(money_text(v, k, locale) for k, v in sorted(totals.items()))
         or money_text(0, "CNY", locale),
         "accounts": accounts,
-        "promise": message_facts.promise(uow, facts.id, locale),
-        "arrangement": message_facts.arrangement(uow, facts.id, locale),
-        "payment": message_facts.payment(uow, facts.id, zone, locale),
+        "promise": message_facts.promise_of(rows, locale),
+        "arrangement": message_facts.arrangement_of(rows, locale),
+        "payment": message_facts.payment_of(rows, zone, locale),
     }
 
 
@@ -278,15 +308,30 @@ def compose(
     locale: str,
     collector: str,
     now: datetime,
+    rows: CaseRows | None = None,
+    edited_texts: dict[tuple[str, str, str, int], TemplateText | None] | None = None,
 ) -> tuple[str, str]:
     """The subject and body; refuses a template the case's facts do not support, and a text that leaves
-    out a disclosure the creditor's pack requires for the channel."""
-    check_applies(facts, case_state(uow, facts.id, facts.pack), channel, template)
+    out a disclosure the creditor's pack requires for the channel. A batch gives the case's `rows`
+    (services/message_rows.py) and a dict that keeps the edited texts it has read (`edited_texts`)."""
+    rows = case_rows(uow, [facts.id])[facts.id] if rows is None else rows
+    check_applies(facts, message_facts.state_of(rows, facts.pack), channel, template)
     context = _context(
-        uow, facts, recipient, channel=channel, template=template, locale=locale, collector=collector, now=now
+        facts,
+        recipient,
+        channel=channel,
+        template=template,
+        locale=locale,
+        collector=collector,
+        now=now,
+        rows=rows,
     )
     try:
-        edited = message_templates.text_for(uow, channel, template, locale, facts.creditor_id)
+        key = (channel, template, locale, facts.creditor_id)
+        texts = edited_texts if edited_texts is not None else {}
+        if key not in texts:
+            texts[key] = message_templates.text_for(uow, channel, template, locale, facts.creditor_id)
+        edited = texts[key]
         done = render(channel, template, locale, context, edited)
     except LookupError:
         raise InvalidInput(

@@ -14,7 +14,7 @@ sends the queue, and the SMS delivery reports, are services/outbox_job.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -277,19 +277,27 @@ def bulk_send(
 
 
 def first_point(uow: UnitOfWork, debtor_id: int, kind: str) -> int | None:
+    return first_points(uow, [debtor_id], kind).get(debtor_id)
+
+
+def first_points(uow: UnitOfWork, debtor_ids: Iterable[int], kind: str) -> dict[int, int]:
+    """Each debtor's own first usable point of this kind (a valid one before an unverified one, then the
+    oldest); a debtor with none is left out."""
     cp = t.contact_points.c
     found = uow.session.execute(
-        select(cp.id)
+        select(cp.debtor_id, cp.id)
         .where(
-            cp.debtor_id == debtor_id,
+            cp.debtor_id.in_(sorted(set(debtor_ids))),
             cp.party_id.is_(None),
             cp.kind == kind,
             cp.status.in_(["valid", "unverified"]),
         )
-        .order_by(case((cp.status == "valid", 0), else_=1), cp.id)
-        .limit(1)
-    ).scalar_one_or_none()
-    return None if found is None else int(found)
+        .order_by(cp.debtor_id, case((cp.status == "valid", 0), else_=1), cp.id)
+    ).all()
+    out: dict[int, int] = {}
+    for row in found:
+        out.setdefault(row.debtor_id, int(row.id))
+    return out
 
 
 # --- the outbox page -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from huikuan.services.access import Viewer, visible_case
 from huikuan.services.gate_inputs import allowed_frame
 from huikuan.services.plan_outcomes import stored_outcomes
 from huikuan.services.plan_rows import prepare_plan
+from huikuan.services.text_consent import unconsented_text_cases, without_unconsented_texts
 from huikuan.services.wechat_bindings import bound_debtors, wechat_reach
 from huikuan.storage import tables as t
 from huikuan.storage.plan_store import drop_older_rows, plan_row, store_plan_part
@@ -324,6 +325,8 @@ def load_plan_inputs(
     collectors = load_collectors(conn, minutes)
     say("gate")
     allowed = allowed_frame(conn, portfolio)
+    # The plan's texts are automated: none to a mobile without the consent the creditor's pack asks for.
+    allowed = without_unconsented_texts(allowed, unconsented_text_cases(conn, portfolio))
     if channels is not None:
         allowed = without_channels(allowed, frozenset(MESSAGE_CHANNELS) - channels)
     return PlanInputs(

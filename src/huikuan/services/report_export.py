@@ -40,7 +40,6 @@ def report_rows(
     uow: UnitOfWork,
     viewer: Viewer,
     params: Mapping[str, str],
-    locale: str,  # noqa: ARG001
 ) -> Iterator[dict[str, Any]]:
     shown, groups = _groups(uow, viewer, params)
     for group in groups:

@@ -2,9 +2,9 @@
 SMS reply, an e-mail reply, and an e-mail bounce, each handed to services/inbound.py.
 
 The callers are providers, not users: they are authenticated as the SMS delivery reports are, by
-HUIKUAN_SMS_TOKEN sent as `Authorization: Bearer <token>` (web/api/outbox.provider). A request with no
-Bearer token answers 401, a wrong token (or none configured) 403. Whatever the sender, the answer says
-only that the message was received: whether a debtor has that number is never disclosed.
+HUIKUAN_SMS_TOKEN sent as `Authorization: Bearer <token>` (web/api/outbox.provider). A request without
+the token (or with none configured) answers 403, as a delivery report does. Whatever the sender, the
+answer says only that the message was received: whether a debtor has that number is never disclosed.
 """
 
 from __future__ import annotations
@@ -12,23 +12,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from pydantic import Field
 
 from huikuan.channels.inbound import Inbound
-from huikuan.errors import NotAuthenticated
 from huikuan.services import inbound as svc
 from huikuan.web.api.common import Body, UowDep, api_router
 from huikuan.web.api.outbox import provider
 
 router = api_router("/inbound", "inbound")
-
-
-def provider_token(request: Request) -> None:
-    """The provider's Bearer token, checked as the delivery reports' is; none at all is a 401."""
-    if not request.headers.get("authorization", "").lower().startswith("bearer "):
-        raise NotAuthenticated("Send the provider's token as Authorization: Bearer <token>")
-    provider(request)
 
 
 class SmsIn(Body):
@@ -60,7 +52,7 @@ class BounceIn(Body):
     provider: str = Field(default="email", max_length=20)
 
 
-@router.post("/sms", dependencies=[Depends(provider_token)])
+@router.post("/sms", dependencies=[Depends(provider)])
 def inbound_sms(body: SmsIn, uow: UowDep) -> dict[str, Any]:
     """A person's SMS to our number: an opt-out keyword opts the number out of SMS; other text reaches
     the collector."""
@@ -77,7 +69,7 @@ def inbound_sms(body: SmsIn, uow: UowDep) -> dict[str, Any]:
     return _answer(svc.receive(uow, message, now=now))
 
 
-@router.post("/email", dependencies=[Depends(provider_token)])
+@router.post("/email", dependencies=[Depends(provider)])
 def inbound_email(body: EmailIn, uow: UowDep) -> dict[str, Any]:
     """A reply by e-mail (the mail provider's inbound webhook, as JSON)."""
     now = datetime.now(UTC)
@@ -95,7 +87,7 @@ def inbound_email(body: EmailIn, uow: UowDep) -> dict[str, Any]:
     return _answer(svc.receive(uow, message, now=now))
 
 
-@router.post("/email-bounce", dependencies=[Depends(provider_token)])
+@router.post("/email-bounce", dependencies=[Depends(provider)])
 def email_bounce(body: BounceIn, uow: UowDep) -> dict[str, Any]:
     """A bounce: a hard one (or a DSN status 5.x.x) marks every point with that address as not working;
     a soft one (4.x.x) is only acknowledged, as the outbox already retries."""
