@@ -59,11 +59,12 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
 
     Counts: sent, failed, retry (a transient failure, tried again later), refused (a contact hold since
     queued), postponed (the gate refuses it now: it waits for the time it names), waiting (queued on a
-    channel with no configured transport: SMS without a provider, WeChat).
+    channel with no configured transport: SMS without a provider, WeChat), deferred (due SMS left queued for
+    the next run because the provider's share of this run was spent).
     """
     now = now.astimezone(UTC)
     settings = settings or get_settings()
-    counts = {"sent": 0, "failed": 0, "retry": 0, "refused": 0, "postponed": 0, "waiting": 0}
+    counts = {"sent": 0, "failed": 0, "retry": 0, "refused": 0, "postponed": 0, "waiting": 0, "deferred": 0}
     m = t.messages.c
     transports = {ch: transport_for(ch, settings) for ch in MESSAGE_CHANNELS}
     sandbox: Transport = _Sandbox()
@@ -102,7 +103,21 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
                     sms_budget -= 1
         if len(rows) < BATCH:
             break
+    if sms_budget <= 0 and transports["sms"] not in (None, sandbox):
+        counts["deferred"] = _deferred_sms(uow, now)
     return counts
+
+
+def _deferred_sms(uow: UnitOfWork, now: datetime) -> int:
+    """The due SMS a spent budget left queued (a sandbox creditor's are never held back by it)."""
+    m = t.messages.c
+    return int(
+        uow.session.execute(
+            select(func.count()).where(
+                m.status == "queued", m.channel == "sms", ~m.case_id.in_(_sandbox_cases()), *_due(now)
+            )
+        ).scalar_one()
+    )
 
 
 class _Sandbox:
