@@ -173,7 +173,7 @@ def test_a_tencent_report_of_a_vacant_number_marks_the_point(
 
 @pytest.mark.parametrize(
     ("status", "code", "marked"),
-    [("undelivered", "30005", True), ("undelivered", "30006", True), ("undelivered", "30003", False)],
+    [("undelivered", "30005", True), ("undelivered", "30006", False), ("undelivered", "30003", False)],
     ids=["unknown handset", "landline", "handset unreachable"],
 )
 def test_a_twilio_status_callback_of_a_bad_number_marks_the_point(

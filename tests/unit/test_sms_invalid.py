@@ -16,8 +16,6 @@ from huikuan.channels.sms.invalid import invalid_in_report, invalid_on_send
         ("aliyun", "isv.MOBILE_NUMBER_ILLEGAL"),
         ("tencent", "InvalidParameterValue.IncorrectPhoneNumber"),
         ("twilio", "21211"),
-        ("twilio", "21614"),
-        ("twilio", "21635"),
     ],
 )
 def test_a_send_refused_for_a_bad_number(provider: str, code: str) -> None:
@@ -32,6 +30,8 @@ def test_a_send_refused_for_a_bad_number(provider: str, code: str) -> None:
         ("tencent", "FailedOperation.PhoneNumberInBlacklist"),
         ("tencent", "LimitExceeded.PhoneNumberDailyLimit"),
         ("twilio", "21610"),
+        ("twilio", "21614"),  # not a mobile: a landline may still be called
+        ("twilio", "21635"),
         ("twilio", "20429"),
         ("generic", None),
         ("nokia", "invalid_number"),
@@ -41,9 +41,9 @@ def test_other_refusals_say_nothing_of_the_number(provider: str, code: str | Non
     assert not invalid_on_send(provider, code)
 
 
-def test_twilio_reports_a_bad_number_by_30005_and_30006_but_not_30003() -> None:
-    assert invalid_in_report("twilio", "30005") and invalid_in_report("twilio", "30006")
-    assert not invalid_in_report("twilio", "30003")
+def test_twilio_reports_a_bad_number_by_30005_but_not_a_landline_or_an_unreachable_handset() -> None:
+    assert invalid_in_report("twilio", "30005")
+    assert not invalid_in_report("twilio", "30006") and not invalid_in_report("twilio", "30003")
     assert not invalid_in_report("twilio", "30007")  # a carrier's filter
 
 

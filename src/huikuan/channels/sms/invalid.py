@@ -1,8 +1,8 @@
-"""Which of an SMS provider's answers say that the number itself is bad: it does not exist, is malformed,
-or cannot receive a text at all (a landline). Only those mark the contact point (services/inbound.py
-mark_bounce, reason "invalid"); a throttle, a blacklist, an opt-out, a phone switched off or out of reach
-today, a carrier's filter or an unknown failure only fails the message. docs/channels.md ("An invalid
-number marks the contact point") lists the codes and where each provider documents them.
+"""Which of an SMS provider's answers say that the number itself is bad: it does not exist or is
+malformed (a landline is not bad: it may still be called). Only those mark the contact point
+(services/inbound.py mark_bounce, reason "invalid"); a throttle, a blacklist, an opt-out, a phone
+switched off or out of reach today, a landline, a carrier's filter or an unknown failure only fails the
+message. docs/channels.md ("An invalid number marks the contact point") lists the codes.
 """
 
 from __future__ import annotations
@@ -16,17 +16,19 @@ ON_SEND: dict[str, frozenset[str]] = {
     "aliyun": frozenset({"isv.MOBILE_NUMBER_ILLEGAL"}),
     # Tencent Cloud SendSms (2021-01-11): the number's format is wrong.
     "tencent": frozenset({"InvalidParameterValue.IncorrectPhoneNumber"}),
-    # Twilio: 21211 invalid 'To' number, 21614 'To' is not a valid mobile number, 21635 'To' is a landline.
-    "twilio": frozenset({"21211", "21614", "21635"}),
+    # Twilio: 21211 invalid 'To' number. Not 21614 (not a mobile) nor 21635 (a landline): a landline cannot
+    # take a text but can be called, and marking the point would stop the calls too.
+    "twilio": frozenset({"21211"}),
 }
 
-# Codes of a delivery report. Twilio: 30005 unknown destination handset (the number does not exist),
-# 30006 landline or unreachable carrier; not 30003 (handset unreachable: off, out of coverage, temporary).
+# Codes of a delivery report. Twilio: 30005 unknown destination handset (the number does not exist); not
+# 30003 (handset unreachable: off, out of coverage, temporary) nor 30006 (a landline, or a carrier a short
+# code cannot reach: the number may still be called).
 ON_REPORT: dict[str, frozenset[str]] = {
     "generic": frozenset({GENERIC_CODE}),
     "aliyun": frozenset({"isv.MOBILE_NUMBER_ILLEGAL", "MOBILE_NUMBER_ILLEGAL"}),
     "tencent": frozenset({"InvalidParameterValue.IncorrectPhoneNumber"}),
-    "twilio": frozenset({"30005", "30006"}),
+    "twilio": frozenset({"30005"}),
 }
 
 # A Chinese carrier's receipt (Aliyun's err_msg, Tencent's description) that says "vacant number" (空号:
