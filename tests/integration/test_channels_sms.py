@@ -105,6 +105,7 @@ def test_a_provider_outage_is_retried_later_and_fails_after_the_last_retry(
             "refused": 0,
             "postponed": 0,
             "waiting": 0,
+            "deferred": 0,
         }
         at = MORNING + timedelta(minutes=1)
         assert run(at)["retry"] == 1

@@ -231,7 +231,15 @@ def test_a_message_queued_before_a_dispute_is_cancelled_and_not_sent(floor: Floo
 def test_an_unconfigured_channel_keeps_its_messages_queued(floor: Floor, tmp_path: Path) -> None:
     _sms(floor)
     counts = dispatch_due(floor.uow, MORNING, settings=channel_settings(tmp_path))
-    assert counts == {"sent": 0, "failed": 0, "retry": 0, "refused": 0, "postponed": 0, "waiting": 1}
+    assert counts == {
+        "sent": 0,
+        "failed": 0,
+        "retry": 0,
+        "refused": 0,
+        "postponed": 0,
+        "waiting": 1,
+        "deferred": 0,
+    }
     (m,) = _messages(floor)
     assert m.status == "queued" and m.attempts == 0
 

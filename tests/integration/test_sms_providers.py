@@ -227,6 +227,8 @@ def test_the_providers_rate_paces_and_bounds_one_run_and_the_rest_waits_queued(
         untouched = _message(floor, ids[2])
         second = dispatch_due(floor.uow, MORNING + timedelta(minutes=1), settings=settings)
     assert (first["sent"], second["sent"]) == (2, 1)
+    # The third was left for the next run, and counted so: nothing left over after the second.
+    assert (first["deferred"], second["deferred"]) == (1, 0)
     # One token at once at 0.04 a second: the second message waited (25 s less the second that passed).
     assert waits[0] == pytest.approx(24.0)
     assert (untouched.status, untouched.attempts, untouched.next_attempt_at) == ("queued", 0, None)

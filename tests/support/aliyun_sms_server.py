@@ -149,7 +149,9 @@ class AliyunSmsServer(LocalProvider):
     # --- what Aliyun pushes back ----------------------------------------------------------------------
 
     @staticmethod
-    def report(item: Accepted, *, success: bool = True, err_code: str = "DELIVERED") -> list[dict[str, Any]]:
+    def report(
+        item: Accepted, *, success: bool = True, err_code: str = "DELIVERED", err_msg: str | None = None
+    ) -> list[dict[str, Any]]:
         """The SmsReport push (HTTP batch mode): a JSON array, one object per message."""
         now = datetime.now(UTC) + timedelta(hours=8)
         return [
@@ -159,7 +161,7 @@ class AliyunSmsServer(LocalProvider):
                 "report_time": f"{now:%Y-%m-%d %H:%M:%S}",
                 "success": success,
                 "err_code": err_code if success or err_code != "DELIVERED" else "MK:0001",
-                "err_msg": "用户接收成功" if success else "用户接收失败",
+                "err_msg": err_msg or ("用户接收成功" if success else "用户接收失败"),
                 "sms_size": "1",
                 "biz_id": item.ref,
                 "out_id": item.ours,

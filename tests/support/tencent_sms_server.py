@@ -167,7 +167,9 @@ class TencentSmsServer(LocalProvider):
     # --- what Tencent calls back ----------------------------------------------------------------------
 
     @staticmethod
-    def report(item: Accepted, *, success: bool = True, errmsg: str = "DELIVRD") -> list[dict[str, Any]]:
+    def report(
+        item: Accepted, *, success: bool = True, errmsg: str = "DELIVRD", description: str | None = None
+    ) -> list[dict[str, Any]]:
         """The status callback: a JSON array, one object per message."""
         now = datetime.now(UTC) + timedelta(hours=8)
         return [
@@ -177,7 +179,7 @@ class TencentSmsServer(LocalProvider):
                 "mobile": item.to.removeprefix("+86"),
                 "report_status": "SUCCESS" if success else "FAIL",
                 "errmsg": errmsg if success or errmsg != "DELIVRD" else "MK:0001",
-                "description": "用户短信送达成功" if success else "用户短信接收失败",
+                "description": description or ("用户短信送达成功" if success else "用户短信接收失败"),
                 "sid": item.ref,
             }
         ]

@@ -66,3 +66,8 @@ class TransientFailure(HuikuanError):
 
 class DefinitiveFailure(HuikuanError):
     """The provider refused the message for good; the reason is the provider's own."""
+
+
+class InvalidRecipient(DefinitiveFailure):
+    """The provider refused the message because the number does not exist or cannot receive it
+    (channels/sms/invalid.py): the contact points with that number are marked invalid."""

@@ -28,6 +28,7 @@ from huikuan.compliance.model import (
     Recontact,
     Request,
     Role,
+    SafeHarbour,
     epoch_seconds,
 )
 from huikuan.domain.enums import Channel, Direction
@@ -51,7 +52,18 @@ _REQUEST_KEYS = frozenset(
     {"at", "channel", "purpose", "party", "debtor", "debt", "history", "pack", "automated"}
 )
 _PARTY_KEYS = frozenset(
-    {"id", "role", "to", "phones", "address", "time_zone", "workplace", "recontact", "express_consent"}
+    {
+        "id",
+        "role",
+        "to",
+        "phones",
+        "address",
+        "time_zone",
+        "workplace",
+        "recontact",
+        "express_consent",
+        "safe_harbour",
+    }
 )
 _DEBTOR_KEYS = frozenset(
     {"phones", "address", "time_zone", "inconvenient_times", "inconvenient_places", "flags"}
@@ -176,6 +188,8 @@ def request_to_dict(request: Request, with_history: bool = True) -> dict[str, An
     # Extensions written only when set, so that a request without them keeps its decision id.
     if party.express_consent:
         out["party"]["express_consent"] = True
+    if party.safe_harbour is not None:
+        out["party"]["safe_harbour"] = party.safe_harbour.value
     if request.automated:
         out["automated"] = True
     if with_history:
@@ -240,6 +254,7 @@ def _party(value: Any, path: str) -> Party:
     obj = _object(value, path)
     _known(obj, _PARTY_KEYS, path)
     recontact = obj.get("recontact")
+    harbour = obj.get("safe_harbour")
     return Party(
         id=_string(_required(obj, "id", path), f"{path}.id"),
         role=_enum(_required(obj, "role", path), f"{path}.role", Role),
@@ -250,6 +265,7 @@ def _party(value: Any, path: str) -> Party:
         workplace=_flag(obj.get("workplace"), f"{path}.workplace"),
         recontact=None if recontact is None else _enum(recontact, f"{path}.recontact", Recontact),
         express_consent=_flag(obj.get("express_consent"), f"{path}.express_consent"),
+        safe_harbour=None if harbour is None else _enum(harbour, f"{path}.safe_harbour", SafeHarbour),
     )
 
 

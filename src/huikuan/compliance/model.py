@@ -70,6 +70,17 @@ class EventOutcome(StrEnum):
     FAILED = "failed"
 
 
+class SafeHarbour(StrEnum):
+    """Why an e-mail address or a phone number may carry an e-mail or a text to the consumer (12 CFR
+    1006.6(d)(4)): the consumer used it to communicate with the collector about the debt (i)(A), the
+    consumer consented to be contacted there (i)(B), or the creditor provided it and its procedure of
+    (ii)/(iii) was followed."""
+
+    USED = "used"
+    CONSENT = "consent"
+    CREDITOR = "creditor"
+
+
 class Recontact(StrEnum):
     """Why a third party already spoken to may be contacted again (12 CFR 1006.10(c))."""
 
@@ -189,6 +200,9 @@ class Party:
     # The number contacted carries the person's prior express consent to automated calls and texts
     # (TCPA, 47 U.S.C. 227(b)(1)(A)(iii)), recorded on the contact point with its source and time.
     express_consent: bool = False
+    # For an e-mail or a text: why the address or number may be used (12 CFR 1006.6(d)(4)); None: no
+    # qualifying reason is known.
+    safe_harbour: SafeHarbour | None = None
 
     @property
     def has_own_location(self) -> bool:

@@ -31,6 +31,7 @@ RULE_IDS: tuple[str, ...] = (
     "workplace",
     "channel-opt-out",
     "automated-text-consent",
+    "electronic-safe-harbour",
     "dispute",
     "third-party-disclosure",
     "third-party-repeat",
@@ -71,6 +72,7 @@ PARAMS: dict[str, dict[str, ParamSpec]] = {
     "workplace": {},
     "channel-opt-out": {},
     "automated-text-consent": {},
+    "electronic-safe-harbour": {},
     "dispute": {},
     "third-party-disclosure": {
         "collect_roles": ParamSpec("roles", "subset"),

@@ -25,6 +25,7 @@ from huikuan.services import notices
 from huikuan.services.disputes import disputes_of_contact
 from huikuan.services.gate import UNUSABLE, WORK, Verdict, ask, read_gate_inputs
 from huikuan.services.holds import SetHold, add_hold, open_hold_kinds
+from huikuan.services.safe_harbour import ELECTRONIC, point_harbour
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -46,20 +47,19 @@ def _case(uow: UnitOfWork, case_id: int) -> Any:
 
 
 def _to(uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: int | None) -> str | None:
-    return _point(uow, contact_point_id, debtor_id, party)[0]
+    row = _point(uow, contact_point_id, debtor_id, party)
+    return None if row is None else str(row.value)
 
 
-def _point(
-    uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: int | None
-) -> tuple[str | None, bool, bool]:
-    """The address contacted through the point, whether it reaches the person at work, and whether it
-    carries the person's prior express consent (contact_points.consent); a point marked do-not-contact,
-    wrong number or disconnected is refused (InvalidInput)."""
+def _point(uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: int | None) -> Any:
+    """The point's row: its address (value), whether it reaches the person at work (place), whether it
+    carries the person's prior express consent (consent), and its source; None without a point. A point
+    marked do-not-contact, wrong number or disconnected is refused (InvalidInput)."""
     if contact_point_id is None:
-        return None, False, False
+        return None
     cp = t.contact_points.c
     row = uow.session.execute(
-        select(cp.value, cp.party_id, cp.status, cp.place, cp.consent).where(
+        select(cp.value, cp.party_id, cp.status, cp.place, cp.consent, cp.source).where(
             cp.id == contact_point_id, cp.debtor_id == debtor_id
         )
     ).one_or_none()
@@ -81,7 +81,7 @@ def point_terms(row: Any, contact_point_id: int, party: int | None) -> tuple[str
             point=contact_point_id,
             status=row.status,
         )
-    return str(row.value), row.place == WORK, bool(row.consent)
+    return row
 
 
 def check_contact(
@@ -108,7 +108,12 @@ def check_contact(
         ) from None
     when = (at or datetime.now(UTC)).astimezone(UTC)
     inputs = read_gate_inputs(uow, case_id)
-    to, at_work, consent = _point(uow, contact_point_id, inputs.debtor_id, party)
+    row = _point(uow, contact_point_id, inputs.debtor_id, party)
+    to, at_work, consent, harbour = None, False, False, None
+    if row is not None and contact_point_id is not None:
+        to, at_work, consent = str(row.value), row.place == WORK, bool(row.consent)
+        if channel in ELECTRONIC:  # asked of e-mails and texts only: a call keeps its decision id
+            harbour = point_harbour(uow, contact_point_id, channel, source=row.source, consent=consent)
     goal = Purpose(purpose) if purpose else None
     verdict, _requests = ask(
         inputs,
@@ -122,6 +127,7 @@ def check_contact(
         # Read only for an automated contact, the one the consent is about: a collector's contact is
         # asked as the case page asks it, with the same decision id.
         express_consent=consent and automated,
+        safe_harbour=harbour,
     )
     return verdict
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from huikuan.compliance import Decision, HistoryEvent, Pack, Request, decide, decision_to_dict
-from huikuan.compliance.model import Debt, DebtorFacts, Party, Purpose, Role
+from huikuan.compliance.model import Debt, DebtorFacts, Party, Purpose, Role, SafeHarbour
 from huikuan.domain.enums import Channel
 from huikuan.errors import NotFound
 from huikuan.services.clock import floor_today
@@ -183,10 +183,12 @@ def who(
     *,
     workplace: bool = False,
     express_consent: bool = False,
+    safe_harbour: SafeHarbour | None = None,
 ) -> Party:
     """The person contacted: the debtor, or one of its related parties (NotFound for another's);
     `workplace` when the contact reaches them at their place of employment (a point marked "work");
-    `express_consent` when the point carries their prior express consent (contact_points.consent)."""
+    `express_consent` when the point carries their prior express consent (contact_points.consent);
+    `safe_harbour` why an e-mail or text may go to it (services/safe_harbour.py)."""
     if party is None:
         return Party(
             party_id(inputs.debtor_id),
@@ -194,6 +196,7 @@ def who(
             to=to,
             workplace=workplace,
             express_consent=express_consent,
+            safe_harbour=safe_harbour,
         )
     if party not in inputs.party_roles:
         raise NotFound("no related party {party} of this debtor", party=party)
@@ -204,6 +207,7 @@ def who(
         phones=inputs.party_phones.get(party, ()),
         workplace=workplace,
         express_consent=express_consent,
+        safe_harbour=safe_harbour,
     )
 
 
@@ -219,6 +223,7 @@ def ask(
     workplace: bool = False,
     automated: bool = False,
     express_consent: bool = False,
+    safe_harbour: SafeHarbour | None = None,
 ) -> tuple[Verdict, list[Request]]:
     """May this contact happen at `at`? The combined verdict over the case's accounts, and the requests
     asked (`case_requests`)."""
@@ -233,6 +238,7 @@ def ask(
         workplace=workplace,
         automated=automated,
         express_consent=express_consent,
+        safe_harbour=safe_harbour,
     )
     return combine_verdicts([decide(r, inputs.history, inputs.pack) for r in requests]), requests
 
@@ -256,6 +262,7 @@ def case_requests(
     workplace: bool = False,
     automated: bool = False,
     express_consent: bool = False,
+    safe_harbour: SafeHarbour | None = None,
 ) -> list[Request]:
     """The requests a contact with the case is asked as, one per account it is about (`about`). Without a
     `purpose`, a related party who is not liable may only be asked to help reach the debtor.
@@ -263,7 +270,9 @@ def case_requests(
     The contact is about the accounts no open dispute stops (a disputed account is not collected, the
     others may be); when every one is disputed it is asked about them, and the gate refuses. With
     `account`, it is asked about that account alone."""
-    person = who(inputs, party, to, workplace=workplace, express_consent=express_consent)
+    person = who(
+        inputs, party, to, workplace=workplace, express_consent=express_consent, safe_harbour=safe_harbour
+    )
     goal = purpose or (
         Purpose.COLLECT if person.role in inputs.pack.settings.collect_roles else Purpose.LOCATE
     )

@@ -24,7 +24,14 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 
 from huikuan.channels import MESSAGE_CHANNELS, channel_state, transport_for
-from huikuan.channels.base import DefinitiveFailure, Outgoing, Receipt, TransientFailure, Transport
+from huikuan.channels.base import (
+    DefinitiveFailure,
+    InvalidRecipient,
+    Outgoing,
+    Receipt,
+    TransientFailure,
+    Transport,
+)
 from huikuan.channels.sms.limits import per_run
 from huikuan.channels.sms.templated import MISSING_PARAM_ERROR, NO_TEMPLATE_ERROR
 from huikuan.config import Settings, get_settings
@@ -33,6 +40,7 @@ from huikuan.i18n import gettext, normalize_locale
 from huikuan.services import notices, wechat_outbox
 from huikuan.services.contacts import check_contact
 from huikuan.services.fact_effects import CANCELLED_ERROR
+from huikuan.services.inbound import mark_bounce
 from huikuan.services.inbound_reply import OPT_OUT_CONFIRMATION
 from huikuan.services.message_text import reference
 from huikuan.services.sms_templates import approved_template
@@ -59,11 +67,12 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
 
     Counts: sent, failed, retry (a transient failure, tried again later), refused (a contact hold since
     queued), postponed (the gate refuses it now: it waits for the time it names), waiting (queued on a
-    channel with no configured transport: SMS without a provider, WeChat).
+    channel with no configured transport: SMS without a provider, WeChat), deferred (due SMS left queued for
+    the next run because the provider's share of this run was spent).
     """
     now = now.astimezone(UTC)
     settings = settings or get_settings()
-    counts = {"sent": 0, "failed": 0, "retry": 0, "refused": 0, "postponed": 0, "waiting": 0}
+    counts = {"sent": 0, "failed": 0, "retry": 0, "refused": 0, "postponed": 0, "waiting": 0, "deferred": 0}
     m = t.messages.c
     transports = {ch: transport_for(ch, settings) for ch in MESSAGE_CHANNELS}
     sandbox: Transport = _Sandbox()
@@ -102,7 +111,21 @@ def dispatch_due(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
                     sms_budget -= 1
         if len(rows) < BATCH:
             break
+    if sms_budget <= 0 and transports["sms"] not in (None, sandbox):
+        counts["deferred"] = _deferred_sms(uow, now)
     return counts
+
+
+def _deferred_sms(uow: UnitOfWork, now: datetime) -> int:
+    """The due SMS a spent budget left queued (a sandbox creditor's are never held back by it)."""
+    m = t.messages.c
+    return int(
+        uow.session.execute(
+            select(func.count()).where(
+                m.status == "queued", m.channel == "sms", ~m.case_id.in_(_sandbox_cases()), *_due(now)
+            )
+        ).scalar_one()
+    )
 
 
 class _Sandbox:
@@ -188,6 +211,8 @@ def _deliver(
         _finish(uow, message_id, status="failed", error=str(exc), attempts=attempts)
         wechat_outbox.after_failure(uow, exc, now)
         uow.commit()
+        if isinstance(exc, InvalidRecipient):  # the number is bad: its points are marked invalid
+            mark_bounce(uow, row.channel, row.to, reason="invalid", now=now, detail=str(exc))
         return "failed"
     except Exception as exc:  # a transient failure, or a fault of ours: never lose the message silently
         if not isinstance(exc, TransientFailure):
@@ -340,8 +365,11 @@ _PROVIDER_STATUSES = {
 }
 
 
-def mark_delivered(uow: UnitOfWork, provider_ref: str, status: str, *, error: str | None = None) -> int:
-    """Applies an SMS provider's delivery report to the message it sent; the message id."""
+def mark_delivered(
+    uow: UnitOfWork, provider_ref: str, status: str, *, error: str | None = None, invalid: bool = False
+) -> int:
+    """Applies an SMS provider's delivery report to the message it sent; the message id. A failure that
+    says the number is bad (`invalid`) also marks every contact point with that number invalid."""
     key = status.strip().lower()
     if key not in _PROVIDER_STATUSES:
         raise InvalidInput(
@@ -349,7 +377,7 @@ def mark_delivered(uow: UnitOfWork, provider_ref: str, status: str, *, error: st
         )
     m = t.messages.c
     row = uow.session.execute(
-        select(m.id, m.status).where(m.provider_ref == provider_ref, m.channel == "sms")
+        select(m.id, m.status, m.to).where(m.provider_ref == provider_ref, m.channel == "sms")
     ).one_or_none()
     if row is None:
         raise NotFound("No message was sent with the provider reference {ref}", ref=provider_ref)
@@ -361,6 +389,8 @@ def mark_delivered(uow: UnitOfWork, provider_ref: str, status: str, *, error: st
         values["error"] = f"the provider reports {key}: {error}" if error else f"the provider reports {key}"
     uow.session.execute(update(t.messages).where(m.id == row.id, m.status == "sent").values(**values))
     uow.commit()
+    if new == "failed" and invalid:
+        mark_bounce(uow, "sms", row.to, reason="invalid", now=datetime.now(UTC), detail=values["error"])
     return int(row.id)
 
 

@@ -19,7 +19,9 @@ def apply_reports(uow: UnitOfWork, reports: list[Report]) -> dict[str, int]:
     counts = {"applied": 0, "unknown": 0}
     for report in reports:
         try:
-            mark_delivered(uow, report.provider_ref, report.status, error=report.error)
+            mark_delivered(
+                uow, report.provider_ref, report.status, error=report.error, invalid=report.invalid
+            )
         except NotFound:
             uow.rollback()
             counts["unknown"] += 1

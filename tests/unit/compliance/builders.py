@@ -24,6 +24,12 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def _harbour(channel: str) -> dict[str, Any]:
+    """An e-mail or text goes by default to an address the debtor used (the safe harbour of 12 CFR
+    1006.6(d)(4), its own rule's tests aside); a call's request stays as it was, with its decision id."""
+    return {"safe_harbour": "used"} if channel in ("email", "sms") else {}
+
+
 def body(
     when: str = "2026-03-04T18:00:00Z",
     *,
@@ -43,7 +49,7 @@ def body(
         "at": when,
         "channel": channel,
         "purpose": purpose,
-        "party": party or {"id": "P-1", "role": "debtor", "to": NY_PHONE},
+        "party": party or {"id": "P-1", "role": "debtor", "to": NY_PHONE, **_harbour(channel)},
         "debtor": {
             "phones": [NY_PHONE] if phones is None else phones,
             "address": {"country": "US", "region": "CA", "postal_code": "94103"}

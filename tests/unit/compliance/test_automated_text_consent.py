@@ -15,7 +15,14 @@ RULE = "automated-text-consent"
 
 
 def _text(*, automated: bool, consent: bool, channel: str = "sms") -> dict[str, Any]:
-    party = {"id": "P-1", "role": "debtor", "to": NY_PHONE, "express_consent": consent}
+    # A number the debtor gave: the e-mail and text safe harbour (its own rule) is not in question here.
+    party = {
+        "id": "P-1",
+        "role": "debtor",
+        "to": NY_PHONE,
+        "express_consent": consent,
+        "safe_harbour": "consent",
+    }
     return {**body(channel=channel, party=party), "automated": automated}
 
 

@@ -109,7 +109,7 @@ def test_a_stated_inconvenient_workplace_refuses_contact_at_work_in_every_pack(p
 
 @pytest.mark.parametrize("pack", sorted(PACKS))
 def test_an_sms_opt_out_refuses_an_sms_in_every_pack_and_leaves_calls(pack: str) -> None:
-    sms = _body(pack, "wednesday", channel="sms", flags={"opt_out": ["sms"]})
+    sms = _body(pack, "wednesday", channel="sms", flags={"opt_out": ["sms"]}, party={"safe_harbour": "used"})
     assert rules(judge(sms, pack)) == ["channel-opt-out"]
     assert judge(_body(pack, "wednesday", flags={"opt_out": ["sms"]}), pack).allowed
 

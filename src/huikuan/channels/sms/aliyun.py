@@ -21,7 +21,8 @@ from alibabacloud_tea_openapi.utils_models import Config
 from darabonba.exceptions import ResponseException, UnretryableException
 from darabonba.runtime import RuntimeOptions
 
-from huikuan.channels.base import DefinitiveFailure, Outgoing, Receipt, TransientFailure
+from huikuan.channels.base import DefinitiveFailure, InvalidRecipient, Outgoing, Receipt, TransientFailure
+from huikuan.channels.sms.invalid import invalid_on_send
 from huikuan.channels.sms.limits import TokenBucket
 from huikuan.channels.sms.templated import approved, values
 
@@ -73,7 +74,7 @@ class AliyunSms:
                 raise TransientFailure(
                     "SMS provider answered {status}: {reason}", status=status, reason=reason
                 ) from None
-            raise DefinitiveFailure(
+            raise _refusal(code)(
                 "SMS provider refused the message ({status}): {reason}", status=status, reason=reason
             ) from None
         except (UnretryableException, OSError) as exc:
@@ -88,6 +89,11 @@ class AliyunSms:
         reason = f"{code}: {body.message or ''}"[:300]
         if transient_code(code):
             raise TransientFailure("SMS provider answered {status}: {reason}", status=200, reason=reason)
-        raise DefinitiveFailure(
+        raise _refusal(code)(
             "SMS provider refused the message ({status}): {reason}", status=200, reason=reason
         )
+
+
+def _refusal(code: str) -> type[DefinitiveFailure]:
+    """A refusal for good; InvalidRecipient when Aliyun says the number is bad (channels/sms/invalid.py)."""
+    return InvalidRecipient if invalid_on_send(PROVIDER, code) else DefinitiveFailure

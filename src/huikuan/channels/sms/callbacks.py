@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from huikuan.channels.inbound import Inbound
+from huikuan.channels.sms.invalid import invalid_in_report
 from huikuan.errors import InvalidInput
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -31,11 +32,14 @@ _TWILIO = {"delivered": "delivered", "read": "delivered", "undelivered": "undeli
 @dataclass(frozen=True)
 class Report:
     """A delivery report: the provider's id of our message, its status as mark_delivered knows it
-    (delivered, failed, undelivered, sent), and the provider's reason when it failed."""
+    (delivered, failed, undelivered, sent), the provider's reason when it failed, and whether that reason
+    is a bad number."""
 
     provider_ref: str
     status: str
     error: str | None = None
+    # The report says the number itself is bad (channels/sms/invalid.py): its contact points are marked.
+    invalid: bool = False
 
 
 def _items(data: Any, what: str) -> list[dict[str, Any]]:
@@ -74,8 +78,12 @@ def aliyun_reports(data: Any) -> list[Report]:
     out = []
     for item in _items(data, what):
         ok = item.get("success") in (True, "true", "True")
-        error = None if ok else f"{item.get('err_code') or ''} {item.get('err_msg') or ''}".strip()
-        out.append(Report(_field(item, "biz_id", what), "delivered" if ok else "failed", error or None))
+        code, text = str(item.get("err_code") or ""), str(item.get("err_msg") or "")
+        error = None if ok else f"{code} {text}".strip()
+        invalid = not ok and invalid_in_report("aliyun", code, text)
+        out.append(
+            Report(_field(item, "biz_id", what), "delivered" if ok else "failed", error or None, invalid)
+        )
     return out
 
 
@@ -84,8 +92,10 @@ def tencent_reports(data: Any) -> list[Report]:
     out = []
     for item in _items(data, what):
         ok = str(item.get("report_status", "")).upper() == "SUCCESS"
-        error = None if ok else f"{item.get('errmsg') or ''} {item.get('description') or ''}".strip()
-        out.append(Report(_field(item, "sid", what), "delivered" if ok else "failed", error or None))
+        code, text = str(item.get("errmsg") or ""), str(item.get("description") or "")
+        error = None if ok else f"{code} {text}".strip()
+        invalid = not ok and invalid_in_report("tencent", code, text)
+        out.append(Report(_field(item, "sid", what), "delivered" if ok else "failed", error or None, invalid))
     return out
 
 
@@ -94,7 +104,9 @@ def twilio_reports(form: dict[str, str]) -> list[Report]:
     sid = _field(form, "MessageSid", what)
     status = _field(form, "MessageStatus", what).lower()
     code = form.get("ErrorCode") or None
-    return [Report(sid, _TWILIO.get(status, "sent"), f"error {code}" if code else None)]
+    known = _TWILIO.get(status, "sent")
+    invalid = known in ("failed", "undelivered") and invalid_in_report("twilio", code)
+    return [Report(sid, known, f"error {code}" if code else None, invalid)]
 
 
 def aliyun_replies(data: Any, now: datetime) -> list[Inbound]:

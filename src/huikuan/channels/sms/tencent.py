@@ -23,7 +23,8 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111.models import SendSmsRequest
 from tencentcloud.sms.v20210111.sms_client import SmsClient
 
-from huikuan.channels.base import DefinitiveFailure, Outgoing, Receipt, TransientFailure
+from huikuan.channels.base import DefinitiveFailure, InvalidRecipient, Outgoing, Receipt, TransientFailure
+from huikuan.channels.sms.invalid import invalid_on_send
 from huikuan.channels.sms.limits import TokenBucket
 from huikuan.channels.sms.templated import approved, values
 
@@ -81,7 +82,7 @@ class TencentSms:
                 raise TransientFailure(
                     "SMS provider answered {status}: {reason}", status=code, reason=reason
                 ) from None
-            raise DefinitiveFailure(
+            raise _refusal(code)(
                 "SMS provider refused the message ({status}): {reason}", status=code, reason=reason
             ) from None
         except OSError as exc:
@@ -95,6 +96,11 @@ class TencentSms:
         reason = f"{code}: {status.Message if status is not None else ''}"[:300]
         if transient_code(code):
             raise TransientFailure("SMS provider answered {status}: {reason}", status=code, reason=reason)
-        raise DefinitiveFailure(
+        raise _refusal(code)(
             "SMS provider refused the message ({status}): {reason}", status=code, reason=reason
         )
+
+
+def _refusal(code: str) -> type[DefinitiveFailure]:
+    """A refusal for good; InvalidRecipient when Tencent says the number is bad (channels/sms/invalid.py)."""
+    return InvalidRecipient if invalid_on_send(PROVIDER, code) else DefinitiveFailure

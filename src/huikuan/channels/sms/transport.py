@@ -2,7 +2,8 @@
 
 - 2xx with JSON {"id": ...}: handed over; the id is the provider reference (delivery callbacks quote it);
 - 408, 429, 5xx, a timeout or no connection: transient, tried again later;
-- any other 4xx: the provider refuses this message; its own error text is kept.
+- any other 4xx: the provider refuses this message; its own error text is kept. With {"code":
+  "invalid_number"} the number does not exist or cannot take a text: its contact points are marked invalid.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from huikuan.channels.base import DefinitiveFailure, Outgoing, Receipt, TransientFailure
+from huikuan.channels.base import DefinitiveFailure, InvalidRecipient, Outgoing, Receipt, TransientFailure
+from huikuan.channels.sms.invalid import invalid_on_send
 
 TIMEOUT_S = 10.0
 _RETRY_STATUSES = frozenset({408, 429})
@@ -49,9 +51,10 @@ class SmsTransport:
         reason = provider_error(response)
         if status >= 500 or status in _RETRY_STATUSES:
             raise TransientFailure("SMS provider answered {status}: {reason}", status=status, reason=reason)
-        raise DefinitiveFailure(
-            "SMS provider refused the message ({status}): {reason}", status=status, reason=reason
+        refusal = (
+            InvalidRecipient if invalid_on_send("generic", _json(response).get("code")) else DefinitiveFailure
         )
+        raise refusal("SMS provider refused the message ({status}): {reason}", status=status, reason=reason)
 
 
 def provider_error(response: httpx.Response) -> str:

@@ -15,7 +15,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from huikuan.channels.base import DefinitiveFailure, Outgoing, Receipt, TransientFailure
+from huikuan.channels.base import DefinitiveFailure, InvalidRecipient, Outgoing, Receipt, TransientFailure
+from huikuan.channels.sms.invalid import invalid_on_send
 from huikuan.channels.sms.limits import TokenBucket
 
 PROVIDER = "twilio"
@@ -59,7 +60,8 @@ class TwilioSms:
                 raise TransientFailure(
                     "SMS provider answered {status}: {reason}", status=exc.status, reason=reason
                 ) from None
-            raise DefinitiveFailure(
+            refusal = InvalidRecipient if invalid_on_send(PROVIDER, str(exc.code)) else DefinitiveFailure
+            raise refusal(
                 "SMS provider refused the message ({status}): {reason}", status=exc.status, reason=reason
             ) from None
         except (requests.RequestException, OSError) as exc:

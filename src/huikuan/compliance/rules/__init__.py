@@ -10,6 +10,7 @@ from huikuan.compliance.rules.facts import (
     cease,
     channel_opt_out,
     dispute,
+    electronic_safe_harbour,
     time_barred,
     workplace,
 )
@@ -33,6 +34,7 @@ RULES: dict[str, Rule] = {
     "workplace": workplace,
     "channel-opt-out": channel_opt_out,
     "automated-text-consent": automated_text_consent,
+    "electronic-safe-harbour": electronic_safe_harbour,
     "dispute": dispute,
     "third-party-disclosure": third_party_disclosure,
     "third-party-repeat": third_party_repeat,

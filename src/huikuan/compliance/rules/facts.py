@@ -7,7 +7,7 @@ said is inconvenient (12 CFR 1006.6(b)(1) and (b)(3)); the debtor's own statemen
 from __future__ import annotations
 
 from huikuan.compliance.context import Context
-from huikuan.compliance.model import WORKPLACE, HoldKind, Role
+from huikuan.compliance.model import WORKPLACE, HoldKind, Purpose, Role, SafeHarbour
 from huikuan.compliance.rules.base import Block
 from huikuan.compliance.rules.holds import held
 from huikuan.domain.enums import Channel
@@ -60,6 +60,30 @@ def automated_text_consent(ctx: Context, _t: int) -> Block | None:
     if request.channel is Channel.SMS and request.automated and not request.party.express_consent:
         return Block("an automated text needs the person's prior express consent on that number", None)
     return None
+
+
+def electronic_safe_harbour(ctx: Context, _t: int) -> Block | None:
+    """An e-mail or a text to the consumer about the debt goes only to an address or number that follows
+    the procedures of 12 CFR 1006.6(d)(4): one the consumer used to communicate with the collector about
+    the debt, one the consumer consented to, or one the creditor provided (its procedure followed); never
+    a work e-mail address the creditor provided (1006.22(f)(3)). The address must be named (`party.to`):
+    a question about the channel alone (the planner's) is not about an address."""
+    request = ctx.request
+    party = request.party
+    if request.channel not in _ELECTRONIC or request.purpose is not Purpose.COLLECT or not party.to:
+        return None
+    if party.safe_harbour is None:
+        return Block(
+            "an e-mail or a text goes only to an address or number the consumer used, consented to, "
+            "or that the creditor provided",
+            None,
+        )
+    if request.channel is Channel.EMAIL and party.workplace and party.safe_harbour is SafeHarbour.CREDITOR:
+        return Block("a work e-mail address needs the consumer's own use of it or consent to it", None)
+    return None
+
+
+_ELECTRONIC = frozenset({Channel.EMAIL, Channel.SMS})
 
 
 def dispute(ctx: Context, _t: int) -> Block | None:

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from huikuan.compliance.check import DEFAULT_PACK, check
 from huikuan.compliance.contract import InvalidRequest, decode_request
-from huikuan.compliance.model import EventOutcome, Purpose, Recontact, Role
+from huikuan.compliance.model import EventOutcome, Purpose, Recontact, Role, SafeHarbour
 from huikuan.compliance.pack import PackError
 from huikuan.config import get_settings
 from huikuan.domain.enums import Channel, Direction
@@ -78,6 +78,11 @@ class PartyIn(_Strict):
     express_consent: bool = Field(
         False,
         description="The number carries the person's prior express consent to automated texts (extension)",
+    )
+    safe_harbour: SafeHarbour | None = Field(
+        None,
+        description="Why an e-mail or text may go to this address (12 CFR 1006.6(d)(4)): used, consent or "
+        "creditor (extension)",
     )
 
 

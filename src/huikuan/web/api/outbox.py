@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from huikuan.channels.sms.invalid import invalid_in_report
 from huikuan.config import get_settings
 from huikuan.domain.ids import MAX_ID
 from huikuan.errors import Forbidden
@@ -49,6 +50,11 @@ class SmsStatusIn(BaseModel):
     id: str = Field(description="The provider's id of the message, as it answered when the message was sent")
     status: str = Field(examples=["delivered", "failed", "undelivered"])
     error: str | None = None
+    code: str | None = Field(
+        None,
+        description='"invalid_number" with a failure: the number does not exist or cannot take a text; '
+        "every contact point with it is marked invalid",
+    )
 
 
 @router.get("/cases/{case_id}/messages/templates")
@@ -126,4 +132,5 @@ def provider(request: Request) -> None:
 @router.post("/outbox/sms-status", dependencies=[Depends(provider)])
 def sms_status(body: SmsStatusIn, uow: UowDep) -> dict[str, Any]:
     """The provider's delivery report for a message it was handed (delivered, failed, undelivered ...)."""
-    return {"message_id": svc.mark_delivered(uow, body.id, body.status, error=body.error)}
+    invalid = invalid_in_report("generic", body.code)
+    return {"message_id": svc.mark_delivered(uow, body.id, body.status, error=body.error, invalid=invalid)}

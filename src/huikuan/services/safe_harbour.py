@@ -1,0 +1,48 @@
+"""Why an e-mail address or a phone number may carry an e-mail or a text to the consumer: the fact the
+gate's `electronic-safe-harbour` rule reads (12 CFR 1006.6(d)(4), docs/compliance.md).
+
+Read from the contact point, in this order:
+- used: the consumer wrote to the agency from it on that channel (an inbound e-mail or text recorded
+  through the point: services/inbound.py), 1006.6(d)(4)(i)(A);
+- consent: the point carries the consumer's consent (contact_points.consent), or the consumer gave it to
+  the agency (source "debtor"), 1006.6(d)(4)(i)(B);
+- creditor: the creditor provided it (source "creditor", or "placement": the creditor's placement file),
+  1006.6(d)(4)(ii)-(iii), the creditor's own notice and opt-out procedure taken as followed;
+- none otherwise (found by the agency, a third party or a skip trace).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from huikuan.compliance.model import SafeHarbour
+from huikuan.domain.enums import Direction
+from huikuan.storage import tables as t
+from huikuan.storage.uow import UnitOfWork
+
+CONSUMER_SOURCES = frozenset({"debtor"})
+CREDITOR_SOURCES = frozenset({"creditor", "placement"})
+ELECTRONIC = frozenset({"email", "sms"})
+
+
+def point_harbour(
+    uow: UnitOfWork, point_id: int, channel: str, *, source: str, consent: bool
+) -> SafeHarbour | None:
+    """The point's reason under 1006.6(d)(4) for an e-mail or a text on `channel`; None: it has none."""
+    i = t.interactions.c
+    used = uow.session.execute(
+        select(i.id)
+        .where(
+            i.contact_point_id == point_id,
+            i.direction == Direction.INBOUND.value,
+            i.channel == channel,
+        )
+        .limit(1)
+    ).first()
+    if used is not None:
+        return SafeHarbour.USED
+    if consent or source in CONSUMER_SOURCES:
+        return SafeHarbour.CONSENT
+    if source in CREDITOR_SOURCES:
+        return SafeHarbour.CREDITOR
+    return None
