@@ -1,6 +1,6 @@
 """the creditor portal's figures kept by the reports job
 
-Revision ID: 0034
+Revision ID: 0032
 Revises: 0031
 Create Date: 2026-12-06 17:45:00
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0034"
+revision: str = "0032"
 down_revision: str | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
