@@ -63,12 +63,12 @@ def _point(uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party:
             cp.id == contact_point_id, cp.debtor_id == debtor_id
         )
     ).one_or_none()
-    return point_terms(row, contact_point_id, party)
+    return usable_point(row, contact_point_id, party)
 
 
-def point_terms(row: Any, contact_point_id: int, party: int | None) -> tuple[str, bool, bool]:
-    """`_point`'s answer from the point's stored row (value, party_id, status, place, consent; None: not
-    one of the debtor's points), for a caller that read many points at once."""
+def usable_point(row: Any, contact_point_id: int, party: int | None) -> Any:
+    """The point's stored row (value, party_id, status, place, consent, source; None: not one of the
+    debtor's points) if the contact may use it, for `_point` and for a caller that read many at once."""
     if row is None or row.party_id != party:
         raise InvalidInput(
             "contact point {point} does not belong to the person contacted", point=contact_point_id

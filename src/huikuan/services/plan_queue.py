@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -21,15 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from huikuan.channels import KINDS
 from huikuan.channels.choice import choose
 from huikuan.channels.render import TemplateText, template_names
+from huikuan.compliance.model import SafeHarbour
 from huikuan.domain.enums import Channel
 from huikuan.errors import InvalidInput
-from huikuan.services.contacts import decision_reference, point_terms
-from huikuan.services.gate import GateInputs, Verdict, ask, read_gate_inputs_many
+from huikuan.services.contacts import decision_reference, usable_point
+from huikuan.services.gate import WORK, GateInputs, Verdict, ask, read_gate_inputs_many
 from huikuan.services.message_facts import state_of
 from huikuan.services.message_rows import CaseRows, case_rows
 from huikuan.services.message_text import case_facts_many, compose, message_locale, point_rows, recipient_of
 from huikuan.services.outbox import first_points
 from huikuan.services.outbox_job import PLAN_REFUSED_ERROR
+from huikuan.services.safe_harbour import ELECTRONIC, harbour_of, used_points
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -74,15 +76,26 @@ def queue_batch(uow: UnitOfWork, rows: list[Any], day: date, now: datetime) -> l
             messages[n] = (message, send_at)
     inputs = read_gate_inputs_many(uow, sorted({rows[n].case_id for n in messages}))
     points = _points(uow, [m.point_id for m, _at in messages.values()])
+    used = used_points(uow, [m.point_id for m, _at in messages.values()])
     queued: list[tuple[int, _Queued]] = []
     for n, (message, send_at) in messages.items():
         row, gate = rows[n], inputs[rows[n].case_id]
         point = points.get((message.point_id, gate.debtor_id))
         try:
-            terms = point_terms(point, message.point_id, message.party_id)
+            point = usable_point(point, message.point_id, message.party_id)
         except InvalidInput:
             outcomes[n] = "not_writable"
             continue
+        terms = _Terms(
+            str(point.value),
+            point.place == WORK,
+            bool(point.consent),
+            harbour_of(
+                used=(message.point_id, row.action) in used, source=point.source, consent=bool(point.consent)
+            )
+            if row.action in ELECTRONIC
+            else None,
+        )
         queued.append((n, _judged(gate, row, message, terms, send_at, day, now)))
     uow.rollback()
     for n, outcome in _written_out(uow, [q for _n, q in queued]).items():
@@ -136,10 +149,19 @@ class _Known:
         return Written(to.point_id, to.party_id, template, lang, subject, body)
 
 
+class _Terms(NamedTuple):
+    """What the gate is asked about the point, as `contacts.check_contact` reads it."""
+
+    to: str
+    at_work: bool
+    consent: bool
+    harbour: SafeHarbour | None
+
+
 def _points(uow: UnitOfWork, point_ids: list[int]) -> dict[tuple[int, int], Any]:
     """The contact points' rows, by (point id, debtor id), as `contacts._point` reads one."""
     cp = t.contact_points.c
-    query = select(cp.id, cp.debtor_id, cp.value, cp.party_id, cp.status, cp.place, cp.consent)
+    query = select(cp.id, cp.debtor_id, cp.value, cp.party_id, cp.status, cp.place, cp.consent, cp.source)
     found = uow.session.execute(query.where(cp.id.in_(sorted(set(point_ids))))).all()
     return {(r.id, r.debtor_id): r for r in found}
 
@@ -148,14 +170,14 @@ def _judged(
     inputs: GateInputs,
     row: Any,
     message: Written,
-    terms: tuple[str, bool, bool],
+    terms: _Terms,
     send_at: datetime | None,
     day: date,
     now: datetime,
 ) -> _Queued:
     """The gate's answer as `queue_message` asks it (the system's automated message, at its slot); a
     message with no slot (a letter) waits for the moment the gate names if it may not go now."""
-    to, at_work, consent = terms
+    to, at_work, consent, harbour = terms
     channel = Channel(row.action)
     if send_at is None:  # as plan_dispatch asked check_contact: a collector's question, at `now`
         first, _requests = ask(
@@ -174,6 +196,7 @@ def _judged(
         workplace=at_work,
         automated=True,
         express_consent=consent,
+        safe_harbour=harbour,
     )
     base = {
         "case_id": row.case_id,

@@ -29,17 +29,23 @@ def point_harbour(
     uow: UnitOfWork, point_id: int, channel: str, *, source: str, consent: bool
 ) -> SafeHarbour | None:
     """The point's reason under 1006.6(d)(4) for an e-mail or a text on `channel`; None: it has none."""
+    used = (point_id, channel) in used_points(uow, [point_id])
+    return harbour_of(used=used, source=source, consent=consent)
+
+
+def used_points(uow: UnitOfWork, point_ids: list[int]) -> set[tuple[int, str]]:
+    """(point, channel) for each of the points the consumer wrote to the agency from, on that channel."""
     i = t.interactions.c
-    used = uow.session.execute(
-        select(i.id)
-        .where(
-            i.contact_point_id == point_id,
-            i.direction == Direction.INBOUND.value,
-            i.channel == channel,
-        )
-        .limit(1)
-    ).first()
-    if used is not None:
+    rows = uow.session.execute(
+        select(i.contact_point_id, i.channel)
+        .where(i.contact_point_id.in_(sorted(set(point_ids))), i.direction == Direction.INBOUND.value)
+        .distinct()
+    ).all()
+    return {(int(r.contact_point_id), str(r.channel)) for r in rows}
+
+
+def harbour_of(*, used: bool, source: str, consent: bool) -> SafeHarbour | None:
+    if used:
         return SafeHarbour.USED
     if consent or source in CONSUMER_SOURCES:
         return SafeHarbour.CONSENT
