@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from huikuan.compliance import Pack, Request
 from huikuan.compliance.location import request_zones
-from huikuan.compliance.model import Debt, Purpose, Role
+from huikuan.compliance.model import Debt, Purpose, Role, SafeHarbour
 from huikuan.domain.days import days_past_due
 from huikuan.domain.enums import Channel
 from huikuan.domain.model import bucket
@@ -50,6 +50,7 @@ from huikuan.services.clock import floor_today
 from huikuan.services.gate import PHONE_KINDS, UNUSABLE, WORK, GateInputs, ask, gate_inputs
 from huikuan.services.gate import who as person
 from huikuan.services.masking import mask_contact, mask_national_id
+from huikuan.services.safe_harbour import ELECTRONIC, harbour_of, used_points
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gate_facts import creditor_pack, debt_id
@@ -73,10 +74,26 @@ _CLAIMER = aliased(t.users, name="claimer")
 
 
 def point_verdict(
-    inputs: GateInputs, *, channel: str, party: int | None, to: str, at: datetime, workplace: bool = False
+    inputs: GateInputs,
+    *,
+    channel: str,
+    party: int | None,
+    to: str,
+    at: datetime,
+    workplace: bool = False,
+    safe_harbour: SafeHarbour | None = None,
 ) -> tuple[GateVerdict, tuple[str, ...]]:
-    """The gate's verdict for a contact through one point, and the zones it placed the person in."""
-    verdict, requests = ask(inputs, channel=Channel(channel), party=party, to=to, at=at, workplace=workplace)
+    """The gate's verdict for a contact through one point, and the zones it placed the person in (asked as
+    contacts.check_contact asks it: an e-mail or a text with the point's safe-harbour reason)."""
+    verdict, requests = ask(
+        inputs,
+        channel=Channel(channel),
+        party=party,
+        to=to,
+        at=at,
+        workplace=workplace,
+        safe_harbour=safe_harbour,
+    )
     d = verdict.decision
     until = d["next_allowed_at"]
     zones = request_zones(requests[0], inputs.pack.country)
@@ -120,7 +137,8 @@ def case_360(
     debts = _debt_views(accounts, head.creditor_code, today)
     inputs = _case_gate_inputs(uow, case, pack, accounts, parties, points)
     party_by_id = {r.id: r for r in parties}
-    point_views, debtor_zones = _point_views(inputs, points, party_by_id, head.name, at)
+    used = used_points(uow, [r.id for r in points if NATURAL_CHANNELS.get(r.kind) in ELECTRONIC])
+    point_views, debtor_zones = _point_views(inputs, points, party_by_id, head.name, at, used)
     plan = plan_rows(uow, case_id)
     identity = _identity(case, head, debtor_zones, latest_scores(plan), today, lang)
     if with_timeline:
@@ -265,10 +283,15 @@ def _debt_views(accounts: Sequence[Any], creditor_code: str, today: date) -> tup
 
 
 def _point_views(
-    inputs: GateInputs, points: Sequence[Any], owners: dict[int, Any], debtor_name: str, at: datetime
+    inputs: GateInputs,
+    points: Sequence[Any],
+    owners: dict[int, Any],
+    debtor_name: str,
+    at: datetime,
+    used: set[tuple[int, str]],
 ) -> tuple[tuple[PointView, ...], tuple[str, ...]]:
     """Each contact point masked, with its owner's local times and the gate's verdict at `at`; and the
-    time zones the debtor may be in."""
+    time zones the debtor may be in. `used`: the (point, channel) pairs the person wrote to us from."""
     pack = inputs.pack
     debtor_zones: tuple[str, ...] = ()
     point_views = []
@@ -278,8 +301,19 @@ def _point_views(
         verdict: GateVerdict | None = None
         zones: tuple[str, ...] = ()
         if channel is not None and inputs.accounts and r.status not in UNUSABLE:
+            harbour = (
+                harbour_of(used=(r.id, channel) in used, source=r.source, consent=bool(r.consent))
+                if channel in ELECTRONIC
+                else None
+            )
             verdict, zones = point_verdict(
-                inputs, channel=channel, party=r.party_id, to=r.value, at=at, workplace=r.place == WORK
+                inputs,
+                channel=channel,
+                party=r.party_id,
+                to=r.value,
+                at=at,
+                workplace=r.place == WORK,
+                safe_harbour=harbour,
             )
         elif channel is not None and inputs.accounts:
             zones = request_zones(_probe(inputs, r.party_id, r.value, channel, at), pack.country)
