@@ -22,7 +22,8 @@ from huikuan.services.assessment import assess
 from huikuan.services.contact_log import ContactReport, log_contact
 from huikuan.services.letters import letter_document
 from huikuan.services.negotiation import approve, open_negotiation, propose_arrangement, reject
-from huikuan.services.outbox import bulk_send, dispatch_due, send
+from huikuan.services.outbox import bulk_send, send
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.services.reveal import reveal
 from huikuan.services.view_audit import note_case_viewed
 from huikuan.storage import tables as t

@@ -9,14 +9,11 @@ from sqlalchemy import insert, select, update
 from tests.support.floor import MORNING, Floor, floor_national_id
 
 from huikuan.errors import NotFound
-from huikuan.services.case_view import (
-    case_360,
-    mask_contact,
-    mask_national_id,
-    point_verdict,
-)
+from huikuan.services.case_points import point_verdict
+from huikuan.services.case_view import case_360
 from huikuan.services.contacts import check_contact
 from huikuan.services.gate import read_gate_inputs
+from huikuan.services.masking import mask_contact, mask_national_id
 from huikuan.storage import tables as t
 
 NIGHT = datetime(2026, 11, 19, 19, 0, tzinfo=UTC)  # 03:00 in Beijing

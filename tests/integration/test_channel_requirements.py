@@ -18,7 +18,8 @@ from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.services import message_templates
 from huikuan.services.contacts import check_contact, queue_message
 from huikuan.services.message_templates import TemplateKey
-from huikuan.services.outbox import dispatch_due, preview, send
+from huikuan.services.outbox import preview, send
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 

@@ -14,7 +14,8 @@ from tests.support.floor import MORNING, Floor
 from tests.support.messaging import AGENCY_PHONE, channel_settings, free_port, smtp_server, use_settings
 
 from huikuan import config
-from huikuan.services.outbox import dispatch_due, preview, send
+from huikuan.services.outbox import preview, send
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.storage import tables as t
 
 

@@ -14,7 +14,10 @@ from tests.support.messaging import channel_settings, sms_provider, use_settings
 
 from huikuan import config
 from huikuan.errors import InvalidInput, NotFound
-from huikuan.services.outbox import describe_error, dispatch_due, mark_delivered, send
+from huikuan.services.delivery_reports import mark_delivered
+from huikuan.services.outbox import send
+from huikuan.services.outbox_errors import describe_error
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.storage import tables as t
 
 

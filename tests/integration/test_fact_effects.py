@@ -17,7 +17,9 @@ from tests.support.messaging import channel_settings, sms_provider, use_settings
 from huikuan import config
 from huikuan.services.clock import floor_today
 from huikuan.services.fact_history import changing_facts
-from huikuan.services.outbox import describe_error, dispatch_due, send
+from huikuan.services.outbox import send
+from huikuan.services.outbox_errors import describe_error
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 

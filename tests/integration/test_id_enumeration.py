@@ -35,7 +35,8 @@ from tests.support.web import login_client
 from huikuan import config
 from huikuan.domain.national_id import ID_WEIGHTS, age_on, prc_id
 from huikuan.services.clock import floor_today
-from huikuan.services.outbox import dispatch_due, send
+from huikuan.services.outbox import send
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.services.statements import run_statement
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t

@@ -21,7 +21,7 @@ from huikuan.errors import InvalidInput
 from huikuan.services.case_timeline import case_timeline
 from huikuan.services.contacts import check_contact
 from huikuan.services.inbound import mark_bounce, receive
-from huikuan.services.outbox import dispatch_due
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.services.queue import my_work
 from huikuan.storage import tables as t
 

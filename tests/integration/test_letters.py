@@ -27,7 +27,8 @@ from huikuan.channels.letter.pdf import (
 )
 from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.letters import letter_document
-from huikuan.services.outbox import dispatch_due, preview, send
+from huikuan.services.outbox import preview, send
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.storage import tables as t
 
 RETURN = "北京市东城区邮政信箱 8-88 号|100010"

@@ -15,7 +15,8 @@ from huikuan import config
 from huikuan.channels.validation import validation_period_end
 from huikuan.services.clock import floor_today
 from huikuan.services.fact_history import versions
-from huikuan.services.outbox import dispatch_due, send
+from huikuan.services.outbox import send
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.storage import tables as t
 
 US_RETURN = "Lakeside Services LLC|PO Box 1200|Springfield, IL 62701"

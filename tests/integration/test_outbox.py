@@ -18,17 +18,11 @@ from huikuan import config
 from huikuan.errors import ComplianceRefused, Forbidden, InvalidInput, NotFound
 from huikuan.services.claims import take_case
 from huikuan.services.contacts import record_contact
-from huikuan.services.outbox import (
-    bulk_candidates,
-    bulk_send,
-    contact_points,
-    describe_error,
-    dispatch_due,
-    outbox,
-    preview,
-    send,
-    template_choices,
-)
+from huikuan.services.outbox import bulk_send, preview, send
+from huikuan.services.outbox_choices import bulk_candidates, contact_points, template_choices
+from huikuan.services.outbox_errors import describe_error
+from huikuan.services.outbox_job import dispatch_due
+from huikuan.services.outbox_list import outbox
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 

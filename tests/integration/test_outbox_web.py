@@ -15,7 +15,7 @@ from tests.support.floor import MORNING, Floor
 from tests.support.messaging import channel_settings, use_settings
 from tests.support.web import api_key, login_client
 
-from huikuan.services.outbox import dispatch_due
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 

@@ -24,7 +24,8 @@ from huikuan.config import Settings
 from huikuan.errors import Forbidden
 from huikuan.services.creditor_admin import set_sandbox
 from huikuan.services.jobs import run_due
-from huikuan.services.outbox import describe_error, dispatch_due
+from huikuan.services.outbox_errors import describe_error
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.services.plan import without_channels
 from huikuan.services.plan_dispatch import dispatch_plan
 from huikuan.services.users import add_user

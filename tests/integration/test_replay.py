@@ -17,7 +17,8 @@ from tests.support.messaging import channel_settings, sms_provider, use_settings
 from huikuan import config
 from huikuan.services.contacts import record_contact
 from huikuan.services.fact_history import changing_facts
-from huikuan.services.outbox import dispatch_due, send
+from huikuan.services.outbox import send
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.services.replay import replay_all, replay_case
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork

@@ -22,7 +22,8 @@ from tests.support.tencent_sms_server import TencentSmsServer
 from tests.support.twilio_server import AUTH_TOKEN, TwilioServer
 
 from huikuan import config
-from huikuan.services.outbox import dispatch_due, send
+from huikuan.services.outbox import send
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 

@@ -22,7 +22,9 @@ from huikuan import config
 from huikuan.channels.sms import limits
 from huikuan.channels.sms.limits import TokenBucket
 from huikuan.services.message_text import reference
-from huikuan.services.outbox import describe_error, dispatch_due, send
+from huikuan.services.outbox import send
+from huikuan.services.outbox_errors import describe_error
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.storage import tables as t
 
 

@@ -24,7 +24,9 @@ from huikuan.cli import app as cli_app
 from huikuan.config import Settings
 from huikuan.services.channel_status import channels
 from huikuan.services.message_text import reference
-from huikuan.services.outbox import describe_error, dispatch_due, send
+from huikuan.services.outbox import send
+from huikuan.services.outbox_errors import describe_error
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.storage import tables as t
 from huikuan.storage.wechat_session import DatabaseSessionStorage
 

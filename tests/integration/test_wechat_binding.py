@@ -24,7 +24,8 @@ from huikuan import config
 from huikuan.config import get_settings
 from huikuan.services import wechat_bindings
 from huikuan.services.anonymise import anonymise
-from huikuan.services.outbox import dispatch_due, send
+from huikuan.services.outbox import send
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.services.plan import load_plan_inputs
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app

@@ -19,7 +19,8 @@ from tests.support.wechat import bind, creditor_template, wechat_settings, wecha
 from tests.support.wechat_server import WechatServer, wechat_server
 
 from huikuan import config
-from huikuan.services.outbox import dispatch_due, send
+from huikuan.services.outbox import send
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 

@@ -10,7 +10,7 @@ from tests.support.floor import MORNING, Floor
 
 from huikuan.errors import ComplianceRefused
 from huikuan.services.contacts import record_contact
-from huikuan.services.outbox_job import HOLD_ERROR
+from huikuan.services.outbox_delivery import HOLD_ERROR
 from huikuan.storage import tables as t
 
 NIGHT = datetime(2026, 11, 19, 19, 0, tzinfo=UTC)  # 03:00 in Beijing: outside the contact hours

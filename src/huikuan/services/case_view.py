@@ -2,14 +2,11 @@
 
 `case_360(uow, viewer, case_id)` gathers the case's identity (national ID masked, the age but not the
 birth date, so that nothing shown narrows a PRC ID to a few candidates), every contact point
-(masked, with its owner's local time and the compliance gate's verdict now), the debts, the related
-parties and what may be discussed with each, and one timeline of interactions, promises, payments,
-messages, letters, arrangements and plan rows, newest first. The full values behind the masks are
-given one at a time by services/reveal.py, which audits each reveal.
-
-The gate is asked through the same door as the contact paths (services/gate.py `ask`), with the facts
-and the history read once for the whole page instead of once per contact point: `point_verdict` is
-that question for one point.
+(masked, with its owner's local time and the compliance gate's verdict now: services/case_points.py),
+the debts, the related parties and what may be discussed with each, and one timeline of interactions,
+promises, payments, messages, letters, arrangements and plan rows, newest first. The rows it reads are
+services/case_reads.py. The full values behind the masks are given one at a time by services/reveal.py,
+which audits each reveal.
 """
 
 from __future__ import annotations
@@ -17,100 +14,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
-
-from huikuan.compliance import Pack, Request
-from huikuan.compliance.location import request_zones
-from huikuan.compliance.model import Debt, Purpose, Role, SafeHarbour
+from huikuan.compliance import Pack
+from huikuan.compliance.model import Role
 from huikuan.domain.days import days_past_due
-from huikuan.domain.enums import Channel
 from huikuan.domain.model import bucket
 from huikuan.domain.national_id import age_on
 from huikuan.i18n import normalize_locale
 from huikuan.services.access import Viewer, visible_case
 from huikuan.services.case_history import interactions, json_list, latest_scores, plan_rows
-from huikuan.services.case_labels import label, time_spans
+from huikuan.services.case_labels import time_spans
 from huikuan.services.case_parts import (
     CaseView,
     DebtView,
-    GateVerdict,
     Identity,
     LastContact,
-    LocalTime,
     NextAction,
     PartyView,
-    PointView,
     Total,
 )
-from huikuan.services.case_timeline import case_timeline, timeline
+from huikuan.services.case_points import NATURAL_CHANNELS, point_views
+from huikuan.services.case_reads import FLAGS, read_accounts, read_head, read_people
+from huikuan.services.case_timeline import timeline
 from huikuan.services.clock import floor_today
-from huikuan.services.gate import PHONE_KINDS, UNUSABLE, WORK, GateInputs, ask, gate_inputs
-from huikuan.services.gate import who as person
-from huikuan.services.masking import mask_contact, mask_national_id
-from huikuan.services.safe_harbour import ELECTRONIC, harbour_of, used_points
-from huikuan.storage import tables as t
+from huikuan.services.gate import PHONE_KINDS, GateInputs, gate_inputs
+from huikuan.services.safe_harbour import ELECTRONIC, used_points
 from huikuan.storage.uow import UnitOfWork
-from huikuan.strategy.gate_facts import creditor_pack, debt_id
+from huikuan.strategy.gate_facts import creditor_pack
 
-# The channel a contact point is naturally used for; a QQ number has none the gate knows.
-NATURAL_CHANNELS: dict[str, str] = {
-    "mobile": "call",
-    "landline": "call",
-    "email": "email",
-    "wechat": "wechat",
-    "address": "visit",
-}
-FLAGS = ("cease", "disputed", "attorney", "deceased", "hardship", "bankruptcy", "employer_prohibits")
 PAYMENT, LOCATION, NO_CONTACT = "payment", "location", "none"
-# Made once: an alias builds its column collection when first used, a millisecond a page otherwise.
-_ASSIGNED = aliased(t.users, name="assigned_user")
-_CLAIMER = aliased(t.users, name="claimer")
-
-
-# --- the gate, once per page ------------------------------------------------------------------------
-
-
-def point_verdict(
-    inputs: GateInputs,
-    *,
-    channel: str,
-    party: int | None,
-    to: str,
-    at: datetime,
-    workplace: bool = False,
-    safe_harbour: SafeHarbour | None = None,
-) -> tuple[GateVerdict, tuple[str, ...]]:
-    """The gate's verdict for a contact through one point, and the zones it placed the person in (asked as
-    contacts.check_contact asks it: an e-mail or a text with the point's safe-harbour reason)."""
-    verdict, requests = ask(
-        inputs,
-        channel=Channel(channel),
-        party=party,
-        to=to,
-        at=at,
-        workplace=workplace,
-        safe_harbour=safe_harbour,
-    )
-    d = verdict.decision
-    until = d["next_allowed_at"]
-    zones = request_zones(requests[0], inputs.pack.country)
-    return (
-        GateVerdict(
-            channel=channel,
-            allowed=verdict.allowed,
-            next_allowed_at=None if until is None else datetime.fromisoformat(until).astimezone(UTC),
-            rules=verdict.refused_by,
-            reasons=tuple(v["message"] for v in d["violations"]),
-            decision_id=str(d["id"]),
-        ),
-        zones,
-    )
-
-
-# --- the page ---------------------------------------------------------------------------------------
 
 
 def case_360(
@@ -129,16 +61,16 @@ def case_360(
     case = visible_case(uow, viewer, case_id)
     at = (now or datetime.now(UTC)).astimezone(UTC)
     lang = normalize_locale(locale or viewer.locale)
-    head = _head(uow, case)
+    head = read_head(uow, case)
     pack = creditor_pack(head.pack, head.pack_overrides)
-    parties, points = _people(uow, case.debtor_id)
-    accounts = _accounts(uow, case_id)
+    parties, points = read_people(uow, case.debtor_id)
+    accounts = read_accounts(uow, case_id)
     today = floor_today(at)
     debts = _debt_views(accounts, head.creditor_code, today)
     inputs = _case_gate_inputs(uow, case, pack, accounts, parties, points)
     party_by_id = {r.id: r for r in parties}
     used = used_points(uow, [r.id for r in points if NATURAL_CHANNELS.get(r.kind) in ELECTRONIC])
-    point_views, debtor_zones = _point_views(inputs, points, party_by_id, head.name, at, used)
+    shown, debtor_zones = point_views(inputs, points, party_by_id, head.name, at, used)
     plan = plan_rows(uow, case_id)
     identity = _identity(case, head, debtor_zones, latest_scores(plan), today, lang)
     if with_timeline:
@@ -151,7 +83,7 @@ def case_360(
         now=at,
         locale=lang,
         identity=identity,
-        points=point_views,
+        points=shown,
         debts=debts,
         totals=_totals(debts),
         parties=_party_views(head.name, parties, pack),
@@ -193,73 +125,6 @@ def _last_contact(done: Sequence[Any]) -> LastContact | None:
     )
 
 
-def _people(uow: UnitOfWork, debtor_id: int) -> tuple[Sequence[Any], Sequence[Any]]:
-    """The debtor's related parties, and every contact point (the debtor's own first)."""
-    s = uow.session
-    p, cp = t.parties.c, t.contact_points.c
-    parties = s.execute(
-        select(p.id, p.role, p.name, p.liable, p.relation).where(p.debtor_id == debtor_id).order_by(p.id)
-    ).all()
-    points = s.execute(
-        select(cp.id, cp.party_id, cp.kind, cp.value, cp.status, cp.consent, cp.source, cp.place)
-        .where(cp.debtor_id == debtor_id)
-        .order_by(cp.party_id.is_not(None), cp.party_id, cp.id)
-    ).all()
-    return parties, points
-
-
-def _accounts(uow: UnitOfWork, case_id: int) -> Sequence[Any]:
-    """The case's accounts with their amounts and status."""
-    a = t.accounts.c
-    return uow.session.execute(
-        select(
-            a.id,
-            a.external_ref,
-            a.product,
-            a.currency,
-            a.principal,
-            a.interest,
-            a.fees,
-            a.balance,
-            a.overdue_since,
-            a.status,
-        )
-        .where(a.case_id == case_id)
-        .order_by(a.id)
-    ).all()
-
-
-def _head(uow: UnitOfWork, case: Any) -> Any:
-    """The debtor, the creditor and the names of who holds the case, in one row."""
-    d, cr = t.debtors.c, t.creditors.c
-    assigned, claimer = _ASSIGNED, _CLAIMER
-    return uow.session.execute(
-        select(
-            d.name,
-            d.national_id_masked,
-            d.birth_date,
-            d.language,
-            d.opt_out_channels,
-            d.inconvenient_times,
-            *(getattr(d, f) for f in FLAGS),
-            cr.code.label("creditor_code"),
-            cr.name.label("creditor_name"),
-            cr.pack,
-            cr.pack_overrides,
-            cr.time_zone.label("creditor_zone"),
-            cr.currency.label("creditor_currency"),
-            assigned.c.display_name.label("assigned_name"),
-            claimer.c.display_name.label("claimer_name"),
-        )
-        .select_from(
-            t.debtors.join(t.creditors, cr.id == d.creditor_id)
-            .outerjoin(assigned, assigned.c.id == case.assigned_user_id)
-            .outerjoin(claimer, claimer.c.id == case.claimed_by)
-        )
-        .where(d.id == case.debtor_id)
-    ).one()
-
-
 def _debt_views(accounts: Sequence[Any], creditor_code: str, today: date) -> tuple[DebtView, ...]:
     """The case's accounts with their days past due and bucket on `today`."""
     return tuple(
@@ -280,65 +145,6 @@ def _debt_views(accounts: Sequence[Any], creditor_code: str, today: date) -> tup
         )
         for r in accounts
     )
-
-
-def _point_views(
-    inputs: GateInputs,
-    points: Sequence[Any],
-    owners: dict[int, Any],
-    debtor_name: str,
-    at: datetime,
-    used: set[tuple[int, str]],
-) -> tuple[tuple[PointView, ...], tuple[str, ...]]:
-    """Each contact point masked, with its owner's local times and the gate's verdict at `at`; and the
-    time zones the debtor may be in. `used`: the (point, channel) pairs the person wrote to us from."""
-    pack = inputs.pack
-    debtor_zones: tuple[str, ...] = ()
-    point_views = []
-    for r in points:
-        channel = NATURAL_CHANNELS.get(r.kind)
-        owner = owners.get(r.party_id) if r.party_id is not None else None
-        verdict: GateVerdict | None = None
-        zones: tuple[str, ...] = ()
-        if channel is not None and inputs.accounts and r.status not in UNUSABLE:
-            harbour = (
-                harbour_of(used=(r.id, channel) in used, source=r.source, consent=bool(r.consent))
-                if channel in ELECTRONIC
-                else None
-            )
-            verdict, zones = point_verdict(
-                inputs,
-                channel=channel,
-                party=r.party_id,
-                to=r.value,
-                at=at,
-                workplace=r.place == WORK,
-                safe_harbour=harbour,
-            )
-        elif channel is not None and inputs.accounts:
-            zones = request_zones(_probe(inputs, r.party_id, r.value, channel, at), pack.country)
-        if r.party_id is None and zones and not debtor_zones:
-            debtor_zones = zones
-        point_views.append(
-            PointView(
-                id=r.id,
-                kind=r.kind,
-                masked=mask_contact(r.kind, r.value),
-                status=r.status,
-                consent=bool(r.consent),
-                source=r.source,
-                party_id=r.party_id,
-                owner_name=owner.name if owner is not None else debtor_name,
-                owner_role=owner.role if owner is not None else "debtor",
-                channel=channel,
-                local_times=tuple(LocalTime(z, at.astimezone(ZoneInfo(z))) for z in zones),
-                verdict=verdict,
-                place=r.place,
-            )
-        )
-    if not debtor_zones and inputs.accounts:
-        debtor_zones = request_zones(_probe(inputs, None, None, "visit", at), pack.country)
-    return tuple(point_views), debtor_zones
 
 
 def _identity(
@@ -377,12 +183,6 @@ def _identity(
     )
 
 
-def _probe(inputs: GateInputs, party: int | None, to: str | None, channel: str, at: datetime) -> Request:
-    """A request only to place a person in time zones (for a point the gate is not asked about)."""
-    who = person(inputs, party, to or "")
-    return Request(at, Channel(channel), Purpose.LOCATE, who, inputs.facts, Debt(debt_id(inputs.accounts[0])))
-
-
 def _totals(debts: Sequence[DebtView]) -> tuple[Total, ...]:
     out: dict[str, Total] = {}
     for x in debts:
@@ -419,13 +219,3 @@ def _may_discuss(pack: Pack, role: str) -> str:
     if gate_role in pack.settings.locate_roles:
         return LOCATION
     return NO_CONTACT
-
-
-__all__ = [
-    "case_360",
-    "case_timeline",
-    "label",
-    "mask_contact",
-    "mask_national_id",
-    "point_verdict",
-]

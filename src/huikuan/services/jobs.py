@@ -36,7 +36,7 @@ from huikuan.services.export_requests import run_export_requests
 from huikuan.services.import_runs import run_orphaned
 from huikuan.services.instalment_job import check_instalments
 from huikuan.services.monthly_job import monthly_reports
-from huikuan.services.outbox import dispatch_due
+from huikuan.services.outbox_job import dispatch_due
 from huikuan.services.plan_dispatch import dispatch_plan
 from huikuan.services.promises import check_promises
 from huikuan.services.queue import expire_claims

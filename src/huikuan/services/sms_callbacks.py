@@ -8,8 +8,8 @@ from datetime import datetime
 from huikuan.channels.inbound import Inbound
 from huikuan.channels.sms.callbacks import Report
 from huikuan.errors import NotFound
+from huikuan.services.delivery_reports import mark_delivered
 from huikuan.services.inbound import receive
-from huikuan.services.outbox_job import mark_delivered
 from huikuan.storage.uow import UnitOfWork
 
 

@@ -22,7 +22,7 @@ from huikuan.services.case_labels import (
     STATUS_LABELS,
 )
 from huikuan.services.fact_effects import CANCELLED_ERROR, CANCELLED_PREFIX
-from huikuan.services.outbox_job import HOLD_ERROR
+from huikuan.services.outbox_delivery import HOLD_ERROR
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 

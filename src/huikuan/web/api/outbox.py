@@ -19,6 +19,7 @@ from huikuan.channels.sms.invalid import invalid_in_report
 from huikuan.config import get_settings
 from huikuan.domain.ids import MAX_ID
 from huikuan.errors import Forbidden
+from huikuan.services import delivery_reports, outbox_choices, outbox_list
 from huikuan.services import outbox as svc
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
 from huikuan.web.ids import PathId
@@ -61,7 +62,7 @@ class SmsStatusIn(BaseModel):
 def message_templates(case_id: PathId, viewer: ApiViewerDep, uow: UowDep) -> dict[str, Any]:
     """For each channel, the templates that apply to this case (their facts exist) and the default, the
     one the case's state calls for (a payment to thank for, an arrangement to confirm, a reminder ...)."""
-    choices = svc.template_choices(uow, viewer, case_id)
+    choices = outbox_choices.template_choices(uow, viewer, case_id)
     return {
         "channels": {
             channel: {"templates": list(choice.templates), "default": choice.default or None}
@@ -115,7 +116,7 @@ def list_outbox(
     limit: Annotated[int, Query()] = 100,
 ) -> dict[str, Any]:
     """The messages of the cases the caller may see, newest first, recipients masked."""
-    return {"messages": [r.to_dict() for r in svc.outbox(uow, viewer, status=status, limit=limit)]}
+    return {"messages": [r.to_dict() for r in outbox_list.outbox(uow, viewer, status=status, limit=limit)]}
 
 
 def provider(request: Request) -> None:
@@ -133,4 +134,8 @@ def provider(request: Request) -> None:
 def sms_status(body: SmsStatusIn, uow: UowDep) -> dict[str, Any]:
     """The provider's delivery report for a message it was handed (delivered, failed, undelivered ...)."""
     invalid = invalid_in_report("generic", body.code)
-    return {"message_id": svc.mark_delivered(uow, body.id, body.status, error=body.error, invalid=invalid)}
+    return {
+        "message_id": delivery_reports.mark_delivered(
+            uow, body.id, body.status, error=body.error, invalid=invalid
+        )
+    }

@@ -18,8 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from huikuan.domain.ids import MAX_ID
 from huikuan.errors import Conflict, InvalidInput
 from huikuan.services.access import Viewer, may_take, visible_case, why_not_work
+from huikuan.services.case_labels import label
 from huikuan.services.case_timeline import FILTER_LABELS, FILTERS, timeline_view
-from huikuan.services.case_view import case_360, label
+from huikuan.services.case_view import case_360
 from huikuan.services.claims import take_case
 from huikuan.services.complaints import has_open_complaint
 from huikuan.services.holds import open_holds_of

@@ -18,7 +18,7 @@ from huikuan.domain.ids import MAX_ID
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services.access import may_work, visible_case
-from huikuan.services.case_view import label
+from huikuan.services.case_labels import label
 from huikuan.services.contact_points import KINDS, MARKS, PLACES, SOURCES, NewPoint, add_point, mark_point
 from huikuan.services.contact_points import verify_point as verify
 from huikuan.services.debtor_record import contact_points

@@ -15,7 +15,7 @@ from huikuan.domain.ids import MAX_ID
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.i18n import gettext
 from huikuan.services.access import Viewer, case_to_work, may_work, visible_case
-from huikuan.services.case_view import label
+from huikuan.services.case_labels import label
 from huikuan.services.holds import KINDS, SetHold, end_hold, hold_debtor, holds_for, set_hold
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork

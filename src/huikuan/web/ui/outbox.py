@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from huikuan.domain.ids import is_row_id
 from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.i18n import gettext
-from huikuan.services import letters
+from huikuan.services import letters, message_text, outbox_choices, outbox_errors, outbox_list
 from huikuan.services import outbox as svc
 from huikuan.services.access import Viewer, may_work
 from huikuan.services.case_labels import label
@@ -63,8 +63,8 @@ def helpers(request: Request) -> dict[str, Any]:
     return {
         "lbl": lbl,
         "tone": lambda status: TONES.get(status, ""),
-        "template_label": lambda name: svc.template_label(name or "", locale),
-        "error_text": lambda text: svc.describe_error(text, locale),
+        "template_label": lambda name: message_text.template_label(name or "", locale),
+        "error_text": lambda text: outbox_errors.describe_error(text, locale),
         "outcome_label": lambda outcome: gettext(OUTCOMES.get(outcome) or outcome, locale),
         "outcome_tone": lambda outcome: OUTCOME_TONES.get(outcome, ""),
         "instant": _instant,
@@ -106,20 +106,20 @@ def _panel(
     sent: int | None = None,
     refusal: ComplianceRefused | None = None,
 ) -> HTMLResponse:
-    channel = channel if channel in svc.CHANNELS else svc.CHANNELS[0]
+    channel = channel if channel in message_text.CHANNELS else message_text.CHANNELS[0]
     # Only the templates whose facts the case has; preselected, the one its state calls for.
-    choice = svc.template_choices(uow, viewer, case_id)[channel]
+    choice = outbox_choices.template_choices(uow, viewer, case_id)[channel]
     names = list(choice.templates)
     decision = refusal.decision if refusal is not None and isinstance(refusal.decision, dict) else None
     context = {
         "case_id": case_id,
         "can_write": may_work(uow, viewer, case_id),
-        "channels": svc.CHANNELS,
+        "channels": message_text.CHANNELS,
         "channel": channel,
         "names": names,
         "template": template if template in names else choice.default,
-        "points": svc.contact_points(uow, viewer, case_id, channel),
-        "recent": svc.case_messages(uow, viewer, case_id),
+        "points": outbox_choices.contact_points(uow, viewer, case_id, channel),
+        "recent": outbox_list.case_messages(uow, viewer, case_id),
         "sent": sent,
         "refusal": decision,
         "refused_until": _instant(decision.get("next_allowed_at")) if decision else None,
@@ -210,12 +210,12 @@ def post_message(
 def outbox_page(
     request: Request, viewer: ViewerDep, uow: UowDep, status: Annotated[str, Query()] = ""
 ) -> HTMLResponse:
-    rows = svc.outbox(uow, viewer, status=status or None, limit=200)
+    rows = outbox_list.outbox(uow, viewer, status=status or None, limit=200)
     context = {
         "rows": rows,
         "status": status,
         "statuses": list(TONES),
-        "waiting": svc.channels_waiting(),
+        "waiting": outbox_list.channels_waiting(),
         **helpers(request),
     }
     return render(request, "outbox/page.html", context)
@@ -234,8 +234,8 @@ def _bulk(
     chosen: str = "",
 ) -> HTMLResponse:
     context = {
-        "cases": svc.bulk_candidates(uow, viewer),
-        "templates": svc.templates(),
+        "cases": outbox_choices.bulk_candidates(uow, viewer),
+        "templates": message_text.templates(),
         "chosen": chosen,
         "results": results,
         **helpers(request),

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from huikuan.services.case_view import label
+from huikuan.services.case_labels import label
 from huikuan.services.dossier import case_dossier, may_download_dossier
 from huikuan.services.dossier_pdf import render_dossier
 from huikuan.services.record import case_record
