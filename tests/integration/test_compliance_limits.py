@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from tests.support.messaging import use_settings
 from tests.unit.compliance.builders import body
 
-from huikuan.compliance.contract import MAX_DEPTH
+from huikuan.compliance.contract_parse import MAX_DEPTH
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.app import create_app
 

@@ -13,7 +13,8 @@ import typer
 
 from huikuan.cli.common import fail, working_uow
 from huikuan.compliance.check import check as check_request
-from huikuan.compliance.contract import InvalidRequest, decode_request
+from huikuan.compliance.contract_fields import InvalidRequest
+from huikuan.compliance.contract_parse import decode_request
 from huikuan.compliance.pack import PackError, available_packs, load_overrides, load_pack
 from huikuan.i18n import gettext as _
 

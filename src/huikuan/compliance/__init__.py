@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from huikuan.compliance.contract import InvalidRequest, decision_to_dict, parse_request, request_to_dict
+from huikuan.compliance.contract import decision_to_dict, request_to_dict
+from huikuan.compliance.contract_fields import InvalidRequest
+from huikuan.compliance.contract_parse import parse_request
 from huikuan.compliance.gate import decide, decide_many
 from huikuan.compliance.model import Decision, HistoryEvent, Request, Violation
 from huikuan.compliance.pack import Pack, PackError, PackLoosening, available_packs, load_pack

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from huikuan.compliance.contract import InvalidRequest, decision_to_dict, parse_request
+from huikuan.compliance.contract import decision_to_dict
+from huikuan.compliance.contract_fields import InvalidRequest
+from huikuan.compliance.contract_parse import parse_request
 from huikuan.compliance.gate import decide
 from huikuan.compliance.pack import available_packs, load_pack
 

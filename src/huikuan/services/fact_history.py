@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from huikuan.compliance.contract import debtor_to_dict, parse_debtor
+from huikuan.compliance.contract import debtor_to_dict
+from huikuan.compliance.contract_parse import parse_debtor
 from huikuan.compliance.model import DebtorFacts
 from huikuan.services.clock import floor_today
 from huikuan.services.fact_effects import apply_fact_effects

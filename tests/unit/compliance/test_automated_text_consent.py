@@ -9,7 +9,8 @@ import pytest
 from tests.unit.compliance.builders import NY_PHONE, body, judge, rules
 
 from huikuan.compliance import parse_request
-from huikuan.compliance.contract import InvalidRequest, decision_to_dict, request_to_dict
+from huikuan.compliance.contract import decision_to_dict, request_to_dict
+from huikuan.compliance.contract_fields import InvalidRequest
 
 RULE = "automated-text-consent"
 

@@ -9,7 +9,9 @@ import pytest
 from tests.unit.compliance.builders import LONDON_PHONE, SHANGHAI_PHONE, body, judge, rules
 
 from huikuan.compliance import load_pack, parse_request
-from huikuan.compliance.contract import InvalidRequest, debtor_to_dict, parse_debtor
+from huikuan.compliance.contract import debtor_to_dict
+from huikuan.compliance.contract_fields import InvalidRequest
+from huikuan.compliance.contract_parse import parse_debtor
 from huikuan.compliance.pack import PackLoosening
 
 # Per pack: the debtor's phone and address, and a Wednesday instant at local midday inside contact hours,

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from huikuan.compliance.check import DEFAULT_PACK, check
-from huikuan.compliance.contract import InvalidRequest, decode_request
+from huikuan.compliance.contract_fields import InvalidRequest
+from huikuan.compliance.contract_parse import decode_request
 from huikuan.compliance.model import EventOutcome, Purpose, Recontact, Role, SafeHarbour
 from huikuan.compliance.pack import PackError
 from huikuan.config import get_settings
