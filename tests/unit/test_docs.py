@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from huikuan.compliance import load_pack
-from huikuan.compliance.pack import RULE_IDS
+from huikuan.compliance.pack_params import RULE_IDS
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -15,7 +15,8 @@ from huikuan.cli.common import fail, working_uow
 from huikuan.compliance.check import check as check_request
 from huikuan.compliance.contract_fields import InvalidRequest
 from huikuan.compliance.contract_parse import decode_request
-from huikuan.compliance.pack import PackError, available_packs, load_overrides, load_pack
+from huikuan.compliance.pack import available_packs, load_overrides, load_pack
+from huikuan.compliance.pack_params import PackError
 from huikuan.i18n import gettext as _
 
 app = typer.Typer(help="The compliance gate.", no_args_is_help=True, add_completion=False)

@@ -7,7 +7,8 @@ from huikuan.compliance.contract_fields import InvalidRequest
 from huikuan.compliance.contract_parse import parse_request
 from huikuan.compliance.gate import decide, decide_many
 from huikuan.compliance.model import Decision, HistoryEvent, Request, Violation
-from huikuan.compliance.pack import Pack, PackError, PackLoosening, available_packs, load_pack
+from huikuan.compliance.pack import Pack, available_packs, load_pack
+from huikuan.compliance.pack_params import PackError, PackLoosening
 
 __all__ = [
     "Decision",

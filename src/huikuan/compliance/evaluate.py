@@ -7,7 +7,8 @@ from datetime import UTC
 from huikuan.compliance.clock import to_datetime
 from huikuan.compliance.context import Context
 from huikuan.compliance.model import ESTATE_ROLES, Basis, Decision, Request, Role, Violation
-from huikuan.compliance.pack import RULE_IDS, Pack
+from huikuan.compliance.pack import Pack
+from huikuan.compliance.pack_params import RULE_IDS
 from huikuan.compliance.rules import RULES, TIMED, Block, Rule
 
 # Far more than any real search needs (hours, quiet periods and caps interleave a few times a day);

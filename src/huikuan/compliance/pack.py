@@ -7,97 +7,25 @@ import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Literal
 
 from huikuan.compliance.model import Role
-from huikuan.errors import HuikuanError
-
-RULE_IDS: tuple[str, ...] = (
-    "contact-hours",
-    "designated-inconvenient-time",
-    "call-frequency",
-    "post-conversation",
-    "daily-call-cap",
-    "cease",
-    "deceased",
-    "bankruptcy",
-    "hardship",
-    "breathing-space",
-    "attorney",
-    "workplace",
-    "channel-opt-out",
-    "automated-text-consent",
-    "electronic-safe-harbour",
-    "dispute",
-    "third-party-disclosure",
-    "third-party-repeat",
-    "time-barred",
-    "validation-notice",
+from huikuan.compliance.pack_params import (
+    INFO_KEYS,
+    PARAMS,
+    RULE_IDS,
+    PackError,
+    Param,
+    RuleSettings,
+    as_int,
+    as_roles,
+    coerce,
+    jsonable,
+    secs,
+    tighten_rules,
 )
-
-Param = int | str | tuple[str, ...]
-# How a parameter moves when a creditor tightens it.
-Direction = Literal["later", "earlier", "lower", "higher", "subset", "cap"]
-Kind = Literal["time", "int", "roles"]
-
-
-@dataclass(frozen=True, slots=True)
-class ParamSpec:
-    kind: Kind
-    tighter: Direction
-    minimum: int = 0
-
-
-PARAMS: dict[str, dict[str, ParamSpec]] = {
-    "contact-hours": {"start": ParamSpec("time", "later"), "end": ParamSpec("time", "earlier")},
-    "designated-inconvenient-time": {},
-    "call-frequency": {
-        "max_calls": ParamSpec("int", "lower"),
-        "window_days": ParamSpec("int", "higher", 1),
-        "consent_days": ParamSpec("int", "lower"),
-    },
-    "post-conversation": {"days": ParamSpec("int", "higher", 1)},
-    # 0 switches the cap off, so lowering it to 0 would loosen: see _check_tighter.
-    "daily-call-cap": {"max_connected": ParamSpec("int", "cap")},
-    "cease": {},
-    "deceased": {"after_death_roles": ParamSpec("roles", "subset")},
-    "bankruptcy": {},
-    "hardship": {},
-    "breathing-space": {},
-    "attorney": {},
-    "workplace": {},
-    "channel-opt-out": {},
-    "automated-text-consent": {},
-    "electronic-safe-harbour": {},
-    "dispute": {},
-    "third-party-disclosure": {
-        "collect_roles": ParamSpec("roles", "subset"),
-        "locate_roles": ParamSpec("roles", "subset"),
-    },
-    "third-party-repeat": {"max_contacts": ParamSpec("int", "lower")},
-    "time-barred": {},
-    "validation-notice": {"days": ParamSpec("int", "lower")},
-}
-_INFO_KEYS = frozenset({"source", "note"})
-
-
-class PackError(HuikuanError):
-    """A rule pack or a tightening file is missing, malformed or names an unknown rule or parameter."""
-
-
-class PackLoosening(PackError):
-    """A creditor's override would loosen a pack; a creditor may only tighten one."""
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSettings:
-    enabled: bool
-    params: Mapping[str, Param]
-    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +79,7 @@ class Pack:
             "version": self.version,
             "country_zones": list(self.country_zones),
             "rules": {
-                rid: {"enabled": r.enabled, **{k: _jsonable(v) for k, v in sorted(r.params.items())}}
+                rid: {"enabled": r.enabled, **{k: jsonable(v) for k, v in sorted(r.params.items())}}
                 for rid, r in sorted(self.rules.items())
             },
         }
@@ -167,46 +95,7 @@ class Pack:
 
     def tightened(self, overrides: Mapping[str, object]) -> Pack:
         """This pack with a creditor's stricter settings; raises PackLoosening for any loosening."""
-        unknown = set(overrides) - {"rules", "creditor", "note"}
-        if unknown:
-            raise PackError(f"{sorted(unknown)[0]}: unknown key in a tightening (expected [rules.<rule-id>])")
-        table = overrides.get("rules", {})
-        if not isinstance(table, Mapping):
-            raise PackError("rules: expected a table of rule ids")
-        rules = dict(self.rules)
-        changes: list[str] = []
-        for rule_id, change in table.items():
-            if rule_id not in PARAMS:
-                raise PackError(f"{rule_id}: unknown rule (known: {', '.join(RULE_IDS)})")
-            if not isinstance(change, Mapping):
-                raise PackError(f"{rule_id}: expected a table of parameters")
-            base = rules[rule_id]
-            enabled = base.enabled
-            params = dict(base.params)
-            for key, raw in change.items():
-                path = f"{rule_id}.{key}"
-                if key == "enabled":
-                    if not isinstance(raw, bool):
-                        raise PackError(f"{path}: expected true or false")
-                    if base.enabled and not raw:
-                        raise PackLoosening(
-                            f"{path}: the pack switches this rule on; a creditor may only "
-                            "tighten a pack, not switch a rule off"
-                        )
-                    enabled = raw
-                elif key in _INFO_KEYS:
-                    continue
-                elif key in PARAMS[rule_id]:
-                    spec = PARAMS[rule_id][key]
-                    value = _coerce(path, spec, raw)
-                    # Against a rule that is off, any setting is stricter than none.
-                    if base.enabled:
-                        _check_tighter(path, spec, params[key], value)
-                    params[key] = value
-                else:
-                    raise PackError(f"{path}: unknown parameter")
-                changes.append(f"{path}={_jsonable(raw)}")
-            rules[rule_id] = RuleSettings(enabled, MappingProxyType(params), base.source)
+        rules, changes = tighten_rules(self.rules, overrides)
         return Pack(
             self.name,
             self.version,
@@ -268,8 +157,8 @@ def pack_from_dict(data: Mapping[str, object]) -> Pack:
         for key, spec in PARAMS[rule_id].items():
             if key not in raw:
                 raise PackError(f"{path}.{key}: missing")
-            params[key] = _coerce(f"{path}.{key}", spec, raw[key])
-        extra = set(raw) - set(PARAMS[rule_id]) - _INFO_KEYS - {"enabled"}
+            params[key] = coerce(f"{path}.{key}", spec, raw[key])
+        extra = set(raw) - set(PARAMS[rule_id]) - INFO_KEYS - {"enabled"}
         if extra:
             raise PackError(f"{path}.{sorted(extra)[0]}: unknown parameter")
         rules[rule_id] = RuleSettings(enabled, MappingProxyType(params), source)
@@ -317,78 +206,6 @@ def _str(data: Mapping[str, object], key: str) -> str:
     return value
 
 
-def _coerce(path: str, spec: ParamSpec, raw: object) -> Param:
-    if spec.kind == "time":
-        if isinstance(raw, time):
-            raw = raw.strftime("%H:%M")
-        if not isinstance(raw, str) or parse_hhmm(raw) is None:
-            raise PackError(f"{path}: expected a time of day as HH:MM")
-        return raw
-    if spec.kind == "int":
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw < spec.minimum:
-            raise PackError(f"{path}: expected a whole number of at least {spec.minimum}")
-        return raw
-    if not isinstance(raw, list) or not all(isinstance(r, str) and r in Role._value2member_map_ for r in raw):
-        raise PackError(f"{path}: expected a list of party roles ({', '.join(r.value for r in Role)})")
-    return tuple(sorted(set(raw)))
-
-
-def _check_tighter(path: str, spec: ParamSpec, old: Param, new: Param) -> None:
-    loose: str | None = None
-    if spec.tighter == "later" and _secs(new) < _secs(old):
-        loose = f"{new} is earlier than the pack's {old}"
-    elif spec.tighter == "earlier" and _secs(new) > _secs(old):
-        loose = f"{new} is later than the pack's {old}"
-    elif spec.tighter == "lower" and _int(new) > _int(old):
-        loose = f"{new} is more than the pack's {old}"
-    elif spec.tighter == "higher" and _int(new) < _int(old):
-        loose = f"{new} is less than the pack's {old}"
-    elif spec.tighter == "subset" and not set(_roles(new)) <= set(_roles(old)):
-        extra = sorted(set(_roles(new)) - set(_roles(old)))
-        loose = f"adds {', '.join(extra)}, which the pack does not allow"
-    elif spec.tighter == "cap" and (
-        (_int(new) == 0 and _int(old) > 0) or (_int(old) > 0 and _int(new) > _int(old))
-    ):
-        loose = "0 switches the cap off" if _int(new) == 0 else f"{new} is more than the pack's {old}"
-    if loose:
-        raise PackLoosening(f"{path}: {loose}; a creditor may only tighten a pack")
-
-
-def parse_hhmm(text: str) -> int | None:
-    """Seconds of day for "HH:MM" or "HH:MM:SS", or None if it is not one."""
-    parts = text.split(":")
-    if len(parts) not in (2, 3) or not all(p.isdigit() and len(p) == 2 for p in parts):
-        return None
-    h, m, s = (int(p) for p in (*parts, "00")[:3])
-    if h > 23 or m > 59 or s > 59:
-        return None
-    return h * 3600 + m * 60 + s
-
-
-def _secs(value: Param) -> int:
-    parsed = parse_hhmm(value) if isinstance(value, str) else None
-    assert parsed is not None
-    return parsed
-
-
-def _int(value: Param) -> int:
-    assert isinstance(value, int)
-    return value
-
-
-def _roles(value: Param) -> tuple[str, ...]:
-    assert isinstance(value, tuple)
-    return value
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, tuple | list):
-        return list(value)
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    return value
-
-
 def _settings(rules: Mapping[str, RuleSettings]) -> Settings:
     def p(rule: str, key: str) -> Param:
         return rules[rule].params[key]
@@ -396,16 +213,16 @@ def _settings(rules: Mapping[str, RuleSettings]) -> Settings:
     enabled = frozenset(r for r, s in rules.items() if s.enabled)
     return Settings(
         enabled=enabled,
-        hours_start=_secs(p("contact-hours", "start")),
-        hours_end=_secs(p("contact-hours", "end")),
-        max_calls=_int(p("call-frequency", "max_calls")),
-        window_days=_int(p("call-frequency", "window_days")),
-        consent_days=_int(p("call-frequency", "consent_days")),
-        conversation_days=_int(p("post-conversation", "days")),
-        daily_cap=_int(p("daily-call-cap", "max_connected")),
-        collect_roles=frozenset(Role(r) for r in _roles(p("third-party-disclosure", "collect_roles"))),
-        locate_roles=frozenset(Role(r) for r in _roles(p("third-party-disclosure", "locate_roles"))),
-        after_death_roles=frozenset(Role(r) for r in _roles(p("deceased", "after_death_roles"))),
-        third_party_max=_int(p("third-party-repeat", "max_contacts")),
-        validation_days=_int(p("validation-notice", "days")),
+        hours_start=secs(p("contact-hours", "start")),
+        hours_end=secs(p("contact-hours", "end")),
+        max_calls=as_int(p("call-frequency", "max_calls")),
+        window_days=as_int(p("call-frequency", "window_days")),
+        consent_days=as_int(p("call-frequency", "consent_days")),
+        conversation_days=as_int(p("post-conversation", "days")),
+        daily_cap=as_int(p("daily-call-cap", "max_connected")),
+        collect_roles=frozenset(Role(r) for r in as_roles(p("third-party-disclosure", "collect_roles"))),
+        locate_roles=frozenset(Role(r) for r in as_roles(p("third-party-disclosure", "locate_roles"))),
+        after_death_roles=frozenset(Role(r) for r in as_roles(p("deceased", "after_death_roles"))),
+        third_party_max=as_int(p("third-party-repeat", "max_contacts")),
+        validation_days=as_int(p("validation-notice", "days")),
     )

@@ -16,7 +16,8 @@ from zoneinfo import available_timezones
 
 from sqlalchemy import select
 
-from huikuan.compliance.pack import Pack, PackError, load_overrides, load_pack
+from huikuan.compliance.pack import Pack, load_overrides, load_pack
+from huikuan.compliance.pack_params import PackError
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.services.access import Viewer, require_admin, require_supervisor
 from huikuan.services.arrangement_terms import LIMITS, authority

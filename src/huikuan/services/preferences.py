@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from huikuan.compliance.model import PLACES
-from huikuan.compliance.pack import parse_hhmm
+from huikuan.compliance.pack_params import parse_hhmm
 from huikuan.domain.enums import Channel
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, case_to_work, debtor_case, visible_case

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from huikuan.compliance.pack import parse_hhmm
+from huikuan.compliance.pack_params import parse_hhmm
 from huikuan.errors import InvalidInput
 
 MAX_SHIFTS = 7

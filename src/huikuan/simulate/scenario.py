@@ -110,7 +110,7 @@ def _check(path: str, spec: Param, raw: Any) -> Any:
     if kind == "rules":
         if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
             raise ScenarioError(f"{path}: expected a list of rule ids")
-        from huikuan.compliance.pack import RULE_IDS
+        from huikuan.compliance.pack_params import RULE_IDS
 
         for rule in raw:
             if rule not in RULE_IDS:

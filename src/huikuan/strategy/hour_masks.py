@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from huikuan.compliance import Decision, HistoryEvent, Pack, Request, decide
 from huikuan.compliance.location import request_zones
 from huikuan.compliance.model import Debt, DebtorFacts
-from huikuan.compliance.pack import RULE_IDS
+from huikuan.compliance.pack_params import RULE_IDS
 from huikuan.compliance.planner import PartyEvaluator
 from huikuan.compliance.rules import TIMED
 from huikuan.domain.enums import Channel

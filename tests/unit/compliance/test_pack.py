@@ -9,7 +9,8 @@ import pytest
 from tests.unit.compliance.builders import SHANGHAI_PHONE, body, event, iso, judge, rules
 
 from huikuan.compliance import PackError, PackLoosening, available_packs, load_pack
-from huikuan.compliance.pack import RULE_IDS, pack_from_dict
+from huikuan.compliance.pack import pack_from_dict
+from huikuan.compliance.pack_params import RULE_IDS
 from huikuan.errors import HuikuanError
 
 TIGHT = {

@@ -12,7 +12,7 @@ from huikuan.compliance import load_pack, parse_request
 from huikuan.compliance.contract import debtor_to_dict
 from huikuan.compliance.contract_fields import InvalidRequest
 from huikuan.compliance.contract_parse import parse_debtor
-from huikuan.compliance.pack import PackLoosening
+from huikuan.compliance.pack_params import PackLoosening
 
 # Per pack: the debtor's phone and address, and a Wednesday instant at local midday inside contact hours,
 # and the same time of day on the Saturday after.

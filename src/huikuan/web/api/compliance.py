@@ -24,7 +24,7 @@ from huikuan.compliance.check import DEFAULT_PACK, check
 from huikuan.compliance.contract_fields import InvalidRequest
 from huikuan.compliance.contract_parse import decode_request
 from huikuan.compliance.model import EventOutcome, Purpose, Recontact, Role, SafeHarbour
-from huikuan.compliance.pack import PackError
+from huikuan.compliance.pack_params import PackError
 from huikuan.config import get_settings
 from huikuan.domain.enums import Channel, Direction
 from huikuan.web.api.common import ApiViewerDep
