@@ -5,15 +5,15 @@ when a text would show debt wording where a third party reads first."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, update
-from tests.support.floor import MORNING, PASSWORD, Floor, FloorCase, us_case
-from tests.support.messaging import channel_settings, sms_provider, use_settings
+from tests.support.chicago import AFTERNOON, agency_settings, chicago_case
+from tests.support.floor import MORNING, PASSWORD, Floor, FloorCase
+from tests.support.messaging import channel_settings, sms_provider
 
-from huikuan import config
 from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.services import message_templates
 from huikuan.services.contacts import check_contact, queue_message
@@ -23,31 +23,16 @@ from huikuan.services.outbox_job import dispatch_due
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 
-AFTERNOON = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)  # 14:00 in New York, 13:00 in Chicago
-
 
 @pytest.fixture(autouse=True)
 def _settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    use_settings(monkeypatch, agency_name="Lakeside Services LLC")
-    yield
-    config.get_settings.cache_clear()
+    yield from agency_settings(monkeypatch)
 
 
 @pytest.fixture
 def us(floor: Floor) -> FloorCase:
     """Jane Roe of Chicago, with a US mobile that has no recorded consent."""
-    case = us_case(floor)
-    s = floor.uow.session
-    s.execute(
-        update(t.debtors)
-        .where(t.debtors.c.id == case.debtor_id)
-        .values(address_country="US", address_region="IL", time_zone="America/Chicago")
-    )
-    s.execute(
-        update(t.contact_points).where(t.contact_points.c.id == case.mobile_id).values(value="+13125550100")
-    )
-    floor.uow.commit()
-    return case
+    return chicago_case(floor)
 
 
 def _consent(floor: Floor, point_id: int, given: bool) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, insert, select, update
-from tests.support.floor import MORNING, Floor, us_case
+from tests.support.chicago import chicago_case
+from tests.support.floor import MORNING, Floor
 from tests.support.messaging import AGENCY_PHONE, channel_settings, sms_provider, use_settings
 from tests.support.payments import pay
 
@@ -538,17 +539,7 @@ def test_a_us_sms_says_it_is_from_a_debt_collector_in_full_first_and_briefly_aft
     floor: Floor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_settings(monkeypatch, agency_name="Lakeside Services LLC")
-    us = us_case(floor)
-    s = floor.uow.session
-    s.execute(
-        update(t.debtors)
-        .where(t.debtors.c.id == us.debtor_id)
-        .values(address_country="US", address_region="IL", time_zone="America/Chicago")
-    )
-    s.execute(
-        update(t.contact_points).where(t.contact_points.c.id == us.mobile_id).values(value="+13125550100")
-    )
-    floor.uow.commit()
+    us = chicago_case(floor)
     afternoon = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)  # 14:00 in New York
     first = send(
         floor.uow,

@@ -6,15 +6,14 @@ concerned."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from tests.support.floor import MORNING, Floor, FloorCase, us_case
-from tests.support.messaging import use_settings
+from tests.support.chicago import AFTERNOON, agency_settings, chicago_case
+from tests.support.floor import MORNING, Floor, FloorCase
 
-from huikuan import config
 from huikuan.channels.inbound import Inbound
 from huikuan.errors import ComplianceRefused
 from huikuan.services.contacts import check_contact
@@ -22,28 +21,18 @@ from huikuan.services.inbound import receive
 from huikuan.services.outbox import send
 from huikuan.storage import tables as t
 
-AFTERNOON = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)  # 14:00 in New York, 13:00 in Chicago
 RULE = "electronic-safe-harbour"
 
 
 @pytest.fixture(autouse=True)
 def _settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    use_settings(monkeypatch, agency_name="Lakeside Services LLC")
-    yield
-    config.get_settings.cache_clear()
+    yield from agency_settings(monkeypatch)
 
 
 @pytest.fixture
 def us(floor: Floor) -> FloorCase:
     """Jane Roe of Chicago, with a US mobile."""
-    case = us_case(floor)
-    floor.uow.session.execute(
-        update(t.debtors)
-        .where(t.debtors.c.id == case.debtor_id)
-        .values(address_country="US", address_region="IL", time_zone="America/Chicago")
-    )
-    _point(floor, case.mobile_id, value="+13125550100")
-    return case
+    return chicago_case(floor)
 
 
 def _point(floor: Floor, point_id: int, **values: Any) -> None:

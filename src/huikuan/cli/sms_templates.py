@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Annotated
 
 import typer
 
@@ -17,11 +18,14 @@ app = typer.Typer(
     add_completion=False,
 )
 
+Creditor = Annotated[str, typer.Argument(help="The creditor's code")]
+Provider = Annotated[str, typer.Argument(help="aliyun, tencent or twilio")]
+
 
 @app.command("set")
 def set_template(
-    creditor: str = typer.Argument(..., help="The creditor's code"),
-    provider: str = typer.Argument(..., help="aliyun, tencent or twilio"),
+    creditor: Creditor,
+    provider: Provider,
     template: str = typer.Argument(..., help="Our template key, e.g. reminder"),
     code: str = typer.Argument(..., help="The provider's template code, e.g. SMS_123456789 or 1234567"),
     sign_name: str = typer.Option("", "--sign-name", help="The approved signature (签名), e.g. 某银行"),
@@ -40,20 +44,13 @@ def set_template(
     if as_json:
         typer.echo(json.dumps(saved.to_dict(), ensure_ascii=False))
         return
-    typer.echo(
-        _(
-            "Template {template} of {creditor} at {provider} saved",
-            template=template,
-            creditor=creditor,
-            provider=provider,
-        )
-    )
+    _done("saved", creditor, provider, template)
 
 
 @app.command("remove")
 def remove_template(
-    creditor: str = typer.Argument(..., help="The creditor's code"),
-    provider: str = typer.Argument(..., help="aliyun, tencent or twilio"),
+    creditor: Creditor,
+    provider: Provider,
     template: str = typer.Argument(..., help="Our template key"),
 ) -> None:
     """Forget the creditor's approved code for the template: its messages then fail until it is set."""
@@ -63,14 +60,16 @@ def remove_template(
         gone = drop(uow, creditor, provider, template)
     if not gone:
         raise fail(_("No such approved template"))
-    typer.echo(
-        _(
-            "Template {template} of {creditor} at {provider} removed",
-            template=template,
-            creditor=creditor,
-            provider=provider,
-        )
-    )
+    _done("removed", creditor, provider, template)
+
+
+def _done(what: str, creditor: str, provider: str, template: str) -> None:
+    """Says that the creditor's template at the provider was saved or removed."""
+    names = {"template": template, "creditor": creditor, "provider": provider}
+    if what == "saved":
+        typer.echo(_("Template {template} of {creditor} at {provider} saved", **names))
+    else:
+        typer.echo(_("Template {template} of {creditor} at {provider} removed", **names))
 
 
 @app.command("list")

@@ -12,19 +12,18 @@ CSV, numbers in the XLSX.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from huikuan.domain.money import exponent
 from huikuan.i18n import gettext
+from huikuan.services.creditor_files import NewDocument, keep_document
 from huikuan.services.documents import store_for, store_named
 from huikuan.services.statement_pdf import render_invoice, render_statement
 from huikuan.spreadsheet import csv_rows, safe_text
@@ -186,29 +185,17 @@ def keep_files(
         for row in old:
             uow.session.execute(delete(t.documents).where(d.id == row.id))
             stale.append((row.store, row.stored_key))
-        data = path.read_bytes()
-        key = f"{at:%Y/%m}/{secrets.token_hex(16)}"
-        chosen.put(key, data)
-        kept[path.name] = int(
-            uow.session.execute(
-                insert(t.documents)
-                .values(
-                    kind="statement",
-                    filename=path.name,
-                    content_type=TYPES[path.suffix],
-                    size=len(data),
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    store=chosen.name,
-                    stored_key=key,
-                    entity="statement",
-                    entity_id=statement_id,
-                    case_id=None,
-                    created_at=at,
-                    created_by=user_id,
-                )
-                .returning(d.id)
-            ).scalar_one()
+        new = NewDocument(
+            kind="statement",
+            filename=path.name,
+            content_type=TYPES[path.suffix],
+            data=path.read_bytes(),
+            entity="statement",
+            entity_id=statement_id,
+            at=at,
+            by=user_id,
         )
+        kept[path.name] = keep_document(uow, chosen, new)
     uow.commit()
     for store_name, key in stale:
         store_named(store_name).delete(key)

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from huikuan.channels.inbound import Inbound
 from huikuan.services import inbound as svc
+from huikuan.storage.uow import UnitOfWork
 from huikuan.web.api.common import Body, UowDep, api_router
 from huikuan.web.api.outbox import provider
 
@@ -56,35 +57,13 @@ class BounceIn(Body):
 def inbound_sms(body: SmsIn, uow: UowDep) -> dict[str, Any]:
     """A person's SMS to our number: an opt-out keyword opts the number out of SMS; other text reaches
     the collector."""
-    now = datetime.now(UTC)
-    message = Inbound(
-        channel="sms",
-        sender=body.sender,
-        to=body.to,
-        text=body.text,
-        received_at=_utc(body.received_at, now),
-        provider=body.provider,
-        provider_ref=body.id,
-    )
-    return _answer(svc.receive(uow, message, now=now))
+    return _receive(uow, "sms", body, body.id)
 
 
 @router.post("/email", dependencies=[Depends(provider)])
 def inbound_email(body: EmailIn, uow: UowDep) -> dict[str, Any]:
     """A reply by e-mail (the mail provider's inbound webhook, as JSON)."""
-    now = datetime.now(UTC)
-    message = Inbound(
-        channel="email",
-        sender=body.sender,
-        to=body.to,
-        text=body.text,
-        received_at=_utc(body.received_at, now),
-        provider=body.provider,
-        provider_ref=body.message_id,
-        subject=body.subject,
-        in_reply_to=body.in_reply_to,
-    )
-    return _answer(svc.receive(uow, message, now=now))
+    return _receive(uow, "email", body, body.message_id, subject=body.subject, in_reply_to=body.in_reply_to)
 
 
 @router.post("/email-bounce", dependencies=[Depends(provider)])
@@ -104,6 +83,31 @@ def email_bounce(body: BounceIn, uow: UowDep) -> dict[str, Any]:
         detail=" ".join(x for x in (body.status, body.diagnostic) if x),
     )
     return {"received": True, "marked": len(done.point_ids)}
+
+
+def _receive(
+    uow: UnitOfWork,
+    channel: str,
+    body: SmsIn | EmailIn,
+    provider_ref: str | None,
+    *,
+    subject: str = "",
+    in_reply_to: str | None = None,
+) -> dict[str, Any]:
+    """Hands what a person sent us to services/inbound.py, received now; the answer says only that."""
+    now = datetime.now(UTC)
+    message = Inbound(
+        channel=channel,
+        sender=body.sender,
+        to=body.to,
+        text=body.text,
+        received_at=_utc(body.received_at, now),
+        provider=body.provider,
+        provider_ref=provider_ref,
+        subject=subject,
+        in_reply_to=in_reply_to,
+    )
+    return _answer(svc.receive(uow, message, now=now))
 
 
 def _utc(value: datetime | None, now: datetime) -> datetime:
