@@ -1,6 +1,6 @@
 """The one door to the compliance gate for a case: what it needs is read in one place (`GateInputs`) and
 the question is asked through one function (`ask`), by the contact paths (services/contacts.py), the
-outbox, the field visits and the case page's verdict per contact point (services/case_view.py).
+outbox, the field visits and the case page's verdict per contact point (services/case_points.py).
 
 The facts and the history come from the same readers as the daily plan's (services/gate_inputs.py), so a
 contact is judged the same way wherever it is asked about. A case with several accounts is asked about

@@ -3,7 +3,7 @@ the debtor's language, signed like every message (a Chinese SMS opens with 【se
 
 It is queued once per number (or address) and channel, ever: a second TD from the same number gets no
 answer. The outbox sends it although the channel is now opted out: a message with the template
-OPT_OUT_CONFIRMATION is the one exception the outbox job allows to an opt-out (services/outbox_job.py),
+OPT_OUT_CONFIRMATION is the one exception the outbox job allows to an opt-out (services/outbox_delivery.py),
 and nothing else about it (hours, caps) is asked, as the person has just written to us.
 """
 

@@ -6,7 +6,7 @@ calls for (channels/choice.py, as the send form preselects it), rendered by serv
 then the gate asked about the slot as `contacts.queue_message` asks it, as the system (user None),
 marked with its plan day. The job works in batches of BATCH messages (services/plan_queue.py): what
 they are written and judged from is read for the whole batch, and the batch is written at once.
-The outbox job asks the gate again when the slot comes (services/outbox_job.py): a case that was put on
+The outbox job asks the gate again when the slot comes (services/outbox_delivery.py): a case that was put on
 hold, ceased or disputed meanwhile is not sent.
 
 Running the job again queues nothing twice: a case's message of a plan day and channel is unique

@@ -1,5 +1,5 @@
 """The SMS providers' callbacks, once the route has checked where they come from: delivery reports
-applied to the messages they name (outbox_job.mark_delivered), replies handed to services/inbound."""
+applied to the messages they name (delivery_reports.mark_delivered), replies handed to services/inbound."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the outbox adds to a WeChat message before it goes (services/outbox_job.py): whether the openid is
+"""What the outbox adds to a WeChat message before it goes (outbox_delivery.py): whether the openid is
 bound to the case's debtor and follows the account, the creditor's template message, when the person
 last wrote to the account (the 48-hour window of customer-service messages), and the token store shared
 by every process; and what a refused openid changes afterwards (43004 unfollowed, 40003 invalid)."""

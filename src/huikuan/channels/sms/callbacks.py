@@ -1,5 +1,5 @@
 """What the SMS providers post back, read into our shapes: delivery reports (`Report`, applied by
-services/outbox_job.mark_delivered) and replies (channels/inbound.Inbound, handed to services/inbound).
+services/delivery_reports.mark_delivered) and replies (channels/inbound.Inbound, handed to services/inbound).
 
 - Aliyun: the SmsReport push is a JSON array of {phone_number, send_time, report_time, success, err_code,
   err_msg, sms_size, biz_id, out_id}; the SmsUp push (replies) a JSON array of {phone_number, send_time,

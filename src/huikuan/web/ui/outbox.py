@@ -1,8 +1,9 @@
 """Workbench pages of the messages area (docs/messages.md): the message panel of the case page, the outbox
 with delivery status and letters' PDFs, and bulk sending to a selection of cases.
 
-Forms post text; this module turns it into ids and calls services/outbox.py. The panel answers a send
-with itself refreshed and `HX-Trigger: case-changed`; a refusal by the compliance gate is the panel's
+Forms post text; this module turns it into ids and calls services/outbox.py (sending),
+services/outbox_choices.py and services/outbox_list.py (what is offered and listed). The panel answers a
+send with itself refreshed and `HX-Trigger: case-changed`; a refusal by the compliance gate is the panel's
 answer too (which rule, and when the message would be allowed), since the collector asked to send.
 """
 
