@@ -10,14 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from huikuan.compliance.contract_fields import format_instant
-from huikuan.compliance.model import (
-    Address,
-    DebtorFacts,
-    Decision,
-    HistoryEvent,
-    Request,
-    epoch_seconds,
-)
+from huikuan.compliance.model import Address, DebtorFacts, Decision, HistoryEvent, Request, epoch_seconds
 
 
 def decision_to_dict(decision: Decision) -> dict[str, Any]:

@@ -17,11 +17,7 @@ from huikuan.compliance import Request
 from huikuan.compliance.location import request_zones
 from huikuan.compliance.model import Debt, Purpose, SafeHarbour
 from huikuan.domain.enums import Channel
-from huikuan.services.case_parts import (
-    GateVerdict,
-    LocalTime,
-    PointView,
-)
+from huikuan.services.case_parts import GateVerdict, LocalTime, PointView
 from huikuan.services.gate import UNUSABLE, WORK, GateInputs, ask
 from huikuan.services.gate import who as person
 from huikuan.services.masking import mask_contact

@@ -25,13 +25,7 @@ from huikuan.channels import KINDS
 from huikuan.errors import ComplianceRefused, InvalidInput
 from huikuan.services.access import Viewer, case_to_work, require_writer, visible_case
 from huikuan.services.contacts import queue_message
-from huikuan.services.message_text import (
-    case_facts,
-    check_template,
-    compose,
-    message_locale,
-    recipient,
-)
+from huikuan.services.message_text import case_facts, check_template, compose, message_locale, recipient
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork

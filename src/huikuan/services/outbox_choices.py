@@ -14,12 +14,7 @@ from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, case_scope, require_writer, visible_case
 from huikuan.services.masking import mask_contact
 from huikuan.services.message_facts import case_state
-from huikuan.services.message_text import (
-    CHANNELS,
-    UNUSABLE,
-    case_facts,
-    templates,
-)
+from huikuan.services.message_text import CHANNELS, UNUSABLE, case_facts, templates
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 

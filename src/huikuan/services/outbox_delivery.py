@@ -55,6 +55,7 @@ SANDBOX_REF = "sandbox-"
 
 
 def due(now: datetime) -> tuple[Any, ...]:
+    """What makes a queued message one to try now: no live claim, and its retry time reached."""
     m = t.messages.c
     return (
         or_(m.claimed_until.is_(None), m.claimed_until < now),
