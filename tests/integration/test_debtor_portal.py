@@ -4,13 +4,16 @@ address, and shows nothing of the debt before the check."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from tests.support.debtor_portal import answer_check, debtor_browser, page_csrf, right_answers
 from tests.support.floor import MORNING, Floor
+from typer.testing import CliRunner
 
+from huikuan.cli import app as cli_app
 from huikuan.errors import InvalidInput
 from huikuan.services.contacts import check_contact
 from huikuan.services.debtor_contact import DAYS, PAUSE_MAX_DAYS, ContactChoice, save_contact
@@ -167,7 +170,9 @@ def test_choices_saved_on_the_page_make_the_gate_refuse_a_weekday_call_at_once(f
     verdict = check_contact(floor.uow, case.id, channel="call", at=MONDAY_10, contact_point_id=case.mobile_id)
     assert not verdict.allowed and "designated-inconvenient-time" in verdict.refused_by
     saturday = MONDAY_10 + timedelta(days=5)  # 10:00 in Beijing: inside the hours chosen; 19:00 is not
-    assert check_contact(floor.uow, case.id, channel="call", at=saturday, contact_point_id=case.mobile_id).allowed
+    assert check_contact(
+        floor.uow, case.id, channel="call", at=saturday, contact_point_id=case.mobile_id
+    ).allowed
     late = check_contact(
         floor.uow, case.id, channel="call", at=saturday + timedelta(hours=9), contact_point_id=case.mobile_id
     )
@@ -198,7 +203,10 @@ def test_a_receipt_asked_for_outside_the_hours_chosen_waits_for_them(floor: Floo
     choice = ContactChoice((1, 2, 3, 4, 5), "18:00", "20:00", ("sms",), "zh", False, receipt_channel="sms")
     receipt = save_contact(floor.uow, case.id, link.link_id, choice, now=MORNING)  # Friday 10:00 Beijing
     assert receipt.status == "scheduled" and receipt.send_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-    assert receipt.text("zh_CN")[0] == "我们最多只会在您当地时间 星期一、星期二、星期三、星期四、星期五 的 18:00 至 20:00 之间联系您。"
+    assert (
+        receipt.text("zh_CN")[0]
+        == "我们最多只会在您当地时间 星期一、星期二、星期三、星期四、星期五 的 18:00 至 20:00 之间联系您。"
+    )
 
 
 def test_a_hardship_pause_is_a_debtor_hold_within_the_creditors_maximum(floor: Floor) -> None:
@@ -238,3 +246,33 @@ def test_the_contact_page_needs_a_visit_and_the_visits_own_form_token(floor: Flo
     client, _link_ = _signed_in(floor, app)
     client.csrf = "not-the-token"
     assert client.post("/d/contact", data=WEEKENDS_ONLY, follow_redirects=False).status_code == 403
+
+
+# --- the command line ------------------------------------------------------------------------------------
+
+
+def test_the_command_line_makes_a_link_that_opens_and_sends_it_through_the_gate(floor: Floor, app) -> None:
+    case = floor.cases[0]
+    floor.uow.commit()
+    made = CliRunner().invoke(cli_app, ["portal", "link", str(case.id), "--days", "7", "--json"])
+    # (a link made now, so that it opens now; the one sent below is made and sent at the floor's morning)
+    assert made.exit_code == 0, made.output
+    out = json.loads(made.output)
+    assert set(out) == {"url", "expires_at"} and out["url"].startswith("/d/")
+    expires = datetime.fromisoformat(out["expires_at"].replace("Z", "+00:00"))
+    assert timedelta(days=6, hours=23) < expires - datetime.now(UTC) <= timedelta(days=7)
+    token = out["url"].removeprefix("/d/")
+    assert answer_check(debtor_browser(app), token, right_answers(case, 1)).status_code == 303
+    kept = floor.uow.session.execute(select(t.debtor_links.c.token_hash)).scalars().all()
+    assert token not in str(kept)
+    morning = ["--now", "2026-11-20T02:00:00Z", "--json"]
+    sent = CliRunner().invoke(cli_app, ["portal", "link", str(case.id), "--send", "email", *morning])
+    assert sent.exit_code == 0, sent.output
+    floor.uow.session.rollback()  # what the command committed
+    m = t.messages.c
+    body = floor.uow.session.execute(
+        select(m.body).where(m.id == json.loads(sent.output)["message_id"])
+    ).scalar_one()
+    assert json.loads(sent.output)["url"] in body
+    refused = CliRunner().invoke(cli_app, ["portal", "link", "999999", "--json"])
+    assert refused.exit_code == 1 and "error" in json.loads(refused.output.splitlines()[0])
