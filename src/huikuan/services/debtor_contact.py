@@ -34,7 +34,7 @@ from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 CHOICE_CHANNELS = ("call", "sms", "email", "wechat", "letter", "visit")
-RECEIPT_CHANNELS = ("sms", "email", "wechat", "letter")
+RECEIPT_CHANNELS = ("sms", "email", "wechat")
 LANGUAGES = ("zh", "en")
 DAYS = (1, 2, 3, 4, 5, 6, 7)
 PAUSE_MAX_DAYS = 30
