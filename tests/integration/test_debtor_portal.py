@@ -8,9 +8,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 from tests.support.debtor_portal import answer_check, debtor_browser, page_csrf, right_answers
 from tests.support.floor import MORNING, Floor
+from tests.support.messaging import use_settings
+from tests.support.web import login_client
 from typer.testing import CliRunner
 
 from huikuan.cli import app as cli_app
@@ -276,3 +279,38 @@ def test_the_command_line_makes_a_link_that_opens_and_sends_it_through_the_gate(
     assert json.loads(sent.output)["url"] in body
     refused = CliRunner().invoke(cli_app, ["portal", "link", "999999", "--json"])
     assert refused.exit_code == 1 and "error" in json.loads(refused.output.splitlines()[0])
+
+
+# --- the visit's own session -----------------------------------------------------------------------------
+
+
+def test_the_visit_has_its_own_cookie_secure_on_an_https_site(floor: Floor, app, monkeypatch) -> None:
+    use_settings(monkeypatch, public_url="https://pay.example.cn")
+    link = _link(floor)
+    assert link.url.startswith("https://pay.example.cn/d/")
+    opened = debtor_browser(app).get(f"/d/{link.token}", follow_redirects=False)
+    cookie = opened.headers["set-cookie"].lower()
+    assert cookie.startswith("huikuan_debtor=") and "huikuan_session" not in cookie
+    for flag in ("path=/d", "httponly", "samesite=lax", "secure", "max-age=900"):
+        assert flag in cookie
+
+
+def test_the_visit_ends_after_fifteen_minutes_without_a_request(floor: Floor, app) -> None:
+    link = _link(floor)
+    client = debtor_browser(app)
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False):
+        answer_check(client, link.token, right_answers(1))
+    with time_machine.travel(start + timedelta(minutes=14), tick=False):
+        assert client.get("/d", follow_redirects=False).status_code == 200
+    with time_machine.travel(start + timedelta(minutes=28), tick=False):
+        assert client.get("/d", follow_redirects=False).status_code == 200  # 14 minutes after the last
+    with time_machine.travel(start + timedelta(minutes=44), tick=False):
+        gone = client.get("/d", follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == "/d/check"
+
+
+def test_a_staff_login_opens_nothing_on_the_debtors_pages(floor: Floor, app) -> None:
+    staff = login_client(app, "alice")
+    answer = staff.get("/d", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/d/check"
