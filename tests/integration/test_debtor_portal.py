@@ -11,19 +11,22 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 from tests.support.debtor_portal import answer_check, debtor_browser, page_csrf, right_answers
-from tests.support.floor import MORNING, Floor
+from tests.support.floor import BORN, MORNING, Floor
 from tests.support.messaging import use_settings
 from tests.support.web import login_client
 from typer.testing import CliRunner
 
 from huikuan.cli import app as cli_app
-from huikuan.errors import InvalidInput
+from huikuan.errors import InvalidInput, Throttled
 from huikuan.services.contacts import check_contact
 from huikuan.services.debtor_contact import DAYS, PAUSE_MAX_DAYS, ContactChoice, save_contact
 from huikuan.services.debtor_links import (
     ADDRESS_FAILURES_PER_HOUR,
     FAILURES_TO_LOCK,
     NO_MATCH,
+    CheckFailed,
+    DebtorAnswers,
+    check_link,
     create_link,
     link_state,
 )
@@ -161,7 +164,9 @@ def _signed_in(floor: Floor, app):
     return client, link
 
 
-def test_choices_saved_on_the_page_make_the_gate_refuse_a_weekday_call_at_once(floor: Floor, app) -> None:
+def test_choices_saved_on_the_page_make_the_gate_refuse_a_weekday_call_at_once(
+    floor: Floor, app, db_env
+) -> None:
     case = floor.cases[0]
     assert check_contact(
         floor.uow, case.id, channel="call", at=MONDAY_10, contact_point_id=case.mobile_id
@@ -172,6 +177,9 @@ def test_choices_saved_on_the_page_make_the_gate_refuse_a_weekday_call_at_once(f
     assert saved.status_code == 200 and "Saturday" in saved.text
     verdict = check_contact(floor.uow, case.id, channel="call", at=MONDAY_10, contact_point_id=case.mobile_id)
     assert not verdict.allowed and "designated-inconvenient-time" in verdict.refused_by
+    floor.uow.session.rollback()
+    at = ["--channel", "call", "--contact-point", str(case.mobile_id), "--at", "2026-12-14T02:00:00Z"]
+    assert CliRunner().invoke(cli_app, ["contact", "check", str(case.id), *at]).exit_code == 1
     saturday = MONDAY_10 + timedelta(days=5)  # 10:00 in Beijing: inside the hours chosen; 19:00 is not
     assert check_contact(
         floor.uow, case.id, channel="call", at=saturday, contact_point_id=case.mobile_id
@@ -314,3 +322,21 @@ def test_a_staff_login_opens_nothing_on_the_debtors_pages(floor: Floor, app) -> 
     staff = login_client(app, "alice")
     answer = staff.get("/d", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/d/check"
+
+
+def test_an_address_may_guess_again_once_its_wrong_answers_are_an_hour_old(floor: Floor) -> None:
+    link = _link(floor)
+    start = datetime.now(UTC)
+    wrong = DebtorAnswers("0000", None)
+    for _ in range(ADDRESS_FAILURES_PER_HOUR):
+        with pytest.raises(CheckFailed):
+            check_link(floor.uow, "guess", wrong, address="203.0.113.9", now=start)
+    with pytest.raises(Throttled):
+        check_link(floor.uow, link.token, wrong, address="203.0.113.9", now=start + timedelta(minutes=59))
+    right = DebtorAnswers(right_answers(1)["last4"], BORN)
+    passed = check_link(
+        floor.uow, link.token, right, address="203.0.113.9", now=start + timedelta(minutes=61)
+    )
+    assert passed.case_id == floor.cases[0].id
+    with pytest.raises(CheckFailed):  # another address was never limited
+        check_link(floor.uow, "guess", wrong, address="198.51.100.7", now=start)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from huikuan.config import get_settings
 from huikuan.domain.national_id import normalise_national_id, prc_birth_date
@@ -277,6 +277,9 @@ def check_link(
         )
         uow.commit()
         return PassedCheck(int(link.id), int(link.case_id))
+    f = t.debtor_check_failures.c
+    # The address's wrong answers older than the window count no more: gone, so the table stays small.
+    uow.session.execute(delete(t.debtor_check_failures).where(f.address_hash == who, f.at <= at - WINDOW))
     uow.session.execute(insert(t.debtor_check_failures).values(at=at, address_hash=who))
     detail["why"] = why
     if why == "no_match" and link is not None:
