@@ -132,6 +132,7 @@ def owed_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLRespo
 @router.get("/contact")
 def contact_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLResponse:
     form = contact_form(uow, visit.case_id)
+    audit_view(uow, visit.case_id, visit.link_id, "contact")
     return debtor_render(request, "debtor/contact.html", _contact_context(form))
 
 
@@ -143,6 +144,7 @@ async def contact_save(request: Request, uow: UowDep, visit: DebtorVisitDep) -> 
         choice = contact_choice(form)
         receipt = save_contact(uow, visit.case_id, visit.link_id, choice)
     except InvalidInput as exc:
+        uow.session.rollback()  # nothing of a refused choice is kept
         context = _contact_context(contact_form(uow, visit.case_id), exc.translated(visit.locale))
         return debtor_render(request, "debtor/contact.html", context, status_code=422)
     context = {"receipt": receipt, "lines": receipt.text(visit.locale), "channels": CHANNEL_NAMES}
