@@ -19,6 +19,7 @@ from huikuan.storage.tables.cases import (
     plan_rows,
     promises,
 )
+from huikuan.storage.tables.debtor_portal import debtor_check_failures, debtor_links
 from huikuan.storage.tables.debtors import (
     acknowledgments,
     contact_points,
@@ -105,6 +106,8 @@ __all__ = [
     "complaints",
     "contact_points",
     "creditors",
+    "debtor_check_failures",
+    "debtor_links",
     "debtors",
     "disputes",
     "documents",
