@@ -157,7 +157,8 @@ def arm_cases(
 def arm_sums(cases: pl.DataFrame, planned: pl.DataFrame, keys: tuple[str, ...]) -> list[dict[str, object]]:
     """Per value of `keys` (among strategy, currency and DIMENSIONS): cases, the sum and the sum of squares
     of what they paid, how many promised and paid, and the plan rows (each counted for what it counts
-    for, those in the scope). Integers throughout: the squares are summed as Python integers, which do not overflow."""
+    for, those in the scope). Integers throughout: the squares are summed as Python integers, which do not
+    overflow."""
     sums: dict[tuple[object, ...], dict[str, object]] = {}
 
     def row(key: tuple[object, ...]) -> dict[str, object]:
@@ -184,8 +185,7 @@ def arm_sums(cases: pl.DataFrame, planned: pl.DataFrame, keys: tuple[str, ...]) 
             paid=int(part["paid"].sum()),
         )
     if planned.height:
-        for values in (
-            planned.filter(pl.col("in_scope")).group_by(*keys).agg(pl.len().alias("n")).iter_rows(named=True)
-        ):
-            row(tuple(values[k] for k in keys))["plan_rows"] = int(values["n"])
+        counted = planned.filter(pl.col("in_scope")).group_by(*keys).agg(pl.len().alias("n"))
+        for group in counted.iter_rows(named=True):
+            row(tuple(group[k] for k in keys))["plan_rows"] = int(group["n"])
     return [sums[key] for key in sorted(sums, key=lambda k: tuple(str(part) for part in k))]
