@@ -104,7 +104,7 @@ def _order(sort: str) -> list[Any]:
         descending = not sort.startswith("-")
     else:
         descending = sort.startswith("-")
-    if descending:  # as ix_accounts_creditor_placed runs (no day last), so a page reads it in order
+    if descending:  # as ix_accounts_placed runs (no day last): the newest placed are read in order
         return [key.desc().nulls_last(), a.id.asc()]
     return [key.is_(None), key.asc(), a.id.asc()]
 

@@ -108,14 +108,16 @@ accounts = Table(
     Index("ix_accounts_case", "case_id"),
     Index("ix_accounts_external_ref", "external_ref"),  # a search by contract number, across creditors
 )
-# The creditor portal's accounts newest placement first (services/portal_accounts.py), a page read in this
-# order instead of sorting every account; status last, so a filter by status and its count read the index
-# alone. The day runs descending with no day last (SQLite's own order; NULLS LAST on PostgreSQL).
+# The creditor portal's accounts newest placement first (services/portal_accounts.py): a page is read in this
+# order instead of sorting the creditor's accounts. The creditor and status follow in the index, so that
+# the filter reads the index alone; it does not lead with the creditor, so that the other orders keep
+# reading the creditor's own index (uq creditor_id, external_ref). No day last: SQLite's own order of a
+# descending index; NULLS LAST on PostgreSQL.
 Index(
-    "ix_accounts_creditor_placed",
-    accounts.c.creditor_id,
+    "ix_accounts_placed",
     accounts.c.placed_on.desc().nulls_last(),
     accounts.c.id,
+    accounts.c.creditor_id,
     accounts.c.status,
 )
 

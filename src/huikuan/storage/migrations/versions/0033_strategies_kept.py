@@ -8,9 +8,10 @@ Issue 16: the floor's dashboard read every plan row of the period case by case f
 challenger (seconds at 1,000,000 accounts); the `reports` job now keeps its figures by calendar month,
 creditor, team, collector, segment, product, currency and strategy (`report_strategies`). Empty until the
 job's next run (or `huikuan reports refresh --from FIRST-DAY`, which recomputes the months of the days it
-recomputes). The creditor portal's accounts newest placement first read the creditor's accounts in the
-order of a new index instead of sorting them all (`ix_accounts_creditor_placed`; on PostgreSQL its
-placement day runs descending with no day last, as the query asks).
+recomputes). The creditor portal's accounts newest placement first are read in the order of a new index
+instead of sorting all the creditor's accounts (`ix_accounts_placed`: placement day descending with no
+day last, as the query asks, then id; the creditor and status in it too, so that the filter reads the index
+alone). It does not lead with the creditor, so the other orders keep the creditor's own index.
 """
 
 from __future__ import annotations
@@ -49,12 +50,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_report_strategies_month_creditor", "report_strategies", ["month", "creditor_id"])
     placed = "placed_on DESC NULLS LAST" if op.get_bind().dialect.name == "postgresql" else "placed_on DESC"
-    op.create_index(
-        "ix_accounts_creditor_placed", "accounts", ["creditor_id", sa.text(placed), "id", "status"]
-    )
+    op.create_index("ix_accounts_placed", "accounts", [sa.text(placed), "id", "creditor_id", "status"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_accounts_creditor_placed", table_name="accounts")
+    op.drop_index("ix_accounts_placed", table_name="accounts")
     op.drop_index("ix_report_strategies_month_creditor", table_name="report_strategies")
     op.drop_table("report_strategies")
