@@ -43,7 +43,8 @@ def get_kpis(
     the gate's refusals by rule, roll rates into each month-end of the period and the liquidation curves of
     each placement month, the cost per channel, and champion against challenger (`strategies`, over the
     whole calendar months the period touches, named by `strategies_months`, as the reports job kept them).
-    `group_by` adds one entry per period, `split` one per creditor, team, collector, channel, product or segment.
+    `group_by` adds one entry per period, `split` one per creditor, team, collector, channel, product or
+    segment.
     A creditor the caller does not serve answers 404."""
     ask = KpiQuery(creditor, from_, to, team, collector, channel, group_by, split, product, segment)
     return kpis(uow, viewer, ask)
