@@ -197,6 +197,7 @@ def test_the_floor_dashboard_compares_the_strategies_and_links_its_exports(
         )
     )
     floor.uow.commit()
+    refresh(floor.uow, DECEMBER_RUN, date(2026, 11, 1))  # the kept comparison: the job's next run
     html = _get(db_env, "sue", f"/reports?{FILTERS}&split=product").text
     assert _shown(html, "reports-strategy-verdict-champion").startswith("The champion")
     assert _shown(html, "reports-strategy-verdict-challenger") == "Too few cases to compare"

@@ -129,6 +129,29 @@ def test_the_accounts_list_counts_filters_sorts_and_names_the_last_action(seeded
     assert last[c1.id] is None
 
 
+def test_the_accounts_by_placement_day_put_an_account_of_no_day_last_either_way(seeded: Floor) -> None:
+    """Newest placement first reads the placement index (migration 0033) in its order; oldest first sorts:
+    the same days, ties by account, no day last, and pages follow on."""
+    vic = seeded.viewer("vic")
+    a = t.accounts.c
+    ids = [x.account_id for x in portal_accounts(seeded.uow, vic, now=MORNING).items]
+    days = [date(2026, 9, 1), None, date(2026, 10, 5), date(2026, 9, 1), date(2026, 8, 3), None]
+    for account_id, day in zip(sorted(ids), days, strict=True):
+        seeded.uow.session.execute(t.accounts.update().where(a.id == account_id).values(placed_on=day))
+    seeded.uow.commit()
+    placed = dict(zip(sorted(ids), days, strict=True))
+    undated = sorted(i for i in ids if placed[i] is None)
+    dated = [i for i in ids if placed[i] is not None]
+    newest = sorted(dated, key=lambda i: (-placed[i].toordinal(), i)) + undated  # type: ignore[union-attr]
+    oldest = sorted(dated, key=lambda i: (placed[i], i)) + undated
+    for sort, expected in (("-placed", newest), ("placed", oldest)):
+        pages = [portal_accounts(seeded.uow, vic, sort=sort, page=n, per_page=4, now=MORNING) for n in (1, 2)]
+        assert [x.account_id for page in pages for x in page.items] == expected, sort
+        is_open = {x.account_id for x in portal_accounts(seeded.uow, vic, status="open", now=MORNING).items}
+        shown = portal_accounts(seeded.uow, vic, status="open", sort=sort, now=MORNING).items
+        assert [x.account_id for x in shown] == [i for i in expected if i in is_open], sort
+
+
 def test_the_floors_people_have_no_portal(seeded: Floor) -> None:
     for who in ("alice", "carol", "sue"):
         with pytest.raises(Forbidden):

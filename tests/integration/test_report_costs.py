@@ -99,10 +99,11 @@ def test_only_an_administrator_sets_a_cost_and_a_bad_one_is_refused(floor: Floor
 def test_strategies_set_the_challenger_against_the_champion_with_intervals(
     floor: Floor, worked: Portfolio, db_env: str
 ) -> None:
-    """October planned A, B and the pool's case by `champion`; on November 1st B moves to `challenger`
-    (a case counts for its latest plan row). A paid 1,200 and promised; the pool's case paid off without a
-    promise; B promised and its payment bounced."""
-    _a, b, pool = floor.cases
+    """October planned A, B and the pool's case by `champion`; on November 1st B moves to `challenger`,
+    seen once the job runs again. A case counts once in each month it is planned in, for its latest plan
+    row that month: October's three by `champion` (A paid 200 and promised, B promised), November's B by
+    `challenger` (its payment bounced, no promise that month)."""
+    _a, b, _pool = floor.cases
     floor.uow.session.execute(
         insert(t.plan_rows).values(
             plan_date=NOVEMBER_1,
@@ -114,25 +115,29 @@ def test_strategies_set_the_challenger_against_the_champion_with_intervals(
         )
     )
     floor.uow.commit()
+    assert [
+        s["strategy"]
+        for s in _kpis(db_env, "ada", "creditor=BANK&from=2026-11-01&to=2026-11-30")["strategies"]
+    ] == []  # as of the job's last run
+    refresh(floor.uow, DECEMBER_RUN, date(2026, 10, 1))
     answer = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}")
+    assert answer["strategies_months"] == {"from": "2026-10-01", "to": "2026-11-30"}
     champion, challenger = answer["strategies"]
-    pay = t.payments.c
-    paid_off = floor.uow.session.execute(
-        select(pay.amount).where(pay.external_ref == "NOV-P", pay.status == "posted")
-    ).scalar_one()
-    assert pool.id
     assert champion["strategy"] == "champion" and champion["champion"] is True
-    assert champion["cases"] == 2 and champion["collected"] == 120_000 + paid_off
-    assert champion["collected_per_case"] == (120_000 + paid_off) // 2
-    assert champion["promise_rate"] == "0.5000" and champion["paid_rate"] == "1.0000"
+    assert champion["cases"] == 3 and champion["collected"] == 20_000
+    assert champion["collected_per_case"] == 6_667  # 20,000 / 3, half-even
+    assert champion["promise_rate"] == "0.6667" and champion["paid_rate"] == "0.3333"
     assert challenger["strategy"] == "challenger" and challenger["cases"] == 1
     assert challenger["collected"] == 0  # the bounced payment paid nothing
     assert challenger["difference"] is None  # one case: no interval for the mean
-    d, low, high = newcombe(1, 1, 1, 2)
+    d, low, high = newcombe(0, 1, 2, 3)
     promise = challenger["promise_rate_difference"]
     assert promise["difference"] == f"{d:.4f}" and promise["interval_low"] == f"{low:.4f}"
     assert promise["interval_high"] == f"{high:.4f}" and promise["significant"] is False
-    assert b.id
-    # the creditor's viewer of the other creditor sees none of these strategies
+    november_only = _kpis(db_env, "ada", "creditor=BANK&from=2026-11-15&to=2026-11-30")["strategies"]
+    assert [(s["strategy"], s["cases"], s["champion"]) for s in november_only] == [("challenger", 1, True)]
+    # the other creditor's case is its own: none of these strategies
     shop = _kpis(db_env, "ada", f"creditor=SHOP&from={FIRST}&to={LAST}")
-    assert [s["cases"] for s in shop["strategies"]] == [1]
+    assert [(s["strategy"], s["cases"], s["collected"]) for s in shop["strategies"]] == [
+        ("champion", 1, 30_000)
+    ]

@@ -291,7 +291,12 @@ def test_a_period_that_ends_before_it_begins_or_an_unknown_grouping_is_refused(d
 def test_huikuan_reports_refresh_recomputes_from_a_day(db_env: str) -> None:
     code, done = cli_json("reports", "refresh", "--from", "2026-11-28", "--now", "2026-12-01T02:00:00Z")
     assert code == 0
-    assert done == {"days": 4, "rows": done["rows"], "month_end_accounts": 0}
+    assert done == {
+        "days": 4,
+        "rows": done["rows"],
+        "strategy_rows": done["strategy_rows"],
+        "month_end_accounts": 0,
+    }
     code, refused = cli_json("reports", "refresh", "--from", "2026-12-02", "--now", "2026-12-01T02:00:00Z")
     assert code == 1 and "error" in refused
 

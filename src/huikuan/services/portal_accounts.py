@@ -104,7 +104,9 @@ def _order(sort: str) -> list[Any]:
         descending = not sort.startswith("-")
     else:
         descending = sort.startswith("-")
-    return [key.is_(None), key.desc() if descending else key.asc(), a.id.asc()]
+    if descending:  # as ix_accounts_placed runs (no day last): the newest placed are read in order
+        return [key.desc().nulls_last(), a.id.asc()]
+    return [key.is_(None), key.asc(), a.id.asc()]
 
 
 def portal_accounts(

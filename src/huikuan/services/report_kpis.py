@@ -36,7 +36,7 @@ from huikuan.services.access import Viewer, serves
 from huikuan.services.channel_costs import costs_of
 from huikuan.services.clock import floor_today
 from huikuan.services.reports import JOB
-from huikuan.services.strategy_compare import strategies
+from huikuan.services.strategy_compare import months_of, strategies
 from huikuan.storage import tables as t
 from huikuan.storage.report_store import (
     SPLITS,
@@ -107,6 +107,7 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
         "vintages": vintage_curves(vintage_points(conn, scope, last)),
         "costs": costs_of(conn, scope, first, last),
         "strategies": strategies(conn, scope, first, last),
+        "strategies_months": _months(first, last),
     }
     if by_day is not None:
         answer["periods"] = _grouped(
@@ -218,6 +219,12 @@ def _rolls(uow: UnitOfWork, scope: Scope, first: date, last: date) -> list[dict[
             }
         )
     return out
+
+
+def _months(first: date, last: date) -> dict[str, str]:
+    """The whole calendar months champion against challenger is counted over (a case once per month)."""
+    first_month, last_month = months_of(first, last)
+    return {"from": first_month.isoformat(), "to": month_end(last_month).isoformat()}
 
 
 def _computed_at(uow: UnitOfWork) -> str | None:

@@ -3,7 +3,9 @@ read (docs/reports.md), so that no report scans the raw history.
 
 Each run (re)computes, from the raw records, every floor day since the day of its last run, yesterday and
 today, and the days of payments received earlier but posted since its last run (an imported payment file
-reports days past); a day recomputed replaces that day's rows, so running twice changes nothing. It then
+reports days past); a day recomputed replaces that day's rows, so running twice changes nothing. The
+champion-against-challenger figures of the calendar months of those days (and of payments reversed since
+its last run) are recomputed whole, case by case (services/strategy_compare.py `keep_month`). It then
 takes the snapshot of the last month-end passed if there is none yet (a snapshot is written once: it is
 the accounts' state when the job first ran after the month ended). Last, it keeps the creditor portal's
 figures at a glance whole (storage/portfolio_store.py: a few grouped rows per creditor, counted in SQL from
@@ -23,6 +25,7 @@ from huikuan.domain.days import day_start, local_day
 from huikuan.domain.reports import COUNTERS
 from huikuan.errors import InvalidInput
 from huikuan.services.clock import floor_today, floor_zone
+from huikuan.services.strategy_compare import keep_month
 from huikuan.storage import portfolio_store
 from huikuan.storage import report_counts as rc
 from huikuan.storage import tables as t
@@ -58,6 +61,11 @@ def refresh(uow: UnitOfWork, now: datetime, first: date | None = None) -> dict[s
         uow.begin_write()
         rows += compute_day(uow.session.connection(), day, zone)
         uow.commit()
+    strategy_rows = 0
+    for month in sorted(_months(uow, days, last_run, zone)):
+        uow.begin_write()
+        strategy_rows += keep_month(uow.session.connection(), month, today, zone)
+        uow.commit()
     snapshots = 0
     end = today.replace(day=1) - timedelta(days=1)  # the last month-end passed
     uow.begin_write()
@@ -68,12 +76,28 @@ def refresh(uow: UnitOfWork, now: datetime, first: date | None = None) -> dict[s
     uow.begin_write()
     portfolio_store.keep(uow.session.connection(), now)
     uow.commit()
-    return {"days": len(days), "rows": rows, "month_end_accounts": snapshots}
+    return {
+        "days": len(days),
+        "rows": rows,
+        "strategy_rows": strategy_rows,
+        "month_end_accounts": snapshots,
+    }
 
 
 def _last_run(uow: UnitOfWork) -> datetime | None:
     j = t.job_leases.c
     return uow.session.execute(select(j.last_run_at).where(j.name == JOB)).scalar_one_or_none()
+
+
+def _months(uow: UnitOfWork, days: set[date], since: datetime | None, zone: str) -> set[date]:
+    """The calendar months (first days) whose champion-against-challenger figures change: those of the
+    days recomputed, and those of payments reversed since the last run (a payment that paid nothing)."""
+    months = {day.replace(day=1) for day in days}
+    if since is not None:
+        p, r = t.payments.c, t.payment_reversals.c
+        reversed_ = select(p.paid_at).join(t.payment_reversals, r.payment_id == p.id).where(r.at >= since)
+        months |= {local_day(at, zone).replace(day=1) for at in uow.session.execute(reversed_).scalars()}
+    return months
 
 
 def _late_payment_days(uow: UnitOfWork, since: datetime, before: datetime, zone: str) -> set[date]:

@@ -1,7 +1,8 @@
-"""The reads behind champion against challenger (domain/comparison.py, docs/reports.md): each case planned
-in a period with the strategy of its latest plan row there, what its posted payments paid in the period,
-and whether a promise was made for it in the period. Per case, so it cannot be a daily counter: the one
-report that reads raw rows, bounded by the period and its plan rows.
+"""The per-case reads behind champion against challenger (domain/comparison.py, docs/reports.md): each case
+planned in a period with the strategy and collector of its latest plan row there, what its posted
+payments paid in the period, and whether a promise was made for it in the period. Per case, so it cannot
+be a daily counter: the `reports` job reads it once per calendar month (services/reports.py) and keeps
+the sums by month, scope and strategy (storage/strategy_store.py); the dashboard reads only those.
 """
 
 from __future__ import annotations
@@ -9,62 +10,123 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, and_, func, select, true
+from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, select, true
 
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import read_frame
 from huikuan.storage.report_store import Scope
 
-ARM_SCHEMA = {
+# What a case or a plan row counts for, besides its strategy and currency.
+DIMENSIONS = ("creditor_id", "user_id", "segment", "product")
+CASE_SCHEMA = {
+    "case_id": pl.Int64,
     "strategy": pl.Utf8,
     "currency": pl.Utf8,
+    "creditor_id": pl.Int64,
+    "user_id": pl.Int64,
+    "segment": pl.Utf8,
+    "product": pl.Utf8,
     "recovered": pl.Int64,
     "promised": pl.Boolean,
     "paid": pl.Boolean,
-    "rows": pl.Int64,
+}
+ROW_SCHEMA = {
+    "strategy": pl.Utf8,
+    "currency": pl.Utf8,
+    "creditor_id": pl.Int64,
+    "user_id": pl.Int64,
+    "segment": pl.Utf8,
+    "product": pl.Utf8,
 }
 
 
-def _plan_scope(scope: Scope) -> ColumnElement[bool]:
-    pr, c = t.plan_rows.c, t.cases.c
-    user = func.coalesce(pr.user_id, c.assigned_user_id)
+def _first_product(case_id: ColumnElement[int]) -> ColumnElement[str]:
+    """The product of the case's first account (lowest id), "" where it has none (as report_daily)."""
+    a = t.accounts.c
+    first = select(a.product).where(a.case_id == case_id).order_by(a.id).limit(1).scalar_subquery()
+    return func.coalesce(first, literal(""))
+
+
+def _case_scope(scope: Scope) -> ColumnElement[bool]:
+    """What the scope asks of a case: its creditor, segment and first product."""
+    c = t.cases.c
     parts: list[ColumnElement[bool]] = []
     if scope.creditor_ids is not None:
         parts.append(c.creditor_id.in_(scope.creditor_ids))
+    if scope.segment is not None:
+        parts.append(func.coalesce(c.segment, "") == scope.segment)
+    if scope.product is not None:
+        parts.append(_first_product(c.id) == scope.product)
+    return and_(true(), *parts)
+
+
+def _row_scope(scope: Scope) -> ColumnElement[bool]:
+    """What the scope asks of a plan row: its collector (or else the case's), or that one's team."""
+    pr, c = t.plan_rows.c, t.cases.c
+    user = func.coalesce(pr.user_id, c.assigned_user_id)
+    parts: list[ColumnElement[bool]] = []
     if scope.team_id is not None:
         parts.append(user.in_(select(t.users.c.id).where(t.users.c.team_id == scope.team_id)))
     if scope.user_id is not None:
         parts.append(user == scope.user_id)
-    if scope.segment is not None:
-        parts.append(func.coalesce(c.segment, "") == scope.segment)
-    if scope.product is not None:
-        a = t.accounts.c
-        parts.append(c.id.in_(select(a.case_id).where(a.product == scope.product)))
     return and_(true(), *parts)
 
 
-def arm_cases(
-    conn: Connection, scope: Scope, first: date, last: date, start: datetime, end: datetime
-) -> pl.DataFrame:
-    """One row per case planned on days first..last (UTC window [start, end) for its payments and
-    promises): its strategy, currency, what it paid (minor units), whether it promised, whether it paid;
-    and `rows`, how many plan rows it had in the period (the same on each of its rows)."""
-    pr, c, cr, a, pay, p = t.plan_rows.c, t.cases.c, t.creditors.c, t.accounts.c, t.payments.c, t.promises.c
-    planned = read_frame(
-        conn,
-        select(pr.case_id, pr.strategy, pr.plan_date, cr.currency)
+def planned_rows(conn: Connection, scope: Scope, first: date, last: date) -> pl.DataFrame:
+    """The plan rows of days first..last of the scope's cases: case, day, strategy, currency, what the row
+    counts for (its collector, or else the case's; the case's creditor, segment and first product) and
+    `in_scope`, whether the row's collector is the scope's."""
+    pr, c, cr = t.plan_rows.c, t.cases.c, t.creditors.c
+    query = (
+        select(
+            pr.case_id,
+            pr.plan_date,
+            pr.strategy,
+            cr.currency,
+            c.creditor_id,
+            func.coalesce(pr.user_id, c.assigned_user_id),
+            func.coalesce(c.segment, ""),
+            case((_row_scope(scope), 1), else_=0),
+        )
         .select_from(t.plan_rows.join(t.cases, c.id == pr.case_id).join(t.creditors, cr.id == c.creditor_id))
-        .where(pr.plan_date >= first, pr.plan_date <= last, _plan_scope(scope)),
-        {"case_id": pl.Int64, "strategy": pl.Utf8, "plan_date": pl.Date, "currency": pl.Utf8},
+        .where(pr.plan_date >= first, pr.plan_date <= last, _case_scope(scope))
     )
+    schema = {
+        "case_id": pl.Int64,
+        "plan_date": pl.Date,
+        **{k: v for k, v in ROW_SCHEMA.items() if k != "product"},
+        "in_scope": pl.Int64,
+    }
+    rows = read_frame(conn, query, schema).with_columns(pl.col("in_scope").cast(pl.Boolean))
+    a = t.accounts.c
+    in_plan = select(pr.case_id).where(pr.plan_date >= first, pr.plan_date <= last)
+    products = (
+        read_frame(
+            conn,
+            select(a.case_id, a.id, a.product).where(a.case_id.in_(in_plan)),
+            {"case_id": pl.Int64, "account_id": pl.Int64, "product": pl.Utf8},
+        )
+        .sort("account_id")
+        .group_by("case_id")
+        .agg(pl.col("product").first())
+    )
+    return rows.join(products, on="case_id", how="left").with_columns(pl.col("product").fill_null(""))
+
+
+def arm_cases(
+    conn: Connection, planned: pl.DataFrame, first: date, last: date, start: datetime, end: datetime
+) -> pl.DataFrame:
+    """One row per case of `planned` (planned_rows of days first..last; UTC window [start, end) for its
+    payments and promises) whose latest plan row is in the scope: the strategy and what that row counts
+    for, what it paid (minor units), whether it promised, whether it paid."""
     if planned.height == 0:
-        return pl.DataFrame(schema=ARM_SCHEMA)
-    rows = planned.group_by("strategy", "currency").agg(pl.len().cast(pl.Int64).alias("rows"))
-    arms = (
+        return pl.DataFrame(schema=CASE_SCHEMA)
+    pr, a, pay, p = t.plan_rows.c, t.accounts.c, t.payments.c, t.promises.c
+    cases = (  # a case counts for its latest plan row, if that row is the scope's
         planned.sort("plan_date")
         .group_by("case_id")
-        .agg(pl.col("strategy", "currency").last())
-        .join(rows, on=["strategy", "currency"], how="left")
+        .agg(pl.col(*ROW_SCHEMA, "in_scope").last())
+        .filter(pl.col("in_scope"))
     )
     in_plan = select(pr.case_id).where(pr.plan_date >= first, pr.plan_date <= last)
     paid = read_frame(
@@ -83,39 +145,47 @@ def arm_cases(
         {"case_id": pl.Int64},
     ).with_columns(pl.lit(True).alias("promised"))
     return (
-        arms.join(paid, on="case_id", how="left")
+        cases.join(paid, on="case_id", how="left")
         .join(promised, on="case_id", how="left")
-        .select(
-            "strategy",
-            "currency",
-            pl.col("recovered").fill_null(0),
-            pl.col("promised").fill_null(False),
-            (pl.col("recovered").fill_null(0) > 0).alias("paid"),
-            pl.col("rows").fill_null(0),
-        )
-        .cast(ARM_SCHEMA)  # type: ignore[arg-type]
+        .with_columns(pl.col("recovered").fill_null(0), pl.col("promised").fill_null(False))
+        .with_columns((pl.col("recovered") > 0).alias("paid"))
+        .select(*CASE_SCHEMA)
+        .cast(CASE_SCHEMA)  # type: ignore[arg-type]
     )
 
 
-def arm_sums(frame: pl.DataFrame) -> list[dict[str, int | str]]:
-    """Per strategy and currency: cases, the sum and the sum of squares of what they paid, and how many
-    promised and paid, and the strategy's plan rows in the period (integers: the squares are summed as
-    Python integers, which do not overflow)."""
-    out: list[dict[str, int | str]] = []
-    for (strategy, currency), part in sorted(
-        frame.partition_by("strategy", "currency", as_dict=True).items(), key=lambda item: str(item[0])
-    ):
-        values = [int(v) for v in part["recovered"].to_list()]
-        out.append(
+def arm_sums(cases: pl.DataFrame, planned: pl.DataFrame, keys: tuple[str, ...]) -> list[dict[str, object]]:
+    """Per value of `keys` (among strategy, currency and DIMENSIONS): cases, the sum and the sum of squares
+    of what they paid, how many promised and paid, and the plan rows (each counted for what it counts
+    for, those in the scope). Integers throughout: the squares are summed as Python integers, which do not
+    overflow."""
+    sums: dict[tuple[object, ...], dict[str, object]] = {}
+
+    def row(key: tuple[object, ...]) -> dict[str, object]:
+        return sums.setdefault(
+            key,
             {
-                "strategy": str(strategy),
-                "currency": str(currency),
-                "cases": part.height,
-                "collected": sum(values),
-                "collected_squares": sum(v * v for v in values),
-                "promised": int(part["promised"].sum()),
-                "paid": int(part["paid"].sum()),
-                "rows": int(part["rows"].cast(pl.Int64).to_list()[0] or 0),
-            }
+                **dict(zip(keys, key, strict=True)),
+                "cases": 0,
+                "plan_rows": 0,
+                "collected": 0,
+                "collected_squares": 0,
+                "promised": 0,
+                "paid": 0,
+            },
         )
-    return out
+
+    for key, part in cases.partition_by(*keys, as_dict=True).items():
+        values = [int(v) for v in part["recovered"].to_list()]
+        row(key).update(
+            cases=part.height,
+            collected=sum(values),
+            collected_squares=sum(v * v for v in values),
+            promised=int(part["promised"].sum()),
+            paid=int(part["paid"].sum()),
+        )
+    if planned.height:
+        counted = planned.filter(pl.col("in_scope")).group_by(*keys).agg(pl.len().alias("n"))
+        for group in counted.iter_rows(named=True):
+            row(tuple(group[k] for k in keys))["plan_rows"] = int(group["n"])
+    return [sums[key] for key in sorted(sums, key=lambda k: tuple(str(part) for part in k))]

@@ -79,6 +79,7 @@ from huikuan.storage.tables.reports import (
     portfolio_taken,
     report_daily,
     report_refusals,
+    report_strategies,
 )
 from huikuan.storage.tables.sms_templates import sms_templates
 from huikuan.storage.tables.tenancy import team_creditors, user_creditors
@@ -142,6 +143,7 @@ __all__ = [
     "report_daily",
     "report_recipients",
     "report_refusals",
+    "report_strategies",
     "scripts",
     "sms_templates",
     "statement_entries",

@@ -48,6 +48,35 @@ report_refusals = Table(
 )
 
 
+# Champion against challenger by calendar month (services/strategy_compare.py), kept by the `reports` job:
+# one row per month (its first day), creditor, team, collector, segment, product ("" where none), currency
+# and strategy. A case counts once in a month, for the strategy and the collector of its latest plan row
+# in the month (the case's collector where the row names none), with what its posted payments paid in the
+# month and whether a promise was made for it in the month; plan_rows counts each plan row for its own
+# collector. The sum of the squares of what each case paid (for the variance) may pass 2**63: it is kept
+# as high * 2**32 + low, each part summed on its own.
+report_strategies = Table(
+    "report_strategies",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("creditor_id", Id, nullable=False),
+    Column("team_id", Id),
+    Column("user_id", Id),
+    Column("segment", String(40), nullable=False),
+    Column("product", String(20), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("strategy", String(40), nullable=False),
+    Column("cases", Integer, nullable=False),
+    Column("plan_rows", Integer, nullable=False),
+    Column("collected", BigInteger, nullable=False),
+    Column("collected_squares_high", BigInteger, nullable=False),
+    Column("collected_squares_low", BigInteger, nullable=False),
+    Column("promised", Integer, nullable=False),
+    Column("paid", Integer, nullable=False),
+    Index("ix_report_strategies_month_creditor", "month", "creditor_id"),
+)
+
+
 # Each account's state when the job first ran after a month ended (month_end: that month's last floor
 # day): balance and days-past-due bucket, status, holder (the case's collector), what was placed and what
 # had been collected by then, so roll rates and liquidation curves can be read for any month since.

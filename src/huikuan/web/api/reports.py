@@ -41,8 +41,10 @@ def get_kpis(
     """The measures of the scope from `from` to `to` (floor days, both included; default: this month to
     today): counts, rates as fractions with the counts they come from, money in minor units per currency,
     the gate's refusals by rule, roll rates into each month-end of the period and the liquidation curves of
-    each placement month, the cost per channel, and champion against challenger (`strategies`). `group_by`
-    adds one entry per period, `split` one per creditor, team, collector, channel, product or segment.
+    each placement month, the cost per channel, and champion against challenger (`strategies`, over the
+    whole calendar months the period touches, named by `strategies_months`, as the reports job kept them).
+    `group_by` adds one entry per period, `split` one per creditor, team, collector, channel, product or
+    segment.
     A creditor the caller does not serve answers 404."""
     ask = KpiQuery(creditor, from_, to, team, collector, channel, group_by, split, product, segment)
     return kpis(uow, viewer, ask)
