@@ -7,9 +7,9 @@ parties and what may be discussed with each, and one timeline of interactions, p
 messages, letters, arrangements and plan rows, newest first. The full values behind the masks are
 given one at a time by services/reveal.py, which audits each reveal.
 
-The gate is asked through the same door as the contact paths (services/gate.py `ask`), with the facts
-and the history read once for the whole page instead of once per contact point: `point_verdict` is
-that question for one point.
+The gate is asked through the same door as the contact paths (services/point_judgement.py
+`judge_point`), with the facts and the history read once for the whole page instead of once per contact
+point: `point_verdict` is that question for one point.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from huikuan.compliance import Pack, Request
 from huikuan.compliance.location import request_zones
-from huikuan.compliance.model import Debt, Purpose, Role, SafeHarbour
+from huikuan.compliance.model import Debt, Purpose, Role
 from huikuan.domain.days import days_past_due
 from huikuan.domain.enums import Channel
 from huikuan.domain.model import bucket
@@ -47,10 +47,11 @@ from huikuan.services.case_parts import (
 )
 from huikuan.services.case_timeline import case_timeline, timeline
 from huikuan.services.clock import floor_today
-from huikuan.services.gate import PHONE_KINDS, UNUSABLE, WORK, GateInputs, ask, gate_inputs
+from huikuan.services.gate import PHONE_KINDS, UNUSABLE, GateInputs, gate_inputs
 from huikuan.services.gate import who as person
 from huikuan.services.masking import mask_contact, mask_national_id
-from huikuan.services.safe_harbour import ELECTRONIC, harbour_of, used_points
+from huikuan.services.point_judgement import PointTerms, judge_point, point_terms
+from huikuan.services.safe_harbour import ELECTRONIC, used_points
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gate_facts import creditor_pack, debt_id
@@ -74,26 +75,11 @@ _CLAIMER = aliased(t.users, name="claimer")
 
 
 def point_verdict(
-    inputs: GateInputs,
-    *,
-    channel: str,
-    party: int | None,
-    to: str,
-    at: datetime,
-    workplace: bool = False,
-    safe_harbour: SafeHarbour | None = None,
+    inputs: GateInputs, *, channel: str, party: int | None, terms: PointTerms, at: datetime
 ) -> tuple[GateVerdict, tuple[str, ...]]:
-    """The gate's verdict for a contact through one point, and the zones it placed the person in (asked as
-    contacts.check_contact asks it: an e-mail or a text with the point's safe-harbour reason)."""
-    verdict, requests = ask(
-        inputs,
-        channel=Channel(channel),
-        party=party,
-        to=to,
-        at=at,
-        workplace=workplace,
-        safe_harbour=safe_harbour,
-    )
+    """The gate's verdict for a contact through one point, and the zones it placed the person in (asked
+    through point_judgement.judge_point, as contacts.check_contact asks a collector's contact)."""
+    verdict, requests = judge_point(inputs, channel=Channel(channel), party=party, terms=terms, at=at)
     d = verdict.decision
     until = d["next_allowed_at"]
     zones = request_zones(requests[0], inputs.pack.country)
@@ -301,19 +287,8 @@ def _point_views(
         verdict: GateVerdict | None = None
         zones: tuple[str, ...] = ()
         if channel is not None and inputs.accounts and r.status not in UNUSABLE:
-            harbour = (
-                harbour_of(used=(r.id, channel) in used, source=r.source, consent=bool(r.consent))
-                if channel in ELECTRONIC
-                else None
-            )
             verdict, zones = point_verdict(
-                inputs,
-                channel=channel,
-                party=r.party_id,
-                to=r.value,
-                at=at,
-                workplace=r.place == WORK,
-                safe_harbour=harbour,
+                inputs, channel=channel, party=r.party_id, terms=point_terms(r, r.id, channel, used), at=at
             )
         elif channel is not None and inputs.accounts:
             zones = request_zones(_probe(inputs, r.party_id, r.value, channel, at), pack.country)
