@@ -14,6 +14,7 @@ from huikuan.services.case_view import case_360
 from huikuan.services.contacts import check_contact
 from huikuan.services.gate import read_gate_inputs
 from huikuan.services.masking import mask_contact, mask_national_id
+from huikuan.services.point_judgement import PointTerms
 from huikuan.storage import tables as t
 
 NIGHT = datetime(2026, 11, 19, 19, 0, tzinfo=UTC)  # 03:00 in Beijing
@@ -164,9 +165,13 @@ def test_the_verdicts_on_the_page_equal_check_contact_for_every_point(floor: Flo
 
 def test_point_verdict_reads_the_facts_once_for_many_questions(floor: Floor) -> None:
     inputs = read_gate_inputs(floor.uow, floor.cases[0].id)
-    verdict, zones = point_verdict(inputs, channel="call", party=None, to="+8613800000001", at=NIGHT)
+    verdict, zones = point_verdict(
+        inputs, channel="call", party=None, terms=PointTerms("+8613800000001"), at=NIGHT
+    )
     assert not verdict.allowed and zones == ("Asia/Shanghai",)
-    day, _zones = point_verdict(inputs, channel="call", party=None, to="+8613800000001", at=MORNING)
+    day, _zones = point_verdict(
+        inputs, channel="call", party=None, terms=PointTerms("+8613800000001"), at=MORNING
+    )
     assert day.allowed
 
 
@@ -180,7 +185,7 @@ def test_the_case_page_and_the_contact_paths_get_the_same_answer_through_one_doo
                 .one()
                 .value
             )
-            page, _zones = point_verdict(inputs, channel="call", party=party, to=number, at=at)
+            page, _zones = point_verdict(inputs, channel="call", party=party, terms=PointTerms(number), at=at)
             path = check_contact(
                 floor.uow, case.id, channel="call", at=at, party=party, contact_point_id=point
             )

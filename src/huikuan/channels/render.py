@@ -19,7 +19,6 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -31,7 +30,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-from huikuan.domain.money import Money
+from huikuan.channels.money_format import money_text_of
 
 TEMPLATES = Path(__file__).with_name("templates")
 LOCALES = ("zh_CN", "en")
@@ -54,6 +53,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=False,
+    auto_reload=False,  # shipped files: compiled once, not checked on disk again for every message
 )
 
 # An administrator's text (services/message_templates.py) is compiled here, in a sandbox: it may use the
@@ -115,12 +115,18 @@ def shipped_text(channel: str, name: str, locale: str) -> TemplateText:
 
 def template_names(channel: str) -> list[str]:
     """The templates of a channel (names present in at least one language), sorted."""
+    return list(_names(channel))
+
+
+@lru_cache(maxsize=64)  # the shipped files do not change while the program runs; a job asks per message
+def _names(channel: str) -> tuple[str, ...]:
     folder = TEMPLATES / channel
     if not _NAME.match(channel) or not folder.is_dir():
-        return []
-    return sorted({p.name.split(".")[0] for p in folder.glob("*.j2")})
+        return ()
+    return tuple(sorted({p.name.split(".")[0] for p in folder.glob("*.j2")}))
 
 
+@lru_cache(maxsize=1024)
 def exists(channel: str, name: str, locale: str | None = None) -> bool:
     if not (_NAME.match(channel) and _NAME.match(name)):
         return False
@@ -179,9 +185,10 @@ def _babel(locale: str) -> Locale:
 @lru_cache(maxsize=4096)  # a job writes the same amounts (nothing, a common fee) many times over
 def money_text(minor: int, currency: str, locale: str) -> str:
     """12345 CNY -> ¥123.45 (zh_CN) or CN¥123.45 (en): exact, from minor units."""
-    return format_currency(Money(int(minor), currency).amount, currency, locale=_babel(locale))
+    return money_text_of(minor, currency, _babel(locale))
 
 
+@lru_cache(maxsize=4096)  # a job writes the same few days (today, the dispute deadline) in every message
 def date_text(day: date, locale: str) -> str:
     """2026年11月20日 (zh_CN) or November 20, 2026 (en)."""
     return format_date(day, format="long", locale=_babel(locale))

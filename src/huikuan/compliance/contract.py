@@ -13,6 +13,13 @@ from huikuan.compliance.contract_fields import format_instant
 from huikuan.compliance.model import Address, DebtorFacts, Decision, HistoryEvent, Request, epoch_seconds
 
 
+# The encoders json.dumps(..., sort_keys=True[, separators=(",", ":"), ensure_ascii=False]) would make
+# anew for every call, made once: the decision id digests the canonical text (`_CANON`) of a material
+# whose history is in the order of each event's sorted-key text (`_ORDER`).
+_CANON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_ORDER = json.JSONEncoder(sort_keys=True)
+
+
 def decision_to_dict(decision: Decision) -> dict[str, Any]:
     """The decision JSON of compliance.md, plus `id`: a stable digest of request, history, pack and result."""
     out: dict[str, Any] = {
@@ -30,7 +37,7 @@ def decision_to_dict(decision: Decision) -> dict[str, Any]:
         material["request"] = request_to_dict(basis.request, with_history=False)
         material["history"] = read_history(basis.request, basis.history)
         material["pack_fingerprint"] = basis.pack_fingerprint
-    canon = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canon = _CANON.encode(material)
     return {**out, "id": hashlib.sha256(canon.encode()).hexdigest()[:32]}
 
 
@@ -38,7 +45,7 @@ def read_history(request: Request, history: Iterable[HistoryEvent]) -> list[dict
     """The events the gate read for this request, canonical and in a canonical order."""
     at = epoch_seconds(request.at)
     mine = [event_to_dict(e) for e in history if e.party_id == request.party.id and e.ts <= at]
-    return sorted(mine, key=lambda e: json.dumps(e, sort_keys=True))
+    return sorted(mine, key=_ORDER.encode)
 
 
 def request_to_dict(request: Request, with_history: bool = True) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """The contact points of the debtor 360 (services/case_view.py): each masked, with its owner's local times
 and the compliance gate's verdict now.
 
-The gate is asked through the same door as the contact paths (services/gate.py `ask`), with the facts
-and the history read once for the whole page instead of once per contact point: `point_verdict` is
-that question for one point.
+The gate is asked through the same door as the contact paths (services/point_judgement.py
+`judge_point`), with the facts and the history read once for the whole page instead of once per contact
+point: `point_verdict` is that question for one point.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 from huikuan.compliance import Request
 from huikuan.compliance.location import request_zones
-from huikuan.compliance.model import Debt, Purpose, SafeHarbour
+from huikuan.compliance.model import Debt, Purpose
 from huikuan.domain.enums import Channel
 from huikuan.services.case_parts import GateVerdict, LocalTime, PointView
-from huikuan.services.gate import UNUSABLE, WORK, GateInputs, ask
+from huikuan.services.gate import UNUSABLE, GateInputs
 from huikuan.services.gate import who as person
 from huikuan.services.masking import mask_contact
-from huikuan.services.safe_harbour import ELECTRONIC, harbour_of
+from huikuan.services.point_judgement import PointTerms, judge_point, point_terms
 from huikuan.strategy.gate_facts import debt_id
 
 # The channel a contact point is naturally used for; a QQ number has none the gate knows.
@@ -35,26 +35,11 @@ NATURAL_CHANNELS: dict[str, str] = {
 
 
 def point_verdict(
-    inputs: GateInputs,
-    *,
-    channel: str,
-    party: int | None,
-    to: str,
-    at: datetime,
-    workplace: bool = False,
-    safe_harbour: SafeHarbour | None = None,
+    inputs: GateInputs, *, channel: str, party: int | None, terms: PointTerms, at: datetime
 ) -> tuple[GateVerdict, tuple[str, ...]]:
-    """The gate's verdict for a contact through one point, and the zones it placed the person in (asked as
-    contacts.check_contact asks it: an e-mail or a text with the point's safe-harbour reason)."""
-    verdict, requests = ask(
-        inputs,
-        channel=Channel(channel),
-        party=party,
-        to=to,
-        at=at,
-        workplace=workplace,
-        safe_harbour=safe_harbour,
-    )
+    """The gate's verdict for a contact through one point, and the zones it placed the person in (asked
+    through point_judgement.judge_point, as contacts.check_contact asks a collector's contact)."""
+    verdict, requests = judge_point(inputs, channel=Channel(channel), party=party, terms=terms, at=at)
     d = verdict.decision
     until = d["next_allowed_at"]
     zones = request_zones(requests[0], inputs.pack.country)
@@ -90,19 +75,8 @@ def point_views(
         verdict: GateVerdict | None = None
         zones: tuple[str, ...] = ()
         if channel is not None and inputs.accounts and r.status not in UNUSABLE:
-            harbour = (
-                harbour_of(used=(r.id, channel) in used, source=r.source, consent=bool(r.consent))
-                if channel in ELECTRONIC
-                else None
-            )
             verdict, zones = point_verdict(
-                inputs,
-                channel=channel,
-                party=r.party_id,
-                to=r.value,
-                at=at,
-                workplace=r.place == WORK,
-                safe_harbour=harbour,
+                inputs, channel=channel, party=r.party_id, terms=point_terms(r, r.id, channel, used), at=at
             )
         elif channel is not None and inputs.accounts:
             zones = request_zones(_probe(inputs, r.party_id, r.value, channel, at), pack.country)

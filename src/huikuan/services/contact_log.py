@@ -26,13 +26,8 @@ from huikuan.domain.goals import GOALS, OUTCOME_GOALS, Goal
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, case_to_work
 from huikuan.services.contact_points import apply_mark
-from huikuan.services.contacts import (
-    check_contact,
-    insert_contact,
-    keep_refusal,
-    may_discuss_payment,
-    refusal,
-)
+from huikuan.services.contact_refusals import keep_refusal, refusal
+from huikuan.services.contacts import check_contact, insert_contact, may_discuss_payment
 from huikuan.services.holds import SetHold, add_hold, debtor_zone, open_hold_kinds
 from huikuan.services.promises import promise_terms, take_promise
 from huikuan.storage import tables as t

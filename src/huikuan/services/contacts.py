@@ -1,9 +1,11 @@
 """Every outbound contact passes the compliance gate before it happens: calls, visits and messages.
 
 `check_contact` asks the gate about a contact with a case's debtor or one of its related parties, through
-the one door of services/gate.py (the stored facts and history, read as the daily plan reads them).
+the one door of services/point_judgement.py (the stored facts and history, read as the daily plan reads
+them; the point as the plan-dispatch job and the case page read it).
 `record_contact` records a contact as made only when the gate allowed it at that instant; a refused
-contact is not made, and the refusal is kept as an audit event (who, when, what, which rule).
+contact is not made, and the refusal is kept as an audit event (who, when, what, which rule:
+services/contact_refusals.py).
 `queue_message` puts an SMS, email, WeChat message or letter in the outbox on the same terms.
 The workbench's own use case, a collector reporting a call or visit with its promise and next action, is
 services/contact_log.py; the contact form's contents are services/contact_form.py.
@@ -13,21 +15,21 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 
 from huikuan.compliance.model import Purpose, Role
 from huikuan.domain.enums import CaseStage, Channel, Direction, Outcome
 from huikuan.domain.goals import GOALS
-from huikuan.errors import ComplianceRefused, InvalidInput, NotFound
+from huikuan.errors import InvalidInput, NotFound
 from huikuan.services import notices
+from huikuan.services.contact_refusals import keep_refusal, refusal
 from huikuan.services.disputes import disputes_of_contact
-from huikuan.services.gate import UNUSABLE, WORK, Verdict, ask, read_gate_inputs
+from huikuan.services.gate import Verdict, read_gate_inputs
 from huikuan.services.holds import SetHold, add_hold, open_hold_kinds
-from huikuan.services.safe_harbour import ELECTRONIC, point_harbour
+from huikuan.services.point_judgement import NO_POINT, judge_point, point_terms, read_point
+from huikuan.services.safe_harbour import ELECTRONIC, used_points
 from huikuan.storage import tables as t
-from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gate_facts import creditor_pack
 
@@ -47,41 +49,8 @@ def _case(uow: UnitOfWork, case_id: int) -> Any:
 
 
 def _to(uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: int | None) -> str | None:
-    row = _point(uow, contact_point_id, debtor_id, party)
+    row = read_point(uow, contact_point_id, debtor_id, party)
     return None if row is None else str(row.value)
-
-
-def _point(uow: UnitOfWork, contact_point_id: int | None, debtor_id: int, party: int | None) -> Any:
-    """The point's row: its address (value), whether it reaches the person at work (place), whether it
-    carries the person's prior express consent (consent), and its source; None without a point. A point
-    marked do-not-contact, wrong number or disconnected is refused (InvalidInput)."""
-    if contact_point_id is None:
-        return None
-    cp = t.contact_points.c
-    row = uow.session.execute(
-        select(cp.value, cp.party_id, cp.status, cp.place, cp.consent, cp.source).where(
-            cp.id == contact_point_id, cp.debtor_id == debtor_id
-        )
-    ).one_or_none()
-    return usable_point(row, contact_point_id, party)
-
-
-def usable_point(row: Any, contact_point_id: int, party: int | None) -> Any:
-    """The point's stored row (value, party_id, status, place, consent, source; None: not one of the
-    debtor's points) if the contact may use it, for `_point` and for a caller that read many at once."""
-    if row is None or row.party_id != party:
-        raise InvalidInput(
-            "contact point {point} does not belong to the person contacted", point=contact_point_id
-        )
-    if row.status == "do_not_contact":
-        raise InvalidInput("contact point {point} is marked do-not-contact", point=contact_point_id)
-    if row.status in UNUSABLE:
-        raise InvalidInput(
-            "contact point {point} is marked {status}: it is not used",
-            point=contact_point_id,
-            status=row.status,
-        )
-    return row
 
 
 def check_contact(
@@ -95,9 +64,9 @@ def check_contact(
     purpose: str | None = None,
     automated: bool = False,
 ) -> Verdict:
-    """Whether the contact may happen at `at` (default now), for every open account of the case;
-    `automated` for a message no collector sent (the gate's automated-text-consent rule then reads the
-    point's consent)."""
+    """Whether the contact may happen at `at` (default now), for every open account of the case, asked
+    through the point (services/point_judgement.py); `automated` for a message no collector sent (the
+    gate's automated-text-consent rule then reads the point's consent)."""
     try:
         gate_channel = Channel(channel)
     except ValueError:
@@ -108,26 +77,19 @@ def check_contact(
         ) from None
     when = (at or datetime.now(UTC)).astimezone(UTC)
     inputs = read_gate_inputs(uow, case_id)
-    row = _point(uow, contact_point_id, inputs.debtor_id, party)
-    to, at_work, consent, harbour = None, False, False, None
+    row = read_point(uow, contact_point_id, inputs.debtor_id, party)
+    terms = NO_POINT
     if row is not None and contact_point_id is not None:
-        to, at_work, consent = str(row.value), row.place == WORK, bool(row.consent)
-        if channel in ELECTRONIC:  # asked of e-mails and texts only: a call keeps its decision id
-            harbour = point_harbour(uow, contact_point_id, channel, source=row.source, consent=consent)
-    goal = Purpose(purpose) if purpose else None
-    verdict, _requests = ask(
+        used = used_points(uow, [contact_point_id]) if channel in ELECTRONIC else set()
+        terms = point_terms(row, contact_point_id, channel, used)
+    verdict, _requests = judge_point(
         inputs,
         channel=gate_channel,
         party=party,
-        to=to,
+        terms=terms,
         at=when,
-        purpose=goal,
-        workplace=at_work,
+        purpose=Purpose(purpose) if purpose else None,
         automated=automated,
-        # Read only for an automated contact, the one the consent is about: a collector's contact is
-        # asked as the case page asks it, with the same decision id.
-        express_consent=consent and automated,
-        safe_harbour=harbour,
     )
     return verdict
 
@@ -167,84 +129,6 @@ def _allowed_or_refused(
         what["plan_date"] = plan_date.isoformat()
     keep_refusal(uow, case_id, user_id, what, verdict)
     raise refusal(verdict, zone)
-
-
-def keep_refusal(
-    uow: UnitOfWork, case_id: int, user_id: int | None, what: dict[str, Any], verdict: Verdict
-) -> None:
-    """The refusal as an audit event, committed: it is kept even though nothing else happens."""
-    record(
-        uow.session,
-        at=datetime.now(UTC),
-        user_id=user_id,
-        action="contact.refused",
-        entity="case",
-        entity_id=case_id,
-        detail={**what, "rules": list(verdict.refused_by), "decision": decision_reference(verdict.decision)},
-    )
-    uow.commit()
-
-
-def decision_reference(decision: dict[str, Any]) -> dict[str, Any]:
-    """What the audit keeps of a decision: its id and the rules, never the rules' texts (they can name the
-    debtor's hours, zone or circumstances)."""
-    return {
-        "id": decision.get("id"),
-        "pack": decision.get("pack"),
-        "pack_version": decision.get("pack_version"),
-        "next_allowed_at": decision.get("next_allowed_at"),
-        "violations": [{"rule": v.get("rule")} for v in decision.get("violations", [])],
-    }
-
-
-def _when_text(instant: str, zone: str | None) -> str:
-    """The gate's UTC instant, in the reader's zone when one is given."""
-    if zone is None:
-        return instant
-    at = datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(ZoneInfo(zone))
-    return f"{at:%Y-%m-%d %H:%M} ({zone})"
-
-
-def _refused_error(msgid: str, decision: dict[str, Any], **values: object) -> ComplianceRefused:
-    """ComplianceRefused with a translatable message (msgid and values, like every HuikuanError)."""
-    exc = ComplianceRefused(msgid.format(**values), decision)
-    exc.msgid, exc.values = msgid, values
-    return exc
-
-
-def refusal(verdict: Verdict, zone: str | None = None, *, next_action: bool = False) -> ComplianceRefused:
-    """The error for a refused contact (or next action), naming the rules and when it is next allowed:
-    in `zone` when given, else as the gate's UTC instant."""
-    d = verdict.decision
-    rules = ", ".join(verdict.refused_by)
-    until = d["next_allowed_at"]
-    if next_action:
-        if until is None:
-            return _refused_error(
-                "The compliance gate would refuse the next action ({rules}) until the facts change: "
-                "leave the next action empty",
-                d,
-                rules=rules,
-            )
-        return _refused_error(
-            "The compliance gate would refuse the next action at that time ({rules}); "
-            "it is next allowed at {until}",
-            d,
-            rules=rules,
-            until=_when_text(until, zone),
-        )
-    if until is None:
-        return _refused_error(
-            "The compliance gate refused this contact ({rules}); allowed again at a change of facts",
-            d,
-            rules=rules,
-        )
-    return _refused_error(
-        "The compliance gate refused this contact ({rules}); allowed again at {until}",
-        d,
-        rules=rules,
-        until=_when_text(until, zone),
-    )
 
 
 def record_contact(

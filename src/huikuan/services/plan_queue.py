@@ -1,8 +1,9 @@
 """The plan-dispatch job's batch (services/plan_dispatch.py): a few hundred planned messages written,
 asked about by the gate and put in the outbox together.
 
-Each message is judged exactly as `contacts.queue_message` judges it (same inputs, same decision and
-decision id, same refusal kept as an audit event), but the gate's inputs of the whole batch are read at
+Each message is judged exactly as `contacts.queue_message` judges it, by the same function
+(`point_judgement.judge_point`: same inputs, same decision and decision id; the same refusal kept as an
+audit event, `contact_refusals.refusal_event`), but the gate's inputs of the whole batch are read at
 once (`gate.read_gate_inputs_many`), the contact points likewise, and the messages and refusals are
 written in one transaction. If another run queued one of them meanwhile (the unique index
 ux_messages_plan refuses it), the batch is written again one message at a time, and the ones already
@@ -13,25 +14,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from huikuan.channels import KINDS
 from huikuan.channels.choice import choose
 from huikuan.channels.render import TemplateText, template_names
-from huikuan.compliance.model import SafeHarbour
 from huikuan.domain.enums import Channel
 from huikuan.errors import InvalidInput
-from huikuan.services.contacts import decision_reference, usable_point
-from huikuan.services.gate import WORK, GateInputs, Verdict, ask, read_gate_inputs_many
+from huikuan.services.contact_refusals import refusal_event
+from huikuan.services.gate import GateInputs, Verdict, read_gate_inputs_many
 from huikuan.services.message_facts import state_of
 from huikuan.services.message_rows import CaseRows, case_rows
 from huikuan.services.message_text import case_facts_many, compose, message_locale, point_rows, recipient_of
 from huikuan.services.outbox import first_points
 from huikuan.services.outbox_job import PLAN_REFUSED_ERROR
-from huikuan.services.safe_harbour import ELECTRONIC, harbour_of, used_points
+from huikuan.services.point_judgement import PointTerms, judge_point, point_terms, read_points, usable_point
+from huikuan.services.safe_harbour import used_points
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -75,27 +76,19 @@ def queue_batch(uow: UnitOfWork, rows: list[Any], day: date, now: datetime) -> l
         else:
             messages[n] = (message, send_at)
     inputs = read_gate_inputs_many(uow, sorted({rows[n].case_id for n in messages}))
-    points = _points(uow, [m.point_id for m, _at in messages.values()])
+    points = read_points(uow, [m.point_id for m, _at in messages.values()])
     used = used_points(uow, [m.point_id for m, _at in messages.values()])
     queued: list[tuple[int, _Queued]] = []
     for n, (message, send_at) in messages.items():
         row, gate = rows[n], inputs[rows[n].case_id]
-        point = points.get((message.point_id, gate.debtor_id))
         try:
-            point = usable_point(point, message.point_id, message.party_id)
+            point = usable_point(
+                points.get((message.point_id, gate.debtor_id)), message.point_id, message.party_id
+            )
         except InvalidInput:
             outcomes[n] = "not_writable"
             continue
-        terms = _Terms(
-            str(point.value),
-            point.place == WORK,
-            bool(point.consent),
-            harbour_of(
-                used=(message.point_id, row.action) in used, source=point.source, consent=bool(point.consent)
-            )
-            if row.action in ELECTRONIC
-            else None,
-        )
+        terms = point_terms(point, message.point_id, row.action, used)
         queued.append((n, _judged(gate, row, message, terms, send_at, day, now)))
     uow.rollback()
     for n, outcome in _written_out(uow, [q for _n, q in queued]).items():
@@ -149,54 +142,26 @@ class _Known:
         return Written(to.point_id, to.party_id, template, lang, subject, body)
 
 
-class _Terms(NamedTuple):
-    """What the gate is asked about the point, as `contacts.check_contact` reads it."""
-
-    to: str
-    at_work: bool
-    consent: bool
-    harbour: SafeHarbour | None
-
-
-def _points(uow: UnitOfWork, point_ids: list[int]) -> dict[tuple[int, int], Any]:
-    """The contact points' rows, by (point id, debtor id), as `contacts._point` reads one."""
-    cp = t.contact_points.c
-    query = select(cp.id, cp.debtor_id, cp.value, cp.party_id, cp.status, cp.place, cp.consent, cp.source)
-    found = uow.session.execute(query.where(cp.id.in_(sorted(set(point_ids))))).all()
-    return {(r.id, r.debtor_id): r for r in found}
-
-
 def _judged(
     inputs: GateInputs,
     row: Any,
     message: Written,
-    terms: _Terms,
+    terms: PointTerms,
     send_at: datetime | None,
     day: date,
     now: datetime,
 ) -> _Queued:
     """The gate's answer as `queue_message` asks it (the system's automated message, at its slot); a
     message with no slot (a letter) waits for the moment the gate names if it may not go now."""
-    to, at_work, consent, harbour = terms
     channel = Channel(row.action)
     if send_at is None:  # as plan_dispatch asked check_contact: a collector's question, at `now`
-        first, _requests = ask(
-            inputs, channel=channel, party=message.party_id, to=to, at=now, workplace=at_work
-        )
+        first, _requests = judge_point(inputs, channel=channel, party=message.party_id, terms=terms, at=now)
         until = first.decision.get("next_allowed_at")
         if not first.allowed and until:
             send_at = datetime.fromisoformat(str(until).replace("Z", "+00:00")).astimezone(UTC)
     due = send_at.astimezone(UTC) if send_at is not None else None
-    verdict, _requests = ask(
-        inputs,
-        channel=channel,
-        party=message.party_id,
-        to=to,
-        at=due or now,
-        workplace=at_work,
-        automated=True,
-        express_consent=consent,
-        safe_harbour=harbour,
+    verdict, _requests = judge_point(
+        inputs, channel=channel, party=message.party_id, terms=terms, at=due or now, automated=True
     )
     base = {
         "case_id": row.case_id,
@@ -216,7 +181,7 @@ def _judged(
             "queued",
             {
                 **base,
-                "to": to,
+                "to": terms.to,
                 "status": "queued",
                 "decision_id": verdict.decision["id"],
                 "error": None,
@@ -241,7 +206,7 @@ def _judged(
 
 
 def _refusal(row: Any, message: Written, when: datetime, day: date, verdict: Verdict) -> dict[str, Any]:
-    """The refusal's audit event (`contacts.keep_refusal`'s)."""
+    """The refusal's audit event, as `contact_refusals.keep_refusal` keeps queue_message's."""
     what: dict[str, Any] = {
         "channel": row.action,
         "at": when.isoformat(),
@@ -249,17 +214,7 @@ def _refusal(row: Any, message: Written, when: datetime, day: date, verdict: Ver
         "contact_point_id": message.point_id,
         "plan_date": day.isoformat(),
     }
-    return {
-        "user_id": None,
-        "action": "contact.refused",
-        "entity": "case",
-        "entity_id": row.case_id,
-        "detail": {
-            **what,
-            "rules": list(verdict.refused_by),
-            "decision": decision_reference(verdict.decision),
-        },
-    }
+    return refusal_event(row.case_id, None, what, verdict)
 
 
 def _written_out(uow: UnitOfWork, batch: list[_Queued]) -> dict[int, str]:

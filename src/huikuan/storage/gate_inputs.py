@@ -222,8 +222,9 @@ def contact_rows(
         if until is not None:
             query = query.where(i.at <= until)
             sent = sent.where(m.sent_at <= until)
-        rows.extend(ContactRow(**r._mapping) for r in _rows(conn, query))
-        rows.extend(ContactRow(**r._mapping) for r in _rows(conn, sent))
+        # Both selects name ContactRow's fields in its order: the rows are made from their tuples.
+        rows.extend(ContactRow(*r) for r in _rows(conn, query))
+        rows.extend(ContactRow(*r) for r in _rows(conn, sent))
     return rows
 
 

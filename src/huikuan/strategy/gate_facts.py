@@ -174,8 +174,11 @@ def history_from_rows(
     role; each event concerns every account of its case (`accounts`: a case's account ids, in order).
     """
     history: dict[str, list[HistoryEvent]] = {}
+    debts: dict[int, tuple[str, ...]] = {}  # a case's debt ids, made once for all its events
     for r in sorted(rows, key=lambda r: r.at):
-        event = _event(r, tuple(debt_id(a) for a in accounts.get(r.case_id, ())))
+        if r.case_id not in debts:
+            debts[r.case_id] = tuple(debt_id(a) for a in accounts.get(r.case_id, ()))
+        event = _event(r, debts[r.case_id])
         if event is not None:
             history.setdefault(event.party_id, []).append(event)
     return history
