@@ -12,7 +12,6 @@ from typing import Any
 from huikuan.compliance.contract_fields import format_instant
 from huikuan.compliance.model import Address, DebtorFacts, Decision, HistoryEvent, Request, epoch_seconds
 
-
 # The encoders json.dumps(..., sort_keys=True[, separators=(",", ":"), ensure_ascii=False]) would make
 # anew for every call, made once: the decision id digests the canonical text (`_CANON`) of a material
 # whose history is in the order of each event's sorted-key text (`_ORDER`).
