@@ -229,6 +229,11 @@ def create_payment_link(
     provider refuses or cannot be reached."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     visible_case(uow, viewer, cmd.case_id, write=True)
+    return make_link(uow, cmd, user_id=viewer.user_id, now=now)
+
+
+def make_link(uow: UnitOfWork, cmd: NewLink, *, user_id: int | None, now: datetime) -> PaymentLink:
+    """create_payment_link once the caller has checked the case (the debtor's own page: no user)."""
     route, currency, offered, creditor_id = _offered(uow, cmd.case_id, now)
     provider = offered.get(cmd.provider)
     if provider is None:
@@ -247,9 +252,9 @@ def create_payment_link(
         raise ProviderUnavailable(
             "{provider} did not make the link: {why}", provider=cmd.provider, why=str(exc)
         ) from exc
-    link_id = _keep(uow.session.connection(), viewer, cmd, route, request, made, now)
+    link_id = _keep(uow.session.connection(), user_id, cmd, route, request, made, now)
     uow.commit()
-    return _link(uow.session.connection(), link_id, now)
+    return link_by_id(uow.session.connection(), link_id, now)
 
 
 def _request(
@@ -270,7 +275,7 @@ def _request(
 
 def _keep(
     conn: Connection,
-    viewer: Viewer,
+    user_id: int | None,
     cmd: NewLink,
     route: Route,
     request: LinkRequest,
@@ -293,14 +298,14 @@ def _keep(
             provider_ref=made.provider_ref or None,
             created_at=now,
             expires_at=request.expires_at,
-            created_by=viewer.user_id,
+            created_by=user_id,
         )
         .returning(t.payment_links.c.id)
     ).scalar_one()
     audit.record(
         conn,
         at=now,
-        user_id=viewer.user_id,
+        user_id=user_id,
         action="payment_link.created",
         entity="case",
         entity_id=cmd.case_id,
@@ -329,7 +334,7 @@ def _as_link(r: Any, now: datetime) -> PaymentLink:
     )
 
 
-def _link(conn: Connection, link_id: int, now: datetime) -> PaymentLink:
+def link_by_id(conn: Connection, link_id: int, now: datetime) -> PaymentLink:
     row = conn.execute(select(t.payment_links).where(t.payment_links.c.id == link_id)).one_or_none()
     if row is None:
         raise NotFound("No payment link {id}", id=link_id)
@@ -356,7 +361,7 @@ def link_to_view(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     conn = uow.session.connection()
     try:
-        link = _link(conn, link_id, now)
+        link = link_by_id(conn, link_id, now)
         visible_case(uow, viewer, link.case_id)
     except NotFound:
         raise NotFound("No payment link {id}", id=link_id) from None
