@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from huikuan.domain.enums import ArrangementKind
 from huikuan.domain.money import Money
@@ -123,7 +123,7 @@ def arrange_view(uow: UnitOfWork, visitor: Visitor, *, now: datetime) -> Arrange
     limits = bounds(owed.authority_policy)
     a = t.arrangements.c
     busy = uow.session.execute(
-        a.id.select().where(a.case_id == visitor.case_id, a.status.in_(OPEN_STATUSES)).limit(1)
+        select(a.id).where(a.case_id == visitor.case_id, a.status.in_(OPEN_STATUSES)).limit(1)
     ).first()
     offers = [] if busy else offers_for(owed.balance, owed.currency, limits, floor_today(now))
     pack = str(case_row(uow, visitor.case_id).pack)

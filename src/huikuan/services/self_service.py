@@ -80,18 +80,32 @@ def tell_debtor(
         channel, point = "letter", first_point(uow, case.debtor_id, "address")
     if point is None:
         return None
-    try:
-        return queue_message(
-            uow,
-            case.id,
-            channel=channel,
-            contact_point_id=point,
-            subject=subject,
-            body=body,
-            template=template,
-            at=now,
-            locale=locale,
-        )
-    except (ComplianceRefused, InvalidInput):
-        uow.rollback()
-        return None
+    send_at: datetime | None = None
+    for _ in range(2):  # now, else once at the next moment the gate allows (an hour the debtor keeps)
+        try:
+            return queue_message(
+                uow,
+                case.id,
+                channel=channel,
+                contact_point_id=point,
+                subject=subject,
+                body=body,
+                template=template,
+                at=now,
+                locale=locale,
+                send_at=send_at,
+            )
+        except ComplianceRefused as refused:
+            uow.rollback()
+            send_at = _next_allowed(refused.decision)
+            if send_at is None:
+                return None
+        except InvalidInput:
+            uow.rollback()
+            return None
+    return None
+
+
+def _next_allowed(decision: object) -> datetime | None:
+    later = decision.get("next_allowed_at") if isinstance(decision, dict) else None
+    return datetime.fromisoformat(later.replace("Z", "+00:00")) if isinstance(later, str) else None
