@@ -50,6 +50,7 @@ from huikuan.web.api import sms_callbacks as api_sms_callbacks
 from huikuan.web.api import wechat as api_wechat
 from huikuan.web.api import workload as api_workload
 from huikuan.web.capacity import Admission
+from huikuan.web.debtor_session import DebtorSessionMiddleware
 from huikuan.web.headers import SecurityHeaders
 from huikuan.web.limits import BodyLimits
 from huikuan.web.observe import RequestLog
@@ -63,6 +64,7 @@ from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import creditor_admin as ui_creditor_admin
+from huikuan.web.ui import debtor as ui_debtor
 from huikuan.web.ui import disputes as ui_disputes
 from huikuan.web.ui import exports as ui_exports
 from huikuan.web.ui import facts as ui_facts
@@ -155,6 +157,10 @@ ROUTERS = (
     api_workload.router,
     api_reports.router,
     api_exports.router,
+    # The debtor's own pages (/d) come after every other, their private link's GET /d/{token} last of all:
+    # a page such as /d/pay is never read as a token.
+    ui_debtor.router,
+    ui_debtor.link_router,
 )
 
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")
@@ -222,6 +228,8 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
         },
         by_suffix=dict.fromkeys(UPLOAD_SUFFIXES, settings.document_max_bytes + 64 * 1024),
     )
+    # The debtor's own session, on /d only, apart from the staff's (web/debtor_session.py).
+    app.add_middleware(DebtorSessionMiddleware)
     app.add_middleware(RequestLog)  # its request id, timing and error log cover all the above
     app.add_middleware(SecurityHeaders, https=settings.cookie_secure)
     errors.install(app)

@@ -30,6 +30,7 @@ from huikuan.storage.tables.debtors import (
     person_unlinks,
     persons,
 )
+from huikuan.storage.tables.debtor_portal import debtor_check_failures, debtor_links
 from huikuan.storage.tables.disputes import (
     complaints,
     disputes,
@@ -113,6 +114,8 @@ __all__ = [
     "complaints",
     "contact_points",
     "creditors",
+    "debtor_check_failures",
+    "debtor_links",
     "debtors",
     "disputes",
     "documents",

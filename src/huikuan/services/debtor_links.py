@@ -1,0 +1,301 @@
+"""The debtor's private link to the case's own pages (/d), and the identity check that opens it.
+
+A link belongs to one case and expires (LINK_DAYS by default). Only the SHA-256 of its token is kept: the
+token (32 random bytes) is in the link and nowhere else, so the table alone opens nothing.
+
+Opening the link asks two things before anything about the debt is shown: the last four characters of
+the national ID (of an account number where the pack is not cn's or no ID is on file) and the date of
+birth; never the birth date alone. The answer to an unknown, expired or locked link and to a wrong answer
+is one and the same, so nothing tells whether a link or a person exists. Each wrong answer counts against
+the link, which locks at its FAILURES_TO_LOCK-th, and against the address it came from (kept as a keyed
+hash): ADDRESS_FAILURES_PER_HOUR wrong answers from one address in an hour and it may try no more until
+the oldest is an hour old. Every check is audited (`debtor_link.check`: the link, whether it passed and
+why not; never the values typed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from huikuan.config import get_settings
+from huikuan.domain.national_id import normalise_national_id, prc_birth_date
+from huikuan.errors import InvalidInput, NotFound, Throttled
+from huikuan.local_secrets import local_secret
+from huikuan.sealing import unseal
+from huikuan.storage import tables as t
+from huikuan.storage.audit import record
+from huikuan.storage.uow import UnitOfWork
+
+LINK_DAYS = 14
+MAX_LINK_DAYS = 90
+FAILURES_TO_LOCK = 5
+ADDRESS_FAILURES_PER_HOUR = 10
+WINDOW = timedelta(hours=1)
+PATH = "/d/"
+NO_MATCH = (
+    "We could not open this page with these details. Check what you typed; if the link is old, ask us "
+    "for a new one."
+)
+CHECKED, CREATED, LOCKED, REFUSED = (
+    "debtor_link.check",
+    "debtor_link.created",
+    "debtor_link.locked",
+    "debtor_link.check_refused",
+)
+
+
+class CheckFailed(InvalidInput):
+    """The identity check did not open the link: a wrong answer, or a link unknown, expired or locked
+    (one message for all, on purpose)."""
+
+
+@dataclass(frozen=True)
+class NewDebtorLink:
+    link_id: int
+    case_id: int
+    token: str
+    url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class DebtorAnswers:
+    """What the visitor typed: the last four characters (of the ID or an account number), the birth date."""
+
+    last4: str
+    birth_date: date | None
+
+
+@dataclass(frozen=True)
+class PassedCheck:
+    link_id: int
+    case_id: int
+
+
+@dataclass(frozen=True)
+class _Factors:
+    last4s: tuple[str, ...]  # what the last four may be (the ID's, else each account number's)
+    birth_date: date | None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def address_key(address: str) -> str:
+    """The address as kept: keyed, so the table does not list who visited."""
+    key = local_secret("secret_key", get_settings().secret_key).encode()
+    return hmac.new(key, b"debtor-address:" + address.encode(), hashlib.sha256).hexdigest()
+
+
+def _last4(value: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", value.upper())[-4:]
+
+
+def _factors(conn: Connection, case_id: int) -> _Factors | None:
+    c, d, cr = t.cases.c, t.debtors.c, t.creditors.c
+    row = conn.execute(
+        select(d.national_id, d.birth_date, cr.pack)
+        .select_from(t.cases.join(t.debtors, d.id == c.debtor_id).join(t.creditors, cr.id == c.creditor_id))
+        .where(c.id == case_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    plain = unseal(row.national_id) if row.national_id else None
+    if plain and row.pack == "cn":
+        last4s: tuple[str, ...] = (normalise_national_id(plain)[-4:],)
+    else:
+        refs = conn.execute(select(t.accounts.c.external_ref).where(t.accounts.c.case_id == case_id))
+        last4s = tuple(sorted({_last4(str(r)) for r in refs.scalars() if len(_last4(str(r))) == 4}))
+    return _Factors(last4s, row.birth_date or prc_birth_date(plain))
+
+
+def link_url(token: str) -> str:
+    """The link as sent: under HUIKUAN_PUBLIC_URL (a path only while it is unset)."""
+    return get_settings().public_url.strip().rstrip("/") + PATH + token
+
+
+def create_link(
+    uow: UnitOfWork,
+    case_id: int,
+    *,
+    user_id: int | None = None,
+    days: int = LINK_DAYS,
+    now: datetime | None = None,
+) -> NewDebtorLink:
+    """A new private link for the case, valid `days` days; commits. NotFound for no such case;
+    InvalidInput when the check could not be passed (no birth date, or nothing to take four characters
+    from, on file)."""
+    if not 1 <= days <= MAX_LINK_DAYS:
+        raise InvalidInput("A link lasts from 1 to {max} days", max=MAX_LINK_DAYS)
+    when = (now or datetime.now(UTC)).astimezone(UTC)
+    factors = _factors(uow.session.connection(), case_id)
+    if factors is None:
+        raise NotFound("no case {case_id}", case_id=case_id)
+    if factors.birth_date is None or not factors.last4s:
+        raise InvalidInput(
+            "Case {case_id} has no date of birth, or no ID or account number, on file: the debtor could "
+            "not pass the identity check",
+            case_id=case_id,
+        )
+    token = secrets.token_urlsafe(32)
+    expires = when + timedelta(days=days)
+    link_id = int(
+        uow.session.execute(
+            insert(t.debtor_links)
+            .values(
+                case_id=case_id,
+                token_hash=token_hash(token),
+                created_at=when,
+                created_by=user_id,
+                expires_at=expires,
+                failures=0,
+            )
+            .returning(t.debtor_links.c.id)
+        ).scalar_one()
+    )
+    detail = {"case_id": case_id, "link_id": link_id, "expires_at": expires.isoformat()}
+    record(
+        uow.session, at=when, user_id=user_id, action=CREATED, entity="case", entity_id=case_id, detail=detail
+    )
+    uow.commit()
+    return NewDebtorLink(link_id, case_id, token, link_url(token), expires)
+
+
+def _failures_from(conn: Connection, address: str, since: datetime) -> list[datetime]:
+    f = t.debtor_check_failures.c
+    return list(conn.execute(select(f.at).where(f.address_hash == address, f.at > since)).scalars())
+
+
+def _matches(factors: _Factors | None, answers: DebtorAnswers) -> bool:
+    if factors is None or factors.birth_date is None or answers.birth_date is None:
+        return False
+    typed = _last4(answers.last4).encode()
+    # Every candidate compared, in constant time each: no early answer.
+    last4 = [hmac.compare_digest(typed, x.encode()) for x in factors.last4s]
+    return any(last4) and len(answers.last4.strip()) >= 4 and factors.birth_date == answers.birth_date
+
+
+def _why_not(link: Any, factors: _Factors | None, answers: DebtorAnswers, at: datetime) -> str | None:
+    if link is None:
+        return "unknown"
+    if link.locked_at is not None:
+        return "locked"
+    if link.expires_at <= at:
+        return "expired"
+    return None if _matches(factors, answers) else "no_match"
+
+
+def check_link(
+    uow: UnitOfWork, token: str, answers: DebtorAnswers, *, address: str, now: datetime | None = None
+) -> PassedCheck:
+    """Opens the link to the visitor who answered right; audited, commits. CheckFailed (the same for
+    every reason) or Throttled past the address's limit."""
+    at = (now or datetime.now(UTC)).astimezone(UTC)
+    conn = uow.session.connection()
+    who = address_key(address)
+    recent = _failures_from(conn, who, at - WINDOW)
+    if len(recent) >= ADDRESS_FAILURES_PER_HOUR:
+        record(
+            uow.session, at=at, user_id=None, action=REFUSED, entity="debtor_link", detail={"by": "address"}
+        )
+        uow.commit()
+        minutes = max(1, int((min(recent) + WINDOW - at).total_seconds() // 60) + 1)
+        raise Throttled("Too many attempts: please try again in {minutes} minutes", minutes=minutes)
+    lk = t.debtor_links.c
+    link = uow.session.execute(
+        select(lk.id, lk.case_id, lk.expires_at, lk.locked_at, lk.failures)
+        .where(lk.token_hash == token_hash(token))
+        .with_for_update()
+    ).one_or_none()
+    factors = _factors(conn, int(link.case_id)) if link is not None else None
+    why = _why_not(link, factors, answers, at)
+    case_id = int(link.case_id) if link is not None else None
+    detail: dict[str, Any] = {"link_id": link.id if link else None, "passed": why is None}
+    if why is None and link is not None:
+        uow.session.execute(update(t.debtor_links).where(lk.id == link.id).values(passed_at=at, failures=0))
+        record(
+            uow.session, at=at, user_id=None, action=CHECKED, entity="case", entity_id=case_id, detail=detail
+        )
+        uow.commit()
+        return PassedCheck(int(link.id), int(link.case_id))
+    uow.session.execute(insert(t.debtor_check_failures).values(at=at, address_hash=who))
+    detail["why"] = why
+    if why == "no_match" and link is not None:
+        _count_failure(uow, link, at)
+    record(
+        uow.session,
+        at=at,
+        user_id=None,
+        action=CHECKED,
+        entity="case" if case_id else "debtor_link",
+        entity_id=case_id,
+        detail=detail,
+    )
+    uow.commit()
+    raise CheckFailed(NO_MATCH)
+
+
+def _count_failure(uow: UnitOfWork, link: Any, at: datetime) -> None:
+    lk = t.debtor_links.c
+    failures = int(link.failures) + 1
+    locked = at if failures >= FAILURES_TO_LOCK else None
+    uow.session.execute(
+        update(t.debtor_links).where(lk.id == link.id).values(failures=failures, locked_at=locked)
+    )
+    if locked is not None:
+        detail = {"link_id": int(link.id), "failures": failures}
+        record(
+            uow.session,
+            at=at,
+            user_id=None,
+            action=LOCKED,
+            entity="case",
+            entity_id=int(link.case_id),
+            detail=detail,
+        )
+
+
+def link_open(conn: Connection, link_id: int, case_id: int, now: datetime | None = None) -> bool:
+    """Whether a visit that passed the check of this link may go on: the link still exists for the case,
+    unexpired and unlocked."""
+    at = (now or datetime.now(UTC)).astimezone(UTC)
+    lk = t.debtor_links.c
+    row = conn.execute(
+        select(lk.expires_at, lk.locked_at).where(lk.id == link_id, lk.case_id == case_id)
+    ).one_or_none()
+    return row is not None and row.locked_at is None and row.expires_at > at
+
+
+def link_state(conn: Connection, link_id: int) -> dict[str, Any]:
+    """A link's expiry, failures and lock, for the staff and the tests (never its token)."""
+    lk = t.debtor_links.c
+    row = conn.execute(
+        select(lk.case_id, lk.expires_at, lk.failures, lk.locked_at, lk.passed_at).where(lk.id == link_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("no link {link_id}", link_id=link_id)
+    return dict(row._mapping)
+
+
+__all__ = [
+    "ADDRESS_FAILURES_PER_HOUR",
+    "FAILURES_TO_LOCK",
+    "LINK_DAYS",
+    "CheckFailed",
+    "DebtorAnswers",
+    "NewDebtorLink",
+    "PassedCheck",
+    "check_link",
+    "create_link",
+    "link_open",
+    "link_state",
+]

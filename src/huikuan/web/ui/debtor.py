@@ -1,0 +1,117 @@
+"""The debtor's own pages under /d (issue 18): the private link and its identity check, what is owed, how
+to be contacted, the language switch and leaving. Paying, arranging and disputing are their own modules,
+extending templates/debtor/base.html and taking the same `DebtorVisitDep`.
+
+`link_router` holds only GET /d/{token}: it is mounted after every other router (web/app.py), so that
+/d/pay and its neighbours are never read as a token. Opening the link keeps its token in the visit's
+cookie and sends the browser to /d/check, so that the token leaves the address bar (and any Referer) at
+once. Nothing here says whether a link or a person exists: the check page is the same for every token,
+and its one refusal is services/debtor_links.py's NO_MATCH.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from huikuan.errors import Throttled
+from huikuan.i18n import normalize_locale
+from huikuan.services.debtor_links import CheckFailed, DebtorAnswers, check_link
+from huikuan.services.debtor_portal import audit_view, what_is_owed
+from huikuan.web.debtor_session import (
+    CHECK_PAGE,
+    DebtorVisitDep,
+    debtor_render,
+    debtor_router,
+    debtor_session,
+    end_visit,
+    start_visit,
+)
+from huikuan.web.ui.common import UowDep, client_address
+
+router = debtor_router()
+link_router = debtor_router()
+PENDING = "pending"
+TOKEN_MAX = 100
+
+
+@link_router.get("/{token}")
+def open_link(request: Request, token: str) -> Response:
+    """Keeps the link's token for the check and sends the browser on to it (the same for any token)."""
+    session = debtor_session(request)
+    end_visit(request)
+    session[PENDING] = token[:TOKEN_MAX]
+    return RedirectResponse(CHECK_PAGE, status_code=303)
+
+
+@router.get("/check")
+def check_page(request: Request) -> HTMLResponse:
+    pending = bool(debtor_session(request).get(PENDING))
+    return debtor_render(request, "debtor/check.html", {"pending": pending})
+
+
+def _birth(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+@router.post("/check")
+def check(
+    request: Request,
+    uow: UowDep,
+    last4: Annotated[str, Form(max_length=20)] = "",
+    birth_date: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Passes the identity check: the visit starts and goes to what is owed; else the one refusal."""
+    token = str(debtor_session(request).get(PENDING) or "")
+    answers = DebtorAnswers(last4, _birth(birth_date))
+    try:
+        passed = check_link(uow, token, answers, address=client_address(request))
+    except (CheckFailed, Throttled) as exc:
+        status = 429 if isinstance(exc, Throttled) else 422
+        message = exc.translated(_locale(request))
+        return debtor_render(
+            request, "debtor/check.html", {"pending": bool(token), "error": message}, status_code=status
+        )
+    start_visit(request, passed.link_id, passed.case_id)
+    return RedirectResponse("/d", status_code=303)
+
+
+def _locale(request: Request) -> str:
+    from huikuan.web.debtor_session import debtor_locale
+
+    return debtor_locale(request)
+
+
+@router.get("")
+def owed_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLResponse:
+    owed = what_is_owed(uow, visit.case_id)
+    audit_view(uow, visit.case_id, visit.link_id, "owed")
+    return debtor_render(request, "debtor/owed.html", {"owed": owed})
+
+
+@router.post("/language")
+def switch_language(
+    request: Request,
+    locale: Annotated[str, Form(max_length=10)] = "zh_CN",
+    next: Annotated[str, Form(max_length=200)] = "/d",  # noqa: A002 - the form's field
+) -> Response:
+    debtor_session(request)["locale"] = normalize_locale(locale)
+    back = next if next == "/d" or (next.startswith("/d/") and "//" not in next) else "/d"
+    if back.startswith("/d/") and back.count("/") == 2 and back[3:] not in KNOWN_PAGES:
+        back = CHECK_PAGE  # a link's own address: the token stays out of the history
+    return RedirectResponse(back, status_code=303)
+
+
+KNOWN_PAGES = frozenset({"check", "pay", "arrange", "dispute", "contact"})
+
+
+@router.post("/logout")
+def leave(request: Request) -> Response:
+    end_visit(request)
+    return RedirectResponse(CHECK_PAGE, status_code=303)
