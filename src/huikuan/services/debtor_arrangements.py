@@ -19,18 +19,26 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from huikuan.domain.enums import ArrangementKind
 from huikuan.domain.money import Money
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext
-from huikuan.services.arrangement_terms import LIMITS, Payment, Terms, authority, build_schedule, exceeds
+from huikuan.services.arrangement_terms import (
+    LIMITS,
+    Offer,
+    Payment,
+    Terms,
+    authority,
+    build_schedule,
+    exceeds,
+)
 from huikuan.services.clock import floor_today
 from huikuan.services.negotiation import accept_for_debtor
-from huikuan.services.offers import OPEN_STATUSES
+from huikuan.services.offers import OPEN_STATUSES, offers_where
 from huikuan.services.promises import case_money
-from huikuan.services.self_service import Visitor, case_row, tell_debtor
+from huikuan.services.self_service import Visitor, case_row, electronic_allowed, tell_debtor
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -111,7 +119,8 @@ class ArrangeView:
     offers: list[SelfOffer]
     limits: dict[str, int]
     pack: str
-    open_arrangement: bool  # an offer awaits approval or an arrangement is active: nothing new here
+    current: Offer | None  # an offer awaiting approval or an active arrangement: nothing new is offered
+    electronic: bool  # the terms may go by e-mail (us-reg-f: only after E-SIGN consent)
 
     def money(self, minor: int) -> str:
         return str(Money(minor, self.currency))
@@ -122,12 +131,13 @@ def arrange_view(uow: UnitOfWork, visitor: Visitor, *, now: datetime) -> Arrange
     owed = case_money(uow, visitor.case_id)
     limits = bounds(owed.authority_policy)
     a = t.arrangements.c
-    busy = uow.session.execute(
-        select(a.id).where(a.case_id == visitor.case_id, a.status.in_(OPEN_STATUSES)).limit(1)
-    ).first()
+    busy = offers_where(uow, (a.case_id == visitor.case_id) & a.status.in_(OPEN_STATUSES))
     offers = [] if busy else offers_for(owed.balance, owed.currency, limits, floor_today(now))
-    pack = str(case_row(uow, visitor.case_id).pack)
-    return ArrangeView(owed.balance, owed.currency, offers, limits, pack, busy is not None)
+    case = case_row(uow, visitor.case_id)
+    current = busy[-1] if busy else None
+    return ArrangeView(
+        owed.balance, owed.currency, offers, limits, str(case.pack), current, electronic_allowed(case)
+    )
 
 
 def consent_text(offer: SelfOffer, locale: str) -> str:

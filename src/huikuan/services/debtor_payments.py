@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from huikuan.config import get_settings
 from huikuan.domain.money import Money
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.i18n import gettext, normalize_locale
@@ -37,6 +38,7 @@ from huikuan.storage.uow import UnitOfWork
 
 LEAST_MINOR = 100  # the smallest part payment, in minor units (1.00)
 RECEIPT = "self_service_receipt"
+RECEIPT_PATH = "/d/pay/receipt"  # where the cashier sends the debtor back
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,9 @@ def start_payment(
             least=str(options.money(options.least)),
             balance=str(options.money(options.balance)),
         )
-    link = make_link(uow, NewLink(visitor.case_id, provider, amount=minor), user_id=None, now=now)
+    back = get_settings().public_url.strip().rstrip("/") + RECEIPT_PATH
+    cmd = NewLink(visitor.case_id, provider, amount=minor, return_url=back)
+    link = make_link(uow, cmd, user_id=None, now=now)
     uow.session.execute(
         insert(t.self_service_payments).values(
             payment_link_id=link.id,
@@ -105,6 +109,15 @@ def receipt(uow: UnitOfWork, visitor: Visitor, payment_link_id: int, *, now: dat
     if found is None:
         raise NotFound("No payment {id} here", id=payment_link_id)
     return link_by_id(uow.session.connection(), payment_link_id, now)
+
+
+def latest_receipt(uow: UnitOfWork, visitor: Visitor, *, now: datetime) -> PaymentLink | None:
+    """The newest link the debtor made on this case (where the cashier sends them back), if any."""
+    sp = t.self_service_payments.c
+    newest = uow.session.execute(
+        select(sp.payment_link_id).where(sp.case_id == visitor.case_id).order_by(sp.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return None if newest is None else receipt(uow, visitor, int(newest), now=now)
 
 
 def open_balance(uow: UnitOfWork, case_id: int) -> Money:

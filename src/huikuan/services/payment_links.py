@@ -53,6 +53,7 @@ class NewLink:
     provider: str
     amount: int | None = None
     arrangement_id: int | None = None
+    return_url: str | None = None  # where the cashier sends the payer back (default: the settings')
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,7 @@ def _request(
         subject=_subject(conn, cmd.case_id),
         expires_at=now + timedelta(hours=settings.payment_link_hours),
         notify_url=notify_url(cmd.provider),
-        return_url=settings.payment_return_url.strip() or settings.public_url.strip(),
+        return_url=cmd.return_url or settings.payment_return_url.strip() or settings.public_url.strip(),
         merchant=merchant,
     )
 

@@ -32,7 +32,6 @@ from huikuan.i18n import gettext, normalize_locale
 from huikuan.local_secrets import local_secret
 from huikuan.services.debtor_links import link_open
 from huikuan.storage.engine import get_engine
-from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ui.common import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, client_address, money, templates
 
 COOKIE = "huikuan_debtor"

@@ -19,6 +19,7 @@ from huikuan.storage.tables.cases import (
     plan_rows,
     promises,
 )
+from huikuan.storage.tables.debtor_portal import debtor_check_failures, debtor_links
 from huikuan.storage.tables.debtors import (
     acknowledgments,
     contact_points,
@@ -30,7 +31,6 @@ from huikuan.storage.tables.debtors import (
     person_unlinks,
     persons,
 )
-from huikuan.storage.tables.debtor_portal import debtor_check_failures, debtor_links
 from huikuan.storage.tables.disputes import (
     complaints,
     disputes,

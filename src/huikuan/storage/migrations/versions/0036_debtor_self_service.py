@@ -1,7 +1,7 @@
 """the debtor's own payments, signed arrangements and requests
 
 Revision ID: 0036
-Revises: 0032
+Revises: 0035
 Create Date: 2026-12-06 20:20:00
 
 Issue 18 (items 3 to 5): the payment links a debtor makes on their page (and the receipt sent), the
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0036"
-down_revision: str | None = "0032"
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
