@@ -28,6 +28,25 @@ from huikuan.web.ui.common import UowDep
 router = debtor_router()
 TEXT_MAX = 2000
 AMOUNT_MAX = 20
+# What the debtor reads for each key (English source strings, translated on the page).
+REASON_LABELS = {
+    "not_mine": "This is not my debt",
+    "wrong_amount": "The amount is wrong",
+    "already_paid": "I have already paid",
+    "other": "Another reason",
+}
+STATEMENT_LABELS = {
+    "income": "Income (wages, benefits, pensions, other)",
+    "home_contents": "Home and contents (rent or mortgage, council tax, utilities, insurance)",
+    "travel": "Travel (public transport, car costs)",
+    "food_housekeeping": "Food and housekeeping",
+    "personal_costs": "Personal costs (clothing, medicines, childcare)",
+    "communications_leisure": "Communications and leisure (phone, internet, TV)",
+    "other": "Other spending",
+    "priority_debts": "Payments to priority debts (arrears of rent, council tax, energy, fines)",
+    "non_priority_debts": "Payments to other debts (cards, loans)",
+}
+PROVIDER_LABELS = {"alipay": "Alipay", "wechatpay": "WeChat Pay", "stripe": "Card (Stripe)"}
 
 
 def _visitor(visit: DebtorVisit) -> Visitor:
@@ -52,7 +71,7 @@ def _pay_page(
 ) -> HTMLResponse:
     options = payments.pay_options(uow, _visitor(visit), now=_now())
     shown = amount or str(options.money(options.balance).amount)
-    context = {"options": options, "error": error, "amount": shown}
+    context = {"options": options, "error": error, "amount": shown, "providers": PROVIDER_LABELS}
     return debtor_render(request, "debtor/pay.html", context, status_code=status)
 
 
@@ -88,7 +107,8 @@ def receipt_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLRe
     """The debtor's newest payment on this page: paid (a receipt) or still waiting for the provider."""
     link = payments.latest_receipt(uow, _visitor(visit), now=_now())
     balance = payments.open_balance(uow, visit.case_id)
-    page = debtor_render(request, "debtor/receipt.html", {"link": link, "balance": balance})
+    context = {"link": link, "balance": balance, "providers": PROVIDER_LABELS}
+    page = debtor_render(request, "debtor/receipt.html", context)
     audit_view(uow, visit.case_id, visit.link_id, "receipt")
     return page
 
@@ -105,6 +125,7 @@ def _arrange_page(
         "view": view,
         "consent": consent,
         "statement_fields": requests.STATEMENT_FIELDS if requests.needs_statement(view.pack) else (),
+        "statement_labels": STATEMENT_LABELS,
         "sent": request.query_params.get("sent") == "1",
         **extra,
     }
@@ -164,7 +185,7 @@ async def arrangement_request(request: Request, uow: UowDep, visit: DebtorVisitD
 
 @router.get("/dispute")
 def dispute_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLResponse:
-    page = debtor_render(request, "debtor/dispute.html", {"reasons": disputes.REASONS})
+    page = debtor_render(request, "debtor/dispute.html", {"reasons": REASON_LABELS})
     audit_view(uow, visit.case_id, visit.link_id, "dispute")
     return page
 
@@ -195,7 +216,7 @@ def dispute(
     except HuikuanError as exc:
         uow.rollback()
         context = {
-            "reasons": disputes.REASONS,
+            "reasons": REASON_LABELS,
             "error": exc.translated(visit.locale),
             "reason": reason,
             "text": text,
