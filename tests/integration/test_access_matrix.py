@@ -495,6 +495,19 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/callbacks/wechat/{secret}"): Rule(
         HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
     ),
+    # --- dpay ---
+    # issue 18: the debtor's pay, arrange and dispute pages take the debtor's own visit (a passed identity
+    # check, web/debtor_session.py), never a staff session: staff get what anonymous gets. Without a visit
+    # a page says nothing and sends the browser to the check (303 /d/check), and a write lacks the visit's
+    # CSRF token (403) (tests/integration/test_debtor_self_service_web.py uses them as a debtor).
+    **{
+        ("GET", path): Rule(GO, GO, GO, GO, GO, GO, GO)
+        for path in ("/d/pay", "/d/pay/receipt", "/d/arrange", "/d/dispute")
+    },
+    **{
+        ("POST", path): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY)
+        for path in ("/d/pay", "/d/arrange/accept", "/d/arrange/request", "/d/dispute")
+    },
 }
 MOUNTS = {"/static"}  # files only
 

@@ -4,13 +4,19 @@ address, and shows nothing of the debt before the check."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from tests.support.debtor_portal import answer_check, debtor_browser, right_answers
-from tests.support.floor import Floor
+from tests.support.debtor_portal import answer_check, debtor_browser, page_csrf, right_answers
+from tests.support.floor import MORNING, Floor
+from typer.testing import CliRunner
 
+from huikuan.cli import app as cli_app
+from huikuan.errors import InvalidInput
+from huikuan.services.contacts import check_contact
+from huikuan.services.debtor_contact import DAYS, PAUSE_MAX_DAYS, ContactChoice, save_contact
 from huikuan.services.debtor_links import (
     ADDRESS_FAILURES_PER_HOUR,
     FAILURES_TO_LOCK,
@@ -127,3 +133,146 @@ def test_a_visit_ends_when_its_link_is_locked_or_expires(floor: Floor, app) -> N
         answer_check(debtor_browser(app), link.token, WRONG)
     after = client.get("/d", follow_redirects=False)
     assert after.status_code == 303 and after.headers["location"] == "/d/check"
+
+
+# --- how to be contacted -------------------------------------------------------------------------------
+
+# 2026-12-14 is a Monday: 02:00 UTC is 10:00 in Beijing.
+MONDAY_10 = datetime(2026, 12, 14, 2, 0, tzinfo=UTC)
+WEEKENDS_ONLY = {
+    "day": ["6", "7"],
+    "start": "09:00",
+    "end": "18:00",
+    "channel": ["call", "sms"],
+    "language": "en",
+    "pause_days": "0",
+    "receipt": "sms",
+}
+
+
+def _signed_in(floor: Floor, app):
+    link = _link(floor)
+    client = debtor_browser(app)
+    answer_check(client, link.token, right_answers(floor.cases[0], 1))
+    page_csrf(client, "/d/contact")
+    return client, link
+
+
+def test_choices_saved_on_the_page_make_the_gate_refuse_a_weekday_call_at_once(floor: Floor, app) -> None:
+    case = floor.cases[0]
+    assert check_contact(
+        floor.uow, case.id, channel="call", at=MONDAY_10, contact_point_id=case.mobile_id
+    ).allowed
+    floor.uow.session.rollback()
+    client, _link_ = _signed_in(floor, app)
+    saved = client.post("/d/contact", data=WEEKENDS_ONLY)
+    assert saved.status_code == 200 and "Saturday" in saved.text
+    verdict = check_contact(floor.uow, case.id, channel="call", at=MONDAY_10, contact_point_id=case.mobile_id)
+    assert not verdict.allowed and "designated-inconvenient-time" in verdict.refused_by
+    saturday = MONDAY_10 + timedelta(days=5)  # 10:00 in Beijing: inside the hours chosen; 19:00 is not
+    assert check_contact(
+        floor.uow, case.id, channel="call", at=saturday, contact_point_id=case.mobile_id
+    ).allowed
+    late = check_contact(
+        floor.uow, case.id, channel="call", at=saturday + timedelta(hours=9), contact_point_id=case.mobile_id
+    )
+    assert not late.allowed and "designated-inconvenient-time" in late.refused_by
+    email = check_contact(floor.uow, case.id, channel="email", at=MONDAY_10 + timedelta(days=5))
+    assert not email.allowed and "channel-opt-out" in email.refused_by
+
+
+def test_the_receipt_is_queued_to_the_channel_chosen_through_the_gate(floor: Floor) -> None:
+    case = floor.cases[0]
+    link = _link(floor)
+    choice = ContactChoice(DAYS, "09:00", "20:00", ("call", "sms"), "en", False, receipt_channel="sms")
+    receipt = save_contact(floor.uow, case.id, link.link_id, choice, now=MORNING)
+    assert receipt.status == "queued" and receipt.message_id is not None
+    m = t.messages.c
+    row = floor.uow.session.execute(
+        select(m.channel, m.contact_point_id, m.body, m.decision_id, m.locale).where(
+            m.id == receipt.message_id
+        )
+    ).one()
+    assert (row.channel, row.contact_point_id, row.locale) == ("sms", case.mobile_id, "en")
+    assert "between 09:00 and 20:00" in row.body and "only by phone calls" in row.body and row.decision_id
+
+
+def test_a_receipt_asked_for_outside_the_hours_chosen_waits_for_them(floor: Floor) -> None:
+    case = floor.cases[0]
+    link = _link(floor)
+    choice = ContactChoice((1, 2, 3, 4, 5), "18:00", "20:00", ("sms",), "zh", False, receipt_channel="sms")
+    receipt = save_contact(floor.uow, case.id, link.link_id, choice, now=MORNING)  # Friday 10:00 Beijing
+    assert receipt.status == "scheduled" and receipt.send_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    assert (
+        receipt.text("zh_CN")[0]
+        == "我们最多只会在您当地时间 星期一、星期二、星期三、星期四、星期五 的 18:00 至 20:00 之间联系您。"
+    )
+
+
+def test_a_hardship_pause_is_a_debtor_hold_within_the_creditors_maximum(floor: Floor) -> None:
+    case = floor.cases[0]
+    link = _link(floor)
+    too_long = ContactChoice(DAYS, "09:00", "20:00", ("sms",), "zh", False, pause_days=PAUSE_MAX_DAYS + 1)
+    with pytest.raises(InvalidInput):
+        save_contact(floor.uow, case.id, link.link_id, too_long, now=MORNING)
+    floor.uow.session.rollback()
+    choice = ContactChoice(
+        DAYS, "09:00", "20:00", ("sms",), "zh", False, pause_days=14, receipt_channel="sms"
+    )
+    receipt = save_contact(floor.uow, case.id, link.link_id, choice, now=MORNING)
+    h = t.holds.c
+    hold = floor.uow.session.execute(
+        select(h.kind, h.source, h.until).where(h.debtor_id == case.debtor_id)
+    ).one()
+    assert (hold.kind, hold.source, hold.until.isoformat()) == ("hardship", "debtor", "2026-12-04")
+    assert not check_contact(floor.uow, case.id, channel="call", at=MORNING + timedelta(days=3)).allowed
+    # The gate refuses the receipt too until the pause ends: it waits for that moment.
+    assert receipt.status == "scheduled" and receipt.send_at is not None
+    assert receipt.send_at >= datetime(2026, 12, 4, 16, 0, tzinfo=UTC)  # 5 December, 00:00 in Beijing
+    assert "2026-12-04" in "\n".join(receipt.text("en"))
+
+
+def test_contact_choices_need_a_day_and_a_way(floor: Floor, app) -> None:
+    client, _link_ = _signed_in(floor, app)
+    refused = client.post("/d/contact", data=WEEKENDS_ONLY | {"channel": []})
+    assert refused.status_code == 422 and "at least one way" in refused.text
+    refused = client.post("/d/contact", data=WEEKENDS_ONLY | {"day": []})
+    assert refused.status_code == 422 and "at least one day" in refused.text
+
+
+def test_the_contact_page_needs_a_visit_and_the_visits_own_form_token(floor: Floor, app) -> None:
+    anonymous = debtor_browser(app)
+    assert anonymous.post("/d/contact", data=WEEKENDS_ONLY, follow_redirects=False).status_code == 403
+    client, _link_ = _signed_in(floor, app)
+    client.csrf = "not-the-token"
+    assert client.post("/d/contact", data=WEEKENDS_ONLY, follow_redirects=False).status_code == 403
+
+
+# --- the command line ------------------------------------------------------------------------------------
+
+
+def test_the_command_line_makes_a_link_that_opens_and_sends_it_through_the_gate(floor: Floor, app) -> None:
+    case = floor.cases[0]
+    floor.uow.commit()
+    made = CliRunner().invoke(cli_app, ["portal", "link", str(case.id), "--days", "7", "--json"])
+    # (a link made now, so that it opens now; the one sent below is made and sent at the floor's morning)
+    assert made.exit_code == 0, made.output
+    out = json.loads(made.output)
+    assert set(out) == {"url", "expires_at"} and out["url"].startswith("/d/")
+    expires = datetime.fromisoformat(out["expires_at"].replace("Z", "+00:00"))
+    assert timedelta(days=6, hours=23) < expires - datetime.now(UTC) <= timedelta(days=7)
+    token = out["url"].removeprefix("/d/")
+    assert answer_check(debtor_browser(app), token, right_answers(case, 1)).status_code == 303
+    kept = floor.uow.session.execute(select(t.debtor_links.c.token_hash)).scalars().all()
+    assert token not in str(kept)
+    morning = ["--now", "2026-11-20T02:00:00Z", "--json"]
+    sent = CliRunner().invoke(cli_app, ["portal", "link", str(case.id), "--send", "email", *morning])
+    assert sent.exit_code == 0, sent.output
+    floor.uow.session.rollback()  # what the command committed
+    m = t.messages.c
+    body = floor.uow.session.execute(
+        select(m.body).where(m.id == json.loads(sent.output)["message_id"])
+    ).scalar_one()
+    assert json.loads(sent.output)["url"] in body
+    refused = CliRunner().invoke(cli_app, ["portal", "link", "999999", "--json"])
+    assert refused.exit_code == 1 and "error" in json.loads(refused.output.splitlines()[0])

@@ -22,6 +22,7 @@ from huikuan.cli import (
     monthly,
     persons,
     plan,
+    portal,
     privacy,
     reports,
     scope,
@@ -62,6 +63,7 @@ app.command("simulate")(simulate.simulate)
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(persons.app, name="persons")
+app.add_typer(portal.app, name="portal")
 app.add_typer(money.payments_app, name="payments")
 money.payments_app.add_typer(merchants.app, name="merchant")
 app.add_typer(money.ledger_app, name="ledger")

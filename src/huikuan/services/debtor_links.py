@@ -28,8 +28,11 @@ from sqlalchemy import Connection, insert, select, update
 from huikuan.config import get_settings
 from huikuan.domain.national_id import normalise_national_id, prc_birth_date
 from huikuan.errors import InvalidInput, NotFound, Throttled
+from huikuan.i18n import gettext
 from huikuan.local_secrets import local_secret
 from huikuan.sealing import unseal
+from huikuan.services.contacts import queue_message
+from huikuan.services.outbox import first_point
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -40,6 +43,7 @@ FAILURES_TO_LOCK = 5
 ADDRESS_FAILURES_PER_HOUR = 10
 WINDOW = timedelta(hours=1)
 PATH = "/d/"
+SEND_POINT_KINDS = {"sms": "mobile", "email": "email", "wechat": "wechat"}
 NO_MATCH = (
     "We could not open this page with these details. Check what you typed; if the link is old, ask us "
     "for a new one."
@@ -170,6 +174,52 @@ def create_link(
     return NewDebtorLink(link_id, case_id, token, link_url(token), expires)
 
 
+def send_link(
+    uow: UnitOfWork,
+    link: NewDebtorLink,
+    channel: str,
+    *,
+    user_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Queues the link to the debtor's first usable point of the channel, in the debtor's language,
+    through the gate (services/contacts.py `queue_message`: ComplianceRefused when it refuses); the
+    message's id. The token is in the message body only, never in a log or an audit event."""
+    kind = SEND_POINT_KINDS.get(channel)
+    if kind is None:
+        raise InvalidInput(
+            "send: {channel!r} is not one of {channels}",
+            channel=channel,
+            channels=", ".join(SEND_POINT_KINDS),
+        )
+    c, d = t.cases.c, t.debtors.c
+    row = uow.session.execute(
+        select(c.debtor_id, d.language).join(t.debtors, d.id == c.debtor_id).where(c.id == link.case_id)
+    ).one()
+    point = first_point(uow, int(row.debtor_id), kind)
+    if point is None:
+        raise NotFound("The debtor has no usable {kind} on file", kind=kind)
+    locale = "zh_CN" if (row.language or "zh") == "zh" else "en"
+    body = gettext(
+        "Your own page about your account: {url} (until {day}). It first asks you to confirm who you are.",
+        locale,
+        url=link.url,
+        day=link.expires_at.date().isoformat(),
+    )
+    return queue_message(
+        uow,
+        link.case_id,
+        channel=channel,
+        contact_point_id=point,
+        body=body,
+        subject=gettext("Your private page", locale),
+        template="debtor_link",
+        user_id=user_id,
+        at=now,
+        locale=locale,
+    )
+
+
 def _failures_from(conn: Connection, address: str, since: datetime) -> list[datetime]:
     f = t.debtor_check_failures.c
     return list(conn.execute(select(f.at).where(f.address_hash == address, f.at > since)).scalars())
@@ -298,4 +348,5 @@ __all__ = [
     "create_link",
     "link_open",
     "link_state",
+    "send_link",
 ]

@@ -67,22 +67,38 @@ def set_preferences(
     """Records the debtor's statements on a case the viewer may work; the names of the fields changed."""
     case = debtor_case(uow, viewer, debtor_id, write=True)
     case_to_work(uow, viewer, case.id, now)
+    changed = record_preferences(uow, debtor_id, prefs, case_id=case.id, user_id=viewer.user_id, now=now)
+    uow.commit()
+    return changed
+
+
+def record_preferences(
+    uow: UnitOfWork,
+    debtor_id: int,
+    prefs: Preferences,
+    *,
+    case_id: int,
+    user_id: int | None,
+    source: str = "collector",
+    now: datetime | None = None,
+) -> list[str]:
+    """set_preferences without the access check and the commit, in the caller's transaction: also what
+    the debtor states on their own pages (`source` "debtor", no user). The names of the fields changed."""
     when = (now or datetime.now(UTC)).astimezone(UTC)
     values = _values(prefs, when)
     if not values:
         return []
-    with changing_facts(uow, [debtor_id], user_id=viewer.user_id, reason="preferences.set", at=when):
+    with changing_facts(uow, [debtor_id], user_id=user_id, reason="preferences.set", at=when):
         uow.session.execute(update(t.debtors).where(t.debtors.c.id == debtor_id).values(**values))
         audit.record(
             uow.session,
             at=when,
-            user_id=viewer.user_id,
+            user_id=user_id,
             action="debtor.preferences_set",
             entity="debtor",
             entity_id=debtor_id,
-            detail={"case_id": case.id, "fields": sorted(values)},
+            detail={"case_id": case_id, "fields": sorted(values), "source": source},
         )
-    uow.commit()
     return sorted(values)
 
 

@@ -17,13 +17,16 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from huikuan.errors import Throttled
+from huikuan.errors import InvalidInput, Throttled
 from huikuan.i18n import normalize_locale
+from huikuan.services.debtor_contact import RECEIPT_CHANNELS, ContactForm, contact_form, save_contact
 from huikuan.services.debtor_links import CheckFailed, DebtorAnswers, check_link
 from huikuan.services.debtor_portal import audit_view, what_is_owed
+from huikuan.services.debtor_receipt import CHANNEL_NAMES, DAY_NAMES
 from huikuan.web.debtor_session import (
     CHECK_PAGE,
     DebtorVisitDep,
+    debtor_locale,
     debtor_render,
     debtor_router,
     debtor_session,
@@ -31,11 +34,13 @@ from huikuan.web.debtor_session import (
     start_visit,
 )
 from huikuan.web.ui.common import UowDep, client_address
+from huikuan.web.ui.debtor_forms import contact_choice
 
 router = debtor_router()
 link_router = debtor_router()
 PENDING = "pending"
 TOKEN_MAX = 100
+PAUSE_CHOICES = (0, 7, 14, 30, 60, 90)  # days; the creditor's maximum is offered too
 
 
 @link_router.get("/{token}")
@@ -74,7 +79,7 @@ def check(
         passed = check_link(uow, token, answers, address=client_address(request))
     except (CheckFailed, Throttled) as exc:
         status = 429 if isinstance(exc, Throttled) else 422
-        message = exc.translated(_locale(request))
+        message = exc.translated(debtor_locale(request))
         return debtor_render(
             request, "debtor/check.html", {"pending": bool(token), "error": message}, status_code=status
         )
@@ -82,17 +87,43 @@ def check(
     return RedirectResponse("/d", status_code=303)
 
 
-def _locale(request: Request) -> str:
-    from huikuan.web.debtor_session import debtor_locale
-
-    return debtor_locale(request)
-
-
 @router.get("")
 def owed_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLResponse:
     owed = what_is_owed(uow, visit.case_id)
     audit_view(uow, visit.case_id, visit.link_id, "owed")
     return debtor_render(request, "debtor/owed.html", {"owed": owed})
+
+
+@router.get("/contact")
+def contact_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLResponse:
+    form = contact_form(uow, visit.case_id)
+    return debtor_render(request, "debtor/contact.html", _contact_context(form))
+
+
+@router.post("/contact")
+async def contact_save(request: Request, uow: UowDep, visit: DebtorVisitDep) -> Response:
+    """Saves the debtor's own choices (binding the gate at once) and answers with the receipt."""
+    form = await request.form()
+    try:
+        choice = contact_choice(form)
+        receipt = save_contact(uow, visit.case_id, visit.link_id, choice)
+    except InvalidInput as exc:
+        context = _contact_context(contact_form(uow, visit.case_id), exc.translated(visit.locale))
+        return debtor_render(request, "debtor/contact.html", context, status_code=422)
+    context = {"receipt": receipt, "lines": receipt.text(visit.locale), "channels": CHANNEL_NAMES}
+    return debtor_render(request, "debtor/receipt.html", context)
+
+
+def _contact_context(form: ContactForm, error: str | None = None) -> dict[str, object]:
+    return {
+        "form": form,
+        "error": error,
+        "days": DAY_NAMES,
+        "channels": CHANNEL_NAMES,
+        "receipt_channels": RECEIPT_CHANNELS,
+        "hours": [f"{h:02d}:00" for h in range(24)] + ["24:00"],
+        "pauses": sorted({d for d in PAUSE_CHOICES if d <= form.pause_max_days} | {form.pause_max_days}),
+    }
 
 
 @router.post("/language")

@@ -108,7 +108,7 @@ def receipt_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLRe
     link = payments.latest_receipt(uow, _visitor(visit), now=_now())
     balance = payments.open_balance(uow, visit.case_id)
     context = {"link": link, "balance": balance, "providers": PROVIDER_LABELS}
-    page = debtor_render(request, "debtor/receipt.html", context)
+    page = debtor_render(request, "debtor/pay_receipt.html", context)
     audit_view(uow, visit.case_id, visit.link_id, "receipt")
     return page
 
