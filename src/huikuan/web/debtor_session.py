@@ -112,7 +112,7 @@ def debtor_session(request: Request) -> dict[str, Any]:
     found = request.scope.get(SCOPE_KEY)
     if found is None:
         found = request.scope[SCOPE_KEY] = {}
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def debtor_locale(request: Request) -> str:
