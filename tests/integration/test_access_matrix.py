@@ -641,6 +641,11 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         },
         # --- wechat ---
         ("POST", "/wx/oauth"): {"token": "not-a-consent", "locale": "zh_CN", "agree": "yes"},
+        # --- dpay ---
+        ("POST", "/d/pay"): {"amount": "1.00", "provider": "fake"},
+        ("POST", "/d/arrange/accept"): {"offer": "plan-3", "agree": "yes"},
+        ("POST", "/d/arrange/request"): {"text": "100 a month"},
+        ("POST", "/d/dispute"): {"reason": "not_mine", "text": "not mine"},
     }
 
 

@@ -1,5 +1,5 @@
 """The debtor's pay, arrange and dispute pages (web/ui/debtor_money.py) as a debtor uses them, in zh and
-en: nothing shows before the identity check, the pay form sends the browser to the provider's cashier,
+en: nothing shows before the identity check, the pay form leads the browser to the provider's cashier,
 accepting a plan needs the consent box, a request and a dispute are sent from their forms."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def test_the_pages_send_anyone_without_a_visit_to_the_check_and_show_nothing(
     assert debtor_browser(app).post("/d/pay", data={"amount": "1"}, follow_redirects=False).status_code == 403
 
 
-def test_the_pay_form_sends_the_debtor_to_the_providers_cashier(
+def test_the_pay_form_leads_the_debtor_to_the_providers_cashier(
     floor: Floor, app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake: FakeProvider = install(monkeypatch)
@@ -64,7 +64,7 @@ def test_the_pay_form_sends_the_debtor_to_the_providers_cashier(
     too_much = client.post("/d/pay", data={"amount": "99999", "provider": "fake"}, follow_redirects=False)
     assert too_much.status_code == 422 and fake.requests == []
     went = client.post("/d/pay", data={"amount": "500.00", "provider": "fake"}, follow_redirects=False)
-    assert went.status_code == 303 and went.headers["location"].startswith("https://pay.fake.test/c/HK")
+    assert went.status_code == 200 and 'href="https://pay.fake.test/c/HK' in went.text
     assert fake.requests[0].amount == 50_000
     assert fake.requests[0].return_url == "http://hk.example.test/d/pay/receipt"
     assert 'data-testid="d-receipt-waiting"' in client.get("/d/pay/receipt").text

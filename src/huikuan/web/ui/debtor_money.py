@@ -90,7 +90,7 @@ def pay(
     amount: Annotated[str, Form(max_length=AMOUNT_MAX)] = "",
     provider: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Makes the provider's link for the amount chosen and sends the browser to its cashier."""
+    """Makes the provider's link for the amount chosen and gives the debtor the way to its cashier."""
     try:
         link = payments.start_payment(uow, _visitor(visit), provider, amount, now=_now())
     except (InvalidInput, ProviderUnavailable) as exc:
@@ -99,7 +99,10 @@ def pay(
         return _pay_page(
             request, uow, visit, error=exc.translated(visit.locale), amount=amount, status=status
         )
-    return RedirectResponse(link.url, status_code=303)
+    # A link to the cashier, not a redirect: the pages' CSP (form-action 'self') refuses a form's answer
+    # that sends the browser to another site.
+    context = {"link": link, "providers": PROVIDER_LABELS}
+    return debtor_render(request, "debtor/pay_go.html", context)
 
 
 @router.get("/pay/receipt")
