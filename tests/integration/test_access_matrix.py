@@ -495,6 +495,20 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/callbacks/wechat/{secret}"): Rule(
         HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
     ),
+    # --- dportal ---
+    # issue 18: the debtor's own pages are for whoever holds a private link and passes its identity
+    # check, in a session of its own (web/debtor_session.py): a staff login counts for nothing there, so
+    # every persona gets what the anonymous visitor gets. The link (any token) and every page but the
+    # check send the visitor on to the check page (GO); a write without the visit's own form token is
+    # refused (DENY). tests/integration/test_debtor_portal.py passes the check and saves.
+    ("GET", "/d/{token}"): Rule(GO, GO, GO, GO, GO, GO, GO),
+    ("GET", "/d/check"): EVERYONE,
+    ("POST", "/d/check"): OWN_SESSION,
+    ("GET", "/d"): Rule(GO, GO, GO, GO, GO, GO, GO),
+    ("GET", "/d/contact"): Rule(GO, GO, GO, GO, GO, GO, GO),
+    ("POST", "/d/contact"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
+    ("POST", "/d/language"): OWN_SESSION,
+    ("POST", "/d/logout"): OWN_SESSION,
     # --- dpay ---
     # issue 18: the debtor's pay, arrange and dispute pages take the debtor's own visit (a passed identity
     # check, web/debtor_session.py), never a staff session: staff get what anonymous gets. Without a visit
@@ -641,6 +655,15 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         },
         # --- wechat ---
         ("POST", "/wx/oauth"): {"token": "not-a-consent", "locale": "zh_CN", "agree": "yes"},
+        # --- dportal ---
+        ("POST", "/d/contact"): {
+            "day": ["6", "7"],
+            "start": "09:00",
+            "end": "18:00",
+            "channel": ["sms"],
+            "language": "zh",
+            "pause_days": "0",
+        },
         # --- dpay ---
         ("POST", "/d/pay"): {"amount": "1.00", "provider": "fake"},
         ("POST", "/d/arrange/accept"): {"offer": "plan-3", "agree": "yes"},
@@ -917,6 +940,8 @@ NOT_A_CASE = {
     "{file_id}": "1",  # issue 16: an activity file (none is written here)
     # --- smsprov ---
     "{secret}": "not-the-secret",  # issue 17: an SMS provider's callback path (no secret is configured)
+    # --- dportal ---
+    "{token}": "not-a-link",  # issue 18: a debtor's private link (any token is sent on to the check)
 }
 
 

@@ -8,9 +8,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 from tests.support.debtor_portal import answer_check, debtor_browser, page_csrf, right_answers
 from tests.support.floor import MORNING, Floor
+from tests.support.messaging import use_settings
+from tests.support.web import login_client
 from typer.testing import CliRunner
 
 from huikuan.cli import app as cli_app
@@ -44,7 +47,7 @@ def test_the_right_answers_open_what_is_owed_and_the_balance_shows_only_then(flo
     client = debtor_browser(app)
     before = client.get("/d", follow_redirects=False)
     assert before.status_code == 303 and before.headers["location"] == "/d/check"
-    answer = answer_check(client, link.token, right_answers(floor.cases[0], 1))
+    answer = answer_check(client, link.token, right_answers(1))
     assert answer.status_code == 303 and answer.headers["location"] == "/d"
     page = client.get("/d")
     assert page.status_code == 200
@@ -72,9 +75,9 @@ def test_an_unknown_an_expired_and_a_locked_link_answer_as_a_wrong_answer_does(f
         answer_check(debtor_browser(app), locked.token, WRONG)
     answers = {
         "wrong": answer_check(debtor_browser(app), good.token, WRONG),
-        "unknown": answer_check(debtor_browser(app), "no-such-link-token", right_answers(floor.cases[0], 1)),
-        "expired": answer_check(debtor_browser(app), expired.token, right_answers(floor.cases[1], 2)),
-        "locked": answer_check(debtor_browser(app), locked.token, right_answers(floor.cases[2], 3)),
+        "unknown": answer_check(debtor_browser(app), "no-such-link-token", right_answers(1)),
+        "expired": answer_check(debtor_browser(app), expired.token, right_answers(2)),
+        "locked": answer_check(debtor_browser(app), locked.token, right_answers(3)),
     }
     statuses = {why: a.status_code for why, a in answers.items()}
     assert set(statuses.values()) == {422}, statuses
@@ -92,13 +95,13 @@ def test_five_wrong_answers_lock_the_link_even_for_the_right_answers_after(floor
         answer_check(debtor_browser(app), link.token, WRONG)
     state = link_state(floor.uow.session.connection(), link.link_id)
     assert state["failures"] == FAILURES_TO_LOCK and state["locked_at"] is not None
-    late = answer_check(debtor_browser(app), link.token, right_answers(floor.cases[0], 1))
+    late = answer_check(debtor_browser(app), link.token, right_answers(1))
     assert late.status_code == 422
 
 
 def test_the_birth_date_alone_does_not_open_the_link(floor: Floor, app) -> None:
     link = _link(floor)
-    answers = right_answers(floor.cases[0], 1) | {"last4": ""}
+    answers = right_answers(1) | {"last4": ""}
     assert answer_check(debtor_browser(app), link.token, answers).status_code == 422
 
 
@@ -107,7 +110,7 @@ def test_one_address_may_not_guess_more_than_its_limit_an_hour_at_any_link(floor
     for n in range(ADDRESS_FAILURES_PER_HOUR):
         assert answer_check(client, f"guess-{n}", WRONG).status_code == 422
     link = _link(floor)
-    refused = answer_check(client, link.token, right_answers(floor.cases[0], 1))
+    refused = answer_check(client, link.token, right_answers(1))
     assert refused.status_code == 429
     assert link_state(floor.uow.session.connection(), link.link_id)["passed_at"] is None
 
@@ -115,7 +118,7 @@ def test_one_address_may_not_guess_more_than_its_limit_an_hour_at_any_link(floor
 def test_every_check_is_audited_without_the_values_typed(floor: Floor, app) -> None:
     link = _link(floor)
     answer_check(debtor_browser(app), link.token, WRONG)
-    answer_check(debtor_browser(app), link.token, right_answers(floor.cases[0], 1))
+    answer_check(debtor_browser(app), link.token, right_answers(1))
     a = t.audit_events.c
     rows = floor.uow.session.execute(select(a.detail).where(a.action == "debtor_link.check")).scalars().all()
     assert [r["passed"] for r in rows] == [False, True]
@@ -127,7 +130,7 @@ def test_every_check_is_audited_without_the_values_typed(floor: Floor, app) -> N
 def test_a_visit_ends_when_its_link_is_locked_or_expires(floor: Floor, app) -> None:
     link = _link(floor)
     client = debtor_browser(app)
-    answer_check(client, link.token, right_answers(floor.cases[0], 1))
+    answer_check(client, link.token, right_answers(1))
     assert client.get("/d").status_code == 200
     for _ in range(FAILURES_TO_LOCK):
         answer_check(debtor_browser(app), link.token, WRONG)
@@ -153,7 +156,7 @@ WEEKENDS_ONLY = {
 def _signed_in(floor: Floor, app):
     link = _link(floor)
     client = debtor_browser(app)
-    answer_check(client, link.token, right_answers(floor.cases[0], 1))
+    answer_check(client, link.token, right_answers(1))
     page_csrf(client, "/d/contact")
     return client, link
 
@@ -262,7 +265,7 @@ def test_the_command_line_makes_a_link_that_opens_and_sends_it_through_the_gate(
     expires = datetime.fromisoformat(out["expires_at"].replace("Z", "+00:00"))
     assert timedelta(days=6, hours=23) < expires - datetime.now(UTC) <= timedelta(days=7)
     token = out["url"].removeprefix("/d/")
-    assert answer_check(debtor_browser(app), token, right_answers(case, 1)).status_code == 303
+    assert answer_check(debtor_browser(app), token, right_answers(1)).status_code == 303
     kept = floor.uow.session.execute(select(t.debtor_links.c.token_hash)).scalars().all()
     assert token not in str(kept)
     morning = ["--now", "2026-11-20T02:00:00Z", "--json"]
@@ -276,3 +279,38 @@ def test_the_command_line_makes_a_link_that_opens_and_sends_it_through_the_gate(
     assert json.loads(sent.output)["url"] in body
     refused = CliRunner().invoke(cli_app, ["portal", "link", "999999", "--json"])
     assert refused.exit_code == 1 and "error" in json.loads(refused.output.splitlines()[0])
+
+
+# --- the visit's own session -----------------------------------------------------------------------------
+
+
+def test_the_visit_has_its_own_cookie_secure_on_an_https_site(floor: Floor, app, monkeypatch) -> None:
+    use_settings(monkeypatch, public_url="https://pay.example.cn")
+    link = _link(floor)
+    assert link.url.startswith("https://pay.example.cn/d/")
+    opened = debtor_browser(app).get(f"/d/{link.token}", follow_redirects=False)
+    cookie = opened.headers["set-cookie"].lower()
+    assert cookie.startswith("huikuan_debtor=") and "huikuan_session" not in cookie
+    for flag in ("path=/d", "httponly", "samesite=lax", "secure", "max-age=900"):
+        assert flag in cookie
+
+
+def test_the_visit_ends_after_fifteen_minutes_without_a_request(floor: Floor, app) -> None:
+    link = _link(floor)
+    client = debtor_browser(app)
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False):
+        answer_check(client, link.token, right_answers(1))
+    with time_machine.travel(start + timedelta(minutes=14), tick=False):
+        assert client.get("/d", follow_redirects=False).status_code == 200
+    with time_machine.travel(start + timedelta(minutes=28), tick=False):
+        assert client.get("/d", follow_redirects=False).status_code == 200  # 14 minutes after the last
+    with time_machine.travel(start + timedelta(minutes=44), tick=False):
+        gone = client.get("/d", follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == "/d/check"
+
+
+def test_a_staff_login_opens_nothing_on_the_debtors_pages(floor: Floor, app) -> None:
+    staff = login_client(app, "alice")
+    answer = staff.get("/d", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/d/check"

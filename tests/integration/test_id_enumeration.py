@@ -180,6 +180,8 @@ IDS = (
     "batch_id",
     "request_id",  # issue 16: an export request
     "file_id",  # issue 16: an activity file
+    # --- dportal ---
+    "token",  # issue 18: a debtor's private link; left as it is, no link: the check page, naming no one
 )
 
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.support.floor import BORN, FloorCase, floor_national_id
+from tests.support.floor import BORN, floor_national_id
 from tests.support.web import Browser
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def right_answers(case: FloorCase, n: int) -> dict[str, str]:
-    """The floor's debtor `n` (of `case`): the last four of the ID and the birth date."""
-    del case
+def right_answers(n: int) -> dict[str, str]:
+    """The floor's debtor `n` (1 to 3: BANK's cases, 4: SHOP's): the last four of the ID, the birth date."""
     return {"last4": floor_national_id(n)[-4:], "birth_date": BORN.isoformat()}
 
 

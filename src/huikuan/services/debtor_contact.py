@@ -20,7 +20,7 @@ from sqlalchemy import select
 from huikuan.compliance.pack import parse_hhmm
 from huikuan.domain.days import local_day
 from huikuan.errors import InvalidInput
-from huikuan.services.debtor_receipt import Receipt, queue_receipt, receipt_lines
+from huikuan.services.debtor_receipt import ContactChoice, Receipt, queue_receipt, receipt_lines
 from huikuan.services.holds import SetHold, add_hold, open_holds_of
 from huikuan.services.preferences import (
     ElectronicConsent,
@@ -34,29 +34,13 @@ from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 CHOICE_CHANNELS = ("call", "sms", "email", "wechat", "letter", "visit")
-RECEIPT_CHANNELS = ("sms", "email", "wechat", "letter")
+RECEIPT_CHANNELS = ("sms", "email", "wechat")
 LANGUAGES = ("zh", "en")
 DAYS = (1, 2, 3, 4, 5, 6, 7)
 PAUSE_MAX_DAYS = 30
 DEFAULT_START, DEFAULT_END = "09:00", "20:00"
 MIDNIGHT = "00:00"
 SAVED = "debtor.contact_saved"
-
-
-@dataclass(frozen=True)
-class ContactChoice:
-    """What the debtor chose: contact only on `days` (ISO weekdays) from `start` to `end` (local "HH:MM",
-    the same day), only by `channels`; `pause_days` of hardship pause (0: none); the receipt to
-    `receipt_channel` ("" for none)."""
-
-    days: tuple[int, ...]
-    start: str
-    end: str
-    channels: tuple[str, ...]
-    language: str
-    electronic_consent: bool
-    pause_days: int = 0
-    receipt_channel: str = ""
 
 
 @dataclass(frozen=True)

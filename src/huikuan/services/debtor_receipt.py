@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
 
 from huikuan.errors import ComplianceRefused
 from huikuan.i18n import gettext
 from huikuan.services.contacts import check_contact, queue_message
 from huikuan.services.outbox import first_point
 from huikuan.storage.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from huikuan.services.debtor_contact import ContactChoice
 
 POINT_KINDS = {"sms": "mobile", "email": "email", "wechat": "wechat"}
 DAY_NAMES = {
@@ -41,6 +37,22 @@ CHANNEL_NAMES = {
 }
 LANGUAGE_NAMES = {"zh": "Chinese", "en": "English"}
 QUEUED, SCHEDULED, NOT_SENT, NONE = "queued", "scheduled", "not_sent", "none"
+
+
+@dataclass(frozen=True)
+class ContactChoice:
+    """What the debtor chose: contact only on `days` (ISO weekdays) from `start` to `end` (local "HH:MM",
+    the same day), only by `channels`; `pause_days` of hardship pause (0: none); the receipt to
+    `receipt_channel` ("" for none)."""
+
+    days: tuple[int, ...]
+    start: str
+    end: str
+    channels: tuple[str, ...]
+    language: str
+    electronic_consent: bool
+    pause_days: int = 0
+    receipt_channel: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,22 +18,31 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
+from babel.numbers import format_currency
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, TimestampSigner
 from markupsafe import Markup, escape
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huikuan.config import get_settings
+from huikuan.domain.money import Money
 from huikuan.i18n import gettext, normalize_locale
 from huikuan.local_secrets import local_secret
 from huikuan.services.debtor_links import link_open
 from huikuan.storage.engine import get_engine
-from huikuan.web.ui.common import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, client_address, money, templates
 
+# The same form field, header and templates as the workbench's pages (web/ui/common.py), named here too:
+# web/ui imports this module, not the other way round.
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 COOKIE = "huikuan_debtor"
 PREFIX = "/d"
 CHECK_PAGE = "/d/check"
@@ -146,6 +155,19 @@ def _away(request: Request) -> HTTPException:
     if "application/json" in accept and "text/html" not in accept:
         return HTTPException(status_code=404)
     return HTTPException(status_code=303, headers={"Location": CHECK_PAGE})
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (uvicorn takes a proxy's word only from
+    HUIKUAN_TRUSTED_PROXIES)."""
+    return request.client.host if request.client else "unknown"
+
+
+def money(minor: int | None, currency: str, locale: str) -> str:
+    """12345 CNY -> ¥123.45 (zh_CN) or CN¥123.45 (en), exact."""
+    if minor is None:
+        return ""
+    return format_currency(Money(int(minor), currency).amount, currency, locale=locale)
 
 
 def debtor_visit(request: Request) -> DebtorVisit:

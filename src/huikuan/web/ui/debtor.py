@@ -26,6 +26,7 @@ from huikuan.services.debtor_receipt import CHANNEL_NAMES, DAY_NAMES
 from huikuan.web.debtor_session import (
     CHECK_PAGE,
     DebtorVisitDep,
+    client_address,
     debtor_locale,
     debtor_render,
     debtor_router,
@@ -33,7 +34,7 @@ from huikuan.web.debtor_session import (
     end_visit,
     start_visit,
 )
-from huikuan.web.ui.common import UowDep, client_address
+from huikuan.web.ui.common import UowDep
 from huikuan.web.ui.debtor_forms import contact_choice
 
 router = debtor_router()
