@@ -206,7 +206,8 @@ def test_a_debtors_own_proposal_goes_to_the_floor_as_a_request_on_the_case(floor
         select(c.next_action_goal, c.next_action_note, c.next_action_due_at).where(c.id == case.id)
     ).one()
     assert action.next_action_goal == "answer_reply" and action.next_action_due_at == MORNING
-    assert action.next_action_note == "Arrangement request from the debtor's page"
+    note = "Arrangement request from the debtor's page: 我每月只能还500元，从下月开始"
+    assert action.next_action_note == note
     with pytest.raises(InvalidInput):
         send_request(floor.uow, _visitor(case.id), ArrangementRequest("  "), now=MORNING)
 

@@ -1,7 +1,7 @@
 """The debtor's own proposal, beyond what their page may accept (docs/debtor-self-service.md): a
 request to the floor. It is kept (self_service_requests) and puts the case in its collector's queue at
-once: the next action "answer the debtor" is due now, with a note saying where the request came from,
-shown on the case page.
+once: the next action "answer the debtor" is due now, with a note saying where the request came from and
+how it begins, shown on the case page.
 
 In uk-conc (FCA CONC 7.3: a firm considers the customer's ability to pay) a request beyond the automatic
 bounds comes with an income and expenditure statement in the Standard Financial Statement's categories
@@ -38,7 +38,8 @@ STATEMENT_FIELDS = (
     "non_priority_debts",
 )
 TEXT_MAX = 2000
-NOTE = "Arrangement request from the debtor's page"
+NOTE = "Arrangement request from the debtor's page"  # then the request's first words, on the case page
+NOTE_MAX = 200  # cases.next_action_note
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def send_request(uow: UnitOfWork, visitor: Visitor, request: ArrangementRequest,
         .values(
             next_action_channel="call",
             next_action_goal=Goal.ANSWER_REPLY.value,
-            next_action_note=NOTE,
+            next_action_note=(NOTE + ": " + text)[:NOTE_MAX],
             next_action_due_at=now,
         )
     )
