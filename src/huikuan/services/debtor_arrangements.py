@@ -38,7 +38,7 @@ from huikuan.services.clock import floor_today
 from huikuan.services.negotiation import accept_for_debtor
 from huikuan.services.offers import OPEN_STATUSES, offers_where
 from huikuan.services.promises import case_money
-from huikuan.services.self_service import Visitor, case_row, electronic_allowed, tell_debtor
+from huikuan.services.self_service import DebtorNotice, Visitor, case_row, electronic_allowed, tell_debtor
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -196,14 +196,6 @@ def accept_offer(uow: UnitOfWork, visitor: Visitor, key: str, *, now: datetime) 
     )
     uow.commit()
     subject = gettext("Your payment arrangement", visitor.locale)
-    tell_debtor(
-        uow,
-        case_row(uow, visitor.case_id),
-        subject,
-        text,
-        locale=visitor.locale,
-        template=TERMS_TEMPLATE,
-        required_notice=True,
-        now=now,
-    )
+    notice = DebtorNotice(subject, text, visitor.locale, TERMS_TEMPLATE, required=True)
+    tell_debtor(uow, case_row(uow, visitor.case_id), notice, now=now)
     return offer.id

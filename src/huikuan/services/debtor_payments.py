@@ -31,7 +31,7 @@ from huikuan.services.payment_links import (
     parse_amount,
 )
 from huikuan.services.promises import case_money
-from huikuan.services.self_service import Visitor, case_row, tell_debtor
+from huikuan.services.self_service import DebtorNotice, Visitor, case_row, tell_debtor
 from huikuan.storage import audit
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
@@ -146,16 +146,8 @@ def send_receipt(uow: UnitOfWork, payment_id: int, *, now: datetime) -> int | No
     case = case_row(uow, row.case_id)
     locale = _debtor_locale(uow, case.debtor_id)
     subject, body = receipt_text(uow, row, locale)
-    message_id = tell_debtor(
-        uow,
-        case,
-        subject,
-        body,
-        locale=locale,
-        template=RECEIPT,
-        required_notice=False,
-        now=now,
-    )
+    notice = DebtorNotice(subject, body, locale, RECEIPT, required=False)
+    message_id = tell_debtor(uow, case, notice, now=now)
     if message_id is not None:
         uow.session.execute(
             update(t.self_service_payments).where(sp.id == row.id).values(receipt_message_id=message_id)

@@ -34,6 +34,18 @@ class Visitor:
     locale: str  # "zh_CN" or "en"
 
 
+@dataclass(frozen=True)
+class DebtorNotice:
+    """What to tell the debtor: its text in their language, its template name, and whether it is a
+    required notice (the terms of an arrangement) rather than a courtesy (a receipt)."""
+
+    subject: str
+    body: str
+    locale: str
+    template: str
+    required: bool
+
+
 def case_row(uow: UnitOfWork, case_id: int) -> Any:
     """The case with its debtor, creditor, pack and the debtor's electronic consent; NotFound if none."""
     c, d, cr = t.cases.c, t.debtors.c, t.creditors.c
@@ -61,19 +73,11 @@ def electronic_allowed(case: Any) -> bool:
     return case.pack not in ESIGN_PACKS or bool(case.electronic_consent)
 
 
-def tell_debtor(
-    uow: UnitOfWork,
-    case: Any,
-    subject: str,
-    body: str,
-    *,
-    locale: str,
-    template: str,
-    required_notice: bool,
-    now: datetime,
-) -> int | None:
-    """Queues `body` to the debtor through the gate (commits): by e-mail where allowed, a required notice
-    otherwise by letter; the message's id, or None when there is no point to send to or the gate refuses."""
+def tell_debtor(uow: UnitOfWork, case: Any, notice: DebtorNotice, *, now: datetime) -> int | None:
+    """Queues the notice to the debtor through the gate (commits): by e-mail where allowed, a required
+    notice otherwise by letter; the message's id, or None when there is no point to send to or the gate
+    refuses."""
+    required_notice = notice.required
     channel = "email" if not required_notice or electronic_allowed(case) else "letter"
     point = first_point(uow, case.debtor_id, "email" if channel == "email" else "address")
     if point is None and required_notice and channel == "email":
@@ -88,11 +92,11 @@ def tell_debtor(
                 case.id,
                 channel=channel,
                 contact_point_id=point,
-                subject=subject,
-                body=body,
-                template=template,
+                subject=notice.subject,
+                body=notice.body,
+                template=notice.template,
                 at=now,
-                locale=locale,
+                locale=notice.locale,
                 send_at=send_at,
             )
         except ComplianceRefused as refused:
