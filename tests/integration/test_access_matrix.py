@@ -504,6 +504,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/d/{token}"): Rule(GO, GO, GO, GO, GO, GO, GO),
     ("GET", "/d/check"): EVERYONE,
     ("POST", "/d/check"): OWN_SESSION,
+    ("GET", "/d/code"): Rule(GO, GO, GO, GO, GO, GO, GO),  # only after the two questions
+    ("POST", "/d/code"): OWN_SESSION,
     ("GET", "/d"): Rule(GO, GO, GO, GO, GO, GO, GO),
     ("GET", "/d/contact"): Rule(GO, GO, GO, GO, GO, GO, GO),
     ("POST", "/d/contact"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),

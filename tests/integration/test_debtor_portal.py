@@ -5,25 +5,30 @@ address, and shows nothing of the debt before the check."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
 from tests.support.debtor_portal import answer_check, debtor_browser, page_csrf, right_answers
-from tests.support.floor import MORNING, Floor
+from tests.support.floor import BORN, MORNING, Floor
 from tests.support.messaging import use_settings
 from tests.support.web import login_client
 from typer.testing import CliRunner
 
 from huikuan.cli import app as cli_app
-from huikuan.errors import InvalidInput
+from huikuan.errors import InvalidInput, Throttled
 from huikuan.services.contacts import check_contact
+from huikuan.services.debtor_codes import check_code, send_code
 from huikuan.services.debtor_contact import DAYS, PAUSE_MAX_DAYS, ContactChoice, save_contact
 from huikuan.services.debtor_links import (
     ADDRESS_FAILURES_PER_HOUR,
     FAILURES_TO_LOCK,
     NO_MATCH,
+    CheckFailed,
+    DebtorAnswers,
+    check_link,
     create_link,
     link_state,
 )
@@ -161,7 +166,9 @@ def _signed_in(floor: Floor, app):
     return client, link
 
 
-def test_choices_saved_on_the_page_make_the_gate_refuse_a_weekday_call_at_once(floor: Floor, app) -> None:
+def test_choices_saved_on_the_page_make_the_gate_refuse_a_weekday_call_at_once(
+    floor: Floor, app, db_env
+) -> None:
     case = floor.cases[0]
     assert check_contact(
         floor.uow, case.id, channel="call", at=MONDAY_10, contact_point_id=case.mobile_id
@@ -172,6 +179,9 @@ def test_choices_saved_on_the_page_make_the_gate_refuse_a_weekday_call_at_once(f
     assert saved.status_code == 200 and "Saturday" in saved.text
     verdict = check_contact(floor.uow, case.id, channel="call", at=MONDAY_10, contact_point_id=case.mobile_id)
     assert not verdict.allowed and "designated-inconvenient-time" in verdict.refused_by
+    floor.uow.session.rollback()
+    at = ["--channel", "call", "--contact-point", str(case.mobile_id), "--at", "2026-12-14T02:00:00Z"]
+    assert CliRunner().invoke(cli_app, ["contact", "check", str(case.id), *at]).exit_code == 1
     saturday = MONDAY_10 + timedelta(days=5)  # 10:00 in Beijing: inside the hours chosen; 19:00 is not
     assert check_contact(
         floor.uow, case.id, channel="call", at=saturday, contact_point_id=case.mobile_id
@@ -314,3 +324,101 @@ def test_a_staff_login_opens_nothing_on_the_debtors_pages(floor: Floor, app) -> 
     staff = login_client(app, "alice")
     answer = staff.get("/d", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/d/check"
+
+
+def test_an_address_may_guess_again_once_its_wrong_answers_are_an_hour_old(floor: Floor) -> None:
+    link = _link(floor)
+    start = datetime.now(UTC)
+    wrong = DebtorAnswers("0000", None)
+    for _ in range(ADDRESS_FAILURES_PER_HOUR):
+        with pytest.raises(CheckFailed):
+            check_link(floor.uow, "guess", wrong, address="203.0.113.9", now=start)
+    with pytest.raises(Throttled):
+        check_link(floor.uow, link.token, wrong, address="203.0.113.9", now=start + timedelta(minutes=59))
+    right = DebtorAnswers(right_answers(1)["last4"], BORN)
+    passed = check_link(
+        floor.uow, link.token, right, address="203.0.113.9", now=start + timedelta(minutes=61)
+    )
+    assert passed.case_id == floor.cases[0].id
+    with pytest.raises(CheckFailed):  # another address was never limited
+        check_link(floor.uow, "guess", wrong, address="198.51.100.7", now=start)
+
+
+# --- a one-time code, where the creditor asks for one ----------------------------------------------------
+
+
+def _ask_for_a_code(floor: Floor) -> None:
+    c = t.creditors.c
+    policy = floor.uow.session.execute(select(c.authority_policy).where(c.code == "BANK")).scalar_one()
+    floor.uow.session.execute(
+        t.creditors.update()
+        .where(c.code == "BANK")
+        .values(authority_policy={**policy, "self_service": {"identity_code": True}})
+    )
+    floor.uow.commit()
+
+
+def _sent_code(floor: Floor) -> str:
+    floor.uow.session.rollback()
+    m = t.messages.c
+    body = floor.uow.session.execute(
+        select(m.body).where(m.template == "debtor_code").order_by(m.id.desc()).limit(1)
+    ).scalar_one()
+    found = re.search(r"\b(\d{6})\b", body)
+    assert found, body
+    return found.group(1)
+
+
+def test_where_the_creditor_asks_a_code_by_sms_opens_the_visit_after_the_two_questions(
+    floor: Floor, app
+) -> None:
+    _ask_for_a_code(floor)
+    with time_machine.travel(MORNING, tick=False):
+        link = _link(floor)
+        client = debtor_browser(app)
+        answer = answer_check(client, link.token, right_answers(1))
+        assert answer.status_code == 303 and answer.headers["location"] == "/d/code"
+        assert client.get("/d", follow_redirects=False).headers["location"] == "/d/check"  # not yet
+        code = _sent_code(floor)
+        page_csrf(client, "/d/code")
+        wrong = client.post("/d/code", data={"code": "000000" if code != "000000" else "111111"})
+        assert wrong.status_code == 422 and NO_MATCH in wrong.text
+        right = client.post("/d/code", data={"code": code}, follow_redirects=False)
+        assert right.status_code == 303 and right.headers["location"] == "/d"
+        assert client.get("/d").status_code == 200
+    a = t.audit_events.c
+    details = (
+        floor.uow.session.execute(select(a.detail).where(a.action.like("debtor_link.%"))).scalars().all()
+    )
+    assert code not in str(details)
+
+
+def test_five_wrong_codes_lock_the_link_and_an_old_code_opens_nothing(floor: Floor) -> None:
+    _ask_for_a_code(floor)
+    link = _link(floor, now=MORNING)
+    right = DebtorAnswers(right_answers(1)["last4"], BORN)
+    assert check_link(floor.uow, link.token, right, address="a", now=MORNING).needs_code
+    assert send_code(floor.uow, link.link_id, now=MORNING)
+    code = _sent_code(floor)
+    with pytest.raises(CheckFailed):
+        check_code(floor.uow, link.link_id, code, address="a", now=MORNING + timedelta(minutes=11))
+    assert send_code(floor.uow, link.link_id, now=MORNING + timedelta(minutes=12))
+    for _ in range(FAILURES_TO_LOCK):
+        with pytest.raises(CheckFailed):
+            check_code(floor.uow, link.link_id, "999999x", address="a", now=MORNING + timedelta(minutes=13))
+    assert link_state(floor.uow.session.connection(), link.link_id)["locked_at"] is not None
+    with pytest.raises(CheckFailed):
+        check_code(
+            floor.uow, link.link_id, _sent_code(floor), address="b", now=MORNING + timedelta(minutes=14)
+        )
+
+
+def test_no_code_goes_out_when_the_gate_refuses_a_message_now(floor: Floor) -> None:
+    _ask_for_a_code(floor)
+    night = MORNING.replace(hour=15)  # 23:00 in Beijing
+    link = _link(floor, now=night)
+    assert send_code(floor.uow, link.link_id, now=night) is False
+    m = t.messages.c
+    assert (
+        floor.uow.session.execute(select(func.count()).where(m.template == "debtor_code")).scalar_one() == 0
+    )

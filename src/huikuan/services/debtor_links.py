@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from huikuan.config import get_settings
 from huikuan.domain.national_id import normalise_national_id, prc_birth_date
@@ -42,6 +42,7 @@ MAX_LINK_DAYS = 90
 FAILURES_TO_LOCK = 5
 ADDRESS_FAILURES_PER_HOUR = 10
 WINDOW = timedelta(hours=1)
+COUNTED = frozenset({"no_match", "wrong_code"})  # the wrong answers that count against an open link
 PATH = "/d/"
 SEND_POINT_KINDS = {"sms": "mobile", "email": "email", "wechat": "wechat"}
 NO_MATCH = (
@@ -82,6 +83,7 @@ class DebtorAnswers:
 class PassedCheck:
     link_id: int
     case_id: int
+    needs_code: bool = False  # the creditor asks for a one-time code too: the visit starts only after it
 
 
 @dataclass(frozen=True)
@@ -252,14 +254,7 @@ def check_link(
     at = (now or datetime.now(UTC)).astimezone(UTC)
     conn = uow.session.connection()
     who = address_key(address)
-    recent = _failures_from(conn, who, at - WINDOW)
-    if len(recent) >= ADDRESS_FAILURES_PER_HOUR:
-        record(
-            uow.session, at=at, user_id=None, action=REFUSED, entity="debtor_link", detail={"by": "address"}
-        )
-        uow.commit()
-        minutes = max(1, int((min(recent) + WINDOW - at).total_seconds() // 60) + 1)
-        raise Throttled("Too many attempts: please try again in {minutes} minutes", minutes=minutes)
+    address_throttle(uow, who, at)
     lk = t.debtor_links.c
     link = uow.session.execute(
         select(lk.id, lk.case_id, lk.expires_at, lk.locked_at, lk.failures)
@@ -268,30 +263,56 @@ def check_link(
     ).one_or_none()
     factors = _factors(conn, int(link.case_id)) if link is not None else None
     why = _why_not(link, factors, answers, at)
-    case_id = int(link.case_id) if link is not None else None
-    detail: dict[str, Any] = {"link_id": link.id if link else None, "passed": why is None}
-    if why is None and link is not None:
+    if why is not None or link is None:
+        raise record_failure(uow, who, link, why or "unknown", at)
+    case_id = int(link.case_id)
+    # A creditor may ask for a third factor: a one-time code to the phone (services/debtor_codes.py).
+    needs_code = code_required(conn, case_id)
+    if not needs_code:
         uow.session.execute(update(t.debtor_links).where(lk.id == link.id).values(passed_at=at, failures=0))
-        record(
-            uow.session, at=at, user_id=None, action=CHECKED, entity="case", entity_id=case_id, detail=detail
-        )
-        uow.commit()
-        return PassedCheck(int(link.id), int(link.case_id))
-    uow.session.execute(insert(t.debtor_check_failures).values(at=at, address_hash=who))
-    detail["why"] = why
-    if why == "no_match" and link is not None:
-        _count_failure(uow, link, at)
-    record(
-        uow.session,
-        at=at,
-        user_id=None,
-        action=CHECKED,
-        entity="case" if case_id else "debtor_link",
-        entity_id=case_id,
-        detail=detail,
-    )
+    detail = {"link_id": int(link.id), "passed": True, "code_next": needs_code}
+    record(uow.session, at=at, user_id=None, action=CHECKED, entity="case", entity_id=case_id, detail=detail)
     uow.commit()
-    raise CheckFailed(NO_MATCH)
+    return PassedCheck(int(link.id), case_id, needs_code)
+
+
+def code_required(conn: Connection, case_id: int) -> bool:
+    """Whether the case's creditor asks for a one-time code to the phone after the two questions
+    (`authority_policy.self_service.identity_code`)."""
+    c, cr = t.cases.c, t.creditors.c
+    policy = conn.execute(
+        select(cr.authority_policy).join(t.cases, c.creditor_id == cr.id).where(c.id == case_id)
+    ).scalar_one_or_none()
+    own = policy.get("self_service") if isinstance(policy, dict) else None
+    return isinstance(own, dict) and own.get("identity_code") is True
+
+
+def address_throttle(uow: UnitOfWork, who: str, at: datetime) -> None:
+    """Throttled (audited) once the address gave ADDRESS_FAILURES_PER_HOUR wrong answers in the hour."""
+    recent = _failures_from(uow.session.connection(), who, at - WINDOW)
+    if len(recent) >= ADDRESS_FAILURES_PER_HOUR:
+        detail = {"by": "address"}
+        record(uow.session, at=at, user_id=None, action=REFUSED, entity="debtor_link", detail=detail)
+        uow.commit()
+        minutes = max(1, int((min(recent) + WINDOW - at).total_seconds() // 60) + 1)
+        raise Throttled("Too many attempts: please try again in {minutes} minutes", minutes=minutes)
+
+
+def record_failure(uow: UnitOfWork, who: str, link: Any, why: str, at: datetime) -> CheckFailed:
+    """Keeps a wrong answer against the address and, when the link was open, against the link (locked at
+    the FAILURES_TO_LOCK-th); audited, commits. The one refusal, to raise."""
+    f = t.debtor_check_failures.c
+    # The address's wrong answers older than the window count no more: gone, so the table stays small.
+    uow.session.execute(delete(t.debtor_check_failures).where(f.address_hash == who, f.at <= at - WINDOW))
+    uow.session.execute(insert(t.debtor_check_failures).values(at=at, address_hash=who))
+    if why in COUNTED and link is not None:
+        _count_failure(uow, link, at)
+    case_id = int(link.case_id) if link is not None else None
+    detail = {"link_id": int(link.id) if link is not None else None, "passed": False, "why": why}
+    entity = "case" if case_id else "debtor_link"
+    record(uow.session, at=at, user_id=None, action=CHECKED, entity=entity, entity_id=case_id, detail=detail)
+    uow.commit()
+    return CheckFailed(NO_MATCH)
 
 
 def _count_failure(uow: UnitOfWork, link: Any, at: datetime) -> None:
@@ -344,9 +365,12 @@ __all__ = [
     "DebtorAnswers",
     "NewDebtorLink",
     "PassedCheck",
+    "address_throttle",
     "check_link",
+    "code_required",
     "create_link",
     "link_open",
     "link_state",
+    "record_failure",
     "send_link",
 ]

@@ -49,6 +49,7 @@ CHECK_PAGE = "/d/check"
 IDLE_S = 15 * 60  # issue 18: a portal session ends after 15 minutes idle
 VISIT_MAX_S = 2 * 3600
 SCOPE_KEY = "debtor_session"
+VISIT_KEYS = ("link", "case", "at")
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,12 @@ def end_visit(request: Request) -> None:
         debtor_session(request)["locale"] = locale
 
 
+def _forget_visit(session: dict[str, Any]) -> None:
+    """The visit is over (a check on its way, its language and form token stay)."""
+    for key in VISIT_KEYS:
+        session.pop(key, None)
+
+
 def _away(request: Request) -> HTTPException:
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
@@ -177,12 +184,12 @@ def debtor_visit(request: Request) -> DebtorVisit:
     link, case, at = session.get("link"), session.get("case"), session.get("at")
     fresh = isinstance(at, int) and time.time() - at < VISIT_MAX_S
     if not (isinstance(link, int) and isinstance(case, int) and fresh):
-        end_visit(request)
+        _forget_visit(session)
         raise _away(request)
     with get_engine(request.app.state.database_url).connect() as conn:
         still_open = link_open(conn, link, case)
     if not still_open:
-        end_visit(request)
+        _forget_visit(session)
         raise _away(request)
     return DebtorVisit(case, link, debtor_locale(request), client_address(request))
 

@@ -1,6 +1,7 @@
 """The debtor's own pages (services/debtor_links.py): the private link of a case, kept as the hash of its
 token only, with its expiry, the wrong answers given to its identity check and when it was locked; and the
-wrong answers by address (a keyed hash of it), which limit how fast one address may guess at any link."""
+wrong answers by address (a keyed hash of it), which limit how fast one address may guess at any link;
+and, where the creditor asks for it, the one-time code sent to the phone (its keyed hash only)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ debtor_links = Table(
     Column("failures", Integer, nullable=False, default=0),
     Column("locked_at", UTCDateTime),
     Column("passed_at", UTCDateTime),  # the last time its identity check was passed
+    # The one-time code of its check, where the creditor asks for one: its keyed hash and its end.
+    Column("code_hash", String(64)),
+    Column("code_expires_at", UTCDateTime),
     CheckConstraint("failures >= 0", name="failures_not_negative"),
     Index("ix_debtor_links_case", "case_id"),
 )

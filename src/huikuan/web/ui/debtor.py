@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huikuan.errors import InvalidInput, Throttled
 from huikuan.i18n import normalize_locale
+from huikuan.services.debtor_codes import check_code, send_code
 from huikuan.services.debtor_contact import RECEIPT_CHANNELS, ContactForm, contact_form, save_contact
 from huikuan.services.debtor_links import CheckFailed, DebtorAnswers, check_link
 from huikuan.services.debtor_portal import audit_view, what_is_owed
@@ -40,6 +41,8 @@ from huikuan.web.ui.debtor_forms import contact_choice
 router = debtor_router()
 link_router = debtor_router()
 PENDING = "pending"
+CODE_LINK, CODE_SENT = "code_link", "code_sent"  # the link whose code is awaited; whether it went
+CODE_PAGE = "/d/code"
 TOKEN_MAX = 100
 PAUSE_CHOICES = (0, 7, 14, 30, 60, 90)  # days; the creditor's maximum is offered too
 
@@ -84,6 +87,37 @@ def check(
         return debtor_render(
             request, "debtor/check.html", {"pending": bool(token), "error": message}, status_code=status
         )
+    if passed.needs_code:
+        session = debtor_session(request)
+        session.pop(PENDING, None)
+        session[CODE_LINK] = passed.link_id
+        session[CODE_SENT] = send_code(uow, passed.link_id)
+        return RedirectResponse(CODE_PAGE, status_code=303)
+    start_visit(request, passed.link_id, passed.case_id)
+    return RedirectResponse("/d", status_code=303)
+
+
+@router.get("/code")
+def code_page(request: Request) -> Response:
+    """The one-time code's form, after the two questions where the creditor asks for a code."""
+    session = debtor_session(request)
+    if not isinstance(session.get(CODE_LINK), int):
+        return RedirectResponse(CHECK_PAGE, status_code=303)
+    return debtor_render(request, "debtor/code.html", {"sent": bool(session.get(CODE_SENT))})
+
+
+@router.post("/code")
+def code_check(request: Request, uow: UowDep, code: Annotated[str, Form(max_length=20)] = "") -> Response:
+    session = debtor_session(request)
+    link_id = session.get(CODE_LINK)
+    if not isinstance(link_id, int):
+        return RedirectResponse(CHECK_PAGE, status_code=303)
+    try:
+        passed = check_code(uow, link_id, code, address=client_address(request))
+    except (CheckFailed, Throttled) as exc:
+        status = 429 if isinstance(exc, Throttled) else 422
+        context = {"sent": bool(session.get(CODE_SENT)), "error": exc.translated(debtor_locale(request))}
+        return debtor_render(request, "debtor/code.html", context, status_code=status)
     start_visit(request, passed.link_id, passed.case_id)
     return RedirectResponse("/d", status_code=303)
 
@@ -98,6 +132,7 @@ def owed_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLRespo
 @router.get("/contact")
 def contact_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLResponse:
     form = contact_form(uow, visit.case_id)
+    audit_view(uow, visit.case_id, visit.link_id, "contact")
     return debtor_render(request, "debtor/contact.html", _contact_context(form))
 
 
@@ -109,6 +144,7 @@ async def contact_save(request: Request, uow: UowDep, visit: DebtorVisitDep) -> 
         choice = contact_choice(form)
         receipt = save_contact(uow, visit.case_id, visit.link_id, choice)
     except InvalidInput as exc:
+        uow.session.rollback()  # nothing of a refused choice is kept
         context = _contact_context(contact_form(uow, visit.case_id), exc.translated(visit.locale))
         return debtor_render(request, "debtor/contact.html", context, status_code=422)
     context = {"receipt": receipt, "lines": receipt.text(visit.locale), "channels": CHANNEL_NAMES}
@@ -140,7 +176,7 @@ def switch_language(
     return RedirectResponse(back, status_code=303)
 
 
-KNOWN_PAGES = frozenset({"check", "pay", "arrange", "dispute", "contact"})
+KNOWN_PAGES = frozenset({"check", "code", "pay", "arrange", "dispute", "contact"})
 
 
 @router.post("/logout")

@@ -5,7 +5,8 @@ Revises: 0032
 Create Date: 2026-12-06 20:20:00
 
 Issue 18: the debtor's own pages open from a private link per case (the hash of its token only, its
-expiry, the wrong answers to its identity check and when it was locked), and the wrong answers by address.
+expiry, the wrong answers to its identity check and when it was locked, the hash of a one-time code where
+the creditor asks for one), and the wrong answers by address.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("locked_at", When, nullable=True),
         sa.Column("passed_at", When, nullable=True),
+        sa.Column("code_hash", sa.String(length=64), nullable=True),
+        sa.Column("code_expires_at", When, nullable=True),
         sa.CheckConstraint("failures >= 0", name=op.f("ck_debtor_links_failures_not_negative")),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_debtor_links_case_id_cases"), ondelete="CASCADE"
