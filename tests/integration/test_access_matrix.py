@@ -511,6 +511,19 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/d/contact"): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY),
     ("POST", "/d/language"): OWN_SESSION,
     ("POST", "/d/logout"): OWN_SESSION,
+    # --- dpay ---
+    # issue 18: the debtor's pay, arrange and dispute pages take the debtor's own visit (a passed identity
+    # check, web/debtor_session.py), never a staff session: staff get what anonymous gets. Without a visit
+    # a page says nothing and sends the browser to the check (303 /d/check), and a write lacks the visit's
+    # CSRF token (403) (tests/integration/test_debtor_self_service_web.py uses them as a debtor).
+    **{
+        ("GET", path): Rule(GO, GO, GO, GO, GO, GO, GO)
+        for path in ("/d/pay", "/d/pay/receipt", "/d/arrange", "/d/dispute")
+    },
+    **{
+        ("POST", path): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY)
+        for path in ("/d/pay", "/d/arrange/accept", "/d/arrange/request", "/d/dispute")
+    },
 }
 MOUNTS = {"/static"}  # files only
 
@@ -653,6 +666,11 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
             "language": "zh",
             "pause_days": "0",
         },
+        # --- dpay ---
+        ("POST", "/d/pay"): {"amount": "1.00", "provider": "fake"},
+        ("POST", "/d/arrange/accept"): {"offer": "plan-3", "agree": "yes"},
+        ("POST", "/d/arrange/request"): {"text": "100 a month"},
+        ("POST", "/d/dispute"): {"reason": "not_mine", "text": "not mine"},
     }
 
 

@@ -90,6 +90,16 @@ class Offer:
         }
 
 
+@dataclass(frozen=True)
+class Terms:
+    """An arrangement's terms before it is written: its kind, total and schedule (minor units)."""
+
+    kind: str  # settlement or instalment
+    total: int
+    schedule: list[Payment]
+    reason: str = ""
+
+
 # --- authority -------------------------------------------------------------------------------------
 
 

@@ -249,13 +249,28 @@ def add_document(
     `commit=False` leaves the row in the caller's transaction (a payment's proof is written with it)."""
     case_id = _case_of(uow, viewer, upload.entity, upload.entity_id)
     case_to_work(uow, viewer, case_id)
+    return keep_document(uow, upload, case_id, user_id=viewer.user_id, store=store, at=at, commit=commit)
+
+
+def keep_document(
+    uow: UnitOfWork,
+    upload: Upload,
+    case_id: int,
+    *,
+    user_id: int | None,
+    store: Store | None = None,
+    at: datetime | None = None,
+    commit: bool = True,
+) -> int:
+    """add_document once the caller has checked that the upload's owner is of `case_id` (the debtor's
+    own page: no user)."""
     content_type = _checked(upload)
     chosen = store or store_for()
     when = (at or datetime.now(UTC)).astimezone(UTC)
     key = f"{when:%Y/%m}/{secrets.token_hex(16)}"
     chosen.put(key, upload.data)
     try:
-        new_id = _insert_row(uow, viewer, upload, content_type, chosen, key, case_id, when)
+        new_id = _insert_row(uow, user_id, upload, content_type, chosen, key, case_id, when)
     except BaseException:
         uow.rollback()
         with suppress(HuikuanError):
@@ -268,7 +283,7 @@ def add_document(
 
 def _insert_row(
     uow: UnitOfWork,
-    viewer: Viewer,
+    user_id: int | None,
     upload: Upload,
     content_type: str,
     chosen: Store,
@@ -291,7 +306,7 @@ def _insert_row(
                 entity_id=upload.entity_id,
                 case_id=case_id,
                 created_at=when,
-                created_by=viewer.user_id,
+                created_by=user_id,
             )
             .returning(t.documents.c.id)
         ).scalar_one()
@@ -299,7 +314,7 @@ def _insert_row(
     audit.record(
         uow.session,
         at=when,
-        user_id=viewer.user_id,
+        user_id=user_id,
         action="document.added",
         entity="case",
         entity_id=case_id,

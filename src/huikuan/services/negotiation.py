@@ -24,7 +24,15 @@ from huikuan.domain.enums import ArrangementKind, ArrangementStatus, CaseStage, 
 from huikuan.domain.goals import Goal
 from huikuan.errors import Conflict, Forbidden, InvalidInput
 from huikuan.services.access import Viewer, case_to_work
-from huikuan.services.arrangement_terms import Offer, Payment, authority, build_schedule, discount_bp, exceeds
+from huikuan.services.arrangement_terms import (
+    Offer,
+    Payment,
+    Terms,
+    authority,
+    build_schedule,
+    discount_bp,
+    exceeds,
+)
 from huikuan.services.clock import floor_today
 from huikuan.services.offers import OPEN_STATUSES, awaiting_offer, offers_where
 from huikuan.services.promises import QUIET_STAGES, CaseMoney, case_money, parse_amount, stage_unless
@@ -95,6 +103,49 @@ def propose_arrangement(
     if not offer.exceeds:
         _activate(uow, new_id, case_id, schedule, owed.time_zone)
     uow.commit()
+    return replace(offer, id=new_id)
+
+
+def accept_for_debtor(
+    uow: UnitOfWork, case_id: int, terms: Terms, limits: dict[str, int], *, now: datetime
+) -> Offer:
+    """An arrangement the debtor accepts on their own page (services/debtor_arrangements.py), proposed by
+    no staff user: within the creditor's self-service `limits` it is active at once with its instalments,
+    as a collector's offer within authority is; beyond them it is refused. Not committed: the caller
+    writes the signature in the same transaction."""
+    owed = case_money(uow, case_id)
+    if owed.balance <= 0:
+        raise InvalidInput("This case has no open balance to negotiate")
+    if terms.total > owed.balance:
+        raise InvalidInput("Total: {value} is more than the open balance", value=owed.money(terms.total))
+    if _open_arrangement(uow, case_id) is not None:
+        raise Conflict("This case already has an offer awaiting approval or an active arrangement")
+    discount = discount_bp(owed.balance, terms.total)
+    if exceeds(limits, discount, terms.schedule, terms.total):
+        raise InvalidInput("This offer is beyond what may be accepted here: send it as a request")
+    offer = Offer(
+        0,
+        case_id,
+        terms.kind,
+        ArrangementStatus.ACTIVE.value,
+        terms.total,
+        owed.currency,
+        owed.balance,
+        discount,
+        terms.schedule,
+        [],
+        terms.reason,
+        None,
+        "",
+        created_at=now,
+    )
+    uow.session.execute(
+        update(t.cases)
+        .where(t.cases.c.id == case_id, t.cases.c.negotiation_reason.is_(None))
+        .values(negotiation_reason="asked", negotiation_opened_at=now)
+    )
+    new_id = _write_offer(uow, offer, now)
+    _activate(uow, new_id, case_id, terms.schedule, owed.time_zone)
     return replace(offer, id=new_id)
 
 

@@ -53,6 +53,7 @@ class NewLink:
     provider: str
     amount: int | None = None
     arrangement_id: int | None = None
+    return_url: str | None = None  # where the cashier sends the payer back (default: the settings')
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,11 @@ def create_payment_link(
     provider refuses or cannot be reached."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     visible_case(uow, viewer, cmd.case_id, write=True)
+    return make_link(uow, cmd, user_id=viewer.user_id, now=now)
+
+
+def make_link(uow: UnitOfWork, cmd: NewLink, *, user_id: int | None, now: datetime) -> PaymentLink:
+    """create_payment_link once the caller has checked the case (the debtor's own page: no user)."""
     route, currency, offered, creditor_id = _offered(uow, cmd.case_id, now)
     provider = offered.get(cmd.provider)
     if provider is None:
@@ -247,9 +253,9 @@ def create_payment_link(
         raise ProviderUnavailable(
             "{provider} did not make the link: {why}", provider=cmd.provider, why=str(exc)
         ) from exc
-    link_id = _keep(uow.session.connection(), viewer, cmd, route, request, made, now)
+    link_id = _keep(uow.session.connection(), user_id, cmd, route, request, made, now)
     uow.commit()
-    return _link(uow.session.connection(), link_id, now)
+    return link_by_id(uow.session.connection(), link_id, now)
 
 
 def _request(
@@ -263,14 +269,14 @@ def _request(
         subject=_subject(conn, cmd.case_id),
         expires_at=now + timedelta(hours=settings.payment_link_hours),
         notify_url=notify_url(cmd.provider),
-        return_url=settings.payment_return_url.strip() or settings.public_url.strip(),
+        return_url=cmd.return_url or settings.payment_return_url.strip() or settings.public_url.strip(),
         merchant=merchant,
     )
 
 
 def _keep(
     conn: Connection,
-    viewer: Viewer,
+    user_id: int | None,
     cmd: NewLink,
     route: Route,
     request: LinkRequest,
@@ -293,14 +299,14 @@ def _keep(
             provider_ref=made.provider_ref or None,
             created_at=now,
             expires_at=request.expires_at,
-            created_by=viewer.user_id,
+            created_by=user_id,
         )
         .returning(t.payment_links.c.id)
     ).scalar_one()
     audit.record(
         conn,
         at=now,
-        user_id=viewer.user_id,
+        user_id=user_id,
         action="payment_link.created",
         entity="case",
         entity_id=cmd.case_id,
@@ -329,7 +335,7 @@ def _as_link(r: Any, now: datetime) -> PaymentLink:
     )
 
 
-def _link(conn: Connection, link_id: int, now: datetime) -> PaymentLink:
+def link_by_id(conn: Connection, link_id: int, now: datetime) -> PaymentLink:
     row = conn.execute(select(t.payment_links).where(t.payment_links.c.id == link_id)).one_or_none()
     if row is None:
         raise NotFound("No payment link {id}", id=link_id)
@@ -356,7 +362,7 @@ def link_to_view(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     conn = uow.session.connection()
     try:
-        link = _link(conn, link_id, now)
+        link = link_by_id(conn, link_id, now)
         visible_case(uow, viewer, link.case_id)
     except NotFound:
         raise NotFound("No payment link {id}", id=link_id) from None

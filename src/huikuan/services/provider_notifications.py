@@ -31,6 +31,7 @@ from huikuan.channels.payments import registry
 from huikuan.channels.payments.base import Answer, BadNotification, Ignored, Paid, Provider
 from huikuan.domain.ledger import Route
 from huikuan.errors import HuikuanError, NotFound
+from huikuan.services.debtor_payments import send_receipt
 from huikuan.services.payments import METHODS, Posted, PostPayment, post_payment
 from huikuan.storage import audit
 from huikuan.storage import tables as t
@@ -84,6 +85,8 @@ def take_notification(
             if attempt + 1 == _ATTEMPTS:
                 raise
             continue
+        if payment_id is not None and outcome in ("posted", "amount_differs"):
+            send_receipt(uow, payment_id, now=now)  # a link the debtor made on their page: its receipt
         return Taken(provider.answer(True), outcome, payment_id)
     raise AssertionError("unreachable")  # pragma: no cover
 

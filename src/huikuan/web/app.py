@@ -17,6 +17,7 @@ from huikuan import __version__
 from huikuan.config import get_settings
 from huikuan.local_secrets import local_secret
 from huikuan.logs import configure_logging
+from huikuan.services.debtor_disputes import MAX_FILE_BYTES, MAX_FILES
 from huikuan.storage.engine import get_engine
 from huikuan.web import errors, monitoring
 from huikuan.web.api import admin as api_admin
@@ -65,6 +66,7 @@ from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import creditor_admin as ui_creditor_admin
 from huikuan.web.ui import debtor as ui_debtor
+from huikuan.web.ui import debtor_money as ui_debtor_money
 from huikuan.web.ui import disputes as ui_disputes
 from huikuan.web.ui import exports as ui_exports
 from huikuan.web.ui import facts as ui_facts
@@ -160,9 +162,11 @@ ROUTERS = (
     # The debtor's own pages (/d) come after every other, their private link's GET /d/{token} last of all:
     # a page such as /d/pay is never read as a token.
     ui_debtor.router,
+    ui_debtor_money.router,
     ui_debtor.link_router,
 )
 
+DEBTOR_DISPUTE_MAX_BYTES = MAX_FILES * MAX_FILE_BYTES + 64 * 1024
 UPLOAD_PREFIXES = ("/api/v1/disputes/", "/api/v1/complaints/", "/disputes/", "/complaints/")
 UPLOAD_SUFFIXES = ("/payments", "/payments/preview")  # a proof: /cases/{id}/payments, its check, the API
 IMPORT_PREFIXES = ("/imports", "/api/v1/imports")  # placement, payment and recall files (import_jobs.py)
@@ -225,6 +229,8 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
             # Documents are uploaded here (services/documents.py refuses beyond the limit itself).
             **dict.fromkeys(UPLOAD_PREFIXES, settings.document_max_bytes + 64 * 1024),
             **dict.fromkeys(IMPORT_PREFIXES, settings.import_max_bytes + 64 * 1024),
+            # The debtor's dispute and its few documents (services/debtor_disputes.py checks each).
+            "/d/dispute": DEBTOR_DISPUTE_MAX_BYTES,
         },
         by_suffix=dict.fromkeys(UPLOAD_SUFFIXES, settings.document_max_bytes + 64 * 1024),
     )

@@ -81,11 +81,19 @@ from huikuan.storage.tables.reports import (
     report_refusals,
     report_strategies,
 )
+from huikuan.storage.tables.self_service import (
+    self_service_payments,
+    self_service_requests,
+    self_service_signatures,
+)
 from huikuan.storage.tables.sms_templates import sms_templates
 from huikuan.storage.tables.tenancy import team_creditors, user_creditors
 from huikuan.storage.tables.wechat import wechat_bindings, wechat_inbound, wechat_session, wechat_templates
 
 __all__ = [
+    "self_service_payments",
+    "self_service_requests",
+    "self_service_signatures",
     "channel_costs",
     "monthly_report_sends",
     "portfolio_months",
