@@ -61,7 +61,9 @@ def test_the_count_is_the_true_total_whichever_page_is_shown(floor: Floor, recei
     assert placed.page == 2 and [m.id for m in beyond] == [received["oldest"]]
 
 
-def test_revealing_a_sender_is_audited_with_who_and_which_message(floor: Floor, received: dict[str, int]) -> None:
+def test_revealing_a_sender_is_audited_with_who_and_which_message(
+    floor: Floor, received: dict[str, int]
+) -> None:
     sue = floor.viewer("sue")
     assert reveal_sender(floor.uow, sue, received["oldest"], now=MORNING) == STRANGER
     e = t.audit_events.c

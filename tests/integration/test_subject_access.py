@@ -180,11 +180,13 @@ def test_the_export_holds_every_reply_matched_to_the_person_and_names_no_one_els
     shared = "+8613912340000"  # a household's one phone: both debtors have it
     with engine.begin() as conn:
         for case in (mine, other):
-            conn.execute(insert(t.contact_points).values(debtor_id=case.debtor_id, kind="mobile", value=shared))
+            point = {"debtor_id": case.debtor_id, "kind": "mobile", "value": shared}
+            conn.execute(insert(t.contact_points).values(**point))
 
     def reply(channel: str, sender: str, text: str, ref: str) -> int:
-        at = AT + timedelta(minutes=len(ref))
-        return receive(floor.uow, Inbound(channel, sender, "10690000", text, at, "http", ref), now=at).inbound_id
+        at = AT + timedelta(minutes=int(ref[1:]))
+        message = Inbound(channel, sender, "10690000", text, at, "http", ref)
+        return receive(floor.uow, message, now=at).inbound_id
 
     own_sms = reply("sms", "+8613800000001", "I will pay on Friday", "r1")
     own_mail = reply("email", "Debtor One <DEBTOR1@example.com>", "call me after six", "r2")

@@ -28,8 +28,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, false, or_, select
 
-from huikuan.config import get_settings
 from huikuan.channels.inbound import INBOUND_CHANNELS
+from huikuan.config import get_settings
 from huikuan.errors import NotFound
 from huikuan.services.access import Viewer, require_admin
 from huikuan.services.inbound_points import point_kinds
