@@ -117,6 +117,15 @@ def test_the_page_lists_them_masked_in_both_languages_and_reveals_one_in_place(
     assert f'data-testid="revealed-sender-{received["oldest"]}"' in revealed.text
 
 
+def test_the_page_walks_through_its_pages_with_the_true_total(app: FastAPI, received: dict[str, int]) -> None:
+    client = login_client(app, "sue")
+    second = client.get("/admin/inbound/unknown", params={"per_page": 2, "page": 2}).text
+    assert "3–3 of 3" in second and "page 2 of 2" in second and "Messages: 3" in second
+    assert f'data-testid="unknown-{received["oldest"]}"' in second
+    assert f'data-testid="unknown-{received["wechat"]}"' not in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
 def test_the_channels_page_links_to_the_list(app: FastAPI, received: dict[str, int]) -> None:
     page = login_client(app, "sue").get("/admin/channels").text
     assert 'href="/admin/inbound/unknown"' in page

@@ -10,9 +10,10 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
+from huikuan.services.case_labels import label
 from huikuan.services.inbound_unknown import PER_PAGE, reveal_sender, unknown_messages
 from huikuan.web.ids import PathId
-from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render
+from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 from huikuan.web.ui.paging import page_link
 
 router = page_router("/admin/inbound")
@@ -28,7 +29,13 @@ def unknown_page(
 ) -> HTMLResponse:
     """A page of the unknown senders' messages, the senders masked."""
     messages, paging = unknown_messages(uow, viewer, page, per_page)
-    context = {"messages": messages, "paging": paging, "page_link": lambda n: page_link(request, n)}
+    locale = request_locale(request)
+    context = {
+        "messages": messages,
+        "paging": paging,
+        "page_link": lambda n: page_link(request, n),
+        "channel": lambda value: label("channel", value, locale),
+    }
     return render(request, "inbound/unknown.html", context)
 
 
