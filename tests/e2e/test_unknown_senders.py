@@ -1,6 +1,7 @@
 """The replies from unknown senders in a real browser: a supervisor reaches the list from the channels
 page, reads it in Chinese and in English with each sender masked, and reveals one in place. No serious
-accessibility problem (axe). Screenshots, desktop and phone: tests/artifacts/screenshots/unknown-senders-*.png."""
+accessibility problem (axe). Screenshots, desktop and phone:
+tests/artifacts/screenshots/unknown-senders-*.png."""
 
 from __future__ import annotations
 
