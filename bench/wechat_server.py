@@ -19,6 +19,15 @@ The API:
 - GET /cgi-bin/user/info?access_token&openid: whether the person follows the account (`subscribe` 1 or 0;
   40003 an openid the account does not know).
 
+The account's message push (WeChat to our server) is made by `push(xml)`: the query WeChat adds
+(signature of `token`, timestamp and nonce) and the body. With `encoding_aes_key` set (the account's
+safe mode, 安全模式) the body is WeChat's envelope <xml><ToUserName/><Encrypt/></xml>, the XML encrypted as
+WeChat documents it (AES-256-CBC with the key Base64-decoded from the EncodingAESKey and "=", its first
+16 bytes the IV; the plaintext 16 random bytes, the message's length in 4 bytes big-endian, the message
+and the AppID, padded PKCS#7 to 32 bytes; Base64), and the query adds encrypt_type=aes and msg_signature
+(the SHA-1 of token, timestamp, nonce and the ciphertext, sorted and joined). `open_reply(text)` reads a
+passive reply as WeChat does: in safe mode it checks the reply's MsgSignature and decrypts it.
+
 Every message call checks the token (40001 unknown, 42001 expired), the recipient (40003 an openid the
 account does not know, 43004 a template message to someone not following), the template id (40037),
 the 48 hours of customer-service messages (45015: the person must have written within 48 hours), the
@@ -28,9 +37,13 @@ day's quota (45009) and answers -1 (system busy) while `busy` is above zero.
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
+import os
 import secrets
 import signal
+import struct
 import sys
 import threading
 import time
@@ -40,6 +53,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+from xml.etree import ElementTree
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 CUSTOMER_SERVICE_SECONDS = 48 * 3600
 CODE_SECONDS = 5 * 60
@@ -62,7 +78,60 @@ class WechatServer:
     sent: list[dict[str, Any]] = field(default_factory=list)  # {"kind": "template"|"custom", **body}
     url: str = ""
     accept_all: bool = False  # every openid follows and every template id is approved (the demo's WeChat)
+    token: str = "push-token"  # the token of the account's server configuration: it signs each push
+    encoding_aes_key: str = ""  # set: the account's safe mode, every push encrypted with this key
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # --- the account's push --------------------------------------------------------------------------------
+
+    def push(self, xml: str, *, timestamp: str = "", nonce: str = "") -> tuple[dict[str, str], bytes]:
+        """The push of `xml` as WeChat sends it to the account's server: its query and its body."""
+        timestamp = timestamp or str(int(time.time()))
+        nonce = nonce or secrets.token_hex(5)
+        query = {"signature": _sha1(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+        if not self.encoding_aes_key:
+            return query, xml.encode()
+        ciphertext = self.encrypt(xml)
+        to_user = ElementTree.fromstring(xml).findtext("ToUserName") or ""
+        body = (
+            f"<xml><ToUserName><![CDATA[{to_user}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{ciphertext}]]></Encrypt></xml>"
+        )
+        signed = {"encrypt_type": "aes", "msg_signature": _sha1(self.token, timestamp, nonce, ciphertext)}
+        return {**query, **signed}, body.encode()
+
+    def open_reply(self, text: str) -> str:
+        """A passive reply as WeChat reads it: in safe mode its MsgSignature checked and its <Encrypt>
+        decrypted (ValueError if either fails); otherwise as written."""
+        if not self.encoding_aes_key:
+            return text
+        envelope = ElementTree.fromstring(text)
+        ciphertext = envelope.findtext("Encrypt") or ""
+        parts = (envelope.findtext("TimeStamp") or "", envelope.findtext("Nonce") or "", ciphertext)
+        if _sha1(self.token, *parts) != envelope.findtext("MsgSignature"):
+            raise ValueError("the reply's MsgSignature does not match")
+        return self.decrypt(ciphertext)
+
+    def encrypt(self, message: str) -> str:
+        data = message.encode()
+        plain = os.urandom(16) + struct.pack(">I", len(data)) + data + self.app_id.encode()
+        pad = 32 - len(plain) % 32
+        plain += bytes([pad]) * pad
+        encryptor = self._cipher().encryptor()
+        return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        decryptor = self._cipher().decryptor()
+        plain = decryptor.update(base64.b64decode(ciphertext)) + decryptor.finalize()
+        plain = plain[: -plain[-1]]
+        (length,) = struct.unpack(">I", plain[16:20])
+        if plain[20 + length :].decode() != self.app_id:
+            raise ValueError("the reply is not from this account")
+        return plain[20 : 20 + length].decode()
+
+    def _cipher(self) -> Cipher[modes.CBC]:
+        key = base64.b64decode(self.encoding_aes_key + "=")
+        return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
 
     def follower(self, openid: str) -> str:
         self.known.add(openid)
@@ -180,6 +249,11 @@ class WechatServer:
             "openid": openid,
             "scope": "snsapi_base",
         }
+
+
+def _sha1(*parts: str) -> str:
+    """WeChat's signature: the SHA-1 of the parts, sorted and joined."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
 
 @contextmanager

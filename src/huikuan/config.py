@@ -125,6 +125,10 @@ class Settings(BaseSettings):
     wechat_app_secret: str = ""
     wechat_token: str = ""
     wechat_callback_secret: str = ""
+    # The account's EncodingAESKey (43 characters), set when its message mode is the safe mode (安全模式)
+    # or the compatible one: each push is then encrypted and signed (msg_signature), and a reply is sent
+    # encrypted. Unset: plain-text mode, and an encrypted push is refused.
+    wechat_encoding_aes_key: str = Field(default="", pattern=r"^([A-Za-z0-9+/]{43})?$")
     wechat_api_url: str = ""
     wechat_bind_days: int = Field(default=60, ge=1, le=366)
     # The page a template message's "details" link opens (the debtor portal inside WeChat); unset: no link.

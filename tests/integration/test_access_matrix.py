@@ -221,9 +221,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/outbox/bulk"): rule(collectors=WRITE, sue=WRITE, vic=DENY),  # the cases are in the form
     ("POST", "/api/v1/outbox/bulk"): rule(collectors=WRITE, sue=WRITE, vic=DENY),
     # Scripts: everyone reads them, supervisors edit them.
-    ("GET", "/scripts"): READ,
+    ("GET", "/scripts"): rule(collectors=OK, sue=OK, vic=DENY),  # the floor's page
     ("GET", "/api/v1/scripts"): READ,
-    ("POST", "/scripts"): SUPERVISE,
+    ("POST", "/scripts"): SUPERVISE,  # vic: DENY, the scripts page is the floor's
     # Field visits: those who visit, and their supervisors; not the creditor's viewer.
     ("GET", "/visits"): rule(collectors=OK, sue=OK, vic=DENY),
     ("GET", "/api/v1/visits"): rule(collectors=OK, sue=OK, vic=DENY),
@@ -524,6 +524,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
         ("POST", path): Rule(DENY, DENY, DENY, DENY, DENY, DENY, DENY)
         for path in ("/d/pay", "/d/arrange/accept", "/d/arrange/request", "/d/dispute")
     },
+    # --- loose ---
+    # The replies no debtor matched (services/inbound_unknown.py): supervisors and administrators read
+    # them and reveal a sender (audited); never a collector or a creditor's viewer. Message 1 is nobody's
+    # here: the reveal is refused before it is looked for (tests/integration/test_inbound_unknown.py).
+    ("GET", "/admin/inbound/unknown"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/inbound/unknown/{inbound_id}/reveal"): SUPERVISE,
+    ("GET", "/api/v1/admin/inbound/unknown"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/api/v1/admin/inbound/unknown/{inbound_id}/reveal"): SUPERVISE,
 }
 MOUNTS = {"/static"}  # files only
 
@@ -671,6 +679,8 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/d/arrange/accept"): {"offer": "plan-3", "agree": "yes"},
         ("POST", "/d/arrange/request"): {"text": "100 a month"},
         ("POST", "/d/dispute"): {"reason": "not_mine", "text": "not mine"},
+        # --- loose ---
+        ("POST", "/admin/inbound/unknown/{inbound_id}/reveal"): {},
     }
 
 
@@ -789,6 +799,8 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/callbacks/sms/{provider}/{secret}/reply"): {"From": "+8613800138000", "Body": "TD"},
         # --- wechat --- (WeChat posts XML; refused before the body is read)
         ("POST", "/api/v1/callbacks/wechat/{secret}"): {},
+        # --- loose ---
+        ("POST", "/api/v1/admin/inbound/unknown/{inbound_id}/reveal"): {},
     }
 
 
@@ -944,6 +956,8 @@ NOT_A_CASE = {
     "{secret}": "not-the-secret",  # issue 17: an SMS provider's callback path (no secret is configured)
     # --- dportal ---
     "{token}": "not-a-link",  # issue 18: a debtor's private link (any token is sent on to the check)
+    # --- loose ---
+    "{inbound_id}": "1",  # a message from an unknown sender (none is received here)
 }
 
 

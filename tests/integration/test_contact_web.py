@@ -164,6 +164,18 @@ def test_a_supervisor_edits_a_script_and_a_collector_may_only_read(app: FastAPI,
     assert "Hello, alice for 某银行." in panel
 
 
+def test_a_creditors_viewer_is_refused_the_scripts_page_but_reads_a_cases_script(
+    app: FastAPI, floor: Floor
+) -> None:
+    vic = login_client(app, "vic")
+    refused = vic.get("/scripts?stage=new&segment=&locale=en")
+    assert refused.status_code == 403 and "collectors and supervisors" in refused.text
+    form = {"stage": "new", "segment": "", "locale": "en", "opening": "Hi {collector}"}
+    assert vic.post("/scripts", data=form).status_code == 403
+    assert floor.uow.session.execute(select(t.scripts)).all() == []
+    assert vic.get(f"/cases/{floor.cases[0].id}/panels/script").status_code == 200
+
+
 def test_the_visits_page_lists_the_days_visits_by_district(app: FastAPI, floor: Floor) -> None:
     floor.uow.session.execute(
         update(t.cases)

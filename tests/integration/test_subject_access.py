@@ -8,18 +8,20 @@ import io
 import json
 import stat
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, insert, update
 from tests.support.factories import cli
 from tests.support.floor import PASSWORD, Floor
 from tests.support.privacy import AT, History, give_history, pay_in_full, rows
 from tests.support.web import Browser, login_client
 
-from huikuan.services.subject_access import to_csv
+from huikuan.channels.inbound import Inbound
+from huikuan.services.inbound import receive
+from huikuan.services.subject_access import export_subject, to_csv
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
@@ -169,3 +171,40 @@ def test_only_an_administrator_downloads_an_export(
     assert login_client(app, "ada").get("/api/v1/privacy/debtors/999999/export").status_code == 404
     exported = rows(engine, t.audit_events, t.audit_events.c.action == "privacy.exported")
     assert len(exported) == 1 and exported[0].user_id is not None
+
+
+def test_the_export_holds_every_reply_matched_to_the_person_and_names_no_one_else(
+    floor: Floor, engine: Engine, tmp_path: Path
+) -> None:
+    mine, other = floor.cases[0], floor.cases[1]
+    shared = "+8613912340000"  # a household's one phone: both debtors have it
+    with engine.begin() as conn:
+        for case in (mine, other):
+            point = {"debtor_id": case.debtor_id, "kind": "mobile", "value": shared}
+            conn.execute(insert(t.contact_points).values(**point))
+
+    def reply(channel: str, sender: str, text: str, ref: str) -> int:
+        at = AT + timedelta(minutes=int(ref[1:]))
+        message = Inbound(channel, sender, "10690000", text, at, "http", ref)
+        return receive(floor.uow, message, now=at).inbound_id
+
+    own_sms = reply("sms", "+8613800000001", "I will pay on Friday", "r1")
+    own_mail = reply("email", "Debtor One <DEBTOR1@example.com>", "call me after six", "r2")
+    from_home = reply("sms", shared, "the phone at home", "r3")
+    reply("sms", "+8613800000002", "Wangwu writes", "r4")  # the other debtor's own number
+    reply("sms", "+8613977778888", "a stranger", "r5")  # nobody's
+
+    done = export_subject(floor.uow, None, mine.debtor_id, now=AT + timedelta(days=1))
+
+    files = _unzip(done.content)
+    held = json.loads(files["subject_access.json"])
+    got = {m["id"]: m for m in held["inbound_messages"]}
+    assert list(got) == [own_sms, own_mail, from_home] and done.counts["inbound_messages"] == 3
+    assert [got[i]["text"] for i in got] == ["I will pay on Friday", "call me after six", "the phone at home"]
+    assert got[from_home]["result"]["debtor_ids"] == [mine.debtor_id]
+    assert set(got[from_home]["result"]["case_ids"]) <= {mine.id}
+    assert "csv/inbound_messages.csv" in files
+    sheet = files["csv/inbound_messages.csv"].decode("utf-8-sig")
+    assert "call me after six" in sheet and "Wangwu writes" not in sheet
+    assert f'"debtor_id": {other.debtor_id}' not in files["subject_access.json"].decode()
+    assert {d for m in held["inbound_messages"] for d in m["result"]["debtor_ids"]} == {mine.debtor_id}

@@ -38,6 +38,7 @@ SETTINGS: dict[str, tuple[tuple[str, bool], ...]] = {
         ("wechat_app_secret", True),
         ("wechat_token", True),
         ("wechat_callback_secret", True),
+        ("wechat_encoding_aes_key", True),
         ("public_url", False),
     ),
 }

@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select, update
 
 from huikuan.channels.suit import mentions_suit
 from huikuan.domain.enums import CaseStage
-from huikuan.errors import InvalidInput
+from huikuan.errors import Forbidden, InvalidInput
 from huikuan.i18n import LOCALES, gettext, normalize_locale
 from huikuan.services.access import Viewer, require_supervisor, visible_case
 from huikuan.services.clock import floor_today
@@ -155,6 +155,13 @@ def _collector(uow: UnitOfWork, viewer: Viewer, case: Any) -> str:
         select(t.users.c.display_name).where(t.users.c.id == case.assigned_user_id)
     ).scalar()
     return str(name) if name else gettext("[collector]", viewer.locale)
+
+
+def require_floor(viewer: Viewer) -> None:
+    """The scripts page is the floor's: a creditor's read-only viewer, who calls no one, is refused (it
+    still sees a case's script on the case page)."""
+    if viewer.read_only:
+        raise Forbidden("The scripts page is for the agency's collectors and supervisors")
 
 
 def list_scripts(uow: UnitOfWork, locale: str | None = None) -> list[Script]:

@@ -6,8 +6,10 @@ table, cells that a spreadsheet would run as a formula neutralised with a leadin
 `letters/<message id>.pdf` (the letters sent, as printed). The records: the debtor, its related parties,
 contact points, cases, accounts, contacts (interactions), promises, arrangements and their instalments,
 messages and letters with their text, payments and their allocations, the daily plan's rows about its
-case (what the planner decided, and why), its erasure requests and the audit events about any of these.
-Staff are named by their user id. Nothing of another debtor is included.
+case (what the planner decided, and why), the messages it (or a related person, from a point held on its
+record) sent us that were matched to it (`inbound_messages`), its erasure requests and the audit events
+about any of these. Staff are named by their user id. Nothing of another debtor is included: a message
+from a number two debtors share names, in each one's export, that debtor and its cases only.
 
 Only an administrator exports; each export is audited (`privacy.exported`, with the counts).
 """
@@ -26,9 +28,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, false, or_, select
 
+from huikuan.channels.inbound import INBOUND_CHANNELS
 from huikuan.config import get_settings
 from huikuan.errors import NotFound
 from huikuan.services.access import Viewer, require_admin
+from huikuan.services.inbound_points import point_kinds
 from huikuan.spreadsheet import csv_writer
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
@@ -98,6 +102,7 @@ def gather(uow: UnitOfWork, debtor_id: int) -> dict[str, list[dict[str, Any]]]:
     out["payment_allocations"] = _rows(
         uow, t.payment_allocations, t.payment_allocations.c.account_id.in_(account_ids)
     )
+    out["inbound_messages"] = _inbound(uow, debtor_id, out)
     about = {
         "debtor": [debtor_id],
         "case": case_ids,
@@ -110,6 +115,38 @@ def gather(uow: UnitOfWork, debtor_id: int) -> dict[str, list[dict[str, Any]]]:
     ]
     out["audit_events"] = _rows(uow, t.audit_events, or_(false(), *clauses), order=ev.id)
     return out
+
+
+def _inbound(uow: UnitOfWork, debtor_id: int, held: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Every message received that was matched to this debtor (a reply or an opt-out from one of the
+    values of its contact points, its related people's included), oldest first. What each did is
+    narrowed to this debtor, its cases and its messages: a number shared with another debtor names only
+    this one."""
+    points = held["contact_points"]
+    case_ids = {r["id"] for r in held["cases"]}
+    message_ids = {r["id"] for r in held["messages"]}
+    im = t.inbound_messages.c
+    clauses: list[ColumnElement[bool]] = []
+    for channel in INBOUND_CHANNELS:
+        kinds = point_kinds(channel)
+        values = sorted({str(p["value"]) for p in points if p["kind"] in kinds and p["value"]})
+        if values:  # ix_inbound_messages_sender: one probe per value, never a pass over every reply
+            clauses.append(and_(im.channel == channel, im.sender.in_(values)))
+    found = _rows(uow, t.inbound_messages, or_(false(), *clauses), order=im.id)
+    mine = []
+    for row in found:
+        done = row["result"] if isinstance(row["result"], dict) else {}
+        if debtor_id not in (done.get("debtor_ids") or []):
+            continue
+        confirmation = done.get("confirmation_id")
+        row["result"] = {
+            **done,
+            "debtor_ids": [debtor_id],
+            "case_ids": [c for c in done.get("case_ids") or [] if c in case_ids],
+            "confirmation_id": confirmation if confirmation in message_ids else None,
+        }
+        mine.append(row)
+    return mine
 
 
 def _rows(

@@ -8,17 +8,29 @@ with the account's token (HUIKUAN_WECHAT_TOKEN), and the address carries a secre
 - subscribe / unsubscribe events: the openid's bindings follow (WeChat is planned for followers only).
 
 WeChat wants "success" (or an empty body) within five seconds, whatever we did with the push.
+
+In the account's safe mode (安全模式; or the compatible mode) HUIKUAN_WECHAT_ENCODING_AES_KEY is set: the
+query also carries `encrypt_type=aes` and `msg_signature` (the SHA-1 of the token, timestamp, nonce and
+the ciphertext, sorted and joined), and the body is an envelope whose <Encrypt> is the push's XML
+encrypted with AES-256-CBC (wechatpy's WeChatCrypto). `open_push` checks both signatures and decrypts;
+a plain push is then refused. A passive reply (none is made today: "success" needs no encryption in any
+mode) is sealed by `seal_reply`, encrypted and signed the same way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import struct
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from xml.etree import ElementTree
 
 from sqlalchemy import insert, select, update
 from wechatpy import parse_message
-from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
 from huikuan.channels.inbound import Inbound
@@ -40,6 +52,73 @@ def check(settings: Settings, secret: str, signature: str, timestamp: str, nonce
         check_signature(settings.wechat_token, signature, timestamp, nonce)
     except InvalidSignatureException:
         raise Forbidden("The signature does not match") from None
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What WeChat adds to the push's address: the signature of the token, timestamp and nonce; in safe
+    mode `encrypt_type` "aes" and `msg_signature`, the signature of the ciphertext too."""
+
+    signature: str
+    timestamp: str
+    nonce: str
+    encrypt_type: str = ""
+    msg_signature: str = ""
+
+
+def open_push(settings: Settings, secret: str, signed: Signed, body: bytes) -> bytes:
+    """The push's XML, once its address and signatures are checked (`check`): as received in plain-text
+    mode; decrypted in safe mode. Forbidden for a push that is not what the configured mode sends."""
+    check(settings, secret, signed.signature, signed.timestamp, signed.nonce)
+    key = settings.wechat_encoding_aes_key
+    if not key:
+        if signed.encrypt_type:
+            raise Forbidden("An encrypted push needs HUIKUAN_WECHAT_ENCODING_AES_KEY")
+        return body
+    if signed.encrypt_type != "aes":
+        raise Forbidden("This account's pushes are encrypted: a plain push is refused")
+    ciphertext = _encrypted_part(body)
+    expected = _signature(settings.wechat_token, signed.timestamp, signed.nonce, ciphertext)
+    if not secrets.compare_digest(expected.encode(), signed.msg_signature.encode()):
+        raise Forbidden("The signature does not match")
+    crypto = WeChatCrypto(settings.wechat_token, key, settings.wechat_app_id)
+    try:
+        plain = crypto.decrypt_message(
+            {"Encrypt": ciphertext}, signed.msg_signature, signed.timestamp, signed.nonce
+        )
+    except InvalidAppIdException:
+        raise Forbidden("The push is not for this account") from None
+    except (ValueError, IndexError, struct.error):
+        raise Forbidden("The push cannot be decrypted with the configured key") from None
+    return str(plain).encode()
+
+
+def seal_reply(settings: Settings, reply: str, nonce: str, timestamp: str) -> str:
+    """A passive reply's XML as WeChat takes it: in safe mode, an envelope with the reply encrypted and
+    signed (<Encrypt>, <MsgSignature>, <TimeStamp>, <Nonce>); in plain-text mode, the reply as written."""
+    key = settings.wechat_encoding_aes_key
+    if not key:
+        return reply
+    return str(
+        WeChatCrypto(settings.wechat_token, key, settings.wechat_app_id).encrypt_message(
+            reply, nonce, timestamp
+        )
+    )
+
+
+def _encrypted_part(body: bytes) -> str:
+    try:
+        found = ElementTree.fromstring(body).findtext("Encrypt")
+    except ElementTree.ParseError:
+        found = None
+    if not found:
+        raise Forbidden("The push is not an encrypted message")
+    return found
+
+
+def _signature(*parts: str) -> str:
+    """WeChat's signature: the SHA-1 of the parts, sorted and joined."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
 
 def receive_push(uow: UnitOfWork, settings: Settings, body: bytes, *, now: datetime | None = None) -> str:

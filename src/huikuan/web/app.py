@@ -32,6 +32,7 @@ from huikuan.web.api import exports as api_exports
 from huikuan.web.api import holds as api_holds
 from huikuan.web.api import imports as api_imports
 from huikuan.web.api import inbound as api_inbound
+from huikuan.web.api import inbound_admin as api_inbound_admin
 from huikuan.web.api import negotiation as api_negotiation
 from huikuan.web.api import notices as api_notices
 from huikuan.web.api import outbox as api_outbox
@@ -72,6 +73,7 @@ from huikuan.web.ui import exports as ui_exports
 from huikuan.web.ui import facts as ui_facts
 from huikuan.web.ui import holds as ui_holds
 from huikuan.web.ui import imports as ui_imports
+from huikuan.web.ui import inbound_admin as ui_inbound_admin
 from huikuan.web.ui import money_terms as ui_money_terms
 from huikuan.web.ui import monthly_reports as ui_monthly_reports
 from huikuan.web.ui import negotiation as ui_negotiation
@@ -114,6 +116,7 @@ ROUTERS = (
     ui_admin_users.router,
     ui_admin_teams.router,
     ui_admin_audit.router,
+    ui_inbound_admin.router,
     ui_disputes.router,
     ui_payments.router,
     ui_money_terms.router,
@@ -146,6 +149,7 @@ ROUTERS = (
     api_notices.router,
     api_outbox.router,
     api_inbound.router,
+    api_inbound_admin.router,
     api_sms_callbacks.router,
     api_privacy.router,
     api_persons.router,

@@ -26,4 +26,6 @@ inbound_messages = Table(
     Column("result", JSON, nullable=False, default=dict),
     UniqueConstraint("provider", "provider_ref"),
     Index("ix_inbound_messages_sender", "channel", "sender"),
+    # The list of unknown senders' messages, newest first (services/inbound_unknown.py).
+    Index("ix_inbound_messages_outcome", "outcome", "received_at"),
 )

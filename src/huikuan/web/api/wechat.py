@@ -3,7 +3,9 @@ account's settings: {public_url}/api/v1/callbacks/wechat/{HUIKUAN_WECHAT_CALLBAC
 
 - GET: WeChat checks the address once, with signature, timestamp, nonce and echostr; we answer echostr
   when the signature (made with HUIKUAN_WECHAT_TOKEN) matches;
-- POST: a message or an event as XML, signed the same way in the query string; answered "success".
+- POST: a message or an event as XML, signed the same way in the query string; answered "success". With
+  HUIKUAN_WECHAT_ENCODING_AES_KEY set (the account's safe mode), the XML comes encrypted with its own
+  signature (msg_signature): services/wechat_push.open_push checks and decrypts it.
 
 No session and no bearer token: the secret path and WeChat's signature. A wrong path (or WeChat not
 configured) is not found, a wrong signature forbidden.
@@ -42,10 +44,13 @@ async def push(
     signature: Param = "",
     timestamp: Param = "",
     nonce: Param = "",
+    encrypt_type: Param = "",
+    msg_signature: Param = "",
 ) -> PlainTextResponse:
-    """A message or an event the person sent the account: kept, and answered "success" (no reply)."""
+    """A message or an event the person sent the account (decrypted in safe mode): kept, and answered
+    "success" (no passive reply, so nothing to encrypt)."""
     settings = get_settings()
-    wechat_push.check(settings, secret, signature, timestamp, nonce)
-    body = await request.body()
+    signed = wechat_push.Signed(signature, timestamp, nonce, encrypt_type, msg_signature)
+    body = wechat_push.open_push(settings, secret, signed, await request.body())
     await run_in_threadpool(wechat_push.receive_push, uow, settings, body)
     return PlainTextResponse("success")

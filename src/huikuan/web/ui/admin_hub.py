@@ -48,6 +48,12 @@ CARDS = (
         "SMS, e-mail, letters and payments: configured or not, last delivery and error.",
         False,
     ),
+    (
+        "/admin/inbound/unknown",
+        "Replies from unknown senders",
+        "Messages from a number, address or WeChat account no debtor has.",
+        False,
+    ),
     ("/admin/audit", "Audit log", "Who did what and when, by user, case, kind and time.", False),
     (
         "/admin/sessions",

@@ -254,7 +254,8 @@ def scripts_page(
     saved: Annotated[str, Query()] = "",
 ) -> HTMLResponse:
     """Every stage's script in each language; one chosen (by stage, segment and language) is shown in
-    full below, in an edit form for a supervisor."""
+    full below, in an edit form for a supervisor. Floor-only: a creditor's viewer is refused."""
+    sc.require_floor(viewer)
     chosen = None
     if stage:
         chosen = sc.script_for(uow, stage, segment or None, locale or request_locale(request))
@@ -280,6 +281,7 @@ def scripts_page(
 @router.post("/scripts", response_class=HTMLResponse)
 async def post_script(request: Request, viewer: ViewerDep, uow: UowDep) -> Response:
     """Async only to read the repeated form fields; the database work runs in a worker thread."""
+    sc.require_floor(viewer)
     form = await request.form()
     stage, segment, locale = (str(form.get(k) or "") for k in ("stage", "segment", "locale"))
     said = [str(v) for v in form.getlist("objection")]
