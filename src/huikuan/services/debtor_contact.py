@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from huikuan.compliance.pack import parse_hhmm
+from huikuan.compliance.pack_params import parse_hhmm
 from huikuan.domain.days import local_day
 from huikuan.errors import InvalidInput
 from huikuan.services.debtor_receipt import ContactChoice, Receipt, queue_receipt, receipt_lines

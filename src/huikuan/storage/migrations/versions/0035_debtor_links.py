@@ -1,7 +1,7 @@
 """the debtor's private links
 
 Revision ID: 0035
-Revises: 0032
+Revises: 0034
 Create Date: 2026-12-06 20:20:00
 
 Issue 18: the debtor's own pages open from a private link per case (the hash of its token only, its
@@ -20,7 +20,7 @@ Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 When = sa.DateTime(timezone=True)
 
 revision: str = "0035"
-down_revision: str | None = "0032"
+down_revision: str | None = "0034"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
