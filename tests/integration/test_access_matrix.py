@@ -222,7 +222,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/outbox/bulk"): rule(collectors=WRITE, sue=WRITE, vic=DENY),
     # Scripts: everyone reads them, supervisors edit them.
     ("GET", "/scripts"): rule(collectors=OK, sue=OK, vic=DENY),  # the floor's page
-    ("GET", "/api/v1/scripts"): READ,
+    ("GET", "/api/v1/scripts"): rule(collectors=OK, sue=OK, vic=DENY),  # the floor's, as the page
     ("POST", "/scripts"): SUPERVISE,  # vic: DENY, the scripts page is the floor's
     # Field visits: those who visit, and their supervisors; not the creditor's viewer.
     ("GET", "/visits"): rule(collectors=OK, sue=OK, vic=DENY),

@@ -17,6 +17,7 @@ from tests.support.floor import MORNING, Floor, us_case
 from tests.support.messaging import use_settings
 
 from huikuan.errors import Conflict, InvalidInput, NotFound
+from huikuan.services.anonymise import anonymise
 from huikuan.services.contacts import check_contact
 from huikuan.services.debtor_arrangements import accept_offer, arrange_view, bounds
 from huikuan.services.debtor_disputes import MAX_FILE_BYTES, DebtorDispute, DebtorFile, dispute
@@ -210,6 +211,22 @@ def test_a_debtors_own_proposal_goes_to_the_floor_as_a_request_on_the_case(floor
     assert action.next_action_note == note
     with pytest.raises(InvalidInput):
         send_request(floor.uow, _visitor(case.id), ArrangementRequest("  "), now=MORNING)
+
+
+def test_anonymising_the_debtor_erases_what_they_wrote_on_their_pages_and_their_links(floor: Floor) -> None:
+    case = floor.cases[1]
+    send_request(floor.uow, _visitor(case.id), ArrangementRequest("我每月只能还500元"), now=MORNING)
+    floor.uow.session.execute(
+        t.debtor_links.insert().values(
+            case_id=case.id, token_hash="0" * 64, created_at=MORNING, expires_at=MORNING + timedelta(days=14)
+        )
+    )
+    floor.uow.commit()
+    anonymise(floor.uow, [case.debtor_id], MORNING + timedelta(days=1), trigger="request")
+    floor.uow.commit()
+    kept = floor.uow.session.execute(select(t.self_service_requests)).one()
+    assert (kept.text, kept.statement, kept.address) == ("", None, "")
+    assert _count(floor, t.debtor_links, t.debtor_links.c.case_id == case.id) == 0
 
 
 def test_in_uk_conc_a_request_comes_with_an_income_and_expenditure_statement(floor: Floor) -> None:

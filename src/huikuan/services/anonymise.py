@@ -5,9 +5,11 @@ date, the region of the address, every contact point's value (phones, e-mails, W
 addresses), the free text written about the person (contact notes, a next action's note, an offer's
 reason and its decision note), the messages' recipient, subject, body and provider error, the replies
 received from the debtor's numbers and addresses (their sender, subject and text), its WeChat bindings
-(openid, consent text and address) and when those openids last wrote, the letters' PDF files on disk,
-and in every kept version of the debtor's facts (fact_versions) its phone numbers and its address's
-region (the country, zone, flags, opt-outs and designated times the gate decided on stay, so a replay still
+(openid, consent text and address) and when those openids last wrote, what the debtor wrote on their
+own pages (a request's text and income and expenditure statement; the address each request, signature
+and payment came from) and the private links to those pages, the letters' PDF files on disk, and in every
+kept version of the debtor's facts (fact_versions) its phone numbers and its address's region
+(the country, zone, flags, opt-outs and designated times the gate decided on stay, so a replay still
 reads what the gate read of them).
 
 Kept: accounts and their amounts, payments and allocations, promises, arrangements and instalments, the
@@ -59,6 +61,7 @@ CASE_ERASED: dict[str, Any] = {"next_action_note": None}
 INTERACTION_ERASED: dict[str, Any] = {"notes": "", "goal_note": None}
 ARRANGEMENT_ERASED: dict[str, Any] = {"reason": "", "decision_note": ""}
 REPLY_ERASED: dict[str, Any] = {"sender": "", "subject": "", "text": ""}
+REQUEST_ERASED: dict[str, Any] = {"text": "", "statement": None, "address": ""}
 REPLY_KINDS = ("mobile", "landline", "email", "wechat")  # the points a reply may come from
 MESSAGE_ERASED: dict[str, Any] = {"to": "", "subject": "", "body": "", "error": None, "document": None}
 
@@ -167,6 +170,7 @@ def _erase(uow: UnitOfWork, debtor_ids: list[int]) -> list[str]:
     for batch in chunks(case_ids):
         s.execute(update(t.cases).where(c.id.in_(batch)).values(**CASE_ERASED))
         s.execute(update(t.arrangements).where(ar.case_id.in_(batch)).values(**ARRANGEMENT_ERASED))
+        _erase_self_service(uow, batch)
         files += [
             str(doc)
             for doc in s.execute(
@@ -175,6 +179,19 @@ def _erase(uow: UnitOfWork, debtor_ids: list[int]) -> list[str]:
         ]
         s.execute(update(t.messages).where(m.case_id.in_(batch)).values(**MESSAGE_ERASED))
     return files
+
+
+def _erase_self_service(uow: UnitOfWork, case_ids: list[int]) -> None:
+    """What the debtor wrote on their own pages and where from; their private links are deleted."""
+    s = uow.session
+    s.execute(
+        update(t.self_service_requests)
+        .where(t.self_service_requests.c.case_id.in_(case_ids))
+        .values(**REQUEST_ERASED)
+    )
+    for table in (t.self_service_signatures, t.self_service_payments):
+        s.execute(update(table).where(table.c.case_id.in_(case_ids)).values(address=""))
+    s.execute(delete(t.debtor_links).where(t.debtor_links.c.case_id.in_(case_ids)))
 
 
 def _erase_replies(uow: UnitOfWork, debtor_ids: list[int]) -> None:

@@ -180,7 +180,9 @@ def get_scripts(
     viewer: ApiViewerDep, uow: UowDep, stage: str = "", segment: str = "", locale: str = ""
 ) -> list[dict[str, Any]]:
     """Every stage's script (edited or shipped); with `stage`, the one script a case of that stage and
-    segment gets in `locale` (default: the caller's language). Placeholders are left in."""
+    segment gets in `locale` (default: the caller's language). Placeholders are left in. The floor's: a
+    creditor's viewer is refused, as on the scripts page."""
+    sc.require_floor(viewer)
     if stage:
         return [_script(sc.script_for(uow, stage, segment or None, locale or viewer.locale))]
     return [_script(s) for s in sc.list_scripts(uow, locale or None)]
