@@ -532,6 +532,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/inbound/unknown/{inbound_id}/reveal"): SUPERVISE,
     ("GET", "/api/v1/admin/inbound/unknown"): rule(collectors=DENY, sue=OK, vic=DENY),
     ("POST", "/api/v1/admin/inbound/unknown/{inbound_id}/reveal"): SUPERVISE,
+    # --- reqpanel ---
+    # The debtor's requests from their page, on the case page: whoever sees the case reads them.
+    ("GET", "/cases/{case_id}/panels/requests"): READ,
 }
 MOUNTS = {"/static"}  # files only
 

@@ -16,7 +16,7 @@ from huikuan.storage import tables as t
 TABS = ("history", "promises", "messages", "facts", "disputes", "debtor", "assessment", "plan", "record")
 SECTIONS = {
     "history": ("timeline",),
-    "promises": ("panel-promise", "panel-negotiation"),
+    "promises": ("panel-promise", "panel-negotiation", "panel-requests"),
     "messages": ("panel-message",),
     "facts": ("panel-fact-points", "panel-preferences", "holds", "panel-person"),
     "disputes": ("panel-disputes", "panel-complaints"),

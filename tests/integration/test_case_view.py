@@ -12,9 +12,11 @@ from huikuan.errors import NotFound
 from huikuan.services.case_points import point_verdict
 from huikuan.services.case_view import case_360
 from huikuan.services.contacts import check_contact
+from huikuan.services.debtor_requests import ArrangementRequest, send_request
 from huikuan.services.gate import read_gate_inputs
 from huikuan.services.masking import mask_contact, mask_national_id
 from huikuan.services.point_judgement import PointTerms
+from huikuan.services.self_service import Visitor
 from huikuan.storage import tables as t
 
 NIGHT = datetime(2026, 11, 19, 19, 0, tzinfo=UTC)  # 03:00 in Beijing
@@ -286,6 +288,27 @@ def test_the_case_page_renders_in_english_with_verdicts_and_lazy_panels(app, flo
     assert "110101************" in identity and floor_national_id(1) not in identity
     assert "46 years" in identity and "1980-01-01" not in identity
     assert "location only" in alice.get(f"/cases/{case.id}/panels/parties").text
+
+
+def test_the_debtors_request_from_their_page_is_on_the_case_page_in_full(app, floor: Floor) -> None:
+    from tests.support.web import login_client
+
+    case = floor.cases[0]
+    words = "我每月只能还500元，" * 30 + "从下月开始"  # longer than the next action's note
+    visitor = Visitor(case_id=case.id, portal_link_id=41, address="203.0.113.7", locale="zh_CN")
+    send_request(floor.uow, visitor, ArrangementRequest(words), now=MORNING)
+    alice = login_client(app, "alice", locale="en")
+    assert (
+        f'hx-get="/cases/{case.id}/panels/requests" hx-trigger="tab-load"'
+        in alice.get(f"/cases/{case.id}?tab=promises").text
+    )
+    panel = alice.get(f"/cases/{case.id}/panels/requests").text
+    assert (
+        words in panel and "Requests from the debtor&#39;s page" in panel and "Waiting for an answer" in panel
+    )
+    chinese = login_client(app, "bob", locale="zh_CN").get(f"/cases/{case.id}/panels/requests").text
+    assert words in chinese and "债务人自助页面的请求" in chinese and "待答复" in chinese
+    assert login_client(app, "carol").get(f"/cases/{case.id}/panels/requests").status_code == 404
 
 
 def test_the_case_page_renders_in_chinese(app, floor: Floor) -> None:

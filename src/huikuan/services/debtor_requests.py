@@ -6,6 +6,9 @@ how it begins, shown on the case page.
 In uk-conc (FCA CONC 7.3: a firm considers the customer's ability to pay) a request beyond the automatic
 bounds comes with an income and expenditure statement in the Standard Financial Statement's categories
 (STATEMENT_FIELDS, amounts a month), kept with the request.
+
+The case page lists the case's requests in full (`case_requests`), to whoever may see the case: the
+debtor's own words, shown as contact notes are, and the statement with its totals.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from huikuan.domain.goals import Goal
 from huikuan.domain.money import Money
 from huikuan.errors import InvalidInput
+from huikuan.services.access import Viewer, visible_case
 from huikuan.services.promises import case_money
 from huikuan.services.self_service import Visitor, case_row
 from huikuan.storage import audit
@@ -48,6 +52,28 @@ class ArrangementRequest:
 
     text: str
     statement: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """A kept statement: each category's amount a month (minor units, STATEMENT_FIELDS' order), the income
+    against the total spending (every other category, payments to debts included) and what is left."""
+
+    lines: tuple[tuple[str, int], ...]
+    income: int
+    spending: int
+    left: int  # income less spending; negative when the debtor spends more than they earn
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    created_at: datetime
+    kind: str
+    status: str
+    text: str
+    currency: str  # the case's, that of its statement
+    statement: StatementView | None
 
 
 def needs_statement(pack: str) -> bool:
@@ -119,3 +145,34 @@ def send_request(uow: UnitOfWork, visitor: Visitor, request: ArrangementRequest,
     )
     uow.commit()
     return new_id
+
+
+def case_requests(uow: UnitOfWork, viewer: Viewer, case_id: int) -> tuple[RequestView, ...]:
+    """The requests the debtor sent from their page on a case the viewer may see (NotFound otherwise),
+    newest first."""
+    visible_case(uow, viewer, case_id)
+    r = t.self_service_requests.c
+    rows = uow.session.execute(
+        select(r.id, r.created_at, r.kind, r.status, r.text, r.statement)
+        .where(r.case_id == case_id)
+        .order_by(r.created_at.desc(), r.id.desc())
+    ).all()
+    if not rows:
+        return ()
+    currency = case_money(uow, case_id).currency
+    return tuple(
+        RequestView(
+            row.id, row.created_at, row.kind, row.status, row.text, currency, statement_view(row.statement)
+        )
+        for row in rows
+    )
+
+
+def statement_view(kept: dict[str, int] | None) -> StatementView | None:
+    """The totals of a kept statement (None when there is none, or it was erased)."""
+    if not kept:
+        return None
+    lines = tuple((name, int(kept[name])) for name in STATEMENT_FIELDS if name in kept)
+    income = sum(amount for name, amount in lines if name == "income")
+    spending = sum(amount for name, amount in lines if name != "income")
+    return StatementView(lines, income, spending, income - spending)

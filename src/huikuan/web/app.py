@@ -80,6 +80,7 @@ from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import notices as ui_notices
 from huikuan.web.ui import outbox as ui_outbox
 from huikuan.web.ui import payment_links as ui_payment_links
+from huikuan.web.ui import requests_panel as ui_requests_panel
 from huikuan.web.ui import payments as ui_payments
 from huikuan.web.ui import person as ui_person
 from huikuan.web.ui import portal as ui_portal
@@ -121,6 +122,7 @@ ROUTERS = (
     ui_payments.router,
     ui_money_terms.router,
     ui_payment_links.router,
+    ui_requests_panel.router,
     ui_wechat.router,
     ui_statements.router,
     ui_scope.router,

@@ -64,6 +64,7 @@ TABS = (
         (
             Section("panel-promise", "promise", "Promise to pay", refresh=True),
             Section("panel-negotiation", "negotiation", "Negotiation"),
+            Section("panel-requests", "requests", "Requests from the debtor's page"),
         ),
     ),
     Tab(
