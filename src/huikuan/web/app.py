@@ -80,7 +80,6 @@ from huikuan.web.ui import negotiation as ui_negotiation
 from huikuan.web.ui import notices as ui_notices
 from huikuan.web.ui import outbox as ui_outbox
 from huikuan.web.ui import payment_links as ui_payment_links
-from huikuan.web.ui import requests_panel as ui_requests_panel
 from huikuan.web.ui import payments as ui_payments
 from huikuan.web.ui import person as ui_person
 from huikuan.web.ui import portal as ui_portal
@@ -88,6 +87,7 @@ from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 from huikuan.web.ui import record as ui_record
 from huikuan.web.ui import reports as ui_reports
+from huikuan.web.ui import requests_panel as ui_requests_panel
 from huikuan.web.ui import scope as ui_scope
 from huikuan.web.ui import search as ui_search
 from huikuan.web.ui import statements as ui_statements
