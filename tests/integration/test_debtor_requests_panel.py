@@ -68,3 +68,29 @@ def test_a_collector_of_another_team_gets_not_found(floor: Floor) -> None:
     assert floor.other_creditor_case is not None
     with pytest.raises(NotFound):
         case_requests(floor.uow, floor.viewer("vic"), floor.other_creditor_case.id)
+
+
+@pytest.fixture
+def app(floor: Floor, db_env: str):  # the floor is committed before the app opens its own sessions
+    from huikuan.web.app import create_app
+
+    return create_app(db_env)
+
+
+def test_the_panel_shows_the_statement_in_the_cases_currency_with_what_is_left(app, floor: Floor) -> None:
+    from tests.support.web import login_client
+
+    _uk_conc(floor)
+    case = floor.cases[0]
+    statement = dict.fromkeys(STATEMENT_FIELDS, "0")
+    statement.update(income="1,800.00", home_contents="1,900")
+    request_id = send_request(
+        floor.uow, _visitor(case.id), ArrangementRequest("50 a month", statement), now=MORNING
+    )
+    panel = login_client(app, "alice", locale="en").get(f"/cases/{case.id}/panels/requests").text
+    assert "Food and housekeeping" in panel and "Income and expenditure a month" in panel
+    assert f'data-testid="request-income-{request_id}">CN¥1,800.00<' in panel
+    assert f'data-testid="request-spending-{request_id}">CN¥1,900.00<' in panel
+    assert "-CN¥100.00" in panel
+    chinese = login_client(app, "alice", locale="zh_CN").get(f"/cases/{case.id}/panels/requests").text
+    assert "每月结余" in chinese and "支出合计" in chinese
