@@ -135,6 +135,22 @@ class Settings(BaseSettings):
     wechat_details_url: str = ""
     # Provider notifications a client address may post per minute (per process; 429 beyond); 0: no limit.
     payment_notify_rate_per_minute: int = Field(default=600, ge=0)
+    # The telephone system calls are placed through (channels/telephony.py, docs/telephony.md): "" (none:
+    # calls are dialled elsewhere and recorded by hand), "aliyun" (Aliyun Cloud Call Center), "twilio"
+    # (Twilio Voice) or "asterisk" (a floor's own Asterisk, through ARI). telephony_api_url replaces the
+    # provider's public endpoint (a local test server; for Asterisk, its ARI address, e.g.
+    # http://pbx:8088/ari). The key id and secret are the provider's credentials (Aliyun AccessKey, Twilio
+    # Account SID and auth token, ARI user and password); telephony_instance is the Aliyun CCC instance id,
+    # the Twilio number calls come from, or the ARI application's name; telephony_caller_id is the number
+    # the debtor sees where the provider lets the floor choose it. Call records are posted to
+    # {public_url}/api/v1/callbacks/calls/{telephony}/{telephony_callback_secret}.
+    telephony: Literal["", "aliyun", "twilio", "asterisk"] = ""
+    telephony_api_url: str = ""
+    telephony_key_id: str = ""
+    telephony_key_secret: str = ""
+    telephony_instance: str = ""
+    telephony_caller_id: str = ""
+    telephony_callback_secret: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from huikuan.storage.tables.admin import message_templates
 from huikuan.storage.tables.base import Id, metadata
+from huikuan.storage.tables.calls import calls
 from huikuan.storage.tables.cases import (
     account_changes,
     accounts,
@@ -91,6 +92,7 @@ from huikuan.storage.tables.tenancy import team_creditors, user_creditors
 from huikuan.storage.tables.wechat import wechat_bindings, wechat_inbound, wechat_session, wechat_templates
 
 __all__ = [
+    "calls",
     "self_service_payments",
     "self_service_requests",
     "self_service_signatures",
