@@ -73,6 +73,9 @@ users = Table(
     Column("password_changed_at", UTCDateTime),
     Column("totp_secret", String(160)),  # the second factor's shared secret once enrolled, sealed
     Column("totp_last_step", BigInteger),  # the last time step accepted: a code is never taken twice
+    # The seat the telephone system rings first when this user clicks to call (an extension, a SIP user or
+    # a phone number; channels/telephony.py); unset: this user's calls are dialled elsewhere.
+    Column("phone_extension", String(64)),
     CheckConstraint("role IN ('admin', 'supervisor', 'collector', 'creditor_viewer')", name="role"),
 )
 

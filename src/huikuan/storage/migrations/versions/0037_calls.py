@@ -6,7 +6,8 @@ Create Date: 2026-12-07 00:30:00
 
 Issue 19: a call placed by click (or by the power dialler) once the gate allowed it at that instant, the
 interaction it counts as, the provider's call record (answered, ring and talk time, who hung up, the
-number dialled, sealed) and its recording's place in the document store until the pack's retention ends.
+number dialled, sealed) and its recording's place in the document store until the pack's retention ends;
+and the seat each user's calls ring first.
 """
 
 from __future__ import annotations
@@ -77,9 +78,13 @@ def upgrade() -> None:
     op.create_index("ix_calls_case", "calls", ["case_id", "asked_at"])
     op.create_index("ix_calls_user", "calls", ["user_id", "asked_at"])
     op.create_index("ix_calls_state", "calls", ["state", "asked_at"])
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("phone_extension", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("phone_extension")
     op.drop_index("ix_calls_state", table_name="calls")
     op.drop_index("ix_calls_user", table_name="calls")
     op.drop_index("ix_calls_case", table_name="calls")
