@@ -271,8 +271,7 @@ def test_in_us_reg_f_the_terms_go_by_email_only_after_e_sign_consent(floor: Floo
 
 
 def test_a_second_arrangement_cannot_be_accepted_while_one_is_active(floor: Floor) -> None:
-    from huikuan.services.debtor_arrangements import offers_for
-    from huikuan.services.negotiation import accept_for_debtor
+    from huikuan.services.debtor_arrangements import accept_for_debtor, offers_for
 
     visitor = _visitor(floor.cases[0].id)
     accept_offer(floor.uow, visitor, "plan-3", now=MORNING)

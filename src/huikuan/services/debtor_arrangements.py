@@ -7,23 +7,24 @@ payments), and never beyond what a collector of that creditor may grant: the bou
 authority. The offers are computed with the collector's arithmetic (services/arrangement_terms.py): a
 settlement at the largest discount allowed (when there is one), and plans of equal monthly payments, the
 first FIRST_DUE_DAYS days from today. Accepting one recomputes it from its key (the page never says what
-the terms are), writes it through the negotiation service as the system (services/negotiation.py
-`accept_for_debtor`, so the instalment job tracks it), and keeps the e-signature: the consent text shown,
-when, and from which address. Its terms then go to the debtor through the gate (services/self_service.py:
-by letter in us-reg-f without E-SIGN consent). Anything else is a request (services/debtor_requests.py).
+the terms are), writes it as the system (`accept_for_debtor`, with the negotiation's writers in
+services/arrangement_writes.py, so the instalment job tracks it), and keeps the e-signature: the consent
+text shown, when, and from which address. Its terms then go to the debtor through the gate
+(services/self_service.py: by letter in us-reg-f without E-SIGN consent). Anything else is a request
+(services/debtor_requests.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
-from huikuan.domain.enums import ArrangementKind
+from huikuan.domain.enums import ArrangementKind, ArrangementStatus
 from huikuan.domain.money import Money
-from huikuan.errors import InvalidInput
+from huikuan.errors import Conflict, InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services.arrangement_terms import (
     LIMITS,
@@ -32,10 +33,11 @@ from huikuan.services.arrangement_terms import (
     Terms,
     authority,
     build_schedule,
+    discount_bp,
     exceeds,
 )
+from huikuan.services.arrangement_writes import activate, open_arrangement, write_offer
 from huikuan.services.clock import floor_today
-from huikuan.services.negotiation import accept_for_debtor
 from huikuan.services.offers import OPEN_STATUSES, offers_where
 from huikuan.services.promises import case_money
 from huikuan.services.self_service import DebtorNotice, Visitor, case_row, electronic_allowed, tell_debtor
@@ -162,6 +164,49 @@ def consent_text(offer: SelfOffer, locale: str) -> str:
         for p in offer.schedule
     ]
     return "\n".join(lines)
+
+
+def accept_for_debtor(
+    uow: UnitOfWork, case_id: int, terms: Terms, limits: dict[str, int], *, now: datetime
+) -> Offer:
+    """An arrangement the debtor accepts on their own page, proposed by no staff user: within the
+    creditor's self-service `limits` it is active at once with its instalments, as a collector's offer
+    within authority is; beyond them it is refused. Not committed: the caller
+    writes the signature in the same transaction."""
+    owed = case_money(uow, case_id)
+    if owed.balance <= 0:
+        raise InvalidInput("This case has no open balance to negotiate")
+    if terms.total > owed.balance:
+        raise InvalidInput("Total: {value} is more than the open balance", value=owed.money(terms.total))
+    if open_arrangement(uow, case_id) is not None:
+        raise Conflict("This case already has an offer awaiting approval or an active arrangement")
+    discount = discount_bp(owed.balance, terms.total)
+    if exceeds(limits, discount, terms.schedule, terms.total):
+        raise InvalidInput("This offer is beyond what may be accepted here: send it as a request")
+    offer = Offer(
+        0,
+        case_id,
+        terms.kind,
+        ArrangementStatus.ACTIVE.value,
+        terms.total,
+        owed.currency,
+        owed.balance,
+        discount,
+        terms.schedule,
+        [],
+        terms.reason,
+        None,
+        "",
+        created_at=now,
+    )
+    uow.session.execute(
+        update(t.cases)
+        .where(t.cases.c.id == case_id, t.cases.c.negotiation_reason.is_(None))
+        .values(negotiation_reason="asked", negotiation_opened_at=now)
+    )
+    new_id = write_offer(uow, offer, now)
+    activate(uow, new_id, case_id, terms.schedule, owed.time_zone)
+    return replace(offer, id=new_id)
 
 
 def accept_offer(uow: UnitOfWork, visitor: Visitor, key: str, *, now: datetime) -> int:

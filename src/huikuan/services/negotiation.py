@@ -7,8 +7,9 @@ Rules (docs/negotiation.md):
   services/creditors.py): a maximum discount and number of payments, a minimum first payment as a share
   of the total; an admin has no limit. Within it an offer is active at once; beyond it, it waits for a
   supervisor (or admin), who may approve only within their own authority and never their own offer.
-- The terms and their arithmetic are in services/arrangement_terms.py, the reads in services/offers.py,
-  and the instalment job in services/instalment_job.py.
+- The terms and their arithmetic are in services/arrangement_terms.py, the writes in
+  services/arrangement_writes.py, the reads in services/offers.py, and the instalment job in
+  services/instalment_job.py.
 """
 
 from __future__ import annotations
@@ -17,25 +18,24 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
-from huikuan.domain.days import day_start
-from huikuan.domain.enums import ArrangementKind, ArrangementStatus, CaseStage, Role
+from huikuan.domain.enums import ArrangementKind, ArrangementStatus, Role
 from huikuan.domain.goals import Goal
 from huikuan.errors import Conflict, Forbidden, InvalidInput
 from huikuan.services.access import Viewer, case_to_work
 from huikuan.services.arrangement_terms import (
     Offer,
     Payment,
-    Terms,
     authority,
     build_schedule,
     discount_bp,
     exceeds,
 )
+from huikuan.services.arrangement_writes import activate, open_arrangement, write_offer
 from huikuan.services.clock import floor_today
-from huikuan.services.offers import OPEN_STATUSES, awaiting_offer, offers_where
-from huikuan.services.promises import QUIET_STAGES, CaseMoney, case_money, parse_amount, stage_unless
+from huikuan.services.offers import awaiting_offer, offers_where
+from huikuan.services.promises import CaseMoney, case_money, parse_amount
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -94,58 +94,15 @@ def propose_arrangement(
     owed = case_money(uow, case_id)
     amount, first = _checked_amounts(owed, kind, total, instalments, first_payment)
     _check_dates(first_due, instalments, every_days, now)
-    if _open_arrangement(uow, case_id) is not None:
+    if open_arrangement(uow, case_id) is not None:
         raise Conflict("This case already has an offer awaiting approval or an active arrangement")
 
     schedule = build_schedule(amount, instalments, first, first_due, every_days)
     offer = _priced_offer(viewer, case_id, owed, kind, amount, schedule, reason, now)
-    new_id = _write_offer(uow, offer, now)
+    new_id = write_offer(uow, offer, now)
     if not offer.exceeds:
-        _activate(uow, new_id, case_id, schedule, owed.time_zone)
+        activate(uow, new_id, case_id, schedule, owed.time_zone)
     uow.commit()
-    return replace(offer, id=new_id)
-
-
-def accept_for_debtor(
-    uow: UnitOfWork, case_id: int, terms: Terms, limits: dict[str, int], *, now: datetime
-) -> Offer:
-    """An arrangement the debtor accepts on their own page (services/debtor_arrangements.py), proposed by
-    no staff user: within the creditor's self-service `limits` it is active at once with its instalments,
-    as a collector's offer within authority is; beyond them it is refused. Not committed: the caller
-    writes the signature in the same transaction."""
-    owed = case_money(uow, case_id)
-    if owed.balance <= 0:
-        raise InvalidInput("This case has no open balance to negotiate")
-    if terms.total > owed.balance:
-        raise InvalidInput("Total: {value} is more than the open balance", value=owed.money(terms.total))
-    if _open_arrangement(uow, case_id) is not None:
-        raise Conflict("This case already has an offer awaiting approval or an active arrangement")
-    discount = discount_bp(owed.balance, terms.total)
-    if exceeds(limits, discount, terms.schedule, terms.total):
-        raise InvalidInput("This offer is beyond what may be accepted here: send it as a request")
-    offer = Offer(
-        0,
-        case_id,
-        terms.kind,
-        ArrangementStatus.ACTIVE.value,
-        terms.total,
-        owed.currency,
-        owed.balance,
-        discount,
-        terms.schedule,
-        [],
-        terms.reason,
-        None,
-        "",
-        created_at=now,
-    )
-    uow.session.execute(
-        update(t.cases)
-        .where(t.cases.c.id == case_id, t.cases.c.negotiation_reason.is_(None))
-        .values(negotiation_reason="asked", negotiation_opened_at=now)
-    )
-    new_id = _write_offer(uow, offer, now)
-    _activate(uow, new_id, case_id, terms.schedule, owed.time_zone)
     return replace(offer, id=new_id)
 
 
@@ -180,51 +137,6 @@ def _priced_offer(
         viewer.display_name,
         created_at=now,
     )
-
-
-def _write_offer(uow: UnitOfWork, offer: Offer, now: datetime) -> int:
-    """Writes a new offer (accepted by its proposer when within their authority) and audits it; its id."""
-    a = t.arrangements.c
-    within = not offer.exceeds
-    new_id = int(
-        uow.session.execute(
-            insert(t.arrangements)
-            .values(
-                case_id=offer.case_id,
-                kind=offer.kind,
-                total_amount=offer.total,
-                currency=offer.currency,
-                schedule=[p.to_dict() for p in offer.schedule],
-                discount_bp=offer.discount_bp,
-                status=offer.status,
-                proposed_by=offer.proposed_by,
-                reason=offer.reason,
-                balance_at_offer=offer.balance_at_offer,
-                created_at=now,
-                approved_by=offer.proposed_by if within else None,
-                approved_at=now if within else None,
-                decided_at=now if within else None,
-            )
-            .returning(a.id)
-        ).scalar_one()
-    )
-    record(
-        uow.session,
-        at=now,
-        user_id=offer.proposed_by,
-        action="arrangement.proposed",
-        entity="case",
-        entity_id=offer.case_id,
-        detail={
-            "arrangement_id": new_id,
-            "kind": offer.kind,
-            "total": offer.total,
-            "discount_bp": offer.discount_bp,
-            "payments": len(offer.schedule),
-            "exceeds": [e.to_dict() for e in offer.exceeds],
-        },
-    )
-    return new_id
 
 
 def _checked_amounts(
@@ -281,43 +193,6 @@ def _check_dates(first_due: date, instalments: int, every_days: int, now: dateti
         )
 
 
-def _open_arrangement(uow: UnitOfWork, case_id: int) -> int | None:
-    a = t.arrangements.c
-    found = uow.session.execute(
-        select(a.id).where(a.case_id == case_id, a.status.in_(OPEN_STATUSES)).limit(1)
-    ).scalar_one_or_none()
-    return None if found is None else int(found)
-
-
-def _activate(uow: UnitOfWork, arrangement_id: int, case_id: int, schedule: list[Payment], zone: str) -> None:
-    """Writes the instalments of an accepted arrangement and moves the case to the arrangement stage."""
-    uow.session.execute(
-        insert(t.instalments),
-        [
-            {
-                "arrangement_id": arrangement_id,
-                "seq": p.seq,
-                "due_date": p.due_date,
-                "amount": p.amount,
-                "paid_amount": 0,
-                "status": "pending",
-            }
-            for p in schedule
-        ],
-    )
-    uow.session.execute(
-        update(t.cases)
-        .where(t.cases.c.id == case_id)
-        .values(
-            stage=stage_unless(CaseStage.ARRANGEMENT, *QUIET_STAGES),
-            next_action_channel="call",
-            next_action_goal=Goal.CHECK_INSTALMENT.value,
-            next_action_note=None,
-            next_action_due_at=day_start(schedule[0].due_date, zone),
-        )
-    )
-
-
 def approve(
     uow: UnitOfWork, viewer: Viewer, arrangement_id: int, note: str = "", *, now: datetime | None = None
 ) -> Offer:
@@ -352,7 +227,7 @@ def approve(
     if claimed.rowcount != 1:
         uow.rollback()
         raise Conflict("Offer {id} is no longer awaiting approval", id=arrangement_id)
-    _activate(uow, arrangement_id, offer.case_id, offer.schedule, owed.time_zone)
+    activate(uow, arrangement_id, offer.case_id, offer.schedule, owed.time_zone)
     record(
         uow.session,
         at=now,
