@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     # `exports` job instead of at once; the nightly activity files are also copied here when set.
     export_rows_at_once: int = 50_000
     activity_dir: str | None = None
-    # The document store for new uploads (services/documents.py): "fs" keeps files under documents_dir,
+    # The document store for new uploads (storage/document_store.py): "fs" keeps files under documents_dir,
     # owner-only; "s3" keeps them in the bucket s3_bucket of an S3-compatible service (AWS S3, MinIO,
     # Aliyun OSS) at s3_endpoint_url, under s3_prefix. A file is always read from the store that holds it.
     document_store: str = "fs"

@@ -23,13 +23,13 @@ from huikuan.services.debtor_arrangements import accept_offer, arrange_view, bou
 from huikuan.services.debtor_disputes import MAX_FILE_BYTES, DebtorDispute, DebtorFile, dispute
 from huikuan.services.debtor_payments import RECEIPT, pay_options, receipt, start_payment
 from huikuan.services.debtor_requests import STATEMENT_FIELDS, ArrangementRequest, send_request
-from huikuan.services.documents import FileStore
 from huikuan.services.instalment_job import check_instalments
 from huikuan.services.payment_merchants import set_merchant
 from huikuan.services.preferences import ElectronicConsent, Preferences, set_preferences
 from huikuan.services.provider_notifications import take_notification
 from huikuan.services.self_service import Visitor
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import FileStore
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

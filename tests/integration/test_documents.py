@@ -13,8 +13,9 @@ from tests.support.messaging import use_settings
 
 from huikuan.errors import InvalidInput, NotFound
 from huikuan.services.disputes import open_dispute
-from huikuan.services.documents import FileStore, Upload, add_document, read_document
+from huikuan.services.documents import Upload, add_document, read_document
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import FileStore
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 
-from huikuan.services.documents import FileStore
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import FileStore
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"

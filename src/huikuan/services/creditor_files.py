@@ -2,7 +2,8 @@
 services/activity_files.py, the monthly reports of services/monthly_report.py): written replacing the file of
 the same name; listed and read by a creditor's viewer (its own creditor's) and an administrator (every
 creditor's), no one else; another creditor's file is not found, and every download is audited
-(`document.downloaded`). `keep_document` (the bytes and their documents row) serves the imports' files too."""
+(`document.downloaded`). `write_document` (the bytes and their documents row) serves the imports' files
+too."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from sqlalchemy import delete, insert, select
 from huikuan.domain.enums import Role
 from huikuan.errors import HuikuanError
 from huikuan.services.access import Viewer
-from huikuan.services.documents import Store, store_for, store_named
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
+from huikuan.storage.document_store import Store, store_for, store_named
 from huikuan.storage.uow import UnitOfWork
 
 
@@ -45,7 +46,7 @@ class NewDocument:
     by: int | None = None  # the user who made it; None: a job
 
 
-def keep_document(uow: UnitOfWork, store: Store, new: NewDocument, prefix: str = "") -> int:
+def write_document(uow: UnitOfWork, store: Store, new: NewDocument, prefix: str = "") -> int:
     """Puts the bytes into the store (under `prefix`) and writes their documents row (no case) in the
     caller's transaction; the row's id. If the row cannot be written, the bytes are removed again."""
     key = f"{prefix}{new.at:%Y/%m}/{secrets.token_hex(16)}"
@@ -92,7 +93,7 @@ def replace_file(
     for row in stale:
         uow.session.execute(delete(t.documents).where(d.id == row.id))
     new = NewDocument(files.kind, name, files.content_type, data, "creditor", creditor_id, at)
-    doc_id = keep_document(uow, store_for(), new)
+    doc_id = write_document(uow, store_for(), new)
     uow.commit()
     for row in stale:
         store_named(row.store).delete(row.stored_key)
@@ -162,7 +163,7 @@ __all__ = [
     "FileKind",
     "NewDocument",
     "file_list",
-    "keep_document",
+    "write_document",
     "read_file",
     "replace_file",
     "require_reader",

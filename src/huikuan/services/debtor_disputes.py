@@ -15,9 +15,10 @@ from datetime import datetime
 from huikuan.domain.disputes import DisputeVia
 from huikuan.errors import InvalidInput
 from huikuan.services.disputes import insert_dispute
-from huikuan.services.documents import ALLOWED_TYPES, Store, Upload, keep_document
+from huikuan.services.documents import ALLOWED_TYPES, Upload, keep_document
 from huikuan.services.self_service import Visitor, case_row
 from huikuan.storage import audit
+from huikuan.storage.document_store import Store
 from huikuan.storage.uow import UnitOfWork
 
 REASONS = ("not_mine", "wrong_amount", "already_paid", "other")

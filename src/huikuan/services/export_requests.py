@@ -24,10 +24,10 @@ from huikuan.config import get_settings
 from huikuan.errors import HuikuanError, InvalidInput, NotFound
 from huikuan.logs import safe_message
 from huikuan.services.access import Viewer, get_viewer
-from huikuan.services.documents import store_for, store_named
 from huikuan.services.export_files import CONTENT_TYPES, FORMATS, audit_export, file_bytes
 from huikuan.services.export_lists import ListExport, audited_filters, kept_filters, list_export
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import store_for, store_named
 from huikuan.storage.uow import UnitOfWork
 
 KIND = "export"

@@ -23,10 +23,10 @@ from huikuan.domain.enums import Role
 from huikuan.errors import Forbidden, NotFound
 from huikuan.services import import_progress
 from huikuan.services.access import Viewer
-from huikuan.services.documents import store_named
 from huikuan.services.paging import Paging, paging
 from huikuan.storage import audit
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import store_named
 from huikuan.storage.uow import UnitOfWork
 
 MOST_PER_PAGE = 200

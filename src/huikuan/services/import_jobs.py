@@ -26,11 +26,11 @@ from sqlalchemy import insert, update
 from huikuan.config import get_settings
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer
-from huikuan.services.creditor_files import NewDocument, keep_document
-from huikuan.services.documents import Store, store_for
+from huikuan.services.creditor_files import NewDocument, write_document
 from huikuan.services.import_history import importable_creditor
 from huikuan.storage import audit
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import Store, store_for
 from huikuan.storage.uow import UnitOfWork
 
 KINDS = ("accounts", "payments", "recalls")
@@ -134,4 +134,4 @@ def keep_file(
 ) -> int:
     """A file of the batch kept in the store, with its documents row (no case: the batch is its owner)."""
     new = NewDocument("import", name, content_type, data, "import_batch", batch_id, when, user_id)
-    return keep_document(uow, store, new, prefix="imports/")
+    return write_document(uow, store, new, prefix="imports/")

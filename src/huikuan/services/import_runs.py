@@ -22,10 +22,10 @@ from huikuan.errors import HuikuanError, ImportRejected
 from huikuan.files import write_private
 from huikuan.intake.errors import PlacementFileError
 from huikuan.services import import_progress, imports
-from huikuan.services.documents import store_for, store_named
 from huikuan.services.import_jobs import clean_name, keep_file
 from huikuan.storage import audit
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import store_for, store_named
 from huikuan.storage.engine import is_sqlite
 from huikuan.storage.uow import UnitOfWork
 

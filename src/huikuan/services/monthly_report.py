@@ -23,10 +23,10 @@ from huikuan.domain.reports import Rate, month_end, vintage_curves
 from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.clock import floor_today
 from huikuan.services.creditor_files import FileKind, replace_file
-from huikuan.services.documents import store_named
 from huikuan.services.monthly_pdf import render_monthly_report
 from huikuan.services.report_kpis import measures
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import store_named
 from huikuan.storage.report_store import Scope, daily_sums, has_month_end, vintage_points
 from huikuan.storage.uow import UnitOfWork
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from huikuan.domain.enums import Role
 from huikuan.errors import Forbidden, NotFound
 from huikuan.services.access import Viewer, creditor_scope, serves
-from huikuan.services.documents import store_named
 from huikuan.services.statements import list_statements
 from huikuan.storage import audit
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import store_named
 from huikuan.storage.uow import UnitOfWork
 
 FILES = {

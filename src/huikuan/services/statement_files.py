@@ -23,12 +23,12 @@ from sqlalchemy.engine import Connection
 
 from huikuan.domain.money import exponent
 from huikuan.i18n import gettext
-from huikuan.services.creditor_files import NewDocument, keep_document
-from huikuan.services.documents import store_for, store_named
+from huikuan.services.creditor_files import NewDocument, write_document
 from huikuan.services.statement_pdf import render_invoice, render_statement
 from huikuan.spreadsheet import csv_rows, safe_text
 from huikuan.storage import statements as store
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import store_for, store_named
 from huikuan.storage.uow import UnitOfWork
 from huikuan.xlsx_stream import EXCEL_DATA_ROWS, XlsxStream
 
@@ -195,7 +195,7 @@ def keep_files(
             at=at,
             by=user_id,
         )
-        kept[path.name] = keep_document(uow, chosen, new)
+        kept[path.name] = write_document(uow, chosen, new)
     uow.commit()
     for store_name, key in stale:
         store_named(store_name).delete(key)

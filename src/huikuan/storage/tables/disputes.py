@@ -48,7 +48,7 @@ disputes = Table(
 )
 
 
-# One document store (services/documents.py): the file lives in the store under `stored_key`; the row
+# One document store (storage/document_store.py): the file lives in the store under `stored_key`; the row
 # says what it is, whose it is (entity, entity_id, and the case it belongs to, for who may see it).
 documents = Table(
     "documents",
