@@ -25,8 +25,7 @@ safe mode, 安全模式) the body is WeChat's envelope <xml><ToUserName/><Encryp
 WeChat documents it (AES-256-CBC with the key Base64-decoded from the EncodingAESKey and "=", its first
 16 bytes the IV; the plaintext 16 random bytes, the message's length in 4 bytes big-endian, the message
 and the AppID, padded PKCS#7 to 32 bytes; Base64), and the query adds encrypt_type=aes and msg_signature
-(the SHA-1 of token, timestamp, nonce and the ciphertext, sorted and joined). `open_reply(text)` reads a
-passive reply as WeChat does: in safe mode it checks the reply's MsgSignature and decrypts it.
+(the SHA-1 of token, timestamp, nonce and the ciphertext, sorted and joined).
 
 Every message call checks the token (40001 unknown, 42001 expired), the recipient (40003 an openid the
 account does not know, 43004 a template message to someone not following), the template id (40037),
@@ -99,18 +98,6 @@ class WechatServer:
         )
         signed = {"encrypt_type": "aes", "msg_signature": _sha1(self.token, timestamp, nonce, ciphertext)}
         return {**query, **signed}, body.encode()
-
-    def open_reply(self, text: str) -> str:
-        """A passive reply as WeChat reads it: in safe mode its MsgSignature checked and its <Encrypt>
-        decrypted (ValueError if either fails); otherwise as written."""
-        if not self.encoding_aes_key:
-            return text
-        envelope = ElementTree.fromstring(text)
-        ciphertext = envelope.findtext("Encrypt") or ""
-        parts = (envelope.findtext("TimeStamp") or "", envelope.findtext("Nonce") or "", ciphertext)
-        if _sha1(self.token, *parts) != envelope.findtext("MsgSignature"):
-            raise ValueError("the reply's MsgSignature does not match")
-        return self.decrypt(ciphertext)
 
     def encrypt(self, message: str) -> str:
         data = message.encode()

@@ -140,10 +140,10 @@ def test_the_accounts_by_placement_day_put_an_account_of_no_day_last_either_way(
         seeded.uow.session.execute(t.accounts.update().where(a.id == account_id).values(placed_on=day))
     seeded.uow.commit()
     placed = dict(zip(sorted(ids), days, strict=True))
-    undated = sorted(i for i in ids if placed[i] is None)
-    dated = [i for i in ids if placed[i] is not None]
-    newest = sorted(dated, key=lambda i: (-placed[i].toordinal(), i)) + undated  # type: ignore[union-attr]
-    oldest = sorted(dated, key=lambda i: (placed[i], i)) + undated
+    undated = sorted(i for i, day in placed.items() if day is None)
+    dated = {i: day for i, day in placed.items() if day is not None}
+    newest = sorted(dated, key=lambda i: (-dated[i].toordinal(), i)) + undated
+    oldest = sorted(dated, key=lambda i: (dated[i], i)) + undated
     for sort, expected in (("-placed", newest), ("placed", oldest)):
         pages = [portal_accounts(seeded.uow, vic, sort=sort, page=n, per_page=4, now=MORNING) for n in (1, 2)]
         assert [x.account_id for page in pages for x in page.items] == expected, sort

@@ -3,6 +3,7 @@ lists it, and removes it; removing one that is not recorded fails."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from tests.support.floor import Floor
 from typer.testing import CliRunner
@@ -13,10 +14,8 @@ from huikuan.storage import tables as t
 SET = ["sms-templates", "set", "BANK", "aliyun", "reminder", "SMS_123456789", "--sign-name", "某银行"]
 
 
-def test_a_template_set_from_the_command_line_is_recorded_listed_and_removed(
-    floor: Floor,
-    db_env: str,  # noqa: ARG001 - the CLI's database
-) -> None:
+@pytest.mark.usefixtures("db_env")  # the CLI's database
+def test_a_template_set_from_the_command_line_is_recorded_listed_and_removed(floor: Floor) -> None:
     runner = CliRunner()
     saved = runner.invoke(cli_app, [*SET, "--params", "name,reference"])
     assert saved.exit_code == 0, saved.output
@@ -30,19 +29,15 @@ def test_a_template_set_from_the_command_line_is_recorded_listed_and_removed(
     assert floor.uow.session.execute(select(t.sms_templates.c.creditor_id)).first() is None
 
 
-def test_removing_a_template_that_is_not_recorded_fails_and_says_so(
-    floor: Floor,  # noqa: ARG001 - the creditor BANK
-    db_env: str,  # noqa: ARG001 - the CLI's database
-) -> None:
+@pytest.mark.usefixtures("floor", "db_env")  # the creditor BANK, the CLI's database
+def test_removing_a_template_that_is_not_recorded_fails_and_says_so() -> None:
     gone = CliRunner().invoke(cli_app, ["sms-templates", "remove", "BANK", "aliyun", "reminder"])
     assert gone.exit_code != 0
     assert "No such approved template" in gone.output
 
 
-def test_set_prints_the_saved_template_as_json_when_asked(
-    floor: Floor,  # noqa: ARG001 - the creditor BANK
-    db_env: str,  # noqa: ARG001 - the CLI's database
-) -> None:
+@pytest.mark.usefixtures("floor", "db_env")  # the creditor BANK, the CLI's database
+def test_set_prints_the_saved_template_as_json_when_asked() -> None:
     saved = CliRunner().invoke(cli_app, [*SET, "--json"])
     assert saved.exit_code == 0, saved.output
     assert '"code": "SMS_123456789"' in saved.output

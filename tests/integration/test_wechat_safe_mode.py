@@ -20,7 +20,6 @@ from tests.support.wechat_server import WechatServer, wechat_server
 
 from huikuan import config
 from huikuan.config import Settings
-from huikuan.services.wechat_push import seal_reply
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 
@@ -150,17 +149,6 @@ def test_the_address_check_is_answered_in_safe_mode_as_in_plain_text_mode(
     query, _ = server.push(text(OPENID, "", "95"))
     plain = {k: query[k] for k in ("signature", "timestamp", "nonce")}
     assert site.get(PATH, params={**plain, "echostr": "echo-9"}).text == "echo-9"
-
-
-def test_a_passive_reply_is_encrypted_and_signed_so_that_wechat_reads_it(
-    server: WechatServer, tmp_path: Path
-) -> None:
-    reply = "<xml><ToUserName><![CDATA[oSafe]]></ToUserName><Content><![CDATA[收到]]></Content></xml>"
-    safe = wechat_settings(tmp_path, server, wechat_encoding_aes_key=KEY)
-    sealed = seal_reply(safe, reply, "n0nce", "1764990000")
-    assert "收到" not in sealed and "<MsgSignature>" in sealed
-    assert server.open_reply(sealed) == reply
-    assert seal_reply(wechat_settings(tmp_path, server), reply, "n0nce", "1764990000") == reply
 
 
 @pytest.mark.parametrize("key", ["short", KEY + "A", KEY[:-1] + "!"])

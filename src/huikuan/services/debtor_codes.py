@@ -28,11 +28,11 @@ from huikuan.services.debtor_links import (
     PassedCheck,
     address_key,
     address_throttle,
+    audit_check,
     record_failure,
 )
 from huikuan.services.outbox import first_point
 from huikuan.storage import tables as t
-from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 CODE_DIGITS = 6
@@ -83,15 +83,7 @@ def send_code(uow: UnitOfWork, link_id: int, *, now: datetime | None = None) -> 
             update(t.debtor_links).where(lk.id == link_id).values(code_hash=None, code_expires_at=None)
         )
     detail = {"link_id": link_id, "sent": sent}
-    record(
-        uow.session,
-        at=at,
-        user_id=None,
-        action=SENT,
-        entity="case",
-        entity_id=int(row.case_id),
-        detail=detail,
-    )
+    audit_check(uow, SENT, int(row.case_id), detail, at)
     uow.commit()
     return sent
 
@@ -122,15 +114,7 @@ def check_code(
     done = {"passed_at": at, "failures": 0, "code_hash": None, "code_expires_at": None}
     uow.session.execute(update(t.debtor_links).where(lk.id == link_id).values(**done))
     detail = {"link_id": link_id, "passed": True, "by": "code"}
-    record(
-        uow.session,
-        at=at,
-        user_id=None,
-        action=CHECKED,
-        entity="case",
-        entity_id=int(link.case_id),
-        detail=detail,
-    )
+    audit_check(uow, CHECKED, int(link.case_id), detail, at)
     uow.commit()
     return PassedCheck(link_id, int(link.case_id))
 

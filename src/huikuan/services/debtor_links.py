@@ -271,7 +271,7 @@ def check_link(
     if not needs_code:
         uow.session.execute(update(t.debtor_links).where(lk.id == link.id).values(passed_at=at, failures=0))
     detail = {"link_id": int(link.id), "passed": True, "code_next": needs_code}
-    record(uow.session, at=at, user_id=None, action=CHECKED, entity="case", entity_id=case_id, detail=detail)
+    audit_check(uow, CHECKED, case_id, detail, at)
     uow.commit()
     return PassedCheck(int(link.id), case_id, needs_code)
 
@@ -292,10 +292,19 @@ def address_throttle(uow: UnitOfWork, who: str, at: datetime) -> None:
     recent = _failures_from(uow.session.connection(), who, at - WINDOW)
     if len(recent) >= ADDRESS_FAILURES_PER_HOUR:
         detail = {"by": "address"}
-        record(uow.session, at=at, user_id=None, action=REFUSED, entity="debtor_link", detail=detail)
+        audit_check(uow, REFUSED, None, detail, at)
         uow.commit()
         minutes = max(1, int((min(recent) + WINDOW - at).total_seconds() // 60) + 1)
         raise Throttled("Too many attempts: please try again in {minutes} minutes", minutes=minutes)
+
+
+def audit_check(
+    uow: UnitOfWork, action: str, case_id: int | None, detail: dict[str, Any], at: datetime
+) -> None:
+    """Audits a step of a link's identity check, done by no staff user: against its case, or against no
+    case when the link is unknown (or the address alone is refused)."""
+    entity = "case" if case_id else "debtor_link"
+    record(uow.session, at=at, user_id=None, action=action, entity=entity, entity_id=case_id, detail=detail)
 
 
 def record_failure(uow: UnitOfWork, who: str, link: Any, why: str, at: datetime) -> CheckFailed:
@@ -309,8 +318,7 @@ def record_failure(uow: UnitOfWork, who: str, link: Any, why: str, at: datetime)
         _count_failure(uow, link, at)
     case_id = int(link.case_id) if link is not None else None
     detail = {"link_id": int(link.id) if link is not None else None, "passed": False, "why": why}
-    entity = "case" if case_id else "debtor_link"
-    record(uow.session, at=at, user_id=None, action=CHECKED, entity=entity, entity_id=case_id, detail=detail)
+    audit_check(uow, CHECKED, case_id, detail, at)
     uow.commit()
     return CheckFailed(NO_MATCH)
 
@@ -324,15 +332,7 @@ def _count_failure(uow: UnitOfWork, link: Any, at: datetime) -> None:
     )
     if locked is not None:
         detail = {"link_id": int(link.id), "failures": failures}
-        record(
-            uow.session,
-            at=at,
-            user_id=None,
-            action=LOCKED,
-            entity="case",
-            entity_id=int(link.case_id),
-            detail=detail,
-        )
+        audit_check(uow, LOCKED, int(link.case_id), detail, at)
 
 
 def link_open(conn: Connection, link_id: int, case_id: int, now: datetime | None = None) -> bool:

@@ -13,8 +13,8 @@ In the account's safe mode (安全模式; or the compatible mode) HUIKUAN_WECHAT
 query also carries `encrypt_type=aes` and `msg_signature` (the SHA-1 of the token, timestamp, nonce and
 the ciphertext, sorted and joined), and the body is an envelope whose <Encrypt> is the push's XML
 encrypted with AES-256-CBC (wechatpy's WeChatCrypto). `open_push` checks both signatures and decrypts;
-a plain push is then refused. A passive reply (none is made today: "success" needs no encryption in any
-mode) is sealed by `seal_reply`, encrypted and signed the same way.
+a plain push is then refused. No passive reply is made ("success" needs no encryption in any mode); one
+would have to be encrypted and signed the same way.
 """
 
 from __future__ import annotations
@@ -91,19 +91,6 @@ def open_push(settings: Settings, secret: str, signed: Signed, body: bytes) -> b
     except (ValueError, IndexError, struct.error):
         raise Forbidden("The push cannot be decrypted with the configured key") from None
     return str(plain).encode()
-
-
-def seal_reply(settings: Settings, reply: str, nonce: str, timestamp: str) -> str:
-    """A passive reply's XML as WeChat takes it: in safe mode, an envelope with the reply encrypted and
-    signed (<Encrypt>, <MsgSignature>, <TimeStamp>, <Nonce>); in plain-text mode, the reply as written."""
-    key = settings.wechat_encoding_aes_key
-    if not key:
-        return reply
-    return str(
-        WeChatCrypto(settings.wechat_token, key, settings.wechat_app_id).encrypt_message(
-            reply, nonce, timestamp
-        )
-    )
 
 
 def _encrypted_part(body: bytes) -> str:

@@ -57,6 +57,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _seen(uow: UnitOfWork, visit: DebtorVisit, name: str, page: HTMLResponse) -> HTMLResponse:
+    """A page shown to the debtor, once its view is audited by name (as the other debtor pages are)."""
+    audit_view(uow, visit.case_id, visit.link_id, name)
+    return page
+
+
 # --- pay -----------------------------------------------------------------------------------------------
 
 
@@ -77,9 +83,7 @@ def _pay_page(
 
 @router.get("/pay")
 def pay_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLResponse:
-    page = _pay_page(request, uow, visit)
-    audit_view(uow, visit.case_id, visit.link_id, "pay")
-    return page
+    return _seen(uow, visit, "pay", _pay_page(request, uow, visit))
 
 
 @router.post("/pay")
@@ -111,9 +115,7 @@ def receipt_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLRe
     link = payments.latest_receipt(uow, _visitor(visit), now=_now())
     balance = payments.open_balance(uow, visit.case_id)
     context = {"link": link, "balance": balance, "providers": PROVIDER_LABELS}
-    page = debtor_render(request, "debtor/pay_receipt.html", context)
-    audit_view(uow, visit.case_id, visit.link_id, "receipt")
-    return page
+    return _seen(uow, visit, "receipt", debtor_render(request, "debtor/pay_receipt.html", context))
 
 
 # --- arrange -------------------------------------------------------------------------------------------
@@ -137,9 +139,7 @@ def _arrange_page(
 
 @router.get("/arrange")
 def arrange_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLResponse:
-    page = _arrange_page(request, uow, visit)
-    audit_view(uow, visit.case_id, visit.link_id, "arrange")
-    return page
+    return _seen(uow, visit, "arrange", _arrange_page(request, uow, visit))
 
 
 @router.post("/arrange/accept")
@@ -188,9 +188,9 @@ async def arrangement_request(request: Request, uow: UowDep, visit: DebtorVisitD
 
 @router.get("/dispute")
 def dispute_page(request: Request, uow: UowDep, visit: DebtorVisitDep) -> HTMLResponse:
-    page = debtor_render(request, "debtor/dispute.html", {"reasons": REASON_LABELS})
-    audit_view(uow, visit.case_id, visit.link_id, "dispute")
-    return page
+    return _seen(
+        uow, visit, "dispute", debtor_render(request, "debtor/dispute.html", {"reasons": REASON_LABELS})
+    )
 
 
 def _read(files: list[UploadFile]) -> tuple[disputes.DebtorFile, ...]:
