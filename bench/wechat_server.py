@@ -107,15 +107,6 @@ class WechatServer:
         encryptor = self._cipher().encryptor()
         return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
 
-    def decrypt(self, ciphertext: str) -> str:
-        decryptor = self._cipher().decryptor()
-        plain = decryptor.update(base64.b64decode(ciphertext)) + decryptor.finalize()
-        plain = plain[: -plain[-1]]
-        (length,) = struct.unpack(">I", plain[16:20])
-        if plain[20 + length :].decode() != self.app_id:
-            raise ValueError("the reply is not from this account")
-        return plain[20 : 20 + length].decode()
-
     def _cipher(self) -> Cipher[modes.CBC]:
         key = base64.b64decode(self.encoding_aes_key + "=")
         return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
