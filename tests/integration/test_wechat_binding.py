@@ -215,9 +215,12 @@ def test_a_letter_prints_the_cases_bind_link_as_a_qr_code_when_wechat_is_configu
         document = floor.uow.session.execute(
             select(t.messages.c.document).where(t.messages.c.id == mid)
         ).scalar_one()
-        pages[name] = PdfReader(tmp_path / "letters" / document).pages[0]
-    assert len(pages["with"].images) == 1 and len(pages["without"].images) == 0
-    assert "用微信扫一扫" in pages["with"].extract_text()
+        pages[name] = PdfReader(tmp_path / "letters" / document).pages
+    # With WeChat (and so a public address), the bind code and the code of the debtor's own page.
+    assert (
+        sum(len(p.images) for p in pages["with"]) == 2 and sum(len(p.images) for p in pages["without"]) == 0
+    )
+    assert "用微信扫一扫" in "".join(p.extract_text() for p in pages["with"])
 
 
 def test_a_letter_to_a_guarantor_carries_no_bind_link(

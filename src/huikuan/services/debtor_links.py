@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from huikuan.config import get_settings
+from huikuan.config import Settings, get_settings
 from huikuan.domain.national_id import normalise_national_id, prc_birth_date
 from huikuan.errors import InvalidInput, NotFound, Throttled
 from huikuan.i18n import gettext
@@ -38,6 +38,7 @@ from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 LINK_DAYS = 14
+LETTER_LINK_DAYS = 45  # a link printed on a letter: the post takes days, and a letter is kept a while
 MAX_LINK_DAYS = 90
 FAILURES_TO_LOCK = 5
 ADDRESS_FAILURES_PER_HOUR = 10
@@ -174,6 +175,20 @@ def create_link(
     )
     uow.commit()
     return NewDebtorLink(link_id, case_id, token, link_url(token), expires)
+
+
+def letter_link(uow: UnitOfWork, settings: Settings, case_id: int, now: datetime) -> str | None:
+    """A new private link for a letter to the debtor, printed on it (channels/letter/pdf.py), valid
+    LETTER_LINK_DAYS days; commits. None while HUIKUAN_PUBLIC_URL is unset (a path alone cannot be typed
+    from paper) or when the debtor could not pass the identity check (the letter goes without it)."""
+    if not settings.public_url.strip():
+        return None
+    try:
+        made = create_link(uow, case_id, days=LETTER_LINK_DAYS, now=now)
+    except InvalidInput:
+        uow.rollback()
+        return None
+    return settings.public_url.strip().rstrip("/") + PATH + made.token
 
 
 def send_link(

@@ -9,7 +9,7 @@ moment the gate allows it again.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,10 +23,11 @@ from huikuan.channels.base import (
     TransientFailure,
     Transport,
 )
+from huikuan.channels.letter import LetterOutgoing
 from huikuan.config import Settings
 from huikuan.errors import InvalidInput
 from huikuan.i18n import normalize_locale
-from huikuan.services import notices, wechat_outbox
+from huikuan.services import debtor_links, notices, wechat_bindings, wechat_outbox
 from huikuan.services.contacts import check_contact
 from huikuan.services.inbound import mark_bounce
 from huikuan.services.inbound_reply import OPT_OUT_CONFIRMATION
@@ -104,8 +105,12 @@ def _prepared(uow: UnitOfWork, row: Any, now: datetime, sandbox: bool, settings:
         outgoing = replace(outgoing, provider_template=found)
     elif row.channel == "wechat":  # its binding, the creditor's template, the 48-hour window
         outgoing = wechat_outbox.outgoing(uow, outgoing, row.case_id, settings)
-    if row.channel == "letter" and row.party_id is None:  # the debtor's: its WeChat bind link as a QR code
-        outgoing = wechat_outbox.with_bind_link(outgoing, row.case_id, settings)
+    if row.channel == "letter" and row.party_id is None:
+        # The debtor's: the case's WeChat bind link and a private link to the debtor's own page, each
+        # printed as a QR code when the floor can make it (no link is made for a sandbox letter).
+        portal = None if sandbox else debtor_links.letter_link(uow, settings, row.case_id, now)
+        wechat = wechat_bindings.bind_url(settings, row.case_id)
+        outgoing = LetterOutgoing(**asdict(outgoing), wechat_url=wechat, portal_url=portal)
     return outgoing
 
 

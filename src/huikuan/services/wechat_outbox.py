@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from huikuan.channels.base import DefinitiveFailure, Outgoing, Transport
-from huikuan.channels.letter import LetterOutgoing
 from huikuan.channels.wechat import WechatOutgoing, WechatRecipientGone, WechatTransport
 from huikuan.config import Settings
 from huikuan.services import wechat_bindings
@@ -57,12 +56,6 @@ def outgoing(uow: UnitOfWork, message: Outgoing, case_id: int, settings: Setting
         url=settings.wechat_details_url or None,
         agency=(settings.agency_name_zh if zh else "") or settings.agency_name,
     )
-
-
-def with_bind_link(message: Outgoing, case_id: int, settings: Settings) -> Outgoing:
-    """A letter carries the case's WeChat bind link as a QR code, when WeChat is configured."""
-    url = wechat_bindings.bind_url(settings, case_id)
-    return LetterOutgoing(**asdict(message), wechat_url=url) if url else message
 
 
 def after_failure(uow: UnitOfWork, failure: DefinitiveFailure, now: datetime) -> None:

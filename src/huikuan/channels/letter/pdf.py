@@ -139,6 +139,10 @@ class Letter:
     # its caption; None: no code (WeChat not configured).
     wechat_url: str | None = None
     wechat_caption: str = ""
+    # A private link to the debtor's own page (services/debtor_links.py `letter_link`), printed as a QR
+    # code with its caption and the address itself, to type; None: no link.
+    portal_url: str | None = None
+    portal_caption: str = ""
 
 
 def disclosing_words(text: str) -> list[str]:
@@ -232,8 +236,12 @@ def _story(letter: Letter) -> list[Flowable]:
         lines = block.strip("\n").splitlines()
         text = "<br/>".join(_indent(line) for line in lines)
         (form if form is not None else story).append(Paragraph(text, _style(10.5, zh)))
+    if letter.portal_url:
+        story.append(
+            _code(letter.portal_url, f"{escape(letter.portal_caption)}<br/>{escape(letter.portal_url)}", zh)
+        )
     if letter.wechat_url:
-        story.append(_wechat_code(letter, zh))
+        story.append(_code(letter.wechat_url, escape(letter.wechat_caption), zh))
     if form is not None:
         story.append(KeepTogether(form))
     return story
@@ -242,13 +250,13 @@ def _story(letter: Letter) -> list[Flowable]:
 QR_SIZE = 28 * mm
 
 
-def _wechat_code(letter: Letter, zh: bool) -> Flowable:
-    """The bind link as a QR code, with its caption beside it, kept together."""
+def _code(url: str, caption_markup: str, zh: bool) -> Flowable:
+    """A link as a QR code, with its caption (markup, already escaped) beside it, kept together."""
     png = io.BytesIO()
-    segno.make(letter.wechat_url or "", error="m").save(png, kind="png", scale=4, border=2)
+    segno.make(url, error="m").save(png, kind="png", scale=4, border=2)
     png.seek(0)
     code = Image(png, width=QR_SIZE, height=QR_SIZE)
-    caption = Paragraph(escape(letter.wechat_caption), _style(9.5, zh))
+    caption = Paragraph(caption_markup, _style(9.5, zh))
     table = Table([[code, caption]], colWidths=[QR_SIZE + 4 * mm, None])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return KeepTogether([Spacer(1, 4 * mm), table])

@@ -16,13 +16,19 @@ from huikuan.files import private_dir, write_private
 from huikuan.i18n import gettext
 
 WECHAT_CAPTION = "Scan with WeChat to receive messages about your account on WeChat instead of by post."
+PORTAL_CAPTION = (
+    "See what you owe, pay, arrange to pay or dispute it online, at a time that suits you: scan the code or "
+    "type the address below. You will be asked to confirm who you are first."
+)
 
 
 @dataclass(frozen=True)
 class LetterOutgoing(Outgoing):
-    """A letter with the case's WeChat bind link, printed as a QR code (None: no code)."""
+    """A letter to the debtor with the case's WeChat bind link and a private link to the debtor's own page,
+    each printed as a QR code (None: no code)."""
 
     wechat_url: str | None = None
+    portal_url: str | None = None
 
 
 class LetterTransport:
@@ -50,6 +56,8 @@ class LetterTransport:
             locale=message.locale,
             wechat_url=getattr(message, "wechat_url", None),
             wechat_caption=gettext(WECHAT_CAPTION, message.locale),
+            portal_url=getattr(message, "portal_url", None),
+            portal_caption=gettext(PORTAL_CAPTION, message.locale),
         )
         relative = Path(f"{day:%Y-%m}") / f"{message.id}.pdf"
         target = self.letters_dir / relative
