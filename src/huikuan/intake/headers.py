@@ -42,6 +42,7 @@ PLACEMENT_FIELDS: tuple[str, ...] = (
     "charge_off_date",
     "annual_rate",
     "contract_date",
+    "original_creditor",
     "guarantor_name",
     "guarantor_phone",
     "guarantor_national_id",
@@ -148,6 +149,10 @@ PLACEMENT_ALIASES: dict[str, tuple[str, ...]] = {
     "contract_date": (
         "合同日期", "签约日期", "合同签订日期", "借款日期", "放款日期", "contract_date", "agreement_date",
         "loan_date", "origination_date",
+    ),
+    "original_creditor": (
+        "原债权人", "原始债权人", "原债权机构", "原贷款机构", "原放款机构", "债权转让方", "转让方",
+        "original_creditor", "original_lender",
     ),
     "guarantor_name": ("担保人", "担保人姓名", "保证人", "保证人姓名", "guarantor", "guarantor_name"),
     "guarantor_phone": (

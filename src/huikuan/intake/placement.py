@@ -76,6 +76,7 @@ PLACEMENT_SCHEMA: dict[str, pl.DataType] = {
     "charge_off_date": pl.Date(),
     "interest_rate_bp": pl.Int64(),  # the annual rate in hundredths of a percent
     "contract_date": pl.Date(),
+    "original_creditor": pl.String(),  # who first lent, where the debt was sold or assigned
     "guarantor_name": pl.String(),
     "guarantor_phone": pl.String(),
     "guarantor_phone_kind": pl.String(),  # mobile or landline, as for the debtor's phones
@@ -96,6 +97,7 @@ _TEXT_FIELDS = (
     "employer_address",
     "guarantor_name",
     "co_borrower_name",
+    "original_creditor",
 )
 _AMOUNT_FIELDS = (
     ("principal", "zero"),
@@ -208,6 +210,8 @@ def parse_placement(
 
     def text_job(name: str) -> Part:
         value = text(cleaned[sources[name][0]])
+        if name == "original_creditor":
+            value = value.str.slice(0, 200)  # a name, kept as the column holds it
         if name == "debtor_name":
             blank: ErrorEntry = (name, raw(sources[name][0]), required(value, nulls(pl.String())), None)
             return Part({name: value}, [blank])

@@ -106,6 +106,7 @@ class DebtView:
     days_past_due: int
     bucket: str
     status: str
+    original_creditor: str | None = None  # who first lent, where the debt was sold or assigned
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ def read_accounts(uow: UnitOfWork, case_id: int) -> Sequence[Any]:
             a.balance,
             a.overdue_since,
             a.status,
+            a.original_creditor,
         )
         .where(a.case_id == case_id)
         .order_by(a.id)

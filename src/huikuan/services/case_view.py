@@ -142,6 +142,7 @@ def _debt_views(accounts: Sequence[Any], creditor_code: str, today: date) -> tup
             days_past_due=days_past_due(r.overdue_since, today),
             bucket=bucket(days_past_due(r.overdue_since, today)),
             status=r.status,
+            original_creditor=r.original_creditor or None,
         )
         for r in accounts
     )

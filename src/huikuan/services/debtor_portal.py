@@ -33,6 +33,7 @@ class OwedAccount:
     balance: int
     overdue_since: date | None
     validation_period_end: date | None
+    original_creditor: str | None = None  # who first lent, where the debt was sold or assigned
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def what_is_owed(uow: UnitOfWork, case_id: int) -> Owed:
             a.balance,
             a.overdue_since,
             a.validation_period_end,
+            a.original_creditor,
         )
         .where(a.case_id == case_id, a.status == OPEN)
         .order_by(a.id)
@@ -97,6 +99,7 @@ def what_is_owed(uow: UnitOfWork, case_id: int) -> Owed:
             int(r.balance),
             r.overdue_since,
             r.validation_period_end,
+            r.original_creditor or None,
         )
         for r in rows
     )

@@ -40,6 +40,7 @@ ACCOUNT_FIELDS = [
     "charge_off_date",
     "interest_rate_bp",
     "contract_date",
+    "original_creditor",
 ]
 _ACCOUNT_COLUMNS = ["row", "account_id", "debtor_id", "case_id", "external_ref", *ACCOUNT_FIELDS]
 _ACCOUNT_SCHEMA = {
@@ -58,6 +59,7 @@ _ACCOUNT_SCHEMA = {
     "old_charge_off_date": pl.Date,
     "old_interest_rate_bp": pl.Int64,
     "old_contract_date": pl.Date,
+    "old_original_creditor": pl.Utf8,
 }
 
 
@@ -215,6 +217,7 @@ def _existing_accounts(conn: Connection, creditor_id: int) -> pl.DataFrame:
         a.charge_off_date,
         a.interest_rate_bp,
         a.contract_date,
+        a.original_creditor,
     ).where(a.creditor_id == creditor_id)
     return read_frame(conn, query, _ACCOUNT_SCHEMA)
 

@@ -98,6 +98,8 @@ accounts = Table(
     Column("validation_period_end", Date),
     Column("interest_rate_bp", Integer),
     Column("contract_date", Date),
+    # Who first lent, where the debt was sold or assigned to the creditor (the placement file says).
+    Column("original_creditor", String(200)),
     Column("excess_interest", BigInteger, nullable=False, default=0),
     Column("status_reason", String(200)),  # why it was recalled, written off or returned
     Column("placed_on", Date),  # the creditor's local day it was first placed (commission tiers by age)
