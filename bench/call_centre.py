@@ -137,7 +137,8 @@ class CallCentre:
     key_secret: str = KEY_SECRET
     instance: str = INSTANCE
     callback_url: str = ""
-    end_after: float = 2.0  # seconds from MakeCall until the call has ended and its record is out
+    # seconds from MakeCall until the call has ended and its record is out (None: only when `end` is called)
+    end_after: float | None = 2.0
     ring_seconds: int = 6
     talk_seconds: int = 95
     no_answer_every: int = 4  # every n-th call is not answered (0: every call is answered)
@@ -146,7 +147,8 @@ class CallCentre:
     verbose: bool = False
     url: str = ""
     started: float = field(default_factory=time.monotonic)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    changed: threading.Condition = field(init=False)
     calls: dict[str, Call] = field(default_factory=dict)
     nonces: set[str] = field(default_factory=set)
     placed: int = 0
@@ -156,6 +158,9 @@ class CallCentre:
     refused: list[tuple[str, str]] = field(default_factory=list)
     wav: bytes = field(default_factory=tone_wav)
     _jobs: Iterator[int] = field(default_factory=lambda: itertools.count(6_570_007_401_392_000))
+
+    def __post_init__(self) -> None:
+        self.changed = threading.Condition(self.lock)
 
     # --- the signature --------------------------------------------------------------------------------
 
@@ -258,10 +263,11 @@ class CallCentre:
             self.calls[call.contact_id] = call
         if self.verbose:
             print(f"call {call.contact_id}: ringing agent {call.user_id}, then {call.callee}", flush=True)
-        unanswered = self.no_answer_every > 0 and n % self.no_answer_every == 0
-        timer = threading.Timer(self.end_after, self.end, args=(call.contact_id, not unanswered))
-        timer.daemon = True
-        timer.start()
+        if self.end_after is not None:
+            unanswered = self.no_answer_every > 0 and n % self.no_answer_every == 0
+            timer = threading.Timer(self.end_after, self.end, args=(call.contact_id, not unanswered))
+            timer.daemon = True
+            timer.start()
         context = {
             "CallType": "OUTBOUND",
             "InstanceId": self.instance,
@@ -282,15 +288,21 @@ class CallCentre:
 
     def end(self, contact_id: str, answered: bool) -> None:
         """The call ends: its record is listed from now on and pushed (unless callbacks are being dropped)."""
-        with self.lock:
+        with self.changed:
             call = self.calls[contact_id]
             call.answered, call.ended, call.ring_seconds = answered, True, self.ring_seconds
             call.talk_seconds = self.talk_seconds if answered else 0
             call.release_initiator = "customer" if answered else "system"
+            self.changed.notify_all()
         if self.verbose:
             outcome = f"answered, {call.talk_seconds} s" if answered else "no answer"
             print(f"call {contact_id}: ended ({outcome})", flush=True)
         self.push(call)
+
+    def wait_ended(self, count: int, timeout: float = 30.0) -> bool:
+        """Whether `count` calls have ended, waiting up to `timeout` seconds for them."""
+        with self.changed:
+            return self.changed.wait_for(lambda: sum(c.ended for c in self.calls.values()) >= count, timeout)
 
     def dropping(self) -> bool:
         if self.drop_after is None:

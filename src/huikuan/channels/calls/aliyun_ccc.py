@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -58,11 +59,13 @@ CALLBACK_LOOKBACK_MS = 7 * 24 * 3600 * 1000  # a pushed call is looked up among 
 HUNG_UP_BY = {"agent": "agent", "customer": "customer"}
 
 
-def national(e164: str) -> str:
-    """CCC's form of a number: a mainland number without +86, any other with 00 and its country code."""
-    if e164.startswith("+86"):
-        return e164[3:]
-    return "00" + e164[1:] if e164.startswith("+") else e164
+def national(number: str) -> str:
+    """CCC's form of a number: a mainland mobile as its 11 digits, a mainland fixed line with its trunk 0
+    and area code, any other with 00 and its country code."""
+    if number.startswith("+86"):
+        rest = number[3:]
+        return rest if re.fullmatch(r"1\d{10}", rest) else "0" + rest
+    return "00" + number[1:] if number.startswith("+") else number
 
 
 def e164(number: str) -> str:
@@ -245,12 +248,15 @@ class AliyunCallCentre:
             payload = json.loads(body or b"null")
         except ValueError:
             raise CallbackRejected("the callback's body is not JSON") from None
+        named = list(dict.fromkeys(_contact_ids(payload)))
         records: list[CallRecord] = []
-        for contact_id in dict.fromkeys(_contact_ids(payload)):
+        for contact_id in named:
             # The record comes from CCC's signed API, never from the push itself.
             now_ms = int(datetime.now(UTC).timestamp() * 1000)
             found = list(self._listing(now_ms - CALLBACK_LOOKBACK_MS, now_ms, contact_id))
             records.extend(r for r in found if r.provider_ref == contact_id)
+        if named and not records:
+            raise CallbackRejected("the callback names no ended call the call centre knows")
         return records
 
     # --- errors ---------------------------------------------------------------------------------------
