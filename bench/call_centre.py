@@ -157,7 +157,8 @@ class CallCentre:
     push_failed: int = 0
     refused: list[tuple[str, str]] = field(default_factory=list)
     wav: bytes = field(default_factory=tone_wav)
-    _jobs: Iterator[int] = field(default_factory=lambda: itertools.count(6_570_007_401_392_000))
+    # job ids from the clock, so that a restarted call centre never reuses one a floor has stored
+    _jobs: Iterator[int] = field(default_factory=lambda: itertools.count(int(time.time() * 1000) * 1000))
 
     def __post_init__(self) -> None:
         self.changed = threading.Condition(self.lock)
