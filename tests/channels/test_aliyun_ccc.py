@@ -258,3 +258,12 @@ def test_pushes_in_the_drop_window_are_dropped_and_the_records_stay_listed() -> 
 def test_numbers_go_to_the_call_centre_in_its_form_and_come_back_in_e164(number: str, ccc_form: str) -> None:
     assert national(number) == ccc_form
     assert e164(ccc_form) == number
+
+
+def test_a_refusal_quotes_the_call_centres_code_and_message(centre: CallCentre) -> None:
+    with pytest.raises(TelephonyError) as refused:
+        _adapter(centre, telephony_key_secret="not-the-secret").place_call(_call())
+    assert str(refused.value) == (
+        "aliyun MakeCall refused (400): SignatureDoesNotMatch: "
+        "Specified signature does not match our calculation."
+    )

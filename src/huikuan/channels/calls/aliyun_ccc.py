@@ -267,7 +267,9 @@ class AliyunCallCentre:
         except ResponseException as exc:
             code = str(getattr(exc, "code", "") or "")
             status = int(getattr(exc, "status_code", 0) or 0)
-            message = str(getattr(exc, "message", "") or exc)
+            data = getattr(exc, "data", None)
+            said = data.get("Message") if isinstance(data, dict) else None  # CCC's words, not the SDK's
+            message = str(said or getattr(exc, "message", "") or exc)
             raise TelephonyError(f"aliyun {action} refused ({status}): {code}: {message}"[:400]) from None
         except (UnretryableException, OSError) as exc:
             inner = getattr(exc, "inner_exception", None) or exc
