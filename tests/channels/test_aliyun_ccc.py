@@ -267,3 +267,19 @@ def test_a_refusal_quotes_the_call_centres_code_and_message(centre: CallCentre) 
         "aliyun MakeCall refused (400): SignatureDoesNotMatch: "
         "Specified signature does not match our calculation."
     )
+
+
+def test_a_push_whose_event_is_wrapped_as_a_json_string_still_names_its_call(centre: CallCentre) -> None:
+    ccc = _adapter(centre)
+    placed = ccc.place_call(_call())
+    centre.end(placed.provider_ref, answered=False)
+    event = json.dumps({"EventName": "CDRReady", "ContactId": placed.provider_ref})
+    body = json.dumps({"topic": "Topic_Webhook", "body": event}).encode()
+    url = f"https://floor.example/api/v1/callbacks/calls/aliyun/{SECRET}"
+    (record,) = ccc.callback_records(url, {}, body)
+    assert (record.provider_ref, record.answered) == (placed.provider_ref, False)
+
+
+def test_a_push_that_names_no_call_gives_no_records(centre: CallCentre) -> None:
+    url = f"https://floor.example/api/v1/callbacks/calls/aliyun/{SECRET}"
+    assert _adapter(centre).callback_records(url, {}, b'{"EventName": "Heartbeat"}') == []

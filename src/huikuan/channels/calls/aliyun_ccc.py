@@ -56,6 +56,7 @@ RING_TIMEOUT_SECONDS = 60  # CCC hangs up an unanswered call after this (30..300
 RECORDING_URL_SECONDS = 300  # how long GetMonoRecording's FileUrl stays valid
 MAX_RECORDING_BYTES = 200_000_000
 CALLBACK_LOOKBACK_MS = 7 * 24 * 3600 * 1000  # a pushed call is looked up among the last week's
+MAX_CALLS_PER_PUSH = 100  # each named call costs a request to CCC: a push naming more is not CCC's
 HUNG_UP_BY = {"agent": "agent", "customer": "customer"}
 
 
@@ -249,6 +250,8 @@ class AliyunCallCentre:
         except ValueError:
             raise CallbackRejected("the callback's body is not JSON") from None
         named = list(dict.fromkeys(_contact_ids(payload)))
+        if len(named) > MAX_CALLS_PER_PUSH:
+            raise CallbackRejected("the callback names more calls than one push carries")
         records: list[CallRecord] = []
         for contact_id in named:
             # The record comes from CCC's signed API, never from the push itself.
