@@ -10,6 +10,10 @@ HUIKUAN_HOST ?= 127.0.0.1
 HUIKUAN_PORT ?= 8000
 # The demo's WeChat official account, the one `make run`'s local WeChat answers for (src/huikuan/demo/wechat.py).
 DEMO_WECHAT_APP_ID := wxd3m0a11ce0000001
+# The demo's Aliyun Cloud Call Center instance and AccessKey id, the ones `make run`'s local call centre
+# answers for (bench/call_centre.py; the users' seats in src/huikuan/demo/load.py).
+DEMO_CCC_INSTANCE := ccc-huikuan-demo
+DEMO_CCC_KEY_ID := LTAI5tHuikuanDemoCcc
 
 .PHONY: install run test test-quick test-sqlite test-postgres lint bench clean vendor baselines
 
@@ -44,6 +48,8 @@ run: install
 	@echo "its letters to var/letters, its WeChat messages to a local stand-in WeChat (HUIKUAN_WECHAT_APP_ID"
 	@echo "unset): the plan's messages go out at their slots (HUIKUAN_SMS_URL set: yours)."
 	@echo "A debtor's SMS reply: $(BIN)/python bench/sms_provider.py reply --server http://$(HUIKUAN_HOST):$(HUIKUAN_PORT) --from +86... --text TD"
+	@echo "Click-to-call rings the collector's seat at a local stand-in Aliyun call centre (HUIKUAN_TELEPHONY unset), which"
+	@echo "ends each call a few seconds later (every 4th unanswered) and posts its record and recording back."
 	@echo ""
 	# The demo's SMS provider, mail server and WeChat: local stand-ins on free ports (unless HUIKUAN_SMS_URL,
 	# HUIKUAN_SMTP_PORT or HUIKUAN_WECHAT_APP_ID say otherwise), then today's plan (which plans only
@@ -60,7 +66,19 @@ run: install
 	  $(BIN)/python bench/wechat_server.py --port $$wx_port --app-id $$HUIKUAN_WECHAT_APP_ID \
 	    --secret $$HUIKUAN_WECHAT_APP_SECRET --open --max-seconds 2592000 --verbose & wx=$$!; \
 	fi; \
-	trap 'kill $$sms $$smtp $${wx:-} $${worker:-} 2>/dev/null' EXIT; \
+	if [ -z "$${HUIKUAN_TELEPHONY:-}" ]; then \
+	  ccc_port=$$(free); \
+	  export HUIKUAN_TELEPHONY=aliyun HUIKUAN_TELEPHONY_API_URL=http://127.0.0.1:$$ccc_port; \
+	  export HUIKUAN_TELEPHONY_KEY_ID=$(DEMO_CCC_KEY_ID) HUIKUAN_TELEPHONY_KEY_SECRET=huikuan-demo-ccc-secret; \
+	  export HUIKUAN_TELEPHONY_INSTANCE=$(DEMO_CCC_INSTANCE) HUIKUAN_TELEPHONY_CALLER_ID=+861080000000; \
+	  export HUIKUAN_TELEPHONY_CALLBACK_SECRET=$${HUIKUAN_TELEPHONY_CALLBACK_SECRET:-huikuan-demo-call-callbacks}; \
+	  $(BIN)/python bench/call_centre.py --port $$ccc_port --key-id $$HUIKUAN_TELEPHONY_KEY_ID \
+	    --key-secret $$HUIKUAN_TELEPHONY_KEY_SECRET --instance $$HUIKUAN_TELEPHONY_INSTANCE --end-after 8 \
+	    --callback-url http://$(HUIKUAN_HOST):$(HUIKUAN_PORT)/api/v1/callbacks/calls/aliyun/$$HUIKUAN_TELEPHONY_CALLBACK_SECRET \
+	    --max-seconds 2592000 --verbose & ccc=$$!; \
+	  echo "Calls go to a local stand-in Aliyun call centre on $$HUIKUAN_TELEPHONY_API_URL"; \
+	fi; \
+	trap 'kill $$sms $$smtp $${wx:-} $${ccc:-} $${worker:-} 2>/dev/null' EXIT; \
 	export HUIKUAN_SMS_URL=$${HUIKUAN_SMS_URL:-http://127.0.0.1:$$sms_port/sms}; \
 	export HUIKUAN_SMTP_HOST=$${HUIKUAN_SMTP_HOST:-127.0.0.1} HUIKUAN_SMTP_PORT=$${HUIKUAN_SMTP_PORT:-$$smtp_port}; \
 	$(BIN)/huikuan plan && \

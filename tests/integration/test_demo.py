@@ -349,3 +349,12 @@ def test_the_demos_money_is_in_a_consistent_ledger_with_each_creditors_terms(loa
     routes = dict(_rows(engine, agency))
     assert set(routes) == {"creditor", "trust"}
     assert _rows(engine, "SELECT COUNT(*) FROM money_terms")[0][0] == 4
+
+
+def test_the_demos_floor_users_each_have_a_seat_at_the_demo_call_centre(loaded):
+    engine, _ = loaded
+    seats = dict(_rows(engine, "SELECT username, phone_extension FROM users WHERE phone_extension <> ''"))
+    assert seats == {
+        name: f"{name}@ccc-huikuan-demo"
+        for name in ("supervisor", "collector1", "collector2", "collector3", "collector4")
+    }

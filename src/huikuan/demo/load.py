@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
 from huikuan.demo.gate_door import read_case_gates
 from huikuan.demo.history import Simulator
@@ -55,6 +55,13 @@ USERS = (
     ("bank_viewer", "creditor_viewer", "云海银行（查看）", None, BANK.code, ["zh"], "zh_CN"),
 )
 TEAM_LANGUAGES = {"一组": ["zh"], "Team A": ["en", "zh"]}
+# Each floor user's seat at the call centre, rung first on click-to-call: an agent of the demo's Aliyun
+# CCC instance (`make run` starts bench/call_centre.py as that instance; docs/telephony.md).
+DEMO_CCC_INSTANCE = "ccc-huikuan-demo"
+PHONE_EXTENSIONS = {
+    name: f"{name}@{DEMO_CCC_INSTANCE}"
+    for name in ("supervisor", "collector1", "collector2", "collector3", "collector4")
+}
 MARKER = "demo.loaded"
 
 PAYMENT_HEADERS_CN = ["还款流水号", "合同号", "还款金额", "还款时间", "还款方式"]
@@ -254,6 +261,10 @@ def _add_users(uow: UnitOfWork) -> dict[str, int]:
             languages=languages,
         )
         ids[username] = user.id or 0
+    for username, extension in PHONE_EXTENSIONS.items():
+        uow.session.execute(
+            update(t.users).where(t.users.c.id == ids[username]).values(phone_extension=extension)
+        )
     for found in uow.session.scalars(select(Team).where(t.teams.c.name.in_(list(TEAM_LANGUAGES)))):
         found.languages = TEAM_LANGUAGES[found.name]
     uow.session.flush()
