@@ -40,6 +40,7 @@ def server() -> Iterator[TwilioVoiceServer]:
 
 def _settings(server: TwilioVoiceServer, **values: Any) -> Settings:
     given: dict[str, Any] = {
+        "telephony_notice_url": server.notice_url,
         "telephony": "twilio",
         "telephony_api_url": server.url,
         "telephony_key_id": ACCOUNT_SID,
@@ -86,14 +87,39 @@ def test_a_call_rings_the_collectors_seat_then_says_the_notice_and_dials_the_deb
     assert (placed.form["StatusCallback"], placed.form["StatusCallbackEvent"]) == (CALLBACK, "completed")
     # The debtor's number is only in the TwiML, never in an address.
     assert [k for k, v in placed.form.items() if DEBTOR in v] == ["Twiml"]
-    assert server.calls[sid].form["Twiml"].index("<Say") < server.calls[sid].form["Twiml"].index("<Dial")
+    assert placed.form["Twiml"].index("<Say") < placed.form["Twiml"].index("<Dial")
+
+
+def test_the_debtor_hears_the_recording_notice_on_answering_before_being_bridged(
+    server: TwilioVoiceServer, voice: twilio_voice.TwilioVoice
+) -> None:
+    sid = _call(voice, announce=True)
+    assert server.calls[sid].notice_url == server.notice_url
+    server.finish(sid)
+    child = server.calls[sid].child
+    assert child is not None and server.calls[sid].debtor_heard == "This call is recorded."
+    (fetched,) = server.bins_fetched  # signed by Twilio, and quoting the debtor's leg, not their number
+    assert f"CallSid={child.sid}" in fetched and DEBTOR.lstrip("+") not in fetched
+
+
+def test_a_call_that_must_announce_the_recording_is_refused_without_the_notices_address(
+    server: TwilioVoiceServer,
+) -> None:
+    voice = twilio_voice.adapter(_settings(server, telephony_notice_url=""))
+    with pytest.raises(TelephonyError, match="would not hear the recording notice"):
+        _call(voice, announce=True)
+    assert server.calls == {}
+    sid = _call(voice, announce=False)  # where the pack does not ask for it, the call goes
+    assert server.calls[sid].debtor == DEBTOR
 
 
 def test_where_the_pack_does_not_ask_for_the_notice_the_debtor_is_dialled_straight_away(
     server: TwilioVoiceServer, voice: twilio_voice.TwilioVoice
 ) -> None:
     sid = _call(voice, announce=False)
-    assert server.calls[sid].notice is None and server.calls[sid].debtor == DEBTOR
+    assert server.calls[sid].notice is None and server.calls[sid].notice_url is None
+    server.finish(sid)
+    assert server.calls[sid].debtor_heard is None and server.bins_fetched == []
 
 
 def test_a_seat_on_sip_is_rung_at_its_sip_address(

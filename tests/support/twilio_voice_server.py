@@ -15,14 +15,17 @@ The REST API (twilio.com/docs/voice/api/call-resource, /docs/voice/api/recording
 - GET Recordings/{RecordingSid}.wav: the media (a short WAV whose frames spell the sid); .json its
   metadata; 404 (error 20404) for an unknown one.
 
+The floor's recording notice is a TwiML Bin here as at Twilio: GET /twiml/{Sid} answers its TwiML to a
+request signed by Twilio (403 otherwise); `notice_url` is its address.
+
 What a call then does is decided by the test: `finish(sid, Outcome(...))` plays both legs out on the
 server's clock (the seat answers or not, the notice, the debtor's ringing, answer and talk), creating the
-child leg of the <Dial> and the recording, and `post_status(sid)` posts the parent's `completed` status
-callback to its StatusCallback, signed (X-Twilio-Signature: Base64 HMAC-SHA1 under the Auth Token of the
-URL followed by each parameter's name and value, sorted by name; twilio.com/docs/usage/webhooks/
-webhooks-security), computed here independently of the twilio library. With `autorun` set, every new call
-is finished and its callback posted at once, from a thread (`drop_callbacks` loses them, as when the
-callbacks of one minute are lost).
+child leg of the <Dial> and the recording, and fetching the <Number url> the debtor hears on answering,
+and `post_status(sid)` posts the parent's `completed` status callback to its StatusCallback, signed
+(X-Twilio-Signature: Base64 HMAC-SHA1 under the Auth Token of the URL followed by each parameter's name
+and value, sorted by name; twilio.com/docs/usage/webhooks/webhooks-security), computed here independently
+of the twilio library. With `autorun` set, every new call is finished and its callback posted at once,
+from a thread (`drop_callbacks` loses them, as when the callbacks of one minute are lost).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ from tests.support.twilio_server import signature
 ACCOUNT_SID = "AC" + "0" * 31 + "2"
 AUTH_TOKEN = "local-test-twilio-voice-auth-token"
 NUMBER = "+15005550006"  # the account's Twilio number, calls come from it
+NOTICE_BIN = "EH" + "0" * 31 + "1"
+NOTICE_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>This call is recorded.</Say></Response>'
 _BASE = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/(.+)$")
 _sids = itertools.count(1)
 
@@ -140,6 +145,8 @@ class Placed:
     notice: str | None  # the <Say> text, if the TwiML has one
     debtor: str  # the <Dial><Number>'s number
     caller_id: str  # the <Dial callerId>
+    notice_url: str | None = None  # the <Number url>: TwiML played to the debtor when they answer
+    debtor_heard: str | None = None  # what that TwiML said to the debtor
     child: Leg | None = None
     recording_sid: str | None = None
     recording_duration_s: int = 0
@@ -156,10 +163,19 @@ class TwilioVoiceServer:
         self.autorun: Outcome | None = None
         self.drop_callbacks = False
         self.server: ThreadingHTTPServer | None = None
+        # TwiML Bins (twilio.com/docs/serverless/twiml-bins): Twilio-hosted TwiML, answered only to
+        # requests signed by Twilio; the floor's recording notice is one.
+        self.bins = {NOTICE_BIN: NOTICE_TWIML}
+        self.bins_fetched: list[str] = []  # the full URL of each request a bin answered
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def notice_url(self) -> str:
+        """The recording notice's TwiML Bin, as the floor sets it in HUIKUAN_TELEPHONY_NOTICE_URL."""
+        return f"{self.url}/twiml/{NOTICE_BIN}"
 
     # --- the REST API ---------------------------------------------------------------------------------
 
@@ -183,6 +199,8 @@ class TwilioVoiceServer:
         self, method: str, target: str, headers: Any, body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
+        if method == "GET" and (twiml_bin := re.fullmatch(r"/twiml/(EH[0-9a-f]{32})", parts.path)):
+            return self._bin(twiml_bin.group(1), self.url + target, headers)
         found = _BASE.match(parts.path)
         if not found:
             return self._error(404, 20404, "The requested resource was not found")
@@ -207,6 +225,15 @@ class TwilioVoiceServer:
             return self._recording(m.group(1), m.group(2), parts.path)
         return self._error(404, 20404, f"The requested resource {parts.path} was not found")
 
+    def _bin(self, sid: str, url: str, headers: Any) -> tuple[int, dict[str, str], bytes]:
+        if not hmac.compare_digest(headers.get("X-Twilio-Signature", ""), signature(AUTH_TOKEN, url, {})):
+            return self._error(403, 20003, "Request signature does not match")
+        with self.lock:
+            self.bins_fetched.append(url)
+        if sid not in self.bins:
+            return self._error(404, 20404, "The requested resource was not found")
+        return 200, {"content-type": "text/xml"}, self.bins[sid].encode()
+
     def _create(self, form: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         if not form.get("To"):
             return self._error(400, 21201, "No 'To' number is specified")
@@ -229,6 +256,7 @@ class TwilioVoiceServer:
                 notice=say.text if say is not None else None,
                 debtor=(number.text or "").strip(),
                 caller_id=dial.get("callerId", "") if dial is not None else "",
+                notice_url=number.get("url"),
             )
             self.calls[leg.sid] = placed
             autorun = self.autorun
@@ -329,7 +357,29 @@ class TwilioVoiceServer:
     # --- how a call plays out -------------------------------------------------------------------------
 
     def finish(self, sid: str, outcome: Outcome = Outcome()) -> None:
-        """Plays the call out from the server's clock, then moves the clock past its end."""
+        """Plays the call out from the server's clock, then moves the clock past its end. A debtor who
+        answers first hears the <Number url>'s TwiML (fetched with GET, signed, as Twilio does)."""
+        self._play_out(sid, outcome)
+        placed = self.calls[sid]
+        if placed.child is not None and placed.child.status == "completed" and placed.notice_url:
+            heard = self._fetch_notice(placed.notice_url, placed.child)
+            with self.lock:
+                placed.debtor_heard = heard
+
+    def _fetch_notice(self, url: str, child: Leg) -> str | None:
+        query = urlencode({"AccountSid": ACCOUNT_SID, "CallSid": child.sid, "CallStatus": "in-progress"})
+        full = url + ("&" if "?" in url else "?") + query
+        request = urllib.request.Request(
+            full, headers={"X-Twilio-Signature": signature(AUTH_TOKEN, full, {})}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                root = ET.fromstring(answer.read())
+        except (OSError, ET.ParseError):
+            return None
+        return " ".join((say.text or "").strip() for say in root.iter("Say")) or None
+
+    def _play_out(self, sid: str, outcome: Outcome) -> None:
         with self.lock:
             placed = self.calls[sid]
             leg = placed.leg

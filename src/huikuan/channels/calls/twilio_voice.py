@@ -4,9 +4,12 @@ status callback and its Calls list, recordings from its Recordings resource.
 A call is two legs (twilio.com/docs/voice/api/call-resource, /docs/voice/twiml/dial):
 - the *parent* leg, created by `Calls.create` from the floor's Twilio number (telephony_instance) to the
   collector's seat (a phone number or a sip: address). Its inline TwiML (`Twiml`, never a URL, so the
-  debtor's number is only ever in the request to Twilio) says the recording notice when the pack asks for
-  it, then `<Dial>`s the debtor. `Record=true` with dual channels records the parent leg from the seat's
-  answer, the notice included; its sid is the provider_ref every record and recording quotes.
+  debtor's number is only ever in the request to Twilio) says the recording notice to the seat when the
+  pack asks for it, then `<Dial>`s the debtor. A `<Say>` before the `<Dial>` is heard by the seat alone, so
+  the debtor hears the notice from `<Number url>` (telephony_notice_url: TwiML, e.g. a TwiML Bin, that
+  Twilio plays to the debtor on answering, before bridging); a call that must announce the recording is
+  refused while that address is not set. `Record=true` with dual channels records the parent leg from
+  the seat's answer; its sid is the provider_ref every record and recording quotes.
 - the *child* leg Twilio creates for the `<Dial>` (parent_call_sid = the parent's sid): the debtor's
   number as dialled, whether they answered, and for how long.
 
@@ -84,13 +87,17 @@ class Leg:
     created: datetime | None
 
 
-def twiml(request: CallRequest, caller_id: str) -> str:
-    """The parent leg's instructions: the notice (when the pack asks for it), then the debtor."""
+def twiml(request: CallRequest, caller_id: str, notice_url: str = "") -> str:
+    """The parent leg's instructions: the notice to the seat (when the pack asks for it), then the debtor,
+    who hears the notice from `notice_url` when they answer, before the two are bridged."""
     parts = ["<Response>"]
+    number = ""
     if request.announce_recording:
         parts.append(f"<Say language={quoteattr(NOTICE_LANGUAGE)}>{escape(NOTICE)}</Say>")
+        number = f' url={quoteattr(notice_url)} method="GET"'
     caller = f" callerId={quoteattr(caller_id)}" if caller_id else ""
-    parts.append(f'<Dial timeout="{DEBTOR_RING_S}"{caller}><Number>{escape(request.to)}</Number></Dial>')
+    dial = f'<Dial timeout="{DEBTOR_RING_S}"{caller}><Number{number}>{escape(request.to)}</Number></Dial>'
+    parts.append(dial)
     parts.append("</Response>")
     return "".join(parts)
 
@@ -107,6 +114,7 @@ class TwilioVoice:
         caller_id: str = "",
         endpoint: str = "",
         status_callback: str = "",
+        notice_url: str = "",
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -114,6 +122,7 @@ class TwilioVoice:
         self.caller_id = caller_id
         self.endpoint = (endpoint or API_URL).rstrip("/")
         self.status_callback = status_callback
+        self.notice_url = notice_url
         self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=TIMEOUT_S))
         self.client.api.base_url = self.endpoint  # another address for the REST API: a local server
 
@@ -122,6 +131,11 @@ class TwilioVoice:
     def place_call(self, request: CallRequest) -> CallPlaced:
         if not request.extension:
             raise TelephonyError("Twilio: the collector has no seat (phone number or sip: address) to ring")
+        if request.announce_recording and not self.notice_url:
+            raise TelephonyError(
+                "Twilio: the debtor would not hear the recording notice"
+                " (HUIKUAN_TELEPHONY_NOTICE_URL is not set)"
+            )
         extra: dict[str, Any] = {}
         if self.status_callback:
             extra["status_callback"] = self.status_callback
@@ -131,7 +145,7 @@ class TwilioVoice:
             call = self.client.calls.create(
                 to=request.extension,
                 from_=self.number,
-                twiml=twiml(request, request.caller_id or self.caller_id or self.number),
+                twiml=twiml(request, request.caller_id or self.caller_id or self.number, self.notice_url),
                 timeout=SEAT_RING_S,
                 record=True,
                 recording_channels="dual",
@@ -329,4 +343,5 @@ def adapter(settings: Settings) -> TwilioVoice:
         caller_id=settings.telephony_caller_id,
         endpoint=settings.telephony_api_url,
         status_callback=callback_url(settings),
+        notice_url=settings.telephony_notice_url,
     )
