@@ -273,34 +273,73 @@ def test_a_signed_callback_for_a_call_not_yet_over_says_nothing(
     )
 
 
-def test_the_callback_twilio_posts_to_the_floor_is_believed(server: TwilioVoiceServer) -> None:
-    """The server posts the signed callback over HTTP to the address it was given, as Twilio would."""
-    received: list[list[CallRecord]] = []
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/api/v1/callbacks/calls/twilio/s3cret"
-    voice = twilio_voice.adapter(_settings(server, public_url=f"http://127.0.0.1:{port}"))
+class FloorReceiver:
+    """The floor's callback address over HTTP: each post handed to the adapter as the route would."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.received: list[list[CallRecord]] = []
+        self.voice: twilio_voice.TwilioVoice | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/api/v1/callbacks/calls/twilio/s3cret"
+
+
+@pytest.fixture
+def floor() -> Iterator[FloorReceiver]:
+    state = FloorReceiver()
 
     class Floor(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            received.append(voice.callback_records(url, dict(self.headers.items()), body))
+            assert state.voice is not None
+            state.received.append(state.voice.callback_records(state.url, dict(self.headers.items()), body))
             self.send_response(204)
             self.end_headers()
 
         def log_message(self, *_args: Any) -> None:
             return
 
-    floor = ThreadingHTTPServer(("127.0.0.1", port), Floor)
-    threading.Thread(target=floor.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
-        sid = _call(voice)
-        server.finish(sid)
-        assert server.post_status(sid) == 204
-    finally:
-        floor.shutdown()
-        floor.server_close()
-    assert [[r.provider_ref for r in records] for records in received] == [[sid]]
-    assert received[0][0].answered and received[0][0].talk_seconds == 42
+    running = ThreadingHTTPServer(("127.0.0.1", state.port), Floor)
+    threading.Thread(target=running.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield state
+    running.shutdown()
+    running.server_close()
+
+
+def test_the_callback_twilio_posts_to_the_floor_is_believed(
+    server: TwilioVoiceServer, floor: FloorReceiver
+) -> None:
+    """The server posts the signed callback over HTTP to the address it was given, as Twilio would."""
+    floor.voice = voice = twilio_voice.adapter(_settings(server, public_url=floor.base))
+    sid = _call(voice)
+    server.finish(sid)
+    assert server.post_status(sid) == 204
+    assert [[r.provider_ref for r in records] for records in floor.received] == [[sid]]
+    assert floor.received[0][0].answered and floor.received[0][0].talk_seconds == 42
+
+
+def test_the_local_twilio_can_play_calls_out_by_itself_and_lose_their_callbacks(
+    server: TwilioVoiceServer, floor: FloorReceiver
+) -> None:
+    """What a benchmark needs: calls that finish on their own, and callbacks lost for a while."""
+    floor.voice = voice = twilio_voice.adapter(_settings(server, public_url=floor.base))
+    since = server.clock
+    server.autorun = Outcome(talk_s=30)
+    first = _call(voice)
+    server.settle()
+    server.drop_callbacks = True
+    lost = _call(voice)
+    server.settle()
+    posted = [sid for sid, status in server.posted if status == 204]
+    assert posted == [first] and [records[0].provider_ref for records in floor.received] == [first]
+    # The reconciliation finds the call whose callback was lost.
+    assert {r.provider_ref for r in voice.calls_since(since)} == {first, lost}
 
 
 # --- the call list and recordings -------------------------------------------------------------------------

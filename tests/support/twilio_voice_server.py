@@ -162,6 +162,7 @@ class TwilioVoiceServer:
         self.posted: list[tuple[str, int]] = []  # (parent sid, HTTP status) of each callback posted
         self.autorun: Outcome | None = None
         self.drop_callbacks = False
+        self.playing: list[threading.Thread] = []  # the threads of `autorun`
         self.server: ThreadingHTTPServer | None = None
         # TwiML Bins (twilio.com/docs/serverless/twiml-bins): Twilio-hosted TwiML, answered only to
         # requests signed by Twilio; the floor's recording notice is one.
@@ -261,8 +262,21 @@ class TwilioVoiceServer:
             self.calls[leg.sid] = placed
             autorun = self.autorun
         if autorun is not None:
-            threading.Thread(target=self._autorun, args=(leg.sid, autorun), daemon=True).start()
+            thread = threading.Thread(target=self._autorun, args=(leg.sid, autorun), daemon=True)
+            with self.lock:
+                self.playing.append(thread)
+            thread.start()
         return self._json(201, leg.json())
+
+    def settle(self) -> None:
+        """Waits until every call played out by `autorun` is over and its callback posted (or dropped)."""
+        while True:
+            with self.lock:
+                playing, self.playing = self.playing, []
+            if not playing:
+                return
+            for thread in playing:
+                thread.join()
 
     def _autorun(self, sid: str, outcome: Outcome) -> None:
         self.finish(sid, outcome)
