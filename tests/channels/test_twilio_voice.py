@@ -219,6 +219,17 @@ def test_when_the_seat_does_not_answer_the_debtor_is_never_dialled(
     )
 
 
+def test_a_callback_that_does_not_name_the_recording_finds_it_in_the_calls_recordings(
+    server: TwilioVoiceServer, voice: twilio_voice.TwilioVoice
+) -> None:
+    sid = _call(voice)
+    server.finish(sid)
+    form = {k: v for k, v in server.status_form(sid).items() if not k.startswith("Recording")}
+    headers = server.headers_for(CALLBACK, form)
+    (record,) = voice.callback_records(CALLBACK, headers, urlencode(form).encode())
+    assert record.recording_ref == server.calls[sid].recording_sid is not None
+
+
 def test_a_callback_signed_with_another_token_is_rejected(
     server: TwilioVoiceServer, voice: twilio_voice.TwilioVoice
 ) -> None:

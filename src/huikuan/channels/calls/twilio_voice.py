@@ -178,13 +178,17 @@ class TwilioVoice:
             raise CallbackRejected("Twilio status callback without a call sid")
         if form.get("ParentCallSid") or form.get("CallStatus") not in FINISHED:
             return []  # only the parent's completion is asked for; anything else changes nothing
+        recording = form.get("RecordingSid", "")
         try:
             parent = _leg(self.client.calls(sid).fetch())
             child = next((_leg(c) for c in self.client.calls.stream(parent_call_sid=sid, limit=1)), None)
+            if not _RECORDING_SID.match(recording) and parent.duration_s > 0:
+                # Not in the form (Twilio names it there only for Record=true): the call's own list.
+                found = next(iter(self.client.recordings.stream(call_sid=sid, limit=1)), None)
+                recording = str(found.sid) if found is not None and found.sid else ""
         except (TwilioException, requests.RequestException, OSError) as exc:
             _refused(exc)
-        recording = form.get("RecordingSid") or None
-        return [_record(parent, child, recording if recording and _RECORDING_SID.match(recording) else None)]
+        return [_record(parent, child, recording if _RECORDING_SID.match(recording) else None)]
 
     def _verified(self, url: str, headers: Mapping[str, str], body: bytes) -> dict[str, str]:
         signature = next((v for k, v in headers.items() if k.lower() == "x-twilio-signature"), "")
