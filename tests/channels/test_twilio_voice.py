@@ -284,6 +284,16 @@ def test_a_signed_callback_for_a_call_not_yet_over_says_nothing(
     )
 
 
+def test_a_callback_ahead_of_twilios_own_call_resource_waits_for_the_reconciliation(
+    server: TwilioVoiceServer, voice: twilio_voice.TwilioVoice
+) -> None:
+    sid = _call(voice)  # Twilio still shows it queued
+    form = {**server.status_form(sid), "CallStatus": "completed"}
+    assert (
+        voice.callback_records(CALLBACK, server.headers_for(CALLBACK, form), urlencode(form).encode()) == []
+    )
+
+
 class FloorReceiver:
     """The floor's callback address over HTTP: each post handed to the adapter as the route would."""
 

@@ -181,6 +181,8 @@ class TwilioVoice:
         recording = form.get("RecordingSid", "")
         try:
             parent = _leg(self.client.calls(sid).fetch())
+            if parent.status not in FINISHED:
+                return []  # Twilio's resource not yet caught up with its callback: the reconciliation will
             child = next((_leg(c) for c in self.client.calls.stream(parent_call_sid=sid, limit=1)), None)
             if not _RECORDING_SID.match(recording) and parent.duration_s > 0:
                 # Not in the form (Twilio names it there only for Record=true): the call's own list.
