@@ -274,6 +274,16 @@ def test_a_callback_without_a_signature_is_rejected(
         voice.callback_records(CALLBACK, {}, body)
 
 
+def test_a_signed_callback_for_another_account_is_rejected(
+    server: TwilioVoiceServer, voice: twilio_voice.TwilioVoice
+) -> None:
+    sid = _call(voice)
+    server.finish(sid)
+    form = {**server.status_form(sid), "AccountSid": "AC" + "9" * 32}
+    with pytest.raises(CallbackRejected):
+        voice.callback_records(CALLBACK, server.headers_for(CALLBACK, form), urlencode(form).encode())
+
+
 def test_a_signed_callback_for_a_call_not_yet_over_says_nothing(
     server: TwilioVoiceServer, voice: twilio_voice.TwilioVoice
 ) -> None:
