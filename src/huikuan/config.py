@@ -151,6 +151,10 @@ class Settings(BaseSettings):
     telephony_instance: str = ""
     telephony_caller_id: str = ""
     telephony_callback_secret: str = ""
+    # Twilio Voice: the address of the TwiML that says the recording notice to the debtor when they answer
+    # (<Number url>, e.g. a TwiML Bin; docs/telephony.md, "Twilio Voice"). Without it a call whose pack
+    # asks for the notice is refused: the debtor would not hear it.
+    telephony_notice_url: str = ""
 
 
 @lru_cache(maxsize=1)
