@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     telephony_instance: str = ""
     telephony_caller_id: str = ""
     telephony_callback_secret: str = ""
+    # Asterisk only: where the bridge beside the PBX (`huikuan calls asterisk-bridge --listen`) serves its
+    # journal of finished calls, e.g. http://pbx:8090; the reconciliation reads it (docs/telephony.md).
+    telephony_bridge_url: str = ""
 
 
 @lru_cache(maxsize=1)
