@@ -4,7 +4,12 @@ reads the journal. Everything against the local ARI stand-in (tests/support/ari_
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.ari_server import PASSWORD, START, USER, LocalAri, local_ari, wav
+from tests.support.server import free_port
 
 from huikuan.channels.calls.asterisk_ari import AsteriskAri, sign
 from huikuan.channels.calls.asterisk_bridge import Bridge, BridgeConfig, Journal, JournalServer
 from huikuan.channels.telephony import CallbackRejected, CallRecord, CallRequest, TelephonyError, telephony
 from huikuan.config import Settings
-from tests.support.ari_server import PASSWORD, START, USER, LocalAri, local_ari, wav
 
 SECRET = "callback-secret"
 DEBTOR = "+8613800000000"
@@ -219,7 +225,12 @@ def test_a_collector_who_does_not_answer_never_rings_the_debtor(
     until(bridge, lambda: bool(receiver.posts))
 
     (record,) = posted(receiver, adapter)
-    assert (record.answered, record.dialled, record.ring_seconds, record.hung_up_by) == (False, "", 0, "system")
+    assert (record.answered, record.dialled, record.ring_seconds, record.hung_up_by) == (
+        False,
+        "",
+        0,
+        "system",
+    )
     assert len(ari.asked("POST", "/channels")) == 1
 
 
@@ -243,6 +254,7 @@ def test_a_lost_post_is_read_by_the_reconciliation_and_sent_again_until_acknowle
     ari: LocalAri, bridge: Bridge, receiver: Receiver, journal_server: str
 ) -> None:
     receiver.lose = 1
+    bridge.poster.retry_s = 3600  # the bridge's own next try is far off: the reconciliation comes first
     adapter = phone(ari, bridge_url=journal_server)
     adapter.place_call(call(13))
     until(bridge, journalled(bridge))
@@ -253,10 +265,11 @@ def test_a_lost_post_is_read_by_the_reconciliation_and_sent_again_until_acknowle
     assert (reconciled.call_id, reconciled.talk_seconds) == (13, 42)
     assert list(adapter.calls_since(START + timedelta(minutes=5))) == []
 
-    assert bridge.poster.flush() == 1
+    assert bridge.poster.flush() == 0  # not straight after a failure: the next try waits retry_s
+    assert bridge.poster.flush(retry_now=True) == 1
     assert posted(receiver, adapter) == [reconciled]
     assert bridge.journal.unacknowledged() == []
-    assert bridge.poster.flush() == 0
+    assert bridge.poster.flush(retry_now=True) == 0
 
 
 def test_the_journal_keeps_what_was_not_acknowledged_across_a_restart(tmp_path: Path) -> None:
@@ -280,7 +293,9 @@ def test_wrong_credentials_are_a_telephony_error(ari: LocalAri, tmp_path: Path, 
     with pytest.raises(TelephonyError, match="401"):
         wrong.calls_since(START)
     stranger = Bridge(
-        BridgeConfig(ari.url, USER, "guessed", "huikuan", "http://127.0.0.1:9/", SECRET, tmp_path / "j.sqlite")
+        BridgeConfig(
+            ari.url, USER, "guessed", "huikuan", "http://127.0.0.1:9/", SECRET, tmp_path / "j.sqlite"
+        )
     )
     with pytest.raises(TelephonyError):
         stranger.connect()
@@ -305,3 +320,42 @@ def test_an_asterisk_floor_gets_the_ari_adapter(ari: LocalAri) -> None:
 
     assert isinstance(adapter, AsteriskAri)
     assert adapter.place_call(call(15)).provider_ref == "huikuan-15"
+
+
+@pytest.mark.slow  # a process of its own, which imports the whole command line
+def test_the_bridge_command_beside_the_pbx_posts_records_and_serves_its_journal(
+    ari: LocalAri, receiver: Receiver, tmp_path: Path
+) -> None:
+    port = free_port()
+    environment = {
+        **os.environ,
+        "HUIKUAN_TELEPHONY": "asterisk",
+        "HUIKUAN_TELEPHONY_API_URL": ari.url,
+        "HUIKUAN_TELEPHONY_KEY_ID": USER,
+        "HUIKUAN_TELEPHONY_KEY_SECRET": PASSWORD,
+        "HUIKUAN_TELEPHONY_INSTANCE": "huikuan",
+        "HUIKUAN_TELEPHONY_CALLBACK_SECRET": SECRET,
+    }
+    command = [sys.executable, "-c", "from huikuan.cli import app; app()", "calls", "asterisk-bridge"]
+    options = ["--journal", str(tmp_path / "journal.sqlite"), "--listen", f"127.0.0.1:{port}"]
+    process = subprocess.Popen([*command, *options, "--callback-url", receiver.url], env=environment)
+    try:
+        wait_for(lambda: bool(ari.queues) or process.poll() is not None)
+        adapter = phone(ari, bridge_url=f"http://127.0.0.1:{port}")
+        adapter.place_call(call(16))
+        wait_for(lambda: bool(receiver.posts) or process.poll() is not None)
+
+        (record,) = posted(receiver, adapter)
+        assert (record.call_id, record.answered, record.talk_seconds) == (16, True, 42)
+        assert list(adapter.calls_since(START)) == [record]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+
+def wait_for(done: Callable[[], bool]) -> None:
+    for _ in range(600):
+        if done():
+            return
+        time.sleep(0.05)
+    raise AssertionError("the bridge never got there")

@@ -22,7 +22,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-
 from tests.support.server import running
 
 USER, PASSWORD = "huikuan", "ari-secret"

@@ -123,14 +123,10 @@ class AriClient:
         try:
             answer = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise TelephonyError(
-                "Asterisk not reachable: {reason}".format(reason=str(exc)[:300] or type(exc).__name__)
-            ) from None
+            raise TelephonyError(f"Asterisk not reachable: {str(exc)[:300] or type(exc).__name__}") from None
         if answer.status_code >= 300:
             raise TelephonyError(
-                "Asterisk answered {status} to {method} {path}: {reason}".format(
-                    status=answer.status_code, method=method, path=path, reason=_reason(answer)
-                )
+                f"Asterisk answered {answer.status_code} to {method} {path}: {_reason(answer)}"
             )
         return answer
 
@@ -222,18 +218,14 @@ class AsteriskAri:
             )
         except httpx.HTTPError as exc:
             raise TelephonyError(
-                "Asterisk bridge not reachable: {reason}".format(reason=str(exc)[:300] or type(exc).__name__)
+                f"Asterisk bridge not reachable: {str(exc)[:300] or type(exc).__name__}"
             ) from None
         if answer.status_code != 200:
-            raise TelephonyError(
-                "Asterisk bridge answered {status}: {reason}".format(
-                    status=answer.status_code, reason=answer.text[:300]
-                )
-            )
+            raise TelephonyError(f"Asterisk bridge answered {answer.status_code}: {answer.text[:300]}")
         try:
             return records_from_body(answer.content)
         except (ValueError, KeyError, TypeError) as exc:
-            raise TelephonyError("Asterisk bridge sent no call records: {reason}".format(reason=exc)) from None
+            raise TelephonyError(f"Asterisk bridge sent no call records: {exc}") from None
 
     def recording(self, recording_ref: str) -> bytes:
         return self.ari.request("GET", f"/recordings/stored/{recording_ref}/file").content
@@ -246,7 +238,7 @@ class AsteriskAri:
         try:
             return records_from_body(body)
         except (ValueError, KeyError, TypeError) as exc:
-            raise CallbackRejected("not call records: {reason}".format(reason=exc)) from None
+            raise CallbackRejected(f"not call records: {exc}") from None
 
 
 def _endpoint(extension: str) -> str:

@@ -245,7 +245,9 @@ class Journal:
 
     def acknowledge(self, refs: list[str]) -> None:
         with self._db() as db:
-            db.executemany("update call_records set acknowledged = 1 where provider_ref = ?", [(r,) for r in refs])
+            db.executemany(
+                "update call_records set acknowledged = 1 where provider_ref = ?", [(r,) for r in refs]
+            )
 
     def since(self, since: datetime) -> list[CallRecord]:
         with self._db() as db:
@@ -260,13 +262,18 @@ class Poster:
     """Posts the journal's unacknowledged records to Huikuan's callback route, signed; whatever was not
     answered 2xx stays for the next try."""
 
-    def __init__(self, journal: Journal, callback_url: str, secret: str) -> None:
+    def __init__(self, journal: Journal, callback_url: str, secret: str, *, retry_s: float = 10.0) -> None:
         self.journal = journal
         self.callback_url = callback_url
         self.secret = secret
+        self.retry_s = retry_s
+        self.resume_at = 0.0  # after a failed post, the next try waits until then (time.monotonic())
 
-    def flush(self) -> int:
-        """Posts what is waiting; how many records Huikuan acknowledged."""
+    def flush(self, *, retry_now: bool = False) -> int:
+        """Posts what is waiting (after a failure, only once retry_s has passed, unless `retry_now`); how
+        many records Huikuan acknowledged."""
+        if not retry_now and time.monotonic() < self.resume_at:
+            return 0
         sent = 0
         while records := self.journal.unacknowledged():
             body = records_body(records)
@@ -275,9 +282,11 @@ class Poster:
                 answer = httpx.post(self.callback_url, content=body, headers=headers, timeout=POST_TIMEOUT_S)
             except httpx.HTTPError as exc:
                 log.warning("asterisk_bridge_post_failed", reason=str(exc)[:300])
+                self.resume_at = time.monotonic() + self.retry_s
                 return sent
             if not answer.is_success:
                 log.warning("asterisk_bridge_post_refused", status=answer.status_code)
+                self.resume_at = time.monotonic() + self.retry_s
                 return sent
             self.journal.acknowledge([r.provider_ref for r in records])
             sent += len(records)
@@ -295,7 +304,9 @@ class JournalServer:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 if not hmac.compare_digest(self.headers.get("Authorization", ""), expected):
-                    self._answer(401, b'{"message": "Authentication required"}', {"WWW-Authenticate": "Basic"})
+                    self._answer(
+                        401, b'{"message": "Authentication required"}', {"WWW-Authenticate": "Basic"}
+                    )
                     return
                 if parts.path != "/calls":
                     self._answer(404, b'{"message": "Not found"}')
@@ -372,7 +383,7 @@ class Bridge:
             )
         except (websocket.WebSocketException, OSError) as exc:
             raise TelephonyError(
-                "Asterisk events not reachable: {reason}".format(reason=str(exc)[:300] or type(exc).__name__)
+                f"Asterisk events not reachable: {str(exc)[:300] or type(exc).__name__}"
             ) from None
         self.ws.settimeout(wait_s)
 
@@ -394,7 +405,7 @@ class Bridge:
         record = self.tracker.handle(json.loads(raw))
         if record is not None:
             self.journal.put(record)
-            self.poster.flush()
+            self.poster.flush(retry_now=True)
         return record
 
     def run(self, stop: Callable[[], bool], *, retry_s: float = 5.0) -> None:
