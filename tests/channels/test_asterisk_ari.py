@@ -359,3 +359,27 @@ def wait_for(done: Callable[[], bool]) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the bridge never got there")
+
+
+def test_a_call_whose_end_the_bridge_missed_while_away_is_closed_when_it_comes_back(
+    ari: LocalAri, receiver: Receiver, tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal.sqlite"
+    config = BridgeConfig(ari.url, USER, PASSWORD, "huikuan", receiver.url, SECRET, journal)
+    first = Bridge(config)
+    first.connect(wait_s=0.2)
+    adapter = phone(ari)
+    adapter.place_call(call(17, announce=False))
+    until(first, lambda: ari.asked("POST", "/bridges/huikuan-17/record") != [])
+    first.close()  # the bridge stops while they talk; the debtor's hang-up goes unheard
+
+    second = Bridge(config)
+    second.connect(wait_s=0.2, now=START + timedelta(seconds=60))
+    until(second, lambda: bool(receiver.posts))
+    second.close()
+
+    (record,) = posted(receiver, adapter)
+    assert (record.call_id, record.dialled, record.answered) == (17, DEBTOR, True)
+    assert (record.ring_seconds, record.talk_seconds, record.hung_up_by) == (5, 60 - 3 - 5, "customer")
+    assert ari.asked("DELETE", "/channels/huikuan-17-agent") == [{}]
+    assert second.journal.calls_in_progress() == {}

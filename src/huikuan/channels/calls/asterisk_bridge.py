@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -86,6 +86,19 @@ class _Call:
     debtor_dialled: bool = False
     recording: str | None = None
 
+    def dumps(self) -> str:
+        return json.dumps(
+            {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(self).items()}
+        )
+
+    @classmethod
+    def loads(cls, text: str) -> _Call:
+        values = json.loads(text)
+        for key in ("started_at", "debtor_dialled_at", "answered_at", "ended_at"):
+            if values.get(key):
+                values[key] = datetime.fromisoformat(values[key])
+        return cls(**values)
+
     def record(self) -> CallRecord:
         ended = self.ended_at or self.started_at or datetime.now(UTC)
         started = self.started_at or ended
@@ -118,13 +131,55 @@ class _Call:
 class CallTracker:
     """Turns the application's events into requests to the PBX and, at each call's end, its CallRecord."""
 
-    def __init__(self, ari: AriClient, app: str, *, dial: str = DEFAULT_DIAL) -> None:
+    def __init__(
+        self, ari: AriClient, app: str, *, dial: str = DEFAULT_DIAL, journal: Journal | None = None
+    ) -> None:
         self.ari = ari
         self.app = app
         self.dial = dial
-        self.calls: dict[str, _Call] = {}
+        self.journal = journal  # where calls in progress are kept, to outlive a restart of the bridge
+        self.calls: dict[str, _Call] = journal.calls_in_progress() if journal else {}
 
     def handle(self, event: dict[str, Any]) -> CallRecord | None:
+        record = self._handle(event)
+        leg = parse_leg(str((event.get("channel") or {}).get("id", "")))
+        if self.journal is not None and leg is not None:
+            call = self.calls.get(leg[0])
+            if call is not None:
+                self.journal.keep_call(call.bridge, call.dumps())
+            else:
+                self.journal.forget_call(leg[0])
+        return record
+
+    def recover(self, at: datetime) -> list[CallRecord]:
+        """After the bridge was away: every leg of a call in progress that the PBX no longer has went
+        while nobody listened, so it is taken as gone `at` (the moment the bridge came back); calls whose
+        legs are all gone end here."""
+        records = []
+        for call in list(self.calls.values()):
+            for side in ("agent", "debtor"):
+                gone = call.agent_gone if side == "agent" else call.debtor_gone or not call.debtor_dialled
+                if gone or call.bridge not in self.calls or self._exists(leg_id(call.bridge, side)):
+                    continue
+                record = self._gone(call, side, 0, at)
+                if record is not None:
+                    records.append(record)
+                    if self.journal is not None:
+                        self.journal.forget_call(record.provider_ref)
+            if self.journal is not None and call.bridge in self.calls:
+                self.journal.keep_call(call.bridge, call.dumps())
+        return records
+
+    def _exists(self, channel: str) -> bool:
+        try:
+            self.ari.request("GET", f"/channels/{channel}")
+        except TelephonyError as exc:
+            if " 404 " in str(exc):
+                return False
+            raise
+        return True
+
+    def _handle(self, event: dict[str, Any]) -> CallRecord | None:
         channel = event.get("channel") or {}
         leg = parse_leg(str(channel.get("id", "")))
         if leg is None:
@@ -222,6 +277,7 @@ class Journal:
                 "create table if not exists call_records (provider_ref text primary key, started_at text"
                 " not null, body text not null, acknowledged integer not null default 0)"
             )
+            db.execute("create table if not exists calls_in_progress (bridge text primary key, state text)")
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -248,6 +304,21 @@ class Journal:
             db.executemany(
                 "update call_records set acknowledged = 1 where provider_ref = ?", [(r,) for r in refs]
             )
+
+    def keep_call(self, bridge: str, state: str) -> None:
+        with self._db() as db:
+            db.execute(
+                "insert or replace into calls_in_progress (bridge, state) values (?, ?)", (bridge, state)
+            )
+
+    def forget_call(self, bridge: str) -> None:
+        with self._db() as db:
+            db.execute("delete from calls_in_progress where bridge = ?", (bridge,))
+
+    def calls_in_progress(self) -> dict[str, _Call]:
+        with self._db() as db:
+            rows = db.execute("select bridge, state from calls_in_progress").fetchall()
+        return {bridge: _Call.loads(state) for bridge, state in rows}
 
     def since(self, since: datetime) -> list[CallRecord]:
         with self._db() as db:
@@ -363,8 +434,8 @@ class Bridge:
     def __init__(self, config: BridgeConfig) -> None:
         self.config = config
         self.ari = AriClient(config.ari_url, config.user, config.password)
-        self.tracker = CallTracker(self.ari, config.app, dial=config.dial)
         self.journal = Journal(config.journal)
+        self.tracker = CallTracker(self.ari, config.app, dial=config.dial, journal=self.journal)
         self.poster = Poster(self.journal, config.callback_url, config.callback_secret)
         self.ws: websocket.WebSocket | None = None
 
@@ -374,8 +445,9 @@ class Bridge:
         query = urlencode({"app": self.config.app, "subscribeAll": "false"})
         return f"{scheme}://{parts.netloc}{parts.path}/events?{query}"
 
-    def connect(self, wait_s: float = 0.5) -> None:
-        """Opens the event stream (the Stasis application exists on the PBX while it is open)."""
+    def connect(self, wait_s: float = 0.5, *, now: datetime | None = None) -> None:
+        """Opens the event stream (the Stasis application exists on the PBX while it is open), then ends
+        the calls in progress whose legs went while the bridge was away."""
         token = base64.b64encode(f"{self.config.user}:{self.config.password}".encode()).decode()
         try:
             self.ws = websocket.create_connection(
@@ -386,6 +458,9 @@ class Bridge:
                 f"Asterisk events not reachable: {str(exc)[:300] or type(exc).__name__}"
             ) from None
         self.ws.settimeout(wait_s)
+        for record in self.tracker.recover(now or datetime.now(UTC)):
+            self.journal.put(record)
+        self.poster.flush(retry_now=True)
 
     def step(self) -> CallRecord | None:
         """Handles the next event, if one comes within the wait; a finished call is journalled and posted."""
