@@ -111,6 +111,14 @@ def records_from_body(body: bytes) -> list[CallRecord]:
     return [record_from_json(item) for item in payload["records"]]
 
 
+class AriRefused(TelephonyError):
+    """The PBX answered, with an HTTP status outside 2xx (kept in `status`)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class AriClient:
     """ARI's REST side: every answer outside 2xx, and no answer at all, is a TelephonyError in the PBX's
     words (401 for a wrong ARI user or password)."""
@@ -125,8 +133,9 @@ class AriClient:
         except httpx.HTTPError as exc:
             raise TelephonyError(f"Asterisk not reachable: {str(exc)[:300] or type(exc).__name__}") from None
         if answer.status_code >= 300:
-            raise TelephonyError(
-                f"Asterisk answered {answer.status_code} to {method} {path}: {_reason(answer)}"
+            raise AriRefused(
+                f"Asterisk answered {answer.status_code} to {method} {path}: {_reason(answer)}",
+                answer.status_code,
             )
         return answer
 
@@ -138,8 +147,8 @@ class AriClient:
         """Hang up a channel or shut down a bridge; one already gone (404) is fine."""
         try:
             self.request("DELETE", path)
-        except TelephonyError as exc:
-            if not (missing_ok and " 404 " in str(exc)):
+        except AriRefused as exc:
+            if not (missing_ok and exc.status == 404):
                 raise
 
     def close(self) -> None:
