@@ -302,6 +302,15 @@ def test_wrong_credentials_are_a_telephony_error(ari: LocalAri, tmp_path: Path, 
     assert ari.asked("POST", "/bridges") == []
 
 
+def test_a_seat_the_pbx_does_not_know_is_a_telephony_error_and_leaves_no_bridge(ari: LocalAri) -> None:
+    ari.script.unknown = ("PJSIP/8001",)
+
+    with pytest.raises(TelephonyError, match="Endpoint not found"):
+        phone(ari).place_call(call(18))
+    assert ari.asked("DELETE", "/bridges/huikuan-18") == [{}]
+    assert ari.bridges == {}
+
+
 def test_a_recording_the_pbx_does_not_have_is_a_telephony_error(ari: LocalAri) -> None:
     with pytest.raises(TelephonyError, match="404"):
         phone(ari).recording("huikuan-404")

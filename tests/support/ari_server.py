@@ -39,6 +39,7 @@ class Script:
     debtor_cause: int = 19  # when the debtor does not answer: 19 no answer, 17 busy
     talk_s: int = 42
     hangs_up: str = "debtor"  # the leg that hangs up after the talk: "debtor" or "agent"
+    unknown: tuple[str, ...] = ()  # endpoints the PBX has not configured
 
 
 @dataclass
@@ -166,6 +167,8 @@ class LocalAri:
         if method == "POST" and path == "/channels":
             if "endpoint" not in query or ("app" not in query and "extension" not in query):
                 return JSONResponse({"message": "Endpoint and app or extension required"}, status_code=400)
+            if query["endpoint"] in self.script.unknown:
+                return JSONResponse({"message": "Endpoint not found"}, status_code=400)
             return JSONResponse(self.originate(query).json())
         if parts[0] == "bridges" and len(parts) >= 2:
             return self.bridge_request(method, parts[1], parts[2:], query)
