@@ -22,7 +22,8 @@ from tests.support.ari_server import PASSWORD, START, USER, LocalAri, local_ari,
 from tests.support.server import free_port
 
 from huikuan.channels.calls.asterisk_ari import AsteriskAri, sign
-from huikuan.channels.calls.asterisk_bridge import Bridge, BridgeConfig, Journal, JournalServer
+from huikuan.channels.calls.asterisk_bridge import Bridge, BridgeConfig
+from huikuan.channels.calls.asterisk_journal import Journal, JournalServer
 from huikuan.channels.telephony import CallbackRejected, CallRecord, CallRequest, TelephonyError, telephony
 from huikuan.config import Settings
 

@@ -10,7 +10,8 @@ from types import FrameType
 
 import typer
 
-from huikuan.channels.calls.asterisk_bridge import DEFAULT_DIAL, Bridge, BridgeConfig, JournalServer
+from huikuan.channels.calls.asterisk_bridge import DEFAULT_DIAL, Bridge, BridgeConfig
+from huikuan.channels.calls.asterisk_journal import JournalServer
 from huikuan.cli.common import fail
 from huikuan.config import get_settings
 from huikuan.i18n import gettext as _
