@@ -155,6 +155,9 @@ class Settings(BaseSettings):
     # (<Number url>, e.g. a TwiML Bin; docs/telephony.md, "Twilio Voice"). Without it a call whose pack
     # asks for the notice is refused: the debtor would not hear it.
     telephony_notice_url: str = ""
+    # Asterisk only: where the bridge beside the PBX (`huikuan calls asterisk-bridge --listen`) serves its
+    # journal of finished calls, e.g. http://pbx:8090; the reconciliation reads it (docs/telephony.md).
+    telephony_bridge_url: str = ""
 
 
 @lru_cache(maxsize=1)
