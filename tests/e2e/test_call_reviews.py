@@ -35,7 +35,9 @@ def _sampled(site: dict[str, Any]) -> int:
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_a_supervisor_scores_a_sampled_call_on_the_review_page(open_page: Any, site: dict, language: str) -> None:
+def test_a_supervisor_scores_a_sampled_call_on_the_review_page(
+    open_page: Any, site: dict, language: str
+) -> None:
     review = _sampled(site)
     page = open_page("sue", language, "desktop")
     go(page, f"{site['url']}/admin")
@@ -48,7 +50,9 @@ def test_a_supervisor_scores_a_sampled_call_on_the_review_page(open_page: Any, s
     )
     for code in ITEMS:
         page.check(f"[data-testid=review-{review}-{code}-{'na' if code == 'offered_plan' else 'yes'}]")
-    page.fill(f"[data-testid=review-comment-{review}]", "清楚、礼貌" if language == "zh" else "clear and polite")
+    page.fill(
+        f"[data-testid=review-comment-{review}]", "清楚、礼貌" if language == "zh" else "clear and polite"
+    )
     shoot_widths(page, f"call-reviews-form-{language}", fits_phone=True)
     page.click(f"[data-testid=review-save-{review}]")
     page.wait_for_load_state("networkidle")

@@ -25,10 +25,11 @@ from tests.support.web import api_client, login_client
 
 from huikuan.domain.call_review import ChecklistItem, Pick
 from huikuan.errors import Forbidden, InvalidInput, NotFound
+from huikuan.services.anonymise import anonymise
 from huikuan.services.call_review_sample import sample_week
 from huikuan.services.call_reviews import ScoreReview, get_review, score_review, score_trends, week_sample
 from huikuan.services.jobs import run_due
-from huikuan.services.review_checklists import checklist_for, save_checklist
+from huikuan.services.review_checklists import SaveChecklist, checklist_for, save_checklist
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.storage.call_samples import write_picks
@@ -224,9 +225,9 @@ def test_a_new_checklist_version_leaves_the_calls_scored_before_as_they_were(
         ChecklistItem("greeting", "问候", "Greeted", 1),
         ChecklistItem("no_threats", "无威胁", "No threats", 4),
     )
-    assert save_checklist(floor.uow, floor.viewer("ada"), bank, "cn", items) == 1
+    assert save_checklist(floor.uow, floor.viewer("ada"), SaveChecklist(bank, "cn", items)) == 1
     with pytest.raises(Forbidden):
-        save_checklist(floor.uow, floor.viewer("sue"), bank, "cn", items)
+        save_checklist(floor.uow, floor.viewer("sue"), SaveChecklist(bank, "cn", items))
     assert checklist_for(floor.uow, bank, "cn").version == 1
     old = get_review(floor.uow, floor.viewer("sue"), sampled["alice"])
     assert [i["code"] for i in old.items][:2] == ["identified", "right_party"] and old.score == 100
@@ -375,3 +376,14 @@ def test_an_administrator_edits_the_checklist_and_a_supervisor_only_reads_it(
     assert saved.status_code == 200 and "version 1" in saved.text and "Greeted" in saved.text
     zh = login_client(app, "ada", locale="zh_CN").get(f"/admin/creditors/{bank}/checklist").text
     assert "问候" in zh and "质检清单" in zh
+
+
+def test_anonymising_the_debtor_erases_the_reviewers_comment_and_keeps_the_score(
+    floor: Floor, sampled: dict[str, int]
+) -> None:
+    score_review(floor.uow, floor.viewer("sue"), ScoreReview(sampled["alice"], ALL_YES, "张先生 was upset"))
+    anonymise(floor.uow, [floor.cases[0].debtor_id], SAMPLED_AT, trigger="test")
+    floor.uow.commit()
+    r = t.call_reviews.c
+    kept = floor.uow.session.execute(select(r.comment, r.score).where(r.id == sampled["alice"])).one()
+    assert (kept.comment, kept.score) == ("", 100)

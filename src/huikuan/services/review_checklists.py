@@ -90,18 +90,22 @@ def creditor_pack(uow: UnitOfWork, viewer: Viewer, creditor_id: int) -> tuple[st
     return str(row.code), str(row.name), str(row.pack)
 
 
+@dataclass(frozen=True)
+class SaveChecklist:
+    """A new version of a creditor and pack's checklist: its items, in the order shown."""
+
+    creditor_id: int
+    pack: str
+    items: tuple[ChecklistItem, ...]
+
+
 def save_checklist(
-    uow: UnitOfWork,
-    viewer: Viewer,
-    creditor_id: int,
-    pack: str,
-    items: tuple[ChecklistItem, ...],
-    *,
-    now: datetime | None = None,
+    uow: UnitOfWork, viewer: Viewer, cmd: SaveChecklist, *, now: datetime | None = None
 ) -> int:
     """Saves the items as the next version of the creditor and pack's checklist (audited); commits; the
     version's number."""
     require_admin(viewer)
+    creditor_id, pack, items = cmd.creditor_id, cmd.pack, cmd.items
     creditor_pack(uow, viewer, creditor_id)
     rc = t.review_checklists.c
     latest = uow.session.execute(

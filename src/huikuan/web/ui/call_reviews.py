@@ -16,7 +16,13 @@ from huikuan.domain.enums import Role
 from huikuan.errors import InvalidInput
 from huikuan.services.call_reviews import PER_PAGE, ScoreReview, parse_week, score_review, week_sample
 from huikuan.services.creditors import KNOWN_PACKS
-from huikuan.services.review_checklists import checklist_for, creditor_pack, parse_items, save_checklist
+from huikuan.services.review_checklists import (
+    SaveChecklist,
+    checklist_for,
+    creditor_pack,
+    parse_items,
+    save_checklist,
+)
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 from huikuan.web.ui.paging import page_link
@@ -135,7 +141,7 @@ def save_checklist_form(
     if pack not in KNOWN_PACKS:
         raise InvalidInput("There is no pack {pack}", pack=pack)
     try:
-        save_checklist(uow, viewer, creditor_id, pack, parse_items(items))
+        save_checklist(uow, viewer, SaveChecklist(creditor_id, pack, parse_items(items)))
     except InvalidInput as exc:
         uow.rollback()
         return _checklist_page(
