@@ -1,6 +1,6 @@
 """Quality review of calls in a real browser: a supervisor opens the week's sample from the
 administration, scores alice's call item by item with a comment, and sees the score; the page fits a
-phone. Screenshots, desktop and phone: tests/artifacts/screenshots/call-reviews-*.png."""
+phone and has no serious accessibility problem (axe). Screenshots, desktop and phone: tests/artifacts/screenshots/call-reviews-*.png."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.e2e.conftest import go, shoot_widths
+from tests.e2e.test_accessibility import _findings
 from tests.support.quality import MONDAY, SAMPLED_AT, WEEK, add_call
 
 from huikuan.services.call_review_sample import sample_week
@@ -53,6 +54,7 @@ def test_a_supervisor_scores_a_sampled_call_on_the_review_page(
     page.fill(
         f"[data-testid=review-comment-{review}]", "清楚、礼貌" if language == "zh" else "clear and polite"
     )
+    assert _findings(page) == []  # no serious accessibility problem (axe)
     shoot_widths(page, f"call-reviews-form-{language}", fits_phone=True)
     page.click(f"[data-testid=review-save-{review}]")
     page.wait_for_load_state("networkidle")
