@@ -1,6 +1,7 @@
 """Quality review of calls in a real browser: a supervisor opens the week's sample from the
 administration, scores alice's call item by item with a comment, and sees the score; the page fits a
-phone and has no serious accessibility problem (axe). Screenshots, desktop and phone: tests/artifacts/screenshots/call-reviews-*.png."""
+phone and has no serious accessibility problem (axe). Screenshots, desktop and phone:
+tests/artifacts/screenshots/call-reviews-*.png."""
 
 from __future__ import annotations
 
