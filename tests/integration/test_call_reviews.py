@@ -387,3 +387,24 @@ def test_anonymising_the_debtor_erases_the_reviewers_comment_and_keeps_the_score
     r = t.call_reviews.c
     kept = floor.uow.session.execute(select(r.comment, r.score).where(r.id == sampled["alice"])).one()
     assert (kept.comment, kept.score) == ("", 100)
+
+
+def test_the_api_pages_the_sample_with_its_true_counts(
+    app: FastAPI, floor: Floor, sampled: dict[str, int]
+) -> None:
+    _admin(floor)
+    score_review(floor.uow, floor.viewer("ada"), ScoreReview(sampled["carol"], ALL_YES))
+    body = (
+        api_client(app, "ada").get("/api/v1/reviews", params={"week": WEEK, "per_page": 1, "page": 2}).json()
+    )
+    assert body["counts"] == {"sampled": 2, "reviewed": 1, "awaiting": 1}
+    assert (body["paging"]["total"], body["paging"]["pages"]) == (2, 2)
+    assert [r["id"] for r in body["reviews"]] == [sampled["carol"]]  # those awaiting a score come first
+
+
+def test_no_one_scores_their_own_call(floor: Floor) -> None:
+    call = add_call(floor.uow, floor.cases[0], floor.users["sue"], MONDAY)  # the supervisor took a call
+    floor.uow.commit()
+    sample_week(floor.uow, WEEK, now=SAMPLED_AT)
+    with pytest.raises(Forbidden):
+        score_review(floor.uow, floor.viewer("sue"), ScoreReview(_review_of(floor, call), ALL_YES))
