@@ -57,7 +57,7 @@ def test_an_administrator_creates_a_team_and_two_collectors_from_the_browser(
     in_language(page, lang)
     page.click("[data-testid=nav-admin]")
     page.wait_for_load_state("networkidle")
-    assert page.locator("[data-testid=admin-hub] a").count() == 12  # reports, unknown senders
+    assert page.locator("[data-testid=admin-hub] a").count() == 13  # reports, unknown senders, call reviews
     assert _findings(page) == []
     shoot_widths(page, f"people-hub-{lang}", fits_phone=True)
     page.click("[data-testid=hub-admin-teams]")

@@ -535,6 +535,18 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # --- reqpanel ---
     # The debtor's requests from their page, on the case page: whoever sees the case reads them.
     ("GET", "/cases/{case_id}/panels/requests"): READ,
+    # --- quality ---
+    # issue 19: quality review of calls. The week's sample and its scores: supervisors and administrators
+    # (a supervisor of a team its team's calls only: tests/integration/test_call_reviews.py); never a
+    # collector (its own scored calls are on /reports/me) nor a creditor's viewer. The checklist: read by
+    # supervisors, edited by administrators. Review 1 does not exist here (no call is sampled).
+    ("GET", "/reviews"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/reviews/{review_id}"): SUPERVISE,
+    ("GET", "/api/v1/reviews"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/api/v1/reviews/{review_id}"): SUPERVISE,
+    ("GET", "/admin/creditors/{creditor_id}/checklist"): rule(collectors=DENY, sue=OK, vic=DENY),
+    ("POST", "/admin/creditors/{creditor_id}/checklist"): ADMINISTER,
+    # --- end quality ---
 }
 MOUNTS = {"/static"}  # files only
 
@@ -684,6 +696,10 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/d/dispute"): {"reason": "not_mine", "text": "not mine"},
         # --- loose ---
         ("POST", "/admin/inbound/unknown/{inbound_id}/reveal"): {},
+        # --- quality ---
+        ("POST", "/reviews/{review_id}"): {"item-identified": "yes", "comment": "ok"},
+        ("POST", "/admin/creditors/{creditor_id}/checklist"): {"pack": "cn", "items": "a | 1 | 甲 | A"},
+        # --- end quality ---
     }
 
 
@@ -804,6 +820,9 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/callbacks/wechat/{secret}"): {},
         # --- loose ---
         ("POST", "/api/v1/admin/inbound/unknown/{inbound_id}/reveal"): {},
+        # --- quality ---
+        ("POST", "/api/v1/reviews/{review_id}"): {"answers": {"identified": "yes"}, "comment": ""},
+        # --- end quality ---
     }
 
 
@@ -961,6 +980,9 @@ NOT_A_CASE = {
     "{token}": "not-a-link",  # issue 18: a debtor's private link (any token is sent on to the check)
     # --- loose ---
     "{inbound_id}": "1",  # a message from an unknown sender (none is received here)
+    # --- quality ---
+    "{review_id}": "1",  # a call review (no call is sampled here)
+    # --- end quality ---
 }
 
 

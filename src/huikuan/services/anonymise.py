@@ -170,6 +170,8 @@ def _erase(uow: UnitOfWork, debtor_ids: list[int]) -> list[str]:
     for batch in chunks(case_ids):
         s.execute(update(t.cases).where(c.id.in_(batch)).values(**CASE_ERASED))
         s.execute(update(t.arrangements).where(ar.case_id.in_(batch)).values(**ARRANGEMENT_ERASED))
+        # A reviewer's comment on a call may name the person (docs/quality-review.md); the score stays.
+        s.execute(update(t.call_reviews).where(t.call_reviews.c.case_id.in_(batch)).values(comment=""))
         _erase_self_service(uow, batch)
         files += [
             str(doc)

@@ -18,12 +18,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from huikuan.domain.call_review import week_of
 from huikuan.domain.enums import Channel, Role
 from huikuan.domain.ids import MAX_ID
 from huikuan.domain.money import Money
 from huikuan.domain.reports import BUCKET_NAMES, CLOSED, PERIODS
 from huikuan.errors import Forbidden, InvalidInput
 from huikuan.services.access import Viewer, creditor_scope, require_supervisor
+from huikuan.services.call_reviews import Review, Trend, my_reviews, score_trends
 from huikuan.services.clock import floor_today
 from huikuan.services.report_kpis import KpiQuery, kpis, team_kpis
 from huikuan.services.workload import pickable_teams
@@ -117,6 +119,9 @@ class Dashboard:
     group_bys: tuple[str, ...] = PERIODS
     splits: tuple[str, ...] = tuple(SPLITS)
     roll_buckets: tuple[str, ...] = ROLL_BUCKETS
+    reviews: Trend | None = (
+        None  # average call-review score per collector per week (services/call_reviews.py)
+    )
 
     @property
     def currencies(self) -> list[str]:
@@ -172,6 +177,7 @@ def floor_dashboard(
     shown.teams = pickable_teams(uow, viewer)
     shown.collectors = _collectors(uow, viewer)
     shown.names = _names(uow, ask.split, [g["key"] for g in answer.get("groups", [])])
+    shown.reviews = score_trends(uow, viewer, week_of(ask.last or today or floor_today()))
     return shown
 
 
@@ -185,6 +191,8 @@ class MyResults:
     team: dict[str, Any]  # the team's measures
     collectors: int  # the team's active collectors
     computed_at: datetime | None
+    reviews: list[Review] = field(default_factory=list)  # my scored calls, newest first (read-only)
+    review_trend: Trend | None = None  # my average call-review score per week
 
     def team_average(self, currency: str) -> int | None:
         """The team's net collected per collector, minor units rounded down."""
@@ -219,7 +227,16 @@ def my_results(uow: UnitOfWork, viewer: Viewer, today: date | None = None) -> My
     first = last.replace(day=1)
     mine = kpis(uow, viewer, KpiQuery(first=first, last=last), last)
     team = team_kpis(uow, viewer, first, last)
-    return MyResults(first, last, mine, team["measures"], team["collectors"], _instant(mine["computed_at"]))
+    return MyResults(
+        first,
+        last,
+        mine,
+        team["measures"],
+        team["collectors"],
+        _instant(mine["computed_at"]),
+        my_reviews(uow, viewer),
+        score_trends(uow, viewer, week_of(last)),
+    )
 
 
 def _money_of(measures: dict[str, Any], currency: str, name: str) -> int:

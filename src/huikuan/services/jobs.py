@@ -31,6 +31,7 @@ from huikuan.logs import safe_message
 from huikuan.metrics import JOB_RUNS, JOB_SECONDS
 from huikuan.services.activity_files import activity_files
 from huikuan.services.auth import forget_old_attempts
+from huikuan.services.call_review_sample import sample_calls
 from huikuan.services.daily_plan import plan_if_missing
 from huikuan.services.export_requests import run_export_requests
 from huikuan.services.import_runs import run_orphaned
@@ -144,6 +145,12 @@ REGISTRY: dict[str, Job] = {
             monthly_reports,
             timedelta(days=1),
             "make and e-mail last month's report of each creditor with report recipients, once",
+        ),
+        Job(
+            "call-review-sample",
+            sample_calls,
+            timedelta(hours=6),
+            "sample last week's answered calls of each collector for quality review, once a week",
         ),
     )
 }

@@ -23,6 +23,7 @@ from huikuan.web import errors, monitoring
 from huikuan.web.api import admin as api_admin
 from huikuan.web.api import admin_config as api_admin_config
 from huikuan.web.api import admin_people as api_admin_people
+from huikuan.web.api import call_reviews as api_call_reviews
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
@@ -63,6 +64,7 @@ from huikuan.web.ui import admin_hub as ui_admin_hub
 from huikuan.web.ui import admin_teams as ui_admin_teams
 from huikuan.web.ui import admin_users as ui_admin_users
 from huikuan.web.ui import auth as ui_auth
+from huikuan.web.ui import call_reviews as ui_call_reviews
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import creditor_admin as ui_creditor_admin
@@ -134,6 +136,7 @@ ROUTERS = (
     ui_exports.router,
     ui_reports.router,
     ui_monthly_reports.router,
+    ui_call_reviews.router,
     api_session.router,
     api_admin.router,
     api_admin_config.router,
@@ -165,6 +168,7 @@ ROUTERS = (
     api_workload.router,
     api_reports.router,
     api_exports.router,
+    api_call_reviews.router,
     # The debtor's own pages (/d) come after every other, their private link's GET /d/{token} last of all:
     # a page such as /d/pay is never read as a token.
     ui_debtor.router,

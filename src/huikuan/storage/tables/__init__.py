@@ -82,6 +82,7 @@ from huikuan.storage.tables.reports import (
     report_refusals,
     report_strategies,
 )
+from huikuan.storage.tables.reviews import call_reviews, review_checklists
 from huikuan.storage.tables.self_service import (
     self_service_payments,
     self_service_requests,
@@ -93,6 +94,8 @@ from huikuan.storage.tables.wechat import wechat_bindings, wechat_inbound, wecha
 
 __all__ = [
     "calls",
+    "call_reviews",
+    "review_checklists",
     "self_service_payments",
     "self_service_requests",
     "self_service_signatures",

@@ -34,6 +34,12 @@ CARDS = (
         "The floor's figures: contact and promise rates, collected, refusals, vintages and roll rates.",
         False,
     ),
+    (
+        "/reviews",
+        "Call reviews",
+        "The week's sample of each collector's calls, scored against the creditor's checklist.",
+        False,
+    ),
     ("/admin/creditors", "Creditors", "Each creditor's terms, authority limits and rule pack.", False),
     ("/imports", "Imports", "Upload placement, payment and recall files and read their reports.", False),
     (
