@@ -109,6 +109,7 @@ def fetch_recordings(
             run.bytes += size
     uow.rollback()
     run.waiting = len(to_fetch(uow))
+    uow.rollback()  # no read left open: the caller's next write starts from a fresh snapshot
     return run
 
 
