@@ -98,7 +98,9 @@ class BrokenStore(FileStore):
         raise StoreFailed("document store: the S3 store at {where} could not keep the file", where="here")
 
 
-def test_a_store_that_fails_leaves_the_call_for_the_next_run(floor: Floor, engine: Engine, docs: Path) -> None:
+def test_a_store_that_fails_leaves_the_call_for_the_next_run(
+    floor: Floor, engine: Engine, docs: Path
+) -> None:
     call_id = add_call(floor.uow, floor.cases[0].id, floor.users["alice"], ref="rec-1")
     phone = FakeTelephony({"rec-1": WAV})
 
@@ -113,7 +115,13 @@ def test_the_oldest_recordings_are_fetched_first_a_batch_at_a_time(
     floor: Floor, engine: Engine, docs: Path
 ) -> None:
     calls = [
-        add_call(floor.uow, floor.cases[0].id, floor.users["alice"], ref=f"rec-{n}", at=CALLED_AT - timedelta(hours=n))
+        add_call(
+            floor.uow,
+            floor.cases[0].id,
+            floor.users["alice"],
+            ref=f"rec-{n}",
+            at=CALLED_AT - timedelta(hours=n),
+        )
         for n in range(3)
     ]
     phone = FakeTelephony({f"rec-{n}": WAV for n in range(3)})

@@ -109,7 +109,10 @@ def test_the_player_asks_for_byte_ranges_and_each_is_audited(
         WAV[:100],
     )
     assert (rest.status_code, rest.content) == (206, WAV[100:])
-    assert (tail.headers["content-range"], tail.content) == (f"bytes {size - 10}-{size - 1}/{size}", WAV[-10:])
+    assert (tail.headers["content-range"], tail.content) == (
+        f"bytes {size - 10}-{size - 1}/{size}",
+        WAV[-10:],
+    )
     assert (past.status_code, past.headers["content-range"]) == (416, f"bytes */{size}")
     alice = _user_id(engine, "alice")
     assert _played(engine, call_id) == [
@@ -124,7 +127,9 @@ def test_the_timeline_shows_the_player_on_the_calls_entry_to_those_who_may_play_
     app: FastAPI, floor: Floor, engine: Engine, call_id: int
 ) -> None:
     with engine.connect() as conn:
-        interaction = conn.execute(select(t.calls.c.interaction_id).where(t.calls.c.id == call_id)).scalar_one()
+        interaction = conn.execute(
+            select(t.calls.c.interaction_id).where(t.calls.c.id == call_id)
+        ).scalar_one()
     panel = f"/cases/{floor.cases[0].id}/panels/timeline"
     player = f'<audio controls preload="none" src="/calls/{call_id}/recording"'
     for who in ("alice", "sue"):
@@ -154,3 +159,18 @@ def test_a_deleted_recording_is_not_played_and_its_entry_says_so_in_chinese(
     page = client.get(f"/cases/{floor.cases[0].id}/panels/timeline")
     assert "<audio" not in page.text
     assert "录音已于" in page.text and "2028-12-02" in page.text
+
+
+def test_a_recording_is_never_served_as_one_of_the_cases_documents(
+    app: FastAPI, engine: Engine, call_id: int
+) -> None:
+    """The documents' download serves whoever sees the case, the creditor's viewer included: a recording's
+    row belongs to its call, not to the case, so that route never finds it."""
+    d = t.documents.c
+    with engine.connect() as conn:
+        found = conn.execute(select(d.id).where(d.entity == "call", d.entity_id == call_id))
+        document_id = found.scalar_one()
+    for who in ("sue", "vic"):
+        client = login_client(app, who)
+        assert client.get(f"/documents/{document_id}").status_code == 404
+        assert client.get(f"/api/v1/documents/{document_id}").status_code == 404

@@ -1,6 +1,6 @@
-"""How long a call's recording is kept: cn's `[obligations.recording] retain_years = 2` from the call, then the
-retention job deletes it (audited), even through the debtor's erasure; a pack without that obligation keeps
-it as long as the debtor's data and deletes it with them. The subject-access export lists the debtor's
+"""How long a call's recording is kept: cn's `[obligations.recording] retain_years = 2` from the call, then
+the retention job deletes it (audited), even through the debtor's erasure; a pack without that obligation
+keeps it as long as the debtor's data and deletes it with them. The subject-access export lists the debtor's
 calls and whether each recording is kept, never the audio."""
 
 from __future__ import annotations
@@ -112,7 +112,12 @@ def test_an_erased_cn_debtors_recordings_are_kept_until_their_two_years_end(
     close_accounts(engine, case, "recalled")
 
     with UnitOfWork(engine) as uow:
-        request_erasure(uow, None, ErasureCommand(case.debtor_id, "letter of 2027-01-05"), now=CALLED_AT + timedelta(days=35))
+        request_erasure(
+            uow,
+            None,
+            ErasureCommand(case.debtor_id, "letter of 2027-01-05"),
+            now=CALLED_AT + timedelta(days=35),
+        )
 
     row = call_row(engine, call_id)
     assert row["dialled"] is None  # the number dialled is the person's: erased
@@ -148,11 +153,15 @@ def test_the_subject_access_export_lists_the_debtors_calls_without_their_audio(
 ) -> None:
     case = floor.cases[0]
     kept = kept_call(floor.uow, case.id, floor.users["alice"])
-    gone = kept_call(floor.uow, case.id, floor.users["alice"], at=CALLED_AT + timedelta(days=1), talk_seconds=40)
+    gone = kept_call(
+        floor.uow, case.id, floor.users["alice"], at=CALLED_AT + timedelta(days=1), talk_seconds=40
+    )
     deleted_at = datetime(2027, 1, 1, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(
-            update(t.calls).where(t.calls.c.id == gone).values(recording_key=None, recording_deleted_at=deleted_at)
+            update(t.calls)
+            .where(t.calls.c.id == gone)
+            .values(recording_key=None, recording_deleted_at=deleted_at)
         )
     kept_call(floor.uow, floor.cases[1].id, floor.users["bob"])  # another debtor's
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 
 from huikuan.compliance import load_pack
 from huikuan.errors import HuikuanError
@@ -61,13 +61,16 @@ def years_earlier(now: datetime, years: int) -> datetime:
         return now.replace(year=now.year - years, day=28)
 
 
-def due_recordings(uow: UnitOfWork, now: datetime, debtor_ids: Sequence[int] | None = None) -> list[DueRecording]:
+def due_recordings(
+    uow: UnitOfWork, now: datetime, debtor_ids: Sequence[int] | None = None
+) -> list[DueRecording]:
     """The kept recordings whose time is up (see the module's docstring), of these debtors only when
     given, oldest first."""
     c, k, d = t.calls.c, t.cases.c, t.debtors.c
     due: list[DueRecording] = []
     for creditor_id, pack in uow.session.execute(select(t.creditors.c.id, t.creditors.c.pack)):
         years = recording_years(pack)
+        when: ColumnElement[bool]
         if years is None:
             reason, when = ANONYMISED, d.anonymised_at.is_not(None)
         else:
@@ -76,13 +79,18 @@ def due_recordings(uow: UnitOfWork, now: datetime, debtor_ids: Sequence[int] | N
             select(c.id, c.case_id, c.recording_key)
             .join(t.cases, k.id == c.case_id)
             .join(t.debtors, d.id == c.debtor_id)
-            .where(k.creditor_id == creditor_id, c.recording_key.is_not(None), c.recording_deleted_at.is_(None))
+            .where(
+                k.creditor_id == creditor_id, c.recording_key.is_not(None), c.recording_deleted_at.is_(None)
+            )
             .where(when)
             .order_by(func.coalesce(c.started_at, c.asked_at), c.id)
         )
         if debtor_ids is not None:
             query = query.where(c.debtor_id.in_(list(debtor_ids)))
-        due += [DueRecording(int(r.id), int(r.case_id), str(r.recording_key), reason) for r in uow.session.execute(query)]
+        due += [
+            DueRecording(int(r.id), int(r.case_id), str(r.recording_key), reason)
+            for r in uow.session.execute(query)
+        ]
     return due
 
 
