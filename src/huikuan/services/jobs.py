@@ -56,6 +56,7 @@ PLAN_LEASE = timedelta(minutes=30)
 RETENTION_LEASE = timedelta(hours=2)
 IMPORTS_LEASE = timedelta(hours=1)  # a million-row placement file, imported by the jobs
 REPORTS_LEASE = timedelta(minutes=30)  # a month-end snapshot of a million accounts
+RECORDINGS_LEASE = timedelta(hours=1)  # a hundred recordings from a slow provider, each with its timeout
 
 
 JobFunction = Callable[[UnitOfWork, datetime], dict[str, Any]]
@@ -145,6 +146,7 @@ REGISTRY: dict[str, Job] = {
             call_recordings_job,
             timedelta(minutes=5),
             "fetch the calls' recordings from the telephone system into the document store",
+            lease=RECORDINGS_LEASE,
         ),
         Job(
             "monthly-reports",
