@@ -18,8 +18,8 @@ from tests.support.recordings import CALLED_AT, WAV, FakeTelephony, add_call, ca
 from huikuan.errors import StoreFailed
 from huikuan.services import call_recordings, jobs
 from huikuan.services.call_recordings import audio_type, fetch_recordings
-from huikuan.services.documents import FileStore
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import FileStore
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 MP3 = b"ID3\x04\x00" + b"\x00" * 300

@@ -3,9 +3,10 @@
 The `call-recordings` job takes the calls whose record named a recording (`calls.recording_ref`, set by
 the call's record) and that are not kept yet (`recording_key` empty, never deleted), oldest first, at most
 BATCH a run; it asks the provider for each one's bytes (`Telephony.recording`) and keeps them in the
-document store (services/documents.py: the file system or an S3-compatible bucket, HUIKUAN_DOCUMENT_STORE)
-under a key of its own, with a `documents` row (kind "recording", entity "call", no case: the documents'
-download route never serves it; only services/recording_playback.py does). Then the call gets its key, size
+document store (storage/document_store.py: the file system or an S3-compatible bucket,
+HUIKUAN_DOCUMENT_STORE) under a key of its own, with a `documents` row written by creditor_files'
+`write_document` (kind "recording", entity "call", no case: the documents' download route never serves it;
+only services/recording_playback.py does). Then the call gets its key, size
 and fetch time.
 
 A provider or store that fails leaves the call as it was: the next run asks again (nothing is lost). A call
@@ -15,22 +16,21 @@ runs fetched it at once; the loser's copy is deleted. Without a telephone system
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from huikuan.channels.telephony import Telephony, TelephonyError, telephony
 from huikuan.config import get_settings
 from huikuan.errors import HuikuanError
 from huikuan.logs import safe_message
-from huikuan.services.documents import Store, store_for
+from huikuan.services.creditor_files import NewDocument, write_document
 from huikuan.storage import tables as t
+from huikuan.storage.document_store import Store, store_for
 from huikuan.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -123,56 +123,45 @@ def _fetch_one(uow: UnitOfWork, now: datetime, phone: Telephony, store: Store, c
     if not data:
         log.warning("recording of call %s not fetched: the provider gave no bytes", call.id)
         return None
-    key = f"recordings/{now:%Y/%m}/{secrets.token_hex(16)}"
     try:
-        store.put(key, data)
-    except HuikuanError as exc:
+        key = _keep(uow, now, store, call, data)
+    except HuikuanError as exc:  # the store refused the file: nothing was kept
+        uow.rollback()
         log.warning("recording of call %s not kept: %s", call.id, safe_message(exc))
         return None
+    kept = False
     try:
-        kept = _mark_kept(uow, now, store, call, key, data)
-    except BaseException:
-        uow.rollback()
-        with suppress(HuikuanError):
-            store.delete(key)  # no row names the file: it is not left behind
-        raise
-    if not kept:
-        with suppress(HuikuanError):
-            store.delete(key)
-        return 0
-    return len(data)
+        if _mark_kept(uow, now, call, key, len(data)):
+            uow.commit()
+            kept = True
+    finally:
+        if not kept:  # another run kept it first, or the database failed: no row names the file
+            uow.rollback()
+            with suppress(HuikuanError):
+                store.delete(key)
+    return len(data) if kept else 0
 
 
-def _mark_kept(uow: UnitOfWork, now: datetime, store: Store, call: Any, key: str, data: bytes) -> bool:
+def _keep(uow: UnitOfWork, now: datetime, store: Store, call: Any, data: bytes) -> str:
+    """The bytes in the store and their documents row (the call's; no case), in a transaction begun for
+    writing; the key they are kept under."""
     uow.begin_write()
+    content_type, extension = audio_type(data)
+    new = NewDocument(KIND, f"call-{call.id}.{extension}", content_type, data, ENTITY, call.id, now)
+    document_id = write_document(uow, store, new, prefix="recordings/")
+    d = t.documents.c
+    return str(uow.session.execute(select(d.stored_key).where(d.id == document_id)).scalar_one())
+
+
+def _mark_kept(uow: UnitOfWork, now: datetime, call: Any, key: str, size: int) -> bool:
+    """Names the kept file on the call, unless another run named one first."""
     c = t.calls.c
     claimed: Any = uow.session.execute(
         update(t.calls)
         .where(c.id == call.id, c.recording_key.is_(None), c.recording_deleted_at.is_(None))
-        .values(recording_key=key, recording_bytes=len(data), recording_fetched_at=now)
+        .values(recording_key=key, recording_bytes=size, recording_fetched_at=now)
     )
-    if claimed.rowcount != 1:
-        uow.rollback()
-        return False
-    content_type, extension = audio_type(data)
-    uow.session.execute(
-        insert(t.documents).values(
-            kind=KIND,
-            filename=f"call-{call.id}.{extension}",
-            content_type=content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            store=store.name,
-            stored_key=key,
-            entity=ENTITY,
-            entity_id=call.id,
-            case_id=None,  # never listed nor served with the case's documents
-            created_at=now,
-            created_by=None,
-        )
-    )
-    uow.commit()
-    return True
+    return bool(claimed.rowcount == 1)
 
 
 def call_recordings_job(uow: UnitOfWork, now: datetime) -> dict[str, Any]:

@@ -25,9 +25,9 @@ from sqlalchemy import ColumnElement, false, select, true
 from huikuan.domain.enums import Role
 from huikuan.errors import NotFound
 from huikuan.services.access import Viewer, case_scope
-from huikuan.services.documents import Store, store_named
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
+from huikuan.storage.document_store import Store, store_named
 from huikuan.storage.uow import UnitOfWork
 
 KEPT = "kept"

@@ -27,9 +27,9 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 
 from huikuan.compliance import load_pack
 from huikuan.errors import HuikuanError
-from huikuan.services.documents import store_named
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
+from huikuan.storage.document_store import store_named
 from huikuan.storage.uow import UnitOfWork
 
 RETENTION = "retention"  # the pack's years have passed
