@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from tests.support.floor import PASSWORD, Floor, _case
 from tests.support.imports import batch_now, gbk_placement
 from tests.support.messaging import use_settings
 from tests.support.offers import offer_and_letter
+from tests.support.recordings import kept_call
 from tests.support.web import Browser, api_key, login_client
 from tests.unit.compliance.builders import body as compliance_request
 
@@ -547,6 +548,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/creditors/{creditor_id}/checklist"): rule(collectors=DENY, sue=OK, vic=DENY),
     ("POST", "/admin/creditors/{creditor_id}/checklist"): ADMINISTER,
     # --- end quality ---
+    # --- recordings ---
+    # A call's recording (services/recording_playback.py): the collector whose seat made the call (alice
+    # made A's, carol T's and S's), supervisors and administrators on the cases they see; never another
+    # collector (bob sees A but did not make its call) nor the creditor's viewer: both are told there is no
+    # such recording (tests/integration/test_recording_playback.py plays them).
+    ("GET", "/calls/{call_id}/recording"): Rule(LOGIN, OK, HIDDEN, OK, OK, OK, HIDDEN),
+    # --- end recordings ---
 }
 MOUNTS = {"/static"}  # files only
 
@@ -568,6 +576,9 @@ class Target:
     link_id: int = 0
     statement_id: int = 0  # its creditor's statement for 2026-11
     batch_id: int = 0  # an import of its creditor (lenient, its one row rejected: nothing written)
+    # --- recordings ---
+    call_id: int = 0  # a call on the case made by its collector (alice: A; carol: T, S), its recording kept
+    # --- end recordings ---
 
 
 # issue 15: the bodies of the administration's pack and template writes (a form and the API alike).
@@ -927,6 +938,11 @@ def site(floor: Floor, db_env: str, engine: Engine, monkeypatch: pytest.MonkeyPa
             statements["SHOP" if name == "S" else "BANK"],
             batches["SHOP" if name == "S" else "BANK"],
         )
+    # --- recordings ---
+    for name, collector in (("A", "alice"), ("T", "carol"), ("S", "carol")):
+        made = kept_call(floor.uow, cases[name].id, floor.users[collector])
+        targets[name] = replace(targets[name], call_id=made)
+    # --- end recordings ---
     app = create_app(db_env)
     clients = {name: login_client(app, name) for name in PERSONAS if name != "anonymous"}
     anonymous = Browser(app)
@@ -959,6 +975,9 @@ def _url(path: str, target: Target) -> str:
         .replace("{link_id}", str(target.link_id))
         .replace("{statement_id}", str(target.statement_id))
         .replace("{batch_id}", str(target.batch_id))
+        # --- recordings ---
+        .replace("{call_id}", str(target.call_id))
+        # --- end recordings ---
     )
 
 
@@ -1005,6 +1024,9 @@ CASE_IDS = (
     "{link_id}",
     "{statement_id}",
     "{batch_id}",
+    # --- recordings ---
+    "{call_id}",
+    # --- end recordings ---
 )
 
 

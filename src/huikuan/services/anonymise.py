@@ -8,7 +8,9 @@ received from the debtor's numbers and addresses (their sender, subject and text
 (openid, consent text and address) and when those openids last wrote, what the debtor wrote on their
 own pages (a request's text and income and expenditure statement; the address each request, signature
 and payment came from) and the private links to those pages, the letters' PDF files on disk, and in every
-kept version of the debtor's facts (fact_versions) its phone numbers and its address's region
+kept version of the debtor's facts (fact_versions) its phone numbers and its address's region, the number
+each of its calls dialled, and its calls' recordings unless its pack's recording obligation still holds them
+(services/recording_retention.py: cn keeps them 2 years from the call, then the retention job deletes them)
 (the country, zone, flags, opt-outs and designated times the gate decided on stay, so a replay still
 reads what the gate read of them).
 
@@ -35,6 +37,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, delete, select, update
 
 from huikuan.config import get_settings
+from huikuan.services.recording_retention import forget_calls
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.search_keys import CLEARED_DEBTOR, CLEARED_POINT
@@ -124,6 +127,7 @@ def anonymise(
         if not claimed:
             continue
         files += _erase(uow, claimed)
+        forget_calls(uow, claimed, now, user_id=user_id)
         requests = _close_requests(uow, claimed, now)
         for debtor_id in claimed:
             _audit(uow, now, user_id, debtor_id, trigger, requests.get(debtor_id, []))

@@ -31,6 +31,7 @@ from huikuan.logs import safe_message
 from huikuan.metrics import JOB_RUNS, JOB_SECONDS
 from huikuan.services.activity_files import activity_files
 from huikuan.services.auth import forget_old_attempts
+from huikuan.services.call_recordings import call_recordings_job
 from huikuan.services.call_review_sample import sample_calls
 from huikuan.services.daily_plan import plan_if_missing
 from huikuan.services.export_requests import run_export_requests
@@ -56,6 +57,7 @@ PLAN_LEASE = timedelta(minutes=30)
 RETENTION_LEASE = timedelta(hours=2)
 IMPORTS_LEASE = timedelta(hours=1)  # a million-row placement file, imported by the jobs
 REPORTS_LEASE = timedelta(minutes=30)  # a month-end snapshot of a million accounts
+RECORDINGS_LEASE = timedelta(hours=1)  # a hundred recordings from a slow provider, each with its timeout
 
 
 JobFunction = Callable[[UnitOfWork, datetime], dict[str, Any]]
@@ -139,6 +141,13 @@ REGISTRY: dict[str, Job] = {
             activity_files,
             timedelta(hours=1),
             "write each creditor's activity file of the previous floor day, once",
+        ),
+        Job(
+            "call-recordings",
+            call_recordings_job,
+            timedelta(minutes=5),
+            "fetch the calls' recordings from the telephone system into the document store",
+            lease=RECORDINGS_LEASE,
         ),
         Job(
             "monthly-reports",

@@ -9,7 +9,9 @@ compliance/packs/*.toml), never below the pack's `min_years`.
 
 A due debtor who still has an open account (with any creditor: services/anonymise.py) is kept, and counted.
 Pending erasure requests (services/erasure.py) are applied first, as soon as the last account closes.
-Running again changes nothing: an anonymised debtor is never due again.
+Running again changes nothing: an anonymised debtor is never due again. Last, the call recordings whose
+time is up are deleted (services/recording_retention.py: the pack's `[obligations.recording] retain_years`
+after the call, else when the debtor is anonymised).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import Date, case, func, literal, select, update
 from huikuan.compliance import load_pack
 from huikuan.services.anonymise import anonymise, chunks, open_account_holders
 from huikuan.services.erasure import apply_pending_erasures
+from huikuan.services.recording_retention import sweep_recordings
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
@@ -63,6 +66,7 @@ class RetentionRun:
     debtors_anonymised: int = 0
     kept_open_account: int = 0  # debtors with an account due, kept because the person has an open one
     erasures_applied: int = 0  # pending erasure requests applied
+    recordings_deleted: int = 0  # call recordings past the pack's years (services/recording_retention.py)
     dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,6 +105,7 @@ def run_retention(uow: UnitOfWork, now: datetime, *, dry_run: bool = False) -> R
     run.debtors_anonymised = len(erased.debtor_ids)
     if dry_run:
         run.debtors_anonymised += len(ready)
+        run.recordings_deleted = sweep_recordings(uow, now, dry_run=True)
         uow.rollback()
         return run
     uow.commit()
@@ -108,6 +113,9 @@ def run_retention(uow: UnitOfWork, now: datetime, *, dry_run: bool = False) -> R
         uow.begin_write()
         run.debtors_anonymised += len(anonymise(uow, batch, now, trigger="retention"))
         uow.commit()
+    uow.begin_write()
+    run.recordings_deleted = sweep_recordings(uow, now)
+    uow.commit()
     return run
 
 

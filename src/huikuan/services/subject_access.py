@@ -6,7 +6,8 @@ table, cells that a spreadsheet would run as a formula neutralised with a leadin
 `letters/<message id>.pdf` (the letters sent, as printed). The records: the debtor, its related parties,
 contact points, cases, accounts, contacts (interactions), promises, arrangements and their instalments,
 messages and letters with their text, payments and their allocations, the daily plan's rows about its
-case (what the planner decided, and why), the messages it (or a related person, from a point held on its
+case (what the planner decided, and why), its calls (when, how long, whether a recording is kept: never
+the audio), the messages it (or a related person, from a point held on its
 record) sent us that were matched to it (`inbound_messages`), its erasure requests and the audit events
 about any of these. Staff are named by their user id. Nothing of another debtor is included: a message
 from a number two debtors share names, in each one's export, that debtor and its cases only.
@@ -33,12 +34,15 @@ from huikuan.config import get_settings
 from huikuan.errors import NotFound
 from huikuan.services.access import Viewer, require_admin
 from huikuan.services.inbound_points import point_kinds
+from huikuan.services.recording_retention import CALL_EXPORT_COLUMNS, recording_rows
 from huikuan.spreadsheet import csv_writer
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
 
 FORMAT = "huikuan-subject-access/1"
+# The records that are not a whole table's row, with their columns.
+COLUMNS = {"calls": CALL_EXPORT_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -103,11 +107,13 @@ def gather(uow: UnitOfWork, debtor_id: int) -> dict[str, list[dict[str, Any]]]:
         uow, t.payment_allocations, t.payment_allocations.c.account_id.in_(account_ids)
     )
     out["inbound_messages"] = _inbound(uow, debtor_id, out)
+    out["calls"] = [{k: _plain(v) for k, v in r.items()} for r in recording_rows(uow, debtor_id)]
     about = {
         "debtor": [debtor_id],
         "case": case_ids,
         "contact_point": [r["id"] for r in out["contact_points"]],
         "message": [r["id"] for r in out["messages"]],
+        "call": [r["id"] for r in out["calls"]],
     }
     ev = t.audit_events.c
     clauses: list[ColumnElement[bool]] = [
@@ -198,7 +204,7 @@ def _zip(debtor_id: int, now: datetime, records: dict[str, list[dict[str, Any]]]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("subject_access.json", json.dumps(document, ensure_ascii=False, indent=2))
         for name, rows in records.items():
-            columns = list(t.metadata.tables[name].c.keys())
+            columns = list(COLUMNS.get(name) or t.metadata.tables[name].c.keys())
             # Excel opens a UTF-8 CSV correctly only with its byte-order mark.
             archive.writestr(f"csv/{name}.csv", "\ufeff" + to_csv(rows, columns))
         root = Path(get_settings().letters_dir).resolve()

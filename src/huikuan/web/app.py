@@ -88,6 +88,7 @@ from huikuan.web.ui import portal as ui_portal
 from huikuan.web.ui import portfolio as ui_portfolio
 from huikuan.web.ui import queue as ui_queue
 from huikuan.web.ui import record as ui_record
+from huikuan.web.ui import recordings as ui_recordings
 from huikuan.web.ui import reports as ui_reports
 from huikuan.web.ui import requests_panel as ui_requests_panel
 from huikuan.web.ui import scope as ui_scope
@@ -107,6 +108,7 @@ ROUTERS = (
     ui_portal.router,
     ui_case.router,
     ui_record.router,
+    ui_recordings.router,
     ui_contact.router,
     ui_facts.router,
     ui_holds.router,

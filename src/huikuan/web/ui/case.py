@@ -27,6 +27,7 @@ from huikuan.services.holds import open_holds_of
 from huikuan.services.identity_check import CHECKS_PER_HOUR, CallerSays, check_identity
 from huikuan.services.plan import explain_for
 from huikuan.services.queue import touch_claim
+from huikuan.services.recording_playback import timeline_recordings
 from huikuan.services.reveal import reveal
 from huikuan.services.view_audit import note_case_viewed
 from huikuan.storage.uow import UnitOfWork
@@ -196,6 +197,7 @@ def timeline_panel(
         "filters": FILTERS,
         "filter_labels": FILTER_LABELS,
         "lbl": _labels(locale),
+        "recordings": timeline_recordings(uow, viewer, case_id),
     }
     return render(request, "case/_timeline.html", context)
 
