@@ -31,6 +31,7 @@ from huikuan.logs import safe_message
 from huikuan.metrics import JOB_RUNS, JOB_SECONDS
 from huikuan.services.activity_files import activity_files
 from huikuan.services.auth import forget_old_attempts
+from huikuan.services.call_records import reconcile_job
 from huikuan.services.daily_plan import plan_if_missing
 from huikuan.services.export_requests import run_export_requests
 from huikuan.services.import_runs import run_orphaned
@@ -138,6 +139,12 @@ REGISTRY: dict[str, Job] = {
             activity_files,
             timedelta(hours=1),
             "write each creditor's activity file of the previous floor day, once",
+        ),
+        Job(
+            "calls-reconcile",
+            reconcile_job,
+            timedelta(minutes=5),
+            "take in the call records the telephone system's callbacks missed, from its call list",
         ),
         Job(
             "monthly-reports",

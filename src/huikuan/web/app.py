@@ -23,6 +23,8 @@ from huikuan.web import errors, monitoring
 from huikuan.web.api import admin as api_admin
 from huikuan.web.api import admin_config as api_admin_config
 from huikuan.web.api import admin_people as api_admin_people
+from huikuan.web.api import call_callbacks as api_call_callbacks
+from huikuan.web.api import calls as api_calls
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
@@ -153,6 +155,8 @@ ROUTERS = (
     api_inbound.router,
     api_inbound_admin.router,
     api_sms_callbacks.router,
+    api_calls.router,
+    api_call_callbacks.router,
     api_privacy.router,
     api_persons.router,
     api_disputes.router,
@@ -237,6 +241,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
             **dict.fromkeys(IMPORT_PREFIXES, settings.import_max_bytes + 64 * 1024),
             # The debtor's dispute and its few documents (services/debtor_disputes.py checks each).
             "/d/dispute": DEBTOR_DISPUTE_MAX_BYTES,
+            api_call_callbacks.router.prefix: api_call_callbacks.CALLBACK_MAX_BYTES,
         },
         by_suffix=dict.fromkeys(UPLOAD_SUFFIXES, settings.document_max_bytes + 64 * 1024),
     )
