@@ -39,7 +39,9 @@ RECONCILE_FIRST = timedelta(days=1)
 JOB_NAME = "calls-reconcile"
 
 
-def take_records(uow: UnitOfWork, provider: str, records: Iterable[CallRecord], source: str) -> dict[str, int]:
+def take_records(
+    uow: UnitOfWork, provider: str, records: Iterable[CallRecord], source: str
+) -> dict[str, int]:
     """Takes each record in (one transaction each); the counts: taken, already (taken before: nothing
     changed), unknown (no call of ours)."""
     if source not in SOURCES:
@@ -118,7 +120,9 @@ def _match(uow: UnitOfWork, provider: str, rec: CallRecord) -> Any:
     return row
 
 
-def _fill_interaction(uow: UnitOfWork, interaction_id: int, started: datetime, talk: int, answered: bool) -> None:
+def _fill_interaction(
+    uow: UnitOfWork, interaction_id: int, started: datetime, talk: int, answered: bool
+) -> None:
     """The call's contact at the call's start with the provider's talk time; its outcome, while the
     collector has given none: "no answer" for a call nobody answered, else "answered"."""
     i = t.interactions.c

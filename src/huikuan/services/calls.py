@@ -56,6 +56,17 @@ def floor_phone(settings: Settings) -> FloorPhone | None:
     return FloorPhone(settings.telephony, phone, settings.telephony_caller_id)
 
 
+def may_click_to_call(uow: UnitOfWork, viewer: Viewer, settings: Settings) -> bool:
+    """Whether the page offers a Call button: the floor has a telephone system, the viewer may write and
+    has a seat to ring (an unconfigured floor sees exactly the manual recording of calls)."""
+    if not settings.telephony or viewer.read_only:
+        return False
+    value = uow.session.execute(
+        select(t.users.c.phone_extension).where(t.users.c.id == viewer.user_id)
+    ).scalar_one_or_none()
+    return bool((value or "").strip())
+
+
 def announces_recording(pack_name: str, overrides: Any) -> bool:
     """Whether the pack asks for the recording notice at the start of every call
     (`[obligations.recording] announce = true`; us-reg-f, where several states need every party's
@@ -90,10 +101,10 @@ def dial(
     """Places a call from the viewer's seat to the case's phone number, if the gate allows it now."""
     when = (now or datetime.now(UTC)).astimezone(UTC)
     case = case_to_work(uow, viewer, case_id, when)
+    point = _phone_point(uow, case.debtor_id, contact_point_id)
     if line is None:
         raise ProviderUnavailable("This floor has no telephone system: dial elsewhere and record the call")
     extension = _extension(uow, viewer.user_id)
-    point = _phone_point(uow, case.debtor_id, contact_point_id)
     verdict = check_contact(
         uow, case_id, channel=Channel.CALL.value, at=when, party=point.party_id, contact_point_id=point.id
     )
@@ -220,8 +231,12 @@ def _phone_point(uow: UnitOfWork, debtor_id: int, point_id: int) -> Any:
     return row
 
 
-def _audit(uow: UnitOfWork, user_id: int | None, action: str, call_id: int, at: datetime, **detail: Any) -> None:
-    record(uow.session, at=at, user_id=user_id, action=action, entity="call", entity_id=call_id, detail=detail)
+def _audit(
+    uow: UnitOfWork, user_id: int | None, action: str, call_id: int, at: datetime, **detail: Any
+) -> None:
+    record(
+        uow.session, at=at, user_id=user_id, action=action, entity="call", entity_id=call_id, detail=detail
+    )
 
 
 @dataclass(frozen=True)

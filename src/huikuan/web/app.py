@@ -65,6 +65,7 @@ from huikuan.web.ui import admin_hub as ui_admin_hub
 from huikuan.web.ui import admin_teams as ui_admin_teams
 from huikuan.web.ui import admin_users as ui_admin_users
 from huikuan.web.ui import auth as ui_auth
+from huikuan.web.ui import calls as ui_calls
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import creditor_admin as ui_creditor_admin
@@ -106,6 +107,7 @@ ROUTERS = (
     ui_portfolio.router,
     ui_portal.router,
     ui_case.router,
+    ui_calls.router,
     ui_record.router,
     ui_contact.router,
     ui_facts.router,

@@ -1,11 +1,11 @@
 """JSON API of click-to-call (docs/telephony.md): place a call to a case's phone number, read a call.
 
-    POST /api/v1/cases/{case_id}/calls   {"contact_point_id": ...}
-         201 {"call_id", "state"}            the provider took the call ("placed") or refused it
-                                             ("failed", with its words in "error")
-         409 {"detail", "rules", "next_allowed_at"}   the gate refused it at this instant: no call made
-         503 the floor has no telephone system (calls are dialled elsewhere and recorded by hand)
-    GET  /api/v1/calls/{call_id}         the call's state and record, never the number dialled
+POST /api/v1/cases/{case_id}/calls   {"contact_point_id": ...}
+     201 {"call_id", "state"}            the provider took the call ("placed") or refused it
+                                         ("failed", with its words in "error")
+     409 {"detail", "rules", "next_allowed_at"}   the gate refused it at this instant: no call made
+     503 the floor has no telephone system (calls are dialled elsewhere and recorded by hand)
+GET  /api/v1/calls/{call_id}         the call's state and record, never the number dialled
 """
 
 from __future__ import annotations
@@ -38,9 +38,7 @@ class CallIn(Body):
         503: {"description": "The floor has no telephone system"},
     },
 )
-def post_call(
-    case_id: PathId, body: CallIn, request: Request, viewer: ApiViewerDep, uow: UowDep
-) -> Any:
+def post_call(case_id: PathId, body: CallIn, request: Request, viewer: ApiViewerDep, uow: UowDep) -> Any:
     """Rings the caller's seat, then the debtor, if the gate allows the call at this instant."""
     done = dial(uow, viewer, case_id, body.contact_point_id, floor_phone(get_settings()))
     if done.state == "refused":
