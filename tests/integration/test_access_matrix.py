@@ -535,6 +535,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # --- reqpanel ---
     # The debtor's requests from their page, on the case page: whoever sees the case reads them.
     ("GET", "/cases/{case_id}/panels/requests"): READ,
+    # --- calls ---
+    # issue 19: click-to-call is a write on the case (whoever may work it; tests/integration/test_calls*.py
+    # place calls with a fake telephone system); a call is read by whoever sees its case (none is made
+    # here: 404); the telephone system's callbacks have their secret path (none configured here: 404).
+    ("POST", "/cases/{case_id}/calls"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/calls"): WORK,
+    ("GET", "/api/v1/calls/{call_id}"): rule(collectors=HIDDEN, sue=HIDDEN, vic=HIDDEN),
+    ("POST", "/api/v1/callbacks/calls/{provider}/{secret}"): Rule(
+        HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
+    ),
+    # --- end calls ---
 }
 MOUNTS = {"/static"}  # files only
 
@@ -684,6 +695,9 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/d/dispute"): {"reason": "not_mine", "text": "not mine"},
         # --- loose ---
         ("POST", "/admin/inbound/unknown/{inbound_id}/reveal"): {},
+        # --- calls ---
+        ("POST", "/cases/{case_id}/calls"): {"contact_point_id": mobile},
+        # --- end calls ---
     }
 
 
@@ -804,6 +818,10 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/callbacks/wechat/{secret}"): {},
         # --- loose ---
         ("POST", "/api/v1/admin/inbound/unknown/{inbound_id}/reveal"): {},
+        # --- calls ---
+        ("POST", "/api/v1/cases/{case_id}/calls"): {"contact_point_id": target.mobile_id},
+        ("POST", "/api/v1/callbacks/calls/{provider}/{secret}"): {},
+        # --- end calls ---
     }
 
 
@@ -961,6 +979,9 @@ NOT_A_CASE = {
     "{token}": "not-a-link",  # issue 18: a debtor's private link (any token is sent on to the check)
     # --- loose ---
     "{inbound_id}": "1",  # a message from an unknown sender (none is received here)
+    # --- calls ---
+    "{call_id}": "1",  # issue 19: a call (none is placed here)
+    # --- end calls ---
 }
 
 
@@ -1099,6 +1120,10 @@ def _naming(own: Target, other: Target) -> list[tuple[str, str, dict[str, Any]]]
     qq = {"kind": "qq", "value": "123456789", "source": "debtor"}
     paid = {"amount": "1.00", "method": "cash", "reference": "NAMING-1"}
     return [
+        # --- calls ---
+        ("json", f"/api/v1/cases/{case}/calls", {"contact_point_id": point}),
+        ("form", f"/cases/{case}/calls", {"contact_point_id": str(point)}),
+        # --- end calls ---
         ("json", f"/api/v1/cases/{case}/reveal", {"what": "contact_point", "contact_point_id": point}),
         ("form", f"/cases/{case}/reveal", {"what": "contact_point", "contact_point_id": str(point)}),
         ("json", f"/api/v1/cases/{case}/messages/preview", {**sms, "contact_point_id": point}),
