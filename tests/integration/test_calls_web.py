@@ -118,3 +118,48 @@ def test_the_page_speaks_chinese(floor: Floor, db_env: str, monkeypatch: pytest.
     )
     assert "正在呼叫您的座席" in ringing.text
     assert "☎ 电话" in client.get(f"/cases/{case.id}").text
+
+
+def test_once_the_record_is_in_the_contact_form_completes_the_calls_own_contact(
+    floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+
+    from huikuan.services.call_records import take_records
+    from tests.support.fake_phone import record_of
+
+    phone = fake_phone.install(monkeypatch)
+    with_seat(floor)
+    case = floor.cases[0]
+    client = login_client(create_app(db_env), "alice")
+    client.post(f"/cases/{case.id}/calls", data={"contact_point_id": str(case.mobile_id)})
+    (request,) = phone.placed
+    take_records(floor.uow, "aliyun", [record_of(request, MORNING, talk=240)], "callback")
+    panel = client.get(f"/cases/{case.id}/panels/contact")
+    assert f'name="call_id" value="{request.call_id}"' in panel.text
+    assert 'name="duration_min"' not in panel.text and 'value="4.0"' in panel.text
+    form = {
+        "call_id": str(request.call_id),
+        "channel": "call",
+        "outcome": "callback",
+        "who": "debtor",
+        "notes": "asked us to ring on Monday",
+        "duration_min": "99",  # a timer's: the provider's talk time wins
+    }
+    saved = client.post(f"/cases/{case.id}/contacts", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    floor.uow.session.rollback()
+    i = t.interactions.c
+    rows = floor.uow.session.execute(
+        select(i.outcome, i.notes, i.duration_s, i.at, i.contact_point_id).where(i.case_id == case.id)
+    ).all()
+    assert len(rows) == 1
+    assert tuple(rows[0]) == ("callback", "asked us to ring on Monday", 240, MORNING, case.mobile_id)
+    assert 'name="call_id"' not in client.get(f"/cases/{case.id}/panels/contact").text
+
+
+def test_an_unconfigured_floor_records_a_call_by_hand_as_today(floor: Floor, db_env: str) -> None:
+    client = login_client(create_app(db_env), "alice")
+    panel = client.get(f"/cases/{floor.cases[0].id}/panels/contact")
+    assert 'name="duration_min"' in panel.text and 'data-testid="call-timer"' in panel.text
+    assert 'name="call_id"' not in panel.text

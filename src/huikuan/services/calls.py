@@ -287,9 +287,36 @@ def call_view(uow: UnitOfWork, viewer: Viewer, call_id: int) -> CallView:
     return CallView(**row._mapping)
 
 
-def call_of_interaction(uow: UnitOfWork, interaction_id: int) -> Any:
-    """The call an interaction is the contact of (its state and the provider's talk time), or None."""
-    c = t.calls.c
-    return uow.session.execute(
-        select(c.id, c.state, c.talk_seconds, c.answered).where(c.interaction_id == interaction_id)
-    ).one_or_none()
+# The outcomes of a call's contact that still wait for the collector's: dialled, or answered.
+AWAITING = (Outcome.PLACED.value, Outcome.ANSWERED.value)
+
+
+@dataclass(frozen=True)
+class PendingCall:
+    """A call of the viewer's on the case whose contact waits for the collector's outcome."""
+
+    id: int
+    interaction_id: int
+    contact_point_id: int | None
+    party_id: int | None
+    state: str
+    talk_seconds: int | None  # the provider's, once its record came
+    asked_at: datetime
+
+
+def pending_call(
+    uow: UnitOfWork, user_id: int, case_id: int, call_id: int | None = None
+) -> PendingCall | None:
+    """The viewer's latest call on the case (or the one named) whose contact waits for its outcome."""
+    c, i = t.calls.c, t.interactions.c
+    query = (
+        select(c.id, c.interaction_id, c.contact_point_id, i.party_id, c.state, c.talk_seconds, c.asked_at)
+        .join(t.interactions, i.id == c.interaction_id)
+        .where(c.case_id == case_id, c.user_id == user_id, i.outcome.in_(AWAITING))
+        .order_by(c.asked_at.desc(), c.id.desc())
+        .limit(1)
+    )
+    if call_id is not None:
+        query = query.where(c.id == call_id)
+    row = uow.session.execute(query).one_or_none()
+    return None if row is None else PendingCall(*row)
