@@ -4,8 +4,8 @@ call written with the contact it counts as before the provider is asked, the pro
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine

@@ -124,9 +124,9 @@ def test_once_the_record_is_in_the_contact_form_completes_the_calls_own_contact(
     floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlalchemy import select
+    from tests.support.fake_phone import record_of
 
     from huikuan.services.call_records import take_records
-    from tests.support.fake_phone import record_of
 
     phone = fake_phone.install(monkeypatch)
     with_seat(floor)
