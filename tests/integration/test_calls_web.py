@@ -163,3 +163,23 @@ def test_an_unconfigured_floor_records_a_call_by_hand_as_today(floor: Floor, db_
     panel = client.get(f"/cases/{floor.cases[0].id}/panels/contact")
     assert 'name="duration_min"' in panel.text and 'data-testid="call-timer"' in panel.text
     assert 'name="call_id"' not in panel.text
+
+
+def test_the_queue_row_calls_the_cases_best_phone_number(
+    floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    phone = fake_phone.install(monkeypatch)
+    with_seat(floor)
+    case = floor.cases[0]
+    client = login_client(create_app(db_env), "alice")
+    queue = client.get("/queue")
+    assert f'data-testid="queue-call-{case.id}"' in queue.text
+    assert f'name="contact_point_id" value="{case.mobile_id}"' in queue.text
+    assert "13800000001" not in queue.text
+    client.post(f"/cases/{case.id}/calls", data={"contact_point_id": str(case.mobile_id)})
+    assert phone.placed[0].to == "+8613800000001"
+
+
+def test_an_unconfigured_floors_queue_has_no_call_button(floor: Floor, db_env: str) -> None:
+    with_seat(floor)
+    assert 'data-testid="queue-call-' not in login_client(create_app(db_env), "alice").get("/queue").text

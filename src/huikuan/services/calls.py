@@ -29,6 +29,7 @@ from huikuan.errors import ComplianceRefused, InvalidInput, NotFound, ProviderUn
 from huikuan.services.access import Viewer, case_to_work, visible_case
 from huikuan.services.contact_refusals import keep_refusal, refusal
 from huikuan.services.contacts import check_contact
+from huikuan.services.gate import UNUSABLE
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork
@@ -65,6 +66,34 @@ def may_click_to_call(uow: UnitOfWork, viewer: Viewer, settings: Settings) -> bo
         select(t.users.c.phone_extension).where(t.users.c.id == viewer.user_id)
     ).scalar_one_or_none()
     return bool((value or "").strip())
+
+
+# The debtor's number the queue's Call button rings: a valid one before an unverified one, a mobile before
+# a landline, then the oldest.
+_STATUS_ORDER = {"valid": 0, "unverified": 1}
+
+
+def best_phone_points(uow: UnitOfWork, case_ids: list[int]) -> dict[int, int]:
+    """For each case, the debtor's own phone number the queue's Call button rings (none: no usable one)."""
+    if not case_ids:
+        return {}
+    c, cp = t.cases.c, t.contact_points.c
+    rows = uow.session.execute(
+        select(c.id.label("case_id"), cp.id, cp.kind, cp.status)
+        .join(t.contact_points, cp.debtor_id == c.debtor_id)
+        .where(
+            c.id.in_(case_ids),
+            cp.party_id.is_(None),
+            cp.kind.in_(PHONE_KINDS),
+            cp.status.not_in([*UNUSABLE, "do_not_contact"]),
+        )
+    ).all()
+    best: dict[int, tuple[tuple[int, int, int], int]] = {}
+    for r in rows:
+        rank = (_STATUS_ORDER.get(r.status, 2), PHONE_KINDS.index(r.kind), r.id)
+        if r.case_id not in best or rank < best[r.case_id][0]:
+            best[r.case_id] = (rank, r.id)
+    return {case_id: point for case_id, (_rank, point) in best.items()}
 
 
 def announces_recording(pack_name: str, overrides: Any) -> bool:
