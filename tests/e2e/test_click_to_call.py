@@ -40,4 +40,7 @@ def test_a_click_on_call_rings_the_seat_then_the_debtor_and_says_so_in_place(
     assert [(r.extension, r.to) for r in phone.placed] == [("8001", "+8613800000001")]
     assert "13800000001" not in page.content()  # the number never reaches the page
     assert page.url.endswith(f"/cases/{case.id}")  # in place, no page change
+    # The contact form now completes this call's own contact; its duration is the provider's.
+    page.locator("[data-testid=contact-call]").wait_for()
+    assert page.locator("[data-testid=contact-duration]").get_attribute("readonly") is not None
     shoot_widths(page, "click-to-call")

@@ -32,5 +32,8 @@ def call(
     refusal = done.refusal.translated(request_locale(request)) if done.refusal is not None else ""
     context = {"done": done, "refusal": refusal, "case_id": case_id, "point_id": contact_point_id}
     if is_htmx(request):
-        return render(request, "case/_call.html", context)
+        answer = render(request, "case/_call.html", context)
+        if done.state == "placed":  # the contact form now completes this call's contact
+            answer.headers["HX-Trigger"] = "call-placed"
+        return answer
     return render(request, "case/call_result.html", context)
