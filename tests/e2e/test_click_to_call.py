@@ -4,6 +4,7 @@ the number stays masked. Screenshots: tests/artifacts/screenshots/click-to-call-
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,7 +12,15 @@ from sqlalchemy import update
 from tests.e2e.conftest import in_language, log_in, settled, shoot_widths
 from tests.support import fake_phone
 
+from huikuan import config
 from huikuan.storage import tables as t
+
+
+@pytest.fixture(autouse=True)
+def _settings_as_they_were() -> Iterator[None]:
+    """The fake telephone system's settings leave with this test (the server reads them per request)."""
+    yield
+    config.get_settings.cache_clear()
 
 
 def test_a_click_on_call_rings_the_seat_then_the_debtor_and_says_so_in_place(
