@@ -21,7 +21,6 @@ refused), which are opinions on API design rather than faults.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -61,20 +60,7 @@ class Tally:
     statuses: Counter[tuple[str, str, int]] = field(default_factory=Counter)
 
     def server_errors(self) -> list[str]:
-        return sorted(
-            f"{m} {p}: {s} x{n}"
-            for (m, p, s), n in self.statuses.items()
-            if s >= 500 and not _documented_503(m, p, s)
-        )
-
-
-# --- calls ---
-def _documented_503(method: str, path: str, status: int) -> bool:
-    """Click-to-call on a floor without a telephone system (as here) answers its documented 503."""
-    return status == 503 and method == "POST" and re.fullmatch(r"/api/v1/cases/\d+/calls", path) is not None
-
-
-# --- end calls ---
+        return sorted(f"{m} {p}: {s} x{n}" for (m, p, s), n in self.statuses.items() if s >= 500)
 
 
 def tallied(app: ASGIApp, tally: Tally) -> ASGIApp:
