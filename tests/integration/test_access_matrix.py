@@ -555,6 +555,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # such recording (tests/integration/test_recording_playback.py plays them).
     ("GET", "/calls/{call_id}/recording"): Rule(LOGIN, OK, HIDDEN, OK, OK, OK, HIDDEN),
     # --- end recordings ---
+    # --- calls ---
+    # issue 19: click-to-call is a write on the case (whoever may work it; tests/integration/test_calls*.py
+    # place calls with a fake telephone system); a call is read by whoever sees its case (none is made
+    # here: 404); the telephone system's callbacks have their secret path (none configured here: 404).
+    ("POST", "/cases/{case_id}/calls"): WORK,
+    ("POST", "/api/v1/cases/{case_id}/calls"): WORK,
+    ("GET", "/api/v1/calls/{call_id}"): rule(collectors=HIDDEN, sue=HIDDEN, vic=HIDDEN),
+    ("POST", "/api/v1/callbacks/calls/{provider}/{secret}"): Rule(
+        HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
+    ),
+    # --- end calls ---
 }
 MOUNTS = {"/static"}  # files only
 
@@ -711,6 +722,9 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/reviews/{review_id}"): {"item-identified": "yes", "comment": "ok"},
         ("POST", "/admin/creditors/{creditor_id}/checklist"): {"pack": "cn", "items": "a | 1 | 甲 | A"},
         # --- end quality ---
+        # --- calls ---
+        ("POST", "/cases/{case_id}/calls"): {"contact_point_id": mobile},
+        # --- end calls ---
     }
 
 
@@ -834,6 +848,10 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         # --- quality ---
         ("POST", "/api/v1/reviews/{review_id}"): {"answers": {"identified": "yes"}, "comment": ""},
         # --- end quality ---
+        # --- calls ---
+        ("POST", "/api/v1/cases/{case_id}/calls"): {"contact_point_id": target.mobile_id},
+        ("POST", "/api/v1/callbacks/calls/{provider}/{secret}"): {},
+        # --- end calls ---
     }
 
 
@@ -1002,6 +1020,9 @@ NOT_A_CASE = {
     # --- quality ---
     "{review_id}": "1",  # a call review (no call is sampled here)
     # --- end quality ---
+    # --- calls ---
+    "{call_id}": "1",  # issue 19: a call (none is placed here)
+    # --- end calls ---
 }
 
 
@@ -1143,6 +1164,10 @@ def _naming(own: Target, other: Target) -> list[tuple[str, str, dict[str, Any]]]
     qq = {"kind": "qq", "value": "123456789", "source": "debtor"}
     paid = {"amount": "1.00", "method": "cash", "reference": "NAMING-1"}
     return [
+        # --- calls ---
+        ("json", f"/api/v1/cases/{case}/calls", {"contact_point_id": point}),
+        ("form", f"/cases/{case}/calls", {"contact_point_id": str(point)}),
+        # --- end calls ---
         ("json", f"/api/v1/cases/{case}/reveal", {"what": "contact_point", "contact_point_id": point}),
         ("form", f"/cases/{case}/reveal", {"what": "contact_point", "contact_point_id": str(point)}),
         ("json", f"/api/v1/cases/{case}/messages/preview", {**sms, "contact_point_id": point}),

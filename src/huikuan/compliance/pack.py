@@ -169,6 +169,7 @@ def pack_from_dict(data: Mapping[str, object]) -> Pack:
     if not isinstance(obligations, Mapping):
         raise PackError(f"{name}: obligations: expected tables")
     _retention(name, obligations)
+    _announce(name, obligations)
     return Pack(
         name,
         _str(data, "version"),
@@ -180,6 +181,15 @@ def pack_from_dict(data: Mapping[str, object]) -> Pack:
             {k: MappingProxyType(dict(v)) for k, v in obligations.items() if isinstance(v, Mapping)}
         ),
     )
+
+
+def _announce(name: str, obligations: Mapping[str, object]) -> None:
+    """`[obligations.recording] announce`, when given, is true or false (services/calls.py plays the
+    recording notice at the start of every call where it is true): a misspelt value is refused, never
+    read as no notice."""
+    table = obligations.get("recording")
+    if isinstance(table, Mapping) and "announce" in table and not isinstance(table["announce"], bool):
+        raise PackError(f"{name}: obligations.recording.announce: expected true or false")
 
 
 def _retention(name: str, obligations: Mapping[str, object]) -> Retention:

@@ -113,6 +113,11 @@ class Outcome(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     REFUSED_BY_GATE = "refused_by_gate"
+    # A call placed through the floor's telephone system (services/calls.py) whose record has not come, and
+    # one answered whose outcome the collector has not yet given: the gate reads both as the strictest
+    # outcome, a conversation (strategy/gate_facts.py), so a call counts from the instant it is dialled.
+    PLACED = "placed"
+    ANSWERED = "answered"
 
 
 # Outcomes in which the collector spoke with the person: the gate's "conversation".

@@ -37,6 +37,8 @@ OUTCOME_LABELS = {
     "delivered": "Delivered",
     "failed": "Failed",
     "refused_by_gate": "Refused by the gate",
+    "placed": "Call placed",
+    "answered": "Answered, outcome to give",
 }
 STATUS_LABELS = {
     "pending": "Pending",

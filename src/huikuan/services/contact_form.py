@@ -14,6 +14,7 @@ from huikuan.domain.enums import Outcome
 from huikuan.domain.ids import is_row_id
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, visible_case, why_not_work
+from huikuan.services.calls import PendingCall, pending_call
 from huikuan.services.contacts import may_discuss_payment
 from huikuan.services.gate import UNUSABLE
 from huikuan.services.masking import mask_contact
@@ -59,6 +60,9 @@ class ContactForm:
     last: LastContact | None
     can_write: bool
     why_not: str | None  # why the viewer may not record a contact now, in its language
+    # The viewer's call placed through the telephone system whose outcome the form completes (None: the
+    # form records a new contact, as on a floor without one).
+    call: PendingCall | None = None
 
 
 def contact_form(uow: UnitOfWork, viewer: Viewer, case_id: int) -> ContactForm:
@@ -98,6 +102,7 @@ def contact_form(uow: UnitOfWork, viewer: Viewer, case_id: int) -> ContactForm:
         last=None if last is None else LastContact(*last),
         can_write=refused is None,
         why_not=None if refused is None else refused.translated(viewer.locale),
+        call=pending_call(uow, viewer.user_id, case_id),
     )
 
 

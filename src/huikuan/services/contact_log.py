@@ -14,7 +14,7 @@ action's to the outcome's; the collector's own words go in the notes beside them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -25,9 +25,15 @@ from huikuan.domain.enums import CaseStage, Direction, Outcome
 from huikuan.domain.goals import GOALS, OUTCOME_GOALS, Goal
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, case_to_work
+from huikuan.services.calls import PendingCall, pending_call
 from huikuan.services.contact_points import apply_mark
 from huikuan.services.contact_refusals import keep_refusal, refusal
-from huikuan.services.contacts import check_contact, insert_contact, may_discuss_payment
+from huikuan.services.contacts import (
+    check_contact,
+    complete_call_contact,
+    insert_contact,
+    may_discuss_payment,
+)
 from huikuan.services.holds import SetHold, add_hold, debtor_zone, open_hold_kinds
 from huikuan.services.promises import promise_terms, take_promise
 from huikuan.storage import tables as t
@@ -106,6 +112,9 @@ class ContactReport:
     next_due_at: datetime | None = None
     next_goal: str | None = None  # a goal code; None: the outcome's
     next_note: str = ""
+    # A call placed through the floor's telephone system (services/calls.py) whose contact this report
+    # completes: its number, person, instant and duration are the call's, never a second contact.
+    call_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,16 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
     """Records the call or visit the viewer reports, its promise and the case's next action."""
     now = datetime.now(UTC)
     case = case_to_work(uow, viewer, case_id, now)
+    call = _call(uow, viewer, case_id, report)
+    if call is not None:
+        report = replace(
+            report,
+            contact_point_id=call.contact_point_id,
+            party=call.party_id,
+            direction="outbound",
+            at=None,
+            duration_s=min(call.talk_seconds or 0, DURATION_MAX),
+        )
     result = _outcome(report)
     when = now if report.at is None else _aware("at", report.at)
     if when > now:
@@ -144,24 +163,21 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
     promise = _promise(uow, case_id, report, result, now)
     after = _next_action(report, result, now)
 
-    new_id = insert_contact(
-        uow,
-        case_id,
-        channel=report.channel,
-        outcome=result.value,
-        user_id=viewer.user_id,
-        at=when,
-        direction=report.direction,
-        party=party,
-        contact_point_id=report.contact_point_id,
-        goal=contact_goal,
-        goal_note=goal_note,
-        goal_met=report.goal_met,
-        notes=notes,
-        duration_s=report.duration_s,
-        cease_requested=report.cease_requested,
-        zone=viewer.time_zone,
-    )
+    if call is not None:
+        new_id = complete_call_contact(
+            uow,
+            case_id,
+            call.interaction_id,
+            outcome=result.value,
+            user_id=viewer.user_id,
+            goal=contact_goal,
+            goal_note=goal_note,
+            goal_met=report.goal_met,
+            notes=notes,
+            cease_requested=report.cease_requested,
+        )
+    else:
+        new_id = _insert(uow, viewer, case_id, report, result, when, party, contact_goal, goal_note, notes)
     if result is Outcome.HARDSHIP and party is None:
         pause_for_hardship(uow, viewer.user_id, case.debtor_id, after.due_at, now)
     _mark_point(uow, viewer.user_id, case, report, result, when)
@@ -180,6 +196,53 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
     row = _write_next_action(uow, case_id, after, promise_set=promise is not None)
     uow.commit()
     return LoggedContact(new_id, case_id, row.stage, NextAction(*row[1:]), promise_id)
+
+
+def _insert(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    case_id: int,
+    report: ContactReport,
+    result: Outcome,
+    when: datetime,
+    party: int | None,
+    goal: str | None,
+    goal_note: str | None,
+    notes: str,
+) -> int:
+    """The contact as a new interaction (the gate asked at its instant)."""
+    return insert_contact(
+        uow,
+        case_id,
+        channel=report.channel,
+        outcome=result.value,
+        user_id=viewer.user_id,
+        at=when,
+        direction=report.direction,
+        party=party,
+        contact_point_id=report.contact_point_id,
+        goal=goal,
+        goal_note=goal_note,
+        goal_met=report.goal_met,
+        notes=notes,
+        duration_s=report.duration_s,
+        cease_requested=report.cease_requested,
+        zone=viewer.time_zone,
+    )
+
+
+def _call(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactReport) -> PendingCall | None:
+    """The viewer's call on this case whose contact the report completes (None: no call named)."""
+    if report.call_id is None:
+        return None
+    call = pending_call(uow, viewer.user_id, case_id, report.call_id)
+    if call is None:
+        raise InvalidInput(
+            "call {call}: not a call of yours on this case waiting for its outcome", call=report.call_id
+        )
+    if report.channel != "call":
+        raise InvalidInput("call {call}: its outcome is a call's", call=report.call_id)
+    return call
 
 
 def _mark_point(

@@ -228,6 +228,41 @@ def insert_contact(
     return int(new_id)
 
 
+def complete_call_contact(
+    uow: UnitOfWork,
+    case_id: int,
+    interaction_id: int,
+    *,
+    outcome: str,
+    user_id: int | None,
+    goal: str | None,
+    goal_note: str | None,
+    goal_met: bool | None,
+    notes: str,
+    cease_requested: bool,
+) -> int:
+    """The contact a call placed through the floor's telephone system counts as (services/calls.py),
+    completed with what the collector reports, in the caller's transaction: the gate allowed it at the
+    instant it was dialled (its decision id stays), and its instant and duration are the provider's."""
+    result, _way, _when = _checked(outcome, Direction.OUTBOUND.value, 0, goal, None)
+    case = _case(uow, case_id)
+    i = t.interactions.c
+    row = uow.session.execute(
+        select(i.party_id, i.at).where(i.id == interaction_id, i.case_id == case_id)
+    ).one()
+    uow.session.execute(
+        update(t.interactions)
+        .where(i.id == interaction_id)
+        .values(outcome=result.value, goal=goal, goal_note=goal_note, goal_met=goal_met, notes=notes)
+    )
+    _apply_holds(uow, case, cease_requested, row.party_id, user_id, row.at)
+    if result is Outcome.DISPUTES and row.party_id is None:
+        disputes_of_contact(uow, case, user_id, row.at)
+    if row.party_id is None:
+        notices.demand_recorded(uow, case_id, case.debtor_id, user_id, row.at)
+    return interaction_id
+
+
 def _checked(
     outcome: str, direction: str, duration_s: int, goal: str | None, at: datetime | None
 ) -> tuple[Outcome, Direction, datetime]:

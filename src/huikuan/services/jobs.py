@@ -32,6 +32,7 @@ from huikuan.metrics import JOB_RUNS, JOB_SECONDS
 from huikuan.services.activity_files import activity_files
 from huikuan.services.auth import forget_old_attempts
 from huikuan.services.call_recordings import call_recordings_job
+from huikuan.services.call_records import reconcile_job
 from huikuan.services.call_review_sample import sample_calls
 from huikuan.services.daily_plan import plan_if_missing
 from huikuan.services.export_requests import run_export_requests
@@ -141,6 +142,12 @@ REGISTRY: dict[str, Job] = {
             activity_files,
             timedelta(hours=1),
             "write each creditor's activity file of the previous floor day, once",
+        ),
+        Job(
+            "calls-reconcile",
+            reconcile_job,
+            timedelta(minutes=5),
+            "take in the call records the telephone system's callbacks missed, from its call list",
         ),
         Job(
             "call-recordings",

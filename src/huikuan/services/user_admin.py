@@ -69,6 +69,18 @@ class UserChange:
     languages: Any = KEEP
     skills: Any = KEEP
     shifts: Any = KEEP
+    phone_extension: Any = KEEP  # the seat click-to-call rings first; "" or None: none
+
+
+PHONE_EXTENSION_MAX = 64  # users.phone_extension
+
+
+def check_extension(value: Any) -> str | None:
+    """A user's seat for click-to-call (an extension, a SIP user or a number); blank: none."""
+    text = str(value or "").strip()
+    if len(text) > PHONE_EXTENSION_MAX:
+        raise InvalidInput("phone extension: at most {max} characters", max=PHONE_EXTENSION_MAX)
+    return text or None
 
 
 def check_languages(values: Any) -> list[str]:
@@ -203,6 +215,8 @@ def _values(uow: UnitOfWork, row: Any, change: UserChange) -> dict[str, Any]:
         values["skills"] = check_skills(change.skills)
     if change.shifts is not KEEP:
         values["shifts"] = parse_shifts(list(change.shifts or ()))
+    if change.phone_extension is not KEEP:
+        values["phone_extension"] = check_extension(change.phone_extension)
     return {k: v for k, v in values.items() if v != getattr(row, k)}
 
 

@@ -42,6 +42,7 @@ def _query() -> Select[Any]:
         u.languages,
         u.skills,
         u.shifts,
+        u.phone_extension,
         u.active,
         u.password_changed_at,
         u.totp_secret.is_not(None).label("mfa_enrolled"),

@@ -24,6 +24,8 @@ from huikuan.web.api import admin as api_admin
 from huikuan.web.api import admin_config as api_admin_config
 from huikuan.web.api import admin_people as api_admin_people
 from huikuan.web.api import call_reviews as api_call_reviews
+from huikuan.web.api import call_callbacks as api_call_callbacks
+from huikuan.web.api import calls as api_calls
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance
 from huikuan.web.api import contacts as api_contacts
@@ -65,6 +67,7 @@ from huikuan.web.ui import admin_teams as ui_admin_teams
 from huikuan.web.ui import admin_users as ui_admin_users
 from huikuan.web.ui import auth as ui_auth
 from huikuan.web.ui import call_reviews as ui_call_reviews
+from huikuan.web.ui import calls as ui_calls
 from huikuan.web.ui import case as ui_case
 from huikuan.web.ui import contact as ui_contact
 from huikuan.web.ui import creditor_admin as ui_creditor_admin
@@ -107,6 +110,7 @@ ROUTERS = (
     ui_portfolio.router,
     ui_portal.router,
     ui_case.router,
+    ui_calls.router,
     ui_record.router,
     ui_recordings.router,
     ui_contact.router,
@@ -158,6 +162,8 @@ ROUTERS = (
     api_inbound.router,
     api_inbound_admin.router,
     api_sms_callbacks.router,
+    api_calls.router,
+    api_call_callbacks.router,
     api_privacy.router,
     api_persons.router,
     api_disputes.router,
@@ -243,6 +249,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
             **dict.fromkeys(IMPORT_PREFIXES, settings.import_max_bytes + 64 * 1024),
             # The debtor's dispute and its few documents (services/debtor_disputes.py checks each).
             "/d/dispute": DEBTOR_DISPUTE_MAX_BYTES,
+            api_call_callbacks.router.prefix: api_call_callbacks.CALLBACK_MAX_BYTES,
         },
         by_suffix=dict.fromkeys(UPLOAD_SUFFIXES, settings.document_max_bytes + 64 * 1024),
     )

@@ -54,6 +54,9 @@ class UserUpdate(Body):
     languages: list[str] | None = None
     skills: list[str] | None = None
     shifts: list[Shift] | None = None
+    phone_extension: str | None = Field(
+        default=None, max_length=64, description="The seat click-to-call rings first; empty: none"
+    )
 
 
 @router.get("/users")

@@ -17,7 +17,7 @@ from huikuan.services.access import Viewer, require_admin
 from huikuan.services.auth import zone_choices
 from huikuan.services.creditors import list_creditors
 from huikuan.services.teams import list_teams
-from huikuan.services.user_admin import WORK_LANGUAGES, NewUser, UserChange, create_user, update_user
+from huikuan.services.user_admin import KEEP, WORK_LANGUAGES, NewUser, UserChange, create_user, update_user
 from huikuan.services.user_list import UserFilter, list_users, user_record
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
@@ -127,6 +127,7 @@ def edit(request: Request, username: str, viewer: ViewerDep, uow: UowDep, fields
             languages=fields["languages"],
             skills=fields["skills"],
             shifts=fields["shifts"],
+            phone_extension=KEEP if fields["phone_extension"] is None else fields["phone_extension"],
         )
         update_user(uow, viewer, username, change)
     except HuikuanError as exc:

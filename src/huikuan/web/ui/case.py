@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from huikuan.config import get_settings
 from huikuan.domain.ids import MAX_ID
 from huikuan.errors import Conflict, InvalidInput
 from huikuan.services.access import Viewer, may_take, visible_case, why_not_work
+from huikuan.services.calls import may_click_to_call
 from huikuan.services.case_labels import label
 from huikuan.services.case_timeline import FILTER_LABELS, FILTERS, timeline_view
 from huikuan.services.case_view import case_360
@@ -142,6 +144,8 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
         "checks_per_hour": CHECKS_PER_HOUR,
         # A case with a complaint not yet closed is flagged to supervisors on its header.
         "open_complaint": viewer.supervises and has_open_complaint(uow, case_id),
+        # A Call button beside each phone number when the floor has a telephone system (docs/telephony.md).
+        "can_call": may_click_to_call(uow, viewer, get_settings()),
     }
 
 

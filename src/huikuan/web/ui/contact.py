@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from huikuan.domain.goals import GOALS
+from huikuan.domain.ids import MAX_ID
 from huikuan.errors import InvalidInput
 from huikuan.i18n import gettext
 from huikuan.services import scripts as sc
@@ -156,6 +157,7 @@ def post_contact(
     next_note: Annotated[str, Form()] = "",
     next_due: Annotated[str, Form()] = "",
     then: Annotated[str, Form()] = "",
+    call_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     party, point = who_from_key(who)
     # Fields of the promise and the next action that the form hides for other outcomes or no next
@@ -179,6 +181,7 @@ def post_contact(
         next_goal=(next_goal or None) if next_channel else None,
         next_note=next_note if next_channel else "",
         next_due_at=parse_local(next_due, viewer.time_zone, "next"),
+        call_id=call_id,
     )
     log_contact(uow, viewer, case_id, report)
     if then == "next":  # "record and go to the next case": the next one due, else the queue

@@ -54,6 +54,8 @@ async def user_form(request: Request) -> dict[str, Any]:
         "languages": [str(v) for v in form.getlist("languages")],
         "skills": skills,
         "shifts": _shifts(form),
+        # The seat click-to-call rings first; only the edit form has it (None: not in this form).
+        "phone_extension": text("phone_extension") if "phone_extension" in form else None,
     }
 
 

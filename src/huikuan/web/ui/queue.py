@@ -9,8 +9,10 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from huikuan.config import get_settings
 from huikuan.i18n import gettext
 from huikuan.services.access import Viewer
+from huikuan.services.calls import best_phone_points, may_click_to_call
 from huikuan.services.case_filter import CaseFilter, parse_sort
 from huikuan.services.case_labels import label
 from huikuan.services.complaints import open_complaint_cases
@@ -65,6 +67,12 @@ def _page(
         "complained": open_complaint_cases(uow, [i.case_id for i in shown.items])
         if viewer.supervises
         else set(),
+        # The Call button of each row the viewer works: the case's best phone number (docs/telephony.md).
+        "call_points": best_phone_points(
+            uow, [i.case_id for i in shown.items if i.claimed_by in (None, viewer.user_id)]
+        )
+        if may_click_to_call(uow, viewer, get_settings())
+        else {},
     }
     return render(request, "queue/page.html", context)
 
