@@ -14,7 +14,7 @@ from tests.support.fake_phone import FakePhone
 from tests.support.floor import MORNING, Floor, us_case
 
 from huikuan import config
-from huikuan.errors import InvalidInput, ProviderUnavailable
+from huikuan.errors import Conflict, InvalidInput
 from huikuan.services.calls import FloorPhone, dial
 from huikuan.services.contacts import record_contact
 from huikuan.storage import tables as t
@@ -127,7 +127,7 @@ def test_a_collector_without_an_extension_is_told_to_have_one_set(floor: Floor) 
 def test_a_floor_without_a_telephone_system_places_no_call(floor: Floor) -> None:
     seat(floor, "alice")
     case = floor.cases[0]
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(Conflict, match="no telephone system"):
         dial(floor.uow, floor.viewer("alice"), case.id, case.mobile_id, None)
 
 

@@ -1,5 +1,5 @@
 """The click-to-call API (web/api/calls.py): 201 with the call, 409 with the gate's rules and next
-allowed time, 503 on a floor without a telephone system; a call read back never names the number."""
+allowed time, 409 on a floor without a telephone system; a call read back never names the number."""
 
 from __future__ import annotations
 
@@ -67,12 +67,12 @@ def test_a_call_the_gate_refuses_answers_409_with_its_rules_and_next_allowed_tim
     assert "contact-hours" in body["detail"] and phone.placed == []
 
 
-def test_a_floor_without_a_telephone_system_answers_503(floor: Floor, db_env: str) -> None:
+def test_a_floor_without_a_telephone_system_answers_409_and_says_so(floor: Floor, db_env: str) -> None:
     with_seat(floor)
     case = floor.cases[0]
     client = login_client(create_app(db_env), "alice")
     answer = client.post(f"/api/v1/cases/{case.id}/calls", json={"contact_point_id": case.mobile_id})
-    assert answer.status_code == 503
+    assert answer.status_code == 409 and "no telephone system" in answer.json()["detail"]
 
 
 def test_a_provider_refusal_answers_201_failed_with_its_words(

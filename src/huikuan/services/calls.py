@@ -25,7 +25,7 @@ from sqlalchemy import delete, insert, select, update
 from huikuan.channels.telephony import CallRequest, Telephony, TelephonyError, telephony
 from huikuan.config import Settings
 from huikuan.domain.enums import Channel, Direction, Outcome
-from huikuan.errors import ComplianceRefused, InvalidInput, NotFound, ProviderUnavailable
+from huikuan.errors import ComplianceRefused, Conflict, InvalidInput, NotFound
 from huikuan.services.access import Viewer, case_to_work, visible_case
 from huikuan.services.contact_refusals import keep_refusal, refusal
 from huikuan.services.contacts import check_contact
@@ -132,7 +132,7 @@ def dial(
     case = case_to_work(uow, viewer, case_id, when)
     point = _phone_point(uow, case.debtor_id, contact_point_id)
     if line is None:
-        raise ProviderUnavailable("This floor has no telephone system: dial elsewhere and record the call")
+        raise Conflict("This floor has no telephone system: dial elsewhere and record the call")
     extension = _extension(uow, viewer.user_id)
     verdict = check_contact(
         uow, case_id, channel=Channel.CALL.value, at=when, party=point.party_id, contact_point_id=point.id

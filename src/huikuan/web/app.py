@@ -23,8 +23,8 @@ from huikuan.web import errors, monitoring
 from huikuan.web.api import admin as api_admin
 from huikuan.web.api import admin_config as api_admin_config
 from huikuan.web.api import admin_people as api_admin_people
-from huikuan.web.api import call_reviews as api_call_reviews
 from huikuan.web.api import call_callbacks as api_call_callbacks
+from huikuan.web.api import call_reviews as api_call_reviews
 from huikuan.web.api import calls as api_calls
 from huikuan.web.api import cases as api_cases
 from huikuan.web.api import compliance as api_compliance

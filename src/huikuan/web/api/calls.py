@@ -4,7 +4,8 @@ POST /api/v1/cases/{case_id}/calls   {"contact_point_id": ...}
      201 {"call_id", "state"}            the provider took the call ("placed") or refused it
                                          ("failed", with its words in "error")
      409 {"detail", "rules", "next_allowed_at"}   the gate refused it at this instant: no call made
-     503 the floor has no telephone system (calls are dialled elsewhere and recorded by hand)
+     409 {"detail"}                     the floor has no telephone system (calls are dialled elsewhere and
+                                         recorded by hand): a state of the floor, not a fault
 GET  /api/v1/calls/{call_id}         the call's state and record, never the number dialled
 """
 
@@ -34,8 +35,10 @@ class CallIn(Body):
     "/cases/{case_id}/calls",
     status_code=201,
     responses={
-        409: {"description": "The compliance gate refuses the call now: its rules and next allowed time"},
-        503: {"description": "The floor has no telephone system"},
+        409: {
+            "description": "The compliance gate refuses the call now (its rules and next allowed time), or "
+            "the floor has no telephone system"
+        },
     },
 )
 def post_call(case_id: PathId, body: CallIn, request: Request, viewer: ApiViewerDep, uow: UowDep) -> Any:
