@@ -557,11 +557,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # --- end recordings ---
     # --- calls ---
     # issue 19: click-to-call is a write on the case (whoever may work it; tests/integration/test_calls*.py
-    # place calls with a fake telephone system); a call is read by whoever sees its case (none is made
-    # here: 404); the telephone system's callbacks have their secret path (none configured here: 404).
+    # place calls with a fake telephone system); a call (each target's, made by its collector) is read by
+    # whoever sees its case, never with its number; the telephone system's callbacks have their secret path
+    # (none configured here: 404).
     ("POST", "/cases/{case_id}/calls"): WORK,
     ("POST", "/api/v1/cases/{case_id}/calls"): WORK,
-    ("GET", "/api/v1/calls/{call_id}"): rule(collectors=HIDDEN, sue=HIDDEN, vic=HIDDEN),
+    ("GET", "/api/v1/calls/{call_id}"): READ,
     ("POST", "/api/v1/callbacks/calls/{provider}/{secret}"): Rule(
         HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
     ),

@@ -30,6 +30,7 @@ from tests.support.disputes import dispute_complaint_and_document
 from tests.support.fake_pay import payment_link
 from tests.support.floor import MORNING, PASSWORD, REGION, Floor
 from tests.support.messaging import channel_settings, use_settings
+from tests.support.recordings import kept_call
 from tests.support.web import login_client
 
 from huikuan import config
@@ -181,6 +182,7 @@ IDS = (
     "batch_id",
     "request_id",  # issue 16: an export request
     "file_id",  # issue 16: an activity file
+    "call_id",  # issue 19: a call of the case, its recording kept (the API's call and its playback)
     # --- dportal ---
     "token",  # issue 18: a debtor's private link; left as it is, no link: the check page, naming no one
 )
@@ -251,6 +253,7 @@ def site(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     ).scalar_one()
     ids["batch_id"] = 1  # the floor imported nothing: the batch's page answers 404, its history none
     ids["request_id"] = ids["file_id"] = 1  # no export request, no activity file: 404
+    ids["call_id"] = kept_call(floor.uow, case.id, alice)
     month_end = datetime(2026, 12, 2, tzinfo=UTC)
     ids["statement_id"] = run_statement(
         floor.uow, None, ids["creditor_id"], "2026-11", tmp_path / "statements", month_end
