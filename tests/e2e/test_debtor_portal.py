@@ -6,7 +6,7 @@ Screenshots: tests/artifacts/screenshots/debtor-*.png."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -75,10 +75,11 @@ def test_a_debtor_opens_the_link_passes_the_check_sees_what_is_owed_and_says_how
     found["/d/contact"] = _findings(page)
     _fits_phone(page, size)
     shoot(page, f"debtor-contact-{language}-{size}")
-    for day in range(1, 6):
-        page.uncheck(f"[data-testid=d-day-{day}]")
-    page.select_option("[data-testid=d-start]", "09:00")
-    page.select_option("[data-testid=d-end]", "18:00")
+    # No calls on weekdays 09:00-18:00: on weekdays in the evening only, at weekends in the day.
+    page.select_option("[data-testid=d-start]", "18:00")
+    page.select_option("[data-testid=d-end]", "21:00")
+    page.select_option("[data-testid=d-weekend-start]", "09:00")
+    page.select_option("[data-testid=d-weekend-end]", "20:00")
     page.click("[data-testid=d-contact-save]")
     page.wait_for_selector("[data-testid=d-receipt]")
     found["receipt"] = _findings(page)
@@ -91,7 +92,15 @@ def test_a_debtor_opens_the_link_passes_the_check_sees_what_is_owed_and_says_how
         verdict = check_contact(
             floor.uow, case.id, channel="call", at=MONDAY_10, contact_point_id=case.mobile_id
         )
+        evening = check_contact(
+            floor.uow,
+            case.id,
+            channel="call",
+            at=MONDAY_10 + timedelta(hours=9),
+            contact_point_id=case.mobile_id,
+        )
     assert not verdict.allowed and "designated-inconvenient-time" in verdict.refused_by
+    assert evening.allowed, evening.refused_by
     page.context.close()
     assert {k: v for k, v in found.items() if v} == {}
 

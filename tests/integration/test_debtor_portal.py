@@ -21,7 +21,7 @@ from huikuan.cli import app as cli_app
 from huikuan.errors import InvalidInput, Throttled
 from huikuan.services.contacts import check_contact
 from huikuan.services.debtor_codes import check_code, send_code
-from huikuan.services.debtor_contact import DAYS, PAUSE_MAX_DAYS, ContactChoice, save_contact
+from huikuan.services.debtor_contact import DAYS, PAUSE_MAX_DAYS, ContactChoice, contact_form, save_contact
 from huikuan.services.debtor_links import (
     ADDRESS_FAILURES_PER_HOUR,
     FAILURES_TO_LOCK,
@@ -219,6 +219,34 @@ def test_a_receipt_asked_for_outside_the_hours_chosen_waits_for_them(floor: Floo
     assert (
         receipt.text("zh_CN")[0]
         == "我们最多只会在您当地时间 星期一、星期二、星期三、星期四、星期五 的 18:00 至 20:00 之间联系您。"
+    )
+
+
+def test_no_calls_on_weekdays_in_working_hours_binds_the_gate_and_leaves_the_weekend_open(
+    floor: Floor,
+) -> None:
+    """The issue's own journey: evenings on weekdays, the day at weekends; the gate refuses a call at 10:00
+    on a weekday the same minute, allows one that evening and on Saturday morning."""
+    case = floor.cases[0]
+    link = _link(floor)
+    choice = ContactChoice(
+        DAYS, "18:00", "24:00", ("call", "sms"), "en", False, weekend_start="09:00", weekend_end="20:00"
+    )
+    receipt = save_contact(floor.uow, case.id, link.link_id, choice, now=MORNING)  # Friday 10:00 Beijing
+    assert receipt.text("en")[:2] == [
+        "We will contact you at most between 18:00 and 24:00 your time, on Monday, Tuesday, Wednesday, "
+        "Thursday, Friday.",
+        "We will contact you at most between 09:00 and 20:00 your time, on Saturday, Sunday.",
+    ]
+    refused = check_contact(floor.uow, case.id, channel="call", at=MORNING)
+    assert not refused.allowed and refused.refused_by == ("designated-inconvenient-time",)
+    assert check_contact(floor.uow, case.id, channel="call", at=MORNING + timedelta(hours=9)).allowed
+    assert check_contact(floor.uow, case.id, channel="call", at=MORNING + timedelta(days=1)).allowed
+    form = contact_form(floor.uow, case.id, now=MORNING)
+    assert (form.choice.start, form.choice.end, form.choice.hours_of(6)) == (
+        "18:00",
+        "24:00",
+        ("09:00", "20:00"),
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from huikuan.compliance.pack_params import parse_hhmm
 from huikuan.domain.days import local_day
 from huikuan.errors import InvalidInput
-from huikuan.services.debtor_receipt import ContactChoice, Receipt, queue_receipt, receipt_lines
+from huikuan.services.debtor_receipt import WEEKEND, ContactChoice, Receipt, queue_receipt, receipt_lines
 from huikuan.services.holds import SetHold, add_hold, open_holds_of
 from huikuan.services.preferences import (
     ElectronicConsent,
@@ -37,6 +37,7 @@ CHOICE_CHANNELS = ("call", "sms", "email", "wechat", "letter", "visit")
 RECEIPT_CHANNELS = ("sms", "email", "wechat")
 LANGUAGES = ("zh", "en")
 DAYS = (1, 2, 3, 4, 5, 6, 7)
+WEEKDAYS = (1, 2, 3, 4, 5)
 PAUSE_MAX_DAYS = 30
 DEFAULT_START, DEFAULT_END = "09:00", "20:00"
 MIDNIGHT = "00:00"
@@ -76,33 +77,45 @@ def _hardship_until(uow: UnitOfWork, debtor_id: int, now: datetime | None) -> da
     return None
 
 
-def _window(times: list[dict[str, Any]]) -> tuple[tuple[int, ...], str, str]:
-    """The days and hours that the inconvenient times leave, when they have the shape this page writes;
-    else every day, DEFAULT_START to DEFAULT_END."""
+def _window(times: list[dict[str, Any]]) -> tuple[tuple[int, ...], dict[int, tuple[str, str]]]:
+    """The days and each day's hours that the inconvenient times leave, when they have the shape this page
+    writes; else every day, DEFAULT_START to DEFAULT_END."""
     allowed: set[int] = set(DAYS)
-    start, end = MIDNIGHT, MIDNIGHT
+    starts = dict.fromkeys(DAYS, MIDNIGHT)
+    ends = dict.fromkeys(DAYS, "24:00")
     for span in times:
         days = set(span.get("days") or DAYS)
         if span.get("from") == MIDNIGHT and span.get("to") == MIDNIGHT:
             allowed -= days
         elif span.get("from") == MIDNIGHT:
-            start = str(span.get("to"))
+            starts.update(dict.fromkeys(days, str(span.get("to"))))
         elif span.get("to") == MIDNIGHT:
-            end = str(span.get("from"))
+            ends.update(dict.fromkeys(days, str(span.get("from"))))
     if not times or not allowed:
-        return DAYS, DEFAULT_START, DEFAULT_END
-    return tuple(sorted(allowed)), start, end if end != MIDNIGHT else "24:00"
+        return DAYS, dict.fromkeys(DAYS, (DEFAULT_START, DEFAULT_END))
+    return tuple(sorted(allowed)), {d: (starts[d], ends[d]) for d in DAYS}
+
+
+def _hours(
+    hours: dict[int, tuple[str, str]], days: tuple[int, ...], group: tuple[int, ...]
+) -> tuple[str, str]:
+    """The hours of the first chosen day of a group (weekdays or the weekend), else of any chosen day."""
+    chosen = [d for d in group if d in days] or list(days)
+    return hours[chosen[0]]
 
 
 def contact_form(uow: UnitOfWork, case_id: int, *, now: datetime | None = None) -> ContactForm:
     case = _case(uow, case_id)
     prefs = read_preferences(uow.session.connection(), int(case.debtor_id))
-    days, start, end = _window(prefs["inconvenient_times"])
+    days, hours = _window(prefs["inconvenient_times"])
+    (start, end), (weekend_start, weekend_end) = _hours(hours, days, WEEKDAYS), _hours(hours, days, WEEKEND)
     channels = tuple(c for c in CHOICE_CHANNELS if c not in prefs["opt_out"])
     choice = ContactChoice(
         days=days,
         start=start,
         end=end,
+        weekend_start=weekend_start,
+        weekend_end=weekend_end,
         channels=channels,
         language=prefs["language"] if prefs["language"] in LANGUAGES else "zh",
         electronic_consent=bool(prefs["electronic_consent"]["given"]),
@@ -121,17 +134,18 @@ def _minutes(text: str, field: str) -> int:
 
 
 def inconvenient_spans(choice: ContactChoice) -> tuple[TimeSpan, ...]:
-    """The times the choice leaves out, as the gate reads them (spans start on their own day)."""
-    start, end = _minutes(choice.start, "from"), _minutes(choice.end, "until")
-    if start >= end:
-        raise InvalidInput("Choose an end time after the start time")
-    days = tuple(sorted(set(choice.days)))
+    """The times the choice leaves out, as the gate reads them (spans start on their own day): before and
+    after each group of days' hours, and the whole of every day not chosen."""
     spans = []
-    if start > 0:
-        spans.append(TimeSpan(MIDNIGHT, choice.start, days))
-    if end < 24 * 60:
-        spans.append(TimeSpan(choice.end, MIDNIGHT, days))
-    other = tuple(d for d in DAYS if d not in days)
+    for days, start_text, end_text in choice.day_groups():
+        start, end = _minutes(start_text, "from"), _minutes(end_text, "until")
+        if start >= end:
+            raise InvalidInput("Choose an end time after the start time")
+        if start > 0:
+            spans.append(TimeSpan(MIDNIGHT, start_text, days))
+        if end < 24 * 60:
+            spans.append(TimeSpan(end_text, MIDNIGHT, days))
+    other = tuple(d for d in DAYS if d not in choice.days)
     if other:
         spans.append(TimeSpan(MIDNIGHT, MIDNIGHT, other))
     return tuple(spans)

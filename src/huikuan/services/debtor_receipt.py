@@ -18,6 +18,7 @@ from huikuan.services.outbox import first_point
 from huikuan.storage.uow import UnitOfWork
 
 POINT_KINDS = {"sms": "mobile", "email": "email", "wechat": "wechat"}
+WEEKEND = (6, 7)  # ISO weekdays: Saturday and Sunday
 DAY_NAMES = {
     1: "Monday",
     2: "Tuesday",
@@ -42,8 +43,9 @@ QUEUED, SCHEDULED, NOT_SENT, NONE = "queued", "scheduled", "not_sent", "none"
 @dataclass(frozen=True)
 class ContactChoice:
     """What the debtor chose: contact only on `days` (ISO weekdays) from `start` to `end` (local "HH:MM",
-    the same day), only by `channels`; `pause_days` of hardship pause (0: none); the receipt to
-    `receipt_channel` ("" for none)."""
+    the same day) on weekdays and from `weekend_start` to `weekend_end` at weekends (unset: the weekdays'
+    hours), only by `channels`; `pause_days` of hardship pause (0: none); the receipt to `receipt_channel`
+    ("" for none)."""
 
     days: tuple[int, ...]
     start: str
@@ -53,6 +55,21 @@ class ContactChoice:
     electronic_consent: bool
     pause_days: int = 0
     receipt_channel: str = ""
+    weekend_start: str = ""
+    weekend_end: str = ""
+
+    def hours_of(self, day: int) -> tuple[str, str]:
+        """The hours chosen for an ISO weekday: the weekend's on Saturday and Sunday."""
+        if day in WEEKEND:
+            return self.weekend_start or self.start, self.weekend_end or self.end
+        return self.start, self.end
+
+    def day_groups(self) -> tuple[tuple[tuple[int, ...], str, str], ...]:
+        """The days chosen with their hours: one group when the weekend's hours are the weekdays'."""
+        groups: dict[tuple[str, str], list[int]] = {}
+        for day in sorted(set(self.days)):
+            groups.setdefault(self.hours_of(day), []).append(day)
+        return tuple((tuple(days), start, end) for (start, end), days in groups.items())
 
 
 @dataclass(frozen=True)
@@ -81,14 +98,16 @@ def render_line(line: Line, locale: str) -> str:
 
 
 def receipt_lines(choice: ContactChoice, paused_until: date | None, pack: str) -> tuple[Line, ...]:
-    days = tuple(DAY_NAMES[d] for d in sorted(choice.days))
     channels = tuple(CHANNEL_NAMES[c] for c in choice.channels)
     lines = [
         Line(
             "We will contact you at most between {start} and {end} your time, on {days}.",
-            (("start", choice.start), ("end", choice.end)),
-            (("days", days),),
-        ),
+            (("start", start), ("end", end)),
+            (("days", tuple(DAY_NAMES[d] for d in days)),),
+        )
+        for days, start, end in choice.day_groups()
+    ]
+    lines += [
         Line("We will contact you only by {channels}.", lists=(("channels", channels),)),
         Line(
             "We will write and speak to you in {language}.",

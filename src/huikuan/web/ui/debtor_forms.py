@@ -16,7 +16,8 @@ def _ints(values: list[str], field: str) -> tuple[int, ...]:
 
 
 def contact_choice(form: FormData) -> ContactChoice:
-    """Days (`day`, repeated), hours (`start`, `end`), channels (`channel`, repeated), `language`,
+    """Days (`day`, repeated), hours on weekdays (`start`, `end`) and at weekends (`weekend_start`,
+    `weekend_end`; absent: the weekdays'), channels (`channel`, repeated), `language`,
     `consent` (present: given), `pause_days` and `receipt`."""
     pause = _ints([str(form.get("pause_days") or "0")], "pause_days")
     return ContactChoice(
@@ -28,4 +29,6 @@ def contact_choice(form: FormData) -> ContactChoice:
         electronic_consent=form.get("consent") is not None,
         pause_days=pause[0] if pause else 0,
         receipt_channel=str(form.get("receipt") or ""),
+        weekend_start=str(form.get("weekend_start") or ""),
+        weekend_end=str(form.get("weekend_end") or ""),
     )
