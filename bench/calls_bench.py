@@ -7,15 +7,17 @@ taken, none lost, none taken twice.
 
     .venv/bin/python bench/calls_bench.py                                   # 200 collectors, 300 s
     .venv/bin/python bench/calls_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/hk_bench_calls
-    .venv/bin/python bench/calls_bench.py --collectors 10 --seconds 30 --drop-after 10 --drop-for 10 \\
-        --accounts 300 --end-after 4 --wrap-up 2                            # a short run (< 1 minute)
+    .venv/bin/python bench/calls_bench.py --collectors 10 --seconds 20 --drop-after 5 --drop-for 10 \\
+        --accounts 300 --end-after 4 --wrap-up 2 --cases-each 1             # a short run (~1 minute)
 
 What it does, each step bounded in time, all traffic on 127.0.0.1:
 1. a fresh database: SQLite in a temporary directory, or the PostgreSQL database of --database-url
    dropped and created (its server must be this machine); `huikuan init`, `huikuan demo --accounts A
    --seed 7`; then N collectors bench001.. (each with a phone extension, `benchNNN@<instance>`, and an
-   API key acting as them) and the demo's open cases of --region's creditors that have a usable phone of
-   the debtor's own assigned to them in turn (the same number of cases each, at most --cases-each);
+   API key acting as them) and the demo's open cases of --region's creditors (default cn) that have a
+   usable phone of the debtor's own, --cases-each (default 3) assigned to each: a short list, so that in
+   5 minutes a collector calls each debtor 3 or 4 times and the cn pack's daily cap (3 connected calls to
+   a debtor a day, counted from the calls' records) refuses some of the clicks;
 2. the server, `huikuan serve --host 127.0.0.1 --port P` (HUIKUAN_RUN_JOBS=false: no job runs during the
    clicks, so every record the callbacks miss is left for the reconciliation), with HUIKUAN_TELEPHONY=aliyun
    pointing at the stand-in's port; then the stand-in, `bench/call_centre.py --end-after E
@@ -25,7 +27,8 @@ What it does, each step bounded in time, all traffic on 127.0.0.1:
    (Authorization: Bearer its key) for the debtor's best phone (the one the queue's Call button rings);
    201 "placed": the collector is on the call for E seconds, then wraps up for W seconds; 409 with rules:
    the gate refused the call at that instant (counted by rule), the collector moves to its next case after
-   W seconds; anything else counted as an error;
+   W seconds and clicks the refused one again only from the next allowed time the refusal gave (never, in
+   this run, when it gave none); anything else counted as an error;
 4. when D seconds are over: the calls in flight end, the stand-in's pushes finish; the records taken so far
    are counted by source; `huikuan jobs run --only calls-reconcile --json` runs;
 5. the check, from the database against the stand-in's own list (ListCallDetailRecords through the
@@ -307,18 +310,39 @@ class Tally:
     refused_by_rule: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
+    later_ms: list[float] = field(default_factory=list)  # each collector's clicks after its first
     placed_ms: list[float] = field(default_factory=list)
 
 
+def not_before(next_allowed_at: Any) -> float:
+    """The monotonic instant from which a refused case may be clicked again: the gate's next allowed time
+    (none: not during this run)."""
+    try:
+        when = datetime.fromisoformat(str(next_allowed_at))
+    except ValueError:
+        return float("inf")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return time.monotonic() + max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
 def collector(seat: Seat, port: int, until: float, end_after: float, wrap_up: float, tally: Tally) -> None:
-    """One collector going round its cases until `until` (monotonic): click, talk, wrap up; or, refused,
-    wrap up and take the next case."""
+    """One collector going round its cases until `until` (monotonic): click, talk, wrap up; refused, it
+    wraps up and takes its next case, and clicks the refused one again only from the gate's next allowed
+    time (as the refusal tells the person); with no case it may call, it waits for the first that opens."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
     headers = {"authorization": f"Bearer {seat.key}", "content-type": "application/json"}
-    n = 0
+    opens = [0.0] * len(seat.cases)  # when each case may be clicked again
+    n = clicked = 0
     while time.monotonic() < until:
-        case_id, point_id = seat.cases[n % len(seat.cases)]
-        n += 1
+        now = time.monotonic()
+        ready = [k for k in range(len(seat.cases)) if opens[(n + k) % len(seat.cases)] <= now]
+        if not ready:
+            time.sleep(max(0.0, min(min(opens), until) - now))
+            continue
+        index = (n + ready[0]) % len(seat.cases)
+        n = index + 1
+        case_id, point_id = seat.cases[index]
         body = json.dumps({"contact_point_id": point_id})
         started = time.perf_counter()
         try:
@@ -339,6 +363,9 @@ def collector(seat: Seat, port: int, until: float, end_after: float, wrap_up: fl
         with tally.lock:
             tally.clicks += 1
             tally.latencies_ms.append(elapsed)
+            if clicked:
+                tally.later_ms.append(elapsed)
+            clicked += 1
             try:
                 answer = json.loads(data)
             except ValueError:
@@ -354,6 +381,7 @@ def collector(seat: Seat, port: int, until: float, end_after: float, wrap_up: fl
                 tally.refused += 1
                 for rule in answer["rules"]:
                     tally.refused_by_rule[str(rule)] += 1
+                opens[index] = not_before(answer.get("next_allowed_at"))
             else:
                 tally.errors[f"HTTP {status}: {str(answer.get('detail', ''))[:80]}"] += 1
         time.sleep(max(0.0, min(pause, until - time.monotonic())))
@@ -630,6 +658,8 @@ def run(args: argparse.Namespace, workdir: Path, procs: Processes) -> dict[str, 
         "failed_by_provider": tally.failed,
         "errors": dict(tally.errors.most_common(10)),
         "click_latency": percentiles(tally.latencies_ms),
+        # the first click of each collector meets a cold server (its first call to the call centre)
+        "click_latency_after_first": percentiles(tally.later_ms),
         "placed_click_latency": percentiles(tally.placed_ms),
         "call_centre": centre_stats,
         "before_reconciliation": before,
