@@ -116,6 +116,9 @@ bench: install
 	$(BIN)/python bench/floor_load.py --db postgresql --users 200 --duration 300 --workers 2
 	$(BIN)/python bench/floor_load.py --db sqlite --mixed --duration 60
 	$(BIN)/python bench/floor_load.py --db postgresql --mixed --duration 60
+	$(BIN)/python bench/calls_bench.py --collectors 200 --seconds 300 --drop-after 120 --drop-for 60
+	$(BIN)/python bench/calls_bench.py --collectors 200 --seconds 300 --drop-after 120 --drop-for 60 \
+	  --database-url postgresql+psycopg://postgres@127.0.0.1:5432/hk_bench_calls --out bench/out/calls_bench-pg.json
 
 # The visual regression test's baselines (tests/e2e/baselines/*.png) rewritten from what the browser shows
 # now, after an intended change of the pages: look at them (git diff shows which changed), then commit them.
