@@ -70,7 +70,7 @@ run: install
 	  ccc_port=$$(free); \
 	  export HUIKUAN_TELEPHONY=aliyun HUIKUAN_TELEPHONY_API_URL=http://127.0.0.1:$$ccc_port; \
 	  export HUIKUAN_TELEPHONY_KEY_ID=$(DEMO_CCC_KEY_ID) HUIKUAN_TELEPHONY_KEY_SECRET=huikuan-demo-ccc-secret; \
-	  export HUIKUAN_TELEPHONY_INSTANCE=$(DEMO_CCC_INSTANCE) HUIKUAN_TELEPHONY_CALLER_ID=+861080000000; \
+	  export HUIKUAN_TELEPHONY_INSTANCE=$(DEMO_CCC_INSTANCE) HUIKUAN_TELEPHONY_CALLER_ID=+861065550100; \
 	  export HUIKUAN_TELEPHONY_CALLBACK_SECRET=$${HUIKUAN_TELEPHONY_CALLBACK_SECRET:-huikuan-demo-call-callbacks}; \
 	  $(BIN)/python bench/call_centre.py --port $$ccc_port --key-id $$HUIKUAN_TELEPHONY_KEY_ID \
 	    --key-secret $$HUIKUAN_TELEPHONY_KEY_SECRET --instance $$HUIKUAN_TELEPHONY_INSTANCE --end-after 8 \
