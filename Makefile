@@ -85,10 +85,19 @@ run: install
 	{ $(BIN)/huikuan jobs worker & worker=$$!; \
 	$(BIN)/huikuan serve --host $(HUIKUAN_HOST) --port $(HUIKUAN_PORT); }
 
-# The whole suite on SQLite, then again on PostgreSQL (skipped locally without it, a failure under CI).
+# The whole suite on SQLite and, at the same time on the other core, the integration tests again on
+# PostgreSQL (skipped locally without it, a failure under CI); the PostgreSQL half's output is kept in
+# var/test-postgresql.log and printed after the SQLite half's. Either failing fails the target.
 test: install
-	$(BIN)/pytest -q -p no:cacheprovider
-	HUIKUAN_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider tests/integration
+	mkdir -p -m 700 var
+	HUIKUAN_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider tests/integration \
+	  > var/test-postgresql.log 2>&1 & pg=$$!; \
+	$(BIN)/pytest -q -p no:cacheprovider; sqlite=$$?; \
+	wait $$pg; postgres=$$?; \
+	echo "--- the integration tests on PostgreSQL (var/test-postgresql.log) ---"; \
+	cat var/test-postgresql.log; \
+	echo "SQLite: exit $$sqlite; PostgreSQL: exit $$postgres"; \
+	test $$sqlite -eq 0 && test $$postgres -eq 0
 
 # While working: the suite on SQLite without the tests marked slow (the browser, the API fuzzing, the
 # fault and load tests); `make test` runs everything, as CI does.
