@@ -567,6 +567,18 @@ MATRIX: dict[tuple[str, str], Rule] = {
         HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN
     ),
     # --- end calls ---
+    # --- power ---
+    # issue 19: paced dialling is the caller's own (no case in its paths): whoever works cases starts,
+    # steps and stops it (tests/integration/test_power_*.py, with a fake telephone system); a creditor's
+    # viewer may not, nor read it.
+    ("POST", "/power/start"): rule(collectors=WRITE, sue=WRITE, vic=DENY),
+    ("POST", "/power/stop"): rule(collectors=WRITE, sue=WRITE, vic=DENY),
+    ("POST", "/power/step"): rule(collectors=WRITE, sue=WRITE, vic=DENY),
+    ("GET", "/api/v1/power"): rule(collectors=OK, sue=OK, vic=DENY),
+    ("POST", "/api/v1/power/start"): rule(collectors=WRITE, sue=WRITE, vic=DENY),
+    ("POST", "/api/v1/power/stop"): rule(collectors=WRITE, sue=WRITE, vic=DENY),
+    ("POST", "/api/v1/power/step"): rule(collectors=WRITE, sue=WRITE, vic=DENY),
+    # --- end power ---
 }
 MOUNTS = {"/static"}  # files only
 
@@ -726,6 +738,11 @@ def _forms(target: Target) -> dict[tuple[str, str], dict[str, Any]]:
         # --- calls ---
         ("POST", "/cases/{case_id}/calls"): {"contact_point_id": mobile},
         # --- end calls ---
+        # --- power ---
+        ("POST", "/power/start"): {"gap_s": "5"},
+        ("POST", "/power/step"): {"now": "true"},
+        ("POST", "/power/stop"): {},
+        # --- end power ---
     }
 
 
@@ -853,6 +870,11 @@ def _json(target: Target) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/cases/{case_id}/calls"): {"contact_point_id": target.mobile_id},
         ("POST", "/api/v1/callbacks/calls/{provider}/{secret}"): {},
         # --- end calls ---
+        # --- power ---
+        ("POST", "/api/v1/power/start"): {"gap_s": 5},
+        ("POST", "/api/v1/power/step"): {"now": True},
+        ("POST", "/api/v1/power/stop"): {},
+        # --- end power ---
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 from sqlalchemy import select, update
-from tests.support.fake_phone import FakePhone
+from tests.support.fake_phone import FakePhone, seat
 from tests.support.floor import MORNING, Floor, us_case
 
 from huikuan import config
@@ -25,13 +25,6 @@ def _morning() -> Iterator[None]:
     with time_machine.travel(MORNING, tick=False):  # 10:00 in Beijing, a Friday
         yield
     config.get_settings.cache_clear()
-
-
-def seat(floor: Floor, username: str, extension: str = "8001") -> None:
-    floor.uow.session.execute(
-        update(t.users).where(t.users.c.id == floor.users[username]).values(phone_extension=extension)
-    )
-    floor.uow.commit()
 
 
 def us_debtor(floor: Floor) -> object:

@@ -9,13 +9,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 from fastapi.testclient import TestClient
-from sqlalchemy import update
 from tests.support import fake_phone
 from tests.support.floor import MORNING, Floor
 from tests.support.web import api_key, login_client
 
 from huikuan import config
-from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 
 
@@ -26,18 +24,11 @@ def _morning() -> Iterator[None]:
     config.get_settings.cache_clear()
 
 
-def with_seat(floor: Floor) -> None:
-    floor.uow.session.execute(
-        update(t.users).where(t.users.c.id == floor.users["alice"]).values(phone_extension="8001")
-    )
-    floor.uow.commit()
-
-
 def test_a_call_placed_through_the_api_answers_its_id_and_state_and_reads_back_without_the_number(
     floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     phone = fake_phone.install(monkeypatch)
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     client = login_client(create_app(db_env), "alice")
     answer = client.post(f"/api/v1/cases/{case.id}/calls", json={"contact_point_id": case.mobile_id})
@@ -55,7 +46,7 @@ def test_a_call_the_gate_refuses_answers_409_with_its_rules_and_next_allowed_tim
     floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     phone = fake_phone.install(monkeypatch)
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     app = create_app(db_env)
     client = TestClient(app, headers={"Authorization": f"Bearer {api_key(app, 'alice')}"})
@@ -68,7 +59,7 @@ def test_a_call_the_gate_refuses_answers_409_with_its_rules_and_next_allowed_tim
 
 
 def test_a_floor_without_a_telephone_system_answers_409_and_says_so(floor: Floor, db_env: str) -> None:
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     client = login_client(create_app(db_env), "alice")
     answer = client.post(f"/api/v1/cases/{case.id}/calls", json={"contact_point_id": case.mobile_id})
@@ -79,7 +70,7 @@ def test_a_provider_refusal_answers_201_failed_with_its_words(
     floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_phone.install(monkeypatch, fake_phone.FakePhone(refuse="no seat 8001"))
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     client = login_client(create_app(db_env), "alice")
     answer = client.post(f"/api/v1/cases/{case.id}/calls", json={"contact_point_id": case.mobile_id})

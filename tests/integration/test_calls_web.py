@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import update
 from tests.support import fake_phone
 from tests.support.floor import MORNING, Floor
 from tests.support.web import login_client
@@ -26,15 +25,8 @@ def _morning() -> Iterator[None]:
     config.get_settings.cache_clear()
 
 
-def with_seat(floor: Floor, username: str = "alice") -> None:
-    floor.uow.session.execute(
-        update(t.users).where(t.users.c.id == floor.users[username]).values(phone_extension="8001")
-    )
-    floor.uow.commit()
-
-
 def test_an_unconfigured_floor_shows_no_call_button(floor: Floor, db_env: str) -> None:
-    with_seat(floor)
+    fake_phone.seat(floor)
     page = login_client(create_app(db_env), "alice").get(f"/cases/{floor.cases[0].id}")
     assert page.status_code == 200 and 'data-testid="call-' not in page.text
 
@@ -51,7 +43,7 @@ def test_the_call_button_stands_beside_each_phone_number_and_the_number_stays_ma
     floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_phone.install(monkeypatch)
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     page = login_client(create_app(db_env), "alice").get(f"/cases/{case.id}")
     assert f'data-testid="call-{case.mobile_id}"' in page.text
@@ -64,7 +56,7 @@ def test_a_click_answers_ringing_in_place_and_a_refusal_with_its_rule_in_the_vie
     floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     phone = fake_phone.install(monkeypatch)
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     client = login_client(create_app(db_env), "alice")
     form = {"contact_point_id": str(case.mobile_id)}
@@ -81,7 +73,7 @@ def test_a_refused_click_names_the_rule_and_the_next_allowed_time_in_the_viewers
     floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_phone.install(monkeypatch)
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     with time_machine.travel(MORNING + timedelta(hours=11, minutes=30), tick=False):  # 21:30 in Beijing
         client = login_client(create_app(db_env), "alice")
@@ -98,7 +90,7 @@ def test_a_plain_form_post_answers_a_page_of_its_own(
     floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_phone.install(monkeypatch)
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     client = login_client(create_app(db_env), "alice")
     page = client.post(f"/cases/{case.id}/calls", data={"contact_point_id": str(case.mobile_id)})
@@ -108,7 +100,7 @@ def test_a_plain_form_post_answers_a_page_of_its_own(
 
 def test_the_page_speaks_chinese(floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_phone.install(monkeypatch)
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     client = login_client(create_app(db_env), "alice", locale="zh_CN")
     ringing = client.post(
@@ -129,7 +121,7 @@ def test_once_the_record_is_in_the_contact_form_completes_the_calls_own_contact(
     from huikuan.services.call_records import take_records
 
     phone = fake_phone.install(monkeypatch)
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     client = login_client(create_app(db_env), "alice")
     client.post(f"/cases/{case.id}/calls", data={"contact_point_id": str(case.mobile_id)})
@@ -169,7 +161,7 @@ def test_the_queue_row_calls_the_cases_best_phone_number(
     floor: Floor, db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     phone = fake_phone.install(monkeypatch)
-    with_seat(floor)
+    fake_phone.seat(floor)
     case = floor.cases[0]
     client = login_client(create_app(db_env), "alice")
     queue = client.get("/queue")
@@ -181,5 +173,5 @@ def test_the_queue_row_calls_the_cases_best_phone_number(
 
 
 def test_an_unconfigured_floors_queue_has_no_call_button(floor: Floor, db_env: str) -> None:
-    with_seat(floor)
+    fake_phone.seat(floor)
     assert 'data-testid="queue-call-' not in login_client(create_app(db_env), "alice").get("/queue").text

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
+from tests.support.floor import Floor
 
 from huikuan import config
 from huikuan.channels import telephony as seam
@@ -25,6 +27,7 @@ from huikuan.channels.telephony import (
     CallRequest,
     TelephonyError,
 )
+from huikuan.storage import tables as t
 
 KIND = "aliyun"  # the floor's HUIKUAN_TELEPHONY while the fake is installed
 CALLBACK_SECRET = "calls-callback-secret"  # the path's secret
@@ -137,3 +140,11 @@ def install(monkeypatch: pytest.MonkeyPatch, phone: FakePhone | None = None) -> 
     monkeypatch.setenv("HUIKUAN_TELEPHONY_CALLER_ID", "+861012345678")
     config.get_settings.cache_clear()
     return phone
+
+
+def seat(floor: Floor, username: str = "alice", extension: str = "8001") -> None:
+    """Gives the floor's user a seat (phone extension) for the calls to ring first."""
+    floor.uow.session.execute(
+        update(t.users).where(t.users.c.id == floor.users[username]).values(phone_extension=extension)
+    )
+    floor.uow.commit()

@@ -126,14 +126,16 @@ def dial(
     line: FloorPhone | None,
     *,
     now: datetime | None = None,
+    mode: str = "click",
 ) -> Dialled:
-    """Places a call from the viewer's seat to the case's phone number, if the gate allows it now."""
+    """Places a call from the viewer's seat to the case's phone number, if the gate allows it now; `mode`
+    says who asked: the collector's click ("click") or the power dialler ("power", services/power_dial.py)."""
     when = (now or datetime.now(UTC)).astimezone(UTC)
     case = case_to_work(uow, viewer, case_id, when)
     point = _phone_point(uow, case.debtor_id, contact_point_id)
     if line is None:
         raise Conflict("This floor has no telephone system: dial elsewhere and record the call")
-    extension = _extension(uow, viewer.user_id)
+    extension = seat_of(uow, viewer.user_id)
     verdict = check_contact(
         uow, case_id, channel=Channel.CALL.value, at=when, party=point.party_id, contact_point_id=point.id
     )
@@ -162,7 +164,7 @@ def dial(
                 user_id=viewer.user_id,
                 interaction_id=interaction_id,
                 provider=line.provider,
-                mode="click",
+                mode=mode,
                 state="placing",
                 asked_at=when,
                 decision_id=decision_id,
@@ -172,7 +174,9 @@ def dial(
             .returning(t.calls.c.id)
         ).scalar_one()
     )
-    _audit(uow, viewer.user_id, "call.dialled", call_id, when, case_id=case_id, decision=decision_id)
+    _audit(
+        uow, viewer.user_id, "call.dialled", call_id, when, case_id=case_id, decision=decision_id, mode=mode
+    )
     uow.commit()
     request = CallRequest(call_id, extension, str(point.value), announce, line.caller_id)
     return _hand_over(uow, line.phone, request, viewer.user_id, interaction_id)
@@ -237,7 +241,8 @@ def _insert_interaction(
     )
 
 
-def _extension(uow: UnitOfWork, user_id: int) -> str:
+def seat_of(uow: UnitOfWork, user_id: int) -> str:
+    """The viewer's seat (phone extension) the calls ring first; InvalidInput when it has none."""
     value = uow.session.execute(
         select(t.users.c.phone_extension).where(t.users.c.id == user_id)
     ).scalar_one_or_none()

@@ -239,13 +239,19 @@ def queue_page(
 
 
 def next_case(
-    uow: UnitOfWork, viewer: Viewer, *, now: datetime | None = None, ttl: timedelta = CLAIM_TTL
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    now: datetime | None = None,
+    ttl: timedelta = CLAIM_TTL,
+    skip: frozenset[int] = frozenset(),
 ) -> int | None:
     """Claims the first free case of "my work today" for the viewer and returns its id (None: nothing due).
 
     The viewer's previous claim is released first; the case just released comes last in the order, so
-    "next" moves on unless nothing else is due. Ends any transaction the caller had open (reads only),
-    so that the claim sees the latest state and, on SQLite, takes the write lock as its first step.
+    "next" moves on unless nothing else is due; the cases in `skip` are never taken (the power dialler's
+    passed-over cases). Ends any transaction the caller had open (reads only), so that the claim sees the
+    latest state and, on SQLite, takes the write lock as its first step.
     """
     require_writer(viewer)
     clock = clock_at(now)
@@ -260,7 +266,7 @@ def next_case(
         ).scalars()
     )
     pick = _pick_postgres if not is_sqlite(uow.engine) else _pick_sqlite
-    for avoid in (released, set()) if released else (set(),):
+    for avoid in (released | skip, set(skip)) if released else (set(skip),):
         found = pick(uow, viewer, clock, avoid, ttl)
         if found is not None:
             uow.commit()

@@ -44,6 +44,7 @@ from huikuan.web.api import payments as api_payments
 from huikuan.web.api import persons as api_persons
 from huikuan.web.api import portal as api_portal
 from huikuan.web.api import portfolio as api_portfolio
+from huikuan.web.api import power as api_power
 from huikuan.web.api import privacy as api_privacy
 from huikuan.web.api import queue as api_queue
 from huikuan.web.api import record as api_record
@@ -89,6 +90,7 @@ from huikuan.web.ui import payments as ui_payments
 from huikuan.web.ui import person as ui_person
 from huikuan.web.ui import portal as ui_portal
 from huikuan.web.ui import portfolio as ui_portfolio
+from huikuan.web.ui import power as ui_power
 from huikuan.web.ui import queue as ui_queue
 from huikuan.web.ui import record as ui_record
 from huikuan.web.ui import recordings as ui_recordings
@@ -111,6 +113,7 @@ ROUTERS = (
     ui_portal.router,
     ui_case.router,
     ui_calls.router,
+    ui_power.router,
     ui_record.router,
     ui_recordings.router,
     ui_contact.router,
@@ -163,6 +166,7 @@ ROUTERS = (
     api_inbound_admin.router,
     api_sms_callbacks.router,
     api_calls.router,
+    api_power.router,
     api_call_callbacks.router,
     api_privacy.router,
     api_persons.router,

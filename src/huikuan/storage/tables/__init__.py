@@ -64,6 +64,7 @@ from huikuan.storage.tables.money import (
     statements,
 )
 from huikuan.storage.tables.monthly import report_recipients
+from huikuan.storage.tables.power import power_sessions, power_skips
 from huikuan.storage.tables.records import (
     audit_events,
     audit_head,
@@ -151,6 +152,8 @@ __all__ = [
     "person_unlinks",
     "persons",
     "plan_rows",
+    "power_sessions",
+    "power_skips",
     "promises",
     "provider_events",
     "report_daily",

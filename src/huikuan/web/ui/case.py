@@ -28,6 +28,7 @@ from huikuan.services.complaints import has_open_complaint
 from huikuan.services.holds import open_holds_of
 from huikuan.services.identity_check import CHECKS_PER_HOUR, CallerSays, check_identity
 from huikuan.services.plan import explain_for
+from huikuan.services.power_dial import power_state
 from huikuan.services.queue import touch_claim
 from huikuan.services.recording_playback import timeline_recordings
 from huikuan.services.reveal import reveal
@@ -36,6 +37,7 @@ from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 from huikuan.web.ui.holds import KIND_LABELS as HOLD_LABELS
+from huikuan.web.ui.power import panel_context
 
 router = page_router()
 
@@ -135,6 +137,7 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
     vulnerable = any(h["kind"] == "vulnerability" for h in open_holds)
     takeable = may_take(viewer, ident.assigned_to_id, held, vulnerable=vulnerable)
     note_case_viewed(uow, viewer, case_id)  # after the reads, in a write of its own
+    can_call = may_click_to_call(uow, viewer, get_settings())
     return {
         "view": view,
         "open_holds": open_holds,
@@ -145,8 +148,14 @@ def _view(request: Request, uow: UnitOfWork, viewer: Viewer, case_id: int) -> di
         # A case with a complaint not yet closed is flagged to supervisors on its header.
         "open_complaint": viewer.supervises and has_open_complaint(uow, case_id),
         # A Call button beside each phone number when the floor has a telephone system (docs/telephony.md).
-        "can_call": may_click_to_call(uow, viewer, get_settings()),
-    }
+        "can_call": can_call,
+    } | _power(request, uow, viewer, can_call)
+
+
+def _power(request: Request, uow: UnitOfWork, viewer: Viewer, can_call: bool) -> dict[str, Any]:
+    """The power dialling panel (web/ui/power.py) on the case page, while it runs."""
+    state = power_state(uow, viewer) if can_call else None
+    return panel_context(request, state) if state is not None and state.running else {"power": None}
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

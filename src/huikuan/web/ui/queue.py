@@ -16,12 +16,14 @@ from huikuan.services.calls import best_phone_points, may_click_to_call
 from huikuan.services.case_filter import CaseFilter, parse_sort
 from huikuan.services.case_labels import label
 from huikuan.services.complaints import open_complaint_cases
+from huikuan.services.power_dial import power_state
 from huikuan.services.queue import QueueQuery, next_case, queue_page, release_case
 from huikuan.services.workload import filter_choices
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
 from huikuan.web.ui.common import UowDep, ViewerDep, page_router, render, request_locale
 from huikuan.web.ui.paging import page_link
+from huikuan.web.ui.power import panel_context
 
 router = page_router()
 
@@ -53,7 +55,10 @@ def _page(
     def lbl(vocabulary: str, value: str | None) -> str:
         return label(vocabulary, value, locale)
 
+    calling = may_click_to_call(uow, viewer, get_settings())
     context = {
+        # Paced dialling (web/ui/power.py) on "my work today", where there is a seat to ring.
+        **(panel_context(request, power_state(uow, viewer)) if calling and not team else {"power": None}),
         "items": shown.items,
         "paging": shown.paging,
         "page_link": lambda number: page_link(request, number, QUEUE),
@@ -71,7 +76,7 @@ def _page(
         "call_points": best_phone_points(
             uow, [i.case_id for i in shown.items if i.claimed_by in (None, viewer.user_id)]
         )
-        if may_click_to_call(uow, viewer, get_settings())
+        if calling
         else {},
     }
     return render(request, "queue/page.html", context)
