@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from tests.support.floor import Floor, us_case
 from tests.support.quality import (
     MONDAY,
@@ -128,13 +128,14 @@ def test_a_refusal_on_the_call_or_a_request_to_stop_after_it_makes_the_call_risk
     assert sampled[stopped] == (bob, "risk", ["dispute", "opt_out"])
 
 
-def test_the_job_samples_last_week_and_is_known_to_the_scheduler(floor: Floor, db_env: str) -> None:
+def test_the_job_samples_last_week_and_is_known_to_the_scheduler(
+    floor: Floor, engine: Engine, db_env: str
+) -> None:
     week_calls(floor.uow, floor.cases[0], floor.users["alice"], 6)
     floor.uow.commit()
-    engine = floor.uow.session.get_bind()
-    done = run_due(engine, now=SAMPLED_AT, only="call-review-sample")  # type: ignore[arg-type]
+    done = run_due(engine, now=SAMPLED_AT, only="call-review-sample")
     assert done == {"call-review-sample": {"sampled": 4}}
-    again = run_due(engine, now=SAMPLED_AT + timedelta(hours=1), only="call-review-sample")  # type: ignore[arg-type]
+    again = run_due(engine, now=SAMPLED_AT + timedelta(hours=1), only="call-review-sample")
     assert again == {"call-review-sample": {"sampled": 0}}
     r = t.call_reviews.c
     assert floor.uow.session.execute(select(func.count()).where(r.week == WEEK)).scalar_one() == 4
@@ -146,8 +147,10 @@ def test_the_job_samples_last_week_and_is_known_to_the_scheduler(floor: Floor, d
 @pytest.fixture
 def sampled(floor: Floor) -> dict[str, int]:
     """One sampled call each of alice (team 一组, BANK) and carol (team 二组, SHOP): their review ids."""
+    other = floor.other_creditor_case
+    assert other is not None
     alice = add_call(floor.uow, floor.cases[0], floor.users["alice"], MONDAY)
-    carol = add_call(floor.uow, floor.other_creditor_case, floor.users["carol"], MONDAY)  # type: ignore[arg-type]
+    carol = add_call(floor.uow, other, floor.users["carol"], MONDAY)
     floor.uow.commit()
     sample_week(floor.uow, WEEK, now=SAMPLED_AT)
     floor.uow.commit()

@@ -106,10 +106,12 @@ def add_call(
     return int(call_id)
 
 
-def kept_call(uow: UnitOfWork, case_id: int, user_id: int | None, **values: object) -> int:
+def kept_call(
+    uow: UnitOfWork, case_id: int, user_id: int | None, *, at: datetime = CALLED_AT, talk_seconds: int = 95
+) -> int:
     """A call whose recording (WAV) is fetched and kept in the document store the settings name."""
-    ref = f"rec-case-{case_id}-{values.get('at', CALLED_AT)}"
-    call_id = add_call(uow, case_id, user_id, ref=ref, **values)  # type: ignore[arg-type]
+    ref = f"rec-case-{case_id}-{at}"
+    call_id = add_call(uow, case_id, user_id, at=at, ref=ref, talk_seconds=talk_seconds)
     fetch_recordings(uow, CALLED_AT, FakeTelephony({ref: WAV}))
     return call_id
 
