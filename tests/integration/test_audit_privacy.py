@@ -19,7 +19,8 @@ from tests.support.messaging import channel_settings, use_settings
 from huikuan import config
 from huikuan.errors import ComplianceRefused
 from huikuan.services.assessment import assess
-from huikuan.services.contact_log import ContactReport, log_contact
+from huikuan.services.contact_log import log_contact
+from huikuan.services.contact_report import ContactReport
 from huikuan.services.letters import letter_document
 from huikuan.services.negotiation import approve, open_negotiation, propose_arrangement, reject
 from huikuan.services.outbox import bulk_send, send

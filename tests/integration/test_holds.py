@@ -16,7 +16,8 @@ from tests.support.floor import MORNING, Floor
 from huikuan.errors import ComplianceRefused, Conflict, Forbidden, InvalidInput
 from huikuan.services.access import get_viewer
 from huikuan.services.claims import take_case
-from huikuan.services.contact_log import ContactReport, log_contact
+from huikuan.services.contact_log import log_contact
+from huikuan.services.contact_report import ContactReport
 from huikuan.services.contacts import check_contact, queue_message, record_contact
 from huikuan.services.gate_inputs import allowed_frame
 from huikuan.services.holds import SetHold, end_hold, holds_for, set_hold

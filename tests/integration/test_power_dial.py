@@ -20,7 +20,8 @@ from huikuan import config
 from huikuan.errors import Conflict, Forbidden
 from huikuan.services.call_records import take_records
 from huikuan.services.calls import FloorPhone
-from huikuan.services.contact_log import ContactReport, log_contact
+from huikuan.services.contact_log import log_contact
+from huikuan.services.contact_report import ContactReport
 from huikuan.services.power_dial import NO_PHONE, power_state, start, step, stop
 from huikuan.storage import tables as t
 

@@ -19,7 +19,8 @@ from tests.support.payments import beijing, count, import_csv, pay
 
 from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.claims import take_case
-from huikuan.services.contact_log import ContactReport, log_contact
+from huikuan.services.contact_log import log_contact
+from huikuan.services.contact_report import ContactReport
 from huikuan.services.promises import check_promises
 from huikuan.services.queue import my_work
 from huikuan.storage import tables as t

@@ -15,7 +15,8 @@ from huikuan.errors import ComplianceRefused, Forbidden, InvalidInput, NotFound
 from huikuan.i18n import gettext
 from huikuan.services.case_labels import label
 from huikuan.services.claims import take_case
-from huikuan.services.contact_log import OUTCOMES, ContactReport, log_contact
+from huikuan.services.contact_log import log_contact
+from huikuan.services.contact_report import OUTCOMES, ContactReport
 from huikuan.storage import tables as t
 
 NIGHT = datetime(2026, 11, 19, 19, 0, tzinfo=UTC)  # 03:00 in Beijing

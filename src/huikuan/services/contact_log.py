@@ -15,19 +15,30 @@ action's to the outcome's; the collector's own words go in the notes beside them
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 
 from huikuan.domain.days import local_day
-from huikuan.domain.enums import CaseStage, Direction, Outcome
-from huikuan.domain.goals import GOALS, OUTCOME_GOALS, Goal
+from huikuan.domain.enums import CaseStage, Outcome
 from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, case_to_work
 from huikuan.services.calls import PendingCall, pending_call
 from huikuan.services.contact_points import apply_mark
 from huikuan.services.contact_refusals import keep_refusal, refusal
+from huikuan.services.contact_report import (
+    DURATION_MAX,
+    NOTES_MAX,
+    PAYMENT_OUTCOMES,
+    ContactReport,
+    NextAction,
+    aware,
+    goal_code,
+    next_action_of,
+    note_of,
+    outcome_of,
+)
 from huikuan.services.contacts import (
     check_contact,
     complete_call_contact,
@@ -39,90 +50,11 @@ from huikuan.services.promises import promise_terms, take_promise
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 
-# Channels a collector records a contact on (messages go through queue_message), and the next actions.
-CONTACT_CHANNELS = ("call", "visit")
 # How long a hardship heard in a conversation pauses collection when no next action is set.
 HARDSHIP_PAUSE_DAYS = 30
-NEXT_CHANNELS = ("call", "visit", "sms", "email", "wechat", "letter")
-# The outcomes a collector may record, in the order the form lists them: the person was not reached,
-# then the right party was (labels: services/case_labels.py OUTCOME_LABELS).
-NOT_REACHED_OUTCOMES = (
-    Outcome.NO_ANSWER,
-    Outcome.BUSY,
-    Outcome.VOICEMAIL,
-    Outcome.NOT_CONNECTED,
-    Outcome.WRONG_PARTY,
-    Outcome.THIRD_PARTY,
-)
-RIGHT_PARTY_OUTCOMES = (
-    Outcome.PROMISE,
-    Outcome.PAID,
-    Outcome.REFUSES,
-    Outcome.DISPUTES,
-    Outcome.HARDSHIP,
-    Outcome.CALLBACK,
-)
-OUTCOMES = tuple(o.value for o in NOT_REACHED_OUTCOMES + RIGHT_PARTY_OUTCOMES)
-# The outcomes most calls end with, offered as buttons (keys 1-6) above the full list.
-COMMON_OUTCOMES = (
-    Outcome.NO_ANSWER,
-    Outcome.BUSY,
-    Outcome.PROMISE,
-    Outcome.WRONG_PARTY,
-    Outcome.REFUSES,
-    Outcome.CALLBACK,
-)
-# Outcomes a call can have and a visit cannot.
-CALL_ONLY_OUTCOMES = frozenset({Outcome.BUSY, Outcome.VOICEMAIL, Outcome.NOT_CONNECTED})
-# Outcomes in which the debt itself was discussed: only with the debtor or a liable party.
-PAYMENT_OUTCOMES = frozenset(
-    {Outcome.PROMISE, Outcome.PAID, Outcome.REFUSES, Outcome.DISPUTES, Outcome.HARDSHIP}
-)
 # A contact point the outcome shows to be unusable.
 _POINT_STATUS = {Outcome.WRONG_PARTY: "wrong_party", Outcome.NOT_CONNECTED: "disconnected"}
 _POINT_KINDS = {"call": ("mobile", "landline"), "visit": ("address",)}
-NOTE_MAX = 200  # cases.next_action_note and interactions.goal_note
-NOTES_MAX = 4000
-DURATION_MAX = 8 * 3600
-NEXT_ACTION_HORIZON = timedelta(days=366)
-
-
-@dataclass(frozen=True)
-class ContactReport:
-    """What the collector reports about one call or visit (as typed: the service checks it all)."""
-
-    channel: str
-    outcome: str
-    party: int | None = None  # a related party; None: the debtor (or the contact point's owner)
-    contact_point_id: int | None = None
-    direction: str = "outbound"
-    at: datetime | None = None  # when it happened; None: now
-    goal: str | None = None  # a goal code; None: the case's pending next action's
-    goal_note: str = ""
-    goal_met: bool | None = None
-    notes: str = ""
-    duration_s: int = 0
-    cease_requested: bool = False
-    # The promise made in this conversation: only with the outcome "promise".
-    promise_amount: str | None = None
-    promise_currency: str | None = None
-    promise_due: date | None = None
-    # The case's next action: channel and time together, or neither.
-    next_channel: str | None = None
-    next_due_at: datetime | None = None
-    next_goal: str | None = None  # a goal code; None: the outcome's
-    next_note: str = ""
-    # A call placed through the floor's telephone system (services/calls.py) whose contact this report
-    # completes: its number, person, instant and duration are the call's, never a second contact.
-    call_id: int | None = None
-
-
-@dataclass(frozen=True)
-class NextAction:
-    channel: str | None
-    goal: str | None
-    note: str | None
-    due_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -148,8 +80,8 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
             at=None,
             duration_s=min(call.talk_seconds or 0, DURATION_MAX),
         )
-    result = _outcome(report)
-    when = now if report.at is None else _aware("at", report.at)
+    result = outcome_of(report)
+    when = now if report.at is None else aware("at", report.at)
     if when > now:
         raise InvalidInput("at: a contact cannot be recorded in the future")
     if not 0 <= report.duration_s <= DURATION_MAX:
@@ -157,11 +89,11 @@ def log_contact(uow: UnitOfWork, viewer: Viewer, case_id: int, report: ContactRe
     notes = report.notes.strip()
     if len(notes) > NOTES_MAX:
         raise InvalidInput("notes: at most {max} characters", max=NOTES_MAX)
-    contact_goal = _goal_code("goal", report.goal) or case.next_action_goal
-    goal_note = _note("goal", report.goal_note)
+    contact_goal = goal_code("goal", report.goal) or case.next_action_goal
+    goal_note = note_of("goal", report.goal_note)
     party = _check_person(uow, case, report, result)
     promise = _promise(uow, case_id, report, result, now)
-    after = _next_action(report, result, now)
+    after = next_action_of(report, result, now)
 
     if call is not None:
         new_id = complete_call_contact(
@@ -302,25 +234,6 @@ def pause_for_hardship(
     add_hold(uow, user_id, SetHold(debtor_id, "hardship", until=until, source="debtor"), now=now)
 
 
-def _outcome(report: ContactReport) -> Outcome:
-    if report.channel not in CONTACT_CHANNELS:
-        raise InvalidInput(
-            "channel: {value} is not one of {choices}",
-            value=report.channel,
-            choices=", ".join(CONTACT_CHANNELS),
-        )
-    if report.outcome not in OUTCOMES:
-        raise InvalidInput(
-            "outcome: {value} is not one of {choices}", value=report.outcome, choices=", ".join(OUTCOMES)
-        )
-    result = Outcome(report.outcome)
-    if report.channel == "visit" and result in CALL_ONLY_OUTCOMES:
-        raise InvalidInput("outcome: {value} is not an outcome of a visit", value=report.outcome)
-    if report.direction not in (Direction.OUTBOUND, Direction.INBOUND):
-        raise InvalidInput("direction: {value} is not inbound or outbound", value=report.direction)
-    return result
-
-
 def _check_person(uow: UnitOfWork, case: Any, report: ContactReport, result: Outcome) -> int | None:
     """The party contacted (None: the debtor), checked against the contact point and the outcome."""
     party = report.party
@@ -371,36 +284,6 @@ def _promise(uow: UnitOfWork, case_id: int, report: ContactReport, result: Outco
     )
 
 
-def _aware(field: str, value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise InvalidInput(
-            "at: a time needs its zone" if field == "at" else "next action: a time needs its zone"
-        )
-    return value.astimezone(UTC)
-
-
-def _goal_code(field: str, value: str | None) -> str | None:
-    code = (value or "").strip()
-    if code and code not in GOALS:
-        message = (
-            "goal: {value} is not one of the goals"
-            if field == "goal"
-            else ("next goal: {value} is not one of the goals")
-        )
-        raise InvalidInput(message, value=code)
-    return code or None
-
-
-def _note(field: str, value: str | None) -> str | None:
-    text = (value or "").strip()
-    if len(text) > NOTE_MAX:
-        message = (
-            "goal: at most {max} characters" if field == "goal" else "next goal: at most {max} characters"
-        )
-        raise InvalidInput(message, max=NOTE_MAX)
-    return text or None
-
-
 def _point(uow: UnitOfWork, debtor_id: int, contact_point_id: int | None) -> Any:
     if contact_point_id is None:
         return None
@@ -422,27 +305,3 @@ def _may_discuss_payment(uow: UnitOfWork, case: Any, party: int | None) -> bool:
         raise InvalidInput("party: {party} is not a related party of this debtor", party=party)
     creditor = uow.session.execute(select(cr.pack, cr.pack_overrides).where(cr.id == case.creditor_id)).one()
     return may_discuss_payment(creditor.pack, creditor.pack_overrides, str(role))
-
-
-def _next_action(report: ContactReport, result: Outcome, now: datetime) -> NextAction:
-    """The next action as reported: complete (channel, time, and a goal, the outcome's by default) or
-    absent; a goal or note without a channel and a time is refused rather than kept half-made."""
-    channel = report.next_channel or None
-    if channel is not None and channel not in NEXT_CHANNELS:
-        raise InvalidInput(
-            "next action: {value} is not one of {choices}", value=channel, choices=", ".join(NEXT_CHANNELS)
-        )
-    if (channel is None) != (report.next_due_at is None):
-        raise InvalidInput("next action: give both its channel and its date and time, or neither")
-    goal = _goal_code("next goal", report.next_goal)
-    note = _note("next goal", report.next_note)
-    if channel is None:
-        if goal is not None or note is not None:
-            raise InvalidInput("next action: a goal needs the action's channel and time")
-        return NextAction(None, None, None, None)
-    due = _aware("next action", report.next_due_at) if report.next_due_at is not None else None
-    if due is not None and due < now:
-        raise InvalidInput("next action: {at} is in the past", at=due.isoformat(timespec="minutes"))
-    if due is not None and due > now + NEXT_ACTION_HORIZON:
-        raise InvalidInput("next action: {at} is more than a year ahead", at=due.date().isoformat())
-    return NextAction(channel, goal or OUTCOME_GOALS.get(result, Goal.FOLLOW_UP).value, note, due)

@@ -19,7 +19,8 @@ from huikuan.domain.ids import MAX_ID
 from huikuan.errors import InvalidInput
 from huikuan.services import scripts as sc
 from huikuan.services.assessment import Assessment, assess, assessment
-from huikuan.services.contact_log import ContactReport, log_contact
+from huikuan.services.contact_log import log_contact
+from huikuan.services.contact_report import ContactReport
 from huikuan.services.visits import visit_day
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
 from huikuan.web.ids import PathId

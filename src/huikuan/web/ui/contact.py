@@ -27,14 +27,14 @@ from huikuan.services.access import Viewer, may_work
 from huikuan.services.assessment import LEVEL_LABELS, LEVELS, REASONS, assess, assessment, level
 from huikuan.services.case_labels import label
 from huikuan.services.contact_form import contact_form, who_from_key
-from huikuan.services.contact_log import (
+from huikuan.services.contact_log import log_contact
+from huikuan.services.contact_report import (
     COMMON_OUTCOMES,
     CONTACT_CHANNELS,
     NEXT_CHANNELS,
     NOT_REACHED_OUTCOMES,
     RIGHT_PARTY_OUTCOMES,
     ContactReport,
-    log_contact,
 )
 from huikuan.services.promises import promises_of
 from huikuan.services.queue import next_case
