@@ -1,6 +1,6 @@
 """Recall and closure files: one row per account the creditor takes back (recall) or closes, with a reason.
 
-Columns (aliases in intake/headers.py RECALL_ALIASES): the account's external reference and the reason are
+Columns (aliases: intake/header_aliases.py RECALL_ALIASES): the external reference and the reason are
 required; `action` is `recall` (召回, 撤案, 退案; the default) or `close` (结案, 关闭); `recalled_on` is the
 creditor's date of the recall (default: the day of the import). The same account twice: the second row is
 skipped if it says the same, else it is a `duplicate_ref` error. An account the creditor never placed is
