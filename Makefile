@@ -11,7 +11,7 @@ HUIKUAN_PORT ?= 8000
 # The demo's WeChat official account, the one `make run`'s local WeChat answers for (src/huikuan/demo/wechat.py).
 DEMO_WECHAT_APP_ID := wxd3m0a11ce0000001
 # The demo's Aliyun Cloud Call Center instance and AccessKey id, the ones `make run`'s local call centre
-# answers for (bench/call_centre.py; the users' seats in src/huikuan/demo/load.py).
+# answers for (bench/call_centre.py; the users' seats in src/huikuan/demo/users.py).
 DEMO_CCC_INSTANCE := ccc-huikuan-demo
 DEMO_CCC_KEY_ID := LTAI5tHuikuanDemoCcc
 

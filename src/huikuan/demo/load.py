@@ -9,13 +9,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select
 
 from huikuan.demo.gate_door import read_case_gates
 from huikuan.demo.history import Simulator
 from huikuan.demo.money import backdate_placements, post_agency_payments, set_demo_terms
 from huikuan.demo.portfolio import (
-    BANK,
     CREDITORS,
     DEMO_PASSWORD,
     VALIDATION_MAILED,
@@ -28,14 +27,13 @@ from huikuan.demo.portfolio import (
 )
 from huikuan.demo.recorder import CaseInput, History
 from huikuan.demo.rows import write_history
+from huikuan.demo.users import USERS, add_users
 from huikuan.demo.wechat import bind_demo_wechat, demo_app_id
 from huikuan.domain.days import local_day
-from huikuan.domain.model import Team
 from huikuan.errors import AlreadyExists, InvalidInput
 from huikuan.services import notices
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.services.creditors import add_creditor
-from huikuan.services.users import add_user
 from huikuan.spreadsheet import csv_writer
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
@@ -44,24 +42,6 @@ from huikuan.storage.uow import UnitOfWork
 
 # --- loading -------------------------------------------------------------------------------------
 
-# username, role, display name, team, creditor, languages, locale
-USERS = (
-    ("admin", "admin", "系统管理员", None, None, ["zh", "en"], "zh_CN"),
-    ("supervisor", "supervisor", "李娜（主管）", "一组", None, ["zh"], "zh_CN"),
-    ("collector1", "collector", "王磊", "一组", None, ["zh"], "zh_CN"),
-    ("collector2", "collector", "张敏", "一组", None, ["zh"], "zh_CN"),
-    ("collector3", "collector", "刘洋", "一组", None, ["zh"], "zh_CN"),
-    ("collector4", "collector", "Alex Chen", "Team A", None, ["en", "zh"], "en"),
-    ("bank_viewer", "creditor_viewer", "云海银行（查看）", None, BANK.code, ["zh"], "zh_CN"),
-)
-TEAM_LANGUAGES = {"一组": ["zh"], "Team A": ["en", "zh"]}
-# Each floor user's seat at the call centre, rung first on click-to-call: an agent of the demo's Aliyun
-# CCC instance (`make run` starts bench/call_centre.py as that instance; docs/telephony.md).
-DEMO_CCC_INSTANCE = "ccc-huikuan-demo"
-PHONE_EXTENSIONS = {
-    name: f"{name}@{DEMO_CCC_INSTANCE}"
-    for name in ("supervisor", "collector1", "collector2", "collector3", "collector4")
-}
 MARKER = "demo.loaded"
 
 PAYMENT_HEADERS_CN = ["还款流水号", "合同号", "还款金额", "还款时间", "还款方式"]
@@ -90,7 +70,7 @@ def load_demo(
     say("creditors")
     creditor_ids = _add_creditors(uow, today)
     say("users")
-    users = _add_users(uow)
+    users = add_users(uow)
     portfolio = generate_portfolio(rng, accounts, today)
 
     say("placements")
@@ -244,31 +224,6 @@ def _refuse_second_load(uow: UnitOfWork) -> None:
             "user {names} exists already; the demo creates its own users: load it into a fresh database",
             names=", ".join(sorted(taken)),
         )
-
-
-def _add_users(uow: UnitOfWork) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for username, role, display, team, creditor, languages, locale in USERS:
-        user = add_user(
-            uow,
-            username,
-            DEMO_PASSWORD,
-            role=role,
-            display_name=display,
-            team=team,
-            creditor_code=creditor,
-            locale=locale,
-            languages=languages,
-        )
-        ids[username] = user.id or 0
-    for username, extension in PHONE_EXTENSIONS.items():
-        uow.session.execute(
-            update(t.users).where(t.users.c.id == ids[username]).values(phone_extension=extension)
-        )
-    for found in uow.session.scalars(select(Team).where(t.teams.c.name.in_(list(TEAM_LANGUAGES)))):
-        found.languages = TEAM_LANGUAGES[found.name]
-    uow.session.flush()
-    return ids
 
 
 def _case_inputs(
