@@ -44,7 +44,6 @@ directory is then kept, as with --keep: database and logs).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -52,7 +51,6 @@ import platform
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -65,7 +63,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+
+from children import Failed, Processes, free_port, interrupt, tail, wait_http  # bench/ is on the path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -80,7 +80,6 @@ KEY_SECRET = "bench-call-centre-secret"
 INSTANCE = "ccc-huikuan-bench"
 CALLER_ID = "+861065550100"
 SETUP_TIMEOUT_S = 1800
-STOP_GRACE_S = 15
 REQUEST_TIMEOUT_S = 30
 SETTLE_TIMEOUT_S = 120  # after the clicks: the calls in flight end and their pushes finish
 AGENCY = {
@@ -90,88 +89,12 @@ AGENCY = {
 }
 
 
-class Failed(Exception):
-    """A step of the run did not work; the message says which, with the tail of its log."""
-
-
-def _interrupt(signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 # --- processes we start, and stop ----------------------------------------------------------------------
-
-
-class Processes:
-    """The server and the stand-in, each in a session of its own (stopped through its process group:
-    TERM, then KILL), each wrapped in `timeout` so that none outlives a killed runner by long."""
-
-    def __init__(self, workdir: Path, lifetime_s: float) -> None:
-        self.workdir = workdir
-        self.lifetime_s = int(lifetime_s)
-        self.running: list[tuple[str, subprocess.Popen[bytes], TextIO]] = []
-
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = open(self.workdir / f"{name}.log", "w", encoding="utf-8")
-        wrapped = args
-        if shutil.which("timeout"):
-            wrapped = ["timeout", "--kill-after=15", f"{self.lifetime_s}s", *args]
-        proc = subprocess.Popen(
-            wrapped, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir, start_new_session=True
-        )
-        self.running.append((name, proc, log))
-        return proc
-
-    def log_path(self, name: str) -> Path:
-        return self.workdir / f"{name}.log"
-
-    def stop_all(self) -> None:
-        for _name, proc, log in reversed(self.running):
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(STOP_GRACE_S)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        proc.wait(STOP_GRACE_S)
-            log.close()
-        self.running.clear()
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def get_json(url: str, timeout: float = 5) -> Any:
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (a loopback address)
         return json.loads(response.read())
-
-
-def wait_http(url: str, proc: subprocess.Popen[Any], log: Path, timeout_s: float) -> None:
-    """Until `url` answers 200; fails when the process ends first or the time is up."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise Failed(f"{log.stem} ended with code {proc.returncode} before {url} answered:\n{tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (a loopback address)
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise Failed(f"{url} did not answer within {timeout_s:.0f} s:\n{tail(log)}")
 
 
 def huikuan(args: list[str], env: dict[str, str], workdir: Path, log: Path) -> tuple[float, str]:
@@ -709,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.collectors < 1 or args.seconds <= 0 or args.drop_for < 0 or args.drop_after < 0:
         parser.error("--collectors, --seconds must be positive; --drop-after, --drop-for not negative")
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     workdir = Path(tempfile.mkdtemp(prefix="hk-calls-bench-"))
     procs = Processes(workdir, args.seconds + SETTLE_TIMEOUT_S + SETUP_TIMEOUT_S)
     keep = args.keep

@@ -65,7 +65,17 @@ import urllib.request
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+
+from children import (  # bench/ is on the path
+    Failed,
+    Processes,
+    free_port,
+    interrupt,
+    stop_group,
+    tail,
+    wait_http,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -89,7 +99,6 @@ P95_TARGET_MS = 500.0
 DEFAULT_STEPS = "2,4,8,16,32"
 REQUEST_TIMEOUT_S = 30
 SETUP_TIMEOUT_S = 1800
-STOP_GRACE_S = 15
 ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3})')
 ERROR_LINE = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception|Timeout|Warning)\b:?.*")
 AGENCY = {
@@ -99,84 +108,7 @@ AGENCY = {
 }
 
 
-class Failed(Exception):
-    """A step of the run did not work; the message says which, with the tail of its log."""
-
-
-def _interrupt(signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 # --- processes we start, and stop --------------------------------------------------------------------
-
-
-class Processes:
-    """The long-running children (provider, server, worker), each in a session of its own so that a
-    Ctrl-C reaches only this runner, which then stops them: SIGTERM to the child's own process group (its
-    id), SIGKILL after a grace period. Each is also wrapped in `timeout`, so none outlives a killed runner
-    by more than its lifetime."""
-
-    def __init__(self, workdir: Path, lifetime_s: float) -> None:
-        self.workdir = workdir
-        self.lifetime_s = int(lifetime_s)
-        self.running: list[tuple[str, subprocess.Popen[bytes], TextIO]] = []
-
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = open(self.workdir / f"{name}.log", "w", encoding="utf-8")
-        wrapped = args
-        if shutil.which("timeout"):
-            wrapped = ["timeout", "--kill-after=15", f"{self.lifetime_s}s", *args]
-        proc = subprocess.Popen(
-            wrapped, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir, start_new_session=True
-        )
-        self.running.append((name, proc, log))
-        return proc
-
-    def log_path(self, name: str) -> Path:
-        return self.workdir / f"{name}.log"
-
-    def stop_all(self) -> dict[str, dict[str, Any]]:
-        """Stops them, the last started first; each one's exit code and how long it took to stop."""
-        codes: dict[str, dict[str, Any]] = {}
-        for name, proc, log in reversed(self.running):
-            started = time.monotonic()
-            code = stop_group(proc)
-            codes[name] = {"exit_code": code, "stop_s": round(time.monotonic() - started, 2)}
-            log.close()
-        self.running.clear()
-        return codes
-
-
-def stop_group(proc: subprocess.Popen[Any]) -> int | None:
-    """Stops a child started with start_new_session (its process group id is its pid): TERM, then KILL."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(STOP_GRACE_S)
-    else:
-        # The leader is gone; what it left in its group (uvicorn's workers) goes too.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    return proc.returncode
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def port_is_free(port: int) -> bool:
@@ -188,22 +120,6 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def wait_http(url: str, proc: subprocess.Popen[Any], log: Path, timeout_s: float) -> None:
-    """Until `url` answers 200; fails when the process ends first or the time is up."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise Failed(f"{log.stem} ended with code {proc.returncode} before {url} answered:\n{tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.25)
-    raise Failed(f"{url} did not answer within {timeout_s:.0f} s:\n{tail(log)}")
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -276,7 +192,7 @@ def postgres_database(server_url: str) -> str:
 FLOOR_LOGINS = 240
 _ADD_LOGINS = """
 import sys
-from huikuan.services.demo import DEMO_PASSWORD
+from huikuan.demo import DEMO_PASSWORD
 from huikuan.services.users import add_user
 from huikuan.storage.engine import get_engine
 from huikuan.storage.uow import UnitOfWork
@@ -766,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
     label = mode or ("mixed-" if args.mixed else "") + f"{args.users}u-{args.duration}s-{pace}"
     out = args.out or OUT / f"floor-{args.db}-{label}-{stamp}.json"
 
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     workdir = Path(tempfile.mkdtemp(prefix="hk-floor-"))
     procs = Processes(workdir, planned + 900)
     record: dict[str, Any] = {

@@ -10,7 +10,8 @@ Everything follows from the seed and the date: the same seed on the same day giv
 
 Modules: people (made-up names, phones, addresses), portfolio (the creditors, their debtors and placement
 files), history (the simulated 90 days, one case at a time: case_play its state, outcomes its draws and
-texts, recorder the rows it writes), load (everything written through the import services).
+texts, recorder the rows it writes), users (the floor's people and seats), load (everything written
+through the import services).
 """
 
 from __future__ import annotations
