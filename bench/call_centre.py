@@ -4,13 +4,9 @@ demo's call centre; the telephony benchmark drives it with --drop-callbacks-afte
 
     .venv/bin/python bench/call_centre.py --port 8397 --callback-url http://127.0.0.1:8000/api/v1/callbacks/calls/aliyun/SECRET
 
-Every request is checked as Aliyun checks it (the ACS3-HMAC-SHA256 scheme of the SDK, written here from
-Aliyun's description of it, not from the SDK): the Authorization header `ACS3-HMAC-SHA256
-Credential=<AccessKeyId>,SignedHeaders=<names>,Signature=<hex>`, the canonical request (method, path,
-sorted RFC 3986-encoded query, the signed headers, their names, x-acs-content-sha256) hashed and signed
-with HMAC-SHA256 under the AccessKey secret; host and every x-acs-* header signed, x-acs-date within 15
-minutes, a nonce never seen before. A wrong key is HTTP 404 InvalidAccessKeyId.NotFound, a wrong
-signature HTTP 400 SignatureDoesNotMatch, an unknown instance HTTP 404 NotExists.InstanceId.
+Every request is checked as Aliyun checks it (the ACS3-HMAC-SHA256 scheme, bench/acs3.py, written from
+Aliyun's description of it, not from the SDK): a wrong key is HTTP 404 InvalidAccessKeyId.NotFound, a
+wrong signature HTTP 400 SignatureDoesNotMatch, an unknown instance HTTP 404 NotExists.InstanceId.
 
 The actions (x-acs-action, version 2020-07-01), their parameters in the query or a form body:
 - MakeCall(InstanceId, UserId, DeviceId, Callee, Caller?): "rings" the agent, then the callee (logged with
@@ -53,29 +49,22 @@ import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the checkout, for bench.acs3
+
+from bench.acs3 import Acs3  # noqa: E402
 
 KEY_ID = "LTAI5tLocalCallCentre"
 KEY_SECRET = "local-call-centre-secret"
 INSTANCE = "ccc-huikuan-local"
 VERSION = "2020-07-01"
-SKEW = timedelta(minutes=15)
 URL_SECONDS_DEFAULT = 3600
-_AUTH = re.compile(r"^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]+)$")
 
 Answer = tuple[int, dict[str, str], bytes]
-
-
-def canonical_query(pairs: list[tuple[str, str]]) -> str:
-    return "&".join(f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in sorted(pairs))
-
-
-def sign(secret: str, canonical_request: str) -> str:
-    to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical_request.encode()).hexdigest()
-    return hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
 
 
 def tone_wav(seconds: float = 1.0, hertz: int = 440, rate: int = 8000) -> bytes:
@@ -149,8 +138,8 @@ class CallCentre:
     started: float = field(default_factory=time.monotonic)
     lock: threading.RLock = field(default_factory=threading.RLock)
     changed: threading.Condition = field(init=False)
+    signature: Acs3 = field(init=False)
     calls: dict[str, Call] = field(default_factory=dict)
-    nonces: set[str] = field(default_factory=set)
     placed: int = 0
     pushed: int = 0
     dropped: int = 0
@@ -162,50 +151,13 @@ class CallCentre:
 
     def __post_init__(self) -> None:
         self.changed = threading.Condition(self.lock)
+        self.signature = Acs3(self.key_id, self.key_secret)
 
     # --- the signature --------------------------------------------------------------------------------
 
     def verify(self, method: str, path: str, headers: dict[str, str], body: bytes) -> str | None:
         """The signature error code, or None when the request is signed as Aliyun requires."""
-        found = _AUTH.match(headers.get("authorization", ""))
-        if not found:
-            return "MissingAuthorization"
-        key_id, signed, signature = found.groups()
-        if key_id != self.key_id:
-            return "InvalidAccessKeyId.NotFound"
-        names = signed.split(";")
-        must = {"host"} | {k for k in headers if k.startswith("x-acs-")}
-        if "content-type" in headers:
-            must.add("content-type")
-        if not must <= set(names) or names != sorted(names):
-            return "IncompleteSignature"
-        if headers.get("x-acs-content-sha256") != hashlib.sha256(body).hexdigest():
-            return "ContentSHA256NotMatch"
-        try:
-            stamp = datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            return "InvalidTimeStamp.Format"
-        if abs(datetime.now(UTC) - stamp) > SKEW:
-            return "InvalidTimeStamp.Expired"
-        nonce = headers.get("x-acs-signature-nonce", "")
-        with self.lock:
-            if not nonce or nonce in self.nonces:
-                return "SignatureNonceUsed"
-            self.nonces.add(nonce)
-        parts = urlsplit(path)
-        canonical = "\n".join(
-            [
-                method,
-                parts.path or "/",
-                canonical_query(parse_qsl(parts.query, keep_blank_values=True)),
-                "".join(f"{n}:{headers.get(n, '').strip()}\n" for n in names),
-                signed,
-                headers["x-acs-content-sha256"],
-            ]
-        )
-        if not hmac.compare_digest(sign(self.key_secret, canonical), signature):
-            return "SignatureDoesNotMatch"
-        return None
+        return self.signature.refusal(method, path, headers, body)
 
     # --- answering ------------------------------------------------------------------------------------
 
