@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, func, select
+from tests.support.factories import cli
 from tests.support.floor import Floor, us_case
 from tests.support.quality import (
     MONDAY,
@@ -139,6 +140,16 @@ def test_the_job_samples_last_week_and_is_known_to_the_scheduler(
     assert again == {"call-review-sample": {"sampled": 0}}
     r = t.call_reviews.c
     assert floor.uow.session.execute(select(func.count()).where(r.week == WEEK)).scalar_one() == 4
+
+
+def test_a_week_is_sampled_from_the_command_line_too(floor: Floor, db_env: str) -> None:
+    week_calls(floor.uow, floor.cases[0], floor.users["alice"], 6)
+    floor.uow.commit()
+    assert cli("calls", "review-sample", "--week", "2026-W99").exit_code == 2
+    done = cli("calls", "review-sample", "--week", WEEK)
+    assert done.exit_code == 0 and f"4 calls sampled for {WEEK}" in done.output
+    again = cli("calls", "review-sample", "--week", WEEK)
+    assert f"0 calls sampled for {WEEK}" in again.output
 
 
 # --- scoring -----------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from tests.support.floor import MORNING, Floor
 from huikuan import config
 from huikuan.errors import Conflict, Forbidden
 from huikuan.services.call_records import take_records
-from huikuan.services.calls import FloorPhone
+from huikuan.services.calls import FloorPhone, dial
+from huikuan.services.claims import take_case
 from huikuan.services.contact_log import log_contact
 from huikuan.services.contact_report import ContactReport
 from huikuan.services.power_dial import NO_PHONE, power_state, start, step, stop
@@ -102,6 +103,23 @@ def test_an_unanswered_call_records_itself_and_frees_the_collector(floor: Floor,
     step(floor.uow, alice, line(phone))
     record_comes(floor, phone, answered=False)
     assert step(floor.uow, alice, line(phone)).did == "dialled"
+
+
+def test_a_case_called_since_the_start_is_not_dialled_again_though_still_due(
+    floor: Floor, phone: FakePhone
+) -> None:
+    alice = floor.viewer("alice")
+    start(floor.uow, alice, line(phone), gap_s=0)
+    # A click on case 3 while power dialling runs, then the dialler's own calls.
+    take_case(floor.uow, alice, floor.cases[2].id)
+    dial(floor.uow, alice, floor.cases[2].id, floor.cases[2].mobile_id, line(phone))
+    record_comes(floor, phone, answered=False)
+    first = step(floor.uow, alice, line(phone))
+    record_comes(floor, phone, answered=False)
+    second = step(floor.uow, alice, line(phone))
+    assert (first.case_id, second.case_id) == (floor.cases[0].id, floor.cases[1].id)
+    record_comes(floor, phone, answered=False)
+    assert step(floor.uow, alice, line(phone)).state.stop_reason == "nothing_due"
 
 
 def test_the_pause_runs_from_the_moment_the_collector_is_free_and_can_be_cut_short(

@@ -12,7 +12,7 @@ import typer
 
 from huikuan.cli import (
     activity,
-    calls_asterisk,
+    calls,
     compliance,
     contact,
     creditors,
@@ -75,7 +75,7 @@ app.command("activity-file")(activity.activity_file)
 app.command("activity-mapping")(activity.activity_mapping)
 app.command("monthly-report")(monthly.monthly_report)
 app.command("monthly-report-recipients")(monthly.monthly_report_recipients)
-app.add_typer(calls_asterisk.app, name="calls")
+app.add_typer(calls.app, name="calls")
 
 
 def main() -> None:  # pragma: no cover

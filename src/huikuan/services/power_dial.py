@@ -11,13 +11,13 @@ Each `step` (the collector's page asks every few seconds, the API on demand) doe
 - stopped: nothing;
 - busy: notes it (the pause starts again from the next time the collector is free);
 - free, the pause not yet over: says when the next call goes;
-- otherwise: claims the next case of "my work today" (services/queue.next_case), rings its best phone
-  number through services/calls.dial (the one door, which asks the gate at this instant) and answers
-  with the case to open. A case the gate refuses, or with no number to ring, is passed over with the
-  gate's rules, until the time the gate gives (never, when it gives none) and the next one tried, at most
-  TRIES per step. Nothing due (but cases the gate allows later: it waits for them): the session stops
-  and says so; the provider refusing a call: it stops with the provider's words (it would refuse the
-  next one too).
+- otherwise: claims the next case of "my work today" (services/queue.next_case) not called since the
+  session started (each case once per session), rings its best phone number through services/calls.dial
+  (the one door, which asks the gate at this instant) and answers with the case to open. A case the gate
+  refuses, or with no number to ring, is passed over with the gate's rules, until the time the gate gives
+  (never, when it gives none) and the next one tried, at most TRIES per step. Nothing due (but cases the
+  gate allows later: it waits for them): the session stops and says so; the provider refusing a call: it
+  stops with the provider's words (it would refuse the next one too).
 
 Two windows of the same collector stepping at once dial once: a step holds the session
 (`stepping_until`, by a conditional UPDATE) while it works.
@@ -217,18 +217,21 @@ def step(
     try:
         if _busy(uow, viewer.user_id, row.started_at, when) is not None:  # it dialled just before
             return Step("busy", power_state(uow, viewer, now=when))
-        return _dial_next(uow, viewer, line, when)
+        return _dial_next(uow, viewer, line, row.started_at, when)
     finally:
         uow.rollback()
         uow.session.execute(update(t.power_sessions).where(mine).values(stepping_until=None))
         uow.commit()
 
 
-def _dial_next(uow: UnitOfWork, viewer: Viewer, line: FloorPhone, when: datetime) -> Step:
-    """Claims and rings the next case the gate allows now, passing over the others (at most TRIES)."""
+def _dial_next(
+    uow: UnitOfWork, viewer: Viewer, line: FloorPhone, started_at: datetime, when: datetime
+) -> Step:
+    """Claims and rings the next case the gate allows now, passing over the others (at most TRIES); a case
+    called since the session started (by it, or by anyone's click) is not dialled again."""
     s = t.power_sessions.c
     mine = s.user_id == viewer.user_id
-    passed = _passed_over(uow, viewer.user_id, when)
+    passed = _passed_over(uow, viewer.user_id, when) | _called_since(uow, started_at)
     for _try in range(TRIES):
         case_id = next_case(uow, viewer, now=when, skip=frozenset(passed))
         if case_id is None and _coming_back(uow, viewer.user_id, when):
@@ -311,6 +314,15 @@ def _passed_over(uow: UnitOfWork, user_id: int, when: datetime) -> set[int]:
             select(k.case_id)
             .where(k.user_id == user_id, or_(k.next_allowed_at.is_(None), k.next_allowed_at > when))
             .distinct()
+        ).scalars()
+    )
+
+
+def _called_since(uow: UnitOfWork, started_at: datetime) -> set[int]:
+    c = t.calls.c
+    return set(
+        uow.session.execute(
+            select(c.case_id).where(c.asked_at >= started_at, c.state != "failed").distinct()
         ).scalars()
     )
 

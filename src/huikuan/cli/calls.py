@@ -1,5 +1,9 @@
-"""`huikuan calls asterisk-bridge`: the process that runs beside a floor's Asterisk (docs/telephony.md,
-"Asterisk (ARI)"). Thin: read the settings, start channels/calls/asterisk_bridge.py, run until stopped."""
+"""`huikuan calls`: the floor's telephone system from the command line.
+
+- `asterisk-bridge`: the process that runs beside a floor's Asterisk (docs/telephony.md, "Asterisk (ARI)").
+  Thin: read the settings, start channels/calls/asterisk_bridge.py, run until stopped.
+- `review-sample`: the quality review's sample of a week drawn now (docs/quality-review.md), as the
+  `call-review-sample` job draws the last whole week's."""
 
 from __future__ import annotations
 
@@ -12,9 +16,12 @@ import typer
 
 from huikuan.channels.calls.asterisk_bridge import DEFAULT_DIAL, Bridge, BridgeConfig
 from huikuan.channels.calls.asterisk_journal import JournalServer
-from huikuan.cli.common import fail
+from huikuan.cli.common import fail, working_uow
 from huikuan.config import get_settings
+from huikuan.domain.call_review import previous_week, week_monday
 from huikuan.i18n import gettext as _
+from huikuan.services.call_review_sample import sample_week
+from huikuan.services.clock import floor_today
 
 app = typer.Typer(help="The floor's telephone system.", no_args_is_help=True, add_completion=False)
 
@@ -96,3 +103,22 @@ def asterisk_bridge(
         bridge.close()
         if server is not None:
             server.stop()
+
+
+@app.command("review-sample")
+def review_sample(
+    week: str = typer.Option(
+        "", "--week", help="The ISO week to sample, e.g. 2026-W49; blank: the last whole week (as the job)"
+    ),
+) -> None:
+    """Draws the week's sample of calls for quality review now, for each collector not yet sampled that
+    week (a week still running: the collector's later calls that week are not in its sample)."""
+    chosen = week.strip() or previous_week(floor_today())
+    try:
+        week_monday(chosen)
+    except ValueError:
+        raise fail(_("--week: {value} is not an ISO week such as 2026-W49", value=chosen), 2) from None
+    with working_uow() as uow:
+        added = sample_week(uow, chosen)
+        uow.commit()
+    typer.echo(_("{n} calls sampled for {week}", n=added, week=chosen))
