@@ -131,7 +131,8 @@ def test_once_the_record_is_in_the_contact_form_completes_the_calls_own_contact(
     assert f'name="call_id" value="{request.call_id}"' in panel.text
     assert 'name="duration_min"' not in panel.text and 'value="4.0"' in panel.text
     # The person, number and direction are the call's: shown (masked), not offered for choosing.
-    assert 'data-testid="contact-who"' not in panel.text and 'data-testid="contact-direction"' not in panel.text
+    assert 'data-testid="contact-who"' not in panel.text
+    assert 'data-testid="contact-direction"' not in panel.text
     assert 'data-testid="contact-called"' in panel.text and "+86 138****0001" in panel.text
     form = {
         "call_id": str(request.call_id),

@@ -43,11 +43,11 @@ import wave
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
-from tests.support.server import free_port
+from tests.support.local_http import Answer, LocalHttp
 from tests.support.twilio_server import signature
 
 ACCOUNT_SID = "AC" + "0" * 31 + "2"
@@ -152,10 +152,10 @@ class Placed:
     recording_duration_s: int = 0
 
 
-class TwilioVoiceServer:
+class TwilioVoiceServer(LocalHttp):
     def __init__(self) -> None:
+        super().__init__()
         self.lock = threading.Lock()
-        self.port = free_port()
         self.clock = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)  # moves on with each call played out
         self.calls: dict[str, Placed] = {}  # parent sid -> the call
         self.refused: list[tuple[int, str]] = []  # (code, message) of each refusal
@@ -163,15 +163,10 @@ class TwilioVoiceServer:
         self.autorun: Outcome | None = None
         self.drop_callbacks = False
         self.playing: list[threading.Thread] = []  # the threads of `autorun`
-        self.server: ThreadingHTTPServer | None = None
         # TwiML Bins (twilio.com/docs/serverless/twiml-bins): Twilio-hosted TwiML, answered only to
         # requests signed by Twilio; the floor's recording notice is one.
         self.bins = {NOTICE_BIN: NOTICE_TWIML}
         self.bins_fetched: list[str] = []  # the full URL of each request a bin answered
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def notice_url(self) -> str:
@@ -195,6 +190,9 @@ class TwilioVoiceServer:
                 "status": status,
             },
         )
+
+    def serve(self, method: str, request: BaseHTTPRequestHandler, body: bytes) -> Answer:
+        return self.handle(method, request.path, request.headers, body)
 
     def handle(
         self, method: str, target: str, headers: Any, body: bytes
@@ -477,52 +475,6 @@ class TwilioVoiceServer:
     @staticmethod
     def headers_for(url: str, form: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
         return {"X-Twilio-Signature": signature(token, url, form)}
-
-    # --- running --------------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.0"
-
-            def _answer(self, method: str) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                status, headers, data = provider.handle(method, self.path, self.headers, body)
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                self._answer("GET")
-
-            def do_POST(self) -> None:
-                self._answer("POST")
-
-            def log_message(self, *_args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    def __enter__(self) -> TwilioVoiceServer:
-        self.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
 
 def _when(text: str) -> datetime | str:
