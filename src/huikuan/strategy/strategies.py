@@ -10,6 +10,8 @@ load) and the same gate as `optimized`.
     balance-first   largest balance first
     oldest-first    most days past due first
     round-robin     the whole portfolio in turn: each day continues where the previous day stopped
+    expert          a skilled supervisor's rules without an optimiser: calls in each debtor's best hour,
+                    SMS reminders and early-stage SMS, letters to the unreachable (strategy/expert.py)
     idle            no contact at all (a reference: what the portfolio pays by itself)
 """
 
@@ -23,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from huikuan.errors import InvalidInput
-from huikuan.strategy import exact
+from huikuan.strategy import exact, expert
 from huikuan.strategy.allocate import solve
 from huikuan.strategy.api import ACTIONS, PlanInputs, PlanResult
 from huikuan.strategy.capacity_problem import Problem
@@ -184,10 +186,17 @@ REGISTRY: dict[str, Strategy] = {
         Strategy(
             "round-robin", "calls, the portfolio in turn", ("call",), _baseline("round-robin", _rotation)
         ),
+        Strategy(
+            "expert",
+            "a skilled supervisor's rules: best hours, reminders, early SMS, letters to the unreachable",
+            expert.ACTIONS,
+            expert.plan,
+        ),
         Strategy("idle", "no contact (reference)", (), _idle),
     )
 }
-BASELINES = ("balance-first", "oldest-first", "round-robin")
+BASELINES = ("balance-first", "oldest-first", "round-robin")  # the rule-of-thumb ones: calls only
+STRONG_BASELINE = "expert"
 
 
 def get(name: str) -> Strategy:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from huikuan.simulate import from_dict, load, run
-from huikuan.strategy.strategies import BASELINES
+from huikuan.strategy.strategies import BASELINES, STRONG_BASELINE
 
 SMALL: dict[str, Any] = {
     "scenario": {"debtors": 1500, "refit_every": 7},
@@ -45,7 +45,7 @@ def test_a_short_simulation_is_the_same_for_the_same_seed_and_differs_for_anothe
     assert a["recovered"] != c["recovered"]
 
 
-@pytest.mark.parametrize("strategy", ["optimized", *BASELINES])
+@pytest.mark.parametrize("strategy", ["optimized", *BASELINES, STRONG_BASELINE])
 def test_no_contact_is_ever_made_in_breach_and_the_plan_keeps_to_the_allowed_frame(strategy: str) -> None:
     r = run(_small(scenario__debtors=600), strategy, 6, 1).data
     assert r["violations"] == 0
