@@ -56,7 +56,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the checkout, for bench.acs3
 
-from bench.acs3 import Acs3  # noqa: E402
+from bench.acs3 import Acs3  # noqa: E402 (once the checkout is on the path, for a script run)
 
 KEY_ID = "LTAI5tLocalCallCentre"
 KEY_SECRET = "local-call-centre-secret"

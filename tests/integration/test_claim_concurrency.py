@@ -14,7 +14,7 @@ from tests.support.floor import MORNING
 
 from huikuan.services.access import get_viewer
 from huikuan.services.creditors import add_creditor
-from huikuan.services.queue import next_case
+from huikuan.services.queue_claims import next_case
 from huikuan.services.users import add_user
 from huikuan.storage import tables as t
 from huikuan.storage.engine import is_sqlite

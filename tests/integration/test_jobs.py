@@ -22,7 +22,7 @@ from huikuan.errors import InvalidInput
 from huikuan.services import jobs
 from huikuan.services.job_loop import JobScheduler
 from huikuan.services.jobs import Job, run_due
-from huikuan.services.queue import next_case
+from huikuan.services.queue_claims import next_case
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.scheduler import attach

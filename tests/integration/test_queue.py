@@ -18,15 +18,8 @@ from tests.support.web import bearer, login_client
 
 from huikuan.errors import Forbidden
 from huikuan.services.case_view import case_360
-from huikuan.services.queue import (
-    expire_claims,
-    my_work,
-    next_case,
-    queue_page,
-    release_case,
-    team_queue,
-    touch_claim,
-)
+from huikuan.services.queue import my_work, queue_page, team_queue
+from huikuan.services.queue_claims import expire_claims, next_case, release_case, touch_claim
 from huikuan.storage import tables as t
 from huikuan.web.app import create_app
 

@@ -25,7 +25,8 @@ from huikuan.errors import Forbidden, InvalidInput, NotFound
 from huikuan.services.access import visible_case
 from huikuan.services.disputes import dispute_list
 from huikuan.services.outbox_list import outbox
-from huikuan.services.queue import my_work, next_case
+from huikuan.services.queue import my_work
+from huikuan.services.queue_claims import next_case
 from huikuan.services.statement_access import creditors_for
 from huikuan.services.tenancy import (
     set_team_creditors,

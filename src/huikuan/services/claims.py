@@ -12,7 +12,7 @@ from sqlalchemy import or_, update
 from huikuan.errors import Forbidden
 from huikuan.services.access import Viewer, may_take, trained_for_vulnerability, visible_case, why_not_work
 from huikuan.services.holds import is_vulnerable
-from huikuan.services.queue import CLAIM_TTL
+from huikuan.services.queue_claims import CLAIM_TTL
 from huikuan.storage import tables as t
 from huikuan.storage.uow import UnitOfWork
 

@@ -42,7 +42,7 @@ from huikuan.services.monthly_job import monthly_reports
 from huikuan.services.outbox_job import dispatch_due
 from huikuan.services.plan_dispatch import dispatch_plan
 from huikuan.services.promises import check_promises
-from huikuan.services.queue import expire_claims
+from huikuan.services.queue_claims import expire_claims
 from huikuan.services.reports import reports_job
 from huikuan.services.retention import retention_job
 from huikuan.storage import tables as t

@@ -34,7 +34,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from huikuan.errors import Conflict, InvalidInput
 from huikuan.services.access import Viewer, require_writer
 from huikuan.services.calls import AWAITING, ERROR_MAX, FloorPhone, best_phone_points, dial, seat_of
-from huikuan.services.queue import next_case
+from huikuan.services.queue_claims import next_case
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
 from huikuan.storage.uow import UnitOfWork

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import Request
 
 from huikuan.services.case_filter import CaseFilter, parse_sort
-from huikuan.services.queue import PER_PAGE, QueueQuery, next_case, queue_page, release_case
+from huikuan.services.queue import PER_PAGE, QueueQuery, queue_page
+from huikuan.services.queue_claims import next_case, release_case
 from huikuan.web.api.common import ApiViewerDep, UowDep, api_router
 from huikuan.web.ids import PathId
 

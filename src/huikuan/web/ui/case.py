@@ -29,7 +29,7 @@ from huikuan.services.holds import open_holds_of
 from huikuan.services.identity_check import CHECKS_PER_HOUR, CallerSays, check_identity
 from huikuan.services.plan import explain_for
 from huikuan.services.power_dial import power_state
-from huikuan.services.queue import touch_claim
+from huikuan.services.queue_claims import touch_claim
 from huikuan.services.recording_playback import timeline_recordings
 from huikuan.services.reveal import reveal
 from huikuan.services.view_audit import note_case_viewed

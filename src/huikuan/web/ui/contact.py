@@ -37,7 +37,7 @@ from huikuan.services.contact_report import (
     ContactReport,
 )
 from huikuan.services.promises import promises_of
-from huikuan.services.queue import next_case
+from huikuan.services.queue_claims import next_case
 from huikuan.services.visits import visit_day
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.segments import SEGMENTS

@@ -1,6 +1,7 @@
 """The collector's queue pages: "my work today", the supervisor's team view, taking the next case and
-giving a case back. The order, the paging and the claiming rules live in services/queue.py. A
-creditor's viewer has no queue: it is sent to its portfolio (web/ui/portfolio.py)."""
+giving a case back. The order and the paging live in services/queue.py, the claiming rules in
+services/queue_claims.py. A creditor's viewer has no queue: it is sent to its portfolio
+(web/ui/portfolio.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from huikuan.services.case_filter import CaseFilter, parse_sort
 from huikuan.services.case_labels import label
 from huikuan.services.complaints import open_complaint_cases
 from huikuan.services.power_dial import power_state
-from huikuan.services.queue import QueueQuery, next_case, queue_page, release_case
+from huikuan.services.queue import QueueQuery, queue_page
+from huikuan.services.queue_claims import next_case, release_case
 from huikuan.services.workload import filter_choices
 from huikuan.storage.uow import UnitOfWork
 from huikuan.web.ids import PathId
