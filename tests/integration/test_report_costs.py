@@ -59,19 +59,30 @@ def _raw_attempts(floor: Floor, creditor_id: int) -> Counter[tuple[str, date]]:
 def test_the_cost_of_a_channel_is_each_days_attempts_times_the_cost_in_force_that_day(
     floor: Floor, worked: Portfolio, db_env: str
 ) -> None:
-    for args in (("call", "150", "--from", "2026-10-01"), ("call", "200", "--from", "2026-11-01")):
+    # the call's cost changes on a Wednesday (October 21st, the day after Tuesday's calls, the day of
+    # Wednesday's) and on a Sunday (November 1st): those weeks are costed day by day
+    for args in (
+        ("call", "150", "--from", "2026-10-01"),
+        ("call", "170", "--from", "2026-10-21"),
+        ("call", "200", "--from", "2026-11-01"),
+    ):
         assert cli("reports", "costs", "set", *args).exit_code == 0
     ada = login_client(create_app(db_env), "ada")
     put = {"channel": "sms", "unit_cost_minor": 5, "currency": "CNY", "effective_from": "2026-10-01"}
     assert ada.put("/api/v1/reports/costs", json=put).status_code == 200
     listed = cli("reports", "costs", "list").stdout.splitlines()
-    assert len(listed) == 3 and '"unit_cost_minor": 200' in listed[1]
-    assert len(ada.get("/api/v1/reports/costs").json()["items"]) == 3
+    assert len(listed) == 4 and '"unit_cost_minor": 200' in listed[2]
+    assert len(ada.get("/api/v1/reports/costs").json()["items"]) == 4
 
     answer = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}")
     costs = {row["channel"]: row for row in answer["costs"]}
     raw = _raw_attempts(floor, worked.bank)
-    calls = sum(n * (150 if day < NOVEMBER_1 else 200) for (ch, day), n in raw.items() if ch == "call")
+    assert {day for (ch, day) in raw if ch == "call"} >= {date(2026, 10, 20), date(2026, 10, 21)}
+
+    def call_cost(day: date) -> int:
+        return 150 if day < date(2026, 10, 21) else 170 if day < NOVEMBER_1 else 200
+
+    calls = sum(n * call_cost(day) for (ch, day), n in raw.items() if ch == "call")
     sms = sum(n * 5 for (ch, _day), n in raw.items() if ch == "sms")
     assert costs["call"]["cost"] == calls and calls > 0
     assert costs["sms"]["cost"] == sms and sms > 0

@@ -28,7 +28,7 @@ from tests.support.reports import (
 )
 from tests.support.web import login_client
 
-from huikuan.domain.reports import COUNTS, period_start
+from huikuan.domain.reports import COUNTERS, COUNTS, period_start
 from huikuan.services.report_kpis import measures
 from huikuan.services.reports import refresh
 from huikuan.services.users import add_user
@@ -207,6 +207,71 @@ def test_recomputing_gives_the_same_rows(floor: Floor) -> None:
     done = refresh(floor.uow, DECEMBER_RUN, date(2026, 10, 1))
     assert done["month_end_accounts"] == 0  # a month-end is taken once
     assert rows() == before
+
+
+def _weeks_of_the_days(
+    floor: Floor,
+) -> tuple[dict[tuple[Any, ...], list[int]], dict[tuple[Any, ...], list[int]]]:
+    """report_daily added up by week (its Monday) and keys, and report_weekly, each keyed alike."""
+    conn = floor.uow.session.connection()
+    keys = ("creditor_id", "team_id", "user_id", "channel", "currency", "product", "segment")
+    added: dict[tuple[Any, ...], list[int]] = {}
+    for row in conn.execute(select(t.report_daily)).mappings():
+        day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"]))
+        into = added.setdefault((period_start(day, "week"), *(row[k] for k in keys)), [0] * len(COUNTERS))
+        for n, name in enumerate(COUNTERS):
+            into[n] += row[name]
+    kept = {}
+    for row in conn.execute(select(t.report_weekly)).mappings():
+        week = row["week"] if isinstance(row["week"], date) else date.fromisoformat(str(row["week"]))
+        kept[(week, *(row[k] for k in keys))] = [int(row[name]) for name in COUNTERS]
+    return added, kept
+
+
+@pytest.mark.usefixtures("worked")
+def test_the_weekly_roll_up_is_the_days_added_up_and_follows_a_recomputed_day(floor: Floor) -> None:
+    """Long periods read whole weeks from report_weekly: after each run it holds exactly report_daily's
+    rows added up by week and keys, the week of a day recomputed late included."""
+    added, kept = _weeks_of_the_days(floor)
+    assert kept and kept == added
+    floor.uow.session.execute(
+        t.job_leases.insert().values(name="reports", last_run_at=DECEMBER_RUN, last_result={})
+    )
+    floor.uow.commit()
+    from huikuan.services.payments import PostPayment, post_payment
+
+    post_payment(
+        floor.uow,
+        None,
+        PostPayment(floor.cases[0].id, 7_000, "cash", "LATE", paid_at=at(date(2026, 11, 20))),
+        now=DECEMBER_RUN + timedelta(days=2),
+    )
+    refresh(floor.uow, DECEMBER_RUN + timedelta(days=2))
+    added_after, kept_after = _weeks_of_the_days(floor)
+    assert kept_after == added_after and kept_after != kept
+    week = date(2026, 11, 16)  # the Monday of November 20th
+    collected = COUNTERS.index("collected")
+    assert sum(v[collected] for k, v in kept_after.items() if k[0] == week) == 7_000 + sum(
+        v[collected] for k, v in kept.items() if k[0] == week
+    )
+
+
+def test_a_long_period_reads_its_whole_weeks_from_the_roll_up(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    """A period's whole weeks come from report_weekly and its other days from report_daily: a figure
+    changed in the roll-up alone shows in a period holding that whole week, not in one cutting it."""
+    week = date(2026, 10, 19)  # Monday to Sunday the 25th: Tuesday's and Wednesday's calls
+    w = t.report_weekly.c
+    bank_week = t.report_weekly.update().where(w.week == week, w.creditor_id == worked.bank)
+    changed = floor.uow.session.connection().execute(bank_week.values(attempts=w.attempts + 1)).rowcount
+    floor.uow.commit()
+    whole = _kpis(db_env, "ada", "creditor=BANK&from=2026-10-19&to=2026-10-25").json()
+    cut = _kpis(db_env, "ada", "creditor=BANK&from=2026-10-19&to=2026-10-24").json()
+    by_day = _kpis(db_env, "ada", "creditor=BANK&from=2026-10-19&to=2026-10-25&group_by=day").json()
+    assert changed > 0
+    assert whole["measures"]["counts"]["attempts"] == cut["measures"]["counts"]["attempts"] + changed
+    assert by_day["measures"]["counts"]["attempts"] == cut["measures"]["counts"]["attempts"] > 0
 
 
 @pytest.mark.usefixtures("worked")

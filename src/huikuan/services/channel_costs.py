@@ -6,7 +6,7 @@ counters: each day's attempts on a channel times the unit cost in force that day
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
@@ -16,7 +16,7 @@ from huikuan.errors import InvalidInput
 from huikuan.services.access import Viewer, require_admin
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
-from huikuan.storage.report_store import Scope, daily_sums
+from huikuan.storage.report_store import Scope, kept_sums, whole_weeks
 from huikuan.storage.uow import UnitOfWork
 
 MAX_UNIT_COST_MINOR = 10**9
@@ -108,6 +108,15 @@ def list_costs(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 def costs_of(conn: Connection, scope: Scope, first: date, last: date) -> list[dict[str, Any]]:
     """Per channel and currency over first..last within the scope: attempts, contacts, net collected,
-    cost, cost per contact and net collected per unit of cost (domain/costs.py)."""
-    rows = [{**row, "channel": row["key"]} for row in daily_sums(conn, scope, first, last, "channel")]
-    return channel_costs(by_channel(rows), unit_costs(conn))
+    cost, cost per contact and net collected per unit of cost (domain/costs.py). A cost is the unit cost
+    in force on each day, so the counters are read by day, or by whole week where no unit cost changes
+    within the week (the week's row counted at its Monday's cost)."""
+    costs = unit_costs(conn)
+    changes = {cost.effective_from for cost in costs}
+    weeks = [
+        monday
+        for monday in whole_weeks(first, last)
+        if not any(monday < day <= monday + timedelta(days=6) for day in changes)
+    ]
+    rows = [{**row, "channel": row["key"]} for row in kept_sums(conn, scope, first, last, "channel", weeks)]
+    return channel_costs(by_channel(rows), costs)

@@ -43,6 +43,7 @@ from huikuan.storage.report_store import (
     Scope,
     daily_sums,
     month_ends,
+    period_sums,
     refusal_sums,
     roll_pairs,
     vintage_points,
@@ -82,13 +83,13 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
     scope, code = _scope(uow, viewer, ask)
     conn = uow.session.connection()
     # Summed in SQL, never one row per day and split key to Python (at 1,000,000 accounts ~45,000 rows
-    # for 90 days by collector): by day and currency for the periods (bucketed here: at most a few
-    # hundred rows), by split key and currency over the whole period for the groups.
-    by_day = daily_sums(conn, scope, first, last, None) if ask.group_by else None
-    by_key = daily_sums(conn, scope, first, last, ask.split, by_day=False) if ask.split else None
+    # for 90 days by collector): by period and currency for the periods, by split key and currency over
+    # the whole period for the groups; whole weeks from the weekly roll-up (storage/report_store.py).
+    by_day = period_sums(conn, scope, first, last, None, ask.group_by) if ask.group_by else None
+    by_key = period_sums(conn, scope, first, last, ask.split, None) if ask.split else None
     rows = by_day if by_day is not None else by_key
     if rows is None:
-        rows = daily_sums(conn, scope, first, last, None, by_day=False)
+        rows = period_sums(conn, scope, first, last, None, None)
     answer: dict[str, Any] = {
         "scope": {
             "creditor": code,

@@ -4,6 +4,7 @@ read (docs/reports.md), so that no report scans the raw history.
 Each run (re)computes, from the raw records, every floor day since the day of its last run, yesterday and
 today, and the days of payments received earlier but posted since its last run (an imported payment file
 reports days past); a day recomputed replaces that day's rows, so running twice changes nothing. The
+weeks of those days are then summed again from their days (report_weekly, which long periods read). The
 champion-against-challenger figures of the calendar months of those days (and of payments reversed since
 its last run) are recomputed whole, case by case (services/strategy_compare.py `keep_month`). It then
 takes the snapshot of the last month-end passed if there is none yet (a snapshot is written once: it is
@@ -22,14 +23,14 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from huikuan.domain.days import day_start, local_day
-from huikuan.domain.reports import COUNTERS
+from huikuan.domain.reports import COUNTERS, period_start
 from huikuan.errors import InvalidInput
 from huikuan.services.clock import floor_today, floor_zone
 from huikuan.services.strategy_compare import keep_month
 from huikuan.storage import portfolio_store
 from huikuan.storage import report_counts as rc
 from huikuan.storage import tables as t
-from huikuan.storage.report_store import has_month_end, replace_day, take_month_end
+from huikuan.storage.report_store import has_month_end, replace_day, roll_week, take_month_end
 from huikuan.storage.uow import UnitOfWork
 
 JOB = "reports"
@@ -60,6 +61,10 @@ def refresh(uow: UnitOfWork, now: datetime, first: date | None = None) -> dict[s
     for day in sorted(days):
         uow.begin_write()
         rows += compute_day(uow.session.connection(), day, zone)
+        uow.commit()
+    for week in sorted({period_start(day, "week") for day in days}):
+        uow.begin_write()
+        roll_week(uow.session.connection(), week)
         uow.commit()
     strategy_rows = 0
     for month in sorted(_months(uow, days, last_run, zone)):

@@ -8,13 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, insert, literal, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
 
-from huikuan.domain.reports import BUCKETS, CLOSED, COUNTERS, VintagePoint
+from huikuan.domain.reports import BUCKETS, CLOSED, COUNTERS, VintagePoint, period_start
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import insert_frame, read_frame
 
@@ -118,8 +131,7 @@ def take_month_end(conn: Connection, month_end: date, end: datetime) -> int:
     return insert_frame(conn, t.account_month_ends, frame)
 
 
-def _daily_scope(scope: Scope) -> ColumnElement[bool]:
-    r = t.report_daily.c
+def _counters_scope(scope: Scope, r: Any) -> ColumnElement[bool]:
     parts = _scope(scope, r.creditor_id, r.team_id, r.user_id, r.channel)
     if scope.product is not None:
         parts = and_(parts, r.product == scope.product)
@@ -141,21 +153,106 @@ def _scope(scope: Scope, creditor: Any, team: Any, user: Any, channel: Any) -> C
     return and_(true(), *parts)
 
 
+def roll_week(conn: Connection, week: date) -> int:
+    """The week's (its Monday's) rows of report_weekly, summed again from its days in report_daily."""
+    r, w = t.report_daily.c, t.report_weekly.c
+    conn.execute(delete(t.report_weekly).where(w.week == week))
+    keys = [r.creditor_id, r.team_id, r.user_id, r.channel, r.currency, r.product, r.segment]
+    summed = (
+        select(literal(week, Date).label("week"), *keys, *(func.sum(getattr(r, n)) for n in COUNTERS))
+        .where(r.day >= week, r.day <= week + timedelta(days=6))
+        .group_by(*keys)
+    )
+    names = ["week", *(k.name for k in keys), *COUNTERS]
+    return conn.execute(insert(t.report_weekly).from_select(names, summed)).rowcount or 0
+
+
 def daily_sums(
     conn: Connection, scope: Scope, first: date, last: date, split: str | None, by_day: bool = True
 ) -> list[dict[str, Any]]:
     """The counters summed by day (or, `by_day=False`, over the whole period: the rows' day is None),
     currency and (if asked) one split, over days first..last."""
-    r = t.report_daily.c
+    return period_sums(conn, scope, first, last, split, "day" if by_day else None)
+
+
+def period_sums(
+    conn: Connection, scope: Scope, first: date, last: date, split: str | None, period: str | None
+) -> list[dict[str, Any]]:
+    """The counters summed by period (`day`, `week` or `month`: the row's day is the period's first day,
+    as domain/reports.py `period_start` gives it; None: over the whole period, day None), currency and
+    (if asked) one split, over days first..last."""
+    weeks = [] if period == "day" else whole_weeks(first, last, by_month=period == "month")
+    summed: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in kept_sums(conn, scope, first, last, split, weeks):
+        label = period_start(row["day"], period) if period is not None else None
+        into = summed.setdefault(
+            (label, row["currency"], row["key"]),
+            {"day": label, "currency": row["currency"], "key": row["key"], **dict.fromkeys(COUNTERS, 0)},
+        )
+        for name in COUNTERS:
+            into[name] += row[name]
+    return list(summed.values())
+
+
+def kept_sums(
+    conn: Connection, scope: Scope, first: date, last: date, split: str | None, weeks: Sequence[date]
+) -> list[dict[str, Any]]:
+    """The counters over days first..last as kept, summed by currency and (if asked) one split: the
+    `weeks` (Mondays of whole weeks within the days) from report_weekly, the row's day their Monday;
+    every other day from report_daily, by day."""
+    queries = []
+    if weeks:
+        queries.append(_sums(t.report_weekly, "week", t.report_weekly.c.week.in_(weeks), scope, split))
+    runs = _days_left(first, last, weeks)
+    if runs:
+        days = or_(*(t.report_daily.c.day.between(a, b) for a, b in runs))
+        queries.append(_sums(t.report_daily, "day", days, scope, split))
+    return [
+        {
+            "day": row.day if isinstance(row.day, date) else date.fromisoformat(str(row.day)),
+            "currency": row.currency,
+            "key": row.key,
+            **{name: int(getattr(row, name) or 0) for name in COUNTERS},
+        }
+        for query in queries
+        for row in conn.execute(query)
+    ]
+
+
+def _sums(table: Any, column: str, where: Any, scope: Scope, split: str | None) -> Any:
+    r = table.c
     key = getattr(r, SPLITS[split]) if split else literal(None)
-    day = r.day if by_day else literal(None)
+    label = getattr(r, column)
     sums = [func.sum(getattr(r, name)).label(name) for name in COUNTERS]
-    query = (
-        select(day.label("day"), r.currency, key.label("key"), *sums)
-        .where(r.day >= first, r.day <= last, _daily_scope(scope))
-        .group_by(day, r.currency, key)
+    return (
+        select(label.label("day"), r.currency, key.label("key"), *sums)
+        .where(where, _counters_scope(scope, r))
+        .group_by(label, r.currency, key)
     )
-    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def whole_weeks(first: date, last: date, by_month: bool = False) -> list[date]:
+    """The Mondays of the weeks wholly within first..last (and, `by_month`, within one calendar month)."""
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    weeks = []
+    while monday + timedelta(days=6) <= last:
+        if not by_month or monday.month == (monday + timedelta(days=6)).month:
+            weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks
+
+
+def _days_left(first: date, last: date, weeks: Sequence[date]) -> list[tuple[date, date]]:
+    """The runs of days first..last outside the whole weeks, as (first, last) pairs."""
+    runs: list[tuple[date, date]] = []
+    start = first
+    for monday in weeks:
+        if start < monday:
+            runs.append((start, monday - timedelta(days=1)))
+        start = monday + timedelta(days=7)
+    if start <= last:
+        runs.append((start, last))
+    return runs
 
 
 def refusal_sums(conn: Connection, scope: Scope, first: date, last: date) -> dict[str, int]:

@@ -82,6 +82,7 @@ from huikuan.storage.tables.reports import (
     report_daily,
     report_refusals,
     report_strategies,
+    report_weekly,
 )
 from huikuan.storage.tables.reviews import call_reviews, review_checklists
 from huikuan.storage.tables.self_service import (
@@ -160,6 +161,7 @@ __all__ = [
     "report_recipients",
     "report_refusals",
     "report_strategies",
+    "report_weekly",
     "scripts",
     "sms_templates",
     "statement_entries",

@@ -33,6 +33,27 @@ report_daily = Table(
 )
 
 
+# report_daily rolled up by week (its Monday), the same keys and counters: a report over a long period
+# reads its whole weeks here, seven times fewer rows, and only its first and last days from report_daily.
+# Kept by the `reports` job with the days it recomputes (storage/report_store.py `roll_week`).
+report_weekly = Table(
+    "report_weekly",
+    metadata,
+    Column("week", Date, nullable=False),
+    Column("creditor_id", Id, nullable=False),
+    Column("team_id", Id),
+    Column("user_id", Id),
+    Column("channel", String(12), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("product", String(20), nullable=False, default="", server_default=""),
+    Column("segment", String(40), nullable=False, default="", server_default=""),
+    *(Column(name, Integer, nullable=False, default=0) for name in COUNTS),
+    *(Column(name, BigInteger, nullable=False, default=0) for name in AMOUNTS),
+    Index("ix_report_weekly_week_creditor", "week", "creditor_id"),
+    Index("ix_report_weekly_creditor_week", "creditor_id", "week"),
+)
+
+
 # The gate's refusals of contacts (audit `contact.refused`), one row per day, scope and rule named.
 report_refusals = Table(
     "report_refusals",
