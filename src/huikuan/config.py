@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     time_zone: str = "Asia/Shanghai"  # the floor's zone: times are shown in it unless a user sets its own
     # The floor's hour (0-23) from which the daily-plan job makes today's plan if no one has made it.
     plan_hour: int = Field(default=6, ge=0, le=23)
+    # Processes that put the plan's messages in the outbox (services/plan_dispatch.py) when there are
+    # many; 0: one per core, at most 4; 1: in the job's own process.
+    dispatch_workers: int = Field(default=0, ge=0, le=32)
     # The jobs run in their own process (`huikuan jobs worker`); true runs them inside `huikuan serve` too.
     run_jobs: bool = False
     # Database connections per process; a web process serves at most this many requests at once.

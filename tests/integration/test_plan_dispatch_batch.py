@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from tests.support.floor import MORNING, TODAY, Floor
 from tests.support.messaging import channel_settings, use_settings
 
@@ -174,3 +174,35 @@ def test_a_message_another_run_queued_meanwhile_is_counted_as_already_there(
     )
     assert (counts["queued"], counts["already"]) == (2, 1)
     assert [m.case_id for m in _messages(floor)] == sorted(c.id for c in floor.cases[:3])
+
+
+def test_worker_processes_queue_exactly_what_one_process_queues(
+    floor: Floor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many planned messages are shared among worker processes, a batch at a time: the outbox, the
+    counts and the refusals' audit events are those the job's own process makes alone."""
+    _varied(floor)
+    monkeypatch.setattr(plan_dispatch, "BATCH", 1)
+    monkeypatch.setattr(plan_dispatch, "PARALLEL_FROM", 2)
+    _plan(floor, (0, "sms", SLOT), (1, "letter", None), (2, "sms", SLOT))
+    settings = channel_settings(tmp_path, sms_url="http://127.0.0.1:9")
+
+    def dispatched(workers: int) -> tuple[dict[str, Any], list[tuple[Any, ...]], list[Any]]:
+        m, a = t.messages.c, t.audit_events.c
+        mark = floor.uow.session.execute(select(func.coalesce(func.max(a.id), 0))).scalar_one()
+        floor.uow.rollback()
+        counts = dispatch_plan(
+            floor.uow, MORNING, settings=settings.model_copy(update={"dispatch_workers": workers})
+        )
+        floor.uow.rollback()
+        kept = [c for c in t.messages.c if c.name not in ("id", "created_at")]
+        messages = [tuple(r) for r in floor.uow.session.execute(select(*kept).order_by(m.case_id))]
+        refused = select(a.detail).where(a.id > mark, a.action == "contact.refused")
+        refusals = floor.uow.session.execute(refused).scalars().all()
+        floor.uow.session.execute(t.messages.delete())  # the same plan again, from nothing queued
+        floor.uow.commit()
+        return counts, messages, sorted(refusals, key=str)
+
+    parallel = dispatched(2)
+    assert parallel[0]["queued"] == 2 and sum(parallel[0]["refused"].values()) == 1
+    assert dispatched(1) == parallel

@@ -7,16 +7,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from huikuan.compliance.contract_fields import format_instant
 from huikuan.compliance.model import Address, DebtorFacts, Decision, HistoryEvent, Request, epoch_seconds
 
-# The encoders json.dumps(..., sort_keys=True[, separators=(",", ":"), ensure_ascii=False]) would make
-# anew for every call, made once: the decision id digests the canonical text (`_CANON`) of a material
-# whose history is in the order of each event's sorted-key text (`_ORDER`).
+# The encoder json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False) would make anew
+# for every call, made once: the decision id digests the canonical text of its material.
 _CANON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-_ORDER = json.JSONEncoder(sort_keys=True)
 
 
 def decision_to_dict(decision: Decision) -> dict[str, Any]:
@@ -31,20 +30,47 @@ def decision_to_dict(decision: Decision) -> dict[str, Any]:
         "pack_version": decision.pack_version,
     }
     basis = decision.basis
-    material: dict[str, Any] = {"decision": out}
-    if basis is not None:
-        material["request"] = request_to_dict(basis.request, with_history=False)
-        material["history"] = read_history(basis.request, basis.history)
-        material["pack_fingerprint"] = basis.pack_fingerprint
-    canon = _CANON.encode(material)
+    if basis is None:
+        canon = _CANON.encode({"decision": out})
+    else:
+        # The canonical text of {"decision", "history", "pack_fingerprint", "request"} (keys sorted),
+        # its history written from each event's own canonical text, each event encoded once.
+        request = request_to_dict(basis.request, with_history=False)
+        canon = (
+            f'{{"decision":{_CANON.encode(out)},'
+            f'"history":[{",".join(history_texts(basis.request, basis.history))}],'
+            f'"pack_fingerprint":{_CANON.encode(basis.pack_fingerprint)},'
+            f'"request":{_CANON.encode(request)}}}'
+        )
     return {**out, "id": hashlib.sha256(canon.encode()).hexdigest()[:32]}
 
 
-def read_history(request: Request, history: Iterable[HistoryEvent]) -> list[dict[str, Any]]:
-    """The events the gate read for this request, canonical and in a canonical order."""
+def history_texts(request: Request, history: Iterable[HistoryEvent]) -> list[str]:
+    """The canonical text of each event the gate read for this request (the party's, up to its instant),
+    in the order of those texts."""
     at = epoch_seconds(request.at)
-    mine = [event_to_dict(e) for e in history if e.party_id == request.party.id and e.ts <= at]
-    return sorted(mine, key=_ORDER.encode)
+    return sorted(event_text(e) for e in history if e.party_id == request.party.id and e.ts <= at)
+
+
+def event_text(event: HistoryEvent) -> str:
+    """The canonical text of `event_to_dict(event)` (keys sorted, no spaces), written field by field: the
+    instant and the enums' values need no escaping, the party id and the debt ids are encoded (once)."""
+    role = "null" if event.party_role is None else f'"{event.party_role.value}"'
+    return (
+        f'{{"at":"{format_instant(event.at)}","channel":"{event.channel.value}",'
+        f'"debt_ids":{_strings(event.debt_ids)},"direction":"{event.direction.value}",'
+        f'"outcome":"{event.outcome.value}","party_id":{_string(event.party_id)},"party_role":{role}}}'
+    )
+
+
+@lru_cache(maxsize=4096)
+def _strings(values: tuple[str, ...]) -> str:
+    return _CANON.encode(list(values))
+
+
+@lru_cache(maxsize=4096)
+def _string(value: str) -> str:
+    return _CANON.encode(value)
 
 
 def request_to_dict(request: Request, with_history: bool = True) -> dict[str, Any]:

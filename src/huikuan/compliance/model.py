@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
+from functools import cache
 
 from huikuan.domain.enums import Channel, Direction
 
@@ -99,6 +100,7 @@ COMMUNICATION = 8  # the person heard from the collector (protective: a voicemai
 CONSENT = 16
 
 
+@cache  # a few dozen combinations, asked for every event read
 def event_kind(channel: Channel, direction: Direction, outcome: EventOutcome) -> int:
     call = channel in CALL_CHANNELS
     out = direction is Direction.OUTBOUND

@@ -5,7 +5,10 @@ Each planned message is judged as the collector's own path judges it: the templa
 calls for (channels/choice.py, as the send form preselects it), rendered by services/message_text.py,
 then the gate asked about the slot as `contacts.queue_message` asks it, as the system (user None),
 marked with its plan day. The job works in batches of BATCH messages (services/plan_queue.py): what
-they are written and judged from is read for the whole batch, and the batch is written at once.
+they are written and judged from is read for the whole batch, and the batch is written at once. From
+PARALLEL_FROM messages on, the batches are shared among worker processes (`dispatch_workers`, by default
+one per core), each with its own connection, taking the next batch when it is done with one; a batch is
+the same work in any process, so the outbox is the same as one process makes it.
 The outbox job asks the gate again when the slot comes (services/outbox_delivery.py): a case that was put on
 hold, ceased or disputed meanwhile is not sent.
 
@@ -21,9 +24,13 @@ applies or it cannot be written).
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
-from typing import Any
+from multiprocessing import get_context
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, select
 
@@ -35,9 +42,20 @@ from huikuan.services.message_text import CHANNELS
 from huikuan.services.plan_queue import queue_batch
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
+from huikuan.storage.engine import make_engine
 from huikuan.storage.uow import UnitOfWork
 
 BATCH = 500  # planned messages written, judged and queued together (services/plan_queue.py)
+PARALLEL_FROM = 4 * BATCH  # fewer are queued in the job's own process: a worker takes ~1 s to start
+MAX_WORKERS = 4
+
+
+class Planned(NamedTuple):
+    """A planned message to queue (what queue_batch reads of a plan row), as it goes to a worker."""
+
+    case_id: int
+    action: str
+    slot_start: datetime | None
 
 
 def dispatch_plan(uow: UnitOfWork, now: datetime, *, settings: Settings | None = None) -> dict[str, Any]:
@@ -61,14 +79,13 @@ def dispatch_plan(uow: UnitOfWork, now: datetime, *, settings: Settings | None =
             skipped["not_writable"] += 1
         else:
             todo.append(row)
-    for start in range(0, len(todo), BATCH):
-        for outcome in queue_batch(uow, todo[start : start + BATCH], day, now):
-            if outcome.startswith("refused:"):  # counted once, by its first rule
-                refused[outcome.removeprefix("refused:").split(",")[0]] += 1
-            elif outcome in ("queued", "already"):
-                counts[outcome] += 1
-            else:
-                skipped[outcome] += 1
+    for outcome in _queued(uow, todo, day, now, _workers(settings)):
+        if outcome.startswith("refused:"):  # counted once, by its first rule
+            refused[outcome.removeprefix("refused:").split(",")[0]] += 1
+        elif outcome in ("queued", "already"):
+            counts[outcome] += 1
+        else:
+            skipped[outcome] += 1
     result: dict[str, Any] = {
         "day": day.isoformat(),
         "planned": len(rows),
@@ -90,6 +107,42 @@ def dispatch_plan(uow: UnitOfWork, now: datetime, *, settings: Settings | None =
         )
         uow.commit()
     return result
+
+
+def _workers(settings: Settings) -> int:
+    return settings.dispatch_workers or min(os.cpu_count() or 1, MAX_WORKERS)
+
+
+def _queued(uow: UnitOfWork, todo: list[Any], day: date, now: datetime, workers: int) -> Iterator[str]:
+    """Each message's outcome (queue_batch), batch by batch, in this process or shared among workers."""
+    batches = [
+        [Planned(r.case_id, r.action, r.slot_start) for r in todo[start : start + BATCH]]
+        for start in range(0, len(todo), BATCH)
+    ]
+    workers = min(workers, len(batches))
+    if workers <= 1 or len(todo) < PARALLEL_FROM:
+        for batch in batches:
+            yield from queue_batch(uow, batch, day, now)
+        return
+    url = uow.engine.url.render_as_string(hide_password=False)
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_open, initargs=(url,)
+    ) as pool:
+        for outcomes in pool.map(_queue_in_worker, batches, [day] * len(batches), [now] * len(batches)):
+            yield from outcomes
+
+
+_worker_engine: Any = None  # a worker process's own engine (_open)
+
+
+def _open(url: str) -> None:
+    global _worker_engine
+    _worker_engine = make_engine(url)
+
+
+def _queue_in_worker(batch: list[Planned], day: date, now: datetime) -> list[str]:
+    with UnitOfWork(_worker_engine) as uow:
+        return queue_batch(uow, batch, day, now)
 
 
 def _planned(uow: UnitOfWork, day: date) -> list[Any]:

@@ -13,7 +13,7 @@ Read from the contact point, in this order:
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from huikuan.compliance.model import SafeHarbour
 from huikuan.domain.enums import Direction
@@ -38,7 +38,11 @@ def used_points(uow: UnitOfWork, point_ids: list[int]) -> set[tuple[int, str]]:
     i = t.interactions.c
     rows = uow.session.execute(
         select(i.contact_point_id, i.channel)
-        .where(i.contact_point_id.in_(sorted(set(point_ids))), i.direction == Direction.INBOUND.value)
+        .where(
+            i.contact_point_id.in_(sorted(set(point_ids))),
+            i.direction
+            == literal(Direction.INBOUND.value, literal_execute=True),  # ix_interactions_inbound_point
+        )
         .distinct()
     ).all()
     return {(int(r.contact_point_id), str(r.channel)) for r in rows}

@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import math
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.unit.compliance.builders import body, event, judge
+from tests.unit.compliance.strategies import requests
 
-from huikuan.compliance import InvalidRequest, decision_to_dict, parse_request
+from huikuan.compliance import (
+    InvalidRequest,
+    Request,
+    available_packs,
+    decide,
+    decision_to_dict,
+    load_pack,
+    parse_request,
+    request_to_dict,
+)
+from huikuan.compliance.contract import event_text, event_to_dict
+from huikuan.compliance.model import Channel, Direction, EventOutcome, HistoryEvent, Role
 from huikuan.errors import HuikuanError
 
 
@@ -85,3 +103,51 @@ def test_the_id_ignores_the_spelling_of_an_instant() -> None:
 def test_history_after_the_requested_instant_is_ignored() -> None:
     later = [event("2026-03-05T16:00:00Z", "conversation")]
     assert judge(body("2026-03-04T18:00:00Z", history=later)).allowed
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests(), st.sampled_from(available_packs()))
+def test_the_id_is_the_digest_of_the_canonical_json_of_the_decisions_material(
+    request: Request, pack_name: str
+) -> None:
+    """compliance.md's definition, written the plain way: the SHA-256 (first 32 hex digits) of the JSON
+    (keys sorted, no spaces) of the decision, the request without its history, the pack's fingerprint and
+    the party's events up to the instant, each event's sorted-key JSON in order."""
+    decision = decide(request, request.history, load_pack(pack_name))
+    out = decision_to_dict(decision)
+    assert decision.basis is not None
+    at = request.at.timestamp()
+    mine = [
+        event_to_dict(e)
+        for e in request.history
+        if e.party_id == request.party.id and math.ceil(e.at.timestamp()) <= math.ceil(at)
+    ]
+    material = {
+        "decision": {k: v for k, v in out.items() if k != "id"},
+        "request": request_to_dict(request, with_history=False),
+        "history": sorted(mine, key=lambda e: json.dumps(e, sort_keys=True)),
+        "pack_fingerprint": decision.basis.pack_fingerprint,
+    }
+    text = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert out["id"] == hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@pytest.mark.parametrize("party_id", ["D1", 'P"1\\', "当事人-1"])
+@pytest.mark.parametrize("debts", [(), ("A-1",), ("A-2", 'A"3')])
+def test_an_events_canonical_text_is_its_json_with_sorted_keys_and_no_spaces(
+    party_id: str, debts: tuple[str, ...]
+) -> None:
+    for role in (None, Role.GUARANTOR):
+        happened = HistoryEvent(
+            at=datetime(2026, 12, 7, 8, 30, tzinfo=timezone(timedelta(hours=8))),
+            channel=Channel.SMS,
+            direction=Direction.OUTBOUND,
+            party_id=party_id,
+            outcome=EventOutcome.DELIVERED,
+            party_role=role,
+            debt_ids=debts,
+        )
+        expected = json.dumps(
+            event_to_dict(happened), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        assert event_text(happened) == expected
