@@ -30,6 +30,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from huikuan.errors import Conflict, InvalidInput
 from huikuan.services.access import Viewer, require_writer
@@ -37,6 +39,7 @@ from huikuan.services.calls import AWAITING, ERROR_MAX, FloorPhone, best_phone_p
 from huikuan.services.queue_claims import next_case
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
+from huikuan.storage.engine import is_sqlite
 from huikuan.storage.uow import UnitOfWork
 
 GAP_S = 5  # the pause between a call's end (its outcome recorded) and the next dial, unless set
@@ -126,9 +129,11 @@ def start(
         "last_call_id": None,
     }
     uow.begin_write()
-    changed = uow.session.execute(update(t.power_sessions).where(s.user_id == viewer.user_id).values(values))
-    if not getattr(changed, "rowcount", 0):
-        uow.session.execute(insert(t.power_sessions).values(user_id=viewer.user_id, **values))
+    # One row per collector, made or reset in one statement: two windows starting at once for the first
+    # time cannot both insert it.
+    upsert = sqlite_insert if is_sqlite(uow.engine) else pg_insert
+    made = upsert(t.power_sessions).values(user_id=viewer.user_id, **values)
+    uow.session.execute(made.on_conflict_do_update(index_elements=[s.user_id], set_=values))
     uow.session.execute(delete(t.power_skips).where(t.power_skips.c.user_id == viewer.user_id))
     _audit(uow, viewer.user_id, "power.started", when, gap_s=gap_s)
     uow.commit()

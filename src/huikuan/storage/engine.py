@@ -66,6 +66,10 @@ def _sqlite_pragmas(busy_timeout: float) -> Any:
         # A large page cache (allocated only as used) keeps bulk imports off the disk while indexes grow.
         cur.execute("PRAGMA cache_size = -262144")
         cur.execute("PRAGMA temp_store = MEMORY")
+        # Pages read through a memory map, not copied by read(): a connection's page cache is dropped
+        # whenever another process has written, and the plan-dispatch workers read after each other's
+        # writes all the time.
+        cur.execute("PRAGMA mmap_size = 1073741824")
         cur.close()
 
     return on_connect
