@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from tests.support.factories import cli_json
 from tests.support.floor import Floor
 from tests.support.messaging import use_settings
+from tests.support.query_plan import plan_of
 from tests.support.recordings import CALLED_AT, WAV, FakeTelephony, add_call, call_row
 
 from huikuan.errors import StoreFailed
@@ -186,3 +187,10 @@ def test_the_job_fetches_through_the_floors_telephone_system_and_reports_its_cou
 )
 def test_a_recordings_type_is_read_from_its_bytes(data: bytes, expected: tuple[str, str]) -> None:
     assert audio_type(data) == expected
+
+
+def test_the_recordings_to_fetch_are_read_through_their_index(floor: Floor) -> None:
+    """Every 5 minutes: the few calls whose recording is still to fetch, never a scan of every call."""
+    conn = floor.uow.session.connection()
+    plan = plan_of(conn, "calls", lambda: call_recordings.to_fetch(floor.uow, limit=10))
+    assert "ix_calls_recording_due" in plan, plan

@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from tests.support.chicago import AFTERNOON, agency_settings, chicago_case
 from tests.support.floor import MORNING, Floor, FloorCase
+from tests.support.query_plan import plan_of
 
 from huikuan.channels.inbound import Inbound
 from huikuan.errors import ComplianceRefused
@@ -144,27 +145,7 @@ def test_a_chinese_creditors_email_is_not_concerned(floor: Floor) -> None:
 
 def test_the_points_the_consumer_wrote_from_are_read_through_their_index(floor: Floor) -> None:
     """Asked before every e-mail and text: the inbound contacts' partial index answers it, never a scan of
-    every interaction (EXPLAIN of the very statement the service runs)."""
+    every interaction (the plan of the very statement the service runs)."""
     conn = floor.uow.session.connection()
-    seen: list[tuple[str, Any]] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
-        if "FROM interactions" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(conn, "before_cursor_execute", keep)
-    try:
-        used_points(floor.uow, [1, 2, 3])
-    finally:
-        event.remove(conn, "before_cursor_execute", keep)
-    ((statement, parameters),) = seen
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    if conn.dialect.name == "sqlite":
-        cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-    else:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {statement}", parameters)
-    plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    plan = plan_of(conn, "interactions", lambda: used_points(floor.uow, [1, 2, 3]))
     assert "ix_interactions_inbound_point" in plan, plan

@@ -1,4 +1,4 @@
-"""the points the consumer wrote from, read without a scan
+"""two partial indexes: the points the consumer wrote from, the recordings still to fetch
 
 Revision ID: 0042
 Revises: 0041
@@ -8,6 +8,8 @@ Issue 17: before every e-mail and text the safe harbour asks which of the points
 the agency from (services/safe_harbour.py); with no index on interactions.contact_point_id that was a scan
 of every interaction, per message written by hand and per batch of the plan's messages (at 220,000
 accounts the plan-dispatch job spent ~0.14 s a batch on it). A partial index of the inbound contacts.
+And the call-recordings job's query (every 5 minutes) scanned every call for the few whose recording is
+still to fetch.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ def upgrade() -> None:
         postgresql_where=sa.text("direction = 'inbound'"),
     )
 
+    due = "recording_ref IS NOT NULL AND recording_key IS NULL AND recording_deleted_at IS NULL"
+    op.create_index(
+        "ix_calls_recording_due",
+        "calls",
+        ["id"],
+        sqlite_where=sa.text(due),
+        postgresql_where=sa.text(due),
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_calls_recording_due", table_name="calls")
     op.drop_index("ix_interactions_inbound_point", table_name="interactions")
