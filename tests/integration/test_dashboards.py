@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 from tests.support.floor import PASSWORD, Floor
-from tests.support.reports import DECEMBER_RUN, OCTOBER_RUN, Portfolio, november, october, raw_counts
+from tests.support.reports import DECEMBER_RUN, OCTOBER_RUN, Portfolio, at, november, october, raw_counts
 from tests.support.web import login_client
 
 from huikuan.services.report_kpis import KpiQuery, kpis
@@ -224,3 +224,34 @@ def test_the_admin_hub_links_the_downloads_each_role_may_have(floor: Floor, db_e
     assert "/exports/activity" not in sue  # the activity files: administrators and creditors' viewers
     ada = _get(db_env, "ada", "/admin").text
     assert 'href="/exports/activity"' in ada
+
+
+def test_the_dashboard_shows_the_figures_per_collector_hour_in_both_languages(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    day = date(2026, 11, 3)
+    floor.uow.session.execute(
+        t.user_sessions.insert().values(
+            token_hash="alice-nov-3",
+            user_id=worked.alice,
+            created_at=at(day, 9),
+            last_seen_at=at(day, 13),
+            expires_at=at(day, 21),
+            ip="127.0.0.1",
+        )
+    )
+    floor.uow.commit()
+    refresh(floor.uow, DECEMBER_RUN, date(2026, 11, 1))
+    answer = kpis(floor.uow, floor.viewer("sue"), KpiQuery("BANK", FIRST, LAST))
+    hours = answer["collector_hours"]
+    assert hours["hours"] == "4.00"
+    [cny] = hours["net_collected_per_hour"]
+    per_hour = f"{cny['amount_minor'] / 100:,.2f}"
+    for locale, label, symbol in (
+        ("en", "Net collected per collector-hour", "CN¥"),
+        ("zh_CN", "每工时净回款", "¥"),
+    ):
+        html = _get(db_env, "sue", f"/reports?creditor=BANK&from={FIRST}&to={LAST}", locale).text
+        assert _shown(html, "reports-collector-hours") == "4"
+        assert _shown(html, "reports-collected-per-hour-CNY") == symbol + per_hour
+        assert label in html

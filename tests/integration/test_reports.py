@@ -4,13 +4,13 @@ tables (tests/support/reports.py); a recomputed day replaces its rows; each role
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from tests.support.factories import cli_json
+from sqlalchemy import insert, select
+from tests.support.factories import cli, cli_json
 from tests.support.floor import PASSWORD, Floor
 from tests.support.reports import (
     DECEMBER_RUN,
@@ -427,3 +427,66 @@ def test_grouped_and_split_together_equal_the_day_by_key_rows_added_up(
     assert [{"k": p["period"], "measures": p["measures"]} for p in answer["periods"]] == periods
     assert [{"k": g["key"], "measures": g["measures"]} for g in answer["groups"]] == added(lambda r: r["key"])
     assert answer["measures"] == measures(rows)
+
+
+def _session(floor: Floor, user: str, began: datetime, last: datetime) -> None:
+    floor.uow.session.execute(
+        insert(t.user_sessions).values(
+            token_hash=f"{user}-{began.isoformat()}",
+            user_id=floor.users[user],
+            created_at=began,
+            last_seen_at=last,
+            expires_at=last + timedelta(hours=12),
+            ip="127.0.0.1",
+        )
+    )
+
+
+def test_figures_per_collector_hour_divide_by_the_collectors_logged_in_hours(
+    floor: Floor, worked: Portfolio, db_env: str
+) -> None:
+    """A collector-hour is an hour logged in (sessions, login to last activity): two windows at once
+    count once, a session past midnight counts on each day, a supervisor's hours are not a collector's;
+    contacts, net collected and cost per hour divide the period's figures by them; a creditor's viewer
+    is not shown the agency's hours."""
+    day = date(2026, 11, 3)
+    _session(floor, "alice", at(day, 9), at(day, 11))
+    _session(floor, "alice", at(day, 10), at(day, 12))  # a second window: 09:00-12:00 is 3 hours
+    _session(floor, "bob", at(day, 23), at(day + timedelta(days=1), 1))  # 1 hour on each day
+    _session(floor, "carol", at(day, 9), at(day, 10))  # another team's
+    _session(floor, "sue", at(day, 9), at(day, 17))  # a supervisor
+    floor.uow.commit()
+    refresh(floor.uow, DECEMBER_RUN, date(2026, 10, 1))
+    h = t.report_hours.c
+    kept = floor.uow.session.execute(select(h.day, h.user_id, h.seconds).order_by(h.day, h.user_id)).all()
+    assert [(str(d), u, s) for d, u, s in kept] == [
+        (str(day), worked.alice, 3 * 3600),
+        (str(day), worked.bob, 3600),
+        (str(day), floor.users["carol"], 3600),
+        (str(day + timedelta(days=1)), worked.bob, 3600),
+    ]
+    assert cli("reports", "costs", "set", "call", "150", "--from", "2026-10-01").exit_code == 0
+
+    answer = _kpis(db_env, "ada", f"creditor=BANK&from={FIRST}&to={LAST}").json()
+    hours = answer["collector_hours"]
+    seconds = 6 * 3600  # every collector's, whatever creditor they worked for
+    contacts = answer["measures"]["counts"]["contacts"]
+    net = {m["currency"]: m["net_collected"] for m in answer["measures"]["money"]}
+    cost = {c["currency"]: 0 for c in answer["costs"]}
+    for c in answer["costs"]:
+        cost[c["currency"]] += c["cost"]
+    assert hours["hours"] == "6.00"
+    assert Decimal(hours["contacts_per_hour"]) == (Decimal(contacts) / 6).quantize(Decimal("0.01"))
+    assert hours["net_collected_per_hour"] == [
+        {"currency": c, "amount_minor": n * 3600 // seconds} for c, n in sorted(net.items())
+    ]
+    assert hours["cost_per_hour"] == [
+        {"currency": c, "amount_minor": n * 3600 // seconds} for c, n in sorted(cost.items())
+    ]
+    assert net["CNY"] > 0 and cost["CNY"] > 0
+    team = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}").json()  # 一组: alice and bob
+    assert team["collector_hours"]["hours"] == "5.00"
+    alice = _kpis(db_env, "sue", f"creditor=BANK&from={FIRST}&to={LAST}&collector={worked.alice}").json()
+    assert alice["collector_hours"]["hours"] == "3.00"
+    viewer = _kpis(db_env, "vic", f"creditor=BANK&from={FIRST}&to={LAST}").json()
+    assert viewer["collector_hours"] is None

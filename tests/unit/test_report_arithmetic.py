@@ -3,7 +3,7 @@ due, periods, the roll-rate matrix, cures and the liquidation curves, worked by 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -14,9 +14,11 @@ from huikuan.domain.reports import (
     add_counters,
     cures,
     dpd_bucket,
+    logged_in_seconds,
     money,
     month_end,
     months_between,
+    per_collector_hour,
     per_thousand,
     period_start,
     rates,
@@ -96,3 +98,32 @@ def test_a_vintage_curve_runs_by_months_since_placement() -> None:
     first = curves[0]["points"]
     assert [p["months_since_placement"] for p in first] == [0, 1]
     assert first[1]["liquidation"] == {"value": "0.1000", "numerator": 100, "denominator": 1_000}
+
+
+def test_logged_in_time_counts_each_second_once_within_the_window() -> None:
+    day = datetime(2026, 11, 3, tzinfo=UTC)
+
+    def h(hour: float) -> datetime:
+        return day + timedelta(hours=hour)
+
+    window = (h(0), h(24))
+    assert logged_in_seconds([], *window) == 0
+    assert logged_in_seconds([(h(9), h(11)), (h(10), h(12))], *window) == 3 * 3600  # two windows at once
+    assert logged_in_seconds([(h(9), h(17)), (h(10), h(11))], *window) == 8 * 3600  # one inside another
+    assert logged_in_seconds([(h(9), h(10)), (h(10), h(11)), (h(13), h(14))], *window) == 3 * 3600
+    assert logged_in_seconds([(h(-2), h(1)), (h(23), h(26))], *window) == 2 * 3600  # clipped to the day
+    assert logged_in_seconds([(h(-5), h(-1)), (h(25), h(26))], *window) == 0
+
+
+def test_figures_per_collector_hour_round_money_down_and_need_an_hour() -> None:
+    got = per_collector_hour(5400, 7, {"CNY": 100_000, "USD": -1}, {"CNY": 4_500})
+    assert got == {
+        "hours": "1.50",
+        "contacts_per_hour": "4.67",
+        "net_collected_per_hour": [
+            {"currency": "CNY", "amount_minor": 66_666},
+            {"currency": "USD", "amount_minor": -1},
+        ],
+        "cost_per_hour": [{"currency": "CNY", "amount_minor": 3_000}],
+    }
+    assert per_collector_hour(0, 7, {"CNY": 1}, {})["contacts_per_hour"] is None

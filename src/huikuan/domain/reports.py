@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -208,3 +208,36 @@ def vintage_curves(points: Iterable[VintagePoint]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def logged_in_seconds(spans: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime) -> int:
+    """The seconds of [start, end) covered by at least one of the spans (a user's sessions, each from its
+    login to its last activity): two windows open at once count once."""
+    clipped = sorted((max(a, start), min(b, end)) for a, b in spans if a < end and b > start)
+    total, reach = 0.0, start
+    for a, b in clipped:
+        if b > reach:
+            total += (b - max(a, reach)).total_seconds()
+            reach = b
+    return int(total)
+
+
+def per_collector_hour(
+    seconds: int, contacts: int, net: Mapping[str, int], cost: Mapping[str, int]
+) -> dict[str, Any]:
+    """Collector-hours (logged in) and what each brought: contacts, net collected and cost per hour, the
+    money per currency in minor units rounded down; None and empty lists when no hour was logged."""
+    if not seconds:
+        return {"hours": "0.00", "contacts_per_hour": None, "net_collected_per_hour": [], "cost_per_hour": []}
+    hours = Decimal(seconds) / 3600
+    cents = Decimal("0.01")
+
+    def hourly(amounts: Mapping[str, int]) -> list[dict[str, Any]]:
+        return [{"currency": c, "amount_minor": a * 3600 // seconds} for c, a in sorted(amounts.items())]
+
+    return {
+        "hours": str(hours.quantize(cents, rounding=ROUND_HALF_EVEN)),
+        "contacts_per_hour": str((contacts / hours).quantize(cents, rounding=ROUND_HALF_EVEN)),
+        "net_collected_per_hour": hourly(net),
+        "cost_per_hour": hourly(cost),
+    }

@@ -25,6 +25,7 @@ from huikuan.domain.reports import (
     cures,
     money,
     month_end,
+    per_collector_hour,
     per_thousand,
     period_start,
     rates,
@@ -42,6 +43,7 @@ from huikuan.storage.report_store import (
     SPLITS,
     Scope,
     daily_sums,
+    hours_sum,
     month_ends,
     period_sums,
     refusal_sums,
@@ -90,6 +92,7 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
     rows = by_day if by_day is not None else by_key
     if rows is None:
         rows = period_sums(conn, scope, first, last, None, None)
+    costs = costs_of(conn, scope, first, last)
     answer: dict[str, Any] = {
         "scope": {
             "creditor": code,
@@ -106,7 +109,8 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
         "refusals_by_rule": refusal_sums(conn, scope, first, last),
         "roll_rates": _rolls(uow, scope, first, last),
         "vintages": vintage_curves(vintage_points(conn, scope, last)),
-        "costs": costs_of(conn, scope, first, last),
+        "costs": costs,
+        "collector_hours": _hours(viewer, conn, scope, first, last, rows, costs),
         "strategies": strategies(conn, scope, first, last),
         "strategies_months": _months(first, last),
     }
@@ -117,6 +121,30 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
     if by_key is not None:
         answer["groups"] = _grouped(by_key, lambda r: r["key"], key_name="key")
     return answer
+
+
+def _hours(
+    viewer: Viewer,
+    conn: Any,
+    scope: Scope,
+    first: date,
+    last: date,
+    rows: list[dict[str, Any]],
+    costs: list[dict[str, Any]],
+) -> dict[str, Any] | None:
+    """Per collector-hour (docs/reports.md): the scope's collectors' logged-in hours and the scope's
+    contacts, net collected and channel costs per hour. Not shown to a creditor's viewer (the agency's
+    staffing is not the creditor's)."""
+    if viewer.role is Role.CREDITOR_VIEWER:
+        return None
+    net: dict[str, int] = {}
+    for row in rows:
+        net[row["currency"]] = net.get(row["currency"], 0) + int(row["collected"]) - int(row["reversed"])
+    cost: dict[str, int] = {}
+    for row in costs:
+        cost[row["currency"]] = cost.get(row["currency"], 0) + int(row["cost"])
+    contacts = sum(int(row["contacts"]) for row in rows)
+    return per_collector_hour(hours_sum(conn, scope, first, last), contacts, net, cost)
 
 
 def measures(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

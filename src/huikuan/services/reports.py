@@ -30,7 +30,7 @@ from huikuan.services.strategy_compare import keep_month
 from huikuan.storage import portfolio_store
 from huikuan.storage import report_counts as rc
 from huikuan.storage import tables as t
-from huikuan.storage.report_store import has_month_end, replace_day, roll_week, take_month_end
+from huikuan.storage.report_store import has_month_end, replace_day, replace_hours, roll_week, take_month_end
 from huikuan.storage.uow import UnitOfWork
 
 JOB = "reports"
@@ -143,6 +143,7 @@ def compute_day(conn: Connection, day: date, zone: str) -> int:
         for k, n in sorted(by_rule.items(), key=lambda item: tuple(str(part) for part in item[0]))
     ]
     replace_day(conn, day, rows, refused)
+    replace_hours(conn, day, rc.logged_in(conn, start, end))
     return len(rows)
 
 

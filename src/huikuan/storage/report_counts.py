@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, exists, func, literal, select
 
-from huikuan.domain.enums import CONVERSATION_OUTCOMES, Outcome
+from huikuan.domain.enums import CONVERSATION_OUTCOMES, Outcome, Role
+from huikuan.domain.reports import logged_in_seconds
 from huikuan.storage import tables as t
 
 REFUSED = Outcome.REFUSED_BY_GATE.value
@@ -268,3 +269,23 @@ def refusals(conn: Connection, start: datetime, end: datetime) -> Iterator[tuple
         channel = str((detail or {}).get("channel") or NO_CHANNEL)
         rules = tuple(str(rule) for rule in (detail or {}).get("rules") or ()) or ("unknown",)
         yield Counted(creditor_id, user_id, channel, currency, {"refusals": 1}, product, segment), rules
+
+
+def logged_in(conn: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Each collector's logged-in seconds within [start, end): its sessions (login to last activity) that
+    overlap the window, two at once counted once; with the collector's team now."""
+    s, u = t.user_sessions.c, t.users.c
+    query = (
+        select(s.user_id, u.team_id, s.created_at, s.last_seen_at)
+        .join(t.users, u.id == s.user_id)
+        .where(u.role == Role.COLLECTOR.value, s.created_at < end, s.last_seen_at > start)
+    )
+    spans: dict[tuple[int, int | None], list[tuple[datetime, datetime]]] = {}
+    for user_id, team_id, began, last in conn.execute(query):
+        spans.setdefault((user_id, team_id), []).append((began, last))
+    rows = []
+    for (user_id, team_id), theirs in sorted(spans.items(), key=lambda item: item[0][0]):
+        seconds = logged_in_seconds(theirs, start, end)
+        if seconds:
+            rows.append({"team_id": team_id, "user_id": user_id, "seconds": seconds})
+    return rows

@@ -64,6 +64,22 @@ def replace_day(
         conn.execute(insert(t.report_refusals), [{**row, "day": day} for row in refused])
 
 
+def replace_hours(conn: Connection, day: date, rows: Sequence[dict[str, Any]]) -> None:
+    """The day's logged-in seconds per collector, replacing whatever the day had."""
+    conn.execute(delete(t.report_hours).where(t.report_hours.c.day == day))
+    if rows:
+        conn.execute(insert(t.report_hours), [{**row, "day": day} for row in rows])
+
+
+def hours_sum(conn: Connection, scope: Scope, first: date, last: date) -> int:
+    """The logged-in seconds over days first..last of the scope's collectors (its team, its collector;
+    a collector's hour is not split among creditors or channels)."""
+    h = t.report_hours.c
+    where = _scope(Scope(None, scope.team_id, scope.user_id), None, h.team_id, h.user_id, None)
+    query = select(func.coalesce(func.sum(h.seconds), 0)).where(h.day >= first, h.day <= last, where)
+    return int(conn.execute(query).scalar_one())
+
+
 def has_month_end(conn: Connection, month_end: date) -> bool:
     m = t.account_month_ends.c
     return conn.execute(select(m.account_id).where(m.month_end == month_end).limit(1)).first() is not None

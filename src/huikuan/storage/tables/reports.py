@@ -54,6 +54,20 @@ report_weekly = Table(
 )
 
 
+# Each collector's logged-in time per floor day (the union of its browser sessions, each from login to
+# its last activity, within the day), with the collector's team when counted: the hours the reports' per
+# collector-hour figures divide by.
+report_hours = Table(
+    "report_hours",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("team_id", Id),
+    Column("user_id", Id, nullable=False),
+    Column("seconds", Integer, nullable=False),
+    Index("ix_report_hours_day", "day"),
+)
+
+
 # The gate's refusals of contacts (audit `contact.refused`), one row per day, scope and rule named.
 report_refusals = Table(
     "report_refusals",
