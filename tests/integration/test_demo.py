@@ -358,3 +358,22 @@ def test_the_demos_floor_users_each_have_a_seat_at_the_demo_call_centre(loaded):
         name: f"{name}@ccc-huikuan-demo"
         for name in ("supervisor", "collector1", "collector2", "collector3", "collector4")
     }
+
+
+def test_the_demo_collectors_were_logged_in_on_each_weekday_of_the_history(loaded):
+    """So that the reports have collector-hours: one session a weekday per collector, about nine hours,
+    logged out; no one else's."""
+    engine, _summary = loaded
+    rows = _rows(
+        engine,
+        "SELECT u.username, u.role, s.created_at, s.last_seen_at, s.ended_at FROM user_sessions s "
+        "JOIN users u ON u.id = s.user_id",
+    )
+    assert {r.role for r in rows} == {"collector"}
+    weekdays = sum(1 for back in range(1, 91) if (TODAY - timedelta(days=back)).weekday() < 5)
+    by_user: dict[str, int] = {}
+    for r in rows:
+        by_user[r.username] = by_user.get(r.username, 0) + 1
+        began, last = (datetime.fromisoformat(str(x)) for x in (r.created_at, r.last_seen_at))
+        assert timedelta(hours=8) < last - began < timedelta(hours=10) and r.ended_at is not None
+    assert by_user == dict.fromkeys(("collector1", "collector2", "collector3", "collector4"), weekdays)

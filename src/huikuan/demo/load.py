@@ -27,7 +27,7 @@ from huikuan.demo.portfolio import (
 )
 from huikuan.demo.recorder import CaseInput, History
 from huikuan.demo.rows import write_history
-from huikuan.demo.users import USERS, add_users
+from huikuan.demo.users import USERS, add_users, working_sessions
 from huikuan.demo.wechat import bind_demo_wechat, demo_app_id
 from huikuan.domain.days import local_day
 from huikuan.errors import AlreadyExists, InvalidInput
@@ -71,6 +71,7 @@ def load_demo(
     creditor_ids = _add_creditors(uow, today)
     say("users")
     users = add_users(uow)
+    working_sessions(uow.session.connection(), users, today, floor_zone())
     portfolio = generate_portfolio(rng, accounts, today)
 
     say("placements")

@@ -1,9 +1,14 @@
 """The demo floor's people: its users (an administrator, a supervisor, four collectors in two teams, the
-bank's read-only viewer), their teams' languages, and each floor user's seat at the demo's call centre."""
+bank's read-only viewer), their teams' languages, each floor user's seat at the demo's call centre, and the
+collectors' working days of the history as logged-in sessions (the reports' collector-hours)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import hashlib
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, insert, select, update
 
 from huikuan.demo.portfolio import BANK, DEMO_PASSWORD
 from huikuan.domain.model import Team
@@ -55,3 +60,38 @@ def add_users(uow: UnitOfWork) -> dict[str, int]:
         found.languages = TEAM_LANGUAGES[found.name]
     uow.session.flush()
     return ids
+
+
+def working_sessions(conn: Connection, ids: dict[str, int], today: date, zone: str, days: int = 90) -> int:
+    """Each collector logged in on each weekday of the history's `days` before today, from about 09:00
+    to about 18:00 on the floor, then logged out: what the reports count as collector-hours. No randomness
+    is drawn (the history's random stream is left as it is); how many sessions."""
+    here = ZoneInfo(zone)
+    rows = []
+    for username, role, *_rest in USERS:
+        if role != "collector":
+            continue
+        user_id = ids[username]
+        for back in range(1, days + 1):
+            day = today - timedelta(days=back)
+            if day.weekday() >= 5:
+                continue
+            jitter = (user_id * 7 + day.toordinal()) % 31  # minutes, the same on every load
+            began = datetime.combine(day, time(9), here) + timedelta(minutes=jitter - 15)
+            ended = datetime.combine(day, time(18), here) + timedelta(minutes=(jitter * 3) % 41)
+            rows.append(
+                {
+                    "token_hash": hashlib.sha256(f"demo-{user_id}-{day}".encode()).hexdigest(),
+                    "user_id": user_id,
+                    "created_at": began,
+                    "last_seen_at": ended,
+                    "expires_at": began + timedelta(hours=12),
+                    "ip": "127.0.0.1",
+                    "user_agent": "demo",
+                    "ended_at": ended,
+                    "end_reason": "logout",
+                }
+            )
+    if rows:
+        conn.execute(insert(t.user_sessions), rows)
+    return len(rows)
