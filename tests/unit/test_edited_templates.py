@@ -10,6 +10,7 @@ from huikuan.channels.render import (
     LOCALES,
     TemplateText,
     exists,
+    names_field,
     render,
     render_text,
     shipped_text,
@@ -46,3 +47,23 @@ def test_an_edited_text_cannot_reach_python_behind_its_fields() -> None:
             TemplateText("", "{{ recipient_name.__class__.__mro__[1].__subclasses__() }}"),
             {"recipient_name": "x"},
         )
+
+
+@pytest.mark.parametrize(("channel", "name", "locale"), SHIPPED)
+def test_a_text_is_written_the_same_from_the_fields_it_names_alone(
+    channel: str, name: str, locale: str
+) -> None:
+    """A job's message is given only the costly fields (balance, accounts) its template names."""
+    context = sample_context(channel, locale)
+    named = {k: v for k, v in context.items() if names_field(channel, name, locale, None, k)}
+    assert render(channel, name, locale, named) == render(channel, name, locale, context)
+
+
+def test_names_field_tells_what_a_text_renders() -> None:
+    assert not names_field("sms", "reminder", "en", None, "accounts")
+    assert names_field("letter", "demand", "en", None, "accounts")
+    itemized = TemplateText("", "{% for a in accounts %}{{ a.balance }}{% endfor %}")
+    assert names_field("sms", "reminder", "en", itemized, "accounts")
+    assert not names_field("sms", "reminder", "en", TemplateText("", "{{ balance }}"), "accounts")
+    # A text that cannot be read names everything: rendering it then says what is wrong.
+    assert names_field("sms", "reminder", "en", TemplateText("", "{% for %}"), "accounts")

@@ -100,6 +100,16 @@ def template_fields(text: TemplateText) -> frozenset[str]:
     return frozenset(meta.find_undeclared_variables(_edited.parse(_source(text))))
 
 
+@lru_cache(maxsize=1024)  # asked for every message a job writes
+def names_field(channel: str, name: str, locale: str, override: TemplateText | None, field: str) -> bool:
+    """Whether the template (the administrator's `override`, else the shipped file) renders this context
+    field; True when its text cannot be read, so that rendering it reports what is wrong."""
+    try:
+        return field in template_fields(override or shipped_text(channel, name, locale))
+    except (LookupError, TemplateSyntaxError):
+        return True
+
+
 def shipped_text(channel: str, name: str, locale: str) -> TemplateText:
     """The shipped file's subject and body sources (a file without blocks is all body); LookupError if
     there is no such file."""

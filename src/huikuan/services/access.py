@@ -35,7 +35,7 @@ from huikuan.domain.enums import Role
 from huikuan.errors import Forbidden, NotAuthenticated, NotFound
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
-from huikuan.storage.member_of import member_of
+from huikuan.storage.membership import member_of
 from huikuan.storage.uow import UnitOfWork
 
 

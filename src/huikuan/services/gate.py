@@ -24,6 +24,7 @@ from huikuan.services.clock import floor_today
 from huikuan.services.gate_inputs import debt_facts, debtor_facts, gate_history, histories_by_debtor
 from huikuan.storage import tables as t
 from huikuan.storage.gate_inputs import disputed_accounts
+from huikuan.storage.membership import one_of
 from huikuan.storage.uow import UnitOfWork
 from huikuan.strategy.gate_facts import creditor_pack, debt_id, party_id
 
@@ -132,20 +133,20 @@ def read_gate_inputs_many(uow: UnitOfWork, case_ids: Sequence[int]) -> dict[int,
     cases = conn.execute(
         select(c.id, c.debtor_id, c.creditor_id)
         .join(t.creditors, cr.id == c.creditor_id)
-        .where(c.id.in_(ids))
+        .where(one_of(c.id, ids))
     ).all()
-    creditors = select(cr.id, cr.pack, cr.pack_overrides).where(cr.id.in_({r.creditor_id for r in cases}))
+    creditors = select(cr.id, cr.pack, cr.pack_overrides).where(one_of(cr.id, {r.creditor_id for r in cases}))
     packs = {r.id: creditor_pack(r.pack, r.pack_overrides) for r in conn.execute(creditors)}
     debtors = sorted({r.debtor_id for r in cases})
     accounts: dict[int, list[tuple[int, str]]] = {}
-    for r in conn.execute(select(a.case_id, a.id, a.status).where(a.case_id.in_(ids)).order_by(a.id)):
+    for r in conn.execute(select(a.case_id, a.id, a.status).where(one_of(a.case_id, ids)).order_by(a.id)):
         accounts.setdefault(r.case_id, []).append((r.id, r.status))
     roles: dict[int, dict[int, str]] = {}
-    for r in conn.execute(select(p.debtor_id, p.id, p.role).where(p.debtor_id.in_(debtors))):
+    for r in conn.execute(select(p.debtor_id, p.id, p.role).where(one_of(p.debtor_id, debtors))):
         roles.setdefault(r.debtor_id, {})[r.id] = r.role
     numbers: dict[int, dict[int, list[str]]] = {}
     phones = select(cp.debtor_id, cp.party_id, cp.value).where(
-        cp.debtor_id.in_(debtors), cp.party_id.is_not(None), cp.kind.in_(PHONE_KINDS)
+        one_of(cp.debtor_id, debtors), cp.party_id.is_not(None), cp.kind.in_(PHONE_KINDS)
     )
     for r in conn.execute(phones):
         numbers.setdefault(r.debtor_id, {}).setdefault(r.party_id, []).append(r.value)

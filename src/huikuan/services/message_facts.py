@@ -58,6 +58,19 @@ def accounts(uow: UnitOfWork, case_id: int, today: date, locale: str) -> list[di
     return accounts_of(case_rows(uow, [case_id])[case_id], today, locale)
 
 
+def balances_of(case: CaseRows) -> dict[str, int]:
+    """What may be asked on the open accounts, per currency in minor units (the sum of `accounts_of`'s
+    `balance_minor`)."""
+    totals: dict[str, int] = {}
+    for r in case.accounts:
+        totals[r.currency] = totals.get(r.currency, 0) + _askable(r)
+    return totals
+
+
+def _askable(r: Any) -> int:
+    return max(int(r.balance) - int(r.excess_interest), 0)
+
+
 def accounts_of(case: CaseRows, today: date, locale: str) -> list[dict[str, Any]]:
     """The open accounts, each with its itemization (12 CFR 1006.34(c)(2)(vi)-(ix)): the itemization date
     (the charge-off date, else the date the account fell overdue, else today), the amount owed then (the
@@ -76,8 +89,8 @@ def accounts_of(case: CaseRows, today: date, locale: str) -> list[dict[str, Any]
             "interest": money(r.interest, r.currency),
             "fees": money(r.fees, r.currency),
             # What may be asked: the balance less any interest above the lawful cap (services/notices.py).
-            "balance": money(max(r.balance - r.excess_interest, 0), r.currency),
-            "balance_minor": max(int(r.balance) - int(r.excess_interest), 0),
+            "balance": money(_askable(r), r.currency),
+            "balance_minor": _askable(r),
             "itemization_date": date_text(r.charge_off_date or r.overdue_since or today, locale),
             # What was paid or credited since: whatever the balance no longer holds.
             "credits": money(max(r.principal + r.interest + r.fees - r.balance, 0), r.currency),

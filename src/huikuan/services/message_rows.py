@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from huikuan.domain.enums import CONVERSATION_OUTCOMES
 from huikuan.storage import tables as t
+from huikuan.storage.membership import one_of
 from huikuan.storage.uow import UnitOfWork
 
 WRITTEN = ("queued", "sent", "delivered")  # a message reached someone, or will
@@ -64,13 +65,13 @@ def _read(uow: UnitOfWork, ids: list[int], out: dict[int, CaseRows]) -> None:
         a.excess_interest,
         a.charge_off_date,
         a.overdue_since,
-    ).where(a.case_id.in_(ids), a.status == "open")
+    ).where(one_of(a.case_id, ids), a.status == "open")
     for r in s.execute(accounts.order_by(a.id)):
         out[r.case_id].accounts.append(r)
     payments = (
         select(a.case_id, pay.amount, pay.currency, pay.paid_at)
         .join(t.accounts, a.id == pay.account_id)
-        .where(a.case_id.in_(ids), pay.status == "posted")
+        .where(one_of(a.case_id, ids), pay.status == "posted")
         .order_by(a.case_id, pay.paid_at.desc(), pay.id.desc())
     )
     for r in s.execute(payments):
@@ -78,24 +79,24 @@ def _read(uow: UnitOfWork, ids: list[int], out: dict[int, CaseRows]) -> None:
             out[r.case_id].payment = r
     arrangements = select(
         ar.case_id, ar.id, ar.kind, ar.total_amount, ar.currency, ar.schedule, ar.created_at, ar.approved_at
-    ).where(ar.case_id.in_(ids), ar.status == "active")
+    ).where(one_of(ar.case_id, ids), ar.status == "active")
     for r in s.execute(arrangements.order_by(ar.id.desc())):
         if out[r.case_id].arrangement is None:
             out[r.case_id].arrangement = r
     arranged = {rows.arrangement.id: rows for rows in out.values() if rows.arrangement is not None}
     if arranged:
         plan = select(ins.arrangement_id, ins.seq, ins.due_date, ins.amount)
-        for r in s.execute(plan.where(ins.arrangement_id.in_(sorted(arranged))).order_by(ins.seq)):
+        for r in s.execute(plan.where(one_of(ins.arrangement_id, sorted(arranged))).order_by(ins.seq)):
             arranged[r.arrangement_id].instalments.append(r)
     promises = select(pr.case_id, pr.amount, pr.currency, pr.due_date).where(
-        pr.case_id.in_(ids), pr.status == "pending"
+        one_of(pr.case_id, ids), pr.status == "pending"
     )
     for r in s.execute(promises.order_by(pr.due_date, pr.id)):
         if out[r.case_id].promise is None:
             out[r.case_id].promise = r
     written = (
         select(m.case_id, m.template, func.max(m.created_at).label("at"))
-        .where(m.case_id.in_(ids), m.status.in_(WRITTEN))
+        .where(one_of(m.case_id, ids), m.status.in_(WRITTEN))
         .group_by(m.case_id, m.template)
     )
     for r in s.execute(written):
@@ -103,6 +104,6 @@ def _read(uow: UnitOfWork, ids: list[int], out: dict[int, CaseRows]) -> None:
         if r.template in REMEMBERED and r.at is not None:
             out[r.case_id].last[r.template] = r.at
     talks = [o.value for o in CONVERSATION_OUTCOMES]
-    talked = select(i.case_id).where(i.case_id.in_(ids), i.outcome.in_(talks)).distinct()
+    talked = select(i.case_id).where(one_of(i.case_id, ids), i.outcome.in_(talks)).distinct()
     for case_id in s.execute(talked).scalars():
         out[case_id].talked = True

@@ -11,9 +11,10 @@ A rendered text that leaves out a disclosure its pack requires is refused (chann
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from huikuan.channels.render import (
     TemplateText,
     date_text,
     money_text,
+    names_field,
     render,
     template_names,
     written_in,
@@ -45,6 +47,7 @@ from huikuan.services.message_facts import US_PACK
 from huikuan.services.message_rows import CaseRows, case_rows
 from huikuan.services.notices import time_barred_case
 from huikuan.storage import tables as t
+from huikuan.storage.membership import one_of
 from huikuan.storage.uow import UnitOfWork
 
 CHANNELS = ("sms", "email", "letter", "wechat")  # the channels with templates
@@ -113,7 +116,7 @@ def case_facts_many(uow: UnitOfWork, case_ids: Iterable[int]) -> dict[int, Any]:
         .join(t.debtors, d.id == c.debtor_id)
         .join(t.creditors, cr.id == c.creditor_id)
     )
-    return {r.id: r for r in uow.session.execute(query.where(c.id.in_(sorted(set(case_ids)))))}
+    return {r.id: r for r in uow.session.execute(query.where(one_of(c.id, sorted(set(case_ids)))))}
 
 
 def recipient(uow: UnitOfWork, facts: Any, channel: str, contact_point_id: int | None) -> Recipient:
@@ -147,7 +150,7 @@ def point_rows(uow: UnitOfWork, point_ids: Iterable[int]) -> dict[int, Any]:
     query = select(
         cp.id, cp.debtor_id, cp.kind, cp.status, cp.party_id, p.role, p.name, p.liable, cp.value
     ).select_from(t.contact_points.outerjoin(t.parties, p.id == cp.party_id))
-    return {r.id: r for r in uow.session.execute(query.where(cp.id.in_(sorted(set(point_ids)))))}
+    return {r.id: r for r in uow.session.execute(query.where(one_of(cp.id, sorted(set(point_ids)))))}
 
 
 def recipient_of(facts: Any, channel: str, contact_point_id: int, row: Any) -> Recipient:
@@ -237,14 +240,13 @@ def _context(
     collector: str,
     now: datetime,
     rows: CaseRows,
+    wanted: Callable[[str], bool] = lambda _field: True,
 ) -> dict[str, Any]:
+    """The template's context (docs/messages.md); `accounts` (each account itemized) and `balance`, the
+    costliest fields, only if `wanted` (the template names them)."""
     settings = _settings_for(facts, channel, template)
     zone = ZoneInfo(facts.time_zone or settings.time_zone)
     today = now.astimezone(zone).date()
-    accounts = message_facts.accounts_of(rows, today, locale)
-    totals: dict[str, int] = {}
-    for acc in accounts:
-        totals[acc["currency"]] = totals.get(acc["currency"], 0) + acc["balance_minor"]
     sender = agency_name(settings, locale) or facts.creditor_name
     own_name = signer_name(collector, locale)
     us_validation = _us_validation(facts, channel, template)
@@ -273,13 +275,20 @@ def _context(
             creditor=facts.creditor_name,
             initial=message_facts.is_first_communication(rows),
         ),
-        "balance": " + ".join(money_text(v, k, locale) for k, v in sorted(totals.items()))
-        or money_text(0, "CNY", locale),
-        "accounts": accounts,
+        **({"balance": _balance(rows, locale)} if wanted("balance") else {}),
+        **({"accounts": message_facts.accounts_of(rows, today, locale)} if wanted("accounts") else {}),
         "promise": message_facts.promise_of(rows, locale),
         "arrangement": message_facts.arrangement_of(rows, locale),
         "payment": message_facts.payment_of(rows, zone, locale),
     }
+
+
+def _balance(rows: CaseRows, locale: str) -> str:
+    """What may be asked on the open accounts, each currency's sum written out, joined by " + "."""
+    totals = message_facts.balances_of(rows)
+    return " + ".join(money_text(v, k, locale) for k, v in sorted(totals.items())) or money_text(
+        0, "CNY", locale
+    )
 
 
 def _dispute_by(today: date) -> date:
@@ -316,6 +325,11 @@ def compose(
     (services/message_rows.py) and a dict that keeps the edited texts it has read (`edited_texts`)."""
     rows = case_rows(uow, [facts.id])[facts.id] if rows is None else rows
     check_applies(facts, message_facts.state_of(rows, facts.pack), channel, template)
+    key = (channel, template, locale, facts.creditor_id)
+    texts = edited_texts if edited_texts is not None else {}
+    if key not in texts:
+        texts[key] = message_templates.text_for(uow, channel, template, locale, facts.creditor_id)
+    edited = texts[key]
     context = _context(
         facts,
         recipient,
@@ -325,13 +339,9 @@ def compose(
         collector=collector,
         now=now,
         rows=rows,
+        wanted=partial(names_field, channel, template, locale, edited),
     )
     try:
-        key = (channel, template, locale, facts.creditor_id)
-        texts = edited_texts if edited_texts is not None else {}
-        if key not in texts:
-            texts[key] = message_templates.text_for(uow, channel, template, locale, facts.creditor_id)
-        edited = texts[key]
         done = render(channel, template, locale, context, edited)
     except LookupError:
         raise InvalidInput(

@@ -28,6 +28,7 @@ from huikuan.services.contacts import queue_message
 from huikuan.services.message_text import case_facts, check_template, compose, message_locale, recipient
 from huikuan.storage import tables as t
 from huikuan.storage.audit import record
+from huikuan.storage.membership import one_of
 from huikuan.storage.uow import UnitOfWork
 
 BULK_MAX = 500
@@ -199,7 +200,7 @@ def first_points(uow: UnitOfWork, debtor_ids: Iterable[int], kind: str) -> dict[
     found = uow.session.execute(
         select(cp.debtor_id, cp.id)
         .where(
-            cp.debtor_id.in_(sorted(set(debtor_ids))),
+            one_of(cp.debtor_id, sorted(set(debtor_ids))),
             cp.party_id.is_(None),
             cp.kind == kind,
             cp.status.in_(["valid", "unverified"]),

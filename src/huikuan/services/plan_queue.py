@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
 from huikuan.channels import KINDS
@@ -62,6 +62,7 @@ def queue_batch(uow: UnitOfWork, rows: list[Any], day: date, now: datetime) -> l
     skipped ("no_contact_point", "not_writable")."""
     outcomes: list[str] = [""] * len(rows)
     messages: dict[int, tuple[Written, datetime | None]] = {}
+    _planned_afresh(uow)
     known = _Known.read(uow, rows)
     for n, row in enumerate(rows):
         send_at = max(row.slot_start, now) if row.slot_start is not None else None
@@ -94,6 +95,15 @@ def queue_batch(uow: UnitOfWork, rows: list[Any], day: date, now: datetime) -> l
     for n, outcome in _written_out(uow, [q for _n, q in queued]).items():
         outcomes[queued[n][0]] = outcome
     return outcomes
+
+
+def _planned_afresh(uow: UnitOfWork) -> None:
+    """On PostgreSQL, the batch's reads planned for their own ids and the tables as they now are: the
+    outbox grows while the job reads it, and a statement the driver has prepared (the same text batch after
+    batch, storage/membership.py) would otherwise keep a plan made for a nearly empty outbox (a scan of the
+    whole outbox per batch by the end)."""
+    if uow.engine.dialect.name == "postgresql":
+        uow.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 @dataclass

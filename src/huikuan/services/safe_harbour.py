@@ -18,6 +18,7 @@ from sqlalchemy import literal, select
 from huikuan.compliance.model import SafeHarbour
 from huikuan.domain.enums import Direction
 from huikuan.storage import tables as t
+from huikuan.storage.membership import one_of
 from huikuan.storage.uow import UnitOfWork
 
 CONSUMER_SOURCES = frozenset({"debtor"})
@@ -39,7 +40,7 @@ def used_points(uow: UnitOfWork, point_ids: list[int]) -> set[tuple[int, str]]:
     rows = uow.session.execute(
         select(i.contact_point_id, i.channel)
         .where(
-            i.contact_point_id.in_(sorted(set(point_ids))),
+            one_of(i.contact_point_id, sorted(set(point_ids))),
             i.direction
             == literal(Direction.INBOUND.value, literal_execute=True),  # ix_interactions_inbound_point
         )

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, literal, select
 
 from huikuan.domain.disputes import OPEN_DISPUTE
 from huikuan.storage import tables as t
+from huikuan.storage.membership import one_of
 
 _IN_CHUNK = 5_000
 
@@ -90,7 +91,7 @@ def person_siblings(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, tu
         query = (
             select(pm.debtor_id, other.c.debtor_id.label("sibling"))
             .join(other, other.c.person_id == pm.person_id)
-            .where(pm.debtor_id.in_(chunk), other.c.debtor_id != pm.debtor_id)
+            .where(one_of(pm.debtor_id, chunk), other.c.debtor_id != pm.debtor_id)
         )
         for row in _rows(conn, query):
             found.setdefault(row.debtor_id, []).append(row.sibling)
@@ -104,7 +105,7 @@ def disputed_accounts(conn: Connection, debtor_ids: Iterable[int]) -> dict[int, 
     out: dict[int, set[int]] = {}
     for chunk in _chunks(sorted(set(debtor_ids))):
         query = select(x.debtor_id, x.account_id).where(
-            x.debtor_id.in_(chunk),
+            one_of(x.debtor_id, chunk),
             x.account_id.is_not(None),
             x.stops_collection.is_(True),
             x.status.in_([s.value for s in OPEN_DISPUTE]),
@@ -123,7 +124,7 @@ def account_rows(conn: Connection, account_ids: Iterable[int]) -> list[AccountRo
         query = (
             select(a.id, a.creditor_id, a.limitation_date, a.validation_mailed_on, cr.pack, cr.pack_overrides)
             .join(t.creditors, cr.id == a.creditor_id)
-            .where(a.id.in_(chunk))
+            .where(one_of(a.id, chunk))
         )
         out.extend(AccountRow(**row._mapping) for row in _rows(conn, query))
     return out
@@ -139,7 +140,7 @@ def debtor_rows(conn: Connection, debtor_ids: Iterable[int], hold_kinds: Sequenc
         for row in _rows(
             conn,
             select(cp.debtor_id, cp.value).where(
-                cp.debtor_id.in_(chunk), cp.party_id.is_(None), cp.kind.in_(["mobile", "landline"])
+                one_of(cp.debtor_id, chunk), cp.party_id.is_(None), cp.kind.in_(["mobile", "landline"])
             ),
         ):
             phones.setdefault(row.debtor_id, []).append(row.value)
@@ -158,7 +159,7 @@ def debtor_rows(conn: Connection, debtor_ids: Iterable[int], hold_kinds: Sequenc
             d.opt_out_channels,
             d.inconvenient_times,
             d.inconvenient_places,
-        ).where(d.id.in_(chunk))
+        ).where(one_of(d.id, chunk))
         for row in _rows(conn, query):
             out.append(
                 DebtorRow(
@@ -177,7 +178,7 @@ def _open_holds(
     h = t.holds.c
     found: dict[int, list[tuple[str, datetime | None]]] = {}
     query = select(h.debtor_id, h.kind, h.ends_at).where(
-        h.debtor_id.in_(debtor_ids), h.ended_at.is_(None), h.kind.in_(sorted(kinds))
+        one_of(h.debtor_id, debtor_ids), h.ended_at.is_(None), h.kind.in_(sorted(kinds))
     )
     for row in _rows(conn, query):
         found.setdefault(row.debtor_id, []).append((row.kind, row.ends_at))
@@ -199,7 +200,7 @@ def contact_rows(
         query = (
             select(i.debtor_id, i.party_id, p.role, i.case_id, i.at, i.channel, i.direction, i.outcome)
             .select_from(t.interactions.outerjoin(t.parties, p.id == i.party_id))
-            .where(i.debtor_id.in_(chunk))
+            .where(one_of(i.debtor_id, chunk))
         )
         # A message sent from the outbox is a contact too: it counts from the moment it went out.
         sent = (
@@ -214,7 +215,7 @@ def contact_rows(
                 literal("delivered").label("outcome"),
             )
             .select_from(t.messages.join(t.cases, c.id == m.case_id).outerjoin(t.parties, p.id == m.party_id))
-            .where(c.debtor_id.in_(chunk), m.status.in_(("sent", "delivered")), m.sent_at.is_not(None))
+            .where(one_of(c.debtor_id, chunk), m.status.in_(("sent", "delivered")), m.sent_at.is_not(None))
         )
         if since is not None:
             query = query.where(i.at >= since)
@@ -233,7 +234,7 @@ def case_accounts(conn: Connection, case_ids: Iterable[int]) -> list[CaseAccount
     a = t.accounts.c
     out: list[CaseAccount] = []
     for chunk in _chunks(sorted({int(c) for c in case_ids})):
-        query = select(a.id, a.case_id, a.status).where(a.case_id.in_(chunk)).order_by(a.id)
+        query = select(a.id, a.case_id, a.status).where(one_of(a.case_id, chunk)).order_by(a.id)
         out.extend(CaseAccount(**r._mapping) for r in _rows(conn, query))
     return out
 
@@ -245,7 +246,7 @@ def owed_accounts(conn: Connection, case_ids: Sequence[int]) -> dict[int, list[i
     for chunk in _chunks(case_ids):
         query = (
             select(a.case_id, a.id)
-            .where(a.case_id.in_(chunk), a.status == "open", a.balance > 0)
+            .where(one_of(a.case_id, chunk), a.status == "open", a.balance > 0)
             .order_by(a.id)
         )
         for row in _rows(conn, query):
@@ -264,7 +265,7 @@ def awaiting_validation(conn: Connection, creditor_ids: Sequence[int], case_ids:
         for r in _rows(
             conn,
             select(a.case_id).where(
-                a.creditor_id.in_(creditor_ids), a.status == "open", a.validation_mailed_on.is_(None)
+                one_of(a.creditor_id, creditor_ids), a.status == "open", a.validation_mailed_on.is_(None)
             ),
         )
         if r.case_id in case_ids
@@ -273,11 +274,13 @@ def awaiting_validation(conn: Connection, creditor_ids: Sequence[int], case_ids:
         return set()
     spoken: set[int] = set()
     for chunk in _chunks(sorted(waiting)):
-        spoken |= {r.case_id for r in _rows(conn, select(i.case_id).where(i.case_id.in_(chunk)).distinct())}
+        spoken |= {
+            r.case_id for r in _rows(conn, select(i.case_id).where(one_of(i.case_id, chunk)).distinct())
+        }
         spoken |= {
             r.case_id
             for r in _rows(
-                conn, select(m.case_id).where(m.case_id.in_(chunk), m.sent_at.is_not(None)).distinct()
+                conn, select(m.case_id).where(one_of(m.case_id, chunk), m.sent_at.is_not(None)).distinct()
             )
         }
     return waiting & spoken

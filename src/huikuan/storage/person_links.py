@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Subquery, and_, bindparam, delete, func, inse
 
 from huikuan.storage import tables as t
 from huikuan.storage.bulk import allocate_ids
+from huikuan.storage.membership import one_of
 
 NATIONAL_ID = "national_id"
 CONFIRMED = "confirmed"
@@ -79,7 +80,9 @@ def national_id_plan(conn: Connection, creditor_id: int | None = None) -> LinkPl
     persons = sorted({r.person_id for r in rows if r.person_id is not None})
     members: list[tuple[int, int]] = []
     for chunk in _chunks(persons):
-        members.extend(conn.execute(select(pm.debtor_id, pm.person_id).where(pm.person_id.in_(chunk))).all())
+        members.extend(
+            conn.execute(select(pm.debtor_id, pm.person_id).where(one_of(pm.person_id, chunk))).all()
+        )
     return _components([(r.id, r.national_id_hash, r.person_id) for r in rows], members)
 
 
@@ -159,7 +162,7 @@ def apply_plan(conn: Connection, plan: LinkPlan, *, at: datetime, user_id: int |
             moves,
         )
     for chunk in _chunks(sorted(set(gone))):
-        conn.execute(delete(t.persons).where(t.persons.c.id.in_(chunk)))
+        conn.execute(delete(t.persons).where(one_of(t.persons.c.id, chunk)))
     return persons
 
 
@@ -168,7 +171,7 @@ def manual_plan(conn: Connection, debtor_ids: Sequence[int]) -> LinkPlan:
     pm = t.person_members.c
     rows = [(d, "", person_of(conn, d)) for d in debtor_ids]
     persons = sorted({p for _d, _h, p in rows if p is not None})
-    found = conn.execute(select(pm.debtor_id, pm.person_id).where(pm.person_id.in_(persons))).all()
+    found = conn.execute(select(pm.debtor_id, pm.person_id).where(one_of(pm.person_id, persons))).all()
     return _components(rows, [(r.debtor_id, r.person_id) for r in found])
 
 
