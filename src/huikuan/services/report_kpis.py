@@ -93,6 +93,7 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
     if rows is None:
         rows = period_sums(conn, scope, first, last, None, None)
     costs = costs_of(conn, scope, first, last)
+    figures = measures(rows)
     answer: dict[str, Any] = {
         "scope": {
             "creditor": code,
@@ -105,12 +106,12 @@ def kpis(uow: UnitOfWork, viewer: Viewer, ask: KpiQuery, today: date | None = No
         "from": first.isoformat(),
         "to": last.isoformat(),
         "computed_at": _computed_at(uow),
-        "measures": measures(rows),
+        "measures": figures,
         "refusals_by_rule": refusal_sums(conn, scope, first, last),
         "roll_rates": _rolls(uow, scope, first, last),
         "vintages": vintage_curves(vintage_points(conn, scope, last)),
         "costs": costs,
-        "collector_hours": _hours(viewer, conn, scope, first, last, rows, costs),
+        "collector_hours": _hours(viewer, conn, scope, first, last, figures, costs),
         "strategies": strategies(conn, scope, first, last),
         "strategies_months": _months(first, last),
     }
@@ -129,22 +130,19 @@ def _hours(
     scope: Scope,
     first: date,
     last: date,
-    rows: list[dict[str, Any]],
+    figures: dict[str, Any],
     costs: list[dict[str, Any]],
 ) -> dict[str, Any] | None:
     """Per collector-hour (docs/reports.md): the scope's collectors' logged-in hours and the scope's
-    contacts, net collected and channel costs per hour. Not shown to a creditor's viewer (the agency's
-    staffing is not the creditor's)."""
+    contacts, net collected (`figures`: the period's `measures`) and channel costs per hour. Not shown to
+    a creditor's viewer (the agency's staffing is not the creditor's)."""
     if viewer.role is Role.CREDITOR_VIEWER:
         return None
-    net: dict[str, int] = {}
-    for row in rows:
-        net[row["currency"]] = net.get(row["currency"], 0) + int(row["collected"]) - int(row["reversed"])
+    net = {m["currency"]: m["net_collected"] for m in figures["money"]}
     cost: dict[str, int] = {}
     for row in costs:
         cost[row["currency"]] = cost.get(row["currency"], 0) + int(row["cost"])
-    contacts = sum(int(row["contacts"]) for row in rows)
-    return per_collector_hour(hours_sum(conn, scope, first, last), contacts, net, cost)
+    return per_collector_hour(hours_sum(conn, scope, first, last), figures["counts"]["contacts"], net, cost)
 
 
 def measures(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

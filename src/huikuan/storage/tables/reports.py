@@ -12,46 +12,36 @@ from huikuan.domain.reports import AMOUNTS, COUNTS
 from huikuan.storage.tables.base import Id, metadata
 from huikuan.storage.types import UTCDateTime
 
-# One row per floor day, creditor, team, collector (null: no one, e.g. a job or an import), channel
-# ("" where an event has none), currency, product and segment (of the account, or of the case's first
-# account; "" where none): the counters of domain/reports.py, counts and minor units.
-report_daily = Table(
-    "report_daily",
-    metadata,
-    Column("day", Date, nullable=False),
-    Column("creditor_id", Id, nullable=False),
-    Column("team_id", Id),
-    Column("user_id", Id),
-    Column("channel", String(12), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("product", String(20), nullable=False, default="", server_default=""),
-    Column("segment", String(40), nullable=False, default="", server_default=""),
-    *(Column(name, Integer, nullable=False, default=0) for name in COUNTS),
-    *(Column(name, BigInteger, nullable=False, default=0) for name in AMOUNTS),
-    Index("ix_report_daily_day_creditor", "day", "creditor_id"),
-    Index("ix_report_daily_creditor_day", "creditor_id", "day"),
-)
 
+def _counters(name: str, period: str) -> Table:
+    """A table of the counters of domain/reports.py (counts and minor units) per `period` (its first day),
+    creditor, team, collector (null: no one, e.g. a job or an import), channel ("" where an event has
+    none), currency, product and segment (of the account, or of the case's first account; "" where none)."""
+    return Table(
+        name,
+        metadata,
+        Column(period, Date, nullable=False),
+        Column("creditor_id", Id, nullable=False),
+        Column("team_id", Id),
+        Column("user_id", Id),
+        Column("channel", String(12), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("product", String(20), nullable=False, default="", server_default=""),
+        Column("segment", String(40), nullable=False, default="", server_default=""),
+        *(Column(counter, Integer, nullable=False, default=0) for counter in COUNTS),
+        *(Column(amount, BigInteger, nullable=False, default=0) for amount in AMOUNTS),
+        Index(f"ix_{name}_{period}_creditor", period, "creditor_id"),
+        Index(f"ix_{name}_creditor_{period}", "creditor_id", period),
+    )
+
+
+# One row per floor day and scope: what the reports read.
+report_daily = _counters("report_daily", "day")
 
 # report_daily rolled up by week (its Monday), the same keys and counters: a report over a long period
 # reads its whole weeks here, seven times fewer rows, and only its first and last days from report_daily.
 # Kept by the `reports` job with the days it recomputes (storage/report_store.py `roll_week`).
-report_weekly = Table(
-    "report_weekly",
-    metadata,
-    Column("week", Date, nullable=False),
-    Column("creditor_id", Id, nullable=False),
-    Column("team_id", Id),
-    Column("user_id", Id),
-    Column("channel", String(12), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("product", String(20), nullable=False, default="", server_default=""),
-    Column("segment", String(40), nullable=False, default="", server_default=""),
-    *(Column(name, Integer, nullable=False, default=0) for name in COUNTS),
-    *(Column(name, BigInteger, nullable=False, default=0) for name in AMOUNTS),
-    Index("ix_report_weekly_week_creditor", "week", "creditor_id"),
-    Index("ix_report_weekly_creditor_week", "creditor_id", "week"),
-)
+report_weekly = _counters("report_weekly", "week")
 
 
 # Each collector's logged-in time per floor day (the union of its browser sessions, each from login to
