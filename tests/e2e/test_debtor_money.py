@@ -6,6 +6,7 @@ on the provider's own domain, is answered by the browser's route (no network).""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tests.support.debtor_portal import right_answers
 from tests.support.fake_pay import install, notice
 from tests.support.messaging import use_settings
 
+from huikuan.services import payment_links
 from huikuan.services.debtor_links import create_link
 from huikuan.services.payment_merchants import set_merchant
 from huikuan.services.provider_notifications import take_notification
@@ -61,6 +63,9 @@ def test_a_debtor_pays_part_arranges_the_rest_and_disputes_on_a_phone(
 ) -> None:
     fake = install(monkeypatch)
     use_settings(monkeypatch, public_url=site["url"])
+    # references as wide as any can be (digits are the widest hex): a long code wraps, never pushes the
+    # receipt sideways
+    monkeypatch.setattr(payment_links, "reference", lambda: f"HK{secrets.randbelow(10**24):024d}")
     with UnitOfWork(site["engine"]) as uow:
         set_merchant(uow, None, "BANK", "fake", {"sub_mchid": "1900000109"}, now=datetime.now(UTC))
     findings: dict[str, list[str]] = {}

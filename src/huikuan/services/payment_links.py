@@ -258,12 +258,17 @@ def make_link(uow: UnitOfWork, cmd: NewLink, *, user_id: int | None, now: dateti
     return link_by_id(uow.session.connection(), link_id, now)
 
 
+def reference() -> str:
+    """A new payment's reference, the provider's out_trade_no: "HK" and 24 random hex digits."""
+    return "HK" + secrets.token_hex(12)
+
+
 def _request(
     conn: Connection, cmd: NewLink, currency: str, merchant: dict[str, str], now: datetime
 ) -> LinkRequest:
     settings = get_settings()
     return LinkRequest(
-        out_trade_no="HK" + secrets.token_hex(12),
+        out_trade_no=reference(),
         amount=_amount(conn, cmd, currency),
         currency=currency,
         subject=_subject(conn, cmd.case_id),
