@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUIKUAN_", env_file=None)
 
     database_url: str = DEFAULT_DATABASE_URL
+    # A PostgreSQL streaming replica of it: the reports and the daily plan's reads go there; empty: none.
+    read_database_url: str = ""
     locale: str | None = None  # zh_CN or en; unset: from LANG
     secret_key: str | None = None  # signs session cookies; unset: generated once into var/secret_key
     # Seals national IDs at rest and keys their lookup hashes (huikuan.sealing); unset: var/data_key

@@ -1,6 +1,7 @@
 """A PostgreSQL cluster of a test's own, made with Debian's pg_createcluster on a free port of the loopback
 (never the shared cluster on 5432), trusting local connections, and dropped when the test ends, whether it
-passed or not: `with own_cluster() as cluster: cluster.url("huikuan")`.
+passed or not: `with own_cluster() as cluster: cluster.url("huikuan")`; and a streaming replica of such a
+cluster, its own cluster too, copied with pg_basebackup: `with replica_of(cluster) as replica: ...`.
 
 It needs Debian's postgresql-common tools and the right to run them (root, as on CI). When the cluster
 cannot be made, `ClusterUnavailable` says why.
@@ -79,6 +80,15 @@ class Cluster:
                     ) from exc
                 time.sleep(0.1)
 
+    def sql(self, statement: str, database: str = "postgres") -> object:
+        """Runs one statement (autocommit) and returns the first column of its first row, if any."""
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname=database, autocommit=True
+        ) as conn:
+            cursor = conn.execute(statement)
+            row = cursor.fetchone() if cursor.description else None
+            return row[0] if row else None
+
     def create_database(self, name: str) -> None:
         with psycopg.connect(
             host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
@@ -86,31 +96,93 @@ class Cluster:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-@contextmanager
-def own_cluster(prefix: str = "huikuan_test") -> Iterator[Cluster]:
-    """A new cluster, started; dropped (`pg_dropcluster --stop`) when the block ends, however it ends."""
+def _new_cluster(prefix: str) -> Cluster:
     version = installed_version()
     port = free_port()
     while port == SHARED_PORT:
         port = free_port()
-    cluster = Cluster(version, f"{prefix}_{os.getpid()}_{port}", port)
+    return Cluster(version, f"{prefix}_{os.getpid()}_{port}", port)
+
+
+def _create(cluster: Cluster, *options: str) -> None:
+    _run(
+        "pg_createcluster",
+        cluster.version,
+        cluster.name,
+        "--port",
+        str(cluster.port),
+        "--start-conf",
+        "manual",  # never started at boot, should a dropped test leave it behind
+        *options,
+        "--",
+        "--auth-host=trust",  # local connections and replication (Debian's pg_hba) trusted
+        "--auth-local=trust",
+    )
+
+
+@contextmanager
+def _dropped_after(cluster: Cluster) -> Iterator[Cluster]:
     try:
-        _run(
-            "pg_createcluster",
-            version,
-            cluster.name,
-            "--port",
-            str(port),
-            "--start-conf",
-            "manual",  # never started at boot, should a dropped test leave it behind
-            "--start",
-            "--",
-            "--auth-host=trust",
-            "--auth-local=trust",
-        )
-        cluster.wait_ready()
         yield cluster
     finally:
         subprocess.run(
-            ["pg_dropcluster", "--stop", version, cluster.name], capture_output=True, timeout=120, check=False
+            ["pg_dropcluster", "--stop", cluster.version, cluster.name],
+            capture_output=True,
+            timeout=120,
+            check=False,
         )
+
+
+@contextmanager
+def own_cluster(prefix: str = "huikuan_test") -> Iterator[Cluster]:
+    """A new cluster, started; dropped (`pg_dropcluster --stop`) when the block ends, however it ends."""
+    cluster = _new_cluster(prefix)
+    with _dropped_after(cluster):
+        _create(cluster, "--start")
+        cluster.wait_ready()
+        yield cluster
+
+
+@contextmanager
+def replica_of(primary: Cluster, prefix: str = "huikuan_replica") -> Iterator[Cluster]:
+    """A hot standby of `primary` streaming its WAL, as a cluster of its own: made empty, its data
+    directory replaced by a base backup of the primary taken as the postgres user (`pg_basebackup -R`
+    writes standby.signal and the primary's address), then started; dropped when the block ends."""
+    replica = _new_cluster(prefix)
+    with _dropped_after(replica):
+        _create(replica)
+        data = Path(
+            _run("pg_conftool", "-s", replica.version, replica.name, "show", "data_directory").strip()
+        )
+        shutil.rmtree(data)
+        data.mkdir(mode=0o700)
+        shutil.chown(data, "postgres", "postgres")
+        _run(
+            "runuser", "-u", "postgres", "--",
+            str(Path("/usr/lib/postgresql") / replica.version / "bin" / "pg_basebackup"),
+            "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+            "-D", str(data), "-R", "-X", "stream", "--checkpoint=fast",  # not a spread checkpoint's minutes
+        )  # fmt: skip
+        replica.start()
+        yield replica
+
+
+def caught_up(primary: Cluster, replica: Cluster, timeout_s: float = START_S) -> None:
+    """Waits until the replica has replayed everything the primary has written so far."""
+    target = str(primary.sql("SELECT pg_current_wal_lsn()"))
+    deadline = time.monotonic() + timeout_s
+    while not replica.sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"):
+        if time.monotonic() > deadline:
+            raise ClusterUnavailable(f"replica {replica.name} did not reach {target} in {timeout_s} s")
+        time.sleep(0.05)
+
+
+@contextmanager
+def replay_paused(replica: Cluster) -> Iterator[None]:
+    """The replica receives the primary's WAL but applies none of it inside the block (its data stand
+    still, as a replica that lags does); it replays again when the block ends, however it ends."""
+    replica.sql("SELECT pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        replica.sql("SELECT pg_wal_replay_resume()")

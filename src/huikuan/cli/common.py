@@ -16,13 +16,15 @@ import typer
 from huikuan.config import get_settings
 from huikuan.errors import HuikuanError
 from huikuan.i18n import gettext as _
-from huikuan.storage.engine import get_engine
+from huikuan.storage.engine import get_engine, read_engine
 from huikuan.storage.uow import UnitOfWork
 
 
 def open_uow(immediate: bool = False) -> UnitOfWork:
-    """A unit of work on HUIKUAN_DATABASE_URL; `immediate` for a command that writes in bulk."""
-    return UnitOfWork(get_engine(get_settings().database_url), immediate=immediate)
+    """A unit of work on HUIKUAN_DATABASE_URL (its lagging reads on HUIKUAN_READ_DATABASE_URL, if set);
+    `immediate` for a command that writes in bulk."""
+    settings = get_settings()
+    return UnitOfWork(get_engine(settings.database_url), immediate=immediate, reader=read_engine(settings))
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from huikuan.config import get_settings
 from huikuan.errors import InvalidInput
 from huikuan.logs import safe_message
 from huikuan.metrics import JOB_RUNS, JOB_SECONDS
@@ -46,7 +47,7 @@ from huikuan.services.queue_claims import expire_claims
 from huikuan.services.reports import reports_job
 from huikuan.services.retention import retention_job
 from huikuan.storage import tables as t
-from huikuan.storage.engine import is_sqlite
+from huikuan.storage.engine import is_sqlite, read_engine
 from huikuan.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -223,7 +224,7 @@ def _run_one(engine: Engine, job: Job, holder: str, now: datetime, *, forced: bo
     result: dict[str, Any]
     started = time.monotonic()
     try:
-        with UnitOfWork(engine) as uow:
+        with UnitOfWork(engine, reader=read_engine(get_settings())) as uow:
             counts = job.run(uow, now)
             uow.commit()
         result = dict(counts or {})

@@ -71,8 +71,10 @@ def make_plan(
     planner = _checked_planner(planner, strategy_name, challenger, challenger_share)
     clock = _Stages(say)
     creditor_ids = _creditor_ids(uow, creditors)
-    conn = uow.session.connection()
-    # The session has written nothing: the interactions may be read on a second connection meanwhile.
+    # On the read replica if there is one (what the plan misses of the last seconds, the gate still sees
+    # when each contact is made). The session has written nothing: the history may be read on a second
+    # connection meanwhile.
+    conn = uow.reads()
     inputs = load_plan_inputs(
         conn,
         day,

@@ -103,6 +103,22 @@ def get_engine(url: str) -> Engine:
     return _engines[url]
 
 
+# Seconds to reach the read replica before its reads go to the primary instead (unless its URL says).
+REPLICA_CONNECT_TIMEOUT = "3"
+
+
+def read_engine(settings: Any) -> Engine | None:
+    """The read replica's engine (HUIKUAN_READ_DATABASE_URL), or None when reads stay on the primary. A
+    replica that is down costs each reader a few seconds at most, never the system's TCP timeout."""
+    url = settings.read_database_url.strip()
+    if not url:
+        return None
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        parsed = parsed.update_query_dict({"connect_timeout": REPLICA_CONNECT_TIMEOUT})
+    return get_engine(parsed.render_as_string(hide_password=False))
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

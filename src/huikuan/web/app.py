@@ -18,7 +18,7 @@ from huikuan.config import get_settings
 from huikuan.local_secrets import local_secret
 from huikuan.logs import configure_logging
 from huikuan.services.debtor_disputes import MAX_FILE_BYTES, MAX_FILES
-from huikuan.storage.engine import get_engine
+from huikuan.storage.engine import get_engine, read_engine
 from huikuan.web import errors, monitoring
 from huikuan.web.api import admin as api_admin
 from huikuan.web.api import admin_config as api_admin_config
@@ -230,6 +230,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = False) -> Fa
         openapi_url=OPENAPI_URL,
     )
     app.state.database_url = url
+    app.state.read_engine = read_engine(settings)  # the read replica's, if there is one
     # Inside the session (added first, so it runs second): a request turned away is answered in the
     # language of its session.
     app.add_middleware(Admission, limit=settings.db_pool_size, wait_s=settings.db_pool_timeout)

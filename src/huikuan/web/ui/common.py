@@ -43,7 +43,8 @@ def get_uow(request: Request) -> Iterator[UnitOfWork]:
     that may change data (POST, PUT, PATCH, DELETE) writes: on SQLite it waits for the write lock as its
     transaction begins instead of failing to upgrade a read."""
     engine = get_engine(request.app.state.database_url)
-    with UnitOfWork(engine, immediate=request.method not in SAFE_METHODS) as uow:
+    reader = request.app.state.read_engine
+    with UnitOfWork(engine, immediate=request.method not in SAFE_METHODS, reader=reader) as uow:
         yield uow
 
 
