@@ -39,7 +39,6 @@ def template_context(pack: str, channel: str, locale: str, *, initial: bool) -> 
                 "interest": money,
                 "fees": money,
                 "balance": money,
-                "balance_minor": 100,
                 "itemization_date": day,
                 "credits": money,
             }

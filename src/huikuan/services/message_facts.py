@@ -59,8 +59,8 @@ def accounts(uow: UnitOfWork, case_id: int, today: date, locale: str) -> list[di
 
 
 def balances_of(case: CaseRows) -> dict[str, int]:
-    """What may be asked on the open accounts, per currency in minor units (the sum of `accounts_of`'s
-    `balance_minor`)."""
+    """What may be asked on the open accounts (each `accounts_of`'s `balance`), per currency in minor
+    units."""
     totals: dict[str, int] = {}
     for r in case.accounts:
         totals[r.currency] = totals.get(r.currency, 0) + _askable(r)
@@ -90,7 +90,6 @@ def accounts_of(case: CaseRows, today: date, locale: str) -> list[dict[str, Any]
             "fees": money(r.fees, r.currency),
             # What may be asked: the balance less any interest above the lawful cap (services/notices.py).
             "balance": money(_askable(r), r.currency),
-            "balance_minor": _askable(r),
             "itemization_date": date_text(r.charge_off_date or r.overdue_since or today, locale),
             # What was paid or credited since: whatever the balance no longer holds.
             "credits": money(max(r.principal + r.interest + r.fees - r.balance, 0), r.currency),

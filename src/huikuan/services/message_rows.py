@@ -86,7 +86,7 @@ def _read(uow: UnitOfWork, ids: list[int], out: dict[int, CaseRows]) -> None:
     arranged = {rows.arrangement.id: rows for rows in out.values() if rows.arrangement is not None}
     if arranged:
         plan = select(ins.arrangement_id, ins.seq, ins.due_date, ins.amount)
-        for r in s.execute(plan.where(one_of(ins.arrangement_id, sorted(arranged))).order_by(ins.seq)):
+        for r in s.execute(plan.where(one_of(ins.arrangement_id, arranged)).order_by(ins.seq)):
             arranged[r.arrangement_id].instalments.append(r)
     promises = select(pr.case_id, pr.amount, pr.currency, pr.due_date).where(
         one_of(pr.case_id, ids), pr.status == "pending"

@@ -287,7 +287,6 @@ def sample_context(channel: str, locale: str, pack: str = "cn") -> dict[str, Any
         "interest": money(20_000),
         "fees": money(5_000),
         "balance": money(1_025_000),
-        "balance_minor": 1_025_000,
         "itemization_date": date_text(date(2026, 6, 30), locale),
         "credits": money(0),
     }

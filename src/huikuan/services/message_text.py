@@ -116,7 +116,7 @@ def case_facts_many(uow: UnitOfWork, case_ids: Iterable[int]) -> dict[int, Any]:
         .join(t.debtors, d.id == c.debtor_id)
         .join(t.creditors, cr.id == c.creditor_id)
     )
-    return {r.id: r for r in uow.session.execute(query.where(one_of(c.id, sorted(set(case_ids)))))}
+    return {r.id: r for r in uow.session.execute(query.where(one_of(c.id, set(case_ids))))}
 
 
 def recipient(uow: UnitOfWork, facts: Any, channel: str, contact_point_id: int | None) -> Recipient:
@@ -150,7 +150,7 @@ def point_rows(uow: UnitOfWork, point_ids: Iterable[int]) -> dict[int, Any]:
     query = select(
         cp.id, cp.debtor_id, cp.kind, cp.status, cp.party_id, p.role, p.name, p.liable, cp.value
     ).select_from(t.contact_points.outerjoin(t.parties, p.id == cp.party_id))
-    return {r.id: r for r in uow.session.execute(query.where(one_of(cp.id, sorted(set(point_ids)))))}
+    return {r.id: r for r in uow.session.execute(query.where(one_of(cp.id, set(point_ids))))}
 
 
 def recipient_of(facts: Any, channel: str, contact_point_id: int, row: Any) -> Recipient:

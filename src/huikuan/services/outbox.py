@@ -200,7 +200,7 @@ def first_points(uow: UnitOfWork, debtor_ids: Iterable[int], kind: str) -> dict[
     found = uow.session.execute(
         select(cp.debtor_id, cp.id)
         .where(
-            one_of(cp.debtor_id, sorted(set(debtor_ids))),
+            one_of(cp.debtor_id, set(debtor_ids)),
             cp.party_id.is_(None),
             cp.kind == kind,
             cp.status.in_(["valid", "unverified"]),

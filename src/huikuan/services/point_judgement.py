@@ -108,7 +108,7 @@ def read_point(uow: UnitOfWork, point_id: int | None, debtor_id: int, party: int
 def read_points(uow: UnitOfWork, point_ids: Iterable[int]) -> dict[tuple[int, int], Any]:
     """These points' rows, by (point id, debtor id), as `read_point` reads one (a job's batch)."""
     cp = t.contact_points.c
-    query = select(cp.id, cp.debtor_id, *_COLUMNS).where(one_of(cp.id, sorted(set(point_ids))))
+    query = select(cp.id, cp.debtor_id, *_COLUMNS).where(one_of(cp.id, set(point_ids)))
     return {(r.id, r.debtor_id): r for r in uow.session.execute(query).all()}
 
 

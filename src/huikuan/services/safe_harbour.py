@@ -40,7 +40,7 @@ def used_points(uow: UnitOfWork, point_ids: list[int]) -> set[tuple[int, str]]:
     rows = uow.session.execute(
         select(i.contact_point_id, i.channel)
         .where(
-            one_of(i.contact_point_id, sorted(set(point_ids))),
+            one_of(i.contact_point_id, set(point_ids)),
             i.direction
             == literal(Direction.INBOUND.value, literal_execute=True),  # ix_interactions_inbound_point
         )
