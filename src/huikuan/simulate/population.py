@@ -70,6 +70,14 @@ def _type_shapes() -> F64:
     )
 
 
+def mirrored_hours(curve: F64) -> F64:
+    """Each row's working hours (09-20h) in reverse order: the rate at 20h moves to 09h, 19h to 10h and so
+    on; the hours outside stay. The average over working hours is unchanged."""
+    out = curve.copy()
+    out[..., WORK_HOURS] = curve[..., WORK_HOURS[::-1]]
+    return out
+
+
 def _curves(shares: dict[str, float], peak: float) -> tuple[F64, F64]:
     """Per type, the hour-of-day curve (normalised so the mixture averages 1 over working hours) and the
     exponent applied to the population shape so that the mixture's 18-19h / 12-13h ratio is `peak`."""
@@ -227,12 +235,15 @@ def _hidden(sc: Scenario, rng: np.random.Generator, stage: NDArray[np.int64]) ->
     curves, _ = _curves(sc.table("debtors.hour_types"), sc.f("debtors.evening_peak"))
     noise = rng.lognormal(0.0, sc.f("debtors.hour_noise"), (n, 24))
     noise /= noise[:, WORK_HOURS].mean(axis=1, keepdims=True)
+    hour_curve = curves[type_index] * noise
+    if sc.b("debtors.hours_inverted"):
+        hour_curve = mirrored_hours(hour_curve)
     reads = sc.table("debtors.read")
     return {
         "ability": ability,
         "willingness": willingness,
         "answer": answer,
         "hour_type": type_index.astype(np.int64),
-        "hour_curve": curves[type_index] * noise,
+        "hour_curve": hour_curve,
         "read": {ch: _beta(rng, np.full(n, reads[ch]), 3.0) for ch in CHANNELS},
     }

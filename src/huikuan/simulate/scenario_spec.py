@@ -148,6 +148,13 @@ SPEC: dict[str, dict[str, Param]] = {
         "hour_noise": Param(
             0.25, 0, 2, doc="log-normal spread of each debtor's hour-of-day answer rates", source=NONE
         ),
+        "hours_inverted": Param(
+            False,
+            kind="bool",
+            doc="each debtor's answering hours mirrored over 09-20h (evening answerers answer in the "
+            "morning): a world whose hours disagree with the planner's prior",
+            source=NONE,
+        ),
         "read": Param(
             {"sms": 0.55, "email": 0.25, "wechat": 0.65, "letter": 0.70},
             kind="table",
