@@ -116,6 +116,7 @@ bench: install
 	$(BIN)/python bench/plan_bench.py --accounts 100000,300000,1000000 --db both
 	$(BIN)/python bench/simulate_bench.py
 	$(BIN)/huikuan simulate --sweep bench/sweep_doubt.toml --json > bench/out/sweep_doubt.json
+	$(BIN)/python bench/calibration_bench.py
 	$(BIN)/python bench/lagrangian_bench.py
 	$(BIN)/python bench/case_page_bench.py
 	$(BIN)/python bench/queue_bench.py --db both

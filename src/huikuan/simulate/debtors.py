@@ -39,7 +39,8 @@ class Debtors:
     start: date
     costs: dict[str, int]
     visits_found: int = 0
-    paid_days: list[np.ndarray] = field(default_factory=list)
+    paid_days: list[np.ndarray] = field(default_factory=list)  # per day: the rows that paid
+    paid_today: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # their amounts
 
     # -- responses -----------------------------------------------------------------------------------
 
@@ -325,6 +326,7 @@ class Debtors:
         s.promise_open[closed] = False
         tot.closed += len(closed)
         self.paid_days.append(paid)
+        self.paid_today = pay[paid]
         tot.daily_recovered.append(int(pay.sum()))
 
 

@@ -48,6 +48,9 @@ class RunFacts:
     debtors: int
     gate_decisions: int
     visits_found: int  # conversations at the door: right-party contacts that are not call answers
+    # What the plans expected to recover against what was then paid, per segment and action
+    # (simulate/expectations.py).
+    expectations: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Result:
             "calibration": _calibration(floor, days),
             "seconds": round(seconds, 2),
             "gate_decisions": floor.gate_decisions,
+            "expectations": floor.expectations,
             "series": {
                 "recovered": [round(x / 100, 2) for x in t.daily_recovered],
                 "planned": [s["planned"] for s in series],

@@ -29,6 +29,7 @@ import polars as pl
 from huikuan.compliance import HistoryEvent
 from huikuan.simulate.clock import local_hour, queue
 from huikuan.simulate.debtors import MESSAGES, Debtors
+from huikuan.simulate.expectations import Expectations
 from huikuan.simulate.gatekeeper import CHANNEL, Gatekeeper
 from huikuan.simulate.learning import Learner
 from huikuan.simulate.population import Population, generate
@@ -58,6 +59,7 @@ class World:
     state: State = field(init=False)
     gate: Gatekeeper = field(init=False)
     totals: Totals = field(init=False)
+    expectations: Expectations = field(init=False)
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng([self.seed, 1])
@@ -84,6 +86,7 @@ class World:
         self.debtors = Debtors(
             self.sc, self.pop, self.state, self.totals, self.rng, self.seed, self.start, self.costs
         )
+        self.expectations = Expectations(self.pop.n)
         self._assign_collectors()
 
     @property
@@ -143,6 +146,7 @@ class World:
         t_plan = time.perf_counter() - t0
         plan = result.plan
         self.learner.record(d, plan)
+        self.expectations.record_plan(d, plan)
 
         t0 = time.perf_counter()
         made = self._execute(d, day, plan, allowed, team, disputed)
@@ -199,6 +203,7 @@ class World:
         """Payments, a day more past due for the open cases, and a refit when one is due."""
         s, sc = self.state, self.sc
         self.debtors.settle(d)
+        self.expectations.record_payments(d, self.debtors.paid_days[-1], self.debtors.paid_today)
         s.dpd[s.balance > 0] += 1
         if (
             sc.b("scenario.learn")
@@ -362,5 +367,12 @@ def run(
         series.append(info)
         if progress is not None:
             progress(d, info)
-    facts = RunFacts(world.totals, world.sc, world.pop.n, world.gate.decisions, world.visits_found)
+    facts = RunFacts(
+        world.totals,
+        world.sc,
+        world.pop.n,
+        world.gate.decisions,
+        world.visits_found,
+        world.expectations.table(),
+    )
     return Result.build(facts, strategy, days, seed, series, time.perf_counter() - t0)
