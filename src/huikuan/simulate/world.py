@@ -55,6 +55,9 @@ class World:
     sc: Scenario
     strategy: str
     seed: int
+    params: dict[str, Any] = field(
+        default_factory=dict
+    )  # the strategy's own settings, e.g. {"expert": {...}}
     pop: Population = field(init=False)
     state: State = field(init=False)
     gate: Gatekeeper = field(init=False)
@@ -138,7 +141,7 @@ class World:
         allowed = self._allowed(day, now, open_rows, disputed)
         t_gate = time.perf_counter() - t0
         inputs = self._plan_inputs(d, day, now, open_rows, allowed, team)
-        params: dict[str, Any] = {"seed": self.seed}
+        params: dict[str, Any] = {**self.params, "seed": self.seed}
         if self.learner.model is not None:
             params["payment_model"] = self.learner.model
         t0 = time.perf_counter()
@@ -357,10 +360,12 @@ def run(
     days: int,
     seed: int,
     progress: Callable[[int, dict[str, Any]], None] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Result:
-    """`days` days of `strategy` over the scenario's portfolio from `seed`; `progress` hears of each day."""
+    """`days` days of `strategy` over the scenario's portfolio from `seed`; `progress` hears of each day;
+    `params`: the strategy's own settings."""
     t0 = time.perf_counter()
-    world = World(sc, strategy, seed)
+    world = World(sc, strategy, seed, dict(params or {}))
     series: list[dict[str, Any]] = []
     for d in range(days):
         info = world.step(d)

@@ -108,3 +108,10 @@ def test_a_contact_the_gate_refuses_at_its_instant_is_not_made_and_counts_as_avo
     assert r["refused_by_gate"] > 0
     assert r["violations"] == 0
     assert r["contacts"] + r["refused_by_gate"] + r["not_reached"] >= r["messages"]
+
+
+def test_a_strategys_own_settings_reach_its_plans() -> None:
+    sc = _small(scenario__debtors=300)
+    default = run(sc, "expert", 3, 5).data
+    no_early_sms = run(sc, "expert", 3, 5, params={"expert": {"early_dpd": 0}}).data
+    assert no_early_sms["messages"] < default["messages"]

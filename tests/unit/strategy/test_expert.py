@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 
 from huikuan.strategy import StrategyConfig, plan_day
-from huikuan.strategy.expert import ACTIONS, choose, wanted
+from huikuan.strategy.expert import ACTIONS, Settings, choose, wanted
 from huikuan.strategy.frames import read_cases
 from huikuan.strategy.pipeline import prepare
 from huikuan.strategy.synthetic import inputs
@@ -20,9 +21,7 @@ def test_the_rules_remind_before_a_promise_falls_due_leave_it_alone_before_write
     day = inp.day
     frame = inp.cases.with_columns(
         open_promise=pl.Series([True, True, False, False, False, False, False, False, False, False]),
-        promise_due=pl.Series(
-            [day + timedelta(days=1), day + timedelta(days=10), *[None] * 8], dtype=pl.Date
-        ),
+        promise_due=pl.Series([day, day + timedelta(days=10), *[None] * 8], dtype=pl.Date),
         attempts_30d=pl.Series([0, 0, 8, 0, 0, 2, 0, 0, 0, 0]),
         rpc_30d=pl.Series([0, 0, 0, 0, 0, 1, 0, 0, 0, 0]),
         has_mobile=pl.Series([True, True, True, False, True, True, True, True, True, True]),
@@ -33,8 +32,8 @@ def test_the_rules_remind_before_a_promise_falls_due_leave_it_alone_before_write
     cases = read_cases(frame, day)
     actions, priority = wanted(cases)
     assert actions[:7] == ["sms", "none", "letter", "letter", "sms", "call", "call"]
-    # 0: reminded (first of all); 1: promise further off; 2: 8 attempts, never reached; 3: no mobile;
-    # 4: early stage; 5: reached before; 6: early stage but messaged yesterday: called.
+    # 0: due today, reminded (first of all); 1: promise further off; 2: 8 attempts, never reached;
+    # 3: no mobile; 4: early stage; 5: reached before; 6: early stage but messaged yesterday: called.
     assert np.isinf(priority[0]) and not np.isinf(priority[1:]).any()
 
 
@@ -82,3 +81,30 @@ def test_each_case_is_called_in_its_best_answered_hour_that_has_a_collector_for_
         ]
         best = max(day.curves.today[i, hours[i, c]] for c in staffed)
         assert day.curves.today[i, hours[i, choice[i]]] == best, int(day.cases.case_id[i])
+
+
+def test_its_settings_move_the_rules_and_an_unknown_one_is_refused() -> None:
+    inp = inputs(4, seed=1)
+    day = inp.day
+    frame = inp.cases.with_columns(
+        open_promise=pl.Series([True, False, False, False]),
+        promise_due=pl.Series([day + timedelta(days=2), None, None, None], dtype=pl.Date),
+        attempts_30d=pl.Series([0, 0, 4, 0]),
+        rpc_30d=pl.Series([0, 0, 0, 0]),
+        has_mobile=pl.Series([True] * 4),
+        has_address=pl.Series([True] * 4),
+        dpd=pl.Series([90, 40, 90, 90], dtype=inp.cases["dpd"].dtype),
+        days_since_message=pl.Series([30, 30, 30, 30], dtype=pl.Int32),
+    )
+    cases = read_cases(frame, day)
+    assert wanted(cases)[0] == ["none", "sms", "call", "call"]  # the defaults
+    moved = Settings.of({"expert": {"reminder_days": 2, "early_dpd": 30, "unreachable_attempts": 4}})
+    assert wanted(cases, moved)[0] == ["sms", "call", "letter", "call"]
+    with pytest.raises(ValueError, match="unknown setting 'early'"):
+        Settings.of({"expert": {"early": 10}})
+    many = inputs(300, seed=3)
+
+    def texts(params: dict[str, object]) -> int:
+        return int((plan_day(many, StrategyConfig("expert", params)).plan["action"] == "sms").sum())
+
+    assert texts({}) > texts({"expert": {"early_dpd": 0}})  # SMS first no more; reminders only
