@@ -109,12 +109,13 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The benchmarks of docs/benchmarks.md at their target sizes (long: about an hour and a half in all).
+# The benchmarks of docs/benchmarks.md at their target sizes (long: about two and a half hours in all).
 bench: install
 	$(BIN)/python bench/compliance_bench.py
 	$(BIN)/python bench/import_bench.py --rows 1000000 --db both
 	$(BIN)/python bench/plan_bench.py --accounts 100000,300000,1000000 --db both
 	$(BIN)/python bench/simulate_bench.py
+	$(BIN)/python bench/expert_grid.py
 	$(BIN)/huikuan simulate --sweep bench/sweep_doubt.toml --json > bench/out/sweep_doubt.json
 	$(BIN)/python bench/calibration_bench.py
 	$(BIN)/python bench/lagrangian_bench.py
