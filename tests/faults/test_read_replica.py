@@ -199,6 +199,10 @@ def test_a_replica_that_does_not_answer_leaves_the_reads_on_the_primary_with_a_w
     try:
         with caplog.at_level(logging.WARNING, logger="huikuan.storage.uow"):
             assert _figures(engine, reader, floor) == _figures(engine, None, floor)
-        assert "the read replica does not answer" in caplog.text
+            with UnitOfWork(engine, reader=reader) as uow:  # a unit asks once, then keeps to the primary
+                uow.reads()
+                uow.reads()
+        warned = [r for r in caplog.records if "the read replica does not answer" in r.getMessage()]
+        assert len(warned) == 2  # once for _figures' unit, once for the unit above
     finally:
         replica.start()  # for the module's next tests

@@ -1,13 +1,15 @@
 """The unit of work: one transaction per use case; services commit, entry points never do.
 
-A unit of work holds at most one connection at a time. One made for writing (`immediate=True`: a form
-post, an API write, a CLI command that changes data) begins each transaction with SQLite's write lock;
-one made for reading begins plain transactions, and a service that must write from it anyway (a login
-kept, a claim renewed) calls `begin_write()` first, so its write never upgrades a stale read.
+A unit of work holds at most one connection to the database at a time (and one to the read replica,
+below). One made for writing (`immediate=True`: a form post, an API write, a CLI command that changes
+data) begins each transaction with SQLite's write lock; one made for reading begins plain transactions,
+and a service that must write from it anyway (a login kept, a claim renewed) calls `begin_write()` first,
+so its write never upgrades a stale read.
 
 Reads that may be a few seconds behind (the reports, the daily plan's reading of the portfolio) take
-`uow.reads()`: a connection to the read replica when one is configured (HUIKUAN_READ_DATABASE_URL), else
-the unit's own. Should the replica not answer, they read from the primary, and a warning says so.
+`uow.reads()`: a connection to the read replica when one is configured (HUIKUAN_READ_DATABASE_URL), held
+beside the unit's own until it commits or rolls back, else the unit's own. Should the replica not answer,
+the unit reads from the primary (for the rest of its life: it does not ask again), and a warning says so.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ class UnitOfWork:
                 self._reads = self.reader.connect()
             except OperationalError as exc:
                 log.warning("the read replica does not answer; reading from the primary: %s", exc.orig)
+                self.reader = None
                 return self.session.connection()
         return self._reads
 
