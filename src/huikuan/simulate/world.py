@@ -55,9 +55,8 @@ class World:
     sc: Scenario
     strategy: str
     seed: int
-    params: dict[str, Any] = field(
-        default_factory=dict
-    )  # the strategy's own settings, e.g. {"expert": {...}}
+    # The strategy's own settings, e.g. {"expert": {...}}.
+    params: dict[str, Any] = field(default_factory=dict)
     pop: Population = field(init=False)
     state: State = field(init=False)
     gate: Gatekeeper = field(init=False)
