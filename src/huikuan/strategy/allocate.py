@@ -1,4 +1,4 @@
-"""The day's treatment choice under capacity: Lagrangian relaxation with one price per resource.
+"""The day's treatment choice under capacity: resource prices, then the LP of the cases in doubt.
 
 Each case takes at most one option (an action at a time); option k of a case in group g takes
 usage[g, k, r] units of resource r; resource r has capacity[r]. With a price on every resource the
@@ -7,8 +7,10 @@ problem splits into one tiny choice per case: the option of highest value minus 
 Prices: damped Jacobi market clearing. Given the other prices, the price of resource r that exactly
 clears it is the (capacity+1)-th highest "threshold" among the cases that could use it (what taking r
 is worth to a case over its best option without r); all prices move toward their clearing values at once,
-and the lowest Lagrangian bound seen is kept (it bounds the LP optimum from above). Large problems are
-priced on a random sample with scaled capacities, then polished on the whole.
+and the lowest Lagrangian bound seen is kept (it bounds the LP optimum from above); then subgradient steps.
+A few rounds of each are enough to tell the cases whose choice is clear from those in doubt: sifting
+(strategy/sifting.py) solves the LP of the latter and makes the choice and the prices exact. Large problems
+are priced so on a random sample with scaled capacities, and the sample's prices applied to the whole.
 
 Primal (strategy/primal.py): each case's priced choice, repaired to keep every capacity, then filled and
 improved by exchanges; its value against the bound is the reported gap. The problem itself is
@@ -22,6 +24,7 @@ import numpy as np
 from huikuan.strategy.capacity_problem import Allocation, Problem, groups_of, reduced, top2, used_by, value_of
 from huikuan.strategy.frames import F64, I64
 from huikuan.strategy.primal import exchange, fill, repair
+from huikuan.strategy.sifting import sift
 
 
 def _choose(p: Problem, prices: F64) -> tuple[I64, float]:
@@ -142,15 +145,17 @@ def solve(
     p: Problem,
     iterations: int | None = None,
     polish_iterations: int | None = None,
-    sample: int = 50_000,
+    sample: int = 20_000,
     seed: int = 0,
     tol: float = 1e-3,
 ) -> Allocation:
-    """Prices, a feasible choice, and the bound; large problems are priced on a sample first.
+    """Prices, a feasible choice, and the bound.
 
-    Without explicit iteration counts, a small problem (where iterations are cheap) gets more of them:
-    Jacobi 60,000 / n and polish 200,000 / n case-iterations, within 8..30 and 25..80 (a sample counts
-    as 4,000 cases).
+    The prices of a few rounds of clearing and subgradient steps (Jacobi 8 and polish 25 unless given)
+    choose the cases in doubt; the LP of those cases, grown by sifting (strategy/sifting.py), makes the
+    choice and the prices exact. A problem larger than `sample` cases is priced so on a random sample of
+    that many (capacities scaled), and the sample's prices are then applied to the whole portfolio: its own
+    bound, a repaired choice, then swaps.
     """
     if p.n > sample:
         rng = np.random.default_rng(seed)
@@ -158,15 +163,18 @@ def solve(
         q = Problem(p.value[rows], p.group[rows], p.usage, p.capacity * (sample / p.n), p.resources)
     else:
         q = p
-    # A sample is priced once for a large portfolio, so it can afford the iterations of a mid-sized one.
-    size = max(q.n, 1) if q is p else 4_000
-    jacobi = iterations if iterations is not None else int(np.clip(60_000 // size, 8, 30))
-    polishing = polish_iterations if polish_iterations is not None else int(np.clip(200_000 // size, 25, 80))
+    jacobi = 8 if iterations is None else iterations
+    polishing = 25 if polish_iterations is None else polish_iterations
     prices, bound, done = price(q, jacobi)
     prices, bound, choice, _ = polish(q, prices, bound, polishing, tol=tol)
-    if q is not p:
-        # The sample's prices on the whole portfolio: its own bound, a repaired choice, then swaps.
+    sifted = sift(q, prices, choice)
+    prices, choice = sifted.prices, sifted.choice
+    if q is p:
+        bound = min(bound, _choose(p, prices)[1])
+    else:
         bound = _choose(p, prices)[1]
         choice = fill(p, repair(p, prices), rounds=2)
         choice = fill(p, exchange(p, choice), rounds=2)
-    return Allocation(choice, prices, value_of(p, choice), bound, used_by(p, choice), done + polishing)
+    return Allocation(
+        choice, prices, value_of(p, choice), bound, used_by(p, choice), done + polishing + sifted.rounds
+    )

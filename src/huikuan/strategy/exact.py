@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, cast
 
 import highspy
 import numpy as np
 
 from huikuan.strategy.capacity_problem import Allocation, Problem
 from huikuan.strategy.frames import F64, I64
+from huikuan.strategy.highs import quiet
 
 MAX_VARIABLES = 2_000_000
 
@@ -52,10 +52,8 @@ def solve_exact(p: Problem, mip: bool = False, time_limit: float = 120.0) -> Exa
     values = entry_val[by_var].astype(np.float64)
     starts = np.searchsorted(entry_var[by_var], np.arange(n_var + 1)).astype(np.int32)
 
-    h = cast(Any, highspy).Highs()  # highspy's Highs class has an untyped constructor
-    h.setOptionValue("output_flag", False)
+    h = quiet()
     h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("threads", 1)
     lp = highspy.HighsLp()
     lp.num_col_ = n_var
     lp.num_row_ = p.n + n_res

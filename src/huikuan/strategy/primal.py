@@ -6,6 +6,7 @@ result never exceeds a capacity."""
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from huikuan.strategy.capacity_problem import (
     NEG,
@@ -75,26 +76,26 @@ def fill(p: Problem, choice: I64, rounds: int = 3) -> I64:
     """Spend leftover capacity: move cases to better options whose resources still have room."""
     choice = choice.copy()
     g_count, k_count, _ = p.usage.shape
-    rows_all = np.arange(p.n)
+    groups = groups_of(p)
     for _ in range(rounds):
         left = p.capacity - used_by(p, choice)
         # An option is open when each resource it takes has at least its usage left.
         open_ = np.all((p.usage <= left[None, None, :] + 1e-9) | (p.usage == 0), axis=2)  # (G, K)
-        on = choice >= 0
-        cur = np.where(on, p.value[rows_all, np.clip(choice, 0, None)], 0.0)
-        cand = np.where(open_[p.group], p.value, NEG)
-        cand[rows_all[on], choice[on]] = NEG
-        target = np.argmax(cand, axis=1) if k_count else np.zeros(p.n, dtype=np.int64)
-        gain = cand[rows_all, target] - cur if k_count else np.zeros(p.n)
+        target, gain = _best_open_moves(p, choice, open_, groups)
         movers = np.nonzero(gain > 0)[0]
         if len(movers) == 0:
             break
         moved_any = False
         order = movers[np.argsort(-gain[movers], kind="stable")]
+        # The movers by (group, target option), best gains first within each (a stable sort keeps them so).
+        key = p.group[order] * k_count + target[order]
+        by_key = np.argsort(key, kind="stable")
+        order, key = order[by_key], key[by_key]
+        bounds = np.searchsorted(key, np.arange(g_count * k_count + 1))
         # Column by column, best gains first: take as many as the column's resources still hold.
         for g in range(g_count):
             for k in range(k_count):
-                sel = order[(p.group[order] == g) & (target[order] == k)]
+                sel = order[bounds[g * k_count + k] : bounds[g * k_count + k + 1]]
                 if len(sel) == 0:
                     continue
                 need = p.usage[g, k]
@@ -115,6 +116,32 @@ def fill(p: Problem, choice: I64, rounds: int = 3) -> I64:
         if not moved_any:
             break
     return choice
+
+
+def _best_open_moves(
+    p: Problem, choice: I64, open_: npt.NDArray[np.bool_], groups: list[I64]
+) -> tuple[I64, F64]:
+    """Each case's best open option other than its own (-1 where none), and what moving there gains over
+    its current option (-inf where it has no open option). Only the open columns are read: when capacity is
+    nearly spent they are few."""
+    target = np.full(p.n, -1, dtype=np.int64)
+    gain = np.full(p.n, NEG)
+    for g, rows in enumerate(groups):
+        cols = np.nonzero(open_[g])[0]
+        if len(cols) == 0 or len(rows) == 0:
+            continue
+        sub = p.value[np.ix_(rows, cols)]
+        own = choice[rows]
+        position = np.full(p.value.shape[1], -1, dtype=np.int64)
+        position[cols] = np.arange(len(cols))
+        at = np.where(own >= 0, position[np.clip(own, 0, None)], -1)
+        inside = np.nonzero(at >= 0)[0]
+        sub[inside, at[inside]] = NEG  # a case does not move to the option it has
+        best = np.argmax(sub, axis=1)
+        cur = np.where(own >= 0, p.value[rows, np.clip(own, 0, None)], 0.0)
+        target[rows] = cols[best]
+        gain[rows] = sub[np.arange(len(rows)), best] - cur
+    return target, gain
 
 
 def exchange(p: Problem, choice: I64, rounds: int = 2) -> I64:

@@ -63,7 +63,7 @@ def _optimized(actions: tuple[str, ...]) -> Planner:
             polish_iterations=None
             if params.get("polish_iterations") is None
             else int(params["polish_iterations"]),
-            sample=int(params.get("sample", 50_000)),
+            sample=int(params.get("sample", 20_000)),
             seed=int(params.get("seed", 0)),
         )
         day.timings["allocate"] = time.perf_counter() - t0
