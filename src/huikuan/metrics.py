@@ -2,7 +2,9 @@
 
 - requests: by route template (never the path with its ids), method and status, with their latency;
 - the admission limiter (web/capacity.py): requests that waited for a turn, and those turned away (503);
-- the periodic jobs (services/jobs.py): runs by job and outcome, and how long they took.
+- the periodic jobs (services/jobs.py): runs by job and outcome, and how long they took;
+- the read replica (HUIKUAN_READ_DATABASE_URL), only when there is one: whether it answers, and its lag,
+  asked of it at each scrape (never a value kept by a process).
 
 Values are per process. Several web processes (`huikuan serve --workers N`) add theirs up when
 PROMETHEUS_MULTIPROC_DIR names an empty folder writable by all of them (prometheus-client's multiprocess
@@ -12,6 +14,7 @@ mode); without it each worker answers with its own counts.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -21,6 +24,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 REQUESTS = Counter(
     "huikuan_http_requests",
@@ -54,12 +59,32 @@ JOB_SECONDS = Histogram(
 UNMATCHED = "unmatched"  # the route label of an address that is no route (kept apart: any text may come)
 
 
-def exposition() -> tuple[bytes, str]:
-    """The metrics in Prometheus' text format, and its content type."""
+class _Replica(Collector):
+    """The read replica as the scrape found it: answering or not, and its lag when it answered."""
+
+    def __init__(self, lag_seconds: float | None) -> None:
+        self.lag_seconds = lag_seconds
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up = "1 when the read replica answered this scrape, 0 when not (its reads then go to the primary)."
+        yield GaugeMetricFamily("huikuan_read_replica_up", up, value=0 if self.lag_seconds is None else 1)
+        if self.lag_seconds is not None:
+            lag = "How far the read replica's data are behind the primary's."
+            yield GaugeMetricFamily("huikuan_read_replica_lag_seconds", lag, value=self.lag_seconds)
+
+
+def exposition(replica: Sequence[float | None] = ()) -> tuple[bytes, str]:
+    """The metrics in Prometheus' text format, and its content type. `replica`: with a read replica, its
+    lag in seconds (None: it did not answer); empty without one."""
     registry: CollectorRegistry = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    body = generate_latest(registry)
+    for lag in replica:
+        asked = CollectorRegistry(auto_describe=False)
+        asked.register(_Replica(lag))
+        body += generate_latest(asked)
+    return body, CONTENT_TYPE_LATEST

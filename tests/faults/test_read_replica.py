@@ -6,7 +6,9 @@ What must hold:
 - the figures of the reports and the portfolio the plan reads come from the replica: while the replica's
   replay is paused they are the replica's (behind the primary), and once it has caught up, the primary's;
 - the plan is written to the primary (a standby refuses writes);
-- a replica that does not answer costs nothing but a warning: the reads go to the primary.
+- a replica that does not answer costs nothing but a warning: the reads go to the primary;
+- /health and /metrics tell how far the replica is behind, and that it does not answer when it does not,
+  without the process ever being called unfit for it.
 
 Where the clusters cannot be made the test is skipped, and under CI it fails.
 """
@@ -15,12 +17,15 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, func, select, update
 from tests.support.cluster import (
     Cluster,
@@ -206,3 +211,49 @@ def test_a_replica_that_does_not_answer_leaves_the_reads_on_the_primary_with_a_w
         assert len(warned) == 2  # once for _figures' unit, once for the unit above
     finally:
         replica.start()  # for the module's next tests
+
+
+def _replica_gauges(client: TestClient) -> dict[str, float]:
+    text = client.get("/metrics").text
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("huikuan_read_replica")
+    }
+
+
+def test_health_and_metrics_tell_the_replicas_lag_and_when_it_does_not_answer(
+    pair: tuple[Cluster, Cluster], database: str, floor: Floor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    primary, replica = pair
+    floor.uow.commit()
+    caught_up(primary, replica)
+    use_settings(monkeypatch, read_database_url=replica.url(database))
+    client = TestClient(create_app(primary.url(database)), client=("127.0.0.1", 50000))
+    with replay_paused(replica):
+        october(floor)
+        floor.uow.commit()  # received by the replica, not replayed
+        time.sleep(0.3)
+        health = client.get("/health")
+        assert health.status_code == 200
+        assert health.json()["read_replica"]["status"] == "ok"
+        assert health.json()["read_replica"]["lag_seconds"] > 0.2
+        gauges = _replica_gauges(client)
+        assert gauges["huikuan_read_replica_up"] == 1 and gauges["huikuan_read_replica_lag_seconds"] > 0.2
+    caught_up(primary, replica)
+    deadline = time.monotonic() + 10  # WAL without a transaction may still be arriving
+    while client.get("/health").json()["read_replica"]["lag_seconds"] > 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.get("/health").json()["read_replica"] == {"status": "ok", "lag_seconds": 0}
+
+    replica.stop_immediately()
+    try:
+        health = client.get("/health")
+        assert health.status_code == 200  # the process serves: its reads go to the primary
+        assert health.json()["read_replica"]["status"] == "unavailable"
+        assert "cannot be reached" in health.json()["read_replica"]["reason"]
+        assert _replica_gauges(client) == {"huikuan_read_replica_up": 0}
+    finally:
+        replica.start()
+        caught_up(primary, replica)

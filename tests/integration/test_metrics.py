@@ -57,6 +57,13 @@ def test_the_jobs_runs_and_failures_are_counted(
     assert samples[("huikuan_job_duration_seconds_count", (("job", "metered"),))] >= 1
 
 
+def test_without_a_read_replica_no_replica_figure_is_exposed(db_env: str) -> None:
+    # With one, its state and lag are asked at each scrape (tests/faults/test_read_replica.py).
+    samples = _samples(TestClient(create_app(db_env), client=LOOPBACK).get("/metrics").text)
+    assert samples and not [name for name, _ in samples if name.startswith("huikuan_read_replica")]
+    assert "read_replica" not in TestClient(create_app(db_env)).get("/health").json()
+
+
 def test_without_a_token_only_the_loopback_address_may_read_the_metrics(db_env: str) -> None:
     app = create_app(db_env)
     assert TestClient(app, client=LOOPBACK).get("/metrics").status_code == 200

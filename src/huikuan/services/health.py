@@ -1,6 +1,7 @@
 """Is this process fit to serve? The database answers, takes writes, and its schema is the one this
 version was built for (the newest migration). `/health` answers 200 only then, else 503 with the reason,
-so a load balancer stops sending work to a process that would fail it."""
+so a load balancer stops sending work to a process that would fail it. A read replica's state and lag are
+told beside it and never make the process unfit: its reads go to the primary when it does not answer."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from huikuan.storage import migrate
-from huikuan.storage.engine import why_not_writable
+from huikuan.storage.engine import replica_lag_seconds, why_not_writable
 
 
 @dataclass(frozen=True)
@@ -42,3 +43,23 @@ def check_health(engine: Engine) -> Health:
     except Exception as exc:
         return Health(database, f"the database cannot be written ({type(exc).__name__})")
     return Health(database, reason)
+
+
+@dataclass(frozen=True)
+class ReplicaHealth:
+    lag_seconds: float | None  # None: the replica did not answer
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def check_replica(engine: Engine) -> ReplicaHealth:
+    """The read replica's lag behind the primary (HUIKUAN_READ_DATABASE_URL), or why it cannot be told."""
+    try:
+        return ReplicaHealth(replica_lag_seconds(engine))
+    except Exception as exc:  # any driver error: the reads go to the primary meanwhile
+        return ReplicaHealth(
+            None, f"the read replica cannot be reached ({type(exc).__name__}); its reads go to the primary"
+        )

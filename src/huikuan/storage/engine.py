@@ -139,6 +139,27 @@ def why_not_writable(engine: Engine) -> str | None:
     return None
 
 
+# How far behind its primary a PostgreSQL standby is: nothing when it has replayed all it has received,
+# else the time since the last transaction it replayed was committed on the primary. A server that is not
+# a standby (a primary, or SQLite) is never behind.
+_REPLICA_LAG = """
+SELECT CASE
+    WHEN NOT pg_is_in_recovery() THEN 0
+    WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+    ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0)
+END
+"""
+
+
+def replica_lag_seconds(engine: Engine) -> float:
+    """Seconds the read replica's data are behind the primary's (0 when it has replayed everything it has
+    received); raises the driver's error when it does not answer."""
+    if is_sqlite(engine):
+        return 0.0
+    with engine.connect() as conn:
+        return max(0.0, float(conn.exec_driver_sql(_REPLICA_LAG).scalar() or 0))
+
+
 def _sqlite_not_writable(engine: Engine) -> str | None:
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from huikuan import __version__
 from huikuan.config import get_settings
 from huikuan.metrics import exposition
-from huikuan.services.health import check_health
+from huikuan.services.health import check_health, check_replica
 from huikuan.storage.engine import get_engine
 
 router = APIRouter()
@@ -32,13 +32,21 @@ router = APIRouter()
 )
 def health(request: Request) -> Any:
     """200 when the database takes writes and its schema is the newest migration; else 503 with the
-    reason."""
+    reason. With a read replica, its state and lag beside (a replica down never makes this 503)."""
     report = check_health(get_engine(request.app.state.database_url))
-    body = {
+    body: dict[str, Any] = {
         "status": "ok" if report.ok else "unavailable",
         "version": __version__,
         "database": report.database,
     }
+    reader = request.app.state.read_engine
+    if reader is not None:
+        replica = check_replica(reader)
+        body["read_replica"] = (
+            {"status": "ok", "lag_seconds": round(replica.lag_seconds or 0.0, 3)}
+            if replica.ok
+            else {"status": "unavailable", "reason": replica.reason}
+        )
     if not report.ok:
         return JSONResponse({**body, "reason": report.reason}, status_code=503)
     return body
@@ -69,5 +77,7 @@ def metrics(request: Request) -> Response:
             return Response(status_code=403)
     elif not _loopback(request):
         return Response(status_code=403)
-    body, content_type = exposition()
+    reader = request.app.state.read_engine
+    replica = () if reader is None else (check_replica(reader).lag_seconds,)
+    body, content_type = exposition(replica)
     return Response(body, media_type=content_type)
