@@ -32,6 +32,7 @@ from tests.support.cluster import (
     ClusterUnavailable,
     caught_up,
     own_cluster,
+    received,
     replay_paused,
     replica_of,
 )
@@ -233,7 +234,8 @@ def test_health_and_metrics_tell_the_replicas_lag_and_when_it_does_not_answer(
     client = TestClient(create_app(primary.url(database)), client=("127.0.0.1", 50000))
     with replay_paused(replica):
         october(floor)
-        floor.uow.commit()  # received by the replica, not replayed
+        floor.uow.commit()
+        received(primary, replica)  # and not replayed
         time.sleep(0.3)
         health = client.get("/health")
         assert health.status_code == 200

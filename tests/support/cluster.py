@@ -169,9 +169,19 @@ def replica_of(primary: Cluster, prefix: str = "huikuan_replica") -> Iterator[Cl
 
 def caught_up(primary: Cluster, replica: Cluster, timeout_s: float = START_S) -> None:
     """Waits until the replica has replayed everything the primary has written so far."""
+    _reached(primary, replica, "pg_last_wal_replay_lsn()", timeout_s)
+
+
+def received(primary: Cluster, replica: Cluster, timeout_s: float = START_S) -> None:
+    """Waits until the replica has received everything the primary has written so far (replayed or not:
+    with its replay paused, it then lags by all of it)."""
+    _reached(primary, replica, "pg_last_wal_receive_lsn()", timeout_s)
+
+
+def _reached(primary: Cluster, replica: Cluster, position: str, timeout_s: float) -> None:
     target = str(primary.sql("SELECT pg_current_wal_lsn()"))
     deadline = time.monotonic() + timeout_s
-    while not replica.sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"):
+    while not replica.sql(f"SELECT {position} >= '{target}'::pg_lsn"):
         if time.monotonic() > deadline:
             raise ClusterUnavailable(f"replica {replica.name} did not reach {target} in {timeout_s} s")
         time.sleep(0.05)
