@@ -14,7 +14,8 @@ mode); without it each worker answers with its own counts.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from typing import Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -59,6 +60,14 @@ JOB_SECONDS = Histogram(
 UNMATCHED = "unmatched"  # the route label of an address that is no route (kept apart: any text may come)
 
 
+class ReplicaState(Protocol):
+    """The read replica as a scrape found it (services/health.ReplicaHealth): its lag, None when it did
+    not answer."""
+
+    @property
+    def lag_seconds(self) -> float | None: ...
+
+
 class _Replica(Collector):
     """The read replica as the scrape found it: answering or not, and its lag when it answered."""
 
@@ -73,9 +82,9 @@ class _Replica(Collector):
             yield GaugeMetricFamily("huikuan_read_replica_lag_seconds", lag, value=self.lag_seconds)
 
 
-def exposition(replica: Sequence[float | None] = ()) -> tuple[bytes, str]:
-    """The metrics in Prometheus' text format, and its content type. `replica`: with a read replica, its
-    lag in seconds (None: it did not answer); empty without one."""
+def exposition(replica: ReplicaState | None = None) -> tuple[bytes, str]:
+    """The metrics in Prometheus' text format, and its content type; with a read replica, its state as
+    the scrape found it (`replica`)."""
     registry: CollectorRegistry = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
@@ -83,8 +92,8 @@ def exposition(replica: Sequence[float | None] = ()) -> tuple[bytes, str]:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     body = generate_latest(registry)
-    for lag in replica:
+    if replica is not None:
         asked = CollectorRegistry(auto_describe=False)
-        asked.register(_Replica(lag))
+        asked.register(_Replica(replica.lag_seconds))
         body += generate_latest(asked)
     return body, CONTENT_TYPE_LATEST

@@ -18,7 +18,7 @@ from tests.support.floor import MORNING
 
 from huikuan.storage import migrate
 from huikuan.storage import tables as t
-from huikuan.storage.audit import GENESIS, check_chain, record, row_hash
+from huikuan.storage.audit import GENESIS, check_chain, record, record_many, row_hash
 from huikuan.storage.engine import make_engine
 from huikuan.storage.uow import UnitOfWork
 
@@ -51,6 +51,39 @@ def test_a_fresh_chain_verifies_and_ends_at_its_head(engine: Engine) -> None:
     assert check.ok and check.checked == 5
     assert check.verified_to is not None and check.verified_to.seq == 5 and check.last == check.verified_to
     assert (check.head_seq, check.head_hash) == (5, rows[-1].row_hash)
+
+
+def test_events_kept_at_once_are_the_chain_kept_one_at_a_time(engine: Engine, tmp_path: Path) -> None:
+    """record_many (a job's many refusals) moves the head once and writes the same rows, hashes and all,
+    as `record` event by event, and gives their ids in order."""
+    events = [
+        {
+            "at": MORNING + timedelta(seconds=i),
+            "user_id": None,
+            "action": "contact.refused",
+            "entity": "case",
+            "entity_id": i,
+            "detail": {"rules": ("dispute",), "n": i},
+        }
+        for i in range(1, 5)
+    ]
+    with engine.begin() as conn:
+        _append(conn, 2)
+        ids = record_many(conn, events[:3])
+        assert record_many(conn, []) == []
+        ids += record_many(conn, events[3:])
+    alone = make_engine(f"sqlite:///{tmp_path / 'alone.db'}")
+    migrate.upgrade(alone)
+    with alone.begin() as conn:
+        _append(conn, 2)
+        for event in events:
+            record(conn, **event)
+    with engine.connect() as conn, alone.connect() as other:
+        kept, expected = _events(conn), _events(other)
+        assert check_chain(conn).ok and check_chain(conn).head_seq == 6
+    assert ids == [r.id for r in kept[2:]]
+    assert [r.row_hash for r in kept] == [r.row_hash for r in expected]
+    assert [r.detail for r in kept[2:]] == [{"rules": ["dispute"], "n": i} for i in range(1, 5)]
 
 
 def test_each_row_carries_the_hash_of_the_row_before_it(engine: Engine) -> None:

@@ -5,8 +5,11 @@ counted as already there, never queued twice."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +209,20 @@ def test_worker_processes_queue_exactly_what_one_process_queues(
     parallel = dispatched(2)
     assert parallel[0]["queued"] == 2 and sum(parallel[0]["refused"].values()) == 1
     assert dispatched(1) == parallel
+
+
+def _collector() -> tuple[tuple[int, ...], int]:
+    return gc.get_threshold(), gc.get_freeze_count()
+
+
+def test_a_worker_sets_what_it_started_with_aside_from_the_collector(floor: Floor) -> None:
+    """A worker's start-up (its modules, its engine) is frozen out of the garbage collector's walks, and
+    young objects are collected less often: each batch's objects otherwise made it walk the whole heap
+    again and again (docs/benchmarks.md)."""
+    url = floor.uow.engine.url.render_as_string(hide_password=False)
+    with ProcessPoolExecutor(
+        1, mp_context=get_context("spawn"), initializer=plan_dispatch._open, initargs=(url,)
+    ) as pool:
+        thresholds, frozen = pool.submit(_collector).result()
+    assert thresholds == plan_dispatch.WORKER_GC_THRESHOLDS != gc.get_threshold()
+    assert frozen > 10_000  # the modules' objects, at least

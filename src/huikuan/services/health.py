@@ -6,11 +6,15 @@ told beside it and never make the process unfit: its reads go to the primary whe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
+import structlog
 from sqlalchemy import Engine
 
 from huikuan.storage import migrate
 from huikuan.storage.engine import replica_lag_seconds, why_not_writable
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,19 +51,16 @@ def check_health(engine: Engine) -> Health:
 
 @dataclass(frozen=True)
 class ReplicaHealth:
-    lag_seconds: float | None  # None: the replica did not answer
-    reason: str | None = None
+    """The read replica as asked just now: its lag behind the primary, None when it did not answer."""
 
-    @property
-    def ok(self) -> bool:
-        return self.reason is None
+    lag_seconds: float | None
+    reason: ClassVar[str] = "the read replica cannot be reached; its reads go to the primary"
 
 
 def check_replica(engine: Engine) -> ReplicaHealth:
-    """The read replica's lag behind the primary (HUIKUAN_READ_DATABASE_URL), or why it cannot be told."""
+    """The read replica's lag behind the primary (HUIKUAN_READ_DATABASE_URL), or None as the lag."""
     try:
         return ReplicaHealth(replica_lag_seconds(engine))
     except Exception as exc:  # any driver error: the reads go to the primary meanwhile
-        return ReplicaHealth(
-            None, f"the read replica cannot be reached ({type(exc).__name__}); its reads go to the primary"
-        )
+        log.warning("read_replica_unreachable", error=type(exc).__name__)
+        return ReplicaHealth(None)

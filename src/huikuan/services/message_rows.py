@@ -94,15 +94,19 @@ def _read(uow: UnitOfWork, ids: list[int], out: dict[int, CaseRows]) -> None:
     for r in s.execute(promises.order_by(pr.due_date, pr.id)):
         if out[r.case_id].promise is None:
             out[r.case_id].promise = r
-    written = (
-        select(m.case_id, m.template, func.max(m.created_at).label("at"))
-        .where(one_of(m.case_id, ids), m.status.in_(WRITTEN))
-        .group_by(m.case_id, m.template)
+    # Every message of the cases, the statuses told apart here: a condition on the status would let the
+    # database walk every queued message instead (the outbox the plan-dispatch job is filling, whose
+    # statistics are those of before it began: 34 ms a batch on PostgreSQL by 90,000 messages).
+    written = select(m.case_id, m.template, m.status, func.max(m.created_at).label("at")).where(
+        one_of(m.case_id, ids)
     )
-    for r in s.execute(written):
-        out[r.case_id].written = True
+    for r in s.execute(written.group_by(m.case_id, m.template, m.status)):
+        if r.status not in WRITTEN:
+            continue
+        rows = out[r.case_id]
+        rows.written = True
         if r.template in REMEMBERED and r.at is not None:
-            out[r.case_id].last[r.template] = r.at
+            rows.last[r.template] = max(r.at, rows.last.get(r.template, r.at))
     talks = [o.value for o in CONVERSATION_OUTCOMES]
     talked = select(i.case_id).where(one_of(i.case_id, ids), i.outcome.in_(talks)).distinct()
     for case_id in s.execute(talked).scalars():

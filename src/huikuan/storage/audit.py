@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,33 +82,48 @@ def record(
     """Appends one event to the chain in the caller's transaction (the caller commits); its id.
 
     `detail` holds ids, codes, rule names and counts, never personal data (see the module's docstring)."""
+    event = {"at": at, "user_id": user_id, "action": action, "entity": entity, "entity_id": entity_id}
+    (new_id,) = record_many(db, [{**event, "detail": detail}])
+    return new_id
+
+
+def record_many(db: Session | Connection, events: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Appends these events (each `record`'s arguments) to the chain, in order, with one move of the head
+    and one insert: a job that keeps many at once (the plan-dispatch job's refusals); their ids."""
+    if not events:
+        return []
     conn = db.connection() if isinstance(db, Session) else db
-    canonical_at(at)  # refuses a naive time before anything is written
-    plain = json.loads(canonical_json(detail or {}))  # exactly what will be read back, tuples as lists
-    seq, prev = _advance_head(conn)
-    fields = {
-        "at": at.astimezone(UTC),
-        "user_id": user_id,
-        "action": action,
-        "entity": entity,
-        "entity_id": entity_id,
-        "detail": plain,
-    }
-    digest = row_hash(seq=seq, prev_hash=prev, **fields)
-    new_id = conn.execute(
-        insert(t.audit_events)
-        .values(seq=seq, prev_hash=prev, row_hash=digest, **fields)
-        .returning(t.audit_events.c.id)
-    ).scalar_one()
+    for event in events:
+        canonical_at(event["at"])  # refuses a naive time before anything is written
+    last, prev = _advance_head(conn, len(events))
+    rows = []
+    for seq, event in enumerate(events, start=last - len(events) + 1):
+        fields = {
+            "at": event["at"].astimezone(UTC),
+            "user_id": event["user_id"],
+            "action": event["action"],
+            "entity": event["entity"],
+            "entity_id": event.get("entity_id"),
+            # exactly what will be read back, tuples as lists
+            "detail": json.loads(canonical_json(event.get("detail") or {})),
+        }
+        digest = row_hash(seq=seq, prev_hash=prev, **fields)
+        rows.append({"seq": seq, "prev_hash": prev, "row_hash": digest, **fields})
+        prev = digest
+    added = insert(t.audit_events).returning(t.audit_events.c.id, sort_by_parameter_order=True)
+    ids = [int(i) for i in conn.execute(added, rows).scalars()]
     h = t.audit_head.c
-    conn.execute(update(t.audit_head).where(h.id == HEAD_ID, h.seq == seq).values(last_hash=digest))
-    return int(new_id)
+    conn.execute(update(t.audit_head).where(h.id == HEAD_ID, h.seq == last).values(last_hash=prev))
+    return ids
 
 
-def _advance_head(conn: Connection) -> tuple[int, str]:
-    """Takes the next place in the chain (locking the head until the transaction ends): (seq, prev_hash)."""
+def _advance_head(conn: Connection, places: int = 1) -> tuple[int, str]:
+    """Takes the next `places` places in the chain (locking the head until the transaction ends): the
+    last of them, and the hash of the row before the first."""
     h = t.audit_head.c
-    move = update(t.audit_head).where(h.id == HEAD_ID).values(seq=h.seq + 1).returning(h.seq, h.last_hash)
+    move = (
+        update(t.audit_head).where(h.id == HEAD_ID).values(seq=h.seq + places).returning(h.seq, h.last_hash)
+    )
     row = conn.execute(move).one_or_none()
     if row is None:
         # A new database (or one emptied by TRUNCATE) has no head yet: whoever comes first makes it. With

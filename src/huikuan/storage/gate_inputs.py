@@ -19,7 +19,7 @@ from sqlalchemy import Connection, literal, select
 
 from huikuan.domain.disputes import OPEN_DISPUTE
 from huikuan.storage import tables as t
-from huikuan.storage.membership import one_of
+from huikuan.storage.membership import member_of, one_of
 
 _IN_CHUNK = 5_000
 
@@ -202,7 +202,10 @@ def contact_rows(
             .select_from(t.interactions.outerjoin(t.parties, p.id == i.party_id))
             .where(one_of(i.debtor_id, chunk))
         )
-        # A message sent from the outbox is a contact too: it counts from the moment it went out.
+        # A message sent from the outbox is a contact too: it counts from the moment it went out. Its
+        # cases are named by id, so that the messages are found by (case_id, status), never by the
+        # status alone: every sent message, which a database without statistics (SQLite) would scan.
+        cases = select(c.id).where(one_of(c.debtor_id, chunk)).scalar_subquery()
         sent = (
             select(
                 c.debtor_id,
@@ -215,7 +218,7 @@ def contact_rows(
                 literal("delivered").label("outcome"),
             )
             .select_from(t.messages.join(t.cases, c.id == m.case_id).outerjoin(t.parties, p.id == m.party_id))
-            .where(one_of(c.debtor_id, chunk), m.status.in_(("sent", "delivered")), m.sent_at.is_not(None))
+            .where(member_of(m.case_id, cases), m.status.in_(("sent", "delivered")), m.sent_at.is_not(None))
         )
         if since is not None:
             query = query.where(i.at >= since)

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from huikuan import __version__
 from huikuan.config import get_settings
 from huikuan.metrics import exposition
-from huikuan.services.health import check_health, check_replica
+from huikuan.services.health import ReplicaHealth, check_health, check_replica
 from huikuan.storage.engine import get_engine
 
 router = APIRouter()
@@ -41,11 +41,11 @@ def health(request: Request) -> Any:
     }
     reader = request.app.state.read_engine
     if reader is not None:
-        replica = check_replica(reader)
+        lag = check_replica(reader).lag_seconds
         body["read_replica"] = (
-            {"status": "ok", "lag_seconds": round(replica.lag_seconds or 0.0, 3)}
-            if replica.ok
-            else {"status": "unavailable", "reason": replica.reason}
+            {"status": "unavailable", "reason": ReplicaHealth.reason}
+            if lag is None
+            else {"status": "ok", "lag_seconds": round(lag, 3)}
         )
     if not report.ok:
         return JSONResponse({**body, "reason": report.reason}, status_code=503)
@@ -78,6 +78,5 @@ def metrics(request: Request) -> Response:
     elif not _loopback(request):
         return Response(status_code=403)
     reader = request.app.state.read_engine
-    replica = () if reader is None else (check_replica(reader).lag_seconds,)
-    body, content_type = exposition(replica)
+    body, content_type = exposition(None if reader is None else check_replica(reader))
     return Response(body, media_type=content_type)
