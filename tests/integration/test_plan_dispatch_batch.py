@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from tests.support.floor import MORNING, TODAY, Floor
 from tests.support.messaging import channel_settings, use_settings
 
@@ -30,6 +31,7 @@ from huikuan.services.message_text import case_facts, compose, message_locale, r
 from huikuan.services.outbox import first_point
 from huikuan.services.plan_dispatch import dispatch_plan
 from huikuan.storage import tables as t
+from huikuan.storage.bulk import insert_rows
 
 SLOT = MORNING + timedelta(hours=1)
 
@@ -226,3 +228,27 @@ def test_a_worker_sets_what_it_started_with_aside_from_the_collector(floor: Floo
         thresholds, frozen = pool.submit(_collector).result()
     assert thresholds == plan_dispatch.WORKER_GC_THRESHOLDS != gc.get_threshold()
     assert frozen > 10_000  # the modules' objects, at least
+
+
+def test_a_batch_written_at_once_is_refused_whole_by_a_message_already_there(floor: Floor) -> None:
+    """storage/bulk.insert_rows (COPY on PostgreSQL) writes the rows as given, and a row the plan's unique
+    index refuses raises IntegrityError, as SQLAlchemy's own insert does, so that the batch is written
+    again one message at a time."""
+    case = floor.cases[0]
+    row = {
+        "case_id": case.id,
+        "channel": "sms",
+        "to": "+8613800000000",
+        "body": 'a "quoted", multi-line\ntext',
+        "status": "queued",
+        "created_at": MORNING,
+        "next_attempt_at": None,
+        "plan_date": TODAY,
+    }
+    conn = floor.uow.session.connection()
+    insert_rows(conn, t.messages, [row])
+    m = t.messages.c
+    kept = conn.execute(select(m.body, m.created_at, m.plan_date, m.attempts, m.subject)).one()
+    assert tuple(kept) == (row["body"], MORNING, TODAY, 0, "")
+    with pytest.raises(IntegrityError):
+        insert_rows(conn, t.messages, [{**row, "body": "again"}])
